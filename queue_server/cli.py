@@ -1,0 +1,648 @@
+"""The ``onewindow`` command line: one entry point, one sub-command per part of the system.
+
+Every setting comes from its flag, else from its ``ONEWINDOW_*`` environment variable, else from a
+named default; :func:`add_setting` declares all of them the same way and each flag's help names
+its variable. A command whose part is not built yet says which issue brings it and exits 2.
+
+Exit codes: 0 done, 1 the input was wrong (a centre file with errors), 2 a usage error or a
+command not built yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from queue_server.domain.centre import Centre
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_NOT_BUILT = 2
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_MQTT_PORT = 1883
+DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
+"""A SQLite file in ./onewindow-data, so the demo keeps its hall in the folder it runs in."""
+DEFAULT_CLIENT_MQTT_URL = f"mqtt://127.0.0.1:{DEFAULT_MQTT_PORT}"
+"""Where device twins and clients find the broker by default: the one a local server embeds."""
+
+Handler = Callable[[argparse.Namespace], int]
+T = TypeVar("T")
+
+
+# --- Settings: flag, else environment variable, else default --------------------------------------
+
+
+class SettingError(ValueError):
+    """An ``ONEWINDOW_*`` variable holds a value its flag would refuse."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvDefault(Generic[T]):
+    """A flag's default: its environment variable when that is set and not empty, else ``default``.
+
+    argparse keeps this object as the value of a flag not given; :func:`parse_arguments` then
+    resolves it against the environment, checked by the same ``parse`` the flag uses.
+    """
+
+    env: str
+    default: T
+    parse: Callable[[str], T]
+
+    def resolve(self, environ: Mapping[str, str]) -> T:
+        raw = environ.get(self.env, "")
+        if not raw:
+            return self.default
+        try:
+            return self.parse(raw)
+        except (ValueError, argparse.ArgumentTypeError) as error:
+            raise SettingError(f"{self.env}={raw!r}: {error}") from None
+
+
+def add_setting(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    *,
+    env: str,
+    default: T,
+    parse: Callable[[str], T],
+    help: str,
+    default_text: str | None = None,
+    metavar: str | None = None,
+) -> None:
+    """Add ``flag`` whose default comes from ``env``; the help names both."""
+    shown = default_text if default_text is not None else str(default)
+    parser.add_argument(
+        flag,
+        type=parse,
+        default=EnvDefault(env, default, parse),
+        metavar=metavar,
+        help=f"{help} (env {env}; default: {shown})",
+    )
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def database_url(text: str) -> str:
+    """A SQLAlchemy database URL: sqlite:///FILE or postgresql://USER@HOST/NAME."""
+    scheme = urlsplit(text).scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgresql"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a database URL (sqlite:///FILE or postgresql://USER@HOST/NAME)"
+        )
+    return text
+
+
+def mqtt_url(text: str) -> str:
+    """An MQTT broker URL: mqtt://[USER:PASSWORD@]HOST[:PORT] (mqtts:// for TLS)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an MQTT URL (mqtt://[USER:PASSWORD@]HOST[:PORT], or mqtts:// for TLS)"
+        )
+    return text
+
+
+def window_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a window number (1 or more)")
+    return number
+
+
+def add_server_settings(parser: argparse.ArgumentParser) -> None:
+    add_setting(
+        parser,
+        "--host",
+        env="ONEWINDOW_HOST",
+        default=DEFAULT_HOST,
+        parse=str,
+        help="address the web server listens on; bind the hall network only with device passwords",
+    )
+    add_setting(parser, "--port", env="ONEWINDOW_PORT", default=DEFAULT_PORT, parse=port_number, help="web port")
+    add_database_setting(parser)
+    add_setting(
+        parser,
+        "--mqtt-url",
+        env="ONEWINDOW_MQTT_URL",
+        default="",
+        parse=mqtt_url,
+        help="an external broker, e.g. mqtt://onewindow:secret@127.0.0.1:1883",
+        default_text="the embedded broker",
+        metavar="URL",
+    )
+    add_setting(
+        parser,
+        "--mqtt-port",
+        env="ONEWINDOW_MQTT_PORT",
+        default=DEFAULT_MQTT_PORT,
+        parse=port_number,
+        help="port of the embedded broker, used when no --mqtt-url is given",
+        metavar="PORT",
+    )
+
+
+def add_database_setting(parser: argparse.ArgumentParser) -> None:
+    add_setting(
+        parser,
+        "--database-url",
+        env="ONEWINDOW_DATABASE_URL",
+        default=DEFAULT_DATABASE_URL,
+        parse=database_url,
+        help="the database: sqlite:///FILE or postgresql://USER@HOST/NAME",
+        metavar="URL",
+    )
+
+
+def add_client_mqtt_setting(parser: argparse.ArgumentParser) -> None:
+    add_setting(
+        parser,
+        "--mqtt-url",
+        env="ONEWINDOW_MQTT_URL",
+        default=DEFAULT_CLIENT_MQTT_URL,
+        parse=mqtt_url,
+        help="the broker to connect to",
+        metavar="URL",
+    )
+
+
+def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
+    add_setting(
+        parser,
+        "--centre",
+        env="ONEWINDOW_CENTRE",
+        default=None,
+        parse=Path,
+        help=what,
+        default_text="the built-in demo centre",
+        metavar="FILE",
+    )
+
+
+# --- Commands --------------------------------------------------------------------------------------
+
+NOT_BUILT: dict[str, tuple[int, str]] = {
+    "serve": (3, "persistence and the JSON API"),
+    "init": (3, "persistence and the JSON API"),
+    "user add": (3, "persistence and the JSON API"),
+    "mqtt-config": (4, "the MQTT bus and the device protocol"),
+    "devices simulate": (4, "the MQTT bus and the device protocol"),
+    "printer run": (5, "the ticket printer"),
+    "printer preview": (5, "the ticket printer"),
+    "display": (6, "the display client"),
+    "firmware render": (9, "the ESPHome firmware configurations"),
+    "simulate": (10, "the hall simulator"),
+    "backup": (11, "backup and restore"),
+    "restore": (11, "backup and restore"),
+}
+"""Commands whose part is not built yet, with the issue that brings it."""
+
+
+def not_built(command: str, _args: argparse.Namespace) -> int:
+    issue, what = NOT_BUILT[command]
+    print(f"onewindow {command} is not built yet (issue #{issue}: {what})", file=sys.stderr)
+    return EXIT_NOT_BUILT
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    centre = _load(args.centre)
+    if centre is None:
+        return EXIT_BAD_INPUT
+    print(describe_centre(centre))
+    print()
+    issue, what = NOT_BUILT["serve"]
+    print(
+        f"Note: the hall itself (server, broker, printer and display clients) arrives with issue #{issue}"
+        f"\n({what}); for now the demo shows the centre it will run."
+    )
+    return EXIT_OK
+
+
+def run_centre_check(args: argparse.Namespace) -> int:
+    centre = _load(args.file)
+    if centre is None:
+        return EXIT_BAD_INPUT
+    groups = len(centre.ticket_groups)
+    print(
+        f"{args.file}: OK: {centre.centre.name} ({centre.centre.code}), {len(centre.windows)} windows,"
+        f" {len(centre.matters)} matters in {groups} ticket group{'s' if groups != 1 else ''},"
+        f" {len(centre.staff)} staff"
+    )
+    return EXIT_OK
+
+
+def run_centre_show(args: argparse.Namespace) -> int:
+    centre = _load(args.file)
+    if centre is None:
+        return EXIT_BAD_INPUT
+    print(describe_centre(centre))
+    return EXIT_OK
+
+
+def _load(path: Path | None) -> Centre | None:
+    """The centre in ``path`` (the demo centre when None), or None after printing why not."""
+    from queue_server.centre_file import CentreFileError, load_centre, load_demo_centre
+
+    try:
+        return load_demo_centre() if path is None else load_centre(path)
+    except CentreFileError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
+def describe_centre(centre: Centre) -> str:
+    """A centre as a person reads it: who, when it opens, its windows, its matters per group."""
+    from queue_server.domain.centre import WEEKDAYS
+
+    info = centre.centre
+    kinds = {kind.code: kind for kind in centre.window_kinds}
+    title = f"{info.name} / {info.name_en}" if info.name_en else info.name
+    lines = [
+        title,
+        f"code {info.code} · time zone {info.time_zone} · {len(centre.windows)} windows,"
+        f" {len(centre.matters)} matters, {len(centre.staff)} staff",
+        "",
+        "Hours",
+    ]
+    for weekday, name in enumerate(WEEKDAYS):
+        periods = centre.hours.for_weekday(weekday)
+        shown = ", ".join(f"{p.start:%H:%M}-{p.end:%H:%M}" for p in periods) or "closed"
+        lines.append(f"  {name.capitalize():<10} {shown}")
+    calendar = centre.calendar
+    if calendar.holidays or calendar.working_days:
+        lines.append(f"  {len(calendar.holidays)} holidays, {len(calendar.working_days)} adjusted working days (调休)")
+    lines += ["", "Windows"]
+    width = len(str(max(window.number for window in centre.windows)))
+    for window in centre.windows:
+        served = ", ".join(f"{kinds[code].name} ({code})" for code in window.kinds)
+        green = " · green channel (绿色通道)" if window.green_channel else ""
+        lines.append(f"  {window.number:>{width}}  {window.name}: {served}{green}")
+    lines += ["", "Matters per ticket group"]
+    for group in centre.ticket_groups:
+        count = sum(1 for matter in centre.matters if matter.prefix == group.prefix)
+        lines.append(f"  {group.prefix:<2} {group.name}: {count}")
+    return "\n".join(lines)
+
+
+# --- The parser ------------------------------------------------------------------------------------
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    handler: Handler | None = None,
+) -> argparse.ArgumentParser:
+    """A sub-command with a one-line summary (in its parent's list) and a longer description."""
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def _not_built(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    full_name: str | None = None,
+) -> argparse.ArgumentParser:
+    """A sub-command whose part is not built yet: its help says which issue brings it."""
+    command = full_name or name
+    issue, what = NOT_BUILT[command]
+    return _command(
+        commands,
+        name,
+        summary,
+        f"{description}\n\nNot built yet: issue #{issue} ({what}).",
+        partial(not_built, command),
+    )
+
+
+def _sub_commands(
+    parser: argparse.ArgumentParser, dest: str = "subcommand"
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    return parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onewindow",
+        description=(
+            "OneWindow (一窗受理): queue and counter management for government service halls"
+            " (便民服务中心).\n\nEach command answers --help. Settings come from flags or from ONEWINDOW_*"
+            " environment\nvariables; each flag's help names its variable."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = _sub_commands(parser, dest="command")
+
+    demo = _command(
+        commands,
+        "demo",
+        "the whole hall on embedded defaults with the demo centre, in the current folder",
+        "Runs the server with a SQLite file in ./onewindow-data and an embedded MQTT broker, plus\n"
+        "the printer and display clients. Until issue #3 lands it prints the centre it will run.",
+        run_demo,
+    )
+    add_server_settings(demo)
+    add_centre_setting(demo, "centre file to run instead of the demo centre")
+
+    serve = _not_built(
+        commands,
+        "serve",
+        "the server: JSON API, pages and the MQTT bus",
+        "Uses SQLite and an embedded broker by default; give --database-url and --mqtt-url for\n"
+        "PostgreSQL and Mosquitto in production.",
+    )
+    add_server_settings(serve)
+
+    init = _not_built(
+        commands,
+        "init",
+        "create or migrate the database, load or diff a centre file",
+        "The first load of a centre file seeds the database; after that the database is the truth,\n"
+        "and loading a file again shows the difference and applies it only when confirmed.",
+    )
+    add_database_setting(init)
+    add_centre_setting(init, "centre file to load, or to compare with the database")
+    init.add_argument("--yes", action="store_true", help="apply the difference without asking")
+
+    _add_user(commands)
+    _add_devices(commands)
+    _add_printer(commands)
+    _add_display(commands)
+    _add_firmware(commands)
+    _add_simulate(commands)
+    _add_backup(commands)
+    _add_centre(commands)
+    return parser
+
+
+def _add_user(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = _command(
+        commands,
+        "user",
+        "accounts of managers, staff, guides and supervisors",
+        "See `onewindow user add --help`.",
+    )
+    add = _not_built(
+        _sub_commands(user),
+        "add",
+        "add an account",
+        "The password is asked for on the terminal.",
+        full_name="user add",
+    )
+    add.add_argument("username", help="the login name, e.g. wang.fang")
+    add.add_argument(
+        "--role",
+        choices=("manager", "staff", "guide", "supervisor", "admin"),
+        default="staff",
+        help="what the account may do (default: staff)",
+    )
+    add.add_argument("--name", default="", help="the person's name as pages show it, e.g. 王芳")
+    add_database_setting(add)
+
+
+def _add_devices(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config = _not_built(
+        commands,
+        "mqtt-config",
+        "Mosquitto password and ACL files from the device registry",
+        "Each device may publish only its own requests and read only what it must show.",
+    )
+    add_database_setting(config)
+    config.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="where to write the passwd and acl files (default: the current folder)",
+    )
+
+    devices = _command(
+        commands,
+        "devices",
+        "the hall's devices",
+        "See `onewindow devices simulate --help`.",
+    )
+    simulate = _not_built(
+        _sub_commands(devices),
+        "simulate",
+        "software twins of caller keypads, rating pads and button kiosks",
+        "The twins speak the same MQTT protocol as the ESP32 devices.",
+        full_name="devices simulate",
+    )
+    add_client_mqtt_setting(simulate)
+    simulate.add_argument(
+        "--kind",
+        action="append",
+        choices=("keypad", "pad", "kiosk"),
+        help="simulate only devices of this kind (repeatable; default: all kinds)",
+    )
+
+
+def _add_printer(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    printer = _command(
+        commands,
+        "printer",
+        "the ticket printer client",
+        "See `onewindow printer run --help` and `onewindow printer preview --help`.",
+    )
+    printer_commands = _sub_commands(printer)
+    run = _not_built(
+        printer_commands,
+        "run",
+        "print the jobs sent over MQTT on an ESC/POS printer",
+        "Takes print jobs for one kiosk and prints them in ESC/POS.",
+        full_name="printer run",
+    )
+    add_client_mqtt_setting(run)
+    add_setting(
+        run,
+        "--kiosk",
+        env="ONEWINDOW_KIOSK",
+        default="kiosk-1",
+        parse=str,
+        help="the kiosk whose jobs to print",
+        metavar="ID",
+    )
+    add_setting(
+        run,
+        "--device",
+        env="ONEWINDOW_PRINTER_DEVICE",
+        default="dummy",
+        parse=str,
+        help="the printer: tcp://HOST:9100, a device file such as /dev/usb/lp0, or dummy",
+        metavar="DEVICE",
+    )
+    preview = _not_built(
+        printer_commands,
+        "preview",
+        "a ticket as a PNG picture",
+        "Draws the ticket a kiosk would print for one matter, without a printer.",
+        full_name="printer preview",
+    )
+    add_centre_setting(preview, "centre file whose matter to print")
+    preview.add_argument("--matter", metavar="CODE", help="the matter (default: the centre's first)")
+    preview.add_argument(
+        "-o", "--output", type=Path, default=Path("ticket.png"), help="the PNG file (default: ticket.png)"
+    )
+
+
+def _add_display(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    display = _not_built(
+        commands,
+        "display",
+        "the display client: the hall board or one window's display",
+        "--mode hall shows the latest calls and what each window serves, and announces each call\n"
+        "by voice; --mode window --window N shows window N's number, name and current ticket.",
+    )
+    display.add_argument("--mode", choices=("hall", "window"), default="hall", help="what to show (default: hall)")
+    display.add_argument(
+        "--window", type=window_number, metavar="N", help="the window to show (needed with --mode window)"
+    )
+    add_client_mqtt_setting(display)
+
+
+def _add_firmware(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    firmware = _command(
+        commands,
+        "firmware",
+        "ESPHome configurations of the ESP32 devices",
+        "See `onewindow firmware render --help`.",
+    )
+    render = _not_built(
+        _sub_commands(firmware),
+        "render",
+        "an ESPHome configuration for one device",
+        "Generated from the device protocol, so the firmware and the server agree on every topic.",
+        full_name="firmware render",
+    )
+    render.add_argument("device", metavar="DEVICE", help="the device id, e.g. pad-3 or keypad-1")
+    render.add_argument("-o", "--output", type=Path, help="the YAML file (default: standard output)")
+    add_database_setting(render)
+
+
+def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    simulate = _not_built(
+        commands,
+        "simulate",
+        "the hall simulator: a day of arrivals and service, faster than real time",
+        "Reports waits, queue lengths and window use for a centre.",
+    )
+    add_centre_setting(simulate, "centre file to simulate")
+    simulate.add_argument("--days", type=int, default=1, help="how many working days (default: 1)")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed, for repeatable runs (default: 0)")
+
+
+def _add_backup(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backup = _not_built(
+        commands,
+        "backup",
+        "a consistent copy of the database",
+        "Safe while the server runs.",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    add_database_setting(backup)
+    restore = _not_built(
+        commands,
+        "restore",
+        "put a copy made by backup back in place of the database",
+        "Stop the server first: the database is replaced as a whole.",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE", help="the copy to restore")
+    restore.add_argument("--yes", action="store_true", help="replace the database without asking")
+    add_database_setting(restore)
+
+
+def _add_centre(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    centre = _command(
+        commands,
+        "centre",
+        "check or show a centre file",
+        "A centre file (TOML) says what a hall is made of: its hours, windows, matters and staff.",
+    )
+    centre_commands = _sub_commands(centre)
+    check = _command(
+        centre_commands,
+        "check",
+        "validate a centre file",
+        "Prints a summary when the file is valid; otherwise every problem as FILE:LINE: FIELD: MESSAGE,\nand exits 1.",
+        run_centre_check,
+    )
+    check.add_argument("file", type=Path, metavar="FILE", help="the centre file")
+    show = _command(
+        centre_commands,
+        "show",
+        "print a centre: name, hours per weekday, windows and matters per ticket group",
+        "Without FILE it shows the built-in demo centre.",
+        run_centre_show,
+    )
+    show.add_argument("file", type=Path, nargs="?", metavar="FILE", help="the centre file (default: the demo)")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("onewindow")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+# --- Entry point -----------------------------------------------------------------------------------
+
+
+def parse_arguments(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """Parse ``argv`` and fill every flag not given from ``environ`` (default: ``os.environ``).
+
+    Exits through argparse (code 2) on a usage error, a bad environment value included.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    environ = os.environ if environ is None else environ
+    try:
+        for name, value in vars(args).items():
+            if isinstance(value, EnvDefault):
+                setattr(args, name, value.resolve(environ))
+    except SettingError as error:
+        parser.error(str(error))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_arguments(argv)
+    except SystemExit as stop:  # --help, --version or a usage error, already printed by argparse
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    handler: Handler = args.handler
+    return handler(args)

@@ -1,0 +1,1 @@
+"""Prints tickets and one-time notices on ESC/POS thermal printers."""
