@@ -1,0 +1,1 @@
+"""The pure, synchronous domain core: no I/O, no database, no asyncio. It takes a clock."""

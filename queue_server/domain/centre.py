@@ -1,0 +1,361 @@
+"""The centre's configuration: what a hall is made of, validated once.
+
+A centre file (TOML) is parsed into these models; after the first load the database holds the
+truth, but every part of the domain reads the centre through these frozen objects. Validation
+errors carry a location path (``("matters", 3, "expected_minutes")``) that the file loader turns
+into a file, line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+PREFIX_PATTERN = r"^[A-Z]{1,2}$"
+
+
+class Model(BaseModel):
+    """Frozen, strict about unknown keys: a typo in a centre file is an error, not a silence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _parse_clock(value: str) -> dt.time:
+    if not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError(f"a time is written HH:MM, got {value!r}")
+    hours, minutes = int(value[:2]), int(value[3:])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{value!r} is not a time of day")
+    return dt.time(hours, minutes)
+
+
+class Period(Model):
+    """One stretch of opening time within a day, e.g. 08:30 to 12:00."""
+
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, data: object) -> object:
+        if isinstance(data, (list, tuple)):
+            if len(data) != 2 or not all(isinstance(v, str) for v in data):
+                raise ValueError('a period is a pair of times, e.g. ["08:30", "12:00"]')
+            return {"start": _parse_clock(data[0]), "end": _parse_clock(data[1])}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"a period must end after it starts ({self.start:%H:%M}-{self.end:%H:%M})")
+        return self
+
+
+def _ordered_periods(periods: tuple[Period, ...]) -> tuple[Period, ...]:
+    for before, after in itertools.pairwise(periods):
+        if after.start < before.end:
+            raise ValueError(
+                f"periods overlap or are out of order ({before.start:%H:%M}-{before.end:%H:%M}"
+                f" then {after.start:%H:%M}-{after.end:%H:%M})"
+            )
+    return periods
+
+
+DayPeriods = Annotated[tuple[Period, ...], AfterValidator(_ordered_periods)]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Hours(Model):
+    """Opening periods per weekday; the gap between two periods is the lunch break."""
+
+    monday: DayPeriods = ()
+    tuesday: DayPeriods = ()
+    wednesday: DayPeriods = ()
+    thursday: DayPeriods = ()
+    friday: DayPeriods = ()
+    saturday: DayPeriods = ()
+    sunday: DayPeriods = ()
+
+    def for_weekday(self, weekday: int) -> tuple[Period, ...]:
+        """Periods for ``date.weekday()`` (0 is Monday)."""
+        periods: tuple[Period, ...] = getattr(self, WEEKDAYS[weekday])
+        return periods
+
+
+class CalendarRules(Model):
+    """Public holidays and China's adjusted working days (调休)."""
+
+    holidays: tuple[dt.date, ...] = ()
+    """Days the centre is closed although the weekday has opening hours."""
+    working_days: tuple[dt.date, ...] = ()
+    """Weekend days worked in exchange for a holiday (调休): open, and counted as working days."""
+    working_day_hours: DayPeriods | None = None
+    """Opening periods of an adjusted working day; by default Monday's."""
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Self:
+        holidays = set(self.holidays)
+        for index, day in enumerate(self.working_days):
+            if day in holidays:
+                raise LocatedValueError(
+                    ("working_days", index), f"{day.isoformat()} is listed both as a holiday and as a working day"
+                )
+        return self
+
+
+class ClosingPolicy(StrEnum):
+    """What happens to tickets still waiting when the centre closes."""
+
+    CANCEL = "cancel"
+    CARRY = "carry"
+
+
+class NoShowRequeue(StrEnum):
+    """Where a no-show ticket put back in the queue goes."""
+
+    KEEP_PLACE = "keep_place"
+    END = "end"
+
+
+class Policy(Model):
+    """Service rules a manager may tune; each has a named default."""
+
+    max_passed_over: int = Field(default=3, ge=0, le=100)
+    """K: an ordinary ticket is passed over by at most this many later tickets (docs/routing.md)."""
+    at_closing: ClosingPolicy = ClosingPolicy.CANCEL
+    stop_issuing_before_close: int = Field(default=30, ge=0, le=24 * 60)
+    """Minutes before the day's last closing time after which no ticket is issued."""
+    issue_during_lunch: bool = True
+    """Whether kiosks issue tickets during the lunch break (they are called after it)."""
+    no_show_requeue: NoShowRequeue = NoShowRequeue.KEEP_PLACE
+    number_width: int = Field(default=3, ge=2, le=6)
+    """Digits after the prefix: A001. A day that runs past them simply gets a longer number."""
+    estimate_weight: float = Field(default=0.2, gt=0, le=1)
+    """How much one real handling time moves a matter's learned average (exponential weight)."""
+    rejection_reasons: tuple[str, ...] = (
+        "申请材料不齐全",
+        "申请材料不符合法定形式",
+        "不属于本中心受理范围",
+        "申请人不符合办理条件",
+    )
+    """The reasons a window may give when a case is returned (退回) or sent for completion (补正)."""
+
+
+class CentreInfo(Model):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(default="", max_length=120)
+    time_zone: str = "Asia/Shanghai"
+    address: str = ""
+    phone: str = ""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+
+class Domain(Model):
+    """A field of government work (公安, 人社, 医保 ...)."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+
+class WindowKind(Model):
+    """A kind of window (无差别综合受理, 公安, 出件 ...); matters name the kinds that take them."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+
+class TicketGroup(Model):
+    """A ticket number prefix and what the hall board calls its queue."""
+
+    prefix: str = Field(pattern=PREFIX_PATTERN)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+
+class Matter(Model):
+    """A government matter (事项) citizens come for."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    domain: str
+    window_kinds: tuple[str, ...] = Field(min_length=1)
+    expected_minutes: float = Field(gt=0, le=480)
+    prefix: str = Field(pattern=PREFIX_PATTERN)
+    daily_quota: int | None = Field(default=None, ge=1)
+    promised_days: int | None = Field(default=None, ge=1, le=365)
+    """Working days within which a promised case (承诺件) is due."""
+    materials: tuple[str, ...] = ()
+    """Application materials (申请材料); a returned case names the missing ones from this list."""
+
+
+class Window(Model):
+    """A numbered window (窗口) of the hall."""
+
+    number: int = Field(ge=1, le=9999)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    kinds: tuple[str, ...] = Field(min_length=1)
+    green_channel: bool = False
+
+
+class Staff(Model):
+    """A staff member who may sign on to windows."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1)
+    windows: tuple[int, ...] = ()
+    """Windows this person may sign on to; empty means any."""
+
+
+def _unique(items: tuple[Model, ...], field: str, key: str, what: str) -> None:
+    seen: set[object] = set()
+    for index, item in enumerate(items):
+        value = getattr(item, key)
+        if value in seen:
+            raise LocatedValueError((field, index, key), f"two {what} share the {key} {value!r}")
+        seen.add(value)
+
+
+class Centre(Model):
+    """A whole centre: who it is, when it opens, its windows, matters and staff."""
+
+    centre: CentreInfo
+    policy: Policy = Policy()
+    hours: Hours
+    calendar: CalendarRules = CalendarRules()
+    domains: tuple[Domain, ...] = Field(min_length=1)
+    window_kinds: tuple[WindowKind, ...] = Field(min_length=1)
+    ticket_groups: tuple[TicketGroup, ...] = Field(min_length=1)
+    matters: tuple[Matter, ...] = Field(min_length=1)
+    windows: tuple[Window, ...] = Field(min_length=1)
+    staff: tuple[Staff, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        _unique(self.domains, "domains", "code", "domains")
+        _unique(self.window_kinds, "window_kinds", "code", "window kinds")
+        _unique(self.ticket_groups, "ticket_groups", "prefix", "ticket groups")
+        _unique(self.matters, "matters", "code", "matters")
+        _unique(self.windows, "windows", "number", "windows")
+        _unique(self.staff, "staff", "code", "staff members")
+        kinds = {k.code for k in self.window_kinds}
+        domains = {d.code for d in self.domains}
+        prefixes = {g.prefix for g in self.ticket_groups}
+        numbers = {w.number for w in self.windows}
+        served: set[str] = set()
+        for index, window in enumerate(self.windows):
+            for kind in window.kinds:
+                if kind not in kinds:
+                    raise LocatedValueError(
+                        ("windows", index, "kinds"),
+                        f"window {window.number} names unknown window kind {kind!r}",
+                    )
+            served.update(window.kinds)
+        for index, matter in enumerate(self.matters):
+            if matter.domain not in domains:
+                raise LocatedValueError(
+                    ("matters", index, "domain"),
+                    f"matter {matter.code!r} names unknown domain {matter.domain!r}",
+                )
+            if matter.prefix not in prefixes:
+                raise LocatedValueError(
+                    ("matters", index, "prefix"),
+                    f"matter {matter.code!r} uses prefix {matter.prefix!r}, which no ticket group declares",
+                )
+            for kind in matter.window_kinds:
+                if kind not in kinds:
+                    raise LocatedValueError(
+                        ("matters", index, "window_kinds"),
+                        f"matter {matter.code!r} names unknown window kind {kind!r}",
+                    )
+            if not served.intersection(matter.window_kinds):
+                raise LocatedValueError(("matters", index, "window_kinds"), f"no window takes matter {matter.code!r}")
+        for index, person in enumerate(self.staff):
+            for number in person.windows:
+                if number not in numbers:
+                    raise LocatedValueError(
+                        ("staff", index, "windows"),
+                        f"staff member {person.code!r} names unknown window {number}",
+                    )
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.centre.time_zone)
+
+    @cached_property
+    def matters_by_code(self) -> dict[str, Matter]:
+        return {m.code: m for m in self.matters}
+
+    @cached_property
+    def windows_by_number(self) -> dict[int, Window]:
+        return {w.number: w for w in self.windows}
+
+    @cached_property
+    def staff_by_code(self) -> dict[str, Staff]:
+        return {s.code: s for s in self.staff}
+
+    @cached_property
+    def groups_by_prefix(self) -> dict[str, TicketGroup]:
+        return {g.prefix: g for g in self.ticket_groups}
+
+    def matter(self, code: str) -> Matter:
+        from queue_server.domain.errors import NotFound
+
+        try:
+            return self.matters_by_code[code]
+        except KeyError:
+            raise NotFound(f"There is no matter {code!r} at {self.centre.name}") from None
+
+    def window(self, number: int) -> Window:
+        from queue_server.domain.errors import NotFound
+
+        try:
+            return self.windows_by_number[number]
+        except KeyError:
+            raise NotFound(f"There is no window {number} at {self.centre.name}") from None
+
+    def serves(self, window: Window, matter: Matter) -> bool:
+        """Whether the window's kinds cover the matter."""
+        return not set(window.kinds).isdisjoint(matter.window_kinds)
+
+
+class LocatedValueError(ValueError):
+    """A cross-reference error that knows which field of the file it belongs to.
+
+    Pydantic reports a model validator's error at the model's own location; this carries the
+    deeper path so the file loader can point at the right line.
+    """
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message

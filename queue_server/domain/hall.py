@@ -1,0 +1,591 @@
+"""The hall: one centre's tickets and windows, and every action staff, citizens and devices take.
+
+Each action checks what it may do, turns it into events, and applies them through
+``events.apply`` and ``windows.apply_window``; it returns a ``Change`` with those events and
+the states they produced. The store persists a change in one transaction (state, event log and
+outbox together); this module never does I/O and reads time only from the clock it is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from queue_server.domain.calendar import OpeningState, WorkCalendar
+from queue_server.domain.centre import Centre, Matter
+from queue_server.domain.clock import Clock
+from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound, RefusalReason
+from queue_server.domain.estimates import ForecastCall, HandlingStats, Position, forecast, position_of
+from queue_server.domain.events import (
+    MarkedNoShow,
+    ServingStarted,
+    TicketCalled,
+    TicketCancelled,
+    TicketCarried,
+    TicketEvent,
+    TicketFinished,
+    TicketIssued,
+    TicketPassedOver,
+    TicketRecalled,
+    TicketRequeued,
+    TicketTransferred,
+    apply,
+)
+from queue_server.domain.numbering import NumberSeries
+from queue_server.domain.routing import Router
+from queue_server.domain.tickets import (
+    CancelReason,
+    Category,
+    Channel,
+    Outcome,
+    Ticket,
+    TicketStatus,
+)
+from queue_server.domain.windows import (
+    Paused,
+    PauseReason,
+    Resumed,
+    SignedOff,
+    SignedOn,
+    WindowClosed,
+    WindowEvent,
+    WindowState,
+    WindowStatus,
+    apply_window,
+)
+from queue_server.domain.wording import refusal
+
+SYSTEM = "system"
+
+
+def staff_actor(code: str) -> str:
+    return f"staff:{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one action did: the events to log, in order, and the states after them."""
+
+    ticket_events: tuple[TicketEvent, ...] = ()
+    window_events: tuple[WindowEvent, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    windows: tuple[WindowState, ...] = ()
+    position: Position | None = None
+
+    @property
+    def ticket(self) -> Ticket | None:
+        """The ticket the action was about (the last one changed), if any."""
+        return self.tickets[-1] if self.tickets else None
+
+    @property
+    def empty(self) -> bool:
+        return not self.ticket_events and not self.window_events
+
+
+@dataclass
+class _Pending:
+    """Events of one action, collected before they are returned as a Change."""
+
+    ticket_events: list[TicketEvent] = field(default_factory=list)
+    window_events: list[WindowEvent] = field(default_factory=list)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    windows: dict[int, WindowState] = field(default_factory=dict)
+
+    def change(self, position: Position | None = None, focus: int | None = None) -> Change:
+        tickets = dict(self.tickets)
+        if focus is not None and focus in tickets:
+            tickets[focus] = tickets.pop(focus)
+        return Change(
+            tuple(self.ticket_events),
+            tuple(self.window_events),
+            tuple(tickets.values()),
+            tuple(self.windows.values()),
+            position,
+        )
+
+
+class Hall:
+    """One centre's live state, changed only by its actions."""
+
+    def __init__(self, centre: Centre, clock: Clock, stats: HandlingStats | None = None) -> None:
+        self.centre = centre
+        self.clock = clock
+        self.calendar = WorkCalendar(centre)
+        self.router = Router(centre)
+        self.stats = stats or HandlingStats(centre)
+        self._tickets: dict[int, Ticket] = {}
+        self._ticket_logs: dict[int, list[TicketEvent]] = {}
+        self._windows = {w.number: WindowState(w.number) for w in centre.windows}
+        self._window_logs: dict[int, list[WindowEvent]] = {w.number: [] for w in centre.windows}
+        self._holding: dict[int, int] = {}
+        self._last_serial = 0
+        self._numbers = NumberSeries(centre.policy.number_width)
+        self._issued: dict[tuple[dt.date, str], int] = {}
+
+    # Reading
+
+    def ticket(self, serial: int) -> Ticket:
+        try:
+            return self._tickets[serial]
+        except KeyError:
+            raise NotFound(f"There is no ticket #{serial} at {self.centre.centre.name}") from None
+
+    def ticket_by_number(self, number: str, day: dt.date | None = None) -> Ticket:
+        day = day or self.calendar.local_date(self.clock.now())
+        for ticket in self._tickets.values():
+            if ticket.number == number and ticket.service_day == day:
+                return ticket
+        raise NotFound(f"There is no ticket {number} on {day.isoformat()} at {self.centre.centre.name}")
+
+    def tickets(self) -> Iterable[Ticket]:
+        return self._tickets.values()
+
+    def ticket_log(self, serial: int) -> tuple[TicketEvent, ...]:
+        self.ticket(serial)
+        return tuple(self._ticket_logs[serial])
+
+    def window(self, number: int) -> WindowState:
+        self.centre.window(number)
+        return self._windows[number]
+
+    def windows(self) -> tuple[WindowState, ...]:
+        return tuple(self._windows.values())
+
+    def window_log(self, number: int) -> tuple[WindowEvent, ...]:
+        self.centre.window(number)
+        return tuple(self._window_logs[number])
+
+    def holding(self, window: int) -> Ticket | None:
+        """The ticket called or being served at a window."""
+        serial = self._holding.get(window)
+        return self._tickets[serial] if serial is not None else None
+
+    def waiting(self) -> list[Ticket]:
+        """Tickets in the queue, in order of place."""
+        return sorted((t for t in self._tickets.values() if t.status is TicketStatus.WAITING), key=lambda t: t.place)
+
+    def issued_today(self, matter: str) -> int:
+        return self._issued.get((self.calendar.local_date(self.clock.now()), matter), 0)
+
+    def positions(self) -> dict[int, Position]:
+        """People ahead and estimated wait of every waiting ticket, from one forecast."""
+        now = self.clock.now()
+        waiting = self.waiting()
+        calls = self._forecast(now, waiting)
+        return {t.serial: position_of(t, calls, self.router, now) for t in waiting}
+
+    def position(self, serial: int) -> Position:
+        ticket = self.ticket(serial)
+        if ticket.status is not TicketStatus.WAITING:
+            return Position(0, None, None)
+        now = self.clock.now()
+        return position_of(ticket, self._forecast(now, self.waiting()), self.router, now)
+
+    def _forecast(self, now: dt.datetime, waiting: list[Ticket]) -> dict[int, ForecastCall]:
+        holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+        return forecast(self.router, self.stats, self.calendar, now, self._windows.values(), holding, waiting)
+
+    # Issuing
+
+    def issue(
+        self,
+        matter: str,
+        *,
+        category: Category | None = None,
+        channel: Channel = Channel.KIOSK,
+        actor: str = SYSTEM,
+    ) -> Change:
+        """Issue a ticket, or raise IssueRefused with a reason the citizen understands."""
+        now = self.clock.now()
+        found = self.centre.matter(matter)
+        self._check_can_issue(found, now)
+        day = self.calendar.local_date(now)
+        self._last_serial += 1
+        serial = self._last_serial
+        event = TicketIssued(
+            serial=serial,
+            at=now,
+            actor=actor,
+            place=serial,
+            number=self._numbers.next(day, found.prefix),
+            service_day=day,
+            matter=found.code,
+            category=category,
+            channel=channel,
+        )
+        self._issued[(day, found.code)] = self._issued.get((day, found.code), 0) + 1
+        pending = _Pending()
+        self._apply(pending, event)
+        return pending.change(self.position(serial))
+
+    def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
+        opening = self.calendar.opening(now)
+        policy = self.centre.policy
+        state = opening.state
+        if state is OpeningState.LUNCH_BREAK and policy.issue_during_lunch:
+            state = OpeningState.OPEN
+        if state is not OpeningState.OPEN:
+            raise self._refused(RefusalReason(state.value), matter, opening.day, opening.next_start)
+        closing = self.calendar.closing_time(opening.day)
+        if closing is not None and now >= closing - dt.timedelta(minutes=policy.stop_issuing_before_close):
+            raise self._refused(RefusalReason.STOPPED_ISSUING, matter, opening.day, None)
+        if matter.daily_quota is not None and self._issued.get((opening.day, matter.code), 0) >= matter.daily_quota:
+            raise self._refused(RefusalReason.QUOTA_USED_UP, matter, opening.day, None)
+        if not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
+            raise self._refused(RefusalReason.NO_WINDOW_OPEN, matter, opening.day, None)
+
+    def _refused(
+        self, reason: RefusalReason, matter: Matter, day: dt.date, later_today: dt.time | None
+    ) -> IssueRefused:
+        next_day = self.calendar.next_open_day(day)
+        return refusal(reason, self.centre, matter, next_day, later_today)
+
+    # Windows
+
+    def sign_on(self, window: int, staff: str, *, actor: str | None = None) -> Change:
+        person = self.centre.staff_by_code.get(staff)
+        if person is None:
+            raise NotFound(f"There is no staff member {staff!r} at {self.centre.centre.name}")
+        if person.windows and window not in person.windows:
+            raise NotAllowed(
+                f"Cannot sign {staff} on to window {window}: {staff} may work only at {_numbers(person.windows)}"
+            )
+        for other in self._windows.values():
+            if other.number != window and other.signed_on(staff):
+                raise NotAllowed(
+                    f"Cannot sign {staff} on to window {window}: {staff} is signed on at window {other.number}"
+                )
+        return self._window_action(
+            SignedOn(window=window, at=self.clock.now(), actor=actor or staff_actor(staff), staff=staff)
+        )
+
+    def sign_off(self, window: int, staff: str, *, actor: str | None = None) -> Change:
+        state = self.window(window)
+        if state.signed_on(staff) and state.cover is None:
+            self._require_free(state, f"sign {staff} off from")
+        return self._window_action(
+            SignedOff(window=window, at=self.clock.now(), actor=actor or staff_actor(staff), staff=staff)
+        )
+
+    def pause(
+        self,
+        window: int,
+        reason: PauseReason,
+        *,
+        note: str = "",
+        minutes: int | None = None,
+        actor: str = SYSTEM,
+    ) -> Change:
+        state = self._acting_window(window, "pause", actor)
+        self._require_free(state, "pause")
+        if minutes is not None and not 1 <= minutes <= 24 * 60:
+            raise InvalidTransition(f"Cannot pause window {window} for {minutes} minutes: give 1 to 1440")
+        return self._window_action(
+            Paused(window=window, at=self.clock.now(), actor=actor, reason=reason, note=note, minutes=minutes)
+        )
+
+    def resume(self, window: int, *, actor: str = SYSTEM) -> Change:
+        self._acting_window(window, "resume", actor)
+        return self._window_action(Resumed(window=window, at=self.clock.now(), actor=actor))
+
+    def close_window(self, window: int, *, actor: str = SYSTEM) -> Change:
+        state = self._acting_window(window, "close", actor)
+        self._require_free(state, "close")
+        return self._window_action(WindowClosed(window=window, at=self.clock.now(), actor=actor))
+
+    # Calling
+
+    def call_next(self, window: int, *, actor: str = SYSTEM) -> Change:
+        """Call the ticket routing gives this window; an empty change when nobody waits for it."""
+        state = self._calling_window(window, "call next at", actor)
+        choice = self.router.choose(window, self.waiting())
+        if choice is None:
+            return Change()
+        return self._call(state, choice.ticket, choice.passed_over, actor)
+
+    def call_ticket(self, window: int, serial: int, *, reason: str, actor: str = SYSTEM) -> Change:
+        """Call a chosen ticket out of order; the reason is logged."""
+        state = self._calling_window(window, f"call ticket #{serial} at", actor)
+        ticket = self.ticket(serial)
+        if not reason.strip():
+            raise InvalidTransition(
+                f"Cannot call ticket {ticket.number} out of order at window {window}: give a reason"
+            )
+        if ticket.status not in (TicketStatus.WAITING, TicketStatus.NO_SHOW):
+            apply(
+                ticket,
+                TicketCalled(serial=serial, at=self.clock.now(), actor=actor, window=window, staff=None),
+            )
+        if not self.router.can_serve(window, ticket):
+            raise NotAllowed(
+                f"Cannot call ticket {ticket.number} at window {window}:"
+                f" the window does not take matter {ticket.matter!r}"
+                + (f" (it was sent to window {ticket.target_window})" if ticket.target_window else "")
+            )
+        passed = self.router.passed_over_by(window, ticket, self.waiting())
+        return self._call(state, ticket, passed, actor, reason=reason.strip())
+
+    def _call(
+        self, state: WindowState, ticket: Ticket, passed: Iterable[Ticket], actor: str, reason: str = ""
+    ) -> Change:
+        now = self.clock.now()
+        pending = _Pending()
+        for other in passed:
+            self._apply(
+                pending,
+                TicketPassedOver(
+                    serial=other.serial, at=now, actor=actor, by_serial=ticket.serial, window=state.number
+                ),
+            )
+        called = TicketCalled(
+            serial=ticket.serial,
+            at=now,
+            actor=actor,
+            window=state.number,
+            staff=state.acting_staff,
+            out_of_order=bool(reason),
+            reason=reason,
+        )
+        self._apply(pending, called)
+        return pending.change(focus=ticket.serial)
+
+    def recall(self, window: int, *, actor: str = SYSTEM) -> Change:
+        ticket = self._held(window, "recall at", actor)
+        return self._ticket_action(
+            TicketRecalled(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window)
+        )
+
+    def start_serving(self, window: int, *, actor: str = SYSTEM) -> Change:
+        ticket = self._held(window, "start serving at", actor)
+        return self._ticket_action(
+            ServingStarted(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window)
+        )
+
+    def no_show(self, window: int, *, actor: str = SYSTEM) -> Change:
+        ticket = self._held(window, "mark a no-show at", actor)
+        return self._ticket_action(MarkedNoShow(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window))
+
+    def requeue(self, serial: int, *, actor: str = SYSTEM) -> Change:
+        """Put a no-show back in the queue: at its old place, or at the end (policy)."""
+        ticket = self.ticket(serial)
+        place = ticket.place
+        if self.centre.policy.no_show_requeue == "end" and ticket.status is TicketStatus.NO_SHOW:
+            self._last_serial += 1
+            place = self._last_serial
+        return self._ticket_action(TicketRequeued(serial=serial, at=self.clock.now(), actor=actor, place=place))
+
+    def transfer(
+        self,
+        window: int,
+        *,
+        to_matter: str | None = None,
+        to_window: int | None = None,
+        note: str = "",
+        actor: str = SYSTEM,
+    ) -> Change:
+        """Send the window's ticket to another matter or window; it keeps its place in the queue."""
+        ticket = self._held(window, "transfer from", actor)
+        if to_matter is None and to_window is None:
+            raise InvalidTransition(f"Cannot transfer ticket {ticket.number}: name a matter or a window")
+        matter = self.centre.matter(to_matter or ticket.matter)
+        if to_window is not None:
+            target = self.centre.window(to_window)
+            if to_window == window:
+                raise InvalidTransition(
+                    f"Cannot transfer ticket {ticket.number} to window {window}: it is there already"
+                )
+            if not self.centre.serves(target, matter):
+                raise NotAllowed(
+                    f"Cannot transfer ticket {ticket.number} to window {to_window}:"
+                    f" it does not take matter {matter.code!r}"
+                )
+            if not self._windows[to_window].staffed:
+                raise NotAllowed(f"Cannot transfer ticket {ticket.number} to window {to_window}: the window is closed")
+        elif not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
+            raise NotAllowed(
+                f"Cannot transfer ticket {ticket.number} to matter {matter.code!r}: no window for it is open"
+            )
+        event = TicketTransferred(
+            serial=ticket.serial,
+            at=self.clock.now(),
+            actor=actor,
+            from_window=window,
+            to_matter=matter.code,
+            to_window=to_window,
+            note=note,
+        )
+        return self._ticket_action(event)
+
+    def cancel(
+        self, serial: int, *, reason: CancelReason = CancelReason.CITIZEN, note: str = "", actor: str = SYSTEM
+    ) -> Change:
+        return self._ticket_action(
+            TicketCancelled(serial=serial, at=self.clock.now(), actor=actor, reason=reason, note=note)
+        )
+
+    def finish(
+        self,
+        window: int,
+        outcome: Outcome,
+        *,
+        reasons: Iterable[str] = (),
+        missing_materials: Iterable[str] = (),
+        promised_days: int | None = None,
+        note: str = "",
+        actor: str = SYSTEM,
+    ) -> Change:
+        """Finish the window's ticket with how the case ends."""
+        ticket = self._held(window, "finish at", actor)
+        matter = self.centre.matter(ticket.matter)
+        reasons, missing = tuple(reasons), tuple(missing_materials)
+        self._check_outcome(ticket, matter, outcome, reasons, missing)
+        now = self.clock.now()
+        due: dt.date | None = None
+        if outcome is Outcome.PROMISED:
+            days = promised_days or matter.promised_days
+            if days is None:
+                raise InvalidTransition(
+                    f"Cannot finish ticket {ticket.number} as a promised case: matter {matter.code!r} has no"
+                    " promised time limit, give the number of working days"
+                )
+            due = self.calendar.add_working_days(self.calendar.local_date(now), days)
+        event = TicketFinished(
+            serial=ticket.serial,
+            at=now,
+            actor=actor,
+            window=window,
+            outcome=outcome,
+            due_date=due,
+            reasons=reasons,
+            missing_materials=missing,
+            note=note,
+        )
+        change = self._ticket_action(event)
+        if ticket.called_at is not None:
+            self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60)
+        return change
+
+    def _check_outcome(
+        self,
+        ticket: Ticket,
+        matter: Matter,
+        outcome: Outcome,
+        reasons: tuple[str, ...],
+        missing: tuple[str, ...],
+    ) -> None:
+        what = f"Cannot finish ticket {ticket.number} as {outcome.value}"
+        if not outcome.needs_notice:
+            if reasons or missing:
+                raise InvalidTransition(f"{what}: reasons and missing materials belong to returned or supplement cases")
+            return
+        unknown_reason = [r for r in reasons if r not in self.centre.policy.rejection_reasons]
+        if unknown_reason:
+            raise InvalidTransition(f"{what}: {unknown_reason[0]!r} is not one of the centre's reasons")
+        unknown_material = [m for m in missing if m not in matter.materials]
+        if unknown_material:
+            raise InvalidTransition(f"{what}: {unknown_material[0]!r} is not a material of matter {matter.code!r}")
+        if outcome is Outcome.SUPPLEMENT and not missing:
+            raise InvalidTransition(f"{what}: name every missing material, once and in full")
+        if outcome is Outcome.RETURNED and not reasons:
+            raise InvalidTransition(f"{what}: give the reason the case is not accepted")
+
+    # Closing
+
+    def close_day(self, *, actor: str = SYSTEM) -> Change:
+        """At closing: waiting tickets are cancelled or carried to the next open day (policy).
+
+        Tickets at a window are left for their staff to finish; no-shows are cancelled.
+        A carried ticket gets a number of the new day and keeps its place.
+        """
+        now = self.clock.now()
+        today = self.calendar.local_date(now)
+        pending = _Pending()
+        carry = self.centre.policy.at_closing == "carry"
+        next_day = self.calendar.next_open_day(today) if carry else None
+        ending = sorted(
+            (
+                t
+                for t in self._tickets.values()
+                if t.service_day <= today and t.status in (TicketStatus.WAITING, TicketStatus.NO_SHOW)
+            ),
+            key=lambda t: t.place,
+        )
+        for ticket in ending:
+            if next_day is not None and ticket.status is TicketStatus.WAITING:
+                number = self._numbers.next(next_day, ticket.prefix)
+                event: TicketEvent = TicketCarried(
+                    serial=ticket.serial, at=now, actor=actor, number=number, service_day=next_day
+                )
+            else:
+                event = TicketCancelled(serial=ticket.serial, at=now, actor=actor, reason=CancelReason.CLOSING)
+            self._apply(pending, event)
+        return pending.change()
+
+    # Internals
+
+    def _window_action(self, event: WindowEvent) -> Change:
+        pending = _Pending()
+        state = apply_window(self._windows[event.window], event)
+        self._windows[event.window] = state
+        self._window_logs[event.window].append(event)
+        pending.window_events.append(event)
+        pending.windows[event.window] = state
+        return pending.change()
+
+    def _ticket_action(self, event: TicketEvent) -> Change:
+        pending = _Pending()
+        self._apply(pending, event)
+        return pending.change()
+
+    def _apply(self, pending: _Pending, event: TicketEvent) -> Ticket:
+        before = self._tickets.get(event.serial)
+        if before is None and not isinstance(event, TicketIssued):
+            raise NotFound(f"There is no ticket #{event.serial} at {self.centre.centre.name}")
+        after = apply(before, event)
+        if before is not None and before.status.at_window and before.window is not None:
+            self._holding.pop(before.window, None)
+        if after.status.at_window and after.window is not None:
+            self._holding[after.window] = after.serial
+        self._tickets[after.serial] = after
+        self._ticket_logs.setdefault(after.serial, []).append(event)
+        pending.ticket_events.append(event)
+        pending.tickets[after.serial] = after
+        return after
+
+    def _acting_window(self, window: int, action: str, actor: str) -> WindowState:
+        """The window, if the actor may act there: a staff actor must be signed on to it."""
+        state = self.window(window)
+        if actor.startswith("staff:"):
+            code = actor.removeprefix("staff:")
+            if not state.signed_on(code):
+                raise NotAllowed(f"Cannot {action} window {window}: {code} is not signed on there")
+        return state
+
+    def _calling_window(self, window: int, action: str, actor: str) -> WindowState:
+        state = self._acting_window(window, action, actor)
+        if state.status is WindowStatus.PAUSED:
+            raise InvalidTransition(f"Cannot {action} window {window}: the window is paused")
+        if state.status is WindowStatus.CLOSED:
+            raise InvalidTransition(f"Cannot {action} window {window}: the window is closed")
+        self._require_free(state, action)
+        return state
+
+    def _require_free(self, state: WindowState, action: str) -> None:
+        held = self.holding(state.number)
+        if held is not None:
+            raise InvalidTransition(
+                f"Cannot {action} window {state.number}: ticket {held.number} is still at the window;"
+                " finish it, mark it a no-show or transfer it first"
+            )
+
+    def _held(self, window: int, action: str, actor: str) -> Ticket:
+        self._acting_window(window, action, actor)
+        held = self.holding(window)
+        if held is None:
+            raise InvalidTransition(f"Cannot {action} window {window}: no ticket is at the window")
+        return held
+
+
+def _numbers(windows: Iterable[int]) -> str:
+    return ", ".join(f"window {n}" for n in windows)

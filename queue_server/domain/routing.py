@@ -1,0 +1,88 @@
+"""Which ticket a window gets next: the one rule, used by calls and by wait estimates alike.
+
+The rule (docs/routing.md):
+
+1. A window may call a ticket only if the ticket was sent to that window, or, if it was sent
+   nowhere in particular, the window's kinds cover the ticket's matter.
+2. Among the tickets a window may call, green-channel tickets (绿色通道) come first, oldest
+   place first; then ordinary tickets, oldest place first.
+3. Starvation bound: when a later ticket is called before a waiting ticket that the same window
+   could have called, that ticket is *passed over*. If any ticket the window may call has been
+   passed over K times already, the window calls the oldest ticket it may call instead. Calling
+   the oldest passes nobody over, so no ticket is ever passed over more than K times.
+
+Places are given at issue and kept through transfers and carries to the next day, so the
+oldest place is the citizen who has been in the hall longest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from queue_server.domain.centre import Centre
+from queue_server.domain.tickets import Ticket, TicketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    ticket: Ticket
+    passed_over: tuple[Ticket, ...]
+    """Waiting tickets this window could have called that are older than the chosen one."""
+    forced: bool = False
+    """True when the starvation bound made the window call the oldest ticket."""
+
+
+class Router:
+    """The routing rule for one centre, with its window-to-matter table worked out once."""
+
+    def __init__(self, centre: Centre) -> None:
+        self.max_passed_over = centre.policy.max_passed_over
+        self._served: dict[int, frozenset[str]] = {
+            window.number: frozenset(m.code for m in centre.matters if centre.serves(window, m))
+            for window in centre.windows
+        }
+
+    def served_matters(self, window: int) -> frozenset[str]:
+        return self._served.get(window, frozenset())
+
+    def windows_serving(self, matter: str) -> tuple[int, ...]:
+        return tuple(number for number, matters in self._served.items() if matter in matters)
+
+    def can_serve(self, window: int, ticket: Ticket) -> bool:
+        """Rule 1: the window may call this ticket."""
+        if ticket.target_window is not None:
+            return ticket.target_window == window
+        return ticket.matter in self._served.get(window, ())
+
+    def choose(self, window: int, waiting: Iterable[Ticket]) -> Choice | None:
+        """The ticket ``window`` calls next, from waiting tickets given in order of place."""
+        oldest: Ticket | None = None
+        older_ordinary: list[Ticket] = []
+        starving = False
+        for ticket in waiting:
+            if ticket.status is not TicketStatus.WAITING or not self.can_serve(window, ticket):
+                continue
+            if oldest is None:
+                oldest = ticket
+            if ticket.green:
+                if starving:
+                    return Choice(oldest, (), forced=True)
+                return Choice(ticket, tuple(older_ordinary))
+            if ticket.passed_over >= self.max_passed_over:
+                starving = True
+            older_ordinary.append(ticket)
+        if oldest is None:
+            return None
+        return Choice(oldest, ())
+
+    def passed_over_by(self, window: int, chosen: Ticket, waiting: Iterable[Ticket]) -> tuple[Ticket, ...]:
+        """Tickets an out-of-order call of ``chosen`` at ``window`` passes over."""
+        return tuple(
+            t
+            for t in waiting
+            if t.status is TicketStatus.WAITING
+            and t.place < chosen.place
+            and t.serial != chosen.serial
+            and self.can_serve(window, t)
+        )

@@ -1,0 +1,133 @@
+"""A ticket's state and the closed vocabularies that describe it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    NO_SHOW = "no_show"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+    @property
+    def at_window(self) -> bool:
+        """Called or being served: the ticket occupies a window."""
+        return self in (TicketStatus.CALLED, TicketStatus.SERVING)
+
+    @property
+    def ended(self) -> bool:
+        return self in (TicketStatus.FINISHED, TicketStatus.CANCELLED)
+
+
+class Category(StrEnum):
+    """Why a ticket goes through the green channel (绿色通道)."""
+
+    ELDERLY = "elderly"
+    DISABLED = "disabled"
+    PREGNANT = "pregnant"
+    VETERAN = "veteran"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    """Where a ticket was issued."""
+
+    KIOSK = "kiosk"
+    DESK = "desk"
+    API = "api"
+    DEVICE = "device"
+
+
+class Outcome(StrEnum):
+    """How a case ends when its ticket is finished."""
+
+    ON_THE_SPOT = "on_the_spot"  # 即办件
+    PROMISED = "promised"  # 承诺件
+    JOINT = "joint"  # 联办件
+    REPORTED = "reported"  # 上报件
+    RETURNED = "returned"  # 退回件, with the one-time notice (一次性告知)
+    SUPPLEMENT = "supplement"  # 补正, missing materials told once and in full
+
+    @property
+    def needs_notice(self) -> bool:
+        """Returned and supplement cases tell the citizen the reasons and materials in writing."""
+        return self in (Outcome.RETURNED, Outcome.SUPPLEMENT)
+
+
+OUTCOME_NAMES_ZH = {
+    Outcome.ON_THE_SPOT: "即办件",
+    Outcome.PROMISED: "承诺件",
+    Outcome.JOINT: "联办件",
+    Outcome.REPORTED: "上报件",
+    Outcome.RETURNED: "退回件",
+    Outcome.SUPPLEMENT: "补正",
+}
+
+CATEGORY_NAMES_ZH = {
+    Category.ELDERLY: "老年人",
+    Category.DISABLED: "残疾人",
+    Category.PREGNANT: "孕妇",
+    Category.VETERAN: "退役军人",
+    Category.OTHER: "其他特殊群体",
+}
+
+
+class CancelReason(StrEnum):
+    CITIZEN = "citizen"  # the citizen gave up (from the status page or the desk)
+    STAFF = "staff"  # cancelled at a window or the desk
+    CLOSING = "closing"  # still waiting when the centre closed
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """Everything known about a ticket; rebuilt exactly by replaying its events."""
+
+    serial: int
+    """The ticket's identity within its centre, in order of issue; never reused."""
+    place: int
+    """Its place in the queue: the serial at issue, kept through transfers and carries."""
+    number: str
+    """What the citizen sees (A001); unique per centre and service day."""
+    service_day: dt.date
+    matter: str
+    category: Category | None
+    channel: Channel
+    issued_at: dt.datetime
+    status: TicketStatus = TicketStatus.WAITING
+    window: int | None = None
+    """The window that called it last (and serves or served it)."""
+    target_window: int | None = None
+    """Set by a transfer to a particular window: only that window may call it."""
+    staff: str | None = None
+    called_at: dt.datetime | None = None
+    serving_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    calls: int = 0
+    """Times called at the current window, recalls included."""
+    recalls: int = 0
+    no_shows: int = 0
+    transfers: int = 0
+    passed_over: int = 0
+    """Later tickets called before it by a window that could serve it (bounded by K)."""
+    outcome: Outcome | None = None
+    due_date: dt.date | None = None
+    reasons: tuple[str, ...] = ()
+    missing_materials: tuple[str, ...] = ()
+    cancel_reason: CancelReason | None = None
+    note: str = ""
+    version: int = 0
+    """How many events made this state; the store uses it for optimistic checks."""
+
+    @property
+    def green(self) -> bool:
+        return self.category is not None
+
+    @property
+    def prefix(self) -> str:
+        return self.number.rstrip("0123456789")
