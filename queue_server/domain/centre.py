@@ -141,6 +141,8 @@ class Policy(Model):
     at_closing: ClosingPolicy = ClosingPolicy.CANCEL
     stop_issuing_before_close: int = Field(default=30, ge=0, le=24 * 60)
     """Minutes before the day's last closing time after which no ticket is issued."""
+    stop_issuing_at: dt.time | None = None
+    """A fixed local time after which no ticket is issued (e.g. "16:30"); the earlier of the two applies."""
     issue_during_lunch: bool = True
     """Whether kiosks issue tickets during the lunch break (they are called after it)."""
     no_show_requeue: NoShowRequeue = NoShowRequeue.KEEP_PLACE
@@ -155,6 +157,11 @@ class Policy(Model):
         "申请人不符合办理条件",
     )
     """The reasons a window may give when a case is returned (退回) or sent for completion (补正)."""
+
+    @field_validator("stop_issuing_at", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        return _parse_clock(value) if isinstance(value, str) else value
 
 
 class CentreInfo(Model):

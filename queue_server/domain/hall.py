@@ -227,13 +227,22 @@ class Hall:
             state = OpeningState.OPEN
         if state is not OpeningState.OPEN:
             raise self._refused(RefusalReason(state.value), matter, opening.day, opening.next_start)
-        closing = self.calendar.closing_time(opening.day)
-        if closing is not None and now >= closing - dt.timedelta(minutes=policy.stop_issuing_before_close):
+        if now >= self._stop_issuing(opening.day):
             raise self._refused(RefusalReason.STOPPED_ISSUING, matter, opening.day, None)
         if matter.daily_quota is not None and self._issued.get((opening.day, matter.code), 0) >= matter.daily_quota:
             raise self._refused(RefusalReason.QUOTA_USED_UP, matter, opening.day, None)
         if not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
             raise self._refused(RefusalReason.NO_WINDOW_OPEN, matter, opening.day, None)
+
+    def _stop_issuing(self, day: dt.date) -> dt.datetime:
+        """The instant after which no ticket is issued on an open day."""
+        policy = self.centre.policy
+        closing = self.calendar.closing_time(day)
+        assert closing is not None, "only asked on an open day"
+        stop = closing - dt.timedelta(minutes=policy.stop_issuing_before_close)
+        if policy.stop_issuing_at is not None:
+            stop = min(stop, self.calendar.instant(day, policy.stop_issuing_at))
+        return stop
 
     def _refused(
         self, reason: RefusalReason, matter: Matter, day: dt.date, later_today: dt.time | None
