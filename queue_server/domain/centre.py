@@ -35,17 +35,28 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+END_OF_DAY = dt.time.max
+"""A period ending at "24:00" runs to midnight."""
+
+
 def _parse_clock(value: str) -> dt.time:
     if not re.fullmatch(r"\d{2}:\d{2}", value):
         raise ValueError(f"a time is written HH:MM, got {value!r}")
+    if value == "24:00":
+        return END_OF_DAY
     hours, minutes = int(value[:2]), int(value[3:])
     if hours > 23 or minutes > 59:
         raise ValueError(f"{value!r} is not a time of day")
     return dt.time(hours, minutes)
 
 
+def clock_text(value: dt.time) -> str:
+    """A time as a centre file writes it: HH:MM, and "24:00" for the end of the day."""
+    return "24:00" if value == END_OF_DAY else f"{value:%H:%M}"
+
+
 class Period(Model):
-    """One stretch of opening time within a day, e.g. 08:30 to 12:00."""
+    """One stretch of opening time within a day, e.g. 08:30 to 12:00 (or 00:00 to 24:00)."""
 
     start: dt.time
     end: dt.time

@@ -123,6 +123,56 @@ class Hall:
         self._numbers = NumberSeries(centre.policy.number_width)
         self._issued: dict[tuple[dt.date, str], int] = {}
 
+    @classmethod
+    def restore(
+        cls,
+        centre: Centre,
+        clock: Clock,
+        *,
+        tickets: Iterable[Ticket],
+        windows: Iterable[WindowState],
+        last_serial: int,
+        numbers: dict[tuple[dt.date, str], int],
+        issued: dict[tuple[dt.date, str], int],
+        stats: HandlingStats,
+    ) -> Hall:
+        """A hall rebuilt from stored state: the open tickets, the windows and the counters.
+
+        Event logs are not loaded; the store keeps them. ``ticket_log`` then shows only the
+        events of actions taken since.
+        """
+        hall = cls(centre, clock, stats)
+        for window in windows:
+            if window.number in hall._windows:
+                hall._windows[window.number] = window
+        for ticket in tickets:
+            hall.adopt(ticket)
+        hall._last_serial = last_serial
+        hall._numbers.last.update(numbers)
+        hall._issued.update(issued)
+        return hall
+
+    def adopt(self, ticket: Ticket) -> None:
+        """Take in a stored ticket, e.g. an ended one an action refers to."""
+        self._tickets[ticket.serial] = ticket
+        self._ticket_logs.setdefault(ticket.serial, [])
+        if ticket.status.at_window and ticket.window is not None:
+            self._holding[ticket.window] = ticket.serial
+
+    def compact(self) -> None:
+        """Forget ended tickets and all logs: a store-backed hall keeps them in the database."""
+        for serial in [s for s, t in self._tickets.items() if t.status.ended]:
+            del self._tickets[serial]
+        self._ticket_logs = {serial: [] for serial in self._tickets}
+        self._window_logs = {number: [] for number in self._windows}
+        today = self.calendar.local_date(self.clock.now())
+        self._issued = {key: n for key, n in self._issued.items() if key[0] >= today}
+        self._numbers.last = {key: n for key, n in self._numbers.last.items() if key[0] >= today}
+
+    @property
+    def last_serial(self) -> int:
+        return self._last_serial
+
     # Reading
 
     def ticket(self, serial: int) -> Ticket:

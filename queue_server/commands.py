@@ -1,0 +1,227 @@
+"""Every action, as a validated value: what the API, the bus and the pages ask the hall to do.
+
+A command is parsed once at the edge (an HTTP body, an MQTT payload), carries its own JSON
+schema for the OpenAPI document, and runs against a ``Hall`` with the acting principal's
+actor string. The service runs it inside one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from queue_server.domain.hall import Change, Hall
+from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
+from queue_server.domain.windows import PauseReason
+
+WindowNumber = Annotated[int, Field(ge=1, le=9999, description="The window's number")]
+Serial = Annotated[int, Field(ge=1, description="The ticket's serial (its id within the centre)")]
+Note = Annotated[str, Field(default="", max_length=500)]
+
+
+class Command(BaseModel):
+    """Base of every command; ``permission`` names the group of roles that may run it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    name: ClassVar[str] = ""
+    permission: ClassVar[str] = "window"
+    created: ClassVar[bool] = False
+    """True when success creates something (HTTP 201)."""
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        raise NotImplementedError
+
+    def serials(self) -> tuple[int, ...]:
+        """Tickets the command names, so the store can load them if they are not open."""
+        return ()
+
+
+class IssueTicket(Command):
+    name: ClassVar[str] = "issue"
+    permission: ClassVar[str] = "issue"
+    created: ClassVar[bool] = True
+    matter: str = Field(min_length=1, max_length=40, description="The matter's code")
+    category: Category | None = Field(default=None, description="Set for a green-channel (绿色通道) ticket")
+    channel: Channel = Channel.API
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.issue(self.matter, category=self.category, channel=self.channel, actor=actor)
+
+
+class SignOn(Command):
+    name: ClassVar[str] = "sign_on"
+    window: WindowNumber
+    staff: str = Field(min_length=1, max_length=40, description="The staff member's code")
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.sign_on(self.window, self.staff, actor=actor)
+
+
+class SignOff(Command):
+    name: ClassVar[str] = "sign_off"
+    window: WindowNumber
+    staff: str = Field(min_length=1, max_length=40)
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.sign_off(self.window, self.staff, actor=actor)
+
+
+class Pause(Command):
+    name: ClassVar[str] = "pause"
+    window: WindowNumber
+    reason: PauseReason
+    note: Note
+    minutes: int | None = Field(default=None, ge=1, le=1440, description="Planned length of the pause")
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.pause(self.window, self.reason, note=self.note, minutes=self.minutes, actor=actor)
+
+
+class Resume(Command):
+    name: ClassVar[str] = "resume"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.resume(self.window, actor=actor)
+
+
+class CloseWindow(Command):
+    name: ClassVar[str] = "close_window"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.close_window(self.window, actor=actor)
+
+
+class CallNext(Command):
+    name: ClassVar[str] = "call_next"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.call_next(self.window, actor=actor)
+
+
+class CallTicket(Command):
+    name: ClassVar[str] = "call_ticket"
+    window: WindowNumber
+    serial: Serial
+    reason: str = Field(min_length=1, max_length=200, description="Why this ticket is called out of order")
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.call_ticket(self.window, self.serial, reason=self.reason, actor=actor)
+
+    def serials(self) -> tuple[int, ...]:
+        return (self.serial,)
+
+
+class Recall(Command):
+    name: ClassVar[str] = "recall"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.recall(self.window, actor=actor)
+
+
+class StartServing(Command):
+    name: ClassVar[str] = "start_serving"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.start_serving(self.window, actor=actor)
+
+
+class NoShow(Command):
+    name: ClassVar[str] = "no_show"
+    window: WindowNumber
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.no_show(self.window, actor=actor)
+
+
+class Transfer(Command):
+    name: ClassVar[str] = "transfer"
+    window: WindowNumber
+    to_matter: str | None = Field(default=None, max_length=40)
+    to_window: int | None = Field(default=None, ge=1, le=9999)
+    note: Note
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.transfer(
+            self.window, to_matter=self.to_matter, to_window=self.to_window, note=self.note, actor=actor
+        )
+
+
+class Finish(Command):
+    name: ClassVar[str] = "finish"
+    window: WindowNumber
+    outcome: Outcome
+    reasons: tuple[str, ...] = Field(default=(), max_length=20)
+    missing_materials: tuple[str, ...] = Field(default=(), max_length=50)
+    promised_days: int | None = Field(default=None, ge=1, le=365)
+    note: Note
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.finish(
+            self.window,
+            self.outcome,
+            reasons=self.reasons,
+            missing_materials=self.missing_materials,
+            promised_days=self.promised_days,
+            note=self.note,
+            actor=actor,
+        )
+
+
+class Requeue(Command):
+    name: ClassVar[str] = "requeue"
+    permission: ClassVar[str] = "requeue"
+    serial: Serial
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.requeue(self.serial, actor=actor)
+
+    def serials(self) -> tuple[int, ...]:
+        return (self.serial,)
+
+
+class Cancel(Command):
+    name: ClassVar[str] = "cancel"
+    permission: ClassVar[str] = "cancel"
+    serial: Serial
+    reason: CancelReason = CancelReason.STAFF
+    note: Note
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.cancel(self.serial, reason=self.reason, note=self.note, actor=actor)
+
+    def serials(self) -> tuple[int, ...]:
+        return (self.serial,)
+
+
+class CloseDay(Command):
+    name: ClassVar[str] = "close_day"
+    permission: ClassVar[str] = "close_day"
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.close_day(actor=actor)
+
+
+WINDOW_COMMANDS: dict[str, type[Command]] = {
+    "sign-on": SignOn,
+    "sign-off": SignOff,
+    "pause": Pause,
+    "resume": Resume,
+    "close": CloseWindow,
+    "call-next": CallNext,
+    "call": CallTicket,
+    "recall": Recall,
+    "start": StartServing,
+    "no-show": NoShow,
+    "transfer": Transfer,
+    "finish": Finish,
+}
+"""Window actions by the last segment of their route: POST /centres/{c}/windows/{n}/<segment>."""
+
+TICKET_COMMANDS: dict[str, type[Command]] = {"requeue": Requeue, "cancel": Cancel}
+"""Ticket actions: POST /centres/{c}/tickets/{serial}/<segment>."""

@@ -1,0 +1,224 @@
+"""Actions as transactions: the one door through which HTTP, the bus and the pages change a hall.
+
+``HallService.act`` runs a command inside one database transaction under the centre's lock:
+it answers a repeated request id with the first answer, runs the command on the centre's hall,
+writes the state, the event logs and the outbox, records the answer with the request id, and
+commits before anyone is told. A domain refusal is an answer too (recorded, so a repeat gets the
+same refusal), never an exception at this edge.
+
+Each process keeps the last hall it built per centre, valid while the centre's state version in
+the database is the one it wrote; any other process's action bumps the version and the hall is
+rebuilt. A failed transaction drops the cached hall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.commands import Command
+from queue_server.domain.clock import Clock, SystemClock
+from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
+from queue_server.domain.hall import Change, Hall
+from queue_server.store import schema
+from queue_server.store.database import Database
+from queue_server.store.outbox import build_messages, recent_calls, write_outbox
+from queue_server.store.repository import adopt_tickets, load_hall, lock_centre, save_change, state_version
+from queue_server.views import View, ticket_view, window_view
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "urn:onewindow:problem:"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP-shaped answer: status and JSON body (a problem when status >= 400)."""
+
+    status: int
+    body: View
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Answer:
+    """An RFC 9457 problem: what failed and why, with a stable type to branch on."""
+    body: View = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    return Answer(status, body)
+
+
+def domain_problem(error: DomainError) -> Answer:
+    match error:
+        case IssueRefused():
+            return problem(
+                409,
+                "issue-refused",
+                "No ticket can be issued",
+                error.message_en,
+                reason=error.reason.value,
+                message=error.message,
+                message_en=error.message_en,
+            )
+        case NotFound():
+            return problem(404, "not-found", "Not found", error.message)
+        case NotAllowed():
+            return problem(403, "not-allowed", "Not allowed", error.message)
+        case InvalidTransition():
+            return problem(409, "invalid-transition", "The action does not fit the current state", error.message)
+    return problem(400, "refused", "Refused", error.message)
+
+
+@dataclass
+class _CentreSlot:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    version: int | None = None
+    hall: Hall | None = None
+
+
+class HallService:
+    """Runs commands and reads halls for every centre of one database."""
+
+    def __init__(self, db: Database, clock: Clock | None = None, *, public_base_url: str = "") -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.public_base_url = public_base_url.rstrip("/")
+        self._slots: dict[str, _CentreSlot] = defaultdict(_CentreSlot)
+        self.after_commit: list[Any] = []
+        """Callbacks ``(centre) -> None`` told after each committed change (the bus relay wakes)."""
+
+    async def act(self, centre: str, command: Command, *, actor: str, request_id: str) -> Answer:
+        """Run ``command`` once for ``request_id``; a repeat returns the first answer unchanged."""
+        slot = self._slots[centre]
+        async with slot.lock:
+            try:
+                async with self.db.write() as conn:
+                    answer, committed = await self._act(conn, slot, centre, command, actor, request_id)
+            except BaseException:
+                slot.hall = slot.version = None
+                raise
+            if committed is not None:
+                slot.version = committed
+        if committed is not None:
+            for callback in self.after_commit:
+                callback(centre)
+        return answer
+
+    async def _act(
+        self, conn: AsyncConnection, slot: _CentreSlot, centre: str, command: Command, actor: str, request_id: str
+    ) -> tuple[Answer, int | None]:
+        try:
+            version = await lock_centre(conn, centre)
+        except NotFound as missing:
+            return domain_problem(missing), None
+        prior = await self._prior_answer(conn, centre, request_id, actor, command.name)
+        if prior is not None:
+            return prior, None
+        hall = await self._hall(conn, slot, centre, version)
+        await adopt_tickets(conn, hall, command.serials())
+        try:
+            change = command.run(hall, actor)
+        except DomainError as refused:
+            answer = domain_problem(refused)
+        else:
+            answer = await self._commit_change(conn, hall, change, command)
+        await self._record(conn, centre, request_id, actor, command.name, answer)
+        hall.compact()
+        if answer.ok:
+            return answer, version + 1
+        return answer, None
+
+    async def _commit_change(self, conn: AsyncConnection, hall: Hall, change: Change, command: Command) -> Answer:
+        tokens = await save_change(conn, hall, change)
+        now = self.clock.now()
+        messages = build_messages(hall, change, await recent_calls(conn, hall)) if not change.empty else []
+        await write_outbox(conn, hall.centre.centre.code, messages, now)
+        return Answer(201 if command.created else 200, self._change_view(hall, change, tokens))
+
+    def _change_view(self, hall: Hall, change: Change, tokens: dict[int, str]) -> View:
+        ticket = change.ticket
+        body: View = {"changed": not change.empty, "ticket": None, "window": None}
+        if ticket is not None:
+            body["ticket"] = ticket_view(hall.centre, ticket, change.position)
+            token = tokens.get(ticket.serial)
+            if token is not None:
+                body["ticket"]["status_token"] = token
+                body["ticket"]["status_url"] = f"{self.public_base_url}/ticket/{token}"
+        window = change.windows[-1] if change.windows else None
+        if window is None and ticket is not None and ticket.window is not None:
+            window = hall.window(ticket.window)
+        if window is not None:
+            body["window"] = window_view(hall.centre, window, hall.holding(window.number))
+        if len(change.tickets) > 1:
+            body["tickets"] = [ticket_view(hall.centre, t) for t in change.tickets]
+        return body
+
+    async def _hall(self, conn: AsyncConnection, slot: _CentreSlot, centre: str, version: int) -> Hall:
+        if slot.hall is None or slot.version != version:
+            slot.hall = await load_hall(conn, centre, self.clock)
+            slot.version = version
+        slot.hall.clock = self.clock
+        return slot.hall
+
+    async def _prior_answer(
+        self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str
+    ) -> Answer | None:
+        r = schema.requests.c
+        row = (
+            await conn.execute(
+                select(r.actor, r.action, r.status, r.response).where(r.centre == centre, r.request_id == request_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        if (row.actor, row.action) != (actor, action):
+            return problem(
+                409,
+                "request-id-reused",
+                "Request id already used",
+                f"Request id {request_id!r} was used for {row.action} by {row.actor}; make a new id per action",
+            )
+        return Answer(row.status, row.response, replayed=True)
+
+    async def _record(
+        self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str, answer: Answer
+    ) -> None:
+        await conn.execute(
+            insert(schema.requests).values(
+                centre=centre,
+                request_id=request_id,
+                actor=actor,
+                action=action,
+                status=answer.status,
+                response=answer.body,
+                created_at=self.clock.now(),
+            )
+        )
+
+    async def hall(self, centre: str) -> Hall:
+        """A hall to read from, never to act on: the cached one when current, else a fresh one.
+
+        Build views from it before the next ``await``: an action may change the cached hall then.
+        """
+        slot = self._slots[centre]
+        async with self.db.read() as conn:
+            version = await state_version(conn, centre)
+            if slot.hall is not None and slot.version == version and not slot.lock.locked():
+                return slot.hall
+            return await load_hall(conn, centre, self.clock)
+
+    async def prune_requests(self, older_than_days: int = 7) -> int:
+        """Forget request ids after their retention period; a device's retry comes within seconds."""
+        cutoff = self.clock.now() - dt.timedelta(days=older_than_days)
+        async with self.db.write() as conn:
+            result = await conn.execute(delete(schema.requests).where(schema.requests.c.created_at < cutoff))
+        return int(result.rowcount or 0)

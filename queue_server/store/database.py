@@ -1,0 +1,116 @@
+"""The database connection: SQLite by default, PostgreSQL by URL, each set up to be safe.
+
+SQLite runs in WAL mode with full sync (a committed ticket survives a power cut) and takes its
+write lock at the start of every write transaction (``BEGIN IMMEDIATE``), so two processes on
+one file never interleave a read-then-write; reads use a second engine with ordinary deferred
+transactions so they never wait for the write lock. PostgreSQL keeps its defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def normalize_url(url: str) -> URL:
+    """The async driver's URL for a plain one: sqlite:///x.db, postgresql://user@host/db."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"Cannot use database URL {url!r}: write sqlite:///path/to/file.db or postgresql://user@host/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise DatabaseUrlError("Cannot use an in-memory SQLite database: give a file, sqlite:///onewindow.db")
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise DatabaseUrlError(f"Cannot use database URL {url!r}: OneWindow speaks SQLite and PostgreSQL")
+
+
+def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engines of one database; an async context manager that disposes of them."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = normalize_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.sqlite:
+            assert self.url.database is not None
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0)
+            self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0)
+            _sqlite_pragmas(self.writer, immediate=True)
+            _sqlite_pragmas(self.reader, immediate=False)
+        else:
+            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+            self.reader = self.writer
+
+    @property
+    def sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def describe(self) -> str:
+        """The URL without its password, for logs and messages."""
+        return self.url.render_as_string(hide_password=True).replace("+aiosqlite", "").replace("+asyncpg", "")
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        async with self.writer.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.reader.connect() as connection:
+            yield connection
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.dispose()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

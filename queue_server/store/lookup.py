@@ -1,0 +1,46 @@
+"""Read-only queries the API needs beyond a hall: the centre list, event records, status tokens.
+
+They read rows as stored, without building a hall, so a read of a finished ticket or of an event
+log never touches the live state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.store import schema
+
+
+@dataclass(frozen=True, slots=True)
+class CentreRow:
+    code: str
+    name: str
+
+
+async def ping(conn: AsyncConnection) -> None:
+    """A round trip to the database: raises when it cannot be reached."""
+    await conn.execute(select(literal(1)))
+
+
+async def list_centres(conn: AsyncConnection) -> list[CentreRow]:
+    c = schema.centres.c
+    rows = await conn.execute(select(c.code, c.name).order_by(c.code))
+    return [CentreRow(row.code, row.name) for row in rows]
+
+
+async def find_ticket_by_token(conn: AsyncConnection, token: str) -> tuple[str, int] | None:
+    """The centre and serial of the ticket whose status token is ``token``, if any."""
+    t = schema.tickets.c
+    row = (await conn.execute(select(t.centre, t.serial).where(t.status_token == token))).one_or_none()
+    return (str(row.centre), int(row.serial)) if row is not None else None
+
+
+async def ticket_event_records(conn: AsyncConnection, centre: str, serial: int) -> list[dict[str, Any]]:
+    """A ticket's event log in order, each record with its place in the log (``seq``) first."""
+    e = schema.ticket_events.c
+    rows = await conn.execute(select(e.seq, e.data).where(e.centre == centre, e.serial == serial).order_by(e.seq))
+    return [{"seq": int(row.seq), **row.data} for row in rows]

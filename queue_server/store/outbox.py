@@ -1,0 +1,176 @@
+"""The outbox: messages an action causes, written in its transaction, published after commit.
+
+Each message has a subject (``window/3``, ``hall``), a sequence number per subject assigned here
+under the centre's lock (so it never repeats or resets), and an event type. The bus relays the
+rows in order per subject and marks them sent once the broker acknowledged them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.domain.events import (
+    MarkedNoShow,
+    ServingStarted,
+    TicketCalled,
+    TicketFinished,
+    TicketRecalled,
+    TicketTransferred,
+)
+from queue_server.domain.hall import Change, Hall
+from queue_server.store import schema
+from queue_server.store.repository import upsert
+from queue_server.views import View, iso, waiting_counts, window_view, windows_view
+
+HALL = "hall"
+RECENT_CALLS = 10
+
+
+def window_subject(number: int) -> str:
+    return f"window/{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    subject: str
+    event_type: str
+    payload: View
+
+
+def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> View:
+    ticket = hall.ticket(event.serial)
+    matter = hall.centre.matters_by_code.get(ticket.matter)
+    window = hall.centre.window(event.window)
+    return {
+        "call_id": f"{event.serial}-{seq}",
+        "serial": ticket.serial,
+        "number": ticket.number,
+        "matter": ticket.matter,
+        "matter_name": matter.name if matter else ticket.matter,
+        "matter_name_en": matter.name_en if matter else "",
+        "green_channel": ticket.green,
+        "window": window.number,
+        "window_name": window.name,
+        "window_name_en": window.name_en,
+        "recall": isinstance(event, TicketRecalled),
+        "at": iso(event.at),
+    }
+
+
+def build_messages(hall: Hall, change: Change, recent_calls: list[View]) -> list[Message]:
+    """What the displays must learn from one change: calls, window states and the hall feed."""
+    messages: list[Message] = []
+    versions = {t.serial: t.version for t in change.tickets}
+    seen: dict[int, int] = {}
+    for event in change.ticket_events:
+        seen[event.serial] = seen.get(event.serial, 0) + 1
+        if isinstance(event, (TicketCalled, TicketRecalled)):
+            later = sum(1 for e in change.ticket_events if e.serial == event.serial) - seen[event.serial]
+            seq = versions[event.serial] - later
+            messages.append(Message(window_subject(event.window), "call", call_view(hall, event, seq)))
+    for number in sorted(windows_touched(change)):
+        state = hall.window(number)
+        messages.append(Message(window_subject(number), "state", window_view(hall.centre, state, hall.holding(number))))
+    if not change.empty:
+        messages.append(Message(HALL, "feed", hall_feed(hall, recent_calls)))
+    return messages
+
+
+def windows_touched(change: Change) -> set[int]:
+    """Windows whose state or current ticket the change altered."""
+    touched = {w.number for w in change.windows}
+    for event in change.ticket_events:
+        if isinstance(event, (TicketCalled, TicketRecalled, ServingStarted, MarkedNoShow, TicketFinished)):
+            touched.add(event.window)
+        elif isinstance(event, TicketTransferred):
+            touched.add(event.from_window)
+    return touched
+
+
+def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
+    """The whole hall board in one retained snapshot."""
+    info = hall.centre.centre
+    return {
+        "centre": info.code,
+        "name": info.name,
+        "name_en": info.name_en,
+        "at": iso(hall.clock.now()),
+        "windows": windows_view(hall),
+        "waiting": waiting_counts(hall.centre, hall.waiting()),
+        "last_calls": recent_calls,
+    }
+
+
+async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
+    """The latest calls and recalls, newest first, as the hall board lists them."""
+    e = schema.ticket_events.c
+    code = hall.centre.centre.code
+    rows = (
+        await conn.execute(
+            select(e.data, e.seq)
+            .where(e.centre == code, e.kind.in_(("called", "recalled")))
+            .order_by(e.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    calls = []
+    for data, seq in rows:
+        ticket_row = (
+            await conn.execute(
+                select(schema.tickets.c.number, schema.tickets.c.matter, schema.tickets.c.category).where(
+                    schema.tickets.c.centre == code, schema.tickets.c.serial == data["serial"]
+                )
+            )
+        ).one()
+        matter = hall.centre.matters_by_code.get(ticket_row.matter)
+        window = hall.centre.windows_by_number.get(data["window"])
+        calls.append(
+            {
+                "call_id": f"{data['serial']}-{seq}",
+                "serial": data["serial"],
+                "number": ticket_row.number,
+                "matter": ticket_row.matter,
+                "matter_name": matter.name if matter else ticket_row.matter,
+                "matter_name_en": matter.name_en if matter else "",
+                "green_channel": ticket_row.category is not None,
+                "window": data["window"],
+                "window_name": window.name if window else str(data["window"]),
+                "window_name_en": window.name_en if window else "",
+                "recall": data["kind"] == "recalled",
+                "at": data["at"],
+            }
+        )
+    return calls
+
+
+async def write_outbox(conn: AsyncConnection, code: str, messages: list[Message], now: dt.datetime) -> None:
+    """Append the messages with their per-subject sequence numbers."""
+    if not messages:
+        return
+    s = schema.outbox_subjects.c
+    subjects = sorted({m.subject for m in messages})
+    rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == code, s.subject.in_(subjects)))
+    last: dict[str, int] = {subject: int(seq) for subject, seq in rows.all()}
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        seq = last.get(message.subject, 0) + 1
+        last[message.subject] = seq
+        out.append(
+            {
+                "centre": code,
+                "subject": message.subject,
+                "seq": seq,
+                "event_type": message.event_type,
+                "payload": message.payload,
+                "created_at": now,
+            }
+        )
+    await conn.execute(insert(schema.outbox), out)
+    for subject in subjects:
+        values = {"centre": code, "subject": subject, "last_seq": last[subject]}
+        await conn.execute(upsert(conn, schema.outbox_subjects, values, ("centre", "subject"), last_seq=last[subject]))

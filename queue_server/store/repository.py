@@ -1,0 +1,336 @@
+"""Halls to rows and back: what one action changed, written inside its transaction.
+
+``load_hall`` rebuilds a centre's live hall (open tickets, windows, today's counters, learned
+handling times); ``save_change`` writes the state the action produced, appends its events to the
+logs, and advances the counters. Counters are derived from the events themselves, so there is
+nothing to keep in step by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+from queue_server.domain.centre import Centre
+from queue_server.domain.clock import Clock
+from queue_server.domain.errors import NotFound
+from queue_server.domain.estimates import HandlingStats
+from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
+from queue_server.domain.hall import Change, Hall
+from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
+from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
+from queue_server.store import schema
+
+OPEN_STATUSES = [s.value for s in TicketStatus if not s.ended]
+STATUS_TOKEN_BYTES = 18
+
+
+def upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keys: Sequence[str], **set_: Any) -> Insert:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET ``set_`` for SQLite and PostgreSQL alike."""
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = make(table).values(**values)
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=set_)
+
+
+# Rows
+
+
+def ticket_from_row(row: Any) -> Ticket:
+    return Ticket(
+        serial=row.serial,
+        place=row.place,
+        number=row.number,
+        service_day=row.service_day,
+        matter=row.matter,
+        category=Category(row.category) if row.category else None,
+        channel=Channel(row.channel),
+        issued_at=row.issued_at,
+        status=TicketStatus(row.status),
+        window=row.window,
+        target_window=row.target_window,
+        staff=row.staff,
+        called_at=row.called_at,
+        serving_at=row.serving_at,
+        ended_at=row.ended_at,
+        calls=row.calls,
+        recalls=row.recalls,
+        no_shows=row.no_shows,
+        transfers=row.transfers,
+        passed_over=row.passed_over,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        due_date=row.due_date,
+        reasons=tuple(row.reasons),
+        missing_materials=tuple(row.missing_materials),
+        cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+        note=row.note,
+        version=row.version,
+    )
+
+
+def ticket_values(ticket: Ticket) -> dict[str, Any]:
+    values = {f.name: getattr(ticket, f.name) for f in dataclasses.fields(ticket)}
+    for key in ("category", "channel", "status", "outcome", "cancel_reason"):
+        value = values[key]
+        values[key] = value.value if value is not None else None
+    values["reasons"] = list(ticket.reasons)
+    values["missing_materials"] = list(ticket.missing_materials)
+    return values
+
+
+def window_from_row(row: Any) -> WindowState:
+    return WindowState(
+        number=row.number,
+        status=WindowStatus(row.status),
+        staff=row.staff,
+        cover=row.cover,
+        since=row.since,
+        pause_reason=PauseReason(row.pause_reason) if row.pause_reason else None,
+        pause_note=row.pause_note,
+        pause_minutes=row.pause_minutes,
+        version=row.version,
+    )
+
+
+def window_values(state: WindowState) -> dict[str, Any]:
+    values = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    values["status"] = state.status.value
+    values["pause_reason"] = state.pause_reason.value if state.pause_reason else None
+    return values
+
+
+# Loading
+
+
+async def lock_centre(conn: AsyncConnection, code: str) -> int:
+    """Take the centre's write lock for this transaction and return its state version.
+
+    Every action of a centre runs under this lock: routing reads the whole queue (green channel
+    first, the starvation bound), so two windows must never decide on two views of it. SQLite's
+    BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL locks the centre's row.
+    """
+    query = select(schema.centres.c.state_version).where(schema.centres.c.code == code)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    version = (await conn.execute(query)).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"There is no centre {code!r}")
+    return int(version)
+
+
+async def state_version(conn: AsyncConnection, code: str) -> int:
+    version = (
+        await conn.execute(select(schema.centres.c.state_version).where(schema.centres.c.code == code))
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"There is no centre {code!r}")
+    return int(version)
+
+
+async def load_centre_config(conn: AsyncConnection, code: str) -> Centre:
+    config = (await conn.execute(select(schema.centres.c.config).where(schema.centres.c.code == code))).scalar_one()
+    return Centre.model_validate(config)
+
+
+async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
+    """The centre's live hall as the database has it now."""
+    c = schema.centres.c
+    row = (await conn.execute(select(c.config, c.last_serial).where(c.code == code))).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no centre {code!r}")
+    centre = Centre.model_validate(row.config)
+    stats = HandlingStats(centre)
+    for key, value in (
+        await conn.execute(
+            select(schema.handling_stats.c.key, schema.handling_stats.c.value).where(
+                schema.handling_stats.c.centre == code
+            )
+        )
+    ).all():
+        kind, _, name = key.partition(":")
+        if kind == "matter":
+            stats.matter_minutes[name] = value
+        elif kind == "window":
+            stats.window_factor[int(name)] = value
+    today = Hall(centre, clock).calendar.local_date(clock.now())
+    t, w = schema.tickets.c, schema.windows.c
+    tickets = (await conn.execute(select(schema.tickets).where(t.centre == code, t.status.in_(OPEN_STATUSES)))).all()
+    windows = (await conn.execute(select(schema.windows).where(w.centre == code))).all()
+    n, m = schema.number_series.c, schema.matter_counts.c
+    numbers = (
+        await conn.execute(select(n.service_day, n.prefix, n.last).where(n.centre == code, n.service_day >= today))
+    ).all()
+    issued = (
+        await conn.execute(select(m.service_day, m.matter, m.issued).where(m.centre == code, m.service_day >= today))
+    ).all()
+    return Hall.restore(
+        centre,
+        clock,
+        tickets=[ticket_from_row(r) for r in tickets],
+        windows=[window_from_row(r) for r in windows],
+        last_serial=int(row.last_serial),
+        numbers={(r.service_day, r.prefix): r.last for r in numbers},
+        issued={(r.service_day, r.matter): r.issued for r in issued},
+        stats=stats,
+    )
+
+
+async def load_ticket(conn: AsyncConnection, code: str, serial: int) -> Ticket | None:
+    t = schema.tickets.c
+    row = (await conn.execute(select(schema.tickets).where(t.centre == code, t.serial == serial))).one_or_none()
+    return ticket_from_row(row) if row is not None else None
+
+
+async def adopt_tickets(conn: AsyncConnection, hall: Hall, serials: Iterable[int]) -> None:
+    """Bring tickets an action names into the hall, if stored but not open (e.g. finished)."""
+    known = {t.serial for t in hall.tickets()}
+    for serial in serials:
+        if serial not in known:
+            ticket = await load_ticket(conn, hall.centre.centre.code, serial)
+            if ticket is not None:
+                hall.adopt(ticket)
+
+
+# Saving
+
+
+async def save_change(conn: AsyncConnection, hall: Hall, change: Change) -> dict[int, str]:
+    """Write what an action did; returns the status tokens of the tickets it issued."""
+    code = hall.centre.centre.code
+    now = hall.clock.now()
+    tokens = await _save_tickets(conn, code, change)
+    await _append_ticket_events(conn, code, change)
+    await _save_windows(conn, code, change.windows, change.window_events)
+    await _advance_counters(conn, hall, change.ticket_events)
+    await conn.execute(
+        update(schema.centres)
+        .where(schema.centres.c.code == code)
+        .values(state_version=schema.centres.c.state_version + 1, last_serial=hall.last_serial, updated_at=now)
+    )
+    return tokens
+
+
+async def _save_tickets(conn: AsyncConnection, code: str, change: Change) -> dict[int, str]:
+    issued = {e.serial for e in change.ticket_events if isinstance(e, TicketIssued)}
+    tokens: dict[int, str] = {}
+    for ticket in change.tickets:
+        values = ticket_values(ticket)
+        if ticket.serial in issued:
+            tokens[ticket.serial] = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
+            await conn.execute(insert(schema.tickets).values(centre=code, status_token=tokens[ticket.serial], **values))
+        else:
+            t = schema.tickets.c
+            await conn.execute(
+                update(schema.tickets).where(t.centre == code, t.serial == ticket.serial).values(**values)
+            )
+    return tokens
+
+
+def _sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:
+    """Each event with its place in its log: the entity's version after the change counts back."""
+    remaining: dict[Any, int] = {}
+    for event in events:
+        remaining[getattr(event, key)] = remaining.get(getattr(event, key), 0) + 1
+    out = []
+    for event in events:
+        ident = getattr(event, key)
+        out.append((versions[ident] - remaining[ident] + 1, event))
+        remaining[ident] -= 1
+    return out
+
+
+async def _append_ticket_events(conn: AsyncConnection, code: str, change: Change) -> None:
+    if not change.ticket_events:
+        return
+    versions = {t.serial: t.version for t in change.tickets}
+    rows = [
+        {
+            "centre": code,
+            "serial": e.serial,
+            "seq": seq,
+            "kind": e.kind,
+            "at": e.at,
+            "actor": e.actor,
+            "data": e.to_record(),
+        }
+        for seq, e in _sequenced(change.ticket_events, "serial", versions)
+    ]
+    await conn.execute(insert(schema.ticket_events), rows)
+
+
+async def _save_windows(
+    conn: AsyncConnection, code: str, states: Sequence[WindowState], events: Sequence[WindowEvent]
+) -> None:
+    w = schema.windows.c
+    for state in states:
+        await conn.execute(
+            update(schema.windows).where(w.centre == code, w.number == state.number).values(**window_values(state))
+        )
+    if events:
+        versions = {s.number: s.version for s in states}
+        rows = [
+            {
+                "centre": code,
+                "window": e.window,
+                "seq": seq,
+                "kind": e.kind,
+                "at": e.at,
+                "actor": e.actor,
+                "data": e.to_record(),
+            }
+            for seq, e in _sequenced(events, "window", versions)
+        ]
+        await conn.execute(insert(schema.window_events), rows)
+
+
+async def _advance_counters(conn: AsyncConnection, hall: Hall, events: Sequence[TicketEvent]) -> None:
+    code = hall.centre.centre.code
+    n, m, s = schema.number_series, schema.matter_counts, schema.handling_stats
+    for event in events:
+        if isinstance(event, (TicketIssued, TicketCarried)):
+            prefix = event.number.rstrip("0123456789")
+            sequence = int(event.number[len(prefix) :])
+            values = {"centre": code, "service_day": event.service_day, "prefix": prefix, "last": sequence}
+            greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
+            await conn.execute(
+                upsert(conn, n, values, ("centre", "service_day", "prefix"), last=greatest(n.c.last, sequence))
+            )
+        if isinstance(event, TicketIssued):
+            values = {"centre": code, "service_day": event.service_day, "matter": event.matter, "issued": 1}
+            await conn.execute(upsert(conn, m, values, ("centre", "service_day", "matter"), issued=m.c.issued + 1))
+        if isinstance(event, TicketFinished):
+            matter = hall.ticket(event.serial).matter
+            for key, value in (
+                (f"matter:{matter}", hall.stats.matter_minutes.get(matter)),
+                (f"window:{event.window}", hall.stats.window_factor.get(event.window)),
+            ):
+                if value is not None:
+                    values = {"centre": code, "key": key, "value": value}
+                    await conn.execute(upsert(conn, s, values, ("centre", "key"), value=value))
+
+
+# Reading logs
+
+
+async def ticket_log(conn: AsyncConnection, code: str, serial: int) -> list[TicketEvent]:
+    e = schema.ticket_events.c
+    rows = (await conn.execute(select(e.data).where(e.centre == code, e.serial == serial).order_by(e.seq))).scalars()
+    return [event_from_record(data) for data in rows]
+
+
+async def window_log(
+    conn: AsyncConnection, code: str, window: int, since: dt.datetime | None = None
+) -> list[WindowEvent]:
+    e = schema.window_events.c
+    query = select(e.data).where(e.centre == code, e.window == window)
+    if since is not None:
+        query = query.where(e.at >= since)
+    rows = (await conn.execute(query.order_by(e.seq))).scalars()
+    return [window_event_from_record(data) for data in rows]

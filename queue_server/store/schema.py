@@ -1,0 +1,277 @@
+"""The database tables: one definition for the store, the migrations and the tests.
+
+Every row belongs to a centre. Tickets and windows hold the current state; their event tables
+hold the logs that replay to it; the outbox holds what the bus must publish, in order per
+subject. Times are stored in UTC and come back timezone-aware on SQLite too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime in every database (SQLite keeps no zone, so it is added on load)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"Cannot store naive datetime {value.isoformat()}: give it a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+JSONData = JSON().with_variant(JSONB(), "postgresql")
+Code = String(40)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+def _centre_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["centre"], ["centres.code"], ondelete="CASCADE", name=f"fk_{table}_centre")
+
+
+centres = Table(
+    "centres",
+    metadata,
+    Column("code", Code, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("config", JSONData, nullable=False),
+    # Bumped by every action; an instance's cached hall is valid while it matches.
+    Column("state_version", BigInteger, nullable=False, default=0),
+    Column("last_serial", BigInteger, nullable=False, default=0),
+    # The last service day whose closing (cancel or carry) has run.
+    Column("closed_day", Date, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+windows = Table(
+    "windows",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("staff", Code),
+    Column("cover", Code),
+    Column("since", UTCDateTime),
+    Column("pause_reason", String(16)),
+    Column("pause_note", Text, nullable=False, default=""),
+    Column("pause_minutes", Integer),
+    Column("version", BigInteger, nullable=False, default=0),
+    _centre_fk("windows"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("place", BigInteger, nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("service_day", Date, nullable=False),
+    Column("matter", Code, nullable=False),
+    Column("category", String(16)),
+    Column("channel", String(16), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("window", Integer),
+    Column("target_window", Integer),
+    Column("staff", Code),
+    Column("called_at", UTCDateTime),
+    Column("serving_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("recalls", Integer, nullable=False, default=0),
+    Column("no_shows", Integer, nullable=False, default=0),
+    Column("transfers", Integer, nullable=False, default=0),
+    Column("passed_over", Integer, nullable=False, default=0),
+    Column("outcome", String(16)),
+    Column("due_date", Date),
+    Column("reasons", JSONData, nullable=False, default=list),
+    Column("missing_materials", JSONData, nullable=False, default=list),
+    Column("cancel_reason", String(16)),
+    Column("note", Text, nullable=False, default=""),
+    Column("version", BigInteger, nullable=False),
+    # The unguessable key of the ticket's public status page (the QR code on the ticket).
+    Column("status_token", String(64), nullable=False, unique=True),
+    _centre_fk("tickets"),
+    UniqueConstraint("centre", "service_day", "number", name="uq_tickets_centre_day_number"),
+    Index("ix_tickets_centre_status", "centre", "status"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("serial", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("data", JSONData, nullable=False),
+    _centre_fk("ticket_events"),
+    UniqueConstraint("centre", "serial", "seq", name="uq_ticket_events_centre_serial_seq"),
+    Index("ix_ticket_events_centre_kind_id", "centre", "kind", "id"),
+)
+
+window_events = Table(
+    "window_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("data", JSONData, nullable=False),
+    _centre_fk("window_events"),
+    UniqueConstraint("centre", "window", "seq", name="uq_window_events_centre_window_seq"),
+)
+
+number_series = Table(
+    "number_series",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("service_day", Date, primary_key=True),
+    Column("prefix", String(4), primary_key=True),
+    Column("last", Integer, nullable=False),
+    _centre_fk("number_series"),
+)
+
+matter_counts = Table(
+    "matter_counts",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("service_day", Date, primary_key=True),
+    Column("matter", Code, primary_key=True),
+    Column("issued", Integer, nullable=False),
+    _centre_fk("matter_counts"),
+)
+
+handling_stats = Table(
+    "handling_stats",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    # ``matter:<code>`` (learned minutes) or ``window:<n>`` (speed factor).
+    Column("key", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+    _centre_fk("handling_stats"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("subject", String(80), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("payload", JSONData, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    _centre_fk("outbox"),
+    UniqueConstraint("centre", "subject", "seq", name="uq_outbox_centre_subject_seq"),
+    Index("ix_outbox_pending", "sent_at", "id"),
+)
+
+outbox_subjects = Table(
+    "outbox_subjects",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("subject", String(80), primary_key=True),
+    # The subject's last sequence number: assigned in the action's transaction, never reset.
+    Column("last_seq", BigInteger, nullable=False),
+    _centre_fk("outbox_subjects"),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("request_id", String(128), primary_key=True),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSONData, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    _centre_fk("requests"),
+    Index("ix_requests_created_at", "created_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False, default=""),
+    Column("role", String(16), nullable=False),
+    # The centres the account may see: one, or several for a supervisor.
+    Column("centres", JSONData, nullable=False),
+    # For a staff account: the staff member of the centre file it signs on as.
+    Column("staff_code", Code),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    # SHA-256 of the token: a leaked table does not leak working tokens.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(120), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("centres", JSONData, nullable=False),
+    # Who acts with it: a kiosk or desk id, a device id, or a username.
+    Column("subject", String(80), nullable=False),
+    Column("user_id", BigInteger().with_variant(Integer, "sqlite")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_tokens_user_id_users"),
+)
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    """A result row as a plain dict."""
+    return dict(row._mapping)

@@ -1,0 +1,147 @@
+"""The centre file seeds the database; after that the database is the truth.
+
+Loading a file again shows what would change and applies it only when asked; a window that is
+open cannot be removed from under its staff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.domain.centre import Centre
+from queue_server.domain.windows import WindowStatus
+from queue_server.store import schema
+
+KEYED_SECTIONS = {
+    "domains": "code",
+    "window_kinds": "code",
+    "ticket_groups": "prefix",
+    "matters": "code",
+    "windows": "number",
+    "staff": "code",
+}
+
+
+class CentreChangeRefused(ValueError):
+    pass
+
+
+async def centre_codes(conn: AsyncConnection) -> list[str]:
+    return list((await conn.execute(select(schema.centres.c.code).order_by(schema.centres.c.code))).scalars())
+
+
+async def stored_centre(conn: AsyncConnection, code: str) -> Centre | None:
+    config = (
+        await conn.execute(select(schema.centres.c.config).where(schema.centres.c.code == code))
+    ).scalar_one_or_none()
+    return Centre.model_validate(config) if config is not None else None
+
+
+async def create_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) -> None:
+    code = centre.centre.code
+    await conn.execute(
+        insert(schema.centres).values(
+            code=code,
+            name=centre.centre.name,
+            config=centre.model_dump(mode="json"),
+            state_version=0,
+            last_serial=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await _add_windows(conn, code, (w.number for w in centre.windows))
+
+
+async def _add_windows(conn: AsyncConnection, code: str, numbers: Iterable[int]) -> None:
+    rows = [
+        {"centre": code, "number": n, "status": WindowStatus.CLOSED.value, "pause_note": "", "version": 0}
+        for n in numbers
+    ]
+    if rows:
+        await conn.execute(insert(schema.windows), rows)
+
+
+async def apply_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) -> None:
+    """Replace a stored centre's configuration; windows are added, and removed only when closed."""
+    code = centre.centre.code
+    old = await stored_centre(conn, code)
+    if old is None:
+        await create_centre(conn, centre, now)
+        return
+    removed = set(old.windows_by_number) - set(centre.windows_by_number)
+    w = schema.windows.c
+    if removed:
+        open_rows = (
+            await conn.execute(
+                select(w.number).where(w.centre == code, w.number.in_(removed), w.status != WindowStatus.CLOSED.value)
+            )
+        ).scalars()
+        still_open = sorted(open_rows)
+        if still_open:
+            raise CentreChangeRefused(f"Cannot remove window {still_open[0]} from {code}: it is open; close it first")
+        await conn.execute(delete(schema.windows).where(w.centre == code, w.number.in_(removed)))
+    await _add_windows(conn, code, sorted(set(centre.windows_by_number) - set(old.windows_by_number)))
+    await conn.execute(
+        update(schema.centres)
+        .where(schema.centres.c.code == code)
+        .values(
+            name=centre.centre.name,
+            config=centre.model_dump(mode="json"),
+            state_version=schema.centres.c.state_version + 1,
+            updated_at=now,
+        )
+    )
+
+
+def describe_difference(old: Centre, new: Centre) -> list[str]:
+    """What loading ``new`` over ``old`` would change, one line per difference."""
+    lines: list[str] = []
+    for section in type(new).model_fields:
+        before, after = getattr(old, section), getattr(new, section)
+        if before == after:
+            continue
+        if section in KEYED_SECTIONS:
+            lines.extend(_keyed_difference(section, KEYED_SECTIONS[section], before, after))
+        else:
+            lines.extend(_model_difference(section, before, after))
+    return lines
+
+
+def _keyed_difference(section: str, key: str, before: Iterable[BaseModel], after: Iterable[BaseModel]) -> list[str]:
+    old = {getattr(item, key): item for item in before}
+    new = {getattr(item, key): item for item in after}
+    lines = [f"+ {section} {k}: added" for k in new if k not in old]
+    lines += [f"- {section} {k}: removed" for k in old if k not in new]
+    for k, item in new.items():
+        if k in old and old[k] != item:
+            lines += [f"~ {section} {k}: {name}: {change}" for name, change in _field_changes(old[k], item)]
+    return lines
+
+
+def _model_difference(section: str, before: BaseModel, after: BaseModel) -> list[str]:
+    return [f"~ {section}.{name}: {change}" for name, change in _field_changes(before, after)]
+
+
+def _field_changes(before: BaseModel, after: BaseModel) -> list[tuple[str, str]]:
+    changes = []
+    for name in type(after).model_fields:
+        a, b = getattr(before, name), getattr(after, name)
+        if a != b:
+            changes.append((name, f"{_show(a)} -> {_show(b)}"))
+    return changes
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, tuple):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

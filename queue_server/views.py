@@ -1,0 +1,171 @@
+"""JSON views of the hall: what the API answers, the pages show and the outbox carries.
+
+One function per thing shown, so a ticket looks the same in an HTTP answer, on the hall board
+feed and in a window's state message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from queue_server.domain.centre import Centre
+from queue_server.domain.estimates import Position
+from queue_server.domain.hall import Hall
+from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket, TicketStatus
+from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, WindowState, WindowStatus
+
+View = dict[str, Any]
+
+
+def iso(instant: dt.datetime | dt.date | None) -> str | None:
+    return instant.isoformat() if instant is not None else None
+
+
+def minutes(delta: dt.timedelta | None) -> int | None:
+    """Whole minutes, rounded up: a citizen told "0 minutes" should not have to wait at all."""
+    if delta is None:
+        return None
+    return int(-(-delta.total_seconds() // 60))
+
+
+def position_view(position: Position | None) -> View | None:
+    if position is None or position.expected_call is None:
+        return None
+    return {
+        "people_ahead": position.people_ahead,
+        "estimated_wait_minutes": minutes(position.estimated_wait),
+        "expected_call": iso(position.expected_call),
+    }
+
+
+def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None) -> View:
+    matter = centre.matters_by_code.get(ticket.matter)
+    return {
+        "serial": ticket.serial,
+        "number": ticket.number,
+        "service_day": iso(ticket.service_day),
+        "matter": ticket.matter,
+        "matter_name": matter.name if matter else ticket.matter,
+        "matter_name_en": matter.name_en if matter else "",
+        "group": ticket.prefix,
+        "green_channel": ticket.green,
+        "category": ticket.category.value if ticket.category else None,
+        "category_name": CATEGORY_NAMES_ZH[ticket.category] if ticket.category else None,
+        "channel": ticket.channel.value,
+        "status": ticket.status.value,
+        "issued_at": iso(ticket.issued_at),
+        "window": ticket.window,
+        "target_window": ticket.target_window,
+        "staff": ticket.staff,
+        "called_at": iso(ticket.called_at),
+        "serving_at": iso(ticket.serving_at),
+        "ended_at": iso(ticket.ended_at),
+        "calls": ticket.calls,
+        "recalls": ticket.recalls,
+        "no_shows": ticket.no_shows,
+        "transfers": ticket.transfers,
+        "passed_over": ticket.passed_over,
+        "outcome": ticket.outcome.value if ticket.outcome else None,
+        "outcome_name": OUTCOME_NAMES_ZH[ticket.outcome] if ticket.outcome else None,
+        "due_date": iso(ticket.due_date),
+        "reasons": list(ticket.reasons),
+        "missing_materials": list(ticket.missing_materials),
+        "cancel_reason": ticket.cancel_reason.value if ticket.cancel_reason else None,
+        "note": ticket.note,
+        "version": ticket.version,
+        "position": position_view(position) if ticket.status is TicketStatus.WAITING else None,
+    }
+
+
+def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> View:
+    window = centre.window(state.number)
+    paused = state.status is WindowStatus.PAUSED
+    return {
+        "number": state.number,
+        "name": window.name,
+        "name_en": window.name_en,
+        "kinds": list(window.kinds),
+        "green_channel": window.green_channel,
+        "status": state.status.value,
+        "staff": state.staff,
+        "cover": state.cover,
+        "since": iso(state.since),
+        "pause": {
+            "reason": state.pause_reason.value if state.pause_reason else None,
+            "reason_name": PAUSE_REASON_NAMES_ZH[state.pause_reason] if state.pause_reason else None,
+            "note": state.pause_note,
+            "minutes": state.pause_minutes,
+            "until": iso(state.pause_ends()) if state.pause_minutes else None,
+        }
+        if paused
+        else None,
+        "ticket": _current(centre, holding),
+        "version": state.version,
+    }
+
+
+def _current(centre: Centre, ticket: Ticket | None) -> View | None:
+    if ticket is None:
+        return None
+    matter = centre.matters_by_code.get(ticket.matter)
+    return {
+        "serial": ticket.serial,
+        "number": ticket.number,
+        "matter": ticket.matter,
+        "matter_name": matter.name if matter else ticket.matter,
+        "green_channel": ticket.green,
+        "status": ticket.status.value,
+        "called_at": iso(ticket.called_at),
+        "serving_at": iso(ticket.serving_at),
+        "calls": ticket.calls,
+    }
+
+
+def windows_view(hall: Hall) -> list[View]:
+    return [window_view(hall.centre, state, hall.holding(state.number)) for state in hall.windows()]
+
+
+def waiting_counts(centre: Centre, waiting: Iterable[Ticket]) -> list[View]:
+    """Waiting tickets per ticket group, for the hall board."""
+    counts = Counter(t.prefix for t in waiting)
+    return [
+        {"prefix": g.prefix, "name": g.name, "name_en": g.name_en, "waiting": counts.get(g.prefix, 0)}
+        for g in centre.ticket_groups
+    ]
+
+
+def queue_view(hall: Hall) -> View:
+    """The queue with every waiting ticket's position, from one forecast."""
+    waiting = hall.waiting()
+    positions = hall.positions()
+    now = hall.clock.now()
+    longest = max((now - t.issued_at for t in waiting), default=None)
+    return {
+        "centre": hall.centre.centre.code,
+        "at": iso(now),
+        "waiting": [ticket_view(hall.centre, t, positions.get(t.serial)) for t in waiting],
+        "groups": waiting_counts(hall.centre, waiting),
+        "longest_wait_minutes": minutes(longest),
+    }
+
+
+def centre_view(centre: Centre) -> View:
+    info = centre.centre
+    return {
+        "code": info.code,
+        "name": info.name,
+        "name_en": info.name_en,
+        "time_zone": info.time_zone,
+        "address": info.address,
+        "phone": info.phone,
+        "domains": [d.model_dump(mode="json") for d in centre.domains],
+        "window_kinds": [k.model_dump(mode="json") for k in centre.window_kinds],
+        "ticket_groups": [g.model_dump(mode="json") for g in centre.ticket_groups],
+        "matters": [m.model_dump(mode="json") for m in centre.matters],
+        "windows": [w.model_dump(mode="json") for w in centre.windows],
+        "staff": [{"code": s.code, "name": s.name, "windows": list(s.windows)} for s in centre.staff],
+        "policy": centre.policy.model_dump(mode="json"),
+    }
