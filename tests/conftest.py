@@ -1,0 +1,87 @@
+"""Database fixtures: every store test runs on SQLite and on PostgreSQL.
+
+``database_url`` is a fresh, empty database of each kind: a file under ``tmp_path``, or a
+PostgreSQL database created for the test and dropped after it. PostgreSQL is found at
+``ONEWINDOW_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1/``, trust auth); when it
+is not reachable its tests are skipped, except under CI (the ``CI`` variable set), where a
+missing database must fail the run rather than quietly test less.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.domain.centre import Centre
+from queue_server.store.database import Database, utcnow
+from queue_server.store.migrate import upgrade
+from queue_server.store.schema import centres
+from tests.factories import make_centre
+
+POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
+
+
+async def insert_centre_row(conn: AsyncConnection, centre: Centre) -> None:
+    """The ``centres`` row of ``centre`` alone: no windows, no counters yet."""
+    now = utcnow()
+    await conn.execute(
+        centres.insert().values(
+            code=centre.centre.code,
+            name=centre.centre.name,
+            config=centre.model_dump(mode="json"),
+            state_version=0,
+            last_serial=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def _server() -> asyncpg.Connection:
+    """A connection to the PostgreSQL server, or a skip (a failure under CI) saying why not."""
+    try:
+        return await asyncpg.connect(POSTGRES_URL, timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, or a PostgreSQL database dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'onewindow.db'}"
+        return
+    name = f"onewindow_test_{secrets.token_hex(6)}"
+    server = await _server()
+    try:
+        await server.execute(f'CREATE DATABASE "{name}"')
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A database migrated to the newest schema, disposed of after the test."""
+    async with Database(database_url) as database:
+        await upgrade(database)
+        yield database
+
+
+@pytest.fixture
+async def seeded_db(db: Database) -> Database:
+    """The migrated database with the ``centres`` row of ``make_centre()`` (code ``test``)."""
+    async with db.write() as conn:
+        await insert_centre_row(conn, make_centre())
+    return db
