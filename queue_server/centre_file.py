@@ -35,6 +35,7 @@ from queue_server.domain.centre import (
     Centre,
     LocatedValueError,
     Period,
+    clock_text,
 )
 
 Loc = tuple[str | int, ...]
@@ -549,7 +550,7 @@ def _plain_model(model: BaseModel) -> dict[str, Any]:
 
 def _plain(value: object) -> Any:
     if isinstance(value, Period):
-        return [f"{value.start:%H:%M}", f"{value.end:%H:%M}"]
+        return [clock_text(value.start), clock_text(value.end)]
     if isinstance(value, BaseModel):
         return _plain_model(value)
     if isinstance(value, tuple):

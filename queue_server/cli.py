@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from queue_server.domain.centre import Centre
 
 EXIT_OK = 0
@@ -205,9 +207,6 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 # --- Commands --------------------------------------------------------------------------------------
 
 NOT_BUILT: dict[str, tuple[int, str]] = {
-    "serve": (3, "persistence and the JSON API"),
-    "init": (3, "persistence and the JSON API"),
-    "user add": (3, "persistence and the JSON API"),
     "mqtt-config": (4, "the MQTT bus and the device protocol"),
     "devices simulate": (4, "the MQTT bus and the device protocol"),
     "printer run": (5, "the ticket printer"),
@@ -228,17 +227,74 @@ def not_built(command: str, _args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    centre = _load(args.centre)
-    if centre is None:
-        return EXIT_BAD_INPUT
-    print(describe_centre(centre))
-    print()
-    issue, what = NOT_BUILT["serve"]
-    print(
-        f"Note: the hall itself (server, broker, printer and display clients) arrives with issue #{issue}"
-        f"\n({what}); for now the demo shows the centre it will run."
+    import asyncio
+
+    from queue_server.demo_hall import DATA_FOLDER
+    from queue_server.demo_hall import run_demo as demo
+
+    def work() -> None:
+        _mqtt_not_built(args)
+        asyncio.run(
+            demo(
+                host=args.host,
+                port=args.port,
+                centre_file=args.centre,
+                real_hours=args.real_hours,
+                folder=Path(DATA_FOLDER),
+            )
+        )
+
+    return _report_errors(f"sqlite:///{DATA_FOLDER}/onewindow.db", work)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from queue_server.server import ServerSettings, serve
+
+    settings = ServerSettings(
+        database_url=args.database_url, host=args.host, port=args.port, public_url=args.public_url
     )
-    return EXIT_OK
+
+    def work() -> None:
+        _mqtt_not_built(args)
+        asyncio.run(serve(settings, ready=lambda base: print(f"OneWindow serves {base} (Ctrl-C stops it)", flush=True)))
+
+    return _report_errors(args.database_url, work)
+
+
+def _mqtt_not_built(args: argparse.Namespace) -> None:
+    if args.mqtt_url:
+        issue, what = NOT_BUILT["mqtt-config"]
+        print(f"Note: the MQTT bus arrives with issue #{issue} ({what}); --mqtt-url is not used yet.", file=sys.stderr)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from queue_server.centre_file import load_centre, load_demo_centre
+    from queue_server.initialise import load_centre_into, migrate
+    from queue_server.store.database import Database
+
+    async def initialise() -> None:
+        async with Database(args.database_url) as db:
+            await migrate(db, print)
+            if args.centre is None and not args.demo:
+                print("No centre file given: the database is ready. Load one with --centre FILE (or --demo).")
+                return
+            centre = load_centre(args.centre) if args.centre is not None else load_demo_centre()
+            await load_centre_into(db, centre, apply=args.apply, say=print)
+
+    def work() -> None:
+        from queue_server.centre_file import CentreFileError
+        from queue_server.store.seed import CentreChangeRefused
+
+        try:
+            asyncio.run(initialise())
+        except (CentreFileError, CentreChangeRefused) as error:
+            raise CommandError(str(error)) from None
+
+    return _report_errors(args.database_url, work)
 
 
 def run_centre_check(args: argparse.Namespace) -> int:
@@ -307,6 +363,139 @@ def describe_centre(centre: Centre) -> str:
     return "\n".join(lines)
 
 
+# --- Accounts --------------------------------------------------------------------------------------
+
+LOGIN_ROLES = ("admin", "manager", "staff", "guide", "supervisor")
+"""The roles of `user add`: queue_server.accounts.LOGIN_ROLES, spelled out so --help imports nothing."""
+TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device")
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message says what and why (exit 1)."""
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    import asyncio
+
+    def work() -> None:
+        asyncio.run(_check_database(args.database_url))  # before asking for a password in vain
+        password = _new_password(args.username, from_stdin=args.password_stdin)
+        asyncio.run(_in_write(args.database_url, partial(_add_account, args, password)))
+        staff = f", staff member {args.staff}" if args.staff else ""
+        print(f"Added user {args.username!r} ({args.role} at {', '.join(args.centres)}{staff}).")
+
+    return _report_errors(args.database_url, work)
+
+
+def run_user_token(args: argparse.Namespace) -> int:
+    import asyncio
+
+    def work() -> None:
+        token = asyncio.run(_in_write(args.database_url, partial(_issue_token, args)))
+        print(token)
+        print(
+            f"Issued a token for {args.role} {args.subject!r} at {', '.join(args.centres)}. It is shown only"
+            " once: store it now; it cannot be recovered, only revoked.",
+            file=sys.stderr,
+        )
+
+    return _report_errors(args.database_url, work)
+
+
+async def _add_account(args: argparse.Namespace, password: str, conn: AsyncConnection) -> int:
+    from queue_server.accounts import add_user
+
+    return await add_user(
+        conn,
+        username=args.username,
+        password=password,
+        role=args.role,
+        centres=args.centres,
+        staff_code=args.staff,
+        display_name=args.name,
+    )
+
+
+async def _issue_token(args: argparse.Namespace, conn: AsyncConnection) -> str:
+    from queue_server.accounts import add_token
+
+    label = args.label or f"{args.role} {args.subject}"
+    return await add_token(conn, label=label, role=args.role, centres=args.centres, subject=args.subject)
+
+
+async def _check_database(url: str) -> None:
+    """Refuse a database that `onewindow init` has not brought to this version."""
+    from queue_server.store.database import Database
+    from queue_server.store.migrate import require_current
+
+    async with Database(url) as db:
+        await require_current(db)
+
+
+async def _in_write(url: str, action: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run ``action`` in one write transaction, on a database `onewindow init` brought up to date."""
+    from queue_server.store.database import Database
+    from queue_server.store.migrate import require_current
+
+    async with Database(url) as db:
+        await require_current(db)
+        async with db.write() as conn:
+            return await action(conn)
+
+
+def _new_password(username: str, *, from_stdin: bool) -> str:
+    """The password: the first line of standard input, or typed twice on the terminal."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CommandError(f"Cannot add user {username!r}: standard input holds no password")
+        return password
+    if not sys.stdin.isatty():
+        raise CommandError(
+            f"Cannot add user {username!r}: there is no terminal to ask for the password; pipe it in with"
+            " --password-stdin"
+        )
+    import getpass
+
+    from queue_server.accounts import check_password
+
+    try:
+        password = getpass.getpass(f"Password for {username}: ")
+        check_password(password, username=username)
+        again = getpass.getpass("The same password again: ")
+    except EOFError:
+        raise CommandError(f"Cannot add user {username!r}: no password was typed") from None
+    if again != password:
+        raise CommandError(f"Cannot add user {username!r}: the two passwords differ")
+    return password
+
+
+def _report_errors(database_url: str, work: Callable[[], None]) -> int:
+    """Run ``work``; what goes wrong is a message for the person, never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from queue_server.accounts import AccountError
+    from queue_server.store.database import DatabaseUrlError
+    from queue_server.store.migrate import SchemaOutdated
+
+    try:
+        work()
+    except (CommandError, AccountError, DatabaseUrlError, SchemaOutdated) as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SQLAlchemyError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"Cannot use the database {_without_password(database_url)}: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 # --- The parser ------------------------------------------------------------------------------------
 
 
@@ -371,32 +560,50 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "demo",
         "the whole hall on embedded defaults with the demo centre, in the current folder",
-        "Runs the server with a SQLite file in ./onewindow-data and an embedded MQTT broker, plus\n"
-        "the printer and display clients. Until issue #3 lands it prints the centre it will run.",
+        "Creates ./onewindow-data with a SQLite database, loads the demo centre (open around the clock\n"
+        "unless --real-hours), makes demo accounts and tokens (saved in onewindow-data/demo-accounts.json),\n"
+        "prints how to try it, and serves the API. The MQTT bus, printer and display clients follow with\n"
+        "issues #4 to #6.",
         run_demo,
     )
     add_server_settings(demo)
     add_centre_setting(demo, "centre file to run instead of the demo centre")
+    demo.add_argument("--real-hours", action="store_true", help="keep the centre's own opening hours and holidays")
 
-    serve = _not_built(
+    serve = _command(
         commands,
         "serve",
         "the server: JSON API, pages and the MQTT bus",
-        "Uses SQLite and an embedded broker by default; give --database-url and --mqtt-url for\n"
-        "PostgreSQL and Mosquitto in production.",
+        "Serves the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json) from an initialised\n"
+        "database (run `onewindow init` first), and runs each centre's daily closing. Uses SQLite by\n"
+        "default; give --database-url for PostgreSQL.",
+        run_serve,
     )
     add_server_settings(serve)
+    add_setting(
+        serve,
+        "--public-url",
+        env="ONEWINDOW_PUBLIC_URL",
+        default="",
+        parse=str,
+        help="the address citizens' phones reach, for the QR code's status link",
+        default_text="http://HOST:PORT",
+        metavar="URL",
+    )
 
-    init = _not_built(
+    init = _command(
         commands,
         "init",
         "create or migrate the database, load or diff a centre file",
-        "The first load of a centre file seeds the database; after that the database is the truth,\n"
-        "and loading a file again shows the difference and applies it only when confirmed.",
+        "Creates the tables or migrates them to this version. The first load of a centre file seeds\n"
+        "the database; after that the database is the truth, and loading a file again shows the\n"
+        "difference and applies it only with --apply.",
+        run_init,
     )
     add_database_setting(init)
     add_centre_setting(init, "centre file to load, or to compare with the database")
-    init.add_argument("--yes", action="store_true", help="apply the difference without asking")
+    init.add_argument("--demo", action="store_true", help="load the built-in demo centre")
+    init.add_argument("--apply", action="store_true", help="apply the difference to the stored centre")
 
     _add_user(commands)
     _add_devices(commands)
@@ -413,25 +620,54 @@ def _add_user(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     user = _command(
         commands,
         "user",
-        "accounts of managers, staff, guides and supervisors",
-        "See `onewindow user add --help`.",
+        "accounts of managers, staff, guides and supervisors, and bearer tokens",
+        "People log in with a password; scripts, kiosk PCs, the consultation desk and devices carry\n"
+        "bearer tokens with the same roles. See `onewindow user add --help` and\n"
+        "`onewindow user token --help`.",
     )
-    add = _not_built(
-        _sub_commands(user),
+    user_commands = _sub_commands(user)
+    add = _command(
+        user_commands,
         "add",
         "add an account",
-        "The password is asked for on the terminal.",
-        full_name="user add",
+        "The password is asked for twice on the terminal, or read from the first line of standard\n"
+        "input with --password-stdin. A staff account names the staff member of the centre file it\n"
+        "signs on to windows as (--staff); only a supervisor may see several centres.",
+        run_user_add,
     )
     add.add_argument("username", help="the login name, e.g. wang.fang")
-    add.add_argument(
-        "--role",
-        choices=("manager", "staff", "guide", "supervisor", "admin"),
-        default="staff",
-        help="what the account may do (default: staff)",
-    )
+    add.add_argument("--role", choices=LOGIN_ROLES, required=True, help="what the account may do")
+    _add_centre_codes(add, "the centre the account belongs to (repeat for a supervisor's centres)")
+    add.add_argument("--staff", metavar="CODE", help="for a staff account: the staff code in the centre file")
     add.add_argument("--name", default="", help="the person's name as pages show it, e.g. 王芳")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input instead of asking"
+    )
     add_database_setting(add)
+
+    token = _command(
+        user_commands,
+        "token",
+        "issue a bearer token for a script, kiosk PC, consultation desk or device",
+        "Prints the token once, on standard output; only its hash is stored, so it cannot be shown\n"
+        "again. Kiosk and guide (desk) tokens issue tickets; a staff token acts as the staff member\n"
+        "whose code is its subject.",
+        run_user_token,
+    )
+    token.add_argument("--role", choices=TOKEN_ROLES, required=True, help="what the token may do")
+    _add_centre_codes(token, "the centre it acts at (repeat for a supervisor's centres)")
+    token.add_argument(
+        "--subject",
+        required=True,
+        metavar="ID",
+        help="who acts with it: a kiosk or desk id (kiosk1, desk1), a device id, or a staff code",
+    )
+    token.add_argument("--label", default="", help="where it is used, e.g. 'east door kiosk' (default: ROLE SUBJECT)")
+    add_database_setting(token)
+
+
+def _add_centre_codes(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--centre", action="append", required=True, metavar="CODE", dest="centres", help=what)
 
 
 def _add_devices(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

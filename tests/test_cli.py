@@ -19,6 +19,7 @@ COMMANDS = [
     ("init",),
     ("user",),
     ("user", "add"),
+    ("user", "token"),
     ("mqtt-config",),
     ("devices",),
     ("devices", "simulate"),
@@ -40,7 +41,6 @@ COMMANDS = [
 NOT_BUILT = [
     (["serve"], "serve", 3),
     (["init"], "init", 3),
-    (["user", "add", "wang.fang"], "user add", 3),
     (["mqtt-config"], "mqtt-config", 4),
     (["devices", "simulate"], "devices simulate", 4),
     (["printer", "run"], "printer run", 5),

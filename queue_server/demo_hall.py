@@ -1,0 +1,116 @@
+"""`onewindow demo`: the whole hall on embedded defaults, in ./onewindow-data, ready to try.
+
+It creates or migrates a SQLite file, loads the demo centre (or the one given), makes the demo
+accounts and tokens, writes them to ``demo-accounts.json`` (only the demo keeps credentials in
+plain text, so that a newcomer can use them), prints how to try the hall, and serves.
+
+By default the demo centre opens around the clock, so the demo works at any hour; ``--real-hours``
+keeps the centre file's opening hours and holidays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from queue_server.accounts import DemoAccounts, ensure_demo_accounts
+from queue_server.centre_file import load_centre, load_demo_centre
+from queue_server.domain.centre import WEEKDAYS, Centre
+from queue_server.initialise import load_centre_into, migrate
+from queue_server.server import ServerSettings, serve
+from queue_server.store.database import Database
+
+DATA_FOLDER = "onewindow-data"
+ACCOUNTS_FILE = "demo-accounts.json"
+AROUND_THE_CLOCK = [["00:00", "24:00"]]
+
+Say = Callable[[str], None]
+
+
+def demo_centre(path: Path | None, *, real_hours: bool) -> Centre:
+    """The centre the demo runs: open at every hour unless real hours are asked for."""
+    centre = load_centre(path) if path is not None else load_demo_centre()
+    if real_hours:
+        return centre
+    data = centre.model_dump(mode="json")
+    data["hours"] = dict.fromkeys(WEEKDAYS, AROUND_THE_CLOCK)
+    data["calendar"] = {"holidays": [], "working_days": []}
+    data["policy"] = {**data["policy"], "stop_issuing_before_close": 0, "stop_issuing_at": None}
+    return Centre.model_validate(data)
+
+
+def _read_saved(file: Path) -> DemoAccounts | None:
+    try:
+        return DemoAccounts.from_json(json.loads(file.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_saved(file: Path, accounts: DemoAccounts) -> None:
+    file.write_text(json.dumps(accounts.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.chmod(file, 0o600)
+
+
+async def prepare_demo(folder: Path, centre: Centre, say: Say) -> tuple[str, DemoAccounts]:
+    """Database, centre and accounts in ``folder``; returns the database URL and the credentials."""
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder.resolve() / 'onewindow.db'}"
+    async with Database(url) as db:
+        await migrate(db, say)
+        await load_centre_into(db, centre, apply=True, say=say)
+        file = folder / ACCOUNTS_FILE
+        async with db.write() as conn:
+            accounts = await ensure_demo_accounts(conn, centre.centre.code, _read_saved(file))
+        _write_saved(file, accounts)
+    return url, accounts
+
+
+def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -> str:
+    """What to try first, with the tokens filled in."""
+    code = centre.centre.code
+    window = centre.windows[0]
+    staff = next((s for s in centre.staff if not s.windows or window.number in s.windows), None)
+    matter = next(m for m in centre.matters if set(m.window_kinds) & set(window.kinds))
+    kiosk = accounts.tokens.get("kiosk:kiosk1", "")
+    staff_token = accounts.tokens.get(f"staff:{staff.code}", "") if staff else ""
+    api = f"{base_url}/api/v1/centres/{code}"
+    lines = [
+        f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
+        f"  API:        {base_url}/api/v1/openapi.json",
+        f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
+        "",
+        "Demo logins (username / password):",
+    ]
+    lines += [f"  {name:<12} {password}" for name, password in list(accounts.passwords.items())[:6]]
+    lines += [
+        f"  ... and one per staff member, all in {ACCOUNTS_FILE}",
+        "",
+        "Try it with curl:",
+        f"  KIOSK={kiosk}",
+        f"  STAFF={staff_token}   # {staff.name if staff else ''} ({staff.code if staff else ''}), window {window.number}",
+        f'  curl -s -X POST {api}/windows/{window.number}/sign-on -H "Authorization: Bearer $STAFF"'
+        ' -d \'{"request_id": "try-1"}\'',
+        f'  curl -s -X POST {api}/tickets -H "Authorization: Bearer $KIOSK"'
+        f' -d \'{{"matter": "{matter.code}", "request_id": "try-2"}}\'',
+        f'  curl -s -X POST {api}/windows/{window.number}/call-next -H "Authorization: Bearer $STAFF"'
+        ' -d \'{"request_id": "try-3"}\'',
+        f'  curl -s {api}/queue -H "Authorization: Bearer $KIOSK"',
+    ]
+    return "\n".join(lines)
+
+
+async def run_demo(
+    *, host: str, port: int, centre_file: Path | None, real_hours: bool, folder: Path, say: Say = print
+) -> None:
+    centre = demo_centre(centre_file, real_hours=real_hours)
+    url, accounts = await prepare_demo(folder, centre, say)
+    settings = ServerSettings(database_url=url, host=host, port=port)
+    if not real_hours:
+        say(
+            "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
+        )
+    await serve(
+        settings, ready=lambda base: say("\n" + guide(base, centre, accounts, folder) + "\n\nCtrl-C stops the demo.")
+    )

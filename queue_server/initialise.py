@@ -1,0 +1,66 @@
+"""`onewindow init`: create or migrate the database, then load a centre file or show its difference.
+
+The first load of a centre seeds the database. After that the database is the truth: loading the
+file again prints what would change and changes it only with ``--apply``, so a manager never
+overwrites today's edits by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from queue_server.domain.centre import Centre
+from queue_server.store.database import Database, utcnow
+from queue_server.store.migrate import upgrade
+from queue_server.store.seed import CentreChangeRefused, apply_centre, create_centre, describe_difference, stored_centre
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    created: bool = False
+    differences: tuple[str, ...] = ()
+    applied: bool = False
+
+
+async def migrate(db: Database, say: Say) -> None:
+    before, after = await upgrade(db)
+    if before == after:
+        say(f"Database {db.describe()} is at schema {after}.")
+    elif before is None:
+        say(f"Created the OneWindow tables in {db.describe()} (schema {after}).")
+    else:
+        say(f"Migrated {db.describe()} from schema {before} to {after}.")
+
+
+async def load_centre_into(db: Database, centre: Centre, *, apply: bool, say: Say) -> InitResult:
+    """Seed a new centre, or compare with the stored one and apply the difference if asked."""
+    code = centre.centre.code
+    async with db.write() as conn:
+        stored = await stored_centre(conn, code)
+        if stored is None:
+            await create_centre(conn, centre, utcnow())
+            say(
+                f"Loaded centre {code} ({centre.centre.name}): {len(centre.windows)} windows,"
+                f" {len(centre.matters)} matters, {len(centre.staff)} staff."
+            )
+            return InitResult(created=True)
+        differences = tuple(describe_difference(stored, centre))
+        if not differences:
+            say(f"Centre {code} in the database matches the file.")
+            return InitResult()
+        say(f"Centre {code} in the database differs from the file:")
+        for line in differences:
+            say(f"  {line}")
+        if not apply:
+            say("Nothing was changed. Run again with --apply to apply these changes.")
+            return InitResult(differences=differences)
+        try:
+            await apply_centre(conn, centre, utcnow())
+        except CentreChangeRefused as refused:
+            say(str(refused))
+            raise
+        say(f"Applied {len(differences)} changes to centre {code}.")
+        return InitResult(differences=differences, applied=True)

@@ -1,0 +1,187 @@
+"""Actions as transactions, on SQLite and PostgreSQL: state, logs, outbox and request ids."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from queue_server.commands import CallNext, Cancel, Finish, IssueTicket, Pause, Recall, SignOn, Transfer
+from queue_server.domain.clock import ManualClock
+from queue_server.domain.events import replay
+from queue_server.domain.tickets import Category, Outcome, TicketStatus
+from queue_server.domain.windows import PauseReason
+from queue_server.service import HallService
+from queue_server.store import schema
+from queue_server.store.database import Database
+from queue_server.store.repository import load_hall, ticket_log, window_log
+from queue_server.store.seed import create_centre
+from tests.factories import make_centre, shanghai
+
+KIOSK = "kiosk:k1"
+ids = iter(range(1, 1_000_000))
+
+
+def rid() -> str:
+    return f"req-{next(ids)}"
+
+
+@pytest.fixture
+async def service(db: Database) -> HallService:
+    clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
+    async with db.write() as conn:
+        await create_centre(conn, make_centre(), clock.now())
+    hall_service = HallService(db, clock, public_base_url="http://hall.example")
+    for window, staff in ((1, "s1"), (2, "s2"), (3, "s3")):
+        answer = await hall_service.act(
+            "test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=rid()
+        )
+        assert answer.ok, answer.body
+    return hall_service
+
+
+async def issue(service: HallService, matter: str = "pension", **kw: Any) -> dict[str, Any]:
+    answer = await service.act("test", IssueTicket(matter=matter, **kw), actor=KIOSK, request_id=rid())
+    assert answer.status == 201, answer.body
+    return answer.body["ticket"]  # type: ignore[no-any-return]
+
+
+async def test_issue_is_stored_with_a_status_token_and_position(service: HallService) -> None:
+    ticket = await issue(service)
+    assert ticket["number"] == "A001"
+    assert ticket["status_url"] == f"http://hall.example/ticket/{ticket['status_token']}"
+    assert len(ticket["status_token"]) >= 24
+    assert ticket["position"]["people_ahead"] == 0
+    async with service.db.read() as conn:
+        row = (await conn.execute(select(schema.tickets).where(schema.tickets.c.serial == ticket["serial"]))).one()
+    assert row.number == "A001"
+    assert row.status_token == ticket["status_token"]
+
+
+async def test_a_stored_hall_equals_the_live_one(service: HallService) -> None:
+    for matter in ("pension", "medical", "id_card", "pension"):
+        await issue(service, matter, category=Category.ELDERLY if matter == "medical" else None)
+    for window in (1, 2, 3):
+        await service.act("test", CallNext(window=window), actor="system", request_id=rid())
+    service.clock.advance(minutes=6)  # type: ignore[attr-defined]
+    await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    await service.act("test", Transfer(window=2, to_window=1), actor="staff:s2", request_id=rid())
+    await service.act("test", Pause(window=2, reason=PauseReason.BREAK, minutes=10), actor="staff:s2", request_id=rid())
+    live = await service.hall("test")
+    async with service.db.read() as conn:
+        stored = await load_hall(conn, "test", service.clock)
+        for ticket in stored.tickets():
+            assert replay(await ticket_log(conn, "test", ticket.serial)) == ticket
+        for window in stored.windows():
+            log = await window_log(conn, "test", window.number)
+            assert len(log) == window.version
+    assert {t.serial: t for t in stored.tickets()} == {t.serial: t for t in live.tickets() if not t.status.ended}
+    assert stored.windows() == live.windows()
+    assert stored.last_serial == live.last_serial == 4
+    assert stored.stats.matter_minutes == live.stats.matter_minutes != {}
+    assert stored.positions() == live.positions()
+
+
+async def test_numbering_continues_after_a_restart(service: HallService, db: Database) -> None:
+    await issue(service)
+    await issue(service)
+    fresh = HallService(db, service.clock)
+    answer = await fresh.act("test", IssueTicket(matter="pension"), actor=KIOSK, request_id=rid())
+    assert answer.body["ticket"]["number"] == "A003"
+    assert answer.body["ticket"]["serial"] == 3
+
+
+async def test_two_services_on_one_database_see_each_others_actions(service: HallService, db: Database) -> None:
+    other = HallService(db, service.clock)
+    first = await issue(service)
+    called = await other.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+    assert called.body["ticket"]["serial"] == first["serial"]
+    again = await service.act("test", CallNext(window=2), actor="staff:s2", request_id=rid())
+    assert again.body["ticket"] is None, "the first service's cached hall must not hand the ticket out again"
+
+
+async def test_a_repeated_request_id_returns_the_first_answer(service: HallService) -> None:
+    await issue(service)
+    await issue(service)
+    first, second = await asyncio.gather(
+        service.act("test", CallNext(window=1), actor="staff:s1", request_id="double-click"),
+        service.act("test", CallNext(window=1), actor="staff:s1", request_id="double-click"),
+    )
+    assert (first.status, first.body) == (second.status, second.body)
+    assert first.replayed != second.replayed
+    async with service.db.read() as conn:
+        called = (await conn.execute(select(schema.tickets.c.serial).where(schema.tickets.c.status == "called"))).all()
+    assert len(called) == 1
+
+
+async def test_a_refusal_is_an_answer_and_is_replayed(service: HallService) -> None:
+    answer = await service.act("test", Recall(window=1), actor="staff:s1", request_id="r-refused")
+    assert answer.status == 409
+    assert answer.body["type"].endswith("invalid-transition")
+    assert "no ticket is at the window" in answer.body["detail"]
+    await issue(service)
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+    repeat = await service.act("test", Recall(window=1), actor="staff:s1", request_id="r-refused")
+    assert (repeat.status, repeat.body) == (answer.status, answer.body), "the first answer stands"
+
+
+async def test_request_id_reused_for_another_action_is_refused(service: HallService) -> None:
+    await issue(service)
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id="same")
+    reused = await service.act("test", Recall(window=1), actor="staff:s1", request_id="same")
+    assert reused.status == 409
+    assert reused.body["type"].endswith("request-id-reused")
+
+
+async def test_refusals_name_the_reason(service: HallService) -> None:
+    for _ in range(3):
+        await issue(service, "medical")
+    refused = await service.act("test", IssueTicket(matter="medical"), actor=KIOSK, request_id=rid())
+    assert refused.status == 409
+    assert refused.body["reason"] == "quota_used_up"
+    assert "今日号源已取完" in refused.body["message"]
+    missing = await service.act("nowhere", IssueTicket(matter="medical"), actor=KIOSK, request_id=rid())
+    assert missing.status == 404
+
+
+async def test_cancel_a_finished_ticket_says_why(service: HallService) -> None:
+    ticket = await issue(service)
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+    await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    answer = await service.act("test", Cancel(serial=ticket["serial"]), actor="guide:g1", request_id=rid())
+    assert answer.status == 409
+    assert "it is already finished" in answer.body["detail"]
+
+
+async def test_outbox_sequences_per_subject_without_gaps(service: HallService) -> None:
+    for _ in range(3):
+        await issue(service)
+    for _ in range(3):
+        await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+        await service.act("test", Recall(window=1), actor="staff:s1", request_id=rid())
+        await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    async with service.db.read() as conn:
+        rows = (await conn.execute(select(schema.outbox).order_by(schema.outbox.c.id))).all()
+    by_subject: dict[str, list[int]] = {}
+    for row in rows:
+        by_subject.setdefault(row.subject, []).append(row.seq)
+    for subject, seqs in by_subject.items():
+        assert seqs == list(range(1, len(seqs) + 1)), subject
+    calls = [r.payload for r in rows if r.subject == "window/1" and r.event_type == "call"]
+    assert [c["recall"] for c in calls] == [False, True] * 3
+    assert len({c["call_id"] for c in calls}) == 6
+    feed = [r.payload for r in rows if r.subject == "hall"][-1]
+    assert feed["last_calls"][0]["number"] == "A003"
+    assert {w["number"]: w["status"] for w in feed["windows"]}[1] == "open"
+    state = [r.payload for r in rows if r.subject == "window/1" and r.event_type == "state"][-1]
+    assert state["ticket"] is None
+
+
+async def test_finished_tickets_leave_the_cached_hall(service: HallService) -> None:
+    await issue(service)
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+    await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    hall = await service.hall("test")
+    assert all(t.status is not TicketStatus.FINISHED for t in hall.tickets())
