@@ -76,6 +76,7 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -
     kiosk = accounts.tokens.get("kiosk:kiosk1", "")
     staff_token = accounts.tokens.get(f"staff:{staff.code}", "") if staff else ""
     api = f"{base_url}/api/v1/centres/{code}"
+    who = f"{staff.name} ({staff.code})" if staff else "no staff member"
     lines = [
         f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
         f"  API:        {base_url}/api/v1/openapi.json",
@@ -89,7 +90,7 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -
         "",
         "Try it with curl:",
         f"  KIOSK={kiosk}",
-        f"  STAFF={staff_token}   # {staff.name if staff else ''} ({staff.code if staff else ''}), window {window.number}",
+        f"  STAFF={staff_token}   # {who}, window {window.number}",
         f'  curl -s -X POST {api}/windows/{window.number}/sign-on -H "Authorization: Bearer $STAFF"'
         ' -d \'{"request_id": "try-1"}\'',
         f'  curl -s -X POST {api}/tickets -H "Authorization: Bearer $KIOSK"'

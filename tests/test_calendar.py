@@ -91,7 +91,7 @@ def test_a_promise_is_at_least_one_day(calendar: WorkCalendar) -> None:
 
 def test_a_period_may_run_to_midnight() -> None:
     every_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    calendar = WorkCalendar(make_centre(hours=dict.fromkeys(every_day, [["00:00", "24:00"]]), calendar={}))
+    calendar = WorkCalendar(make_centre(hours={day: [["00:00", "24:00"]] for day in every_day}, calendar={}))
     assert calendar.opening(shanghai(2026, 11, 30, 23, 59)).state is OpeningState.OPEN
     assert calendar.opening(shanghai(2026, 12, 1, 0, 0)).state is OpeningState.OPEN
     assert calendar.closing_time(dt.date(2026, 11, 30)) == shanghai(2026, 12, 1, 0, 0) - dt.timedelta(microseconds=1)
