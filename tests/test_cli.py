@@ -39,8 +39,6 @@ COMMANDS = [
 
 # The smallest arguments each command not built yet accepts, and the issue that brings it.
 NOT_BUILT = [
-    (["serve"], "serve", 3),
-    (["init"], "init", 3),
     (["mqtt-config"], "mqtt-config", 4),
     (["devices", "simulate"], "devices simulate", 4),
     (["printer", "run"], "printer run", 5),
@@ -185,9 +183,36 @@ def test_commands_not_built_yet_name_their_issue(
     assert captured.err.startswith(f"onewindow {command} is not built yet (issue #{issue}: ")
 
 
-def test_serve_names_issue_3_exactly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["serve"]) == 2
-    assert capsys.readouterr().err == ("onewindow serve is not built yet (issue #3: persistence and the JSON API)\n")
+def test_serve_refuses_a_database_that_was_not_initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--database-url", f"sqlite:///{tmp_path / 'new.db'}"]) == 1
+    assert "has no OneWindow tables: run `onewindow init` first" in capsys.readouterr().err
+
+
+def test_init_seeds_then_shows_the_difference_then_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    centre = write_centre(tmp_path)
+    assert cli.main(["init", "--database-url", url]) == 0
+    assert "No centre file given" in capsys.readouterr().out
+    assert cli.main(["init", "--database-url", url, "--centre", str(centre)]) == 0
+    assert "Loaded centre" in capsys.readouterr().out
+    centre.write_text(centre.read_text(encoding="utf-8").replace("expected_minutes = 10", "expected_minutes = 12"))
+    assert cli.main(["init", "--database-url", url, "--centre", str(centre)]) == 0
+    out = capsys.readouterr().out
+    assert "expected_minutes: 10.0 -> 12.0" in out
+    assert "Run again with --apply" in out
+    assert cli.main(["init", "--database-url", url, "--centre", str(centre), "--apply"]) == 0
+    assert "Applied 1 changes" in capsys.readouterr().out
+    assert cli.main(["init", "--database-url", url, "--centre", str(centre)]) == 0
+    assert "matches the file" in capsys.readouterr().out
+
+
+def test_init_reports_a_bad_centre_file_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[centre]\ncode = 'x'\n", encoding="utf-8")
+    assert cli.main(["init", "--database-url", f"sqlite:///{tmp_path / 'h.db'}", "--centre", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml" in err
+    assert "Traceback" not in err
 
 
 def test_help_of_a_command_not_built_says_so(capsys: pytest.CaptureFixture[str]) -> None:
@@ -355,23 +380,6 @@ def test_centre_show_without_a_file_shows_the_demo_centre(capsys: pytest.Capture
     assert "\nMatters per ticket group\n" in out
 
 
-def test_demo_shows_the_demo_centre_and_says_the_server_comes_with_issue_3(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert cli.main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert "\nWindows\n" in out
-    assert "issue #3" in out
-
-
-def test_demo_runs_a_centre_file_given_in_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("ONEWINDOW_CENTRE", str(write_centre(tmp_path)))
-    assert cli.main(["demo"]) == 0
-    assert capsys.readouterr().out.startswith("测试街道便民服务中心")
-
-
 # --- Installed entry points ---------------------------------------------------------------------
 
 
@@ -383,13 +391,13 @@ def test_the_installed_console_script_answers_help() -> None:
     assert result.stdout.startswith("usage: onewindow")
 
 
-def test_python_dash_m_queue_server_is_the_same_command() -> None:
+def test_python_dash_m_queue_server_is_the_same_command(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "queue_server", "serve"],
+        [sys.executable, "-m", "queue_server", "serve", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
-    assert result.stderr.startswith("onewindow serve is not built yet (issue #3")
+    assert result.returncode == 1
+    assert "run `onewindow init` first" in result.stderr

@@ -32,7 +32,7 @@ class TicketEvent:
     serial: int
     at: dt.datetime
     actor: str
-    """Who acted: ``staff:<code>``, ``device:<id>``, ``kiosk:<id>``, ``desk:<code>``, ``citizen``, ``system``."""
+    """Who acted: ``staff:<code>``, ``guide:<id>``, ``kiosk:<id>``, ``device:<id>``, ``manager:<name>``, ``citizen``."""
 
     def to_record(self) -> dict[str, JSON]:
         return to_record(self.kind, self)

@@ -1,0 +1,31 @@
+"""Typed keys of what the application and each request carry.
+
+They live apart from ``app`` so the handlers and middlewares can import them without importing
+the module that assembles the application from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from queue_server.accounts import Principal
+from queue_server.service import HallService
+from queue_server.store.database import Database
+from queue_server.web.routes import Route
+
+SERVICE = web.AppKey("service", HallService)
+"""The hall service every action and read goes through."""
+
+DATABASE = web.AppKey("database", Database)
+"""The database of ``SERVICE``, for reads that need no hall (tokens, logs, health)."""
+
+ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
+"""The declaration behind each registered aiohttp route: its access rule and its summary."""
+
+OPENAPI = web.AppKey("openapi", dict[str, Any])
+"""The OpenAPI document, built once from the route table."""
+
+PRINCIPAL = web.RequestKey("principal", Principal)
+"""Who the request acts for, once its bearer token was checked (protected routes only)."""

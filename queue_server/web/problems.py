@@ -1,0 +1,229 @@
+"""Every error the API answers, as RFC 9457 problem+json, and the one place foreign errors are translated.
+
+Handlers raise; :func:`problem_middleware` answers. The translation:
+
+- :class:`ProblemError` (the web layer's own 401, 403, 422): its problem, as given;
+- ``DomainError`` (e.g. reading a ticket that is not there): the domain's problem (404, 409 ...);
+- ``pydantic.ValidationError``: 422 with ``errors: [{field, message}]`` naming each field;
+- ``json.JSONDecodeError``: 400;
+- aiohttp's own refusals (no such route, wrong method, body too large): 404 / 405 (with ``Allow``) ...;
+- the database cannot be reached (:func:`unreachable`): 503 with ``Retry-After``;
+- anything else: 500, logged with an incident id; the client never sees a traceback.
+
+The 503 needs nothing to recover: the next request takes a fresh connection from the pool
+(PostgreSQL's pool pings a connection before handing it out), so the API answers again as soon as
+the database does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
+import sqlalchemy.exc
+from aiohttp import web
+from pydantic import ValidationError
+
+from queue_server.domain.errors import DomainError
+from queue_server.service import Answer, domain_problem, problem
+from queue_server.web.keys import ROUTE_INDEX
+from queue_server.web.routes import API_PREFIX, Handler
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 2
+
+dumps = functools.partial(json.dumps, ensure_ascii=False)
+"""JSON with Chinese kept readable: names and refusals are written for people."""
+
+
+class ProblemError(Exception):
+    """Raised by handlers and middlewares to answer with a problem; headers go with it (e.g. WWW-Authenticate)."""
+
+    def __init__(self, answer: Answer, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(answer.body.get("detail", ""))
+        self.answer = answer
+        self.headers = dict(headers or {})
+
+
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A JSON answer; a problem (status >= 400) goes out as ``application/problem+json``."""
+    content_type = PROBLEM_JSON if status >= 400 else "application/json"
+    return web.Response(text=dumps(body), status=status, content_type=content_type, headers=headers)
+
+
+def answer_response(answer: Answer, headers: Mapping[str, str] | None = None) -> web.Response:
+    """The service's answer as it stands; a replayed one says so in ``Idempotent-Replay``."""
+    extra = dict(headers or {})
+    if answer.replayed:
+        extra["Idempotent-Replay"] = "true"
+    return json_response(answer.body, answer.status, extra)
+
+
+# --- Problems the web layer itself raises ----------------------------------------------------------
+
+
+def what_failed(request: web.Request) -> str:
+    """The start of an error message: the route's action in words, and the request it was."""
+    route = request.app[ROUTE_INDEX].get(request.match_info.route) if ROUTE_INDEX in request.app else None
+    action = route.summary[:1].lower() + route.summary[1:] if route is not None else "answer"
+    return f"Cannot {action} ({request.method} {request.path})"
+
+
+def field_errors(errors: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"field": name, "message": message} for name, message in errors]
+
+
+def invalid_request(what: str, errors: list[dict[str, str]]) -> Answer:
+    """422: ``what`` failed because of these fields, each named with its own message."""
+    listed = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "invalid-request", "The request is not valid", f"{what}: {listed}", errors=errors)
+
+
+def unauthorized(detail: str, *, invalid_token: bool = False) -> ProblemError:
+    """401 with the RFC 6750 challenge; ``invalid_token`` when a token came but does not work."""
+    challenge = 'Bearer realm="onewindow"'
+    if invalid_token:
+        challenge += ', error="invalid_token"'
+    return ProblemError(
+        problem(401, "unauthorized", "A valid bearer token is needed", detail), {"WWW-Authenticate": challenge}
+    )
+
+
+def forbidden(detail: str) -> ProblemError:
+    return ProblemError(problem(403, "forbidden", "Not allowed", detail))
+
+
+def validation_errors(error: ValidationError) -> list[dict[str, str]]:
+    """Each failed field by its dotted path (``reasons.0``), with pydantic's message."""
+    return field_errors((".".join(str(part) for part in item["loc"]) or "body", item["msg"]) for item in error.errors())
+
+
+# --- The database cannot be reached ------------------------------------------------------------------
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable host, name resolution; includes TimeoutError
+    asyncio.TimeoutError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+    asyncpg.PostgresConnectionError,  # the connection does not exist or failed
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached now, rather than a bug or bad data.
+
+    Drivers raise their own exceptions and SQLAlchemy wraps some of them, so the whole chain of
+    causes is looked at: an OperationalError or InterfaceError (SQLAlchemy's words for "the
+    database or the connection failed"), a connection SQLAlchemy invalidated, or a connection
+    error of the driver or the operating system anywhere in the chain.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
+            return True
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        nested = current.orig if isinstance(current, sqlalchemy.exc.DBAPIError) else None
+        current = nested or current.__cause__ or current.__context__
+    return False
+
+
+def database_unavailable() -> web.Response:
+    body = problem(
+        503,
+        "database-unavailable",
+        "The database cannot be reached",
+        "The database cannot be reached; the server retries by itself, try again in a moment",
+    ).body
+    return json_response(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+# --- The middleware ----------------------------------------------------------------------------------
+
+
+def _route_problem(request: web.Request, error: web.HTTPException) -> web.Response:
+    """aiohttp's own refusals (no route, wrong method, body too large) as problems."""
+    where = f"{request.method} {request.path}"
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(error.allowed_methods))
+        body = problem(
+            405,
+            "method-not-allowed",
+            "Method not allowed",
+            f"Cannot {request.method} {request.path}: the route takes {allowed}",
+        ).body
+        return json_response(body, 405, {"Allow": allowed})
+    if isinstance(error, web.HTTPNotFound):
+        body = problem(
+            404,
+            "no-such-route",
+            "No such route",
+            f"There is no route {where}; the routes are listed in {API_PREFIX}/openapi.json",
+        ).body
+        return json_response(body, 404)
+    body = problem(error.status, "http-error", error.reason, f"Cannot answer {where}: {error.reason}").body
+    return json_response(body, error.status)
+
+
+async def _translate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as raised:
+        return json_response(raised.answer.body, raised.answer.status, raised.headers)
+    except DomainError as error:
+        answer = domain_problem(error)
+        return json_response(answer.body, answer.status)
+    except ValidationError as error:
+        answer = invalid_request(what_failed(request), validation_errors(error))
+        return json_response(answer.body, answer.status)
+    except json.JSONDecodeError as error:
+        body = problem(
+            400,
+            "bad-json",
+            "The body is not JSON",
+            f"{what_failed(request)}: the body is not valid JSON ({error.msg} at line {error.lineno},"
+            f" column {error.colno})",
+        ).body
+        return json_response(body, 400)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return _route_problem(request, error)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        if unreachable(error):
+            log.warning("Database unreachable while answering %s %s: %r", request.method, request.path, error)
+            return database_unavailable()
+        incident = uuid.uuid4().hex[:12]
+        log.exception("Unexpected error %s while answering %s %s", incident, request.method, request.path)
+        body = problem(
+            500,
+            "internal-error",
+            "Internal server error",
+            f"The server failed to answer {request.method} {request.path}; the error was logged as incident"
+            f" {incident}: quote it when reporting the problem",
+            incident=incident,
+        ).body
+        return json_response(body, 500)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every error under the API prefix as problem+json; other paths (pages) keep aiohttp's own."""
+    if not request.path.startswith(API_PREFIX):
+        return await handler(request)
+    return await _translate(request, handler)

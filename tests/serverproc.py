@@ -1,0 +1,154 @@
+"""Real `onewindow serve` processes for system tests, and a hall prepared for them.
+
+Each server is a child process started with the installed command line, on a free port, and
+found ready by its health route; tests stop it politely or kill it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from queue_server.accounts import Role, add_token
+from queue_server.domain.centre import WEEKDAYS, Centre
+from queue_server.store.database import Database, utcnow
+from queue_server.store.migrate import upgrade
+from queue_server.store.seed import create_centre
+
+START_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """One `onewindow serve` child process; its output goes to a log file for post-mortems."""
+
+    def __init__(self, database_url: str, log_dir: Path, name: str = "server") -> None:
+        self.database_url = database_url
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"{name}-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "queue_server", "serve",
+            "--database-url", self.database_url,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not listen within {START_TIMEOUT_S} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no flush, as a power cut would do to the process."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def busy_centre(windows: int) -> Centre:
+    """A centre open around the clock with ``windows`` general windows and a staff member each."""
+    return Centre.model_validate(
+        {
+            "centre": {"code": "busy", "name": "压力测试中心"},
+            "policy": {"stop_issuing_before_close": 0},
+            "hours": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
+            "domains": [{"code": "general", "name": "综合"}],
+            "window_kinds": [{"code": "general", "name": "综合受理"}],
+            "ticket_groups": [{"prefix": "A", "name": "综合"}],
+            "matters": [
+                {
+                    "code": "pension",
+                    "name": "养老保险待遇领取",
+                    "domain": "general",
+                    "window_kinds": ["general"],
+                    "expected_minutes": 5,
+                    "prefix": "A",
+                }
+            ],
+            "windows": [{"number": n, "name": f"{n}号窗口", "kinds": ["general"]} for n in range(1, windows + 1)],
+            "staff": [{"code": f"s{n}", "name": f"员工{n}", "windows": [n]} for n in range(1, windows + 1)],
+        }
+    )
+
+
+@dataclass
+class PreparedHall:
+    centre: Centre
+    kiosk: str
+    staff: dict[int, str] = field(default_factory=dict)
+    """Bearer token of each window's staff member."""
+
+
+async def prepare_hall(database_url: str, centre: Centre) -> PreparedHall:
+    """Migrate, load the centre, and make a kiosk token and one staff token per window."""
+    code = centre.centre.code
+    async with Database(database_url) as db:
+        await upgrade(db)
+        async with db.write() as conn:
+            await create_centre(conn, centre, utcnow())
+            kiosk = await add_token(conn, label="kiosk", role=Role.KIOSK, centres=[code], subject="kiosk1")
+            prepared = PreparedHall(centre, kiosk)
+            for person in centre.staff:
+                window = person.windows[0]
+                prepared.staff[window] = await add_token(
+                    conn, label=person.code, role=Role.STAFF, centres=[code], subject=person.code
+                )
+    return prepared
+
+
+async def post(session: aiohttp.ClientSession, url: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    async with session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def retry_post(
+    session: aiohttp.ClientSession, url: str, token: str, body: dict[str, Any], attempts: int = 50
+) -> tuple[int, Any]:
+    """POST, retrying on connection errors with the same request id, as a device would."""
+    for _ in range(attempts - 1):
+        try:
+            return await post(session, url, token, body)
+        except (TimeoutError, aiohttp.ClientConnectionError):
+            await asyncio.sleep(0.1)
+    return await post(session, url, token, body)

@@ -1,0 +1,167 @@
+"""Who may call which route, walked over every route the router has, so a new one cannot slip through.
+
+The expectations are written here, independently of the route table: a route the router has and
+this table lacks fails the walk until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from queue_server.accounts import revoke_token
+from queue_server.commands import SignOn
+from queue_server.service import HallService
+from queue_server.store.database import Database
+from queue_server.web import create_app
+from tests.api_support import API, PROBLEM_JSON, TOKEN_SPECS, Api, counts, hall_service, rid, seed
+
+PUBLIC = None
+"""Marks a public route: no token asked."""
+
+EVERY_READER = frozenset({"admin", "manager", "s1", "guide", "supervisor", "kiosk"})
+HALL_READERS = EVERY_READER - {"kiosk"}
+WINDOW_ACTORS = frozenset({"admin", "manager", "s1"})
+WINDOW_SEGMENTS = (
+    "sign-on",
+    "sign-off",
+    "pause",
+    "resume",
+    "close",
+    "call-next",
+    "call",
+    "recall",
+    "start",
+    "no-show",
+    "transfer",
+    "finish",
+)
+
+EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
+    ("GET", f"{API}/health"): PUBLIC,
+    ("GET", f"{API}/openapi.json"): PUBLIC,
+    ("GET", f"{API}/status/{{token}}"): PUBLIC,
+    ("POST", f"{API}/status/{{token}}/cancel"): PUBLIC,
+    ("GET", f"{API}/centres"): EVERY_READER,
+    ("GET", f"{API}/centres/{{centre}}"): EVERY_READER,
+    ("GET", f"{API}/centres/{{centre}}/queue"): EVERY_READER,
+    ("GET", f"{API}/centres/{{centre}}/windows"): HALL_READERS,
+    ("GET", f"{API}/centres/{{centre}}/windows/{{number}}"): HALL_READERS,
+    ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}"): HALL_READERS,
+    ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/events"): HALL_READERS,
+    ("POST", f"{API}/centres/{{centre}}/tickets"): frozenset({"kiosk", "guide"}),
+    **{("POST", f"{API}/centres/{{centre}}/windows/{{number}}/{s}"): WINDOW_ACTORS for s in WINDOW_SEGMENTS},
+    ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/requeue"): frozenset({"admin", "manager", "s1", "guide"}),
+    ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/cancel"): frozenset({"admin", "manager", "s1", "guide"}),
+    ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
+}
+"""Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
+
+ROLE_TOKENS = ("admin", "manager", "s1", "guide", "supervisor", "kiosk", "device")
+OTHER_CENTRE = {"admin": "other-admin", "manager": "other-manager", "s1": "other-staff", "guide": "other-guide"}
+OTHER_CENTRE |= {"kiosk": "other-kiosk"}
+"""For each role, its token at centre ``other``: right role, wrong centre."""
+
+VALID_BODY = {"request_id": "walk-1", "matter": "pension", "staff": "s1", "outcome": "on_the_spot"}
+"""A body every action would at least parse far enough to act, if it got past the check."""
+
+
+@pytest.fixture
+async def hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api, HallService, dict[str, Any]]:
+    """The app over a hall with something at stake: window 1 open, one ticket waiting."""
+    service = hall_service(db)
+    tokens = await seed(db)
+    api = Api(await aiohttp_client(create_app(service)), tokens)
+    answer = await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id=rid())
+    assert answer.ok, answer.body
+    ticket = await api.issue()
+    return api, service, ticket
+
+
+def routes_of(api: Api) -> list[tuple[str, str]]:
+    """Every (method, path template) the router serves."""
+    return [(route.method, route.resource.canonical) for route in api.client.app.router.routes() if route.resource]
+
+
+def url_of(template: str, ticket: dict[str, Any]) -> str:
+    return template.format(centre="test", number=1, serial=ticket["serial"], token=ticket["status_token"])
+
+
+async def test_every_route_has_an_expectation(hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+    api, _, _ = hall
+    routed = routes_of(api)
+    missing = [route for route in routed if route not in EXPECTED]
+    assert not missing, f"routes without an access expectation in this test: {missing}"
+    assert len(routed) == len(set(routed)) == len(EXPECTED)
+
+
+async def test_anonymous_requests_to_protected_routes_are_401(
+    db: Database, hall: tuple[Api, HallService, dict[str, Any]]
+) -> None:
+    api, _, ticket = hall
+    before = await counts(db)
+    for method, template in routes_of(api):
+        url = url_of(template, ticket)
+        if EXPECTED[method, template] is PUBLIC:
+            continue
+        for headers in ({}, {"Authorization": "Basic czE6cGFzc3dvcmQ="}, {"Authorization": "Bearer ow_" + "x" * 43}):
+            reply = await api.call(method, url, headers=headers, body=VALID_BODY if method == "POST" else None)
+            assert reply.status == 401, (method, template, headers, reply.body)
+            assert reply.content_type == PROBLEM_JSON
+            assert reply.headers["WWW-Authenticate"].startswith("Bearer")
+            assert method in reply.body["detail"] and url in reply.body["detail"]
+    assert await counts(db) == before
+
+
+async def test_public_routes_ask_for_no_token(hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+    api, _, ticket = hall
+    for method, template in routes_of(api):
+        if EXPECTED[method, template] is not PUBLIC:
+            continue
+        # A POST without a request id gets as far as checking its body: no token was asked for.
+        reply = await api.call(method, url_of(template, ticket), body={} if method == "POST" else None)
+        assert reply.status == (422 if method == "POST" else 200), (method, template, reply.body)
+
+
+async def test_wrong_roles_and_other_centres_are_403_and_change_nothing(
+    db: Database, hall: tuple[Api, HallService, dict[str, Any]]
+) -> None:
+    api, _, ticket = hall
+    before = await counts(db)
+    checked = 0
+    for method, template in routes_of(api):
+        allowed = EXPECTED[method, template]
+        if allowed is None:
+            continue
+        refused = [name for name in ROLE_TOKENS if name not in allowed]
+        if "{centre}" in template:
+            refused += [OTHER_CENTRE[name] for name in allowed if name in OTHER_CENTRE]
+        for name in refused:
+            body = {**VALID_BODY, "request_id": rid()} if method == "POST" else None
+            reply = await api.call(method, url_of(template, ticket), name, body)
+            assert reply.status == 403, (method, template, name, reply.body)
+            assert reply.content_type == PROBLEM_JSON
+            assert reply.body["type"] == "urn:onewindow:problem:forbidden"
+            role, _, _ = TOKEN_SPECS[name]
+            assert f"a {role} token" in reply.body["detail"] or "centre 'test'" in reply.body["detail"]
+            checked += 1
+    assert checked > 100
+    assert await counts(db) == before
+
+
+async def test_the_list_of_centres_shows_only_the_tokens_centres(hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+    api, _, _ = hall
+    assert [c["code"] for c in (await api.get("/centres", "manager")).body["centres"]] == ["test"]
+    assert [c["code"] for c in (await api.get("/centres", "other-manager")).body["centres"]] == ["other"]
+
+
+async def test_a_revoked_token_is_401(db: Database, hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+    api, _, _ = hall
+    assert (await api.get("/centres/test", "manager")).status == 200
+    async with db.write() as conn:
+        await revoke_token(conn, api.tokens["manager"])
+    reply = await api.get("/centres/test", "manager")
+    assert reply.status == 401
+    assert 'error="invalid_token"' in reply.headers["WWW-Authenticate"]

@@ -1,0 +1,75 @@
+"""`onewindow demo` in an empty folder: it answers on localhost, and the curl lines it prints work.
+
+The test runs the installed command as a newcomer would, reads the tokens and curl commands from
+what the demo printed, and runs those commands with the real curl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.serverproc import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        if text in out:
+            return out
+        if process.poll() is not None:
+            raise AssertionError(f"the demo exited with {process.returncode}:\n{out}")
+        time.sleep(0.1)
+    raise AssertionError(f"the demo did not print {text!r} within {timeout} s")
+
+
+def run_printed(line: str, env: dict[str, str]) -> dict[str, object]:
+    """Run one printed curl line in a shell, with the printed variables set."""
+    result = subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    answer: dict[str, object] = json.loads(result.stdout)
+    return answer
+
+
+def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Path) -> None:
+    port = free_port()
+    script = Path(sys.executable).parent / "onewindow"
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(script), "demo", "--port", str(port)], cwd=tmp_path, stdout=out, stderr=out)
+    try:
+        printed = wait_for(log, "Ctrl-C stops the demo.", process)
+        assert (tmp_path / "onewindow-data" / "onewindow.db").exists()
+        assert oct((tmp_path / "onewindow-data" / "demo-accounts.json").stat().st_mode & 0o777) == "0o600"
+        env = dict(os.environ)
+        for name in ("KIOSK", "STAFF"):
+            match = re.search(rf"^\s+{name}=(\S+)", printed, re.MULTILINE)
+            assert match, f"the demo did not print {name}=..."
+            env[name] = match.group(1)
+        curls = [line.strip() for line in printed.splitlines() if line.strip().startswith("curl ")]
+        sign_on, issue, call_next, queue = curls
+        assert f"http://127.0.0.1:{port}/" in issue
+        assert run_printed(sign_on, env)["window"]["status"] == "open"  # type: ignore[index]
+        ticket = run_printed(issue, env)["ticket"]
+        called = run_printed(call_next, env)["ticket"]
+        assert called["serial"] == ticket["serial"]  # type: ignore[index]
+        assert called["status"] == "called"  # type: ignore[index]
+        assert run_printed(queue, env)["waiting"] == []
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert process.returncode == 0, log.read_text(errors="replace")
