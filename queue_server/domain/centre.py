@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from queue_server.domain.devices import DeviceKind
+
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 PREFIX_PATTERN = r"^[A-Z]{1,2}$"
 
@@ -253,6 +255,32 @@ class Staff(Model):
     """Windows this person may sign on to; empty means any."""
 
 
+class Device(Model):
+    """A device on the hall's bus: a keypad or pad bound to its window, a kiosk, a printer, a display.
+
+    Credentials are not here: `onewindow mqtt-config` makes each device's password and keeps only
+    its hash in the database.
+    """
+
+    id: str = Field(pattern=CODE_PATTERN, description="unique within the centre; the device's MQTT topics use it")
+    kind: DeviceKind
+    name: str = ""
+    window: int | None = Field(default=None, ge=1, le=9999)
+    """The window a keypad, pad or window display belongs to (a display with none is a hall board)."""
+    printer: str | None = Field(default=None, pattern=CODE_PATTERN)
+    """For a kiosk: the printer that prints its tickets."""
+
+    @model_validator(mode="after")
+    def _bound(self) -> Self:
+        if self.kind.needs_window and self.window is None:
+            raise ValueError(f"a {self.kind.value} belongs to a window: give its window number")
+        if self.window is not None and self.kind not in (DeviceKind.KEYPAD, DeviceKind.PAD, DeviceKind.DISPLAY):
+            raise ValueError(f"a {self.kind.value} is not bound to a window")
+        if self.printer is not None and self.kind is not DeviceKind.KIOSK:
+            raise ValueError("only a kiosk names a printer")
+        return self
+
+
 def _unique(items: tuple[Model, ...], field: str, key: str, what: str) -> None:
     seen: set[object] = set()
     for index, item in enumerate(items):
@@ -275,6 +303,7 @@ class Centre(Model):
     matters: tuple[Matter, ...] = Field(min_length=1)
     windows: tuple[Window, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = ()
+    devices: tuple[Device, ...] = ()
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -316,6 +345,17 @@ class Centre(Model):
                     )
             if not served.intersection(matter.window_kinds):
                 raise LocatedValueError(("matters", index, "window_kinds"), f"no window takes matter {matter.code!r}")
+        _unique(self.devices, "devices", "id", "devices")
+        device_ids = {d.id: d for d in self.devices}
+        for index, device in enumerate(self.devices):
+            if device.window is not None and device.window not in numbers:
+                raise LocatedValueError(
+                    ("devices", index, "window"), f"device {device.id!r} names unknown window {device.window}"
+                )
+            if device.printer is not None and device_ids.get(device.printer, device).kind is not DeviceKind.PRINTER:
+                raise LocatedValueError(
+                    ("devices", index, "printer"), f"kiosk {device.id!r} names {device.printer!r}, which is no printer"
+                )
         for index, person in enumerate(self.staff):
             for number in person.windows:
                 if number not in numbers:
@@ -340,6 +380,10 @@ class Centre(Model):
     @cached_property
     def staff_by_code(self) -> dict[str, Staff]:
         return {s.code: s for s in self.staff}
+
+    @cached_property
+    def devices_by_id(self) -> dict[str, Device]:
+        return {d.id: d for d in self.devices}
 
     @cached_property
     def groups_by_prefix(self) -> dict[str, TicketGroup]:

@@ -25,6 +25,7 @@ KEYED_SECTIONS = {
     "matters": "code",
     "windows": "number",
     "staff": "code",
+    "devices": "id",
 }
 
 

@@ -1,0 +1,159 @@
+"""Every MQTT topic of OneWindow, built and parsed from one pattern per kind of topic.
+
+All topics live under ``onewindow/<centre>/``. The server publishes a window's state and calls,
+the hall board's feed, pads' rating requests and print jobs; each device publishes only under its
+own ``<kind>/<id>/``: its availability and its requests, answered on its own response topics.
+
+This module imports nothing of the server, so display, printer and device code can use it alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from queue_server.domain.devices import DeviceKind
+
+ROOT = "onewindow"
+SEGMENT = r"[a-z0-9][a-z0-9_-]{0,39}"
+"""A centre code, device id or request name: lowercase, no MQTT wildcards or separators."""
+_SEGMENT_RE = re.compile(SEGMENT)
+
+
+_PARTS = {
+    "number": r"[1-9][0-9]{0,3}",
+    "kind": "(?:" + "|".join(kind.value for kind in DeviceKind) + ")",
+}
+"""What a placeholder may hold, where it is narrower than a segment."""
+
+
+class Publisher(StrEnum):
+    SERVER = "server"
+    DEVICE = "device"
+
+
+class TopicError(ValueError):
+    pass
+
+
+def check_segment(value: str, what: str) -> str:
+    if not _SEGMENT_RE.fullmatch(value):
+        raise TopicError(f"Cannot use {value!r} as a {what} in a topic: use a-z, 0-9, _ and -, at most 40")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPattern:
+    """One kind of topic: its template, delivery and who publishes it."""
+
+    name: str
+    template: str
+    """Relative to ``onewindow/<centre>/``, with ``{placeholders}``."""
+    retained: bool
+    qos: int
+    publisher: Publisher
+    payload: str
+    """``json`` or ``text`` (availability is the plain word online or offline)."""
+    description: str
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.template))
+
+    def build(self, centre: str, **values: object) -> str:
+        """The concrete topic, e.g. ``onewindow/demo/window/3/call``."""
+        check_segment(centre, "centre code")
+        parts = {}
+        for name in self.placeholders:
+            value = str(values[name])
+            if not re.fullmatch(_PARTS.get(name, SEGMENT), value):
+                raise TopicError(f"Cannot use {value!r} as the {name} of a {self.name} topic")
+            parts[name] = value
+        if name_extra := set(values) - set(self.placeholders):
+            raise TopicError(f"Cannot build {self.name}: unknown parts {sorted(name_extra)}")
+        return f"{ROOT}/{centre}/" + self.template.format(**parts)
+
+    def filter(self, centre: str = "+") -> str:
+        """The subscription that matches every topic of this kind (at one centre, or all)."""
+        return f"{ROOT}/{centre}/" + re.sub(r"\{\w+\}", "+", self.template)
+
+    def parse(self, topic: str) -> dict[str, str] | None:
+        """The parts of a topic of this kind (``centre`` included), or None if it is not one."""
+        match = self._regex().fullmatch(topic)
+        return match.groupdict() if match else None
+
+    def _regex(self) -> re.Pattern[str]:
+        body = re.escape(self.template)
+        for name in self.placeholders:
+            part = _PARTS.get(name, SEGMENT)
+            body = body.replace(re.escape("{" + name + "}"), f"(?P<{name}>{part})")
+        return re.compile(f"{ROOT}/(?P<centre>{SEGMENT})/{body}")
+
+
+SERVER_AVAILABILITY = TopicPattern(
+    "server_availability", "server/availability", True, 1, Publisher.SERVER, "text",
+    "The server's availability, `online` or `offline` (its last will).",
+)  # fmt: skip
+WINDOW_STATE = TopicPattern(
+    "window_state", "window/{number}/state", True, 1, Publisher.SERVER, "json",
+    "A window's state: open, paused (with the reason) or closed, its staff and its current ticket.",
+)  # fmt: skip
+WINDOW_CALL = TopicPattern(
+    "window_call", "window/{number}/call", False, 1, Publisher.SERVER, "json",
+    "A call or recall at a window: the ticket, its matter, the window's name, a call id.",
+)  # fmt: skip
+HALL_FEED = TopicPattern(
+    "hall_feed", "hall/feed", True, 1, Publisher.SERVER, "json",
+    "The whole hall board: the last calls, every window, waiting counts per ticket group.",
+)  # fmt: skip
+DEVICE_AVAILABILITY = TopicPattern(
+    "device_availability", "{kind}/{device}/availability", True, 1, Publisher.DEVICE, "text",
+    "A device's availability, `online` or `offline` (its last will).",
+)  # fmt: skip
+DEVICE_REQUEST = TopicPattern(
+    "device_request", "{kind}/{device}/request/{what}", False, 1, Publisher.DEVICE, "json",
+    "A device's request (keypad actions, button-kiosk tickets, pad ratings, printer results).",
+)  # fmt: skip
+DEVICE_RESPONSE = TopicPattern(
+    "device_response", "{kind}/{device}/response/{what}", False, 1, Publisher.SERVER, "json",
+    "The answer to a request, with the same request id: done, or the error.",
+)  # fmt: skip
+PAD_STATE = TopicPattern(
+    "pad_state", "pad/{device}/state", True, 1, Publisher.SERVER, "json",
+    "A rating pad's state: idle, or the open rating request (ticket, window, expiry).",
+)  # fmt: skip
+PRINTER_JOB = TopicPattern(
+    "printer_job", "printer/{device}/job", False, 1, Publisher.SERVER, "json",
+    "A print job for a printer client: a ticket or a one-time notice (一次性告知).",
+)  # fmt: skip
+PRINTER_STATE = TopicPattern(
+    "printer_state", "printer/{device}/state", True, 1, Publisher.DEVICE, "json",
+    "A printer's state: ready, paper low or out, cover open, offline.",
+)  # fmt: skip
+
+TOPICS: tuple[TopicPattern, ...] = (
+    SERVER_AVAILABILITY,
+    WINDOW_STATE,
+    WINDOW_CALL,
+    HALL_FEED,
+    DEVICE_AVAILABILITY,
+    DEVICE_REQUEST,
+    DEVICE_RESPONSE,
+    PAD_STATE,
+    PRINTER_JOB,
+    PRINTER_STATE,
+)
+
+ONLINE, OFFLINE = "online", "offline"
+MAX_PAYLOAD_BYTES = 16 * 1024
+"""A request larger than this is refused unread."""
+
+
+def match_topic(topic: str) -> tuple[TopicPattern, dict[str, str]] | None:
+    """Which kind of topic this is, and its parts; None for a topic OneWindow does not use."""
+    for pattern in TOPICS:
+        parts = pattern.parse(topic)
+        if parts is not None:
+            return pattern, parts
+    return None
