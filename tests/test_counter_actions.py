@@ -133,7 +133,7 @@ def test_full_service_and_event_log() -> None:
     final = hall.ticket(ticket.serial)
     assert final.status is TicketStatus.FINISHED and final.recalls == 1 and final.calls == 2
     kinds = [e.kind for e in hall.ticket_log(ticket.serial)]
-    assert kinds == ["issued", "called", "recalled", "serving_started", "finished"]
+    assert kinds == ["issued", "called", "recalled", "serving_started", "finished", "rating_requested"]
     assert replay(hall.ticket_log(ticket.serial)) == final
     assert hall.holding(1) is None
 

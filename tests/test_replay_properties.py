@@ -16,6 +16,7 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import DomainError
 from queue_server.domain.events import event_from_record, replay
 from queue_server.domain.hall import Hall
+from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason, replay_window, window_event_from_record
 from tests.factories import make_centre, shanghai
@@ -142,6 +143,14 @@ class HallMachine(RuleBasedStateMachine):
         self.attempt(
             lambda: self.hall.finish(window, outcome, reasons=reasons, missing_materials=materials, promised_days=2)
         )
+
+    @rule(index=PICK, level=st.sampled_from(RatingLevel), window=st.none() | WINDOWS)
+    def rate(self, index: int, level: RatingLevel, window: int | None) -> None:
+        self.attempt(lambda: self.hall.rate(self.pick(index), level, source="pad:p", window=window))
+
+    @rule()
+    def expire_ratings(self) -> None:
+        self.attempt(self.hall.expire_ratings)
 
     @rule()
     def close_the_day(self) -> None:

@@ -163,6 +163,17 @@ class Policy(Model):
     """Digits after the prefix: A001. A day that runs past them simply gets a longer number."""
     estimate_weight: float = Field(default=0.2, gt=0, le=1)
     """How much one real handling time moves a matter's learned average (exponential weight)."""
+    rating_minutes: int = Field(default=5, ge=1, le=7 * 24 * 60)
+    """How long a finished ticket may be rated (on the window's pad or the ticket's page); then it is unrated."""
+    bad_rating_reasons: tuple[str, ...] = (
+        "等候时间过长",
+        "服务态度不好",
+        "业务不熟练",
+        "一次性告知不清楚",
+        "让我多跑了一趟",
+        "其他",
+    )
+    """What a citizen may tick when rating 不满意 or 非常不满意."""
     rejection_reasons: tuple[str, ...] = (
         "申请材料不齐全",
         "申请材料不符合法定形式",

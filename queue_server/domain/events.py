@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from queue_server.domain.errors import InvalidTransition
+from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.records import JSON, from_record, to_record
 from queue_server.domain.tickets import (
     CancelReason,
@@ -123,6 +124,28 @@ class TicketCarried(TicketEvent):
     service_day: dt.date
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatingRequested(TicketEvent):
+    kind: ClassVar[str] = "rating_requested"
+    window: int
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketRated(TicketEvent):
+    kind: ClassVar[str] = "rated"
+    level: RatingLevel
+    source: str
+    """``pad:<id>`` or ``citizen`` (the ticket's status page)."""
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatingExpired(TicketEvent):
+    kind: ClassVar[str] = "rating_expired"
+
+
 EVENT_TYPES: dict[str, type[TicketEvent]] = {
     cls.kind: cls
     for cls in (
@@ -137,6 +160,9 @@ EVENT_TYPES: dict[str, type[TicketEvent]] = {
         TicketCancelled,
         TicketFinished,
         TicketCarried,
+        RatingRequested,
+        TicketRated,
+        RatingExpired,
     )
 }
 
@@ -170,6 +196,18 @@ def _require(ticket: Ticket, action: str, *allowed: TicketStatus) -> None:
 def _require_window(ticket: Ticket, action: str, window: int) -> None:
     if ticket.window != window:
         raise _refuse(ticket, f"{action} at window {window}", f"it is held by window {ticket.window}")
+
+
+def _require_rating_open(ticket: Ticket, at: dt.datetime) -> None:
+    match ticket.rating_status:
+        case RatingStatus.RATED:
+            raise _refuse(ticket, "rate", "it was rated already")
+        case RatingStatus.EXPIRED:
+            raise _refuse(ticket, "rate", "its rating request expired")
+        case RatingStatus.NONE:
+            raise _refuse(ticket, "rate", "no rating was asked for (it is not finished)")
+    if ticket.rating_expires_at is not None and at >= ticket.rating_expires_at:
+        raise _refuse(ticket, "rate", "its rating request expired")
 
 
 def _issued(event: TicketIssued) -> Ticket:
@@ -260,6 +298,18 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case TicketCarried():
             _require(ticket, "carry to the next day", TicketStatus.WAITING)
             return replace(ticket, number=event.number, service_day=event.service_day)
+        case RatingRequested():
+            _require(ticket, "ask for a rating of", TicketStatus.FINISHED)
+            if ticket.rating_status is not RatingStatus.NONE:
+                raise _refuse(ticket, "ask for a rating of", "a rating was asked for already")
+            return replace(ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at)
+        case TicketRated():
+            _require_rating_open(ticket, event.at)
+            return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level)
+        case RatingExpired():
+            if ticket.rating_status is not RatingStatus.REQUESTED:
+                raise _refuse(ticket, "expire the rating of", "no rating request is open")
+            return replace(ticket, rating_status=RatingStatus.EXPIRED)
     raise TypeError(f"Cannot apply unknown ticket event {type(event).__name__}")
 
 

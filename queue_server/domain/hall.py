@@ -19,6 +19,8 @@ from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllow
 from queue_server.domain.estimates import ForecastCall, HandlingStats, Position, forecast, position_of
 from queue_server.domain.events import (
     MarkedNoShow,
+    RatingExpired,
+    RatingRequested,
     ServingStarted,
     TicketCalled,
     TicketCancelled,
@@ -27,12 +29,14 @@ from queue_server.domain.events import (
     TicketFinished,
     TicketIssued,
     TicketPassedOver,
+    TicketRated,
     TicketRecalled,
     TicketRequeued,
     TicketTransferred,
     apply,
 )
 from queue_server.domain.numbering import NumberSeries
+from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import (
     CancelReason,
@@ -161,7 +165,7 @@ class Hall:
 
     def compact(self) -> None:
         """Forget ended tickets and all logs: a store-backed hall keeps them in the database."""
-        for serial in [s for s, t in self._tickets.items() if t.status.ended]:
+        for serial in [s for s, t in self._tickets.items() if t.status.ended and not awaiting_rating(t)]:
             del self._tickets[serial]
         self._ticket_logs = {serial: [] for serial in self._tickets}
         self._window_logs = {number: [] for number in self._windows}
@@ -520,10 +524,62 @@ class Hall:
             missing_materials=missing,
             note=note,
         )
-        change = self._ticket_action(event)
+        pending = _Pending()
+        self._apply(pending, event)
+        expires = now + dt.timedelta(minutes=self.centre.policy.rating_minutes)
+        self._apply(
+            pending, RatingRequested(serial=ticket.serial, at=now, actor=actor, window=window, expires_at=expires)
+        )
         if ticket.called_at is not None:
             self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60)
-        return change
+        return pending.change()
+
+    # Ratings
+
+    def rate(
+        self,
+        serial: int,
+        level: RatingLevel,
+        *,
+        source: str,
+        window: int | None = None,
+        reasons: Iterable[str] = (),
+        comment: str = "",
+        actor: str = SYSTEM,
+    ) -> Change:
+        """Record a citizen's rating; ``window`` is the pad's, which may rate only its window's tickets."""
+        ticket = self.ticket(serial)
+        if window is not None and ticket.window != window:
+            raise NotAllowed(
+                f"Cannot rate ticket {ticket.number} from the pad of window {window}: it was served at"
+                f" window {ticket.window}"
+            )
+        reasons = tuple(reasons)
+        if reasons and not level.bad:
+            raise InvalidTransition(f"Cannot rate ticket {ticket.number}: reasons go with 不满意 or 非常不满意")
+        unknown = [r for r in reasons if r not in self.centre.policy.bad_rating_reasons]
+        if unknown:
+            raise InvalidTransition(f"Cannot rate ticket {ticket.number}: {unknown[0]!r} is not one of the reasons")
+        event = TicketRated(
+            serial=serial,
+            at=self.clock.now(),
+            actor=actor,
+            level=level,
+            source=source,
+            reasons=reasons,
+            comment=comment,
+        )
+        return self._ticket_action(event)
+
+    def expire_ratings(self, *, actor: str = SYSTEM) -> Change:
+        """Close the rating requests nobody answered in time: those tickets stay unrated."""
+        now = self.clock.now()
+        pending = _Pending()
+        for ticket in sorted(self._tickets.values(), key=lambda t: t.serial):
+            expires = ticket.rating_expires_at
+            if ticket.rating_status is RatingStatus.REQUESTED and expires is not None and expires <= now:
+                self._apply(pending, RatingExpired(serial=ticket.serial, at=now, actor=actor))
+        return pending.change()
 
     def _check_outcome(
         self,
@@ -644,6 +700,11 @@ class Hall:
         if held is None:
             raise InvalidTransition(f"Cannot {action} window {window}: no ticket is at the window")
         return held
+
+
+def awaiting_rating(ticket: Ticket) -> bool:
+    """A finished ticket whose rating request is still open stays in the live hall."""
+    return ticket.rating_status is RatingStatus.REQUESTED
 
 
 def _numbers(windows: Iterable[int]) -> str:

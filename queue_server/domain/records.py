@@ -20,16 +20,15 @@ JSON = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
 
 
 def encode_value(value: object) -> JSON:
+    if isinstance(value, Enum):
+        raw = value.value
+        return raw if isinstance(raw, (int, str)) else str(raw)
     if value is None or isinstance(value, (bool, int, float, str)):
-        if isinstance(value, Enum):
-            return str(value.value)
         return value
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, Enum):
-        return str(value.value)
     if isinstance(value, (tuple, list)):
         return [encode_value(v) for v in value]
     raise TypeError(f"Cannot encode {type(value).__name__} in an event record")

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from queue_server.domain.ratings import RatingLevel, RatingStatus
+
 
 class TicketStatus(StrEnum):
     WAITING = "waiting"
@@ -120,6 +122,9 @@ class Ticket:
     reasons: tuple[str, ...] = ()
     missing_materials: tuple[str, ...] = ()
     cancel_reason: CancelReason | None = None
+    rating_status: RatingStatus = RatingStatus.NONE
+    rating_expires_at: dt.datetime | None = None
+    rating: RatingLevel | None = None
     note: str = ""
     version: int = 0
     """How many events made this state; the store uses it for optimistic checks."""
