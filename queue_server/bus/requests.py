@@ -1,0 +1,160 @@
+"""Device requests in, answers out: validated, applied once per request id, never a crash.
+
+A request arrives on ``<kind>/<id>/request/<what>``. It is answered on the same device's
+``<kind>/<id>/response/<what>`` with its request id: the command's result, or an error saying
+what was wrong. The device's binding comes from the registry, never from the payload: a keypad
+acts at its own window whatever it sends. Request ids are kept per device, so two devices can
+never replay each other's answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from queue_server.commands import (
+    CallNext,
+    Command,
+    Finish,
+    IssueTicket,
+    NoShow,
+    Pause,
+    RateTicket,
+    Recall,
+    Resume,
+    StartServing,
+)
+from queue_server.domain.centre import Centre, Device
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.tickets import Channel
+from queue_server.protocol.payloads import (
+    REQUESTS,
+    DeviceRequest,
+    DeviceResponse,
+    KeypadFinish,
+    KeypadNext,
+    KeypadNoShow,
+    KeypadPause,
+    KeypadRecall,
+    KeypadResume,
+    KeypadStart,
+    KioskTicket,
+    PadRating,
+    ResponseError,
+)
+from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
+from queue_server.service import HallService
+
+log = logging.getLogger(__name__)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    topic: str
+    response: DeviceResponse
+
+    def payload(self) -> str:
+        return self.response.model_dump_json(exclude_none=True)
+
+
+def refuse(request_id: str, kind: str, detail: str) -> DeviceResponse:
+    return DeviceResponse(request_id=request_id, ok=False, error=ResponseError(type=kind, detail=detail))
+
+
+def command_for(request: DeviceRequest, device: Device) -> Command | None:
+    """The command a device's request stands for, at the device's own window."""
+    window = device.window or 0
+    match request:
+        case KeypadNext():
+            return CallNext(window=window)
+        case KeypadRecall():
+            return Recall(window=window)
+        case KeypadNoShow():
+            return NoShow(window=window)
+        case KeypadStart():
+            return StartServing(window=window)
+        case KeypadFinish(outcome=outcome):
+            return Finish(window=window, outcome=outcome)
+        case KeypadPause(reason=reason, minutes=minutes):
+            return Pause(window=window, reason=reason, minutes=minutes)
+        case KeypadResume():
+            return Resume(window=window)
+        case KioskTicket(matter=matter, category=category):
+            return IssueTicket(matter=matter, category=category, channel=Channel.DEVICE)
+        case PadRating(serial=serial, level=level):
+            return RateTicket(serial=serial, level=RatingLevel(level), window=window, source=f"pad:{device.id}")
+    return None
+
+
+def _request_id_of(raw: object) -> str:
+    """The request id, if the payload has a usable one, so even a refusal can be matched."""
+    if isinstance(raw, dict):
+        value = raw.get("request_id")
+        if isinstance(value, str) and _REQUEST_ID.fullmatch(value):
+            return value
+    return ""
+
+
+class DeviceRequests:
+    """Turns one centre's device requests into service actions and their answers."""
+
+    def __init__(self, service: HallService, centre: Centre) -> None:
+        self.service = service
+        self.centre = centre
+
+    async def handle(self, topic: str, payload: bytes) -> Reply | None:
+        """The reply to a message on a request topic; None when the topic is not a request."""
+        parts = DEVICE_REQUEST.parse(topic)
+        if parts is None or parts["centre"] != self.centre.centre.code:
+            log.warning("dropped a message on %s: not a request topic of centre %s", topic, self.centre.centre.code)
+            return None
+        kind, device_id, what = parts["kind"], parts["device"], parts["what"]
+        reply_to = DEVICE_RESPONSE.build(self.centre.centre.code, kind=kind, device=device_id, what=what)
+        response = await self._answer(DeviceKind(kind), device_id, what, payload)
+        if not response.ok:
+            log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
+        return Reply(reply_to, response)
+
+    async def _answer(self, kind: DeviceKind, device_id: str, what: str, payload: bytes) -> DeviceResponse:
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return refuse(
+                "", "too-large", f"Cannot read a request of {len(payload)} bytes: at most {MAX_PAYLOAD_BYTES}"
+            )
+        try:
+            raw = json.loads(payload)
+        except (UnicodeDecodeError, ValueError) as error:
+            return refuse("", "malformed", f"Cannot read the request: it is not JSON ({error})")
+        request_id = _request_id_of(raw)
+        model = REQUESTS.get((kind, what))
+        if model is None:
+            known = sorted(w for k, w in REQUESTS if k is kind)
+            return refuse(request_id, "unknown-request", f"A {kind.value} has no request {what!r}; it has {known}")
+        try:
+            request = model.model_validate_json(payload)
+        except ValidationError as error:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'payload'}: {e['msg']}" for e in error.errors())
+            return refuse(request_id, "invalid", f"Cannot accept the {what} request: {fields}")
+        device = self.centre.devices_by_id.get(device_id)
+        if device is None or device.kind is not kind:
+            return refuse(request_id, "unknown-device", f"No {kind.value} {device_id!r} is registered at this centre")
+        command = command_for(request, device)
+        if command is None:
+            return refuse(request.request_id, "not-supported", f"The server does not take {kind.value} {what} yet")
+        answer = await self.service.act(
+            self.centre.centre.code,
+            command,
+            actor=f"device:{device.id}",
+            request_id=f"device:{device.id}:{request.request_id}",
+        )
+        if answer.ok:
+            return DeviceResponse(request_id=request.request_id, ok=True, result=answer.body)
+        detail = str(answer.body.get("detail", "refused"))
+        problem_type = str(answer.body.get("type", "refused")).rsplit(":", 1)[-1]
+        return refuse(request.request_id, problem_type, detail)

@@ -1,0 +1,125 @@
+"""The server on the bus: one connection per centre, kept alive by an outer reconnect loop.
+
+Each connection leaves a last will that marks the server ``offline`` for its centre, announces
+``online``, republishes the retained state, then runs the outbox relay and the request listener
+side by side until the connection drops; then it waits (with growing backoff) and starts again.
+Actions keep succeeding while the broker is away: their messages wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Iterable
+
+import aiomqtt
+
+from queue_server.bus.connection import BrokerAddress
+from queue_server.bus.relay import OutboxRelay
+from queue_server.bus.requests import DeviceRequests
+from queue_server.domain.centre import Centre
+from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, OFFLINE, ONLINE, SERVER_AVAILABILITY
+from queue_server.service import HallService
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
+
+
+class CentreBus:
+    """One centre's connection to the broker."""
+
+    def __init__(self, service: HallService, centre: Centre, broker: BrokerAddress) -> None:
+        self.service = service
+        self.centre = centre
+        self.broker = broker
+        self.code = centre.centre.code
+        self.relay = OutboxRelay(service.db, self.code, service.clock)
+        self.requests = DeviceRequests(service, centre)
+        self.devices_online: dict[str, bool] = {}
+        self.connected = asyncio.Event()
+        self._identifier = f"onewindow-server-{self.code}-{secrets.token_hex(3)}"
+        self._served = False
+        """Whether the last connection got as far as serving: then the backoff starts afresh."""
+
+    async def run(self) -> None:
+        """Stay connected until cancelled; after a drop, try again with growing backoff."""
+        backoff = BACKOFF_FIRST
+        while True:
+            lost: aiomqtt.MqttError | None = None
+            try:
+                await self._connection()
+            except* aiomqtt.MqttError as errors:  # the relay and the listener run in a TaskGroup
+                lost = next(e for e in errors.exceptions if isinstance(e, aiomqtt.MqttError))
+            self.connected.clear()
+            if self._served:
+                backoff = BACKOFF_FIRST
+            log.warning(
+                "lost the broker %s for %s (%s); again in %.1f s", self.broker.describe(), self.code, lost, backoff
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+
+    async def _connection(self) -> None:
+        self._served = False
+        availability = SERVER_AVAILABILITY.build(self.code)
+        will = aiomqtt.Will(availability, OFFLINE, qos=1, retain=True)
+        async with self.broker.client(self._identifier, will=will) as client:
+            await client.publish(availability, ONLINE, qos=1, retain=True)
+            await client.subscribe(DEVICE_REQUEST.filter(self.code), qos=1)
+            await client.subscribe(DEVICE_AVAILABILITY.filter(self.code), qos=1)
+            await self.relay.republish_retained(client)
+            self.connected.set()
+            self._served = True
+            log.info("on the bus at %s for centre %s", self.broker.describe(), self.code)
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.relay.run(client))
+                tasks.create_task(self._listen(client))
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            topic = message.topic.value
+            payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
+            try:
+                if DEVICE_AVAILABILITY.parse(topic) is not None:
+                    self._availability(topic, payload)
+                    continue
+                reply = await self.requests.handle(topic, payload)
+                if reply is not None:
+                    await client.publish(reply.topic, reply.payload(), qos=1)
+            except aiomqtt.MqttError:
+                raise
+            except Exception:
+                log.exception("failed to handle a message on %s; the server goes on", topic)
+
+    def _availability(self, topic: str, payload: bytes) -> None:
+        parts = DEVICE_AVAILABILITY.parse(topic)
+        assert parts is not None
+        state = payload.decode(errors="replace").strip()
+        if parts["device"] not in self.centre.devices_by_id or state not in (ONLINE, OFFLINE):
+            log.warning("dropped availability %r on %s: unknown device or word", state, topic)
+            return
+        self.devices_online[parts["device"]] = state == ONLINE
+
+
+class Bus:
+    """Every centre's connection; the service wakes a centre's relay after each commit."""
+
+    def __init__(self, service: HallService, centres: Iterable[Centre], broker: BrokerAddress) -> None:
+        self.centres = {c.centre.code: CentreBus(service, c, broker) for c in centres}
+        service.after_commit.append(self.wake)
+
+    def wake(self, centre: str) -> None:
+        bus = self.centres.get(centre)
+        if bus is not None:
+            bus.relay.wake.set()
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            for bus in self.centres.values():
+                tasks.create_task(bus.run())
+
+    def devices_online(self, centre: str) -> dict[str, bool]:
+        bus = self.centres.get(centre)
+        return dict(bus.devices_online) if bus else {}
