@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from queue_server.domain.centre import Centre
+    from queue_server.twins import DeviceSpec
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -37,6 +38,9 @@ DEFAULT_MQTT_PORT = 1883
 DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
 """A SQLite file in ./onewindow-data, so the demo keeps its hall in the folder it runs in."""
 DEFAULT_CLIENT_MQTT_URL = f"mqtt://127.0.0.1:{DEFAULT_MQTT_PORT}"
+DEFAULT_MQTT_CONFIG_DIR = "mosquitto"
+DEFAULT_MQTT_SERVER_USER = "onewindow-server"
+"""queue_server.bus.acl.DEFAULT_SERVER_USER, spelled out so --help imports nothing."""
 """Where device twins and clients find the broker by default: the one a local server embeds."""
 
 Handler = Callable[[argparse.Namespace], int]
@@ -165,6 +169,16 @@ def add_server_settings(parser: argparse.ArgumentParser) -> None:
         help="port of the embedded broker, used when no --mqtt-url is given",
         metavar="PORT",
     )
+    add_setting(
+        parser,
+        "--mqtt-host",
+        env="ONEWINDOW_MQTT_HOST",
+        default="127.0.0.1",
+        parse=str,
+        help="where the embedded broker listens; the hall network (e.g. 0.0.0.0) only with the device"
+        " passwords of `onewindow mqtt-config`",
+        metavar="HOST",
+    )
 
 
 def add_database_setting(parser: argparse.ArgumentParser) -> None:
@@ -207,8 +221,6 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 # --- Commands --------------------------------------------------------------------------------------
 
 NOT_BUILT: dict[str, tuple[int, str]] = {
-    "mqtt-config": (4, "the MQTT bus and the device protocol"),
-    "devices simulate": (4, "the MQTT bus and the device protocol"),
     "printer run": (5, "the ticket printer"),
     "printer preview": (5, "the ticket printer"),
     "display": (6, "the display client"),
@@ -233,7 +245,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from queue_server.demo_hall import run_demo as demo
 
     def work() -> None:
-        _mqtt_not_built(args)
         asyncio.run(
             demo(
                 host=args.host,
@@ -241,6 +252,9 @@ def run_demo(args: argparse.Namespace) -> int:
                 centre_file=args.centre,
                 real_hours=args.real_hours,
                 folder=Path(DATA_FOLDER),
+                mqtt_url=args.mqtt_url,
+                mqtt_port=args.mqtt_port,
+                mqtt_host=args.mqtt_host,
             )
         )
 
@@ -253,20 +267,19 @@ def run_serve(args: argparse.Namespace) -> int:
     from queue_server.server import ServerSettings, serve
 
     settings = ServerSettings(
-        database_url=args.database_url, host=args.host, port=args.port, public_url=args.public_url
+        database_url=args.database_url,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        mqtt_url=args.mqtt_url,
+        mqtt_port=args.mqtt_port,
+        mqtt_host=args.mqtt_host,
     )
 
     def work() -> None:
-        _mqtt_not_built(args)
         asyncio.run(serve(settings, ready=lambda base: print(f"OneWindow serves {base} (Ctrl-C stops it)", flush=True)))
 
     return _report_errors(args.database_url, work)
-
-
-def _mqtt_not_built(args: argparse.Namespace) -> None:
-    if args.mqtt_url:
-        issue, what = NOT_BUILT["mqtt-config"]
-        print(f"Note: the MQTT bus arrives with issue #{issue} ({what}); --mqtt-url is not used yet.", file=sys.stderr)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -295,6 +308,78 @@ def run_init(args: argparse.Namespace) -> int:
             raise CommandError(str(error)) from None
 
     return _report_errors(args.database_url, work)
+
+
+def run_devices_simulate(args: argparse.Namespace) -> int:
+    """Twins of a centre's keypads, pads and kiosks pressing their buttons until Ctrl-C."""
+    import asyncio
+
+    from queue_server.protocol.topics import TopicError
+    from queue_server.twins import Broker, TwinError, simulate
+
+    centre = _load(args.centre)
+    if centre is None:
+        return EXIT_BAD_INPUT
+    try:
+        devices = _simulated_devices(centre, args.device or [], args.kind or [])
+        run = simulate(
+            args.centre_code or centre.centre.code,
+            devices,
+            Broker.from_url(args.mqtt_url),
+            matters=[matter.code for matter in centre.matters],
+            pace=args.pace,
+            seed=args.seed,
+            say=partial(print, flush=True),
+            duration=args.duration,
+        )
+        asyncio.run(run)
+    except KeyboardInterrupt:
+        print("Stopped: the twins said offline.", file=sys.stderr)
+    except (CommandError, TwinError, TopicError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _simulated_devices(centre: Centre, ids: list[str], kinds: list[str]) -> list[DeviceSpec]:
+    """The devices ``--device`` and ``--kind`` name, or every keypad, pad and kiosk of the centre."""
+    from queue_server.domain.devices import DeviceKind
+    from queue_server.twins import DeviceSpec
+
+    simulated = {DeviceKind.KEYPAD, DeviceKind.PAD, DeviceKind.KIOSK}
+    wanted = {DeviceKind(kind) for kind in kinds} or simulated
+    code = centre.centre.code
+    chosen = [device for device in centre.devices if device.kind in wanted] if not ids else []
+    for device_id in ids:
+        device = centre.devices_by_id.get(device_id)
+        if device is None:
+            known = ", ".join(d.id for d in centre.devices if d.kind in simulated) or "none"
+            raise CommandError(
+                f"Cannot simulate device {device_id!r}: centre {code} has no such device (its keypads, pads and"
+                f" kiosks: {known})"
+            )
+        if device.kind not in simulated:
+            raise CommandError(
+                f"Cannot simulate {device.kind.value} {device_id!r}: only keypads, pads and kiosks have twins"
+                " (printers and displays run their own clients)"
+            )
+        if device.kind in wanted:
+            chosen.append(device)
+    if not chosen:
+        what = " or ".join(sorted(kind.value for kind in wanted))
+        raise CommandError(f"Cannot simulate centre {code}: no {what} device was chosen or registered")
+    return [DeviceSpec(device.kind, device.id, device.window) for device in chosen]
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return seconds
 
 
 def run_centre_check(args: argparse.Namespace) -> int:
@@ -402,6 +487,33 @@ def run_user_token(args: argparse.Namespace) -> int:
     return _report_errors(args.database_url, work)
 
 
+def run_mqtt_config(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from queue_server.bus import mqtt_config
+
+    settings = mqtt_config.Settings(
+        output_dir=args.output_dir,
+        server_user=args.server_user,
+        server_password_file=args.server_password_file,
+        secrets_file=args.secrets,
+    )
+
+    async def generate(conn: AsyncConnection) -> mqtt_config.Result:
+        from queue_server.store.database import utcnow
+
+        return await mqtt_config.generate(conn, settings, utcnow())
+
+    def work() -> None:
+        try:
+            result = asyncio.run(_in_write(args.database_url, generate))
+        except mqtt_config.MqttConfigError as error:
+            raise CommandError(str(error)) from None
+        print(mqtt_config.report(result, settings))
+
+    return _report_errors(args.database_url, work)
+
+
 async def _add_account(args: argparse.Namespace, password: str, conn: AsyncConnection) -> int:
     from queue_server.accounts import add_user
 
@@ -475,12 +587,13 @@ def _report_errors(database_url: str, work: Callable[[], None]) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from queue_server.accounts import AccountError
+    from queue_server.bus.broker import BrokerStartError
     from queue_server.store.database import DatabaseUrlError
     from queue_server.store.migrate import SchemaOutdated
 
     try:
         work()
-    except (CommandError, AccountError, DatabaseUrlError, SchemaOutdated) as error:
+    except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated) as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
     except (SQLAlchemyError, OSError) as error:
@@ -671,19 +784,44 @@ def _add_centre_codes(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _add_devices(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    config = _not_built(
+    config = _command(
         commands,
         "mqtt-config",
         "Mosquitto password and ACL files from the device registry",
-        "Each device may publish only its own requests and read only what it must show.",
+        "Each device may publish only its own requests and read only what it must show; the server's\n"
+        "account may read and write everything under onewindow/. Every device of every centre in the\n"
+        "database gets an account named CENTRE.DEVICE (demo.pad-3). A device without a password gets a\n"
+        "random one, printed once (or written to --secrets); only its hash is stored, and it is kept on\n"
+        "later runs. Devices no longer registered lose theirs. Writes DIR/passwords and DIR/acl and\n"
+        "prints the mosquitto.conf lines that load them.",
+        run_mqtt_config,
     )
     add_database_setting(config)
     config.add_argument(
         "--output-dir",
         type=Path,
-        default=Path(),
+        default=Path(DEFAULT_MQTT_CONFIG_DIR),
         metavar="DIR",
-        help="where to write the passwd and acl files (default: the current folder)",
+        help=f"where to write the passwords and acl files (default: ./{DEFAULT_MQTT_CONFIG_DIR})",
+    )
+    config.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="write new passwords to this JSON file (mode 600, {centre: {device: password}}) instead of printing them",
+    )
+    config.add_argument(
+        "--server-user",
+        default=DEFAULT_MQTT_SERVER_USER,
+        metavar="NAME",
+        help=f"the server's MQTT username (default: {DEFAULT_MQTT_SERVER_USER})",
+    )
+    config.add_argument(
+        "--server-password-file",
+        type=Path,
+        metavar="FILE",
+        help="the server's password, on the first line; made there when the file does not exist"
+        " (default: keep the password already in DIR/passwords, or make one and print it)",
     )
 
     devices = _command(
@@ -692,19 +830,41 @@ def _add_devices(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "the hall's devices",
         "See `onewindow devices simulate --help`.",
     )
-    simulate = _not_built(
+    simulate = _command(
         _sub_commands(devices),
         "simulate",
         "software twins of caller keypads, rating pads and button kiosks",
-        "The twins speak the same MQTT protocol as the ESP32 devices.",
-        full_name="devices simulate",
+        "The twins speak the same MQTT protocol as the ESP32 devices (docs/protocol.md), against the\n"
+        "broker of a running server: keypads call the next ticket and finish it, pads rate what they are\n"
+        "asked with a random level, kiosks take tickets for random matters. One line per action with\n"
+        "the server's answer; Ctrl-C stops them (each says offline as it goes).",
+        run_devices_simulate,
     )
     add_client_mqtt_setting(simulate)
+    add_centre_setting(simulate, "centre file whose devices and matters to use")
+    simulate.add_argument(
+        "--centre-code",
+        metavar="CODE",
+        help="the centre's code in topics (default: the centre file's code)",
+    )
+    simulate.add_argument(
+        "--device",
+        action="append",
+        metavar="ID",
+        help="simulate this device of the centre file (repeatable; default: all its keypads, pads and kiosks)",
+    )
     simulate.add_argument(
         "--kind",
         action="append",
         choices=("keypad", "pad", "kiosk"),
         help="simulate only devices of this kind (repeatable; default: all kinds)",
+    )
+    simulate.add_argument(
+        "--pace", type=_seconds, default=2.0, metavar="SECONDS", help="time between presses (default: 2)"
+    )
+    simulate.add_argument("--seed", type=int, default=0, help="random seed, for repeatable runs (default: 0)")
+    simulate.add_argument(
+        "--duration", type=_seconds, metavar="SECONDS", help="stop after this long (default: run until Ctrl-C)"
     )
 
 

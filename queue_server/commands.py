@@ -12,12 +12,13 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.domain.hall import Change, Hall
+from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason
 
 WindowNumber = Annotated[int, Field(ge=1, le=9999, description="The window's number")]
 Serial = Annotated[int, Field(ge=1, description="The ticket's serial (its id within the centre)")]
-Note = Annotated[str, Field(default="", max_length=500)]
+Note = Annotated[str, Field(max_length=500)]
 
 
 class Command(BaseModel):
@@ -71,7 +72,7 @@ class Pause(Command):
     name: ClassVar[str] = "pause"
     window: WindowNumber
     reason: PauseReason
-    note: Note
+    note: Note = ""
     minutes: int | None = Field(default=None, ge=1, le=1440, description="Planned length of the pause")
 
     def run(self, hall: Hall, actor: str) -> Change:
@@ -144,7 +145,7 @@ class Transfer(Command):
     window: WindowNumber
     to_matter: str | None = Field(default=None, max_length=40)
     to_window: int | None = Field(default=None, ge=1, le=9999)
-    note: Note
+    note: Note = ""
 
     def run(self, hall: Hall, actor: str) -> Change:
         return hall.transfer(
@@ -159,7 +160,7 @@ class Finish(Command):
     reasons: tuple[str, ...] = Field(default=(), max_length=20)
     missing_materials: tuple[str, ...] = Field(default=(), max_length=50)
     promised_days: int | None = Field(default=None, ge=1, le=365)
-    note: Note
+    note: Note = ""
 
     def run(self, hall: Hall, actor: str) -> Change:
         return hall.finish(
@@ -190,13 +191,48 @@ class Cancel(Command):
     permission: ClassVar[str] = "cancel"
     serial: Serial
     reason: CancelReason = CancelReason.STAFF
-    note: Note
+    note: Note = ""
 
     def run(self, hall: Hall, actor: str) -> Change:
         return hall.cancel(self.serial, reason=self.reason, note=self.note, actor=actor)
 
     def serials(self) -> tuple[int, ...]:
         return (self.serial,)
+
+
+class RateTicket(Command):
+    """A citizen's rating, from the window's pad (``window`` set) or the ticket's own page."""
+
+    name: ClassVar[str] = "rate"
+    permission: ClassVar[str] = "rate"
+    serial: Serial
+    level: RatingLevel
+    window: int | None = Field(default=None, ge=1, le=9999, description="The pad's window, when a pad rates")
+    source: str = Field(default="citizen", max_length=80)
+    reasons: tuple[str, ...] = Field(default=(), max_length=10)
+    comment: str = Field(default="", max_length=500)
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.rate(
+            self.serial,
+            self.level,
+            source=self.source,
+            window=self.window,
+            reasons=self.reasons,
+            comment=self.comment,
+            actor=actor,
+        )
+
+    def serials(self) -> tuple[int, ...]:
+        return (self.serial,)
+
+
+class ExpireRatings(Command):
+    name: ClassVar[str] = "expire_ratings"
+    permission: ClassVar[str] = "close_day"
+
+    def run(self, hall: Hall, actor: str) -> Change:
+        return hall.expire_ratings(actor=actor)
 
 
 class CloseDay(Command):

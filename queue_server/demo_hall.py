@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from queue_server.accounts import DemoAccounts, ensure_demo_accounts
+from queue_server.bus.connection import BrokerAddress
 from queue_server.centre_file import load_centre, load_demo_centre
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.initialise import load_centre_into, migrate
@@ -67,7 +68,7 @@ async def prepare_demo(folder: Path, centre: Centre, say: Say) -> tuple[str, Dem
     return url, accounts
 
 
-def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -> str:
+def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path, broker: BrokerAddress) -> str:
     """What to try first, with the tokens filled in."""
     code = centre.centre.code
     window = centre.windows[0]
@@ -81,6 +82,8 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -
         f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
         f"  API:        {base_url}/api/v1/openapi.json",
         f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
+        f"  MQTT:       {broker.describe()}",
+        f"              watch it: mosquitto_sub -v -h {broker.host} -p {broker.port} -t 'onewindow/#'",
         "",
         "Demo logins (username / password):",
     ]
@@ -103,15 +106,28 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path) -
 
 
 async def run_demo(
-    *, host: str, port: int, centre_file: Path | None, real_hours: bool, folder: Path, say: Say = print
+    *,
+    host: str,
+    port: int,
+    centre_file: Path | None,
+    real_hours: bool,
+    folder: Path,
+    mqtt_url: str = "",
+    mqtt_port: int = 1883,
+    mqtt_host: str = "127.0.0.1",
+    say: Say = print,
 ) -> None:
     centre = demo_centre(centre_file, real_hours=real_hours)
     url, accounts = await prepare_demo(folder, centre, say)
-    settings = ServerSettings(database_url=url, host=host, port=port)
+    settings = ServerSettings(
+        database_url=url, host=host, port=port, mqtt_url=mqtt_url, mqtt_port=mqtt_port, mqtt_host=mqtt_host
+    )
     if not real_hours:
         say(
             "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
         )
+    broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, mqtt_port)
     await serve(
-        settings, ready=lambda base: say("\n" + guide(base, centre, accounts, folder) + "\n\nCtrl-C stops the demo.")
+        settings,
+        ready=lambda base: say("\n" + guide(base, centre, accounts, folder, broker) + "\n\nCtrl-C stops the demo."),
     )

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from queue_server.commands import CloseDay
+from queue_server.bus.connection import BrokerAddress
+from queue_server.bus.runner import Bus
+from queue_server.commands import CloseDay, ExpireRatings
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.service import HallService
@@ -27,8 +29,9 @@ from queue_server.store.seed import centre_codes, stored_centre
 
 log = logging.getLogger(__name__)
 
-CLOSING_CHECK_SECONDS = 30
+CLOSING_CHECK_SECONDS = 5
 REQUEST_RETENTION_DAYS = 7
+OUTBOX_RETENTION_DAYS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,12 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    mqtt_url: str = ""
+    """An external broker; empty runs the embedded one."""
+    mqtt_port: int = 1883
+    """The embedded broker's port."""
+    mqtt_host: str = "127.0.0.1"
+    """Where the embedded broker listens: localhost, or the hall network with the devices' passwords."""
 
     @property
     def base_url(self) -> str:
@@ -69,12 +78,31 @@ async def close_due_days(service: HallService) -> list[str]:
     return closed
 
 
+async def expire_ratings(service: HallService) -> None:
+    """Close rating requests nobody answered in time, so pads go idle and tickets stay unrated."""
+    async with service.db.read() as conn:
+        codes = await centre_codes(conn)
+    now = service.clock.now()
+    for code in codes:
+        hall = await service.hall(code)
+        due = any(
+            t.rating_expires_at is not None and t.rating_expires_at <= now and t.rating_status == "requested"
+            for t in hall.tickets()
+        )
+        if due:
+            await service.act(
+                code, ExpireRatings(), actor="system", request_id=f"expire-ratings:{code}:{now.isoformat()}"
+            )
+
+
 async def daily_jobs(service: HallService) -> None:
-    """Closing and pruning, checked every half minute; a failure is logged and tried again."""
+    """Closing, expiry and pruning, checked every few seconds; a failure is logged and tried again."""
     while True:
         try:
+            await expire_ratings(service)
             await close_due_days(service)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
+            await service.prune_outbox(OUTBOX_RETENTION_DAYS)
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)
@@ -105,22 +133,58 @@ async def serve(
     """Serve until SIGINT or SIGTERM (or ``stop``); the database must be initialised."""
     from queue_server.web.app import create_app
 
+    logging.getLogger("amqtt").setLevel(logging.WARNING)  # it logs every connection at INFO
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Database(settings.database_url) as db:
+    async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
         service = HallService(db, clock or SystemClock(), public_base_url=settings.base_url)
-        runner = await start_site(create_app(service), settings.host, settings.port)
-        jobs = asyncio.create_task(daily_jobs(service))
+        broker = await _broker(settings, stack, db)
+        async with db.read() as conn:
+            centres = [c for code in await centre_codes(conn) if (c := await stored_centre(conn, code)) is not None]
+        bus = Bus(service, centres, broker)
+        runner = await start_site(create_app(service, bus=bus), settings.host, settings.port)
+        tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
         try:
             if ready is not None:
                 ready(settings.base_url)
             await stop.wait()
         finally:
-            jobs.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await jobs
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runner.cleanup()
+
+
+async def _broker(settings: ServerSettings, stack: contextlib.AsyncExitStack, db: Database) -> BrokerAddress:
+    """The broker to use: the one the URL names, or an embedded one started here.
+
+    On localhost the embedded broker lets local clients in. On the hall network it takes only the
+    devices' passwords made by `onewindow mqtt-config`, enforces their access rules, and gives
+    the server an account with a password that lives only as long as this process.
+    """
+    if settings.mqtt_url:
+        return BrokerAddress.from_url(settings.mqtt_url)
+    from queue_server.bus.broker import EmbeddedBroker, is_loopback
+
+    host, port = settings.mqtt_host, settings.mqtt_port
+    if is_loopback(host):
+        await stack.enter_async_context(EmbeddedBroker(host=host, port=port))
+        return BrokerAddress(host, port)
+    from queue_server.bus.mqtt_config import server_account, stored_accounts
+    from queue_server.bus.passwords import new_password
+
+    async with db.read() as conn:
+        accounts = await stored_accounts(conn)
+    password = new_password()
+    accounts.append(server_account(password))
+    passwords = {a.username: a.password_hash for a in accounts} if len(accounts) > 1 else None
+    grants = {a.username: a.grants for a in accounts} if passwords else None
+    await stack.enter_async_context(EmbeddedBroker(host=host, port=port, passwords=passwords, grants=grants))
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return BrokerAddress(local, port, username=accounts[-1].username, password=password)

@@ -216,6 +216,14 @@ class HallService:
                 return slot.hall
             return await load_hall(conn, centre, self.clock)
 
+    async def prune_outbox(self, older_than_days: int = 2) -> int:
+        """Forget outbox rows the broker acknowledged long ago (unsent rows are never pruned)."""
+        cutoff = self.clock.now() - dt.timedelta(days=older_than_days)
+        o = schema.outbox.c
+        async with self.db.write() as conn:
+            result = await conn.execute(delete(schema.outbox).where(o.sent_at.is_not(None), o.sent_at < cutoff))
+        return int(result.rowcount or 0)
+
     async def prune_requests(self, older_than_days: int = 7) -> int:
         """Forget request ids after their retention period; a device's retry comes within seconds."""
         cutoff = self.clock.now() - dt.timedelta(days=older_than_days)

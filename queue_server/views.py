@@ -14,6 +14,7 @@ from typing import Any
 from queue_server.domain.centre import Centre
 from queue_server.domain.estimates import Position
 from queue_server.domain.hall import Hall
+from queue_server.domain.ratings import RATING_NAMES_ZH, RatingStatus
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket, TicketStatus
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, WindowState, WindowStatus
 
@@ -74,6 +75,10 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
         "reasons": list(ticket.reasons),
         "missing_materials": list(ticket.missing_materials),
         "cancel_reason": ticket.cancel_reason.value if ticket.cancel_reason else None,
+        "rating_status": ticket.rating_status.value,
+        "rating_expires_at": iso(ticket.rating_expires_at),
+        "rating": int(ticket.rating) if ticket.rating is not None else None,
+        "rating_name": RATING_NAMES_ZH[ticket.rating] if ticket.rating is not None else None,
         "note": ticket.note,
         "version": ticket.version,
         "position": position_view(position) if ticket.status is TicketStatus.WAITING else None,
@@ -126,6 +131,21 @@ def _current(centre: Centre, ticket: Ticket | None) -> View | None:
 
 def windows_view(hall: Hall) -> list[View]:
     return [window_view(hall.centre, state, hall.holding(state.number)) for state in hall.windows()]
+
+
+def pad_view(hall: Hall, window: int) -> View:
+    """What a window's rating pad shows: the newest open rating request there, or idle."""
+    open_requests = [t for t in hall.tickets() if t.window == window and t.rating_status is RatingStatus.REQUESTED]
+    if not open_requests:
+        return {"state": "idle", "window": window}
+    ticket = max(open_requests, key=lambda t: t.serial)
+    return {
+        "state": "open",
+        "serial": ticket.serial,
+        "number": ticket.number,
+        "window": window,
+        "expires_at": iso(ticket.rating_expires_at),
+    }
 
 
 def waiting_counts(centre: Centre, waiting: Iterable[Ticket]) -> list[View]:

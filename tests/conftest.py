@@ -5,13 +5,16 @@ PostgreSQL database created for the test and dropped after it. PostgreSQL is fou
 ``ONEWINDOW_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1/``, trust auth); when it
 is not reachable its tests are skipped, except under CI (the ``CI`` variable set), where a
 missing database must fail the run rather than quietly test less.
+
+MQTT brokers: ``mosquitto`` (a real, anonymous Mosquitto; the same skip-or-fail rule when it is not
+installed), ``mosquitto_with(password_file, acl_file)`` and ``embedded_broker`` (amqtt in process).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -19,10 +22,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.bus.broker import EmbeddedBroker
 from queue_server.domain.centre import Centre
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.schema import centres
+from tests.brokers import Mosquitto
 from tests.factories import make_centre
 
 POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
@@ -85,3 +90,38 @@ async def seeded_db(db: Database) -> Database:
     async with db.write() as conn:
         await insert_centre_row(conn, make_centre())
     return db
+
+
+# --- MQTT brokers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A real Mosquitto on a free port of 127.0.0.1 that lets anyone in (skipped if not installed, failed under CI)."""
+    with Mosquitto(tmp_path / "mosquitto") as broker:
+        yield broker
+
+
+@pytest.fixture
+def mosquitto_with(tmp_path: Path) -> Iterator[Callable[[Path, Path], Mosquitto]]:
+    """A factory: ``mosquitto_with(password_file, acl_file)`` starts a Mosquitto that uses them."""
+    started: list[Mosquitto] = []
+
+    def start(password_file: Path, acl_file: Path) -> Mosquitto:
+        broker = Mosquitto(tmp_path / f"mosquitto-{len(started)}", password_file=password_file, acl_file=acl_file)
+        started.append(broker)
+        broker.start()
+        return broker
+
+    try:
+        yield start
+    finally:
+        for broker in started:
+            broker.stop()
+
+
+@pytest.fixture
+async def embedded_broker() -> AsyncIterator[EmbeddedBroker]:
+    """The in-process amqtt broker on a free port of 127.0.0.1, anonymous."""
+    async with EmbeddedBroker(port=0) as broker:
+        yield broker

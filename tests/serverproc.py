@@ -40,6 +40,8 @@ class ServerProcess:
     def __init__(self, database_url: str, log_dir: Path, name: str = "server") -> None:
         self.database_url = database_url
         self.port = free_port()
+        self.mqtt_port = free_port()
+        """Each server runs its own embedded broker here (the tests of the bus give brokers of their own)."""
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,6 +52,7 @@ class ServerProcess:
             "--database-url", self.database_url,
             "--host", "127.0.0.1",
             "--port", str(self.port),
+            "--mqtt-port", str(self.mqtt_port),
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})

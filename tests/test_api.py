@@ -120,9 +120,16 @@ async def test_a_counter_day_readable_through_every_read_route(api: Api) -> None
     ticket = (await api.get(f"/centres/test/tickets/{first['serial']}", "manager")).body
     assert (ticket["status"], ticket["staff"], ticket["recalls"], ticket["position"]) == ("finished", "s1", 1, None)
     log = (await api.get(f"/centres/test/tickets/{first['serial']}/events", "manager")).body["events"]
-    assert [e["kind"] for e in log] == ["issued", "called", "recalled", "serving_started", "finished"]
-    assert [e["seq"] for e in log] == [1, 2, 3, 4, 5]
-    assert [e["actor"] for e in log] == ["kiosk:kiosk1"] + ["staff:s1"] * 4
+    assert [e["kind"] for e in log] == [
+        "issued",
+        "called",
+        "recalled",
+        "serving_started",
+        "finished",
+        "rating_requested",
+    ]
+    assert [e["seq"] for e in log] == [1, 2, 3, 4, 5, 6]
+    assert [e["actor"] for e in log] == ["kiosk:kiosk1"] + ["staff:s1"] * 5
     replayed = replay(event_from_record({k: v for k, v in e.items() if k != "seq"}) for e in log)
     assert (replayed.status.value, replayed.outcome, replayed.recalls) == ("finished", done["ticket"]["outcome"], 1)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from queue_server.protocol.docs import TEXT_TOPICS, TOPIC_PAYLOADS
+from queue_server.protocol.topics import match_topic
 from tests.serverproc import free_port
 
 pytestmark = pytest.mark.slow
@@ -42,12 +44,35 @@ def run_printed(line: str, env: dict[str, str]) -> dict[str, object]:
     return answer
 
 
+def check_the_bus_shows_what_the_protocol_says(printed: str) -> None:
+    """`mosquitto_sub -v -t 'onewindow/#'` as the demo prints it: every message is in docs/protocol.md."""
+    match = re.search(r"watch it: (mosquitto_sub .*)$", printed, re.MULTILINE)
+    assert match, "the demo prints how to watch its bus"
+    watch = match.group(1).replace("mosquitto_sub", "mosquitto_sub -W 2 -F '%t %p'", 1)
+    result = subprocess.run(["bash", "-c", watch], capture_output=True, text=True, timeout=30, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines, f"nothing on the bus: {result.stderr}"
+    seen = set()
+    for line in lines:
+        topic, _, body = line.partition(" ")
+        found = match_topic(topic)
+        assert found is not None, f"{topic} is no topic of docs/protocol.md"
+        pattern, _parts = found
+        seen.add(pattern.name)
+        if pattern.name in TEXT_TOPICS:
+            assert body in ("online", "offline"), line
+        else:
+            TOPIC_PAYLOADS[pattern.name].model_validate_json(body)
+    assert {"server_availability", "window_state", "hall_feed", "pad_state"} <= seen, seen
+
+
 def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).parent / "onewindow"
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(script), "demo", "--port", str(port)], cwd=tmp_path, stdout=out, stderr=out)
+        command = [str(script), "demo", "--port", str(port), "--mqtt-port", str(free_port())]
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=out)
     try:
         printed = wait_for(log, "Ctrl-C stops the demo.", process)
         assert (tmp_path / "onewindow-data" / "onewindow.db").exists()
@@ -66,6 +91,7 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         assert called["serial"] == ticket["serial"]  # type: ignore[index]
         assert called["status"] == "called"  # type: ignore[index]
         assert run_printed(queue, env)["waiting"] == []
+        check_the_bus_shows_what_the_protocol_says(printed)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from queue_server.commands import CallNext, Cancel, Finish, IssueTicket, Pause, Recall, SignOn, Transfer
+from queue_server.commands import (
+    CallNext,
+    Cancel,
+    ExpireRatings,
+    Finish,
+    IssueTicket,
+    Pause,
+    RateTicket,
+    Recall,
+    SignOn,
+    Transfer,
+)
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import replay
+from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.service import HallService
@@ -77,7 +90,7 @@ async def test_a_stored_hall_equals_the_live_one(service: HallService) -> None:
         for window in stored.windows():
             log = await window_log(conn, "test", window.number)
             assert len(log) == window.version
-    assert {t.serial: t for t in stored.tickets()} == {t.serial: t for t in live.tickets() if not t.status.ended}
+    assert {t.serial: t for t in stored.tickets()} == {t.serial: t for t in live.tickets()}
     assert stored.windows() == live.windows()
     assert stored.last_serial == live.last_serial == 4
     assert stored.stats.matter_minutes == live.stats.matter_minutes != {}
@@ -169,19 +182,51 @@ async def test_outbox_sequences_per_subject_without_gaps(service: HallService) -
         by_subject.setdefault(row.subject, []).append(row.seq)
     for subject, seqs in by_subject.items():
         assert seqs == list(range(1, len(seqs) + 1)), subject
-    calls = [r.payload for r in rows if r.subject == "window/1" and r.event_type == "call"]
+    calls = [r.payload for r in rows if r.subject == "window/1/call"]
     assert [c["recall"] for c in calls] == [False, True] * 3
     assert len({c["call_id"] for c in calls}) == 6
-    feed = [r.payload for r in rows if r.subject == "hall"][-1]
+    feed = [r.payload for r in rows if r.subject == "hall/feed"][-1]
     assert feed["last_calls"][0]["number"] == "A003"
     assert {w["number"]: w["status"] for w in feed["windows"]}[1] == "open"
-    state = [r.payload for r in rows if r.subject == "window/1" and r.event_type == "state"][-1]
+    state = [r.payload for r in rows if r.subject == "window/1/state"][-1]
     assert state["ticket"] is None
 
 
-async def test_finished_tickets_leave_the_cached_hall(service: HallService) -> None:
+async def test_finished_tickets_leave_the_cached_hall_once_rated_or_expired(service: HallService) -> None:
     await issue(service)
-    await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
-    await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    await issue(service)
+    for _ in (1, 2):
+        await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+        await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
+    hall = await service.hall("test")
+    assert {t.serial for t in hall.tickets() if t.status is TicketStatus.FINISHED} == {1, 2}, "awaiting ratings"
+    rated = await service.act(
+        "test", RateTicket(serial=1, level=RatingLevel.SATISFIED), actor="citizen", request_id=rid()
+    )
+    assert rated.ok, rated.body
+    service.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    expired = await service.act("test", ExpireRatings(), actor="system", request_id=rid())
+    assert expired.body["ticket"]["serial"] == 2
     hall = await service.hall("test")
     assert all(t.status is not TicketStatus.FINISHED for t in hall.tickets())
+    async with service.db.read() as conn:
+        rows = (
+            await conn.execute(select(schema.tickets.c.serial, schema.tickets.c.rating_status, schema.tickets.c.rating))
+        ).all()
+    assert sorted((r.serial, r.rating_status, r.rating) for r in rows) == [(1, "rated", 4), (2, "expired", None)]
+    async with service.db.read() as conn:
+        pad = [r.payload for r in (await conn.execute(select(schema.outbox))).all() if r.subject.startswith("pad/")]
+    assert pad == [], "the test centre has no pads: no pad messages"
+
+
+async def test_sent_outbox_rows_are_pruned_after_their_retention_and_unsent_ones_never(service: HallService) -> None:
+    await issue(service)
+    o = schema.outbox.c
+    async with service.db.write() as conn:
+        first = (await conn.execute(select(o.id).order_by(o.id))).scalars().first()
+        await conn.execute(schema.outbox.update().where(o.id == first).values(sent_at=service.clock.now()))
+    service.clock.advance(dt.timedelta(days=3))  # type: ignore[attr-defined]
+    assert await service.prune_outbox(2) == 1
+    async with service.db.read() as conn:
+        left = (await conn.execute(select(o.sent_at))).scalars().all()
+    assert left and all(sent is None for sent in left), "what the broker never acknowledged stays"

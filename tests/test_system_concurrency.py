@@ -44,13 +44,18 @@ async def issue_all(
     return issued
 
 
+async def sign_on(session: aiohttp.ClientSession, base: str, hall: PreparedHall, window: int) -> None:
+    """Staff open every window before the kiosks open: a ticket needs an open window for its matter."""
+    url = f"{base}/api/v1/centres/busy/windows/{window}/sign-on"
+    status, body = await post(session, url, hall.staff[window], {"request_id": f"on-{window}"})
+    assert status == 200, body
+
+
 async def serve_window(
     session: aiohttp.ClientSession, base: str, hall: PreparedHall, window: int, served: list[int]
 ) -> None:
     token = hall.staff[window]
     api = f"{base}/api/v1/centres/busy/windows/{window}"
-    status, body = await post(session, f"{api}/sign-on", token, {"request_id": f"on-{window}"})
-    assert status == 200, body
     for attempt in itertools.count():
         if len(served) >= TICKETS:
             return
@@ -71,6 +76,7 @@ async def run_hall(urls: list[str], hall: PreparedHall) -> tuple[list[int], list
     served: list[int] = []
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=64)) as session:
+        await asyncio.gather(*(sign_on(session, urls[w % len(urls)], hall, w) for w in range(1, WINDOWS + 1)))
         windows = [serve_window(session, urls[w % len(urls)], hall, w, served) for w in range(1, WINDOWS + 1)]
         results = await asyncio.gather(issue_all(session, urls, hall, itertools.count(1)), *windows)
     return results[0], served

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import Category, Outcome
@@ -30,7 +30,7 @@ RequestId = Annotated[
 
 
 class Inbound(BaseModel):
-    """A payload a device sends: strict."""
+    """A payload a device sends: strict about unknown fields and numbers (no "5" for 5, no true for 1)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -45,64 +45,74 @@ class Outbound(BaseModel):
 
 
 class CurrentTicket(Outbound):
-    serial: int
-    number: str
-    matter: str
-    matter_name: str
-    green_channel: bool
-    status: str
-    called_at: str | None = None
-    serving_at: str | None = None
-    calls: int = 0
+    serial: int = Field(
+        description="The ticket's serial number at the centre, unique for ever (the number repeats each day)"
+    )
+    number: str = Field(description="The number called and printed, e.g. A023: group prefix and the day's count")
+    matter: str = Field(description="The matter's code (事项编码) in the centre file")
+    matter_name: str = Field(description="The matter's name as people read it, e.g. 居住证申领")
+    green_channel: bool = Field(description="Served through the green channel (绿色通道)")
+    status: str = Field(description="called or serving")
+    called_at: str | None = Field(default=None, description="When it was last called (UTC)")
+    serving_at: str | None = Field(default=None, description="When service started (UTC); null while only called")
+    calls: int = Field(default=0, description="How many times it was called, recalls included")
 
 
 class PauseInfo(Outbound):
-    reason: PauseReason | None
-    reason_name: str | None = None
-    note: str = ""
-    minutes: int | None = None
-    until: str | None = None
+    reason: PauseReason | None = Field(description="Why the window is paused")
+    reason_name: str | None = Field(default=None, description="The reason in Chinese, e.g. 休息")
+    note: str = Field(default="", description="What the staff member added, shown as it is")
+    minutes: int | None = Field(default=None, description="How long the pause should last, if said")
+    until: str | None = Field(
+        default=None, description="When the window should open again (UTC), if minutes were given"
+    )
 
 
 class WindowView(Outbound):
-    number: int
-    name: str
-    name_en: str = ""
-    kinds: list[str] = []
-    green_channel: bool = False
+    number: int = Field(description="The window's number, as on the sign above it")
+    name: str = Field(description="The window's name, e.g. 3号窗口")
+    name_en: str = Field(default="", description="The window's name in English, empty if none")
+    kinds: list[str] = Field(default=[], description="The window kinds (window_kinds codes) it serves")
+    green_channel: bool = Field(default=False, description="A green-channel window (绿色通道)")
     status: str = Field(description="open, paused or closed")
-    staff: str | None = None
-    cover: str | None = None
-    since: str | None = None
-    pause: PauseInfo | None = None
-    ticket: CurrentTicket | None = None
-    version: int = 0
+    staff: str | None = Field(default=None, description="The code of the staff member signed on, null when closed")
+    cover: str | None = Field(
+        default=None, description="Who covers the window for now (B post, A/B岗), acting in the first one's place"
+    )
+    since: str | None = Field(default=None, description="When the status last changed (UTC)")
+    pause: PauseInfo | None = Field(default=None, description="Why and how long, while paused; null otherwise")
+    ticket: CurrentTicket | None = Field(
+        default=None, description="The ticket called to or served at the window, null if none"
+    )
+    version: int = Field(default=0, description="The window's own change counter in the database")
 
 
 class CallView(Outbound):
     call_id: str = Field(description="Unique per call: ticket serial and the call's place in its log")
-    serial: int
-    number: str
-    matter: str
-    matter_name: str
-    matter_name_en: str = ""
-    green_channel: bool = False
-    window: int
-    window_name: str
-    window_name_en: str = ""
-    recall: bool = False
-    at: str
+    serial: int = Field(description="The ticket's serial number")
+    number: str = Field(description="The number to show and announce, e.g. A023")
+    matter: str = Field(description="The matter's code")
+    matter_name: str = Field(description="The matter's name, e.g. 居住证申领")
+    matter_name_en: str = Field(default="", description="The matter's name in English, empty if none")
+    green_channel: bool = Field(default=False, description="Served through the green channel (绿色通道)")
+    window: int = Field(description="The window the citizen is called to")
+    window_name: str = Field(description="That window's name, to show and announce")
+    window_name_en: str = Field(default="", description="That window's name in English, empty if none")
+    recall: bool = Field(default=False, description="A recall (重呼) of a ticket called before, not a first call")
+    at: str = Field(description="When it was called (UTC)")
 
 
 class GroupCount(Outbound):
-    prefix: str
-    name: str
-    name_en: str = ""
-    waiting: int
+    prefix: str = Field(description="The ticket group's prefix, e.g. A")
+    name: str = Field(description="The group's name, e.g. 综合业务")
+    name_en: str = Field(default="", description="The group's name in English, empty if none")
+    waiting: int = Field(description="Tickets of this group waiting now")
 
 
 class Sequenced(Outbound):
-    seq: int = Field(ge=1, description="Per subject, never reset: a receiver drops a repeat or an older one")
+    seq: int = Field(
+        ge=0, description="Per subject, never reset: a receiver drops a repeat or an older one (0: no change yet)"
+    )
 
 
 class WindowState(WindowView, Sequenced):
@@ -116,13 +126,13 @@ class Call(CallView, Sequenced):
 class HallFeed(Sequenced):
     """``hall/feed``, retained: the whole board."""
 
-    centre: str
-    name: str
-    name_en: str = ""
-    at: str
-    windows: list[WindowView]
-    waiting: list[GroupCount]
-    last_calls: list[CallView]
+    centre: str = Field(description="The centre's code")
+    name: str = Field(description="The centre's name, e.g. 示范街道便民服务中心")
+    name_en: str = Field(default="", description="The centre's name in English, empty if none")
+    at: str = Field(description="When the feed was made (UTC)")
+    windows: list[WindowView] = Field(description="Every window of the hall, by number")
+    waiting: list[GroupCount] = Field(description="Waiting tickets per ticket group")
+    last_calls: list[CallView] = Field(description="The latest calls and recalls, newest first")
 
 
 class PadStatus(StrEnum):
@@ -130,29 +140,32 @@ class PadStatus(StrEnum):
     OPEN = "open"
 
 
-class PadState(Outbound):
+class PadState(Sequenced):
     """``pad/<id>/state``, retained: what the pad shows."""
 
-    seq: int = Field(ge=1)
-    state: PadStatus
-    serial: int | None = None
-    number: str | None = None
-    window: int | None = None
-    expires_at: str | None = None
+    state: PadStatus = Field(description="idle, or open while a rating request waits")
+    serial: int | None = Field(
+        default=None, description="The ticket to rate (send it back in the rating); set when open"
+    )
+    number: str | None = Field(default=None, description="The ticket's number to show, e.g. A023")
+    window: int | None = Field(default=None, description="The window the pad belongs to")
+    expires_at: str | None = Field(default=None, description="When the open request lapses unanswered (UTC)")
 
 
 class ResponseError(Outbound):
-    type: str
-    detail: str
+    type: str = Field(description="A short word for what went wrong, e.g. invalid-transition or invalid")
+    detail: str = Field(description="What failed and why, for a person to read")
 
 
 class DeviceResponse(Outbound):
     """``<kind>/<id>/response/<what>``: the answer to one request, with its request id."""
 
-    request_id: str
-    ok: bool
-    result: dict[str, object] | None = None
-    error: ResponseError | None = None
+    request_id: str = Field(description="The id of the request this answers (empty if the request could not be read)")
+    ok: bool = Field(description="True if the request was applied; false with an error otherwise")
+    result: dict[str, object] | None = Field(
+        default=None, description="What changed, when ok (the same view as the JSON API's answer)"
+    )
+    error: ResponseError | None = Field(default=None, description="Why the request was refused, when not ok")
 
 
 # --- What devices send -------------------------------------------------------------------------
@@ -189,14 +202,14 @@ class KeypadStart(DeviceRequest):
 class KeypadFinish(DeviceRequest):
     kind: ClassVar[DeviceKind] = DeviceKind.KEYPAD
     what: ClassVar[str] = "finish"
-    outcome: Outcome = Outcome.ON_THE_SPOT
+    outcome: Outcome = Field(default=Outcome.ON_THE_SPOT, description="How the case ended (办结类型)")
 
 
 class KeypadPause(DeviceRequest):
     kind: ClassVar[DeviceKind] = DeviceKind.KEYPAD
     what: ClassVar[str] = "pause"
-    reason: PauseReason = PauseReason.BREAK
-    minutes: int | None = Field(default=None, ge=1, le=1440)
+    reason: PauseReason = Field(default=PauseReason.BREAK, description="Why the window pauses")
+    minutes: StrictInt | None = Field(description="How long, if known", default=None, ge=1, le=1440)
 
 
 class KeypadResume(DeviceRequest):
@@ -207,23 +220,25 @@ class KeypadResume(DeviceRequest):
 class KioskTicket(DeviceRequest):
     kind: ClassVar[DeviceKind] = DeviceKind.KIOSK
     what: ClassVar[str] = "ticket"
-    matter: str = Field(min_length=1, max_length=40)
-    category: Category | None = None
+    matter: str = Field(description="The code of the matter the citizen chose", min_length=1, max_length=40)
+    category: Category | None = Field(
+        default=None, description="For the green channel (绿色通道): why the citizen may skip the queue"
+    )
 
 
 class PadRating(DeviceRequest):
     kind: ClassVar[DeviceKind] = DeviceKind.PAD
     what: ClassVar[str] = "rating"
-    serial: int = Field(ge=1, description="The ticket the pad's open request was for")
-    level: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    serial: StrictInt = Field(ge=1, description="The ticket the pad's open request was for")
+    level: StrictInt = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
 
 
 class PrintResult(DeviceRequest):
     kind: ClassVar[DeviceKind] = DeviceKind.PRINTER
     what: ClassVar[str] = "result"
-    job_id: str = Field(min_length=1, max_length=64)
-    status: str = Field(pattern="^(done|failed|unknown)$")
-    reason: str = Field(default="", max_length=200)
+    job_id: str = Field(description="The id of the print job this reports on", min_length=1, max_length=64)
+    status: str = Field(description="done, failed or unknown", pattern="^(done|failed|unknown)$")
+    reason: str = Field(description="Why it failed, e.g. paper out", default="", max_length=200)
 
 
 REQUESTS: dict[tuple[DeviceKind, str], type[DeviceRequest]] = {

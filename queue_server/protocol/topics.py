@@ -64,6 +64,10 @@ class TopicPattern:
     def build(self, centre: str, **values: object) -> str:
         """The concrete topic, e.g. ``onewindow/demo/window/3/call``."""
         check_segment(centre, "centre code")
+        return f"{ROOT}/{centre}/" + self.subject(**values)
+
+    def subject(self, **values: object) -> str:
+        """The topic below the centre's root, e.g. ``window/3/call``: the outbox's subject."""
         parts = {}
         for name in self.placeholders:
             value = str(values[name])
@@ -72,11 +76,28 @@ class TopicPattern:
             parts[name] = value
         if name_extra := set(values) - set(self.placeholders):
             raise TopicError(f"Cannot build {self.name}: unknown parts {sorted(name_extra)}")
-        return f"{ROOT}/{centre}/" + self.template.format(**parts)
+        return self.template.format(**parts)
 
-    def filter(self, centre: str = "+") -> str:
-        """The subscription that matches every topic of this kind (at one centre, or all)."""
-        return f"{ROOT}/{centre}/" + re.sub(r"\{\w+\}", "+", self.template)
+    def filter(self, centre: str = "+", **values: object) -> str:
+        """The subscription that matches every topic of this kind (at one centre, or all).
+
+        Parts given are fixed and checked as :meth:`build` checks them; the others match anything:
+        ``DEVICE_REQUEST.filter("demo", kind="pad", device="pad-3")`` is
+        ``onewindow/demo/pad/pad-3/request/+`` (the ACL of a device is made of such filters).
+        """
+        if name_extra := set(values) - set(self.placeholders):
+            raise TopicError(f"Cannot filter {self.name}: unknown parts {sorted(name_extra)}")
+
+        def part(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                return "+"
+            value = str(values[name])
+            if not re.fullmatch(_PARTS.get(name, SEGMENT), value):
+                raise TopicError(f"Cannot use {value!r} as the {name} of a {self.name} filter")
+            return value
+
+        return f"{ROOT}/{centre}/" + re.sub(r"\{(\w+)\}", part, self.template)
 
     def parse(self, topic: str) -> dict[str, str] | None:
         """The parts of a topic of this kind (``centre`` included), or None if it is not one."""

@@ -1,6 +1,7 @@
 """The outbox: messages an action causes, written in its transaction, published after commit.
 
-Each message has a subject (``window/3``, ``hall``), a sequence number per subject assigned here
+Each message has a subject, its topic below the centre's root (``window/3/call``, ``hall/feed``),
+a sequence number per subject assigned here
 under the centre's lock (so it never repeats or resets), and an event type. The bus relays the
 rows in order per subject and marks them sent once the broker acknowledged them.
 """
@@ -14,30 +15,31 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.devices import DeviceKind
 from queue_server.domain.events import (
     MarkedNoShow,
+    RatingExpired,
+    RatingRequested,
     ServingStarted,
     TicketCalled,
     TicketFinished,
+    TicketRated,
     TicketRecalled,
     TicketTransferred,
 )
 from queue_server.domain.hall import Change, Hall
+from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.store import schema
 from queue_server.store.repository import upsert
-from queue_server.views import View, iso, waiting_counts, window_view, windows_view
+from queue_server.views import View, iso, pad_view, waiting_counts, window_view, windows_view
 
-HALL = "hall"
 RECENT_CALLS = 10
-
-
-def window_subject(number: int) -> str:
-    return f"window/{number}"
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
     subject: str
+    """The topic below ``onewindow/<centre>/`` (queue_server.protocol.topics)."""
     event_type: str
     payload: View
 
@@ -72,13 +74,21 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View]) -> list
         if isinstance(event, (TicketCalled, TicketRecalled)):
             later = sum(1 for e in change.ticket_events if e.serial == event.serial) - seen[event.serial]
             seq = versions[event.serial] - later
-            messages.append(Message(window_subject(event.window), "call", call_view(hall, event, seq)))
+            messages.append(Message(WINDOW_CALL.subject(number=event.window), "call", call_view(hall, event, seq)))
     for number in sorted(windows_touched(change)):
         state = hall.window(number)
-        messages.append(Message(window_subject(number), "state", window_view(hall.centre, state, hall.holding(number))))
+        view = window_view(hall.centre, state, hall.holding(number))
+        messages.append(Message(WINDOW_STATE.subject(number=number), "state", view))
+    rated_windows = {hall.ticket(e.serial).window for e in change.ticket_events if isinstance(e, RATING_EVENTS)}
+    for pad in hall.centre.devices:
+        if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
+            messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
     if not change.empty:
-        messages.append(Message(HALL, "feed", hall_feed(hall, recent_calls)))
+        messages.append(Message(HALL_FEED.subject(), "feed", hall_feed(hall, recent_calls)))
     return messages
+
+
+RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
 
 
 def windows_touched(change: Change) -> set[int]:

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
@@ -25,6 +25,7 @@ from queue_server.domain.errors import NotFound
 from queue_server.domain.estimates import HandlingStats
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
 from queue_server.domain.hall import Change, Hall
+from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
@@ -70,6 +71,9 @@ def ticket_from_row(row: Any) -> Ticket:
         reasons=tuple(row.reasons),
         missing_materials=tuple(row.missing_materials),
         cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+        rating_status=RatingStatus(row.rating_status),
+        rating_expires_at=row.rating_expires_at,
+        rating=RatingLevel(row.rating) if row.rating is not None else None,
         note=row.note,
         version=row.version,
     )
@@ -77,7 +81,7 @@ def ticket_from_row(row: Any) -> Ticket:
 
 def ticket_values(ticket: Ticket) -> dict[str, Any]:
     values = {f.name: getattr(ticket, f.name) for f in dataclasses.fields(ticket)}
-    for key in ("category", "channel", "status", "outcome", "cancel_reason"):
+    for key in ("category", "channel", "status", "outcome", "cancel_reason", "rating_status", "rating"):
         value = values[key]
         values[key] = value.value if value is not None else None
     values["reasons"] = list(ticket.reasons)
@@ -161,7 +165,8 @@ async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
             stats.window_factor[int(name)] = value
     today = Hall(centre, clock).calendar.local_date(clock.now())
     t, w = schema.tickets.c, schema.windows.c
-    tickets = (await conn.execute(select(schema.tickets).where(t.centre == code, t.status.in_(OPEN_STATUSES)))).all()
+    live = or_(t.status.in_(OPEN_STATUSES), t.rating_status == RatingStatus.REQUESTED.value)
+    tickets = (await conn.execute(select(schema.tickets).where(t.centre == code, live))).all()
     windows = (await conn.execute(select(schema.windows).where(w.centre == code))).all()
     n, m = schema.number_series.c, schema.matter_counts.c
     numbers = (

@@ -128,6 +128,9 @@ tickets = Table(
     Column("reasons", JSONData, nullable=False, default=list),
     Column("missing_materials", JSONData, nullable=False, default=list),
     Column("cancel_reason", String(16)),
+    Column("rating_status", String(16), nullable=False, default="none"),
+    Column("rating_expires_at", UTCDateTime),
+    Column("rating", Integer),
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
@@ -269,6 +272,18 @@ tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_tokens_user_id_users"),
+)
+
+device_credentials = Table(
+    "device_credentials",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("device", Code, primary_key=True),
+    # Mosquitto's own hash ($7$, PBKDF2-SHA512): written as is into the broker's password file and
+    # checked by the embedded broker; the plain password is shown once, when it is made, never kept.
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    _centre_fk("device_credentials"),
 )
 
 

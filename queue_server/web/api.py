@@ -42,7 +42,7 @@ from queue_server.web.bodies import (
     IssueBody,
     RequestIdBody,
 )
-from queue_server.web.keys import DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
+from queue_server.web.keys import BUS, DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
 from queue_server.web.problems import (
     ProblemError,
     answer_response,
@@ -164,6 +164,16 @@ async def get_queue(request: web.Request) -> web.StreamResponse:
 async def get_windows(request: web.Request) -> web.StreamResponse:
     hall = await _service(request).hall(_centre(request))
     return json_response({"centre": hall.centre.centre.code, "windows": windows_view(hall)})
+
+
+async def get_devices(request: web.Request) -> web.StreamResponse:
+    """The registry with each device's availability as the bus last heard it (None: not heard)."""
+    centre = _centre(request)
+    hall = await _service(request).hall(centre)
+    bus = request.app.get(BUS)
+    online = bus.devices_online(centre) if bus is not None else {}
+    devices = [{**device.model_dump(mode="json"), "online": online.get(device.id)} for device in hall.centre.devices]
+    return json_response({"centre": centre, "devices": devices})
 
 
 async def get_window(request: web.Request) -> web.StreamResponse:
@@ -447,6 +457,16 @@ def _routes() -> list[Route]:
             READ_HALL,
             "reads",
             "WindowList",
+        ),
+        Route(
+            "GET",
+            "/centres/{centre}/devices",
+            "list_devices",
+            "List a centre's devices and whether each is online",
+            get_devices,
+            READ_HALL,
+            "reads",
+            "DeviceList",
         ),
         Route(
             "GET",

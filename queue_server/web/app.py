@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
 from queue_server.service import HallService
 from queue_server.store.database import Database
@@ -22,7 +23,7 @@ from queue_server.store.migrate import require_current
 from queue_server.web import openapi
 from queue_server.web.api import ROUTES, add_routes
 from queue_server.web.auth import bearer_middleware
-from queue_server.web.keys import DATABASE, OPENAPI, SERVICE
+from queue_server.web.keys import BUS, DATABASE, OPENAPI, SERVICE
 from queue_server.web.problems import problem_middleware, unreachable
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,13 @@ def _application() -> web.Application:
     return app
 
 
-def create_app(service: HallService) -> web.Application:
-    """The API serving ``service``; the caller opens and closes its database."""
+def create_app(service: HallService, *, bus: Bus | None = None) -> web.Application:
+    """The API serving ``service``; the caller opens and closes its database (and runs the bus)."""
     app = _application()
     app[SERVICE] = service
     app[DATABASE] = service.db
+    if bus is not None:
+        app[BUS] = bus
     return app
 
 

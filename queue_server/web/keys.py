@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.accounts import Principal
+from queue_server.bus.runner import Bus
 from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.web.routes import Route
@@ -26,6 +27,9 @@ ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 """The OpenAPI document, built once from the route table."""
+
+BUS = web.AppKey("bus", Bus)
+"""The server's connection to the MQTT broker, when it has one: device availability lives there."""
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 """Who the request acts for, once its bearer token was checked (protected routes only)."""

@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from queue_server.domain.centre import Domain, Matter, Policy, TicketGroup, Window, WindowKind
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.ratings import RatingStatus
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowStatus
 
@@ -109,6 +111,10 @@ TICKET_PROPERTIES: dict[str, Schema] = {
     "reasons": STRINGS,
     "missing_materials": STRINGS,
     "cancel_reason": nullable(enum(CancelReason)),
+    "rating_status": enum(RatingStatus),
+    "rating_expires_at": nullable(INSTANT),
+    "rating": nullable({"type": "integer", "minimum": 1, "maximum": 5, "description": "5 非常满意 … 1 非常不满意"}),
+    "rating_name": nullable(STRING),
     "note": STRING,
     "version": INTEGER,
     "position": {"anyOf": [ref("Position"), {"type": "null"}], "description": "Set while the ticket waits"},
@@ -233,6 +239,26 @@ VIEW_SCHEMAS: dict[str, Schema] = {
     ),
     "WindowList": obj(
         "A centre's windows", {"centre": STRING, "windows": {"type": "array", "items": ref("WindowView")}}
+    ),
+    "DeviceList": obj(
+        "A centre's registered devices and whether each is online now",
+        {
+            "centre": STRING,
+            "devices": {
+                "type": "array",
+                "items": obj(
+                    "A device of the registry",
+                    {
+                        "id": STRING,
+                        "kind": enum(DeviceKind),
+                        "name": STRING,
+                        "window": nullable(INTEGER),
+                        "printer": nullable(STRING),
+                        "online": nullable({"type": "boolean"}),
+                    },
+                ),
+            },
+        },
     ),
     "TicketEvents": obj(
         "A ticket's event log, in order",
