@@ -19,16 +19,14 @@ import shutil
 import socket
 import struct
 import subprocess
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import pytest
 
-from tests.serverproc import free_port
+from tests.serverproc import free_port, wait_listening
 
-START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 
@@ -111,20 +109,12 @@ class Mosquitto:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"Mosquitto exited with {self.process.returncode} on port {self.port}:\n{self.log()}"
-                )
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"Mosquitto did not listen on port {self.port} within {START_TIMEOUT_S} s:\n{self.log()}")
+        assert self.process is not None
+        try:
+            wait_listening(self.process, self.host, self.port, "Mosquitto", self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     @property
     def pid(self) -> int | None:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_listening(process: subprocess.Popen[bytes], host: str, port: int, what: str, log: Callable[[], str]) -> None:
+    """Return once ``process`` accepts connections on ``port``; fail with its log if it dies or stalls."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} on port {port}:\n{log()}")
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{what} did not listen on port {port} within {START_TIMEOUT_S} s:\n{log()}")
 
 
 class ServerProcess:
@@ -59,17 +74,8 @@ class ServerProcess:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not listen within {START_TIMEOUT_S} s:\n{self.log()}")
+        assert self.process is not None
+        wait_listening(self.process, "127.0.0.1", self.port, "the server", self.log)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no flush, as a power cut would do to the process."""

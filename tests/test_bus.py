@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,3 +312,49 @@ async def test_the_server_speaks_mqtt_5_when_the_url_asks(db: Database, mosquitt
         answer = await request(device, "kiosk", "k-1", "ticket", {"request_id": "v5-1", "matter": "pension"})
         assert answer.ok, "an MQTT 3.1.1 device and an MQTT 5 server share the contract"
     assert "as onewindow-server-test" in mosquitto.log() and "(p5," in mosquitto.log(), "the server spoke MQTT 5"
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway certificate authority and a certificate for 127.0.0.1 signed by it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca, ca_key, key, csr, cert, ext = (
+        folder / n for n in ("ca.pem", "ca.key", "server.key", "server.csr", "server.pem", "ext.cnf")
+    )
+    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", encoding="utf-8")
+    commands = [
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=OneWindow test CA"],
+        ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
+         "-days", "2", "-extfile", ext],
+    ]  # fmt: skip
+    for command in commands:
+        subprocess.run([str(part) for part in command], check=True, capture_output=True, timeout=60)
+    return ca, cert, key
+
+
+class TlsMosquitto(Mosquitto):
+    """Mosquitto with a TLS listener, as a hall network broker would run."""
+
+    def __init__(self, directory: Path, ca: Path, cert: Path, key: Path) -> None:
+        super().__init__(directory)
+        self.tls_files = (ca, cert, key)
+
+    def config(self) -> str:
+        ca, cert, key = self.tls_files
+        return super().config() + f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
+
+
+async def test_the_server_speaks_tls_to_a_broker_with_the_halls_own_certificate_authority(
+    db: Database, tmp_path: Path
+) -> None:
+    ca, cert, key = make_certificates(tmp_path / "tls")
+    with TlsMosquitto(tmp_path / "broker", ca, cert, key) as mosquitto:
+        untrusted = BrokerAddress.from_url(f"mqtts://127.0.0.1:{mosquitto.port}").tls_context()
+        with pytest.raises(ssl.SSLCertVerificationError):  # the system's trust store does not know the hall's CA
+            await asyncio.open_connection("127.0.0.1", mosquitto.port, ssl=untrusted)
+        broker = BrokerAddress.from_url(f"mqtts://127.0.0.1:{mosquitto.port}?ca={ca}")
+        async with hall_on(db, broker), broker.client("device-over-tls") as device:
+            await device.subscribe(f"{T}/+/+/response/+", qos=1)
+            answer = await request(device, "kiosk", "k-1", "ticket", {"request_id": "tls-1", "matter": "pension"})
+            assert answer.ok, "requests and answers cross the TLS connection"

@@ -10,12 +10,10 @@ are built on the protocol module alone (and aiomqtt and pydantic), never on the 
         print(answer.ok, answer.result, keypad.window_state)
 """
 
+from queue_server.protocol.broker import LOCAL_BROKER, Broker, BrokerUrlError
 from queue_server.twins.base import (
     DEFAULT_RETRY_INTERVAL,
     DEFAULT_TIMEOUT,
-    LOCAL_BROKER,
-    Broker,
-    BrokerUrlError,
     Twin,
     TwinConnectError,
     TwinError,

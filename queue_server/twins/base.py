@@ -19,8 +19,9 @@ Exceptions::
 
     TwinError               a twin cannot do what was asked (used outside ``async with``, reopened)
     ├── TwinConnectError    the first connection to the broker failed
-    ├── TwinTimeout         no answer to a request, or nothing to rate, in time (also a TimeoutError)
-    └── BrokerUrlError      a broker URL that cannot be used (also a ValueError)
+    └── TwinTimeout         no answer to a request, or nothing to rate, in time (also a TimeoutError)
+
+A broker URL that cannot be used raises queue_server.protocol.broker.BrokerUrlError (a ValueError).
 """
 
 from __future__ import annotations
@@ -32,17 +33,15 @@ import itertools
 import json
 import logging
 import secrets
-import ssl
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import ClassVar, Self, TypedDict
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
 from pydantic import ValidationError
 
 from queue_server.protocol import OFFLINE, ONLINE, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
+from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
 
 logger = logging.getLogger("queue_server.twins")
@@ -71,76 +70,6 @@ class TwinConnectError(TwinError):
 
 class TwinTimeout(TwinError, TimeoutError):
     """No answer to a request, or nothing to rate, within the time allowed."""
-
-
-class BrokerUrlError(TwinError, ValueError):
-    """A broker URL that cannot be used."""
-
-
-PROTOCOLS = {
-    "3": aiomqtt.ProtocolVersion.V311,
-    "4": aiomqtt.ProtocolVersion.V311,
-    "311": aiomqtt.ProtocolVersion.V311,
-    "3.1.1": aiomqtt.ProtocolVersion.V311,
-    "5": aiomqtt.ProtocolVersion.V5,
-}
-"""The values of a broker URL's ``protocol``, as the server reads them (4 is MQTT 3.1.1's level)."""
-
-# --- The broker --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Broker:
-    """Where a twin connects, and how: the parts of ``mqtt://[USER:PASSWORD@]HOST[:PORT][?protocol=5]``."""
-
-    host: str = "127.0.0.1"
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-    protocol: aiomqtt.ProtocolVersion = aiomqtt.ProtocolVersion.V311
-    """MQTT 3.1.1 by default: the device contract; MQTT 5 only against a broker that speaks it."""
-
-    @classmethod
-    def from_url(cls, url: str) -> Broker:
-        """A broker from its URL; ``mqtts://`` means TLS (port 8883), ``?protocol=5`` MQTT 5."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise BrokerUrlError(
-                f"Cannot use {url!r} as a broker: give mqtt://[USER:PASSWORD@]HOST[:PORT] (mqtts:// for TLS)"
-            )
-        query = parse_qs(parts.query)
-        unknown = sorted(set(query) - {"protocol"})
-        if unknown:
-            raise BrokerUrlError(f"Cannot use {url!r} as a broker: unknown option {unknown[0]!r} (only protocol)")
-        asked = query.get("protocol", ["4"])[-1]
-        if asked not in PROTOCOLS:
-            raise BrokerUrlError(
-                f"Cannot use {url!r} as a broker: protocol is 4 (MQTT 3.1.1, also 3, 311 or 3.1.1) or 5, not {asked!r}"
-            )
-        try:
-            port = parts.port
-        except ValueError:
-            raise BrokerUrlError(f"Cannot use {url!r} as a broker: its port is not a number from 1 to 65535") from None
-        tls = parts.scheme == "mqtts"
-        return cls(
-            host=parts.hostname,
-            port=port or (8883 if tls else 1883),
-            username=unquote(parts.username) if parts.username is not None else None,
-            password=unquote(parts.password) if parts.password is not None else None,
-            tls=tls,
-            protocol=PROTOCOLS[asked],
-        )
-
-    def __str__(self) -> str:
-        """The URL without the password, for messages and logs."""
-        user = f"{self.username}@" if self.username else ""
-        version = "?protocol=5" if self.protocol is aiomqtt.ProtocolVersion.V5 else ""
-        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}{version}"
-
-
-LOCAL_BROKER = Broker()
-"""The broker a local server embeds: mqtt://127.0.0.1:1883."""
 
 
 class TwinOptions(TypedDict, total=False):
@@ -304,7 +233,7 @@ class Twin:
             protocol=self.broker.protocol,
             will=aiomqtt.Will(self.availability_topic, OFFLINE, qos=1, retain=True),
             keepalive=self.keepalive,
-            tls_context=ssl.create_default_context() if self.broker.tls else None,
+            tls_context=self.broker.tls_context(),
             logger=logging.getLogger(f"queue_server.twins.mqtt.{self.device_id}"),
         )
 

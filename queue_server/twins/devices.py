@@ -12,9 +12,10 @@ from typing import ClassVar, Unpack
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.protocol import DeviceKind, DeviceResponse
+from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.payloads import Call, PadState, PadStatus, WindowState
 from queue_server.protocol.topics import PAD_STATE, WINDOW_CALL, WINDOW_STATE
-from queue_server.twins.base import LOCAL_BROKER, Broker, Twin, TwinOptions, TwinTimeout
+from queue_server.twins.base import Twin, TwinOptions, TwinTimeout
 
 RECENT_CALLS = 50
 """How many calls a keypad keeps in :attr:`Keypad.calls`."""

@@ -1,0 +1,126 @@
+"""Where a broker is and how to speak to it, from one URL, for the server and every client alike.
+
+    mqtt://[USER:PASSWORD@]HOST[:PORT][?protocol=5]
+    mqtts://[USER:PASSWORD@]HOST[:PORT][?ca=/path/to/ca.pem][&protocol=5]
+
+``mqtts`` is TLS (port 8883 unless given), checked against the system's trusted certificates or
+against ``ca`` (a hall's own certificate authority). ``protocol`` is 4 (MQTT 3.1.1, the device
+contract, and all the embedded broker speaks) or 5.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiomqtt
+
+PROTOCOLS = {
+    "3": aiomqtt.ProtocolVersion.V311,
+    "4": aiomqtt.ProtocolVersion.V311,
+    "311": aiomqtt.ProtocolVersion.V311,
+    "3.1.1": aiomqtt.ProtocolVersion.V311,
+    "5": aiomqtt.ProtocolVersion.V5,
+}
+"""The values of a broker URL's ``protocol`` (4 is MQTT 3.1.1's protocol level)."""
+OPTIONS = ("protocol", "ca")
+
+
+class BrokerUrlError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    """A broker's address and the way to speak to it: the parts of its URL."""
+
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    protocol: aiomqtt.ProtocolVersion = aiomqtt.ProtocolVersion.V311
+    """MQTT 3.1.1 by default: the device contract; MQTT 5 only against a broker that speaks it."""
+    ca: str | None = None
+    """A certificate authority file that signed the broker's certificate (TLS only)."""
+
+    @classmethod
+    def from_url(cls, url: str) -> Broker:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise BrokerUrlError(
+                f"Cannot use {url!r} as a broker: give mqtt://[USER:PASSWORD@]HOST[:PORT] (mqtts:// for TLS)"
+            )
+        query = parse_qs(parts.query)
+        unknown = sorted(set(query) - set(OPTIONS))
+        if unknown:
+            raise BrokerUrlError(f"Cannot use {url!r} as a broker: unknown option {unknown[0]!r} (only protocol, ca)")
+        asked = query.get("protocol", ["4"])[-1]
+        if asked not in PROTOCOLS:
+            raise BrokerUrlError(
+                f"Cannot use {url!r} as a broker: protocol is 4 (MQTT 3.1.1, also 3, 311 or 3.1.1) or 5, not {asked!r}"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise BrokerUrlError(f"Cannot use {url!r} as a broker: its port is not a number from 1 to 65535") from None
+        tls = parts.scheme == "mqtts"
+        ca = query.get("ca", [None])[-1]
+        if ca is not None and not tls:
+            raise BrokerUrlError(f"Cannot use {url!r} as a broker: a ca goes with mqtts:// (TLS)")
+        return cls(
+            host=parts.hostname,
+            port=port or (8883 if tls else 1883),
+            username=unquote(parts.username) if parts.username is not None else None,
+            password=unquote(parts.password) if parts.password is not None else None,
+            tls=tls,
+            protocol=PROTOCOLS[asked],
+            ca=ca,
+        )
+
+    @property
+    def version(self) -> int:
+        """The MQTT protocol level: 4 (3.1.1) or 5."""
+        return 5 if self.protocol is aiomqtt.ProtocolVersion.V5 else 4
+
+    def describe(self) -> str:
+        """The URL without the password, for messages and logs."""
+        user = f"{self.username}@" if self.username else ""
+        version = "?protocol=5" if self.version == 5 else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}{version}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        return ssl.create_default_context(cafile=self.ca)
+
+    def client(
+        self, identifier: str, *, will: aiomqtt.Will | None = None, clean: bool = True, **extra: Any
+    ) -> aiomqtt.Client:
+        """An aiomqtt client for this broker (not yet connected: use ``async with``).
+
+        ``clean`` starts without a stored session: MQTT 3.1.1's clean session; MQTT 5 starts clean
+        on its first connection by default.
+        """
+        if self.version != 5:
+            extra["clean_session"] = clean
+        return aiomqtt.Client(
+            self.host,
+            self.port,
+            identifier=identifier,
+            username=self.username,
+            password=self.password,
+            will=will,
+            protocol=self.protocol,
+            tls_context=self.tls_context(),
+            **extra,
+        )
+
+
+LOCAL_BROKER = Broker()
+"""The broker a local server embeds: mqtt://127.0.0.1:1883."""
