@@ -1,0 +1,148 @@
+"""What a slip says, apart from how it is printed.
+
+A slip is a frozen value built from what the server already publishes (the ticket view, the
+centre's name, phone and address), so rendering is a pure function of it: the same slip gives the
+same bytes, which is what makes byte-exact tests and previews possible. The printer runs on a
+device, so nothing here imports the server; strings the server has already put into Chinese
+(category and outcome names) arrive as strings.
+
+Each slip gives its templates two things: ``fields()`` (named strings for ``str.format``) and
+``lists()`` (named sequences a template line repeats over). Derived wording that needs a
+condition (the green-channel mark, the English lines) lives here, not in the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+INSTRUCTION_ZH = "请留意叫号，过号请到咨询导办台"
+INSTRUCTION_EN = "Please listen for your number. If it has been passed, go to the information desk."
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSlip:
+    """The ticket a citizen takes from the kiosk (取号凭条)."""
+
+    centre_name: str
+    number: str
+    matter_name: str
+    people_ahead: int
+    issued_at: str
+    """The local date and time as it is printed, e.g. 2026-11-29 09:05."""
+    status_url: str
+    """The page that follows the ticket; printed as the QR code."""
+    centre_name_en: str = ""
+    matter_name_en: str = ""
+    green_channel: bool = False
+    category_name: str | None = None
+    """The green-channel category in Chinese (e.g. 老年人), shown beside the mark."""
+    estimated_wait_minutes: int | None = None
+    english: bool = False
+    """Add the English lines (asked for at the kiosk)."""
+
+    @classmethod
+    def from_view(
+        cls,
+        view: Mapping[str, Any],
+        *,
+        centre_name: str,
+        centre_name_en: str = "",
+        issued_at: str,
+        english: bool = False,
+    ) -> TicketSlip:
+        """Build a slip from the server's ticket view (``queue_server.views.ticket_view`` as JSON).
+
+        ``issued_at`` is passed in already formatted in the centre's time zone: the view carries UTC.
+        """
+        position = view.get("position") or {}
+        wait = position.get("estimated_wait_minutes")
+        return cls(
+            centre_name=centre_name,
+            centre_name_en=centre_name_en,
+            number=str(view["number"]),
+            matter_name=str(view["matter_name"]),
+            matter_name_en=str(view.get("matter_name_en") or ""),
+            green_channel=bool(view.get("green_channel")),
+            category_name=view.get("category_name"),
+            people_ahead=int(position.get("people_ahead", 0)),
+            estimated_wait_minutes=None if wait is None else round(wait),
+            issued_at=issued_at,
+            status_url=str(view["status_url"]),
+            english=english,
+        )
+
+    @property
+    def green_mark(self) -> str:
+        """The green-channel mark, with its category when there is one; empty when not green."""
+        if not self.green_channel:
+            return ""
+        return f"【绿色通道·{self.category_name}】" if self.category_name else "【绿色通道】"
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "centre_name": self.centre_name,
+            "centre_name_en": self.centre_name_en if self.english else "",
+            "number": self.number,
+            "matter_name": self.matter_name,
+            "matter_name_en": self.matter_name_en if self.english else "",
+            "green_mark": self.green_mark,
+            "green_mark_en": "Green channel" if self.green_channel and self.english else "",
+            "people_ahead": str(self.people_ahead),
+            "people_ahead_en": f"People ahead: {self.people_ahead}" if self.english else "",
+            "wait": "" if self.estimated_wait_minutes is None else str(self.estimated_wait_minutes),
+            "wait_en": (
+                f"Estimated wait: about {self.estimated_wait_minutes} min"
+                if self.english and self.estimated_wait_minutes is not None
+                else ""
+            ),
+            "issued_at": self.issued_at,
+            "status_url": self.status_url,
+            "instruction": INSTRUCTION_ZH,
+            "instruction_en": INSTRUCTION_EN if self.english else "",
+            "scan_en": "Scan to follow your place in the queue" if self.english else "",
+        }
+
+    def lists(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSlip:
+    """The one-time notice (一次性告知单) for a returned case (退回件) or one to supplement (补正).
+
+    The law behind it asks that every reason and every missing material be told at once, in
+    writing, so both lists are printed in full, numbered, never cut short.
+    """
+
+    centre_name: str
+    number: str
+    matter_name: str
+    outcome_name: str
+    """退回件 or 补正, as the server names the outcome."""
+    reasons: tuple[str, ...]
+    missing_materials: tuple[str, ...]
+    phone: str
+    address: str
+    date: str
+    """The local date as it is printed, e.g. 2026-11-29."""
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "centre_name": self.centre_name,
+            "number": self.number,
+            "matter_name": self.matter_name,
+            "outcome_name": self.outcome_name,
+            "phone": self.phone,
+            "address": self.address,
+            "date": self.date,
+            "has_reasons": "yes" if self.reasons else "",
+            "has_materials": "yes" if self.missing_materials else "",
+        }
+
+    def lists(self) -> dict[str, tuple[str, ...]]:
+        return {"reasons": self.reasons, "missing_materials": self.missing_materials}
+
+
+Slip = TicketSlip | NoticeSlip
