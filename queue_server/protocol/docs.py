@@ -39,6 +39,8 @@ from queue_server.protocol.payloads import (
     Inbound,
     Outbound,
     PadState,
+    PrinterState,
+    PrintJob,
     Sequenced,
     WindowState,
 )
@@ -51,6 +53,8 @@ from queue_server.protocol.topics import (
     OFFLINE,
     ONLINE,
     PAD_STATE,
+    PRINTER_JOB,
+    PRINTER_STATE,
     ROOT,
     SEGMENT,
     SERVER_AVAILABILITY,
@@ -74,6 +78,8 @@ TOPIC_PAYLOADS: dict[str, type[BaseModel]] = {
     HALL_FEED.name: HallFeed,
     PAD_STATE.name: PadState,
     DEVICE_RESPONSE.name: DeviceResponse,
+    PRINTER_JOB.name: PrintJob,
+    PRINTER_STATE.name: PrinterState,
 }
 """The JSON model of each topic that has one; requests have one per ``what`` (``REQUESTS``)."""
 
@@ -146,6 +152,30 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
                 "window": 3,
                 "expires_at": "2025-03-04T01:52:00Z",
             }
+        ),
+        PrintJob.model_validate(
+            {
+                "seq": 31,
+                "job_id": "demo-118-ticket",
+                "kind": "ticket",
+                "english": True,
+                "ticket": {
+                    "centre_name": "示范镇便民服务中心",
+                    "centre_name_en": "Shifan Town Convenience Service Centre",
+                    "number": "A023",
+                    "matter_name": "居住证申领",
+                    "matter_name_en": "Residence permit application",
+                    "green_channel": True,
+                    "category_name": "老年人",
+                    "people_ahead": 4,
+                    "estimated_wait_minutes": 15,
+                    "issued_at": "2025-03-04 09:41",
+                    "status_url": "http://hall.example/ticket/Jk3Lq9xW2mPaT7vB0sYc4dNe",
+                },
+            }
+        ),
+        PrinterState.model_validate(
+            {"state": "paper_low", "detail": "paper near end", "at": "2025-03-04T01:41:09Z", "pending": 0}
         ),
         DeviceResponse.model_validate(
             {

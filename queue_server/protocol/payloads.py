@@ -152,6 +152,68 @@ class PadState(Sequenced):
     expires_at: str | None = Field(default=None, description="When the open request lapses unanswered (UTC)")
 
 
+class PrintKind(StrEnum):
+    TICKET = "ticket"
+    NOTICE = "notice"  # the one-time notice (一次性告知) of a returned or supplement case
+
+
+class TicketPrint(Outbound):
+    """What a ticket says: the fields of ticket_printer's TicketSlip."""
+
+    centre_name: str
+    centre_name_en: str = ""
+    number: str
+    matter_name: str
+    matter_name_en: str = ""
+    green_channel: bool = False
+    category_name: str | None = None
+    people_ahead: int = 0
+    estimated_wait_minutes: int | None = None
+    issued_at: str = Field(description="Local date and time as printed, e.g. 2026-11-30 09:05")
+    status_url: str = Field(description="The ticket's status page: the QR code's data")
+
+
+class NoticePrint(Outbound):
+    """What a one-time notice says: the fields of ticket_printer's NoticeSlip."""
+
+    centre_name: str
+    number: str
+    matter_name: str
+    outcome_name: str
+    reasons: list[str] = []
+    missing_materials: list[str] = []
+    phone: str = ""
+    address: str = ""
+    date: str
+
+
+class PrintJob(Sequenced):
+    """``printer/<id>/job``, QoS 1: something to print, once; answered by a ``result`` request."""
+
+    job_id: str = Field(description="Unique per job; the printer answers with it and never prints it twice")
+    kind: PrintKind
+    english: bool = Field(default=False, description="Add the English lines")
+    ticket: TicketPrint | None = None
+    notice: NoticePrint | None = None
+
+
+class PrinterStatus(StrEnum):
+    READY = "ready"
+    PAPER_LOW = "paper_low"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"  # the printer itself does not answer (cable, power)
+
+
+class PrinterState(Outbound):
+    """``printer/<id>/state``, retained, published by the printer client."""
+
+    state: PrinterStatus
+    detail: str = ""
+    at: str
+    pending: int = Field(default=0, ge=0, description="Jobs taken and not yet printed")
+
+
 class ResponseError(Outbound):
     type: str = Field(description="A short word for what went wrong, e.g. invalid-transition or invalid")
     detail: str = Field(description="What failed and why, for a person to read")
