@@ -30,6 +30,7 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import build_messages, recent_calls, write_outbox
+from queue_server.store.printing import print_jobs, record_jobs
 from queue_server.store.repository import adopt_tickets, load_hall, lock_centre, save_change, state_version
 from queue_server.views import View, ticket_view, window_view
 
@@ -141,7 +142,9 @@ class HallService:
         tokens = await save_change(conn, hall, change)
         now = self.clock.now()
         messages = build_messages(hall, change, await recent_calls(conn, hall)) if not change.empty else []
-        await write_outbox(conn, hall.centre.centre.code, messages, now)
+        jobs = print_jobs(hall, change, tokens, self.public_base_url)
+        await write_outbox(conn, hall.centre.centre.code, messages + [job.message for job in jobs], now)
+        await record_jobs(conn, hall.centre.centre.code, jobs, now)
         return Answer(201 if command.created else 200, self._change_view(hall, change, tokens))
 
     def _change_view(self, hall: Hall, change: Change, tokens: dict[int, str]) -> View:

@@ -41,7 +41,9 @@ DEVICES = [
     {"id": "kp-1", "kind": "keypad", "window": 1},
     {"id": "kp-2", "kind": "keypad", "window": 2},
     {"id": "pad-1", "kind": "pad", "window": 1},
-    {"id": "k-1", "kind": "kiosk"},
+    {"id": "k-1", "kind": "kiosk", "printer": "printer-1"},
+    {"id": "printer-1", "kind": "printer"},
+    {"id": "printer-w1", "kind": "printer", "window": 1},
 ]
 T = "onewindow/test"
 
@@ -358,3 +360,57 @@ async def test_the_server_speaks_tls_to_a_broker_with_the_halls_own_certificate_
             await device.subscribe(f"{T}/+/+/response/+", qos=1)
             answer = await request(device, "kiosk", "k-1", "ticket", {"request_id": "tls-1", "matter": "pension"})
             assert answer.ok, "requests and answers cross the TLS connection"
+
+
+async def test_print_jobs_go_to_the_kiosks_and_the_windows_printers_and_their_results_are_kept(
+    db: Database, mosquitto: Mosquitto
+) -> None:
+    from queue_server.commands import CallNext, Finish
+    from queue_server.domain.tickets import Outcome
+    from queue_server.protocol.payloads import PrintJob
+
+    broker = BrokerAddress.from_url(mosquitto.url)
+    async with hall_on(db, broker) as hall, watcher(broker, "printers") as printer:
+        await printer.subscribe(f"{T}/printer/+/job", qos=1)
+        await printer.subscribe(f"{T}/printer/+/response/+", qos=1)
+        await printer.subscribe(f"{T}/kiosk/+/response/+", qos=1)
+        issued = await request(printer, "kiosk", "k-1", "ticket", {"request_id": "p-1", "matter": "pension"})
+        assert issued.ok and issued.result is not None
+        ticket = issued.result["ticket"]
+        job_message = next(m for m in await collect(printer, 1) if m.topic.value.endswith("/job"))
+        assert job_message.topic.value == f"{T}/printer/printer-1/job"
+        job = PrintJob.model_validate(payload(job_message))
+        assert job.ticket is not None
+        assert (job.kind, job.ticket.number, job.ticket.matter_name) == ("ticket", ticket["number"], "养老保险待遇领取")
+        assert job.ticket.status_url.endswith(f"/ticket/{ticket['status_token']}")
+        done = await request(
+            printer, "printer", "printer-1", "result", {"request_id": "r-1", "job_id": job.job_id, "status": "done"}
+        )
+        assert done.ok
+        ghost = await request(
+            printer, "printer", "printer-1", "result", {"request_id": "r-2", "job_id": "9-ticket-1", "status": "done"}
+        )
+        assert not ghost.ok and ghost.error is not None and ghost.error.type == "unknown-job"
+        await hall.service.act("test", CallNext(window=1), actor="staff:s1", request_id="c-1")
+        finished = await hall.service.act(
+            "test",
+            Finish(window=1, outcome=Outcome.SUPPLEMENT, reasons=("申请材料不齐全",), missing_materials=("户口簿",)),
+            actor="staff:s1",
+            request_id="f-1",
+        )
+        assert finished.ok, finished.body
+        notice_message = next(m for m in await collect(printer, 1) if m.topic.value.endswith("/job"))
+        assert notice_message.topic.value == f"{T}/printer/printer-w1/job"
+        notice = PrintJob.model_validate(payload(notice_message)).notice
+        assert notice is not None
+        assert (notice.outcome_name, notice.missing_materials, notice.reasons) == (
+            "补正",
+            ["户口簿"],
+            ["申请材料不齐全"],
+        )
+    p = schema.print_jobs.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(p.job_id, p.printer, p.status).order_by(p.created_at, p.job_id))).all()
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(job.job_id, "printer-1", "done"), (f"{ticket['serial']}-notice-1", "printer-w1", "queued")]
+    )

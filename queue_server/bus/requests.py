@@ -45,10 +45,12 @@ from queue_server.protocol.payloads import (
     KeypadStart,
     KioskTicket,
     PadRating,
+    PrintResult,
     ResponseError,
 )
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
 from queue_server.service import HallService
+from queue_server.store.printing import record_result
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class DeviceRequests:
         device = self.centre.devices_by_id.get(device_id)
         if device is None or device.kind is not kind:
             return refuse(request_id, "unknown-device", f"No {kind.value} {device_id!r} is registered at this centre")
+        if isinstance(request, PrintResult):
+            return await self._print_result(device, request)
         command = command_for(request, device)
         if command is None:
             return refuse(request.request_id, "not-supported", f"The server does not take {kind.value} {what} yet")
@@ -158,3 +162,21 @@ class DeviceRequests:
         detail = str(answer.body.get("detail", "refused"))
         problem_type = str(answer.body.get("type", "refused")).rsplit(":", 1)[-1]
         return refuse(request.request_id, problem_type, detail)
+
+    async def _print_result(self, device: Device, result: PrintResult) -> DeviceResponse:
+        """Keep how a job ended; a repeat of the same answer changes nothing more."""
+        async with self.service.db.write() as conn:
+            known = await record_result(
+                conn,
+                self.centre.centre.code,
+                device.id,
+                result.job_id,
+                result.status,
+                result.reason,
+                self.service.clock.now(),
+            )
+        if not known:
+            return refuse(result.request_id, "unknown-job", f"Printer {device.id} was sent no job {result.job_id!r}")
+        return DeviceResponse(
+            request_id=result.request_id, ok=True, result={"job_id": result.job_id, "status": result.status}
+        )

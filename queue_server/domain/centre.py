@@ -277,7 +277,8 @@ class Device(Model):
     kind: DeviceKind
     name: str = ""
     window: int | None = Field(default=None, ge=1, le=9999)
-    """The window a keypad, pad or window display belongs to (a display with none is a hall board)."""
+    """The window a keypad, pad, display or printer belongs to (a display with none is a hall board;
+    a window's printer prints its one-time notices)."""
     printer: str | None = Field(default=None, pattern=CODE_PATTERN)
     """For a kiosk: the printer that prints its tickets."""
 
@@ -285,7 +286,7 @@ class Device(Model):
     def _bound(self) -> Self:
         if self.kind.needs_window and self.window is None:
             raise ValueError(f"a {self.kind.value} belongs to a window: give its window number")
-        if self.window is not None and self.kind not in (DeviceKind.KEYPAD, DeviceKind.PAD, DeviceKind.DISPLAY):
+        if self.window is not None and self.kind is DeviceKind.KIOSK:
             raise ValueError(f"a {self.kind.value} is not bound to a window")
         if self.printer is not None and self.kind is not DeviceKind.KIOSK:
             raise ValueError("only a kiosk names a printer")

@@ -227,6 +227,24 @@ outbox_subjects = Table(
     _centre_fk("outbox_subjects"),
 )
 
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("job_id", String(80), primary_key=True),
+    Column("printer", Code, nullable=False),
+    Column("serial", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    # queued until the printer answers; then done, failed (with the reason) or unknown: the bytes
+    # may or may not have reached the paper, so a person decides whether to reprint
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    _centre_fk("print_jobs"),
+    Index("ix_print_jobs_centre_status", "centre", "status"),
+)
+
 requests = Table(
     "requests",
     metadata,

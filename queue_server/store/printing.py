@@ -1,0 +1,153 @@
+"""Print jobs: a kiosk's ticket to its printer, a window's one-time notice to the window's printer.
+
+A job is written like every other message, in the action's transaction: an outbox row on
+``printer/<id>/job`` and a ``print_jobs`` row that waits for the printer's answer (done, failed
+with the reason, or unknown). The printer never prints a job id twice; the relay may deliver it
+twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.domain.centre import Device
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.estimates import Position
+from queue_server.domain.events import TicketFinished, TicketIssued
+from queue_server.domain.hall import Change, Hall
+from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
+from queue_server.protocol.topics import PRINTER_JOB
+from queue_server.store import schema
+from queue_server.store.outbox import Message
+from queue_server.views import minutes
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    printer: str
+    serial: int
+    kind: str
+    message: Message
+
+    @property
+    def job_id(self) -> str:
+        return str(self.message.payload["job_id"])
+
+
+def kiosk_printer(hall: Hall, actor: str) -> Device | None:
+    """The printer of the kiosk that acted (a button kiosk on the bus, or a kiosk PC's token)."""
+    kind, _, ident = actor.partition(":")
+    device = hall.centre.devices_by_id.get(ident) if kind in ("device", "kiosk") else None
+    if device is None or device.kind is not DeviceKind.KIOSK or device.printer is None:
+        return None
+    return hall.centre.devices_by_id.get(device.printer)
+
+
+def window_printer(hall: Hall, window: int) -> Device | None:
+    return next(
+        (d for d in hall.centre.devices if d.kind is DeviceKind.PRINTER and d.window == window),
+        None,
+    )
+
+
+def _local(hall: Hall, instant: dt.datetime) -> str:
+    return hall.calendar.local(instant).strftime("%Y-%m-%d %H:%M")
+
+
+def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position | None, printer: str) -> Job:
+    info = hall.centre.centre
+    matter = hall.centre.matters_by_code.get(ticket.matter)
+    payload: dict[str, Any] = {
+        "job_id": f"{ticket.serial}-ticket-1",
+        "kind": "ticket",
+        "english": False,
+        "ticket": {
+            "centre_name": info.name,
+            "centre_name_en": info.name_en,
+            "number": ticket.number,
+            "matter_name": matter.name if matter else ticket.matter,
+            "matter_name_en": matter.name_en if matter else "",
+            "green_channel": ticket.green,
+            "category_name": CATEGORY_NAMES_ZH[ticket.category] if ticket.category else None,
+            "people_ahead": position.people_ahead if position else 0,
+            "estimated_wait_minutes": minutes(position.estimated_wait) if position else None,
+            "issued_at": _local(hall, ticket.issued_at),
+            "status_url": status_url,
+        },
+    }
+    return Job(printer, ticket.serial, "ticket", Message(PRINTER_JOB.subject(device=printer), "job", payload))
+
+
+def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
+    info = hall.centre.centre
+    matter = hall.centre.matters_by_code.get(ticket.matter)
+    assert ticket.outcome is not None and ticket.ended_at is not None
+    payload: dict[str, Any] = {
+        "job_id": f"{ticket.serial}-notice-1",
+        "kind": "notice",
+        "notice": {
+            "centre_name": info.name,
+            "number": ticket.number,
+            "matter_name": matter.name if matter else ticket.matter,
+            "outcome_name": OUTCOME_NAMES_ZH[ticket.outcome],
+            "reasons": list(ticket.reasons),
+            "missing_materials": list(ticket.missing_materials),
+            "phone": info.phone,
+            "address": info.address,
+            "date": hall.calendar.local(ticket.ended_at).date().isoformat(),
+        },
+    }
+    return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))
+
+
+def print_jobs(hall: Hall, change: Change, tokens: dict[int, str], base_url: str) -> list[Job]:
+    """The jobs one change causes: tickets issued at a kiosk with a printer, notices at a window's."""
+    jobs = []
+    for event in change.ticket_events:
+        if isinstance(event, TicketIssued) and event.serial in tokens:
+            printer = kiosk_printer(hall, event.actor)
+            if printer is not None:
+                url = f"{base_url}/ticket/{tokens[event.serial]}"
+                jobs.append(ticket_job(hall, hall.ticket(event.serial), url, change.position, printer.id))
+        elif isinstance(event, TicketFinished) and event.outcome.needs_notice:
+            printer = window_printer(hall, event.window)
+            if printer is not None:
+                jobs.append(notice_job(hall, hall.ticket(event.serial), printer.id))
+    return jobs
+
+
+async def record_jobs(conn: AsyncConnection, centre: str, jobs: list[Job], now: dt.datetime) -> None:
+    if jobs:
+        rows = [
+            {
+                "centre": centre,
+                "job_id": job.job_id,
+                "printer": job.printer,
+                "serial": job.serial,
+                "kind": job.kind,
+                "status": "queued",
+                "reason": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for job in jobs
+        ]
+        await conn.execute(insert(schema.print_jobs), rows)
+
+
+async def record_result(
+    conn: AsyncConnection, centre: str, printer: str, job_id: str, status: str, reason: str, now: dt.datetime
+) -> bool:
+    """Keep a printer's answer to a job; False when that printer had no such job."""
+    p = schema.print_jobs.c
+    result = await conn.execute(
+        update(schema.print_jobs)
+        .where(p.centre == centre, p.job_id == job_id, p.printer == printer)
+        .values(status=status, reason=reason, updated_at=now)
+    )
+    return bool(result.rowcount)
