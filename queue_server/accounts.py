@@ -576,7 +576,7 @@ def _demo_users(centre: Centre) -> list[_DemoUser]:
 
 
 def _demo_tokens(people: Sequence[_DemoUser]) -> list[_DemoToken]:
-    tokens = [_DemoToken(Role.KIOSK, "kiosk1", None), _DemoToken(Role.GUIDE, "desk1", None)]
+    tokens = [_DemoToken(Role.KIOSK, "kiosk-1", None), _DemoToken(Role.GUIDE, "desk1", None)]
     tokens.append(_DemoToken(Role.MANAGER, "manager", "manager"))
     tokens += [_DemoToken(Role.STAFF, p.staff_code, p.username) for p in people if p.staff_code]
     return tokens

@@ -221,8 +221,6 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 # --- Commands --------------------------------------------------------------------------------------
 
 NOT_BUILT: dict[str, tuple[int, str]] = {
-    "printer run": (5, "the ticket printer"),
-    "printer preview": (5, "the ticket printer"),
     "display": (6, "the display client"),
     "firmware render": (9, "the ESPHome firmware configurations"),
     "simulate": (10, "the hall simulator"),
@@ -876,43 +874,139 @@ def _add_printer(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "See `onewindow printer run --help` and `onewindow printer preview --help`.",
     )
     printer_commands = _sub_commands(printer)
-    run = _not_built(
+    run = _command(
         printer_commands,
         "run",
         "print the jobs sent over MQTT on an ESC/POS printer",
-        "Takes print jobs for one kiosk and prints them in ESC/POS.",
-        full_name="printer run",
+        "Takes the print jobs for one printer id and prints each once, keeping a local spool so\n"
+        "a restart neither loses nor repeats a job. PRINTER is tcp://HOST:9100, usb://VID:PID,\n"
+        "serial:///dev/ttyUSB0?baudrate=9600, file:///PATH or capture:// (keeps jobs in memory).",
+        run_printer,
     )
     add_client_mqtt_setting(run)
     add_setting(
-        run,
-        "--kiosk",
-        env="ONEWINDOW_KIOSK",
-        default="kiosk-1",
-        parse=str,
-        help="the kiosk whose jobs to print",
-        metavar="ID",
+        run, "--id", env="ONEWINDOW_PRINTER_ID", default="printer-1", parse=str, help="the printer's id", metavar="ID"
     )
     add_setting(
         run,
-        "--device",
-        env="ONEWINDOW_PRINTER_DEVICE",
-        default="dummy",
+        "--printer",
+        env="ONEWINDOW_PRINTER_URL",
+        default="file:///dev/usb/lp0",
         parse=str,
-        help="the printer: tcp://HOST:9100, a device file such as /dev/usb/lp0, or dummy",
-        metavar="DEVICE",
+        help="the printer: tcp://HOST:9100, usb://VID:PID, serial:///DEVICE, file:///PATH or capture://",
+        metavar="URL",
     )
-    preview = _not_built(
+    add_setting(
+        run,
+        "--centre-code",
+        env="ONEWINDOW_CENTRE_CODE",
+        default="demo",
+        parse=str,
+        help="the centre's code in topics",
+        metavar="CODE",
+    )
+    add_setting(
+        run,
+        "--spool",
+        env="ONEWINDOW_PRINTER_SPOOL",
+        default=Path("onewindow-data/print-spool"),
+        parse=Path,
+        help="the directory where taken jobs are kept",
+        metavar="DIR",
+    )
+    _add_printer_looks(run, env_prefix="ONEWINDOW_PRINTER_")
+    add_setting(
+        run,
+        "--mode",
+        env="ONEWINDOW_PRINTER_MODE",
+        default="text",
+        parse=_choice("text", "raster"),
+        help="text (the printer's GB18030 font) or raster (drawn here; any printer)",
+    )
+    preview = _command(
         printer_commands,
         "preview",
         "a ticket as a PNG picture",
-        "Draws the ticket a kiosk would print for one matter, without a printer.",
-        full_name="printer preview",
+        "Draws the demo ticket, or the one the flags describe, as the printer would print it.",
+        run_printer_preview,
     )
-    add_centre_setting(preview, "centre file whose matter to print")
-    preview.add_argument("--matter", metavar="CODE", help="the matter (default: the centre's first)")
+    _add_printer_looks(preview, env_prefix="ONEWINDOW_PRINTER_")
+    preview.add_argument("--number", help="the ticket number (default: the demo's A012)")
+    preview.add_argument("--matter-name", help="the matter's name (default: the demo's)")
+    preview.add_argument("--centre-name", help="the centre's name (default: the demo's)")
+    preview.add_argument("--status-url", help="the QR code's data (default: the demo's)")
     preview.add_argument(
         "-o", "--output", type=Path, default=Path("ticket.png"), help="the PNG file (default: ticket.png)"
+    )
+
+
+def _add_printer_looks(parser: argparse.ArgumentParser, env_prefix: str) -> None:
+    add_setting(
+        parser,
+        "--profile",
+        env=f"{env_prefix}PROFILE",
+        default="80",
+        parse=_choice("80", "58"),
+        help="the paper width in mm",
+    )
+    env = f"{env_prefix}ENGLISH"
+    parser.add_argument(
+        "--english",
+        action="store_true",
+        default=EnvDefault(env, False, _yes_no),
+        help=f"add the English lines (env {env}=yes|no; default: no)",
+    )
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+        return text
+
+    return parse
+
+
+def _yes_no(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "yes", "true", "on"):
+        return True
+    if lowered in ("0", "no", "false", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not yes or no")
+
+
+def run_printer(args: argparse.Namespace) -> int:
+    from ticket_printer.client.command import RunSettings, run_command
+    from ticket_printer.layout import Mode
+
+    return run_command(
+        RunSettings(
+            centre=args.centre_code,
+            device_id=args.id,
+            printer_url=args.printer,
+            mqtt_url=args.mqtt_url,
+            spool=args.spool,
+            paper=args.profile,
+            mode=Mode(args.mode),
+            english=args.english,
+        )
+    )
+
+
+def run_printer_preview(args: argparse.Namespace) -> int:
+    from ticket_printer.client.command import PreviewSettings, preview_command
+
+    return preview_command(
+        PreviewSettings(
+            output=args.output,
+            paper=args.profile,
+            english=args.english,
+            number=args.number,
+            matter_name=args.matter_name,
+            centre_name=args.centre_name,
+            status_url=args.status_url,
+        )
     )
 
 

@@ -351,7 +351,7 @@ async def test_a_supervisor_token_may_span_centres(seeded_db: Database) -> None:
 # --- The demo's accounts ---------------------------------------------------------------------------
 
 DEMO_USERS = {"admin", "manager", "guide", "supervisor", "s1", "s2", "s3", "s9", "s10"}
-DEMO_TOKENS = {"kiosk:kiosk1", "guide:desk1", "manager:manager"} | {
+DEMO_TOKENS = {"kiosk:kiosk-1", "guide:desk1", "manager:manager"} | {
     f"staff:{s}" for s in ("s1", "s2", "s3", "s9", "s10")
 }
 
@@ -391,7 +391,7 @@ async def test_demo_accounts_recover_from_a_lost_file_and_a_lost_token_table(see
 
     fresh = await in_write(seeded_db, lambda c: ensure_demo_accounts(c, "test"))
     assert fresh.passwords["admin"] != first.passwords["admin"]
-    assert fresh.tokens["kiosk:kiosk1"] != first.tokens["kiosk:kiosk1"]
+    assert fresh.tokens["kiosk:kiosk-1"] != first.tokens["kiosk:kiosk-1"]
     await check_demo(seeded_db, fresh)
     assert await count(seeded_db, users) == 9
 
