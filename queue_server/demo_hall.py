@@ -10,15 +10,20 @@ keeps the centre file's opening hours and holidays.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from queue_server.accounts import DemoAccounts, ensure_demo_accounts
 from queue_server.bus.connection import BrokerAddress
+from queue_server.bus.runner import Bus
 from queue_server.centre_file import load_centre, load_demo_centre
-from queue_server.domain.centre import WEEKDAYS, Centre
+from queue_server.domain.centre import WEEKDAYS, Centre, Device
+from queue_server.domain.devices import DeviceKind
 from queue_server.initialise import load_centre_into, migrate
 from queue_server.server import ServerSettings, serve
 from queue_server.store.database import Database
@@ -74,7 +79,7 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path, b
     window = centre.windows[0]
     staff = next((s for s in centre.staff if not s.windows or window.number in s.windows), None)
     matter = next(m for m in centre.matters if set(m.window_kinds) & set(window.kinds))
-    kiosk = accounts.tokens.get("kiosk:kiosk1", "")
+    kiosk = accounts.tokens.get("kiosk:kiosk-1", "")
     staff_token = accounts.tokens.get(f"staff:{staff.code}", "") if staff else ""
     api = f"{base_url}/api/v1/centres/{code}"
     who = f"{staff.name} ({staff.code})" if staff else "no staff member"
@@ -82,6 +87,7 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path, b
         f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
         f"  API:        {base_url}/api/v1/openapi.json",
         f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
+        f"  Printed tickets (ESC/POS and PNG): {folder / 'printed'}",
         f"  MQTT:       {broker.describe()}",
         f"              watch it: mosquitto_sub -v -h {broker.host} -p {broker.port} -t 'onewindow/#'",
         "",
@@ -127,7 +133,59 @@ async def run_demo(
             "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
         )
     broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, mqtt_port)
-    await serve(
-        settings,
-        ready=lambda base: say("\n" + guide(base, centre, accounts, folder, broker) + "\n\nCtrl-C stops the demo."),
-    )
+    printers: list[subprocess.Popen[bytes]] = []
+
+    async def start_devices(bus: Bus) -> None:
+        if broker.username is None:  # on the hall network a printer needs its own password first
+            printers.extend(start_printers(centre, folder, broker))
+            await wait_online(bus, centre.centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
+
+    try:
+        await serve(
+            settings,
+            on_bus=start_devices,
+            ready=lambda base: say("\n" + guide(base, centre, accounts, folder, broker) + "\n\nCtrl-C stops the demo."),
+        )
+    finally:
+        for process in printers:
+            process.terminate()
+        for process in printers:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_printers(centre: Centre, folder: Path, broker: BrokerAddress) -> list[subprocess.Popen[bytes]]:
+    """A printer client for each kiosk's printer, printing into ``folder/printed/<printer>``.
+
+    Child processes, so that printing never blocks the broker's event loop. Each ticket becomes an
+    ESC/POS file and a PNG of what the paper would show.
+    """
+    processes = []
+    for kiosk in centre.devices:
+        if kiosk.kind is not DeviceKind.KIOSK or kiosk.printer is None:
+            continue
+        printed = (folder / "printed" / kiosk.printer).resolve()
+        command = [
+            sys.executable, "-m", "queue_server", "printer", "run",
+            "--id", kiosk.printer,
+            "--printer", f"folder://{printed}",
+            "--mode", "raster",
+            "--mqtt-url", f"mqtt://{broker.host}:{broker.port}",
+            "--centre-code", centre.centre.code,
+            "--spool", str((folder / "printer-spool" / kiosk.printer).resolve()),
+        ]  # fmt: skip
+        with (folder / f"printer-{kiosk.printer}.log").open("ab") as log:
+            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    return processes
+
+
+async def wait_online(bus: Bus, centre: str, devices: list[Device], seconds: float = 30) -> None:
+    """Wait until the bus heard each device say online: a job sent before would find no session."""
+    started = [d for d in devices if d.window is None]  # the kiosks' printers the demo started
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not all(bus.devices_online(centre).get(d.id) for d in started):
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.1)

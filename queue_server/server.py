@@ -12,7 +12,7 @@ import contextlib
 import errno
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -123,14 +123,23 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
     return runner
 
 
+BUS_READY_SECONDS = 10.0
+"""How long start-up waits for the bus before saying it is ready (the API serves meanwhile)."""
+
+
 async def serve(
     settings: ServerSettings,
     *,
     clock: Clock | None = None,
     ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
+    on_bus: Callable[[Bus], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM (or ``stop``); the database must be initialised."""
+    """Serve until SIGINT or SIGTERM (or ``stop``); the database must be initialised.
+
+    ``on_bus`` runs once the bus is connected (or did not connect in time), before ``ready``:
+    the demo starts its device clients there.
+    """
     from queue_server.web.app import create_app
 
     logging.getLogger("amqtt").setLevel(logging.WARNING)  # it logs every connection at INFO
@@ -149,6 +158,11 @@ async def serve(
         runner = await start_site(create_app(service, bus=bus), settings.host, settings.port)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
         try:
+            with contextlib.suppress(TimeoutError):
+                connected = (centre.connected.wait() for centre in bus.centres.values())
+                await asyncio.wait_for(asyncio.gather(*connected), BUS_READY_SECONDS)
+            if on_bus is not None:
+                await on_bus(bus)
             if ready is not None:
                 ready(settings.base_url)
             await stop.wait()

@@ -20,6 +20,7 @@ import pytest
 from queue_server.protocol.docs import TEXT_TOPICS, TOPIC_PAYLOADS
 from queue_server.protocol.topics import match_topic
 from tests.serverproc import free_port
+from ticket_printer.escpos_parser import parse, raster_image
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +67,18 @@ def check_the_bus_shows_what_the_protocol_says(printed: str) -> None:
     assert {"server_availability", "window_state", "hall_feed", "pad_state"} <= seen, seen
 
 
+def check_the_kiosk_ticket_was_printed(folder: Path) -> None:
+    """The demo's printer client printed the kiosk's ticket into onewindow-data/printed."""
+    printed = folder / "onewindow-data" / "printed" / "printer-1"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list(printed.glob("*.png")):
+        time.sleep(0.2)
+    (escpos,) = sorted(printed.glob("*.escpos"))
+    assert escpos.with_suffix(".png").exists(), "each printed ticket has a picture"
+    image = raster_image(parse(escpos.read_bytes()))
+    assert image is not None and image.width == 576, "an 80 mm ticket drawn as a raster"
+
+
 def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).parent / "onewindow"
@@ -92,6 +105,7 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         assert called["status"] == "called"  # type: ignore[index]
         assert run_printed(queue, env)["waiting"] == []
         check_the_bus_shows_what_the_protocol_says(printed)
+        check_the_kiosk_ticket_was_printed(tmp_path)
     finally:
         process.send_signal(signal.SIGINT)
         try:
