@@ -117,37 +117,32 @@ def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
 
 
 async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
-    """The latest calls and recalls, newest first, as the hall board lists them."""
-    e = schema.ticket_events.c
+    """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
+    e, t = schema.ticket_events.c, schema.tickets.c
     code = hall.centre.centre.code
     rows = (
         await conn.execute(
-            select(e.data, e.seq)
+            select(e.data, e.seq, t.number, t.matter, t.category)
+            .join(schema.tickets, (t.centre == e.centre) & (t.serial == e.serial))
             .where(e.centre == code, e.kind.in_(("called", "recalled")))
             .order_by(e.id.desc())
             .limit(limit)
         )
     ).all()
     calls = []
-    for data, seq in rows:
-        ticket_row = (
-            await conn.execute(
-                select(schema.tickets.c.number, schema.tickets.c.matter, schema.tickets.c.category).where(
-                    schema.tickets.c.centre == code, schema.tickets.c.serial == data["serial"]
-                )
-            )
-        ).one()
-        matter = hall.centre.matters_by_code.get(ticket_row.matter)
+    for row in rows:
+        data = row.data
+        matter = hall.centre.matters_by_code.get(row.matter)
         window = hall.centre.windows_by_number.get(data["window"])
         calls.append(
             {
-                "call_id": f"{data['serial']}-{seq}",
+                "call_id": f"{data['serial']}-{row.seq}",
                 "serial": data["serial"],
-                "number": ticket_row.number,
-                "matter": ticket_row.matter,
-                "matter_name": matter.name if matter else ticket_row.matter,
+                "number": row.number,
+                "matter": row.matter,
+                "matter_name": matter.name if matter else row.matter,
                 "matter_name_en": matter.name_en if matter else "",
-                "green_channel": ticket_row.category is not None,
+                "green_channel": row.category is not None,
                 "window": data["window"],
                 "window_name": window.name if window else str(data["window"]),
                 "window_name_en": window.name_en if window else "",
