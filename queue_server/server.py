@@ -95,11 +95,20 @@ async def expire_ratings(service: HallService) -> None:
             )
 
 
+async def resend_print_jobs(service: HallService) -> None:
+    async with service.db.read() as conn:
+        codes = await centre_codes(conn)
+    for code in codes:
+        if await service.resend_print_jobs(code):
+            log.info("sent unanswered print jobs again at centre %s", code)
+
+
 async def daily_jobs(service: HallService) -> None:
     """Closing, expiry and pruning, checked every few seconds; a failure is logged and tried again."""
     while True:
         try:
             await expire_ratings(service)
+            await resend_print_jobs(service)
             await close_due_days(service)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)

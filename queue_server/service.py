@@ -30,7 +30,7 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import build_messages, recent_calls, write_outbox
-from queue_server.store.printing import print_jobs, record_jobs
+from queue_server.store.printing import mark_resent, print_jobs, record_jobs, unanswered_jobs
 from queue_server.store.repository import adopt_tickets, load_hall, lock_centre, save_change, state_version
 from queue_server.views import View, ticket_view, window_view
 
@@ -218,6 +218,24 @@ class HallService:
             if slot.hall is not None and slot.version == version and not slot.lock.locked():
                 return slot.hall
             return await load_hall(conn, centre, self.clock)
+
+    async def resend_print_jobs(self, centre: str) -> int:
+        """Send again the print jobs no printer answered in time; returns how many.
+
+        A printer acknowledges a job to the broker before it has it safely in its spool, so one
+        that dies in that moment never answers. It prints a job id only once, so a repeat is free.
+        """
+        slot = self._slots[centre]
+        async with slot.lock, self.db.write() as conn:
+            await lock_centre(conn, centre)
+            now = self.clock.now()
+            jobs = await unanswered_jobs(conn, centre, now)
+            await write_outbox(conn, centre, [job.message for job in jobs], now)
+            await mark_resent(conn, centre, jobs, now)
+        if jobs:
+            for callback in self.after_commit:
+                callback(centre)
+        return len(jobs)
 
     async def prune_outbox(self, older_than_days: int = 2) -> int:
         """Forget outbox rows the broker acknowledged long ago (unsent rows are never pruned)."""

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Device
@@ -132,6 +132,9 @@ async def record_jobs(conn: AsyncConnection, centre: str, jobs: list[Job], now: 
                 "kind": job.kind,
                 "status": "queued",
                 "reason": "",
+                "payload": job.message.payload,
+                "sends": 1,
+                "sent_at": now,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -151,3 +154,33 @@ async def record_result(
         .values(status=status, reason=reason, updated_at=now)
     )
     return bool(result.rowcount)
+
+
+RESEND_AFTER = dt.timedelta(minutes=1)
+MAX_SENDS = 5
+
+
+async def unanswered_jobs(conn: AsyncConnection, centre: str, now: dt.datetime) -> list[Job]:
+    """Jobs no printer answered within ``RESEND_AFTER`` of their last sending, to send again."""
+    p = schema.print_jobs.c
+    rows = (
+        await conn.execute(
+            select(p.job_id, p.printer, p.serial, p.kind, p.payload).where(
+                p.centre == centre, p.status == "queued", p.sent_at < now - RESEND_AFTER, p.sends < MAX_SENDS
+            )
+        )
+    ).all()
+    return [
+        Job(row.printer, row.serial, row.kind, Message(PRINTER_JOB.subject(device=row.printer), "job", row.payload))
+        for row in rows
+    ]
+
+
+async def mark_resent(conn: AsyncConnection, centre: str, jobs: list[Job], now: dt.datetime) -> None:
+    p = schema.print_jobs.c
+    for job in jobs:
+        await conn.execute(
+            update(schema.print_jobs)
+            .where(p.centre == centre, p.job_id == job.job_id)
+            .values(sends=p.sends + 1, sent_at=now, updated_at=now)
+        )

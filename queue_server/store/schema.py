@@ -239,6 +239,11 @@ print_jobs = Table(
     # may or may not have reached the paper, so a person decides whether to reprint
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default=""),
+    # the job as sent, so that one the printer never answered can be sent again (it prints a job
+    # id once, so a repeat costs nothing)
+    Column("payload", JSONData, nullable=False),
+    Column("sends", Integer, nullable=False, default=1),
+    Column("sent_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     _centre_fk("print_jobs"),
