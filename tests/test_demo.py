@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.docs import TEXT_TOPICS, TOPIC_PAYLOADS
-from queue_server.protocol.topics import match_topic
+from queue_server.protocol.payloads import REQUESTS
+from queue_server.protocol.topics import DEVICE_REQUEST, match_topic
 from tests.serverproc import free_port
 from ticket_printer.escpos_parser import parse, raster_image
 
@@ -58,10 +60,12 @@ def check_the_bus_shows_what_the_protocol_says(printed: str) -> None:
         topic, _, body = line.partition(" ")
         found = match_topic(topic)
         assert found is not None, f"{topic} is no topic of docs/protocol.md"
-        pattern, _parts = found
+        pattern, parts = found
         seen.add(pattern.name)
         if pattern.name in TEXT_TOPICS:
             assert body in ("online", "offline"), line
+        elif pattern is DEVICE_REQUEST:
+            REQUESTS[DeviceKind(parts["kind"]), parts["what"]].model_validate_json(body)
         else:
             TOPIC_PAYLOADS[pattern.name].model_validate_json(body)
     assert {"server_availability", "window_state", "hall_feed", "pad_state"} <= seen, seen
