@@ -22,6 +22,7 @@ from queue_server.bus.runner import Bus
 from queue_server.commands import CloseDay, ExpireRatings
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
+from queue_server.domain.ratings import RatingStatus
 from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
@@ -86,7 +87,7 @@ async def expire_ratings(service: HallService) -> None:
     for code in codes:
         hall = await service.hall(code)
         due = any(
-            t.rating_expires_at is not None and t.rating_expires_at <= now and t.rating_status == "requested"
+            t.rating_expires_at is not None and t.rating_expires_at <= now and t.rating_status is RatingStatus.REQUESTED
             for t in hall.tickets()
         )
         if due:

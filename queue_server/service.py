@@ -225,6 +225,9 @@ class HallService:
         A printer acknowledges a job to the broker before it has it safely in its spool, so one
         that dies in that moment never answers. It prints a job id only once, so a repeat is free.
         """
+        async with self.db.read() as conn:  # the usual answer is none: no write lock for that
+            if not await unanswered_jobs(conn, centre, self.clock.now()):
+                return 0
         slot = self._slots[centre]
         async with slot.lock, self.db.write() as conn:
             await lock_centre(conn, centre)

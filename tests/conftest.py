@@ -20,33 +20,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.bus.broker import EmbeddedBroker
-from queue_server.domain.centre import Centre
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
-from queue_server.store.schema import centres
+from queue_server.store.seed import create_centre
 from tests.brokers import Mosquitto
 from tests.factories import make_centre
 
 POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
-
-
-async def insert_centre_row(conn: AsyncConnection, centre: Centre) -> None:
-    """The ``centres`` row of ``centre`` alone: no windows, no counters yet."""
-    now = utcnow()
-    await conn.execute(
-        centres.insert().values(
-            code=centre.centre.code,
-            name=centre.centre.name,
-            config=centre.model_dump(mode="json"),
-            state_version=0,
-            last_serial=0,
-            created_at=now,
-            updated_at=now,
-        )
-    )
 
 
 async def _server() -> asyncpg.Connection:
@@ -86,9 +68,9 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def seeded_db(db: Database) -> Database:
-    """The migrated database with the ``centres`` row of ``make_centre()`` (code ``test``)."""
+    """The migrated database with ``make_centre()`` (code ``test``) loaded."""
     async with db.write() as conn:
-        await insert_centre_row(conn, make_centre())
+        await create_centre(conn, make_centre(), utcnow())
     return db
 
 

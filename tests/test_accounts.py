@@ -40,10 +40,10 @@ from queue_server.accounts import (
     verify_login,
     verify_password,
 )
-from queue_server.store.database import Database
+from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.schema import tokens, users
-from tests.conftest import insert_centre_row
+from queue_server.store.seed import create_centre
 from tests.factories import make_centre
 
 T = TypeVar("T")
@@ -186,7 +186,7 @@ async def test_a_staff_account_acts_as_its_staff_member(seeded_db: Database) -> 
 
 async def test_a_supervisor_may_see_several_centres(seeded_db: Database) -> None:
     async with seeded_db.write() as conn:
-        await insert_centre_row(conn, make_centre(centre={"code": "other", "name": "另一个中心"}))
+        await create_centre(conn, make_centre(centre={"code": "other", "name": "另一个中心"}), utcnow())
         await add_user(conn, username="zhou", password=GOOD, role="supervisor", centres=["test", "other", "test"])
         who = await verify_login(conn, "zhou", GOOD)
     assert who is not None and who.centres == ("test", "other")
@@ -241,7 +241,7 @@ async def test_add_user_refuses_saying_what_and_why(
     seeded_db: Database, change: dict[str, object], message: str
 ) -> None:
     async with seeded_db.write() as conn:
-        await insert_centre_row(conn, make_centre(centre={"code": "other", "name": "另一个中心"}))
+        await create_centre(conn, make_centre(centre={"code": "other", "name": "另一个中心"}), utcnow())
         await add_user(conn, username="taken", password=GOOD, role="guide", centres=["test"])
         await add_user(conn, username="zhang", password=GOOD, role="staff", centres=["test"], staff_code="s3")
     arguments: dict[str, object] = {"username": "wang", "password": GOOD, "role": "manager", "centres": ["test"]}
@@ -328,7 +328,7 @@ async def test_add_token_refuses_saying_what_and_why(
     seeded_db: Database, change: dict[str, object], message: str
 ) -> None:
     async with seeded_db.write() as conn:
-        await insert_centre_row(conn, make_centre(centre={"code": "other", "name": "另一个中心"}))
+        await create_centre(conn, make_centre(centre={"code": "other", "name": "另一个中心"}), utcnow())
         assert await add_user(conn, username="wang", password=GOOD, role="manager", centres=["test"]) == 1
     arguments: dict[str, object] = {"label": "kiosk", "role": "kiosk", "centres": ["test"], "subject": "k1"}
     arguments.update(change)
@@ -340,7 +340,7 @@ async def test_add_token_refuses_saying_what_and_why(
 
 async def test_a_supervisor_token_may_span_centres(seeded_db: Database) -> None:
     async with seeded_db.write() as conn:
-        await insert_centre_row(conn, make_centre(centre={"code": "other", "name": "另一个中心"}))
+        await create_centre(conn, make_centre(centre={"code": "other", "name": "另一个中心"}), utcnow())
         token = await add_token(
             conn, label="city figures", role="supervisor", centres=["test", "other"], subject="city"
         )
@@ -418,7 +418,7 @@ async def _initialise(url: str) -> None:
     async with Database(url) as db:
         await upgrade(db)
         async with db.write() as conn:
-            await insert_centre_row(conn, make_centre())
+            await create_centre(conn, make_centre(), utcnow())
 
 
 async def _login(url: str, username: str, password: str) -> Principal | None:

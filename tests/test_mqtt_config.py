@@ -60,8 +60,8 @@ from queue_server.protocol.topics import (
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import alembic_config, head_revision, upgrade
 from queue_server.store.schema import centres, device_credentials
+from queue_server.store.seed import create_centre
 from tests.brokers import Mosquitto, vanish_after_connect
-from tests.conftest import insert_centre_row
 from tests.factories import centre_data, make_centre
 
 DEVICES = [
@@ -256,7 +256,7 @@ async def test_migration_0002_goes_down_and_up_again(db: Database) -> None:
 
 async def seed(db: Database, devices: list[dict[str, object]] = DEVICES) -> None:
     async with db.write() as conn:
-        await insert_centre_row(conn, make_centre(devices=devices))
+        await create_centre(conn, make_centre(devices=devices), utcnow())
 
 
 async def set_devices(db: Database, devices: list[dict[str, object]]) -> None:

@@ -44,24 +44,50 @@ class Message:
     payload: View
 
 
+def call_record(
+    hall: Hall,
+    *,
+    serial: int,
+    seq: int,
+    number: str,
+    matter: str,
+    green: bool,
+    window: int,
+    recall: bool,
+    at: str | None,
+) -> View:
+    """A call as windows, the hall board and its feed show it: one shape for live and past calls."""
+    found = hall.centre.matters_by_code.get(matter)
+    place = hall.centre.windows_by_number.get(window)
+    return {
+        "call_id": f"{serial}-{seq}",
+        "serial": serial,
+        "number": number,
+        "matter": matter,
+        "matter_name": found.name if found else matter,
+        "matter_name_en": found.name_en if found else "",
+        "green_channel": green,
+        "window": window,
+        "window_name": place.name if place else str(window),
+        "window_name_en": place.name_en if place else "",
+        "recall": recall,
+        "at": at,
+    }
+
+
 def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> View:
     ticket = hall.ticket(event.serial)
-    matter = hall.centre.matters_by_code.get(ticket.matter)
-    window = hall.centre.window(event.window)
-    return {
-        "call_id": f"{event.serial}-{seq}",
-        "serial": ticket.serial,
-        "number": ticket.number,
-        "matter": ticket.matter,
-        "matter_name": matter.name if matter else ticket.matter,
-        "matter_name_en": matter.name_en if matter else "",
-        "green_channel": ticket.green,
-        "window": window.number,
-        "window_name": window.name,
-        "window_name_en": window.name_en,
-        "recall": isinstance(event, TicketRecalled),
-        "at": iso(event.at),
-    }
+    return call_record(
+        hall,
+        serial=ticket.serial,
+        seq=seq,
+        number=ticket.number,
+        matter=ticket.matter,
+        green=ticket.green,
+        window=event.window,
+        recall=isinstance(event, TicketRecalled),
+        at=iso(event.at),
+    )
 
 
 def build_messages(hall: Hall, change: Change, recent_calls: list[View]) -> list[Message]:
@@ -129,28 +155,20 @@ async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CA
             .limit(limit)
         )
     ).all()
-    calls = []
-    for row in rows:
-        data = row.data
-        matter = hall.centre.matters_by_code.get(row.matter)
-        window = hall.centre.windows_by_number.get(data["window"])
-        calls.append(
-            {
-                "call_id": f"{data['serial']}-{row.seq}",
-                "serial": data["serial"],
-                "number": row.number,
-                "matter": row.matter,
-                "matter_name": matter.name if matter else row.matter,
-                "matter_name_en": matter.name_en if matter else "",
-                "green_channel": row.category is not None,
-                "window": data["window"],
-                "window_name": window.name if window else str(data["window"]),
-                "window_name_en": window.name_en if window else "",
-                "recall": data["kind"] == "recalled",
-                "at": data["at"],
-            }
+    return [
+        call_record(
+            hall,
+            serial=row.data["serial"],
+            seq=row.seq,
+            number=row.number,
+            matter=row.matter,
+            green=row.category is not None,
+            window=row.data["window"],
+            recall=row.data["kind"] == "recalled",
+            at=row.data["at"],
         )
-    return calls
+        for row in rows
+    ]
 
 
 async def write_outbox(conn: AsyncConnection, code: str, messages: list[Message], now: dt.datetime) -> None:

@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import ClassVar, Self, Unpack
 
 import aiomqtt
@@ -105,11 +104,6 @@ class PrinterClient(Twin):
         for job in self.spool.unreported():
             self._start_report(job.job_id)
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self._close()
 
     async def _close(self) -> None:
         """Stop printing and reporting first (awaited), then leave the bus as every twin does."""
