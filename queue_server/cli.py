@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from display_client.led import MatrixSize
     from queue_server.domain.centre import Centre
     from queue_server.twins import DeviceSpec
 
@@ -221,7 +222,6 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 # --- Commands --------------------------------------------------------------------------------------
 
 NOT_BUILT: dict[str, tuple[int, str]] = {
-    "display": (6, "the display client"),
     "firmware render": (9, "the ESPHome firmware configurations"),
     "simulate": (10, "the hall simulator"),
     "backup": (11, "backup and restore"),
@@ -1011,18 +1011,148 @@ def run_printer_preview(args: argparse.Namespace) -> int:
 
 
 def _add_display(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    display = _not_built(
+    display = _command(
         commands,
         "display",
         "the display client: the hall board or one window's display",
-        "--mode hall shows the latest calls and what each window serves, and announces each call\n"
-        "by voice; --mode window --window N shows window N's number, name and current ticket.",
+        "--mode hall shows the latest calls, every window and the waiting counts on a page for a\n"
+        "browser in kiosk mode, and announces each call by voice; --mode window --window N shows\n"
+        "window N's number, name and current ticket (暂停服务 while paused), also as an LED frame\n"
+        "with --led WxH. The page is at http://HOST:PORT/ (printed at start).",
+        run_display,
     )
     display.add_argument("--mode", choices=("hall", "window"), default="hall", help="what to show (default: hall)")
     display.add_argument(
         "--window", type=window_number, metavar="N", help="the window to show (needed with --mode window)"
     )
     add_client_mqtt_setting(display)
+    add_setting(
+        display,
+        "--centre-code",
+        env="ONEWINDOW_CENTRE_CODE",
+        default="demo",
+        parse=str,
+        help="the centre's code in topics",
+        metavar="CODE",
+    )
+    add_setting(
+        display,
+        "--id",
+        env="ONEWINDOW_DISPLAY_ID",
+        default="",
+        parse=str,
+        help="the display's device id",
+        default_text="board-1, or display-N with --window N",
+        metavar="ID",
+    )
+    add_setting(
+        display, "--host", env="ONEWINDOW_DISPLAY_HOST", default="127.0.0.1", parse=str, help="the page's address"
+    )
+    add_setting(
+        display,
+        "--port",
+        env="ONEWINDOW_DISPLAY_PORT",
+        default=0,
+        parse=port_number,
+        help="the page's port",
+        default_text="8081, or 8100+N with --window N",
+    )
+    english = "ONEWINDOW_DISPLAY_ENGLISH"
+    display.add_argument(
+        "--english",
+        action="store_true",
+        default=EnvDefault(english, False, _yes_no),
+        help=f"show the page in English (env {english}=yes|no; default: no)",
+    )
+    add_setting(
+        display,
+        "--notice",
+        env="ONEWINDOW_DISPLAY_NOTICE",
+        default=None,
+        parse=str,
+        help="the line scrolling at the bottom of the hall board ('' for none)",
+        default_text="listen for your number; a missed call goes to the desk",
+        metavar="TEXT",
+    )
+    voice = "ONEWINDOW_DISPLAY_VOICE"
+    display.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=EnvDefault(voice, None, _yes_no),
+        help=f"announce each call (env {voice}=yes|no; default: yes for the hall board, no for a window)",
+    )
+    display.add_argument("--voice-english", action="store_true", help="announce in English instead of Chinese")
+    display.add_argument(
+        "--repeat",
+        type=_whole_number(1, 5),
+        default=2,
+        metavar="N",
+        help="say each announcement N times (1-5; default: 2)",
+    )
+    display.add_argument(
+        "--audio-dir",
+        type=Path,
+        metavar="DIR",
+        help="write each announcement to a WAV file in DIR (and log its playing times) instead of playing it",
+    )
+    display.add_argument("--led", type=_matrix_size, metavar="WxH", help="draw an LED matrix frame, e.g. 64x32")
+    display.add_argument(
+        "--png", type=Path, metavar="DIR", help="write each LED frame to DIR as a PNG file (window mode)"
+    )
+
+
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """A parser for a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _matrix_size(text: str) -> MatrixSize:
+    from display_client.led import MatrixSize
+
+    try:
+        return MatrixSize.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def run_display(args: argparse.Namespace) -> int:
+    from display_client.command import DEFAULT_NOTICE, DisplaySettings, run_command
+
+    if args.mode == "window" and args.window is None:
+        print("Cannot show a window display without --window N", file=sys.stderr)
+        return 2
+    window = args.window if args.mode == "window" else None
+    if window is None and (args.led or args.png):
+        print("--led and --png draw a window's LED sign: use them with --mode window --window N", file=sys.stderr)
+        return 2
+    return run_command(
+        DisplaySettings(
+            centre=args.centre_code,
+            device_id=args.id or ("board-1" if window is None else f"display-{window}"),
+            mqtt_url=args.mqtt_url,
+            window=window,
+            host=args.host,
+            port=args.port or (8081 if window is None else 8100 + window),
+            english=args.english,
+            notice=DEFAULT_NOTICE if args.notice is None else args.notice,
+            voice=window is None if args.voice is None else args.voice,
+            voice_english=args.voice_english,
+            repeat=args.repeat,
+            audio_dir=args.audio_dir,
+            led=args.led,
+            png_dir=args.png,
+        )
+    )
 
 
 def _add_firmware(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -73,7 +73,14 @@ async def prepare_demo(folder: Path, centre: Centre, say: Say) -> tuple[str, Dem
     return url, accounts
 
 
-def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path, broker: BrokerAddress) -> str:
+def guide(
+    base_url: str,
+    centre: Centre,
+    accounts: DemoAccounts,
+    folder: Path,
+    broker: BrokerAddress,
+    board_url: str | None = None,
+) -> str:
     """What to try first, with the tokens filled in."""
     code = centre.centre.code
     window = centre.windows[0]
@@ -85,6 +92,11 @@ def guide(base_url: str, centre: Centre, accounts: DemoAccounts, folder: Path, b
     who = f"{staff.name} ({staff.code})" if staff else "no staff member"
     lines = [
         f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
+        f"  Hall board: {board_url}   (open it in a browser; it speaks each call)"
+        if board_url
+        else "  Hall board: not started (the centre has no display without a window)",
+        f"  A window's display: onewindow display --mode window --window {window.number}"
+        f" --mqtt-url mqtt://{broker.host}:{broker.port} --centre-code {code}",
         f"  API:        {base_url}/api/v1/openapi.json",
         f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
         f"  Printed tickets (ESC/POS and PNG): {folder / 'printed'}",
@@ -133,23 +145,27 @@ async def run_demo(
             "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
         )
     broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, mqtt_port)
-    printers: list[subprocess.Popen[bytes]] = []
+    children: list[subprocess.Popen[bytes]] = []
+    board = next((d for d in centre.devices if d.kind is DeviceKind.DISPLAY and d.window is None), None)
+    board_port = port + 1 if port else 0
+    board_url = f"http://{_shown(host)}:{board_port}/" if board is not None and board_port else None
 
     async def start_devices(bus: Bus) -> None:
-        if broker.username is None:  # on the hall network a printer needs its own password first
-            printers.extend(start_printers(centre, folder, broker))
+        if broker.username is None:  # on the hall network a device needs its own password first
+            children.extend(start_printers(centre, folder, broker))
+            if board is not None and board_port:
+                children.append(start_board(centre, board, folder, broker, host, board_port))
             await wait_online(bus, centre.centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
 
+    def ready(base: str) -> None:
+        say("\n" + guide(base, centre, accounts, folder, broker, board_url) + "\n\nCtrl-C stops the demo.")
+
     try:
-        await serve(
-            settings,
-            on_bus=start_devices,
-            ready=lambda base: say("\n" + guide(base, centre, accounts, folder, broker) + "\n\nCtrl-C stops the demo."),
-        )
+        await serve(settings, on_bus=start_devices, ready=ready)
     finally:
-        for process in printers:
+        for process in children:
             process.terminate()
-        for process in printers:
+        for process in children:
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
@@ -179,6 +195,27 @@ def start_printers(centre: Centre, folder: Path, broker: BrokerAddress) -> list[
         with (folder / f"printer-{kiosk.printer}.log").open("ab") as log:
             processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
     return processes
+
+
+def start_board(
+    centre: Centre, board: Device, folder: Path, broker: BrokerAddress, host: str, port: int
+) -> subprocess.Popen[bytes]:
+    """The hall board client (``onewindow display --mode hall``) as a child process, logging to a file."""
+    command = [
+        sys.executable, "-m", "queue_server", "display",
+        "--mode", "hall",
+        "--id", board.id,
+        "--mqtt-url", f"mqtt://{broker.host}:{broker.port}",
+        "--centre-code", centre.centre.code,
+        "--host", host,
+        "--port", str(port),
+    ]  # fmt: skip
+    with (folder / f"display-{board.id}.log").open("ab") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _shown(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 
 
 async def wait_online(bus: Bus, centre: str, devices: list[Device], seconds: float = 30) -> None:

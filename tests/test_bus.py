@@ -53,6 +53,8 @@ class Hall:
     service: HallService
     bus: Bus
     broker: BrokerAddress
+    bus_task: asyncio.Task[None]
+    """Cancel it to stop the server's bus as a server shutting down does."""
 
 
 @contextlib.asynccontextmanager
@@ -68,7 +70,7 @@ async def hall_on(db: Database, broker: BrokerAddress) -> AsyncIterator[Hall]:
     task = asyncio.create_task(bus.run())
     try:
         await asyncio.wait_for(bus.centres["test"].connected.wait(), 10)
-        yield Hall(service, bus, broker)
+        yield Hall(service, bus, broker, task)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -13,7 +13,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +85,26 @@ def check_the_kiosk_ticket_was_printed(folder: Path) -> None:
     assert image is not None and image.width == 576, "an 80 mm ticket drawn as a raster"
 
 
+def check_the_hall_board_shows_the_call(printed: str, number: str) -> None:
+    """The demo's hall board client runs, at the address the demo printed, and shows the call."""
+    match = re.search(r"Hall board: (http://\S+)", printed)
+    assert match, "the demo prints its hall board's address"
+    deadline = time.monotonic() + 30
+    shown: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(match.group(1) + "state", timeout=5) as answer:
+                shown = json.load(answer)
+        except OSError:
+            shown = {}
+        if shown.get("calls") and shown["calls"][0]["number"] == number:
+            break
+        time.sleep(0.2)
+    assert shown.get("calls"), f"the hall board shows no call: {shown}"
+    assert shown["calls"][0]["number"] == number
+    assert shown["link"] == "live" and len(shown["windows"]) == 13
+
+
 def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).parent / "onewindow"
@@ -110,6 +132,7 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         assert run_printed(queue, env)["waiting"] == []
         check_the_bus_shows_what_the_protocol_says(printed)
         check_the_kiosk_ticket_was_printed(tmp_path)
+        check_the_hall_board_shows_the_call(printed, str(called["number"]))  # type: ignore[index]
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -9,6 +9,7 @@ Actions keep succeeding while the broker is away: their messages wait in the out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
@@ -73,9 +74,15 @@ class CentreBus:
             self.connected.set()
             self._served = True
             log.info("on the bus at %s for centre %s", self.broker.describe(), self.code)
-            async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.relay.run(client))
-                tasks.create_task(self._listen(client))
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(self.relay.run(client))
+                    tasks.create_task(self._listen(client))
+            except asyncio.CancelledError:
+                # A server that stops says so itself: a clean disconnect discards the last will.
+                with contextlib.suppress(aiomqtt.MqttError):
+                    await client.publish(availability, OFFLINE, qos=1, retain=True, timeout=2)
+                raise
 
     async def _listen(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:

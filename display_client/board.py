@@ -1,0 +1,173 @@
+"""What a display shows, kept from the bus messages alone: pure, synchronous, no I/O.
+
+A display may miss messages, get them twice or in an odd order (the retained hall feed and a
+window's retained state race each other after every reconnect), so each message is merged by
+what it says rather than by when it arrived:
+
+- a window's view is replaced only by one whose ``version`` (the window's change counter in the
+  database) is not older;
+- the hall feed's ``last_calls`` are the server's own order of the latest calls; a live call the
+  feed does not hold yet (made after it) stays in front of them;
+- a call is announced only when it arrives live on a window's call topic with a ``call_id`` never
+  seen live before (see :meth:`Board.take_call`), so a reconnect replays nothing aloud and a
+  duplicate delivery is neither shown twice nor spoken twice.
+
+:meth:`Board.snapshot` is the one JSON shape the pages render, pushed to them on every change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from queue_server.protocol.payloads import CallView, GroupCount, HallFeed, WindowView
+
+SHOWN_CALLS = 8
+"""How many of the latest calls the hall board lists (the newest one large)."""
+REMEMBERED_CALLS = 512
+"""How many live call ids are remembered to drop a second delivery; far more than QoS 1 ever repeats."""
+
+
+class Mode(StrEnum):
+    HALL = "hall"
+    WINDOW = "window"
+
+
+class Link(StrEnum):
+    """How the display reaches the truth, shown on screen when it is not ``live``."""
+
+    CONNECTING = "connecting"
+    """Not yet connected to the broker since the client started."""
+    LIVE = "live"
+    BROKER_LOST = "broker_lost"
+    """The broker is gone: what is shown is the last known state."""
+    SERVER_LOST = "server_lost"
+    """The broker is there but the server said offline (its last will): nothing new will come."""
+
+
+@dataclass
+class Board:
+    """The state of one hall board or one window display."""
+
+    mode: Mode
+    window: int | None = None
+    """The window shown, in window mode."""
+    centre: str = ""
+    centre_name: str = ""
+    centre_name_en: str = ""
+    windows: dict[int, WindowView] = field(default_factory=dict)
+    waiting: list[GroupCount] = field(default_factory=list)
+    broker_connected: bool = False
+    server_online: bool | None = None
+    """None until the server's retained availability arrived."""
+    ever_connected: bool = False
+    updated_at: dt.datetime | None = None
+    _recent: list[CallView] = field(default_factory=list)
+    """The latest calls, newest first."""
+    _announced: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    """Ids of the calls that arrived live, oldest first, to drop a second delivery."""
+
+    def __post_init__(self) -> None:
+        if self.mode is Mode.WINDOW and self.window is None:
+            raise ValueError("Cannot show a window display without its window number")
+
+    # --- Taking messages -----------------------------------------------------------------------
+
+    def take_feed(self, feed: HallFeed, now: dt.datetime) -> bool:
+        """Merge the hall feed; True if anything shown changed."""
+        before = self.snapshot()
+        self.centre = feed.centre
+        self.centre_name, self.centre_name_en = feed.name, feed.name_en
+        for view in feed.windows:
+            self._take_window(view)
+        if self.mode is Mode.HALL:
+            self.waiting = list(feed.waiting)
+        held = {call.call_id for call in feed.last_calls}
+        newer = [call for call in self._recent if call.call_id not in held and call.at >= feed.at]
+        self._recent = [*newer, *(call for call in feed.last_calls if self._shows(call.window))][:SHOWN_CALLS]
+        return self._changed(before, now)
+
+    def take_window(self, view: WindowView, now: dt.datetime) -> bool:
+        """Merge one window's retained state; True if anything shown changed."""
+        before = self.snapshot()
+        self._take_window(view)
+        return self._changed(before, now)
+
+    def take_call(self, call: CallView, now: dt.datetime) -> bool:
+        """Merge a live call; True if it was never seen, i.e. it should be shown and announced."""
+        if not self._shows(call.window) or call.call_id in self._announced:
+            return False
+        self._announced[call.call_id] = None
+        while len(self._announced) > REMEMBERED_CALLS:
+            self._announced.popitem(last=False)
+        others = [shown for shown in self._recent if shown.call_id != call.call_id]
+        self._recent = [call, *others][:SHOWN_CALLS]
+        self.updated_at = now
+        return True
+
+    def take_server(self, online: bool, now: dt.datetime) -> bool:
+        changed = self.server_online is not online
+        self.server_online = online
+        if changed:
+            self.updated_at = now
+        return changed
+
+    def take_connection(self, connected: bool, now: dt.datetime) -> bool:
+        changed = self.broker_connected is not connected
+        self.broker_connected = connected
+        self.ever_connected = self.ever_connected or connected
+        if changed:
+            self.updated_at = now
+        return changed
+
+    def _shows(self, number: int) -> bool:
+        return self.mode is Mode.HALL or number == self.window
+
+    def _take_window(self, view: WindowView) -> None:
+        if not self._shows(view.number):
+            return
+        known = self.windows.get(view.number)
+        if known is None or view.version >= known.version:
+            self.windows[view.number] = view
+
+    def _changed(self, before: dict[str, Any], now: dt.datetime) -> bool:
+        if self.snapshot() == before:
+            return False
+        self.updated_at = now
+        return True
+
+    # --- What is shown -------------------------------------------------------------------------
+
+    @property
+    def link(self) -> Link:
+        if not self.broker_connected:
+            return Link.BROKER_LOST if self.ever_connected else Link.CONNECTING
+        if self.server_online is False:
+            return Link.SERVER_LOST
+        return Link.LIVE
+
+    @property
+    def calls(self) -> list[CallView]:
+        """The latest calls, newest first (a recall counts as a call)."""
+        return list(self._recent)
+
+    def window_view(self) -> WindowView | None:
+        """The shown window's state in window mode (None until it is known)."""
+        return self.windows.get(self.window) if self.window is not None else None
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a page shows, as JSON-ready data; equal snapshots look the same."""
+        return {
+            "mode": self.mode.value,
+            "window": self.window,
+            "centre": self.centre,
+            "centre_name": self.centre_name,
+            "centre_name_en": self.centre_name_en,
+            "link": self.link.value,
+            "windows": [self.windows[n].model_dump(mode="json") for n in sorted(self.windows)],
+            "waiting": [group.model_dump(mode="json") for group in self.waiting],
+            "calls": [call.model_dump(mode="json") for call in self.calls],
+        }

@@ -1,0 +1,190 @@
+// The display page: draws the board's snapshot, then every snapshot the /events stream pushes.
+// Every value is set with textContent, never as HTML. While the stream is down, what was shown
+// stays and a banner says so; EventSource reconnects by itself.
+"use strict";
+
+(function () {
+  const config = JSON.parse(document.getElementById("config").textContent);
+  const words = config.words;
+  const locale = config.english ? "en-GB" : "zh-CN";
+  let state = JSON.parse(document.getElementById("initial-state").textContent);
+  let streamUp = true;
+  let lastCallId = null;
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  };
+  const pick = (zh, en) => (config.english && en ? en : zh);
+
+  function windowName(view) {
+    return pick(view.name, view.name_en);
+  }
+
+  function callWindowName(call) {
+    return pick(call.window_name, call.window_name_en);
+  }
+
+  // "3号窗口" / "Window 3": what a citizen looks for on the signs above the counters.
+  function windowNo(number) {
+    return words.window_no.replace("{n}", String(number));
+  }
+
+  function statusText(view) {
+    if (view.status === "closed") return words.closed;
+    if (view.status === "paused") return words.paused;
+    if (view.ticket) return view.ticket.status === "serving" ? words.serving : words.called;
+    return words.idle;
+  }
+
+  function pauseDetail(view) {
+    const pause = view.pause;
+    if (!pause) return "";
+    const parts = [];
+    if (pause.reason_name && !config.english) parts.push(pause.reason_name);
+    else if (pause.reason) parts.push(pause.reason.replace(/_/g, " "));
+    if (pause.note) parts.push(pause.note);
+    if (pause.until) {
+      const minutes = Math.max(0, Math.round((Date.parse(pause.until) - Date.now()) / 60000));
+      if (minutes > 0) parts.push(words.minutes_left.replace("{n}", String(minutes)));
+    }
+    return parts.join(" · ");
+  }
+
+  function renderBanner() {
+    const banner = $("link-banner");
+    let message = "";
+    if (!streamUp) message = words.page_lost;
+    else if (state.link !== "live") message = words[state.link] || state.link;
+    banner.textContent = message;
+    banner.hidden = !message;
+    document.body.classList.toggle("stale", Boolean(message));
+  }
+
+  function renderHall() {
+    $("centre-name").textContent = pick(state.centre_name, state.centre_name_en) || state.centre;
+    const newest = state.calls[0];
+    const current = $("current-call");
+    if (newest) {
+      $("current-number").textContent = newest.number;
+      $("current-window").textContent = windowNo(newest.window);
+      $("current-window-name").textContent = callWindowName(newest);
+      $("current-recall").hidden = !newest.recall;
+      $("current-green").hidden = !newest.green_channel;
+      $("current-please").hidden = false;
+      $("current-do").hidden = !words.to_window;
+      if (lastCallId !== null && newest.call_id !== lastCallId) {
+        current.classList.remove("flash");
+        void current.offsetWidth; // restart the animation
+        current.classList.add("flash");
+      }
+      lastCallId = newest.call_id;
+      current.dataset.callId = newest.call_id;
+    } else {
+      $("current-number").textContent = "—";
+      $("current-window").textContent = words.no_calls;
+      $("current-window-name").textContent = "";
+      $("current-please").hidden = true;
+      $("current-do").hidden = true;
+      $("current-recall").hidden = true;
+      $("current-green").hidden = true;
+    }
+
+    const recent = $("recent-calls");
+    recent.replaceChildren(
+      ...state.calls.slice(1).map((call) => {
+        const row = el("li", "call-row" + (call.green_channel ? " green" : ""));
+        row.dataset.callId = call.call_id;
+        row.append(el("span", "call-number", call.number), el("span", "call-arrow", "→"),
+          el("span", "call-window", windowNo(call.window)));
+        if (call.recall) row.append(el("span", "tag recall", words.recall));
+        return row;
+      })
+    );
+
+    const tiles = $("window-tiles");
+    tiles.replaceChildren(
+      ...state.windows.map((view) => {
+        const tile = el("div", "window-tile status-" + view.status + (view.green_channel ? " green-window" : ""));
+        tile.dataset.window = String(view.number);
+        tile.append(el("div", "tile-no", windowNo(view.number)), el("div", "tile-name", windowName(view)));
+        const ticket = view.status === "open" && view.ticket ? view.ticket.number : "";
+        tile.append(el("div", "tile-ticket", ticket || statusText(view)));
+        const detail = view.status === "paused" ? pauseDetail(view) : ticket ? statusText(view) : "";
+        tile.append(el("div", "tile-detail", detail));
+        return tile;
+      })
+    );
+
+    const groups = $("waiting-groups");
+    groups.replaceChildren(
+      ...state.waiting.map((group) => {
+        const tile = el("div", "group");
+        tile.dataset.prefix = group.prefix;
+        tile.append(el("span", "group-prefix", group.prefix), el("span", "group-name", pick(group.name, group.name_en)),
+          el("span", "group-count", String(group.waiting) + (words.people ? " " + words.people : "")));
+        return tile;
+      })
+    );
+  }
+
+  function renderWindow() {
+    const view = state.windows.find((w) => w.number === state.window);
+    $("window-number").textContent = String(state.window);
+    $("centre-name").textContent = pick(state.centre_name, state.centre_name_en) || state.centre;
+    const body = $("window-body");
+    if (!view) {
+      body.className = "window-body state-unknown";
+      $("window-name").textContent = "";
+      $("window-status").textContent = words.window_unknown;
+      $("window-ticket").textContent = "";
+      $("window-detail").textContent = "";
+      return;
+    }
+    $("window-name").textContent = windowName(view);
+    body.className = "window-body status-" + view.status + (view.ticket && view.ticket.green_channel ? " green" : "");
+    $("window-status").textContent = statusText(view);
+    $("window-ticket").textContent = view.status === "open" && view.ticket ? view.ticket.number : "";
+    $("window-detail").textContent = view.status === "paused" ? pauseDetail(view) : "";
+    const led = $("led");
+    if (led) led.src = "/led.png?t=" + Date.now();
+  }
+
+  function render() {
+    renderBanner();
+    if (state.mode === "hall") renderHall();
+    else renderWindow();
+    document.body.dataset.rendered = String(Date.now());
+  }
+
+  function tick() {
+    const now = new Date();
+    $("date").textContent = now.toLocaleDateString(locale, { year: "numeric", month: "long", day: "numeric", weekday: "long" });
+    $("time").textContent = now.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  }
+
+  function connect() {
+    const source = new EventSource("/events");
+    source.addEventListener("state", (event) => {
+      state = JSON.parse(event.data);
+      streamUp = true;
+      render();
+    });
+    source.addEventListener("open", () => {
+      streamUp = true;
+      renderBanner();
+    });
+    source.addEventListener("error", () => {
+      streamUp = false;
+      renderBanner();
+    });
+  }
+
+  render();
+  tick();
+  setInterval(tick, 1000);
+  connect();
+})();
