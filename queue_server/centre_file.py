@@ -539,11 +539,12 @@ def _toml_inline(value: object) -> str:
 
 
 def _plain_model(model: BaseModel) -> dict[str, Any]:
-    """Field values as TOML types, in declaration order, leaving out the unset (None) ones."""
+    """Field values as TOML types, in declaration order, leaving out the unset ones (None, or an
+    empty list by default): a keypad need not say it has no spare printers."""
     plain: dict[str, Any] = {}
-    for name in type(model).model_fields:
+    for name, field in type(model).model_fields.items():
         value = getattr(model, name)
-        if value is not None:
+        if value is not None and not (value == () and field.default == ()):
             plain[name] = _plain(value)
     return plain
 

@@ -27,10 +27,19 @@ from queue_server.commands import Command
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.hall import Change, Hall
+from queue_server.printers import PrinterBoard
+from queue_server.protocol.payloads import fault_in
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import build_messages, recent_calls, write_outbox
-from queue_server.store.printing import mark_resent, print_jobs, record_jobs, unanswered_jobs
+from queue_server.store.printing import (
+    mark_resent,
+    print_jobs,
+    record_jobs,
+    record_result,
+    reroute_job,
+    unanswered_jobs,
+)
 from queue_server.store.repository import adopt_tickets, load_hall, lock_centre, save_change, state_version
 from queue_server.views import View, ticket_view, window_view
 
@@ -94,6 +103,8 @@ class HallService:
         self.clock = clock or SystemClock()
         self.public_base_url = public_base_url.rstrip("/")
         self._slots: dict[str, _CentreSlot] = defaultdict(_CentreSlot)
+        self.printers: dict[str, PrinterBoard] = defaultdict(PrinterBoard)
+        """Per centre, what its printers last said on the bus; the bus fills it, print jobs are routed by it."""
         self.after_commit: list[Any] = []
         """Callbacks ``(centre) -> None`` told after each committed change (the bus relay wakes)."""
 
@@ -142,7 +153,7 @@ class HallService:
         tokens = await save_change(conn, hall, change)
         now = self.clock.now()
         messages = build_messages(hall, change, await recent_calls(conn, hall)) if not change.empty else []
-        jobs = print_jobs(hall, change, tokens, self.public_base_url)
+        jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers[hall.centre.centre.code])
         await write_outbox(conn, hall.centre.centre.code, messages + [job.message for job in jobs], now)
         await record_jobs(conn, hall.centre.centre.code, jobs, now)
         return Answer(201 if command.created else 200, self._change_view(hall, change, tokens))
@@ -239,6 +250,39 @@ class HallService:
             for callback in self.after_commit:
                 callback(centre)
         return len(jobs)
+
+    async def print_result(self, centre: str, printer: str, job_id: str, status: str, reason: str) -> bool:
+        """Keep a printer's answer to a job; False when that printer had no such job.
+
+        A ticket it failed because it cannot print (paper out, cover open) gets one new job on
+        another printer of its kiosk that can print, sent through the outbox like any job; a repeat
+        of the answer changes nothing more. An ``unknown`` result is never rerouted: some of the
+        ticket may be on paper, so a person decides.
+        """
+        if status != "failed" or fault_in(reason) is None:
+            async with self.db.write() as conn:
+                return await record_result(conn, centre, printer, job_id, status, reason, self.clock.now())
+        slot = self._slots[centre]
+        job = None
+        async with slot.lock:
+            try:
+                async with self.db.write() as conn:
+                    version = await lock_centre(conn, centre)
+                    now = self.clock.now()
+                    if not await record_result(conn, centre, printer, job_id, status, reason, now):
+                        return False
+                    hall = await self._hall(conn, slot, centre, version)
+                    job = await reroute_job(conn, hall.centre, self.printers[centre], printer, job_id)
+                    if job is not None:
+                        await write_outbox(conn, centre, [job.message], now)
+                        await record_jobs(conn, centre, [job], now)
+            except BaseException:
+                slot.hall = slot.version = None
+                raise
+        if job is not None:
+            for callback in self.after_commit:
+                callback(centre)
+        return True
 
     async def prune_outbox(self, older_than_days: int = 2) -> int:
         """Forget outbox rows the broker acknowledged long ago (unsent rows are never pruned)."""

@@ -4,6 +4,7 @@ It reads the stream as a printer does: outside a job, ``DLE EOT n`` is a status 
 once from :attr:`state` (through ticket_printer.client.status.encode, the inverse of what the client
 decodes); a job runs from its first byte to its cut and is parsed by ticket_printer.escpos_parser.
 It can be stopped and started again on the same port, as a printer switched off and on.
+:class:`EmulatedPrinter` is the printer without the socket, for the serial and USB tests.
 """
 
 from __future__ import annotations
@@ -18,12 +19,64 @@ from ticket_printer.client import status
 from ticket_printer.escpos_parser import Cut, Event, QrCode, parse, text_lines
 
 
-class PrinterEmulator:
+class EmulatedPrinter:
+    """What an ESC/POS printer does with the bytes it is sent, whatever the cable (TCP, serial, USB)."""
+
     def __init__(self, state: PrinterStatus = PrinterStatus.READY) -> None:
         self.state = state
-        self.port = 0
         self.jobs: list[list[Event]] = []
         self.queries = 0
+
+    def texts(self, index: int) -> str:
+        """The printed text of job ``index``, lines joined."""
+        return "\n".join(text_lines(self.jobs[index]))
+
+    def qr_data(self, index: int) -> list[str]:
+        return [event.data for event in self.jobs[index] if isinstance(event, QrCode)]
+
+    def stream(self) -> PrinterStream:
+        """A reader for one connection's bytes."""
+        return PrinterStream(self)
+
+
+class PrinterStream:
+    """One connection's bytes: outside a job ``DLE EOT n`` is answered at once; a job runs to its cut."""
+
+    def __init__(self, printer: EmulatedPrinter) -> None:
+        self.printer = printer
+        self._buffer = bytearray()
+        self._in_job = False
+
+    def feed(self, data: bytes) -> bytes:
+        """Take bytes from the host; returns the answers to send back."""
+        answers = bytearray()
+        buffer = self._buffer
+        buffer += data
+        while buffer:
+            if not self._in_job and buffer[:2] == bytes([status.DLE, status.EOT]):
+                if len(buffer) < 3:
+                    break
+                self.printer.queries += 1
+                answers.append(status.encode(self.printer.state)[buffer[2]])
+                del buffer[:3]
+                continue
+            self._in_job = True
+            try:
+                events = parse(bytes(buffer))
+            except ValueError:
+                break  # the job is not all here yet
+            if not events or not isinstance(events[-1], Cut):
+                break
+            self.printer.jobs.append(events)
+            buffer.clear()
+            self._in_job = False
+        return bytes(answers)
+
+
+class PrinterEmulator(EmulatedPrinter):
+    def __init__(self, state: PrinterStatus = PrinterStatus.READY) -> None:
+        super().__init__(state)
+        self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -58,38 +111,12 @@ class PrinterEmulator:
     ) -> None:
         await self.stop()
 
-    def texts(self, index: int) -> str:
-        """The printed text of job ``index``, lines joined."""
-        return "\n".join(text_lines(self.jobs[index]))
-
-    def qr_data(self, index: int) -> list[str]:
-        return [event.data for event in self.jobs[index] if isinstance(event, QrCode)]
-
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
-        buffer = bytearray()
-        in_job = False
+        stream = self.stream()
         try:
             while data := await reader.read(65536):
-                buffer += data
-                while buffer:
-                    if not in_job and buffer[:2] == bytes([status.DLE, status.EOT]):
-                        if len(buffer) < 3:
-                            break
-                        self.queries += 1
-                        writer.write(bytes([status.encode(self.state)[buffer[2]]]))
-                        del buffer[:3]
-                        continue
-                    in_job = True
-                    try:
-                        events = parse(bytes(buffer))
-                    except ValueError:
-                        break  # the job is not all here yet
-                    if not events or not isinstance(events[-1], Cut):
-                        break
-                    self.jobs.append(events)
-                    buffer.clear()
-                    in_job = False
+                writer.write(stream.feed(data))
                 await writer.drain()
         except (ConnectionError, OSError):
             pass  # the client went away

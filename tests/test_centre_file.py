@@ -195,6 +195,78 @@ def test_duplicate_window_number_points_at_the_second_window() -> None:
     )
 
 
+KIOSK_WITH_SPARES = """
+[[devices]]
+id = "kiosk-1"
+kind = "kiosk"
+printer = "printer-1"
+spare_printers = [
+    "printer-2",
+    "keypad-1",
+]
+
+[[devices]]
+id = "printer-1"
+kind = "printer"
+
+[[devices]]
+id = "printer-2"
+kind = "printer"
+
+[[devices]]
+id = "keypad-1"
+kind = "keypad"
+window = 1
+"""
+
+
+def test_a_kiosk_lists_its_spare_printers_and_only_a_kiosk_exports_them() -> None:
+    centre = parse_centre(CENTRE + edit(KIOSK_WITH_SPARES, '    "keypad-1",\n', ""), SOURCE)
+
+    exported = centre_to_toml(centre)
+
+    assert centre.devices_by_id["kiosk-1"].spare_printers == ("printer-2",)
+    assert exported.count("spare_printers") == 1, "left out where there are none"
+    assert parse_centre(exported, SOURCE) == centre
+
+
+def test_a_spare_printer_that_is_no_printer_points_at_its_item() -> None:
+    text = CENTRE + KIOSK_WITH_SPARES
+
+    assert problems_of(text) == (
+        Problem(
+            line_of(text, '"keypad-1",'),
+            "devices[0].spare_printers[1]",
+            "kiosk 'kiosk-1' names spare printer 'keypad-1', which is no printer of this centre",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("spares", "message"),
+    [
+        ('"printer-1"', "kiosk 'kiosk-1' names its own printer 'printer-1' as a spare"),
+        ('"printer-2"', "kiosk 'kiosk-1' names 'printer-2' twice"),
+    ],
+)
+def test_a_kiosk_names_neither_its_own_printer_nor_one_twice_as_a_spare(spares: str, message: str) -> None:
+    text = CENTRE + edit(KIOSK_WITH_SPARES, '    "keypad-1",\n', f"    {spares},  # the second\n")
+
+    assert problems_of(text) == (Problem(line_of(text, "# the second"), "devices[0].spare_printers[1]", message),)
+
+
+def test_only_a_kiosk_names_spare_printers() -> None:
+    text = CENTRE + edit(KIOSK_WITH_SPARES, "window = 1\n", 'window = 1\nspare_printers = ["printer-2"]\n')
+
+    assert problems_of(text) == (
+        Problem(
+            line_of(text, 'spare_printers = ["printer-2"]'),
+            "devices[3].spare_printers",
+            "only a kiosk names spare printers",
+        ),
+    )
+
+
 def test_missing_required_field_points_at_its_table_header() -> None:
     text = BASE + matter("m1") + matter("m2", name=None) + matter("m3")
 

@@ -50,7 +50,6 @@ from queue_server.protocol.payloads import (
 )
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
 from queue_server.service import HallService
-from queue_server.store.printing import record_result
 
 log = logging.getLogger(__name__)
 
@@ -164,17 +163,11 @@ class DeviceRequests:
         return refuse(request.request_id, problem_type, detail)
 
     async def _print_result(self, device: Device, result: PrintResult) -> DeviceResponse:
-        """Keep how a job ended; a repeat of the same answer changes nothing more."""
-        async with self.service.db.write() as conn:
-            known = await record_result(
-                conn,
-                self.centre.centre.code,
-                device.id,
-                result.job_id,
-                result.status,
-                result.reason,
-                self.service.clock.now(),
-            )
+        """Keep how a job ended (a ticket the printer could not print goes to a spare); a repeat of
+        the same answer changes nothing more."""
+        known = await self.service.print_result(
+            self.centre.centre.code, device.id, result.job_id, result.status, result.reason
+        )
         if not known:
             return refuse(result.request_id, "unknown-job", f"Printer {device.id} was sent no job {result.job_id!r}")
         return DeviceResponse(

@@ -4,6 +4,10 @@ Each connection leaves a last will that marks the server ``offline`` for its cen
 ``online``, republishes the retained state, then runs the outbox relay and the request listener
 side by side until the connection drops; then it waits (with growing backoff) and starts again.
 Actions keep succeeding while the broker is away: their messages wait in the outbox.
+
+It also listens to what devices say of themselves, both retained: availability, and each
+printer's state, kept on the service's printer board so that a kiosk's tickets go to a spare
+printer while its own cannot print (queue_server.printers).
 """
 
 from __future__ import annotations
@@ -15,12 +19,22 @@ import secrets
 from collections.abc import Iterable
 
 import aiomqtt
+from pydantic import ValidationError
 
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.relay import OutboxRelay
 from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.centre import Centre
-from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, OFFLINE, ONLINE, SERVER_AVAILABILITY
+from queue_server.domain.devices import DeviceKind
+from queue_server.protocol.payloads import PrinterState
+from queue_server.protocol.topics import (
+    DEVICE_AVAILABILITY,
+    DEVICE_REQUEST,
+    OFFLINE,
+    ONLINE,
+    PRINTER_STATE,
+    SERVER_AVAILABILITY,
+)
 from queue_server.service import HallService
 
 log = logging.getLogger(__name__)
@@ -70,6 +84,7 @@ class CentreBus:
             await client.publish(availability, ONLINE, qos=1, retain=True)
             await client.subscribe(DEVICE_REQUEST.filter(self.code), qos=1)
             await client.subscribe(DEVICE_AVAILABILITY.filter(self.code), qos=1)
+            await client.subscribe(PRINTER_STATE.filter(self.code), qos=1)
             await self.relay.republish_retained(client)
             self.connected.set()
             self._served = True
@@ -92,6 +107,9 @@ class CentreBus:
                 if DEVICE_AVAILABILITY.parse(topic) is not None:
                     self._availability(topic, payload)
                     continue
+                if PRINTER_STATE.parse(topic) is not None:
+                    self._printer_state(topic, payload)
+                    continue
                 reply = await self.requests.handle(topic, payload)
                 if reply is not None:
                     await client.publish(reply.topic, reply.payload(), qos=1)
@@ -108,6 +126,25 @@ class CentreBus:
             log.warning("dropped availability %r on %s: unknown device or word", state, topic)
             return
         self.devices_online[parts["device"]] = state == ONLINE
+        if self.centre.devices_by_id[parts["device"]].kind is DeviceKind.PRINTER:
+            self.service.printers[self.code].saw_availability(parts["device"], state == ONLINE)
+
+    def _printer_state(self, topic: str, payload: bytes) -> None:
+        """Keep what a printer says it can do, so its kiosk's tickets go elsewhere when it cannot."""
+        parts = PRINTER_STATE.parse(topic)
+        assert parts is not None
+        device = self.centre.devices_by_id.get(parts["device"])
+        if device is None or device.kind is not DeviceKind.PRINTER:
+            log.warning("dropped a printer state on %s: no printer %r at this centre", topic, parts["device"])
+            return
+        if not payload:
+            return  # a retained state cleared
+        try:
+            state = PrinterState.model_validate_json(payload)
+        except ValidationError as error:
+            log.warning("dropped a printer state on %s: %s", topic, error.errors(include_url=False))
+            return
+        self.service.printers[self.code].saw_state(device.id, state.state)
 
 
 class Bus:

@@ -281,6 +281,9 @@ class Device(Model):
     a window's printer prints its one-time notices)."""
     printer: str | None = Field(default=None, pattern=CODE_PATTERN)
     """For a kiosk: the printer that prints its tickets."""
+    spare_printers: tuple[Annotated[str, Field(pattern=CODE_PATTERN)], ...] = ()
+    """For a kiosk: printers that take its tickets, in this order, when its own cannot print
+    (paper out, cover open, offline); the first of them that is ready gets the job."""
 
     @model_validator(mode="after")
     def _bound(self) -> Self:
@@ -290,6 +293,19 @@ class Device(Model):
             raise ValueError(f"a {self.kind.value} is not bound to a window")
         if self.printer is not None and self.kind is not DeviceKind.KIOSK:
             raise ValueError("only a kiosk names a printer")
+        if self.spare_printers and self.kind is not DeviceKind.KIOSK:
+            raise LocatedValueError(("spare_printers",), "only a kiosk names spare printers")
+        if self.spare_printers and self.printer is None:
+            raise LocatedValueError(
+                ("spare_printers",), f"kiosk {self.id!r} names spare printers but no printer of its own"
+            )
+        for index, spare in enumerate(self.spare_printers):
+            if spare == self.printer:
+                raise LocatedValueError(
+                    ("spare_printers", index), f"kiosk {self.id!r} names its own printer {spare!r} as a spare"
+                )
+            if spare in self.spare_printers[:index]:
+                raise LocatedValueError(("spare_printers", index), f"kiosk {self.id!r} names {spare!r} twice")
         return self
 
 
@@ -368,6 +384,12 @@ class Centre(Model):
                 raise LocatedValueError(
                     ("devices", index, "printer"), f"kiosk {device.id!r} names {device.printer!r}, which is no printer"
                 )
+            for spare_index, spare in enumerate(device.spare_printers):
+                if device_ids.get(spare, device).kind is not DeviceKind.PRINTER:
+                    raise LocatedValueError(
+                        ("devices", index, "spare_printers", spare_index),
+                        f"kiosk {device.id!r} names spare printer {spare!r}, which is no printer of this centre",
+                    )
         for index, person in enumerate(self.staff):
             for number in person.windows:
                 if number not in numbers:

@@ -205,8 +205,23 @@ class PrinterStatus(StrEnum):
     OFFLINE = "offline"  # the printer itself does not answer (cable, power)
 
 
+FAULT_REASONS: dict[PrinterStatus, str] = {PrinterStatus.PAPER_OUT: "paper out", PrinterStatus.COVER_OPEN: "cover open"}
+"""The reason a printer gives for a job it failed because it cannot print at all just now: the
+server then sends the ticket to a spare printer. Any other reason (a job it cannot render) is final."""
+
+
+def fault_in(reason: str) -> PrinterStatus | None:
+    """The state a failed job's reason names: ``paper out`` or ``cover open`` (or a state word)."""
+    words = reason.strip().lower()
+    for state, said in FAULT_REASONS.items():
+        if words in (said, state.value):
+            return state
+    return PrinterStatus.OFFLINE if words == PrinterStatus.OFFLINE.value else None
+
+
 class PrinterState(Outbound):
-    """``printer/<id>/state``, retained, published by the printer client."""
+    """``printer/<id>/state``, retained, published by the printer client. While it says paper_out,
+    cover_open or offline (or the printer is offline), the server sends its kiosk's tickets to a spare."""
 
     state: PrinterStatus
     detail: str = ""
@@ -300,7 +315,12 @@ class PrintResult(DeviceRequest):
     what: ClassVar[str] = "result"
     job_id: str = Field(description="The id of the print job this reports on", min_length=1, max_length=64)
     status: str = Field(description="done, failed or unknown", pattern="^(done|failed|unknown)$")
-    reason: str = Field(description="Why it failed, e.g. paper out", default="", max_length=200)
+    reason: str = Field(
+        description="Why it failed: `paper out` or `cover open` when the printer cannot print now (the server "
+        "sends a ticket to a spare printer then), else what went wrong",
+        default="",
+        max_length=200,
+    )
 
 
 REQUESTS: dict[tuple[DeviceKind, str], type[DeviceRequest]] = {

@@ -4,27 +4,36 @@ A job is written like every other message, in the action's transaction: an outbo
 ``printer/<id>/job`` and a ``print_jobs`` row that waits for the printer's answer (done, failed
 with the reason, or unknown). The printer never prints a job id twice; the relay may deliver it
 twice.
+
+A kiosk's ticket goes to its own printer, or to its first ready spare printer when its own is
+known unable to print (queue_server.printers). A ticket job failed because the printer cannot
+print (paper out, cover open) is rerouted once: a new job id for the same ticket, on a printer of
+the kiosk that can print and has not had it, linked to the failed job by ``rerouted_from``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.domain.centre import Device
+from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
+from queue_server.printers import PrinterBoard, reroute_printer, ticket_printer
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store import schema
 from queue_server.store.outbox import Message
 from queue_server.views import minutes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +42,21 @@ class Job:
     serial: int
     kind: str
     message: Message
+    rerouted_from: str | None = None
+    """The job whose printer failed it because it could not print; this one prints it elsewhere."""
 
     @property
     def job_id(self) -> str:
         return str(self.message.payload["job_id"])
 
 
-def kiosk_printer(hall: Hall, actor: str) -> Device | None:
-    """The printer of the kiosk that acted (a button kiosk on the bus, or a kiosk PC's token)."""
+def issuing_kiosk(centre: Centre, actor: str) -> Device | None:
+    """The kiosk that acted (a button kiosk on the bus, or a kiosk PC's token), if it has a printer."""
     kind, _, ident = actor.partition(":")
-    device = hall.centre.devices_by_id.get(ident) if kind in ("device", "kiosk") else None
+    device = centre.devices_by_id.get(ident) if kind in ("device", "kiosk") else None
     if device is None or device.kind is not DeviceKind.KIOSK or device.printer is None:
         return None
-    return hall.centre.devices_by_id.get(device.printer)
+    return device
 
 
 def window_printer(hall: Hall, window: int) -> Device | None:
@@ -105,15 +116,17 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
     return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))
 
 
-def print_jobs(hall: Hall, change: Change, tokens: dict[int, str], base_url: str) -> list[Job]:
-    """The jobs one change causes: tickets issued at a kiosk with a printer, notices at a window's."""
+def print_jobs(hall: Hall, change: Change, tokens: dict[int, str], base_url: str, board: PrinterBoard) -> list[Job]:
+    """The jobs one change causes: tickets issued at a kiosk with a printer (or at its spare, when
+    its own is known unable to print), notices at a window's printer."""
     jobs = []
     for event in change.ticket_events:
         if isinstance(event, TicketIssued) and event.serial in tokens:
-            printer = kiosk_printer(hall, event.actor)
-            if printer is not None:
+            kiosk = issuing_kiosk(hall.centre, event.actor)
+            target = ticket_printer(kiosk, board) if kiosk is not None else None
+            if target is not None:
                 url = f"{base_url}/ticket/{tokens[event.serial]}"
-                jobs.append(ticket_job(hall, hall.ticket(event.serial), url, change.position, printer.id))
+                jobs.append(ticket_job(hall, hall.ticket(event.serial), url, change.position, target))
         elif isinstance(event, TicketFinished) and event.outcome.needs_notice:
             printer = window_printer(hall, event.window)
             if printer is not None:
@@ -137,6 +150,7 @@ async def record_jobs(conn: AsyncConnection, centre: str, jobs: list[Job], now: 
                 "sent_at": now,
                 "created_at": now,
                 "updated_at": now,
+                "rerouted_from": job.rerouted_from,
             }
             for job in jobs
         ]
@@ -154,6 +168,48 @@ async def record_result(
         .values(status=status, reason=reason, updated_at=now)
     )
     return bool(result.rowcount)
+
+
+async def reroute_job(
+    conn: AsyncConnection, centre: Centre, board: PrinterBoard, printer: str, job_id: str
+) -> Job | None:
+    """A new job for a ticket that ``printer`` failed because it cannot print (paper out, cover
+    open): the same ticket, a new job id, on the first printer of its kiosk that can print and has
+    not had it. None when the job is no failed ticket, was rerouted already, or no printer can.
+    """
+    code = centre.centre.code
+    p = schema.print_jobs.c
+    failed = (
+        await conn.execute(
+            select(p.serial, p.kind, p.status, p.payload).where(
+                p.centre == code, p.job_id == job_id, p.printer == printer
+            )
+        )
+    ).one_or_none()
+    if failed is None or failed.kind != "ticket" or failed.status != "failed":
+        return None
+    if (await conn.execute(select(p.job_id).where(p.centre == code, p.rerouted_from == job_id))).first():
+        return None  # a repeat of the same answer: rerouted once already
+    e = schema.ticket_events.c
+    actor = (
+        await conn.execute(
+            select(e.actor).where(e.centre == code, e.serial == failed.serial, e.kind == TicketIssued.kind).limit(1)
+        )
+    ).scalar_one_or_none()
+    kiosk = issuing_kiosk(centre, actor or "")
+    tried = (
+        (await conn.execute(select(p.printer).where(p.centre == code, p.serial == failed.serial, p.kind == "ticket")))
+        .scalars()
+        .all()
+    )
+    target = reroute_printer(kiosk, board, tried) if kiosk is not None else None
+    if target is None:
+        log.warning("job %s failed on printer %s and no other printer of its kiosk can print it", job_id, printer)
+        return None
+    payload = {**failed.payload, "job_id": f"{failed.serial}-ticket-{len(tried) + 1}"}
+    message = Message(PRINTER_JOB.subject(device=target), "job", payload)
+    log.info("job %s failed on printer %s; ticket %s goes to printer %s", job_id, printer, failed.serial, target)
+    return Job(target, failed.serial, "ticket", message, rerouted_from=job_id)
 
 
 RESEND_AFTER = dt.timedelta(minutes=1)

@@ -246,8 +246,12 @@ print_jobs = Table(
     Column("sent_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # the job this one replaces: its printer failed it because it could not print (paper out, cover
+    # open), so the same ticket went to a spare printer; unique, so a job is rerouted at most once
+    Column("rerouted_from", String(80)),
     _centre_fk("print_jobs"),
     Index("ix_print_jobs_centre_status", "centre", "status"),
+    Index("ux_print_jobs_rerouted_from", "centre", "rerouted_from", unique=True),
 )
 
 requests = Table(

@@ -1,7 +1,8 @@
 """One interface to every printer connection, chosen by a URL.
 
     tcp://HOST[:9100]                   a network printer's raw socket; status read with DLE EOT
-    usb://VID:PID                       through python-escpos's ``Usb`` (hex ids, e.g. usb://0416:5011)
+    usb://VID:PID[?out_ep=0x01&in_ep=0x82]  through python-escpos's ``Usb`` (hex ids, e.g. usb://0416:5011;
+                                        the bulk endpoints default to python-escpos's 0x01 out, 0x82 in)
     serial:///dev/ttyUSB0[?baudrate=N]  through python-escpos's ``Serial`` (default 9600 baud)
     file:///PATH                        appends each job's bytes to a file (a spool, or /dev/usb/lp0)
     capture://                          keeps the jobs in memory, for tests
@@ -33,6 +34,8 @@ CONNECT_TIMEOUT = 5.0
 """Seconds to reach a network printer before it counts as offline."""
 STATUS_TIMEOUT = 2.0
 """Seconds a printer may take to answer one DLE EOT."""
+USB_WRITE_TIMEOUT_MS = 30_000
+"""How long one job's bytes may take to reach a USB printer; python-escpos's default 0 waits forever."""
 
 
 class PrinterUrlError(ValueError):
@@ -170,7 +173,13 @@ class CaptureConnection:
 
 
 class EscposConnection:
-    """A USB or serial printer through python-escpos (``_raw`` sends bytes); status is not read."""
+    """A USB or serial printer through python-escpos: bytes out with ``_raw``, DLE EOT answers in.
+
+    python-escpos 3 opens a device lazily, at its first byte; ``open`` opens it at once, so that a
+    printer that is not connected is unreachable (the job waits) rather than a failed send (the
+    job's fate unknown). A printer that answers no DLE EOT (a serial cable without its return
+    line) cannot tell its state: it counts as ready, as a file does.
+    """
 
     def __init__(self, description: str, class_name: str, **options: Any) -> None:
         self.description = description
@@ -187,18 +196,57 @@ class EscposConnection:
                 " (pip install 'python-escpos>=3.1')"
             ) from None
         try:
-            self._printer = await asyncio.to_thread(getattr(module, self._class_name), **self._options)
+            self._printer = await asyncio.to_thread(self._open, getattr(module, self._class_name))
+        except PrinterUnreachable:
+            raise
         except Exception as error:  # python-escpos raises its own tree and the USB/serial libraries' errors
             raise PrinterUnreachable(f"Cannot open the printer at {self.description}: {_why(error)}") from None
 
+    def _open(self, printer_class: Any) -> Any:
+        printer = printer_class(**self._options)
+        printer.open()  # raises DeviceNotFoundError for a device that is not there
+        if not printer.device:  # python-escpos checks with assert, which ``python -O`` leaves out
+            raise PrinterUnreachable(f"Cannot open the printer at {self.description}: it is not connected")
+        return printer
+
     async def read_status(self) -> Reading:
-        return status.READY
+        printer = self._opened()
+        try:
+            return await asyncio.to_thread(self._ask, printer)
+        except PrinterUnreachable:
+            raise
+        except Exception as error:  # as in open(): a foreign exception tree, translated here only
+            raise PrinterUnreachable(f"Cannot read the status of {self.description}: {_why(error)}") from None
+
+    def _ask(self, printer: Any) -> Reading:
+        """``DLE EOT 1..4``, one answer byte each; no answer to the first: the printer cannot tell."""
+        if self._class_name == "Serial":
+            printer.device.reset_input_buffer()  # a late answer to an earlier query is no answer to this one
+        answers: dict[int, int] = {}
+        for n in status.QUERIES:
+            printer._raw(status.query(n))
+            answer = self._answer(printer)
+            if not answer:
+                if not answers:
+                    return status.READY
+                raise PrinterUnreachable(f"The printer at {self.description} stopped answering DLE EOT")
+            answers[n] = answer[-1]
+        return status.decode(answers)
+
+    def _answer(self, printer: Any) -> bytes:
+        if self._class_name == "Serial":
+            return bytes(printer.device.read(1))  # python-escpos's _read waits for 16 bytes or its timeout
+        try:
+            return bytes(printer._read())
+        except Exception as error:
+            if type(error).__name__ == "USBTimeoutError":  # pyusb's: nothing came back in time
+                return b""
+            raise
 
     async def send(self, data: bytes) -> None:
-        if self._printer is None:
-            raise PrinterUnreachable(f"Cannot use {self.description}: it is not open")
+        printer = self._opened()
         try:
-            await asyncio.to_thread(self._printer._raw, data)
+            await asyncio.to_thread(printer._raw, data)
         except Exception as error:  # as in open(): a foreign exception tree, translated here only
             raise PrinterUnreachable(f"Cannot send to the printer at {self.description}: {_why(error)}") from None
 
@@ -207,6 +255,11 @@ class EscposConnection:
         if printer is not None:
             with contextlib.suppress(Exception):  # closing a device that already went away
                 await asyncio.to_thread(printer.close)
+
+    def _opened(self) -> Any:
+        if self._printer is None:
+            raise PrinterUnreachable(f"Cannot use {self.description}: it is not open")
+        return self._printer
 
 
 class FolderConnection:
@@ -285,7 +338,13 @@ def connect(url: str) -> Connection:
             raise PrinterUrlError(
                 f"Cannot use {url!r} as a printer: give usb://VID:PID in hex, e.g. usb://0416:5011"
             ) from None
-        return EscposConnection(url, "Usb", idVendor=vendor, idProduct=product)
+        try:
+            endpoints = {key: int(query[key], 16) for key in ("in_ep", "out_ep") if key in query}
+        except ValueError:
+            raise PrinterUrlError(f"Cannot use {url!r} as a printer: in_ep and out_ep are hex, e.g. 0x03") from None
+        return EscposConnection(
+            url, "Usb", idVendor=vendor, idProduct=product, timeout=USB_WRITE_TIMEOUT_MS, **endpoints
+        )
     if parts.scheme == "serial":
         if not parts.path:
             raise PrinterUrlError(f"Cannot use {url!r} as a printer: give serial:///dev/ttyUSB0[?baudrate=9600]")
@@ -303,4 +362,4 @@ def connect(url: str) -> Connection:
 def _why(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "no answer in time"
-    return str(error) or type(error).__name__
+    return " ".join(str(error).split()) or type(error).__name__  # python-escpos's messages span lines

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queue_server.protocol.payloads import PrinterStatus
+from queue_server.protocol.payloads import FAULT_REASONS, PrinterStatus
 
 DLE, EOT = 0x10, 0x04
 QUERIES = (1, 2, 3, 4)
@@ -54,9 +54,9 @@ def decode(answers: dict[int, int]) -> Reading:
             return Reading(PrinterStatus.OFFLINE, f"the printer answered DLE EOT {n} with {value:#04x}, not a status")
     printer, cause, error, paper = (answers.get(n, 0b0001_0010) for n in QUERIES)
     if paper & 0b0110_0000 or cause & 0b0010_0000:
-        return Reading(PrinterStatus.PAPER_OUT, "paper out")
+        return Reading(PrinterStatus.PAPER_OUT, FAULT_REASONS[PrinterStatus.PAPER_OUT])
     if cause & 0b0000_0100:
-        return Reading(PrinterStatus.COVER_OPEN, "cover open")
+        return Reading(PrinterStatus.COVER_OPEN, FAULT_REASONS[PrinterStatus.COVER_OPEN])
     if error & 0b0110_1000 or cause & 0b0100_0000:
         kind = "unrecoverable error" if error & 0b0010_0000 else "autocutter error" if error & 0b1000 else "error"
         return Reading(PrinterStatus.OFFLINE, f"printer {kind}")
