@@ -38,7 +38,8 @@ from queue_server.twins.base import TwinError
 
 logger = logging.getLogger("display_client")
 
-DEFAULT_NOTICE = "请留意叫号，过号请到咨询台重新排队。Please listen for your number."
+DEFAULT_NOTICE = "请留意叫号；过号请到咨询导办台。请保管好随身物品。"
+DEFAULT_NOTICE_EN = "Please listen for your number; if you missed it, ask at the consultation desk."
 
 
 @dataclass(frozen=True, slots=True)

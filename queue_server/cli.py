@@ -1126,7 +1126,7 @@ def _matrix_size(text: str) -> MatrixSize:
 
 
 def run_display(args: argparse.Namespace) -> int:
-    from display_client.command import DEFAULT_NOTICE, DisplaySettings, run_command
+    from display_client.command import DEFAULT_NOTICE, DEFAULT_NOTICE_EN, DisplaySettings, run_command
 
     if args.mode == "window" and args.window is None:
         print("Cannot show a window display without --window N", file=sys.stderr)
@@ -1144,7 +1144,7 @@ def run_display(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port or (8081 if window is None else 8100 + window),
             english=args.english,
-            notice=DEFAULT_NOTICE if args.notice is None else args.notice,
+            notice=(DEFAULT_NOTICE_EN if args.english else DEFAULT_NOTICE) if args.notice is None else args.notice,
             voice=window is None if args.voice is None else args.voice,
             voice_english=args.voice_english,
             repeat=args.repeat,

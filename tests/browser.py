@@ -51,10 +51,10 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-def keep_screenshot(picture: bytes, name: str, folder: Path) -> Path:
-    """Save a screenshot under ``folder``, and into docs/images when UPDATE_DOCS asks."""
+def keep_screenshot(picture: bytes, name: str, folder: Path, *, docs: bool = True) -> Path:
+    """Save a screenshot under ``folder``, and into docs/images when UPDATE_DOCS asks (and ``docs``)."""
     path = folder / name
     path.write_bytes(picture)
-    if os.environ.get(UPDATE_DOCS) == "1":
+    if docs and os.environ.get(UPDATE_DOCS) == "1":
         (DOCS_IMAGES / name).write_bytes(picture)
     return path

@@ -12,7 +12,7 @@ import contextlib
 import json
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from queue_server.accounts import Role, add_token
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.commands import IssueTicket, SignOn
+from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.protocol.payloads import REQUESTS, Call, DeviceResponse, HallFeed, PadState, WindowState
 from queue_server.protocol.topics import MAX_PAYLOAD_BYTES
@@ -58,18 +59,25 @@ class Hall:
 
 
 @contextlib.asynccontextmanager
-async def hall_on(db: Database, broker: BrokerAddress) -> AsyncIterator[Hall]:
+async def hall_on(
+    db: Database,
+    broker: BrokerAddress,
+    centre: Centre | None = None,
+    staff: Sequence[tuple[int, str]] = ((1, "s1"), (2, "s2")),
+) -> AsyncIterator[Hall]:
+    """The hall service and its bus at 09:00 on a Monday, windows signed on by ``staff``."""
     clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
-    centre = make_centre(devices=DEVICES)
+    centre = centre or make_centre(devices=DEVICES)
+    code = centre.centre.code
     async with db.write() as conn:
         await create_centre(conn, centre, clock.now())
     service = HallService(db, clock)
-    for window, staff in ((1, "s1"), (2, "s2")):
-        await service.act("test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=f"on{window}")
+    for window, who in staff:
+        await service.act(code, SignOn(window=window, staff=who), actor=f"staff:{who}", request_id=f"on{window}")
     bus = Bus(service, [centre], broker)
     task = asyncio.create_task(bus.run())
     try:
-        await asyncio.wait_for(bus.centres["test"].connected.wait(), 10)
+        await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
         yield Hall(service, bus, broker, task)
     finally:
         task.cancel()

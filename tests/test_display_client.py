@@ -25,8 +25,9 @@ from playwright.async_api import Page, expect
 from display_client.command import DisplaySettings, run
 from display_client.led import MatrixSize
 from queue_server.bus.connection import BrokerAddress
+from queue_server.centre_file import load_demo_centre
 from queue_server.commands import CallNext, Command, Finish, IssueTicket, Pause, Recall, StartServing
-from queue_server.domain.tickets import Outcome
+from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.protocol.payloads import Call
 from queue_server.service import HallService
@@ -128,11 +129,11 @@ async def test_the_hall_board_page_shows_each_new_call_live(db: Database, mosqui
         await expect(page.locator(".window-tile[data-window='1'] .tile-ticket")).to_have_text("A003")
         await expect(page.locator(".window-tile[data-window='2'] .tile-ticket")).to_have_text("A002")
         await expect(page.locator(".group[data-prefix='A'] .group-count")).to_contain_text("2")
-        keep_screenshot(await page.screenshot(), "hall-board.png", tmp_path)
+        keep_screenshot(await page.screenshot(), "hall-board.png", tmp_path, docs=False)
 
         await page.set_viewport_size({"width": 1080, "height": 1920})
         await expect(page.locator("#current-number")).to_have_text("A003")
-        keep_screenshot(await page.screenshot(), "hall-board-portrait.png", tmp_path)
+        keep_screenshot(await page.screenshot(), "hall-board-portrait.png", tmp_path, docs=False)
 
 
 async def test_the_window_display_shows_the_ticket_then_pause_on_its_page_and_led(
@@ -262,3 +263,63 @@ async def test_the_board_says_when_the_broker_or_server_is_gone_and_recovers_wit
         hall.bus_task.cancel()  # the server goes; its last will (or goodbye) says offline
         await expect(banner).to_contain_text("服务器暂不可用", timeout=WAIT * 1000)
         await expect(page.locator("#current-number")).to_have_text("A003")
+
+
+DEMO_STAFF = ((1, "s01"), (2, "s02"), (3, "s03"), (4, "s05"), (5, "s07"), (6, "s09"), (7, "s11"), (9, "s16"))
+DEMO_TICKETS = [
+    "residence_permit", "ss_card", "id_card", "pension_benefit", "medical_reimbursement", "sole_proprietor",
+    "veterans_card", "subsistence_allowance", "hukou_move_in", "medical_enrolment", "elderly_allowance",
+    "food_business_licence", "employment_registration", "chronic_disease", "temp_id_card", "homestead",
+]  # fmt: skip
+
+
+async def test_the_demo_hall_on_the_board_in_chinese_and_english(
+    db: Database, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """The demo centre's hall mid-morning: the pictures in docs/display.md come from here."""
+    broker = BrokerAddress.from_url(mosquitto.url)
+    async with (
+        hall_on(db, broker, load_demo_centre(), DEMO_STAFF) as hall,
+        display(replace(settings_for(mosquitto), centre="demo")) as chinese,
+        display(replace(settings_for(mosquitto), centre="demo", device_id="board-2", english=True)) as english,
+        chromium() as browser,
+    ):
+        service = hall.service
+        for n, matter in enumerate(DEMO_TICKETS):
+            await service.act("demo", IssueTicket(matter=matter), actor="kiosk:kiosk-1", request_id=f"t{n}")
+        elderly = IssueTicket(matter="pension_benefit", category=Category.ELDERLY)
+        await service.act("demo", elderly, actor="kiosk:kiosk-1", request_id="g")
+        paused = Pause(window=6, reason=PauseReason.MEETING, minutes=20)
+        assert (await service.act("demo", paused, actor="staff:s09", request_id="p6")).ok
+        for window, who in DEMO_STAFF:
+            if window == 6:
+                continue
+            answer = await service.act("demo", CallNext(window=window), actor=f"staff:{who}", request_id=f"c{window}")
+            assert answer.ok, answer.body
+        assert (await service.act("demo", Recall(window=2), actor="staff:s02", request_id="r2")).ok
+
+        page = await browser.new_page(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Shanghai")
+        await open_page(page, chinese)
+        await expect(page.locator(".window-tile")).to_have_count(13)
+        await expect(page.locator("#current-window")).to_have_text("2号窗口", timeout=SHOWN_WITHIN_MS)
+        await expect(page.locator("#current-recall")).to_be_visible()
+        await expect(page.locator(".window-tile[data-window='6'] .tile-ticket")).to_have_text("暂停服务")
+        await expect(page.locator(".window-tile[data-window='6'] .tile-detail")).to_have_text("开会 · 预计 09:20 恢复")
+        await expect(page.locator(".window-tile[data-window='13'] .tile-ticket")).to_have_text("已关闭")
+        await expect(page.locator(".call-row.green")).to_have_count(1)
+        keep_screenshot(await page.screenshot(), "hall-board-demo.png", tmp_path)
+        await page.set_viewport_size({"width": 1080, "height": 1920})
+        keep_screenshot(await page.screenshot(), "hall-board-demo-portrait.png", tmp_path)
+
+        page_en = await browser.new_page(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Shanghai")
+        await open_page(page_en, english)
+        await expect(page_en.locator("#current-window")).to_have_text("Window 2", timeout=SHOWN_WITHIN_MS)
+        await expect(page_en.locator("#centre-name")).not_to_have_text("示范镇便民服务中心")
+        await expect(page_en.locator(".window-tile[data-window='6'] .tile-ticket")).to_have_text("Paused")
+        await expect(page_en.locator(".window-tile[data-window='6'] .tile-detail")).to_have_text(
+            "Meeting · back at 09:20"
+        )
+        for tile in await page_en.locator(".window-tile").all():
+            box = await tile.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 1080, "every window fits on the screen"
+        keep_screenshot(await page_en.screenshot(), "hall-board-demo-english.png", tmp_path)

@@ -45,11 +45,13 @@
     if (!pause) return "";
     const parts = [];
     if (pause.reason_name && !config.english) parts.push(pause.reason_name);
-    else if (pause.reason) parts.push(pause.reason.replace(/_/g, " "));
+    else if (pause.reason) parts.push(words["reason_" + pause.reason] || pause.reason);
     if (pause.note) parts.push(pause.note);
     if (pause.until) {
-      const minutes = Math.max(0, Math.round((Date.parse(pause.until) - Date.now()) / 60000));
-      if (minutes > 0) parts.push(words.minutes_left.replace("{n}", String(minutes)));
+      // The planned end as a time of day: right whatever this screen's clock says.
+      const until = new Date(pause.until);
+      const time = until.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+      parts.push(words.back_at.replace("{time}", time));
     }
     return parts.join(" · ");
   }
@@ -119,6 +121,9 @@
       })
     );
 
+    fitTiles();
+    fitRecent();
+
     const groups = $("waiting-groups");
     groups.replaceChildren(
       ...state.waiting.map((group) => {
@@ -129,6 +134,39 @@
         return tile;
       })
     );
+  }
+
+  // Size the window tiles so that every window fits the space, however many the hall has:
+  // try each column count and keep the one giving the largest tile of a pleasant shape.
+  function fitTiles() {
+    const container = $("window-tiles");
+    const count = container ? container.children.length : 0;
+    if (!count) return;
+    const style = getComputedStyle(container);
+    const gap = parseFloat(style.rowGap) || 0;
+    const width = container.clientWidth;
+    const height = container.clientHeight;
+    let best = { cols: 1, rows: count, size: 0, rowHeight: 0 };
+    for (let cols = 1; cols <= count; cols++) {
+      const rows = Math.ceil(count / cols);
+      const w = (width - gap * (cols - 1)) / cols;
+      const h = (height - gap * (rows - 1)) / rows;
+      const size = Math.min(h, w / 1.5);
+      if (size > best.size) best = { cols, rows, size, rowHeight: Math.min(h, size * 1.25) };
+    }
+    container.style.gridTemplateColumns = "repeat(" + best.cols + ", minmax(0, 1fr))";
+    container.style.gridAutoRows = Math.floor(best.rowHeight) + "px";
+    container.style.setProperty("--tile", Math.floor(best.size) + "px");
+  }
+
+  // Show only the recent calls that fit whole: a half-cut row reads as a mistake from afar.
+  function fitRecent() {
+    const list = $("recent-calls");
+    if (!list) return;
+    const section = list.parentElement;
+    const bottom = section.getBoundingClientRect().bottom - (parseFloat(getComputedStyle(section).paddingBottom) || 0);
+    for (const row of list.children) row.hidden = false;
+    for (const row of list.children) row.hidden = row.getBoundingClientRect().bottom > bottom + 1;
   }
 
   function renderWindow() {
@@ -183,6 +221,10 @@
     });
   }
 
+  window.addEventListener("resize", () => {
+    fitTiles();
+    fitRecent();
+  });
   render();
   tick();
   setInterval(tick, 1000);
