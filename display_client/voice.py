@@ -60,6 +60,9 @@ ENGINE_TIMEOUT = 10.0  # s: espeak-ng takes milliseconds; more means it hangs
 PLAY_MARGIN = 10.0  # s allowed to aplay beyond the clip's own length
 SEEN_LIMIT = 10_000  # call ids remembered against duplicates: several days of a busy hall
 HISTORY_LIMIT = 1_000  # announcements kept in :attr:`Announcer.announced`
+BACKLOG_SAY_ONCE = 2
+"""With this many calls still waiting behind one, it is said once: in a rush the last citizen
+called should not wait minutes for the hall to hear their number."""
 
 
 class VoiceError(Exception):
@@ -394,7 +397,8 @@ class Announcer:
         except VoiceError as error:
             logger.error("Cannot announce %s (call %s): %s; skipped", pending.label, call.call_id, error)
             return
-        clip = self._compose(speech)
+        times = 1 if self._queue.qsize() >= BACKLOG_SAY_ONCE else self.repeat
+        clip = self._compose(speech, times)
         now = _utcnow()
         start = now if self._last_end is None else max(now, self._last_end)
         end = start + dt.timedelta(seconds=clip.duration)
@@ -413,11 +417,11 @@ class Announcer:
         if self.log_path is not None:
             await _log(self.log_path, record)
 
-    def _compose(self, speech: Clip) -> Clip:
-        """The chime, then the speech ``repeat`` times with a gap between."""
+    def _compose(self, speech: Clip, times: int) -> Clip:
+        """The chime, then the speech ``times`` times with a gap between."""
         rate = speech.rate
         parts = [chime(rate), Clip.silence(AFTER_CHIME, rate)] if self.chime else []
-        for i in range(self.repeat):
+        for i in range(times):
             if i:
                 parts.append(Clip.silence(self.gap, rate))
             parts.append(speech)

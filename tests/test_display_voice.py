@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from display_client.voice import (
+    BACKLOG_SAY_ONCE,
     Announcer,
     AudioDirOutput,
     Clip,
@@ -159,6 +160,23 @@ async def test_the_repeat_count_sets_how_often_the_sentence_is_said(tmp_path: Pa
 
     assert durations[3] - durations[1] == pytest.approx(2 * (speech.duration + 0.5), abs=0.01)
     assert durations[1] == pytest.approx(CHIME + 0.3 + speech.duration, abs=0.01)
+
+
+async def test_in_a_rush_each_call_is_said_once_until_the_backlog_is_gone(tmp_path: Path) -> None:
+    """Calls queued behind BACKLOG_SAY_ONCE others are said once; the last, with none behind, as set."""
+    engine = EspeakEngine()
+    announcer = Announcer(engine, AudioDirOutput(tmp_path), repeat=2, gap=0.5)
+    calls = [make_call(f"c{n}", f"A01{n}") for n in range(BACKLOG_SAY_ONCE + 2)]
+    for call in calls:  # queued before the worker starts: a rush
+        announcer.announce(call)
+    async with running(announcer):
+        await announcer.drain()
+    durations = [wav_duration(path) for path in sorted(tmp_path.glob("*.wav"))]
+    assert len(durations) == len(calls)
+    first = await engine.synthesize(announcement_text(calls[0], Language.ZH), Language.ZH)
+    last = await engine.synthesize(announcement_text(calls[-1], Language.ZH), Language.ZH)
+    assert durations[0] == pytest.approx(CHIME + 0.3 + first.duration, abs=0.01), "said once"
+    assert durations[-1] == pytest.approx(CHIME + 0.3 + 2 * last.duration + 0.5, abs=0.01), "said twice"
 
 
 async def test_without_the_chime(tmp_path: Path) -> None:
