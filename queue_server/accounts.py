@@ -421,6 +421,15 @@ async def authenticate_token(conn: AsyncConnection, token: str) -> Principal | N
     )
 
 
+async def token_id(conn: AsyncConnection, token: str) -> int | None:
+    """The id of a token's row (revoked or not), or None for a token never made."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    found = await conn.execute(select(tokens.c.id).where(tokens.c.token_hash == _token_hash(token)))
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
 async def revoke_token(conn: AsyncConnection, token_or_id: str | int) -> None:
     """Stop a token working, given in plain text or by its id; revoking twice changes nothing."""
     column = tokens.c.id if isinstance(token_or_id, int) else tokens.c.token_hash

@@ -272,6 +272,8 @@ def run_serve(args: argparse.Namespace) -> int:
         mqtt_url=args.mqtt_url,
         mqtt_port=args.mqtt_port,
         mqtt_host=args.mqtt_host,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
 
     def work() -> None:
@@ -586,12 +588,13 @@ def _report_errors(database_url: str, work: Callable[[], None]) -> int:
 
     from queue_server.accounts import AccountError
     from queue_server.bus.broker import BrokerStartError
+    from queue_server.server import TlsError
     from queue_server.store.database import DatabaseUrlError
     from queue_server.store.migrate import SchemaOutdated
 
     try:
         work()
-    except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated) as error:
+    except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated, TlsError) as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
     except (SQLAlchemyError, OSError) as error:
@@ -685,9 +688,10 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "serve",
         "the server: JSON API, pages and the MQTT bus",
-        "Serves the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json) from an initialised\n"
-        "database (run `onewindow init` first), and runs each centre's daily closing. Uses SQLite by\n"
-        "default; give --database-url for PostgreSQL.",
+        "Serves the pages (/kiosk, /console, /desk, /manager, /ticket/...) and the JSON API under\n"
+        "/api/v1 (OpenAPI at /api/v1/openapi.json) from an initialised database (run `onewindow\n"
+        "init` first), and runs each centre's daily closing. Uses SQLite by default; give\n"
+        "--database-url for PostgreSQL. HTTPS with --tls-cert and --tls-key, or behind a proxy.",
         run_serve,
     )
     add_server_settings(serve)
@@ -701,6 +705,17 @@ def build_parser() -> argparse.ArgumentParser:
         default_text="http://HOST:PORT",
         metavar="URL",
     )
+    for flag, what in (("--tls-cert", "certificate (PEM, with its chain)"), ("--tls-key", "private key (PEM)")):
+        add_setting(
+            serve,
+            flag,
+            env=f"ONEWINDOW_{flag[2:].replace('-', '_').upper()}",
+            default=None,
+            parse=Path,
+            help=f"serve HTTPS with this {what}; both or neither",
+            default_text="plain HTTP",
+            metavar="FILE",
+        )
 
     init = _command(
         commands,

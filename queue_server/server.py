@@ -12,8 +12,10 @@ import contextlib
 import errno
 import logging
 import signal
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
@@ -24,6 +26,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
 from queue_server.service import HallService
+from queue_server.sessions import prune_sessions
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
 from queue_server.store.seed import centre_codes, stored_centre
@@ -47,10 +50,32 @@ class ServerSettings:
     """The embedded broker's port."""
     mqtt_host: str = "127.0.0.1"
     """Where the embedded broker listens: localhost, or the hall network with the devices' passwords."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    """Serve HTTPS with this certificate (chain) and key; otherwise plain HTTP (behind a proxy, or on localhost)."""
 
     @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return self.public_url or f"{scheme}://{self.host}:{self.port}"
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The server's TLS context, or None for plain HTTP; a certificate without its key is refused."""
+        if self.tls_cert is None and self.tls_key is None:
+            return None
+        if self.tls_cert is None or self.tls_key is None:
+            raise TlsError("Cannot serve HTTPS: give both --tls-cert and --tls-key")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+        except (OSError, ssl.SSLError) as error:
+            raise TlsError(f"Cannot serve HTTPS with {self.tls_cert} and {self.tls_key}: {error}") from None
+        return context
+
+
+class TlsError(ValueError):
+    """The certificate or key cannot be used."""
 
 
 class PortTaken(OSError):
@@ -113,16 +138,20 @@ async def daily_jobs(service: HallService) -> None:
             await close_due_days(service)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)
+            async with service.db.write() as conn:
+                await prune_sessions(conn, service.clock.now())
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)
 
 
-async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def start_site(
+    app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, ssl_context=ssl_context).start()
     except OSError as error:
         await runner.cleanup()
         if error.errno == errno.EADDRINUSE:
@@ -158,6 +187,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    tls = settings.ssl_context()
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
         service = HallService(db, clock or SystemClock(), public_base_url=settings.base_url)
@@ -165,7 +195,7 @@ async def serve(
         async with db.read() as conn:
             centres = [c for code in await centre_codes(conn) if (c := await stored_centre(conn, code)) is not None]
         bus = Bus(service, centres, broker)
-        runner = await start_site(create_app(service, bus=bus), settings.host, settings.port)
+        runner = await start_site(create_app(service, bus=bus), settings.host, settings.port, tls)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
         try:
             with contextlib.suppress(TimeoutError):

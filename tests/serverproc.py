@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,12 +52,20 @@ def wait_listening(process: subprocess.Popen[bytes], host: str, port: int, what:
 class ServerProcess:
     """One `onewindow serve` child process; its output goes to a log file for post-mortems."""
 
-    def __init__(self, database_url: str, log_dir: Path, name: str = "server") -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_dir: Path,
+        name: str = "server",
+        extra_args: Sequence[str] = (),
+        scheme: str = "http",
+    ) -> None:
         self.database_url = database_url
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.mqtt_port = free_port()
         """Each server runs its own embedded broker here (the tests of the bus give brokers of their own)."""
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -68,6 +76,7 @@ class ServerProcess:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--mqtt-port", str(self.mqtt_port),
+            *self.extra_args,
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})

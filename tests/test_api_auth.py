@@ -16,6 +16,7 @@ from queue_server.commands import SignOn
 from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.web import create_app
+from queue_server.web.routes import API_PREFIX
 from tests.api_support import API, PROBLEM_JSON, TOKEN_SPECS, Api, counts, hall_service, rid, seed
 
 PUBLIC = None
@@ -83,7 +84,11 @@ async def hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api, HallSe
 
 def routes_of(api: Api) -> list[tuple[str, str]]:
     """Every (method, path template) the router serves."""
-    return [(route.method, route.resource.canonical) for route in api.client.app.router.routes() if route.resource]
+    return [
+        (route.method, route.resource.canonical)
+        for route in api.client.app.router.routes()
+        if route.resource and route.resource.canonical.startswith(API_PREFIX)
+    ]  # the pages have their own walk (tests/test_pages_access.py)
 
 
 def url_of(template: str, ticket: dict[str, Any]) -> str:

@@ -301,6 +301,36 @@ tokens = Table(
     ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_tokens_user_id_users"),
 )
 
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    # SHA-256 of the cookie's value: a leaked table does not leak working sessions.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    # A person's session (after a password) or an enrolled kiosk's (after its device token).
+    Column("user_id", BigInteger().with_variant(Integer, "sqlite")),
+    Column("token_id", BigInteger().with_variant(Integer, "sqlite")),
+    # The value every form and every changing request of the session must carry (CSRF).
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_web_sessions_user_id_users"),
+    ForeignKeyConstraint(["token_id"], ["tokens.id"], ondelete="CASCADE", name="fk_web_sessions_token_id_tokens"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
+)
+
 device_credentials = Table(
     "device_credentials",
     metadata,

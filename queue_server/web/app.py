@@ -4,8 +4,9 @@
 the bus beside the web server). :func:`build_app` owns its database and service: they are opened
 in ``cleanup_ctx`` when the server starts and disposed of when it stops.
 
-Middlewares, outermost first: problems (every error becomes problem+json, foreign exceptions
-translated there), then bearer tokens (401/403 before any handler runs).
+Middlewares, outermost first: problems (every error under the API prefix becomes problem+json,
+foreign exceptions translated there), then bearer tokens or the session cookie (401/403 before any
+handler runs), then the pages' guard (queue_server.pages: log in, roles, CSRF).
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from aiohttp import web
 
 from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
+from queue_server.pages import add_pages
 from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
 from queue_server.web import openapi
-from queue_server.web.api import ROUTES, add_routes
+from queue_server.web.api import add_routes
 from queue_server.web.auth import bearer_middleware
 from queue_server.web.keys import BUS, DATABASE, OPENAPI, SERVICE
 from queue_server.web.problems import problem_middleware, unreachable
+from queue_server.web.route_table import all_routes
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +36,9 @@ __all__ = ["DATABASE", "SERVICE", "build_app", "create_app"]
 
 def _application() -> web.Application:
     app = web.Application(middlewares=[problem_middleware, bearer_middleware])
-    add_routes(app, ROUTES)
-    app[OPENAPI] = openapi.document(ROUTES)
+    routes = list(all_routes())
+    add_routes(app, routes)
+    app[OPENAPI] = openapi.document(routes)
     return app
 
 
@@ -45,6 +49,7 @@ def create_app(service: HallService, *, bus: Bus | None = None) -> web.Applicati
     app[DATABASE] = service.db
     if bus is not None:
         app[BUS] = bus
+    add_pages(app)
     return app
 
 
@@ -71,4 +76,5 @@ def build_app(database_url: str, public_base_url: str, clock: Clock | None = Non
             yield
 
     app.cleanup_ctx.append(resources)
+    add_pages(app)  # after the resources: the pages' live feed needs the service
     return app

@@ -7,6 +7,9 @@ principal under :data:`~queue_server.web.keys.PRINCIPAL`, and refuses before any
 - 401 (with ``WWW-Authenticate``) when a protected route gets no token or one that does not work;
 - 403 when the token's role is not in the route's group, or the centre is outside its scope.
 
+A browser's page sends no token but its session cookie (queue_server.web.session_auth), and, on
+every request that changes something, the session's CSRF value.
+
 Public routes (health, the OpenAPI document, a ticket's status page and its cancel) ask for no
 token; the status token in their path is their proof. That a staff member acts only at the window
 signed on to is the domain's rule, checked through the principal's actor string.
@@ -20,6 +23,7 @@ from queue_server.accounts import ACTION_ROLES, Principal, authenticate_token
 from queue_server.web.keys import DATABASE, PRINCIPAL, ROUTE_INDEX
 from queue_server.web.problems import forbidden, unauthorized, what_failed
 from queue_server.web.routes import Access, Handler, Route
+from queue_server.web.session_auth import session_principal, wants_session
 
 
 def bearer_token(request: web.Request) -> str:
@@ -41,6 +45,10 @@ async def authenticate(request: web.Request) -> Principal:
     known: Principal | None = request.get(PRINCIPAL)
     if known is not None:
         return known
+    if wants_session(request):
+        session = await session_principal(request)
+        request[PRINCIPAL] = session.principal
+        return session.principal
     token = bearer_token(request)
     async with request.app[DATABASE].read() as conn:
         principal = await authenticate_token(conn, token)

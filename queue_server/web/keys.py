@@ -13,6 +13,7 @@ from aiohttp import web
 from queue_server.accounts import Principal
 from queue_server.bus.runner import Bus
 from queue_server.service import HallService
+from queue_server.sessions import Session
 from queue_server.store.database import Database
 from queue_server.web.routes import Route
 
@@ -33,3 +34,6 @@ BUS = web.AppKey("bus", Bus)
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 """Who the request acts for, once its bearer token was checked (protected routes only)."""
+
+SESSION = web.RequestKey("session", Session)
+"""The browser session the request came with, once looked up (pages and the API from pages)."""

@@ -1,0 +1,125 @@
+"""The page routes, the middleware that guards them, and their static files.
+
+:func:`page_routes` is the one list of page routes (the shared ones here, and each page module's
+``ROUTES``): registered here, walked by the access test.
+A protected page opened without a session sends the browser to log in (a kiosk page to the
+kiosk's enrolment), a role the route does not name gets a 403 page, and a form or request that
+changes something must carry the session's CSRF value.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator
+from functools import cache
+from importlib import resources
+
+from aiohttp import web
+
+from queue_server.pages import live
+from queue_server.pages.login import enrol, enrol_form, home, login, login_form, login_redirect, logout
+from queue_server.pages.render import language_of, render
+from queue_server.pages.routes import KIOSK, READERS, PageHandler, PageRoute
+from queue_server.pages.wording import words
+from queue_server.web.keys import SERVICE
+from queue_server.web.session_auth import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, check_csrf, session_of
+
+PAGE_INDEX = web.AppKey("page_index", dict[web.AbstractRoute, PageRoute])
+
+
+def page_modules() -> list[str]:
+    """The pages' own modules, ``queue_server/pages/page_<name>.py``, each with a ``ROUTES`` list."""
+    import queue_server.pages
+
+    found = (m.name for m in pkgutil.iter_modules(queue_server.pages.__path__) if m.name.startswith("page_"))
+    return [f"queue_server.pages.{name}" for name in sorted(found)]
+
+
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}
+
+
+def _routes() -> list[PageRoute]:
+    return [
+        PageRoute("GET", "/", "home", home, None),
+        PageRoute("GET", "/login", "login_form", login_form, None),
+        PageRoute("POST", "/login", "login", login, None, html=False),
+        PageRoute("POST", "/logout", "logout", logout, None, html=False),
+        PageRoute("GET", "/kiosk/enrol", "kiosk_enrol_form", enrol_form, None),
+        PageRoute("POST", "/kiosk/enrol", "kiosk_enrol", enrol, None, html=False),
+        PageRoute("GET", "/live/centres/{centre}", "live_centre", live.centre_stream, READERS, html=False),
+        PageRoute("GET", "/live/ticket/{token}", "live_ticket", live.ticket_stream, None, html=False),
+    ]
+
+
+@cache
+def page_routes() -> tuple[PageRoute, ...]:
+    """Every page route: the shared ones above and each page module's ``ROUTES``."""
+    routes = _routes()
+    for module in page_modules():
+        extra: list[PageRoute] = importlib.import_module(module).ROUTES
+        routes.extend(extra)
+    return tuple(routes)
+
+
+def forbidden_page(request: web.Request, role: str) -> web.Response:
+    said = words(language_of(request))
+    return render(
+        request,
+        "error.html",
+        title=said["not_allowed"],
+        heading=said["not_allowed"],
+        detail=said["not_allowed_detail"].format(role=role),
+        status=403,
+    )
+
+
+@web.middleware
+async def page_middleware(request: web.Request, handler: PageHandler) -> web.StreamResponse:
+    route = request.app[PAGE_INDEX].get(request.match_info.route)
+    if route is None or route.roles is None:
+        return await handler(request)
+    session = await session_of(request)
+    if session is None:
+        if route.html and request.method == "GET":
+            if route.roles == KIOSK:
+                raise web.HTTPSeeOther("/kiosk/enrol")
+            raise login_redirect(request)
+        raise web.HTTPUnauthorized(text=words(language_of(request))["session_ended"])
+    principal = session.principal
+    centre = request.match_info.get("centre")
+    if principal.role not in route.roles or (centre is not None and not principal.may_see(centre)):
+        return forbidden_page(request, principal.role.value)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sent = str((await request.post()).get(CSRF_FIELD, ""))
+        check_csrf(request, session, sent)
+    return await handler(request)
+
+
+async def static(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    folder = resources.files("queue_server.pages") / "static"
+    if suffix not in STATIC_TYPES or "/" in name or name.startswith(".") or not (folder / name).is_file():
+        raise web.HTTPNotFound()
+    body = (folder / name).read_bytes()
+    return web.Response(body=body, content_type=STATIC_TYPES[suffix], headers={"Cache-Control": "no-cache"})
+
+
+def add_pages(app: web.Application) -> None:
+    """Register every page route, its static files and the live feed on ``app`` (which has SERVICE at start)."""
+    index: dict[web.AbstractRoute, PageRoute] = {}
+    for route in page_routes():
+        index[app.router.add_route(route.method, route.path, route.handler, name=f"page_{route.name}")] = route
+    app.router.add_get("/static/{name}", static, name="page_static")
+    app[PAGE_INDEX] = index
+    app.middlewares.append(page_middleware)
+
+    async def feed(app: web.Application) -> AsyncIterator[None]:
+        app[live.FEED] = live.ChangeFeed(app[SERVICE])
+        yield
+        await app[live.FEED].close()
+
+    app.cleanup_ctx.append(feed)

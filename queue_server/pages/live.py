@@ -1,0 +1,135 @@
+"""Live updates: Server-Sent Events that say "the centre changed, read again".
+
+A page keeps one stream open: ``/live/centres/{centre}`` (for a session that may read the centre)
+or ``/live/ticket/{token}`` (public, for a ticket's status page). Each event carries only the
+centre's new state version; the page then reads what it shows through the API, with its own
+rights. One watcher per centre wakes every stream: at once after a change this process committed
+(the service's ``after_commit``), and within :data:`POLL_SECONDS` after one another server
+instance committed, by reading the centre's version from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from queue_server.service import HallService
+from queue_server.store.lookup import find_ticket_by_token
+from queue_server.store.repository import state_version
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+HEARTBEAT_SECONDS = 15.0
+
+
+class ChangeFeed:
+    """The latest state version of each watched centre, and a wake-up for whoever waits on it."""
+
+    def __init__(self, service: HallService) -> None:
+        self.service = service
+        self._versions: dict[str, int] = {}
+        self._changed: dict[str, asyncio.Event] = {}
+        self._watchers: dict[str, int] = {}
+        self._pollers: dict[str, asyncio.Task[None]] = {}
+        service.after_commit.append(self.nudge)
+
+    def nudge(self, centre: str) -> None:
+        """Something committed at ``centre``: read its version now."""
+        if centre in self._pollers:
+            asyncio.get_running_loop().create_task(self._read(centre))
+
+    async def _read(self, centre: str) -> None:
+        try:
+            async with self.service.db.read() as conn:
+                version = await state_version(conn, centre)
+        except Exception as error:  # the database is away: the streams stay, the pages keep what they show
+            log.debug("could not read the version of %s: %s", centre, error)
+            return
+        if self._versions.get(centre) != version:
+            self._versions[centre] = version
+            event = self._changed.setdefault(centre, asyncio.Event())
+            event.set()
+            self._changed[centre] = asyncio.Event()
+
+    async def _poll(self, centre: str) -> None:
+        while True:
+            await self._read(centre)
+            await asyncio.sleep(POLL_SECONDS)
+
+    @contextlib.asynccontextmanager
+    async def watching(self, centre: str) -> AsyncIterator[None]:
+        self._watchers[centre] = self._watchers.get(centre, 0) + 1
+        if centre not in self._pollers:
+            self._pollers[centre] = asyncio.get_running_loop().create_task(self._poll(centre))
+        try:
+            yield
+        finally:
+            self._watchers[centre] = self._watchers.get(centre, 1) - 1
+            if self._watchers[centre] <= 0:
+                del self._watchers[centre]
+                task = self._pollers.pop(centre, None)
+                if task is not None:
+                    task.cancel()
+
+    async def next_version(self, centre: str, seen: int | None, timeout: float) -> int | None:
+        """The centre's version once it differs from ``seen`` (None if it did not within ``timeout``)."""
+        if centre not in self._versions:
+            await self._read(centre)
+        version = self._versions.get(centre)
+        if version is not None and version != seen:
+            return version
+        event = self._changed.setdefault(centre, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return None
+        return self._versions.get(centre)
+
+    async def close(self) -> None:
+        for task in self._pollers.values():
+            task.cancel()
+        self._pollers.clear()
+
+
+FEED = web.AppKey("change_feed", ChangeFeed)
+
+
+async def stream(request: web.Request, centre: str) -> web.StreamResponse:
+    """Send ``event: change`` with the centre's version whenever it changes, and a heartbeat."""
+    feed = request.app[FEED]
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
+    await response.prepare(request)
+    seen: int | None = None
+    try:
+        async with feed.watching(centre):
+            await response.write(b"retry: 2000\n\n")
+            while True:
+                version = await feed.next_version(centre, seen, HEARTBEAT_SECONDS)
+                if version is None:
+                    await response.write(b": still here\n\n")
+                    continue
+                seen = version
+                await response.write(f"event: change\ndata: {version}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
+async def centre_stream(request: web.Request) -> web.StreamResponse:
+    return await stream(request, request.match_info["centre"])
+
+
+async def ticket_stream(request: web.Request) -> web.StreamResponse:
+    token = request.match_info["token"]
+    async with request.app[FEED].service.db.read() as conn:
+        found = await find_ticket_by_token(conn, token)
+    if found is None:
+        raise web.HTTPNotFound(text="No ticket has this status token")
+    return await stream(request, found[0])

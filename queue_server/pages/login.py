@@ -1,0 +1,198 @@
+"""Logging in and out, the home page that sends each role to its page, and enrolling a kiosk PC.
+
+The login form carries a CSRF value of its own (a cookie and a hidden field that must match), so
+another site cannot log a browser into an account of its choosing. Failed logins are limited per
+username and per address (queue_server.sessions).
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+
+from queue_server.accounts import Role, verify_login
+from queue_server.pages.render import language_of, render
+from queue_server.pages.wording import words
+from queue_server.sessions import (
+    KIOSK_LIFETIME,
+    PERSON_LIFETIME,
+    clear_failures,
+    close_session,
+    kiosk_token_id,
+    login_wait,
+    open_session,
+    record_failure,
+)
+from queue_server.web.keys import DATABASE, SERVICE
+from queue_server.web.session_auth import (
+    CSRF_FIELD,
+    check_csrf,
+    clear_session_cookie,
+    is_https,
+    session_of,
+    set_session_cookie,
+)
+
+LOGIN_CSRF_COOKIE = "ow_login_csrf"
+KIOSK_ENROL_USERNAME = "~kiosk-enrol"
+"""The name failed enrolments are counted under, beside failed logins."""
+HOME_OF: dict[Role, str] = {
+    Role.STAFF: "/console",
+    Role.GUIDE: "/desk",
+    Role.MANAGER: "/manager",
+    Role.ADMIN: "/manager",
+    Role.SUPERVISOR: "/manager",
+    Role.KIOSK: "/kiosk",
+}
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a path of this site: never an address elsewhere (an open redirect)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def login_redirect(request: web.Request) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/login?next={quote(request.path_qs)}")
+
+
+def client_address(request: web.Request) -> str:
+    return (request.remote or "unknown")[:64]
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    session = await session_of(request)
+    if session is None:
+        raise login_redirect(request)
+    raise web.HTTPSeeOther(HOME_OF.get(session.principal.role, "/login"))
+
+
+def _login_page(request: web.Request, *, error: str = "", username: str = "", status: int = 200) -> web.Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html",
+        title=words(language_of(request))["login_title"],
+        error=error,
+        username=username,
+        next=safe_next(request.query.get("next"), "/"),
+        csrf=token,
+        status=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="Strict", secure=is_https(request)
+    )
+    return response
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    session = await session_of(request)
+    if session is not None and session.principal.role is not Role.KIOSK:
+        raise web.HTTPSeeOther(safe_next(request.query.get("next"), HOME_OF.get(session.principal.role, "/")))
+    return _login_page(request)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    said = words(language_of(request))
+    sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not sent or not expected or not secrets.compare_digest(sent, expected):
+        return _login_page(request, error=said["csrf_failed"], status=403)
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))
+    if not username or not password:
+        return _login_page(request, error=said["login_missing"], username=username, status=422)
+    service, database = request.app[SERVICE], request.app[DATABASE]
+    now = service.clock.now()
+    address = client_address(request)
+    async with database.write() as conn:
+        wait = await login_wait(conn, username, address, now)
+        if wait is None:
+            principal = await verify_login(conn, username, password)
+            if principal is None or principal.user_id is None:
+                await record_failure(conn, username, address, now)
+            else:
+                await clear_failures(conn, username)
+                key, _ = await open_session(conn, now, user_id=principal.user_id)
+    if wait is not None:
+        response = _login_page(request, error=said["login_wait"].format(seconds=wait), username=username, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if principal is None or principal.user_id is None:
+        return _login_page(request, error=said["login_failed"], username=username, status=401)
+    target = safe_next(str(form.get("next", "")), HOME_OF.get(principal.role, "/"))
+    response = web.HTTPSeeOther(target)
+    set_session_cookie(response, request, key, int(PERSON_LIFETIME.total_seconds()))
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends the session (a form with the session's CSRF value), then the login page."""
+    session = await session_of(request)
+    response = web.HTTPSeeOther("/login")
+    if session is not None:
+        form = await request.post()
+        check_csrf(request, session, str(form.get(CSRF_FIELD, "")))
+        async with request.app[DATABASE].write() as conn:
+            await close_session(conn, request.cookies.get("ow_session", ""))
+    clear_session_cookie(response, request)
+    raise response
+
+
+# --- Enrolling a kiosk PC -----------------------------------------------------------------------
+
+
+def _enrol_page(request: web.Request, *, error: str = "", done: str = "", status: int = 200) -> web.Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "enrol.html",
+        title=words(language_of(request))["kiosk_enrol"],
+        error=error,
+        done=done,
+        csrf=token,
+        status=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, path="/kiosk/enrol", httponly=True, samesite="Strict", secure=is_https(request)
+    )
+    return response
+
+
+async def enrol_form(request: web.Request) -> web.StreamResponse:
+    return _enrol_page(request)
+
+
+async def enrol(request: web.Request) -> web.StreamResponse:
+    """The kiosk's device token, typed once by a manager, becomes a year-long kiosk session."""
+    form = await request.post()
+    said = words(language_of(request))
+    sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not sent or not expected or not secrets.compare_digest(sent, expected):
+        return _enrol_page(request, error=said["csrf_failed"], status=403)
+    token = str(form.get("token", "")).strip()
+    now = request.app[SERVICE].clock.now()
+    address = client_address(request)
+    async with request.app[DATABASE].write() as conn:
+        wait = await login_wait(conn, KIOSK_ENROL_USERNAME, address, now)
+        found = None if wait is not None else await kiosk_token_id(conn, token)
+        if wait is None and found is None:
+            await record_failure(conn, KIOSK_ENROL_USERNAME, address, now)
+        if found is not None:
+            key, _ = await open_session(conn, now, token_id=found[0])
+    if wait is not None:
+        response = _enrol_page(request, error=said["login_wait"].format(seconds=wait), status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if found is None:
+        return _enrol_page(request, error=said["kiosk_enrol_bad"], status=422)
+    response = web.HTTPSeeOther("/kiosk")
+    set_session_cookie(response, request, key, int(KIOSK_LIFETIME.total_seconds()))
+    raise response

@@ -1,0 +1,145 @@
+// What every page shares: its data, the API with the session's CSRF value, one request id per
+// intended action, problems shown next to their fields, and live updates from /live/... .
+// Values are put in the page with textContent (OW.el), never as HTML.
+"use strict";
+
+const OW = (() => {
+  const data = JSON.parse(document.getElementById("page-data").textContent);
+  const words = data.words || {};
+
+  function t(key, vars) {
+    let text = words[key] !== undefined ? words[key] : key;
+    for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
+    return text;
+  }
+
+  // crypto.randomUUID needs a secure context; a hall LAN page over plain HTTP has none.
+  function requestId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // The JSON API as the page's session: returns {ok, status, body}; never throws.
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json", "Accept-Language": data.lang === "en" ? "en" : "zh-CN" };
+    const options = { method, headers, credentials: "same-origin" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    if (method !== "GET") headers["X-CSRF-Token"] = data.csrf || "";
+    try {
+      const response = await fetch("/api/v1" + path, options);
+      const text = await response.text();
+      let parsed = {};
+      try { parsed = text ? JSON.parse(text) : {}; } catch (error) { parsed = { title: text }; }
+      if (response.status === 401 && !data.public) {
+        window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+      }
+      return { ok: response.ok, status: response.status, body: parsed };
+    } catch (error) {
+      return { ok: false, status: 0, body: { title: t("offline"), detail: t("offline") } };
+    }
+  }
+
+  // One intended action, one request id: a double click, or a retry after a lost answer, sends
+  // the same id, so the server acts once. The button is disabled while the action is in flight.
+  function action(button, run) {
+    let pending = null;
+    const go = async (...args) => {
+      if (pending) return pending;
+      const id = requestId();
+      if (button) button.disabled = true;
+      pending = (async () => {
+        try {
+          return await run(id, ...args);
+        } finally {
+          pending = null;
+          if (button) button.disabled = false;
+        }
+      })();
+      return pending;
+    };
+    if (button) button.addEventListener("click", (event) => { event.preventDefault(); go(); });
+    return go;
+  }
+
+  function clearProblems(form) {
+    form.querySelectorAll(".field-error").forEach((node) => node.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+    const general = form.querySelector(".form-error");
+    if (general) { general.textContent = ""; general.hidden = true; }
+  }
+
+  // A problem+json answer shown where it belongs: each {field, message} next to its field (by
+  // name or data-field, the dotted path the API names), the rest at the top of the form.
+  function showProblem(form, problem) {
+    clearProblems(form);
+    const rest = [];
+    for (const item of (problem && problem.errors) || []) {
+      const field = item.field.replace(/^body\./, "");
+      const input = form.querySelector(`[name="${CSS.escape(field)}"], [data-field="${CSS.escape(field)}"]`)
+        || form.querySelector(`[name="${CSS.escape(field.split(".")[0])}"], [data-field="${CSS.escape(field.split(".")[0])}"]`);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        const note = el("span", { class: "field-error", role: "alert", text: item.message });
+        (input.closest(".field") || input).after(note);
+      } else {
+        rest.push(item.field + ": " + item.message);
+      }
+    }
+    const general = form.querySelector(".form-error");
+    const message = rest.length ? rest.join("; ") : (problem && !(problem.errors || []).length ? (problem.detail || problem.title || "") : "");
+    if (general && message) { general.textContent = message; general.hidden = false; }
+    return message;
+  }
+
+  // Calls onChange() on every change of the centre (and at once when the stream (re)opens, so a
+  // page that missed changes while offline reads again). The banner says when the link is down.
+  function live(url, onChange) {
+    const banner = document.getElementById("offline");
+    let source = null;
+    let timer = null;
+    const open = () => {
+      source = new EventSource(url);
+      source.addEventListener("open", () => { if (banner) banner.hidden = true; onChange(); });
+      source.addEventListener("change", () => onChange());
+      source.addEventListener("error", () => {
+        if (banner) banner.hidden = false;
+        if (source.readyState === EventSource.CLOSED) {
+          clearTimeout(timer);
+          timer = setTimeout(open, 3000);
+        }
+      });
+    };
+    open();
+    return () => source && source.close();
+  }
+
+  function minutes(seconds) {
+    const whole = Math.max(0, Math.floor(seconds));
+    const m = Math.floor(whole / 60);
+    const s = whole % 60;
+    return String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+  }
+
+  return { data, t, el, api, action, requestId, showProblem, clearProblems, live, minutes };
+})();

@@ -1,0 +1,67 @@
+"""The words the pages share (their own words live in their templates' tables), Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+COMMON: dict[Language, dict[str, str]] = {
+    "zh": {
+        "app": "一窗通",
+        "login": "登录",
+        "logout": "退出",
+        "username": "用户名",
+        "password": "密码",
+        "login_title": "工作人员登录",
+        "login_failed": "用户名或密码不正确",
+        "login_wait": "登录失败次数过多，请 {seconds} 秒后再试",
+        "login_missing": "请填写此项",
+        "session_ended": "登录已过期，请重新登录",
+        "not_allowed": "无权访问",
+        "not_allowed_detail": "当前账号（{role}）不能打开此页面。",
+        "not_found": "页面不存在",
+        "switch_language": "English",
+        "kiosk_enrol": "登记取号机",
+        "kiosk_token": "取号机令牌",
+        "kiosk_enrol_help": "由管理员在本机输入取号机的设备令牌（onewindow user token 生成），登记一次即可。",
+        "kiosk_enrol_bad": "这不是有效的取号机令牌",
+        "kiosk_enrolled": "已登记为取号机 {kiosk}",
+        "submit": "确定",
+        "offline": "与服务器的连接已中断，正在重新连接…",
+        "csrf_failed": "页面已过期，请刷新后重试",
+    },
+    "en": {
+        "app": "OneWindow",
+        "login": "Log in",
+        "logout": "Log out",
+        "username": "Username",
+        "password": "Password",
+        "login_title": "Staff login",
+        "login_failed": "The username or password is wrong",
+        "login_wait": "Too many failed logins; try again in {seconds} s",
+        "login_missing": "Please fill this in",
+        "session_ended": "Your session has ended; log in again",
+        "not_allowed": "Not allowed",
+        "not_allowed_detail": "This account ({role}) may not open this page.",
+        "not_found": "No such page",
+        "switch_language": "中文",
+        "kiosk_enrol": "Enrol this kiosk",
+        "kiosk_token": "Kiosk token",
+        "kiosk_enrol_help": "A manager types the kiosk's device token (made by onewindow user token) on this PC, once.",
+        "kiosk_enrol_bad": "This is not a working kiosk token",
+        "kiosk_enrolled": "Enrolled as kiosk {kiosk}",
+        "submit": "OK",
+        "offline": "The connection to the server is lost; reconnecting…",
+        "csrf_failed": "The page has expired; reload it and try again",
+    },
+}
+
+
+def words(language: Language, *tables: dict[Language, dict[str, str]]) -> dict[str, str]:
+    """The common words and each page's own, in one language."""
+    merged = dict(COMMON[language])
+    for table in tables:
+        merged.update(table[language])
+    return merged

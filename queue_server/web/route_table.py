@@ -1,0 +1,31 @@
+"""Every API route: the core table (queue_server.web.api) and the routes the pages added.
+
+A page that needs an API route of its own (the desk's reprint, the manager's centre editing)
+declares it in a module ``queue_server/web/api_<page>.py`` with a ``ROUTES`` list; every such
+module is found here, so the router, the OpenAPI document and the access tests see one table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+import queue_server.web
+from queue_server.web.api import ROUTES
+from queue_server.web.routes import Route
+
+
+@cache
+def all_routes() -> tuple[Route, ...]:
+    routes = list(ROUTES)
+    for module in sorted(m.name for m in pkgutil.iter_modules(queue_server.web.__path__) if m.name.startswith("api_")):
+        extra: list[Route] = importlib.import_module(f"queue_server.web.{module}").ROUTES
+        routes.extend(extra)
+    seen: set[tuple[str, str]] = set()
+    for route in routes:
+        key = (route.method, route.path)
+        if key in seen:
+            raise ValueError(f"Cannot serve the API: {route.method} {route.full_path} is declared twice")
+        seen.add(key)
+    return tuple(routes)
