@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/windows/{{number}}"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/events"): HALL_READERS,
+    ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/prints"): EVERY_READER,
     ("POST", f"{API}/centres/{{centre}}/tickets"): frozenset({"kiosk", "guide"}),
     **{("POST", f"{API}/centres/{{centre}}/windows/{{number}}/{s}"): WINDOW_ACTORS for s in WINDOW_SEGMENTS},
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/requeue"): frozenset({"admin", "manager", "s1", "guide"}),

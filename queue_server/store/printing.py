@@ -240,3 +240,14 @@ async def mark_resent(conn: AsyncConnection, centre: str, jobs: list[Job], now: 
             .where(p.centre == centre, p.job_id == job.job_id)
             .values(sends=p.sends + 1, sent_at=now, updated_at=now)
         )
+
+
+async def ticket_print_jobs(conn: AsyncConnection, centre: str, serial: int) -> list[dict[str, Any]]:
+    """Every print job of a ticket, oldest first: where it went and how it ended."""
+    p = schema.print_jobs.c
+    rows = await conn.execute(
+        select(p.job_id, p.printer, p.kind, p.status, p.reason, p.sends, p.sent_at, p.updated_at, p.rerouted_from)
+        .where(p.centre == centre, p.serial == serial)
+        .order_by(p.created_at, p.job_id)
+    )
+    return [dict(row._mapping) for row in rows]

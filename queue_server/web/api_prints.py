@@ -1,0 +1,95 @@
+"""How a ticket's printing went: each of its print jobs and the state of the printer it went to.
+
+The kiosk page reads it after issuing, to tell the citizen to take the ticket, or that the
+printer is out of paper and to photograph the ticket on the screen; the desk reads it to see a
+print that ended "unknown" (the bytes went out when the printer client died) before reprinting.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from queue_server.domain.errors import NotFound
+from queue_server.protocol.payloads import PrinterStatus
+from queue_server.store.printing import ticket_print_jobs
+from queue_server.views import iso
+from queue_server.web.api import READ, _centre, _int_param, _service
+from queue_server.web.keys import DATABASE
+from queue_server.web.problems import json_response
+from queue_server.web.routes import Route
+from queue_server.web.schemas import INSTANT, INTEGER, STRING, Schema, enum, nullable, obj, ref
+
+JOB_STATUSES = ("queued", "done", "failed", "unknown")
+
+
+async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
+    service, centre, serial = _service(request), _centre(request), _int_param(request, "serial")
+    async with request.app[DATABASE].read() as conn:
+        jobs = await ticket_print_jobs(conn, centre, serial)
+    if not jobs and not 1 <= serial <= (await service.hall(centre)).last_serial:
+        raise NotFound(f"There is no ticket #{serial} at centre {centre!r}")
+    board = service.printers[centre]
+    shown = []
+    for job in jobs:
+        health = board.health(job["printer"])
+        shown.append(
+            {
+                "job_id": job["job_id"],
+                "printer": job["printer"],
+                "kind": job["kind"],
+                "status": job["status"],
+                "reason": job["reason"],
+                "sends": job["sends"],
+                "sent_at": iso(job["sent_at"]),
+                "updated_at": iso(job["updated_at"]),
+                "rerouted_from": job["rerouted_from"],
+                "printer_state": health.state.value if health.state is not None else None,
+                "printer_online": health.online,
+            }
+        )
+    return json_response({"centre": centre, "serial": serial, "jobs": shown})
+
+
+SCHEMAS: dict[str, Schema] = {
+    "TicketPrints": obj(
+        "A ticket's print jobs, oldest first, with what their printers last said",
+        {
+            "centre": STRING,
+            "serial": INTEGER,
+            "jobs": {"type": "array", "items": ref("PrintJobView")},
+        },
+    ),
+    "PrintJobView": obj(
+        "One print job: where it went and how it ended",
+        {
+            "job_id": STRING,
+            "printer": STRING,
+            "kind": {"type": "string", "enum": ["ticket", "notice"]},
+            "status": {"type": "string", "enum": list(JOB_STATUSES)},
+            "reason": STRING,
+            "sends": INTEGER,
+            "sent_at": INSTANT,
+            "updated_at": INSTANT,
+            "rerouted_from": nullable(STRING),
+            "printer_state": nullable(enum(PrinterStatus)),
+            "printer_online": nullable({"type": "boolean"}),
+        },
+    ),
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/centres/{centre}/tickets/{serial}/prints",
+        "get_ticket_prints",
+        "Read how a ticket's printing went",
+        get_ticket_prints,
+        READ,
+        "reads",
+        "TicketPrints",
+        description=(
+            "Each print job of the ticket (queued, done, failed with the reason, or unknown) and the"
+            " state its printer last published (ready, paper low or out, cover open, offline)."
+        ),
+    ),
+]
