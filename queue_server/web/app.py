@@ -18,7 +18,6 @@ from aiohttp import web
 
 from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
-from queue_server.pages import add_pages
 from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
@@ -32,6 +31,13 @@ from queue_server.web.route_table import all_routes
 log = logging.getLogger(__name__)
 
 __all__ = ["DATABASE", "SERVICE", "build_app", "create_app"]
+
+
+def add_pages(app: web.Application) -> None:
+    """The pages on the same application (imported here: the pages import the web layer's keys)."""
+    from queue_server.pages.app import add_pages as add
+
+    add(app)
 
 
 def _application() -> web.Application:
