@@ -1,0 +1,49 @@
+"""The commands the docs tell people to type are commands `onewindow` takes, flags and all.
+
+Every ``onewindow ...`` line in a code block of docs/deployment.md, and every systemd unit's
+``ExecStart``, is parsed by the real argument parser: a renamed flag or a command that moved makes
+this test fail before a hall's administrator finds out.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from queue_server import cli
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def documented_commands(name: str) -> list[str]:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", text, re.DOTALL)
+    commands = []
+    for block in blocks:
+        joined = block.replace("\\\n", " ")
+        for raw in joined.splitlines():
+            line = raw.strip().removeprefix("ExecStart=")
+            match = re.search(r"(?:^|/)onewindow (.+)$", line)
+            if match and not line.startswith("#"):
+                commands.append(match.group(1).split("#", 1)[0].strip())
+    return commands
+
+
+@pytest.mark.parametrize("command", documented_commands("deployment.md"))
+def test_each_documented_command_parses(command: str) -> None:
+    argv = shlex.split(command)
+    try:
+        args = cli.parse_arguments(argv, environ={})
+    except SystemExit as error:  # argparse's way of saying a flag or command is wrong
+        pytest.fail(f"`onewindow {command}` is not a valid command (exit {error.code})")
+    assert args.handler is not None
+
+
+def test_the_deployment_guide_has_its_units() -> None:
+    commands = documented_commands("deployment.md")
+    assert any(c.startswith("serve ") for c in commands)
+    assert any(c.startswith("printer run ") for c in commands)
+    assert any(c.startswith("display ") for c in commands)
