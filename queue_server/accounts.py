@@ -71,6 +71,8 @@ class Action(StrEnum):
     """Staff cancelling a ticket; the citizen cancels through the ticket's public status token."""
     CLOSE_DAY = "close_day"
     READ = "read"
+    REPORT = "report"
+    """The supervision reports: figures per window, staff member and matter."""
 
 
 ACTION_ROLES: dict[str, frozenset[Role]] = {
@@ -80,6 +82,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     Action.CANCEL: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
     Action.CLOSE_DAY: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.READ: LOGIN_ROLES | {Role.KIOSK},
+    Action.REPORT: frozenset({Role.MANAGER, Role.ADMIN, Role.SUPERVISOR}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 

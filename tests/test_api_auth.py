@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/requeue"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/cancel"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
+    ("GET", f"{API}/centres/{{centre}}/reports"): frozenset({"admin", "manager", "supervisor"}),
 }
 """Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
 

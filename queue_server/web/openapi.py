@@ -89,9 +89,36 @@ def _parameters(route: Route) -> list[Schema]:
         }
         for name in route.params
     ]
+    if route.query is not None:
+        schema = route.query.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, field in schema.get("properties", {}).items():
+            inlined = _inline(field, schema.get("$defs", {}))
+            described = {key: value for key, value in inlined.items() if key not in ("title", "description")}
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "description": field.get("description", ""),
+                    "schema": described,
+                }
+            )
     if route.action:
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
     return parameters
+
+
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    """A query parameter's schema with pydantic's local ``$defs`` references put in place."""
+    if isinstance(schema, dict):
+        target = schema.get("$ref", "")
+        if isinstance(target, str) and target.startswith("#/$defs/"):
+            return _inline(definitions[target.removeprefix("#/$defs/")], definitions)
+        return {key: _inline(value, definitions) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    return schema
 
 
 def _success(route: Route) -> Schema:

@@ -40,6 +40,11 @@ PATH_PARAMS: dict[str, PathParam] = {
     "serial": PathParam(
         r"[0-9]{1,18}", {"type": "integer", "minimum": 1}, "The ticket's serial (its id within the centre)"
     ),
+    "ticket_number": PathParam(
+        r"[^/]{1,40}",
+        {"type": "string", "pattern": r"^[A-Za-z]{1,2}[0-9]{1,9}$", "examples": ["A012"]},
+        "A ticket's number as printed (A012); numbers start again each day, so it names today's ticket",
+    ),
     "token": PathParam(
         r"[^/]{1,200}",
         {"type": "string", "minLength": 16, "maxLength": 64},
@@ -79,6 +84,8 @@ class Route:
     action: bool = False
     """An action: takes a request id, and may answer a replay or a conflict."""
     description: str = ""
+    query: type[BaseModel] | None = None
+    """The query parameters it reads, as a model whose fields each document one."""
 
     @property
     def full_path(self) -> str:

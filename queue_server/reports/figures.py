@@ -1,0 +1,174 @@
+"""The figures of a report, per centre, window, staff member or matter, and the ranking of windows
+and staff that picks the model windows (标杆窗口).
+
+Waits run from issue to the first call, handling from the start of service to its end. The
+satisfaction rate is the share of ratings that were 基本满意 or better among the ratings given:
+a request nobody answered is unrated and never counts as satisfied. A ticket is counted at the
+window and with the staff member that had it last (who finished it, or called it last).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from queue_server.reports.records import HandledTicket, PauseSpan
+
+SATISFIED_FROM = 3
+"""基本满意 (3) and better count as satisfied; 不满意 (2) and 非常不满意 (1) do not."""
+MIN_RATINGS_TO_RANK = 5
+"""A window or staff member with fewer ratings in the period is listed but not ranked."""
+
+
+class Dimension(StrEnum):
+    CENTRE = "centre"
+    WINDOW = "window"
+    STAFF = "staff"
+    MATTER = "matter"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What one window, staff member, matter (or the whole centre) did in the period."""
+
+    key: str
+    issued: int
+    served: int
+    cancelled: int
+    no_shows: int
+    transfers: int
+    wait_mean: float | None
+    wait_p90: float | None
+    wait_longest: float | None
+    handling_mean: float | None
+    """Minutes, one decimal; None when nothing was measured."""
+    green: int
+    green_share: float | None
+    green_wait_mean: float | None
+    paused_minutes: dict[str, float] = field(default_factory=dict)
+    """Minutes paused, by the reason's code."""
+    ratings: dict[int, int] = field(default_factory=dict)
+    """Ratings given, by level (5 非常满意 … 1 非常不满意)."""
+    unrated: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        if not self.rated:
+            return None
+        satisfied = sum(n for level, n in self.ratings.items() if level >= SATISFIED_FROM)
+        return round(satisfied / self.rated, 4)
+
+
+def _minutes(delta: dt.timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile: the smallest value at or above ``share`` of the values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(share * len(ordered)) - 1)], 1)
+
+
+def _key(dimension: Dimension) -> Callable[[HandledTicket], str | None]:
+    if dimension is Dimension.CENTRE:
+        return lambda _: "all"
+    if dimension is Dimension.WINDOW:
+        return lambda t: str(t.window) if t.window is not None else None
+    if dimension is Dimension.STAFF:
+        return lambda t: t.staff
+    return lambda t: t.matter
+
+
+def _pause_key(dimension: Dimension, span: PauseSpan) -> str | None:
+    if dimension is Dimension.CENTRE:
+        return "all"
+    if dimension is Dimension.WINDOW:
+        return str(span.window)
+    if dimension is Dimension.STAFF:
+        return span.staff
+    return None  # a pause belongs to no matter
+
+
+def figures(tickets: Iterable[HandledTicket], pauses: Iterable[PauseSpan], by: Dimension) -> list[Figures]:
+    """One row per window, staff member or matter (or one for the centre), ordered by key."""
+    key_of = _key(by)
+    groups: dict[str, list[HandledTicket]] = defaultdict(list)
+    for ticket in tickets:
+        key = key_of(ticket)
+        if key is not None:
+            groups[key].append(ticket)
+    paused: dict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for span in pauses:
+        key = _pause_key(by, span)
+        if key is not None:
+            paused[key][span.reason] += span.minutes
+    keys = sorted(set(groups) | set(paused), key=_natural)
+    return [_figures(key, groups.get(key, []), paused.get(key, {})) for key in keys]
+
+
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (1 << 30, key)
+
+
+def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -> Figures:
+    waits = [_minutes(t.wait) for t in tickets if t.wait is not None]
+    green_waits = [_minutes(t.wait) for t in tickets if t.green and t.wait is not None]
+    handling = [_minutes(t.handling) for t in tickets if t.handling is not None]
+    green = sum(1 for t in tickets if t.green)
+    return Figures(
+        key=key,
+        issued=len(tickets),
+        served=sum(1 for t in tickets if t.status == "finished"),
+        cancelled=sum(1 for t in tickets if t.status == "cancelled"),
+        no_shows=sum(t.no_shows for t in tickets),
+        transfers=sum(t.transfers for t in tickets),
+        wait_mean=_mean(waits),
+        wait_p90=percentile(waits, 0.9),
+        wait_longest=round(max(waits), 1) if waits else None,
+        handling_mean=_mean(handling),
+        green=green,
+        green_share=round(green / len(tickets), 4) if tickets else None,
+        green_wait_mean=_mean(green_waits),
+        paused_minutes={reason: round(minutes, 1) for reason, minutes in sorted(paused.items())},
+        ratings=dict(sorted(Counter(t.rating for t in tickets if t.rating is not None).items(), reverse=True)),
+        unrated=sum(1 for t in tickets if t.rating_status == "expired"),
+        outcomes=dict(sorted(Counter(t.outcome for t in tickets if t.outcome).items())),
+    )
+
+
+def _merit(row: Figures) -> tuple[float, int, float]:
+    return (-(row.satisfaction_rate or 0.0), -row.served, row.wait_mean if row.wait_mean is not None else math.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    rank: int | None
+    """None: too few ratings in the period to rank."""
+    figures: Figures
+
+
+def ranking(rows: Iterable[Figures], min_ratings: int = MIN_RATINGS_TO_RANK) -> list[Ranked]:
+    """Best first: satisfaction rate, then tickets served, then the shortest mean wait; those with
+    fewer than ``min_ratings`` ratings follow, unranked (a rate of 1 rating out of 1 proves little)."""
+    rows = list(rows)
+    eligible = [r for r in rows if r.rated >= min_ratings]
+    eligible.sort(
+        key=lambda r: (-(r.satisfaction_rate or 0), -r.served, r.wait_mean if r.wait_mean is not None else 1e9)
+    )
+    rest = sorted((r for r in rows if r.rated < min_ratings), key=lambda r: (-r.served, _natural(r.key)))
+    return [Ranked(place, row) for place, row in enumerate(eligible, 1)] + [Ranked(None, row) for row in rest]

@@ -1,0 +1,92 @@
+"""What a report is made of: each ticket of the period as handled, and each pause of a window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class HandledTicket:
+    """A ticket of the period, as the store kept it (the last window and staff member that had it)."""
+
+    serial: int
+    number: str
+    matter: str
+    status: str
+    category: str | None
+    """Set for a green-channel ticket."""
+    issued_at: dt.datetime
+    first_called_at: dt.datetime | None
+    serving_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    window: int | None
+    staff: str | None
+    outcome: str | None
+    no_shows: int
+    transfers: int
+    rating_status: str
+    rating: int | None
+    due_date: dt.date | None
+
+    @property
+    def green(self) -> bool:
+        return self.category is not None
+
+    @property
+    def wait(self) -> dt.timedelta | None:
+        """From issue to the first call: the citizen's wait."""
+        return self.first_called_at - self.issued_at if self.first_called_at is not None else None
+
+    @property
+    def handling(self) -> dt.timedelta | None:
+        """From the start of service to its end, for a finished ticket."""
+        if self.status != "finished" or self.serving_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.serving_at
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSpan:
+    """A window paused (暂停服务) from ``start`` to ``end`` (the resume, close or sign-off)."""
+
+    window: int
+    staff: str | None
+    reason: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+
+@dataclass(frozen=True, slots=True)
+class WindowMoment:
+    """One event of a window's log, as a report needs it."""
+
+    window: int
+    kind: str
+    at: dt.datetime
+    actor: str
+    reason: str = ""
+
+
+def pause_spans(moments: Iterable[WindowMoment], until: dt.datetime) -> list[PauseSpan]:
+    """Pair each window's ``paused`` with what ended it; a pause still running ends at ``until``."""
+    open_pauses: dict[int, WindowMoment] = {}
+    spans = []
+    for moment in sorted(moments, key=lambda m: (m.window, m.at)):
+        if moment.kind == "paused":
+            open_pauses.setdefault(moment.window, moment)
+        elif moment.kind in ("resumed", "closed", "signed_off") and moment.window in open_pauses:
+            began = open_pauses.pop(moment.window)
+            spans.append(_span(began, moment.at))
+    spans.extend(_span(began, max(until, began.at)) for began in open_pauses.values())
+    return spans
+
+
+def _span(began: WindowMoment, end: dt.datetime) -> PauseSpan:
+    staff = began.actor.split(":", 1)[1] if began.actor.startswith("staff:") else None
+    return PauseSpan(began.window, staff, began.reason, began.at, end)

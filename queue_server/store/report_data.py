@@ -1,0 +1,76 @@
+"""Loading a report's material: the period's tickets with their first call, and its window pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.reports.periods import Period
+from queue_server.reports.records import HandledTicket, PauseSpan, WindowMoment, pause_spans
+from queue_server.store import schema
+
+
+async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> list[HandledTicket]:
+    """Every ticket whose service day falls in ``period``, with the time it was first called."""
+    t, e = schema.tickets.c, schema.ticket_events.c
+    first_call = (
+        select(e.serial, func.min(e.at).label("first_called_at"))
+        .where(e.centre == centre, e.kind == "called")
+        .group_by(e.serial)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(schema.tickets, first_call.c.first_called_at)
+        .select_from(schema.tickets.outerjoin(first_call, first_call.c.serial == t.serial))
+        .where(t.centre == centre, t.service_day >= period.first, t.service_day <= period.last)
+        .order_by(t.serial)
+    )
+    return [
+        HandledTicket(
+            serial=row.serial,
+            number=row.number,
+            matter=row.matter,
+            status=row.status,
+            category=row.category,
+            issued_at=row.issued_at,
+            first_called_at=_utc(row.first_called_at),
+            serving_at=row.serving_at,
+            ended_at=row.ended_at,
+            window=row.window,
+            staff=row.staff,
+            outcome=row.outcome,
+            no_shows=row.no_shows,
+            transfers=row.transfers,
+            rating_status=row.rating_status,
+            rating=row.rating,
+            due_date=row.due_date,
+        )
+        for row in rows
+    ]
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aggregate loses the column's type: SQLite hands back a naive UTC time (or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+async def period_pauses(
+    conn: AsyncConnection, centre: str, period: Period, time_zone: str, now: dt.datetime
+) -> list[PauseSpan]:
+    """The pauses that began in ``period``; one still running ends now (or at the period's end)."""
+    start, end = period.utc_bounds(time_zone)
+    w = schema.window_events.c
+    rows = await conn.execute(
+        select(w.window, w.kind, w.at, w.actor, w.data)
+        .where(w.centre == centre, w.at >= start, w.at < end + dt.timedelta(days=1))
+        .order_by(w.window, w.seq)
+    )
+    moments = [WindowMoment(r.window, r.kind, r.at, r.actor, str((r.data or {}).get("reason", ""))) for r in rows]
+    spans = pause_spans(moments, min(now, end))
+    return [span for span in spans if start <= span.start < end]
