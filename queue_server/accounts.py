@@ -72,7 +72,11 @@ class Action(StrEnum):
     CLOSE_DAY = "close_day"
     READ = "read"
     REPORT = "report"
-    """The supervision reports: figures per window, staff member and matter."""
+    """The supervision reports and the rectification cases: read them."""
+    COMPLAIN = "complain"
+    """Open a rectification case from a complaint (the complaint window, the desk)."""
+    RECTIFY = "rectify"
+    """Work rectification cases: verify, rectify, follow up, close, assign."""
 
 
 ACTION_ROLES: dict[str, frozenset[Role]] = {
@@ -83,6 +87,8 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     Action.CLOSE_DAY: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.READ: LOGIN_ROLES | {Role.KIOSK},
     Action.REPORT: frozenset({Role.MANAGER, Role.ADMIN, Role.SUPERVISOR}),
+    Action.COMPLAIN: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
+    Action.RECTIFY: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 

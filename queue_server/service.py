@@ -17,13 +17,16 @@ import asyncio
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.centre_change import change_refusal
 from queue_server.commands import Command
+from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.hall import Change, Hall
@@ -33,14 +36,18 @@ from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import build_messages, recent_calls, write_outbox
 from queue_server.store.printing import (
+    Job,
     mark_resent,
     print_jobs,
     record_jobs,
     record_result,
+    reprint_job,
     reroute_job,
     unanswered_jobs,
 )
+from queue_server.store.rectification import open_rating_cases
 from queue_server.store.repository import adopt_tickets, load_hall, lock_centre, save_change, state_version
+from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
 from queue_server.views import View, ticket_view, window_view
 
 log = logging.getLogger(__name__)
@@ -156,6 +163,7 @@ class HallService:
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers[hall.centre.centre.code])
         await write_outbox(conn, hall.centre.centre.code, messages + [job.message for job in jobs], now)
         await record_jobs(conn, hall.centre.centre.code, jobs, now)
+        await open_rating_cases(conn, hall, change, now)  # a bad rating opens its rectification case
         return Answer(201 if command.created else 200, self._change_view(hall, change, tokens))
 
     def _change_view(self, hall: Hall, change: Change, tokens: dict[int, str]) -> View:
@@ -230,6 +238,117 @@ class HallService:
                 return slot.hall
             return await load_hall(conn, centre, self.clock)
 
+    async def configure(
+        self, centre: str, config: Centre, *, actor: str, request_id: str | None, dry_run: bool
+    ) -> Answer:
+        """What ``config`` would change at ``centre``, applied in one transaction unless ``dry_run``.
+
+        It runs under the centre's lock like an action, so no call slips in between the check and
+        the change; a change the running hall cannot take (a window with a ticket at it) is refused
+        (409). Applying bumps the state version: every process then rebuilds its hall from the new
+        configuration. A repeated request id of an applied change gets the first answer.
+        """
+        slot = self._slots[centre]
+        async with slot.lock:
+            try:
+                async with self.db.write() as conn:
+                    version = await lock_centre(conn, centre)
+                    if request_id is not None:
+                        prior = await self._prior_answer(conn, centre, request_id, actor, CONFIGURE)
+                        if prior is not None:
+                            return prior
+                    hall = await self._hall(conn, slot, centre, version)
+                    answer = await _configure(conn, hall, config, self.clock.now(), dry_run=dry_run)
+                    if request_id is not None:
+                        await self._record(conn, centre, request_id, actor, CONFIGURE, answer)
+            except BaseException:
+                slot.hall = slot.version = None
+                raise
+            applied = bool(answer.ok and answer.body["applied"])
+            if applied:
+                slot.hall = slot.version = None
+        if applied:
+            for callback in self.after_commit:
+                callback(centre)
+        return answer
+
+    async def locked(
+        self,
+        centre: str,
+        *,
+        actor: str,
+        request_id: str,
+        name: str,
+        work: Callable[[AsyncConnection, Hall, dt.datetime], Awaitable[Answer]],
+    ) -> Answer:
+        """Run ``work`` once for ``request_id`` under the centre's lock, in one transaction with
+        its recorded answer: for changes beside the hall's own state (rectification cases)."""
+        slot = self._slots[centre]
+        async with slot.lock:
+            try:
+                async with self.db.write() as conn:
+                    try:
+                        version = await lock_centre(conn, centre)
+                    except NotFound as missing:
+                        return domain_problem(missing)
+                    prior = await self._prior_answer(conn, centre, request_id, actor, name)
+                    if prior is not None:
+                        return prior
+                    hall = await self._hall(conn, slot, centre, version)
+                    try:
+                        answer = await work(conn, hall, self.clock.now())
+                    except DomainError as refused:
+                        answer = domain_problem(refused)
+                    await self._record(conn, centre, request_id, actor, name, answer)
+            except BaseException:
+                slot.hall = slot.version = None
+                raise
+        return answer
+
+    async def reprint(self, centre: str, serial: int, *, printer: str | None, actor: str, request_id: str) -> Answer:
+        """Print a ticket again as a new job, once for ``request_id``: its last job failed or ended
+        unknown and a person at the desk decided (queue_server.store.printing.reprint_job).
+
+        Like an action it runs under the centre's lock with the job, its outbox row and the answer
+        in one transaction, and a refusal is recorded too; the hall's state does not change, so its
+        version stays and the live pages are not told.
+        """
+        slot = self._slots[centre]
+        job = None
+        async with slot.lock:
+            try:
+                async with self.db.write() as conn:
+                    try:
+                        version = await lock_centre(conn, centre)
+                    except NotFound as missing:
+                        return domain_problem(missing)
+                    prior = await self._prior_answer(conn, centre, request_id, actor, REPRINT)
+                    if prior is not None:
+                        return prior
+                    hall = await self._hall(conn, slot, centre, version)
+                    await adopt_tickets(conn, hall, (serial,))
+                    now = self.clock.now()
+                    try:
+                        ticket = hall.ticket(serial)
+                        job = await reprint_job(
+                            conn, hall.centre, self.printers[centre], ticket, printer=printer, actor=actor
+                        )
+                    except DomainError as refused:
+                        answer = domain_problem(refused)
+                    else:
+                        await write_outbox(conn, centre, [job.message], now)
+                        await record_jobs(conn, centre, [job], now)
+                        answer = Answer(201, reprint_view(centre, ticket.number, job))
+                    await self._record(conn, centre, request_id, actor, REPRINT, answer)
+                    hall.compact()
+            except BaseException:
+                slot.hall = slot.version = None
+                raise
+        if job is not None:
+            for callback in self.after_commit:
+                callback(centre)
+        return answer
+
     async def resend_print_jobs(self, centre: str) -> int:
         """Send again the print jobs no printer answered in time; returns how many.
 
@@ -298,3 +417,39 @@ class HallService:
         async with self.db.write() as conn:
             result = await conn.execute(delete(schema.requests).where(schema.requests.c.created_at < cutoff))
         return int(result.rowcount or 0)
+
+
+CONFIGURE = "configure"
+"""The action name a centre's configuration change is recorded under with its request id."""
+
+
+async def _configure(conn: AsyncConnection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
+    code = hall.centre.centre.code
+    differences = describe_difference(hall.centre, config)
+    refusal = change_refusal(hall, config)
+    if refusal is None and differences and not dry_run:
+        try:
+            await apply_centre(conn, config, now)
+        except CentreChangeRefused as refused:
+            refusal = str(refused)
+    if refusal is not None:
+        title = "The change does not fit the hall now"
+        return problem(409, "centre-change-refused", title, refusal, differences=differences)
+    return Answer(200, {"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})
+
+
+REPRINT = "reprint"
+"""The action name a reprint is recorded under with its request id."""
+
+
+def reprint_view(centre: str, number: str, job: Job) -> View:
+    """The answer to a reprint: the new job, where it goes, and the job it replaces."""
+    return {
+        "centre": centre,
+        "serial": job.serial,
+        "number": number,
+        "job_id": job.job_id,
+        "printer": job.printer,
+        "replaces": job.rerouted_from,
+        "reprinted_by": job.reprinted_by,
+    }

@@ -45,6 +45,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/openapi.json"): PUBLIC,
     ("GET", f"{API}/status/{{token}}"): PUBLIC,
     ("POST", f"{API}/status/{{token}}/cancel"): PUBLIC,
+    ("POST", f"{API}/status/{{token}}/rating"): PUBLIC,
     ("GET", f"{API}/centres"): EVERY_READER,
     ("GET", f"{API}/centres/{{centre}}"): EVERY_READER,
     ("GET", f"{API}/centres/{{centre}}/queue"): EVERY_READER,
@@ -54,12 +55,22 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/events"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/prints"): EVERY_READER,
+    ("GET", f"{API}/centres/{{centre}}/tickets/by-number/{{ticket_number}}"): HALL_READERS,
+    ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/reprint"): frozenset({"admin", "manager", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/tickets"): frozenset({"kiosk", "guide"}),
     **{("POST", f"{API}/centres/{{centre}}/windows/{{number}}/{s}"): WINDOW_ACTORS for s in WINDOW_SEGMENTS},
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/requeue"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/cancel"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/reports"): frozenset({"admin", "manager", "supervisor"}),
+    ("GET", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "supervisor"}),
+    ("GET", f"{API}/centres/{{centre}}/rectifications/{{case}}"): frozenset({"admin", "manager", "supervisor"}),
+    ("POST", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "s1", "guide"}),
+    ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/advance"): frozenset({"admin", "manager"}),
+    ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/assign"): frozenset({"admin", "manager"}),
+    ("GET", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager", "supervisor"}),
+    ("PUT", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager"}),
+    ("GET", f"{API}/centres/{{centre}}/printers"): HALL_READERS,
 }
 """Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
 
@@ -94,7 +105,14 @@ def routes_of(api: Api) -> list[tuple[str, str]]:
 
 
 def url_of(template: str, ticket: dict[str, Any]) -> str:
-    return template.format(centre="test", number=1, serial=ticket["serial"], token=ticket["status_token"])
+    return template.format(
+        centre="test",
+        number=1,
+        serial=ticket["serial"],
+        token=ticket["status_token"],
+        ticket_number=ticket["number"],
+        case=1,
+    )
 
 
 async def test_every_route_has_an_expectation(hall: tuple[Api, HallService, dict[str, Any]]) -> None:

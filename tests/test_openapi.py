@@ -18,7 +18,7 @@ from queue_server.web.routes import API_PREFIX
 from queue_server.web.schemas import PRIVATE_TICKET_FIELDS
 from tests.api_support import API, Api, hall_service, rid, seed
 
-PUBLIC_OPERATIONS = {"health", "openapi", "get_status", "cancel_by_status_token"}
+PUBLIC_OPERATIONS = {"health", "openapi", "get_status", "cancel_by_status_token", "rate_by_status_token"}
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 

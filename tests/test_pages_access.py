@@ -7,13 +7,15 @@ The routes come from queue_server.pages.app.page_routes(), so a page added later
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from queue_server.accounts import Role
-from queue_server.commands import IssueTicket
+from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.domain.tickets import Outcome
 from queue_server.pages.app import page_routes
 from queue_server.pages.routes import KIOSK, PageRoute
 from queue_server.store.database import Database
@@ -37,16 +39,31 @@ async def site(db: Database) -> AsyncIterator[tuple[Site, dict[str, str]]]:
     async with running_site(db, signed_on=((1, "s1"),)) as running:
         answer = await running.act(IssueTicket(matter="pension"), "kiosk:k-1", "walk-ticket")
         ticket = answer.body["ticket"]
+        # Finished as 补正 (supplement), so that the pages about a finished ticket (its one-time
+        # notice) have something to show; the walk is about who may open them.
+        await running.act(CallNext(window=1), "staff:s1", "walk-call")
+        await running.act(StartServing(window=1), "staff:s1", "walk-start")
+        matter = running.centre.matters_by_code["pension"]
+        supplement = Finish(
+            window=1,
+            outcome=Outcome.SUPPLEMENT,
+            reasons=(running.centre.policy.rejection_reasons[0],),
+            missing_materials=(matter.materials[0],) if matter.materials else (),
+        )
+        await running.act(supplement, "staff:s1", "walk-finish")
         values = {"centre": "test", "token": ticket["status_token"], "serial": str(ticket["serial"]), "number": "1"}
         yield running, values
 
 
 def url_of(site: Site, route: PageRoute, values: dict[str, str]) -> str:
-    path = route.path
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", value)
-    assert "{" not in path, f"the walk has no value for a parameter of {route.path}"
-    return site.url + path
+    """The route's path with each ``{name}`` or ``{name:regex}`` filled from ``values``."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"the walk has no value for {name!r} of {route.path}"
+        return values[name]
+
+    return site.url + re.sub(r"\{(\w+)(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}", fill, route.path)
 
 
 def protected() -> list[PageRoute]:

@@ -58,6 +58,11 @@ class CentreBus:
         self._served = False
         """Whether the last connection got as far as serving: then the backoff starts afresh."""
 
+    def take_centre(self, centre: Centre) -> None:
+        """Use a centre's new configuration at once (its devices, their windows), without reconnecting."""
+        self.centre = centre
+        self.requests.centre = centre
+
     async def run(self) -> None:
         """Stay connected until cancelled; after a drop, try again with growing backoff."""
         backoff = BACKOFF_FIRST
@@ -163,6 +168,12 @@ class Bus:
         async with asyncio.TaskGroup() as tasks:
             for bus in self.centres.values():
                 tasks.create_task(bus.run())
+
+    def take_centre(self, centre: Centre) -> None:
+        """A centre's configuration changed (the manager applied it): its connection uses it from now on."""
+        bus = self.centres.get(centre.centre.code)
+        if bus is not None:
+            bus.take_centre(centre)
 
     def devices_online(self, centre: str) -> dict[str, bool]:
         bus = self.centres.get(centre)

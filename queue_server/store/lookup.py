@@ -6,6 +6,7 @@ log never touches the live state.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,3 +45,11 @@ async def ticket_event_records(conn: AsyncConnection, centre: str, serial: int) 
     e = schema.ticket_events.c
     rows = await conn.execute(select(e.seq, e.data).where(e.centre == centre, e.serial == serial).order_by(e.seq))
     return [{"seq": int(row.seq), **row.data} for row in rows]
+
+
+async def ticket_serial_by_number(conn: AsyncConnection, centre: str, number: str, day: dt.date) -> int | None:
+    """The serial of the ticket numbered ``number`` on service day ``day`` (numbers restart each day)."""
+    t = schema.tickets.c
+    found = await conn.execute(select(t.serial).where(t.centre == centre, t.service_day == day, t.number == number))
+    serial = found.scalar_one_or_none()
+    return int(serial) if serial is not None else None

@@ -9,6 +9,10 @@ A kiosk's ticket goes to its own printer, or to its first ready spare printer wh
 known unable to print (queue_server.printers). A ticket job failed because the printer cannot
 print (paper out, cover open) is rerouted once: a new job id for the same ticket, on a printer of
 the kiosk that can print and has not had it, linked to the failed job by ``rerouted_from``.
+
+A job that ended ``unknown`` (some of the ticket may be on paper) or failed is never sent again by
+itself: a person at the desk decides and asks for a reprint, which is a new job id for the same
+ticket, linked to the job it replaces the same way and marked with who asked (``reprinted_by``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
+from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Change, Hall
@@ -43,7 +48,10 @@ class Job:
     kind: str
     message: Message
     rerouted_from: str | None = None
-    """The job whose printer failed it because it could not print; this one prints it elsewhere."""
+    """The job this one replaces: its printer failed it because it could not print (this one prints
+    it elsewhere), or a person asked for a reprint after it failed or ended unknown."""
+    reprinted_by: str | None = None
+    """The actor who asked for this reprint; None for a job the server made itself."""
 
     @property
     def job_id(self) -> str:
@@ -151,6 +159,7 @@ async def record_jobs(conn: AsyncConnection, centre: str, jobs: list[Job], now: 
                 "created_at": now,
                 "updated_at": now,
                 "rerouted_from": job.rerouted_from,
+                "reprinted_by": job.reprinted_by,
             }
             for job in jobs
         ]
@@ -212,6 +221,76 @@ async def reroute_job(
     return Job(target, failed.serial, "ticket", message, rerouted_from=job_id)
 
 
+REPRINTABLE = frozenset({"failed", "unknown"})
+"""How a ticket's last job must have ended for a person to print it again."""
+
+
+async def reprint_job(
+    conn: AsyncConnection, centre: Centre, board: PrinterBoard, ticket: Ticket, *, printer: str | None, actor: str
+) -> Job:
+    """A new job for ``ticket`` after its last ticket job failed or ended unknown: the same ticket as
+    printed, a new job id, on ``printer`` or else where a new ticket of its kiosk would go.
+
+    Raises InvalidTransition when there is nothing to reprint: no job, or the last one printed or is
+    still being printed (a printer prints a job once; the server sends an unanswered one again).
+    """
+    code = centre.centre.code
+    p = schema.print_jobs.c
+    rows = (
+        await conn.execute(
+            select(p.job_id, p.printer, p.status, p.payload, p.created_at).where(
+                p.centre == code, p.serial == ticket.serial, p.kind == "ticket"
+            )
+        )
+    ).all()
+    what = f"Cannot reprint ticket {ticket.number}"
+    if not rows:
+        raise InvalidTransition(
+            f"{what}: it has no print job; only a ticket issued at a kiosk with a printer is printed"
+            " (read a desk ticket's number out, or send its status link)"
+        )
+    if ticket.status.ended:
+        raise InvalidTransition(f"{what}: the ticket is {ticket.status.value}; there is nothing to print for")
+    last = max(rows, key=lambda row: (row.created_at, _job_order(row.job_id)))
+    if last.status == "done":
+        raise InvalidTransition(f"{what}: its job {last.job_id} printed on {last.printer}; it printed")
+    if last.status not in REPRINTABLE:
+        raise InvalidTransition(
+            f"{what}: its job {last.job_id} is still being printed on {last.printer}; wait for the printer's"
+            " answer (a job not answered is sent again by itself)"
+        )
+    e = schema.ticket_events.c
+    issued_by = (
+        await conn.execute(
+            select(e.actor).where(e.centre == code, e.serial == ticket.serial, e.kind == TicketIssued.kind).limit(1)
+        )
+    ).scalar_one_or_none()
+    target = printer or _reprint_printer(centre, board, issued_by or "", last.printer)
+    if target is None:
+        raise InvalidTransition(f"{what}: its kiosk has no printer any more; name the printer to print it on")
+    payload = {**last.payload, "job_id": f"{ticket.serial}-ticket-{max(_job_order(r.job_id) for r in rows) + 1}"}
+    message = Message(PRINTER_JOB.subject(device=target), "job", payload)
+    log.info("%s reprints ticket %s (job %s, %s) on printer %s", actor, ticket.number, last.job_id, last.status, target)
+    return Job(target, ticket.serial, "ticket", message, rerouted_from=last.job_id, reprinted_by=actor)
+
+
+def _job_order(job_id: str) -> int:
+    """The n of a ticket's job id ``<serial>-ticket-<n>``: its place among the ticket's jobs."""
+    tail = job_id.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _reprint_printer(centre: Centre, board: PrinterBoard, issued_by: str, last_printer: str) -> str | None:
+    """Where a reprint goes unless a printer is named: where a new ticket of the ticket's kiosk
+    would go (its own printer, or a ready spare when its own cannot print), else the last job's
+    printer while it is still a printer of the centre."""
+    kiosk = issuing_kiosk(centre, issued_by)
+    if kiosk is not None:
+        return ticket_printer(kiosk, board)
+    device = centre.devices_by_id.get(last_printer)
+    return last_printer if device is not None and device.kind is DeviceKind.PRINTER else None
+
+
 RESEND_AFTER = dt.timedelta(minutes=1)
 MAX_SENDS = 5
 
@@ -246,7 +325,18 @@ async def ticket_print_jobs(conn: AsyncConnection, centre: str, serial: int) -> 
     """Every print job of a ticket, oldest first: where it went and how it ended."""
     p = schema.print_jobs.c
     rows = await conn.execute(
-        select(p.job_id, p.printer, p.kind, p.status, p.reason, p.sends, p.sent_at, p.updated_at, p.rerouted_from)
+        select(
+            p.job_id,
+            p.printer,
+            p.kind,
+            p.status,
+            p.reason,
+            p.sends,
+            p.sent_at,
+            p.updated_at,
+            p.rerouted_from,
+            p.reprinted_by,
+        )
         .where(p.centre == centre, p.serial == serial)
         .order_by(p.created_at, p.job_id)
     )

@@ -247,8 +247,12 @@ print_jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # the job this one replaces: its printer failed it because it could not print (paper out, cover
-    # open), so the same ticket went to a spare printer; unique, so a job is rerouted at most once
+    # open), so the same ticket went to a spare printer, or a person reprinted it (reprinted_by);
+    # unique, so a job is replaced at most once
     Column("rerouted_from", String(80)),
+    # who asked for this job to be printed again (the desk's reprint); None for jobs the server
+    # made itself (a kiosk's ticket, a window's notice, a reroute)
+    Column("reprinted_by", String(80)),
     _centre_fk("print_jobs"),
     Index("ix_print_jobs_centre_status", "centre", "status"),
     Index("ux_print_jobs_rerouted_from", "centre", "rerouted_from", unique=True),
@@ -329,6 +333,33 @@ login_failures = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_login_failures_username_at", "username", "at"),
     Index("ix_login_failures_address_at", "address", "at"),
+)
+
+rectification_cases = Table(
+    "rectification_cases",
+    metadata,
+    Column("centre", Code, primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    # rating (a bad rating opened it) or complaint (opened by hand at the complaint window)
+    Column("source", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("serial", BigInteger),
+    Column("window", Integer),
+    Column("staff", Code),
+    Column("matter", Code),
+    Column("level", Integer),
+    Column("reasons", JSONData, nullable=False, default=list),
+    Column("comment", Text, nullable=False, default=""),
+    Column("assignee", String(80)),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("closed_at", UTCDateTime),
+    # every step, assignment and note, in order: [{at, actor, status, text, assignee}]
+    Column("notes", JSONData, nullable=False, default=list),
+    Column("version", Integer, nullable=False, default=1),
+    _centre_fk("rectification_cases"),
+    Index("ix_rectification_cases_centre_status", "centre", "status"),
+    Index("ux_rectification_cases_rating", "centre", "source", "serial", unique=True),
 )
 
 device_credentials = Table(

@@ -43,6 +43,7 @@ async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
                 "sent_at": iso(job["sent_at"]),
                 "updated_at": iso(job["updated_at"]),
                 "rerouted_from": job["rerouted_from"],
+                "reprinted_by": job["reprinted_by"],
                 "printer_state": health.state.value if health.state is not None else None,
                 "printer_online": health.online,
             }
@@ -71,6 +72,7 @@ SCHEMAS: dict[str, Schema] = {
             "sent_at": INSTANT,
             "updated_at": INSTANT,
             "rerouted_from": nullable(STRING),
+            "reprinted_by": nullable(STRING),
             "printer_state": nullable(enum(PrinterStatus)),
             "printer_online": nullable({"type": "boolean"}),
         },

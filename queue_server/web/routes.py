@@ -45,6 +45,7 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": r"^[A-Za-z]{1,2}[0-9]{1,9}$", "examples": ["A012"]},
         "A ticket's number as printed (A012); numbers start again each day, so it names today's ticket",
     ),
+    "case": PathParam(r"[0-9]{1,9}", {"type": "integer", "minimum": 1}, "A rectification case's number at its centre"),
     "token": PathParam(
         r"[^/]{1,200}",
         {"type": "string", "minLength": 16, "maxLength": 64},

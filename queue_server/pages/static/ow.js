@@ -52,7 +52,9 @@ const OW = (() => {
       let parsed = {};
       try { parsed = text ? JSON.parse(text) : {}; } catch (error) { parsed = { title: text }; }
       if (response.status === 401 && !data.public) {
-        window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+        // A session that ended: a kiosk goes back to its enrolment, a person to the login page.
+        const target = data.kiosk ? "/kiosk" : "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        window.location.assign(target);
       }
       return { ok: response.ok, status: response.status, body: parsed };
     } catch (error) {

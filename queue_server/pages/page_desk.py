@@ -1,0 +1,44 @@
+"""The consultation desk (咨询导办台): issue a ticket for someone, look a ticket up, put it back,
+cancel it or reprint it, and see the hall's queues at a glance.
+
+Like every page, the desk's script does its work through the JSON API with the session, so the
+API's checks and problems are the page's. The server hands it only what it needs to start: the
+centre's configuration (domains, matters, ticket groups), its printers and the green-channel groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.tickets import Category
+from queue_server.pages.desk_words import DESK_WORDS
+from queue_server.pages.render import language_of, render
+from queue_server.pages.routes import DESK, PageRoute
+from queue_server.pages.wording import words
+from queue_server.views import centre_view
+from queue_server.web.keys import SERVICE, SESSION
+
+
+async def desk(request: web.Request) -> web.StreamResponse:
+    principal = request[SESSION].principal
+    asked = request.query.get("centre", "")
+    if asked and principal.may_see(asked):
+        code = asked
+    elif principal.centres:
+        code = principal.centres[0]
+    else:
+        raise web.HTTPForbidden(text="This account belongs to no centre")
+    config = (await request.app[SERVICE].hall(code)).centre
+    data: dict[str, Any] = {
+        "centre": centre_view(config),
+        "printers": [d.id for d in config.devices if d.kind is DeviceKind.PRINTER],
+        "categories": [c.value for c in Category],
+    }
+    said = words(language_of(request), DESK_WORDS)
+    return render(request, "desk.html", title=said["desk_title"], page_words=DESK_WORDS, data=data)
+
+
+ROUTES: list[PageRoute] = [PageRoute("GET", "/desk", "desk", desk, DESK)]

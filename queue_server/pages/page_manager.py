@@ -1,0 +1,57 @@
+"""The manager's page (中心管理): the live hall, and the centre's configuration edited, checked and applied.
+
+The page's script does everything through the JSON API with the session (the hall's windows,
+queue, devices and printers; the configuration read, checked and applied; the centre file
+exported and imported). The server gives it only the centre to watch and whether this account
+may edit: a supervisor watches the same page without edit controls, and the API refuses their
+changes anyway.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from queue_server.accounts import Principal, Role
+from queue_server.pages.manager_words import MANAGER_WORDS
+from queue_server.pages.render import language_of, render
+from queue_server.pages.routes import MANAGEMENT, PageRoute
+from queue_server.pages.wording import words
+from queue_server.web.keys import SERVICE, SESSION
+
+EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
+"""Who may change the centre's configuration; the supervisor only watches."""
+
+
+def _centre_code(request: web.Request, principal: Principal) -> str:
+    """The centre shown: ``?centre=`` when the account may see it, else its first."""
+    asked = request.query.get("centre", "")
+    if asked and principal.may_see(asked):
+        return asked
+    if not principal.centres:
+        raise web.HTTPForbidden(text="This account belongs to no centre")
+    return principal.centres[0]
+
+
+async def manager(request: web.Request) -> web.StreamResponse:
+    principal = request[SESSION].principal
+    code = _centre_code(request, principal)
+    centre = (await request.app[SERVICE].hall(code)).centre
+    said = words(language_of(request), MANAGER_WORDS)
+    return render(
+        request,
+        "manager.html",
+        title=said["manager_title"],
+        page_words=MANAGER_WORDS,
+        data={
+            "centre": code,
+            "centre_name": centre.centre.name
+            if language_of(request) == "zh"
+            else centre.centre.name_en or centre.centre.name,
+            "can_edit": principal.role in EDITORS,
+            "role": principal.role.value,
+        },
+        can_edit=principal.role in EDITORS,
+    )
+
+
+ROUTES: list[PageRoute] = [PageRoute("GET", "/manager", "manager", manager, MANAGEMENT)]

@@ -1,0 +1,293 @@
+// The kiosk: choose a matter (by domain or by search), answer the green-channel question, get the
+// ticket on screen with its QR code, and learn whether it printed. Everything through the API with
+// the kiosk's session; one request id per intended ticket; back to the start by itself.
+"use strict";
+
+(() => {
+  const centre = OW.data.centre;
+  const base = "/centres/" + encodeURIComponent(centre);
+  const $ = (id) => document.getElementById(id);
+  const english = OW.data.lang === "en";
+  const ARM_MS = 450;          // a screen's buttons wake after this: a double tap never lands on the next screen
+  const IDLE_MS = 60000;       // a half-finished choice goes back to the start after a minute untouched
+  const TICKET_SECONDS = 30;   // the ticket stays this long once it printed
+  const PHOTO_SECONDS = 90;    // ... and this long when it must be photographed
+  const REFUSED_SECONDS = 25;
+  const PRINT_WATCH_MS = 12000;
+  const CANNOT_PRINT = ["paper_out", "cover_open", "offline"];
+
+  let matters = [];
+  let domains = [];
+  let waitingByMatter = {};
+  let domainFilter = "";
+  let chosen = null;
+  let screen = "start";
+  let lastInput = performance.now();
+  let countdown = null;
+  let printWatch = null;
+  let serverTime = null;   // {at: Date (the server's), read: performance.now() when read}
+
+  const nameOf = (item) => (english && item.name_en ? item.name_en : item.name);
+
+  // --- Screens --------------------------------------------------------------------------------------
+  function showScreen(name) {
+    screen = name;
+    for (const id of ["start", "green", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
+    const buttons = $("screen-" + name).querySelectorAll("button");
+    buttons.forEach((button) => { button.disabled = true; });
+    setTimeout(() => { if (screen === name) buttons.forEach((button) => { button.disabled = false; }); }, ARM_MS);
+    window.scrollTo(0, 0);
+  }
+
+  function toStart(resetLanguage) {
+    stopCountdown();
+    stopPrintWatch();
+    chosen = null;
+    if (resetLanguage && english) {
+      window.location.assign("/kiosk?lang=zh");
+      return;
+    }
+    $("search").value = "";
+    domainFilter = "";
+    drawMatters();
+    showScreen("start");
+    loadCentre();
+  }
+
+  function startCountdown(seconds, label) {
+    stopCountdown();
+    let left = seconds;
+    const tick = () => {
+      $(label).textContent = OW.t("back_in", { n: left });
+      if (left <= 0) { toStart(true); return; }
+      left -= 1;
+    };
+    tick();
+    countdown = setInterval(tick, 1000);
+  }
+
+  function stopCountdown() {
+    if (countdown !== null) clearInterval(countdown);
+    countdown = null;
+  }
+
+  // --- The clock: the server's time plus what elapsed here since ---------------------------------------
+  function drawClock() {
+    if (serverTime === null) return;
+    const now = new Date(serverTime.at.getTime() + (performance.now() - serverTime.read));
+    const options = { timeZone: OW.data.time_zone, hour: "2-digit", minute: "2-digit", month: "long", day: "numeric", weekday: "short", hour12: false };
+    $("clock").textContent = new Intl.DateTimeFormat(english ? "en-GB" : "zh-CN", options).format(now);
+  }
+
+  function timeOf(iso) {
+    const options = { timeZone: OW.data.time_zone, hour: "2-digit", minute: "2-digit", hour12: false };
+    return new Intl.DateTimeFormat(english ? "en-GB" : "zh-CN", options).format(new Date(iso));
+  }
+
+  // --- The matters ------------------------------------------------------------------------------------
+  async function loadCentre() {
+    const answer = await OW.api("GET", base);
+    if (answer.status === 401) { window.location.assign("/kiosk"); return; }
+    $("matters-loading").hidden = true;
+    if (!answer.ok) { $("matters-error").hidden = matters.length > 0; return; }
+    $("matters-error").hidden = true;
+    matters = answer.body.matters;
+    domains = answer.body.domains.filter((d) => matters.some((m) => m.domain === d.code));
+    drawDomains();
+    drawMatters();
+  }
+
+  async function loadQueue() {
+    const answer = await OW.api("GET", base + "/queue");
+    if (!answer.ok) return;
+    serverTime = { at: new Date(answer.body.at), read: performance.now() };
+    drawClock();
+    waitingByMatter = {};
+    for (const ticket of answer.body.waiting) waitingByMatter[ticket.matter] = (waitingByMatter[ticket.matter] || 0) + 1;
+    drawMatters();
+  }
+
+  function drawDomains() {
+    const nav = $("domains");
+    const button = (code, label) => OW.el("button", {
+      type: "button", class: "domain", "aria-pressed": String(domainFilter === code), dataset: { domain: code },
+      onclick: () => { domainFilter = code; $("search").value = ""; drawDomains(); drawMatters(); },
+    }, label);
+    nav.replaceChildren(button("", OW.t("all_domains")), ...domains.map((d) => button(d.code, nameOf(d))));
+  }
+
+  function shownMatters() {
+    const query = $("search").value.trim().toLowerCase();
+    if (query) {
+      return matters.filter((m) => [m.name, m.name_en || "", m.code].some((text) => text.toLowerCase().includes(query)));
+    }
+    return matters.filter((m) => !domainFilter || m.domain === domainFilter);
+  }
+
+  function drawMatters() {
+    const list = shownMatters();
+    const byDomain = domains.map((d) => [d, list.filter((m) => m.domain === d.code)]).filter(([, ms]) => ms.length);
+    const groups = byDomain.map(([domain, ms]) => OW.el("section", { class: "matter-group" },
+      OW.el("h2", { text: nameOf(domain) }),
+      OW.el("div", { class: "matter-grid" }, ms.map(matterButton))));
+    $("matters").replaceChildren(...groups);
+    $("no-match").hidden = list.length > 0 || matters.length === 0;
+  }
+
+  function matterButton(matter) {
+    const waiting = waitingByMatter[matter.code] || 0;
+    return OW.el("button", {
+      type: "button", class: "matter", dataset: { matter: matter.code },
+      onclick: () => chooseMatter(matter),
+    },
+    OW.el("span", { class: "matter-name", text: nameOf(matter) }),
+    OW.el("span", { class: "matter-meta", text: OW.t("waiting_count", { n: waiting }) }));
+  }
+
+  function chooseMatter(matter) {
+    chosen = matter;
+    $("chosen-matter").textContent = nameOf(matter);
+    $("issuing").hidden = true;
+    showScreen("green");
+  }
+
+  // --- Issuing: one request id per intended ticket -----------------------------------------------------
+  const issue = OW.action(null, async (id, category) => {
+    if (chosen === null) return;
+    const choices = $("choices").querySelectorAll("button");
+    choices.forEach((button) => { button.disabled = true; });
+    $("issuing").hidden = false;
+    const body = { matter: chosen.code, request_id: id };
+    if (category) body.category = category;
+    const answer = await OW.api("POST", base + "/tickets", body);
+    $("issuing").hidden = true;
+    choices.forEach((button) => { button.disabled = false; });
+    if (answer.status === 401) { window.location.assign("/kiosk"); return; }
+    if (answer.ok) showTicket(answer.body.ticket);
+    else showRefusal(answer.body);
+    loadQueue();
+  });
+
+  $("choices").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-category]");
+    if (button && !button.disabled) issue(button.dataset.category);
+  });
+  $("green-back").addEventListener("click", () => toStart(false));
+
+  // --- The ticket on screen ---------------------------------------------------------------------------
+  function showTicket(ticket) {
+    $("ticket-number").textContent = ticket.number;
+    $("ticket-matter").textContent = english && ticket.matter_name_en ? ticket.matter_name_en : ticket.matter_name;
+    $("ticket-green").hidden = !ticket.green_channel;
+    const position = ticket.position;
+    $("ticket-ahead").textContent = position ? OW.t("people_unit", { n: position.people_ahead }) : "—";
+    $("ticket-wait").textContent = position && position.estimated_wait_minutes !== null
+      ? OW.t("wait_minutes", { n: position.estimated_wait_minutes }) : OW.t("wait_unknown");
+    $("ticket-time").textContent = timeOf(ticket.issued_at);
+    $("ticket-qr").src = "/ticket/" + encodeURIComponent(ticket.status_token) + "/qr.svg";
+    $("print-status").textContent = OW.t("printing");
+    $("print-status").className = "print-status";
+    $("print-photo").hidden = true;
+    showScreen("ticket");
+    startCountdown(TICKET_SECONDS, "ticket-countdown");
+    watchPrints(ticket.serial);
+  }
+
+  function cannotPrint(job) {
+    if (job.status === "failed" || job.status === "unknown") return true;
+    return CANNOT_PRINT.includes(job.printer_state) || job.printer_online === false;
+  }
+
+  function whyNot(job) {
+    if (CANNOT_PRINT.includes(job.printer_state)) return OW.t("why_" + job.printer_state);
+    if (job.printer_online === false) return OW.t("why_offline");
+    return OW.t(job.status === "unknown" ? "why_unknown" : "why_failed");
+  }
+
+  function askForPhoto(status, photo) {
+    $("print-status").textContent = status;
+    $("print-status").className = "print-status trouble";
+    $("print-photo").textContent = photo;
+    $("print-photo").hidden = false;
+    startCountdown(PHOTO_SECONDS, "ticket-countdown");
+  }
+
+  function stopPrintWatch() {
+    if (printWatch !== null) clearTimeout(printWatch);
+    printWatch = null;
+  }
+
+  // Read the ticket's print jobs for a few seconds: done, failed, or a printer that cannot print.
+  function watchPrints(serial) {
+    const until = performance.now() + PRINT_WATCH_MS;
+    let told = "";
+    const look = async () => {
+      printWatch = null;
+      if (screen !== "ticket") return;
+      const answer = await OW.api("GET", base + "/tickets/" + serial + "/prints");
+      if (screen !== "ticket") return;
+      const jobs = answer.ok ? answer.body.jobs : null;
+      if (jobs !== null && jobs.length === 0) {
+        askForPhoto(OW.t("no_printer"), OW.t("photo_ticket"));
+        return;
+      }
+      if (jobs !== null && jobs.some((job) => job.status === "done")) {
+        $("print-status").textContent = OW.t("take_ticket");
+        $("print-status").className = "print-status ok";
+        $("print-photo").hidden = true;
+        if (told) startCountdown(TICKET_SECONDS, "ticket-countdown");
+        return;
+      }
+      const last = jobs !== null ? jobs[jobs.length - 1] : null;
+      if (last !== null && cannotPrint(last)) {
+        const status = OW.t("print_failed", { why: whyNot(last) });
+        if (told !== status) askForPhoto(status, OW.t("photo_ticket"));
+        told = status;
+        if (last.status !== "queued") return;   // failed for good; a queued one may still print elsewhere
+      }
+      if (performance.now() >= until) {
+        if (!told) askForPhoto(OW.t("print_slow"), OW.t("photo_ticket"));
+        return;
+      }
+      printWatch = setTimeout(look, 1000);
+    };
+    look();
+  }
+
+  $("ticket-done").addEventListener("click", () => toStart(true));
+
+  // --- A refusal, in plain words, with what to do -------------------------------------------------------
+  function showRefusal(problem) {
+    const refused = problem.reason !== undefined && (problem.message || problem.message_en);
+    $("refused-message").textContent = refused
+      ? (english ? problem.message_en || problem.message : problem.message || problem.message_en)
+      : OW.t("refused_other");
+    const todo = refused ? OW.t("refused_" + problem.reason) : "";
+    $("refused-todo").textContent = todo.startsWith("refused_") ? OW.t("refused_other") : todo;
+    $("refused-todo").hidden = !refused;
+    document.body.dataset.refusal = problem.reason || "error";
+    showScreen("refused");
+    startCountdown(REFUSED_SECONDS, "refused-countdown");
+  }
+  $("refused-done").addEventListener("click", () => toStart(false));
+
+  // --- Searching, idling, the clock, live counts --------------------------------------------------------
+  $("search").addEventListener("input", () => { domainFilter = ""; drawDomains(); drawMatters(); });
+  $("search").addEventListener("keydown", (event) => {
+    const list = shownMatters();
+    if (event.key === "Enter" && list.length === 1) chooseMatter(list[0]);
+  });
+  for (const kind of ["pointerdown", "keydown", "input"]) {
+    document.addEventListener(kind, () => { lastInput = performance.now(); }, true);
+  }
+  setInterval(() => {
+    drawClock();
+    const idle = performance.now() - lastInput > IDLE_MS;
+    const halfway = screen === "green" || (screen === "start" && ($("search").value || domainFilter));
+    if (idle && halfway) toStart(true);
+  }, 1000);
+
+  drawDomains();
+  loadCentre();
+  OW.live("/live/centres/" + encodeURIComponent(centre), loadQueue);
+})();

@@ -1,0 +1,191 @@
+// A ticket's status page: read the ticket through the public status API whenever the centre
+// changes (OW.live), show where it stands, buzz the phone when it is called, cancel it, rate it.
+"use strict";
+
+(() => {
+  const token = OW.data.token;
+  const statusPath = "/status/" + encodeURIComponent(token);
+  const $ = (id) => document.getElementById(id);
+  const panels = ["waiting", "called", "serving", "no-show", "cancelled", "finished", "rating-form", "rated"];
+  let lastCalls = null;
+  let ratingNote = "";
+
+  function time(iso) {
+    if (!iso) return "";
+    const options = { timeZone: OW.data.time_zone, hour: "2-digit", minute: "2-digit", hour12: false };
+    return new Intl.DateTimeFormat(OW.data.lang === "en" ? "en-GB" : "zh-CN", options).format(new Date(iso));
+  }
+
+  function windowText(ticket) {
+    return OW.t("window_label", { n: ticket.window });
+  }
+
+  function show(...ids) {
+    for (const id of panels) $(id).hidden = !ids.includes(id);
+  }
+
+  function buzz(ticket) {
+    const calls = ticket.calls || 0;
+    if (ticket.status === "called" && lastCalls !== null && calls > lastCalls && navigator.vibrate) {
+      navigator.vibrate([400, 150, 400, 150, 400]);
+    }
+    lastCalls = calls;
+  }
+
+  function render(view) {
+    const ticket = view.ticket;
+    const centre = view.centre;
+    $("loading").hidden = true;
+    $("load-error").hidden = true;
+    $("ticket").hidden = false;
+    $("centre-name").textContent = OW.data.lang === "en" && centre.name_en ? centre.name_en : centre.name;
+    $("number").textContent = ticket.number;
+    $("matter").textContent = OW.data.lang === "en" && ticket.matter_name_en ? ticket.matter_name_en : ticket.matter_name;
+    $("green").hidden = !ticket.green_channel;
+    $("state").textContent = OW.t("state_" + ticket.status);
+    $("state").dataset.state = ticket.status;
+    $("issued").textContent = OW.t("issued_at") + " " + time(ticket.issued_at);
+    $("phone").textContent = centre.phone ? OW.t("centre_phone", { phone: centre.phone }) : "";
+    buzz(ticket);
+    document.body.dataset.state = ticket.status;
+    switch (ticket.status) {
+      case "waiting": {
+        const position = ticket.position;
+        $("ahead").textContent = position ? OW.t("people_unit", { n: position.people_ahead }) : "—";
+        $("wait").textContent = position && position.estimated_wait_minutes !== null
+          ? OW.t("wait_minutes", { n: position.estimated_wait_minutes }) : OW.t("wait_unknown");
+        $("next-up").hidden = !(position && position.people_ahead === 0);
+        show("waiting");
+        break;
+      }
+      case "called":
+        $("call-text").textContent = OW.t("called_to", { window: windowText(ticket) });
+        $("call-window-name").textContent = ticket.window_name || "";
+        show("called");
+        break;
+      case "serving":
+        $("serving-text").textContent = OW.t("serving_at", { window: windowText(ticket) })
+          + (ticket.window_name ? " · " + ticket.window_name : "");
+        show("serving");
+        break;
+      case "no_show":
+        show("no-show");
+        break;
+      case "cancelled":
+        show("cancelled");
+        break;
+      case "finished":
+        renderRating(ticket);
+        break;
+      default:
+        show();
+    }
+  }
+
+  function renderRating(ticket) {
+    if (ticket.rating_status === "requested" && !ratingNote) {
+      $("rating-until").textContent = ticket.rating_expires_at
+        ? OW.t("rating_until", { time: time(ticket.rating_expires_at) }) : "";
+      show("finished", "rating-form");
+      return;
+    }
+    if (ticket.rating_status === "rated") {
+      $("rated-text").textContent = ratingNote || OW.t("rated_thanks");
+      $("rated-level").textContent = ticket.rating ? OW.t("rated_as", { name: OW.t("level_" + ticket.rating) }) : "";
+      show("finished", "rated");
+      return;
+    }
+    if (ticket.rating_status === "expired" || ratingNote) {
+      $("rated-text").textContent = ratingNote || OW.t("rating_expired");
+      $("rated-level").textContent = "";
+      show("finished", "rated");
+      return;
+    }
+    show("finished");
+  }
+
+  async function refresh() {
+    const answer = await OW.api("GET", statusPath);
+    if (answer.ok) render(answer.body);
+    else if (answer.status === 404) window.location.reload();
+    else { $("loading").hidden = true; $("load-error").hidden = false; }
+  }
+
+  // --- Cancelling: asked once more, then one request id for the intended cancel -------------------
+  $("cancel-open").addEventListener("click", () => {
+    $("cancel-confirm").hidden = false;
+    $("cancel-open").hidden = true;
+    $("cancel-no").focus();
+  });
+  $("cancel-no").addEventListener("click", () => {
+    $("cancel-confirm").hidden = true;
+    $("cancel-open").hidden = false;
+    $("cancel-error").hidden = true;
+    $("cancel-open").focus();
+  });
+  OW.action($("cancel-yes"), async (id) => {
+    const answer = await OW.api("POST", statusPath + "/cancel", { request_id: id });
+    if (answer.ok) {
+      $("cancel-confirm").hidden = true;
+      $("cancel-open").hidden = false;
+      $("cancel-error").hidden = true;
+    } else {
+      $("cancel-error").textContent = OW.t("cancel_failed", { detail: answer.body.detail || answer.body.title || "" });
+      $("cancel-error").hidden = false;
+    }
+    await refresh();
+  });
+
+  // --- Rating (好差评) -------------------------------------------------------------------------------
+  const form = $("rating-form");
+  const reasonList = $("reason-list");
+  for (const reason of OW.data.reasons || []) {
+    reasonList.append(OW.el("label", { class: "reason" },
+      OW.el("input", { type: "checkbox", name: "reason", value: reason }), " ", reason));
+  }
+  form.addEventListener("change", (event) => {
+    OW.clearProblems(form);
+    if (event.target.name !== "level") return;
+    const bad = Number(event.target.value) <= 2;
+    $("reasons").hidden = !bad;
+    if (!bad) form.querySelectorAll("input[name=reason]").forEach((box) => { box.checked = false; });
+  });
+  const rate = OW.action(null, async (id) => {
+    const chosen = form.querySelector("input[name=level]:checked");
+    const level = chosen ? Number(chosen.value) : null;
+    const reasons = Array.from(form.querySelectorAll("input[name=reason]:checked"), (box) => box.value);
+    if (level === null) {
+      OW.showProblem(form, { errors: [{ field: "level", message: OW.t("rate_pick_level") }] });
+      return;
+    }
+    if (level <= 2 && reasons.length === 0) {
+      OW.showProblem(form, { errors: [{ field: "reasons", message: OW.t("rate_pick_reason") }] });
+      return;
+    }
+    $("rate-submit").disabled = true;
+    try {
+      const body = { level, reasons, comment: form.elements.comment.value, request_id: id };
+      const answer = await OW.api("POST", statusPath + "/rating", body);
+      if (answer.ok) {
+        OW.clearProblems(form);
+        ratingNote = OW.t("rated_thanks");
+      } else if (answer.status === 409) {
+        OW.clearProblems(form);
+        const now = await OW.api("GET", statusPath);
+        const state = now.ok ? now.body.ticket.rating_status : "";
+        ratingNote = state === "rated" ? OW.t("rated_already")
+          : state === "expired" || state === "requested" ? OW.t("rating_expired")
+          : OW.t("rating_closed", { detail: answer.body.detail || "" });
+      } else {
+        OW.showProblem(form, answer.body);
+        return;
+      }
+      await refresh();
+    } finally {
+      $("rate-submit").disabled = false;
+    }
+  });
+  form.addEventListener("submit", (event) => { event.preventDefault(); rate(); });
+
+  OW.live("/live/ticket/" + encodeURIComponent(token), refresh);
+})();

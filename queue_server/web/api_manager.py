@@ -1,0 +1,251 @@
+"""The manager's routes: the centre's configuration read, checked and changed, and the printers' paper.
+
+A configuration comes as JSON in the shape of the centre file, or as the centre file's TOML text
+(an import); either is validated whole by the centre model before anything is compared, so an
+invalid edit changes nothing and every wrong field is named by its dotted path
+(``windows.3.name``) or, for TOML, by its line. A valid one is compared with the stored one; a
+dry run only lists the differences, otherwise they are applied in one transaction and the running
+server uses them at once: the halls are rebuilt (the state version moved), the pages are told,
+and the bus takes the new device registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import Field, ValidationError
+
+from queue_server.accounts import ACTION_ROLES, Role
+from queue_server.centre_file import CentreFileError, centre_to_toml, parse_centre
+from queue_server.domain.centre import Centre, LocatedValueError, clock_text
+from queue_server.domain.devices import DeviceKind
+from queue_server.protocol.payloads import PrinterStatus
+from queue_server.service import HallService
+from queue_server.web.api import READ_HALL, _centre, _service, read_body, request_id_of
+from queue_server.web.auth import principal_of
+from queue_server.web.bodies import ActionBody
+from queue_server.web.keys import BUS
+from queue_server.web.problems import ProblemError, answer_response, field_errors, invalid_request, json_response
+from queue_server.web.routes import Access, Route
+from queue_server.web.schemas import BOOLEAN, STRING, STRINGS, Schema, enum, nullable, obj, ref
+
+READ_CONFIG = Access("read", deny=frozenset({Role.KIOSK, Role.STAFF, Role.GUIDE}))
+"""The configuration is the management's: the manager and the admin, and the supervisor watching."""
+EDIT_CONFIG = Access("read", deny=ACTION_ROLES["read"] - {Role.MANAGER, Role.ADMIN})
+"""Only the centre's manager and admin change it."""
+
+TOML_LIMIT = 512 * 1024
+"""A centre file is a few kilobytes; a much larger upload is a mistake."""
+TOML_SOURCE = "centre.toml"
+
+
+class ConfigBody(ActionBody):
+    """A new configuration of the centre, as JSON (``config``) or as a centre file's text (``toml``)."""
+
+    config: dict[str, Any] | None = Field(
+        default=None, description="The whole configuration in the shape of the centre file (as GET .../config reads)"
+    )
+    toml: Annotated[str, Field(max_length=TOML_LIMIT)] | None = Field(
+        default=None, description="The whole configuration as a centre file (TOML), e.g. an edited export"
+    )
+    dry_run: bool = Field(default=False, description="Only list the differences; change nothing")
+
+
+# --- The configuration as the centre file's data ------------------------------------------------------
+
+
+def config_data(centre: Centre) -> dict[str, Any]:
+    """The configuration in the centre file's shape (periods as ``["08:30", "12:00"]``), as JSON types.
+
+    It is the export read back, so the JSON and the TOML never disagree about what is written.
+    """
+    data: dict[str, Any] = _jsonable(tomllib.loads(centre_to_toml(centre)))
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.time):
+        return clock_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def config_errors(error: ValidationError) -> list[dict[str, str]]:
+    """Each wrong field by its dotted path in the configuration, with what is wrong with it."""
+    found: list[tuple[str, str]] = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        cause = item.get("ctx", {}).get("error")
+        given = item.get("input")
+        if item["type"] == "too_short" and isinstance(given, list | tuple) and given:
+            continue  # a list whose items failed also calls itself too short: the items say why
+        if isinstance(cause, LocatedValueError):
+            loc, message = loc + cause.loc, cause.message
+        elif item["type"] in ("too_short", "string_too_short") and item.get("ctx", {}).get("min_length") == 1:
+            message = "must not be empty"
+        elif cause is not None:
+            message = str(cause)
+        else:
+            message = item["msg"]
+        found.append((".".join(str(part) for part in loc) or "config", message))
+    return field_errors(found)
+
+
+def _new_config(request: web.Request, body: ConfigBody) -> Centre:
+    """The configuration the body carries, validated whole; 422 naming each wrong field or line."""
+    what = f"Cannot change the configuration of centre {_centre(request)!r}"
+    if (body.config is None) == (body.toml is None):
+        message = "send the configuration either as config (JSON) or as toml (a centre file), one of the two"
+        raise ProblemError(invalid_request(what, field_errors([("config", message)])))
+    if body.toml is not None:
+        try:
+            centre = parse_centre(body.toml, TOML_SOURCE)
+        except CentreFileError as error:
+            problems = [("toml", problem.describe(TOML_SOURCE)) for problem in error.problems]
+            raise ProblemError(invalid_request(what, field_errors(problems))) from None
+    else:
+        try:
+            centre = Centre.model_validate(body.config)
+        except ValidationError as error:
+            raise ProblemError(invalid_request(what, config_errors(error))) from None
+    if centre.centre.code != _centre(request):
+        message = f"is {centre.centre.code!r}, but this is centre {_centre(request)!r}; a centre keeps its code"
+        raise ProblemError(invalid_request(what, field_errors([("centre.code", message)])))
+    return centre
+
+
+# --- Handlers -----------------------------------------------------------------------------------------
+
+
+async def _stored(service: HallService, centre: str) -> Centre:
+    return (await service.hall(centre)).centre
+
+
+async def get_config(request: web.Request) -> web.StreamResponse:
+    centre = await _stored(_service(request), _centre(request))
+    return json_response({"centre": centre.centre.code, "config": config_data(centre), "toml": centre_to_toml(centre)})
+
+
+async def put_config(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    body = ConfigBody.model_validate(await read_body(request))
+    new = _new_config(request, body)
+    request_id = None if body.dry_run else request_id_of(request, body)
+    answer = await _service(request).configure(
+        _centre(request), new, actor=principal.actor, request_id=request_id, dry_run=body.dry_run
+    )
+    bus = request.app.get(BUS)
+    if bus is not None and answer.ok and not body.dry_run:
+        bus.take_centre(await _stored(_service(request), _centre(request)))
+    return answer_response(answer)
+
+
+async def get_printers(request: web.Request) -> web.StreamResponse:
+    """Each printer of the registry with what it last said on the bus (None: not heard since start)."""
+    service, code = _service(request), _centre(request)
+    centre = await _stored(service, code)
+    board = service.printers[code]
+    printers = []
+    for device in centre.devices:
+        if device.kind is not DeviceKind.PRINTER:
+            continue
+        health = board.health(device.id)
+        printers.append(
+            {
+                "id": device.id,
+                "name": device.name,
+                "window": device.window,
+                "state": health.state.value if health.state is not None else None,
+                "online": health.online,
+            }
+        )
+    return json_response({"centre": code, "printers": printers})
+
+
+SCHEMAS: dict[str, Schema] = {
+    "CentreConfig": obj(
+        "A centre's whole configuration: as JSON in the centre file's shape, and as the centre file itself",
+        {
+            "centre": STRING,
+            "config": {"type": "object", "description": "The centre file's data: centre, policy, hours, windows ..."},
+            "toml": {"type": "string", "description": "The same configuration as a centre file (TOML), to download"},
+        },
+    ),
+    "CentreChange": obj(
+        "What a new configuration changes, one line per difference, and whether it was applied",
+        {
+            "centre": STRING,
+            "differences": STRINGS,
+            "applied": BOOLEAN,
+        },
+    ),
+    "PrinterList": obj(
+        "A centre's printers and what each last said on the bus",
+        {
+            "centre": STRING,
+            "printers": {"type": "array", "items": ref("PrinterHealthView")},
+        },
+    ),
+    "PrinterHealthView": obj(
+        "A printer of the registry: its paper and cover (state) and whether it is online; null when not heard",
+        {
+            "id": STRING,
+            "name": STRING,
+            "window": nullable({"type": "integer"}),
+            "state": nullable(enum(PrinterStatus)),
+            "online": nullable({"type": "boolean"}),
+        },
+    ),
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/centres/{centre}/config",
+        "get_centre_config",
+        "Read a centre's whole configuration",
+        get_config,
+        READ_CONFIG,
+        "centre configuration",
+        "CentreConfig",
+        description="The configuration as JSON in the shape of the centre file, and as the centre file (TOML).",
+    ),
+    Route(
+        "PUT",
+        "/centres/{centre}/config",
+        "put_centre_config",
+        "Check or change a centre's configuration",
+        put_config,
+        EDIT_CONFIG,
+        "centre configuration",
+        "CentreChange",
+        body=ConfigBody,
+        action=True,
+        description=(
+            "The whole configuration, as JSON (config) or as a centre file (toml). An invalid one is 422 with"
+            " each field by its dotted path (windows.3.name) or each line of the file, and changes nothing."
+            " A dry run lists the differences; otherwise they are applied at once (request id needed)."
+            " A change the running hall cannot take (removing a window with a ticket at it, a matter an open"
+            " ticket is for) is 409 with the reason."
+        ),
+    ),
+    Route(
+        "GET",
+        "/centres/{centre}/printers",
+        "list_printers",
+        "List a centre's printers with their paper and cover state",
+        get_printers,
+        READ_HALL,
+        "reads",
+        "PrinterList",
+        description="What each printer last published on the bus (ready, paper low or out, cover open, offline).",
+    ),
+]

@@ -1,0 +1,109 @@
+"""The citizen rates a finished ticket (好差评) from its status page, with the ticket's status token.
+
+The token is the proof, as for reading the status and cancelling: whoever holds the ticket may
+rate it, once, while its rating request is open (the domain refuses a second rating, or one
+after the request expired, whether the pad or the page came first). The rating is recorded with
+the source ``citizen`` (RateTicket's default; a pad's is ``pad:<id>``) and the actor ``citizen``.
+Reasons must be the centre's own and go only with 不满意 or 非常不满意; the page's form shows
+them, and a wrong one is a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import Field
+
+from queue_server.commands import RateTicket
+from queue_server.domain.ratings import RatingLevel
+from queue_server.service import Answer
+from queue_server.web.api import (
+    CITIZEN,
+    _service,
+    _token_ticket,
+    citizen_request_id,
+    public_ticket,
+    read_body,
+    request_id_of,
+)
+from queue_server.web.bodies import ActionBody
+from queue_server.web.problems import ProblemError, answer_response, field_errors, invalid_request, what_failed
+from queue_server.web.routes import Route
+from queue_server.web.schemas import BOOLEAN, Schema, obj, ref
+
+SOURCE = "citizen"
+"""How a rating from the ticket's own page is recorded (a pad's is ``pad:<id>``)."""
+
+
+class RatingBody(ActionBody):
+    """A citizen's rating of a finished ticket."""
+
+    level: RatingLevel = Field(
+        description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意",
+    )
+    reasons: tuple[Annotated[str, Field(min_length=1, max_length=40)], ...] = Field(
+        default=(),
+        max_length=10,
+        description="For 不满意 or 非常不满意 only: reasons from the centre's policy (bad_rating_reasons)",
+    )
+    comment: str = Field(default="", max_length=500, description="Optional words of the citizen")
+
+
+def reason_errors(level: RatingLevel, reasons: tuple[str, ...], known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each reason the centre does not list, and reasons given with a good level, by field."""
+    if reasons and not level.bad:
+        return [("reasons", "reasons go only with 不满意 (2) or 非常不满意 (1)")]
+    return [
+        (f"reasons.{index}", f"{reason!r} is not one of the centre's reasons: {', '.join(known)}")
+        for index, reason in enumerate(reasons)
+        if reason not in known
+    ]
+
+
+async def citizen_rate(request: web.Request) -> web.StreamResponse:
+    centre, serial = await _token_ticket(request)
+    body = RatingBody.model_validate(await read_body(request))
+    request_id = citizen_request_id(serial, request_id_of(request, body))
+    service = _service(request)
+    config = (await service.hall(centre)).centre
+    wrong = reason_errors(body.level, body.reasons, config.policy.bad_rating_reasons)
+    if wrong:
+        raise ProblemError(invalid_request(what_failed(request), field_errors(wrong)))
+    command = RateTicket(
+        serial=serial, level=body.level, source=SOURCE, reasons=body.reasons, comment=body.comment.strip()
+    )
+    answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id)
+    if answer.ok:
+        ticket = answer.body.get("ticket")
+        shown = {"changed": answer.body["changed"], "ticket": public_ticket(config, ticket) if ticket else None}
+        answer = Answer(answer.status, shown, answer.replayed)
+    return answer_response(answer)
+
+
+SCHEMAS: dict[str, Schema] = {
+    "RatingAnswer": obj(
+        "What the citizen's rating did: the ticket, now rated",
+        {"changed": BOOLEAN, "ticket": {"anyOf": [ref("PublicTicketView"), {"type": "null"}]}},
+    ),
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "POST",
+        "/status/{token}/rating",
+        "rate_by_status_token",
+        "Rate a finished ticket by its status token",
+        citizen_rate,
+        None,
+        "citizens",
+        "RatingAnswer",
+        body=RatingBody,
+        action=True,
+        description=(
+            "Public: the status token is the proof. One rating per ticket, while its rating request is open"
+            " (409 when it was rated already, on the pad or here, or the request expired). Reasons come from"
+            " the centre's bad_rating_reasons and go only with 不满意 or 非常不满意 (422 otherwise)."
+        ),
+    ),
+]

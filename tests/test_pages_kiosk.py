@@ -1,0 +1,153 @@
+"""The kiosk page in Debian's Chromium against a running site: choosing a matter, the green channel,
+the ticket on screen with its QR code, how it printed, a refusal, and a double tap."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from PIL import Image
+from playwright.async_api import Page, expect
+from pyzbar.pyzbar import decode
+
+from queue_server.domain.tickets import Category
+from queue_server.protocol.payloads import PrinterStatus
+from queue_server.store.database import Database
+from queue_server.store.printing import record_result
+from tests.browser import chromium, keep_screenshot
+from tests.pages_support import WAIT_MS, Site, enrol_kiosk, running_site
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+PORTRAIT = {"width": 1080, "height": 1920}
+LANDSCAPE = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture
+async def site(db: Database) -> AsyncIterator[Site]:
+    async with running_site(db, signed_on=((1, "s1"), (2, "s2"))) as running:
+        yield running
+
+
+async def kiosk(site: Site, viewport: dict[str, int]) -> AsyncIterator[Page]:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+        await enrol_kiosk(page, site)
+        await expect(page.locator("button.matter").first).to_be_visible(timeout=WAIT_MS)
+        yield page
+
+
+async def print_jobs(site: Site, serial: int) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {site.kiosk_token}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{site.url}/api/v1/centres/test/tickets/{serial}/prints", headers=headers) as answer,
+    ):
+        assert answer.status == 200
+        jobs: list[dict[str, Any]] = (await answer.json())["jobs"]
+        return jobs
+
+
+async def qr_text(page: Page) -> str:
+    picture = Image.open(io.BytesIO(await page.locator("#ticket-qr").screenshot()))
+    (found,) = decode(picture)
+    return str(found.data.decode())
+
+
+async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_and_is_told_to_take_it(
+    site: Site, tmp_path: Path
+) -> None:
+    async for page in kiosk(site, PORTRAIT):
+        await expect(page.locator("#centre-name")).to_have_text("测试便民服务中心")
+        await expect(page.locator("#clock")).to_contain_text("09:0", timeout=WAIT_MS)  # the hall's time, not ours
+        keep_screenshot(await page.screenshot(), "kiosk-start.png", tmp_path)
+
+        await page.fill("#search", "养老")
+        await expect(page.locator("button.matter")).to_have_count(1)
+        await page.fill("#search", "id_CARD")
+        await expect(page.locator("button.matter")).to_have_text(["居民身份证换领等候 0 人"])
+        await page.fill("#search", "养老")
+        await page.click("button.matter[data-matter=pension]")
+        await expect(page.locator("#chosen-matter")).to_have_text("养老保险待遇领取")
+        await page.click("button[data-category=elderly]")
+
+        await expect(page.locator("#ticket-number")).to_be_visible(timeout=WAIT_MS)
+        hall = await site.service.hall(site.code)
+        ticket = hall.ticket(1)
+        assert ticket.category is Category.ELDERLY and ticket.matter == "pension"
+        await expect(page.locator("#ticket-number")).to_have_text(ticket.number)
+        await expect(page.locator("#ticket-matter")).to_have_text("养老保险待遇领取")
+        await expect(page.locator("#ticket-green")).to_be_visible()
+        await expect(page.locator("#ticket-ahead")).to_have_text("0 人")
+        await expect(page.locator("#ticket-time")).to_have_text("09:00")
+
+        token = (await page.locator("#ticket-qr").get_attribute("src") or "").split("/")[2]
+        await expect(page.locator("#ticket-qr")).to_have_js_property("complete", True)
+        assert await qr_text(page) == f"{site.url}/ticket/{token}"
+
+        (job,) = await print_jobs(site, ticket.serial)
+        assert (job["printer"], job["kind"], job["status"]) == ("printer-1", "ticket", "queued")
+        async with site.db.write() as conn:
+            await record_result(conn, "test", "printer-1", job["job_id"], "done", "", site.service.clock.now())
+        await expect(page.locator("#print-status")).to_have_text("请取走您的排队票", timeout=WAIT_MS)
+        await expect(page.locator("#print-photo")).to_be_hidden()
+        keep_screenshot(await page.screenshot(), "kiosk-ticket.png", tmp_path)
+
+        await page.click("#ticket-done")
+        await expect(page.locator("#screen-start")).to_be_visible()
+        await expect(page.locator("#search")).to_have_value("")
+
+
+async def test_when_the_printer_is_out_of_paper_the_kiosk_says_so_and_asks_for_a_photo(site: Site) -> None:
+    async for page in kiosk(site, LANDSCAPE):
+        await page.click("button.matter[data-matter=medical]")
+        await page.click("button[data-category='']")
+        await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
+        (job,) = await print_jobs(site, 1)
+        site.service.printers["test"].saw_state("printer-1", PrinterStatus.PAPER_OUT)
+        async with site.db.write() as conn:
+            await record_result(
+                conn, "test", "printer-1", job["job_id"], "failed", "paper out", site.service.clock.now()
+            )
+        await expect(page.locator("#print-status")).to_have_text("打印机暂时无法打印（缺纸）", timeout=WAIT_MS)
+        await expect(page.locator("#print-photo")).to_contain_text("拍下本页")
+        await expect(page.locator("#ticket-countdown")).to_contain_text("秒后返回首页")
+        seconds = int((await page.locator("#ticket-countdown").inner_text()).split(" ")[0])
+        assert seconds > 60, "a ticket to photograph stays up longer"
+        await expect(page.locator("#ticket-green")).to_be_hidden()
+
+
+async def test_a_refusal_is_explained_with_what_to_do(db: Database) -> None:
+    async with running_site(db) as site:  # nobody signed on: no window takes any matter
+        async for page in kiosk(site, LANDSCAPE):
+            await page.click("button.matter[data-matter=pension]")
+            await page.click("button[data-category='']")
+            await expect(page.locator("#refused-message")).to_contain_text("没有办理「养老保险待遇领取」的窗口开放")
+            await expect(page.locator("#refused-todo")).to_contain_text("请到咨询导办台")
+            await page.click("#refused-done")
+            await expect(page.locator("#screen-start")).to_be_visible()
+            assert (await site.service.hall(site.code)).last_serial == 0
+
+
+async def test_a_double_tap_issues_one_ticket(site: Site) -> None:
+    async for page in kiosk(site, PORTRAIT):
+        await page.dblclick("button.matter[data-matter=pension]")
+        await expect(page.locator("#screen-green")).to_be_visible()
+        await page.dblclick("button[data-category='']")
+        await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
+        await page.wait_for_timeout(1000)
+        hall = await site.service.hall(site.code)
+        assert hall.last_serial == 1
+        assert hall.ticket(1).category is None
+        await expect(page.locator("#screen-ticket")).to_be_visible()
+
+
+async def test_the_kiosk_page_needs_an_enrolled_kiosk(site: Site) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(f"{site.url}/kiosk")
+        await page.wait_for_url(f"{site.url}/kiosk/enrol", timeout=WAIT_MS)
