@@ -97,6 +97,8 @@ def guide(
         else "  Hall board: not started (the centre has no display without a window)",
         f"  A window's display: onewindow display --mode window --window {window.number}"
         f" --mqtt-url mqtt://{broker.host}:{broker.port} --centre-code {code}",
+        f"  Pages:      {base_url}/login  (a demo login below: staff → /console, guide → /desk, manager → /manager)",
+        f"  Kiosk:      {base_url}/kiosk/enrol  (type the KIOSK token below once, then {base_url}/kiosk)",
         f"  API:        {base_url}/api/v1/openapi.json",
         f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
         f"  Printed tickets (ESC/POS and PNG): {folder / 'printed'}",

@@ -105,6 +105,16 @@ def check_the_hall_board_shows_the_call(printed: str, number: str) -> None:
     assert shown["link"] == "live" and len(shown["windows"]) == 13
 
 
+def check_the_pages_answer(printed: str) -> None:
+    """The login page and the kiosk's enrolment the demo points to are there."""
+    for name in ("Pages", "Kiosk"):
+        match = re.search(rf"^\s+{name}:\s+(http://\S+)", printed, re.MULTILINE)
+        assert match, f"the demo prints where its {name.lower()} are"
+        with urllib.request.urlopen(match.group(1), timeout=10) as answer:
+            assert answer.status == 200
+            assert "一窗通" in answer.read().decode()
+
+
 def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Path) -> None:
     port = free_port()
     script = Path(sys.executable).parent / "onewindow"
@@ -133,6 +143,7 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         check_the_bus_shows_what_the_protocol_says(printed)
         check_the_kiosk_ticket_was_printed(tmp_path)
         check_the_hall_board_shows_the_call(printed, str(called["number"]))  # type: ignore[index]
+        check_the_pages_answer(printed)
     finally:
         process.send_signal(signal.SIGINT)
         try:
