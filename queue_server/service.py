@@ -313,39 +313,19 @@ class HallService:
         in one transaction, and a refusal is recorded too; the hall's state does not change, so its
         version stays and the live pages are not told.
         """
-        slot = self._slots[centre]
-        job = None
-        async with slot.lock:
-            try:
-                async with self.db.write() as conn:
-                    try:
-                        version = await lock_centre(conn, centre)
-                    except NotFound as missing:
-                        return domain_problem(missing)
-                    prior = await self._prior_answer(conn, centre, request_id, actor, REPRINT)
-                    if prior is not None:
-                        return prior
-                    hall = await self._hall(conn, slot, centre, version)
-                    await adopt_tickets(conn, hall, (serial,))
-                    now = self.clock.now()
-                    try:
-                        ticket = hall.ticket(serial)
-                        job = await reprint_job(
-                            conn, hall.centre, self.printers[centre], ticket, printer=printer, actor=actor
-                        )
-                    except DomainError as refused:
-                        answer = domain_problem(refused)
-                    else:
-                        await write_outbox(conn, centre, [job.message], now)
-                        await record_jobs(conn, centre, [job], now)
-                        answer = Answer(201, reprint_view(centre, ticket.number, job))
-                    await self._record(conn, centre, request_id, actor, REPRINT, answer)
-                    hall.compact()
-            except BaseException:
-                slot.hall = slot.version = None
-                raise
-        if job is not None:
-            for callback in self.after_commit:
+
+        async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+            await adopt_tickets(conn, hall, (serial,))
+            ticket = hall.ticket(serial)
+            job = await reprint_job(conn, hall.centre, self.printers[centre], ticket, printer=printer, actor=actor)
+            await write_outbox(conn, centre, [job.message], now)
+            await record_jobs(conn, centre, [job], now)
+            hall.compact()
+            return Answer(201, reprint_view(centre, ticket.number, job))
+
+        answer = await self.locked(centre, actor=actor, request_id=request_id, name=REPRINT, work=work)
+        if answer.ok and not answer.replayed:
+            for callback in self.after_commit:  # the relay sends the new job now
                 callback(centre)
         return answer
 

@@ -8,6 +8,8 @@ username and per address (queue_server.sessions).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
@@ -73,22 +75,25 @@ async def home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(HOME_OF.get(session.principal.role, "/login"))
 
 
-def _login_page(request: web.Request, *, error: str = "", username: str = "", status: int = 200) -> web.Response:
+def _form_page(request: web.Request, template: str, title: str, path: str, **context: Any) -> web.Response:
+    """A form before any session (login, kiosk enrolment), with a CSRF value of its own in a cookie."""
     token = secrets.token_urlsafe(24)
-    response = render(
-        request,
-        "login.html",
-        title=words(language_of(request))["login_title"],
-        error=error,
-        username=username,
-        next=safe_next(request.query.get("next"), "/"),
-        csrf=token,
-        status=status,
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, path="/login", httponly=True, samesite="Strict", secure=is_https(request)
-    )
+    response = render(request, template, title=title, csrf=token, **context)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, path=path, httponly=True, samesite="Strict", secure=is_https(request))
     return response
+
+
+def _form_csrf_ok(request: web.Request, form: Mapping[str, Any]) -> bool:
+    sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return bool(sent and expected and secrets.compare_digest(sent, expected))
+
+
+def _login_page(request: web.Request, *, error: str = "", username: str = "", status: int = 200) -> web.Response:
+    title = words(language_of(request))["login_title"]
+    next_path = safe_next(request.query.get("next"), "/")
+    return _form_page(
+        request, "login.html", title, "/login", error=error, username=username, next=next_path, status=status
+    )
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -101,8 +106,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     said = words(language_of(request))
-    sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not sent or not expected or not secrets.compare_digest(sent, expected):
+    if not _form_csrf_ok(request, form):
         return _login_page(request, error=said["csrf_failed"], status=403)
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
@@ -150,20 +154,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def _enrol_page(request: web.Request, *, error: str = "", done: str = "", status: int = 200) -> web.Response:
-    token = secrets.token_urlsafe(24)
-    response = render(
-        request,
-        "enrol.html",
-        title=words(language_of(request))["kiosk_enrol"],
-        error=error,
-        done=done,
-        csrf=token,
-        status=status,
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, path="/kiosk/enrol", httponly=True, samesite="Strict", secure=is_https(request)
-    )
-    return response
+    title = words(language_of(request))["kiosk_enrol"]
+    return _form_page(request, "enrol.html", title, "/kiosk/enrol", error=error, done=done, status=status)
 
 
 async def enrol_form(request: web.Request) -> web.StreamResponse:
@@ -174,8 +166,7 @@ async def enrol(request: web.Request) -> web.StreamResponse:
     """The kiosk's device token, typed once by a manager, becomes a year-long kiosk session."""
     form = await request.post()
     said = words(language_of(request))
-    sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not sent or not expected or not secrets.compare_digest(sent, expected):
+    if not _form_csrf_ok(request, form):
         return _enrol_page(request, error=said["csrf_failed"], status=403)
     token = str(form.get("token", "")).strip()
     now = request.app[SERVICE].clock.now()
