@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/tickets/{{serial}}/cancel"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/reports"): frozenset({"admin", "manager", "supervisor"}),
+    ("GET", f"{API}/metrics"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications/{{case}}"): frozenset({"admin", "manager", "supervisor"}),
     ("POST", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "s1", "guide"}),

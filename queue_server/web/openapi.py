@@ -126,7 +126,7 @@ def _success(route: Route) -> Schema:
         "description": "Done; a repeated request id gets the first answer again, marked Idempotent-Replay"
         if route.action
         else "The answer",
-        "content": {"application/json": {"schema": ref(route.response_schema)}},
+        "content": {route.media_type: {"schema": ref(route.response_schema)}},
     }
     if route.action:
         response["headers"] = {

@@ -87,6 +87,8 @@ class Route:
     description: str = ""
     query: type[BaseModel] | None = None
     """The query parameters it reads, as a model whose fields each document one."""
+    media_type: str = "application/json"
+    """What its success answer is (``text/plain`` for the Prometheus figures)."""
 
     @property
     def full_path(self) -> str:

@@ -1,0 +1,114 @@
+"""Live figures for Prometheus: ``GET /api/v1/metrics`` in its text format.
+
+For the centres the token (or session) may see: people waiting and the longest wait per ticket
+group, windows by state, devices online and offline by kind, and today's tickets by state and
+ratings by level. Prometheus scrapes it with a manager's, admin's or supervisor's bearer token
+(``authorization: {credentials: ...}`` in its scrape configuration). The exposition is written by
+prometheus_client, so its escaping and format follow the reference implementation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from aiohttp import web
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from queue_server.accounts import Action
+from queue_server.domain.hall import Hall
+from queue_server.reports.periods import Period, PeriodKind
+from queue_server.store.report_data import period_tickets
+from queue_server.web.api import _service
+from queue_server.web.auth import principal_of
+from queue_server.web.keys import BUS, DATABASE
+from queue_server.web.routes import Access, Route
+from queue_server.web.schemas import Schema
+
+
+class _Figures(Collector):
+    """Hands prometheus_client the families made for one scrape."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self._families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families
+
+
+def _gauge(name: str, help_text: str, labels: list[str]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(f"onewindow_{name}", help_text, labels=labels)
+
+
+async def get_metrics(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    service = _service(request)
+    bus = request.app.get(BUS)
+    waiting = _gauge("waiting", "Tickets waiting now, per ticket group", ["centre", "group"])
+    longest = _gauge("longest_wait_minutes", "The longest wait of a ticket waiting now, per group", ["centre", "group"])
+    windows = _gauge("windows", "Windows by state: open, paused, closed", ["centre", "status"])
+    devices = _gauge("devices", "Registered devices by kind and whether they said online", ["centre", "kind", "online"])
+    tickets = _gauge("tickets_today", "Today's tickets by state", ["centre", "status"])
+    ratings = _gauge("ratings_today", "Today's ratings by level (5 非常满意 … 1 非常不满意)", ["centre", "level"])
+    for code in sorted(principal.centres):
+        hall = await service.hall(code)
+        _hall_figures(hall, waiting, longest, windows)
+        online = bus.devices_online(code) if bus is not None else {}
+        seen: Counter[tuple[str, str]] = Counter(
+            (device.kind.value, "yes" if online.get(device.id) else "no") for device in hall.centre.devices
+        )
+        for (kind, is_online), count in sorted(seen.items()):
+            devices.add_metric([code, kind, is_online], count)
+        today = Period.holding(PeriodKind.DAY, hall.calendar.local_date(service.clock.now()))
+        async with request.app[DATABASE].read() as conn:
+            handled = await period_tickets(conn, code, today)
+        for status, count in sorted(Counter(t.status for t in handled).items()):
+            tickets.add_metric([code, status], count)
+        by_level = Counter(t.rating for t in handled if t.rating is not None)
+        for level in range(5, 0, -1):
+            ratings.add_metric([code, str(level)], by_level.get(level, 0))
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Figures([waiting, longest, windows, devices, tickets, ratings]))
+    return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _hall_figures(
+    hall: Hall, waiting: GaugeMetricFamily, longest: GaugeMetricFamily, windows: GaugeMetricFamily
+) -> None:
+    code = hall.centre.centre.code
+    now = hall.clock.now()
+    queued = hall.waiting()
+    for group in hall.centre.ticket_groups:
+        mine = [t for t in queued if t.prefix == group.prefix]
+        waiting.add_metric([code, group.prefix], len(mine))
+        oldest = max(((now - t.issued_at).total_seconds() / 60 for t in mine), default=0.0)
+        longest.add_metric([code, group.prefix], round(oldest, 1))
+    states = Counter(hall.window(w.number).status.value for w in hall.centre.windows)
+    for status in ("open", "paused", "closed"):
+        windows.add_metric([code, status], states.get(status, 0))
+
+
+SCHEMAS: dict[str, Schema] = {
+    "Metrics": {"type": "string", "description": "The Prometheus text exposition format"},
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/metrics",
+        "get_metrics",
+        "Read the live figures in Prometheus format",
+        get_metrics,
+        Access(Action.REPORT),
+        "reports",
+        "Metrics",
+        media_type="text/plain",
+        description=(
+            "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"
+            " ticket group, onewindow_windows by state, onewindow_devices by kind and online, and today's"
+            " onewindow_tickets_today by state and onewindow_ratings_today by level."
+        ),
+    ),
+]

@@ -1,0 +1,63 @@
+"""GET /api/v1/metrics: the live figures in Prometheus format, read back with prometheus_client's parser."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from pytest_aiohttp import AiohttpClient
+
+from queue_server.commands import IssueTicket
+from queue_server.domain.clock import ManualClock
+from queue_server.service import HallService
+from queue_server.store.database import Database
+from queue_server.web import create_app
+from tests.api_support import Api, seed
+from tests.factories import shanghai
+from tests.test_reports import morning
+
+
+@pytest.fixture
+async def api(db: Database, aiohttp_client: AiohttpClient) -> Api:
+    clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
+    service = HallService(db, clock, public_base_url="http://hall.example")
+    tokens = await seed(db)
+    await morning(service, clock)
+    for n in range(2):
+        answer = await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id=f"later-{n}")
+        assert answer.ok
+    clock.advance(minutes=12)
+    return Api(await aiohttp_client(create_app(service)), tokens)
+
+
+async def scrape(api: Api, token: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with api.client.get("/api/v1/metrics", headers={"Authorization": f"Bearer {api.tokens[token]}"}) as answer:
+        assert answer.status == 200, await answer.text()
+        assert answer.headers["Content-Type"].startswith("text/plain; version=")
+        text = await answer.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_the_halls_figures_as_prometheus_reads_them(api: Api) -> None:
+    figures = await scrape(api, "manager")
+    assert figures[("onewindow_waiting", (("centre", "test"), ("group", "A")))] == 2
+    assert figures[("onewindow_longest_wait_minutes", (("centre", "test"), ("group", "A")))] == 12.0
+    assert figures[("onewindow_windows", (("centre", "test"), ("status", "open")))] == 2
+    assert figures[("onewindow_windows", (("centre", "test"), ("status", "closed")))] == 2
+    assert figures[("onewindow_tickets_today", (("centre", "test"), ("status", "finished")))] == 2
+    assert figures[("onewindow_tickets_today", (("centre", "test"), ("status", "no_show")))] == 1
+    assert figures[("onewindow_ratings_today", (("centre", "test"), ("level", "5")))] == 1
+    assert figures[("onewindow_ratings_today", (("centre", "test"), ("level", "2")))] == 1
+    assert figures[("onewindow_ratings_today", (("centre", "test"), ("level", "3")))] == 0
+    assert not any(labels and dict(labels)["centre"] == "other" for _, labels in figures), "only its own centre"
+
+
+async def test_only_management_reads_the_figures(api: Api) -> None:
+    assert (await api.get("/metrics")).status == 401
+    for name in ("s1", "guide", "kiosk"):
+        assert (await api.get("/metrics", name)).status == 403, name
+    figures = await scrape(api, "supervisor")
+    assert figures[("onewindow_waiting", (("centre", "test"), ("group", "A")))] == 2
