@@ -31,7 +31,7 @@ def refusal(
     """The refusal for ``reason``; ``later_today`` is when issuing starts again today, if it does."""
     come_back_zh = f"请于{day_zh(next_day)}再来"
     come_back_en = f"please come back on {day_en(next_day)}"
-    name_en = matter.name_en or matter.code
+    name_en = matter.name_en or matter.name  # the name people read, never the internal code
     match reason:
         case RefusalReason.CLOSED_TODAY:
             zh, en = f"今天不办公，{come_back_zh}。", f"The centre is closed today; {come_back_en}."

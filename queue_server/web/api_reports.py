@@ -1,11 +1,15 @@
 """The supervision reports over the API: a period's figures per centre, window, staff member or
-matter, the ranking for the model windows (标杆窗口), as JSON or as a CSV file for a spreadsheet."""
+matter, the ranking for the model windows (标杆窗口), as JSON, a CSV file or an .xlsx workbook.
+
+:func:`read_report` and :func:`report_body` are shared with the report page, so the page shows the
+API's figures; :func:`figure_table` is the one definition of the spreadsheet columns."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
@@ -16,9 +20,11 @@ from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason
 from queue_server.reports.figures import Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
+from queue_server.reports.spreadsheet import CONTENT_TYPE as XLSX_TYPE
+from queue_server.reports.spreadsheet import Cell, Sheet, workbook
+from queue_server.service import HallService
 from queue_server.store.report_data import period_pauses, period_tickets
 from queue_server.web.api import _centre, _service
-from queue_server.web.keys import DATABASE
 from queue_server.web.problems import ProblemError, invalid_request, json_response, validation_errors, what_failed
 from queue_server.web.routes import Access, Route
 from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj, ref
@@ -33,7 +39,7 @@ class ReportQuery(BaseModel):
     period: PeriodKind = Field(default=PeriodKind.DAY, description="day, week (ISO, Monday first) or month")
     date: dt.date | None = Field(default=None, description="A day of the period (default: today at the centre)")
     by: Dimension = Field(default=Dimension.WINDOW, description="centre, window, staff or matter")
-    format: Literal["json", "csv"] = Field(default="json", description="json, or csv for a spreadsheet")
+    format: Literal["json", "csv", "xlsx"] = Field(default="json", description="json, or csv or xlsx for a spreadsheet")
 
 
 def _query(request: web.Request) -> ReportQuery:
@@ -43,32 +49,54 @@ def _query(request: web.Request) -> ReportQuery:
         raise ProblemError(invalid_request(what_failed(request), validation_errors(error))) from None
 
 
-async def get_report(request: web.Request) -> web.StreamResponse:
-    query = _query(request)
-    service, code = _service(request), _centre(request)
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A period's figures at one centre, with the names to show for their keys."""
+
+    centre: str
+    period: Period
+    by: Dimension
+    rows: list[Figures]
+    ranked: list[Ranked]
+    names: dict[str, str]
+
+
+async def read_report(service: HallService, code: str, query: ReportQuery) -> Report:
+    """The report ``query`` asks for at centre ``code``; the period holds today when no date is given."""
     hall = await service.hall(code)
     centre = hall.centre
     now = service.clock.now()
     day = query.date or hall.calendar.local_date(now)
     period = Period.holding(query.period, day)
-    async with request.app[DATABASE].read() as conn:
+    async with service.db.read() as conn:
         tickets = await period_tickets(conn, code, period)
         pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
     rows = figures(tickets, pauses, query.by)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
-    names = _names(centre, query.by)
+    return Report(code, period, query.by, rows, ranked, _names(centre, query.by))
+
+
+def report_body(report: Report) -> dict[str, Any]:
+    """The report as the API's JSON answer."""
+    period = report.period
+    return {
+        "centre": report.centre,
+        "period": {"kind": period.kind.value, "label": period.label, "first": period.first.isoformat(),
+                   "last": period.last.isoformat()},
+        "by": report.by.value,
+        "rows": [_row(row, report.names) for row in report.rows],
+        "ranking": [_ranked(entry, report.names) for entry in report.ranked],
+    }  # fmt: skip
+
+
+async def get_report(request: web.Request) -> web.StreamResponse:
+    query = _query(request)
+    report = await read_report(_service(request), _centre(request), query)
     if query.format == "csv":
-        return _csv(code, period, query.by, rows, names)
-    return json_response(
-        {
-            "centre": code,
-            "period": {"kind": period.kind.value, "label": period.label, "first": period.first.isoformat(),
-                       "last": period.last.isoformat()},
-            "by": query.by.value,
-            "rows": [_row(row, names) for row in rows],
-            "ranking": [_ranked(entry, names) for entry in ranked],
-        }
-    )  # fmt: skip
+        return _csv(report)
+    if query.format == "xlsx":
+        return _xlsx(report)
+    return json_response(report_body(report))
 
 
 def _names(centre: Any, by: Dimension) -> dict[str, str]:
@@ -129,31 +157,67 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-def _csv(code: str, period: Period, by: Dimension, rows: list[Figures], names: dict[str, str]) -> web.Response:
-    """A CSV with a BOM, which spreadsheet programs need to read the Chinese right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+RANKING_COLUMNS = [
+    ("rank", "名次"), ("key", "编号"), ("name", "名称"), ("satisfaction_rate", "满意率"), ("rated", "评价数"),
+    ("served", "办结数"), ("wait_mean_minutes", "平均等候(分钟)"),
+]  # fmt: skip
+
+
+def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    """The header and rows both spreadsheet files write: CSV_COLUMNS, ratings by level, pauses by reason."""
     levels = list(RatingLevel)
     reasons = list(PauseReason)
-    writer.writerow(
+    header = (
         [title for _, title in CSV_COLUMNS]
         + [RATING_NAMES_ZH[level] for level in levels]
         + [f"暂停:{PAUSE_REASON_NAMES_ZH[reason]}(分钟)" for reason in reasons]
     )
-    for row in rows:
-        shown = _row(row, names)
-        writer.writerow(
-            [shown[key] if shown[key] is not None else "" for key, _ in CSV_COLUMNS]
+    rows: list[list[Cell]] = []
+    for row in report.rows:
+        shown = _row(row, report.names)
+        rows.append(
+            [shown[key] for key, _ in CSV_COLUMNS]
             + [row.ratings.get(int(level), 0) for level in levels]
             + [row.paused_minutes.get(reason.value, 0) for reason in reasons]
         )
-    filename = f"onewindow-{code}-{period.label}-{by.value}.csv"
+    return header, rows
+
+
+def ranking_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    """The ranking for the model windows; an unranked place (too few ratings) has no rank."""
+    rows = [_ranked(entry, report.names) for entry in report.ranked]
+    return [title for _, title in RANKING_COLUMNS], [[row[key] for key, _ in RANKING_COLUMNS] for row in rows]
+
+
+def _filename(report: Report, extension: str) -> str:
+    return f"onewindow-{report.centre}-{report.period.label}-{report.by.value}.{extension}"
+
+
+def _attachment(report: Report, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{_filename(report, extension)}"'}
+
+
+def _csv(report: Report) -> web.Response:
+    """A CSV with a BOM, which spreadsheet programs need to read the Chinese right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header, rows = figure_table(report)
+    writer.writerow(header)
+    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode(),
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers=_attachment(report, "csv"),
     )
+
+
+def _xlsx(report: Report) -> web.Response:
+    """The figures on one sheet and, per window or staff member, the ranking on a second."""
+    sheets = [Sheet("报表", *figure_table(report))]
+    if report.by in (Dimension.WINDOW, Dimension.STAFF):
+        sheets.append(Sheet("标杆窗口排名", *ranking_table(report)))
+    return web.Response(body=workbook(sheets), content_type=XLSX_TYPE, headers=_attachment(report, "xlsx"))
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -222,7 +286,8 @@ ROUTES: list[Route] = [
             " minutes paused by reason, the green channel's share and waits, ratings by level and the"
             " satisfaction rate (基本满意 or better among the ratings given; unrated never counts as"
             " satisfied), per window, staff member or matter; windows and staff ranked for the model"
-            " windows (标杆窗口). format=csv gives a spreadsheet file."
+            " windows (标杆窗口). format=csv or format=xlsx gives a spreadsheet file (the xlsx with the ranking"
+            " on a second sheet)."
         ),
     ),
 ]
