@@ -77,6 +77,8 @@ class Action(StrEnum):
     """Open a rectification case from a complaint (the complaint window, the desk)."""
     RECTIFY = "rectify"
     """Work rectification cases: verify, rectify, follow up, close, assign."""
+    PAD = "pad"
+    """A rating pad on a tablet: read its open request and rate (its own pad only)."""
 
 
 ACTION_ROLES: dict[str, frozenset[Role]] = {
@@ -89,6 +91,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     Action.REPORT: frozenset({Role.MANAGER, Role.ADMIN, Role.SUPERVISOR}),
     Action.COMPLAIN: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
     Action.RECTIFY: frozenset({Role.MANAGER, Role.ADMIN}),
+    Action.PAD: frozenset({Role.DEVICE}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 

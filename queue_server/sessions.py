@@ -3,7 +3,7 @@
 The browser holds only a random key in an HTTP-only cookie; the database holds its SHA-256, the
 account (or the kiosk's token) it stands for, and the session's CSRF value, which every form and
 every changing request must send back. A person's session lasts a working day from the last
-request; an enrolled kiosk's a year. Revoking the token, disabling the account or deleting it
+request; an enrolled kiosk's (or rating tablet's) a year. Revoking the token, disabling the account or deleting it
 ends its sessions at once: each request looks them up again.
 
 Failed logins are counted per username and per address over a quarter of an hour: past the limit
@@ -46,7 +46,7 @@ class Session:
 
     @property
     def lifetime(self) -> dt.timedelta:
-        return KIOSK_LIFETIME if self.principal.role is Role.KIOSK else PERSON_LIFETIME
+        return KIOSK_LIFETIME if self.principal.via == "token" else PERSON_LIFETIME
 
 
 def _hash(key: str) -> str:
@@ -132,10 +132,14 @@ async def _token_principal(conn: AsyncConnection, token_id: int | None) -> Princ
     )
 
 
-async def kiosk_token_id(conn: AsyncConnection, token: str) -> tuple[int, Principal] | None:
-    """The id and principal of a working kiosk token, or None for any other token or none at all."""
+ENROLLED_ROLES = frozenset({Role.KIOSK, Role.DEVICE})
+"""The tokens a screen is enrolled with: a kiosk PC's, or a rating pad's (a tablet that rates)."""
+
+
+async def enrolment_token_id(conn: AsyncConnection, token: str) -> tuple[int, Principal] | None:
+    """The id and principal of a working kiosk or device token, or None for any other token or none."""
     principal = await authenticate_token(conn, token.strip())
-    if principal is None or principal.role is not Role.KIOSK:
+    if principal is None or principal.role not in ENROLLED_ROLES:
         return None
     found = await token_id(conn, token.strip())
     return None if found is None else (found, principal)

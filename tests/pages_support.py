@@ -43,6 +43,7 @@ DEVICES = [
     {"id": "printer-1", "kind": "printer"},
     {"id": "printer-w1", "kind": "printer", "window": 1},
     {"id": "board-1", "kind": "display"},
+    {"id": "pad-1", "kind": "pad", "window": 1},
 ]
 WAIT_MS = 10_000
 """How long a browser test waits for what should take a moment, on a loaded 2-core machine."""

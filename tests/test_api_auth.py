@@ -64,6 +64,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/reports"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/metrics"): frozenset({"admin", "manager", "supervisor"}),
+    ("GET", f"{API}/centres/{{centre}}/pads/{{device}}"): frozenset({"device"}),
+    ("POST", f"{API}/centres/{{centre}}/pads/{{device}}/rating"): frozenset({"device"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications/{{case}}"): frozenset({"admin", "manager", "supervisor"}),
     ("POST", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "s1", "guide"}),
@@ -113,6 +115,7 @@ def url_of(template: str, ticket: dict[str, Any]) -> str:
         token=ticket["status_token"],
         ticket_number=ticket["number"],
         case=1,
+        device="pad1",
     )
 
 

@@ -17,7 +17,7 @@ from queue_server.accounts import Role
 from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
 from queue_server.domain.tickets import Outcome
 from queue_server.pages.app import page_routes
-from queue_server.pages.routes import KIOSK, PageRoute
+from queue_server.pages.routes import ENROLLED, PageRoute
 from queue_server.store.database import Database
 from tests.pages_support import Site, http_login, running_site
 
@@ -51,7 +51,13 @@ async def site(db: Database) -> AsyncIterator[tuple[Site, dict[str, str]]]:
             missing_materials=(matter.materials[0],) if matter.materials else (),
         )
         await running.act(supplement, "staff:s1", "walk-finish")
-        values = {"centre": "test", "token": ticket["status_token"], "serial": str(ticket["serial"]), "number": "1"}
+        values = {
+            "centre": "test",
+            "token": ticket["status_token"],
+            "serial": str(ticket["serial"]),
+            "number": "1",
+            "device": "pad-1",
+        }
         yield running, values
 
 
@@ -87,7 +93,7 @@ async def test_an_anonymous_visitor_is_refused_everywhere_but_the_public_pages(
                 where = f"{route.method} {route.path}"
                 if route.html and route.method == "GET":
                     assert answer.status == 303, where
-                    expected = "/kiosk/enrol" if route.roles == KIOSK else "/login?next="
+                    expected = "/kiosk/enrol" if route.roles <= ENROLLED else "/login?next="
                     assert answer.headers["Location"].startswith(expected), where
                 else:
                     assert answer.status == 401, where

@@ -147,7 +147,7 @@ async def test_a_kiosk_is_enrolled_with_its_token_and_revoking_the_token_ends_it
             ) as answer:
                 assert answer.status == 422
                 page = await answer.text()
-                assert "不是有效的取号机令牌" in page
+                assert "不是有效的取号机或评价器令牌" in page
                 csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         data = {"csrf": csrf, "token": site.kiosk_token}
         async with http.post(f"{site.url}/kiosk/enrol", data=data, allow_redirects=False) as answer:

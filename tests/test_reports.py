@@ -1,5 +1,5 @@
 """The supervision reports: the figures from hand-made records, then a morning run through the
-service and read back through the API (JSON and CSV) on SQLite and PostgreSQL."""
+service and read back through the API (JSON, CSV and XLSX) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pytest_aiohttp import AiohttpClient
 
 from queue_server.commands import CallNext, Finish, IssueTicket, NoShow, Pause, RateTicket, Resume, SignOn, StartServing
@@ -223,3 +224,46 @@ async def test_only_management_reads_reports(reports: Api) -> None:
     for name in ("s1", "guide", "kiosk"):
         assert (await reports.get("/centres/test/reports", name)).status == 403, name
     assert (await reports.get("/centres/other/reports", "manager")).status == 403
+
+
+async def test_the_report_as_a_workbook_holds_the_json_figures(reports: Api) -> None:
+    json_reply = await reports.get("/centres/test/reports?by=window&date=2026-11-30", "manager")
+    async with reports.client.get(
+        "/api/v1/centres/test/reports?by=window&date=2026-11-30&format=xlsx",
+        headers={"Authorization": f"Bearer {reports.tokens['manager']}"},
+    ) as answer:
+        assert answer.status == 200
+        assert answer.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert "onewindow-test-2026-11-30-window.xlsx" in answer.headers["Content-Disposition"]
+        raw = await answer.read()
+    book = load_workbook(io.BytesIO(raw), read_only=True)
+    assert book.sheetnames == ["报表", "标杆窗口排名"]
+    header, *rows = [list(row) for row in book["报表"].iter_rows(values_only=True)]
+    assert header[:4] == ["编号", "名称", "取号数", "办结数"]
+    assert "满意率" in header and "非常满意" in header and "暂停:休息(分钟)" in header
+    column = {title: place for place, title in enumerate(header)}
+    for row, expected in zip(rows, json_reply.body["rows"], strict=True):
+        assert row[column["编号"]] == expected["key"]
+        assert row[column["办结数"]] == expected["served"], "numbers are numbers, not text"
+        assert row[column["平均等候(分钟)"]] == expected["wait_mean_minutes"]
+        assert row[column["90%等候(分钟)"]] == expected["wait_p90_minutes"]
+        assert row[column["满意率"]] == expected["satisfaction_rate"]
+        assert row[column["非常满意"]] == expected["ratings"].get("5", 0)
+        assert row[column["暂停:休息(分钟)"]] == expected["paused_minutes"].get("break", 0)
+    ranking_header, *ranked = [list(row) for row in book["标杆窗口排名"].iter_rows(values_only=True)]
+    assert ranking_header[:3] == ["名次", "编号", "名称"]
+    assert [(row[0], row[1], row[3]) for row in ranked] == [
+        (entry["rank"], entry["key"], entry["satisfaction_rate"]) for entry in json_reply.body["ranking"]
+    ]
+    book.close()
+
+
+async def test_a_workbook_per_matter_has_no_ranking(reports: Api) -> None:
+    async with reports.client.get(
+        "/api/v1/centres/test/reports?by=matter&date=2026-11-30&format=xlsx",
+        headers={"Authorization": f"Bearer {reports.tokens['admin']}"},
+    ) as answer:
+        book = load_workbook(io.BytesIO(await answer.read()), read_only=True)
+    assert book.sheetnames == ["报表"]
+    assert [row[0] for row in book["报表"].iter_rows(min_row=2, values_only=True)] == ["pension"]
+    book.close()

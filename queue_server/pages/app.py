@@ -20,7 +20,7 @@ from aiohttp import web
 from queue_server.pages import live
 from queue_server.pages.login import enrol, enrol_form, home, login, login_form, login_redirect, logout
 from queue_server.pages.render import language_of, render
-from queue_server.pages.routes import KIOSK, READERS, PageHandler, PageRoute
+from queue_server.pages.routes import ENROLLED, LISTENERS, PageHandler, PageRoute
 from queue_server.pages.wording import words
 from queue_server.web.keys import SERVICE
 from queue_server.web.session_auth import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, check_csrf, session_of
@@ -47,7 +47,7 @@ def _routes() -> list[PageRoute]:
         PageRoute("POST", "/logout", "logout", logout, None, html=False),
         PageRoute("GET", "/kiosk/enrol", "kiosk_enrol_form", enrol_form, None),
         PageRoute("POST", "/kiosk/enrol", "kiosk_enrol", enrol, None, html=False),
-        PageRoute("GET", "/live/centres/{centre}", "live_centre", live.centre_stream, READERS, html=False),
+        PageRoute("GET", "/live/centres/{centre}", "live_centre", live.centre_stream, LISTENERS, html=False),
         PageRoute("GET", "/live/ticket/{token}", "live_ticket", live.ticket_stream, None, html=False),
     ]
 
@@ -82,7 +82,7 @@ async def page_middleware(request: web.Request, handler: PageHandler) -> web.Str
     session = await session_of(request)
     if session is None:
         if route.html and request.method == "GET":
-            if route.roles == KIOSK:
+            if route.roles <= ENROLLED:
                 raise web.HTTPSeeOther("/kiosk/enrol")
             raise login_redirect(request)
         raise web.HTTPUnauthorized(text=words(language_of(request))["session_ended"])

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from queue_server.accounts import Role, verify_login
+from queue_server.accounts import Principal, Role, verify_login
 from queue_server.pages.render import language_of, render
 from queue_server.pages.wording import words
 from queue_server.sessions import (
@@ -22,7 +22,7 @@ from queue_server.sessions import (
     PERSON_LIFETIME,
     clear_failures,
     close_session,
-    kiosk_token_id,
+    enrolment_token_id,
     login_wait,
     open_session,
     record_failure,
@@ -50,6 +50,13 @@ HOME_OF: dict[Role, str] = {
 }
 
 
+def home_of(principal: Principal) -> str:
+    """Where a person or an enrolled screen starts: a rating tablet at its own pad's page."""
+    if principal.role is Role.DEVICE:
+        return f"/pad/{principal.subject}"
+    return HOME_OF.get(principal.role, "/login")
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only a path of this site: never an address elsewhere (an open redirect)."""
     if not target:
@@ -72,7 +79,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     session = await session_of(request)
     if session is None:
         raise login_redirect(request)
-    raise web.HTTPSeeOther(HOME_OF.get(session.principal.role, "/login"))
+    raise web.HTTPSeeOther(home_of(session.principal))
 
 
 def _form_page(request: web.Request, template: str, title: str, path: str, **context: Any) -> web.Response:
@@ -98,7 +105,7 @@ def _login_page(request: web.Request, *, error: str = "", username: str = "", st
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     session = await session_of(request)
-    if session is not None and session.principal.role is not Role.KIOSK:
+    if session is not None and session.principal.via != "token":
         raise web.HTTPSeeOther(safe_next(request.query.get("next"), HOME_OF.get(session.principal.role, "/")))
     return _login_page(request)
 
@@ -163,7 +170,7 @@ async def enrol_form(request: web.Request) -> web.StreamResponse:
 
 
 async def enrol(request: web.Request) -> web.StreamResponse:
-    """The kiosk's device token, typed once by a manager, becomes a year-long kiosk session."""
+    """A kiosk's (or a rating tablet's) device token, typed once by a manager, becomes a year-long session."""
     form = await request.post()
     said = words(language_of(request))
     if not _form_csrf_ok(request, form):
@@ -173,7 +180,7 @@ async def enrol(request: web.Request) -> web.StreamResponse:
     address = client_address(request)
     async with request.app[DATABASE].write() as conn:
         wait = await login_wait(conn, KIOSK_ENROL_USERNAME, address, now)
-        found = None if wait is not None else await kiosk_token_id(conn, token)
+        found = None if wait is not None else await enrolment_token_id(conn, token)
         if wait is None and found is None:
             await record_failure(conn, KIOSK_ENROL_USERNAME, address, now)
         if found is not None:
@@ -184,6 +191,6 @@ async def enrol(request: web.Request) -> web.StreamResponse:
         return response
     if found is None:
         return _enrol_page(request, error=said["kiosk_enrol_bad"], status=422)
-    response = web.HTTPSeeOther("/kiosk")
+    response = web.HTTPSeeOther(home_of(found[1]))
     set_session_cookie(response, request, key, int(KIOSK_LIFETIME.total_seconds()))
     raise response

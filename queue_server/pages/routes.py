@@ -21,7 +21,13 @@ COUNTER = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})
 DESK = frozenset({Role.GUIDE, Role.MANAGER, Role.ADMIN})
 MANAGEMENT = frozenset({Role.MANAGER, Role.ADMIN, Role.SUPERVISOR})
 KIOSK = frozenset({Role.KIOSK})
+PAD = frozenset({Role.DEVICE})
+"""A rating tablet (a browser rating pad), enrolled with its pad's device token."""
+ENROLLED = KIOSK | PAD
+"""Screens enrolled once with a device token at /kiosk/enrol rather than logged in."""
 READERS = LOGIN_ROLES | KIOSK
+LISTENERS = READERS | PAD
+"""Who may hold a centre's live stream open."""
 
 
 @dataclass(frozen=True, slots=True)

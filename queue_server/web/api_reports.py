@@ -54,6 +54,9 @@ class Report:
     """A period's figures at one centre, with the names to show for their keys."""
 
     centre: str
+    centre_name: str
+    day: dt.date
+    """The day asked for (today at the centre when none was)."""
     period: Period
     by: Dimension
     rows: list[Figures]
@@ -73,7 +76,7 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
         pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
     rows = figures(tickets, pauses, query.by)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
-    return Report(code, period, query.by, rows, ranked, _names(centre, query.by))
+    return Report(code, centre.centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
 
 
 def report_body(report: Report) -> dict[str, Any]:

@@ -45,6 +45,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": r"^[A-Za-z]{1,2}[0-9]{1,9}$", "examples": ["A012"]},
         "A ticket's number as printed (A012); numbers start again each day, so it names today's ticket",
     ),
+    "device": PathParam(
+        r"[a-z0-9][a-z0-9_-]{0,39}",
+        {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,39}$"},
+        "A device's id in the centre's registry, e.g. pad-3",
+    ),
     "case": PathParam(r"[0-9]{1,9}", {"type": "integer", "minimum": 1}, "A rectification case's number at its centre"),
     "token": PathParam(
         r"[^/]{1,200}",

@@ -53,7 +53,7 @@ const OW = (() => {
       try { parsed = text ? JSON.parse(text) : {}; } catch (error) { parsed = { title: text }; }
       if (response.status === 401 && !data.public) {
         // A session that ended: a kiosk goes back to its enrolment, a person to the login page.
-        const target = data.kiosk ? "/kiosk" : "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        const target = data.kiosk ? "/kiosk/enrol" : "/login?next=" + encodeURIComponent(location.pathname + location.search);
         window.location.assign(target);
       }
       return { ok: response.ok, status: response.status, body: parsed };

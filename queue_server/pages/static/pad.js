@@ -1,0 +1,83 @@
+// The rating tablet: reads its window's open rating request, lights the five levels while one is
+// open, rates it once (a bad level asks the reasons first), and thanks the citizen.
+"use strict";
+
+(() => {
+  const data = OW.data;
+  const base = `/centres/${data.centre}/pads/${data.device}`;
+  const $ = (id) => document.getElementById(id);
+  let open = null; // the open request: {serial, number, expires_at}
+  let thanking = false;
+  let reasons = [];
+
+  function setLevels(enabled) {
+    document.querySelectorAll(".level").forEach((button) => { button.disabled = !enabled; });
+  }
+
+  function show() {
+    if (thanking) return;
+    $("why").hidden = true;
+    if (open) {
+      $("prompt").textContent = OW.t("ask", { number: open.number });
+      const until = open.expires_at ? new Date(open.expires_at) : null;
+      $("hint").textContent = until ? OW.t("expires", { time: until.toLocaleTimeString(data.lang === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" }) }) : "";
+      setLevels(true);
+    } else {
+      $("prompt").textContent = OW.t("idle");
+      $("hint").textContent = OW.t("idle_hint");
+      setLevels(false);
+    }
+  }
+
+  async function refresh() {
+    const answer = await OW.api("GET", base);
+    if (!answer.ok) return;
+    reasons = answer.body.reasons || reasons;
+    open = answer.body.state === "open" ? answer.body : null;
+    show();
+  }
+
+  function askWhy(level) {
+    const box = $("reasons");
+    box.replaceChildren(...reasons.map((reason, i) => OW.el("label", {},
+      OW.el("input", { type: "checkbox", name: "reasons", value: reason, id: `reason-${i}` }), " ", reason)));
+    $("comment").value = "";
+    $("why").dataset.level = String(level);
+    $("why").hidden = false;
+    setLevels(false);
+  }
+
+  const send = OW.action(null, async (requestId, level, chosen, comment) => {
+    if (!open) return;
+    const body = { request_id: requestId, serial: open.serial, level, reasons: chosen, comment };
+    const answer = await OW.api("POST", `${base}/rating`, body);
+    if (answer.ok) {
+      thanking = true;
+      $("why").hidden = true;
+      setLevels(false);
+      $("result").textContent = OW.t("thanks");
+      open = null;
+      setTimeout(() => { thanking = false; $("result").textContent = ""; refresh(); }, 5000);
+    } else if (answer.status === 422 && !$("why").hidden) {
+      OW.showProblem($("why"), answer.body);
+    } else {
+      $("result").textContent = OW.t("not_taken", { reason: answer.body.detail || answer.body.title || "" });
+      refresh();
+    }
+  });
+
+  document.querySelectorAll(".level").forEach((button) => {
+    button.addEventListener("click", () => {
+      const level = Number(button.dataset.level);
+      if (level <= 2) askWhy(level);
+      else send(level, [], "");
+    });
+  });
+  $("why").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = Array.from(document.querySelectorAll("#reasons input:checked"), (input) => input.value);
+    send(Number($("why").dataset.level), chosen, $("comment").value.trim());
+  });
+
+  OW.live(`/live/centres/${data.centre}`, refresh);
+})();

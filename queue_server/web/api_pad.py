@@ -1,0 +1,135 @@
+"""A rating pad on a tablet, over the API: what its window asks to be rated, and the rating.
+
+The same rules as the hardware pad on the bus (queue_server.bus.requests): a pad rates only the
+tickets of its own window, once each, while the request is open; its rating is recorded as
+``pad:<id>``. A tablet holds its pad's device token (enrolled at /kiosk/enrol) and may use only
+its own pad's routes. Unlike the hardware pad, the tablet can also send the reasons of a bad
+rating and a comment, as the ticket's own page does.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import Field
+
+from queue_server.accounts import Action
+from queue_server.commands import RateTicket
+from queue_server.domain.centre import Device
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.errors import NotFound
+from queue_server.domain.ratings import RatingLevel
+from queue_server.views import pad_view
+from queue_server.web.api import _centre, _service, read_body, request_id_of
+from queue_server.web.auth import principal_of
+from queue_server.web.bodies import ActionBody
+from queue_server.web.problems import answer_response, forbidden, json_response, what_failed
+from queue_server.web.routes import Access, Route
+from queue_server.web.schemas import INTEGER, STRING, STRINGS, Schema, nullable, obj
+
+PAD_ACCESS = Access(Action.PAD)
+
+
+async def _own_pad(request: web.Request) -> Device:
+    """The pad of the path, which must be the token's own, and a pad bound to a window."""
+    principal = principal_of(request)
+    device_id = request.match_info["device"]
+    if principal.subject != device_id:
+        raise forbidden(
+            f"{what_failed(request)}: this token is rating pad {principal.subject!r}'s, not {device_id!r}'s"
+        )
+    hall = await _service(request).hall(_centre(request))
+    device = hall.centre.devices_by_id.get(device_id)
+    if device is None or device.kind is not DeviceKind.PAD or device.window is None:
+        raise NotFound(f"There is no rating pad {device_id!r} at a window of {hall.centre.centre.name}")
+    return device
+
+
+async def get_pad(request: web.Request) -> web.StreamResponse:
+    device = await _own_pad(request)
+    assert device.window is not None
+    hall = await _service(request).hall(_centre(request))
+    view = pad_view(hall, device.window)
+    window = hall.centre.windows_by_number[device.window]
+    return json_response(
+        {
+            **view,
+            "device": device.id,
+            "window_name": window.name,
+            "reasons": list(hall.centre.policy.bad_rating_reasons),
+            "at": hall.clock.now().isoformat(),
+        }
+    )
+
+
+class PadRatingBody(ActionBody):
+    serial: int = Field(ge=1, description="The ticket the pad's open request is for")
+    level: RatingLevel = Field(description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    reasons: tuple[str, ...] = Field(
+        default=(), max_length=10, description="For 不满意 and 非常不满意: from the centre's list"
+    )
+    comment: str = Field(default="", max_length=500, description="What the citizen wrote, if anything")
+
+
+async def rate(request: web.Request) -> web.StreamResponse:
+    device = await _own_pad(request)
+    body = PadRatingBody.model_validate(await read_body(request))
+    request_id = request_id_of(request, body)
+    command = RateTicket(
+        serial=body.serial,
+        level=body.level,
+        window=device.window,
+        source=f"pad:{device.id}",
+        reasons=body.reasons,
+        comment=body.comment,
+    )
+    answer = await _service(request).act(_centre(request), command, actor=f"device:{device.id}", request_id=request_id)
+    return answer_response(answer)
+
+
+SCHEMAS: dict[str, Schema] = {
+    "PadView": obj(
+        "What a rating pad shows: idle, or the open rating request of its window",
+        {
+            "state": {"type": "string", "enum": ["idle", "open"]},
+            "window": INTEGER,
+            "serial": INTEGER,
+            "number": STRING,
+            "expires_at": nullable(STRING),
+            "device": STRING,
+            "window_name": STRING,
+            "reasons": STRINGS,
+            "at": STRING,
+        },
+        optional=("serial", "number", "expires_at"),
+    ),
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/centres/{centre}/pads/{device}",
+        "get_pad",
+        "Read what a rating pad shows",
+        get_pad,
+        PAD_ACCESS,
+        "ratings",
+        "PadView",
+        description="Only the pad's own device token: the window's open rating request, or idle.",
+    ),
+    Route(
+        "POST",
+        "/centres/{centre}/pads/{device}/rating",
+        "rate_from_pad",
+        "Rate a ticket from a rating pad",
+        rate,
+        PAD_ACCESS,
+        "ratings",
+        "ActionAnswer",
+        body=PadRatingBody,
+        action=True,
+        description=(
+            "The pad's own device token rates its window's ticket while the request is open, once; recorded"
+            " as pad:<id>. Reasons go with 不满意 or 非常不满意 and come from the centre's list."
+        ),
+    ),
+]
