@@ -79,6 +79,8 @@ class Action(StrEnum):
     """Work rectification cases: verify, rectify, follow up, close, assign."""
     PAD = "pad"
     """A rating pad on a tablet: read its open request and rate (its own pad only)."""
+    DELIVER = "deliver"
+    """Hand a promised case's result to the citizen (the result window, the desk)."""
 
 
 ACTION_ROLES: dict[str, frozenset[Role]] = {
@@ -92,6 +94,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     Action.COMPLAIN: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
     Action.RECTIFY: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.PAD: frozenset({Role.DEVICE}),
+    Action.DELIVER: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 

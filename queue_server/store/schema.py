@@ -362,6 +362,18 @@ rectification_cases = Table(
     Index("ux_rectification_cases_rating", "centre", "source", "serial", unique=True),
 )
 
+promised_deliveries = Table(
+    "promised_deliveries",
+    metadata,
+    # A promised case (承诺件) handed over to the citizen: its ticket, when, by whom, and a note.
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("delivered_at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    _centre_fk("promised_deliveries"),
+)
+
 device_credentials = Table(
     "device_credentials",
     metadata,
