@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 PROBLEM_BASE = "urn:onewindow:problem:"
 
 
+AlsoWrite = Callable[[AsyncConnection, Hall, Change, dt.datetime], Awaitable[None]]
+"""Something written with an action's change, in its transaction (see :meth:`HallService.act`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """An HTTP-shaped answer: status and JSON body (a problem when status >= 400)."""
@@ -115,13 +119,19 @@ class HallService:
         self.after_commit: list[Any] = []
         """Callbacks ``(centre) -> None`` told after each committed change (the bus relay wakes)."""
 
-    async def act(self, centre: str, command: Command, *, actor: str, request_id: str) -> Answer:
-        """Run ``command`` once for ``request_id``; a repeat returns the first answer unchanged."""
+    async def act(
+        self, centre: str, command: Command, *, actor: str, request_id: str, also: AlsoWrite | None = None
+    ) -> Answer:
+        """Run ``command`` once for ``request_id``; a repeat returns the first answer unchanged.
+
+        ``also`` writes what belongs with a successful change but not in the hall (a citizen's
+        follow-up phone number with their rating) in the same transaction.
+        """
         slot = self._slots[centre]
         async with slot.lock:
             try:
                 async with self.db.write() as conn:
-                    answer, committed = await self._act(conn, slot, centre, command, actor, request_id)
+                    answer, committed = await self._act(conn, slot, centre, command, actor, request_id, also)
             except BaseException:
                 slot.hall = slot.version = None
                 raise
@@ -133,7 +143,14 @@ class HallService:
         return answer
 
     async def _act(
-        self, conn: AsyncConnection, slot: _CentreSlot, centre: str, command: Command, actor: str, request_id: str
+        self,
+        conn: AsyncConnection,
+        slot: _CentreSlot,
+        centre: str,
+        command: Command,
+        actor: str,
+        request_id: str,
+        also: AlsoWrite | None = None,
     ) -> tuple[Answer, int | None]:
         try:
             version = await lock_centre(conn, centre)
@@ -150,6 +167,8 @@ class HallService:
             answer = domain_problem(refused)
         else:
             answer = await self._commit_change(conn, hall, change, command)
+            if also is not None and answer.ok:
+                await also(conn, hall, change, self.clock.now())
         await self._record(conn, centre, request_id, actor, command.name, answer)
         hall.compact()
         if answer.ok:

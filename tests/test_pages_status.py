@@ -129,6 +129,11 @@ async def test_after_service_the_citizen_rates_once(site: Site, tmp_path: Path) 
         await expect(form.locator(".field-error")).to_have_text("请至少选择一个原因")
         await page.check("input[name=reason][value='等候时间过长']")
         await page.fill("#comment", "排了很久")
+        await expect(page.locator("#follow-up")).to_be_visible()
+        await page.fill("#contact_phone", "138 1234 5678")
+        await page.click("#rate-submit")
+        await expect(form.locator(".field-error")).to_contain_text("agrees to the follow-up call")
+        await page.check("#contact_consent")
         await expect(form.locator(".field-error")).to_have_count(0)
         await form.evaluate("form => form.scrollIntoView()")
         keep_screenshot(await page.screenshot(), "status-rating.png", tmp_path)
@@ -149,7 +154,9 @@ async def test_after_service_the_citizen_rates_once(site: Site, tmp_path: Path) 
         assert (await site.service.hall(site.code)).ticket(mine["serial"]).rating is None, "nothing half-saved"
 
         await page.click("#rate-submit")
-        await expect(page.locator("#rated-text")).to_have_text("感谢您的评价！", timeout=WAIT_MS)
+        await expect(page.locator("#rated-text")).to_have_text(
+            "感谢您的评价！ 我们将致电 138****5678 回访。", timeout=WAIT_MS
+        )
         await expect(page.locator("#rated-level")).to_have_text("您的评价：不满意")
         await expect(form).to_be_hidden()
 

@@ -18,6 +18,7 @@ from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import PageRoute
 from queue_server.pages.status_words import WORDS
 from queue_server.pages.wording import words
+from queue_server.store.contacts import CONSENT_EN, CONSENT_ZH
 from queue_server.store.lookup import find_ticket_by_token
 from queue_server.web.keys import DATABASE, SERVICE
 
@@ -66,7 +67,15 @@ async def status_page(request: web.Request) -> web.StreamResponse:
         "time_zone": centre.centre.time_zone,
         "reasons": list(centre.policy.bad_rating_reasons),
     }
-    return render(request, "status.html", title=said["status_title"], page_words=WORDS, data=data)
+    consent = CONSENT_EN if language_of(request) == "en" else CONSENT_ZH
+    return render(
+        request,
+        "status.html",
+        title=said["status_title"],
+        page_words=WORDS,
+        data=data,
+        consent=consent.format(days=centre.policy.follow_up_days),
+    )
 
 
 async def status_qr(request: web.Request) -> web.StreamResponse:

@@ -374,6 +374,21 @@ promised_deliveries = Table(
     _centre_fk("promised_deliveries"),
 )
 
+follow_up_contacts = Table(
+    "follow_up_contacts",
+    metadata,
+    # A citizen's phone number for the follow-up visit (回访), left with their rating and their
+    # consent; shown only on its rectification case, never exported, deleted after purge_after.
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("phone", String(24), nullable=False),
+    Column("consent", Text, nullable=False),
+    Column("given_at", UTCDateTime, nullable=False),
+    Column("purge_after", UTCDateTime, nullable=False),
+    _centre_fk("follow_up_contacts"),
+    Index("ix_follow_up_contacts_purge_after", "purge_after"),
+)
+
 device_credentials = Table(
     "device_credentials",
     metadata,

@@ -28,6 +28,7 @@ from queue_server.domain.rectification import (
     assign,
 )
 from queue_server.service import Answer
+from queue_server.store.contacts import contact_of, mask
 from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case
 from queue_server.views import iso
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
@@ -109,21 +110,31 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
     today = await _today(request)
     async with request.app[DATABASE].read() as conn:
         cases = await list_cases(conn, centre, statuses)
-    if request.query.get("overdue") in ("1", "true", "yes"):
-        cases = [case for case in cases if case.overdue(today)]
-    views = [case_view(case, today) for case in cases]
+        if request.query.get("overdue") in ("1", "true", "yes"):
+            cases = [case for case in cases if case.overdue(today)]
+        views = [
+            case_view(case, today) | {"contact": await _masked_contact(conn, centre, case.serial)} for case in cases
+        ]
     return json_response(
         {"centre": centre, "today": today.isoformat(), "overdue": sum(1 for v in views if v["overdue"]), "cases": views}
     )
 
 
 async def get_rectification(request: web.Request) -> web.StreamResponse:
+    """One case, with the citizen's follow-up number in full: the one place it is shown so."""
     centre, case_id = _centre(request), _int_param(request, "case")
     async with request.app[DATABASE].read() as conn:
         found = await load_case(conn, centre, case_id)
-    if found is None:
-        raise NotFound(f"There is no rectification case {case_id} at centre {centre!r}")
-    return json_response(case_view(found[0], await _today(request)))
+        if found is None:
+            raise NotFound(f"There is no rectification case {case_id} at centre {centre!r}")
+        case = found[0]
+        phone = await contact_of(conn, centre, case.serial) if case.serial is not None else None
+    return json_response(case_view(case, await _today(request)) | {"contact_phone": phone})
+
+
+async def _masked_contact(conn: AsyncConnection, centre: str, serial: int | None) -> str | None:
+    phone = await contact_of(conn, centre, serial) if serial is not None else None
+    return mask(phone) if phone else None
 
 
 class ComplaintBody(ActionBody):
@@ -256,14 +267,25 @@ SCHEMAS: dict[str, Schema] = {
         },
     ),
     "RectificationList": obj(
-        "Rectification cases, newest first, and how many are overdue",
+        "Rectification cases, newest first (each with the citizen's follow-up number masked), and how many are overdue",
         {
             "centre": STRING,
             "today": STRING,
             "overdue": INTEGER,
-            "cases": {"type": "array", "items": ref("RectificationCase")},
+            "cases": {
+                "type": "array",
+                "items": {
+                    "allOf": [ref("RectificationCase"), obj("The follow-up number", {"contact": nullable(STRING)})]
+                },
+            },
         },
     ),
+    "RectificationCaseWithContact": {
+        "allOf": [
+            ref("RectificationCase"),
+            obj("The citizen's follow-up number in full, if they left one", {"contact_phone": nullable(STRING)}),
+        ]
+    },
 }
 
 ROUTES: list[Route] = [
@@ -287,7 +309,8 @@ ROUTES: list[Route] = [
         get_rectification,
         READ_CASES,
         "rectification",
-        "RectificationCase",
+        "RectificationCaseWithContact",
+        description="The one place the citizen's follow-up number (回访) is shown in full.",
     ),
     Route(
         "POST",

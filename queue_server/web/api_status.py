@@ -5,19 +5,25 @@ rate it, once, while its rating request is open (the domain refuses a second rat
 after the request expired, whether the pad or the page came first). The rating is recorded with
 the source ``citizen`` (RateTicket's default; a pad's is ``pad:<id>``) and the actor ``citizen``.
 Reasons must be the centre's own and go only with 不满意 or 非常不满意; the page's form shows
-them, and a wrong one is a 422 naming the field.
+them, and a wrong one is a 422 naming the field. A citizen may leave a phone number for the
+follow-up visit (回访) with their consent; it is kept with the rating (queue_server.store.contacts)
+and the answer shows it masked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.commands import RateTicket
+from queue_server.domain.hall import Change, Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.service import Answer
+from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
 from queue_server.web.api import (
     CITIZEN,
     _service,
@@ -48,6 +54,24 @@ class RatingBody(ActionBody):
         description="For 不满意 or 非常不满意 only: reasons from the centre's policy (bad_rating_reasons)",
     )
     comment: str = Field(default="", max_length=500, description="Optional words of the citizen")
+    contact_phone: str = Field(
+        default="", max_length=24, description="A phone number for the follow-up visit (回访), if the citizen wants one"
+    )
+    contact_consent: bool = Field(
+        default=False, description="The citizen agreed to the follow-up call, in the words the page showed"
+    )
+
+
+def contact_errors(body: RatingBody) -> list[tuple[str, str]]:
+    """A follow-up number must look like one, and comes only with the citizen's consent."""
+    phone = body.contact_phone.strip()
+    if not phone:
+        return []
+    if not PHONE.fullmatch(phone):
+        return [("contact_phone", "a phone number of digits (spaces and dashes allowed), e.g. 138 0000 0000")]
+    if not body.contact_consent:
+        return [("contact_consent", "the number is kept only when the citizen agrees to the follow-up call")]
+    return []
 
 
 def reason_errors(level: RatingLevel, reasons: tuple[str, ...], known: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -67,24 +91,37 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
     request_id = citizen_request_id(serial, request_id_of(request, body))
     service = _service(request)
     config = (await service.hall(centre)).centre
-    wrong = reason_errors(body.level, body.reasons, config.policy.bad_rating_reasons)
+    wrong = reason_errors(body.level, body.reasons, config.policy.bad_rating_reasons) + contact_errors(body)
     if wrong:
         raise ProblemError(invalid_request(what_failed(request), field_errors(wrong)))
     command = RateTicket(
         serial=serial, level=body.level, source=SOURCE, reasons=body.reasons, comment=body.comment.strip()
     )
-    answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id)
+    phone = body.contact_phone.strip()
+    days = config.policy.follow_up_days
+
+    async def keep(conn: AsyncConnection, hall: Hall, change: Change, now: dt.datetime) -> None:
+        await keep_contact(conn, centre, serial, phone, CONSENT_ZH.format(days=days), now, days)
+
+    answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id, also=keep if phone else None)
     if answer.ok:
         ticket = answer.body.get("ticket")
         shown = {"changed": answer.body["changed"], "ticket": public_ticket(config, ticket) if ticket else None}
+        if phone:
+            shown["contact"] = mask(phone)
         answer = Answer(answer.status, shown, answer.replayed)
     return answer_response(answer)
 
 
 SCHEMAS: dict[str, Schema] = {
     "RatingAnswer": obj(
-        "What the citizen's rating did: the ticket, now rated",
-        {"changed": BOOLEAN, "ticket": {"anyOf": [ref("PublicTicketView"), {"type": "null"}]}},
+        "What the citizen's rating did: the ticket, now rated, and the follow-up number masked if one was left",
+        {
+            "changed": BOOLEAN,
+            "ticket": {"anyOf": [ref("PublicTicketView"), {"type": "null"}]},
+            "contact": {"type": "string", "description": "The follow-up number, masked: 138****5678"},
+        },
+        optional=("contact",),
     ),
 }
 

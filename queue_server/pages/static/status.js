@@ -148,6 +148,7 @@
     if (event.target.name !== "level") return;
     const bad = Number(event.target.value) <= 2;
     $("reasons").hidden = !bad;
+    $("follow-up").hidden = !bad; // a call back is offered with a bad rating
     if (!bad) form.querySelectorAll("input[name=reason]").forEach((box) => { box.checked = false; });
   });
   const rate = OW.action(null, async (id) => {
@@ -165,10 +166,15 @@
     $("rate-submit").disabled = true;
     try {
       const body = { level, reasons, comment: form.elements.comment.value, request_id: id };
+      const phone = level <= 2 ? form.elements.contact_phone.value.trim() : "";
+      if (phone) {
+        body.contact_phone = phone;
+        body.contact_consent = form.elements.contact_consent.checked;
+      }
       const answer = await OW.api("POST", statusPath + "/rating", body);
       if (answer.ok) {
         OW.clearProblems(form);
-        ratingNote = OW.t("rated_thanks");
+        ratingNote = OW.t("rated_thanks") + (answer.body.contact ? " " + OW.t("follow_up_kept", { phone: answer.body.contact }) : "");
       } else if (answer.status === 409) {
         OW.clearProblems(form);
         const now = await OW.api("GET", statusPath);
