@@ -134,11 +134,13 @@ def windows_view(hall: Hall) -> list[View]:
 
 
 def pad_view(hall: Hall, window: int) -> View:
-    """What a window's rating pad shows: the newest open rating request there, or idle."""
+    """What a window's rating pad shows: the open rating request of the service that ended last, or idle."""
     open_requests = [t for t in hall.tickets() if t.window == window and t.rating_status is RatingStatus.REQUESTED]
     if not open_requests:
         return {"state": "idle", "window": window}
-    ticket = max(open_requests, key=lambda t: t.serial)
+    # The citizen at the window now is the one whose service ended last: a green-channel ticket
+    # served earlier may carry a later serial, so the serial alone would show the wrong ticket.
+    ticket = max(open_requests, key=lambda t: (t.ended_at or t.issued_at, t.serial))
     return {
         "state": "open",
         "serial": ticket.serial,
