@@ -1,0 +1,287 @@
+// Rectification (整改跟踪): the cases from bad ratings and complaints, each moved step by step with a
+// note, and the promised cases (承诺件) due and overdue, handed over. Everything goes through the
+// JSON API with the session; a supervisor's page has no forms (and the API refuses them anyway).
+"use strict";
+
+(() => {
+  const centre = OW.data.centre;
+  const canAct = Boolean(OW.data.can_act);
+  const base = "/centres/" + encodeURIComponent(centre.code);
+  const en = OW.data.lang === "en";
+  const $ = (id) => document.getElementById(id);
+  const named = (item) => (en && item.name_en) || item.name;
+  const timeFormat = new Intl.DateTimeFormat(en ? "en-GB" : "zh-CN", {
+    timeZone: centre.time_zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hour12: false,
+  });
+  const localTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "");
+  const problemText = (body) => (en ? body.message_en : body.message) || body.detail || body.title || "";
+  const NEXT = { new: "verified", verified: "rectified", rectified: "followed_up", followed_up: "closed" };
+
+  const windows = new Map(centre.windows.map((w) => [w.number, w]));
+  const staff = new Map(centre.staff.map((s) => [s.code, s]));
+  const matters = new Map(centre.matters.map((m) => [m.code, m]));
+  const windowName = (n) => (n === null || n === undefined ? "" : OW.t("window_n", { n }));
+  const staffName = (code) => (code ? (staff.has(code) ? staff.get(code).name + " (" + code + ")" : code) : "");
+  const matterName = (code) => (code ? (matters.has(code) ? named(matters.get(code)) : code) : "");
+  const levelName = (level) => (level ? OW.t("level_" + level) : "");
+  const statusName = (status) => OW.t("status_" + status);
+
+  function showRefusal(form, body) {
+    OW.showProblem(form, body);
+    if (body && body.message) {
+      const general = form.querySelector(".form-error");
+      general.textContent = OW.t("refused", { detail: problemText(body) });
+      general.hidden = false;
+    }
+  }
+
+  // --- Tabs ------------------------------------------------------------------------------------------
+
+  const tabs = [["tab-cases", "cases-panel"], ["tab-promised", "promised-panel"]];
+  for (const [tab, panel] of tabs) {
+    $(tab).addEventListener("click", () => {
+      for (const [otherTab, otherPanel] of tabs) {
+        $(otherTab).setAttribute("aria-selected", String(otherTab === tab));
+        $(otherPanel).hidden = otherPanel !== panel;
+      }
+      if (panel === "promised-panel") loadPromised();
+    });
+  }
+
+  // --- The list ---------------------------------------------------------------------------------------
+
+  let selected = null;
+
+  async function loadCases() {
+    const wanted = $("filter").value;
+    const query = wanted === "overdue" ? "?status=open&overdue=1" : "?status=" + wanted;
+    const answer = await OW.api("GET", base + "/rectifications" + query);
+    if (!answer.ok) return;
+    const body = $("cases").querySelector("tbody");
+    body.replaceChildren(...answer.body.cases.map(caseRow));
+    $("no-cases").hidden = answer.body.cases.length > 0;
+    const overdue = answer.body.overdue;
+    $("overdue-count").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
+  }
+
+  function caseRow(item) {
+    const due = OW.el("td", { class: item.overdue ? "due overdue-text" : "due" }, item.due_on,
+      item.overdue ? OW.el("span", { class: "pill overdue", text: OW.t("overdue") }) : null);
+    return OW.el("tr", { dataset: { case: item.id }, class: item.id === selected ? "chosen" : null,
+      onclick: () => select(item.id) },
+    OW.el("td", {}, OW.el("button", { type: "button", class: "link case-open", text: String(item.id) })),
+    OW.el("td", { text: OW.t("source_" + item.source) }),
+    OW.el("td", { text: windowName(item.window) }),
+    OW.el("td", { text: staffName(item.staff) }),
+    OW.el("td", { text: matterName(item.matter) }),
+    OW.el("td", { text: levelName(item.level) }),
+    OW.el("td", { text: item.reasons.join("、") }),
+    OW.el("td", { text: localTime(item.opened_at) }),
+    due,
+    OW.el("td", {}, OW.el("span", { class: "pill status-" + item.status, text: statusName(item.status) })),
+    OW.el("td", { text: item.assignee || "" }),
+    OW.el("td", { class: "contact", text: item.contact || "" }));
+  }
+
+  $("filter").addEventListener("change", loadCases);
+
+  // --- One case ---------------------------------------------------------------------------------------
+
+  async function select(id) {
+    if (selected !== id) {
+      $("detail-message").textContent = "";
+      for (const form of document.querySelectorAll("#advance-form, #assign-form")) { OW.clearProblems(form); form.reset(); }
+    }
+    selected = id;
+    for (const row of $("cases").querySelectorAll("tbody tr")) row.classList.toggle("chosen", Number(row.dataset.case) === id);
+    await loadCase();
+  }
+
+  async function loadCase() {
+    if (selected === null) return;
+    const answer = await OW.api("GET", base + "/rectifications/" + selected);
+    if (answer.ok) showCase(answer.body);
+  }
+
+  function showCase(item) {
+    $("detail-pick").hidden = true;
+    $("detail").hidden = false;
+    $("detail").dataset.case = item.id;
+    $("detail-heading").textContent = OW.t("detail_heading", { n: item.id });
+    $("detail-source").textContent = OW.t("source_" + item.source);
+    const status = $("detail-status");
+    status.textContent = statusName(item.status);
+    status.className = "pill status-" + item.status;
+    $("detail-overdue").hidden = !item.overdue;
+    $("detail-window").textContent = windowName(item.window);
+    $("detail-staff").textContent = staffName(item.staff);
+    $("detail-matter").textContent = matterName(item.matter);
+    $("detail-serial").textContent = item.serial === null ? "" : String(item.serial);
+    $("detail-level").textContent = levelName(item.level);
+    $("detail-reasons").textContent = item.reasons.join("、");
+    $("detail-opened").textContent = localTime(item.opened_at);
+    const due = $("detail-due");
+    due.textContent = item.due_on;
+    due.classList.toggle("overdue-text", item.overdue);
+    $("detail-assignee").textContent = item.assignee || "";
+    $("detail-phone").textContent = item.contact_phone || OW.t("no_contact");
+    $("detail-comment").textContent = item.comment;
+    $("steps").querySelector("tbody").replaceChildren(...item.notes.map((note) => OW.el("tr", {},
+      OW.el("td", { text: localTime(note.at) }),
+      OW.el("td", { text: note.actor }),
+      OW.el("td", { text: statusName(note.status) }),
+      OW.el("td", {}, note.text, note.assignee ? OW.el("span", { class: "muted", text: " · " + OW.t("assigned_to", { who: note.assignee }) }) : null))));
+    if (canAct) showSteps(item);
+  }
+
+  function showSteps(item) {
+    const closed = item.status === "closed";
+    $("advance-form").hidden = closed;
+    $("assign-form").hidden = closed;
+    if (closed) return;
+    const buttons = [stepButton(NEXT[item.status], "to_" + NEXT[item.status], "primary")];
+    if (item.status === "verified") buttons.push(stepButton("closed", "close_unfounded", "danger", "close-unfounded"));
+    $("advance-buttons").replaceChildren(...buttons);
+  }
+
+  function stepButton(to, word, kind, id) {
+    const button = OW.el("button", { type: "button", class: kind + " step", id: id || "advance-button", dataset: { to },
+      text: OW.t(word) });
+    OW.action(button, (requestId) => advance(requestId, to));
+    return button;
+  }
+
+  async function advance(requestId, to) {
+    const form = $("advance-form");
+    const note = $("advance-note");
+    OW.clearProblems(form);
+    if (!note.value.trim()) {
+      OW.showProblem(form, { errors: [{ field: "note", message: OW.t("note_missing") }] });
+      note.focus();
+      return;
+    }
+    const answer = await OW.api("POST", base + "/rectifications/" + selected + "/advance",
+      { request_id: requestId, to, note: note.value.trim() });
+    if (!answer.ok) { showRefusal(form, answer.body); return; }
+    note.value = "";
+    $("detail-message").textContent = OW.t("moved", { status: statusName(answer.body.status) });
+    await refreshCases();
+  }
+
+  if (canAct) {
+    const staffNames = $("staff-names");
+    for (const person of centre.staff) staffNames.append(OW.el("option", { value: person.code, text: person.name }));
+    const assignForm = $("assign-form");
+    const assignNow = OW.action($("assign-button"), async (requestId) => {
+      OW.clearProblems(assignForm);
+      const assignee = $("assignee").value.trim();
+      if (!assignee) {
+        OW.showProblem(assignForm, { errors: [{ field: "assignee", message: OW.t("assignee_missing") }] });
+        return;
+      }
+      const answer = await OW.api("POST", base + "/rectifications/" + selected + "/assign",
+        { request_id: requestId, assignee, note: $("assign-note").value.trim() });
+      if (!answer.ok) { showRefusal(assignForm, answer.body); return; }
+      assignForm.reset();
+      $("detail-message").textContent = OW.t("assigned", { who: answer.body.assignee });
+      await refreshCases();
+    });
+    assignForm.addEventListener("submit", (event) => { event.preventDefault(); assignNow(); });
+    $("advance-form").addEventListener("submit", (event) => event.preventDefault());
+  }
+
+  // --- A complaint ------------------------------------------------------------------------------------
+
+  if (canAct) {
+    const form = $("complaint-form");
+    const choices = (select, items) => {
+      select.append(OW.el("option", { value: "", text: OW.t("none_chosen") }));
+      for (const [value, text] of items) select.append(OW.el("option", { value, text }));
+    };
+    choices($("complaint-window"), centre.windows.map((w) => [String(w.number), windowName(w.number) + " · " + named(w)]));
+    choices($("complaint-staff"), centre.staff.map((s) => [s.code, staffName(s.code)]));
+    choices($("complaint-matter"), centre.matters.map((m) => [m.code, named(m)]));
+    const openCase = OW.action($("complaint-button"), async (requestId) => {
+      OW.clearProblems(form);
+      $("complaint-message").textContent = "";
+      const comment = $("complaint-comment").value.trim();
+      if (!comment) {
+        OW.showProblem(form, { errors: [{ field: "comment", message: OW.t("comment_missing") }] });
+        $("complaint-comment").focus();
+        return;
+      }
+      const body = { request_id: requestId, comment };
+      const window = $("complaint-window").value;
+      const serial = $("complaint-serial").value.trim();
+      if (window) body.window = Number(window);
+      if ($("complaint-staff").value) body.staff = $("complaint-staff").value;
+      if ($("complaint-matter").value) body.matter = $("complaint-matter").value;
+      if (serial) body.serial = /^\d+$/.test(serial) ? Number(serial) : serial;
+      const answer = await OW.api("POST", base + "/rectifications", body);
+      if (!answer.ok) { showRefusal(form, answer.body); return; }
+      form.reset();
+      $("complaint-message").textContent = OW.t("opened", { n: answer.body.id });
+      await refreshCases();
+      await select(answer.body.id);
+    });
+    form.addEventListener("submit", (event) => { event.preventDefault(); openCase(); });
+  }
+
+  // --- Promised cases ---------------------------------------------------------------------------------
+
+  async function loadPromised() {
+    if ($("promised-panel").hidden) return;
+    const answer = await OW.api("GET", base + "/promised?state=" + encodeURIComponent($("promised-filter").value));
+    if (!answer.ok) return;
+    $("promised").querySelector("tbody").replaceChildren(...answer.body.cases.map(promisedRow));
+    $("promised-none").hidden = answer.body.cases.length > 0;
+    const overdue = answer.body.overdue;
+    $("promised-overdue").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
+  }
+
+  function promisedRow(item) {
+    const state = item.state === "due" ? OW.t("state_due") + " · " + OW.t("days_left", { n: item.days_left })
+      : OW.t("state_" + item.state);
+    const cells = [
+      OW.el("td", { text: item.number }),
+      OW.el("td", { text: item.service_day }),
+      OW.el("td", { text: matterName(item.matter) }),
+      OW.el("td", { text: windowName(item.window) }),
+      OW.el("td", { text: staffName(item.staff) }),
+      OW.el("td", { class: item.state === "overdue" ? "overdue-text" : null, text: item.due_date }),
+      OW.el("td", {}, OW.el("span", { class: "pill state-" + item.state, text: state }),
+        item.delivered_at ? OW.el("span", { class: "muted small",
+          text: " " + OW.t("delivered_by", { who: item.delivered_by, at: localTime(item.delivered_at) }) }) : null),
+    ];
+    if (canAct) cells.push(OW.el("td", {}, item.delivered_at ? null : deliverControls(item)));
+    return OW.el("tr", { dataset: { serial: item.serial } }, cells);
+  }
+
+  function deliverControls(item) {
+    const note = OW.el("input", { class: "deliver-note", maxlength: 500, "aria-label": OW.t("deliver_note"),
+      placeholder: OW.t("deliver_note") });
+    const button = OW.el("button", { type: "button", class: "primary deliver", text: OW.t("deliver") });
+    OW.action(button, async (requestId) => {
+      const form = $("promised-form");
+      OW.clearProblems(form);
+      const answer = await OW.api("POST", base + "/promised/" + item.serial + "/deliver",
+        { request_id: requestId, note: note.value.trim() });
+      if (!answer.ok) { showRefusal(form, answer.body); return; }
+      $("promised-message").textContent = OW.t("delivered", { number: answer.body.number });
+      await loadPromised();
+    });
+    return OW.el("span", { class: "deliver-row" }, note, button);
+  }
+
+  $("promised-filter").addEventListener("change", loadPromised);
+
+  // --- Live -------------------------------------------------------------------------------------------
+
+  async function refreshCases() {
+    await loadCases();
+    await loadCase();
+  }
+
+  OW.live("/live/centres/" + encodeURIComponent(centre.code), () => { refreshCases(); loadPromised(); });
+})();
