@@ -19,7 +19,7 @@ from queue_server.accounts import Principal
 from queue_server.domain.errors import NotFound
 from queue_server.domain.tickets import Outcome
 from queue_server.pages.console_words import CONSOLE_WORDS
-from queue_server.pages.render import language_of, render
+from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import COUNTER, PageRoute
 from queue_server.pages.wording import words
 from queue_server.views import centre_view
@@ -32,16 +32,6 @@ def _principal(request: web.Request) -> Principal:
     return request[SESSION].principal
 
 
-def _centre_code(request: web.Request, principal: Principal) -> str:
-    """The centre the console works at: ``?centre=`` when the account may see it, else its first."""
-    asked = request.query.get("centre", "")
-    if asked and principal.may_see(asked):
-        return asked
-    if not principal.centres:
-        raise web.HTTPForbidden(text="This account belongs to no centre")
-    return principal.centres[0]
-
-
 def _window_asked(request: web.Request) -> int | None:
     raw = request.query.get("window", "")
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= 9999 else None
@@ -49,7 +39,7 @@ def _window_asked(request: web.Request) -> int | None:
 
 async def console(request: web.Request) -> web.StreamResponse:
     principal = _principal(request)
-    code = _centre_code(request, principal)
+    code = centre_code(request, principal)
     hall = await request.app[SERVICE].hall(code)
     data: dict[str, Any] = {
         "centre": centre_view(hall.centre),
@@ -82,7 +72,7 @@ def _not_found(request: web.Request, heading: str, detail: str) -> web.Response:
 async def notice(request: web.Request) -> web.StreamResponse:
     """The one-time notice of a returned or supplement case, laid out to print on A4 or A5."""
     principal = _principal(request)
-    code = _centre_code(request, principal)
+    code = centre_code(request, principal)
     said = words(language_of(request), CONSOLE_WORDS)
     raw = request.match_info["serial"]
     if not raw.isdigit() or len(raw) > 18:

@@ -15,7 +15,7 @@ from aiohttp import web
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import Category
 from queue_server.pages.desk_words import DESK_WORDS
-from queue_server.pages.render import language_of, render
+from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import DESK, PageRoute
 from queue_server.pages.wording import words
 from queue_server.views import centre_view
@@ -24,13 +24,7 @@ from queue_server.web.keys import SERVICE, SESSION
 
 async def desk(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
-    asked = request.query.get("centre", "")
-    if asked and principal.may_see(asked):
-        code = asked
-    elif principal.centres:
-        code = principal.centres[0]
-    else:
-        raise web.HTTPForbidden(text="This account belongs to no centre")
+    code = centre_code(request, principal)
     config = (await request.app[SERVICE].hall(code)).centre
     data: dict[str, Any] = {
         "centre": centre_view(config),

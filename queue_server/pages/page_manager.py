@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.accounts import Principal, Role
+from queue_server.accounts import Role
 from queue_server.pages.manager_words import MANAGER_WORDS
-from queue_server.pages.render import language_of, render
+from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
 from queue_server.web.keys import SERVICE, SESSION
@@ -22,19 +22,9 @@ EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who may change the centre's configuration; the supervisor only watches."""
 
 
-def _centre_code(request: web.Request, principal: Principal) -> str:
-    """The centre shown: ``?centre=`` when the account may see it, else its first."""
-    asked = request.query.get("centre", "")
-    if asked and principal.may_see(asked):
-        return asked
-    if not principal.centres:
-        raise web.HTTPForbidden(text="This account belongs to no centre")
-    return principal.centres[0]
-
-
 async def manager(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
-    code = _centre_code(request, principal)
+    code = centre_code(request, principal)
     centre = (await request.app[SERVICE].hall(code)).centre
     said = words(language_of(request), MANAGER_WORDS)
     return render(

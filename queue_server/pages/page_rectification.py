@@ -12,7 +12,7 @@ from aiohttp import web
 
 from queue_server.accounts import Role
 from queue_server.pages.rectification_words import RECTIFICATION_WORDS
-from queue_server.pages.render import language_of, render
+from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
 from queue_server.views import centre_view
@@ -24,13 +24,7 @@ WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 async def rectification(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
-    asked = request.query.get("centre", "")
-    if asked and principal.may_see(asked):
-        code = asked
-    elif principal.centres:
-        code = principal.centres[0]
-    else:
-        raise web.HTTPForbidden(text="This account belongs to no centre")
+    code = centre_code(request, principal)
     config = (await request.app[SERVICE].hall(code)).centre
     can_act = principal.role in WORKERS
     said = words(language_of(request), RECTIFICATION_WORDS)

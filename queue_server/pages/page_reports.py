@@ -16,8 +16,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import ValidationError
 
-from queue_server.accounts import Principal
-from queue_server.pages.render import language_of, render
+from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.reports_words import REPORTS_WORDS
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
@@ -29,16 +28,6 @@ from queue_server.web.keys import SERVICE, SESSION
 
 DIMENSIONS = (Dimension.WINDOW, Dimension.STAFF, Dimension.MATTER, Dimension.CENTRE)
 """The choices in the page's order: a manager most often compares windows."""
-
-
-def _centre_code(request: web.Request, principal: Principal) -> str:
-    """The centre shown: ``?centre=`` when the account may see it, else its first."""
-    asked = request.query.get("centre", "")
-    if asked and principal.may_see(asked):
-        return asked
-    if not principal.centres:
-        raise web.HTTPForbidden(text="This account belongs to no centre")
-    return principal.centres[0]
 
 
 def _query(request: web.Request) -> tuple[ReportQuery, bool]:
@@ -72,7 +61,7 @@ def _charts(said: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
 
 async def reports(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
-    code = _centre_code(request, principal)
+    code = centre_code(request, principal)
     said = words(language_of(request), REPORTS_WORDS)
     query, bad = _query(request)
     report = await read_report(request.app[SERVICE], code, query)

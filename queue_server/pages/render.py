@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from queue_server.accounts import Principal
 from queue_server.pages.wording import LANGUAGES, Language, words
 from queue_server.web.keys import SESSION
 
@@ -71,3 +72,13 @@ def render(
     if request.query.get("lang") in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, path="/", samesite="Lax")
     return response
+
+
+def centre_code(request: web.Request, principal: Principal) -> str:
+    """The centre a page shows: ``?centre=`` when the account may see it, else the account's first."""
+    asked = request.query.get("centre", "")
+    if asked and principal.may_see(asked):
+        return asked
+    if not principal.centres:
+        raise web.HTTPForbidden(text="This account belongs to no centre")
+    return principal.centres[0]
