@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from display_client.web import Pages, PageSettings
 from queue_server.protocol.broker import Broker, BrokerUrlError
 from queue_server.protocol.payloads import Call
 from queue_server.protocol.topics import TopicError
-from queue_server.twins.base import TwinError
+from queue_server.twins.base import TwinError, stop_on_signals
 
 logger = logging.getLogger("display_client")
 
@@ -115,7 +114,7 @@ async def run(
     settings: DisplaySettings, stop: asyncio.Event | None = None, ready: Callable[[str], None] | None = None
 ) -> None:
     """Show and announce until ``stop`` is set (or SIGINT/SIGTERM when none is given)."""
-    stop = stop or _stop_on_signals()
+    stop = stop or stop_on_signals()
     announcer = _announcer(settings)
     screen = None
     if settings.led is not None:
@@ -163,14 +162,6 @@ async def run(
         finally:
             if voice is not None:
                 voice.cancel()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
 
 
 def run_command(settings: DisplaySettings) -> int:

@@ -33,6 +33,7 @@ import itertools
 import json
 import logging
 import secrets
+import signal
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import ClassVar, Self, TypedDict
@@ -398,3 +399,12 @@ def _reason(error: ValueError) -> str:
         more = f" (and {error.error_count() - 3} more)" if error.error_count() > 3 else ""
         return "; ".join(problems) + more
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: how a device client run from the command line stops."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop

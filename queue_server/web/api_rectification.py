@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.accounts import Action
@@ -40,7 +40,6 @@ from queue_server.web.problems import (
     answer_response,
     invalid_request,
     json_response,
-    validation_errors,
     what_failed,
 )
 from queue_server.web.routes import Access, Route
@@ -157,13 +156,6 @@ class AssignBody(ActionBody):
     note: str = Field(default="", max_length=MAX_NOTE, description="Why, for the record")
 
 
-def _body(request: web.Request, model: type[ActionBody], data: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ProblemError(invalid_request(what_failed(request), validation_errors(error))) from None
-
-
 def _check_about(request: web.Request, hall: Hall, body: ComplaintBody) -> None:
     """422 naming each field that names a window, staff member, matter or ticket the centre lacks."""
     centre = hall.centre
@@ -183,7 +175,7 @@ def _check_about(request: web.Request, hall: Hall, body: ComplaintBody) -> None:
 
 async def open_complaint(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
-    body: ComplaintBody = _body(request, ComplaintBody, await read_body(request))
+    body = ComplaintBody.model_validate(await read_body(request))
     request_id = request_id_of(request, body)
     service, centre = _service(request), _centre(request)
     _check_about(request, await service.hall(centre), body)
@@ -209,9 +201,9 @@ async def open_complaint(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
-async def _step(request: web.Request, name: str, model: type[ActionBody]) -> web.StreamResponse:
+async def _step(request: web.Request, name: str, model: type[AdvanceBody | AssignBody]) -> web.StreamResponse:
     principal = principal_of(request)
-    body = _body(request, model, await read_body(request))
+    body: AdvanceBody | AssignBody = model.model_validate(await read_body(request))
     request_id = request_id_of(request, body)
     service, centre, case_id = _service(request), _centre(request), _int_param(request, "case")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from queue_server.accounts import Action
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
@@ -25,7 +25,7 @@ from queue_server.reports.spreadsheet import Cell, Sheet, workbook
 from queue_server.service import HallService
 from queue_server.store.report_data import period_pauses, period_tickets
 from queue_server.web.api import _centre, _service
-from queue_server.web.problems import ProblemError, invalid_request, json_response, validation_errors, what_failed
+from queue_server.web.problems import json_response
 from queue_server.web.routes import Access, Route
 from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj, ref
 
@@ -43,10 +43,8 @@ class ReportQuery(BaseModel):
 
 
 def _query(request: web.Request) -> ReportQuery:
-    try:
-        return ReportQuery.model_validate(dict(request.query))
-    except ValidationError as error:
-        raise ProblemError(invalid_request(what_failed(request), validation_errors(error))) from None
+    """The report asked for; a bad parameter is a 422 naming it (the problem middleware's translation)."""
+    return ReportQuery.model_validate(dict(request.query))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from queue_server.protocol.broker import Broker, BrokerUrlError
 from queue_server.protocol.topics import TopicError
-from queue_server.twins.base import TwinError
+from queue_server.twins.base import TwinError, stop_on_signals
 from ticket_printer.client.client import PrinterClient
 from ticket_printer.client.connections import PrinterUrlError, connect
 from ticket_printer.client.spool import SpoolError
@@ -46,7 +45,7 @@ def profile_for(paper: str, mode: Mode) -> PrinterProfile:
 
 async def run(settings: RunSettings, stop: asyncio.Event | None = None) -> None:
     """Print jobs until ``stop`` is set (or SIGINT/SIGTERM when none is given)."""
-    stop = stop or _stop_on_signals()
+    stop = stop or stop_on_signals()
     pause = float(os.environ.get(TEST_PAUSE_VARIABLE) or 0)
     async with PrinterClient(
         settings.centre,
@@ -64,14 +63,6 @@ async def run(settings: RunSettings, stop: asyncio.Event | None = None) -> None:
             flush=True,
         )
         await stop.wait()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
 
 
 def run_command(settings: RunSettings) -> int:
