@@ -17,6 +17,7 @@ from queue_server.commands import RateTicket
 from queue_server.domain.centre import Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
+from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.views import pad_view
 from queue_server.web.api import _centre, _service, read_body, request_id_of
@@ -29,8 +30,8 @@ from queue_server.web.schemas import INTEGER, STRING, STRINGS, Schema, nullable,
 PAD_ACCESS = Access(Action.PAD)
 
 
-async def _own_pad(request: web.Request) -> Device:
-    """The pad of the path, which must be the token's own, and a pad bound to a window."""
+async def _own_pad(request: web.Request) -> tuple[Device, int, Hall]:
+    """The pad of the path (the token's own, bound to a window), its window and the hall read for it."""
     principal = principal_of(request)
     device_id = request.match_info["device"]
     if principal.subject != device_id:
@@ -41,15 +42,13 @@ async def _own_pad(request: web.Request) -> Device:
     device = hall.centre.devices_by_id.get(device_id)
     if device is None or device.kind is not DeviceKind.PAD or device.window is None:
         raise NotFound(f"There is no rating pad {device_id!r} at a window of {hall.centre.centre.name}")
-    return device
+    return device, device.window, hall
 
 
 async def get_pad(request: web.Request) -> web.StreamResponse:
-    device = await _own_pad(request)
-    assert device.window is not None
-    hall = await _service(request).hall(_centre(request))
-    view = pad_view(hall, device.window)
-    window = hall.centre.windows_by_number[device.window]
+    device, number, hall = await _own_pad(request)
+    view = pad_view(hall, number)
+    window = hall.centre.windows_by_number[number]
     return json_response(
         {
             **view,
@@ -71,13 +70,13 @@ class PadRatingBody(ActionBody):
 
 
 async def rate(request: web.Request) -> web.StreamResponse:
-    device = await _own_pad(request)
+    device, number, _ = await _own_pad(request)
     body = PadRatingBody.model_validate(await read_body(request))
     request_id = request_id_of(request, body)
     command = RateTicket(
         serial=body.serial,
         level=body.level,
-        window=device.window,
+        window=number,
         source=f"pad:{device.id}",
         reasons=body.reasons,
         comment=body.comment,
