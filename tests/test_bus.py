@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import ssl
 import subprocess
@@ -47,6 +48,8 @@ DEVICES = [
     {"id": "printer-w1", "kind": "printer", "window": 1},
 ]
 T = "onewindow/test"
+ANSWER_WAIT = 20.0
+"""Seconds a device waits for its answer: far above any real answer, far below the test timeout."""
 
 
 @dataclass
@@ -116,10 +119,24 @@ async def request(
     """Publish a request and wait for its answer on the device's response topic."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     await client.publish(f"{T}/{kind}/{device}/request/{what}", raw, qos=1)
-    async for message in client.messages:
-        if message.topic.value == f"{T}/{kind}/{device}/response/{what}":
-            return DeviceResponse.model_validate(payload(message))
-    raise AssertionError("no response")
+    try:
+        async with asyncio.timeout(ANSWER_WAIT):
+            async for message in client.messages:
+                if message.topic.value == f"{T}/{kind}/{device}/response/{what}":
+                    return DeviceResponse.model_validate(payload(message))
+    except TimeoutError:
+        raise AssertionError(
+            f"no answer to {kind} {device} {what} in {ANSWER_WAIT} s; tasks:\n{task_stacks()}"
+        ) from None
+    raise AssertionError("the device's connection ended before the answer came")
+
+
+def task_stacks() -> str:
+    """Where every task of the loop waits: what a hang leaves to read."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=out)
+    return out.getvalue()
 
 
 @pytest.fixture(params=["mosquitto", "embedded_broker"])
