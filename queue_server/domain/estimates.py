@@ -8,15 +8,16 @@ exponentially weighted average that starts from the matter's expected minutes.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre
 from queue_server.domain.routing import Router
-from queue_server.domain.tickets import Ticket
+from queue_server.domain.tickets import Ticket, TicketStatus
 from queue_server.domain.windows import WindowState, WindowStatus
 
 UNPLANNED_PAUSE_MINUTES = 15
@@ -102,29 +103,252 @@ def forecast(
     windows: Iterable[WindowState],
     holding: Mapping[int, Ticket],
     waiting: Sequence[Ticket],
+    *,
+    until: int | None = None,
 ) -> dict[int, ForecastCall]:
-    """Play the hall forward: when each waiting ticket (by serial) is expected to be called."""
+    """Play the hall forward: when each waiting ticket (by serial) is expected to be called.
+
+    Each staffed window, when it becomes free, calls exactly what ``Router.choose`` would give it
+    from the tickets still waiting. ``until`` stops the play once that ticket is called: every
+    call before it is known then, which is all its position needs.
+
+    The play runs in time linear in the queue (times the windows a ticket may go to), not
+    quadratic: each window keeps its own linked list of the tickets it may call, in order of
+    place, plus its green-channel tickets and its starving tickets (passed over K times), so a
+    choice reads the heads of those lists instead of scanning the queue (tests/test_perf_forecast.py
+    checks it against the plain scan).
+    """
+    calls: dict[int, ForecastCall] = {}
+    _play(router, stats, calendar, now, windows, holding, waiting, calls, until, None)
+    return calls
+
+
+def forecast_end(
+    router: Router,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+) -> PlayEnd:
+    """Where the whole forecast of this queue ends, without keeping its calls."""
+    end = PlayEnd(now, {}, {})
+    _play(router, stats, calendar, now, windows, holding, waiting, None, None, end)
+    return end
+
+
+def _play(
+    router: Router,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+    calls: dict[int, ForecastCall] | None,
+    until: int | None,
+    end: PlayEnd | None,
+) -> None:
+    staffed = [w for w in windows if w.staffed]
     heap: list[tuple[dt.datetime, int]] = [
-        (window_free_at(w, holding.get(w.number), stats, calendar, now), w.number) for w in windows if w.staffed
+        (window_free_at(w, holding.get(w.number), stats, calendar, now), w.number) for w in staffed
     ]
     heapq.heapify(heap)
-    remaining = list(waiting)
-    calls: dict[int, ForecastCall] = {}
-    while heap and remaining:
-        free, window = heapq.heappop(heap)
-        choice = router.choose(window, remaining)
-        if choice is None:
+    times: dict[int, list[dt.datetime]] | None = None
+    if end is not None:
+        times = end.times = {w.number: [] for w in staffed}
+    play = _Queue(router, [w.number for w in staffed], waiting)
+    service = _ServiceTime(calendar)
+    tickets = play.tickets
+    durations: dict[tuple[str, int], dt.timedelta] = {}
+    pop, push = heapq.heappop, heapq.heappush
+    while heap and play.left:
+        free, window = pop(heap)
+        chosen = play.choose(window)
+        if chosen is None:
+            if end is not None:
+                end.next_free[window] = (free, window)
             continue
-        calls[choice.ticket.serial] = ForecastCall(free, window, len(calls))
-        passed = {t.serial for t in choice.passed_over}
-        remaining = [
-            replace(t, passed_over=t.passed_over + 1) if t.serial in passed else t
-            for t in remaining
-            if t.serial != choice.ticket.serial
-        ]
-        busy = dt.timedelta(minutes=stats.expected_minutes(choice.ticket.matter, window))
-        heapq.heappush(heap, (calendar.next_service_instant(free + busy), window))
-    return calls
+        ticket = tickets[chosen]
+        if calls is not None:
+            calls[ticket.serial] = ForecastCall(free, window, len(calls))
+            if ticket.serial == until:
+                return
+        busy = durations.get((ticket.matter, window))
+        if busy is None:
+            busy = durations[ticket.matter, window] = dt.timedelta(
+                minutes=stats.expected_minutes(ticket.matter, window)
+            )
+        later = free + busy
+        if not service.start <= later < service.end:  # the open period known last: the common case
+            later = service(later)
+        push(heap, (later, window))
+        if times is not None:
+            times[window].append(free)
+    if end is not None:
+        end.next_free.update((window, (free, window)) for free, window in heap)
+
+
+@dataclass(slots=True)
+class PlayEnd:
+    """Where a whole forecast's play ended: enough to forecast one more ordinary ticket.
+
+    A ticket issued now goes last in the queue, and an ordinary one never changes what any
+    window chooses before it (routing passes over only tickets older than the one called, and
+    the starvation bound looks only at those). So it is called the first time a window that may
+    call it would otherwise find nothing: at the earliest ``next_free`` of those windows, and
+    the people ahead of it are the calls before that instant at those windows. ``extend`` adds
+    it in constant time; the hall keeps this only while nothing else changed and the clock
+    reads the same instant.
+    """
+
+    now: dt.datetime
+    next_free: dict[int, tuple[dt.datetime, int]]
+    """Per staffed window, when it would next look for a ticket and find none (and its number)."""
+    times: dict[int, list[dt.datetime]]
+    """Per staffed window, the instants of its forecast calls, in order."""
+
+    def extend(self, ticket: Ticket, router: Router, stats: HandlingStats, calendar: WorkCalendar) -> Position:
+        """The position of ``ticket``, an ordinary one just put last in the queue, and the play
+        with it (``forecast`` then ``position_of`` would give the same)."""
+        windows = [number for number in self.next_free if router.can_serve(number, ticket)]
+        if not windows:
+            return Position(people_ahead=0, expected_call=None, estimated_wait=None)
+        at, window = min(self.next_free[number] for number in windows)
+        ahead = sum(bisect.bisect_left(self.times[number], at) for number in windows)
+        busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window))
+        self.next_free[window] = (calendar.next_service_instant(at + busy), window)
+        self.times[window].append(at)
+        return Position(ahead, at, max(at - self.now, dt.timedelta()))
+
+
+_END = -2
+"""The tail of every window's linked list; -1 is its head."""
+
+
+class _Queue:
+    """The waiting tickets as each staffed window sees them, for one forecast.
+
+    Tickets are known by their index in the queue (order of place). For each window: a doubly
+    linked list of the tickets it may call (``Router.can_serve``), its green-channel tickets in
+    order, and a heap of its ordinary tickets passed over K times or more. A called ticket leaves every
+    list it is in; the green and starving lists drop called tickets lazily.
+    """
+
+    def __init__(self, router: Router, windows: Sequence[int], waiting: Sequence[Ticket]) -> None:
+        self.max_passed_over = router.max_passed_over
+        self.tickets = [t for t in waiting if t.status is TicketStatus.WAITING]
+        self.left = len(self.tickets)
+        self.passed = [t.passed_over for t in self.tickets]
+        self.called = bytearray(len(self.tickets))
+        staffed = set(windows)
+        by_matter: dict[str, list[int]] = {}
+        for number in windows:
+            for matter in router.served_matters(number):
+                by_matter.setdefault(matter, []).append(number)
+        self.serving: list[Sequence[int]] = []
+        members: dict[int, list[int]] = {number: [] for number in windows}
+        for index, ticket in enumerate(self.tickets):
+            if ticket.target_window is not None:
+                serving: Sequence[int] = (ticket.target_window,) if ticket.target_window in staffed else ()
+            else:
+                serving = by_matter.get(ticket.matter, ())
+            self.serving.append(serving)
+            for number in serving:
+                members[number].append(index)
+        self.next: dict[int, dict[int, int]] = {}
+        self.prev: dict[int, dict[int, int]] = {}
+        self.greens: dict[int, list[int]] = {}
+        self.green_at: dict[int, int] = {}
+        self.starving: dict[int, list[int]] = {}
+        for number, indices in members.items():
+            self.next[number] = dict(zip([-1, *indices], [*indices, _END], strict=True))
+            self.prev[number] = dict(zip([*indices, _END], [-1, *indices], strict=True))
+            self.greens[number] = [i for i in indices if self.tickets[i].green]
+            self.green_at[number] = 0
+            self.starving[number] = [
+                i for i in indices if self.passed[i] >= self.max_passed_over and not self.tickets[i].green
+            ]
+
+    def choose(self, window: int) -> int | None:
+        """The index of the ticket ``window`` calls now (``Router.choose``), taken out of the queue."""
+        links = self.next[window]
+        oldest = links[-1]
+        if oldest == _END:
+            return None
+        called = self.called
+        greens = self.greens[window]
+        at = self.green_at[window]
+        while at < len(greens) and called[greens[at]]:
+            at += 1
+        self.green_at[window] = at
+        chosen = oldest
+        if at < len(greens) and greens[at] != oldest:
+            green = greens[at]
+            starving = self.starving[window]
+            while starving and called[starving[0]]:
+                heapq.heappop(starving)
+            if not starving or starving[0] > green:
+                chosen = green
+                index = oldest
+                while index != green:  # every older ticket this window may call is passed over
+                    self._pass_over(index)
+                    index = links[index]
+        self._take(chosen)
+        return chosen
+
+    def _pass_over(self, index: int) -> None:
+        self.passed[index] += 1
+        if self.passed[index] == self.max_passed_over:
+            for number in self.serving[index]:
+                heapq.heappush(self.starving[number], index)
+
+    def _take(self, index: int) -> None:
+        self.called[index] = 1
+        self.left -= 1
+        for number in self.serving[index]:
+            links, back = self.next[number], self.prev[number]
+            before, after = back.pop(index), links.pop(index)
+            links[before] = after
+            back[after] = before
+
+
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+class _ServiceTime:
+    """``WorkCalendar.next_service_instant`` for many instants in a row, remembering the open
+    period it last found: an instant inside it is its own answer without a time-zone lookup.
+
+    A period is remembered only when the zone's offset is the same at its start, at its end and
+    at the instant, so a clock change inside it cannot make the shortcut answer differently.
+    """
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self._calendar = calendar
+        self.start = self.end = _NEVER
+        """The open period found last, [start, end); empty at first."""
+
+    def __call__(self, instant: dt.datetime) -> dt.datetime:
+        if self.start <= instant < self.end:
+            return instant
+        found = self._calendar.next_service_instant(instant)
+        if found == instant:
+            self._remember(instant)
+        return found
+
+    def _remember(self, instant: dt.datetime) -> None:
+        calendar = self._calendar
+        local = calendar.local(instant)
+        day, time = local.date(), local.time()
+        for period in calendar.periods(day):
+            if period.start <= time < period.end:
+                start, end = calendar.instant(day, period.start), calendar.instant(day, period.end)
+                offsets = {calendar.local(at).utcoffset() for at in (start, end, instant)}
+                if len(offsets) == 1 and start <= instant < end:
+                    self.start, self.end = start, end
+                return
 
 
 def position_of(ticket: Ticket, calls: Mapping[int, ForecastCall], router: Router, now: dt.datetime) -> Position:
@@ -138,3 +362,26 @@ def position_of(ticket: Ticket, calls: Mapping[int, ForecastCall], router: Route
         if call.at < mine.at and serial != ticket.serial and router.can_serve(call.window, ticket)
     )
     return Position(ahead, mine.at, max(mine.at - now, dt.timedelta()))
+
+
+def positions_of(
+    waiting: Sequence[Ticket], calls: Mapping[int, ForecastCall], router: Router, now: dt.datetime
+) -> dict[int, Position]:
+    """``position_of`` for every waiting ticket at once, counting with a sorted list per set of
+    windows a ticket may go to instead of scanning every call for every ticket."""
+    by_windows: dict[int | str, list[dt.datetime]] = {}
+    out: dict[int, Position] = {}
+    for ticket in waiting:
+        mine = calls.get(ticket.serial)
+        if mine is None:
+            out[ticket.serial] = Position(people_ahead=0, expected_call=None, estimated_wait=None)
+            continue
+        key: int | str = ticket.target_window if ticket.target_window is not None else ticket.matter
+        times = by_windows.get(key)
+        if times is None:
+            times = by_windows[key] = sorted(
+                call.at for call in calls.values() if router.can_serve(call.window, ticket)
+            )
+        ahead = bisect.bisect_left(times, mine.at)  # its own call is not earlier than itself
+        out[ticket.serial] = Position(ahead, mine.at, max(mine.at - now, dt.timedelta()))
+    return out

@@ -16,7 +16,16 @@ from queue_server.domain.calendar import OpeningState, WorkCalendar
 from queue_server.domain.centre import Centre, Matter
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound, RefusalReason
-from queue_server.domain.estimates import ForecastCall, HandlingStats, Position, forecast, position_of
+from queue_server.domain.estimates import (
+    ForecastCall,
+    HandlingStats,
+    PlayEnd,
+    Position,
+    forecast,
+    forecast_end,
+    position_of,
+    positions_of,
+)
 from queue_server.domain.events import (
     MarkedNoShow,
     RatingExpired,
@@ -126,6 +135,14 @@ class Hall:
         self._last_serial = 0
         self._numbers = NumberSeries(centre.policy.number_width)
         self._issued: dict[tuple[dt.date, str], int] = {}
+        self._play_end: PlayEnd | None = None
+        """The last whole forecast's end, while the queue and windows are as it left them."""
+        self._touched: set[int] = set()
+        """Tickets changed or taken in since the last ``compact``: only they can have ended."""
+        self._waiting: list[Ticket] | None = None
+        """The queue in order of place, kept between changes (an issued ticket is appended)."""
+        self._waiting_prefixes: dict[str, int] = {}
+        """How many tickets wait per number prefix."""
 
     @classmethod
     def restore(
@@ -158,6 +175,10 @@ class Hall:
 
     def adopt(self, ticket: Ticket) -> None:
         """Take in a stored ticket, e.g. an ended one an action refers to."""
+        self._play_end = None
+        self._waiting = None
+        self._count_waiting(self._tickets.get(ticket.serial), ticket)
+        self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
         if ticket.status.at_window and ticket.window is not None:
@@ -165,9 +186,12 @@ class Hall:
 
     def compact(self) -> None:
         """Forget ended tickets and all logs: a store-backed hall keeps them in the database."""
-        for serial in [s for s, t in self._tickets.items() if t.status.ended and not awaiting_rating(t)]:
-            del self._tickets[serial]
-        self._ticket_logs = {serial: [] for serial in self._tickets}
+        for serial in self._touched:
+            ticket = self._tickets.get(serial)
+            if ticket is not None and ticket.status.ended and not awaiting_rating(ticket):
+                del self._tickets[serial]
+        self._touched = set()
+        self._ticket_logs = {}
         self._window_logs = {number: [] for number in self._windows}
         today = self.calendar.local_date(self.clock.now())
         self._issued = {key: n for key, n in self._issued.items() if key[0] >= today}
@@ -185,6 +209,10 @@ class Hall:
         except KeyError:
             raise NotFound(f"There is no ticket #{serial} at {self.centre.centre.name}") from None
 
+    def has_ticket(self, serial: int) -> bool:
+        """Whether the ticket is in the live hall (an ended one may be only in the store)."""
+        return serial in self._tickets
+
     def ticket_by_number(self, number: str, day: dt.date | None = None) -> Ticket:
         day = day or self.calendar.local_date(self.clock.now())
         for ticket in self._tickets.values():
@@ -197,7 +225,7 @@ class Hall:
 
     def ticket_log(self, serial: int) -> tuple[TicketEvent, ...]:
         self.ticket(serial)
-        return tuple(self._ticket_logs[serial])
+        return tuple(self._ticket_logs.get(serial, ()))
 
     def window(self, number: int) -> WindowState:
         self.centre.window(number)
@@ -217,7 +245,21 @@ class Hall:
 
     def waiting(self) -> list[Ticket]:
         """Tickets in the queue, in order of place."""
-        return sorted((t for t in self._tickets.values() if t.status is TicketStatus.WAITING), key=lambda t: t.place)
+        if self._waiting is None:
+            waiting = (t for t in self._tickets.values() if t.status is TicketStatus.WAITING)
+            self._waiting = sorted(waiting, key=lambda t: t.place)
+        return list(self._waiting)
+
+    def waiting_by_prefix(self) -> dict[str, int]:
+        """How many tickets wait per number prefix (ticket group), without going through the queue."""
+        return {prefix: n for prefix, n in self._waiting_prefixes.items() if n}
+
+    def _count_waiting(self, before: Ticket | None, after: Ticket) -> None:
+        counts = self._waiting_prefixes
+        if before is not None and before.status is TicketStatus.WAITING:
+            counts[before.prefix] -= 1
+        if after.status is TicketStatus.WAITING:
+            counts[after.prefix] = counts.get(after.prefix, 0) + 1
 
     def issued_today(self, matter: str) -> int:
         return self._issued.get((self.calendar.local_date(self.clock.now()), matter), 0)
@@ -226,19 +268,19 @@ class Hall:
         """People ahead and estimated wait of every waiting ticket, from one forecast."""
         now = self.clock.now()
         waiting = self.waiting()
-        calls = self._forecast(now, waiting)
-        return {t.serial: position_of(t, calls, self.router, now) for t in waiting}
+        return positions_of(waiting, self._forecast(now, waiting), self.router, now)
 
     def position(self, serial: int) -> Position:
         ticket = self.ticket(serial)
         if ticket.status is not TicketStatus.WAITING:
             return Position(0, None, None)
         now = self.clock.now()
-        return position_of(ticket, self._forecast(now, self.waiting()), self.router, now)
+        return position_of(ticket, self._forecast(now, self.waiting(), until=serial), self.router, now)
 
-    def _forecast(self, now: dt.datetime, waiting: list[Ticket]) -> dict[int, ForecastCall]:
+    def _forecast(self, now: dt.datetime, waiting: list[Ticket], until: int | None = None) -> dict[int, ForecastCall]:
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
-        return forecast(self.router, self.stats, self.calendar, now, self._windows.values(), holding, waiting)
+        windows = self._windows.values()
+        return forecast(self.router, self.stats, self.calendar, now, windows, holding, waiting, until=until)
 
     # Issuing
 
@@ -269,9 +311,24 @@ class Hall:
             channel=channel,
         )
         self._issued[(day, found.code)] = self._issued.get((day, found.code), 0) + 1
+        play_end = self._play_end
         pending = _Pending()
-        self._apply(pending, event)
-        return pending.change(self.position(serial))
+        ticket = self._apply(pending, event)
+        return pending.change(self._issued_position(ticket, now, play_end))
+
+    def _issued_position(self, ticket: Ticket, now: dt.datetime, play_end: PlayEnd | None) -> Position:
+        """The new ticket's position: from the last forecast when only ordinary tickets were issued
+        since, at this same instant (a batch of actions shares one), else from a whole forecast."""
+        if ticket.green:  # it may go ahead of others: the whole forecast
+            self._play_end = None
+            return position_of(ticket, self._forecast(now, self.waiting(), until=ticket.serial), self.router, now)
+        if play_end is None or play_end.now != now:
+            before = [t for t in self.waiting() if t.serial != ticket.serial]
+            holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+            windows = self._windows.values()
+            play_end = forecast_end(self.router, self.stats, self.calendar, now, windows, holding, before)
+        self._play_end = play_end
+        return play_end.extend(ticket, self.router, self.stats, self.calendar)
 
     def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
         opening = self.calendar.opening(now)
@@ -640,6 +697,7 @@ class Hall:
     # Internals
 
     def _window_action(self, event: WindowEvent) -> Change:
+        self._play_end = None
         pending = _Pending()
         state = apply_window(self._windows[event.window], event)
         self._windows[event.window] = state
@@ -658,6 +716,15 @@ class Hall:
         if before is None and not isinstance(event, TicketIssued):
             raise NotFound(f"There is no ticket #{event.serial} at {self.centre.centre.name}")
         after = apply(before, event)
+        self._play_end = None
+        self._touched.add(after.serial)
+        if (before is not None and before.status is TicketStatus.WAITING) or after.status is TicketStatus.WAITING:
+            self._count_waiting(before, after)
+            queue = self._waiting
+            if before is None and queue is not None and (not queue or queue[-1].place < after.place):
+                queue.append(after)  # a new ticket goes last
+            else:
+                self._waiting = None
         if before is not None and before.status.at_window and before.window is not None:
             self._holding.pop(before.window, None)
         if after.status.at_window and after.window is not None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.devices import DeviceKind
@@ -30,8 +29,8 @@ from queue_server.domain.events import (
 from queue_server.domain.hall import Change, Hall
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.store import schema
-from queue_server.store.repository import upsert
-from queue_server.views import View, iso, pad_view, waiting_counts, window_view, windows_view
+from queue_server.store.repository import Writes, sequenced
+from queue_server.views import View, iso, pad_view, window_view, windows_view
 
 RECENT_CALLS = 10
 
@@ -137,53 +136,118 @@ def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
         "name_en": info.name_en,
         "at": iso(hall.clock.now()),
         "windows": windows_view(hall),
-        "waiting": waiting_counts(hall.centre, hall.waiting()),
+        "waiting": waiting_groups(hall),
         "last_calls": recent_calls,
     }
 
 
-async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
-    """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
-    e, t = schema.ticket_events.c, schema.tickets.c
-    code = hall.centre.centre.code
-    rows = (
-        await conn.execute(
-            select(e.data, e.seq, t.number, t.matter, t.category)
-            .join(schema.tickets, (t.centre == e.centre) & (t.serial == e.serial))
-            .where(e.centre == code, e.kind.in_(("called", "recalled")))
-            .order_by(e.id.desc())
-            .limit(limit)
-        )
-    ).all()
+def waiting_groups(hall: Hall) -> list[View]:
+    """``views.waiting_counts`` of the hall's queue, from the hall's running counts."""
+    counts = hall.waiting_by_prefix()
     return [
-        call_record(
-            hall,
-            serial=row.data["serial"],
-            seq=row.seq,
-            number=row.number,
-            matter=row.matter,
-            green=row.category is not None,
-            window=row.data["window"],
-            recall=row.data["kind"] == "recalled",
-            at=row.data["at"],
-        )
-        for row in rows
+        {"prefix": g.prefix, "name": g.name, "name_en": g.name_en, "waiting": counts.get(g.prefix, 0)}
+        for g in hall.centre.ticket_groups
     ]
 
 
-async def write_outbox(conn: AsyncConnection, code: str, messages: list[Message], now: dt.datetime) -> None:
-    """Append the messages with their per-subject sequence numbers."""
+async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
+    """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
+    return (await RecentCalls.load(conn, hall.centre.centre.code, limit)).views(hall)
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    serial: int
+    seq: int
+    window: int
+    recall: bool
+    at: str | None
+
+
+class RecentCalls:
+    """The hall board's latest calls, read once and then kept up to date from each change.
+
+    It holds what ``recent_calls`` reads back from the logs: each call's event record and its
+    ticket's current number, matter and channel; ``note`` adds a change's calls and ticket states
+    as ``save_change`` writes them, so ``views`` answers as the query would, without it. Valid
+    only as long as the hall it goes with (the service drops both together).
+    """
+
+    def __init__(self, calls: list[_Call], tickets: dict[int, tuple[str, str, bool]], limit: int) -> None:
+        self._calls = calls
+        self._tickets = tickets
+        self._limit = limit
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, code: str, limit: int = RECENT_CALLS) -> RecentCalls:
+        e, t = schema.ticket_events.c, schema.tickets.c
+        rows = (
+            await conn.execute(
+                select(e.data, e.seq, t.number, t.matter, t.category)
+                .join(schema.tickets, (t.centre == e.centre) & (t.serial == e.serial))
+                .where(e.centre == code, e.kind.in_(("called", "recalled")))
+                .order_by(e.id.desc())
+                .limit(limit)
+            )
+        ).all()
+        calls = [
+            _Call(row.data["serial"], row.seq, row.data["window"], row.data["kind"] == "recalled", row.data["at"])
+            for row in rows
+        ]
+        tickets = {row.data["serial"]: (row.number, row.matter, row.category is not None) for row in rows}
+        return cls(calls, tickets, limit)
+
+    def note(self, change: Change) -> None:
+        """Take in a change as it is saved: its calls (newest first) and its tickets' new state."""
+        versions = {t.serial: t.version for t in change.tickets}
+        new = []
+        for seq, event in sequenced(change.ticket_events, "serial", versions):
+            if isinstance(event, (TicketCalled, TicketRecalled)):
+                at = event.to_record()["at"]  # the log's own text of the instant
+                recall = isinstance(event, TicketRecalled)
+                new.append(_Call(event.serial, seq, event.window, recall, at if isinstance(at, str) else None))
+        called = {call.serial for call in new}
+        for ticket in change.tickets:
+            if ticket.serial in self._tickets or ticket.serial in called:
+                self._tickets[ticket.serial] = (ticket.number, ticket.matter, ticket.green)
+        if new:
+            self._calls = [*reversed(new), *self._calls][: self._limit]
+            kept = {call.serial for call in self._calls}
+            self._tickets = {serial: info for serial, info in self._tickets.items() if serial in kept}
+
+    def views(self, hall: Hall) -> list[View]:
+        out = []
+        for call in self._calls:
+            number, matter, green = self._tickets[call.serial]
+            out.append(
+                call_record(
+                    hall,
+                    serial=call.serial,
+                    seq=call.seq,
+                    number=number,
+                    matter=matter,
+                    green=green,
+                    window=call.window,
+                    recall=call.recall,
+                    at=call.at,
+                )
+            )
+        return out
+
+
+async def write_outbox(
+    conn: AsyncConnection, code: str, messages: list[Message], now: dt.datetime, writes: Writes | None = None
+) -> None:
+    """Append the messages with their per-subject sequence numbers (kept in ``writes`` if given)."""
     if not messages:
         return
-    s = schema.outbox_subjects.c
-    subjects = sorted({m.subject for m in messages})
-    rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == code, s.subject.in_(subjects)))
-    last: dict[str, int] = {subject: int(seq) for subject, seq in rows.all()}
-    out: list[dict[str, Any]] = []
+    out = writes if writes is not None else Writes(code)
+    last = await out.next_seqs(conn, (m.subject for m in messages))
     for message in messages:
         seq = last.get(message.subject, 0) + 1
         last[message.subject] = seq
-        out.append(
+        out.dirty.add(message.subject)
+        out.outbox.append(
             {
                 "centre": code,
                 "subject": message.subject,
@@ -193,7 +257,5 @@ async def write_outbox(conn: AsyncConnection, code: str, messages: list[Message]
                 "created_at": now,
             }
         )
-    await conn.execute(insert(schema.outbox), out)
-    for subject in subjects:
-        values = {"centre": code, "subject": subject, "last_seq": last[subject]}
-        await conn.execute(upsert(conn, schema.outbox_subjects, values, ("centre", "subject"), last_seq=last[subject]))
+    if writes is None:
+        await out.flush(conn)

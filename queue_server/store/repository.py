@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
@@ -206,39 +206,207 @@ async def adopt_tickets(conn: AsyncConnection, hall: Hall, serials: Iterable[int
 # Saving
 
 
-async def save_change(conn: AsyncConnection, hall: Hall, change: Change) -> dict[int, str]:
-    """Write what an action did; returns the status tokens of the tickets it issued."""
+class Writes:
+    """The rows actions of one centre write, kept until ``flush`` writes each table's rows at once.
+
+    Group commit runs several actions in one transaction: their rows go out as one multi-row
+    statement per table instead of a dozen statements per action. Rows keep their order within a
+    table (event and outbox ids follow the actions' order); counters are summed or maxed per key
+    first. A store function given no ``Writes`` makes its own and flushes it at once.
+    """
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.new_tickets: dict[int, dict[str, Any]] = {}
+        self.ticket_updates: dict[int, dict[str, Any]] = {}
+        self.ticket_events: list[dict[str, Any]] = []
+        self.window_updates: dict[int, dict[str, Any]] = {}
+        self.window_events: list[dict[str, Any]] = []
+        self.numbers: dict[tuple[dt.date, str], int] = {}
+        self.issued: dict[tuple[dt.date, str], int] = {}
+        self.stats: dict[str, float] = {}
+        self.versions = 0
+        self.last_serial: int | None = None
+        self.updated_at: dt.datetime | None = None
+        self.outbox: list[dict[str, Any]] = []
+        self.subjects: dict[str, int] = {}
+        """Last sequence per outbox subject, as read (``known``) and as advanced here."""
+        self.known: set[str] = set()
+        self.dirty: set[str] = set()
+        self.requests: list[dict[str, Any]] = []
+        self.recorded: set[str] = set()
+        """Request ids whose answers were kept here (flushed or not): a repeat must read them back."""
+        self.later: list[Callable[[AsyncConnection], Awaitable[None]]] = []
+        """Writes of other modules, run in order after this module's rows."""
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.new_tickets
+            or self.ticket_updates
+            or self.ticket_events
+            or self.window_updates
+            or self.window_events
+            or self.numbers
+            or self.issued
+            or self.stats
+            or self.versions
+            or self.outbox
+            or self.dirty
+            or self.requests
+            or self.later
+        )
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write everything kept so far, in this transaction, and start empty again."""
+        code = self.code
+        if self.new_tickets:
+            await conn.execute(insert(schema.tickets), list(self.new_tickets.values()))
+        if self.ticket_updates:
+            t = schema.tickets.c
+            query = update(schema.tickets).where(t.centre == bindparam("b_centre"), t.serial == bindparam("b_serial"))
+            rows = [{"b_centre": code, "b_serial": serial, **v} for serial, v in self.ticket_updates.items()]
+            await conn.execute(query, rows)
+        if self.ticket_events:
+            await conn.execute(insert(schema.ticket_events), self.ticket_events)
+        if self.window_updates:
+            w = schema.windows.c
+            query = update(schema.windows).where(w.centre == bindparam("b_centre"), w.number == bindparam("b_number"))
+            rows = [{"b_centre": code, "b_number": number, **v} for number, v in self.window_updates.items()]
+            await conn.execute(query, rows)
+        if self.window_events:
+            await conn.execute(insert(schema.window_events), self.window_events)
+        await self._flush_counters(conn)
+        if self.versions:
+            c = schema.centres.c
+            values: dict[str, Any] = {"state_version": c.state_version + self.versions, "updated_at": self.updated_at}
+            if self.last_serial is not None:
+                values["last_serial"] = self.last_serial
+            await conn.execute(update(schema.centres).where(c.code == code).values(**values))
+        if self.outbox:
+            await conn.execute(insert(schema.outbox), self.outbox)
+        if self.dirty:
+            rows = [{"centre": code, "subject": subject, "last_seq": self.subjects[subject]} for subject in self.dirty]
+            table = schema.outbox_subjects
+            statement = _insert(conn, table)
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["centre", "subject"], set_={"last_seq": statement.excluded.last_seq}
+                ),
+                rows,
+            )
+            self.known |= self.dirty
+        later, self.later = self.later, []
+        for write in later:
+            await write(conn)
+        if self.requests:
+            await conn.execute(insert(schema.requests), self.requests)
+        self._clear()
+
+    async def _flush_counters(self, conn: AsyncConnection) -> None:
+        code = self.code
+        if self.numbers:
+            n = schema.number_series
+            statement = _insert(conn, n)
+            greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
+            rows = [
+                {"centre": code, "service_day": day, "prefix": prefix, "last": last}
+                for (day, prefix), last in self.numbers.items()
+            ]
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["centre", "service_day", "prefix"],
+                    set_={"last": greatest(n.c.last, statement.excluded.last)},
+                ),
+                rows,
+            )
+        if self.issued:
+            m = schema.matter_counts
+            statement = _insert(conn, m)
+            rows = [
+                {"centre": code, "service_day": day, "matter": matter, "issued": count}
+                for (day, matter), count in self.issued.items()
+            ]
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["centre", "service_day", "matter"],
+                    set_={"issued": m.c.issued + statement.excluded.issued},
+                ),
+                rows,
+            )
+        if self.stats:
+            s = schema.handling_stats
+            statement = _insert(conn, s)
+            rows = [{"centre": code, "key": key, "value": value} for key, value in self.stats.items()]
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["centre", "key"], set_={"value": statement.excluded.value}
+                ),
+                rows,
+            )
+
+    def _clear(self) -> None:
+        self.new_tickets, self.ticket_updates, self.ticket_events = {}, {}, []
+        self.window_updates, self.window_events = {}, []
+        self.numbers, self.issued, self.stats = {}, {}, {}
+        self.versions, self.last_serial, self.updated_at = 0, None, None
+        self.outbox, self.dirty, self.requests = [], set(), []
+
+    async def next_seqs(self, conn: AsyncConnection, subjects: Iterable[str]) -> dict[str, int]:
+        """The last sequence of each subject: read once per ``Writes``, then counted here."""
+        missing = sorted(set(subjects) - self.known - self.dirty)
+        if missing:
+            s = schema.outbox_subjects.c
+            rows = await conn.execute(
+                select(s.subject, s.last_seq).where(s.centre == self.code, s.subject.in_(missing))
+            )
+            for subject, seq in rows.all():
+                self.subjects[subject] = int(seq)
+            self.known.update(missing)
+        return self.subjects
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+
+
+async def save_change(
+    conn: AsyncConnection, hall: Hall, change: Change, writes: Writes | None = None
+) -> dict[int, str]:
+    """Write what an action did; returns the status tokens of the tickets it issued.
+
+    With ``writes`` the rows are kept there for its ``flush``; without, they are written now.
+    """
     code = hall.centre.centre.code
-    now = hall.clock.now()
-    tokens = await _save_tickets(conn, code, change)
-    await _append_ticket_events(conn, code, change)
-    await _save_windows(conn, code, change.windows, change.window_events)
-    await _advance_counters(conn, hall, change.ticket_events)
-    await conn.execute(
-        update(schema.centres)
-        .where(schema.centres.c.code == code)
-        .values(state_version=schema.centres.c.state_version + 1, last_serial=hall.last_serial, updated_at=now)
-    )
+    out = writes if writes is not None else Writes(code)
+    tokens = _save_tickets(out, change)
+    _append_ticket_events(out, change)
+    _save_windows(out, change.windows, change.window_events)
+    _advance_counters(out, hall, change.ticket_events)
+    out.versions += 1
+    out.last_serial = hall.last_serial
+    out.updated_at = hall.clock.now()
+    if writes is None:
+        await out.flush(conn)
     return tokens
 
 
-async def _save_tickets(conn: AsyncConnection, code: str, change: Change) -> dict[int, str]:
+def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
     issued = {e.serial for e in change.ticket_events if isinstance(e, TicketIssued)}
     tokens: dict[int, str] = {}
     for ticket in change.tickets:
         values = ticket_values(ticket)
         if ticket.serial in issued:
             tokens[ticket.serial] = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
-            await conn.execute(insert(schema.tickets).values(centre=code, status_token=tokens[ticket.serial], **values))
+            writes.new_tickets[ticket.serial] = {"centre": writes.code, "status_token": tokens[ticket.serial], **values}
+        elif ticket.serial in writes.new_tickets:  # issued earlier in the same flush
+            writes.new_tickets[ticket.serial].update(values)
         else:
-            t = schema.tickets.c
-            await conn.execute(
-                update(schema.tickets).where(t.centre == code, t.serial == ticket.serial).values(**values)
-            )
+            writes.ticket_updates[ticket.serial] = values
     return tokens
 
 
-def _sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:
+def sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:
     """Each event with its place in its log: the entity's version after the change counts back."""
     remaining: dict[Any, int] = {}
     for event in events:
@@ -251,13 +419,11 @@ def _sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> lis
     return out
 
 
-async def _append_ticket_events(conn: AsyncConnection, code: str, change: Change) -> None:
-    if not change.ticket_events:
-        return
+def _append_ticket_events(writes: Writes, change: Change) -> None:
     versions = {t.serial: t.version for t in change.tickets}
-    rows = [
+    writes.ticket_events.extend(
         {
-            "centre": code,
+            "centre": writes.code,
             "serial": e.serial,
             "seq": seq,
             "kind": e.kind,
@@ -265,60 +431,46 @@ async def _append_ticket_events(conn: AsyncConnection, code: str, change: Change
             "actor": e.actor,
             "data": e.to_record(),
         }
-        for seq, e in _sequenced(change.ticket_events, "serial", versions)
-    ]
-    await conn.execute(insert(schema.ticket_events), rows)
+        for seq, e in sequenced(change.ticket_events, "serial", versions)
+    )
 
 
-async def _save_windows(
-    conn: AsyncConnection, code: str, states: Sequence[WindowState], events: Sequence[WindowEvent]
-) -> None:
-    w = schema.windows.c
+def _save_windows(writes: Writes, states: Sequence[WindowState], events: Sequence[WindowEvent]) -> None:
     for state in states:
-        await conn.execute(
-            update(schema.windows).where(w.centre == code, w.number == state.number).values(**window_values(state))
-        )
-    if events:
-        versions = {s.number: s.version for s in states}
-        rows = [
-            {
-                "centre": code,
-                "window": e.window,
-                "seq": seq,
-                "kind": e.kind,
-                "at": e.at,
-                "actor": e.actor,
-                "data": e.to_record(),
-            }
-            for seq, e in _sequenced(events, "window", versions)
-        ]
-        await conn.execute(insert(schema.window_events), rows)
+        writes.window_updates[state.number] = window_values(state)
+    versions = {s.number: s.version for s in states}
+    writes.window_events.extend(
+        {
+            "centre": writes.code,
+            "window": e.window,
+            "seq": seq,
+            "kind": e.kind,
+            "at": e.at,
+            "actor": e.actor,
+            "data": e.to_record(),
+        }
+        for seq, e in sequenced(events, "window", versions)
+    )
 
 
-async def _advance_counters(conn: AsyncConnection, hall: Hall, events: Sequence[TicketEvent]) -> None:
-    code = hall.centre.centre.code
-    n, m, s = schema.number_series, schema.matter_counts, schema.handling_stats
+def _advance_counters(writes: Writes, hall: Hall, events: Sequence[TicketEvent]) -> None:
     for event in events:
         if isinstance(event, (TicketIssued, TicketCarried)):
             prefix = event.number.rstrip("0123456789")
             sequence = int(event.number[len(prefix) :])
-            values = {"centre": code, "service_day": event.service_day, "prefix": prefix, "last": sequence}
-            greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
-            await conn.execute(
-                upsert(conn, n, values, ("centre", "service_day", "prefix"), last=greatest(n.c.last, sequence))
-            )
+            key = (event.service_day, prefix)
+            writes.numbers[key] = max(writes.numbers.get(key, sequence), sequence)
         if isinstance(event, TicketIssued):
-            values = {"centre": code, "service_day": event.service_day, "matter": event.matter, "issued": 1}
-            await conn.execute(upsert(conn, m, values, ("centre", "service_day", "matter"), issued=m.c.issued + 1))
+            counted = (event.service_day, event.matter)
+            writes.issued[counted] = writes.issued.get(counted, 0) + 1
         if isinstance(event, TicketFinished):
             matter = hall.ticket(event.serial).matter
-            for key, value in (
+            for key_name, value in (
                 (f"matter:{matter}", hall.stats.matter_minutes.get(matter)),
                 (f"window:{event.window}", hall.stats.window_factor.get(event.window)),
             ):
                 if value is not None:
-                    values = {"centre": code, "key": key, "value": value}
-                    await conn.execute(upsert(conn, s, values, ("centre", "key"), value=value))
+                    writes.stats[key_name] = value
 
 
 # Reading logs
