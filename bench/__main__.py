@@ -1,0 +1,162 @@
+"""``python -m bench``: run the benchmark's scenarios, print a table, write the figures as JSON.
+
+    .venv/bin/python -m bench                                  # everything: Mosquitto, SQLite
+    .venv/bin/python -m bench --scenario issue --database postgresql
+    .venv/bin/python -m bench --small --broker embedded        # a few seconds, as the test runs it
+    .venv/bin/python -m bench --from-json bench-results.json --docs docs/performance.md  # its tables, anew
+
+The baseline (the broker alone) runs whenever a scenario with latencies does, so every latency
+of a run can be compared to the broker of that same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.measure import raise_open_files
+from bench.report import Document, add_ratios, markdown_table, read_json, replace_figures, text_table, write_json
+from bench.rig import BrokerKind, DatabaseKind
+from bench.scenarios import SCENARIOS, Options
+
+OPEN_FILES = 16384
+"""Enough for 1,000 windows' devices and displays on both ends of their sockets."""
+NEEDS_BASELINE = {"latency", "scale", "print", "issue"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run OneWindow's benchmarks against the real server, broker and database (docs/performance.md).",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=list(SCENARIOS),
+        help="a scenario to run; repeat for several (default: all, in the order listed)",
+    )
+    parser.add_argument("--broker", choices=[b.value for b in BrokerKind], default=BrokerKind.MOSQUITTO.value)
+    parser.add_argument("--database", choices=[d.value for d in DatabaseKind], default=DatabaseKind.SQLITE.value)
+    parser.add_argument(
+        "--windows",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=(),
+        metavar="N,N",
+        help="the hall sizes of the scale scenario to run, of 10, 100 and 1000 (default: all)",
+    )
+    parser.add_argument("--small", action="store_true", help="a run of a few seconds with tiny counts (the test's)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("bench-results.json"),
+        help="where to write the figures (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run each server under cProfile and keep DIR/<scenario>.prof (read: python -m pstats FILE)",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for docs/performance.md)")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        metavar="FILE",
+        help="also put the Markdown tables between the figure markers of FILE (docs/performance.md)",
+    )
+    parser.add_argument(
+        "--from-json", type=Path, metavar="FILE", help="print the tables of an earlier run's JSON instead of running"
+    )
+    return parser.parse_args(argv)
+
+
+def chosen(asked: list[str] | None) -> list[str]:
+    names = set(asked or SCENARIOS)
+    if names & NEEDS_BASELINE:
+        names.add("baseline")
+    return [name for name in SCENARIOS if name in names]
+
+
+def commit() -> str:
+    try:
+        found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+    )
+    return found.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+async def run(names: list[str], options: Options) -> Document:
+    document: Document = {
+        "meta": {
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "broker": options.broker.value,
+            "database": options.database.value,
+            "small": options.small,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "commit": commit(),
+            "load_before": os.getloadavg()[0],
+        },
+        "scenarios": {},
+    }
+    started = time.perf_counter()
+    _cancel_on_sigterm()
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        document["scenarios"][name] = await SCENARIOS[name].run(options)
+        print(f"  {name} took {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+    document["meta"]["load_after"] = os.getloadavg()[0]
+    document["meta"]["seconds"] = time.perf_counter() - started
+    add_ratios(document)
+    return document
+
+
+def _cancel_on_sigterm() -> None:
+    """SIGTERM cancels the run as Ctrl-C does, so each rig stops its server, broker and database."""
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_json is not None:
+        document = read_json(args.from_json)
+    else:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        raise_open_files(OPEN_FILES)
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        options = Options(
+            BrokerKind(args.broker),
+            DatabaseKind(args.database),
+            args.small,
+            args.windows,
+            args.profile.resolve() if args.profile is not None else None,
+        )
+        document = asyncio.run(run(chosen(args.scenario), options))
+        write_json(document, args.json)
+        print(f"figures written to {args.json}", file=sys.stderr)
+    print(markdown_table(document) if args.markdown else text_table(document))
+    if args.docs is not None:
+        replace_figures(document, args.docs)
+        print(f"figures written into {args.docs}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""The parts a scenario runs against: a fresh database, a broker and a real ``onewindow serve``.
+
+:class:`Rig` is an async context manager. It makes an empty database (a SQLite file in a
+temporary folder, or a PostgreSQL database it drops afterwards), starts Mosquitto on a free port
+with a temporary config (or lets the server embed its amqtt broker), loads the benchmark's hall,
+starts the server as a child process exactly as an operator would (``python -m queue_server
+serve``), and returns once the server answers HTTP and has announced itself ``online`` on the bus.
+Every scenario gets its own rig, so no retained message or ticket of one leaks into the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import aiomqtt
+import asyncpg  # type: ignore[import-untyped]  # no stubs; it only makes and drops the database
+from sqlalchemy.engine import make_url
+
+from bench.hall import CENTRE, Tokens, bench_centre, prepare
+from bench.measure import ProcessProbe
+from queue_server.domain.centre import Centre
+from queue_server.protocol import ONLINE
+from queue_server.protocol.topics import SERVER_AVAILABILITY
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+POSTGRES_URL = os.environ.get("ONEWINDOW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
+"""The PostgreSQL server the benchmark makes its databases in (trust auth, as on this machine)."""
+SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+
+
+class BrokerKind(StrEnum):
+    MOSQUITTO = "mosquitto"
+    EMBEDDED = "embedded"
+
+
+class DatabaseKind(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRESQL = "postgresql"
+
+
+class RigError(RuntimeError):
+    """A part of the rig would not start."""
+
+
+@dataclass(frozen=True, slots=True)
+class RigSettings:
+    broker: BrokerKind
+    database: DatabaseKind
+    windows: int
+    printer: bool = False
+    """Give the kiosk ``kiosk-1`` a printer (the print scenario)."""
+    profile: Path | None = None
+    """Run the server under cProfile, writing its profile here when it stops."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_listening(process: subprocess.Popen[bytes], port: int, what: str, log: Path) -> None:
+    """Return once ``process`` accepts connections on ``port``; fail with its log if it dies or stalls."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RigError(f"{what} exited with {process.returncode} before listening on {port}:\n{_tail(log)}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return
+    raise RigError(f"{what} did not listen on port {port} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a child by its PID and wait for it; SIGKILL if it will not go."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(STOP_TIMEOUT_S)
+
+
+def mosquitto_config(port: int) -> str:
+    lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "log_dest stderr"]
+    lines.append("log_type error")
+    lines.append("log_type warning")
+    lines.append("max_queued_messages 100000")
+    if os.geteuid() == 0:
+        # As root Mosquitto would drop to the `mosquitto` user, who cannot read the temporary folder.
+        lines.append(f"user {pwd.getpwuid(os.geteuid()).pw_name}")
+    return "\n".join(lines) + "\n"
+
+
+class Rig:
+    """A database, a broker and a server for one scenario; ``async with Rig(settings) as rig:``."""
+
+    def __init__(self, settings: RigSettings, *, keep: Path | None = None) -> None:
+        self.settings = settings
+        self.centre: Centre = bench_centre(settings.windows, printer=settings.printer)
+        self.folder = Path(tempfile.mkdtemp(prefix="onewindow-bench-", dir=keep))
+        self.port = free_port()
+        self.mqtt_port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = ""
+        self.tokens: Tokens | None = None
+        self.server: subprocess.Popen[bytes] | None = None
+        self.mosquitto: subprocess.Popen[bytes] | None = None
+        self._postgres_name: str | None = None
+
+    @property
+    def broker_url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.mqtt_port}"
+
+    @property
+    def api(self) -> str:
+        """The centre's API root, e.g. ``http://127.0.0.1:PORT/api/v1/centres/bench``."""
+        return f"{self.base_url}/api/v1/centres/{CENTRE}"
+
+    @property
+    def token(self) -> Tokens:
+        if self.tokens is None:
+            raise RigError("Cannot use the rig's tokens: it is not started")
+        return self.tokens
+
+    def server_probe(self) -> ProcessProbe:
+        if self.server is None:
+            raise RigError("Cannot probe the server: it is not running")
+        return ProcessProbe(self.server.pid)
+
+    def broker_probe(self) -> ProcessProbe | None:
+        """Mosquitto's own process; None when the broker is embedded in the server."""
+        return ProcessProbe(self.mosquitto.pid) if self.mosquitto is not None else None
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self._stop()
+
+    async def _start(self) -> None:
+        self.database_url = await self._make_database()
+        self.tokens = await prepare(self.database_url, self.centre)
+        extra: list[str]
+        if self.settings.broker is BrokerKind.MOSQUITTO:
+            await self._start_mosquitto()
+            extra = ["--mqtt-url", self.broker_url]
+        else:
+            extra = ["--mqtt-port", str(self.mqtt_port)]
+        await self._start_server(extra)
+        await self._wait_online()
+
+    async def _make_database(self) -> str:
+        if self.settings.database is DatabaseKind.SQLITE:
+            return f"sqlite:///{self.folder / 'onewindow.db'}"
+        name = f"onewindow_bench_{secrets.token_hex(6)}"
+        server = await _postgres()
+        try:
+            await server.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await server.close()
+        self._postgres_name = name
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    async def _start_mosquitto(self) -> None:
+        executable = shutil.which("mosquitto", path=SEARCH_PATH)
+        if executable is None:
+            raise RigError("Cannot run the benchmark on Mosquitto: it is not installed (apt-get install mosquitto)")
+        config = self.folder / "mosquitto.conf"
+        config.write_text(mosquitto_config(self.mqtt_port), encoding="utf-8")
+        log = self.folder / "mosquitto.log"
+        with log.open("ab") as out:
+            self.mosquitto = subprocess.Popen(
+                [executable, "-c", str(config)], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            )
+        await wait_listening(self.mosquitto, self.mqtt_port, "Mosquitto", log)
+
+    async def _start_server(self, extra: Sequence[str]) -> None:
+        profiler = ["-m", "cProfile", "-o", str(self.settings.profile)] if self.settings.profile is not None else []
+        command = [
+            sys.executable, *profiler, "-m", "queue_server", "serve",
+            "--database-url", self.database_url,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            *extra,
+        ]  # fmt: skip
+        log = self.folder / "server.log"
+        with log.open("ab") as out:
+            self.server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        await wait_listening(self.server, self.port, "the server", log)
+
+    async def _wait_online(self) -> None:
+        """The server listens on HTTP before its bus is up: wait for its retained ``online``."""
+        topic = SERVER_AVAILABILITY.build(CENTRE)
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                while True:
+                    try:
+                        async with aiomqtt.Client("127.0.0.1", self.mqtt_port, identifier="bench-wait") as client:
+                            await client.subscribe(topic, qos=1)
+                            async for message in client.messages:
+                                if message.payload == ONLINE.encode():
+                                    return
+                    except aiomqtt.MqttError:
+                        await asyncio.sleep(0.1)  # the embedded broker may not listen yet
+        except TimeoutError:
+            raise RigError(
+                f"The server did not announce itself online on {self.broker_url} within {START_TIMEOUT_S:g} s:\n"
+                + _tail(self.folder / "server.log")
+            ) from None
+
+    async def _stop(self) -> None:
+        stop_process(self.server)
+        stop_process(self.mosquitto)
+        if self._postgres_name is not None:
+            server = await _postgres()
+            try:
+                await server.execute(f'DROP DATABASE IF EXISTS "{self._postgres_name}" WITH (FORCE)')
+            finally:
+                await server.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    async def sign_on_all(self, session: aiohttp.ClientSession, windows: Sequence[int] | None = None) -> None:
+        """The manager signs each window's staff member on: a ticket is issued only while a window
+        for its matter is open."""
+        numbers = list(windows) if windows is not None else [w.number for w in self.centre.windows]
+        gate = asyncio.Semaphore(16)
+
+        async def one(window: int) -> None:
+            async with gate:
+                await self.post(session, f"windows/{window}/sign-on", self.token.manager, {"staff": f"s{window}"})
+
+        await asyncio.gather(*(one(n) for n in numbers))
+
+    async def post(
+        self, session: aiohttp.ClientSession, route: str, token: str, body: dict[str, Any], expect: int = 200
+    ) -> dict[str, Any]:
+        """POST an action to the centre's API with a new request id; a status other than ``expect`` fails."""
+        payload = {"request_id": secrets.token_hex(8), **body}
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.post(f"{self.api}/{route}", json=payload, headers=headers) as response:
+            answer: dict[str, Any] = await response.json(content_type=None)
+            if response.status != expect:
+                raise RigError(f"POST {route} answered {response.status}, not {expect}: {answer}")
+            return answer
+
+
+async def _postgres() -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(POSTGRES_URL, timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        raise RigError(
+            f"Cannot reach PostgreSQL at {POSTGRES_URL} (set ONEWINDOW_BENCH_POSTGRES_URL): {error}"
+        ) from None

@@ -1,0 +1,84 @@
+"""What every scenario shares: the run's options, the scenario's shape, helpers for the load."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.hall import MATTER
+from bench.measure import Summary
+from bench.rig import BrokerKind, DatabaseKind, Rig, RigSettings
+
+Result = dict[str, Any]
+Row = tuple[str, str]
+"""A figure's name and its value, as the table shows them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    broker: BrokerKind
+    database: DatabaseKind
+    small: bool
+    """A run of a few seconds (the test's): the same steps with tiny counts."""
+    windows: tuple[int, ...] = ()
+    """The hall sizes of the scale scenario to run; empty: all of them."""
+    profile: Path | None = None
+    """A folder for a cProfile file of the server per rig (``<name>.prof``), read with ``python -m pstats``."""
+
+    def rig(self, name: str, windows: int, *, printer: bool = False) -> RigSettings:
+        """The rig of one scenario (``name`` names its profile file)."""
+        profile = self.profile / f"{name}.prof" if self.profile is not None else None
+        return RigSettings(self.broker, self.database, windows, printer=printer, profile=profile)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    title: str
+    run: Callable[[Options], Awaitable[Result]]
+    rows: Callable[[Result, Summary | None], list[Row]]
+    """Table rows from the scenario's figures, with the broker's own hop (if measured) to compare to."""
+
+
+def latency_text(summary: Result, broker: Summary | None = None) -> str:
+    """``median / p99 / worst`` in ms, and as multiples of the bare broker hop when it is known."""
+    if not summary["count"]:
+        return "no samples"
+    text = f"{summary['median_ms']:.2f} / {summary['p99_ms']:.2f} / {summary['worst_ms']:.2f} ms (n={summary['count']})"
+    if broker is not None and broker.median_ms > 0:
+        text += (
+            f"; ×broker {summary['median_ms'] / broker.median_ms:.1f} / {summary['p99_ms'] / broker.p99_ms:.1f}"
+            f" / {summary['worst_ms'] / broker.worst_ms:.1f}"
+        )
+    return text
+
+
+def new_session(clients: int) -> aiohttp.ClientSession:
+    """An HTTP client with a connection per concurrent client and patience for a loaded server."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=120), connector=aiohttp.TCPConnector(limit=clients, force_close=False)
+    )
+
+
+async def issue_tickets(
+    rig: Rig, session: aiohttp.ClientSession, count: int, clients: int, token: str | None = None
+) -> list[float]:
+    """Issue ``count`` tickets from ``clients`` concurrent kiosks as fast as they go; returns each request's time."""
+    times: list[float] = []
+    left = iter(range(count))
+    kiosk = token or rig.token.kiosk
+
+    async def client() -> None:
+        for _ in left:
+            started = time.perf_counter()
+            await rig.post(session, "tickets", kiosk, {"matter": MATTER}, expect=201)
+            times.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(client() for _ in range(max(1, min(clients, count)))))
+    return times

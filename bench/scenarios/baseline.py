@@ -1,0 +1,67 @@
+"""The broker alone: publish to receive with aiomqtt, QoS 1, on the broker the server uses.
+
+A publisher and a subscriber connect to the rig's broker (Mosquitto, or the amqtt broker embedded
+in the idle server) and pass a message the size of a call, one at a time: the time from the
+publish to its arrival is the floor under every call-to-display figure of the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiomqtt
+
+from bench.measure import Summary, summarise
+from bench.rig import Rig
+from bench.scenarios.base import Options, Result, Row, Scenario, latency_text
+
+TOPIC = "bench/baseline"
+PAYLOAD = json.dumps(
+    {
+        "call_id": "123-4", "serial": 123, "number": "A123", "matter": "pension", "matter_name": "养老保险待遇领取",
+        "matter_name_en": "", "green_channel": False, "window": 12, "window_name": "12号窗口",
+        "window_name_en": "", "recall": False, "at": "2026-11-30T01:00:00.000000+00:00", "seq": 42,
+    },
+    ensure_ascii=False,
+).encode()  # fmt: skip
+"""A message the size and shape of a call on ``window/<n>/call``."""
+
+
+async def measure_hop(host: str, port: int, messages: int) -> list[float]:
+    """Send ``messages`` one after another and time each from publish to arrival."""
+    times: list[float] = []
+    async with aiomqtt.Client(host, port, identifier="bench-baseline-sub") as subscriber:
+        # Subscribe before the publisher connects: amqtt 0.12.1 (the embedded broker) loses a client
+        # whose connection it is still setting up when another client subscribes (see bench.calls).
+        await subscriber.subscribe(TOPIC, qos=1)
+        async with aiomqtt.Client(host, port, identifier="bench-baseline-pub") as publisher:
+            await _one_by_one(subscriber, publisher, messages, times)
+    return times
+
+
+async def _one_by_one(subscriber: aiomqtt.Client, publisher: aiomqtt.Client, messages: int, times: list[float]) -> None:
+    """Publish, wait for the arrival, time it; then the next message."""
+    arrivals = aiter(subscriber.messages)
+    for _ in range(messages):
+        started = time.perf_counter()
+        await publisher.publish(TOPIC, PAYLOAD, qos=1)
+        async with asyncio.timeout(10):
+            await anext(arrivals)
+        times.append(time.perf_counter() - started)
+
+
+async def run(options: Options) -> Result:
+    messages = 50 if options.small else 2000
+    async with Rig(options.rig("baseline", 1)) as rig:
+        await measure_hop("127.0.0.1", rig.mqtt_port, min(messages, 50))  # warm up both ends
+        times = await measure_hop("127.0.0.1", rig.mqtt_port, messages)
+    return {"messages": messages, "qos": 1, "payload_bytes": len(PAYLOAD), "hop": summarise(times).as_dict()}
+
+
+def rows(result: Result, _broker: Summary | None) -> list[Row]:
+    return [(f"broker hop, publish → receive (QoS 1, {result['payload_bytes']} B)", latency_text(result["hop"]))]
+
+
+SCENARIO = Scenario("baseline", "the broker alone", run, rows)

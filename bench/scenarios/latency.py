@@ -1,0 +1,83 @@
+"""Call-to-display latency: from "next" leaving the client to the window display and the hall board.
+
+Ten windows with their keypads and displays connected and the hall board subscribed call in turn
+at a light, steady pace (about 20 calls a second in all), each finishing its ticket before the
+next call, first from their caller keypads over MQTT, then from the counter console's HTTP
+route. For every call: the time to the window display's subscriber (``window/<n>/call``), to the
+hall board's subscriber (``hall/feed``), and to the answer of the request itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+
+from bench.callers import Caller, HttpCaller, KeypadCaller
+from bench.calls import CallWatch
+from bench.hall import CENTRE, keypad_id
+from bench.load import Tally, run_window
+from bench.measure import Summary, summarise
+from bench.rig import Rig
+from bench.scenarios.base import Options, Result, Row, Scenario, issue_tickets, latency_text, new_session
+from queue_server.twins import Keypad
+
+WINDOWS = 10
+CALLS_PER_S = 20.0
+
+
+async def _phase(callers: list[Caller], watch: CallWatch, seconds: float) -> Result:
+    interval = len(callers) / CALLS_PER_S
+    tally = Tally()
+    since = time.perf_counter()
+    deadline = since + seconds
+    rng = random.Random(10)
+    await asyncio.gather(*(run_window(c, watch, interval, deadline, rng, tally) for c in callers))
+    await watch.wait_delivered(10)
+    samples = watch.delivered(since)
+    return {
+        "calls": tally.calls,
+        "failed": tally.failed,
+        "display": summarise([s.display_s for s in samples if s.display_s is not None]).as_dict(),
+        "board": summarise([s.board_s for s in samples if s.board_s is not None]).as_dict(),
+        "answer": summarise(tally.next_answers).as_dict(),
+    }
+
+
+async def run(options: Options) -> Result:
+    seconds = 2.0 if options.small else 15.0
+    windows = range(1, WINDOWS + 1)
+    tickets = int(2 * seconds * CALLS_PER_S * 1.3) + 2 * WINDOWS
+    async with (
+        Rig(options.rig("latency", WINDOWS)) as rig,
+        new_session(WINDOWS) as session,
+        CallWatch("127.0.0.1", rig.mqtt_port, CENTRE, windows) as watch,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        await rig.sign_on_all(session)
+        await issue_tickets(rig, session, tickets, 16)
+        keypads = [
+            await stack.enter_async_context(Keypad(CENTRE, keypad_id(n), n, rig.broker_url, timeout=60.0))
+            for n in windows
+        ]
+        by_keypad = await _phase([KeypadCaller(k) for k in keypads], watch, seconds)
+        # The keypads' windows still hold their last tickets: finish them before the console calls.
+        await asyncio.gather(*(k.finish() for k in keypads))
+        by_http = await _phase([HttpCaller(rig, session, n) for n in windows], watch, seconds)
+    return {"windows": WINDOWS, "calls_per_s": CALLS_PER_S, "seconds": seconds, "keypad": by_keypad, "http": by_http}
+
+
+def rows(result: Result, broker: Summary | None) -> list[Row]:
+    out: list[Row] = []
+    for how, label in (("keypad", "keypad (MQTT)"), ("http", "console (HTTP)")):
+        figures = result[how]
+        out += [
+            (f"next by {label} → window display", latency_text(figures["display"], broker)),
+            (f"next by {label} → hall board", latency_text(figures["board"], broker)),
+            (f"next by {label} → its answer", latency_text(figures["answer"], broker)),
+        ]
+    return out
+
+
+SCENARIO = Scenario("latency", f"call to display, {WINDOWS} windows", run, rows)
