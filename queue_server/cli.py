@@ -221,11 +221,7 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 
 # --- Commands --------------------------------------------------------------------------------------
 
-NOT_BUILT: dict[str, tuple[int, str]] = {
-    "simulate": (10, "the hall simulator"),
-    "backup": (11, "backup and restore"),
-    "restore": (11, "backup and restore"),
-}
+NOT_BUILT: dict[str, tuple[int, str]] = {}
 """Commands whose part is not built yet, with the issue that brings it."""
 
 
@@ -252,6 +248,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 mqtt_url=args.mqtt_url,
                 mqtt_port=args.mqtt_port,
                 mqtt_host=args.mqtt_host,
+                traffic=args.traffic,
             )
         )
 
@@ -722,6 +719,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_settings(demo)
     add_centre_setting(demo, "centre file to run instead of the demo centre")
     demo.add_argument("--real-hours", action="store_true", help="keep the centre's own opening hours and holidays")
+    demo.add_argument(
+        "--traffic",
+        type=float,
+        metavar="N",
+        help="replay a simulated day N times faster: the kiosk, keypads and pads' twins issue, call,"
+        " finish and rate (see docs/simulator.md)",
+    )
 
     serve = _command(
         commands,
@@ -1257,34 +1261,128 @@ def _add_firmware(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    simulate = _not_built(
+    simulate = _command(
         commands,
         "simulate",
         "the hall simulator: a day of arrivals and service, faster than real time",
-        "Reports waits, queue lengths and window use for a centre.",
+        "Plays a day of a centre on virtual time with the real routing, numbering, calendar and wait\n"
+        "estimates: citizens arrive by hour per matter (a profile), windows are staffed and paused as\n"
+        "the profile says. Prints waits per class (green channel, ordinary) and per matter, the queue,\n"
+        "window use, how good the printed wait estimates were and the most passes over any ticket.\n"
+        "--compare runs plans side by side on the same citizens (same seed). See docs/simulator.md.",
+        run_simulate,
     )
     add_centre_setting(simulate, "centre file to simulate")
-    simulate.add_argument("--days", type=int, default=1, help="how many working days (default: 1)")
+    simulate.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="arrivals, handling times, staffing and pauses (TOML), or a packaged profile's name"
+        " (town-centre, busy-centre; default: town-centre)",
+    )
+    simulate.add_argument("--days", type=_whole_number(1, 366), default=1, help="how many open days (default: 1)")
+    simulate.add_argument("--day", metavar="YYYY-MM-DD", help="the first day (default: the profile's)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed, for repeatable runs (default: 0)")
+    simulate.add_argument(
+        "--compare",
+        nargs="+",
+        type=Path,
+        metavar="PLAN",
+        help="plan files to run side by side; each replaces the tables it gives of --profile"
+        " (one plan: compared with the profile itself)",
+    )
+    simulate.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON to FILE")
+    simulate.add_argument("--charts", type=Path, metavar="DIR", help="draw PNG charts into DIR")
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """A simulated day (or a comparison of plans): a table on stdout, JSON and charts on request."""
+    import datetime as dt
+
+    from queue_server.simulate.command import Request, simulate
+    from queue_server.simulate.profiles import ProfileError
+
+    centre = _load(args.centre)
+    if centre is None:
+        return EXIT_BAD_INPUT
+    try:
+        day = dt.date.fromisoformat(args.day) if args.day else None
+    except ValueError:
+        print(f"Cannot simulate: a day is written YYYY-MM-DD, got {args.day!r}", file=sys.stderr)
+        return EXIT_USAGE
+    request = Request(
+        centre=centre,
+        profile=args.profile,
+        seed=args.seed,
+        days=args.days,
+        day=day,
+        compare=tuple(str(p) for p in args.compare or ()),
+        json_file=args.json,
+        charts=args.charts,
+    )
+    try:
+        return simulate(request)
+    except (ProfileError, ValueError, OSError) as error:
+        print(f"Cannot simulate: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database, safe while the server writes."""
+    from queue_server.store.backup import BackupError, backup
+
+    def work() -> None:
+        try:
+            copy = backup(args.database_url, args.file)
+        except BackupError as error:
+            raise CommandError(str(error)) from None
+        print(
+            f"Backed up {_without_password(args.database_url)} to {copy.path} ({copy.size:,} bytes, schema"
+            f" {copy.revision}). Restore it, with the server stopped, by `onewindow restore {copy.path}`."
+        )
+
+    return _report_errors(args.database_url, work)
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """A copy made by `backup` in place of the database; the server must be stopped."""
+    from queue_server.store.backup import BackupError, restore
+    from queue_server.store.migrate import head_revision
+
+    def work() -> None:
+        try:
+            copy = restore(args.database_url, args.file, replace=args.yes)
+        except BackupError as error:
+            raise CommandError(str(error)) from None
+        later = "" if copy.revision == head_revision() else " Run `onewindow init` to bring it to this version."
+        print(f"Restored {copy.path} (schema {copy.revision}) into {_without_password(args.database_url)}.{later}")
+
+    return _report_errors(args.database_url, work)
 
 
 def _add_backup(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    backup = _not_built(
+    backup = _command(
         commands,
         "backup",
         "a consistent copy of the database",
-        "Safe while the server runs.",
+        "Safe while the server runs: SQLite is copied with its online backup API, PostgreSQL with\n"
+        "pg_dump (custom format; the client tools of the server's major version, Debian package\n"
+        "postgresql-client). The copy is checked and moved into place only when complete.",
+        run_backup,
     )
     backup.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
     add_database_setting(backup)
-    restore = _not_built(
+    restore = _command(
         commands,
         "restore",
         "put a copy made by backup back in place of the database",
-        "Stop the server first: the database is replaced as a whole.",
+        "Stop the server first: the database is replaced as a whole (SQLite: one atomic rename after\n"
+        "an integrity check; PostgreSQL: pg_restore --clean in one transaction). A database that\n"
+        "holds centres or tickets is replaced only with --yes; a damaged copy, or one of a schema\n"
+        "this version does not know, is refused.",
+        run_restore,
     )
     restore.add_argument("file", type=Path, metavar="FILE", help="the copy to restore")
-    restore.add_argument("--yes", action="store_true", help="replace the database without asking")
+    restore.add_argument("--yes", action="store_true", help="replace a database that holds centres or tickets")
     add_database_setting(restore)
 
 

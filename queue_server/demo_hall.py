@@ -11,8 +11,10 @@ keeps the centre file's opening hours and holidays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -136,7 +138,9 @@ async def run_demo(
     mqtt_port: int = 1883,
     mqtt_host: str = "127.0.0.1",
     say: Say = print,
+    traffic: float | None = None,
 ) -> None:
+    """Serve the demo; with ``traffic``, a simulated day is replayed that many times faster (docs/simulator.md)."""
     centre = demo_centre(centre_file, real_hours=real_hours)
     url, accounts = await prepare_demo(folder, centre, say)
     settings = ServerSettings(
@@ -159,12 +163,40 @@ async def run_demo(
                 children.append(start_board(centre, board, folder, broker, host, board_port))
             await wait_online(bus, centre.centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
 
+    stop = asyncio.Event()
+    replaying: list[asyncio.Task[None]] = []
+    stopping: list[asyncio.Task[None]] = []
+
+    async def stop_traffic_then_serving() -> None:
+        """Ctrl-C: the traffic's twins leave while the broker still runs, then the server stops."""
+        for task in replaying:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        stop.set()
+
     def ready(base: str) -> None:
         say("\n" + guide(base, centre, accounts, folder, broker, board_url) + "\n\nCtrl-C stops the demo.")
+        if traffic is not None and broker.username is None:
+            from queue_server.protocol.broker import Broker
+            from queue_server.simulate.traffic import run_traffic
+
+            twins = Broker.from_url(f"mqtt://{broker.host}:{broker.port}")
+            replay = run_traffic(centre, twins, base, accounts.tokens, speed=traffic, say=say)
+            replaying.append(asyncio.create_task(replay))
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # instead of serve's own handlers, which only stop
+                loop.add_signal_handler(sig, lambda: stopping.append(asyncio.create_task(stop_traffic_then_serving())))
+        elif traffic is not None:
+            say("No --traffic on the hall network: the twins would need device passwords (onewindow mqtt-config).")
 
     try:
-        await serve(settings, on_bus=start_devices, ready=ready)
+        await serve(settings, on_bus=start_devices, ready=ready, stop=stop)
     finally:
+        for task in replaying:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for process in children:
             process.terminate()
         for process in children:

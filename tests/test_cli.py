@@ -37,13 +37,6 @@ COMMANDS = [
     ("centre", "show"),
 ]
 
-# The smallest arguments each command not built yet accepts, and the issue that brings it.
-NOT_BUILT = [
-    (["simulate"], "simulate", 10),
-    (["backup", "copy.db"], "backup", 11),
-    (["restore", "copy.db"], "restore", 11),
-]
-
 GOOD_CENTRE = """\
 [centre]
 code = "test-centre"
@@ -167,14 +160,14 @@ def test_a_missing_command_or_argument_is_a_usage_error(argv: list[str], capsys:
     assert "the following arguments are required" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("argv", "command", "issue"), NOT_BUILT, ids=[command for _, command, _ in NOT_BUILT])
-def test_commands_not_built_yet_name_their_issue(
-    argv: list[str], command: str, issue: int, capsys: pytest.CaptureFixture[str]
+def test_a_command_not_built_yet_names_its_issue(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(argv) == 2
+    monkeypatch.setitem(cli.NOT_BUILT, "frobnicate", (99, "the frobnicator"))
+    assert cli.not_built("frobnicate", argparse.Namespace()) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"onewindow {command} is not built yet (issue #{issue}: ")
+    assert captured.err == "onewindow frobnicate is not built yet (issue #99: the frobnicator)\n"
 
 
 def test_serve_refuses_a_database_that_was_not_initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,11 +200,6 @@ def test_init_reports_a_bad_centre_file_without_a_traceback(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "bad.toml" in err
     assert "Traceback" not in err
-
-
-def test_help_of_a_command_not_built_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    cli.main(["simulate", "--help"])
-    assert "Not built yet: issue #10" in capsys.readouterr().out
 
 
 # --- Settings ----------------------------------------------------------------------------------

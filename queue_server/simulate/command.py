@@ -1,0 +1,139 @@
+"""`onewindow simulate` end to end: read the centre and profiles, run, print, write JSON and charts.
+
+Kept apart from ``queue_server/cli.py`` so that the command line only parses flags. A
+comparison runs each plan with the same seed, so every plan meets the same citizens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from queue_server.domain.centre import Centre
+from queue_server.simulate.charts import write_charts, write_comparison_chart
+from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
+from queue_server.simulate.report import Figures, comparison, comparison_figures, figures, table
+from queue_server.simulate.runner import Progress, Simulation
+
+PROGRESS_FROM = 1000
+"""Runs expecting at least this many citizens show a progress bar (on a terminal)."""
+BAR_WIDTH = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    centre: Centre
+    profile: str | None
+    seed: int = 0
+    days: int = 1
+    day: dt.date | None = None
+    compare: tuple[str, ...] = ()
+    json_file: Path | None = None
+    charts: Path | None = None
+
+
+class ProgressBar:
+    """``[#####-----]  45%  900/2,000 citizens`` on one line of a terminal, redrawn in place."""
+
+    def __init__(self, stream: IO[str], label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_FROM:
+            return
+        share = min(done / total, 1.0)
+        percent = int(share * 100)
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = round(share * BAR_WIDTH)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        end = "\n" if done >= total else ""
+        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}%  {done:,}/{total:,} citizens{end}")
+        self.stream.flush()
+
+
+def run_one(centre: Centre, profile: Profile, *, seed: int, days: int, progress: Progress | None) -> Figures:
+    """One run of a profile on a centre, as figures."""
+    hall = simulated_centre(centre, profile)
+    run = Simulation(hall, profile, seed=seed, progress=progress).run(days)
+    return figures(run)
+
+
+def _with_day(profile: Profile, day: dt.date | None) -> Profile:
+    if day is None:
+        return profile
+    return profile.model_copy(update={"profile": profile.profile.model_copy(update={"day": day})})
+
+
+def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """Run, print the table (or the comparison), write what was asked for; ProfileError propagates."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    names = {m.code: m.name for m in request.centre.matters}
+    started = time.perf_counter()
+    if not request.compare:
+        profile = _with_day(load_profile(request.profile), request.day)
+        progress = ProgressBar(err, "simulating") if err.isatty() else None
+        result = run_one(
+            request.centre,
+            profile,
+            seed=request.seed,
+            days=request.days,
+            progress=progress,
+        )
+        print(table(result, names), file=out)
+        _finish(request, result, err, started, [result])
+        if request.charts is not None:
+            for path in write_charts(result, request.charts):
+                print(f"Chart: {path}", file=err)
+        return 0
+    labels, results = _compare(request, err)
+    print(comparison(labels, results), file=out)
+    _finish(request, comparison_figures(labels, results), err, started, results)
+    if request.charts is not None:
+        for path in write_comparison_chart(labels, results, request.charts):
+            print(f"Chart: {path}", file=err)
+    return 0
+
+
+def _compare(request: Request, err: IO[str]) -> tuple[list[str], list[Figures]]:
+    plans: list[tuple[str, Profile]] = []
+    if len(request.compare) == 1:
+        base = _with_day(load_profile(request.profile), request.day)
+        plans.append((plan_label(request.profile or DEFAULT_PROFILE), base))
+    for path in request.compare:
+        overlay = _with_day(load_profile(path, base=request.profile or DEFAULT_PROFILE), request.day)
+        plans.append((plan_label(path), overlay))
+    labels = _unique([label for label, _ in plans])
+    results = []
+    for label, (_, profile) in zip(labels, plans, strict=True):
+        progress = ProgressBar(err, label) if err.isatty() else None
+        results.append(run_one(request.centre, profile, seed=request.seed, days=request.days, progress=progress))
+    return labels, results
+
+
+def _unique(labels: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def _finish(request: Request, data: Figures, err: IO[str], started: float, results: Sequence[Figures]) -> None:
+    if request.json_file is not None:
+        request.json_file.parent.mkdir(parents=True, exist_ok=True)
+        request.json_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"Figures: {request.json_file}", file=err)
+    issued = sum(r["tickets"]["issued"] for r in results)
+    print(f"Simulated {issued:,} tickets in {time.perf_counter() - started:.1f} s", file=err)
