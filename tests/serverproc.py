@@ -109,7 +109,11 @@ def busy_centre(windows: int) -> Centre:
     return Centre.model_validate(
         {
             "centre": {"code": "busy", "name": "压力测试中心"},
-            "policy": {"stop_issuing_before_close": 0},
+            "policy": {  # a load test floods on purpose: no ticket limits
+                "stop_issuing_before_close": 0,
+                "kiosk_tickets_per_minute": 0,
+                "address_tickets_per_minute": 0,
+            },
             "hours": {day: [["00:00", "24:00"]] for day in WEEKDAYS},
             "domains": [{"code": "general", "name": "综合"}],
             "window_kinds": [{"code": "general", "name": "综合受理"}],

@@ -185,6 +185,10 @@ class Policy(Model):
         "申请人不符合办理条件",
     )
     """The reasons a window may give when a case is returned (退回) or sent for completion (补正)."""
+    kiosk_tickets_per_minute: int = Field(default=30, ge=0, le=10_000)
+    """Tickets one kiosk may issue per minute (a burst of as many, then one every 60/n s); 0: no limit."""
+    address_tickets_per_minute: int = Field(default=20, ge=0, le=10_000)
+    """Tickets issued over HTTP from one client address per minute, whatever the token; 0: no limit."""
 
     @field_validator("stop_issuing_at", mode="before")
     @classmethod

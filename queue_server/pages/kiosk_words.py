@@ -55,6 +55,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "refused_stopped_issuing": "今天已停止取号，请在下一个工作日再来。",
         "refused_quota_used_up": "这个事项今天的号已经取完了。可以到咨询导办台咨询，或在下一个工作日再来。",
         "refused_no_window_open": "现在没有窗口办理这个事项。请到咨询导办台，工作人员会帮您安排。",
+        "refused_rate_limited": "这台取号机刚刚取号太多，请稍等片刻再取，或到咨询导办台请工作人员帮忙。",
         "refused_other": "取号没有成功。请重试，或到咨询导办台请工作人员帮忙。",
         "try_again": "重新选择",
     },
@@ -116,6 +117,10 @@ WORDS: dict[Language, dict[str, str]] = {
         ),
         "refused_no_window_open": (
             "No window handles this matter right now. Please go to the consultation desk; the staff will help you."
+        ),
+        "refused_rate_limited": (
+            "This kiosk has issued many tickets just now. Please wait a moment and try again, or ask at the"
+            " consultation desk."
         ),
         "refused_other": "No ticket could be issued. Please try again, or ask at the consultation desk.",
         "try_again": "Choose again",

@@ -39,6 +39,10 @@ _PROBLEM_RESPONSES: dict[str, tuple[str, str]] = {
     "Unprocessable": ("422", "A field is missing or not valid; errors name each one"),
     "ServerError": ("500", "An unexpected error, logged under the incident id in the answer"),
     "Unavailable": ("503", "The database cannot be reached; the server retries by itself"),
+    "TooManyRequests": (
+        "429",
+        "Too many tickets from this kiosk or client address (the centre's policy); try again after Retry-After",
+    ),
 }
 
 
@@ -49,7 +53,7 @@ def _problem_response(name: str) -> Schema:
         response["headers"] = {
             "WWW-Authenticate": {"description": "The bearer challenge (RFC 6750)", "schema": {"type": "string"}}
         }
-    if name == "Unavailable":
+    if name in ("Unavailable", "TooManyRequests"):
         response["headers"] = {
             "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
         }
@@ -67,6 +71,8 @@ def problem_statuses(route: Route) -> list[str]:
         names += ["NotFound"]
     if route.action:
         names += ["Conflict", "Unprocessable"]
+    if route.rate_limited:
+        names += ["TooManyRequests"]
     names += ["ServerError", "Unavailable"]
     return names
 

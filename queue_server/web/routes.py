@@ -94,6 +94,8 @@ class Route:
     """The query parameters it reads, as a model whose fields each document one."""
     media_type: str = "application/json"
     """What its success answer is (``text/plain`` for the Prometheus figures)."""
+    rate_limited: bool = False
+    """Counted against the kiosk's and the address's ticket limits: may answer 429 (web/limits.py)."""
 
     @property
     def full_path(self) -> str:
