@@ -8,6 +8,9 @@ missing database must fail the run rather than quietly test less.
 
 MQTT brokers: ``mosquitto`` (a real, anonymous Mosquitto; the same skip-or-fail rule when it is not
 installed), ``mosquitto_with(password_file, acl_file)`` and ``embedded_broker`` (amqtt in process).
+
+Fault tests (marked ``fault``, tests/test_fault_*.py) run once; ``--soak N`` runs each N times and
+ends with the count of runs passed and failed per test.
 """
 
 from __future__ import annotations
@@ -107,3 +110,59 @@ async def embedded_broker() -> AsyncIterator[EmbeddedBroker]:
     """The in-process amqtt broker on a free port of 127.0.0.1, anonymous."""
     async with EmbeddedBroker(port=0) as broker:
         yield broker
+
+
+# --- Fault tests and their soak mode (tests/test_fault_*.py) ----------------------------------------
+
+SOAK_PARAM = "soak_round"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run every test marked `fault` N times (docs/reliability.md); the summary counts the runs",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fault: breaks a real part mid-traffic; repeated N times by --soak N")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With ``--soak N``, each fault test runs N times, as ``test[...-soak3]`` and so on."""
+    rounds = int(metafunc.config.getoption("soak"))
+    if rounds > 1 and metafunc.definition.get_closest_marker("fault") is not None:
+        metafunc.fixturenames.append(SOAK_PARAM)
+        metafunc.parametrize(SOAK_PARAM, range(1, rounds + 1), ids=lambda n: f"soak{n}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Under ``--soak``, how many runs of each fault test passed and failed."""
+    if int(config.getoption("soak")) <= 1:
+        return
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup") or "fault" not in report.keywords:
+                continue
+            if report.when == "setup" and report.passed:
+                continue
+            name = report.nodeid.split("[")[0] + _other_params(report.nodeid)
+            counts.setdefault(name, {}).setdefault(outcome, 0)
+            counts[name][outcome] += 1
+    terminalreporter.section("soak: runs per fault test")
+    for name, outcomes in sorted(counts.items()):
+        runs = sum(outcomes.values())
+        listed = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        terminalreporter.write_line(f"{name}: {runs} runs, {listed}")
+
+
+def _other_params(nodeid: str) -> str:
+    """The test's parameters besides the soak round, e.g. ``[sqlite]`` of ``[sqlite-soak3]``."""
+    if "[" not in nodeid:
+        return ""
+    kept = [p for p in nodeid.split("[", 1)[1].rstrip("]").split("-") if not p.startswith("soak")]
+    return f"[{'-'.join(kept)}]" if kept else ""

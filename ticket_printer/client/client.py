@@ -7,8 +7,10 @@ It is a twin (queue_server.twins.base) of kind ``printer``: same connection loop
   ``<centre>.<printer id>``), so QoS 1 jobs published while it was down wait at the broker;
 - every job is written to the :class:`~ticket_printer.client.spool.Spool` before anything else, and a job
   id already there is dropped: the server's relay delivers at least once;
-- one job at a time: read the printer's status, then ``sending`` (synced), the bytes, then ``done``
-  (synced). A printer out of paper or with its cover open fails the job with that reason; a printer
+- one job at a time: read the printer's status, then ``sending`` (synced), the bytes, the status
+  again, then ``done`` (synced); a printer that drops the link or runs out of paper during the job
+  ends it ``unknown`` (part may be on paper: never printed again by itself, the kiosk is told). A
+  printer out of paper or with its cover open before the job fails it with that reason; a printer
   that cannot be reached keeps the job waiting, retried with backoff, and says ``offline``;
 - each final state is reported with a ``result`` request, repeated until the server answers;
 - the printer's state goes out retained on ``printer/<id>/state`` at start, on every reconnect,
@@ -50,6 +52,8 @@ REPORT_TIMEOUT = 3600.0
 """How long one ``result`` request is repeated before it is sent again under a new request id."""
 NOT_PRINTABLE = frozenset({PrinterStatus.PAPER_OUT, PrinterStatus.COVER_OPEN})
 """States in which the printer answers but cannot print: the job fails with the reason."""
+PRINTED_STATES = frozenset({PrinterStatus.READY, PrinterStatus.PAPER_LOW})
+"""States after a job's bytes in which it was printed whole; any other ends it ``unknown``."""
 
 
 class PrinterClient(Twin):
@@ -197,10 +201,18 @@ class PrinterClient(Twin):
                 self.spool.mark(job_id, JobState.SENDING)
                 try:
                     await self.printer.send(data)
+                    # Written is not printed: a printer that dropped the link or ran out of paper
+                    # mid-job still took the bytes into the socket. Its status after them tells.
+                    after = await self.printer.read_status()
                 except PrinterUnreachable as error:
                     # Some bytes may be on paper: never print it again by ourselves.
                     self._finish(job_id, JobState.UNKNOWN, str(error))
                     await self._set_reading(Reading(PrinterStatus.OFFLINE, str(error)))
+                    return True
+                if after.state not in PRINTED_STATES:
+                    reason = f"the printer said {after.state.value} ({after.detail}) after the job; part may be missing"
+                    self._finish(job_id, JobState.UNKNOWN, reason)
+                    await self._set_reading(after, force=True)
                     return True
                 if self.pause_after_send:
                     await asyncio.sleep(self.pause_after_send)
