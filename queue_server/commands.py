@@ -17,7 +17,10 @@ from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason
 
 WindowNumber = Annotated[int, Field(ge=1, le=9999, description="The window's number")]
-Serial = Annotated[int, Field(ge=1, description="The ticket's serial (its id within the centre)")]
+MAX_SERIAL = 10**18 - 1
+"""The largest serial a request may name: what the path's 18 digits allow, well inside a 64-bit column
+(a larger number reached the database and failed there as a 500; found by tests/test_fuzz_http.py)."""
+Serial = Annotated[int, Field(ge=1, le=MAX_SERIAL, description="The ticket's serial (its id within the centre)")]
 Note = Annotated[str, Field(max_length=500)]
 
 

@@ -50,6 +50,7 @@ from queue_server.protocol.payloads import (
 )
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
 from queue_server.service import HallService
+from queue_server.ticket_limits import limits_for
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class DeviceRequests:
             raw = json.loads(payload)
         except (UnicodeDecodeError, ValueError) as error:
             return refuse("", "malformed", f"Cannot read the request: it is not JSON ({error})")
+        except RecursionError:  # JSON nested thousands deep (found by tests/test_fuzz_mqtt.py)
+            return refuse("", "malformed", "Cannot read the request: its JSON is nested too deep")
         request_id = _request_id_of(raw)
         model = REQUESTS.get((kind, what))
         if model is None:
@@ -147,9 +150,20 @@ class DeviceRequests:
             return refuse(request_id, "unknown-device", f"No {kind.value} {device_id!r} is registered at this centre")
         if isinstance(request, PrintResult):
             return await self._print_result(device, request)
-        command = command_for(request, device)
+        try:
+            command = command_for(request, device)
+        except ValidationError as error:  # a value the protocol lets through and the command does not,
+            # e.g. a pad's serial beyond any ticket's (found by tests/test_fuzz_mqtt.py)
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'payload'}: {e['msg']}" for e in error.errors())
+            return refuse(request.request_id, "invalid", f"Cannot accept the {what} request: {fields}")
         if command is None:
             return refuse(request.request_id, "not-supported", f"The server does not take {kind.value} {what} yet")
+        if isinstance(command, IssueTicket):
+            flooded = limits_for(self.service).take(
+                self.centre, kiosk=device.id, request_id=f"{device.id}:{request.request_id}"
+            )
+            if flooded is not None:
+                return refuse(request.request_id, "rate-limited", flooded.detail)
         answer = await self.service.act(
             self.centre.centre.code,
             command,

@@ -43,6 +43,7 @@ from queue_server.web.bodies import (
     RequestIdBody,
 )
 from queue_server.web.keys import BUS, DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
+from queue_server.web.limits import limit_tickets
 from queue_server.web.problems import (
     ProblemError,
     answer_response,
@@ -88,6 +89,13 @@ async def read_body(request: web.Request) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ProblemError(
             problem(400, "bad-json", "The body is not JSON", f"{what_failed(request)}: the body is not UTF-8 text")
+        ) from None
+    except json.JSONDecodeError:
+        raise  # answered with its line and column by web.problems
+    except (RecursionError, ValueError) as error:  # nested thousands deep, a number of thousands of digits
+        reason = "it is nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise ProblemError(
+            problem(400, "bad-json", "The body is not JSON", f"{what_failed(request)}: cannot read the body: {reason}")
         ) from None
     if not isinstance(data, dict):
         raise ProblemError(
@@ -282,7 +290,7 @@ async def citizen_cancel(request: web.Request) -> web.StreamResponse:
     command = Cancel(serial=serial, reason=CancelReason.CITIZEN, note="")
     answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id)
     if answer.ok:
-        config = (await service.hall(centre)).centre
+        config = await service.centre(centre)
         ticket = answer.body.get("ticket")
         shown = {"changed": answer.body["changed"], "ticket": public_ticket(config, ticket) if ticket else None}
         answer = Answer(answer.status, shown, answer.replayed)
@@ -298,6 +306,7 @@ async def issue_ticket(request: web.Request) -> web.StreamResponse:
     request_id = request_id_of(request, body)
     channel = Channel.KIOSK if principal.role is Role.KIOSK else Channel.DESK
     command = IssueTicket.model_validate({**body.command_fields(), "channel": channel})
+    await limit_tickets(request, _centre(request), principal, request_id)  # 429 past the kiosk's or the address's limit
     return await _act(request, _centre(request), command, principal, request_id)
 
 
@@ -512,6 +521,7 @@ def _routes() -> list[Route]:
             status=201,
             body=IssueBody,
             action=True,
+            rate_limited=True,
             description=(
                 "Needs a kiosk or desk (guide) token; the channel comes from the token. The answer's ticket"
                 " carries its status token and status page URL."

@@ -33,11 +33,21 @@ REPORT = Access(Action.REPORT)
 NUMBER: Schema = {"type": "number"}
 
 
+EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
+"""The days a report may be asked for: a period at the ends of Python's calendar (year 1 or 9999)
+cannot be turned into UTC instants, which was a 500 (found by tests/test_fuzz_http.py)."""
+
+
 class ReportQuery(BaseModel):
     """What report to make."""
 
     period: PeriodKind = Field(default=PeriodKind.DAY, description="day, week (ISO, Monday first) or month")
-    date: dt.date | None = Field(default=None, description="A day of the period (default: today at the centre)")
+    date: dt.date | None = Field(
+        default=None,
+        ge=EARLIEST_DAY,
+        le=LATEST_DAY,
+        description="A day of the period, from 1970-01-01 to 2999-12-31 (default: today at the centre)",
+    )
     by: Dimension = Field(default=Dimension.WINDOW, description="centre, window, staff or matter")
     format: Literal["json", "csv", "xlsx"] = Field(default="json", description="json, or csv or xlsx for a spreadsheet")
 
