@@ -10,6 +10,16 @@ hall feed) with the newest sequence of each subject, because a broker that resta
 persistence has forgotten it. A pending row for a retained subject that is older than that
 snapshot is then marked sent without publishing it, so it cannot overwrite the newer state the
 broker holds. Calls are never skipped.
+
+Several server instances may share one PostgreSQL database: each runs a relay for every centre,
+but only the one holding the centre's relay lease (queue_server.store.relay_lease) publishes.
+The lease is taken inside the transaction that reads a batch of pending rows, held while they
+are published and marked sent, and ends with that transaction or with a dead instance's
+connection; the next instance then publishes the rows left unmarked, in order. The retained
+snapshot on connection is published under the lease too, and marks the pending rows it makes
+obsolete sent in the same transaction, so another instance cannot publish an older state after it.
+On SQLite (one instance) the lease is always granted and the rows are read and marked in separate
+transactions, so a publish never holds the database's write lock.
 """
 
 from __future__ import annotations
@@ -18,11 +28,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
@@ -30,6 +43,7 @@ from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STAT
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import hall_feed, recent_calls
+from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
 from queue_server.views import pad_view, window_view
 
@@ -39,6 +53,8 @@ BATCH = 200
 IN_FLIGHT = 10
 POLL_SECONDS = 1.0
 """How often the relay looks for rows without being woken (another instance may have written them)."""
+BUSY_SECONDS = 0.2
+"""How soon a relay that found the lease held tries again after being woken (the holder may be done)."""
 
 
 class Publisher(Protocol):
@@ -81,24 +97,40 @@ class OutboxRelay:
         """Newest sequence published per retained subject on the current connection."""
 
     async def republish_retained(self, client: Publisher) -> int:
-        """Publish the current retained state; returns how many messages."""
-        snapshot = await self.retained_snapshot()
-        for start in range(0, len(snapshot), IN_FLIGHT):
-            chunk = snapshot[start : start + IN_FLIGHT]
-            await asyncio.gather(
-                *(client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True) for m in chunk)
-            )
+        """Publish the current retained state under the relay lease; returns how many messages.
+
+        Pending rows of retained subjects that the snapshot supersedes are marked sent in the same
+        transaction: no instance publishes them after it.
+        """
+        async with self._leased(wait=True) as conn:
+            assert conn is not None
+            snapshot = await self.retained_snapshot(conn)
+            for start in range(0, len(snapshot), IN_FLIGHT):
+                chunk = snapshot[start : start + IN_FLIGHT]
+                await asyncio.gather(
+                    *(
+                        client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True)
+                        for m in chunk
+                    )
+                )
+            await self._mark_superseded(conn, snapshot)
         self.published = {m.subject: m.seq for m in snapshot}
         return len(snapshot)
 
-    async def retained_snapshot(self) -> list[Outgoing]:
-        """Every window's state, the hall feed and every pad's state as they are now, newest sequences."""
-        async with self.db.read() as conn:
-            hall = await load_hall(conn, self.centre, self.clock)
-            calls = await recent_calls(conn, hall)
-            s = schema.outbox_subjects.c
-            rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == self.centre))
-            last = {subject: int(seq) for subject, seq in rows.all()}
+    async def retained_snapshot(self, conn: AsyncConnection | None = None) -> list[Outgoing]:
+        """Every window's state, the hall feed and every pad's state as they are now, newest sequences.
+
+        The sequences are read before the state: a change committed in between makes the state
+        newer than its sequence (its own row then publishes it again), never older.
+        """
+        if conn is None:
+            async with self.db.read() as read:
+                return await self.retained_snapshot(read)
+        s = schema.outbox_subjects.c
+        rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == self.centre))
+        last = {subject: int(seq) for subject, seq in rows.all()}
+        hall = await load_hall(conn, self.centre, self.clock)
+        calls = await recent_calls(conn, hall)
         out = [
             Outgoing(
                 WINDOW_STATE.subject(number=state.number),
@@ -114,25 +146,55 @@ class OutboxRelay:
                 out.append(Outgoing(subject, last.get(subject, 0), pad_view(hall, pad.window)))
         return out
 
-    async def drain(self, client: Publisher) -> int:
-        """Publish every pending row; returns how many were published."""
+    async def drain(self, client: Publisher) -> int | None:
+        """Publish every pending row; returns how many were published, None if another instance holds the lease."""
         total = 0
         while True:
-            rows = await self._pending()
-            if not rows:
-                return total
-            total += await self._publish(client, rows)
-            await self._mark_sent([row.id for row in rows])
+            async with self._leased(wait=False) as conn:
+                if conn is None:
+                    return total or None
+                rows = await self._pending(conn)
+                if not rows:
+                    return total
+                total += await self._publish(client, rows)
+                await self._mark_sent(conn, [row.id for row in rows])
 
     async def run(self, client: Publisher) -> None:
         """Drain now, then whenever woken (or every second), until cancelled."""
         while True:
             self.wake.clear()
-            await self.drain(client)
+            try:
+                busy = await self.drain(client) is None
+            except (SQLAlchemyError, OSError) as error:  # the database is away: the rows wait for it
+                log.warning("could not relay the outbox of %s: %s; trying again", self.centre, error)
+                busy = True
             with contextlib.suppress(TimeoutError):
+                if busy:  # the holder may have missed what woke us: look again soon
+                    await asyncio.sleep(BUSY_SECONDS)
+                    if self.wake.is_set():
+                        continue
                 await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
 
-    async def _pending(self) -> Sequence[Any]:
+    @asynccontextmanager
+    async def _leased(self, *, wait: bool) -> AsyncIterator[AsyncConnection | None]:
+        """A connection to read the pending rows with, holding the relay lease; None when it is held.
+
+        PostgreSQL: one transaction for the lease, the reading and the marking. SQLite: a read
+        connection; the marking writes its own short transaction.
+        """
+        if self.db.sqlite:
+            async with self.db.read() as conn:
+                yield conn
+            return
+        async with self.db.write() as conn:
+            if wait:
+                await wait_relay_lease(conn, self.centre)
+            elif not await try_relay_lease(conn, self.centre):
+                yield None
+                return
+            yield conn
+
+    async def _pending(self, conn: AsyncConnection) -> Sequence[Any]:
         o = schema.outbox.c
         query = (
             select(o.id, o.subject, o.seq, o.payload)
@@ -140,20 +202,26 @@ class OutboxRelay:
             .order_by(o.id)
             .limit(BATCH)
         )
-        async with self.db.read() as conn:
-            return (await conn.execute(query)).all()
+        return (await conn.execute(query)).all()
 
     async def _publish(self, client: Publisher, rows: Sequence[Any]) -> int:
         """Publish in order on one connection (MQTT keeps the order); all must be acknowledged.
 
+        A retained state (a window's, the hall feed, a pad's) is a whole picture: of several rows of
+        one such subject in a batch only the newest is published. Calls are all published.
+
         Up to ``IN_FLIGHT`` publishes await their acknowledgement together: one round trip per
         chunk instead of one per message, within what aiomqtt keeps pending without warning.
         """
+        retained_rows = [(row, is_retained(self.centre, row.subject)) for row in rows]
+        newest: dict[str, int] = {}  # per retained subject, the newest state among these rows: only it is worth sending
+        for row, retained in retained_rows:
+            if retained:
+                newest[row.subject] = max(row.seq, newest.get(row.subject, 0))
         sends = []
-        for row in rows:
-            retained = is_retained(self.centre, row.subject)
-            if retained and row.seq <= self.published.get(row.subject, 0):
-                continue  # older than the state the broker already holds
+        for row, retained in retained_rows:
+            if retained and (row.seq <= self.published.get(row.subject, 0) or row.seq < newest[row.subject]):
+                continue  # older than the state the broker already holds, or than a later row of this batch
             if retained:
                 self.published[row.subject] = row.seq
             sends.append((topic_of(self.centre, row.subject), encode(row.payload, row.seq), retained))
@@ -162,8 +230,27 @@ class OutboxRelay:
             await asyncio.gather(*(client.publish(topic, text, 1, retained) for topic, text, retained in chunk))
         return len(sends)
 
-    async def _mark_sent(self, ids: list[int]) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=self.clock.now())
-            )
+    async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
+        statement = update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=self.clock.now())
+        await self._write(conn, statement)
+
+    async def _mark_superseded(self, conn: AsyncConnection, snapshot: Sequence[Outgoing]) -> None:
+        """Mark sent the pending rows of the snapshot's subjects that are no newer than it."""
+        if not snapshot:
+            return
+        o = schema.outbox.c
+        older = or_(*(and_(o.subject == m.subject, o.seq <= m.seq) for m in snapshot))
+        statement = (
+            update(schema.outbox)
+            .where(o.centre == self.centre, o.sent_at.is_(None), older)
+            .values(sent_at=self.clock.now())
+        )
+        await self._write(conn, statement)
+
+    async def _write(self, conn: AsyncConnection, statement: Any) -> None:
+        """Run ``statement`` in the lease's transaction (PostgreSQL) or a write transaction of its own (SQLite)."""
+        if self.db.sqlite:
+            async with self.db.write() as write:
+                await write.execute(statement)
+            return
+        await conn.execute(statement)

@@ -36,10 +36,23 @@ from queue_server.protocol.topics import (
     SERVER_AVAILABILITY,
 )
 from queue_server.service import HallService
+from queue_server.store.seed import centre_codes, stored_centre
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
+REQUESTS_IN_FLIGHT = 64
+"""Device requests of one centre handled at once; more wait on the bus."""
+SHARE_GROUP = "onewindow-server"
+"""The shared subscription every instance joins for device requests (MQTT 5)."""
+CONFIG_CHECK_SECONDS = 5.0
+"""How often a connection looks whether its centre's configuration changed (through another instance)."""
+
+
+def request_filter(centre: str, *, shared: bool) -> str:
+    """The subscription to a centre's device requests: shared among instances over MQTT 5."""
+    plain = DEVICE_REQUEST.filter(centre)
+    return f"$share/{SHARE_GROUP}/{plain}" if shared else plain
 
 
 class CentreBus:
@@ -53,6 +66,8 @@ class CentreBus:
         self.relay = OutboxRelay(service.db, self.code, service.clock)
         self.requests = DeviceRequests(service, centre)
         self.devices_online: dict[str, bool] = {}
+        self.shared = broker.version == 5
+        """MQTT 5: other instances may serve the centre too (the embedded broker speaks only 3.1.1)."""
         self.connected = asyncio.Event()
         self._identifier = f"onewindow-server-{self.code}-{secrets.token_hex(3)}"
         self._served = False
@@ -72,6 +87,12 @@ class CentreBus:
                 await self._connection()
             except* aiomqtt.MqttError as errors:  # the relay and the listener run in a TaskGroup
                 lost = next(e for e in errors.exceptions if isinstance(e, aiomqtt.MqttError))
+            except* Exception as errors:
+                # The database went away under the relay (or a bug): without this the bus task would
+                # end for good, and with it every device request and display update until a restart.
+                failed = errors.exceptions[0]
+                log.error("the bus of %s failed (%r); it starts again", self.code, failed, exc_info=failed)
+                self._served = False  # the backoff grows while the database stays away
             self.connected.clear()
             if self._served:
                 backoff = BACKOFF_FIRST
@@ -87,7 +108,9 @@ class CentreBus:
         will = aiomqtt.Will(availability, OFFLINE, qos=1, retain=True)
         async with self.broker.client(self._identifier, will=will) as client:
             await client.publish(availability, ONLINE, qos=1, retain=True)
-            await client.subscribe(DEVICE_REQUEST.filter(self.code), qos=1)
+            await client.subscribe(request_filter(self.code, shared=self.shared), qos=1)
+            if self.shared:  # other instances may be on the bus: answer their last will
+                await client.subscribe(availability, qos=1)
             await client.subscribe(DEVICE_AVAILABILITY.filter(self.code), qos=1)
             await client.subscribe(PRINTER_STATE.filter(self.code), qos=1)
             await self.relay.republish_retained(client)
@@ -98,6 +121,7 @@ class CentreBus:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(self.relay.run(client))
                     tasks.create_task(self._listen(client))
+                    tasks.create_task(self._watch_config())
             except asyncio.CancelledError:
                 # A server that stops says so itself: a clean disconnect discards the last will.
                 with contextlib.suppress(aiomqtt.MqttError):
@@ -105,23 +129,75 @@ class CentreBus:
                 raise
 
     async def _listen(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            topic = message.topic.value
-            payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
+        """Read the bus; each device request is answered by a task of its own.
+
+        Requests do not wait for each other's answer to be acknowledged, so the service can run
+        those that arrive together in one transaction (group commit). The tasks start in the order
+        the requests arrived and reach the service's queue in that order, before their first
+        pause. At most :data:`REQUESTS_IN_FLIGHT` are under way; past that the bus is read no
+        further until one ends.
+        """
+        slots = asyncio.Semaphore(REQUESTS_IN_FLIGHT)
+        handling: set[asyncio.Task[None]] = set()
+        try:
+            async for message in client.messages:
+                topic = message.topic.value
+                payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
+                try:
+                    if SERVER_AVAILABILITY.parse(topic) is not None:
+                        await self._server_availability(client, topic, payload)
+                        continue
+                    if DEVICE_AVAILABILITY.parse(topic) is not None:
+                        self._availability(topic, payload)
+                        continue
+                    if PRINTER_STATE.parse(topic) is not None:
+                        self._printer_state(topic, payload)
+                        continue
+                except aiomqtt.MqttError:
+                    raise
+                except Exception:
+                    log.exception("failed to handle a message on %s; the server goes on", topic)
+                    continue
+                await slots.acquire()
+                task = asyncio.create_task(self._answer(client, topic, payload, slots))
+                handling.add(task)
+                task.add_done_callback(handling.discard)
+        finally:
+            for task in handling:
+                task.cancel()
+            await asyncio.gather(*handling, return_exceptions=True)
+
+    async def _answer(self, client: aiomqtt.Client, topic: str, payload: bytes, slots: asyncio.Semaphore) -> None:
+        """Apply one device request and publish its answer; a lost connection only loses the answer."""
+        try:
+            reply = await self.requests.handle(topic, payload)
+            if reply is not None:
+                await client.publish(reply.topic, reply.payload(), qos=1)
+        except aiomqtt.MqttError as error:  # the listener sees the connection end; the device asks again
+            log.warning("could not answer the request on %s: %s", topic, error)
+        except Exception:
+            log.exception("failed to handle a message on %s; the server goes on", topic)
+        finally:
+            slots.release()
+
+    async def _server_availability(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
+        """Another instance's last will said ``offline``, but this one serves: say ``online`` again."""
+        if payload.decode(errors="replace").strip() == OFFLINE:
+            log.info("the server availability of %s said offline (another instance left); this one serves", self.code)
+            await client.publish(topic, ONLINE, qos=1, retain=True)
+
+    async def _watch_config(self) -> None:
+        """Take the centre's configuration when it changed (the manager applied it through another instance)."""
+        while True:
+            await asyncio.sleep(CONFIG_CHECK_SECONDS)
             try:
-                if DEVICE_AVAILABILITY.parse(topic) is not None:
-                    self._availability(topic, payload)
-                    continue
-                if PRINTER_STATE.parse(topic) is not None:
-                    self._printer_state(topic, payload)
-                    continue
-                reply = await self.requests.handle(topic, payload)
-                if reply is not None:
-                    await client.publish(reply.topic, reply.payload(), qos=1)
-            except aiomqtt.MqttError:
-                raise
+                stored = (await self.service.hall(self.code)).centre
             except Exception:
-                log.exception("failed to handle a message on %s; the server goes on", topic)
+                log.exception("could not read the configuration of %s; trying again", self.code)
+                continue
+            if stored != self.centre:
+                log.info("centre %s has a new configuration; the bus uses it from now on", self.code)
+                self.take_centre(stored)
 
     def _availability(self, topic: str, payload: bytes) -> None:
         parts = DEVICE_AVAILABILITY.parse(topic)
@@ -153,9 +229,15 @@ class CentreBus:
 
 
 class Bus:
-    """Every centre's connection; the service wakes a centre's relay after each commit."""
+    """Every centre's connection; the service wakes a centre's relay after each commit.
+
+    A centre loaded into the database while the server runs (``onewindow init --centre``) gets
+    its connection within ``CONFIG_CHECK_SECONDS``, on every instance, without a restart.
+    """
 
     def __init__(self, service: HallService, centres: Iterable[Centre], broker: BrokerAddress) -> None:
+        self.service = service
+        self.broker = broker
         self.centres = {c.centre.code: CentreBus(service, c, broker) for c in centres}
         service.after_commit.append(self.wake)
 
@@ -167,6 +249,24 @@ class Bus:
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tasks:
             for bus in self.centres.values():
+                tasks.create_task(bus.run())
+            tasks.create_task(self._watch_centres(tasks))
+
+    async def _watch_centres(self, tasks: asyncio.TaskGroup) -> None:
+        """Connect each centre that appeared in the database since the start."""
+        while True:
+            await asyncio.sleep(CONFIG_CHECK_SECONDS)
+            try:
+                async with self.service.db.read() as conn:
+                    new = [code for code in await centre_codes(conn) if code not in self.centres]
+                    found = [c for code in new if (c := await stored_centre(conn, code)) is not None]
+            except Exception:
+                log.exception("could not read the list of centres; trying again")
+                continue
+            for centre in found:
+                log.info("centre %s was added; connecting it to the bus", centre.centre.code)
+                bus = CentreBus(self.service, centre, self.broker)
+                self.centres[centre.centre.code] = bus
                 tasks.create_task(bus.run())
 
     def take_centre(self, centre: Centre) -> None:

@@ -374,6 +374,22 @@ promised_deliveries = Table(
     _centre_fk("promised_deliveries"),
 )
 
+promised_handovers = Table(
+    "promised_handovers",
+    metadata,
+    # A promised case (承诺件) handed by the centre that accepted it to the centre responsible for
+    # it, which follows it and delivers it from then on (its delivery row keeps the first key).
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("to_centre", Code, nullable=False),
+    Column("handed_at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    _centre_fk("promised_handovers"),
+    ForeignKeyConstraint(["to_centre"], ["centres.code"], ondelete="CASCADE", name="fk_promised_handovers_to_centre"),
+    Index("ix_promised_handovers_to_centre", "to_centre"),
+)
+
 follow_up_contacts = Table(
     "follow_up_contacts",
     metadata,

@@ -1,0 +1,122 @@
+"""Where else a matter is served (全城通办): the other centres of the deployment that take it.
+
+A citizen may take a ticket for any matter at any centre that serves it. A kiosk, the desk or a
+page asks this when a matter is not served here (a village station sends the citizen to the
+district centre), or when the queue is long: each other centre that has the matter, with its
+address, whether it is open now and how many wait for that matter there. Matters are known by
+their code, which the centres of one deployment share (the province's list of matters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from queue_server.domain.calendar import WorkCalendar
+from queue_server.domain.hall import Hall
+from queue_server.domain.tickets import TicketStatus
+from queue_server.store.lookup import list_centres
+from queue_server.web.api import READ, _centre, _service
+from queue_server.web.keys import DATABASE
+from queue_server.web.problems import json_response
+from queue_server.web.routes import Route
+from queue_server.web.schemas import BOOLEAN, INTEGER, STRING, Schema, obj, ref
+
+
+class ElsewhereQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    matter: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="The matter's code, e.g. hukou_move_in")
+
+
+def other_centre_view(hall: Hall, matter: str, now: dt.datetime) -> dict[str, Any] | None:
+    """How ``hall``'s centre serves ``matter``; None if it does not."""
+    found = hall.centre.matters_by_code.get(matter)
+    if found is None:
+        return None
+    info = hall.centre.centre
+    waiting = sum(1 for t in hall.tickets() if t.matter == matter and t.status is TicketStatus.WAITING)
+    return {
+        "code": info.code,
+        "name": info.name,
+        "name_en": info.name_en,
+        "address": info.address,
+        "phone": info.phone,
+        "matter_name": found.name,
+        "opening": WorkCalendar(hall.centre).opening(now).state.value,
+        "waiting": waiting,
+    }
+
+
+async def elsewhere(request: web.Request) -> web.StreamResponse:
+    query = ElsewhereQuery.model_validate(dict(request.query))  # a bad code is a 422 naming it
+    service, here = _service(request), _centre(request)
+    own = await service.hall(here)
+    async with request.app[DATABASE].read() as conn:
+        codes = [row.code for row in await list_centres(conn)]
+    now = service.clock.now()
+    others = []
+    for code in codes:
+        if code == here:
+            continue
+        view = other_centre_view(await service.hall(code), query.matter, now)
+        if view is not None:
+            others.append(view)
+    others.sort(key=lambda v: (v["opening"] != "open", v["waiting"], v["code"]))
+    return json_response(
+        {
+            "centre": here,
+            "matter": query.matter,
+            "served_here": query.matter in own.centre.matters_by_code,
+            "centres": others,
+        }
+    )
+
+
+SCHEMAS: dict[str, Schema] = {
+    "OtherCentre": obj(
+        "Another centre that serves the matter: where it is, whether it is open, how many wait for it",
+        {
+            "code": STRING,
+            "name": STRING,
+            "name_en": STRING,
+            "address": STRING,
+            "phone": STRING,
+            "matter_name": STRING,
+            "opening": {
+                "type": "string",
+                "enum": ["closed_today", "before_opening", "open", "lunch_break", "after_closing"],
+            },
+            "waiting": INTEGER,
+        },
+    ),
+    "Elsewhere": obj(
+        "Whether this centre serves a matter, and every other centre that does (open ones first, shortest queue)",
+        {
+            "centre": STRING,
+            "matter": STRING,
+            "served_here": BOOLEAN,
+            "centres": {"type": "array", "items": ref("OtherCentre")},
+        },
+    ),
+}
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/centres/{centre}/elsewhere",
+        "matter_elsewhere",
+        "List the other centres that serve a matter",
+        elsewhere,
+        READ,
+        "reads",
+        "Elsewhere",
+        query=ElsewhereQuery,
+        description=(
+            "全城通办: a citizen may take a ticket for a matter at any centre that serves it. Kiosks may ask,"
+            " to send a citizen on when the matter is not served here."
+        ),
+    ),
+]
