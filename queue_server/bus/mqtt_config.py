@@ -290,5 +290,6 @@ def report(result: Result, settings: Settings) -> str:
         "  allow_anonymous false",
         f"  password_file {result.passwords_path.resolve()}",
         f"  acl_file {result.acl_path.resolve()}",
+        "  set_tcp_nodelay true",
     ]
     return "\n".join(lines)

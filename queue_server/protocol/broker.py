@@ -10,9 +10,11 @@ contract, and all the embedded broker speaks) or 5.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
@@ -30,6 +32,23 @@ OPTIONS = ("protocol", "ca")
 
 class BrokerUrlError(ValueError):
     pass
+
+
+class Client(aiomqtt.Client):
+    """aiomqtt's client with Nagle's algorithm off on its socket (paho leaves it on).
+
+    With it on, a message written while the previous one is unacknowledged waits for the peer's
+    delayed ACK: about 40 ms added to a call that follows an answer or a state on the same
+    connection. Every OneWindow MQTT client (server, twins, display and printer clients) is one.
+    """
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):  # not a websocket wrapper
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +118,7 @@ class Broker:
             return None
         return ssl.create_default_context(cafile=self.ca)
 
-    def client(
-        self, identifier: str, *, will: aiomqtt.Will | None = None, clean: bool = True, **extra: Any
-    ) -> aiomqtt.Client:
+    def client(self, identifier: str, *, will: aiomqtt.Will | None = None, clean: bool = True, **extra: Any) -> Client:
         """An aiomqtt client for this broker (not yet connected: use ``async with``).
 
         ``clean`` starts without a stored session: MQTT 3.1.1's clean session; MQTT 5 starts clean
@@ -109,7 +126,7 @@ class Broker:
         """
         if self.version != 5:
             extra["clean_session"] = clean
-        return aiomqtt.Client(
+        return Client(
             self.host,
             self.port,
             identifier=identifier,

@@ -42,7 +42,7 @@ import aiomqtt
 from pydantic import ValidationError
 
 from queue_server.protocol import OFFLINE, ONLINE, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
-from queue_server.protocol.broker import LOCAL_BROKER, Broker
+from queue_server.protocol.broker import LOCAL_BROKER, Broker, Client
 from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
 
 logger = logging.getLogger("queue_server.twins")
@@ -225,7 +225,7 @@ class Twin:
             raise TwinError(f"Cannot {action} with {self.name}: it is closed")
 
     def _new_client(self) -> aiomqtt.Client:
-        return aiomqtt.Client(
+        return Client(
             self.broker.host,
             self.broker.port,
             username=self.broker.username,
