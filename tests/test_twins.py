@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import re
 import signal
@@ -667,3 +668,19 @@ def test_simulate_chooses_the_centre_files_keypads_pads_and_kiosks() -> None:
 def test_simulate_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["devices", "simulate", "--pace", "0"]) == 2
     assert "'0' is not a positive number of seconds" in capsys.readouterr().err
+
+
+def test_a_display_drops_a_message_on_a_topic_it_never_subscribed_to(caplog: pytest.LogCaptureFixture) -> None:
+    """The embedded broker may leak other subscriptions' retained messages; window 5's state never reaches window 3."""
+    from display_client.client import DisplayClient
+
+    display = DisplayClient("test", "display-3", window=3)
+    leaked = aiomqtt.Message("onewindow/test/window/5/state", b"{}", qos=1, retain=True, mid=1, properties=None)
+    own = aiomqtt.Message("onewindow/test/window/3/state", b"{}", qos=1, retain=True, mid=2, properties=None)
+    with caplog.at_level(logging.DEBUG, logger="queue_server.twins"):
+        display._take(leaked)
+        display._take(own)
+    dropped = [r.getMessage() for r in caplog.records]
+    assert any("window/5/state: not subscribed to it" in m for m in dropped), dropped
+    assert any("dropped a bad message on onewindow/test/window/3/state" in m for m in dropped), "its own is read"
+    assert not any("bad message on onewindow/test/window/5" in m for m in dropped)

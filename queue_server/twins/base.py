@@ -283,6 +283,11 @@ class Twin:
         """Hand one message to its reader; a bad payload is logged with its topic and dropped."""
         topic = message.topic.value
         payload = message.payload
+        if not any(message.topic.matches(wanted) for wanted in [*self._subscriptions(), self._responses_filter()]):
+            # The embedded broker (amqtt 0.12) may deliver retained messages of other clients'
+            # subscriptions: another window's state must never reach this display.
+            logger.debug("%s dropped a message on %s: not subscribed to it", self.name, topic)
+            return
         try:
             if not isinstance(payload, bytes | bytearray):
                 raise ValueError(f"a payload of type {type(payload).__name__}, not bytes")
