@@ -5,6 +5,12 @@ The page does its work through the API with that session: it reads the centre's 
 the ticket (with the green-channel category when the citizen asks for it), and reads how the
 ticket printed, to say "take your ticket" or, when the printer cannot print, to ask the citizen to
 photograph the ticket on the screen.
+
+全城通办: when a ticket cannot be had here because no window for the matter is open or its tickets
+are gone for today, the page asks the API which other centres serve it and shows where they are and
+how many wait there. A matter this centre does not serve at all is not on its menu; the server hands
+the page those matters (served at other centres of the deployment), so a citizen who searches for one
+is told where to go instead of "nothing found".
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import KIOSK, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.keys import SERVICE
+from queue_server.web.api_city import other_halls
+from queue_server.web.keys import DATABASE, SERVICE
 from queue_server.web.session_auth import session_of
 
 
@@ -25,7 +32,14 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
     if not session.principal.centres:
         raise web.HTTPForbidden(text="This kiosk's token names no centre; enrol it again with a centre's kiosk token")
     centre = session.principal.centres[0]
-    info = (await request.app[SERVICE].hall(centre)).centre.centre
+    service = request.app[SERVICE]
+    config = (await service.hall(centre)).centre
+    info = config.centre
+    elsewhere: dict[str, dict[str, str]] = {}
+    for hall in await other_halls(service, request.app[DATABASE], centre):
+        for matter in hall.centre.matters:
+            if matter.code not in config.matters_by_code and matter.code not in elsewhere:
+                elsewhere[matter.code] = {"code": matter.code, "name": matter.name, "name_en": matter.name_en}
     english = language_of(request) == "en" and info.name_en
     return render(
         request,
@@ -33,7 +47,12 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
         title=words(language_of(request), WORDS)["kiosk_title"],
         page_words=WORDS,
         centre_name=info.name_en if english else info.name,
-        data={"centre": centre, "kiosk": session.principal.subject, "time_zone": info.time_zone},
+        data={
+            "centre": centre,
+            "kiosk": session.principal.subject,
+            "time_zone": info.time_zone,
+            "elsewhere_matters": sorted(elsewhere.values(), key=lambda m: m["code"]),
+        },
     )
 
 

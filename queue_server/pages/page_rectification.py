@@ -4,6 +4,8 @@ and the promised cases (承诺件) whose results are due.
 The script does its work through the JSON API with the session; the server hands it the centre's
 configuration (windows, staff, matters, to name what a case is about) and whether this account may
 act: a supervisor reads the same page without forms, and the API refuses their changes anyway.
+It also names the other centres of the deployment: a promised case may be handed to one of them
+(全城通办), and a case handed here is listed with the centre that accepted it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from queue_server.pages.rectification_words import RECTIFICATION_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
+from queue_server.store.lookup import list_centres
 from queue_server.views import centre_view
-from queue_server.web.keys import SERVICE, SESSION
+from queue_server.web.keys import DATABASE, SERVICE, SESSION
 
 WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
-"""Who moves and assigns cases, opens complaints and hands results over; the supervisor only reads."""
+"""Who moves and assigns cases, opens complaints, delivers promised cases and hands them to another
+centre (the API lets staff and the desk deliver and hand over too, from their own pages); the
+supervisor only reads."""
 
 
 async def rectification(request: web.Request) -> web.StreamResponse:
@@ -28,12 +33,14 @@ async def rectification(request: web.Request) -> web.StreamResponse:
     config = (await request.app[SERVICE].hall(code)).centre
     can_act = principal.role in WORKERS
     said = words(language_of(request), RECTIFICATION_WORDS)
+    async with request.app[DATABASE].read() as conn:
+        others = [{"code": row.code, "name": row.name} for row in await list_centres(conn) if row.code != code]
     return render(
         request,
         "rectification.html",
         title=said["rect_title"],
         page_words=RECTIFICATION_WORDS,
-        data={"centre": centre_view(config), "can_act": can_act},
+        data={"centre": centre_view(config), "can_act": can_act, "other_centres": others},
         can_act=can_act,
     )
 

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import TicketStatus
+from queue_server.service import HallService
+from queue_server.store.database import Database
 from queue_server.store.lookup import list_centres
 from queue_server.web.api import READ, _centre, _service
 from queue_server.web.keys import DATABASE
@@ -50,21 +52,30 @@ def other_centre_view(hall: Hall, matter: str, now: dt.datetime) -> dict[str, An
     }
 
 
+async def other_halls(service: HallService, database: Database, here: str) -> list[Hall]:
+    """The halls of every centre of the deployment but ``here``, by code."""
+    async with database.read() as conn:
+        codes = [row.code for row in await list_centres(conn)]
+    return [await service.hall(code) for code in codes if code != here]
+
+
+async def centres_serving(service: HallService, database: Database, here: str, matter: str) -> list[dict[str, Any]]:
+    """Every other centre that serves ``matter`` (:func:`other_centre_view`), open ones and short queues first.
+
+    The elsewhere route answers with this, and the kiosk shows it when it cannot issue a ticket here.
+    """
+    now = service.clock.now()
+    views = [other_centre_view(hall, matter, now) for hall in await other_halls(service, database, here)]
+    others = [view for view in views if view is not None]
+    others.sort(key=lambda v: (v["opening"] != "open", v["waiting"], v["code"]))
+    return others
+
+
 async def elsewhere(request: web.Request) -> web.StreamResponse:
     query = ElsewhereQuery.model_validate(dict(request.query))  # a bad code is a 422 naming it
     service, here = _service(request), _centre(request)
     own = await service.hall(here)
-    async with request.app[DATABASE].read() as conn:
-        codes = [row.code for row in await list_centres(conn)]
-    now = service.clock.now()
-    others = []
-    for code in codes:
-        if code == here:
-            continue
-        view = other_centre_view(await service.hall(code), query.matter, now)
-        if view is not None:
-            others.append(view)
-    others.sort(key=lambda v: (v["opening"] != "open", v["waiting"], v["code"]))
+    others = await centres_serving(service, request.app[DATABASE], here, query.matter)
     return json_response(
         {
             "centre": here,

@@ -1,6 +1,8 @@
 // The kiosk: choose a matter (by domain or by search), answer the green-channel question, get the
 // ticket on screen with its QR code, and learn whether it printed. Everything through the API with
-// the kiosk's session; one request id per intended ticket; back to the start by itself.
+// the kiosk's session; one request id per intended ticket; back to the start by itself. When no
+// ticket can be had here for the matter, or the centre does not handle it at all, the other centres
+// that do are shown, with their address and how many wait there (全城通办).
 "use strict";
 
 (() => {
@@ -13,8 +15,11 @@
   const TICKET_SECONDS = 30;   // the ticket stays this long once it printed
   const PHOTO_SECONDS = 90;    // ... and this long when it must be photographed
   const REFUSED_SECONDS = 25;
+  const ELSEWHERE_SECONDS = 60;  // long enough to read, or photograph, where else to go
   const PRINT_WATCH_MS = 12000;
   const CANNOT_PRINT = ["paper_out", "cover_open", "offline"];
+  const ELSEWHERE_REASONS = ["no_window_open", "quota_used_up"];   // another centre may serve it today
+  const elsewhereMatters = OW.data.elsewhere_matters || [];       // handled at other centres, not here
 
   let matters = [];
   let domains = [];
@@ -119,7 +124,7 @@
   function shownMatters() {
     const query = $("search").value.trim().toLowerCase();
     if (query) {
-      return matters.filter((m) => [m.name, m.name_en || "", m.code].some((text) => text.toLowerCase().includes(query)));
+      return matters.filter((m) => matches(m, query));
     }
     return matters.filter((m) => !domainFilter || m.domain === domainFilter);
   }
@@ -131,8 +136,16 @@
       OW.el("h2", { text: nameOf(domain) }),
       OW.el("div", { class: "matter-grid" }, ms.map(matterButton))));
     $("matters").replaceChildren(...groups);
-    $("no-match").hidden = list.length > 0 || matters.length === 0;
+    const query = $("search").value.trim().toLowerCase();
+    const away = query ? elsewhereMatters.filter((m) => matches(m, query)) : [];
+    $("elsewhere-matter-grid").replaceChildren(...away.map((m) => OW.el("button", {
+      type: "button", class: "matter elsewhere", dataset: { matter: m.code }, onclick: () => showNotServed(m),
+    }, OW.el("span", { class: "matter-name", text: nameOf(m) }))));
+    $("elsewhere-matters").hidden = away.length === 0;
+    $("no-match").hidden = list.length > 0 || away.length > 0 || matters.length === 0;
   }
+
+  const matches = (m, query) => [m.name, m.name_en || "", m.code].some((text) => text.toLowerCase().includes(query));
 
   function matterButton(matter) {
     const waiting = waitingByMatter[matter.code] || 0;
@@ -259,6 +272,7 @@
   // --- A refusal, in plain words, with what to do -------------------------------------------------------
   function showRefusal(problem) {
     const refused = problem.reason !== undefined && (problem.message || problem.message_en);
+    $("refused-heading").textContent = OW.t("refused_title");
     $("refused-message").textContent = refused
       ? (english ? problem.message_en || problem.message : problem.message || problem.message_en)
       : OW.t("refused_other");
@@ -266,8 +280,46 @@
     $("refused-todo").textContent = todo.startsWith("refused_") ? OW.t("refused_other") : todo;
     $("refused-todo").hidden = !refused;
     document.body.dataset.refusal = problem.reason || "error";
+    $("elsewhere").hidden = true;
     showScreen("refused");
     startCountdown(REFUSED_SECONDS, "refused-countdown");
+    if (chosen !== null && ELSEWHERE_REASONS.includes(problem.reason)) showElsewhere(chosen.code, false);
+  }
+
+  // A matter this centre does not handle: say so, and where it is handled.
+  function showNotServed(matter) {
+    chosen = null;
+    $("refused-heading").textContent = OW.t("not_served_title");
+    $("refused-message").textContent = OW.t("not_served", { matter: nameOf(matter) });
+    $("refused-todo").hidden = true;
+    document.body.dataset.refusal = "not_served";
+    $("elsewhere").hidden = true;
+    showScreen("refused");
+    startCountdown(ELSEWHERE_SECONDS, "refused-countdown");
+    showElsewhere(matter.code, true);
+  }
+
+  // The other centres serving the matter (the API's elsewhere answer: open ones, short queues first).
+  async function showElsewhere(code, always) {
+    const answer = await OW.api("GET", base + "/elsewhere?matter=" + encodeURIComponent(code));
+    if (screen !== "refused" || !answer.ok) return;
+    const centres = answer.body.centres;
+    if (!centres.length && !always) return;
+    $("elsewhere-list").replaceChildren(...(centres.length ? centres.map(elsewhereItem)
+      : [OW.el("li", { class: "elsewhere-none", text: OW.t("elsewhere_none") })]));
+    $("elsewhere").hidden = false;
+    startCountdown(ELSEWHERE_SECONDS, "refused-countdown");
+  }
+
+  function elsewhereItem(other) {
+    return OW.el("li", { class: "elsewhere-centre", dataset: { centre: other.code, opening: other.opening } },
+      OW.el("span", { class: "elsewhere-name", text: english && other.name_en ? other.name_en : other.name }),
+      other.address ? OW.el("span", { class: "elsewhere-address", text: other.address }) : null,
+      OW.el("span", { class: "elsewhere-state" },
+        OW.el("span", { class: "opening opening-" + other.opening, text: OW.t("opening_" + other.opening) }),
+        " · ",
+        OW.el("span", { class: "elsewhere-waiting", text: OW.t("elsewhere_waiting", { n: other.waiting }) })),
+      other.phone ? OW.el("span", { class: "elsewhere-phone", text: OW.t("elsewhere_phone", { phone: other.phone }) }) : null);
   }
   $("refused-done").addEventListener("click", () => toStart(false));
 

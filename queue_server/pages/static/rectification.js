@@ -1,5 +1,6 @@
 // Rectification (整改跟踪): the cases from bad ratings and complaints, each moved step by step with a
-// note, and the promised cases (承诺件) due and overdue, handed over. Everything goes through the
+// note, and the promised cases (承诺件) due and overdue, delivered or handed to another centre (and
+// those handed here, delivered naming where they were accepted). Everything goes through the
 // JSON API with the session; a supervisor's page has no forms (and the API refuses them anyway).
 "use strict";
 
@@ -240,22 +241,36 @@
     $("promised-overdue").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
   }
 
+  // A case handed here from another centre is delivered naming that centre (origin); a case this
+  // centre handed away is followed there, so it has no controls here.
+  const otherCentres = new Map((OW.data.other_centres || []).map((c) => [c.code, c]));
+  const centreName = (code) => (otherCentres.has(code) ? otherCentres.get(code).name : code);
+  const received = (item) => item.centre !== centre.code;
+
   function promisedRow(item) {
     const state = item.state === "due" ? OW.t("state_due") + " · " + OW.t("days_left", { n: item.days_left })
       : OW.t("state_" + item.state);
+    const note = (text, kind) => OW.el("span", { class: "muted small " + kind, text: " " + text });
     const cells = [
-      OW.el("td", { text: item.number }),
+      OW.el("td", {}, item.number,
+        received(item) ? OW.el("div", { class: "muted small origin", text: OW.t("received_from", { centre: centreName(item.centre) }) }) : null),
       OW.el("td", { text: item.service_day }),
       OW.el("td", { text: matterName(item.matter) }),
-      OW.el("td", { text: windowName(item.window) }),
-      OW.el("td", { text: staffName(item.staff) }),
+      OW.el("td", { text: received(item) ? "" : windowName(item.window) }),
+      OW.el("td", { text: received(item) ? item.staff || "" : staffName(item.staff) }),
       OW.el("td", { class: item.state === "overdue" ? "overdue-text" : null, text: item.due_date }),
       OW.el("td", {}, OW.el("span", { class: "pill state-" + item.state, text: state }),
-        item.delivered_at ? OW.el("span", { class: "muted small",
-          text: " " + OW.t("delivered_by", { who: item.delivered_by, at: localTime(item.delivered_at) }) }) : null),
+        item.handed_to && !received(item) ? note(OW.t("handed_to", { centre: centreName(item.handed_to),
+          who: item.handed_by, at: localTime(item.handed_at) }), "handed-to") : null,
+        item.delivered_at ? note(OW.t("delivered_by", { who: item.delivered_by, at: localTime(item.delivered_at) }),
+          "delivered-by") : null),
     ];
-    if (canAct) cells.push(OW.el("td", {}, item.delivered_at ? null : deliverControls(item)));
-    return OW.el("tr", { dataset: { serial: item.serial } }, cells);
+    const open = item.state === "due" || item.state === "overdue";
+    if (canAct) {
+      cells.push(OW.el("td", {}, open ? deliverControls(item) : null,
+        open && !received(item) && !item.handed_to && otherCentres.size ? handoverControls(item) : null));
+    }
+    return OW.el("tr", { dataset: { serial: item.serial, origin: item.centre }, class: received(item) ? "received" : null }, cells);
   }
 
   function deliverControls(item) {
@@ -265,13 +280,43 @@
     OW.action(button, async (requestId) => {
       const form = $("promised-form");
       OW.clearProblems(form);
-      const answer = await OW.api("POST", base + "/promised/" + item.serial + "/deliver",
-        { request_id: requestId, note: note.value.trim() });
+      const body = { request_id: requestId, note: note.value.trim() };
+      if (received(item)) body.origin = item.centre;
+      const answer = await OW.api("POST", base + "/promised/" + item.serial + "/deliver", body);
       if (!answer.ok) { showRefusal(form, answer.body); return; }
       $("promised-message").textContent = OW.t("delivered", { number: answer.body.number });
       await loadPromised();
     });
     return OW.el("span", { class: "deliver-row" }, note, button);
+  }
+
+  function handoverControls(item) {
+    const choice = OW.el("select", { class: "handover-centre", name: "to_centre", "aria-label": OW.t("handover_to"),
+      onchange: () => OW.clearProblems($("promised-form")) },
+      OW.el("option", { value: "", text: OW.t("handover_pick") }),
+      [...otherCentres.values()].map((c) => OW.el("option", { value: c.code, text: c.name })));
+    const note = OW.el("input", { class: "handover-note", maxlength: 500, "aria-label": OW.t("handover_note"),
+      placeholder: OW.t("handover_note") });
+    const button = OW.el("button", { type: "button", class: "handover", text: OW.t("handover") });
+    OW.action(button, async (requestId) => {
+      const form = $("promised-form");
+      OW.clearProblems(form);
+      if (!choice.value) {
+        const general = form.querySelector(".form-error");
+        general.textContent = OW.t("handover_missing");
+        general.hidden = false;
+        choice.focus();
+        return;
+      }
+      const answer = await OW.api("POST", base + "/promised/" + item.serial + "/hand-over",
+        { request_id: requestId, to_centre: choice.value, note: note.value.trim() });
+      if (!answer.ok) { showRefusal(form, answer.body); return; }
+      $("promised-message").textContent = OW.t("handed", { number: answer.body.number,
+        centre: centreName(answer.body.handed_to) });
+      await loadPromised();
+    });
+    return OW.el("span", { class: "handover-row" }, OW.el("span", { class: "muted small", text: OW.t("handover_to") }),
+      choice, note, button);
   }
 
   $("promised-filter").addEventListener("change", loadPromised);
