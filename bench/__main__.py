@@ -3,10 +3,15 @@
     .venv/bin/python -m bench                                  # everything: Mosquitto, SQLite
     .venv/bin/python -m bench --scenario issue --database postgresql
     .venv/bin/python -m bench --small --broker embedded        # a few seconds, as the test runs it
+    .venv/bin/python -m bench --database postgresql --instances 1,2 --scenario issue --scenario latency
     .venv/bin/python -m bench --from-json bench-results.json --docs docs/performance.md  # its tables, anew
 
 The baseline (the broker alone) runs whenever a scenario with latencies does, so every latency
 of a run can be compared to the broker of that same run.
+
+``--instances 1,2`` runs every scenario once with each number of server instances (the baseline
+once, with the first): the JSON keeps the first number's figures under ``scenarios``, as a
+single run has them, and the others' under ``more_instances``; the tables show them side by side.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.measure import raise_open_files
 from bench.report import Document, add_ratios, markdown_table, read_json, replace_figures, text_table, write_json
-from bench.rig import BrokerKind, DatabaseKind
+from bench.rig import BrokerKind, DatabaseKind, instances_problem
 from bench.scenarios import SCENARIOS, Options
 
 OPEN_FILES = 16384
@@ -53,6 +59,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N,N",
         help="the hall sizes of the scale scenario to run, of 10, 100 and 1000 (default: all)",
     )
+    parser.add_argument(
+        "--instances",
+        type=_counts,
+        default=(1,),
+        metavar="N,N",
+        help="server instances on one database and broker (PostgreSQL and Mosquitto for more than one);"
+        " several numbers run every scenario with each, side by side (default: 1)",
+    )
     parser.add_argument("--small", action="store_true", help="a run of a few seconds with tiny counts (the test's)")
     parser.add_argument(
         "--json",
@@ -76,7 +90,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--from-json", type=Path, metavar="FILE", help="print the tables of an earlier run's JSON instead of running"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for count in args.instances:
+        if problem := instances_problem(count, BrokerKind(args.broker), DatabaseKind(args.database)):
+            parser.error(problem)
+    return args
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """``1,2`` → (1, 2): distinct positive numbers, in the order given."""
+    try:
+        counts = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers like 1,2: {text!r}") from None
+    if any(n < 1 for n in counts) or len(set(counts)) != len(counts):
+        raise argparse.ArgumentTypeError(f"not distinct numbers of at least 1: {text!r}")
+    return counts
 
 
 def chosen(asked: list[str] | None) -> list[str]:
@@ -97,12 +126,15 @@ def commit() -> str:
     return found.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
-async def run(names: list[str], options: Options) -> Document:
+async def run(names: list[str], options: Options, counts: tuple[int, ...] = (1,)) -> Document:
+    """Every scenario of ``names`` with each number of server instances in ``counts``; the baseline once."""
     document: Document = {
         "meta": {
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "broker": options.broker.value,
             "database": options.database.value,
+            "instances": list(counts),
+            "mqtt_protocol": "5" if options.mqtt5 else "3.1.1",
             "small": options.small,
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -114,11 +146,18 @@ async def run(names: list[str], options: Options) -> Document:
     }
     started = time.perf_counter()
     _cancel_on_sigterm()
-    for name in names:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        began = time.perf_counter()
-        document["scenarios"][name] = await SCENARIOS[name].run(options)
-        print(f"  {name} took {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+    for count in counts:
+        figures = document["scenarios"] if count == counts[0] else {}
+        for name in names:
+            if name == "baseline" and count != counts[0]:
+                continue  # the broker alone: one measure serves every number of instances
+            with_count = f" with {count} instance{'s' if count > 1 else ''}" if len(counts) > 1 else ""
+            print(f"running {name}{with_count} ...", file=sys.stderr, flush=True)
+            began = time.perf_counter()
+            figures[name] = await SCENARIOS[name].run(replace(options, instances=count))
+            print(f"  {name} took {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+        if count != counts[0]:
+            document.setdefault("more_instances", {})[str(count)] = figures
     document["meta"]["load_after"] = os.getloadavg()[0]
     document["meta"]["seconds"] = time.perf_counter() - started
     add_ratios(document)
@@ -147,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             args.small,
             args.windows,
             args.profile.resolve() if args.profile is not None else None,
+            mqtt5=max(args.instances) > 1,  # one protocol for every count, so their figures compare
         )
-        document = asyncio.run(run(chosen(args.scenario), options))
+        document = asyncio.run(run(chosen(args.scenario), options, args.instances))
         write_json(document, args.json)
         print(f"figures written to {args.json}", file=sys.stderr)
     print(markdown_table(document) if args.markdown else text_table(document))

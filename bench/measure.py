@@ -12,6 +12,7 @@ import resource
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -79,6 +80,33 @@ class ProcessProbe:
         fields = (self._proc / "stat").read_text().rsplit(")", 1)[1].split()
         utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5), counted from state (3)
         return (utime + stime) / CLOCK_TICKS
+
+
+class Probe(Protocol):
+    """What the scenarios read of a server: one process, or several instances added up."""
+
+    def rss_bytes(self) -> int: ...
+
+    def peak_rss_bytes(self) -> int: ...
+
+    def cpu_seconds(self) -> float: ...
+
+
+class ProbeSum:
+    """Several processes read as one: their memory and CPU time added up (the server's instances)."""
+
+    def __init__(self, probes: Sequence[ProcessProbe]) -> None:
+        self.probes = list(probes)
+
+    def rss_bytes(self) -> int:
+        return sum(p.rss_bytes() for p in self.probes)
+
+    def peak_rss_bytes(self) -> int:
+        """The sum of each one's peak (the peaks need not have come at the same moment)."""
+        return sum(p.peak_rss_bytes() for p in self.probes)
+
+    def cpu_seconds(self) -> float:
+        return sum(p.cpu_seconds() for p in self.probes)
 
 
 def own_cpu_seconds() -> float:

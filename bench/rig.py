@@ -6,12 +6,17 @@ with a temporary config (or lets the server embed its amqtt broker), loads the b
 starts the server as a child process exactly as an operator would (``python -m queue_server
 serve``), and returns once the server answers HTTP and has announced itself ``online`` on the bus.
 Every scenario gets its own rig, so no retained message or ticket of one leaks into the next.
+
+With ``instances`` above one (PostgreSQL and Mosquitto only) the rig starts that many servers on
+one database and one broker, each on its own HTTP port, as a city deployment runs them; the
+rig's requests go to them in turn (:meth:`Rig.post`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import pwd
 import secrets
@@ -34,13 +39,15 @@ import asyncpg  # type: ignore[import-untyped]  # no stubs; it only makes and dr
 from sqlalchemy.engine import make_url
 
 from bench.hall import CENTRE, Tokens, bench_centre, prepare
-from bench.measure import ProcessProbe
+from bench.measure import Probe, ProbeSum, ProcessProbe
 from queue_server.domain.centre import Centre
 from queue_server.protocol import ONLINE
 from queue_server.protocol.topics import SERVER_AVAILABILITY
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
+SERVES = b"OneWindow serves "
+"""The line ``onewindow serve`` prints once its bus is connected (or did not connect in ten seconds)."""
 POSTGRES_URL = os.environ.get("ONEWINDOW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
 """The PostgreSQL server the benchmark makes its databases in (trust auth, as on this machine)."""
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
@@ -68,7 +75,34 @@ class RigSettings:
     printer: bool = False
     """Give the kiosk ``kiosk-1`` a printer (the print scenario)."""
     profile: Path | None = None
-    """Run the server under cProfile, writing its profile here when it stops."""
+    """Run the server under cProfile, writing its profile here when it stops (``<stem>-<i>`` for instance i > 1)."""
+    instances: int = 1
+    """Server processes on the one database and broker."""
+    mqtt5: bool = False
+    """Connect the servers with MQTT 5, so they take device requests through a shared subscription."""
+
+    def __post_init__(self) -> None:
+        if problem := instances_problem(self.instances, self.broker, self.database):
+            raise RigError(problem)
+
+
+def instances_problem(instances: int, broker: BrokerKind, database: DatabaseKind) -> str | None:
+    """Why ``instances`` servers cannot share this broker and database, or None when they can."""
+    if instances < 1:
+        return f"Cannot run {instances} server instances: at least one is needed"
+    if instances == 1:
+        return None
+    if broker is BrokerKind.EMBEDDED:
+        return (
+            f"Cannot run {instances} server instances on the embedded broker: each would embed a broker of its"
+            " own; use --broker mosquitto"
+        )
+    if database is DatabaseKind.SQLITE:
+        return (
+            f"Cannot run {instances} server instances on SQLite: several instances share one PostgreSQL"
+            " database; use --database postgresql"
+        )
+    return None
 
 
 def free_port() -> int:
@@ -130,14 +164,22 @@ class Rig:
         self.settings = settings
         self.centre: Centre = bench_centre(settings.windows, printer=settings.printer)
         self.folder = Path(tempfile.mkdtemp(prefix="onewindow-bench-", dir=keep))
-        self.port = free_port()
+        self.ports = [free_port() for _ in range(settings.instances)]
+        """Each server instance's HTTP port."""
+        self.port = self.ports[0]
         self.mqtt_port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_url = ""
         self.tokens: Tokens | None = None
-        self.server: subprocess.Popen[bytes] | None = None
+        self.servers: list[subprocess.Popen[bytes]] = []
         self.mosquitto: subprocess.Popen[bytes] | None = None
         self._postgres_name: str | None = None
+        self._turns = itertools.cycle(self.apis)
+
+    @property
+    def server(self) -> subprocess.Popen[bytes] | None:
+        """The first server instance (the only one, unless the rig has several)."""
+        return self.servers[0] if self.servers else None
 
     @property
     def broker_url(self) -> str:
@@ -145,8 +187,13 @@ class Rig:
 
     @property
     def api(self) -> str:
-        """The centre's API root, e.g. ``http://127.0.0.1:PORT/api/v1/centres/bench``."""
-        return f"{self.base_url}/api/v1/centres/{CENTRE}"
+        """The centre's API root at the first instance, e.g. ``http://127.0.0.1:PORT/api/v1/centres/bench``."""
+        return self.apis[0]
+
+    @property
+    def apis(self) -> list[str]:
+        """The centre's API root at each instance."""
+        return [f"http://127.0.0.1:{port}/api/v1/centres/{CENTRE}" for port in self.ports]
 
     @property
     def token(self) -> Tokens:
@@ -154,10 +201,16 @@ class Rig:
             raise RigError("Cannot use the rig's tokens: it is not started")
         return self.tokens
 
-    def server_probe(self) -> ProcessProbe:
-        if self.server is None:
+    def server_probes(self) -> list[ProcessProbe]:
+        """One probe per server instance, in the order of :attr:`ports`."""
+        if not self.servers:
             raise RigError("Cannot probe the server: it is not running")
-        return ProcessProbe(self.server.pid)
+        return [ProcessProbe(server.pid) for server in self.servers]
+
+    def server_probe(self) -> Probe:
+        """The server; with several instances, their sum (memory and CPU added up)."""
+        probes = self.server_probes()
+        return probes[0] if len(probes) == 1 else ProbeSum(probes)
 
     def broker_probe(self) -> ProcessProbe | None:
         """Mosquitto's own process; None when the broker is embedded in the server."""
@@ -182,11 +235,17 @@ class Rig:
         extra: list[str]
         if self.settings.broker is BrokerKind.MOSQUITTO:
             await self._start_mosquitto()
-            extra = ["--mqtt-url", self.broker_url]
+            extra = ["--mqtt-url", self.broker_url + ("?protocol=5" if self.settings.mqtt5 else "")]
         else:
             extra = ["--mqtt-port", str(self.mqtt_port)]
-        await self._start_server(extra)
+        for index in range(self.settings.instances):
+            await self._start_server(index, extra)
         await self._wait_online()
+        if self.settings.instances > 1:
+            # The retained ``online`` says only that one instance is on the bus: ask each its own port.
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=START_TIMEOUT_S)) as session:
+                for index in range(self.settings.instances):
+                    await self._wait_ready(session, index)
 
     async def _make_database(self) -> str:
         if self.settings.database is DatabaseKind.SQLITE:
@@ -213,19 +272,44 @@ class Rig:
             )
         await wait_listening(self.mosquitto, self.mqtt_port, "Mosquitto", log)
 
-    async def _start_server(self, extra: Sequence[str]) -> None:
-        profiler = ["-m", "cProfile", "-o", str(self.settings.profile)] if self.settings.profile is not None else []
+    def _log(self, index: int) -> Path:
+        return self.folder / ("server.log" if index == 0 else f"server-{index + 1}.log")
+
+    def _what(self, index: int) -> str:
+        return "the server" if self.settings.instances == 1 else f"server instance {index + 1}"
+
+    async def _start_server(self, index: int, extra: Sequence[str]) -> None:
+        profile = self.settings.profile
+        if profile is not None and index > 0:
+            profile = profile.with_stem(f"{profile.stem}-{index + 1}")
+        profiler = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
         command = [
             sys.executable, *profiler, "-m", "queue_server", "serve",
             "--database-url", self.database_url,
             "--host", "127.0.0.1",
-            "--port", str(self.port),
+            "--port", str(self.ports[index]),
             *extra,
         ]  # fmt: skip
-        log = self.folder / "server.log"
+        log = self._log(index)
         with log.open("ab") as out:
-            self.server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        await wait_listening(self.server, self.port, "the server", log)
+            server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        self.servers.append(server)
+        await wait_listening(server, self.ports[index], self._what(index), log)
+
+    async def _wait_ready(self, session: aiohttp.ClientSession, index: int) -> None:
+        """Wait until instance ``index`` answers its own health route and says it serves (its bus is up,
+        or it gave up waiting for it: ``onewindow serve`` prints the line either way)."""
+        log, url = self._log(index), f"http://127.0.0.1:{self.ports[index]}/api/v1/health"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.servers[index].poll() is not None:
+                raise RigError(f"{self._what(index)} exited with {self.servers[index].returncode}:\n{_tail(log)}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url) as response:
+                    if response.status == 200 and SERVES in log.read_bytes():
+                        return
+            await asyncio.sleep(0.1)
+        raise RigError(f"{self._what(index)} was not ready at {url} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
 
     async def _wait_online(self) -> None:
         """The server listens on HTTP before its bus is up: wait for its retained ``online``."""
@@ -244,11 +328,12 @@ class Rig:
         except TimeoutError:
             raise RigError(
                 f"The server did not announce itself online on {self.broker_url} within {START_TIMEOUT_S:g} s:\n"
-                + _tail(self.folder / "server.log")
+                + _tail(self._log(0))
             ) from None
 
     async def _stop(self) -> None:
-        stop_process(self.server)
+        for server in self.servers:
+            stop_process(server)
         stop_process(self.mosquitto)
         if self._postgres_name is not None:
             server = await _postgres()
@@ -273,10 +358,13 @@ class Rig:
     async def post(
         self, session: aiohttp.ClientSession, route: str, token: str, body: dict[str, Any], expect: int = 200
     ) -> dict[str, Any]:
-        """POST an action to the centre's API with a new request id; a status other than ``expect`` fails."""
+        """POST an action to the centre's API with a new request id; a status other than ``expect`` fails.
+
+        With several instances each request goes to the next one in turn (round-robin), as a
+        reverse proxy in front of them would send it."""
         payload = {"request_id": secrets.token_hex(8), **body}
         headers = {"Authorization": f"Bearer {token}"}
-        async with session.post(f"{self.api}/{route}", json=payload, headers=headers) as response:
+        async with session.post(f"{next(self._turns)}/{route}", json=payload, headers=headers) as response:
             answer: dict[str, Any] = await response.json(content_type=None)
             if response.status != expect:
                 raise RigError(f"POST {route} answered {response.status}, not {expect}: {answer}")

@@ -1,4 +1,5 @@
-"""The benchmark runs: a small run on SQLite and Mosquitto completes and writes its figures.
+"""The benchmark runs: a small run on SQLite and Mosquitto completes and writes its figures, and
+so does a small run with one and with two server instances on PostgreSQL and Mosquitto.
 
 No figure is judged here (timing belongs to docs/performance.md, never to a test): the run must
 finish, every scenario must report what it was asked to measure, in the shape the docs read, and
@@ -7,7 +8,9 @@ the tables must render from the JSON it wrote.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -15,16 +18,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.brokers import mosquitto_executable
+from tests.conftest import POSTGRES_URL, _server
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ["baseline", "issue", "latency", "scale", "print"]
 SUMMARY_KEYS = {"count", "median_ms", "p99_ms", "worst_ms", "mean_ms"}
 
 
-def bench(*args: str) -> subprocess.CompletedProcess[str]:
+def bench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=280, check=False
+        [sys.executable, "-m", "bench", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+        env=env,
     )
 
 
@@ -90,6 +102,74 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     tables = bench("--from-json", str(out), "--markdown")
     assert tables.returncode == 0, tables.stderr
     assert tables.stdout.count("| figure | value") == len(SCENARIOS)
+
+
+async def test_a_small_run_with_one_and_two_instances_reports_both(tmp_path: Path) -> None:
+    """Two servers on one PostgreSQL database and one Mosquitto (MQTT 5): each scenario runs with one
+    and with two instances, every ticket answered 201 is in the database either way, and the CPU and
+    memory figures are given per instance and summed."""
+    mosquitto_executable()
+    await (await _server()).close()  # skipped without PostgreSQL, failed under CI
+    out = tmp_path / "figures.json"
+    args = ["--small", "--database", "postgresql", "--instances", "1,2", "--scenario", "issue", "--scenario", "latency"]
+    env = {**os.environ, "ONEWINDOW_BENCH_POSTGRES_URL": POSTGRES_URL}
+    run = await asyncio.to_thread(bench, *args, "--json", str(out), env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    document = json.loads(out.read_text(encoding="utf-8"))
+    meta = document["meta"]
+    assert (meta["broker"], meta["database"], meta["instances"], meta["mqtt_protocol"]) == (
+        "mosquitto",
+        "postgresql",
+        [1, 2],
+        "5",
+    )
+    one, two = document["scenarios"], document["more_instances"]["2"]
+    assert list(one) == ["baseline", "issue", "latency"] and list(two) == ["issue", "latency"]
+    for count, scenarios in ((1, one), (2, two)):
+        issue = scenarios["issue"]
+        assert issue["instances"] == count
+        assert issue["tickets"] > 0 and issue["tickets_in_database"] == issue["tickets"]
+        check_summary(issue["request"], count=issue["tickets"])
+        check_instances(issue, count)
+        assert issue["server_cpu_ms_per_ticket"] > 0
+        latency = scenarios["latency"]
+        assert latency["instances"] == count
+        for how in ("keypad", "http"):
+            assert latency[how]["calls"] > 0
+            check_summary(latency[how]["answer"])
+            for receiver in ("display", "board"):
+                check_summary(latency[how][receiver])
+            check_instances(latency[how]["servers"], count)
+
+    tables = bench("--from-json", str(out), "--markdown")
+    assert tables.returncode == 0, tables.stderr
+    assert "| figure (latencies: median / p99 / worst) | 1 instance | 2 instances |" in tables.stdout
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Figures\n<!-- BEGIN INSTANCE FIGURES: -->\nold\n<!-- END INSTANCE FIGURES -->\n", encoding="utf-8"
+    )
+    into_docs = bench("--from-json", str(out), "--docs", str(page))
+    assert into_docs.returncode == 0, into_docs.stderr
+    assert "old" not in page.read_text(encoding="utf-8") and "2 instances |" in page.read_text(encoding="utf-8")
+
+
+def check_instances(figures: dict[str, Any], count: int) -> None:
+    """Every instance worked and holds memory, and the sums are theirs."""
+    each = figures["per_instance"]
+    assert len(each) == count
+    assert all(one["cpu_s"] > 0 and one["rss_mb"] > 0 for one in each), each
+    assert figures["server_rss_mb"] == pytest.approx(sum(one["rss_mb"] for one in each))
+    assert figures["server_cpu_share"] == pytest.approx(sum(one["cpu_share"] for one in each))
+
+
+@pytest.mark.parametrize(
+    ("broker", "database", "named"),
+    [("embedded", "postgresql", "the embedded broker"), ("mosquitto", "sqlite", "SQLite")],
+)
+def test_two_instances_are_refused_where_they_cannot_share(broker: str, database: str, named: str) -> None:
+    run = bench("--broker", broker, "--database", database, "--instances", "1,2")
+    assert run.returncode == 2
+    assert f"Cannot run 2 server instances on {named}" in run.stderr, run.stderr
 
 
 def test_the_documented_commands_are_ones_the_benchmark_takes() -> None:

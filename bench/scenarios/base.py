@@ -15,6 +15,8 @@ from bench.hall import MATTER
 from bench.measure import Summary
 from bench.rig import BrokerKind, DatabaseKind, Rig, RigSettings
 
+MB = 2**20
+
 Result = dict[str, Any]
 Row = tuple[str, str]
 """A figure's name and its value, as the table shows them."""
@@ -30,11 +32,19 @@ class Options:
     """The hall sizes of the scale scenario to run; empty: all of them."""
     profile: Path | None = None
     """A folder for a cProfile file of the server per rig (``<name>.prof``), read with ``python -m pstats``."""
+    instances: int = 1
+    """Server instances on the one database and broker (bench.rig)."""
+    mqtt5: bool = False
+    """The servers speak MQTT 5 (a shared subscription for device requests), as several instances must."""
 
-    def rig(self, name: str, windows: int, *, printer: bool = False) -> RigSettings:
-        """The rig of one scenario (``name`` names its profile file)."""
-        profile = self.profile / f"{name}.prof" if self.profile is not None else None
-        return RigSettings(self.broker, self.database, windows, printer=printer, profile=profile)
+    def rig(self, name: str, windows: int, *, printer: bool = False, instances: int | None = None) -> RigSettings:
+        """The rig of one scenario (``name`` names its profile file); ``instances`` overrides the run's."""
+        count = self.instances if instances is None else instances
+        stem = name if count == 1 else f"{name}-x{count}"
+        profile = self.profile / f"{stem}.prof" if self.profile is not None else None
+        return RigSettings(
+            self.broker, self.database, windows, printer=printer, profile=profile, instances=count, mqtt5=self.mqtt5
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,36 @@ class Scenario:
     run: Callable[[Options], Awaitable[Result]]
     rows: Callable[[Result, Summary | None], list[Row]]
     """Table rows from the scenario's figures, with the broker's own hop (if measured) to compare to."""
+
+
+class ServerUsage:
+    """Each server instance's CPU time since :meth:`mark` and its memory now, per instance and summed."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.probes = rig.server_probes()
+        self.mark()
+
+    def mark(self) -> None:
+        self._at = time.perf_counter()
+        self._cpu = [p.cpu_seconds() for p in self.probes]
+
+    def since(self) -> Result:
+        """``server_cpu_s``, ``server_cpu_share`` and ``server_rss_mb`` summed over the instances, and
+        ``per_instance``: each one's ``cpu_s``, ``cpu_share`` and ``rss_mb``."""
+        wall = time.perf_counter() - self._at
+        cpu = [p.cpu_seconds() - before for p, before in zip(self.probes, self._cpu, strict=True)]
+        rss = [p.rss_bytes() / MB for p in self.probes]
+        return {
+            "server_cpu_s": sum(cpu),
+            "server_cpu_share": sum(cpu) / wall,
+            "server_rss_mb": sum(rss),
+            "per_instance": [{"cpu_s": c, "cpu_share": c / wall, "rss_mb": r} for c, r in zip(cpu, rss, strict=True)],
+        }
+
+
+def instances_text(figures: Result) -> str:
+    """Each instance's CPU share and memory, e.g. ``52% 98 MB + 49% 97 MB``."""
+    return " + ".join(f"{one['cpu_share']:.0%} {one['rss_mb']:.0f} MB" for one in figures["per_instance"])
 
 
 def latency_text(summary: Result, broker: Summary | None = None) -> str:

@@ -54,7 +54,7 @@ async def _one_by_one(subscriber: aiomqtt.Client, publisher: aiomqtt.Client, mes
 
 async def run(options: Options) -> Result:
     messages = 50 if options.small else 2000
-    async with Rig(options.rig("baseline", 1)) as rig:
+    async with Rig(options.rig("baseline", 1, instances=1)) as rig:
         await measure_hop("127.0.0.1", rig.mqtt_port, min(messages, 50))  # warm up both ends
         times = await measure_hop("127.0.0.1", rig.mqtt_port, messages)
     return {"messages": messages, "qos": 1, "payload_bytes": len(PAYLOAD), "hop": summarise(times).as_dict()}

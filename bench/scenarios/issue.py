@@ -17,7 +17,17 @@ from sqlalchemy import func, select
 from bench.hall import MATTER
 from bench.measure import Summary, own_cpu_seconds, summarise
 from bench.rig import Rig
-from bench.scenarios.base import Options, Result, Row, Scenario, issue_tickets, latency_text, new_session
+from bench.scenarios.base import (
+    Options,
+    Result,
+    Row,
+    Scenario,
+    ServerUsage,
+    instances_text,
+    issue_tickets,
+    latency_text,
+    new_session,
+)
 from queue_server.store import schema
 from queue_server.store.database import Database
 
@@ -27,7 +37,7 @@ async def run(options: Options) -> Result:
     async with Rig(options.rig("issue", 1)) as rig, new_session(clients) as session:
         await rig.sign_on_all(session)
         await issue_tickets(rig, session, warm_up, clients)
-        probe = rig.server_probe()
+        usage = ServerUsage(rig)
         times: list[float] = []
         deadline = time.perf_counter() + seconds
 
@@ -37,31 +47,36 @@ async def run(options: Options) -> Result:
                 await rig.post(session, "tickets", rig.token.kiosk, {"matter": MATTER}, expect=201)
                 times.append(time.perf_counter() - started)
 
-        cpu, own, started = probe.cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+        usage.mark()
+        own, started = own_cpu_seconds(), time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         wall = time.perf_counter() - started
-        cpu, own = probe.cpu_seconds() - cpu, own_cpu_seconds() - own
-        rss = probe.rss_bytes()
+        servers, own = usage.since(), own_cpu_seconds() - own
         async with Database(rig.database_url) as db, db.read() as conn:
             stored = (await conn.execute(select(func.count()).select_from(schema.tickets))).scalar_one()
     return {
+        "instances": options.instances,
         "clients": clients,
         "seconds": wall,
+        "planned_seconds": seconds,
         "tickets": len(times),
         "tickets_in_database": stored - warm_up,
         "tickets_per_s": len(times) / wall,
         "request": summarise(times).as_dict(),
-        "server_cpu_ms_per_ticket": cpu / len(times) * 1000,
-        "server_cpu_share": cpu / wall,
+        "server_cpu_ms_per_ticket": servers["server_cpu_s"] / len(times) * 1000,
+        "server_cpu_share": servers["server_cpu_share"],
         "load_generator_cpu_share": own / wall,
-        "server_rss_mb": rss / 2**20,
+        "server_rss_mb": servers["server_rss_mb"],
+        "per_instance": servers["per_instance"],
     }
 
 
 def rows(result: Result, broker: Summary | None) -> list[Row]:
     return [
         (
-            f"tickets per second ({result['clients']} HTTP clients, {result['seconds']:.0f} s)",
+            # The planned time names the row (the measured one varies), so runs line up side by side.
+            f"tickets per second ({result['clients']} HTTP clients,"
+            f" {result.get('planned_seconds', result['seconds']):.0f} s)",
             f"{result['tickets_per_s']:.0f} ({result['tickets']} issued,"
             f" {result['tickets_in_database']} in the database)",
         ),
@@ -71,6 +86,19 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
             f"{result['server_cpu_ms_per_ticket']:.2f} ms; {result['server_cpu_share']:.0%} / "
             f"{result['load_generator_cpu_share']:.0%}",
         ),
+        *_memory(result),
+    ]
+
+
+def _memory(result: Result) -> list[Row]:
+    """The server's memory; per instance too (earlier runs' JSON has no ``per_instance``)."""
+    if "per_instance" not in result:
+        return []
+    return [
+        (
+            "server memory; CPU share and memory per instance",
+            f"{result['server_rss_mb']:.0f} MB; " + instances_text(result),
+        )
     ]
 
 

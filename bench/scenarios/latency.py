@@ -5,6 +5,10 @@ at a light, steady pace (about 20 calls a second in all), each finishing its tic
 next call, first from their caller keypads over MQTT, then from the counter console's HTTP
 route. For every call: the time to the window display's subscriber (``window/<n>/call``), to the
 hall board's subscriber (``hall/feed``), and to the answer of the request itself.
+
+With several server instances the keypads' requests reach one instance each through the broker's
+shared subscription, and the console's requests go to the instances in turn; each phase also
+reports the servers' CPU share and memory, summed and per instance.
 """
 
 from __future__ import annotations
@@ -20,23 +24,36 @@ from bench.hall import CENTRE, keypad_id
 from bench.load import Tally, run_window
 from bench.measure import Summary, summarise
 from bench.rig import Rig
-from bench.scenarios.base import Options, Result, Row, Scenario, issue_tickets, latency_text, new_session
+from bench.scenarios.base import (
+    Options,
+    Result,
+    Row,
+    Scenario,
+    ServerUsage,
+    instances_text,
+    issue_tickets,
+    latency_text,
+    new_session,
+)
 from queue_server.twins import Keypad
 
 WINDOWS = 10
 CALLS_PER_S = 20.0
 
 
-async def _phase(callers: list[Caller], watch: CallWatch, seconds: float) -> Result:
+async def _phase(callers: list[Caller], watch: CallWatch, seconds: float, usage: ServerUsage) -> Result:
     interval = len(callers) / CALLS_PER_S
     tally = Tally()
+    usage.mark()
     since = time.perf_counter()
     deadline = since + seconds
     rng = random.Random(10)
     await asyncio.gather(*(run_window(c, watch, interval, deadline, rng, tally) for c in callers))
+    servers = usage.since()
     await watch.wait_delivered(10)
     samples = watch.delivered(since)
     return {
+        "servers": servers,
         "calls": tally.calls,
         "failed": tally.failed,
         "display": summarise([s.display_s for s in samples if s.display_s is not None]).as_dict(),
@@ -61,11 +78,19 @@ async def run(options: Options) -> Result:
             await stack.enter_async_context(Keypad(CENTRE, keypad_id(n), n, rig.broker_url, timeout=60.0))
             for n in windows
         ]
-        by_keypad = await _phase([KeypadCaller(k) for k in keypads], watch, seconds)
+        usage = ServerUsage(rig)
+        by_keypad = await _phase([KeypadCaller(k) for k in keypads], watch, seconds, usage)
         # The keypads' windows still hold their last tickets: finish them before the console calls.
         await asyncio.gather(*(k.finish() for k in keypads))
-        by_http = await _phase([HttpCaller(rig, session, n) for n in windows], watch, seconds)
-    return {"windows": WINDOWS, "calls_per_s": CALLS_PER_S, "seconds": seconds, "keypad": by_keypad, "http": by_http}
+        by_http = await _phase([HttpCaller(rig, session, n) for n in windows], watch, seconds, usage)
+    return {
+        "instances": options.instances,
+        "windows": WINDOWS,
+        "calls_per_s": CALLS_PER_S,
+        "seconds": seconds,
+        "keypad": by_keypad,
+        "http": by_http,
+    }
 
 
 def rows(result: Result, broker: Summary | None) -> list[Row]:
@@ -77,6 +102,14 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
             (f"next by {label} → hall board", latency_text(figures["board"], broker)),
             (f"next by {label} → its answer", latency_text(figures["answer"], broker)),
         ]
+        if "servers" in figures:  # earlier runs' JSON has no server figures here
+            servers = figures["servers"]
+            out.append(
+                (
+                    f"by {label}: server CPU share, memory; per instance",
+                    f"{servers['server_cpu_share']:.0%}, {servers['server_rss_mb']:.0f} MB; {instances_text(servers)}",
+                )
+            )
     return out
 
 

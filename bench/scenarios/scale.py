@@ -24,7 +24,7 @@ from bench.callers import KeypadCaller
 from bench.calls import CallWatch
 from bench.hall import CENTRE, keypad_id, pad_id
 from bench.load import GRACE_S, Tally, issue_steadily, issue_until, run_window, stop_windows
-from bench.measure import ProcessProbe, Summary, own_cpu_seconds, summarise
+from bench.measure import Probe, ProcessProbe, Summary, own_cpu_seconds, summarise
 from bench.rig import BrokerKind, Rig
 from bench.scenarios.base import Options, Result, Row, Scenario, issue_tickets, latency_text, new_session
 from queue_server.twins import Keypad, Pad, Twin
@@ -64,7 +64,7 @@ background work (relay polling, the daily jobs), which every per-action figure a
 class Usage:
     """CPU seconds of the server, the broker (if a process of its own) and the load generator since ``mark``."""
 
-    def __init__(self, server: ProcessProbe, broker: ProcessProbe | None, idle_share: float) -> None:
+    def __init__(self, server: Probe, broker: ProcessProbe | None, idle_share: float) -> None:
         self.server, self.broker, self.idle_share = server, broker, idle_share
         self.mark()
 
