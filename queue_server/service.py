@@ -38,9 +38,10 @@ from queue_server.domain.events import TicketRated
 from queue_server.domain.hall import Change, Hall
 from queue_server.printers import PrinterBoard
 from queue_server.protocol.payloads import fault_in
+from queue_server.protocol.topics import HALL_FEED
 from queue_server.store import schema
 from queue_server.store.database import Database
-from queue_server.store.outbox import Message, RecentCalls, build_messages, write_outbox
+from queue_server.store.outbox import Message, RecentCalls, build_messages, hall_feed, write_outbox
 from queue_server.store.printing import (
     Job,
     mark_resent,
@@ -364,7 +365,9 @@ class HallService:
                 slot.recent = await RecentCalls.load(conn, code)
             else:
                 slot.recent.note(change)
-            messages = build_messages(hall, change, slot.recent.views(hall))
+            recent = slot.recent
+            messages = build_messages(hall, change, [], feed=False)
+            writes.keep_latest(HALL_FEED.subject(), "feed", lambda: hall_feed(hall, recent.views(hall)), now)
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers[code])
         await write_outbox(conn, code, messages + [job.message for job in jobs], now, writes)
         if jobs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from queue_server.domain.calendar import WorkCalendar
@@ -230,10 +230,12 @@ _END = -2
 class _Queue:
     """The waiting tickets as each staffed window sees them, for one forecast.
 
-    Tickets are known by their index in the queue (order of place). For each window: a doubly
-    linked list of the tickets it may call (``Router.can_serve``), its green-channel tickets in
-    order, and a heap of its ordinary tickets passed over K times or more. A called ticket leaves every
-    list it is in; the green and starving lists drop called tickets lazily.
+    Tickets are known by their index in the queue (order of place). Windows that may call the
+    same tickets (the same matters, and no ticket sent to one of them in particular) share one
+    view: a hall of a thousand like windows keeps one. For each view: a doubly linked list of the
+    tickets it may call (``Router.can_serve``), its green-channel tickets in order, and a heap of
+    its ordinary tickets passed over K times or more. A called ticket leaves every list it is in;
+    the green and starving lists drop called tickets lazily.
     """
 
     def __init__(self, router: Router, windows: Sequence[int], waiting: Sequence[Ticket]) -> None:
@@ -243,50 +245,60 @@ class _Queue:
         self.passed = [t.passed_over for t in self.tickets]
         self.called = bytearray(len(self.tickets))
         staffed = set(windows)
-        by_matter: dict[str, list[int]] = {}
+        sent_to = {t.target_window for t in self.tickets if t.target_window in staffed}
+        self.view_of: dict[int, Hashable] = {}
+        members: dict[Hashable, list[int]] = {}
+        by_matter: dict[str, list[Hashable]] = {}
         for number in windows:
-            for matter in router.served_matters(number):
-                by_matter.setdefault(matter, []).append(number)
-        self.serving: list[Sequence[int]] = []
-        members: dict[int, list[int]] = {number: [] for number in windows}
+            matters = router.served_matters(number)
+            view: Hashable = ("window", number) if number in sent_to else frozenset(matters)
+            self.view_of[number] = view
+            if view not in members:  # the first window of its kind
+                members[view] = []
+                for matter in matters:
+                    by_matter.setdefault(matter, []).append(view)
+        self.serving: list[Sequence[Hashable]] = []
         for index, ticket in enumerate(self.tickets):
             if ticket.target_window is not None:
-                serving: Sequence[int] = (ticket.target_window,) if ticket.target_window in staffed else ()
+                serving: Sequence[Hashable] = (
+                    (self.view_of[ticket.target_window],) if ticket.target_window in staffed else ()
+                )
             else:
                 serving = by_matter.get(ticket.matter, ())
             self.serving.append(serving)
-            for number in serving:
-                members[number].append(index)
-        self.next: dict[int, dict[int, int]] = {}
-        self.prev: dict[int, dict[int, int]] = {}
-        self.greens: dict[int, list[int]] = {}
-        self.green_at: dict[int, int] = {}
-        self.starving: dict[int, list[int]] = {}
-        for number, indices in members.items():
-            self.next[number] = dict(zip([-1, *indices], [*indices, _END], strict=True))
-            self.prev[number] = dict(zip([*indices, _END], [-1, *indices], strict=True))
-            self.greens[number] = [i for i in indices if self.tickets[i].green]
-            self.green_at[number] = 0
-            self.starving[number] = [
+            for view in serving:
+                members[view].append(index)
+        self.next: dict[Hashable, dict[int, int]] = {}
+        self.prev: dict[Hashable, dict[int, int]] = {}
+        self.greens: dict[Hashable, list[int]] = {}
+        self.green_at: dict[Hashable, int] = {}
+        self.starving: dict[Hashable, list[int]] = {}
+        for view, indices in members.items():
+            self.next[view] = dict(zip([-1, *indices], [*indices, _END], strict=True))
+            self.prev[view] = dict(zip([*indices, _END], [-1, *indices], strict=True))
+            self.greens[view] = [i for i in indices if self.tickets[i].green]
+            self.green_at[view] = 0
+            self.starving[view] = [
                 i for i in indices if self.passed[i] >= self.max_passed_over and not self.tickets[i].green
             ]
 
     def choose(self, window: int) -> int | None:
         """The index of the ticket ``window`` calls now (``Router.choose``), taken out of the queue."""
-        links = self.next[window]
+        view = self.view_of[window]
+        links = self.next[view]
         oldest = links[-1]
         if oldest == _END:
             return None
         called = self.called
-        greens = self.greens[window]
-        at = self.green_at[window]
+        greens = self.greens[view]
+        at = self.green_at[view]
         while at < len(greens) and called[greens[at]]:
             at += 1
-        self.green_at[window] = at
+        self.green_at[view] = at
         chosen = oldest
         if at < len(greens) and greens[at] != oldest:
             green = greens[at]
-            starving = self.starving[window]
+            starving = self.starving[view]
             while starving and called[starving[0]]:
                 heapq.heappop(starving)
             if not starving or starving[0] > green:
@@ -301,14 +313,14 @@ class _Queue:
     def _pass_over(self, index: int) -> None:
         self.passed[index] += 1
         if self.passed[index] == self.max_passed_over:
-            for number in self.serving[index]:
-                heapq.heappush(self.starving[number], index)
+            for view in self.serving[index]:
+                heapq.heappush(self.starving[view], index)
 
     def _take(self, index: int) -> None:
         self.called[index] = 1
         self.left -= 1
-        for number in self.serving[index]:
-            links, back = self.next[number], self.prev[number]
+        for view in self.serving[index]:
+            links, back = self.next[view], self.prev[view]
             before, after = back.pop(index), links.pop(index)
             links[before] = after
             back[after] = before

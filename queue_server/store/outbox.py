@@ -89,8 +89,12 @@ def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> Vie
     )
 
 
-def build_messages(hall: Hall, change: Change, recent_calls: list[View]) -> list[Message]:
-    """What the displays must learn from one change: calls, window states and the hall feed."""
+def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed: bool = True) -> list[Message]:
+    """What the displays must learn from one change: calls, window states and (``feed``) the hall feed.
+
+    The service leaves the feed out and keeps it with :meth:`Writes.keep_latest` instead: it shows
+    every window, so a batch of actions writes it once, as the hall is at the end.
+    """
     messages: list[Message] = []
     versions = {t.serial: t.version for t in change.tickets}
     seen: dict[int, int] = {}
@@ -108,7 +112,7 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View]) -> list
     for pad in hall.centre.devices:
         if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
             messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
-    if not change.empty:
+    if feed and not change.empty:
         messages.append(Message(HALL_FEED.subject(), "feed", hall_feed(hall, recent_calls)))
     return messages
 

@@ -238,6 +238,17 @@ class Writes:
         """Request ids whose answers were kept here (flushed or not): a repeat must read them back."""
         self.later: list[Callable[[AsyncConnection], Awaitable[None]]] = []
         """Writes of other modules, run in order after this module's rows."""
+        self.latest: dict[str, tuple[str, Callable[[], dict[str, Any]], dt.datetime]] = {}
+        """Retained states built at the flush, once per subject (see :meth:`keep_latest`)."""
+
+    def keep_latest(self, subject: str, event_type: str, build: Callable[[], dict[str, Any]], now: dt.datetime) -> None:
+        """Write a retained state of ``subject`` at the flush, as ``build`` makes it then.
+
+        For the hall feed, which shows every window: the actions of a batch that each change it
+        write one message with the final picture instead of one per action (a retained state's
+        receivers only keep the newest). Its row follows the batch's other outbox rows.
+        """
+        self.latest[subject] = (event_type, build, now)
 
     @property
     def empty(self) -> bool:
@@ -255,6 +266,7 @@ class Writes:
             or self.dirty
             or self.requests
             or self.later
+            or self.latest
         )
 
     async def flush(self, conn: AsyncConnection) -> None:
@@ -283,6 +295,22 @@ class Writes:
             if self.last_serial is not None:
                 values["last_serial"] = self.last_serial
             await conn.execute(update(schema.centres).where(c.code == code).values(**values))
+        if self.latest:
+            latest, self.latest = self.latest, {}
+            last = await self.next_seqs(conn, latest)
+            for subject, (event_type, build, now) in latest.items():
+                last[subject] = last.get(subject, 0) + 1
+                self.dirty.add(subject)
+                self.outbox.append(
+                    {
+                        "centre": code,
+                        "subject": subject,
+                        "seq": last[subject],
+                        "event_type": event_type,
+                        "payload": build(),
+                        "created_at": now,
+                    }
+                )
         if self.outbox:
             await conn.execute(insert(schema.outbox), self.outbox)
         if self.dirty:
