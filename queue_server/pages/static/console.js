@@ -450,7 +450,10 @@
         say(done(result.body, number));
         if (after) after(result.body);
       }
-      await refresh();
+      // Not awaited: the action ends with its answer, so the next key is taken at once. A read
+      // that live updates keep going would otherwise hold the action open, and a second "n"
+      // would be taken for a double click of the first.
+      refresh();
     });
   }
 
