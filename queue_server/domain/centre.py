@@ -41,7 +41,8 @@ END_OF_DAY = dt.time.max
 """A period ending at "24:00" runs to midnight."""
 
 
-def _parse_clock(value: str) -> dt.time:
+def parse_clock(value: str) -> dt.time:
+    """HH:MM as centre and simulator files write it; 24:00 is the end of the day."""
     if not re.fullmatch(r"\d{2}:\d{2}", value):
         raise ValueError(f"a time is written HH:MM, got {value!r}")
     if value == "24:00":
@@ -69,7 +70,7 @@ class Period(Model):
         if isinstance(data, (list, tuple)):
             if len(data) != 2 or not all(isinstance(v, str) for v in data):
                 raise ValueError('a period is a pair of times, e.g. ["08:30", "12:00"]')
-            return {"start": _parse_clock(data[0]), "end": _parse_clock(data[1])}
+            return {"start": parse_clock(data[0]), "end": parse_clock(data[1])}
         return data
 
     @model_validator(mode="after")
@@ -193,7 +194,7 @@ class Policy(Model):
     @field_validator("stop_issuing_at", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return _parse_clock(value) if isinstance(value, str) else value
+        return parse_clock(value) if isinstance(value, str) else value
 
 
 class CentreInfo(Model):

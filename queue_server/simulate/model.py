@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from queue_server.domain.calendar import WorkCalendar
-from queue_server.domain.centre import Centre
+from queue_server.domain.centre import Centre, Period
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason
-from queue_server.simulate.profiles import Period, Profile
+from queue_server.simulate.profiles import Profile
 
 MIN_HANDLING_MINUTES = 0.5
 """Nobody is served in less than half a minute: a drawn time below is raised to it."""

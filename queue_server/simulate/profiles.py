@@ -21,7 +21,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from queue_server.domain.centre import Centre, Window
+from queue_server.domain.centre import Centre, Period, Window, parse_clock
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason
 
@@ -54,17 +54,6 @@ def _hour(text: str) -> int:
     if not re.fullmatch(r"\d{1,2}", text) or int(text) > 23:
         raise ValueError(f'an hour is written 0 to 23 (e.g. "9"), got {text!r}')
     return int(text)
-
-
-def _clock(text: str) -> dt.time:
-    if not re.fullmatch(r"\d{2}:\d{2}", text):
-        raise ValueError(f"a time is written HH:MM, got {text!r}")
-    if text == "24:00":
-        return dt.time.max
-    hours, minutes = int(text[:2]), int(text[3:])
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"{text!r} is not a time of day")
-    return dt.time(hours, minutes)
 
 
 class Arrivals(_Model):
@@ -144,26 +133,6 @@ class Green(_Model):
         return self
 
 
-class Period(_Model):
-    start: dt.time
-    end: dt.time
-
-    @model_validator(mode="before")
-    @classmethod
-    def _pair(cls, data: object) -> object:
-        if isinstance(data, (list, tuple)):
-            if len(data) != 2 or not all(isinstance(v, str) for v in data):
-                raise ValueError('a period is a pair of times, e.g. ["09:00", "17:30"]')
-            return {"start": _clock(data[0]), "end": _clock(data[1])}
-        return data
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end <= self.start:
-            raise ValueError(f"a period must end after it starts ({self.start:%H:%M}-{self.end:%H:%M})")
-        return self
-
-
 class Staffing(_Model):
     """When each window is signed on. By default every window, from opening to closing."""
 
@@ -203,7 +172,7 @@ class Pause(_Model):
     @field_validator("at", mode="before")
     @classmethod
     def _at(cls, value: object) -> object:
-        return _clock(value) if isinstance(value, str) else value
+        return parse_clock(value) if isinstance(value, str) else value
 
 
 class RandomPauses(_Model):

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import Insert
 
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock
@@ -32,13 +31,6 @@ from queue_server.store import schema
 
 OPEN_STATUSES = [s.value for s in TicketStatus if not s.ended]
 STATUS_TOKEN_BYTES = 18
-
-
-def upsert(conn: AsyncConnection, table: Any, values: dict[str, Any], keys: Sequence[str], **set_: Any) -> Insert:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET ``set_`` for SQLite and PostgreSQL alike."""
-    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = make(table).values(**values)
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=set_)
 
 
 # Rows
