@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import signal
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.fault]
 WINDOWS = 4
 KIOSKS = 6
 ANSWERS_BEFORE_KILL = 150
+FREEZE_S = 0.5
+"""How long the server is stopped (SIGSTOP) before the kill: the other clients send their next requests."""
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Rush:
     finished: set[int] = field(default_factory=set)
     ratings: dict[int, int] = field(default_factory=dict)
     under_way: list[Asked] = field(default_factory=list)
+    freezing: bool = False
     killed: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -96,7 +101,13 @@ class Rush:
             self.under_way.append(asked)
             return None
         self.take(asked, status, body)
-        if self.answers() >= ANSWERS_BEFORE_KILL and not self.killed.is_set():
+        if self.answers() >= ANSWERS_BEFORE_KILL and not self.freezing:
+            # Frozen first, so the other clients' next requests are surely in flight when it dies:
+            # a fast server could otherwise have answered everyone just before the kill.
+            self.freezing = True
+            assert self.server.process is not None
+            os.kill(self.server.process.pid, signal.SIGSTOP)
+            await asyncio.sleep(FREEZE_S)
             self.killed.set()
             self.server.kill()
         return body
