@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench                                  # everything: Mosquitto, SQLite
     .venv/bin/python -m bench --scenario issue --database postgresql
-    .venv/bin/python -m bench --small --broker embedded        # a few seconds, as the test runs it
+    .venv/bin/python -m bench --small --broker hall            # a few seconds, as the test runs it
     .venv/bin/python -m bench --database postgresql --instances 1,2 --scenario issue --scenario latency
     .venv/bin/python -m bench --from-json bench-results.json --docs docs/performance.md  # its tables, anew
 

@@ -2,7 +2,7 @@
 
 :class:`Rig` is an async context manager. It makes an empty database (a SQLite file in a
 temporary folder, or a PostgreSQL database it drops afterwards), starts Mosquitto on a free port
-with a temporary config (or lets the server embed its amqtt broker), loads the benchmark's hall,
+with a temporary config (or lets the server run its own, the default), loads the benchmark's hall,
 starts the server as a child process exactly as an operator would (``python -m queue_server
 serve``), and returns once the server answers HTTP and has announced itself ``online`` on the bus.
 Every scenario gets its own rig, so no retained message or ticket of one leaks into the next.
@@ -55,7 +55,8 @@ SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/lo
 
 class BrokerKind(StrEnum):
     MOSQUITTO = "mosquitto"
-    EMBEDDED = "embedded"
+    HALL = "hall"
+    """The server's own broker (a Mosquitto child process it supervises), as a hall runs by default."""
 
 
 class DatabaseKind(StrEnum):
@@ -92,9 +93,9 @@ def instances_problem(instances: int, broker: BrokerKind, database: DatabaseKind
         return f"Cannot run {instances} server instances: at least one is needed"
     if instances == 1:
         return None
-    if broker is BrokerKind.EMBEDDED:
+    if broker is BrokerKind.HALL:
         return (
-            f"Cannot run {instances} server instances on the embedded broker: each would embed a broker of its"
+            f"Cannot run {instances} server instances on the hall's own broker: each would start a broker of its"
             " own; use --broker mosquitto"
         )
     if database is DatabaseKind.SQLITE:
@@ -213,7 +214,7 @@ class Rig:
         return probes[0] if len(probes) == 1 else ProbeSum(probes)
 
     def broker_probe(self) -> ProcessProbe | None:
-        """Mosquitto's own process; None when the broker is embedded in the server."""
+        """Mosquitto's process when the rig started it; None when the server runs its own broker."""
         return ProcessProbe(self.mosquitto.pid) if self.mosquitto is not None else None
 
     async def __aenter__(self) -> Self:
@@ -324,7 +325,7 @@ class Rig:
                                 if message.payload == ONLINE.encode():
                                     return
                     except aiomqtt.MqttError:
-                        await asyncio.sleep(0.1)  # the embedded broker may not listen yet
+                        await asyncio.sleep(0.1)  # the server's broker may not listen yet
         except TimeoutError:
             raise RigError(
                 f"The server did not announce itself online on {self.broker_url} within {START_TIMEOUT_S:g} s:\n"

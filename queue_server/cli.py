@@ -140,7 +140,7 @@ def window_number(text: str) -> int:
     return number
 
 
-def add_server_settings(parser: argparse.ArgumentParser) -> None:
+def add_server_settings(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
     add_setting(
         parser,
         "--host",
@@ -158,16 +158,17 @@ def add_server_settings(parser: argparse.ArgumentParser) -> None:
         default="",
         parse=mqtt_url,
         help="an external broker, e.g. mqtt://onewindow:secret@127.0.0.1:1883",
-        default_text="the embedded broker",
+        default_text="the hall's own Mosquitto, a child process",
         metavar="URL",
     )
     add_setting(
         parser,
         "--mqtt-port",
         env="ONEWINDOW_MQTT_PORT",
-        default=DEFAULT_MQTT_PORT,
+        default=None if demo else DEFAULT_MQTT_PORT,
         parse=port_number,
-        help="port of the embedded broker, used when no --mqtt-url is given",
+        help="port of the hall's own broker, used when no --mqtt-url is given",
+        default_text=f"{DEFAULT_MQTT_PORT}, or a free port when that is taken" if demo else None,
         metavar="PORT",
     )
     add_setting(
@@ -176,7 +177,7 @@ def add_server_settings(parser: argparse.ArgumentParser) -> None:
         env="ONEWINDOW_MQTT_HOST",
         default="127.0.0.1",
         parse=str,
-        help="where the embedded broker listens; the hall network (e.g. 0.0.0.0) only with the device"
+        help="where the hall's own broker listens; the hall network (e.g. 0.0.0.0) only with the device"
         " passwords of `onewindow mqtt-config`",
         metavar="HOST",
     )
@@ -709,14 +710,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = _command(
         commands,
         "demo",
-        "the whole hall on embedded defaults with the demo centre, in the current folder",
+        "the whole hall on built-in defaults with the demo centre, in the current folder",
         "Creates ./onewindow-data with a SQLite database, loads the demo centre (open around the clock\n"
         "unless --real-hours), makes demo accounts and tokens (saved in onewindow-data/demo-accounts.json),\n"
-        "prints how to try it, and serves the API. The MQTT bus, printer and display clients follow with\n"
-        "issues #4 to #6.",
+        "prints how to try it, and serves the pages, the API and the hall's MQTT broker, with a printer\n"
+        "client for each kiosk and the hall board's display client.",
         run_demo,
     )
-    add_server_settings(demo)
+    add_server_settings(demo, demo=True)
     add_centre_setting(demo, "centre file to run instead of the demo centre")
     demo.add_argument("--real-hours", action="store_true", help="keep the centre's own opening hours and holidays")
     demo.add_argument(

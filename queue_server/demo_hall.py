@@ -1,4 +1,4 @@
-"""`onewindow demo`: the whole hall on embedded defaults, in ./onewindow-data, ready to try.
+"""`onewindow demo`: the whole hall on built-in defaults, in ./onewindow-data, ready to try.
 
 It creates or migrates a SQLite file, loads the demo centre (or the one given), makes the demo
 accounts and tokens, writes them to ``demo-accounts.json`` (only the demo keeps credentials in
@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from queue_server.accounts import DemoAccounts, ensure_demo_accounts
+from queue_server.bus.broker import DEFAULT_PORT, free_port, port_is_free
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.centre_file import load_centre, load_demo_centre
@@ -135,7 +136,7 @@ async def run_demo(
     real_hours: bool,
     folder: Path,
     mqtt_url: str = "",
-    mqtt_port: int = 1883,
+    mqtt_port: int | None = None,
     mqtt_host: str = "127.0.0.1",
     say: Say = print,
     traffic: float | None = None,
@@ -144,13 +145,18 @@ async def run_demo(
     centre = demo_centre(centre_file, real_hours=real_hours)
     url, accounts = await prepare_demo(folder, centre, say)
     settings = ServerSettings(
-        database_url=url, host=host, port=port, mqtt_url=mqtt_url, mqtt_port=mqtt_port, mqtt_host=mqtt_host
+        database_url=url,
+        host=host,
+        port=port,
+        mqtt_url=mqtt_url,
+        mqtt_port=demo_broker_port(mqtt_host, say) if mqtt_port is None and not mqtt_url else mqtt_port or DEFAULT_PORT,
+        mqtt_host=mqtt_host,
     )
     if not real_hours:
         say(
             "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
         )
-    broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, mqtt_port)
+    broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, settings.mqtt_port)
     children: list[subprocess.Popen[bytes]] = []
     board = next((d for d in centre.devices if d.kind is DeviceKind.DISPLAY and d.window is None), None)
     board_port = port + 1 if port else 0
@@ -204,6 +210,19 @@ async def run_demo(
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def demo_broker_port(host: str, say: Say) -> int:
+    """1883, MQTT's own port; where that is taken (a system Mosquitto, say), the next free one, said aloud."""
+    if port_is_free(host, DEFAULT_PORT):
+        return DEFAULT_PORT
+    nearby = (p for p in range(DEFAULT_PORT + 1, DEFAULT_PORT + 20) if port_is_free(host, p))
+    port = next(nearby, None) or free_port(host if host not in ("", "0.0.0.0", "::") else "127.0.0.1")
+    say(
+        f"Port {DEFAULT_PORT} is taken (by this machine's own Mosquitto?): the demo's broker listens on port {port}"
+        " instead (--mqtt-port to choose one)."
+    )
+    return port
 
 
 def start_printers(centre: Centre, folder: Path, broker: BrokerAddress) -> list[subprocess.Popen[bytes]]:

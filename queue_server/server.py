@@ -46,11 +46,11 @@ class ServerSettings:
     port: int = 8080
     public_url: str = ""
     mqtt_url: str = ""
-    """An external broker; empty runs the embedded one."""
+    """An external broker; empty runs the hall's own (queue_server.bus.broker)."""
     mqtt_port: int = 1883
-    """The embedded broker's port."""
+    """The hall's own broker's port."""
     mqtt_host: str = "127.0.0.1"
-    """Where the embedded broker listens: localhost, or the hall network with the devices' passwords."""
+    """Where the hall's broker listens: localhost, or the hall network with the devices' passwords."""
     tls_cert: Path | None = None
     tls_key: Path | None = None
     """Serve HTTPS with this certificate (chain) and key; otherwise plain HTTP (behind a proxy, or on localhost)."""
@@ -183,7 +183,6 @@ async def serve(
     """
     from queue_server.web.app import create_app
 
-    logging.getLogger("amqtt").setLevel(logging.WARNING)  # it logs every connection at INFO
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -218,20 +217,20 @@ async def serve(
 
 
 async def _broker(settings: ServerSettings, stack: contextlib.AsyncExitStack, db: Database) -> BrokerAddress:
-    """The broker to use: the one the URL names, or an embedded one started here.
+    """The broker to use: the one the URL names, or the hall's own started here as a child process.
 
-    On localhost the embedded broker lets local clients in. On the hall network it takes only the
+    On localhost the hall's broker lets local clients in. On the hall network it takes only the
     devices' passwords made by `onewindow mqtt-config`, enforces their access rules, and gives
     the server an account with a password that lives only as long as this process.
     """
     if settings.mqtt_url:
         return BrokerAddress.from_url(settings.mqtt_url)
-    from queue_server.bus.broker import EmbeddedBroker, is_loopback
+    from queue_server.bus.broker import HallBroker, is_loopback
 
     host, port = settings.mqtt_host, settings.mqtt_port
     if is_loopback(host):
-        await stack.enter_async_context(EmbeddedBroker(host=host, port=port))
-        return BrokerAddress(host, port)
+        broker = await stack.enter_async_context(HallBroker(host=host, port=port))
+        return BrokerAddress(host, broker.port)
     from queue_server.bus.mqtt_config import server_account, stored_accounts
     from queue_server.bus.passwords import new_password
 
@@ -241,6 +240,7 @@ async def _broker(settings: ServerSettings, stack: contextlib.AsyncExitStack, db
     accounts.append(server_account(password))
     passwords = {a.username: a.password_hash for a in accounts} if len(accounts) > 1 else None
     grants = {a.username: a.grants for a in accounts} if passwords else None
-    await stack.enter_async_context(EmbeddedBroker(host=host, port=port, passwords=passwords, grants=grants))
+    hall = HallBroker(host=host, port=port, passwords=passwords, grants=grants)
+    broker = await stack.enter_async_context(hall)
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return BrokerAddress(local, port, username=accounts[-1].username, password=password)
+    return BrokerAddress(local, broker.port, username=accounts[-1].username, password=password)

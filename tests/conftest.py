@@ -7,7 +7,8 @@ is not reachable its tests are skipped, except under CI (the ``CI`` variable set
 missing database must fail the run rather than quietly test less.
 
 MQTT brokers: ``mosquitto`` (a real, anonymous Mosquitto; the same skip-or-fail rule when it is not
-installed), ``mosquitto_with(password_file, acl_file)`` and ``embedded_broker`` (amqtt in process).
+installed), ``mosquitto_with(password_file, acl_file)`` and ``hall_broker`` (the server's own broker,
+a supervised Mosquitto child process).
 
 Fault tests (marked ``fault``, tests/test_fault_*.py) run once; ``--soak N`` runs each N times and
 ends with the count of runs passed and failed per test.
@@ -24,11 +25,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from queue_server.bus.broker import EmbeddedBroker
+from queue_server.bus.broker import HallBroker
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.seed import create_centre
-from tests.brokers import Mosquitto
+from tests.brokers import Mosquitto, mosquitto_executable
 from tests.factories import make_centre
 
 POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
@@ -106,9 +107,10 @@ def mosquitto_with(tmp_path: Path) -> Iterator[Callable[[Path, Path], Mosquitto]
 
 
 @pytest.fixture
-async def embedded_broker() -> AsyncIterator[EmbeddedBroker]:
-    """The in-process amqtt broker on a free port of 127.0.0.1, anonymous."""
-    async with EmbeddedBroker(port=0) as broker:
+async def hall_broker() -> AsyncIterator[HallBroker]:
+    """The broker the server runs by default, on a free port of 127.0.0.1, anonymous."""
+    mosquitto_executable()  # a skip without Mosquitto, but a failure under CI
+    async with HallBroker(port=0) as broker:
         yield broker
 
 

@@ -24,7 +24,7 @@ from tests.brokers import mosquitto_executable
 from tests.conftest import POSTGRES_URL, _server
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["baseline", "issue", "latency", "scale", "print"]
+SCENARIOS = ["baseline", "issue", "latency", "scale", "print", "rush-ping"]
 SUMMARY_KEYS = {"count", "median_ms", "p99_ms", "worst_ms", "mean_ms"}
 
 
@@ -51,8 +51,7 @@ def check_summary(summary: dict[str, Any], count: int | None = None, ratio: bool
 
 
 def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
-    """On Mosquitto, the production broker (the embedded amqtt loses clients that connect while
-    another subscribes: see bench/calls.py), with SQLite."""
+    """On a Mosquitto the rig starts, with SQLite."""
     mosquitto_executable()  # skipped without Mosquitto, failed under CI
     out = tmp_path / "figures.json"
     run = bench("--small", "--broker", "mosquitto", "--database", "sqlite", "--json", str(out))
@@ -98,7 +97,13 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
         check_summary(printing[stage], count=printing["tickets"])
     assert printing["first_byte"]["median_ms"] <= printing["last_byte"]["median_ms"]
 
+    pings = scenarios["rush-ping"]
+    assert pings["broker"] == "mosquitto" and pings["tickets"] > 0 and pings["rush_seconds"] > 0
+    check_summary(pings["idle"], ratio=False)
+    check_summary(pings["rush"], ratio=False)
+
     assert "broker hop" in run.stdout and "print latency" in run.stdout
+    assert "device ping through the broker, during a rush" in run.stdout
     tables = bench("--from-json", str(out), "--markdown")
     assert tables.returncode == 0, tables.stderr
     assert tables.stdout.count("| figure | value") == len(SCENARIOS)
@@ -164,7 +169,7 @@ def check_instances(figures: dict[str, Any], count: int) -> None:
 
 @pytest.mark.parametrize(
     ("broker", "database", "named"),
-    [("embedded", "postgresql", "the embedded broker"), ("mosquitto", "sqlite", "SQLite")],
+    [("hall", "postgresql", "the hall's own broker"), ("mosquitto", "sqlite", "SQLite")],
 )
 def test_two_instances_are_refused_where_they_cannot_share(broker: str, database: str, named: str) -> None:
     run = bench("--broker", broker, "--database", database, "--instances", "1,2")

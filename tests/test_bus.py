@@ -1,8 +1,8 @@
 """The server on a real broker: calls out, retained state, device requests in, outages survived.
 
-Each test runs the hall service and its bus in this process against a real Mosquitto started on
-a free port (and, where it matters, the embedded amqtt broker), and watches with an ordinary
-MQTT client.
+Each test runs the hall service and its bus in this process against the hall's own broker (the
+Mosquitto child process the server runs by default) on a free port, or a plain Mosquitto where
+a test needs one, and watches with an ordinary MQTT client.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from queue_server.accounts import Role, add_token
+from queue_server.bus.broker import HallBroker
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.commands import IssueTicket, SignOn
@@ -139,11 +140,10 @@ def task_stacks() -> str:
     return out.getvalue()
 
 
-@pytest.fixture(params=["mosquitto", "embedded_broker"])
-def broker(request: pytest.FixtureRequest) -> BrokerAddress:
-    """Each test on a real Mosquitto and on the embedded broker."""
-    found = request.getfixturevalue(request.param)
-    return BrokerAddress.from_url(found.url) if request.param == "mosquitto" else BrokerAddress("127.0.0.1", found.port)
+@pytest.fixture
+def broker(hall_broker: HallBroker) -> BrokerAddress:
+    """The broker the server runs by default."""
+    return BrokerAddress("127.0.0.1", hall_broker.port)
 
 
 async def test_a_call_over_http_reaches_the_window_and_the_retained_state(db: Database, broker: BrokerAddress) -> None:
@@ -299,9 +299,7 @@ async def test_twins_a_keypad_calls_and_a_pad_rates_over_a_real_broker(db: Datab
         assert hall.bus.devices_online("test") == {"k-1": True, "kp-1": True, "pad-1": True}
 
 
-async def test_the_embedded_broker_on_the_hall_network_takes_only_device_passwords(
-    db: Database, tmp_path: Path
-) -> None:
+async def test_the_hall_broker_on_the_hall_network_takes_only_device_passwords(db: Database, tmp_path: Path) -> None:
     from queue_server.bus.broker import BrokerStartError
     from queue_server.bus.mqtt_config import Settings, generate
     from queue_server.server import ServerSettings, _broker

@@ -34,7 +34,7 @@ from queue_server.bus.acl import (
     render_password_file,
     topic_matches,
 )
-from queue_server.bus.broker import EmbeddedBroker
+from queue_server.bus.broker import HallBroker
 from queue_server.bus.mqtt_config import server_account
 from queue_server.bus.passwords import PasswordHashError, hash_password, new_password, parse_hash, verify_password
 from queue_server.domain.centre import Device
@@ -329,7 +329,7 @@ async def test_a_device_that_left_the_registry_loses_its_credentials(db: Databas
     assert "/pad/pad-2/" not in acl
 
 
-async def test_the_embedded_broker_gets_the_stored_accounts_of_registered_devices(db: Database, tmp_path: Path) -> None:
+async def test_the_hall_broker_gets_the_stored_accounts_of_registered_devices(db: Database, tmp_path: Path) -> None:
     await seed(db)
     await generate(db, mqtt_config.Settings(output_dir=tmp_path))
     async with db.read() as conn:
@@ -452,7 +452,7 @@ async def _stored_at(url: str) -> dict[str, str]:
         return await stored(db)
 
 
-# --- The rules enforced: a real Mosquitto with the files, the embedded broker with the same accounts ---
+# --- The rules enforced: a Mosquitto with the written files, the hall's broker with the stored accounts ---
 
 V311 = aiomqtt.ProtocolVersion.V311
 EVERYTHING = f"{ROOT}/#"
@@ -503,11 +503,11 @@ async def prepared(tmp_path: Path) -> tuple[str, dict[str, str]]:
     return url, await asyncio.to_thread(configure, tmp_path, url)
 
 
-@pytest.fixture(params=["mosquitto", "embedded"])
+@pytest.fixture(params=["mosquitto", "hall"])
 async def hall(
     request: pytest.FixtureRequest, tmp_path: Path, mosquitto_with: Callable[[Path, Path], Mosquitto]
 ) -> AsyncIterator[Hall]:
-    """The configured hall behind Mosquitto with the written files, or the embedded broker with the stored accounts."""
+    """The configured hall behind Mosquitto with the written files, or the hall's broker with the stored accounts."""
     url, passwords = await prepared(tmp_path)
     if request.param == "mosquitto":
         broker = mosquitto_with(tmp_path / "mosquitto" / "passwords", tmp_path / "mosquitto" / "acl")
@@ -517,8 +517,8 @@ async def hall(
         accounts = [*await mqtt_config.stored_accounts(conn), server_account(passwords[DEFAULT_SERVER_USER])]
     hashes = {account.username: account.password_hash for account in accounts}
     grants = {account.username: account.grants for account in accounts}
-    async with EmbeddedBroker(port=0, passwords=hashes, grants=grants) as embedded:
-        yield Hall("embedded", embedded.host, embedded.port, passwords, lambda: "")
+    async with HallBroker(port=0, passwords=hashes, grants=grants) as own:
+        yield Hall("hall", own.host, own.port, passwords, lambda: "")
 
 
 async def collect(subscriber: aiomqtt.Client, seconds: float = QUIET_S) -> list[tuple[str, bytes]]:
@@ -597,7 +597,7 @@ async def test_a_last_will_cannot_forge_a_call(hall: Hall) -> None:
     credentials = {"username": "test.keypad-1", "password": hall.passwords["test.keypad-1"]}
     async with hall.client(DEFAULT_SERVER_USER) as server:
         await server.subscribe(EVERYTHING, qos=1)
-        # Mosquitto accepts the connection and drops the will; the embedded broker refuses the connection.
+        # Mosquitto accepts the connection and drops the will.
         await vanish_after_connect(hall.host, hall.port, "forger", will_topic=call, will_payload=b"A999", **credentials)
         accepted = await vanish_after_connect(
             hall.host, hall.port, "keypad-1", will_topic=availability, will_payload=OFFLINE.encode(), **credentials

@@ -28,7 +28,7 @@ import aiomqtt
 import pytest
 
 from queue_server import cli
-from queue_server.bus.broker import EmbeddedBroker
+from queue_server.bus.broker import HallBroker
 from queue_server.centre_file import load_demo_centre
 from queue_server.protocol import OFFLINE, ONLINE, DeviceKind, DeviceResponse
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, PAD_STATE, WINDOW_CALL, WINDOW_STATE
@@ -426,10 +426,10 @@ async def test_mqtt_5_when_the_url_asks(server: FakeServer) -> None:
         assert (await keypad.next()).ok
 
 
-async def test_the_embedded_broker_speaks_3_1_1_with_the_twins(embedded_broker: EmbeddedBroker) -> None:
+async def test_the_hall_broker_speaks_3_1_1_with_the_twins(hall_broker: HallBroker) -> None:
     async with (
-        FakeServer(embedded_broker.url) as server,
-        Keypad(CENTRE, "keypad-1", 1, embedded_broker.url, **FAST) as keypad,
+        FakeServer(hall_broker.url) as server,
+        Keypad(CENTRE, "keypad-1", 1, hall_broker.url, **FAST) as keypad,
     ):
         answer = await keypad.next()
     assert answer.ok
@@ -483,7 +483,7 @@ def test_the_twins_stand_on_the_protocol_alone() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     server_parts = ("store", "service", "web", "bus", "views", "commands", "server", "centre_file")
     assert not [m for m in loaded if m.split(".")[:2][-1] in server_parts and m.startswith("queue_server.")]
-    assert not {"sqlalchemy", "aiohttp", "amqtt"} & set(loaded)
+    assert not {"sqlalchemy", "aiohttp"} & set(loaded)
 
 
 @pytest.mark.parametrize(
@@ -671,7 +671,7 @@ def test_simulate_options_are_checked(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_a_display_drops_a_message_on_a_topic_it_never_subscribed_to(caplog: pytest.LogCaptureFixture) -> None:
-    """The embedded broker may leak other subscriptions' retained messages; window 5's state never reaches window 3."""
+    """A broker may hand a client retained messages of other subscriptions; window 5's state never reaches window 3."""
     from display_client.client import DisplayClient
 
     display = DisplayClient("test", "display-3", window=3)

@@ -6,11 +6,19 @@ figures as a JSON-ready dict; :attr:`Scenario.rows` turns those figures into tab
 
 from __future__ import annotations
 
-from bench.scenarios import baseline, issue, latency, printing, scale
+from bench.scenarios import baseline, issue, latency, printing, rush_ping, scale
 from bench.scenarios.base import Options, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (baseline.SCENARIO, issue.SCENARIO, latency.SCENARIO, scale.SCENARIO, printing.SCENARIO)
+    s.name: s
+    for s in (
+        baseline.SCENARIO,
+        issue.SCENARIO,
+        latency.SCENARIO,
+        scale.SCENARIO,
+        printing.SCENARIO,
+        rush_ping.SCENARIO,
+    )
 }
 """In the order a full run takes them: the broker's own hop first, so every latency can be compared to it."""
 

@@ -1,7 +1,7 @@
 """The broker alone: publish to receive with aiomqtt, QoS 1, on the broker the server uses.
 
-A publisher and a subscriber connect to the rig's broker (Mosquitto, or the amqtt broker embedded
-in the idle server) and pass a message the size of a call, one at a time: the time from the
+A publisher and a subscriber connect to the rig's broker (a Mosquitto the rig started, or the
+server's own) and pass a message the size of a call, one at a time: the time from the
 publish to its arrival is the floor under every call-to-display figure of the same run.
 """
 
@@ -33,8 +33,7 @@ async def measure_hop(host: str, port: int, messages: int) -> list[float]:
     """Send ``messages`` one after another and time each from publish to arrival."""
     times: list[float] = []
     async with aiomqtt.Client(host, port, identifier="bench-baseline-sub") as subscriber:
-        # Subscribe before the publisher connects: amqtt 0.12.1 (the embedded broker) loses a client
-        # whose connection it is still setting up when another client subscribes (see bench.calls).
+        # Subscribe before the publisher connects, so that the first message has a subscriber.
         await subscriber.subscribe(TOPIC, qos=1)
         async with aiomqtt.Client(host, port, identifier="bench-baseline-pub") as publisher:
             await _one_by_one(subscriber, publisher, messages, times)
