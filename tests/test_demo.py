@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -151,3 +152,26 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         except subprocess.TimeoutExpired:
             process.kill()
     assert process.returncode == 0, log.read_text(errors="replace")
+
+
+def test_the_demo_broker_takes_1883_or_the_next_free_port_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Debian's mosquitto package starts a system broker on 1883: the demo then runs its own next to it."""
+    from queue_server import demo_hall
+
+    said: list[str] = []
+    with socket.socket() as held, socket.socket() as next_one:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        monkeypatch.setattr(demo_hall, "DEFAULT_PORT", taken)
+        next_one.bind(("127.0.0.1", taken + 1))  # the next one is taken too: the demo goes on looking
+        next_one.listen()
+        port = demo_hall.demo_broker_port("127.0.0.1", said.append)
+    assert taken + 1 < port < taken + 20
+    assert said == [
+        f"Port {taken} is taken (by this machine's own Mosquitto?): the demo's broker listens on port {port}"
+        " instead (--mqtt-port to choose one)."
+    ]
+    monkeypatch.setattr(demo_hall, "DEFAULT_PORT", free_port())
+    assert demo_hall.demo_broker_port("127.0.0.1", said.append) == demo_hall.DEFAULT_PORT
+    assert len(said) == 1, "a free 1883 is taken without a word"
