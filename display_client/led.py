@@ -23,7 +23,7 @@ from typing import Protocol
 
 from PIL import Image, ImageDraw, ImageFont
 
-from queue_server.domain.windows import PauseReason
+from queue_server.protocol import PauseReason
 from queue_server.protocol.payloads import WindowView
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

@@ -486,6 +486,13 @@ def test_the_twins_stand_on_the_protocol_alone() -> None:
     assert not {"sqlalchemy", "aiohttp"} & set(loaded)
 
 
+def test_the_protocol_stands_on_the_vocabulary_not_the_domain() -> None:
+    code = "import sys, queue_server.protocol.docs; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "queue_server.vocabulary" in loaded
+    assert not [m for m in loaded if m.startswith("queue_server.domain")]
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

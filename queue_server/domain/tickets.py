@@ -1,4 +1,8 @@
-"""A ticket's state and the closed vocabularies that describe it."""
+"""A ticket's state and the closed vocabularies that describe it.
+
+The green-channel categories and case outcomes are defined in ``queue_server.vocabulary``, which
+the device protocol shares; they are named from here too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from queue_server.domain.ratings import RatingLevel, RatingStatus
+from queue_server.vocabulary import Category, Outcome
+
+__all__ = [
+    "CATEGORY_NAMES_ZH",
+    "OUTCOME_NAMES_ZH",
+    "CancelReason",
+    "Category",
+    "Channel",
+    "Outcome",
+    "Ticket",
+    "TicketStatus",
+]
 
 
 class TicketStatus(StrEnum):
@@ -27,16 +43,6 @@ class TicketStatus(StrEnum):
         return self in (TicketStatus.FINISHED, TicketStatus.CANCELLED)
 
 
-class Category(StrEnum):
-    """Why a ticket goes through the green channel (绿色通道)."""
-
-    ELDERLY = "elderly"
-    DISABLED = "disabled"
-    PREGNANT = "pregnant"
-    VETERAN = "veteran"
-    OTHER = "other"
-
-
 class Channel(StrEnum):
     """Where a ticket was issued."""
 
@@ -44,22 +50,6 @@ class Channel(StrEnum):
     DESK = "desk"
     API = "api"
     DEVICE = "device"
-
-
-class Outcome(StrEnum):
-    """How a case ends when its ticket is finished."""
-
-    ON_THE_SPOT = "on_the_spot"  # 即办件
-    PROMISED = "promised"  # 承诺件
-    JOINT = "joint"  # 联办件
-    REPORTED = "reported"  # 上报件
-    RETURNED = "returned"  # 退回件, with the one-time notice (一次性告知)
-    SUPPLEMENT = "supplement"  # 补正, missing materials told once and in full
-
-    @property
-    def needs_notice(self) -> bool:
-        """Returned and supplement cases tell the citizen the reasons and materials in writing."""
-        return self in (Outcome.RETURNED, Outcome.SUPPLEMENT)
 
 
 OUTCOME_NAMES_ZH = {

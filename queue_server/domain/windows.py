@@ -2,7 +2,8 @@
 
 A window opens when a staff member signs on. A second person signing on covers it (A/B post,
 AB岗): they act for the window until they sign off, when the first is in charge again. Pausing
-records a reason and the planned minutes; the wait estimates expect the window back then.
+records a reason and the planned minutes; the wait estimates expect the window back then. The
+reasons are defined in ``queue_server.vocabulary``, which the device protocol shares.
 """
 
 from __future__ import annotations
@@ -15,20 +16,30 @@ from typing import ClassVar
 
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.records import JSON, from_record, to_record
+from queue_server.vocabulary import PauseReason
+
+__all__ = [
+    "PAUSE_REASON_NAMES_ZH",
+    "WINDOW_EVENT_TYPES",
+    "PauseReason",
+    "Paused",
+    "Resumed",
+    "SignedOff",
+    "SignedOn",
+    "WindowClosed",
+    "WindowEvent",
+    "WindowState",
+    "WindowStatus",
+    "apply_window",
+    "replay_window",
+    "window_event_from_record",
+]
 
 
 class WindowStatus(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     PAUSED = "paused"
-
-
-class PauseReason(StrEnum):
-    BREAK = "break"
-    MEETING = "meeting"
-    SYSTEM_FAULT = "system_fault"
-    TRAINING = "training"
-    OTHER = "other"
 
 
 PAUSE_REASON_NAMES_ZH = {

@@ -28,7 +28,6 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from queue_server.domain.devices import DeviceKind
 from queue_server.protocol import payloads
 from queue_server.protocol.payloads import (
     REQUESTS,
@@ -63,6 +62,7 @@ from queue_server.protocol.topics import (
     WINDOW_STATE,
     TopicPattern,
 )
+from queue_server.vocabulary import DeviceKind
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE: python -m queue_server.protocol.docs --write -->"
 END = "<!-- END GENERATED REFERENCE -->"

@@ -5,8 +5,9 @@ a silence). What the server publishes is read by displays and printers that may 
 the server, so they ignore fields they do not know. Everything an MQTT 5 property could carry
 (request id, sequence, expiry) travels inside the JSON, so the contract works on MQTT 3.1.1.
 
-The vocabularies (case outcomes, pause reasons, green-channel categories) are the domain's own
-enums: pure values, one definition.
+The vocabularies (device kinds, case outcomes, pause reasons, green-channel categories) come from
+``queue_server.vocabulary``, the ground floor the domain shares: one definition, and the protocol
+imports nothing of the domain.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from queue_server.domain.devices import DeviceKind
-from queue_server.domain.tickets import Category, Outcome
-from queue_server.domain.windows import PauseReason
+from queue_server.vocabulary import Category, DeviceKind, Outcome, PauseReason
 
 RequestId = Annotated[
     str,

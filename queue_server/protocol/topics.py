@@ -4,7 +4,8 @@ All topics live under ``onewindow/<centre>/``. The server publishes a window's s
 the hall board's feed, pads' rating requests and print jobs; each device publishes only under its
 own ``<kind>/<id>/``: its availability and its requests, answered on its own response topics.
 
-This module imports nothing of the server, so display, printer and device code can use it alone.
+This module imports nothing of the server but the ground-floor vocabulary (``queue_server.vocabulary``),
+so display, printer and device code can use it alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.devices import DeviceKind
+from queue_server.vocabulary import DeviceKind
 
 ROOT = "onewindow"
 SEGMENT = r"[a-z0-9][a-z0-9_-]{0,39}"
