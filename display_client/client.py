@@ -1,6 +1,6 @@
 """The display on the bus: a device of kind ``display`` that keeps a :class:`Board` up to date.
 
-It is a twin (queue_server.twins.base): the same connection loop, availability with a last will,
+It is a twin (device_client): the same connection loop, availability with a last will,
 reconnection with backoff and per-topic ``seq`` checks as every device. After each (re)connection
 the broker hands it the retained hall feed, window states and server availability again, so the
 board rebuilds itself from those alone; what it showed stays on screen meanwhile, marked as not
@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import ClassVar, Unpack
 
+from device_client import Twin, TwinOptions
 from display_client.board import Board, Mode
 from queue_server.protocol import OFFLINE, ONLINE, DeviceKind
 from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.payloads import Call, HallFeed, WindowState
 from queue_server.protocol.topics import HALL_FEED, SERVER_AVAILABILITY, WINDOW_CALL, WINDOW_STATE
-from queue_server.twins.base import Twin, TwinOptions
 
 
 def utc_now() -> dt.datetime:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from device_client import TwinError, stop_on_signals
 from display_client.board import Board
 from display_client.client import DisplayClient
 from display_client.led import LedFrame, LedOutput, MatrixSize, NullOutput, PngDirOutput, render_window
@@ -33,7 +34,6 @@ from display_client.web import Pages, PageSettings
 from queue_server.protocol.broker import Broker, BrokerUrlError
 from queue_server.protocol.payloads import Call
 from queue_server.protocol.topics import TopicError
-from queue_server.twins.base import TwinError, stop_on_signals
 
 logger = logging.getLogger("display_client")
 

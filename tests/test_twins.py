@@ -481,9 +481,19 @@ async def test_an_error_in_the_body_comes_out_as_it_was(server: FakeServer) -> N
 def test_the_twins_stand_on_the_protocol_alone() -> None:
     code = "import sys, queue_server.twins; print(' '.join(sorted(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    server_parts = ("store", "service", "web", "bus", "views", "commands", "server", "centre_file")
+    server_parts = ("store", "service", "web", "bus", "views", "commands", "server", "centre_file", "domain")
     assert not [m for m in loaded if m.split(".")[:2][-1] in server_parts and m.startswith("queue_server.")]
     assert not {"sqlalchemy", "aiohttp"} & set(loaded)
+
+
+@pytest.mark.parametrize("client", ["display_client.command", "ticket_printer.client.command"])
+def test_the_clients_stand_on_the_protocol_and_the_device_client_alone(client: str) -> None:
+    code = f"import sys, {client}; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    server = [m for m in loaded if m.startswith("queue_server.")]
+    assert not [m for m in server if not m.startswith(("queue_server.protocol", "queue_server.vocabulary"))]
+    assert "device_client" in loaded
+    assert "sqlalchemy" not in loaded
 
 
 def test_the_protocol_stands_on_the_vocabulary_not_the_domain() -> None:

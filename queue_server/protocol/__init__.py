@@ -1,9 +1,9 @@
 """The contract with devices: every MQTT topic and payload, defined once.
 
 The server, the display and printer clients, the firmware configurations, the tests and
-docs/protocol.md all use this package; the clients import it and nothing else of the
-server. It builds on the ground-floor ``queue_server.vocabulary`` alone, never on the
-domain, and hands on the vocabularies its payloads carry.
+docs/protocol.md all use this package; the clients import it (and ``device_client``, built on
+it) and nothing else of the server. It builds on the ground-floor ``queue_server.vocabulary``
+alone, never on the domain, and hands on the vocabularies its payloads carry.
 """
 
 from queue_server.protocol.payloads import REQUESTS, DeviceRequest, DeviceResponse

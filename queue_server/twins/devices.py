@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections import deque
 from typing import ClassVar, Unpack
 
-from queue_server.domain.tickets import Category, Outcome
-from queue_server.domain.windows import PauseReason
-from queue_server.protocol import DeviceKind, DeviceResponse
+from device_client import Twin, TwinOptions, TwinTimeout
+from queue_server.protocol import Category, DeviceKind, DeviceResponse, Outcome, PauseReason
 from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.payloads import Call, PadState, PadStatus, WindowState
 from queue_server.protocol.topics import PAD_STATE, WINDOW_CALL, WINDOW_STATE
-from queue_server.twins.base import Twin, TwinOptions, TwinTimeout
 
 RECENT_CALLS = 50
 """How many calls a keypad keeps in :attr:`Keypad.calls`."""

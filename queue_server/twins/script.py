@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Unpack
 
-from queue_server.domain.tickets import Category
-from queue_server.protocol import DeviceKind, DeviceResponse
+from device_client import Twin, TwinError, TwinOptions, TwinTimeout
+from queue_server.protocol import Category, DeviceKind, DeviceResponse
 from queue_server.protocol.broker import Broker
-from queue_server.twins.base import Twin, TwinError, TwinOptions, TwinTimeout
 from queue_server.twins.devices import ButtonKiosk, Keypad, Pad
 
 RATING_WEIGHTS = {5: 70, 4: 18, 3: 7, 2: 3, 1: 2}

@@ -1,6 +1,6 @@
 """The printer client: a device on the bus that prints each job it is sent exactly once.
 
-It is a twin (queue_server.twins.base) of kind ``printer``: same connection loop, availability
+It is a twin (device_client) of kind ``printer``: same connection loop, availability
 (``online`` retained, last will ``offline``) and requests repeated until answered. What it adds:
 
 - it connects with a persistent session (MQTT 3.1.1 ``clean_session=False``, the fixed client id
@@ -30,11 +30,11 @@ from typing import ClassVar, Self, Unpack
 
 import aiomqtt
 
+from device_client import Twin, TwinOptions, TwinTimeout
 from queue_server.protocol import DeviceKind
 from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.payloads import PrinterState, PrinterStatus, PrintJob
 from queue_server.protocol.topics import OFFLINE, PRINTER_JOB, PRINTER_STATE
-from queue_server.twins.base import Twin, TwinOptions, TwinTimeout
 from ticket_printer.client.connections import Connection, PrinterUnreachable
 from ticket_printer.client.slips import slip_for
 from ticket_printer.client.spool import JobState, Spool

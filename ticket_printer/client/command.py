@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from device_client import TwinError, stop_on_signals
 from queue_server.protocol.broker import Broker, BrokerUrlError
 from queue_server.protocol.topics import TopicError
-from queue_server.twins.base import TwinError, stop_on_signals
 from ticket_printer.client.client import PrinterClient
 from ticket_printer.client.connections import PrinterUrlError, connect
 from ticket_printer.client.spool import SpoolError

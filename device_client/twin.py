@@ -1,4 +1,4 @@
-"""What every twin shares: the broker address, the connection loop, requests repeated until answered.
+"""What every device client shares: the connection loop, availability, requests repeated until answered.
 
 A twin behaves as the ESP32 firmware must, so that the server can be tested, demonstrated and
 load-tested without hardware, and so that the firmware has a reference to copy:
@@ -15,13 +15,7 @@ load-tested without hardware, and so that the firmware has a reference to copy:
 - a lost connection is retried by an outer loop with backoff, subscribing again each time; only the
   first connection must succeed, so a wrong address or password fails at once and clearly.
 
-Exceptions::
-
-    TwinError               a twin cannot do what was asked (used outside ``async with``, reopened)
-    ├── TwinConnectError    the first connection to the broker failed
-    └── TwinTimeout         no answer to a request, or nothing to rate, in time (also a TimeoutError)
-
-A broker URL that cannot be used raises queue_server.protocol.broker.BrokerUrlError (a ValueError).
+What it raises is in ``device_client.errors``.
 """
 
 from __future__ import annotations
@@ -33,7 +27,6 @@ import itertools
 import json
 import logging
 import secrets
-import signal
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import ClassVar, Self, TypedDict
@@ -41,11 +34,13 @@ from typing import ClassVar, Self, TypedDict
 import aiomqtt
 from pydantic import ValidationError
 
+from device_client.errors import TwinConnectError, TwinError, TwinTimeout
 from queue_server.protocol import OFFLINE, ONLINE, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
 from queue_server.protocol.broker import LOCAL_BROKER, Broker, Client
 from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
 
 logger = logging.getLogger("queue_server.twins")
+"""One logger for every twin, the display and printer clients too, under the name log settings use."""
 
 DEFAULT_RETRY_INTERVAL = 1.0
 """Seconds between repeats of an unanswered request."""
@@ -59,18 +54,6 @@ RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 """Waits before each attempt to reconnect after a lost connection; the last one repeats."""
 BOOT_NONCE_BYTES = 6
 """A boot nonce of 12 hex digits: two starts share one with a chance of 1 in 2**48."""
-
-
-class TwinError(Exception):
-    """A twin cannot do what was asked."""
-
-
-class TwinConnectError(TwinError):
-    """The first connection to the broker failed: a wrong address, port or password, or no broker."""
-
-
-class TwinTimeout(TwinError, TimeoutError):
-    """No answer to a request, or nothing to rate, within the time allowed."""
 
 
 class TwinOptions(TypedDict, total=False):
@@ -404,12 +387,3 @@ def _reason(error: ValueError) -> str:
         more = f" (and {error.error_count() - 3} more)" if error.error_count() > 3 else ""
         return "; ".join(problems) + more
     return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM: how a device client run from the command line stops."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
