@@ -30,13 +30,12 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Centre
+from queue_server.store import accounts as stored
 from queue_server.store.database import utcnow
-from queue_server.store.schema import centres as centres_table
-from queue_server.store.schema import tokens, users
+from queue_server.store.lookup import centre_codes, centre_configs
 
 
 class AccountError(ValueError):
@@ -249,35 +248,29 @@ async def add_user(
     if problem:
         raise AccountError(f"{what}: the password is not good enough: {problem}")
     scope = await _check_scope(conn, what, checked, centres, staff_code)
-    if await conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
+    if await stored.user_id_by_name(conn, username) is not None:
         raise AccountError(f"{what}: the username is taken")
     if staff_code is not None:
         await _check_staff_has_no_account(conn, what, scope[0], staff_code)
     password_hash = await asyncio.to_thread(hash_password, password)
-    result = await conn.execute(
-        users.insert()
-        .values(
-            username=username,
-            display_name=display_name.strip(),
-            role=checked.value,
-            centres=list(scope),
-            staff_code=staff_code,
-            password_hash=password_hash,
-            disabled=False,
-            created_at=utcnow(),
-        )
-        .returning(users.c.id)
+    return await stored.insert_user(
+        conn,
+        username=username,
+        display_name=display_name.strip(),
+        role=checked.value,
+        centres=scope,
+        staff_code=staff_code,
+        password_hash=password_hash,
+        now=utcnow(),
     )
-    return int(result.scalar_one())
 
 
 async def _check_staff_has_no_account(conn: AsyncConnection, what: str, centre: str, staff_code: str) -> None:
     """One account per staff member, so the event log's ``staff:<code>`` names one person's login."""
-    rows = await conn.execute(select(users.c.username, users.c.centres).where(users.c.staff_code == staff_code))
-    for row in rows:
-        if centre in row.centres:
+    for username, centres in await stored.staff_accounts(conn, staff_code):
+        if centre in centres:
             raise AccountError(
-                f"{what}: staff member {staff_code!r} of centre {centre!r} already has the account {row.username!r}"
+                f"{what}: staff member {staff_code!r} of centre {centre!r} already has the account {username!r}"
             )
 
 
@@ -287,7 +280,7 @@ async def verify_login(conn: AsyncConnection, username: str, password: str) -> P
     A hash made with weaker parameters than today's is replaced; that write persists only when
     ``conn`` is in a write transaction. Hashing runs in a thread so the event loop keeps serving.
     """
-    row = (await conn.execute(select(users).where(users.c.username == username.strip().lower()))).first()
+    row = await stored.user_by_name(conn, username.strip().lower())
     if row is None:
         await asyncio.to_thread(_verify_nobody, password)
         return None
@@ -295,7 +288,7 @@ async def verify_login(conn: AsyncConnection, username: str, password: str) -> P
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         stronger = await asyncio.to_thread(hash_password, password)
-        await conn.execute(update(users).where(users.c.id == row.id).values(password_hash=stronger))
+        await stored.set_password_hash(conn, row.id, stronger)
     return Principal(
         role=Role(row.role),
         subject=row.username,
@@ -308,7 +301,6 @@ async def verify_login(conn: AsyncConnection, username: str, password: str) -> P
 
 async def list_users(conn: AsyncConnection) -> list[UserInfo]:
     """Every account, by username, without password hashes."""
-    rows = await conn.execute(select(users).order_by(users.c.username))
     return [
         UserInfo(
             id=row.id,
@@ -319,13 +311,13 @@ async def list_users(conn: AsyncConnection) -> list[UserInfo]:
             staff_code=row.staff_code,
             disabled=row.disabled,
         )
-        for row in rows
+        for row in await stored.all_users(conn)
     ]
 
 
 async def _set_password(conn: AsyncConnection, user_id: int, password: str) -> None:
     password_hash = await asyncio.to_thread(hash_password, password)
-    await conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+    await stored.set_password_hash(conn, user_id, password_hash)
 
 
 # --- Tokens --------------------------------------------------------------------------------------
@@ -381,16 +373,15 @@ async def _add_token(
     scope = await _check_scope(conn, what, checked, centres, subject if checked is Role.STAFF else None)
     if user_id is not None:
         await _check_token_user(conn, what, user_id, checked, scope, subject)
-    await conn.execute(
-        tokens.insert().values(
-            token_hash=_token_hash(token),
-            label=label,
-            role=checked.value,
-            centres=list(scope),
-            subject=subject,
-            user_id=user_id,
-            created_at=utcnow(),
-        )
+    await stored.insert_token(
+        conn,
+        token_hash=_token_hash(token),
+        label=label,
+        role=checked.value,
+        centres=scope,
+        subject=subject,
+        user_id=user_id,
+        now=utcnow(),
     )
     return token
 
@@ -399,7 +390,7 @@ async def _check_token_user(
     conn: AsyncConnection, what: str, user_id: int, role: Role, scope: tuple[str, ...], subject: str
 ) -> None:
     """A token bound to a user may act only as that user: its role, within its centres."""
-    user = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    user = await stored.user_by_id(conn, user_id)
     if user is None:
         raise AccountError(f"{what}: there is no user with id {user_id}")
     expected = user.staff_code if user.role == Role.STAFF else user.username
@@ -417,12 +408,11 @@ async def authenticate_token(conn: AsyncConnection, token: str) -> Principal | N
     """
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    query = (
-        select(tokens, users.c.disabled.label("user_disabled"))
-        .select_from(tokens.outerjoin(users, users.c.id == tokens.c.user_id))
-        .where(tokens.c.token_hash == _token_hash(token))
-    )
-    row = (await conn.execute(query)).first()
+    return token_principal(await stored.token_by_hash(conn, _token_hash(token)))
+
+
+def token_principal(row: stored.TokenRow | None) -> Principal | None:
+    """The principal a stored token acts as, or None when it is missing, revoked or its user disabled."""
     if row is None or row.revoked_at is not None or row.user_disabled:
         return None
     role = Role(row.role)
@@ -440,19 +430,16 @@ async def token_id(conn: AsyncConnection, token: str) -> int | None:
     """The id of a token's row (revoked or not), or None for a token never made."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    found = await conn.execute(select(tokens.c.id).where(tokens.c.token_hash == _token_hash(token)))
-    value = found.scalar_one_or_none()
-    return None if value is None else int(value)
+    return await stored.token_id_by_hash(conn, _token_hash(token))
 
 
 async def revoke_token(conn: AsyncConnection, token_or_id: str | int) -> None:
     """Stop a token working, given in plain text or by its id; revoking twice changes nothing."""
-    column = tokens.c.id if isinstance(token_or_id, int) else tokens.c.token_hash
     key = token_or_id if isinstance(token_or_id, int) else _token_hash(token_or_id)
     shown = f"token {token_or_id}" if isinstance(token_or_id, int) else "this token"
-    if await conn.scalar(select(tokens.c.id).where(column == key)) is None:
+    if not await stored.token_exists(conn, key):
         raise AccountError(f"Cannot revoke {shown}: there is no such token")
-    await conn.execute(update(tokens).where(column == key, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    await stored.revoke(conn, key, utcnow())
 
 
 # --- Shared rules --------------------------------------------------------------------------------
@@ -488,13 +475,10 @@ async def _check_scope(
 
 
 async def _centre_configs(conn: AsyncConnection, what: str, codes: tuple[str, ...]) -> dict[str, Any]:
-    rows = await conn.execute(
-        select(centres_table.c.code, centres_table.c.config).where(centres_table.c.code.in_(codes))
-    )
-    found = {row.code: row.config for row in rows}
+    found = await centre_configs(conn, codes)
     missing = [code for code in codes if code not in found]
     if missing:
-        known = list(await conn.scalars(select(centres_table.c.code).order_by(centres_table.c.code)))
+        known = await centre_codes(conn)
         hint = f"known: {_listing(known)}" if known else "the database has none yet: load one with `onewindow init`"
         raise AccountError(f"{what}: there is no centre {missing[0]!r} ({hint})")
     return found
@@ -610,7 +594,7 @@ async def _ensure_demo_user(
     conn: AsyncConnection, centre: str, person: _DemoUser, saved: str | None
 ) -> tuple[int, str]:
     """The account's id and a password that works for it."""
-    existing = await conn.scalar(select(users.c.id).where(users.c.username == person.username))
+    existing = await stored.user_id_by_name(conn, person.username)
     if saved is not None and _password_problem(saved, person.username) is None:
         password = saved
         if existing is not None:
@@ -653,8 +637,7 @@ async def _ensure_demo_token(
             and (principal.role, principal.subject, principal.centres, principal.user_id) == wanted
         ):
             return saved
-        known = await conn.scalar(select(tokens.c.id).where(tokens.c.token_hash == _token_hash(saved)))
-        if known is None:
+        if not await stored.token_exists(conn, _token_hash(saved)):
             return await _add_token(
                 conn, saved, label=label, role=token.role, centres=[centre], subject=token.subject, user_id=user_id
             )

@@ -17,11 +17,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.accounts import Principal, Role, authenticate_token, token_id
-from queue_server.store.schema import login_failures, tokens, users, web_sessions
+from queue_server.accounts import Principal, Role, authenticate_token, token_id, token_principal
+from queue_server.store import sessions as stored
+from queue_server.store.accounts import token_by_id
 
 SESSION_COOKIE = "ow_session"
 PERSON_LIFETIME = dt.timedelta(hours=12)
@@ -61,16 +61,8 @@ async def open_session(
         raise ValueError("A session stands for one account or one kiosk token")
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     lifetime = PERSON_LIFETIME if user_id is not None else KIOSK_LIFETIME
-    await conn.execute(
-        insert(web_sessions).values(
-            key_hash=_hash(key),
-            user_id=user_id,
-            token_id=token_id,
-            csrf=csrf,
-            created_at=now,
-            seen_at=now,
-            expires_at=now + lifetime,
-        )
+    await stored.insert_session(
+        conn, key_hash=_hash(key), user_id=user_id, token_id=token_id, csrf=csrf, now=now, expires_at=now + lifetime
     )
     return key, csrf
 
@@ -79,23 +71,14 @@ async def find_session(conn: AsyncConnection, key: str, now: dt.datetime) -> Ses
     """The live session of a cookie key, or None (unknown, expired, account disabled, token revoked)."""
     if not key or len(key) > 100:
         return None
-    row = (
-        await conn.execute(
-            select(web_sessions, users, tokens.c.revoked_at, tokens.c.role.label("token_role"))
-            .select_from(
-                web_sessions.outerjoin(users, users.c.id == web_sessions.c.user_id).outerjoin(
-                    tokens, tokens.c.id == web_sessions.c.token_id
-                )
-            )
-            .where(web_sessions.c.key_hash == _hash(key))
-        )
-    ).first()
+    row = await stored.session_by_key(conn, _hash(key))
     if row is None or row.expires_at <= now:
         return None
-    session_id, csrf, seen_at, expires_at = row[0], row.csrf, row.seen_at, row.expires_at
+    session_id, csrf, seen_at, expires_at = row.id, row.csrf, row.seen_at, row.expires_at
     if row.user_id is not None:
         if row.disabled:
             return None
+        assert row.role is not None and row.username is not None and row.centres is not None
         principal = Principal(
             role=Role(row.role),
             subject=row.username,
@@ -105,31 +88,11 @@ async def find_session(conn: AsyncConnection, key: str, now: dt.datetime) -> Ses
             user_id=row.user_id,
         )
     else:
-        found = await _token_principal(conn, row.token_id)
+        found = token_principal(await token_by_id(conn, row.token_id))
         if found is None:
             return None
         principal = found
     return Session(session_id, principal, csrf, seen_at, expires_at)
-
-
-async def _token_principal(conn: AsyncConnection, token_id: int | None) -> Principal | None:
-    row = (
-        await conn.execute(
-            select(tokens, users.c.disabled.label("user_disabled"))
-            .select_from(tokens.outerjoin(users, users.c.id == tokens.c.user_id))
-            .where(tokens.c.id == token_id)
-        )
-    ).first()
-    if row is None or row.revoked_at is not None or row.user_disabled:
-        return None
-    return Principal(
-        role=Role(row.role),
-        subject=row.subject,
-        centres=tuple(row.centres),
-        staff_code=row.subject if row.role == Role.STAFF else None,
-        via="token",
-        user_id=row.user_id,
-    )
 
 
 ENROLLED_ROLES = frozenset({Role.KIOSK, Role.DEVICE})
@@ -151,22 +114,16 @@ def needs_touch(session: Session, now: dt.datetime) -> bool:
 
 
 async def touch_session(conn: AsyncConnection, session: Session, now: dt.datetime) -> None:
-    await conn.execute(
-        update(web_sessions)
-        .where(web_sessions.c.id == session.id)
-        .values(seen_at=now, expires_at=now + session.lifetime)
-    )
+    await stored.slide_session(conn, session.id, now, now + session.lifetime)
 
 
 async def close_session(conn: AsyncConnection, key: str) -> None:
-    await conn.execute(delete(web_sessions).where(web_sessions.c.key_hash == _hash(key)))
+    await stored.delete_session(conn, _hash(key))
 
 
 async def prune_sessions(conn: AsyncConnection, now: dt.datetime) -> int:
     """Forget expired sessions and failed logins older than the window."""
-    gone = await conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
-    await conn.execute(delete(login_failures).where(login_failures.c.at < now - LOGIN_WINDOW))
-    return int(gone.rowcount or 0)
+    return await stored.delete_expired(conn, now, now - LOGIN_WINDOW)
 
 
 # --- Failed logins ------------------------------------------------------------------------------
@@ -176,15 +133,12 @@ async def login_wait(conn: AsyncConnection, username: str, address: str, now: dt
     """Seconds to wait before trying again, when this username or address failed too often; else None."""
     since = now - LOGIN_WINDOW
     waits = []
-    for column, value, limit in (
-        (login_failures.c.username, username, MAX_FAILURES_PER_USERNAME),
-        (login_failures.c.address, address, MAX_FAILURES_PER_ADDRESS),
-    ):
-        count, oldest = (
-            await conn.execute(
-                select(func.count(), func.min(login_failures.c.at)).where(column == value, login_failures.c.at > since)
-            )
-        ).one()
+    checks: tuple[tuple[stored.FailedBy, str, int], ...] = (
+        ("username", username, MAX_FAILURES_PER_USERNAME),
+        ("address", address, MAX_FAILURES_PER_ADDRESS),
+    )
+    for by, value, limit in checks:
+        count, oldest = await stored.failures_since(conn, by, value, since)
         if count >= limit and oldest is not None:
             oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
             waits.append(max(1, int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1))
@@ -192,9 +146,9 @@ async def login_wait(conn: AsyncConnection, username: str, address: str, now: dt
 
 
 async def record_failure(conn: AsyncConnection, username: str, address: str, now: dt.datetime) -> None:
-    await conn.execute(insert(login_failures).values(username=username[:64], address=address[:64], at=now))
+    await stored.insert_failure(conn, username[:64], address[:64], now)
 
 
 async def clear_failures(conn: AsyncConnection, username: str) -> None:
     """A right password forgets the username's earlier mistakes (not the address's)."""
-    await conn.execute(delete(login_failures).where(login_failures.c.username == username))
+    await stored.delete_failures(conn, username)

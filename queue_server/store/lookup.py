@@ -7,6 +7,7 @@ log never touches the live state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,19 @@ async def list_centres(conn: AsyncConnection) -> list[CentreRow]:
     c = schema.centres.c
     rows = await conn.execute(select(c.code, c.name).order_by(c.code))
     return [CentreRow(row.code, row.name) for row in rows]
+
+
+async def centre_codes(conn: AsyncConnection) -> list[str]:
+    """Every centre's code, in order."""
+    c = schema.centres.c
+    return list(await conn.scalars(select(c.code).order_by(c.code)))
+
+
+async def centre_configs(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, Any]:
+    """The stored configuration of each of ``codes`` that exists, by code."""
+    c = schema.centres.c
+    rows = await conn.execute(select(c.code, c.config).where(c.code.in_(codes)))
+    return {row.code: row.config for row in rows}
 
 
 async def find_ticket_by_token(conn: AsyncConnection, token: str) -> tuple[str, int] | None:
