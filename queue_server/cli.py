@@ -621,12 +621,11 @@ def _new_password(username: str, *, from_stdin: bool) -> str:
 
 def _report_errors(database_url: str, work: Callable[[], None]) -> int:
     """Run ``work``; what goes wrong is a message for the person, never a traceback."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from queue_server.accounts import AccountError
     from queue_server.bus.broker import BrokerStartError
     from queue_server.server import TlsError
-    from queue_server.store.database import DatabaseUrlError
+    from queue_server.store.database import DatabaseUrlError, without_password
+    from queue_server.store.errors import DatabaseError
     from queue_server.store.migrate import SchemaOutdated
 
     try:
@@ -634,17 +633,11 @@ def _report_errors(database_url: str, work: Callable[[], None]) -> int:
     except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated, TlsError) as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (SQLAlchemyError, OSError) as error:
+    except (DatabaseError, OSError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"Cannot use the database {_without_password(database_url)}: {reason}", file=sys.stderr)
+        print(f"Cannot use the database {without_password(database_url)}: {reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
-
-
-def _without_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # --- The parser ------------------------------------------------------------------------------------
@@ -1330,6 +1323,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_backup(args: argparse.Namespace) -> int:
     """A consistent copy of the database, safe while the server writes."""
     from queue_server.store.backup import BackupError, backup
+    from queue_server.store.database import without_password
 
     def work() -> None:
         try:
@@ -1337,7 +1331,7 @@ def run_backup(args: argparse.Namespace) -> int:
         except BackupError as error:
             raise CommandError(str(error)) from None
         print(
-            f"Backed up {_without_password(args.database_url)} to {copy.path} ({copy.size:,} bytes, schema"
+            f"Backed up {without_password(args.database_url)} to {copy.path} ({copy.size:,} bytes, schema"
             f" {copy.revision}). Restore it, with the server stopped, by `onewindow restore {copy.path}`."
         )
 
@@ -1347,6 +1341,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     """A copy made by `backup` in place of the database; the server must be stopped."""
     from queue_server.store.backup import BackupError, restore
+    from queue_server.store.database import without_password
     from queue_server.store.migrate import head_revision
 
     def work() -> None:
@@ -1355,7 +1350,7 @@ def run_restore(args: argparse.Namespace) -> int:
         except BackupError as error:
             raise CommandError(str(error)) from None
         later = "" if copy.revision == head_revision() else " Run `onewindow init` to bring it to this version."
-        print(f"Restored {copy.path} (schema {copy.revision}) into {_without_password(args.database_url)}.{later}")
+        print(f"Restored {copy.path} (schema {copy.revision}) into {without_password(args.database_url)}.{later}")
 
     return _report_errors(args.database_url, work)
 

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.clock import Clock
@@ -42,6 +41,7 @@ from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store import schema
 from queue_server.store.database import Database
+from queue_server.store.errors import DatabaseError
 from queue_server.store.outbox import hall_feed, recent_calls
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
@@ -165,7 +165,7 @@ class OutboxRelay:
             self.wake.clear()
             try:
                 busy = await self.drain(client) is None
-            except (SQLAlchemyError, OSError) as error:  # the database is away: the rows wait for it
+            except (DatabaseError, OSError) as error:  # the database is away: the rows wait for it
                 log.warning("could not relay the outbox of %s: %s; trying again", self.centre, error)
                 busy = True
             with contextlib.suppress(TimeoutError):

@@ -47,6 +47,11 @@ def normalize_url(url: str) -> URL:
     raise DatabaseUrlError(f"Cannot use database URL {url!r}: OneWindow speaks SQLite and PostgreSQL")
 
 
+def without_password(url: str) -> str:
+    """The URL as given, with its password hidden: for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

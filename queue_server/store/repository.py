@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Centre
@@ -28,6 +29,7 @@ from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
+from queue_server.store.errors import NoSuchCentre
 
 OPEN_STATUSES = [s.value for s in TicketStatus if not s.ended]
 STATUS_TOKEN_BYTES = 18
@@ -131,7 +133,12 @@ async def state_version(conn: AsyncConnection, code: str) -> int:
 
 
 async def load_centre_config(conn: AsyncConnection, code: str) -> Centre:
-    config = (await conn.execute(select(schema.centres.c.config).where(schema.centres.c.code == code))).scalar_one()
+    """The centre's stored configuration; :class:`NoSuchCentre` when there is no such centre."""
+    found = await conn.execute(select(schema.centres.c.config).where(schema.centres.c.code == code))
+    try:
+        config = found.scalar_one()
+    except NoResultFound:
+        raise NoSuchCentre(f"There is no centre {code!r}") from None
     return Centre.model_validate(config)
 
 

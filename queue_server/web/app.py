@@ -20,12 +20,13 @@ from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
 from queue_server.service import HallService
 from queue_server.store.database import Database
+from queue_server.store.errors import unreachable
 from queue_server.store.migrate import require_current
 from queue_server.web import openapi
 from queue_server.web.api import add_routes
 from queue_server.web.auth import bearer_middleware
 from queue_server.web.keys import BUS, DATABASE, OPENAPI, SERVICE
-from queue_server.web.problems import problem_middleware, unreachable
+from queue_server.web.problems import problem_middleware
 from queue_server.web.route_table import all_routes
 
 log = logging.getLogger(__name__)

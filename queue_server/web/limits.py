@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 
 from aiohttp import web
-from sqlalchemy.exc import NoResultFound
 
 from queue_server.accounts import Principal, Role
 from queue_server.service import problem
+from queue_server.store.errors import NoSuchCentre
 from queue_server.store.repository import load_centre_config
 from queue_server.ticket_limits import limits_for
 from queue_server.web.keys import SERVICE
@@ -42,7 +42,7 @@ async def limit_tickets(request: web.Request, centre: str, principal: Principal,
         try:
             async with service.db.read() as conn:
                 config = await load_centre_config(conn, centre)
-        except NoResultFound:
+        except NoSuchCentre:
             return  # no such centre: the action answers that itself
         limits.remember_centre(config)
     kiosk = principal.subject if principal.role is Role.KIOSK else None

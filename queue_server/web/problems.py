@@ -7,7 +7,7 @@ Handlers raise; :func:`problem_middleware` answers. The translation:
 - ``pydantic.ValidationError``: 422 with ``errors: [{field, message}]`` naming each field;
 - ``json.JSONDecodeError``: 400;
 - aiohttp's own refusals (no such route, wrong method, body too large): 404 / 405 (with ``Allow``) ...;
-- the database cannot be reached (:func:`unreachable`): 503 with ``Retry-After``;
+- the database cannot be reached (``queue_server.store.errors.unreachable``): 503 with ``Retry-After``;
 - anything else: 500, logged with an incident id; the client never sees a traceback.
 
 The 503 needs nothing to recover: the next request takes a fresh connection from the pool
@@ -25,13 +25,12 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
-import sqlalchemy.exc
 from aiohttp import web
 from pydantic import ValidationError
 
 from queue_server.domain.errors import DomainError
 from queue_server.service import Answer, domain_problem, problem
+from queue_server.store.errors import unreachable
 from queue_server.web.keys import ROUTE_INDEX
 from queue_server.web.routes import API_PREFIX, Handler
 
@@ -107,38 +106,6 @@ def validation_errors(error: ValidationError) -> list[dict[str, str]]:
 
 
 # --- The database cannot be reached ------------------------------------------------------------------
-
-_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable host, name resolution; includes TimeoutError
-    asyncio.TimeoutError,
-    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
-    asyncpg.PostgresConnectionError,  # the connection does not exist or failed
-    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
-    asyncpg.TooManyConnectionsError,
-)
-
-
-def unreachable(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be reached now, rather than a bug or bad data.
-
-    Drivers raise their own exceptions and SQLAlchemy wraps some of them, so the whole chain of
-    causes is looked at: an OperationalError or InterfaceError (SQLAlchemy's words for "the
-    database or the connection failed"), a connection SQLAlchemy invalidated, or a connection
-    error of the driver or the operating system anywhere in the chain.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
-            return True
-        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, _CONNECTION_ERRORS):
-            return True
-        nested = current.orig if isinstance(current, sqlalchemy.exc.DBAPIError) else None
-        current = nested or current.__cause__ or current.__context__
-    return False
 
 
 def database_unavailable() -> web.Response:
