@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.centre_change import change_refusal
@@ -39,9 +38,8 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.printers import PrinterBoard
 from queue_server.protocol.payloads import fault_in
 from queue_server.protocol.topics import HALL_FEED
-from queue_server.store import schema
 from queue_server.store.database import Database
-from queue_server.store.outbox import Message, RecentCalls, build_messages, hall_feed, write_outbox
+from queue_server.store.outbox import Message, RecentCalls, build_messages, hall_feed, prune_sent, write_outbox
 from queue_server.store.printing import (
     Job,
     mark_resent,
@@ -62,6 +60,7 @@ from queue_server.store.repository import (
     save_change,
     state_version,
 )
+from queue_server.store.requests import Recorded, keep_answer, prune_requests, recorded_answer, recorded_answers
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
 from queue_server.views import View, ticket_view, window_view
 
@@ -70,7 +69,7 @@ log = logging.getLogger(__name__)
 PROBLEM_BASE = "urn:onewindow:problem:"
 
 
-def _replay(row: Any, request_id: str, actor: str, action: str) -> Answer:
+def _replay(row: Recorded, request_id: str, actor: str, action: str) -> Answer:
     """The recorded answer to a repeated request id, or a refusal if another action used it."""
     if (row.actor, row.action) != (actor, action):
         return problem(
@@ -275,7 +274,7 @@ class HallService:
             except NotFound as missing:
                 return [(request, domain_problem(missing), False) for request in batch]
             writes = Writes(centre)
-            priors = await self._prior_answers(conn, centre, batch)
+            priors = await recorded_answers(conn, centre, (request.request_id for request in batch))
             instant = _Instant(self.clock.now())  # the batch's actions happen at the instant it starts
             try:
                 for request in batch:
@@ -310,7 +309,7 @@ class HallService:
         version: int,
         request: _Request,
         writes: Writes,
-        priors: dict[str, Any],
+        priors: dict[str, Recorded],
         instant: Clock,
     ) -> tuple[Answer, bool]:
         command, actor, request_id = request.command, request.actor, request.request_id
@@ -337,20 +336,9 @@ class HallService:
             if request.also is not None and answer.ok:
                 await writes.flush(conn)
                 await request.also(conn, hall, change, instant.now())
-        self._keep_record(writes, centre, request_id, actor, command.name, answer, instant.now())
+        keep_answer(writes, request_id, actor, command.name, answer.status, answer.body, instant.now())
         hall.compact()
         return answer, answer.ok
-
-    async def _prior_answers(self, conn: AsyncConnection, centre: str, batch: list[_Request]) -> dict[str, Any]:
-        """The recorded answers of the batch's request ids, read in one query."""
-        r = schema.requests.c
-        ids = sorted({request.request_id for request in batch})
-        rows = await conn.execute(
-            select(r.request_id, r.actor, r.action, r.status, r.response).where(
-                r.centre == centre, r.request_id.in_(ids)
-            )
-        )
-        return {row.request_id: row for row in rows.all()}
 
     async def _commit_change(
         self, conn: AsyncConnection, slot: _CentreSlot, hall: Hall, change: Change, command: Command, writes: Writes
@@ -416,36 +404,15 @@ class HallService:
     async def _prior_answer(
         self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str
     ) -> Answer | None:
-        r = schema.requests.c
-        row = (
-            await conn.execute(
-                select(r.actor, r.action, r.status, r.response).where(r.centre == centre, r.request_id == request_id)
-            )
-        ).one_or_none()
+        row = await recorded_answer(conn, centre, request_id)
         return _replay(row, request_id, actor, action) if row is not None else None
 
     async def _record(
         self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str, answer: Answer
     ) -> None:
         writes = Writes(centre)
-        self._keep_record(writes, centre, request_id, actor, action, answer, self.clock.now())
+        keep_answer(writes, request_id, actor, action, answer.status, answer.body, self.clock.now())
         await writes.flush(conn)
-
-    def _keep_record(
-        self, writes: Writes, centre: str, request_id: str, actor: str, action: str, answer: Answer, now: dt.datetime
-    ) -> None:
-        writes.recorded.add(request_id)
-        writes.requests.append(
-            {
-                "centre": centre,
-                "request_id": request_id,
-                "actor": actor,
-                "action": action,
-                "status": answer.status,
-                "response": answer.body,
-                "created_at": now,
-            }
-        )
 
     async def hall(self, centre: str) -> Hall:
         """A hall to read from, never to act on: the cached one when current, else a fresh one.
@@ -634,17 +601,14 @@ class HallService:
     async def prune_outbox(self, older_than_days: int = 2) -> int:
         """Forget outbox rows the broker acknowledged long ago (unsent rows are never pruned)."""
         cutoff = self.clock.now() - dt.timedelta(days=older_than_days)
-        o = schema.outbox.c
         async with self.db.write() as conn:
-            result = await conn.execute(delete(schema.outbox).where(o.sent_at.is_not(None), o.sent_at < cutoff))
-        return int(result.rowcount or 0)
+            return await prune_sent(conn, cutoff)
 
     async def prune_requests(self, older_than_days: int = 7) -> int:
         """Forget request ids after their retention period; a device's retry comes within seconds."""
         cutoff = self.clock.now() - dt.timedelta(days=older_than_days)
         async with self.db.write() as conn:
-            result = await conn.execute(delete(schema.requests).where(schema.requests.c.created_at < cutoff))
-        return int(result.rowcount or 0)
+            return await prune_requests(conn, cutoff)
 
 
 CONFIGURE = "configure"

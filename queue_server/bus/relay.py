@@ -28,21 +28,19 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STATE, match_topic
-from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.errors import DatabaseError
-from queue_server.store.outbox import hall_feed, recent_calls
+from queue_server.store.outbox import Pending, hall_feed, last_seqs, mark_sent, mark_superseded, pending, recent_calls
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
 from queue_server.views import pad_view, window_view
@@ -126,9 +124,7 @@ class OutboxRelay:
         if conn is None:
             async with self.db.read() as read:
                 return await self.retained_snapshot(read)
-        s = schema.outbox_subjects.c
-        rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == self.centre))
-        last = {subject: int(seq) for subject, seq in rows.all()}
+        last = await last_seqs(conn, self.centre)
         hall = await load_hall(conn, self.centre, self.clock)
         calls = await recent_calls(conn, hall)
         out = [
@@ -153,7 +149,7 @@ class OutboxRelay:
             async with self._leased(wait=False) as conn:
                 if conn is None:
                     return total or None
-                rows = await self._pending(conn)
+                rows = await pending(conn, self.centre, BATCH)
                 if not rows:
                     return total
                 total += await self._publish(client, rows)
@@ -194,17 +190,7 @@ class OutboxRelay:
                 return
             yield conn
 
-    async def _pending(self, conn: AsyncConnection) -> Sequence[Any]:
-        o = schema.outbox.c
-        query = (
-            select(o.id, o.subject, o.seq, o.payload)
-            .where(o.centre == self.centre, o.sent_at.is_(None))
-            .order_by(o.id)
-            .limit(BATCH)
-        )
-        return (await conn.execute(query)).all()
-
-    async def _publish(self, client: Publisher, rows: Sequence[Any]) -> int:
+    async def _publish(self, client: Publisher, rows: Sequence[Pending]) -> int:
         """Publish in order on one connection (MQTT keeps the order); all must be acknowledged.
 
         A retained state (a window's, the hall feed, a pad's) is a whole picture: of several rows of
@@ -231,26 +217,21 @@ class OutboxRelay:
         return len(sends)
 
     async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
-        statement = update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=self.clock.now())
-        await self._write(conn, statement)
+        now = self.clock.now()
+        await self._write(conn, lambda write: mark_sent(write, ids, now))
 
     async def _mark_superseded(self, conn: AsyncConnection, snapshot: Sequence[Outgoing]) -> None:
         """Mark sent the pending rows of the snapshot's subjects that are no newer than it."""
         if not snapshot:
             return
-        o = schema.outbox.c
-        older = or_(*(and_(o.subject == m.subject, o.seq <= m.seq) for m in snapshot))
-        statement = (
-            update(schema.outbox)
-            .where(o.centre == self.centre, o.sent_at.is_(None), older)
-            .values(sent_at=self.clock.now())
-        )
-        await self._write(conn, statement)
+        newest = [(m.subject, m.seq) for m in snapshot]
+        now = self.clock.now()
+        await self._write(conn, lambda write: mark_superseded(write, self.centre, newest, now))
 
-    async def _write(self, conn: AsyncConnection, statement: Any) -> None:
+    async def _write(self, conn: AsyncConnection, statement: Callable[[AsyncConnection], Awaitable[None]]) -> None:
         """Run ``statement`` in the lease's transaction (PostgreSQL) or a write transaction of its own (SQLite)."""
         if self.db.sqlite:
             async with self.db.write() as write:
-                await write.execute(statement)
+                await statement(write)
             return
-        await conn.execute(statement)
+        await statement(conn)

@@ -9,9 +9,11 @@ rows in order per subject and marks them sent once the broker acknowledged them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.devices import DeviceKind
@@ -263,3 +265,55 @@ async def write_outbox(
         )
     if writes is None:
         await out.flush(conn)
+
+
+# Relaying and pruning
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An outbox row not yet acknowledged by the broker."""
+
+    id: int
+    subject: str
+    seq: int
+    payload: Any
+
+
+async def last_seqs(conn: AsyncConnection, code: str) -> dict[str, int]:
+    """The last sequence of each of the centre's subjects."""
+    s = schema.outbox_subjects.c
+    rows = await conn.execute(select(s.subject, s.last_seq).where(s.centre == code))
+    return {subject: int(seq) for subject, seq in rows.all()}
+
+
+async def pending(conn: AsyncConnection, code: str, limit: int) -> list[Pending]:
+    """The centre's first ``limit`` unsent rows, in the order they were written."""
+    o = schema.outbox.c
+    query = (
+        select(o.id, o.subject, o.seq, o.payload)
+        .where(o.centre == code, o.sent_at.is_(None))
+        .order_by(o.id)
+        .limit(limit)
+    )
+    return [Pending(row.id, row.subject, row.seq, row.payload) for row in await conn.execute(query)]
+
+
+async def mark_sent(conn: AsyncConnection, ids: list[int], now: dt.datetime) -> None:
+    await conn.execute(update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=now))
+
+
+async def mark_superseded(
+    conn: AsyncConnection, code: str, newest: Iterable[tuple[str, int]], now: dt.datetime
+) -> None:
+    """Mark sent the centre's unsent rows of each subject up to its given sequence (at least one pair)."""
+    o = schema.outbox.c
+    older = or_(*(and_(o.subject == subject, o.seq <= seq) for subject, seq in newest))
+    await conn.execute(update(schema.outbox).where(o.centre == code, o.sent_at.is_(None), older).values(sent_at=now))
+
+
+async def prune_sent(conn: AsyncConnection, before: dt.datetime) -> int:
+    """Delete the rows the broker acknowledged before ``before``; unsent rows stay. Returns how many."""
+    o = schema.outbox.c
+    result = await conn.execute(delete(schema.outbox).where(o.sent_at.is_not(None), o.sent_at < before))
+    return int(result.rowcount or 0)

@@ -1,0 +1,74 @@
+"""Request ids and their answers: a repeated request is answered with the first answer.
+
+An answer is kept in the transaction of the action it answers (through ``Writes``, so a batch of
+actions writes its answers in one statement) and read back by the centre and the request id. The
+rows are deleted after a retention period; a device's retry comes within seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from queue_server.store import schema
+from queue_server.store.repository import Writes
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The first answer given to a request id, and whose action it answered."""
+
+    actor: str
+    action: str
+    status: int
+    response: Any
+
+
+async def recorded_answers(conn: AsyncConnection, centre: str, request_ids: Iterable[str]) -> dict[str, Recorded]:
+    """The recorded answers of any of ``request_ids``, by request id, in one query."""
+    r = schema.requests.c
+    rows = await conn.execute(
+        select(r.request_id, r.actor, r.action, r.status, r.response).where(
+            r.centre == centre, r.request_id.in_(sorted(set(request_ids)))
+        )
+    )
+    return {row.request_id: Recorded(row.actor, row.action, row.status, row.response) for row in rows.all()}
+
+
+async def recorded_answer(conn: AsyncConnection, centre: str, request_id: str) -> Recorded | None:
+    r = schema.requests.c
+    row = (
+        await conn.execute(
+            select(r.actor, r.action, r.status, r.response).where(r.centre == centre, r.request_id == request_id)
+        )
+    ).one_or_none()
+    return None if row is None else Recorded(row.actor, row.action, row.status, row.response)
+
+
+def keep_answer(
+    writes: Writes, request_id: str, actor: str, action: str, status: int, response: Any, now: dt.datetime
+) -> None:
+    """Record the answer to ``request_id`` when ``writes`` is flushed (in the action's transaction)."""
+    writes.recorded.add(request_id)
+    writes.requests.append(
+        {
+            "centre": writes.code,
+            "request_id": request_id,
+            "actor": actor,
+            "action": action,
+            "status": status,
+            "response": response,
+            "created_at": now,
+        }
+    )
+
+
+async def prune_requests(conn: AsyncConnection, before: dt.datetime) -> int:
+    """Delete the answers recorded before ``before``; returns how many."""
+    result = await conn.execute(delete(schema.requests).where(schema.requests.c.created_at < before))
+    return int(result.rowcount or 0)
