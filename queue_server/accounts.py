@@ -30,11 +30,10 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Centre
 from queue_server.store import accounts as stored
-from queue_server.store.database import utcnow
+from queue_server.store.database import Connection, utcnow
 from queue_server.store.lookup import centre_codes, centre_configs
 
 
@@ -225,7 +224,7 @@ class UserInfo:
 
 
 async def add_user(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     username: str,
     password: str,
@@ -265,7 +264,7 @@ async def add_user(
     )
 
 
-async def _check_staff_has_no_account(conn: AsyncConnection, what: str, centre: str, staff_code: str) -> None:
+async def _check_staff_has_no_account(conn: Connection, what: str, centre: str, staff_code: str) -> None:
     """One account per staff member, so the event log's ``staff:<code>`` names one person's login."""
     for username, centres in await stored.staff_accounts(conn, staff_code):
         if centre in centres:
@@ -274,7 +273,7 @@ async def _check_staff_has_no_account(conn: AsyncConnection, what: str, centre: 
             )
 
 
-async def verify_login(conn: AsyncConnection, username: str, password: str) -> Principal | None:
+async def verify_login(conn: Connection, username: str, password: str) -> Principal | None:
     """The account's principal when the password is right and the account enabled, else None.
 
     A hash made with weaker parameters than today's is replaced; that write persists only when
@@ -299,7 +298,7 @@ async def verify_login(conn: AsyncConnection, username: str, password: str) -> P
     )
 
 
-async def list_users(conn: AsyncConnection) -> list[UserInfo]:
+async def list_users(conn: Connection) -> list[UserInfo]:
     """Every account, by username, without password hashes."""
     return [
         UserInfo(
@@ -315,7 +314,7 @@ async def list_users(conn: AsyncConnection) -> list[UserInfo]:
     ]
 
 
-async def _set_password(conn: AsyncConnection, user_id: int, password: str) -> None:
+async def _set_password(conn: Connection, user_id: int, password: str) -> None:
     password_hash = await asyncio.to_thread(hash_password, password)
     await stored.set_password_hash(conn, user_id, password_hash)
 
@@ -333,7 +332,7 @@ def new_token() -> str:
 
 
 async def add_token(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     label: str,
     role: Role | str,
@@ -352,7 +351,7 @@ async def add_token(
 
 
 async def _add_token(
-    conn: AsyncConnection,
+    conn: Connection,
     token: str,
     *,
     label: str,
@@ -387,7 +386,7 @@ async def _add_token(
 
 
 async def _check_token_user(
-    conn: AsyncConnection, what: str, user_id: int, role: Role, scope: tuple[str, ...], subject: str
+    conn: Connection, what: str, user_id: int, role: Role, scope: tuple[str, ...], subject: str
 ) -> None:
     """A token bound to a user may act only as that user: its role, within its centres."""
     user = await stored.user_by_id(conn, user_id)
@@ -401,7 +400,7 @@ async def _check_token_user(
         raise AccountError(f"{what}: user {user.username!r} may not see centre {outside[0]!r}")
 
 
-async def authenticate_token(conn: AsyncConnection, token: str) -> Principal | None:
+async def authenticate_token(conn: Connection, token: str) -> Principal | None:
     """The token's principal, or None when it is unknown, revoked or its user is disabled.
 
     The lookup is by the token's SHA-256, so timing reveals nothing about stored tokens.
@@ -426,14 +425,14 @@ def token_principal(row: stored.TokenRow | None) -> Principal | None:
     )
 
 
-async def token_id(conn: AsyncConnection, token: str) -> int | None:
+async def token_id(conn: Connection, token: str) -> int | None:
     """The id of a token's row (revoked or not), or None for a token never made."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
     return await stored.token_id_by_hash(conn, _token_hash(token))
 
 
-async def revoke_token(conn: AsyncConnection, token_or_id: str | int) -> None:
+async def revoke_token(conn: Connection, token_or_id: str | int) -> None:
     """Stop a token working, given in plain text or by its id; revoking twice changes nothing."""
     key = token_or_id if isinstance(token_or_id, int) else _token_hash(token_or_id)
     shown = f"token {token_or_id}" if isinstance(token_or_id, int) else "this token"
@@ -453,7 +452,7 @@ def _role(what: str, role: Role | str) -> Role:
 
 
 async def _check_scope(
-    conn: AsyncConnection, what: str, role: Role, centres: Sequence[str], staff_code: str | None
+    conn: Connection, what: str, role: Role, centres: Sequence[str], staff_code: str | None
 ) -> tuple[str, ...]:
     """The centres, checked: they exist, only a supervisor has several, staff are staff there."""
     scope = tuple(dict.fromkeys(centres))
@@ -474,7 +473,7 @@ async def _check_scope(
     return scope
 
 
-async def _centre_configs(conn: AsyncConnection, what: str, codes: tuple[str, ...]) -> dict[str, Any]:
+async def _centre_configs(conn: Connection, what: str, codes: tuple[str, ...]) -> dict[str, Any]:
     found = await centre_configs(conn, codes)
     missing = [code for code in codes if code not in found]
     if missing:
@@ -545,7 +544,7 @@ class _DemoToken:
         return f"{self.role}:{self.subject}"
 
 
-async def ensure_demo_accounts(conn: AsyncConnection, centre: str, saved: DemoAccounts | None = None) -> DemoAccounts:
+async def ensure_demo_accounts(conn: Connection, centre: str, saved: DemoAccounts | None = None) -> DemoAccounts:
     """The demo's accounts and tokens at ``centre``, creating only what is missing.
 
     Passwords and tokens are stored hashed, so the demo keeps the plain text returned here (in a
@@ -590,9 +589,7 @@ def _demo_tokens(people: Sequence[_DemoUser]) -> list[_DemoToken]:
     return tokens
 
 
-async def _ensure_demo_user(
-    conn: AsyncConnection, centre: str, person: _DemoUser, saved: str | None
-) -> tuple[int, str]:
+async def _ensure_demo_user(conn: Connection, centre: str, person: _DemoUser, saved: str | None) -> tuple[int, str]:
     """The account's id and a password that works for it."""
     existing = await stored.user_id_by_name(conn, person.username)
     if saved is not None and _password_problem(saved, person.username) is None:
@@ -625,7 +622,7 @@ def _demo_password(username: str) -> str:
 
 
 async def _ensure_demo_token(
-    conn: AsyncConnection, centre: str, token: _DemoToken, user_id: int | None, saved: str | None
+    conn: Connection, centre: str, token: _DemoToken, user_id: int | None, saved: str | None
 ) -> str:
     """A working token for ``token``: the saved one when it still works or can be registered again."""
     label = f"demo {token.role} {token.subject}"

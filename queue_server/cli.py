@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
-
     from display_client.led import MatrixSize
     from queue_server.domain.centre import Centre
+    from queue_server.store.database import Connection
     from queue_server.twins import DeviceSpec
 
 EXIT_OK = 0
@@ -536,7 +535,7 @@ def run_mqtt_config(args: argparse.Namespace) -> int:
         secrets_file=args.secrets,
     )
 
-    async def generate(conn: AsyncConnection) -> mqtt_config.Result:
+    async def generate(conn: Connection) -> mqtt_config.Result:
         from queue_server.store.database import utcnow
 
         return await mqtt_config.generate(conn, settings, utcnow())
@@ -551,7 +550,7 @@ def run_mqtt_config(args: argparse.Namespace) -> int:
     return _report_errors(args.database_url, work)
 
 
-async def _add_account(args: argparse.Namespace, password: str, conn: AsyncConnection) -> int:
+async def _add_account(args: argparse.Namespace, password: str, conn: Connection) -> int:
     from queue_server.accounts import add_user
 
     return await add_user(
@@ -565,7 +564,7 @@ async def _add_account(args: argparse.Namespace, password: str, conn: AsyncConne
     )
 
 
-async def _issue_token(args: argparse.Namespace, conn: AsyncConnection) -> str:
+async def _issue_token(args: argparse.Namespace, conn: Connection) -> str:
     from queue_server.accounts import add_token
 
     label = args.label or f"{args.role} {args.subject}"
@@ -581,7 +580,7 @@ async def _check_database(url: str) -> None:
         await require_current(db)
 
 
-async def _in_write(url: str, action: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+async def _in_write(url: str, action: Callable[[Connection], Awaitable[T]]) -> T:
     """Run ``action`` in one write transaction, on a database `onewindow init` brought up to date."""
     from queue_server.store.database import Database
     from queue_server.store.migrate import require_current

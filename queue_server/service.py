@@ -26,8 +26,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from queue_server.centre_change import change_refusal
 from queue_server.commands import Command
 from queue_server.domain.centre import Centre
@@ -38,7 +36,7 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.printers import PrinterBoard
 from queue_server.protocol.payloads import fault_in
 from queue_server.protocol.topics import HALL_FEED
-from queue_server.store.database import Database
+from queue_server.store.database import Connection, Database
 from queue_server.store.outbox import Message, RecentCalls, build_messages, hall_feed, prune_sent, write_outbox
 from queue_server.store.printing import (
     Job,
@@ -97,7 +95,7 @@ def _consume(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-AlsoWrite = Callable[[AsyncConnection, Hall, Change, dt.datetime], Awaitable[None]]
+AlsoWrite = Callable[[Connection, Hall, Change, dt.datetime], Awaitable[None]]
 """Something written with an action's change, in its transaction (see :meth:`HallService.act`)."""
 
 
@@ -304,7 +302,7 @@ class HallService:
 
     async def _act(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         slot: _CentreSlot,
         version: int,
         request: _Request,
@@ -341,7 +339,7 @@ class HallService:
         return answer, answer.ok
 
     async def _commit_change(
-        self, conn: AsyncConnection, slot: _CentreSlot, hall: Hall, change: Change, command: Command, writes: Writes
+        self, conn: Connection, slot: _CentreSlot, hall: Hall, change: Change, command: Command, writes: Writes
     ) -> Answer:
         code = hall.centre.centre.code
         tokens = await save_change(conn, hall, change, writes)
@@ -385,7 +383,7 @@ class HallService:
 
     async def _hall(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         slot: _CentreSlot,
         centre: str,
         version: int,
@@ -402,13 +400,13 @@ class HallService:
         return slot.hall
 
     async def _prior_answer(
-        self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str
+        self, conn: Connection, centre: str, request_id: str, actor: str, action: str
     ) -> Answer | None:
         row = await recorded_answer(conn, centre, request_id)
         return _replay(row, request_id, actor, action) if row is not None else None
 
     async def _record(
-        self, conn: AsyncConnection, centre: str, request_id: str, actor: str, action: str, answer: Answer
+        self, conn: Connection, centre: str, request_id: str, actor: str, action: str, answer: Answer
     ) -> None:
         writes = Writes(centre)
         keep_answer(writes, request_id, actor, action, answer.status, answer.body, self.clock.now())
@@ -494,7 +492,7 @@ class HallService:
         actor: str,
         request_id: str,
         name: str,
-        work: Callable[[AsyncConnection, Hall, dt.datetime], Awaitable[Answer]],
+        work: Callable[[Connection, Hall, dt.datetime], Awaitable[Answer]],
     ) -> Answer:
         """Run ``work`` once for ``request_id`` under the centre's lock, in one transaction with
         its recorded answer: for changes beside the hall's own state (rectification cases)."""
@@ -529,7 +527,7 @@ class HallService:
         version stays and the live pages are not told.
         """
 
-        async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+        async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
             await adopt_tickets(conn, hall, (serial,))
             ticket = hall.ticket(serial)
             job = await reprint_job(conn, hall.centre, self.printers[centre], ticket, printer=printer, actor=actor)
@@ -615,7 +613,7 @@ CONFIGURE = "configure"
 """The action name a centre's configuration change is recorded under with its request id."""
 
 
-async def _configure(conn: AsyncConnection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
+async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
     code = hall.centre.centre.code
     differences = describe_difference(hall.centre, config)
     refusal = change_refusal(hall, config)

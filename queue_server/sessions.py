@@ -17,11 +17,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from queue_server.accounts import Principal, Role, authenticate_token, token_id, token_principal
 from queue_server.store import sessions as stored
 from queue_server.store.accounts import token_by_id
+from queue_server.store.database import Connection
 
 SESSION_COOKIE = "ow_session"
 PERSON_LIFETIME = dt.timedelta(hours=12)
@@ -54,7 +53,7 @@ def _hash(key: str) -> str:
 
 
 async def open_session(
-    conn: AsyncConnection, now: dt.datetime, *, user_id: int | None = None, token_id: int | None = None
+    conn: Connection, now: dt.datetime, *, user_id: int | None = None, token_id: int | None = None
 ) -> tuple[str, str]:
     """A new session for an account or a kiosk token; returns the cookie's key and the CSRF value."""
     if (user_id is None) == (token_id is None):
@@ -67,7 +66,7 @@ async def open_session(
     return key, csrf
 
 
-async def find_session(conn: AsyncConnection, key: str, now: dt.datetime) -> Session | None:
+async def find_session(conn: Connection, key: str, now: dt.datetime) -> Session | None:
     """The live session of a cookie key, or None (unknown, expired, account disabled, token revoked)."""
     if not key or len(key) > 100:
         return None
@@ -99,7 +98,7 @@ ENROLLED_ROLES = frozenset({Role.KIOSK, Role.DEVICE})
 """The tokens a screen is enrolled with: a kiosk PC's, or a rating pad's (a tablet that rates)."""
 
 
-async def enrolment_token_id(conn: AsyncConnection, token: str) -> tuple[int, Principal] | None:
+async def enrolment_token_id(conn: Connection, token: str) -> tuple[int, Principal] | None:
     """The id and principal of a working kiosk or device token, or None for any other token or none."""
     principal = await authenticate_token(conn, token.strip())
     if principal is None or principal.role not in ENROLLED_ROLES:
@@ -113,15 +112,15 @@ def needs_touch(session: Session, now: dt.datetime) -> bool:
     return now - session.seen_at >= SEEN_EVERY
 
 
-async def touch_session(conn: AsyncConnection, session: Session, now: dt.datetime) -> None:
+async def touch_session(conn: Connection, session: Session, now: dt.datetime) -> None:
     await stored.slide_session(conn, session.id, now, now + session.lifetime)
 
 
-async def close_session(conn: AsyncConnection, key: str) -> None:
+async def close_session(conn: Connection, key: str) -> None:
     await stored.delete_session(conn, _hash(key))
 
 
-async def prune_sessions(conn: AsyncConnection, now: dt.datetime) -> int:
+async def prune_sessions(conn: Connection, now: dt.datetime) -> int:
     """Forget expired sessions and failed logins older than the window."""
     return await stored.delete_expired(conn, now, now - LOGIN_WINDOW)
 
@@ -129,7 +128,7 @@ async def prune_sessions(conn: AsyncConnection, now: dt.datetime) -> int:
 # --- Failed logins ------------------------------------------------------------------------------
 
 
-async def login_wait(conn: AsyncConnection, username: str, address: str, now: dt.datetime) -> int | None:
+async def login_wait(conn: Connection, username: str, address: str, now: dt.datetime) -> int | None:
     """Seconds to wait before trying again, when this username or address failed too often; else None."""
     since = now - LOGIN_WINDOW
     waits = []
@@ -145,10 +144,10 @@ async def login_wait(conn: AsyncConnection, username: str, address: str, now: dt
     return max(waits) if waits else None
 
 
-async def record_failure(conn: AsyncConnection, username: str, address: str, now: dt.datetime) -> None:
+async def record_failure(conn: Connection, username: str, address: str, now: dt.datetime) -> None:
     await stored.insert_failure(conn, username[:64], address[:64], now)
 
 
-async def clear_failures(conn: AsyncConnection, username: str) -> None:
+async def clear_failures(conn: Connection, username: str) -> None:
     """A right password forgets the username's earlier mistakes (not the address's)."""
     await stored.delete_failures(conn, username)

@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from queue_server.bus.acl import (
     DEFAULT_SERVER_USER,
     Account,
@@ -43,6 +41,7 @@ from queue_server.bus.acl import (
 from queue_server.bus.passwords import PasswordHashError, hash_password, new_password, parse_hash, verify_password
 from queue_server.domain.centre import Centre, Device
 from queue_server.store import credentials
+from queue_server.store.database import Connection
 
 PASSWORDS_FILE = "passwords"
 ACL_FILE = "acl"
@@ -91,7 +90,7 @@ class Result:
     """Usernames of devices that left the registry; their credentials are gone."""
 
 
-async def generate(conn: AsyncConnection, settings: Settings, now: dt.datetime) -> Result:
+async def generate(conn: Connection, settings: Settings, now: dt.datetime) -> Result:
     """Make missing credentials and write the files; run it inside ``db.write()``."""
     user = settings.server_user
     if not USERNAME.fullmatch(user):
@@ -118,7 +117,7 @@ async def generate(conn: AsyncConnection, settings: Settings, now: dt.datetime) 
     return Result(passwords_path, acl_path, accounts, server, new_passwords, kept, removed)
 
 
-async def stored_accounts(conn: AsyncConnection) -> list[Account]:
+async def stored_accounts(conn: Connection) -> list[Account]:
     """The account of every registered device that has credentials, with its grants; nothing is made.
 
     What a server embedding its own broker on the hall network gives it (``passwords`` and
@@ -146,7 +145,7 @@ def _account(centre: Centre, device: Device, password_hash: str) -> Account:
 
 
 async def _device_accounts(
-    conn: AsyncConnection, now: dt.datetime
+    conn: Connection, now: dt.datetime
 ) -> tuple[list[Account], dict[str, dict[str, str]], int, tuple[str, ...]]:
     stored = await credentials.password_hashes(conn)
     accounts: list[Account] = []

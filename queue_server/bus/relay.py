@@ -33,12 +33,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STATE, match_topic
-from queue_server.store.database import Database
+from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
 from queue_server.store.outbox import Pending, hall_feed, last_seqs, mark_sent, mark_superseded, pending, recent_calls
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
@@ -115,7 +113,7 @@ class OutboxRelay:
         self.published = {m.subject: m.seq for m in snapshot}
         return len(snapshot)
 
-    async def retained_snapshot(self, conn: AsyncConnection | None = None) -> list[Outgoing]:
+    async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
         """Every window's state, the hall feed and every pad's state as they are now, newest sequences.
 
         The sequences are read before the state: a change committed in between makes the state
@@ -172,7 +170,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
 
     @asynccontextmanager
-    async def _leased(self, *, wait: bool) -> AsyncIterator[AsyncConnection | None]:
+    async def _leased(self, *, wait: bool) -> AsyncIterator[Connection | None]:
         """A connection to read the pending rows with, holding the relay lease; None when it is held.
 
         PostgreSQL: one transaction for the lease, the reading and the marking. SQLite: a read
@@ -216,11 +214,11 @@ class OutboxRelay:
             await asyncio.gather(*(client.publish(topic, text, 1, retained) for topic, text, retained in chunk))
         return len(sends)
 
-    async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
+    async def _mark_sent(self, conn: Connection, ids: list[int]) -> None:
         now = self.clock.now()
         await self._write(conn, lambda write: mark_sent(write, ids, now))
 
-    async def _mark_superseded(self, conn: AsyncConnection, snapshot: Sequence[Outgoing]) -> None:
+    async def _mark_superseded(self, conn: Connection, snapshot: Sequence[Outgoing]) -> None:
         """Mark sent the pending rows of the snapshot's subjects that are no newer than it."""
         if not snapshot:
             return
@@ -228,7 +226,7 @@ class OutboxRelay:
         now = self.clock.now()
         await self._write(conn, lambda write: mark_superseded(write, self.centre, newest, now))
 
-    async def _write(self, conn: AsyncConnection, statement: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+    async def _write(self, conn: Connection, statement: Callable[[Connection], Awaitable[None]]) -> None:
         """Run ``statement`` in the lease's transaction (PostgreSQL) or a write transaction of its own (SQLite)."""
         if self.db.sqlite:
             async with self.db.write() as write:

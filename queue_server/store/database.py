@@ -14,12 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+Connection: TypeAlias = AsyncConnection
+"""An open connection, as ``Database.read`` and ``Database.write`` give it: what store functions take.
+
+Modules outside the store name it so, and never import SQLAlchemy.
+"""
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"

@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.accounts import Action
 from queue_server.domain.errors import InvalidTransition, NotFound
 from queue_server.domain.hall import Hall
 from queue_server.service import Answer
+from queue_server.store.database import Connection
 from queue_server.store.lookup import list_centres
 from queue_server.store.promised import (
     PromisedCase,
@@ -115,7 +115,7 @@ async def deliver(request: web.Request) -> web.StreamResponse:
     service, centre, serial = _service(request), _centre(request), _int_param(request, "serial")
     origin = body.origin or centre
 
-    async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
         case = await promised_case(conn, origin, serial)
         if case is None or centre not in (origin, case.handed_to):
             where = "" if origin == centre else f" accepted at {origin} and handed to this centre"
@@ -150,7 +150,7 @@ async def hand_over(request: web.Request) -> web.StreamResponse:
     request_id = request_id_of(request, body)
     service, centre, serial = _service(request), _centre(request), _int_param(request, "serial")
 
-    async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
         case = await promised_case(conn, centre, serial)
         if case is None:
             raise NotFound(f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.centre.name}")

@@ -12,7 +12,6 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.accounts import Action
 from queue_server.domain.errors import NotFound
@@ -29,6 +28,7 @@ from queue_server.domain.rectification import (
 )
 from queue_server.service import Answer
 from queue_server.store.contacts import contact_of, mask
+from queue_server.store.database import Connection
 from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case
 from queue_server.views import iso
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
@@ -131,7 +131,7 @@ async def get_rectification(request: web.Request) -> web.StreamResponse:
     return json_response(case_view(case, await _today(request)) | {"contact_phone": phone})
 
 
-async def _masked_contact(conn: AsyncConnection, centre: str, serial: int | None) -> str | None:
+async def _masked_contact(conn: Connection, centre: str, serial: int | None) -> str | None:
     phone = await contact_of(conn, centre, serial) if serial is not None else None
     return mask(phone) if phone else None
 
@@ -180,7 +180,7 @@ async def open_complaint(request: web.Request) -> web.StreamResponse:
     service, centre = _service(request), _centre(request)
     _check_about(request, await service.hall(centre), body)
 
-    async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
         today = hall.calendar.local_date(now)
         case = Case(
             id=await next_case_id(conn, centre),
@@ -207,7 +207,7 @@ async def _step(request: web.Request, name: str, model: type[AdvanceBody | Assig
     request_id = request_id_of(request, body)
     service, centre, case_id = _service(request), _centre(request), _int_param(request, "case")
 
-    async def work(conn: AsyncConnection, hall: Hall, now: dt.datetime) -> Answer:
+    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
         found = await load_case(conn, centre, case_id)
         if found is None:
             raise NotFound(f"There is no rectification case {case_id} at centre {centre!r}")

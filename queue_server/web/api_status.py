@@ -17,13 +17,13 @@ from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.commands import RateTicket
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.service import Answer
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
+from queue_server.store.database import Connection
 from queue_server.web.api import (
     CITIZEN,
     _service,
@@ -100,7 +100,7 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
     phone = body.contact_phone.strip()
     days = config.policy.follow_up_days
 
-    async def keep(conn: AsyncConnection, hall: Hall, change: Change, now: dt.datetime) -> None:
+    async def keep(conn: Connection, hall: Hall, change: Change, now: dt.datetime) -> None:
         await keep_contact(conn, centre, serial, phone, CONSENT_ZH.format(days=days), now, days)
 
     answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id, also=keep if phone else None)
