@@ -37,6 +37,10 @@ class DeviceResult:
     """Seconds from the device's first connection attempt to its window's state; None if it never came."""
     arrived: float | None = None
     """When the state came (``time.time()``), to compare with the moment the server was ready."""
+    connected: float | None = None
+    """Seconds from the first attempt to the broker's CONNACK: a slow one says the device itself was starved."""
+    subscribed: float | None = None
+    """Seconds from the first attempt to the SUBACK of the state's subscription."""
     error: str = ""
     attempts: int = 0
 
@@ -58,7 +62,9 @@ async def one_device(
             async with aiomqtt.Client(
                 host, port, identifier=device, protocol=aiomqtt.ProtocolVersion.V311, clean_session=True, timeout=5
             ) as client:
+                result.connected = time.monotonic() - begun
                 await client.subscribe(state_topic, qos=1)
+                result.subscribed = time.monotonic() - begun
                 await client.subscribe(WINDOW_CALL.build(centre, number=window), qos=1)
                 async with asyncio.timeout(max(0.0, begun + deadline - time.monotonic())):
                     async for message in client.messages:

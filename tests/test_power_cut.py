@@ -37,6 +37,7 @@ WINDOWS = 100
 DEVICES = 3 * WINDOWS
 ROUNDS = 10
 STATE_WITHIN_S = 2.0
+TIMES = ("connected", "subscribed", "waited")
 READY_LINE = "OneWindow serves"
 
 
@@ -115,6 +116,12 @@ def late(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in results if r["waited"] is None or r["waited"] > STATE_WITHIN_S]
 
 
+def timings(results: list[dict[str, Any]]) -> str:
+    """The slowest connection, subscription and state of a round, to tell a slow broker from a starved test."""
+    worst = {what: max((r[what] for r in results if r[what] is not None), default=None) for what in TIMES}
+    return ", ".join(f"slowest {what} {value:.2f} s" for what, value in worst.items() if value is not None)
+
+
 @pytest.fixture(autouse=True)
 def _mosquitto() -> None:
     mosquitto_executable()  # the server's broker: a skip without it, but a failure under CI
@@ -146,7 +153,7 @@ def test_every_device_has_its_state_after_ten_power_cuts_in_a_row(
             devices.kill()
             assert len(results) == DEVICES
             slow = late(results)
-            assert not slow, f"round {round_number}: {len(slow)} of {DEVICES} late: {slow[:5]}"
+            assert not slow, f"round {round_number}: {len(slow)} of {DEVICES} late ({timings(results)}): {slow[:5]}"
         assert any("mosquitto" in command for command in child_commands(server))
     finally:
         server.stop()
@@ -170,6 +177,6 @@ def test_devices_that_start_before_the_hall_get_their_state_when_the_server_is_r
         server.stop()
     assert len(results) == DEVICES
     missing = [r for r in results if r["waited"] is None]
-    assert not missing, f"{len(missing)} of {DEVICES} devices never had their state: {missing[:5]}"
+    assert not missing, f"{len(missing)} of {DEVICES} never had their state ({timings(results)}): {missing[:5]}"
     last = max(r["arrived"] for r in results)
     assert last - ready <= STATE_WITHIN_S, f"the last state came {last - ready:.2f} s after ready"

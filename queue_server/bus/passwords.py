@@ -3,7 +3,7 @@
 Mosquitto 2.0 reads password files whose lines are ``username:$7$101$<salt>$<hash>``: PBKDF2 with
 SHA-512, 101 iterations, a 12-byte random salt, both parts in standard base64. The server writes
 these files itself (``onewindow mqtt-config``) and keeps the same hashes in ``device_credentials``,
-so the embedded broker checks a device's password against exactly what Mosquitto would: one
+so the hall's own broker and a Mosquitto of the operator's check a device's password alike: one
 hash per device, whichever broker the hall runs. Calling ``mosquitto_passwd`` instead would tie
 the server to a binary that production machines need not have.
 

@@ -67,7 +67,7 @@ class CentreBus:
         self.requests = DeviceRequests(service, centre)
         self.devices_online: dict[str, bool] = {}
         self.shared = broker.version == 5
-        """MQTT 5: other instances may serve the centre too (the embedded broker speaks only 3.1.1)."""
+        """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""
         self.connected = asyncio.Event()
         self._identifier = f"onewindow-server-{self.code}-{secrets.token_hex(3)}"
         self._served = False

@@ -5,7 +5,7 @@
 
 ``mqtts`` is TLS (port 8883 unless given), checked against the system's trusted certificates or
 against ``ca`` (a hall's own certificate authority). ``protocol`` is 4 (MQTT 3.1.1, the device
-contract, and all the embedded broker speaks) or 5.
+contract) or 5.
 """
 
 from __future__ import annotations

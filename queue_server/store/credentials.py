@@ -1,7 +1,7 @@
 """Device credentials: the hash of each device's MQTT password, kept per centre.
 
 Only Mosquitto's ``$7$`` hash is stored (see ``queue_server.bus.passwords``): the same string goes
-into the broker's password file and is what the embedded broker checks, so one row serves both
+into the broker's password file and is what the hall's own broker checks, so one row serves both
 brokers. A device keeps its password until its row is deleted; ``onewindow mqtt-config`` deletes
 the rows of devices that left the registry, so a removed device cannot connect again.
 

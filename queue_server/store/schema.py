@@ -411,7 +411,7 @@ device_credentials = Table(
     Column("centre", Code, primary_key=True),
     Column("device", Code, primary_key=True),
     # Mosquitto's own hash ($7$, PBKDF2-SHA512): written as is into the broker's password file and
-    # checked by the embedded broker; the plain password is shown once, when it is made, never kept.
+    # checked by the hall's own broker; the plain password is shown once, when it is made, never kept.
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     _centre_fk("device_credentials"),
