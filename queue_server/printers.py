@@ -1,9 +1,11 @@
 """Which printer prints a kiosk's ticket: its own while it can, else the first spare that can.
 
 Printers say what they can do on the bus: their retained ``printer/<id>/state`` and their
-availability (``online``, or the last will ``offline``). The bus keeps the latest of each here, one
+availability (``online``, or the last will ``offline``). The latest of each is kept here, one
 board per centre, in memory: both are retained, so a server that starts or reconnects hears them
 again at once, and every instance of the server hears them all.
+
+The service keeps the boards (queue_server.service: the bus tells it, the API reads them).
 
 A printer nobody has heard from is trusted to be the kiosk's own (its job waits at the broker
 until it comes), but is never chosen as a spare: a spare must be known online and ready.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from queue_server.domain.centre import Device
 from queue_server.protocol.payloads import PrinterStatus
@@ -37,6 +40,12 @@ class PrinterHealth:
     def can_print(self) -> bool:
         """Known online and ready (or low on paper)."""
         return self.online is True and self.state in CAN_PRINT
+
+
+class PrinterReadings(Protocol):
+    """A centre's board as its readers see it: they read health, only the service writes it."""
+
+    def health(self, printer: str) -> PrinterHealth: ...
 
 
 class PrinterBoard:

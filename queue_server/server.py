@@ -191,7 +191,9 @@ async def serve(
     tls = settings.ssl_context()
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
-        service = HallService(db, clock or SystemClock(), public_base_url=settings.base_url)
+        service = await stack.enter_async_context(
+            HallService(db, clock or SystemClock(), public_base_url=settings.base_url)
+        )
         broker = await _broker(settings, stack, db)
         async with db.read() as conn:
             centres = [c for code in await centre_codes(conn) if (c := await stored_centre(conn, code)) is not None]

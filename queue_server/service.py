@@ -10,7 +10,13 @@ Each process keeps the last hall it built per centre, valid while the centre's s
 the database is the one it wrote; any other process's action bumps the version and the hall is
 rebuilt. A failed transaction drops the cached hall.
 
-For speed (issue #10) actions of one centre that queue behind a running transaction share the
+The other floors reach the service through calls only: they :meth:`HallService.subscribe` to be
+told of commits (and unsubscribe when they stop), tell it what printers said
+(:meth:`HallService.printer_seen`, :meth:`HallService.printer_state`) and read its
+:attr:`HallService.ticket_limits`. It is an ``async with`` resource: on exit it cancels and awaits
+the tasks it started, and it runs no action after that.
+
+For speed, actions of one centre that queue behind a running transaction share the
 next one (group commit, ``HallService.act``): one lock, one read of their request ids, one
 multi-row statement per table (``store.repository.Writes``) and one commit for all of them.
 """
@@ -18,13 +24,16 @@ multi-row statement per table (``store.repository.Writes``) and one commit for a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import enum
 import functools
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from queue_server.centre_change import change_refusal
 from queue_server.commands import Command
@@ -33,8 +42,8 @@ from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.events import TicketRated
 from queue_server.domain.hall import Change, Hall
-from queue_server.printers import PrinterBoard
-from queue_server.protocol.payloads import fault_in
+from queue_server.printers import PrinterBoard, PrinterReadings
+from queue_server.protocol.payloads import PrinterStatus, fault_in
 from queue_server.protocol.topics import HALL_FEED
 from queue_server.store.database import Connection, Database
 from queue_server.store.outbox import Message, RecentCalls, build_messages, hall_feed, prune_sent, write_outbox
@@ -60,6 +69,7 @@ from queue_server.store.repository import (
 )
 from queue_server.store.requests import Recorded, keep_answer, prune_requests, recorded_answer, recorded_answers
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
+from queue_server.ticket_limits import TicketLimits
 from queue_server.views import View, ticket_view, window_view
 
 log = logging.getLogger(__name__)
@@ -169,18 +179,92 @@ class _CentreSlot:
     """The task running this centre's queued actions, while there are any."""
 
 
+Subscriber = Callable[[str], None]
+"""Told the centre's code after a commit there (the bus relay wakes, the live pages read again)."""
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
 class HallService:
-    """Runs commands and reads halls for every centre of one database."""
+    """Runs commands and reads halls for every centre of one database.
+
+    Use it as ``async with HallService(db, clock) as service:``. Built without ``async with`` (as
+    many tests do) it works the same, and nobody ends its tasks: each ends when its queue is empty.
+    """
 
     def __init__(self, db: Database, clock: Clock | None = None, *, public_base_url: str = "") -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.public_base_url = public_base_url.rstrip("/")
         self._slots: dict[str, _CentreSlot] = defaultdict(_CentreSlot)
-        self.printers: dict[str, PrinterBoard] = defaultdict(PrinterBoard)
-        """Per centre, what its printers last said on the bus; the bus fills it, print jobs are routed by it."""
-        self.after_commit: list[Any] = []
-        """Callbacks ``(centre) -> None`` told after each committed change (the bus relay wakes)."""
+        self._printers: dict[str, PrinterBoard] = defaultdict(PrinterBoard)
+        """Per centre, what its printers last said on the bus; print jobs are routed by it."""
+        self._subscribers: list[Subscriber] = []
+        self._ticket_limits = TicketLimits(lambda: self.clock.now().timestamp())
+        self._state = _State.UNOPENED
+
+    async def __aenter__(self) -> Self:
+        if self._state is not _State.UNOPENED:
+            raise RuntimeError(f"Cannot open a hall service that is {self._state.value}: make a new one")
+        self._state = _State.OPENED
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Run no action from now on; cancel the centres' running actions and wait until they ended."""
+        self._state = _State.CLOSED
+        runners = [slot.runner for slot in self._slots.values() if slot.runner is not None and not slot.runner.done()]
+        for runner in runners:
+            runner.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Tell ``subscriber`` of each commit at a centre, until the returned function is called.
+
+        It is told once per committed batch of actions and after the writes the bus relays
+        (reprints, print results that reroute a job, resent jobs, an applied configuration). It
+        runs inside the service: it must be quick and must not await (set an event, wake a task);
+        one that raises is logged and the others are told all the same.
+        """
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def _tell(self, centre: str) -> None:
+        for subscriber in tuple(self._subscribers):  # one may unsubscribe while told
+            try:
+                subscriber(centre)
+            except Exception:
+                log.exception("a subscriber failed when told of a commit at %s; the service goes on", centre)
+
+    def printer_seen(self, centre: str, printer: str, *, online: bool) -> None:
+        """A printer's availability as it said on the bus (``online``, or its last will)."""
+        self._printers[centre].saw_availability(printer, online)
+
+    def printer_state(self, centre: str, printer: str, state: PrinterStatus) -> None:
+        """What a printer said it can do; its kiosk's tickets go to a spare while it cannot print."""
+        self._printers[centre].saw_state(printer, state)
+
+    def printers(self, centre: str) -> PrinterReadings:
+        """What the centre's printers last said on the bus, to read."""
+        return self._printers[centre]
+
+    @property
+    def ticket_limits(self) -> TicketLimits:
+        """The tickets each kiosk and address may take: one count for the HTTP API and the bus."""
+        return self._ticket_limits
 
     async def act(
         self, centre: str, command: Command, *, actor: str, request_id: str, also: AlsoWrite | None = None
@@ -197,6 +281,8 @@ class HallService:
         caller cancelled before its action started takes the action out of the queue; once
         started, the action completes (a retry with the same request id gets its answer).
         """
+        if self._state is _State.CLOSED:
+            raise RuntimeError(f"Cannot run {command.name} at centre {centre}: the hall service is closed")
         slot = self._slots[centre]
         request = _Request(command, actor, request_id, also, asyncio.get_running_loop().create_future())
         request.answer.add_done_callback(_consume)
@@ -253,10 +339,9 @@ class HallService:
                 request.answer.cancel()
             raise
         slot.committed = slot.version
-        for request, outcome, committed in outcomes:
-            if committed:
-                for callback in self.after_commit:
-                    callback(centre)
+        if any(committed for _, _, committed in outcomes):
+            self._tell(centre)
+        for request, outcome, _ in outcomes:
             if isinstance(outcome, Exception):
                 request.answer.set_exception(outcome)
             else:
@@ -354,7 +439,7 @@ class HallService:
             recent = slot.recent
             messages = build_messages(hall, change, [], feed=False)
             writes.keep_latest(HALL_FEED.subject(), "feed", lambda: hall_feed(hall, recent.views(hall)), now)
-        jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers[code])
+        jobs = print_jobs(hall, change, tokens, self.public_base_url, self._printers[code])
         await write_outbox(conn, code, messages + [job.message for job in jobs], now, writes)
         if jobs:
             writes.later.append(functools.partial(record_jobs, centre=code, jobs=jobs, now=now))
@@ -481,8 +566,7 @@ class HallService:
             if applied:
                 slot.hall = slot.version = None
         if applied:
-            for callback in self.after_commit:
-                callback(centre)
+            self._tell(centre)
         return answer
 
     async def locked(
@@ -530,7 +614,7 @@ class HallService:
         async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
             await adopt_tickets(conn, hall, (serial,))
             ticket = hall.ticket(serial)
-            job = await reprint_job(conn, hall.centre, self.printers[centre], ticket, printer=printer, actor=actor)
+            job = await reprint_job(conn, hall.centre, self._printers[centre], ticket, printer=printer, actor=actor)
             await write_outbox(conn, centre, [job.message], now)
             await record_jobs(conn, centre, [job], now)
             hall.compact()
@@ -538,8 +622,7 @@ class HallService:
 
         answer = await self.locked(centre, actor=actor, request_id=request_id, name=REPRINT, work=work)
         if answer.ok and not answer.replayed:
-            for callback in self.after_commit:  # the relay sends the new job now
-                callback(centre)
+            self._tell(centre)  # the relay sends the new job now
         return answer
 
     async def resend_print_jobs(self, centre: str) -> int:
@@ -559,8 +642,7 @@ class HallService:
             await write_outbox(conn, centre, [job.message for job in jobs], now)
             await mark_resent(conn, centre, jobs, now)
         if jobs:
-            for callback in self.after_commit:
-                callback(centre)
+            self._tell(centre)
         return len(jobs)
 
     async def print_result(self, centre: str, printer: str, job_id: str, status: str, reason: str) -> bool:
@@ -584,7 +666,7 @@ class HallService:
                     if not await record_result(conn, centre, printer, job_id, status, reason, now):
                         return False
                     hall = await self._hall(conn, slot, centre, version)
-                    job = await reroute_job(conn, hall.centre, self.printers[centre], printer, job_id)
+                    job = await reroute_job(conn, hall.centre, self._printers[centre], printer, job_id)
                     if job is not None:
                         await write_outbox(conn, centre, [job.message], now)
                         await record_jobs(conn, centre, [job], now)
@@ -592,8 +674,7 @@ class HallService:
                 slot.hall = slot.version = None
                 raise
         if job is not None:
-            for callback in self.after_commit:
-                callback(centre)
+            self._tell(centre)
         return True
 
     async def prune_outbox(self, older_than_days: int = 2) -> int:

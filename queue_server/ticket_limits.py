@@ -1,22 +1,22 @@
 """How many tickets a kiosk and a client address may take: the limits of the centre's policy, applied.
 
-The HTTP API (tickets route) and the MQTT device requests (a button kiosk's ``ticket``) ask
-:func:`limits_for` the same :class:`TicketLimits` of their hall service, so a kiosk that uses both
-is counted once. The buckets live in the server's memory: several server instances each allow the
-limit, which still stops a flood. Time is the service's clock, so a test's manual clock turns it.
+The HTTP API (tickets route) and the MQTT device requests (a button kiosk's ``ticket``) use the
+same :class:`TicketLimits`, the one their hall service made with itself (``service.ticket_limits``),
+so a kiosk that uses both is counted once. The buckets live in the server's memory: several server
+instances each allow the limit, which still stops a flood. Time is the service's clock, so a test's
+manual clock turns it.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from queue_server.domain.centre import Centre
 from queue_server.ratelimit import RateLimiter, whole_seconds
-from queue_server.service import HallService
 
 REMEMBERED_REQUESTS = 10_000
 """Request ids counted lately, kept so a repeat (a device that missed its answer) costs nothing."""
@@ -61,8 +61,9 @@ class TooMany:
 class TicketLimits:
     """One bucket per kiosk and one per client address, at each centre, sized by its policy."""
 
-    def __init__(self, service: HallService) -> None:
-        self._limiter = RateLimiter(lambda: service.clock.now().timestamp())
+    def __init__(self, clock: Callable[[], float]) -> None:
+        """``clock``: seconds now, on the service's clock (a test turns it)."""
+        self._limiter = RateLimiter(clock)
         self._centres: dict[str, tuple[float, Centre]] = {}
         self._counted: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -106,14 +107,3 @@ class TicketLimits:
             if len(self._counted) > REMEMBERED_REQUESTS:
                 self._counted.popitem(last=False)
         return None
-
-
-_LIMITS: weakref.WeakKeyDictionary[HallService, TicketLimits] = weakref.WeakKeyDictionary()
-
-
-def limits_for(service: HallService) -> TicketLimits:
-    """The ticket limits of ``service``: made on first use, gone with the service."""
-    limits = _LIMITS.get(service)
-    if limits is None:
-        limits = _LIMITS[service] = TicketLimits(service)
-    return limits

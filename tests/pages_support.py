@@ -115,24 +115,26 @@ async def running_site(
                 await add_user(conn, username=username, password=PASSWORD, role=role, centres=[code], staff_code=staff)
                 users[username] = role
         kiosk_token = await add_token(conn, label="kiosk k-1", role=Role.KIOSK, centres=[code], subject="k-1")
-    service = HallService(db, clock, public_base_url=url)
-    for window, staff in signed_on:
-        await service.act(code, SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=f"on-{window}")
-    bus = Bus(service, [centre], broker) if broker is not None else None
-    bus_task = asyncio.create_task(bus.run()) if bus is not None else None
-    runner = web.AppRunner(create_app(service, bus=bus), access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        if bus is not None:
-            await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
-        yield Site(url, service, db, centre, kiosk_token, users, bus)
-    finally:
-        await runner.cleanup()
-        if bus_task is not None:
-            bus_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bus_task
+    async with HallService(db, clock, public_base_url=url) as service:
+        for window, staff in signed_on:
+            await service.act(
+                code, SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=f"on-{window}"
+            )
+        bus = Bus(service, [centre], broker) if broker is not None else None
+        bus_task = asyncio.create_task(bus.run()) if bus is not None else None
+        runner = web.AppRunner(create_app(service, bus=bus), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            if bus is not None:
+                await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
+            yield Site(url, service, db, centre, kiosk_token, users, bus)
+        finally:
+            await runner.cleanup()
+            if bus_task is not None:
+                bus_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bus_task
 
 
 @contextlib.contextmanager

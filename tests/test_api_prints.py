@@ -29,7 +29,7 @@ async def test_a_kiosk_reads_how_its_ticket_printed(db: Database) -> None:
             None,
         )
 
-        site.service.printers["test"].saw_state("printer-1", PrinterStatus.PAPER_OUT)
+        site.service.printer_state("test", "printer-1", PrinterStatus.PAPER_OUT)
         async with site.db.write() as conn:
             await record_result(
                 conn, "test", "printer-1", job["job_id"], "failed", "paper out", site.service.clock.now()

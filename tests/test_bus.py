@@ -75,18 +75,18 @@ async def hall_on(
     code = centre.centre.code
     async with db.write() as conn:
         await create_centre(conn, centre, clock.now())
-    service = HallService(db, clock)
-    for window, who in staff:
-        await service.act(code, SignOn(window=window, staff=who), actor=f"staff:{who}", request_id=f"on{window}")
-    bus = Bus(service, [centre], broker)
-    task = asyncio.create_task(bus.run())
-    try:
-        await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
-        yield Hall(service, bus, broker, task)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with HallService(db, clock) as service:
+        for window, who in staff:
+            await service.act(code, SignOn(window=window, staff=who), actor=f"staff:{who}", request_id=f"on{window}")
+        bus = Bus(service, [centre], broker)
+        task = asyncio.create_task(bus.run())
+        try:
+            await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
+            yield Hall(service, bus, broker, task)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def watcher(broker: BrokerAddress, name: str, **kw: Any) -> aiomqtt.Client:

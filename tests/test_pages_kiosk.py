@@ -108,7 +108,7 @@ async def test_when_the_printer_is_out_of_paper_the_kiosk_says_so_and_asks_for_a
         await page.click("button[data-category='']")
         await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
         (job,) = await print_jobs(site, 1)
-        site.service.printers["test"].saw_state("printer-1", PrinterStatus.PAPER_OUT)
+        site.service.printer_state("test", "printer-1", PrinterStatus.PAPER_OUT)
         async with site.db.write() as conn:
             await record_result(
                 conn, "test", "printer-1", job["job_id"], "failed", "paper out", site.service.clock.now()

@@ -71,7 +71,7 @@ async def _printer_says(client: aiomqtt.Client, site: Site, printer: str, state:
     await client.publish(f"onewindow/test/printer/{printer}/state", payload, qos=1, retain=True)
     await client.publish(f"onewindow/test/printer/{printer}/availability", "online", qos=1, retain=True)
     async with asyncio.timeout(10):
-        while (health := site.service.printers[site.code].health(printer)).state is None or health.state != state:
+        while (health := site.service.printers(site.code).health(printer)).state is None or health.state != state:
             await asyncio.sleep(0.05)
 
 

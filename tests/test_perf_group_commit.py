@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -29,17 +29,17 @@ KIOSK = "kiosk:k1"
 
 
 @pytest.fixture
-async def service(db: Database) -> HallService:
+async def service(db: Database) -> AsyncIterator[HallService]:
     clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
     async with db.write() as conn:
         await create_centre(conn, make_centre(), clock.now())
-    hall_service = HallService(db, clock)
-    for window, staff in ((1, "s1"), (2, "s2")):
-        answer = await hall_service.act(
-            "test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=f"on-{window}"
-        )
-        assert answer.ok, answer.body
-    return hall_service
+    async with HallService(db, clock) as hall_service:
+        for window, staff in ((1, "s1"), (2, "s2")):
+            answer = await hall_service.act(
+                "test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=f"on-{window}"
+            )
+            assert answer.ok, answer.body
+        yield hall_service
 
 
 def transactions(db: Database) -> list[int]:

@@ -24,7 +24,7 @@ from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.commands import IssueTicket, SignOn
 from queue_server.domain.clock import ManualClock
-from queue_server.printers import PrinterBoard, reroute_printer, ticket_printer
+from queue_server.printers import PrinterBoard, PrinterReadings, reroute_printer, ticket_printer
 from queue_server.protocol.broker import Broker
 from queue_server.protocol.payloads import DeviceResponse, PrinterStatus, fault_in
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, OFFLINE, PRINTER_JOB
@@ -59,8 +59,8 @@ class Hall:
     folder: Path
 
     @property
-    def board(self) -> PrinterBoard:
-        return self.service.printers[CENTRE]
+    def board(self) -> PrinterReadings:
+        return self.service.printers(CENTRE)
 
     def printer(self, device: str, emulator: PrinterEmulator, *, poll: float = 0.3) -> PrinterClient:
         return PrinterClient(
@@ -91,18 +91,18 @@ async def hall_on(db: Database, mosquitto: Mosquitto, folder: Path) -> AsyncIter
     centre = make_centre(devices=DEVICES)
     async with db.write() as conn:
         await create_centre(conn, centre, clock.now())
-    service = HallService(db, clock, public_base_url="http://hall.example")
-    await service.act(CENTRE, SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")
-    address = BrokerAddress.from_url(mosquitto.url)
-    bus = Bus(service, [centre], address)
-    task = asyncio.create_task(bus.run())
-    try:
-        await asyncio.wait_for(bus.centres[CENTRE].connected.wait(), 10)
-        yield Hall(service, Broker.from_url(mosquitto.url), address, folder)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with HallService(db, clock, public_base_url="http://hall.example") as service:
+        await service.act(CENTRE, SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")
+        address = BrokerAddress.from_url(mosquitto.url)
+        bus = Bus(service, [centre], address)
+        task = asyncio.create_task(bus.run())
+        try:
+            await asyncio.wait_for(bus.centres[CENTRE].connected.wait(), 10)
+            yield Hall(service, Broker.from_url(mosquitto.url), address, folder)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = WAIT) -> None:

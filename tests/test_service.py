@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -42,17 +43,17 @@ def rid() -> str:
 
 
 @pytest.fixture
-async def service(db: Database) -> HallService:
+async def service(db: Database) -> AsyncIterator[HallService]:
     clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
     async with db.write() as conn:
         await create_centre(conn, make_centre(), clock.now())
-    hall_service = HallService(db, clock, public_base_url="http://hall.example")
-    for window, staff in ((1, "s1"), (2, "s2"), (3, "s3")):
-        answer = await hall_service.act(
-            "test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=rid()
-        )
-        assert answer.ok, answer.body
-    return hall_service
+    async with HallService(db, clock, public_base_url="http://hall.example") as hall_service:
+        for window, staff in ((1, "s1"), (2, "s2"), (3, "s3")):
+            answer = await hall_service.act(
+                "test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=rid()
+            )
+            assert answer.ok, answer.body
+        yield hall_service
 
 
 async def issue(service: HallService, matter: str = "pension", **kw: Any) -> dict[str, Any]:
@@ -230,3 +231,36 @@ async def test_sent_outbox_rows_are_pruned_after_their_retention_and_unsent_ones
     async with service.db.read() as conn:
         left = (await conn.execute(select(o.sent_at))).scalars().all()
     assert left and all(sent is None for sent in left), "what the broker never acknowledged stays"
+
+
+async def test_subscribers_are_told_once_per_commit_until_they_unsubscribe(
+    service: HallService, caplog: pytest.LogCaptureFixture
+) -> None:
+    told: list[str] = []
+
+    def broken(centre: str) -> None:
+        raise RuntimeError(f"cannot take {centre}")
+
+    unsubscribe = service.subscribe(told.append)
+    unsubscribe_broken = service.subscribe(broken)
+    answers = await asyncio.gather(*(issue(service) for _ in range(3)))
+    assert len(answers) == 3, "a subscriber that raises breaks no action"
+    assert 1 <= len(told) <= 3 and set(told) == {"test"}, "once per committed batch"
+    assert "a subscriber failed when told of a commit at test" in caplog.text
+    count = len(told)
+    refused = await service.act("test", CallNext(window=9), actor="staff:s1", request_id=rid())
+    assert not refused.ok and len(told) == count, "a refusal changes nothing: nobody is told"
+    unsubscribe()
+    unsubscribe()
+    unsubscribe_broken()
+    await issue(service)
+    assert len(told) == count
+
+
+async def test_a_closed_service_runs_no_action(db: Database, service: HallService) -> None:
+    async with HallService(db, service.clock) as other:
+        await other.act("test", IssueTicket(matter="pension"), actor=KIOSK, request_id=rid())
+    with pytest.raises(RuntimeError, match="Cannot run issue at centre test: the hall service is closed"):
+        await other.act("test", IssueTicket(matter="pension"), actor=KIOSK, request_id=rid())
+    with pytest.raises(RuntimeError, match="Cannot open a hall service that is closed"):
+        await other.__aenter__()

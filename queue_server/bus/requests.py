@@ -50,7 +50,6 @@ from queue_server.protocol.payloads import (
 )
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
 from queue_server.service import HallService
-from queue_server.ticket_limits import limits_for
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ class DeviceRequests:
         if command is None:
             return refuse(request.request_id, "not-supported", f"The server does not take {kind.value} {what} yet")
         if isinstance(command, IssueTicket):
-            flooded = limits_for(self.service).take(
+            flooded = self.service.ticket_limits.take(
                 self.centre, kiosk=device.id, request_id=f"{device.id}:{request.request_id}"
             )
             if flooded is not None:

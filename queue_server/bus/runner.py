@@ -6,8 +6,8 @@ side by side until the connection drops; then it waits (with growing backoff) an
 Actions keep succeeding while the broker is away: their messages wait in the outbox.
 
 It also listens to what devices say of themselves, both retained: availability, and each
-printer's state, kept on the service's printer board so that a kiosk's tickets go to a spare
-printer while its own cannot print (queue_server.printers).
+printer's state, told to the service (``printer_seen``, ``printer_state``) so that a kiosk's
+tickets go to a spare printer while its own cannot print (queue_server.printers).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ class CentreBus:
             return
         self.devices_online[parts["device"]] = state == ONLINE
         if self.centre.devices_by_id[parts["device"]].kind is DeviceKind.PRINTER:
-            self.service.printers[self.code].saw_availability(parts["device"], state == ONLINE)
+            self.service.printer_seen(self.code, parts["device"], online=state == ONLINE)
 
     def _printer_state(self, topic: str, payload: bytes) -> None:
         """Keep what a printer says it can do, so its kiosk's tickets go elsewhere when it cannot."""
@@ -225,11 +225,11 @@ class CentreBus:
         except ValidationError as error:
             log.warning("dropped a printer state on %s: %s", topic, error.errors(include_url=False))
             return
-        self.service.printers[self.code].saw_state(device.id, state.state)
+        self.service.printer_state(self.code, device.id, state.state)
 
 
 class Bus:
-    """Every centre's connection; the service wakes a centre's relay after each commit.
+    """Every centre's connection; while it runs, the service wakes a centre's relay after each commit.
 
     A centre loaded into the database while the server runs (``onewindow init --centre``) gets
     its connection within ``CONFIG_CHECK_SECONDS``, on every instance, without a restart.
@@ -239,7 +239,6 @@ class Bus:
         self.service = service
         self.broker = broker
         self.centres = {c.centre.code: CentreBus(service, c, broker) for c in centres}
-        service.after_commit.append(self.wake)
 
     def wake(self, centre: str) -> None:
         bus = self.centres.get(centre)
@@ -247,10 +246,15 @@ class Bus:
             bus.relay.wake.set()
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as tasks:
-            for bus in self.centres.values():
-                tasks.create_task(bus.run())
-            tasks.create_task(self._watch_centres(tasks))
+        """Serve every centre until cancelled, told of the service's commits meanwhile."""
+        unsubscribe = self.service.subscribe(self.wake)
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                for bus in self.centres.values():
+                    tasks.create_task(bus.run())
+                tasks.create_task(self._watch_centres(tasks))
+        finally:
+            unsubscribe()
 
     async def _watch_centres(self, tasks: asyncio.TaskGroup) -> None:
         """Connect each centre that appeared in the database since the start."""

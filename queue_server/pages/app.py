@@ -118,8 +118,8 @@ def add_pages(app: web.Application) -> None:
     app.middlewares.append(page_middleware)
 
     async def feed(app: web.Application) -> AsyncIterator[None]:
-        app[live.FEED] = live.ChangeFeed(app[SERVICE])
-        yield
-        await app[live.FEED].close()
+        async with live.ChangeFeed(app[SERVICE]) as change_feed:
+            app[live.FEED] = change_feed
+            yield
 
     app.cleanup_ctx.append(feed)

@@ -4,8 +4,8 @@ A page keeps one stream open: ``/live/centres/{centre}`` (for a session that may
 or ``/live/ticket/{token}`` (public, for a ticket's status page). Each event carries only the
 centre's new state version; the page then reads what it shows through the API, with its own
 rights. One watcher per centre wakes every stream: at once after a change this process committed
-(the service's ``after_commit``), and within :data:`POLL_SECONDS` after one another server
-instance committed, by reading the centre's version from the database.
+(the feed subscribes to the service while it is open), and within :data:`POLL_SECONDS` after one
+another server instance committed, by reading the centre's version from the database.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import Self
 
 from aiohttp import web
 
@@ -27,8 +29,16 @@ POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
 
 
+def _nothing() -> None:
+    """Unsubscribe before subscribing: nothing to do."""
+
+
 class ChangeFeed:
-    """The latest state version of each watched centre, and a wake-up for whoever waits on it."""
+    """The latest state version of each watched centre, and a wake-up for whoever waits on it.
+
+    ``async with ChangeFeed(service) as feed:`` it is told of the service's commits; on exit it
+    unsubscribes and ends its tasks.
+    """
 
     def __init__(self, service: HallService) -> None:
         self.service = service
@@ -36,12 +46,43 @@ class ChangeFeed:
         self._changed: dict[str, asyncio.Event] = {}
         self._watchers: dict[str, int] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
-        service.after_commit.append(self.nudge)
+        self._nudged: dict[str, asyncio.Task[None]] = {}
+        """Per centre, the one read a commit asked for, while it is pending or running."""
+        self._again: set[str] = set()
+        """Centres committed to while their read ran: it reads once more."""
+        self._unsubscribe: Callable[[], None] = _nothing
+
+    async def __aenter__(self) -> Self:
+        self._unsubscribe = self.service.subscribe(self.nudge)
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
 
     def nudge(self, centre: str) -> None:
-        """Something committed at ``centre``: read its version now."""
-        if centre in self._pollers:
-            asyncio.get_running_loop().create_task(self._read(centre))
+        """Something committed at ``centre``: read its version now.
+
+        Nudges coalesce: while a read is pending the next nudge only asks it to read once more
+        when done, since the read under way may have looked before this commit.
+        """
+        if centre not in self._pollers:
+            return
+        if centre in self._nudged:
+            self._again.add(centre)
+        else:
+            self._nudged[centre] = asyncio.get_running_loop().create_task(self._read_nudged(centre))
+
+    async def _read_nudged(self, centre: str) -> None:
+        try:
+            while True:
+                self._again.discard(centre)  # a nudge before this read started is covered by it
+                await self._read(centre)
+                if centre not in self._again:
+                    return
+        finally:
+            self._nudged.pop(centre, None)
 
     async def _read(self, centre: str) -> None:
         try:
@@ -91,9 +132,13 @@ class ChangeFeed:
         return self._versions.get(centre)
 
     async def close(self) -> None:
-        for task in self._pollers.values():
+        """Hear of no more commits; end the polls and the pending reads."""
+        self._unsubscribe()
+        tasks = [*self._pollers.values(), *self._nudged.values()]
+        for task in tasks:
             task.cancel()
         self._pollers.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 FEED = web.AppKey("change_feed", ChangeFeed)

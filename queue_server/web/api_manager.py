@@ -152,7 +152,7 @@ async def get_printers(request: web.Request) -> web.StreamResponse:
     """Each printer of the registry with what it last said on the bus (None: not heard since start)."""
     service, code = _service(request), _centre(request)
     centre = await _stored(service, code)
-    board = service.printers[code]
+    board = service.printers(code)
     printers = []
     for device in centre.devices:
         if device.kind is not DeviceKind.PRINTER:

@@ -28,7 +28,7 @@ async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
         jobs = await ticket_print_jobs(conn, centre, serial)
     if not jobs and not 1 <= serial <= (await service.hall(centre)).last_serial:
         raise NotFound(f"There is no ticket #{serial} at centre {centre!r}")
-    board = service.printers[centre]
+    board = service.printers(centre)
     shown = []
     for job in jobs:
         health = board.health(job["printer"])

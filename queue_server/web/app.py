@@ -78,9 +78,10 @@ def build_app(database_url: str, public_base_url: str, clock: Clock | None = Non
                 if not unreachable(error):
                     raise
                 log.warning("Database %s is not reachable at start; answering 503 until it is", database.describe())
-            app[DATABASE] = database
-            app[SERVICE] = HallService(database, clock, public_base_url=public_base_url)
-            yield
+            async with HallService(database, clock, public_base_url=public_base_url) as service:
+                app[DATABASE] = database
+                app[SERVICE] = service
+                yield
 
     app.cleanup_ctx.append(resources)
     add_pages(app)  # after the resources: the pages' live feed needs the service

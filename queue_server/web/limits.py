@@ -16,7 +16,6 @@ from queue_server.accounts import Principal, Role
 from queue_server.service import problem
 from queue_server.store.errors import NoSuchCentre
 from queue_server.store.repository import load_centre_config
-from queue_server.ticket_limits import limits_for
 from queue_server.web.keys import SERVICE
 from queue_server.web.problems import ProblemError
 
@@ -36,7 +35,7 @@ def client_address(request: web.Request) -> str:
 async def limit_tickets(request: web.Request, centre: str, principal: Principal, request_id: str) -> None:
     """Count one ticket for the kiosk and the address; 429 when either is over its centre's limit."""
     service = request.app[SERVICE]
-    limits = limits_for(service)
+    limits = service.ticket_limits
     config = limits.known_centre(centre)
     if config is None:
         try:
