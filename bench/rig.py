@@ -21,7 +21,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from bench.hall import CENTRE, Tokens, bench_centre, prepare
 from bench.measure import Probe, ProbeSum, ProcessProbe
+from queue_server.bus.broker import free_port as broker_free_port
 from queue_server.domain.centre import Centre
 from queue_server.protocol import ONLINE
 from queue_server.protocol.topics import SERVER_AVAILABILITY
@@ -107,9 +107,8 @@ def instances_problem(instances: int, broker: BrokerKind, database: DatabaseKind
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port of 127.0.0.1 below the ephemeral range (see queue_server.bus.broker.free_port)."""
+    return broker_free_port("127.0.0.1")
 
 
 async def wait_listening(process: subprocess.Popen[bytes], port: int, what: str, log: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from queue_server.accounts import Role, add_token
+from queue_server.bus.broker import free_port as broker_free_port
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
@@ -30,9 +31,8 @@ START_TIMEOUT_S = 30.0
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port of 127.0.0.1 below the ephemeral range (see queue_server.bus.broker.free_port)."""
+    return broker_free_port("127.0.0.1")
 
 
 def wait_listening(process: subprocess.Popen[bytes], host: str, port: int, what: str, log: Callable[[], str]) -> None:

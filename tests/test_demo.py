@@ -6,6 +6,7 @@ what the demo printed, and runs those commands with the real curl.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,18 +156,30 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
     assert process.returncode == 0, log.read_text(errors="replace")
 
 
+@contextlib.contextmanager
+def held_pair() -> Iterator[int]:
+    """Listen on a free port and the one after it; yields the first."""
+    while True:
+        with socket.socket() as held, socket.socket() as next_one:
+            taken = free_port()
+            try:
+                held.bind(("127.0.0.1", taken))
+                next_one.bind(("127.0.0.1", taken + 1))
+            except OSError:
+                continue
+            held.listen()
+            next_one.listen()
+            yield taken
+            return
+
+
 def test_the_demo_broker_takes_1883_or_the_next_free_port_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """Debian's mosquitto package starts a system broker on 1883: the demo then runs its own next to it."""
     from queue_server import demo_hall
 
     said: list[str] = []
-    with socket.socket() as held, socket.socket() as next_one:
-        held.bind(("127.0.0.1", 0))
-        held.listen()
-        taken = held.getsockname()[1]
+    with held_pair() as taken:  # that port and the next one are taken: the demo goes on looking
         monkeypatch.setattr(demo_hall, "DEFAULT_PORT", taken)
-        next_one.bind(("127.0.0.1", taken + 1))  # the next one is taken too: the demo goes on looking
-        next_one.listen()
         port = demo_hall.demo_broker_port("127.0.0.1", said.append)
     assert taken + 1 < port < taken + 20
     assert said == [

@@ -31,6 +31,7 @@ import ipaddress
 import logging
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -152,8 +153,32 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PICKED = 10000
+
+
 def free_port(host: str = DEFAULT_HOST) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+    """A port free now to listen on, chosen below the kernel's ephemeral range.
+
+    A port the kernel handed out (bind to port 0) lies in the range it also takes outgoing
+    connections' own ports from: between choosing it and a child process listening on it, a
+    client's connection elsewhere may take it (and a client retrying that very port while nothing
+    listens may connect to itself and hold it). Below the range only a listener takes a port.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        lowest_ephemeral = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        lowest_ephemeral = LOWEST_PICKED
+    candidates = range(LOWEST_PICKED, lowest_ephemeral)
+    for port in random.sample(candidates, min(len(candidates), 100)):
+        with socket.socket(family) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(family) as probe:  # no such range here: let the kernel choose
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
