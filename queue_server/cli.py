@@ -622,7 +622,7 @@ def _report_errors(database_url: str, work: Callable[[], None]) -> int:
     """Run ``work``; what goes wrong is a message for the person, never a traceback."""
     from queue_server.accounts import AccountError
     from queue_server.bus.broker import BrokerStartError
-    from queue_server.server import TlsError
+    from queue_server.server import PortTaken, TlsError
     from queue_server.store.database import DatabaseUrlError, without_password
     from queue_server.store.errors import DatabaseError
     from queue_server.store.migrate import SchemaOutdated
@@ -631,6 +631,9 @@ def _report_errors(database_url: str, work: Callable[[], None]) -> int:
         work()
     except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated, TlsError) as error:
         print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PortTaken as error:  # an OSError, but not the database's
+        print(error.strerror, file=sys.stderr)
         return EXIT_BAD_INPUT
     except (DatabaseError, OSError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__

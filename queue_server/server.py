@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import io
 import logging
 import signal
 import ssl
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +166,17 @@ async def start_site(
     return runner
 
 
+def write_task_stacks() -> None:
+    """SIGUSR1: write where every task of the server waits to standard error, for a server that hangs."""
+    out = io.StringIO()
+    tasks = asyncio.all_tasks()
+    out.write(f"---- {len(tasks)} tasks of the server (SIGUSR1)\n")
+    for task in tasks:
+        task.print_stack(limit=12, file=out)
+    sys.stderr.write(out.getvalue())
+    sys.stderr.flush()
+
+
 BUS_READY_SECONDS = 10.0
 """How long start-up waits for the bus before saying it is ready (the API serves meanwhile)."""
 
@@ -188,6 +201,8 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGUSR1, write_task_stacks)
     tls = settings.ssl_context()
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)

@@ -315,3 +315,17 @@ async def test_a_wildcard_listener_is_reached_on_loopback() -> None:
     wildcard = HallBroker(host="0.0.0.0", port=0, passwords=passwords)
     async with wildcard as broker, client(broker.port, "server", "onewindow-server", "server-secret"):
         pass
+
+
+def test_serve_reports_a_taken_web_port_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    assert cli.main(["init", "--database-url", url]) == 0
+    port = free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        argv = ["serve", "--database-url", url, "--port", str(port), "--mqtt-port", str(free_port())]
+        assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot listen on 127.0.0.1:{port}: the port is taken; choose another with --port\n" in err
+    assert "database" not in err and "Traceback" not in err
