@@ -12,6 +12,10 @@ a supervised Mosquitto child process).
 
 Fault tests (marked ``fault``, tests/test_fault_*.py) run once; ``--soak N`` runs each N times and
 ends with the count of runs passed and failed per test.
+
+Markers ``broker``, ``postgres`` and ``browser`` (a real Mosquitto, PostgreSQL, Chromium) are put on
+the tests that need one, from the fixtures they use and from the helpers their module imports to
+start one itself, so ``scripts/test -m "not browser"`` leaves the browser tests out.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import asyncpg
 import pytest
@@ -168,3 +173,55 @@ def _other_params(nodeid: str) -> str:
         return ""
     kept = [p for p in nodeid.split("[", 1)[1].rstrip("]").split("-") if not p.startswith("soak")]
     return f"[{'-'.join(kept)}]" if kept else ""
+
+
+# --- What a test needs from outside: markers broker, postgres, browser ------------------------------
+
+NEEDS_BY_FIXTURE = {"mosquitto": "broker", "mosquitto_with": "broker", "hall_broker": "broker"}
+NEEDS_BY_HELPER = {
+    "tests.brokers.Mosquitto": "broker",
+    "tests.brokers.mosquitto_executable": "broker",
+    "queue_server.bus.broker.HallBroker": "broker",
+    "tests.serverproc.ServerProcess": "broker",  # `onewindow serve` starts the hall's own Mosquitto
+    "tests.pgcluster.PgCluster": "postgres",
+    "tests.conftest._server": "postgres",
+    "tests.browser.chromium": "browser",
+}
+"""What a module's imports say it starts, by the helper's full name (a module imported whole counts too)."""
+NEEDS_BY_MODULE = {
+    "tests.test_demo": {"broker"},  # scripts/demo runs the hall's broker
+    "tests.test_demo_traffic": {"broker"},
+}
+"""Modules that start one in a way their imports do not show."""
+
+
+def _module_needs(module: ModuleType) -> set[str]:
+    needs = set(NEEDS_BY_MODULE.get(module.__name__, ()))
+    for name, value in vars(module).items():
+        if name == "POSTGRES_URL" and value is POSTGRES_URL:
+            needs.add("postgres")
+        elif isinstance(value, ModuleType):
+            prefix = f"{value.__name__}."
+            needs.update(need for helper, need in NEEDS_BY_HELPER.items() if helper.startswith(prefix))
+        else:
+            full_name = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+            if full_name in NEEDS_BY_HELPER:
+                needs.add(NEEDS_BY_HELPER[full_name])
+    return needs
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with what it needs: by fixture, by the ``database_url`` it runs on, by module."""
+    by_module: dict[str, set[str]] = {}
+    for item in items:
+        needs = {NEEDS_BY_FIXTURE[name] for name in getattr(item, "fixturenames", ()) if name in NEEDS_BY_FIXTURE}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            needs.add("postgres")
+        module = getattr(item, "module", None)
+        if module is not None:
+            if module.__name__ not in by_module:
+                by_module[module.__name__] = _module_needs(module)
+            needs |= by_module[module.__name__]
+        for need in sorted(needs):
+            item.add_marker(need)
