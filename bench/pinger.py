@@ -16,14 +16,15 @@ import sys
 import time
 from collections.abc import Sequence
 
-import aiomqtt
+from queue_server.protocol.broker import Broker
 
 TOPIC = "bench/pinger/ping"
 
 
 async def ping(host: str, port: int, every: float, stop: asyncio.Event) -> list[float]:
     times: list[float] = []
-    async with aiomqtt.Client(host, port, identifier="bench-pinger") as client:
+    # The project's client turns Nagle's algorithm off, as every OneWindow device does (docs/performance.md).
+    async with Broker(host, port).client("bench-pinger") as client:
         await client.subscribe(TOPIC, qos=1)
         arrivals = aiter(client.messages)
         print("ready", flush=True)
