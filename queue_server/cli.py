@@ -2,10 +2,9 @@
 
 Every setting comes from its flag, else from its ``ONEWINDOW_*`` environment variable, else from a
 named default; :func:`add_setting` declares all of them the same way and each flag's help names
-its variable. A command whose part is not built yet says which issue brings it and exits 2.
+its variable.
 
-Exit codes: 0 done, 1 the input was wrong (a centre file with errors), 2 a usage error or a
-command not built yet.
+Exit codes: 0 done, 1 the input was wrong (a centre file with errors), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
-EXIT_NOT_BUILT = 2
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -38,10 +36,10 @@ DEFAULT_MQTT_PORT = 1883
 DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
 """A SQLite file in ./onewindow-data, so the demo keeps its hall in the folder it runs in."""
 DEFAULT_CLIENT_MQTT_URL = f"mqtt://127.0.0.1:{DEFAULT_MQTT_PORT}"
+"""Where device twins and clients find the broker by default: the one a local server embeds."""
 DEFAULT_MQTT_CONFIG_DIR = "mosquitto"
 DEFAULT_MQTT_SERVER_USER = "onewindow-server"
 """queue_server.bus.acl.DEFAULT_SERVER_USER, spelled out so --help imports nothing."""
-"""Where device twins and clients find the broker by default: the one a local server embeds."""
 
 Handler = Callable[[argparse.Namespace], int]
 T = TypeVar("T")
@@ -220,15 +218,6 @@ def add_centre_setting(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 # --- Commands --------------------------------------------------------------------------------------
-
-NOT_BUILT: dict[str, tuple[int, str]] = {}
-"""Commands whose part is not built yet, with the issue that brings it."""
-
-
-def not_built(command: str, _args: argparse.Namespace) -> int:
-    issue, what = NOT_BUILT[command]
-    print(f"onewindow {command} is not built yet (issue #{issue}: {what})", file=sys.stderr)
-    return EXIT_NOT_BUILT
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -662,25 +651,6 @@ def _command(
     if handler is not None:
         parser.set_defaults(handler=handler)
     return parser
-
-
-def _not_built(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    summary: str,
-    description: str,
-    full_name: str | None = None,
-) -> argparse.ArgumentParser:
-    """A sub-command whose part is not built yet: its help says which issue brings it."""
-    command = full_name or name
-    issue, what = NOT_BUILT[command]
-    return _command(
-        commands,
-        name,
-        summary,
-        f"{description}\n\nNot built yet: issue #{issue} ({what}).",
-        partial(not_built, command),
-    )
 
 
 def _sub_commands(

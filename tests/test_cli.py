@@ -160,16 +160,6 @@ def test_a_missing_command_or_argument_is_a_usage_error(argv: list[str], capsys:
     assert "the following arguments are required" in capsys.readouterr().err
 
 
-def test_a_command_not_built_yet_names_its_issue(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setitem(cli.NOT_BUILT, "frobnicate", (99, "the frobnicator"))
-    assert cli.not_built("frobnicate", argparse.Namespace()) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == "onewindow frobnicate is not built yet (issue #99: the frobnicator)\n"
-
-
 def test_serve_refuses_a_database_that_was_not_initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["serve", "--database-url", f"sqlite:///{tmp_path / 'new.db'}"]) == 1
     assert "has no OneWindow tables: run `onewindow init` first" in capsys.readouterr().err
