@@ -40,6 +40,7 @@ from queue_server.accounts import (
     verify_login,
     verify_password,
 )
+from queue_server.cli import accounts as cli_accounts
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.schema import tokens, users
@@ -145,8 +146,8 @@ def test_an_unknown_action_is_a_programming_error() -> None:
 
 def test_every_action_has_roles_and_the_cli_offers_the_same_roles() -> None:
     assert set(ACTION_ROLES) == set(Action)
-    assert set(cli.LOGIN_ROLES) == LOGIN_ROLES
-    assert set(cli.TOKEN_ROLES) == set(Role)
+    assert set(cli_accounts.LOGIN_ROLES) == LOGIN_ROLES
+    assert set(cli_accounts.TOKEN_ROLES) == set(Role)
 
 
 # --- Users ---------------------------------------------------------------------------------------

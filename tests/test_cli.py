@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from queue_server import cli
+from queue_server.cli.settings import DEFAULT_DATABASE_URL, EnvDefault, SettingError, port_number
 
 # Every command of the architecture's table, nested ones as a path, plus `centre`.
 COMMANDS = [
@@ -196,26 +197,26 @@ def test_init_reports_a_bad_centre_file_without_a_traceback(tmp_path: Path, caps
 
 
 def test_env_default_uses_the_default_when_the_variable_is_unset_or_empty() -> None:
-    setting = cli.EnvDefault("ONEWINDOW_PORT", 8080, cli.port_number)
+    setting = EnvDefault("ONEWINDOW_PORT", 8080, port_number)
     assert setting.resolve({}) == 8080
     assert setting.resolve({"ONEWINDOW_PORT": ""}) == 8080
 
 
 def test_env_default_parses_the_variable() -> None:
-    setting = cli.EnvDefault("ONEWINDOW_PORT", 8080, cli.port_number)
+    setting = EnvDefault("ONEWINDOW_PORT", 8080, port_number)
     assert setting.resolve({"ONEWINDOW_PORT": "9000"}) == 9000
 
 
 def test_env_default_names_the_variable_when_its_value_is_bad() -> None:
-    setting = cli.EnvDefault("ONEWINDOW_PORT", 8080, cli.port_number)
-    with pytest.raises(cli.SettingError, match=r"ONEWINDOW_PORT='70000': 70000 is not a port number"):
+    setting = EnvDefault("ONEWINDOW_PORT", 8080, port_number)
+    with pytest.raises(SettingError, match=r"ONEWINDOW_PORT='70000': 70000 is not a port number"):
         setting.resolve({"ONEWINDOW_PORT": "70000"})
 
 
 def test_serve_settings_have_named_defaults() -> None:
     args = cli.parse_arguments(["serve"], environ={})
     assert (args.host, args.port, args.mqtt_url, args.mqtt_port) == ("127.0.0.1", 8080, "", 1883)
-    assert args.database_url == cli.DEFAULT_DATABASE_URL
+    assert args.database_url == DEFAULT_DATABASE_URL
 
 
 def test_settings_come_from_the_environment() -> None:

@@ -37,6 +37,7 @@ from queue_server.bus.acl import (
 from queue_server.bus.broker import HallBroker
 from queue_server.bus.mqtt_config import server_account
 from queue_server.bus.passwords import PasswordHashError, hash_password, new_password, parse_hash, verify_password
+from queue_server.cli import mqtt as cli_mqtt
 from queue_server.domain.centre import Device
 from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
@@ -231,7 +232,7 @@ def test_a_username_with_a_colon_cannot_enter_a_password_file() -> None:
 
 
 def test_the_cli_default_server_user_is_the_acl_modules() -> None:
-    assert cli.DEFAULT_MQTT_SERVER_USER == DEFAULT_SERVER_USER
+    assert cli_mqtt.DEFAULT_MQTT_SERVER_USER == DEFAULT_SERVER_USER
 
 
 # --- The schema --------------------------------------------------------------------------------

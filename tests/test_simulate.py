@@ -21,6 +21,8 @@ from PIL import Image
 
 from queue_server import cli
 from queue_server.centre_file import load_demo_centre
+from queue_server.cli import hall as cli_hall
+from queue_server.cli import simulate as cli_simulate
 from queue_server.simulate.charts import write_charts, write_comparison_chart
 from queue_server.simulate.command import ProgressBar
 from queue_server.simulate.profiles import Profile, ProfileError, load_profile, packaged_profiles, simulated_centre
@@ -313,5 +315,5 @@ def test_the_commands_in_the_simulator_guide_parse() -> None:
     assert len(commands) >= 6
     for command in commands:
         args = cli.parse_arguments(shlex.split(command), environ={})
-        assert args.handler is (cli.run_demo if command.startswith("demo") else cli.run_simulate)
+        assert args.handler is (cli_hall.run_demo if command.startswith("demo") else cli_simulate.run_simulate)
     assert cli.parse_arguments(["demo", "--traffic", "60"], environ={}).traffic == 60

@@ -30,6 +30,7 @@ import pytest
 from queue_server import cli
 from queue_server.bus.broker import HallBroker
 from queue_server.centre_file import load_demo_centre
+from queue_server.cli import devices as cli_devices
 from queue_server.protocol import OFFLINE, ONLINE, DeviceKind, DeviceResponse
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.twins import (
@@ -674,11 +675,11 @@ def test_simulate_refuses_what_it_cannot_run(argv: list[str], message: str, caps
 
 def test_simulate_chooses_the_centre_files_keypads_pads_and_kiosks() -> None:
     centre = load_demo_centre()
-    everything = cli._simulated_devices(centre, [], [])
+    everything = cli_devices._simulated_devices(centre, [], [])
     kinds = {spec.kind.value for spec in everything}
     assert kinds == {"keypad", "pad", "kiosk"}
     assert DeviceSpec(centre.devices_by_id["keypad-1"].kind, "keypad-1", 1) in everything
-    pads = cli._simulated_devices(centre, [], ["pad"])
+    pads = cli_devices._simulated_devices(centre, [], ["pad"])
     assert pads and all(spec.kind.value == "pad" for spec in pads)
 
 

@@ -1,6 +1,6 @@
 """`onewindow simulate` end to end: read the centre and profiles, run, print, write JSON and charts.
 
-Kept apart from ``queue_server/cli.py`` so that the command line only parses flags. A
+Kept apart from ``queue_server/cli/`` so that the command line only parses flags. A
 comparison runs each plan with the same seed, so every plan meets the same citizens.
 """
 
