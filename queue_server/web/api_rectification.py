@@ -1,8 +1,8 @@
 """Rectification cases (整改) over the API: the list (open, overdue), a case, opening one from the
 complaint window, and moving one along or handing it to someone, each step with its note.
 
-A bad rating opens its case by itself (queue_server.store.rectification.open_rating_cases); a
-complaint is opened here. Each step is an action: it takes a request id and runs once.
+The use cases are queue_server.app.rectification's; here is the HTTP around them: the bodies,
+the JSON views, the routes. Each step is an action: it takes a request id and runs once.
 """
 
 from __future__ import annotations
@@ -14,34 +14,14 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.accounts import Action
-from queue_server.domain.errors import NotFound
-from queue_server.domain.hall import Hall
-from queue_server.domain.rectification import (
-    CASE_STATUS_NAMES_ZH,
-    MAX_NOTE,
-    Case,
-    CaseNote,
-    CaseSource,
-    CaseStatus,
-    advance,
-    assign,
-)
-from queue_server.service import Answer
-from queue_server.store.contacts import contact_of, mask
-from queue_server.store.database import Connection
-from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case
+from queue_server.app import rectification as cases
+from queue_server.app.once import Once
+from queue_server.domain.rectification import CASE_STATUS_NAMES_ZH, MAX_NOTE, Case, CaseNote, CaseSource, CaseStatus
 from queue_server.views import iso
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
-from queue_server.web.keys import DATABASE
-from queue_server.web.problems import (
-    ProblemError,
-    answer_response,
-    invalid_request,
-    json_response,
-    what_failed,
-)
+from queue_server.web.problems import answer_response, json_response, presenter
 from queue_server.web.routes import Access, Route
 from queue_server.web.schemas import INTEGER, STRING, STRINGS, Schema, nullable, obj, ref
 
@@ -77,12 +57,6 @@ def _note_view(note: CaseNote) -> dict[str, Any]:
             "assignee": note.assignee}  # fmt: skip
 
 
-async def _today(request: web.Request) -> dt.date:
-    service = _service(request)
-    hall = await service.hall(_centre(request))
-    return hall.calendar.local_date(service.clock.now())
-
-
 class CaseListQuery(BaseModel):
     """Which cases to list."""
 
@@ -91,49 +65,23 @@ class CaseListQuery(BaseModel):
 
 
 async def list_rectifications(request: web.Request) -> web.StreamResponse:
-    centre = _centre(request)
-    wanted = request.query.get("status", "open")
-    statuses: list[CaseStatus] | None
-    if wanted == "open":
-        statuses = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
-    elif wanted == "all":
-        statuses = None
-    else:
-        try:
-            statuses = [CaseStatus(wanted)]
-        except ValueError:
-            message = f"{wanted!r} is not open, all or one of {', '.join(s.value for s in CaseStatus)}"
-            raise ProblemError(
-                invalid_request(what_failed(request), [{"field": "status", "message": message}])
-            ) from None
-    today = await _today(request)
-    async with request.app[DATABASE].read() as conn:
-        cases = await list_cases(conn, centre, statuses)
-        if request.query.get("overdue") in ("1", "true", "yes"):
-            cases = [case for case in cases if case.overdue(today)]
-        views = [
-            case_view(case, today) | {"contact": await _masked_contact(conn, centre, case.serial)} for case in cases
-        ]
+    statuses = cases.statuses_named(request.query.get("status", cases.OPEN))
+    overdue_only = request.query.get("overdue") in ("1", "true", "yes")
+    listed = await cases.list_rectifications(_service(request), _centre(request), statuses, overdue_only=overdue_only)
     return json_response(
-        {"centre": centre, "today": today.isoformat(), "overdue": sum(1 for v in views if v["overdue"]), "cases": views}
+        {
+            "centre": listed.centre,
+            "today": listed.today.isoformat(),
+            "overdue": listed.overdue,
+            "cases": [case_view(item.case, listed.today) | {"contact": item.contact} for item in listed.cases],
+        }
     )
 
 
 async def get_rectification(request: web.Request) -> web.StreamResponse:
     """One case, with the citizen's follow-up number in full: the one place it is shown so."""
-    centre, case_id = _centre(request), _int_param(request, "case")
-    async with request.app[DATABASE].read() as conn:
-        found = await load_case(conn, centre, case_id)
-        if found is None:
-            raise NotFound(f"There is no rectification case {case_id} at centre {centre!r}")
-        case = found[0]
-        phone = await contact_of(conn, centre, case.serial) if case.serial is not None else None
-    return json_response(case_view(case, await _today(request)) | {"contact_phone": phone})
-
-
-async def _masked_contact(conn: Connection, centre: str, serial: int | None) -> str | None:
-    phone = await contact_of(conn, centre, serial) if serial is not None else None
-    return mask(phone) if phone else None
+    read = await cases.read_rectification(_service(request), _centre(request), _int_param(request, "case"))
+    return json_response(case_view(read.case, read.today) | {"contact_phone": read.phone})
 
 
 class ComplaintBody(ActionBody):
@@ -156,79 +104,38 @@ class AssignBody(ActionBody):
     note: str = Field(default="", max_length=MAX_NOTE, description="Why, for the record")
 
 
-def _check_about(request: web.Request, hall: Hall, body: ComplaintBody) -> None:
-    """422 naming each field that names a window, staff member, matter or ticket the centre lacks."""
-    centre = hall.centre
-    name = centre.centre.name
-    problems = []
-    if body.window is not None and body.window not in centre.windows_by_number:
-        problems.append({"field": "window", "message": f"there is no window {body.window} at {name}"})
-    if body.staff is not None and body.staff not in {s.code for s in centre.staff}:
-        problems.append({"field": "staff", "message": f"there is no staff member {body.staff!r} at {name}"})
-    if body.matter is not None and body.matter not in centre.matters_by_code:
-        problems.append({"field": "matter", "message": f"there is no matter {body.matter!r} at {name}"})
-    if body.serial is not None and not 1 <= body.serial <= hall.last_serial:
-        problems.append({"field": "serial", "message": f"there is no ticket #{body.serial} at {name}"})
-    if problems:
-        raise ProblemError(invalid_request(what_failed(request), problems))
+def _case_at_view(seen: cases.CaseAt) -> dict[str, Any]:
+    return case_view(seen.case, seen.today)
 
 
 async def open_complaint(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     body = ComplaintBody.model_validate(await read_body(request))
-    request_id = request_id_of(request, body)
-    service, centre = _service(request), _centre(request)
-    _check_about(request, await service.hall(centre), body)
-
-    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
-        today = hall.calendar.local_date(now)
-        case = Case(
-            id=await next_case_id(conn, centre),
-            source=CaseSource.COMPLAINT,
-            opened_at=now,
-            due_on=hall.calendar.add_working_days(today, hall.centre.policy.rectification_days),
-            serial=body.serial,
-            window=body.window,
-            staff=body.staff,
-            matter=body.matter,
-            comment=body.comment,
-            notes=(CaseNote(now, principal.actor, CaseStatus.NEW, body.comment),),
-        )
-        await insert_case(conn, centre, case)
-        return Answer(201, case_view(case, today))
-
-    answer = await service.locked(centre, actor=principal.actor, request_id=request_id, name="complaint", work=work)
-    return answer_response(answer)
-
-
-async def _step(request: web.Request, name: str, model: type[AdvanceBody | AssignBody]) -> web.StreamResponse:
-    principal = principal_of(request)
-    body: AdvanceBody | AssignBody = model.model_validate(await read_body(request))
-    request_id = request_id_of(request, body)
-    service, centre, case_id = _service(request), _centre(request), _int_param(request, "case")
-
-    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
-        found = await load_case(conn, centre, case_id)
-        if found is None:
-            raise NotFound(f"There is no rectification case {case_id} at centre {centre!r}")
-        case, version = found
-        if isinstance(body, AdvanceBody):
-            moved = advance(case, body.to, note=body.note, actor=principal.actor, at=now)
-        else:
-            moved = assign(case, body.assignee, note=body.note, actor=principal.actor, at=now)
-        await save_case(conn, centre, moved, version)  # under the centre lock: the version holds
-        return Answer(200, case_view(moved, hall.calendar.local_date(now)))
-
-    answer = await service.locked(centre, actor=principal.actor, request_id=request_id, name=name, work=work)
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    complaint = cases.Complaint(body.comment, body.window, body.staff, body.matter, body.serial)
+    answer = await cases.open_complaint(_service(request), once, complaint, presenter(request, 201, _case_at_view))
     return answer_response(answer)
 
 
 async def advance_rectification(request: web.Request) -> web.StreamResponse:
-    return await _step(request, "rectification_advance", AdvanceBody)
+    principal = principal_of(request)
+    body = AdvanceBody.model_validate(await read_body(request))
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await cases.advance_rectification(
+        _service(request), once, _int_param(request, "case"), body.to, body.note, presenter(request, 200, _case_at_view)
+    )
+    return answer_response(answer)
 
 
 async def assign_rectification(request: web.Request) -> web.StreamResponse:
-    return await _step(request, "rectification_assign", AssignBody)
+    principal = principal_of(request)
+    body = AssignBody.model_validate(await read_body(request))
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await cases.assign_rectification(
+        _service(request), once, _int_param(request, "case"), body.assignee, body.note,
+        presenter(request, 200, _case_at_view),
+    )  # fmt: skip
+    return answer_response(answer)
 
 
 _NOTE = obj(

@@ -4,6 +4,8 @@ Handlers raise; :func:`problem_middleware` answers. The translation:
 
 - :class:`ProblemError` (the web layer's own 401, 403, 422): its problem, as given;
 - ``DomainError`` (e.g. reading a ticket that is not there): the domain's problem (404, 409 ...);
+- the application's ``Refusal``: the same problems in the same words (404, 403, 409), or 422 naming
+  each field (:func:`refusal_problem`, also what an action records for a repeated request id);
 - ``pydantic.ValidationError``: 422 with ``errors: [{field, message}]`` naming each field;
 - ``json.JSONDecodeError``: 400;
 - aiohttp's own refusals (no such route, wrong method, body too large): 404 / 405 (with ``Allow``) ...;
@@ -22,15 +24,18 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
 
+from queue_server.app.once import Presenter
+from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.domain.errors import DomainError
 from queue_server.service import Answer, domain_problem, problem
 from queue_server.store.errors import unreachable
+from queue_server.views import View
 from queue_server.web.keys import ROUTE_INDEX
 from queue_server.web.routes import API_PREFIX, Handler
 
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 2
+
+R = TypeVar("R")
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 """JSON with Chinese kept readable: names and refusals are written for people."""
@@ -105,6 +112,31 @@ def validation_errors(error: ValidationError) -> list[dict[str, str]]:
     return field_errors((".".join(str(part) for part in item["loc"]) or "body", item["msg"]) for item in error.errors())
 
 
+# --- The application's refusals ----------------------------------------------------------------------
+
+_REFUSED: dict[RefusalKind, tuple[int, str, str]] = {
+    RefusalKind.NOT_FOUND: (404, "not-found", "Not found"),
+    RefusalKind.NOT_ALLOWED: (403, "not-allowed", "Not allowed"),
+    RefusalKind.CONFLICT: (409, "invalid-transition", "The action does not fit the current state"),
+}
+"""Status, type and title of each refusal: the domain's own for the same refusals (service.domain_problem)."""
+
+
+def refusal_problem(refusal: Refusal, what: str) -> Answer:
+    """A use case's refusal as a problem; bad input is a 422 whose detail starts with ``what``."""
+    if refusal.kind is RefusalKind.INVALID:
+        return invalid_request(what, field_errors((p.field, p.message) for p in refusal.fields))
+    status, slug, title = _REFUSED[refusal.kind]
+    return problem(status, slug, title, refusal.detail)
+
+
+def presenter(request: web.Request, status: int, view: Callable[[R], View]) -> Presenter[R]:
+    """How an action of this request is recorded: its result as ``view`` with ``status``, a
+    refusal as its problem."""
+    what = what_failed(request)
+    return Presenter(lambda result: Answer(status, view(result)), lambda refusal: refusal_problem(refusal, what))
+
+
 # --- The database cannot be reached ------------------------------------------------------------------
 
 
@@ -152,6 +184,9 @@ async def _translate(request: web.Request, handler: Handler) -> web.StreamRespon
         return json_response(raised.answer.body, raised.answer.status, raised.headers)
     except DomainError as error:
         answer = domain_problem(error)
+        return json_response(answer.body, answer.status)
+    except Refusal as refusal:
+        answer = refusal_problem(refusal, what_failed(request))
         return json_response(answer.body, answer.status)
     except ValidationError as error:
         answer = invalid_request(what_failed(request), validation_errors(error))

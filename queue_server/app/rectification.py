@@ -1,0 +1,215 @@
+"""Rectification cases (整改): list them, read one, open one from a complaint, move one a step,
+hand one to someone. Each change is an action, once per request id (queue_server.app.once).
+
+A bad rating opens its case by itself (queue_server.store.rectification.open_rating_cases); a
+complaint is opened here, by whoever takes it: the complaint window's page or a device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from queue_server.app.once import Once, Presenter, run_once
+from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
+from queue_server.domain.hall import Hall
+from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
+from queue_server.service import Answer, HallService
+from queue_server.store.contacts import contact_of, mask
+from queue_server.store.database import Connection
+from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case
+
+OPEN_COMPLAINT = "complaint"
+ADVANCE = "rectification_advance"
+ASSIGN = "rectification_assign"
+"""The actions' names, recorded with each request id."""
+
+ALL = "all"
+OPEN = "open"
+"""The words a list may ask for besides one status: every case, or every case not closed."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAt:
+    """A case as the centre's day ``today`` sees it (overdue or not)."""
+
+    case: Case
+    today: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    case: Case
+    contact: str | None
+    """The citizen's follow-up number, masked: a list never shows it in full."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseList:
+    centre: str
+    today: dt.date
+    cases: list[ListedCase]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for listed in self.cases if listed.case.overdue(self.today))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWithContact:
+    case: Case
+    today: dt.date
+    phone: str | None
+    """The citizen's follow-up number in full: reading one case is the one place it is shown so."""
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint taken at the complaint window (有诉即办): what was said, and what it is about."""
+
+    comment: str
+    window: int | None = None
+    staff: str | None = None
+    matter: str | None = None
+    serial: int | None = None
+
+
+def statuses_named(word: str, field: str = "status") -> list[CaseStatus] | None:
+    """The statuses ``word`` asks for: open (all but closed), all (None) or one status."""
+    if word == OPEN:
+        return [s for s in CaseStatus if s is not CaseStatus.CLOSED]
+    if word == ALL:
+        return None
+    try:
+        return [CaseStatus(word)]
+    except ValueError:
+        message = f"{word!r} is not open, all or one of {', '.join(s.value for s in CaseStatus)}"
+        raise Refusal.invalid([FieldProblem(field, message)]) from None
+
+
+async def _today(service: HallService, centre: str) -> dt.date:
+    hall = await service.hall(centre)
+    return hall.calendar.local_date(service.clock.now())
+
+
+async def list_rectifications(
+    service: HallService, centre: str, statuses: list[CaseStatus] | None, *, overdue_only: bool = False
+) -> CaseList:
+    """The cases with these statuses (None: all), newest first, each with its masked contact."""
+    today = await _today(service, centre)
+    async with service.db.read() as conn:
+        cases = await list_cases(conn, centre, statuses)
+        if overdue_only:
+            cases = [case for case in cases if case.overdue(today)]
+        listed = [ListedCase(case, await _masked_contact(conn, centre, case.serial)) for case in cases]
+    return CaseList(centre, today, listed)
+
+
+async def _masked_contact(conn: Connection, centre: str, serial: int | None) -> str | None:
+    phone = await contact_of(conn, centre, serial) if serial is not None else None
+    return mask(phone) if phone else None
+
+
+def _no_case(centre: str, case_id: int) -> Refusal:
+    return Refusal(RefusalKind.NOT_FOUND, f"There is no rectification case {case_id} at centre {centre!r}")
+
+
+async def read_rectification(service: HallService, centre: str, case_id: int) -> CaseWithContact:
+    async with service.db.read() as conn:
+        found = await load_case(conn, centre, case_id)
+        if found is None:
+            raise _no_case(centre, case_id)
+        case = found[0]
+        phone = await contact_of(conn, centre, case.serial) if case.serial is not None else None
+    return CaseWithContact(case, await _today(service, centre), phone)
+
+
+def check_complaint(hall: Hall, complaint: Complaint) -> None:
+    """Refuse (INVALID, naming each field) a complaint about a window, staff member, matter or
+    ticket the centre lacks."""
+    centre = hall.centre
+    name = centre.centre.name
+    problems = []
+    if complaint.window is not None and complaint.window not in centre.windows_by_number:
+        problems.append(FieldProblem("window", f"there is no window {complaint.window} at {name}"))
+    if complaint.staff is not None and complaint.staff not in {s.code for s in centre.staff}:
+        problems.append(FieldProblem("staff", f"there is no staff member {complaint.staff!r} at {name}"))
+    if complaint.matter is not None and complaint.matter not in centre.matters_by_code:
+        problems.append(FieldProblem("matter", f"there is no matter {complaint.matter!r} at {name}"))
+    if complaint.serial is not None and not 1 <= complaint.serial <= hall.last_serial:
+        problems.append(FieldProblem("serial", f"there is no ticket #{complaint.serial} at {name}"))
+    if problems:
+        raise Refusal.invalid(problems)
+
+
+async def open_complaint(service: HallService, once: Once, complaint: Complaint, present: Presenter[CaseAt]) -> Answer:
+    """Open a case from a complaint, due after the policy's working days.
+
+    A complaint about something the centre lacks is refused before the action runs (raised, not
+    recorded): the same request id may then be sent again, corrected.
+    """
+    check_complaint(await service.hall(once.centre), complaint)
+
+    async def step(conn: Connection, hall: Hall, now: dt.datetime) -> CaseAt:
+        today = hall.calendar.local_date(now)
+        case = Case(
+            id=await next_case_id(conn, once.centre),
+            source=CaseSource.COMPLAINT,
+            opened_at=now,
+            due_on=hall.calendar.add_working_days(today, hall.centre.policy.rectification_days),
+            serial=complaint.serial,
+            window=complaint.window,
+            staff=complaint.staff,
+            matter=complaint.matter,
+            comment=complaint.comment,
+            notes=(CaseNote(now, once.actor, CaseStatus.NEW, complaint.comment),),
+        )
+        await insert_case(conn, once.centre, case)
+        return CaseAt(case, today)
+
+    return await run_once(service, once, OPEN_COMPLAINT, step, present)
+
+
+async def advance_rectification(
+    service: HallService, once: Once, case_id: int, to: CaseStatus, note: str, present: Presenter[CaseAt]
+) -> Answer:
+    """Move a case one step (new → verified → rectified → followed_up → closed), with its note."""
+
+    def move(case: Case, now: dt.datetime) -> Case:
+        return advance(case, to, note=note, actor=once.actor, at=now)
+
+    return await _work_case(service, once, ADVANCE, case_id, move, present)
+
+
+async def assign_rectification(
+    service: HallService, once: Once, case_id: int, assignee: str, note: str, present: Presenter[CaseAt]
+) -> Answer:
+    """Hand a case to ``assignee``, with why."""
+
+    def move(case: Case, now: dt.datetime) -> Case:
+        return assign(case, assignee, note=note, actor=once.actor, at=now)
+
+    return await _work_case(service, once, ASSIGN, case_id, move, present)
+
+
+async def _work_case(
+    service: HallService,
+    once: Once,
+    name: str,
+    case_id: int,
+    move: Callable[[Case, dt.datetime], Case],
+    present: Presenter[CaseAt],
+) -> Answer:
+    """Load the case, ``move`` it through the domain, and save it, once for the request id."""
+
+    async def step(conn: Connection, hall: Hall, now: dt.datetime) -> CaseAt:
+        found = await load_case(conn, once.centre, case_id)
+        if found is None:
+            raise _no_case(once.centre, case_id)
+        case, version = found
+        moved = move(case, now)
+        await save_case(conn, once.centre, moved, version)  # under the centre lock: the version holds
+        return CaseAt(moved, hall.calendar.local_date(now))
+
+    return await run_once(service, once, name, step, present)
