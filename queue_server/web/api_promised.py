@@ -1,45 +1,29 @@
 """Promised cases (承诺件) over the API: the list of those due and overdue, and the handing over.
 
-A ticket finished as a promised case carries its due date (working days after acceptance). The
-list says which are due, overdue or delivered; a delivery is an action (one request id, once), by
-whoever hands the result over (the result window, the desk, a manager).
-
-A case accepted at one centre may be handed to the centre responsible for it (a village station
-to the district centre): an action at the accepting centre, once per case. The receiving centre
-then lists it (with ``centre``, where it was accepted) and delivers it, naming that centre as
-``origin``; the accepting centre lists it as ``handed_over`` and may no longer deliver it.
+The use cases are queue_server.app.promised's (it says what a delivery and a handover between
+centres mean); here is the HTTP around them: the query, the bodies, the JSON views, the routes. A
+delivery is an action (one request id, once), by whoever hands the result over (the result window,
+the desk, a manager); so is handing a case to another centre, which then delivers it naming the
+accepting centre as ``origin``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.accounts import Action
-from queue_server.domain.errors import InvalidTransition, NotFound
-from queue_server.domain.hall import Hall
-from queue_server.service import Answer
-from queue_server.store.database import Connection
-from queue_server.store.lookup import list_centres
-from queue_server.store.promised import (
-    PromisedCase,
-    promised_case,
-    promised_cases,
-    record_delivery,
-    record_handover,
-)
+from queue_server.app import promised
+from queue_server.app.once import Once
+from queue_server.store.promised import PromisedCase
 from queue_server.views import iso
 from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
-from queue_server.web.keys import DATABASE
-from queue_server.web.problems import (
-    answer_response,
-    json_response,
-)
+from queue_server.web.problems import answer_response, json_response, presenter
 from queue_server.web.routes import Access, Route
 from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj, ref
 
@@ -50,7 +34,7 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
 class PromisedQuery(BaseModel):
-    state: Literal["open", "due", "overdue", "delivered", "handed_over", "all"] = Field(
+    state: promised.Wanted = Field(
         default="open",
         description="open (due or overdue here, the default), due, overdue, delivered, handed_over or all",
     )
@@ -80,23 +64,19 @@ def case_view(case: PromisedCase, today: dt.date, here: str) -> dict[str, Any]:
 
 async def list_promised(request: web.Request) -> web.StreamResponse:
     query = PromisedQuery.model_validate(dict(request.query))  # a bad state is a 422 naming it
-    service, centre = _service(request), _centre(request)
-    hall = await service.hall(centre)
-    today = hall.calendar.local_date(service.clock.now())
-    async with request.app[DATABASE].read() as conn:
-        cases = await promised_cases(conn, centre)
-    views = [case_view(case, today, centre) for case in cases]
-    wanted = {"open": {"due", "overdue"}, "all": {"due", "overdue", "delivered", "handed_over"}}.get(
-        query.state, {query.state}
-    )
+    listed = await promised.list_promised(_service(request), _centre(request), query.state)
     return json_response(
         {
-            "centre": centre,
-            "today": today.isoformat(),
-            "overdue": sum(1 for v in views if v["state"] == "overdue"),
-            "cases": [v for v in views if v["state"] in wanted],
+            "centre": listed.centre,
+            "today": listed.today.isoformat(),
+            "overdue": listed.overdue,
+            "cases": [_seen_view(seen) for seen in listed.cases],
         }
     )
+
+
+def _seen_view(seen: promised.PromisedAt) -> dict[str, Any]:
+    return case_view(seen.case, seen.today, seen.here)
 
 
 class DeliveryBody(ActionBody):
@@ -111,31 +91,11 @@ class DeliveryBody(ActionBody):
 async def deliver(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     body = DeliveryBody.model_validate(await read_body(request))
-    request_id = request_id_of(request, body)
-    service, centre, serial = _service(request), _centre(request), _int_param(request, "serial")
-    origin = body.origin or centre
-
-    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
-        case = await promised_case(conn, origin, serial)
-        if case is None or centre not in (origin, case.handed_to):
-            where = "" if origin == centre else f" accepted at {origin} and handed to this centre"
-            raise NotFound(f"Ticket #{serial} is no promised case (承诺件){where} at {hall.centre.centre.name}")
-        if case.held_by() != centre:
-            raise InvalidTransition(
-                f"Cannot deliver promised case {case.number} ({case.service_day}) at {centre}: it was handed"
-                f" to {case.handed_to} at {iso(case.handed_at)}, which follows and delivers it"
-            )
-        if case.delivered_at is not None:
-            raise InvalidTransition(
-                f"Cannot deliver promised case {case.number} ({case.service_day}): it was delivered at"
-                f" {case.delivered_at.isoformat()} by {case.delivered_by}"
-            )
-        await record_delivery(conn, origin, serial, principal.actor, body.note, now)
-        delivered = await promised_case(conn, origin, serial)
-        assert delivered is not None
-        return Answer(200, case_view(delivered, hall.calendar.local_date(now), centre))
-
-    answer = await service.locked(centre, actor=principal.actor, request_id=request_id, name="deliver", work=work)
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await promised.deliver(
+        _service(request), once, _int_param(request, "serial"), body.note, presenter(request, 200, _seen_view),
+        origin=body.origin,
+    )  # fmt: skip
     return answer_response(answer)
 
 
@@ -147,33 +107,11 @@ class HandoverBody(ActionBody):
 async def hand_over(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     body = HandoverBody.model_validate(await read_body(request))
-    request_id = request_id_of(request, body)
-    service, centre, serial = _service(request), _centre(request), _int_param(request, "serial")
-
-    async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
-        case = await promised_case(conn, centre, serial)
-        if case is None:
-            raise NotFound(f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.centre.name}")
-        if body.to_centre == centre:
-            raise InvalidTransition(f"Cannot hand promised case {case.number} over to {centre}: it is there")
-        if case.delivered_at is not None:
-            raise InvalidTransition(
-                f"Cannot hand promised case {case.number} ({case.service_day}) over: it was delivered at"
-                f" {case.delivered_at.isoformat()} by {case.delivered_by}"
-            )
-        if case.handed_to is not None:
-            raise InvalidTransition(
-                f"Cannot hand promised case {case.number} ({case.service_day}) over again: it was handed to"
-                f" {case.handed_to} at {iso(case.handed_at)} by {case.handed_by}"
-            )
-        if body.to_centre not in {row.code for row in await list_centres(conn)}:
-            raise NotFound(f"Cannot hand promised case {case.number} over to {body.to_centre!r}: no such centre")
-        await record_handover(conn, centre, serial, body.to_centre, principal.actor, body.note, now)
-        handed = await promised_case(conn, centre, serial)
-        assert handed is not None
-        return Answer(200, case_view(handed, hall.calendar.local_date(now), centre))
-
-    answer = await service.locked(centre, actor=principal.actor, request_id=request_id, name="hand_over", work=work)
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await promised.hand_over(
+        _service(request), once, _int_param(request, "serial"), body.to_centre, body.note,
+        presenter(request, 200, _seen_view),
+    )  # fmt: skip
     return answer_response(answer)
 
 

@@ -1,0 +1,151 @@
+"""Promised cases (承诺件): list those due and overdue, deliver one once, hand one to the centre
+responsible for it, and deliver there a case handed over (naming where it was accepted).
+
+A ticket finished as a promised case carries its due date (working days after acceptance). A
+case accepted at one centre may be handed to another (a village station to the district centre):
+once per case, at the accepting centre. The receiving centre then lists and delivers it; the
+accepting centre lists it as ``handed_over`` and may no longer deliver it. Deliveries and
+handovers are actions, once per request id (queue_server.app.once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from queue_server.app.once import Once, Presenter, run_once
+from queue_server.app.refusals import Refusal, RefusalKind
+from queue_server.domain.hall import Hall
+from queue_server.service import Answer, HallService
+from queue_server.store.database import Connection
+from queue_server.store.lookup import list_centres
+from queue_server.store.promised import (
+    PromisedCase,
+    promised_case,
+    promised_cases,
+    record_delivery,
+    record_handover,
+)
+from queue_server.views import iso
+
+DELIVER = "deliver"
+HAND_OVER = "hand_over"
+"""The actions' names, recorded with each request id."""
+
+Wanted = Literal["open", "due", "overdue", "delivered", "handed_over", "all"]
+"""Which cases a list asks for: open (due or overdue here), all, or one state."""
+
+_STATES: dict[str, frozenset[str]] = {
+    "open": frozenset({"due", "overdue"}),
+    "all": frozenset({"due", "overdue", "delivered", "handed_over"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PromisedAt:
+    """A case as seen at centre ``here`` on its day ``today`` (due, overdue, handed over ...)."""
+
+    case: PromisedCase
+    today: dt.date
+    here: str
+
+    @property
+    def state(self) -> str:
+        return self.case.state(self.today, self.here)
+
+
+@dataclass(frozen=True, slots=True)
+class PromisedList:
+    centre: str
+    today: dt.date
+    overdue: int
+    """Overdue here, whichever cases were asked for."""
+    cases: list[PromisedAt]
+
+
+async def list_promised(service: HallService, centre: str, wanted: Wanted) -> PromisedList:
+    """The cases this centre follows or accepted, soonest due first, in the states asked for."""
+    hall = await service.hall(centre)
+    today = hall.calendar.local_date(service.clock.now())
+    async with service.db.read() as conn:
+        cases = [PromisedAt(case, today, centre) for case in await promised_cases(conn, centre)]
+    states = _STATES.get(wanted, frozenset({wanted}))
+    overdue = sum(1 for seen in cases if seen.state == "overdue")
+    return PromisedList(centre, today, overdue, [seen for seen in cases if seen.state in states])
+
+
+async def deliver(
+    service: HallService, once: Once, serial: int, note: str, present: Presenter[PromisedAt], origin: str | None = None
+) -> Answer:
+    """Record that the result reached the citizen; ``origin`` names the accepting centre of a case
+    handed to this one (default this centre)."""
+    centre = once.centre
+    accepted_at = origin or centre
+
+    async def step(conn: Connection, hall: Hall, now: dt.datetime) -> PromisedAt:
+        case = await promised_case(conn, accepted_at, serial)
+        if case is None or centre not in (accepted_at, case.handed_to):
+            where = "" if accepted_at == centre else f" accepted at {accepted_at} and handed to this centre"
+            raise Refusal(
+                RefusalKind.NOT_FOUND,
+                f"Ticket #{serial} is no promised case (承诺件){where} at {hall.centre.centre.name}",
+            )
+        if case.held_by() != centre:
+            raise Refusal(
+                RefusalKind.CONFLICT,
+                f"Cannot deliver promised case {case.number} ({case.service_day}) at {centre}: it was handed"
+                f" to {case.handed_to} at {iso(case.handed_at)}, which follows and delivers it",
+            )
+        if case.delivered_at is not None:
+            raise Refusal(
+                RefusalKind.CONFLICT,
+                f"Cannot deliver promised case {case.number} ({case.service_day}): it was delivered at"
+                f" {case.delivered_at.isoformat()} by {case.delivered_by}",
+            )
+        await record_delivery(conn, accepted_at, serial, once.actor, note, now)
+        delivered = await promised_case(conn, accepted_at, serial)
+        assert delivered is not None
+        return PromisedAt(delivered, hall.calendar.local_date(now), centre)
+
+    return await run_once(service, once, DELIVER, step, present)
+
+
+async def hand_over(
+    service: HallService, once: Once, serial: int, to_centre: str, note: str, present: Presenter[PromisedAt]
+) -> Answer:
+    """Hand a case accepted here to ``to_centre``, which then follows and delivers it."""
+    centre = once.centre
+
+    async def step(conn: Connection, hall: Hall, now: dt.datetime) -> PromisedAt:
+        case = await promised_case(conn, centre, serial)
+        if case is None:
+            raise Refusal(
+                RefusalKind.NOT_FOUND, f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.centre.name}"
+            )
+        if to_centre == centre:
+            raise Refusal(
+                RefusalKind.CONFLICT, f"Cannot hand promised case {case.number} over to {centre}: it is there"
+            )
+        if case.delivered_at is not None:
+            raise Refusal(
+                RefusalKind.CONFLICT,
+                f"Cannot hand promised case {case.number} ({case.service_day}) over: it was delivered at"
+                f" {case.delivered_at.isoformat()} by {case.delivered_by}",
+            )
+        if case.handed_to is not None:
+            raise Refusal(
+                RefusalKind.CONFLICT,
+                f"Cannot hand promised case {case.number} ({case.service_day}) over again: it was handed to"
+                f" {case.handed_to} at {iso(case.handed_at)} by {case.handed_by}",
+            )
+        if to_centre not in {row.code for row in await list_centres(conn)}:
+            raise Refusal(
+                RefusalKind.NOT_FOUND, f"Cannot hand promised case {case.number} over to {to_centre!r}: no such centre"
+            )
+        await record_handover(conn, centre, serial, to_centre, once.actor, note, now)
+        handed = await promised_case(conn, centre, serial)
+        assert handed is not None
+        return PromisedAt(handed, hall.calendar.local_date(now), centre)
+
+    return await run_once(service, once, HAND_OVER, step, present)
