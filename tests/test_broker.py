@@ -239,18 +239,24 @@ async def test_a_bind_error_other_than_a_taken_port_keeps_its_own_words() -> Non
     assert "taken" not in str(refused.value)
 
 
-def test_serve_reports_a_taken_mqtt_port_without_a_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def serve_with_a_port_held(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, held: str) -> tuple[int, str]:
+    """`onewindow serve` while another listener holds the port of ``held``: the port and what it said."""
     url = f"sqlite:///{tmp_path / 'hall.db'}"
     assert cli.main(["init", "--database-url", url]) == 0
     port = free_port()
+    ports = {"--port": free_port(), "--mqtt-port": free_port(), held: port}
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", port))
         holder.listen()
-        argv = ["serve", "--database-url", url, "--port", str(free_port()), "--mqtt-port", str(port)]
+        argv = ["serve", "--database-url", url, *(str(part) for item in ports.items() for part in item)]
         assert cli.main(argv) == 1
-    err = capsys.readouterr().err
+    return port, capsys.readouterr().err
+
+
+def test_serve_reports_a_taken_mqtt_port_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port, err = serve_with_a_port_held(tmp_path, capsys, held="--mqtt-port")
     assert (
         f"Cannot start the hall's MQTT broker on 127.0.0.1:{port}: the port is taken (is Mosquitto running?)."
         f" Use that broker with --mqtt-url mqtt://127.0.0.1:{port}, or choose another port with --mqtt-port.\n"
@@ -318,14 +324,6 @@ async def test_a_wildcard_listener_is_reached_on_loopback() -> None:
 
 
 def test_serve_reports_a_taken_web_port_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite:///{tmp_path / 'hall.db'}"
-    assert cli.main(["init", "--database-url", url]) == 0
-    port = free_port()
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", port))
-        holder.listen()
-        argv = ["serve", "--database-url", url, "--port", str(port), "--mqtt-port", str(free_port())]
-        assert cli.main(argv) == 1
-    err = capsys.readouterr().err
+    port, err = serve_with_a_port_held(tmp_path, capsys, held="--port")
     assert f"Cannot listen on 127.0.0.1:{port}: the port is taken; choose another with --port\n" in err
     assert "database" not in err and "Traceback" not in err

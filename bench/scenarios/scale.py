@@ -233,13 +233,12 @@ def _tally(tally: Tally) -> Result:
 
 
 async def run(options: Options) -> Result:
-    sizes: list[Result] = []
-    skipped: list[str] = []
-    for size in SMALL if options.small else FULL:
-        if options.windows and size.windows not in options.windows:
-            continue
-        sizes.append(await run_size(options, size))
-    return {"sizes": sizes, "skipped": skipped}
+    sizes = [
+        await run_size(options, size)
+        for size in (SMALL if options.small else FULL)
+        if not options.windows or size.windows in options.windows
+    ]
+    return {"sizes": sizes}
 
 
 def rows(result: Result, broker: Summary | None) -> list[Row]:
@@ -301,7 +300,6 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
             out.append(
                 (f"{w}: incomplete", f"{figures['incomplete']} (peak memory {figures['server_rss_peak_mb']:.0f} MB)")
             )
-    out += [("skipped", why) for why in result["skipped"]]
     return out
 
 
