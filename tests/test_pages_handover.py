@@ -103,3 +103,27 @@ async def test_a_promised_case_is_handed_to_another_centre_and_delivered_there(
     await expect(row.locator(".pill")).to_have_text("已交付", timeout=WAIT_MS)
     await expect(row.locator(".delivered-by")).to_contain_text("manager:other-manager")
     assert not errors, errors
+
+
+async def test_a_note_being_typed_survives_a_change_elsewhere_in_the_hall(site: Site, browser: Browser) -> None:
+    """Another window's call refreshes the promised list; the half-typed note and its caret stay."""
+    await site.act(IssueTicket(matter="pension"), "kiosk:k-1", "issue")
+    await site.act(CallNext(window=1), "staff:s1", "call")
+    await site.act(StartServing(window=1), "staff:s1", "start")
+    await site.act(Finish(window=1, outcome=Outcome.PROMISED, promised_days=3), "staff:s1", "finish")
+    errors: list[str] = []
+    page = await promised_tab(browser, site, "manager", errors)
+    note = page.locator("#promised tbody tr .deliver-note")
+    await expect(note).to_have_count(1, timeout=WAIT_MS)
+    await page.wait_for_load_state("networkidle")
+    await note.click()
+    await page.keyboard.type("群众委托")
+    await page.locator("#promised tbody tr").evaluate("row => { row.beforeTheChange = true; }")
+
+    await site.act(IssueTicket(matter="pension"), "kiosk:k-1", "issue-2")
+    await page.wait_for_function("() => !document.querySelector('#promised tbody tr').beforeTheChange", timeout=WAIT_MS)
+    await expect(note).to_have_value("群众委托")
+    await expect(note).to_be_focused()
+    await page.keyboard.type("人领取")
+    await expect(note).to_have_value("群众委托人领取")
+    assert not errors, errors

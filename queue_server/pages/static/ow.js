@@ -136,6 +136,38 @@ const OW = (() => {
     return () => source && source.close();
   }
 
+  // Replaces a live list's rows without losing what a person was typing: a row whose data-key
+  // matches an old row gets that row's typed values (inputs, selects and text areas, matched by
+  // class and position) and keeps the focus and caret, so a refresh from another screen's change
+  // never wipes a note half written.
+  function replaceRows(container, rows) {
+    const drafts = new Map();
+    for (const old of container.children) {
+      if (old.dataset.key) drafts.set(old.dataset.key, old);
+    }
+    const focused = document.activeElement;
+    let refocus = null;
+    for (const row of rows) {
+      const old = row.dataset && row.dataset.key ? drafts.get(row.dataset.key) : null;
+      if (!old) continue;
+      const before = old.querySelectorAll("input, select, textarea");
+      const after = row.querySelectorAll("input, select, textarea");
+      before.forEach((field, i) => {
+        const twin = after[i];
+        if (!twin || twin.tagName !== field.tagName || twin.className !== field.className) return;
+        if (field.type === "checkbox" || field.type === "radio") twin.checked = field.checked;
+        else twin.value = field.value;
+        if (field === focused) refocus = [twin, field.selectionStart, field.selectionEnd];
+      });
+    }
+    container.replaceChildren(...rows);
+    if (refocus) {
+      const [field, start, end] = refocus;
+      field.focus();
+      if (typeof start === "number" && field.setSelectionRange) field.setSelectionRange(start, end);
+    }
+  }
+
   function minutes(seconds) {
     const whole = Math.max(0, Math.floor(seconds));
     const m = Math.floor(whole / 60);
@@ -143,5 +175,5 @@ const OW = (() => {
     return String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
   }
 
-  return { data, t, el, api, action, requestId, showProblem, clearProblems, live, minutes };
+  return { data, t, el, api, action, requestId, showProblem, clearProblems, live, replaceRows, minutes };
 })();

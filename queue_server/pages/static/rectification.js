@@ -235,7 +235,7 @@
     if ($("promised-panel").hidden) return;
     const answer = await OW.api("GET", base + "/promised?state=" + encodeURIComponent($("promised-filter").value));
     if (!answer.ok) return;
-    $("promised").querySelector("tbody").replaceChildren(...answer.body.cases.map(promisedRow));
+    OW.replaceRows($("promised").querySelector("tbody"), answer.body.cases.map(promisedRow));
     $("promised-none").hidden = answer.body.cases.length > 0;
     const overdue = answer.body.overdue;
     $("promised-overdue").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
@@ -270,7 +270,7 @@
       cells.push(OW.el("td", {}, open ? deliverControls(item) : null,
         open && !received(item) && !item.handed_to && otherCentres.size ? handoverControls(item) : null));
     }
-    return OW.el("tr", { dataset: { serial: item.serial, origin: item.centre }, class: received(item) ? "received" : null }, cells);
+    return OW.el("tr", { dataset: { serial: item.serial, origin: item.centre, key: item.centre + "/" + item.serial }, class: received(item) ? "received" : null }, cells);
   }
 
   function deliverControls(item) {
