@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from queue_server.accounts import Role, add_token
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade

@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 from multidict import CIMultiDictProxy
 from sqlalchemy import func, select
 
-from queue_server.accounts import Role, add_token
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.clock import ManualClock
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre

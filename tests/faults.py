@@ -23,7 +23,7 @@ import aiohttp
 import aiomqtt
 from sqlalchemy import func, select
 
-from queue_server.accounts import Role, add_token
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.centre import Centre
 from queue_server.protocol.broker import Broker
 from queue_server.protocol.payloads import Call

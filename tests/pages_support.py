@@ -21,14 +21,14 @@ from aiohttp import web
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from queue_server import accounts
-from queue_server.accounts import Role, add_token, add_user
+from queue_server.app.commands import Command, SignOn
+from queue_server.app.service import Answer, HallService
+from queue_server.auth import accounts
+from queue_server.auth.accounts import Role, add_token, add_user
+from queue_server.auth.sessions import SESSION_COOKIE
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
-from queue_server.commands import Command, SignOn
 from queue_server.domain.centre import Centre
-from queue_server.service import Answer, HallService
-from queue_server.sessions import SESSION_COOKIE
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
 from queue_server.web import create_app

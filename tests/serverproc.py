@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from queue_server.accounts import Role, add_token
+from queue_server.auth.accounts import Role, add_token
 from queue_server.bus.broker import free_port as broker_free_port
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.store.database import Database, utcnow

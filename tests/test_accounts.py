@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server import cli
-from queue_server.accounts import (
+from queue_server.auth.accounts import (
     ACTION_ROLES,
     LOGIN_ROLES,
     AccountError,

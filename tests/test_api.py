@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import event_from_record, replay
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.migrate import SchemaOutdated

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.accounts import revoke_token
-from queue_server.commands import SignOn
-from queue_server.service import HallService
+from queue_server.app.commands import SignOn
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import revoke_token
 from queue_server.store.database import Database
 from queue_server.web import create_app
 from queue_server.web.routes import API_PREFIX

@@ -15,8 +15,8 @@ import aiomqtt
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from queue_server.app.commands import IssueTicket
 from queue_server.bus.connection import BrokerAddress
-from queue_server.commands import IssueTicket
 from queue_server.domain.tickets import Channel
 from queue_server.protocol.payloads import DeviceResponse
 from queue_server.store.database import Database

@@ -19,9 +19,9 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
 from queue_server import cli
-from queue_server.commands import CallNext, Finish, IssueTicket, SignOn
+from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn
+from queue_server.app.service import HallService
 from queue_server.domain.tickets import Outcome
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.backup import BackupError, backup, contents, in_use, restore
 from queue_server.store.database import Database

@@ -23,16 +23,16 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from queue_server.accounts import Role, add_token
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import Role, add_token
 from queue_server.bus.broker import HallBroker
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
-from queue_server.commands import IssueTicket, SignOn
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.protocol.payloads import REQUESTS, Call, DeviceResponse, HallFeed, PadState, WindowState
 from queue_server.protocol.topics import MAX_PAYLOAD_BYTES
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
@@ -250,7 +250,7 @@ async def test_fifty_calls_during_a_broker_outage_all_arrive_in_order(db: Databa
             async with watcher(broker, "display-1", clean_session=False) as display:
                 await display.subscribe(f"{T}/window/1/call", qos=1)
             mosquitto.stop()
-            from queue_server.commands import CallNext, Finish
+            from queue_server.app.commands import CallNext, Finish
             from queue_server.domain.tickets import Outcome
 
             for n in range(50):
@@ -302,7 +302,7 @@ async def test_twins_a_keypad_calls_and_a_pad_rates_over_a_real_broker(db: Datab
 async def test_the_hall_broker_on_the_hall_network_takes_only_device_passwords(db: Database, tmp_path: Path) -> None:
     from queue_server.bus.broker import BrokerStartError
     from queue_server.bus.mqtt_config import Settings, generate
-    from queue_server.server import ServerSettings, _broker
+    from queue_server.cli.server import ServerSettings, _broker
     from tests.serverproc import free_port
 
     async with db.write() as conn:
@@ -390,7 +390,7 @@ async def test_the_server_speaks_tls_to_a_broker_with_the_halls_own_certificate_
 async def test_print_jobs_go_to_the_kiosks_and_the_windows_printers_and_their_results_are_kept(
     db: Database, mosquitto: Mosquitto
 ) -> None:
-    from queue_server.commands import CallNext, Finish
+    from queue_server.app.commands import CallNext, Finish
     from queue_server.domain.tickets import Outcome
     from queue_server.protocol.payloads import PrintJob
 

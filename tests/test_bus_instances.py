@@ -15,15 +15,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from queue_server.app.commands import SignOn
+from queue_server.app.service import HallService
 from queue_server.bus import runner
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.requests import Reply
 from queue_server.bus.runner import Bus, CentreBus, request_filter
-from queue_server.commands import SignOn
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.protocol.topics import SERVER_AVAILABILITY
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
 from queue_server.twins.devices import Keypad

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queue_server.centre_file import (
+from queue_server.config.centre_file import (
     CentreFileError,
     Problem,
     centre_to_toml,

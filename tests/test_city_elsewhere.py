@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.accounts import Role, add_token
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.clock import ManualClock
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
 from queue_server.web import create_app

@@ -175,7 +175,7 @@ def held_pair() -> Iterator[int]:
 
 def test_the_demo_broker_takes_1883_or_the_next_free_port_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """Debian's mosquitto package starts a system broker on 1883: the demo then runs its own next to it."""
-    from queue_server import demo_hall
+    from queue_server.cli import demo_hall
 
     said: list[str] = []
     with held_pair() as taken:  # that port and the next one are taken: the demo goes on looking

@@ -24,13 +24,13 @@ from playwright.async_api import Page, expect
 
 from display_client.command import DisplaySettings, run
 from display_client.led import MatrixSize
+from queue_server.app.commands import CallNext, Command, Finish, IssueTicket, Pause, Recall, StartServing
+from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
-from queue_server.centre_file import load_demo_centre
-from queue_server.commands import CallNext, Command, Finish, IssueTicket, Pause, Recall, StartServing
+from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.protocol.payloads import Call
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot

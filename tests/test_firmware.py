@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from queue_server import cli
 from queue_server.bus.acl import device_grants, filter_covers, readable, topic_matches, writable
-from queue_server.centre_file import load_demo_centre
+from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import TicketStatus
 from queue_server.domain.windows import WindowStatus

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from queue_server.accounts import ACTION_ROLES
+from queue_server.auth.accounts import ACTION_ROLES
 from queue_server.web.openapi import document
 from queue_server.web.route_table import all_routes
 from queue_server.web.routes import Route

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
+from queue_server.cli.initialise import load_centre_into, migrate
+from queue_server.cli.server import close_due_days
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
-from queue_server.initialise import load_centre_into, migrate
-from queue_server.server import close_due_days
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.migrate import SchemaOutdated, require_current
 from queue_server.store.repository import load_hall

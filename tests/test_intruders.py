@@ -35,8 +35,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import make_url
 
 from queue_server import cli
-from queue_server.accounts import Role, add_user, hash_password, verify_password
+from queue_server.auth.accounts import Role, add_user, hash_password, verify_password
+from queue_server.auth.sessions import MAX_FAILURES_PER_ADDRESS, SESSION_COOKIE
 from queue_server.bus.acl import DEFAULT_SERVER_USER
+from queue_server.cli.server import ServerSettings, serve
 from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,
@@ -46,8 +48,6 @@ from queue_server.protocol.topics import (
     TOPICS,
     Publisher,
 )
-from queue_server.server import ServerSettings, serve
-from queue_server.sessions import MAX_FAILURES_PER_ADDRESS, SESSION_COOKIE
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
 from queue_server.web import build_app

@@ -6,9 +6,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.commands import IssueTicket
+from queue_server.app.commands import IssueTicket
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.web import create_app
 from tests.api_support import Api, seed

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from queue_server.accounts import Role
-from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.auth.accounts import Role
 from queue_server.domain.tickets import Outcome
 from queue_server.pages.app import page_routes
 from queue_server.pages.routes import ENROLLED, PageRoute

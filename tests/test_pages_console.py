@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from queue_server.commands import CallNext, IssueTicket
+from queue_server.app.commands import CallNext, IssueTicket
 from queue_server.domain.tickets import TicketStatus
 from queue_server.domain.windows import WindowStatus
 from queue_server.store.database import Database

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, ViewportSize, expect
 from sqlalchemy import select
 
-from queue_server.commands import CallNext, IssueTicket, NoShow, SignOff
+from queue_server.app.commands import CallNext, IssueTicket, NoShow, SignOff
 from queue_server.domain.tickets import Channel
 from queue_server.store import schema
 from queue_server.store.database import Database

@@ -15,8 +15,8 @@ import pytest
 from playwright.async_api import expect
 
 from display_client.command import DisplaySettings, run
+from queue_server.app.commands import IssueTicket
 from queue_server.bus.connection import BrokerAddress
-from queue_server.commands import IssueTicket
 from queue_server.domain.tickets import TicketStatus
 from queue_server.store.database import Database
 from tests.brokers import Mosquitto

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from queue_server.accounts import Role, add_user
-from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.auth.accounts import Role, add_user
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.promised import promised_case

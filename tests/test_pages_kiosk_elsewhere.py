@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
 from tests.browser import chromium, keep_screenshot

@@ -16,8 +16,8 @@ import aiomqtt
 import pytest
 from playwright.async_api import Page, expect
 
+from queue_server.app.commands import CallNext, IssueTicket, Pause
 from queue_server.bus.connection import BrokerAddress
-from queue_server.commands import CallNext, IssueTicket, Pause
 from queue_server.domain.centre import Centre
 from queue_server.domain.windows import PauseReason
 from queue_server.store.database import Database

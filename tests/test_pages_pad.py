@@ -11,8 +11,8 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from queue_server.accounts import Role, add_token
-from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.rectification import list_cases

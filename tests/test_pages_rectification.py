@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
-from queue_server.commands import CallNext, Finish, IssueTicket, RateTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, RateTicket, StartServing
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.rectification import list_cases

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from playwright.async_api import Page, expect
 
-from queue_server.accounts import Role, add_user
+from queue_server.auth.accounts import Role, add_user
 from queue_server.domain.clock import ManualClock
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre

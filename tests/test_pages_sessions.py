@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from sqlalchemy import update
 
-from queue_server.accounts import revoke_token
-from queue_server.commands import IssueTicket
-from queue_server.sessions import MAX_FAILURES_PER_USERNAME, SESSION_COOKIE
+from queue_server.app.commands import IssueTicket
+from queue_server.auth.accounts import revoke_token
+from queue_server.auth.sessions import MAX_FAILURES_PER_USERNAME, SESSION_COOKIE
 from queue_server.store import schema
 from queue_server.store.database import Database
 from tests.pages_support import PASSWORD, Site, api_headers, http_login, running_site, session_csrf

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from playwright.async_api import Page, expect
 
-from queue_server.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
 from queue_server.domain.tickets import Outcome, TicketStatus
 from queue_server.store import lookup
 from queue_server.store.database import Database

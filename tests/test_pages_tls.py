@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from queue_server.accounts import Role, add_user
-from queue_server.sessions import SESSION_COOKIE
+from queue_server.auth.accounts import Role, add_user
+from queue_server.auth.sessions import SESSION_COOKIE
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.seed import create_centre

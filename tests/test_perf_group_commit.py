@@ -13,11 +13,11 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.commands import CallNext, Finish, IssueTicket, Recall, SignOn, Transfer
+from queue_server.app.commands import CallNext, Finish, IssueTicket, Recall, SignOn, Transfer
+from queue_server.app.service import Answer, HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.tickets import Outcome
-from queue_server.service import Answer, HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.outbox import recent_calls

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.printing import MAX_SENDS, record_result

@@ -20,15 +20,15 @@ import aiomqtt
 import pytest
 from sqlalchemy import select
 
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.printers import PrinterBoard, PrinterReadings, reroute_printer, ticket_printer
+from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
-from queue_server.commands import IssueTicket, SignOn
 from queue_server.domain.clock import ManualClock
-from queue_server.printers import PrinterBoard, PrinterReadings, reroute_printer, ticket_printer
 from queue_server.protocol.broker import Broker
 from queue_server.protocol.payloads import DeviceResponse, PrinterStatus, fault_in
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, OFFLINE, PRINTER_JOB
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre

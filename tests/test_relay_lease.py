@@ -16,10 +16,10 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
+from queue_server.app.commands import CallNext, IssueTicket, SignOn
+from queue_server.app.service import HallService
 from queue_server.bus.relay import OutboxRelay
-from queue_server.commands import CallNext, IssueTicket, SignOn
 from queue_server.domain.clock import ManualClock
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.relay_lease import RELAY_LOCK_CLASS, try_relay_lease

@@ -12,14 +12,24 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.commands import CallNext, Finish, IssueTicket, NoShow, Pause, RateTicket, Resume, SignOn, StartServing
+from queue_server.app.commands import (
+    CallNext,
+    Finish,
+    IssueTicket,
+    NoShow,
+    Pause,
+    RateTicket,
+    Resume,
+    SignOn,
+    StartServing,
+)
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.reports.figures import Dimension, figures, percentile, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.reports.records import HandledTicket, WindowMoment, pause_spans
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.web import create_app
 from tests.api_support import Api, seed

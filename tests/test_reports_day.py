@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from queue_server.app.commands import ExpireRatings, Transfer
 from queue_server.bus.connection import BrokerAddress
-from queue_server.commands import ExpireRatings, Transfer
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason

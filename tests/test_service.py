@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server.commands import (
+from queue_server.app.commands import (
     CallNext,
     Cancel,
     ExpireRatings,
@@ -22,12 +22,12 @@ from queue_server.commands import (
     SignOn,
     Transfer,
 )
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import replay
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
-from queue_server.service import HallService
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.repository import load_hall, ticket_log, window_log

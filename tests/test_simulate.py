@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from queue_server import cli
-from queue_server.centre_file import load_demo_centre
 from queue_server.cli import hall as cli_hall
 from queue_server.cli import simulate as cli_simulate
+from queue_server.config.centre_file import load_demo_centre
 from queue_server.simulate.charts import write_charts, write_comparison_chart
 from queue_server.simulate.command import ProgressBar
 from queue_server.simulate.profiles import Profile, ProfileError, load_profile, packaged_profiles, simulated_centre

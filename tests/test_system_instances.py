@@ -30,7 +30,7 @@ import aiomqtt
 import pytest
 from sqlalchemy import func, select
 
-from queue_server.accounts import Role, add_token
+from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.protocol.broker import Broker
 from queue_server.protocol.topics import DEVICE_RESPONSE, SERVER_AVAILABILITY, WINDOW_CALL

@@ -29,8 +29,8 @@ import pytest
 
 from queue_server import cli
 from queue_server.bus.broker import HallBroker
-from queue_server.centre_file import load_demo_centre
 from queue_server.cli import devices as cli_devices
+from queue_server.config.centre_file import load_demo_centre
 from queue_server.protocol import OFFLINE, ONLINE, DeviceKind, DeviceResponse
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.twins import (

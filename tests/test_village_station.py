@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from queue_server.centre_file import load_centre, load_demo_centre
-from queue_server.commands import IssueTicket, SignOn
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
+from queue_server.cli.initialise import load_centre_into
+from queue_server.config.centre_file import load_centre, load_demo_centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.devices import DeviceKind
-from queue_server.initialise import load_centre_into
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.lookup import list_centres
 from tests.factories import shanghai

@@ -52,7 +52,7 @@ class TicketSlip:
         issued_at: str,
         english: bool = False,
     ) -> TicketSlip:
-        """Build a slip from the server's ticket view (``queue_server.views.ticket_view`` as JSON).
+        """Build a slip from the server's ticket view (``queue_server.app.views.ticket_view`` as JSON).
 
         ``issued_at`` is passed in already formatted in the centre's time zone: the view carries UTC.
         """

@@ -1,7 +1,7 @@
 """An action beside the hall's own state, run once per request id under the centre's lock.
 
 The service records the first answer to a request id and gives it again to a repeat
-(:meth:`queue_server.service.HallService.locked`), so the answer must be made inside the
+(:meth:`queue_server.app.service.HallService.locked`), so the answer must be made inside the
 transaction. A use case does its step and returns a typed result or raises a refusal; the
 adapter that called it says, with a :class:`Presenter`, how either is recorded: the same words
 then come back to a repeat, refusals included.
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from queue_server.app.refusals import Refusal, from_domain
+from queue_server.app.service import Answer, HallService
 from queue_server.domain.errors import InvalidTransition, NotAllowed, NotFound
 from queue_server.domain.hall import Hall
-from queue_server.service import Answer, HallService
 from queue_server.store.database import Connection
 
 R = TypeVar("R")

@@ -16,8 +16,9 @@ from typing import Literal
 
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import Refusal, RefusalKind
+from queue_server.app.service import Answer, HallService
+from queue_server.app.views import iso
 from queue_server.domain.hall import Hall
-from queue_server.service import Answer, HallService
 from queue_server.store.database import Connection
 from queue_server.store.lookup import list_centres
 from queue_server.store.promised import (
@@ -27,7 +28,6 @@ from queue_server.store.promised import (
     record_delivery,
     record_handover,
 )
-from queue_server.views import iso
 
 DELIVER = "deliver"
 HAND_OVER = "hand_over"

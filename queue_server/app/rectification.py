@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
+from queue_server.app.service import Answer, HallService
 from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
-from queue_server.service import Answer, HallService
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
 from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from queue_server.commands import (
+from queue_server.app.commands import (
     CallNext,
     Command,
     Finish,
@@ -28,6 +28,7 @@ from queue_server.commands import (
     Resume,
     StartServing,
 )
+from queue_server.app.service import HallService
 from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.ratings import RatingLevel
@@ -49,7 +50,6 @@ from queue_server.protocol.payloads import (
     ResponseError,
 )
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, MAX_PAYLOAD_BYTES
-from queue_server.service import HallService
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ Actions keep succeeding while the broker is away: their messages wait in the out
 
 It also listens to what devices say of themselves, both retained: availability, and each
 printer's state, told to the service (``printer_seen``, ``printer_state``) so that a kiosk's
-tickets go to a spare printer while its own cannot print (queue_server.printers).
+tickets go to a spare printer while its own cannot print (queue_server.app.printers).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import aiomqtt
 from pydantic import ValidationError
 
+from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.relay import OutboxRelay
 from queue_server.bus.requests import DeviceRequests
@@ -35,7 +36,6 @@ from queue_server.protocol.topics import (
     PRINTER_STATE,
     SERVER_AVAILABILITY,
 )
-from queue_server.service import HallService
 from queue_server.store.seed import centre_codes, stored_centre
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,9 @@ One module per command group: ``hall`` (demo, serve, init), ``accounts`` (user a
 ``mqtt`` (mqtt-config), ``devices`` (devices simulate), ``printer``, ``display``, ``firmware``,
 ``simulate``, ``backup`` (backup, restore) and ``centre``. Beside them ``settings`` (a flag, else its
 ``ONEWINDOW_*`` variable, else a named default), ``report`` (exit codes, errors as messages),
-``subcommands`` and ``parser``. Every group imports its heavy modules inside its run functions, so
-``onewindow --help`` stays fast.
+``subcommands`` and ``parser``; what the hall commands run lives in ``server`` (serve: the whole
+server assembled and run until a signal), ``demo_hall`` (demo) and ``initialise`` (init). Every
+group imports its heavy modules inside its run functions, so ``onewindow --help`` stays fast.
 """
 
 from __future__ import annotations

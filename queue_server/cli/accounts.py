@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from queue_server.store.database import Connection
 
 LOGIN_ROLES = ("admin", "manager", "staff", "guide", "supervisor")
-"""The roles of `user add`: queue_server.accounts.LOGIN_ROLES, spelled out so --help imports nothing."""
+"""The roles of `user add`: queue_server.auth.accounts.LOGIN_ROLES, spelled out so --help imports nothing."""
 TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device")
 """The roles of `user token`: every role, kiosks and devices too."""
 
@@ -106,7 +106,7 @@ def run_user_token(args: argparse.Namespace) -> int:
 
 
 async def _add_account(args: argparse.Namespace, password: str, conn: Connection) -> int:
-    from queue_server.accounts import add_user
+    from queue_server.auth.accounts import add_user
 
     return await add_user(
         conn,
@@ -120,7 +120,7 @@ async def _add_account(args: argparse.Namespace, password: str, conn: Connection
 
 
 async def _issue_token(args: argparse.Namespace, conn: Connection) -> str:
-    from queue_server.accounts import add_token
+    from queue_server.auth.accounts import add_token
 
     label = args.label or f"{args.role} {args.subject}"
     return await add_token(conn, label=label, role=args.role, centres=args.centres, subject=args.subject)
@@ -140,7 +140,7 @@ def _new_password(username: str, *, from_stdin: bool) -> str:
         )
     import getpass
 
-    from queue_server.accounts import check_password
+    from queue_server.auth.accounts import check_password
 
     try:
         password = getpass.getpass(f"Password for {username}: ")

@@ -67,7 +67,7 @@ def run_centre_show(args: argparse.Namespace) -> int:
 
 def load_or_report(path: Path | None) -> Centre | None:
     """The centre in ``path`` (the demo centre when None), or None after printing why not."""
-    from queue_server.centre_file import CentreFileError, load_centre, load_demo_centre
+    from queue_server.config.centre_file import CentreFileError, load_centre, load_demo_centre
 
     try:
         return load_demo_centre() if path is None else load_centre(path)

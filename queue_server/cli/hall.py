@@ -137,8 +137,8 @@ def run_demo(args: argparse.Namespace) -> int:
     """The demo hall in ./onewindow-data, until Ctrl-C."""
     import asyncio
 
-    from queue_server.demo_hall import DATA_FOLDER
-    from queue_server.demo_hall import run_demo as demo
+    from queue_server.cli.demo_hall import DATA_FOLDER
+    from queue_server.cli.demo_hall import run_demo as demo
 
     def work() -> None:
         asyncio.run(
@@ -162,7 +162,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """The server on an initialised database, until a signal."""
     import asyncio
 
-    from queue_server.server import ServerSettings, serve
+    from queue_server.cli.server import ServerSettings, serve
 
     settings = ServerSettings(
         database_url=args.database_url,
@@ -186,8 +186,8 @@ def run_init(args: argparse.Namespace) -> int:
     """The database migrated to this version, then a centre file seeded, or diffed against it."""
     import asyncio
 
-    from queue_server.centre_file import load_centre, load_demo_centre
-    from queue_server.initialise import load_centre_into, migrate
+    from queue_server.cli.initialise import load_centre_into, migrate
+    from queue_server.config.centre_file import load_centre, load_demo_centre
     from queue_server.store.database import Database
 
     async def initialise() -> None:
@@ -200,7 +200,7 @@ def run_init(args: argparse.Namespace) -> int:
             await load_centre_into(db, centre, apply=args.apply, say=print)
 
     def work() -> None:
-        from queue_server.centre_file import CentreFileError
+        from queue_server.config.centre_file import CentreFileError
         from queue_server.store.seed import CentreChangeRefused
 
         try:

@@ -20,9 +20,9 @@ class CommandError(Exception):
 
 def report_errors(database_url: str, work: Callable[[], None]) -> int:
     """Run ``work``; what goes wrong is a message for the person, never a traceback."""
-    from queue_server.accounts import AccountError
+    from queue_server.auth.accounts import AccountError
     from queue_server.bus.broker import BrokerStartError
-    from queue_server.server import PortTaken, TlsError
+    from queue_server.cli.server import PortTaken, TlsError
     from queue_server.store.database import DatabaseUrlError, without_password
     from queue_server.store.errors import DatabaseError
     from queue_server.store.migrate import SchemaOutdated

@@ -100,7 +100,7 @@ def identity(centre: Centre, device: Device, **options: Any) -> Identity:
 
 
 def demo_identity(kind: DeviceKind) -> Identity:
-    from queue_server.centre_file import load_demo_centre
+    from queue_server.config.centre_file import load_demo_centre
 
     centre = load_demo_centre()
     return identity(centre, centre.devices_by_id[DEMO_DEVICES[kind]])

@@ -19,7 +19,7 @@ from typing import Self
 
 from aiohttp import web
 
-from queue_server.service import HallService
+from queue_server.app.service import HallService
 from queue_server.store.lookup import find_ticket_by_token
 from queue_server.store.repository import state_version
 

@@ -2,7 +2,7 @@
 
 The login form carries a CSRF value of its own (a cookie and a hidden field that must match), so
 another site cannot log a browser into an account of its choosing. Failed logins are limited per
-username and per address (queue_server.sessions).
+username and per address (queue_server.auth.sessions).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from queue_server.accounts import Principal, Role, verify_login
-from queue_server.pages.render import language_of, render
-from queue_server.pages.wording import words
-from queue_server.sessions import (
+from queue_server.auth.accounts import Principal, Role, verify_login
+from queue_server.auth.sessions import (
     KIOSK_LIFETIME,
     PERSON_LIFETIME,
     clear_failures,
@@ -27,6 +25,8 @@ from queue_server.sessions import (
     open_session,
     record_failure,
 )
+from queue_server.pages.render import language_of, render
+from queue_server.pages.wording import words
 from queue_server.web.keys import DATABASE, SERVICE
 from queue_server.web.session_auth import (
     CSRF_FIELD,

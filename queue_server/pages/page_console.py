@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from queue_server.accounts import Principal
+from queue_server.app.views import centre_view
+from queue_server.auth.accounts import Principal
 from queue_server.domain.errors import NotFound
 from queue_server.domain.tickets import Outcome
 from queue_server.pages.console_words import CONSOLE_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import COUNTER, PageRoute
 from queue_server.pages.wording import words
-from queue_server.views import centre_view
 from queue_server.web.api import _ticket
 from queue_server.web.keys import SERVICE, SESSION
 

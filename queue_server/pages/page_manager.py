@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.accounts import Role
+from queue_server.auth.accounts import Role
 from queue_server.pages.manager_words import MANAGER_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute

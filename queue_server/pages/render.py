@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from queue_server.accounts import Principal
+from queue_server.auth.accounts import Principal
 from queue_server.pages.wording import LANGUAGES, Language, words
 from queue_server.web.keys import SESSION
 

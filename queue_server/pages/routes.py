@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from queue_server.accounts import LOGIN_ROLES, Role
+from queue_server.auth.accounts import LOGIN_ROLES, Role
 
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

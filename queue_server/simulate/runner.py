@@ -1,7 +1,7 @@
 """Playing a day on virtual time against the real domain core.
 
 The hall is a real ``Hall`` on a ``ManualClock``; every action is a command from
-``queue_server.commands`` run against it, as ``HallService`` runs them inside a transaction, only
+``queue_server.app.commands`` run against it, as ``HallService`` runs them inside a transaction, only
 without the database. Routing, numbering, the calendar, the starvation bound and the wait
 estimates printed on tickets are therefore those of the server itself. The runner only decides
 *when* things happen (events) and records what the hall answered.
@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from queue_server.commands import (
+from queue_server.app.commands import (
     CallNext,
     CloseDay,
     Command,

@@ -1,6 +1,6 @@
 """Account and token rows: logins and bearer tokens as stored, read and written without rules.
 
-``queue_server.accounts`` holds the rules (who may have which role at which centre, password
+``queue_server.auth.accounts`` holds the rules (who may have which role at which centre, password
 strength, hashing) and calls these functions; they only run the statements. Tokens are found by
 their SHA-256, never by their text, which is never stored.
 

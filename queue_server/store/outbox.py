@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.app.views import View, iso, pad_view, window_view, windows_view
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.events import (
     MarkedNoShow,
@@ -32,7 +33,6 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.store import schema
 from queue_server.store.repository import Writes, sequenced
-from queue_server.views import View, iso, pad_view, window_view, windows_view
 
 RECENT_CALLS = 10
 

@@ -6,7 +6,7 @@ with the reason, or unknown). The printer never prints a job id twice; the relay
 twice.
 
 A kiosk's ticket goes to its own printer, or to its first ready spare printer when its own is
-known unable to print (queue_server.printers). A ticket job failed because the printer cannot
+known unable to print (queue_server.app.printers). A ticket job failed because the printer cannot
 print (paper out, cover open) is rerouted once: a new job id for the same ticket, on a printer of
 the kiosk that can print and has not had it, linked to the failed job by ``rerouted_from``.
 
@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.app.printers import PrinterBoard, reroute_printer, ticket_printer
+from queue_server.app.views import minutes
 from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import InvalidTransition
@@ -32,11 +34,9 @@ from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
-from queue_server.printers import PrinterBoard, reroute_printer, ticket_printer
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store import schema
 from queue_server.store.outbox import Message
-from queue_server.views import minutes
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Browser session and failed-login rows, found by the SHA-256 of the cookie's key.
 
-``queue_server.sessions`` holds the rules (lifetimes, when to slide a session, the login limits)
+``queue_server.auth.sessions`` holds the rules (lifetimes, when to slide a session, the login limits)
 and calls these functions; they only run the statements.
 
 Every function takes an open connection, so callers compose them into their own transaction.

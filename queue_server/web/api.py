@@ -15,8 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server.accounts import Principal, Role
-from queue_server.commands import (
+from queue_server.app.commands import (
     TICKET_COMMANDS,
     WINDOW_COMMANDS,
     Cancel,
@@ -26,13 +25,14 @@ from queue_server.commands import (
     SignOff,
     SignOn,
 )
+from queue_server.app.service import Answer, HallService, problem
+from queue_server.app.views import View, centre_view, queue_view, ticket_view, window_view, windows_view
+from queue_server.auth.accounts import Principal, Role
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
 from queue_server.domain.tickets import CancelReason, Channel, TicketStatus
-from queue_server.service import Answer, HallService, problem
 from queue_server.store import lookup
 from queue_server.store.repository import load_ticket
-from queue_server.views import View, centre_view, queue_view, ticket_view, window_view, windows_view
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import (
     REQUEST_ID_PATTERN,

@@ -15,10 +15,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from queue_server.app.service import HallService
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import TicketStatus
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.lookup import list_centres
 from queue_server.web.api import READ, _centre, _service

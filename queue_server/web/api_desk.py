@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 from pydantic import Field
 
-from queue_server.accounts import Role
+from queue_server.auth.accounts import Role
 from queue_server.domain.centre import CODE_PATTERN
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound

@@ -18,12 +18,12 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import Field, ValidationError
 
-from queue_server.accounts import ACTION_ROLES, Role
-from queue_server.centre_file import CentreFileError, centre_to_toml, parse_centre
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import ACTION_ROLES, Role
+from queue_server.config.centre_file import CentreFileError, centre_to_toml, parse_centre
 from queue_server.domain.centre import Centre, LocatedValueError, clock_text
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.payloads import PrinterStatus
-from queue_server.service import HallService
 from queue_server.web.api import READ_HALL, _centre, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody

@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from queue_server.accounts import Action
+from queue_server.auth.accounts import Action
 from queue_server.domain.hall import Hall
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store.report_data import period_tickets

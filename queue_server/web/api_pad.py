@@ -12,14 +12,14 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from queue_server.accounts import Action
-from queue_server.commands import RateTicket
+from queue_server.app.commands import RateTicket
+from queue_server.app.views import pad_view
+from queue_server.auth.accounts import Action
 from queue_server.domain.centre import Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
-from queue_server.views import pad_view
 from queue_server.web.api import _centre, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody

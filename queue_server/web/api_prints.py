@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from queue_server.app.views import iso
 from queue_server.domain.errors import NotFound
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.printing import ticket_print_jobs
-from queue_server.views import iso
 from queue_server.web.api import READ, _centre, _int_param, _service
 from queue_server.web.keys import DATABASE
 from queue_server.web.problems import json_response

@@ -15,11 +15,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from queue_server.accounts import Action
 from queue_server.app import promised
 from queue_server.app.once import Once
+from queue_server.app.views import iso
+from queue_server.auth.accounts import Action
 from queue_server.store.promised import PromisedCase
-from queue_server.views import iso
 from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody

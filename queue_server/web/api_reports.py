@@ -15,14 +15,14 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from queue_server.accounts import Action
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import Action
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason
 from queue_server.reports.figures import Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.reports.spreadsheet import CONTENT_TYPE as XLSX_TYPE
 from queue_server.reports.spreadsheet import Cell, Sheet, workbook
-from queue_server.service import HallService
 from queue_server.store.report_data import period_pauses, period_tickets
 from queue_server.web.api import _centre, _service
 from queue_server.web.problems import json_response

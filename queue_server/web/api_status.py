@@ -18,10 +18,10 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field
 
-from queue_server.commands import RateTicket
+from queue_server.app.commands import RateTicket
+from queue_server.app.service import Answer
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.ratings import RatingLevel
-from queue_server.service import Answer
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
 from queue_server.store.database import Connection
 from queue_server.web.api import (

@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from queue_server.app.service import HallService
 from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
-from queue_server.service import HallService
 from queue_server.store.database import Database
 from queue_server.store.errors import unreachable
 from queue_server.store.migrate import require_current

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from aiohttp import hdrs, web
 
-from queue_server.accounts import ACTION_ROLES, Principal, authenticate_token
+from queue_server.auth.accounts import ACTION_ROLES, Principal, authenticate_token
 from queue_server.web.keys import DATABASE, PRINCIPAL, ROUTE_INDEX
 from queue_server.web.problems import forbidden, unauthorized, what_failed
 from queue_server.web.routes import Access, Handler, Route

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from queue_server.commands import TICKET_COMMANDS, WINDOW_COMMANDS, Command, IssueTicket, SignOff, SignOn
+from queue_server.app.commands import TICKET_COMMANDS, WINDOW_COMMANDS, Command, IssueTicket, SignOff, SignOn
 
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 

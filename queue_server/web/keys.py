@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server.accounts import Principal
+from queue_server.app.service import HallService
+from queue_server.auth.accounts import Principal
+from queue_server.auth.sessions import Session
 from queue_server.bus.runner import Bus
-from queue_server.service import HallService
-from queue_server.sessions import Session
 from queue_server.store.database import Database
 from queue_server.web.routes import Route
 

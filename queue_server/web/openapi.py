@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from queue_server.accounts import ACTION_ROLES
+from queue_server.auth.accounts import ACTION_ROLES
 from queue_server.web.bodies import REQUEST_ID_PATTERN
 from queue_server.web.routes import PATH_PARAMS, Route
 from queue_server.web.schemas import CENTRE_MODELS, VIEW_SCHEMAS, Schema, ref

@@ -32,10 +32,10 @@ from pydantic import ValidationError
 
 from queue_server.app.once import Presenter
 from queue_server.app.refusals import Refusal, RefusalKind
+from queue_server.app.service import Answer, domain_problem, problem
+from queue_server.app.views import View
 from queue_server.domain.errors import DomainError
-from queue_server.service import Answer, domain_problem, problem
 from queue_server.store.errors import unreachable
-from queue_server.views import View
 from queue_server.web.keys import ROUTE_INDEX
 from queue_server.web.routes import API_PREFIX, Handler
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from queue_server.accounts import Role
+from queue_server.auth.accounts import Role
 
 API_PREFIX = "/api/v1"
 

@@ -1,6 +1,6 @@
 """JSON schemas of what the API answers, for the OpenAPI document.
 
-The views are plain dicts built in ``queue_server.views``; their shapes are written out here once,
+The views are plain dicts built in ``queue_server.app.views``; their shapes are written out here once,
 and the tests compare them with real answers, so the document says what the server sends.
 The centre's configuration sections reuse the domain's pydantic models (serialization mode).
 """

@@ -14,7 +14,7 @@ import secrets
 
 from aiohttp import hdrs, web
 
-from queue_server.sessions import SESSION_COOKIE, Session, find_session, needs_touch, touch_session
+from queue_server.auth.sessions import SESSION_COOKIE, Session, find_session, needs_touch, touch_session
 from queue_server.web.keys import DATABASE, SERVICE, SESSION
 from queue_server.web.problems import ProblemError, forbidden, unauthorized, what_failed
 from queue_server.web.routes import API_PREFIX

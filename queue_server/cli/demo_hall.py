@@ -20,15 +20,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from queue_server.accounts import DemoAccounts, ensure_demo_accounts
+from queue_server.auth.accounts import DemoAccounts, ensure_demo_accounts
 from queue_server.bus.broker import DEFAULT_PORT, free_port, port_is_free
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
-from queue_server.centre_file import load_centre, load_demo_centre
+from queue_server.cli.initialise import load_centre_into, migrate
+from queue_server.cli.server import ServerSettings, serve
+from queue_server.config.centre_file import load_centre, load_demo_centre
 from queue_server.domain.centre import WEEKDAYS, Centre, Device
 from queue_server.domain.devices import DeviceKind
-from queue_server.initialise import load_centre_into, migrate
-from queue_server.server import ServerSettings, serve
 from queue_server.store.database import Database
 
 DATA_FOLDER = "onewindow-data"

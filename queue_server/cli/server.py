@@ -21,14 +21,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from queue_server.app.commands import CloseDay, ExpireRatings
+from queue_server.app.service import HallService
+from queue_server.auth.sessions import prune_sessions
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
-from queue_server.commands import CloseDay, ExpireRatings
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
-from queue_server.service import HallService
-from queue_server.sessions import prune_sessions
 from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current

@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from queue_server.centre_change import change_refusal
-from queue_server.commands import Command
+from queue_server.app.commands import Command
+from queue_server.app.printers import PrinterBoard, PrinterReadings
+from queue_server.app.ticket_limits import TicketLimits
+from queue_server.app.views import View, ticket_view, window_view
+from queue_server.config.centre_change import change_refusal
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.events import TicketRated
 from queue_server.domain.hall import Change, Hall
-from queue_server.printers import PrinterBoard, PrinterReadings
 from queue_server.protocol.payloads import PrinterStatus, fault_in
 from queue_server.protocol.topics import HALL_FEED
 from queue_server.store.database import Connection, Database
@@ -69,8 +71,6 @@ from queue_server.store.repository import (
 )
 from queue_server.store.requests import Recorded, keep_answer, prune_requests, recorded_answer, recorded_answers
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
-from queue_server.ticket_limits import TicketLimits
-from queue_server.views import View, ticket_view, window_view
 
 log = logging.getLogger(__name__)
 

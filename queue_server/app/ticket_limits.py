@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from queue_server.app.ratelimit import RateLimiter, whole_seconds
 from queue_server.domain.centre import Centre
-from queue_server.ratelimit import RateLimiter, whole_seconds
 
 REMEMBERED_REQUESTS = 10_000
 """Request ids counted lately, kept so a repeat (a device that missed its answer) costs nothing."""

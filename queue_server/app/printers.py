@@ -5,7 +5,7 @@ availability (``online``, or the last will ``offline``). The latest of each is k
 board per centre, in memory: both are retained, so a server that starts or reconnects hears them
 again at once, and every instance of the server hears them all.
 
-The service keeps the boards (queue_server.service: the bus tells it, the API reads them).
+The service keeps the boards (queue_server.app.service: the bus tells it, the API reads them).
 
 A printer nobody has heard from is trusted to be the kiosk's own (its job waits at the broker
 until it comes), but is never chosen as a spare: a spare must be known online and ready.

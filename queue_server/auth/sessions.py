@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from queue_server.accounts import Principal, Role, authenticate_token, token_id, token_principal
+from queue_server.auth.accounts import Principal, Role, authenticate_token, token_id, token_principal
 from queue_server.store import sessions as stored
 from queue_server.store.accounts import token_by_id
 from queue_server.store.database import Connection

@@ -1,0 +1,1 @@
+"""Who may do what: accounts, roles and tokens (accounts), and browser sessions (sessions)."""
