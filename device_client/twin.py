@@ -35,6 +35,7 @@ import aiomqtt
 from pydantic import ValidationError
 
 from device_client.errors import TwinConnectError, TwinError, TwinTimeout
+from device_client.stopping import stop_tasks
 from queue_server.protocol import OFFLINE, ONLINE, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
 from queue_server.protocol.broker import LOCAL_BROKER, Broker, Client
 from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
@@ -196,7 +197,7 @@ class Twin:
             if not future.done():
                 future.set_exception(TwinError(f"Cannot {what} at {self.name}: it closed before the answer came"))
         if self._runner is not None:
-            self._runner.cancel()
+            await stop_tasks([self._runner])
         if self._tasks is not None:
             tasks, self._tasks = self._tasks, None
             await tasks.__aexit__(None, None, None)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import aiomqtt
 from pydantic import ValidationError
 
+from device_client.stopping import stop_tasks
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.relay import OutboxRelay
@@ -163,9 +164,7 @@ class CentreBus:
                 handling.add(task)
                 task.add_done_callback(handling.discard)
         finally:
-            for task in handling:
-                task.cancel()
-            await asyncio.gather(*handling, return_exceptions=True)
+            await stop_tasks(handling)
 
     async def _answer(self, client: aiomqtt.Client, topic: str, payload: bytes, slots: asyncio.Semaphore) -> None:
         """Apply one device request and publish its answer; a lost connection only loses the answer."""

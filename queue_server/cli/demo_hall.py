@@ -11,7 +11,6 @@ keeps the centre file's opening hours and holidays.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -20,6 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from device_client.stopping import stop_tasks
 from queue_server.auth.accounts import DemoAccounts, ensure_demo_accounts
 from queue_server.bus.broker import DEFAULT_PORT, free_port, port_is_free
 from queue_server.bus.connection import BrokerAddress
@@ -175,11 +175,10 @@ async def run_demo(
 
     async def stop_traffic_then_serving() -> None:
         """Ctrl-C: the traffic's twins leave while the broker still runs, then the server stops."""
-        for task in replaying:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        stop.set()
+        try:
+            await stop_tasks(replaying)
+        finally:
+            stop.set()
 
     def ready(base: str) -> None:
         say("\n" + guide(base, centre, accounts, folder, broker, board_url) + "\n\nCtrl-C stops the demo.")
@@ -199,10 +198,7 @@ async def run_demo(
     try:
         await serve(settings, on_bus=start_devices, ready=ready, stop=stop)
     finally:
-        for task in replaying:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(replaying)
         for process in children:
             process.terminate()
         for process in children:

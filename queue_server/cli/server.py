@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from device_client.stopping import stop_tasks
 from queue_server.app.commands import CloseDay, ExpireRatings
 from queue_server.app.service import HallService
 from queue_server.auth.sessions import prune_sessions
@@ -225,11 +226,7 @@ async def serve(
                 ready(settings.base_url)
             await stop.wait()
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(tasks)
             await runner.cleanup()
 
 

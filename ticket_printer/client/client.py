@@ -31,6 +31,7 @@ from typing import ClassVar, Self, Unpack
 import aiomqtt
 
 from device_client import Twin, TwinOptions, TwinTimeout
+from device_client.stopping import stop_tasks
 from queue_server.protocol import DeviceKind
 from queue_server.protocol.broker import LOCAL_BROKER, Broker
 from queue_server.protocol.payloads import PrinterState, PrinterStatus, PrintJob
@@ -112,10 +113,7 @@ class PrinterClient(Twin):
     async def _close(self) -> None:
         """Stop printing and reporting first (awaited), then leave the bus as every twin does."""
         workers, self._workers = self._workers, []
-        for task in workers:
-            task.cancel()
-        if workers:
-            await asyncio.wait(workers)
+        await stop_tasks(workers)
         await self.printer.close()
         await super()._close()
 
