@@ -58,6 +58,8 @@ class Board:
     centre: str = ""
     centre_name: str = ""
     centre_name_en: str = ""
+    time_zone: str = "Asia/Shanghai"
+    """The centre's time zone, from the hall feed: the clock and the times shown are the hall's."""
     windows: dict[int, WindowView] = field(default_factory=dict)
     waiting: list[GroupCount] = field(default_factory=list)
     broker_connected: bool = False
@@ -81,6 +83,7 @@ class Board:
         before = self.snapshot()
         self.centre = feed.centre
         self.centre_name, self.centre_name_en = feed.name, feed.name_en
+        self.time_zone = feed.time_zone
         for view in feed.windows:
             self._take_window(view)
         if self.mode is Mode.HALL:
@@ -166,6 +169,7 @@ class Board:
             "centre": self.centre,
             "centre_name": self.centre_name,
             "centre_name_en": self.centre_name_en,
+            "time_zone": self.time_zone,
             "link": self.link.value,
             "windows": [self.windows[n].model_dump(mode="json") for n in sorted(self.windows)],
             "waiting": [group.model_dump(mode="json") for group in self.waiting],

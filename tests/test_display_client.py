@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import aiomqtt
@@ -35,6 +36,8 @@ from queue_server.store.database import Database
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
 from tests.test_bus import hall_on
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 """The display sees only the bus: one database is enough (the server's are tested elsewhere)."""
@@ -147,7 +150,8 @@ async def test_the_window_display_shows_the_ticket_then_pause_on_its_page_and_le
         chromium() as browser,
     ):
         await issue(hall.service, 2)
-        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        # A display whose machine runs on New York time: it shows the hall's (Shanghai's) time.
+        page = await browser.new_page(viewport={"width": 1280, "height": 720}, timezone_id="America/New_York")
         await open_page(page, address)
         await expect(page.locator("#window-number")).to_have_text("1")
         await call_next(hall.service, 2, "next-elsewhere")
@@ -163,6 +167,13 @@ async def test_the_window_display_shows_the_ticket_then_pause_on_its_page_and_le
         await act(hall.service, Pause(window=1, reason=PauseReason.BREAK, minutes=15), "staff:s1", "pause")
         await expect(page.locator("#window-status")).to_have_text("暂停服务", timeout=SHOWN_WITHIN_MS)
         await expect(page.locator("#window-detail")).to_contain_text("休息")
+        (paused,) = [w for w in (await state_of(address))["windows"] if w["number"] == 1]
+        back = dt.datetime.fromisoformat(paused["pause"]["until"]).astimezone(SHANGHAI)
+        await expect(page.locator("#window-detail")).to_contain_text(back.strftime("%H:%M"))
+        before = dt.datetime.now(SHANGHAI).strftime("%H:%M")
+        clock = await page.locator("#time").text_content() or ""
+        after = dt.datetime.now(SHANGHAI).strftime("%H:%M")
+        assert clock[:5] in (before, after), f"the screen's clock shows Shanghai's {before}: {clock!r}"
         await expect(page.locator("#window-ticket")).to_have_text("")
         await eventually(lambda: _led_shows(address, "暂停服务"), "the LED frame says 暂停服务")
         assert len(list(frames.glob("frame-*.png"))) >= 2, "each different frame was written"

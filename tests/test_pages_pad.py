@@ -3,6 +3,7 @@ one rating per ticket, a bad one with its reasons (which opens a rectification c
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -48,7 +49,8 @@ async def enrol_pad(page: Page, site: Site, token: str) -> None:
 async def test_the_tablet_rates_its_windows_tickets_once_each(site: tuple[Site, str], tmp_path: Path) -> None:
     running, token = site
     async with chromium() as browser:
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        # A tablet whose own clock runs on New York time: the pad still says the hall's time.
+        page = await browser.new_page(viewport={"width": 1280, "height": 800}, timezone_id="America/New_York")
         await enrol_pad(page, running, token)
         await expect(page.locator("#window-label")).to_contain_text("1号窗口")
         await expect(page.locator(".level-5")).to_be_disabled(timeout=WAIT_MS)
@@ -56,6 +58,8 @@ async def test_the_tablet_rates_its_windows_tickets_once_each(site: tuple[Site, 
         await serve_one(running, 1)
         await expect(page.locator("#prompt")).to_have_text("请为 A001 号的服务评价", timeout=5000)
         await expect(page.locator(".level-5")).to_be_enabled()
+        hint = await page.locator("#hint").text_content() or ""
+        assert re.search(r"(09|10):\d\d", hint), f"the site's clock starts at 09:00 in Shanghai: {hint!r}"
         keep_screenshot(await page.screenshot(), "pad.png", tmp_path)
         await page.locator(".level-5").dblclick()
         await expect(page.locator("#result")).to_have_text("感谢您的评价！", timeout=WAIT_MS)

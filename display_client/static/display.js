@@ -50,7 +50,7 @@
     if (pause.until) {
       // The planned end as a time of day: right whatever this screen's clock says.
       const until = new Date(pause.until);
-      const time = until.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hour12: false });
+      const time = until.toLocaleTimeString(locale, { timeZone: state.time_zone, hour: "2-digit", minute: "2-digit", hour12: false });
       parts.push(words.back_at.replace("{time}", time));
     }
     return parts.join(" · ");
@@ -200,8 +200,10 @@
 
   function tick() {
     const now = new Date();
-    $("date").textContent = now.toLocaleDateString(locale, { year: "numeric", month: "long", day: "numeric", weekday: "long" });
-    $("time").textContent = now.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    // The hall's time, not this screen's: a board's machine may run on UTC or another zone.
+    const zone = state.time_zone;
+    $("date").textContent = now.toLocaleDateString(locale, { timeZone: zone, year: "numeric", month: "long", day: "numeric", weekday: "long" });
+    $("time").textContent = now.toLocaleTimeString(locale, { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
 
   function connect() {

@@ -38,7 +38,13 @@ async def pad_page(request: web.Request) -> web.StreamResponse:
         title=words(language_of(request), WORDS)["pad_title"],
         page_words=WORDS,
         window_label=f"{window.number}号窗口 {window.name}",
-        data={"centre": centre, "device": device_id, "window": device.window, "kiosk": device_id},
+        data={
+            "centre": centre,
+            "device": device_id,
+            "window": device.window,
+            "kiosk": device_id,
+            "time_zone": config.centre.time_zone,
+        },
     )
 
 

@@ -128,6 +128,10 @@ class HallFeed(Sequenced):
     centre: str = Field(description="The centre's code")
     name: str = Field(description="The centre's name, e.g. 示范街道便民服务中心")
     name_en: str = Field(default="", description="The centre's name in English, empty if none")
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="The centre's time zone (IANA name): boards show the hall's time, whatever their own clock's zone",
+    )
     at: str = Field(description="When the feed was made (UTC)")
     windows: list[WindowView] = Field(description="Every window of the hall, by number")
     waiting: list[GroupCount] = Field(description="Waiting tickets per ticket group")

@@ -140,6 +140,7 @@ def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
         "centre": info.code,
         "name": info.name,
         "name_en": info.name_en,
+        "time_zone": info.time_zone,
         "at": iso(hall.clock.now()),
         "windows": windows_view(hall),
         "waiting": waiting_groups(hall),

@@ -20,7 +20,7 @@
     if (open) {
       $("prompt").textContent = OW.t("ask", { number: open.number });
       const until = open.expires_at ? new Date(open.expires_at) : null;
-      $("hint").textContent = until ? OW.t("expires", { time: until.toLocaleTimeString(data.lang === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" }) }) : "";
+      $("hint").textContent = until ? OW.t("expires", { time: until.toLocaleTimeString(data.lang === "en" ? "en-GB" : "zh-CN", { timeZone: data.time_zone, hour: "2-digit", minute: "2-digit", hour12: false }) }) : "";
       setLevels(true);
     } else {
       $("prompt").textContent = OW.t("idle");
