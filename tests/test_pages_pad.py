@@ -103,3 +103,39 @@ async def test_a_pad_token_rates_only_its_own_pad_and_only_open_requests(site: t
             assert answer.status == 409, "one rating per ticket"
         async with http.get(f"{running.url}/api/v1/centres/test/queue") as answer:
             assert answer.status == 403, "a pad's token reads nothing else"
+
+
+async def test_on_a_1024x768_tablet_the_choice_shows_the_reasons_fit_and_the_thanks_stands_alone(
+    site: tuple[Site, str], tmp_path: Path
+) -> None:
+    running, token = site
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1024, "height": 768})
+        await enrol_pad(page, running, token)
+        await serve_one(running, 1)
+        await expect(page.locator("#prompt")).to_have_text("请为 A001 号的服务评价", timeout=WAIT_MS)
+        await page.locator(".level-1").click()
+        await expect(page.locator(".level-1")).to_have_attribute("aria-pressed", "true")
+        await expect(page.locator(".level-5")).to_have_attribute("aria-pressed", "false")
+        send = await page.locator("#send").bounding_box()
+        assert send is not None and send["y"] + send["height"] <= 768, f"the send button is below the fold: {send}"
+
+        await page.locator("#reasons label", has_text="等候时间过长").click()
+        await page.locator(".level-2").click()  # a change of mind keeps the reasons ticked
+        await expect(page.locator(".level-2")).to_have_attribute("aria-pressed", "true")
+        await expect(page.locator(".level-1")).to_have_attribute("aria-pressed", "false")
+        await page.locator("#why").evaluate("form => { form.beforeTheChange = true; }")
+        await running.act(IssueTicket(matter="pension"), "kiosk:k-1", "elsewhere")  # the live stream refreshes
+        await page.wait_for_load_state("networkidle")
+        await expect(page.locator("#why")).to_be_visible()
+        await expect(page.locator("#reasons input[value='等候时间过长']")).to_be_checked()
+        keep_screenshot(await page.screenshot(), "pad-reasons.png", tmp_path)
+
+        await page.click("#send")
+        await expect(page.locator("#result")).to_have_text("感谢您的评价！", timeout=WAIT_MS)
+        await expect(page.locator("#prompt")).to_be_hidden()
+        await expect(page.locator(".level-2")).to_have_attribute("aria-pressed", "true")
+        keep_screenshot(await page.screenshot(), "pad-thanks.png", tmp_path)
+        async with running.db.read() as conn:
+            (case,) = await list_cases(conn, "test")
+        assert (case.level, case.reasons) == (2, ("等候时间过长",))

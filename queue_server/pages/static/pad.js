@@ -14,9 +14,26 @@
     document.querySelectorAll(".level").forEach((button) => { button.disabled = !enabled; });
   }
 
+  // The level the citizen tapped stays marked (while the reasons are asked, and with the thanks),
+  // so they see what they chose; tapping another level changes it.
+  function choose(level) {
+    document.querySelectorAll(".level").forEach((button) => {
+      button.setAttribute("aria-pressed", String(Number(button.dataset.level) === level));
+    });
+  }
+
   function show() {
     if (thanking) return;
-    $("why").hidden = true;
+    // A refresh (another window's change) leaves the reasons being chosen for a request still open.
+    const asking = !$("why").hidden && open !== null && $("why").dataset.serial === String(open.serial);
+    if (!asking) {
+      $("why").hidden = true;
+      $("pad").classList.remove("asking");
+      choose(null);
+    }
+    $("pad").classList.remove("thanking");
+    $("prompt").hidden = false;
+    $("hint").hidden = false;
     if (open) {
       $("prompt").textContent = OW.t("ask", { number: open.number });
       const until = open.expires_at ? new Date(open.expires_at) : null;
@@ -38,13 +55,16 @@
   }
 
   function askWhy(level) {
-    const box = $("reasons");
-    box.replaceChildren(...reasons.map((reason, i) => OW.el("label", {},
-      OW.el("input", { type: "checkbox", name: "reasons", value: reason, id: `reason-${i}` }), " ", reason)));
-    $("comment").value = "";
+    if ($("why").hidden) { // a first bad level: fresh reasons; a change between 1 and 2 keeps those ticked
+      $("reasons").replaceChildren(...reasons.map((reason, i) => OW.el("label", {},
+        OW.el("input", { type: "checkbox", name: "reasons", value: reason, id: `reason-${i}` }), " ", reason)));
+      $("comment").value = "";
+    }
     $("why").dataset.level = String(level);
+    $("why").dataset.serial = String(open ? open.serial : "");
     $("why").hidden = false;
-    setLevels(false);
+    $("pad").classList.add("asking");
+    choose(level);
   }
 
   const send = OW.action(null, async (requestId, level, chosen, comment) => {
@@ -55,6 +75,12 @@
       thanking = true;
       $("why").hidden = true;
       setLevels(false);
+      choose(level);
+      // The question is answered: only the thanks is left on the screen.
+      $("pad").classList.remove("asking");
+      $("pad").classList.add("thanking");
+      $("prompt").hidden = true;
+      $("hint").hidden = true;
       $("result").textContent = OW.t("thanks");
       open = null;
       setTimeout(() => { thanking = false; $("result").textContent = ""; refresh(); }, 5000);
@@ -70,7 +96,7 @@
     button.addEventListener("click", () => {
       const level = Number(button.dataset.level);
       if (level <= 2) askWhy(level);
-      else send(level, [], "");
+      else { choose(level); send(level, [], ""); }
     });
   });
   $("why").addEventListener("submit", (event) => {
