@@ -108,6 +108,52 @@ def check_the_hall_board_shows_the_call(printed: str, number: str) -> None:
     assert shown["link"] == "live" and len(shown["windows"]) == 13
 
 
+def check_the_rating_pad_token(printed: str, port: int) -> None:
+    """The PAD token the demo prints opens its rating pad (a tablet enrols with it)."""
+    match = re.search(r"^\s+PAD=(\S+)\s+# the rating pad (\S+)", printed, re.MULTILINE)
+    assert match, "the demo prints a rating pad's token"
+    token, pad = match.groups()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/centres/demo/pads/{pad}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert json.load(answer)["state"] in ("idle", "open")
+
+
+def children_running(parent: int, needle: str) -> list[int]:
+    """The PIDs of ``parent``'s child processes whose command line holds ``needle``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and needle in command:
+            found.append(int(proc.name))
+    return found
+
+
+def check_a_dead_printer_client_is_started_again(
+    folder: Path, log: Path, demo: subprocess.Popen[bytes], env: dict[str, str], issue: str
+) -> None:
+    """A printer client killed under the demo is said aloud and started again, and prints the next ticket."""
+    (printer,) = children_running(demo.pid, "printer run --id printer-1")
+    os.kill(printer, signal.SIGKILL)
+    wait_for(log, "The printer client printer-1 stopped (exit code -9); starting it again", demo)
+    deadline = time.monotonic() + 30
+    while not (again := children_running(demo.pid, "printer run --id printer-1")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert again and again != [printer], "a new printer client runs"
+    run_printed(issue.replace("try-2", "try-after-restart"), env)
+    printed = folder / "onewindow-data" / "printed" / "printer-1"
+    while len(list(printed.glob("*.png"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(list(printed.glob("*.escpos"))) == 2, "the ticket after the restart was printed"
+
+
 def check_the_pages_answer(printed: str) -> None:
     """The login page and the kiosk's enrolment the demo points to are there."""
     for name in ("Pages", "Kiosk"):
@@ -147,6 +193,8 @@ def test_the_demo_answers_and_its_printed_curl_lines_issue_and_call(tmp_path: Pa
         check_the_kiosk_ticket_was_printed(tmp_path)
         check_the_hall_board_shows_the_call(printed, str(called["number"]))  # type: ignore[index]
         check_the_pages_answer(printed)
+        check_the_rating_pad_token(printed, port)
+        check_a_dead_printer_client_is_started_again(tmp_path, log, process, env, issue)
     finally:
         process.send_signal(signal.SIGINT)
         try:

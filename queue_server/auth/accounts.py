@@ -35,6 +35,7 @@ from queue_server.domain.centre import Centre
 from queue_server.store import accounts as stored
 from queue_server.store.database import Connection, utcnow
 from queue_server.store.lookup import centre_codes, centre_configs
+from queue_server.vocabulary import DeviceKind
 
 
 class AccountError(ValueError):
@@ -554,7 +555,8 @@ async def ensure_demo_accounts(conn: Connection, centre: str, saved: DemoAccount
     password gets a new one; a token with nothing usable saved is issued afresh.
     """
     config = (await _centre_configs(conn, f"Cannot set up the demo accounts at {centre!r}", (centre,)))[centre]
-    people = _demo_users(Centre.model_validate(config))
+    hall = Centre.model_validate(config)
+    people = _demo_users(hall)
     saved = saved or DemoAccounts()
     result = DemoAccounts()
     ids: dict[str, int] = {}
@@ -562,7 +564,7 @@ async def ensure_demo_accounts(conn: Connection, centre: str, saved: DemoAccount
         ids[person.username], result.passwords[person.username] = await _ensure_demo_user(
             conn, centre, person, saved.passwords.get(person.username)
         )
-    for token in _demo_tokens(people):
+    for token in _demo_tokens(people, [d.id for d in hall.devices if d.kind is DeviceKind.PAD]):
         user_id = ids[token.username] if token.username else None
         result.tokens[token.name] = await _ensure_demo_token(conn, centre, token, user_id, saved.tokens.get(token.name))
     return result
@@ -582,8 +584,10 @@ def _demo_users(centre: Centre) -> list[_DemoUser]:
     return people
 
 
-def _demo_tokens(people: Sequence[_DemoUser]) -> list[_DemoToken]:
+def _demo_tokens(people: Sequence[_DemoUser], pads: Sequence[str]) -> list[_DemoToken]:
+    """The kiosk's, the desk's, the manager's and each staff member's; the first rating pad's, for a tablet."""
     tokens = [_DemoToken(Role.KIOSK, "kiosk-1", None), _DemoToken(Role.GUIDE, "desk1", None)]
+    tokens += [_DemoToken(Role.DEVICE, pad, None) for pad in pads[:1]]
     tokens.append(_DemoToken(Role.MANAGER, "manager", "manager"))
     tokens += [_DemoToken(Role.STAFF, p.staff_code, p.username) for p in people if p.staff_code]
     return tokens

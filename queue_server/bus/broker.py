@@ -298,7 +298,7 @@ class HallBroker:
             granted = [Account(a.username, a.password_hash, self.grants.get(a.username, ())) for a in accounts]
             acl_file = _private(folder / "acl", render_acl(granted))
         config = mosquitto_config(self.host, self.port, password_file=password_file, acl_file=acl_file)
-        return _dies_with_parent([self.executable, "-c", str(_private(folder / "mosquitto.conf", config))])
+        return dies_with_parent([self.executable, "-c", str(_private(folder / "mosquitto.conf", config))])
 
     async def _launch(self, command: list[str]) -> None:
         """Start the child and wait until it accepts connections; its output goes to the log."""
@@ -389,10 +389,10 @@ def _private(path: Path, text: str) -> Path:
     return path
 
 
-def _dies_with_parent(command: list[str]) -> list[str]:
-    """Prefix ``setpriv --pdeathsig KILL`` (util-linux) so a SIGKILLed server leaves no broker behind."""
+def dies_with_parent(command: list[str], signal: str = "KILL") -> list[str]:
+    """Prefix ``setpriv --pdeathsig`` (util-linux) so a SIGKILLed server leaves no child behind."""
     setpriv = shutil.which("setpriv", path=SEARCH_PATH)
-    return [setpriv, "--pdeathsig", "KILL", *command] if setpriv else command
+    return [setpriv, "--pdeathsig", signal, *command] if setpriv else command
 
 
 def _accepts(host: str, port: int) -> bool:

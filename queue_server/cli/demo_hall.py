@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from queue_server.auth.accounts import DemoAccounts, ensure_demo_accounts
 from queue_server.bus.broker import DEFAULT_PORT, free_port, port_is_free
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
+from queue_server.cli.demo_children import Children
 from queue_server.cli.initialise import load_centre_into, migrate
 from queue_server.cli.server import ServerSettings, serve
 from queue_server.config.centre_file import load_centre, load_demo_centre
@@ -90,6 +90,7 @@ def guide(
     staff = next((s for s in centre.staff if not s.windows or window.number in s.windows), None)
     matter = next(m for m in centre.matters if set(m.window_kinds) & set(window.kinds))
     kiosk = accounts.tokens.get("kiosk:kiosk-1", "")
+    pad = next((d for d in centre.devices if d.kind is DeviceKind.PAD and f"device:{d.id}" in accounts.tokens), None)
     staff_token = accounts.tokens.get(f"staff:{staff.code}", "") if staff else ""
     api = f"{base_url}/api/v1/centres/{code}"
     who = f"{staff.name} ({staff.code})" if staff else "no staff member"
@@ -102,6 +103,10 @@ def guide(
         f" --mqtt-url mqtt://{broker.host}:{broker.port} --centre-code {code}",
         f"  Pages:      {base_url}/login  (a demo login below: staff → /console, guide → /desk, manager → /manager)",
         f"  Kiosk:      {base_url}/kiosk/enrol  (type the KIOSK token below once, then {base_url}/kiosk)",
+        f"  Rating pad: {base_url}/kiosk/enrol  (type the PAD token below once on a tablet: it becomes"
+        f" {pad.id}, window {pad.window}'s 好差评 pad)"
+        if pad is not None
+        else "  Rating pad: none (the centre has no pad at a window)",
         f"  API:        {base_url}/api/v1/openapi.json",
         f"  Accounts and tokens: {folder / ACCOUNTS_FILE}",
         f"  Printed tickets (ESC/POS and PNG): {folder / 'printed'}",
@@ -116,6 +121,7 @@ def guide(
         "",
         "Try it with curl:",
         f"  KIOSK={kiosk}",
+        *([f"  PAD={accounts.tokens[f'device:{pad.id}']}   # the rating pad {pad.id}"] if pad is not None else []),
         f"  STAFF={staff_token}   # {who}, window {window.number}",
         f'  curl -s -X POST {api}/windows/{window.number}/sign-on -H "Authorization: Bearer $STAFF"'
         ' -d \'{"request_id": "try-1"}\'',
@@ -157,16 +163,16 @@ async def run_demo(
             "The demo centre opens around the clock so that it can be tried at any hour (--real-hours to keep its own)."
         )
     broker = BrokerAddress.from_url(mqtt_url) if mqtt_url else BrokerAddress(mqtt_host, settings.mqtt_port)
-    children: list[subprocess.Popen[bytes]] = []
+    children = Children(say)
     board = next((d for d in centre.devices if d.kind is DeviceKind.DISPLAY and d.window is None), None)
     board_port = port + 1 if port else 0
     board_url = f"http://{_shown(host)}:{board_port}/" if board is not None and board_port else None
 
     async def start_devices(bus: Bus) -> None:
         if broker.username is None:  # on the hall network a device needs its own password first
-            children.extend(start_printers(centre, folder, broker))
+            start_printers(children, centre, folder, broker)
             if board is not None and board_port:
-                children.append(start_board(centre, board, folder, broker, host, board_port))
+                start_board(children, centre, board, folder, broker, host, board_port)
             await wait_online(bus, centre.centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
 
     stop = asyncio.Event()
@@ -199,13 +205,7 @@ async def run_demo(
         await serve(settings, on_bus=start_devices, ready=ready, stop=stop)
     finally:
         await stop_tasks(replaying)
-        for process in children:
-            process.terminate()
-        for process in children:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        await children.stop()
 
 
 def demo_broker_port(host: str, say: Say) -> int:
@@ -221,13 +221,12 @@ def demo_broker_port(host: str, say: Say) -> int:
     return port
 
 
-def start_printers(centre: Centre, folder: Path, broker: BrokerAddress) -> list[subprocess.Popen[bytes]]:
+def start_printers(children: Children, centre: Centre, folder: Path, broker: BrokerAddress) -> None:
     """A printer client for each kiosk's printer, printing into ``folder/printed/<printer>``.
 
     Child processes, so that printing never blocks the broker's event loop. Each ticket becomes an
     ESC/POS file and a PNG of what the paper would show.
     """
-    processes = []
     for kiosk in centre.devices:
         if kiosk.kind is not DeviceKind.KIOSK or kiosk.printer is None:
             continue
@@ -241,14 +240,12 @@ def start_printers(centre: Centre, folder: Path, broker: BrokerAddress) -> list[
             "--centre-code", centre.centre.code,
             "--spool", str((folder / "printer-spool" / kiosk.printer).resolve()),
         ]  # fmt: skip
-        with (folder / f"printer-{kiosk.printer}.log").open("ab") as log:
-            processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
-    return processes
+        children.start(f"printer client {kiosk.printer}", command, folder / f"printer-{kiosk.printer}.log")
 
 
 def start_board(
-    centre: Centre, board: Device, folder: Path, broker: BrokerAddress, host: str, port: int
-) -> subprocess.Popen[bytes]:
+    children: Children, centre: Centre, board: Device, folder: Path, broker: BrokerAddress, host: str, port: int
+) -> None:
     """The hall board client (``onewindow display --mode hall``) as a child process, logging to a file."""
     command = [
         sys.executable, "-m", "queue_server", "display",
@@ -259,8 +256,7 @@ def start_board(
         "--host", host,
         "--port", str(port),
     ]  # fmt: skip
-    with (folder / f"display-{board.id}.log").open("ab") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    children.start(f"hall board's display client {board.id}", command, folder / f"display-{board.id}.log")
 
 
 def _shown(host: str) -> str:

@@ -26,8 +26,10 @@ def add_commands(commands: SubCommands) -> None:
         "the whole hall on built-in defaults with the demo centre, in the current folder",
         "Creates ./onewindow-data with a SQLite database, loads the demo centre (open around the clock\n"
         "unless --real-hours), makes demo accounts and tokens (saved in onewindow-data/demo-accounts.json),\n"
-        "prints how to try it, and serves the pages, the API and the hall's MQTT broker, with a printer\n"
-        "client for each kiosk and the hall board's display client.",
+        "prints how to try it (logins, the kiosk's and a rating pad's tokens, curl lines), and serves the\n"
+        "pages, the API and the hall's MQTT broker (on 1883, or the next free port when 1883 is taken),\n"
+        "with a printer client for each kiosk and the hall board's display client, each started again\n"
+        "if it stops. --traffic replays a simulated day through device twins.",
         run_demo,
     )
     add_server_settings(demo, demo=True)
