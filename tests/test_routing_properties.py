@@ -18,6 +18,7 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import DomainError
 from queue_server.domain.hall import Hall
+from queue_server.domain.routing import Why
 from queue_server.domain.tickets import Category, Outcome
 from tests.factories import shanghai
 
@@ -168,3 +169,39 @@ def test_routing_keeps_its_promises(centre: Centre, actions: list[tuple[str, int
                 record.matter[serial] = target
                 record.ever_called.discard(serial)
                 record.waiting.add(serial)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(centre=centres(), actions=steps, pick=st.integers(0, 4))
+def test_a_windows_call_order_is_the_order_its_calls_come_in(
+    centre: Centre, actions: list[tuple[str, int, Any]], pick: int
+) -> None:
+    """The clerk's list: what call_order foretells is what the window's next calls give, one by one."""
+    clock = ManualClock(shanghai(2026, 11, 30, 1, 0))
+    hall = Hall(centre, clock)
+    numbers = [w.number for w in centre.windows]
+    for number in numbers:
+        hall.sign_on(number, f"s{number}")
+    matters = [m.code for m in centre.matters]
+    for action, index, extra in actions:  # a morning of arrivals and calls elsewhere, some passing tickets over
+        clock.advance(dt.timedelta(seconds=30))
+        window = numbers[(index - 1) % len(numbers)]
+        if action == ARRIVE:
+            hall.issue(matters[index % len(matters)], category=extra)
+        elif action == CALL and hall.holding(window) is None:
+            hall.call_next(window)
+        elif action == FINISH and hall.holding(window) is not None:
+            hall.finish(window, Outcome.ON_THE_SPOT)
+    window = numbers[pick % len(numbers)]
+    if hall.holding(window) is not None:
+        hall.finish(window, Outcome.ON_THE_SPOT)
+    foretold = hall.router.call_order(window, hall.waiting(), limit=1000)
+    called = []
+    while (change := hall.call_next(window)).ticket is not None:
+        called.append(change.ticket.serial)
+        hall.finish(window, Outcome.ON_THE_SPOT)
+    assert [upcoming.ticket.serial for upcoming in foretold] == called
+    if foretold:
+        assert foretold[0].why in set(Why)
+    short = hall.router.call_order(window, [], limit=5)
+    assert short == []

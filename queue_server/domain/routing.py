@@ -18,7 +18,8 @@ oldest place is the citizen who has been in the hall longest.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from queue_server.domain.centre import Centre
 from queue_server.domain.tickets import Ticket, TicketStatus
@@ -31,6 +32,25 @@ class Choice:
     """Waiting tickets this window could have called that are older than the chosen one."""
     forced: bool = False
     """True when the starvation bound made the window call the oldest ticket."""
+
+
+class Why(StrEnum):
+    """Why a ticket stands where it does in a window's call order."""
+
+    IN_ORDER = "in_order"
+    """The oldest place among the tickets the window may call."""
+    GREEN_CHANNEL = "green_channel"
+    """A green-channel ticket, called before older ordinary ones (rule 2)."""
+    PASSED_OVER_BOUND = "passed_over_bound"
+    """The oldest ticket, called first because one the window may call was passed over too often (rule 3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """One ticket of a window's call order, and why it stands there."""
+
+    ticket: Ticket
+    why: Why
 
 
 class Router:
@@ -86,3 +106,27 @@ class Router:
             and t.serial != chosen.serial
             and self.can_serve(window, t)
         )
+
+    def call_order(self, window: int, waiting: Iterable[Ticket], limit: int) -> list[Upcoming]:
+        """The next ``limit`` tickets ``window`` will call if nothing else happens, in order.
+
+        Each step is :meth:`choose` on what is left, with the tickets that step passes over
+        counted as passed over, so the green channel and the starvation bound play out as the
+        real calls would. Read for the clerk's list, never on a call: it costs ``limit`` walks of
+        the queue.
+        """
+        left = [t for t in waiting if t.status is TicketStatus.WAITING and self.can_serve(window, t)]
+        order: list[Upcoming] = []
+        while left and len(order) < limit:
+            choice = self.choose(window, left)
+            assert choice is not None  # every ticket left is one the window may call
+            chosen = choice.ticket
+            why = Why.PASSED_OVER_BOUND if choice.forced else Why.GREEN_CHANNEL if choice.passed_over else Why.IN_ORDER
+            order.append(Upcoming(chosen, why))
+            passed = {t.serial for t in choice.passed_over}
+            left = [
+                replace(t, passed_over=t.passed_over + 1) if t.serial in passed else t
+                for t in left
+                if t.serial != chosen.serial
+            ]
+        return order
