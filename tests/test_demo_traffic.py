@@ -54,7 +54,12 @@ def test_traffic_issues_calls_finishes_and_rates_through_the_server(tmp_path: Pa
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)  # where each task waits, and (SIGUSR2) each thread
+            time.sleep(1)
+            process.send_signal(signal.SIGUSR2)
+            time.sleep(1)
             process.kill()
+            process.wait()
     shown = log.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, shown
     assert "Traceback" not in shown

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import faulthandler
 import io
 import logging
 import signal
@@ -204,6 +205,9 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGUSR1, write_task_stacks)
+    # SIGUSR2: every thread's stack, written by the interpreter itself, so even a loop stuck in a
+    # blocking call says where.
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
     tls = settings.ssl_context()
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
