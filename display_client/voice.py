@@ -3,9 +3,9 @@
 Policy lives in :class:`Announcer` (what to say, how often, in which order, never twice for one
 call, never two at once); speech and sound are ports behind it:
 
-- a :class:`SpeechEngine` turns text into a :class:`Clip`; :class:`EspeakEngine` runs espeak-ng,
-  whose ``cmn-latn-pinyin`` voice reads hanzi as correct Mandarin (robotic but clear, ~15 ms a
-  sentence). A better engine replaces it without touching the rest;
+- a :class:`SpeechEngine` turns text into a :class:`Clip`; :class:`EspeakEngine` runs espeak-ng
+  (both from :mod:`device_client.speech`, which the server's kiosk guidance speaks through too, so
+  the hall hears one voice). A better engine replaces it without touching the rest;
 - an :class:`AudioOutput` plays a clip and returns when it has finished: :class:`SoundCardOutput`
   pipes it to ``aplay``; :class:`AudioDirOutput` writes numbered WAV files instead (``--audio-dir``),
   for servers without a sound card, demonstrations and tests.
@@ -27,11 +27,10 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, TypedDict
-from xml.sax.saxutils import escape
 
+from device_client.speech import EspeakEngine, Language, SpeechEngine, VoiceError, last_line, run_program
 from display_client.chime import Clip, chime
 from queue_server.protocol.payloads import CallView
 
@@ -56,7 +55,6 @@ logger = logging.getLogger("display_client.voice")
 DEFAULT_REPEAT = 2
 DEFAULT_GAP = 0.6  # s of silence between two sayings of the same announcement
 AFTER_CHIME = 0.3  # s between the chime and the speech
-ENGINE_TIMEOUT = 10.0  # s: espeak-ng takes milliseconds; more means it hangs
 PLAY_MARGIN = 10.0  # s allowed to aplay beyond the clip's own length
 SEEN_LIMIT = 10_000  # call ids remembered against duplicates: several days of a busy hall
 HISTORY_LIMIT = 1_000  # announcements kept in :attr:`Announcer.announced`
@@ -65,22 +63,7 @@ BACKLOG_SAY_ONCE = 2
 called should not wait minutes for the hall to hear their number."""
 
 
-class VoiceError(Exception):
-    """Speech cannot be made, or the announcer cannot do what was asked."""
-
-
-class Language(StrEnum):
-    ZH = "zh"
-    EN = "en"
-
-
 # --- Ports --------------------------------------------------------------------------------------
-
-
-class SpeechEngine(Protocol):
-    async def synthesize(self, text: str, language: Language) -> Clip:
-        """Speak ``text`` in ``language``; raises VoiceError when it cannot."""
-        ...
 
 
 class AudioOutput(Protocol):
@@ -106,85 +89,6 @@ def announcement_text(call: CallView, language: Language) -> str:
 
 # --- espeak-ng ----------------------------------------------------------------------------------
 
-_VOICES = {Language.ZH: "cmn-latn-pinyin", Language.EN: "en"}
-_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,3}[0-9]{1,6}(?![A-Za-z0-9])")
-
-
-def _ssml(text: str) -> str:
-    """``text`` as SSML, each code such as A012 spelled out: espeak-ng would say A 零十二 and "A zero twelve"."""
-    parts: list[str] = []
-    end = 0
-    for match in _CODE.finditer(text):
-        parts.append(escape(text[end : match.start()]))
-        parts.append(f'<say-as interpret-as="characters">{match.group()}</say-as>')
-        end = match.end()
-    parts.append(escape(text[end:]))
-    return f"<speak>{''.join(parts)}</speak>"
-
-
-async def _run(args: list[str], stdin: bytes, timeout: float) -> tuple[int, bytes, bytes]:
-    """Run a program to its end, feeding ``stdin``; killed (and awaited) on timeout or cancellation."""
-    process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        async with asyncio.timeout(timeout):
-            stdout, stderr = await process.communicate(stdin)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, stdout, stderr
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
-
-
-class EspeakEngine:
-    """Speech by espeak-ng (Debian ``espeak-ng``): ``cmn-latn-pinyin`` for Chinese, ``en`` for English.
-
-    ``speed`` is in words per minute (espeak-ng's ``-s``, its default 175); slower is clearer in a
-    noisy hall.
-    """
-
-    def __init__(self, command: str = "espeak-ng", speed: int | None = None) -> None:
-        if speed is not None and not 80 <= speed <= 450:
-            raise ValueError(f"Cannot speak at {speed} words per minute: espeak-ng takes 80 to 450")
-        self.command = command
-        self.speed = speed
-
-    async def synthesize(self, text: str, language: Language) -> Clip:
-        voice = _VOICES[language]
-        args = [self.command, "-v", voice, "-b", "1", "-m", "--stdout"]
-        if self.speed is not None:
-            args += ["-s", str(self.speed)]
-        args.append(_ssml(text))  # starts with "<": never taken for an option
-        try:
-            code, wav, stderr = await _run(args, b"", ENGINE_TIMEOUT)
-        except FileNotFoundError:
-            raise VoiceError(
-                f"Cannot speak {text!r}: the command {self.command!r} was not found;"
-                " install espeak-ng (Debian package espeak-ng) or give the path of the command"
-            ) from None
-        except OSError as error:
-            raise VoiceError(f"Cannot speak {text!r}: {self.command!r} cannot be run: {error}") from error
-        except TimeoutError:
-            raise VoiceError(f"Cannot speak {text!r}: {self.command} gave no answer in {ENGINE_TIMEOUT:g} s") from None
-        if code != 0:
-            raise VoiceError(
-                f"Cannot speak {text!r} with {self.command} (voice {voice}): {_last_line(stderr)} (exit status {code})"
-            )
-        try:
-            clip = Clip.from_wav(wav)
-        except ValueError as error:
-            raise VoiceError(f"Cannot speak {text!r}: {self.command} gave no usable WAV: {error}") from error
-        if not clip.samples:
-            raise VoiceError(f"Cannot speak {text!r}: {self.command} gave no sound")
-        return clip
-
-
 # --- Outputs ------------------------------------------------------------------------------------
 
 
@@ -204,7 +108,7 @@ class SoundCardOutput:
     async def play(self, clip: Clip, label: str) -> None:
         args = [self.command, "-q", *(["-D", self.device] if self.device else []), "-"]
         try:
-            code, _, stderr = await _run(args, clip.to_wav(), clip.duration + PLAY_MARGIN)
+            code, _, stderr = await run_program(args, clip.to_wav(), clip.duration + PLAY_MARGIN)
         except FileNotFoundError:
             self._fail(label, f"the command {self.command!r} was not found (install alsa-utils)")
         except OSError as error:
@@ -213,7 +117,7 @@ class SoundCardOutput:
             self._fail(label, f"{self.command} did not finish within {clip.duration + PLAY_MARGIN:g} s")
         else:
             if code != 0:
-                self._fail(label, f"{_last_line(stderr)} (exit status {code})")
+                self._fail(label, f"{last_line(stderr)} (exit status {code})")
 
     def _fail(self, label: str, reason: str) -> None:
         if self._warned:
