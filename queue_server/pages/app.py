@@ -18,6 +18,7 @@ from importlib import resources
 from aiohttp import web
 
 from queue_server.pages import live
+from queue_server.pages.kiosk_voice import KIOSK_VOICE, KioskVoice
 from queue_server.pages.login import enrol, enrol_form, home, login, login_form, login_redirect, logout
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import ENROLLED, LISTENERS, PageHandler, PageRoute
@@ -115,6 +116,7 @@ def add_pages(app: web.Application) -> None:
         index[app.router.add_route(route.method, route.path, route.handler, name=f"page_{route.name}")] = route
     app.router.add_get("/static/{name}", static, name="page_static")
     app[PAGE_INDEX] = index
+    app[KIOSK_VOICE] = KioskVoice()
     app.middlewares.append(page_middleware)
 
     async def feed(app: web.Application) -> AsyncIterator[None]:

@@ -70,6 +70,14 @@ WORDS: dict[Language, dict[str, str]] = {
         "opening_before_opening": "尚未开始办公",
         "opening_after_closing": "今天已下班",
         "opening_closed_today": "今天不办公",
+        "assist": "长辈与无障碍",
+        "large_mode": "长辈模式（大字）",
+        "voice_guide": "语音播报",
+        "say_choose": "请选择要办理的事项",
+        "say_matter": "您选择的是{matter}。是否属于老年人、残疾人、孕妇或退役军人？都不是请选普通号",
+        "say_ticket": "您的号码是 {number}，前面还有 {ahead} 人",
+        "say_take": "请取走您的排队票",
+        "say_photo": "打印机暂时无法打印，请用手机拍下本页的号码和二维码",
     },
     "en": {
         "kiosk_title": "Take a ticket",
@@ -148,5 +156,15 @@ WORDS: dict[Language, dict[str, str]] = {
         "opening_before_opening": "Not open yet",
         "opening_after_closing": "Closed for today",
         "opening_closed_today": "Closed today",
+        "assist": "Easier to use",
+        "large_mode": "Large text",
+        "voice_guide": "Read aloud",
+        "say_choose": "Please choose what you need to do",
+        "say_matter": (
+            "You chose {matter}. Are you elderly, disabled, pregnant or a veteran? If not, choose a normal ticket"
+        ),
+        "say_ticket": "Your number is {number}. {ahead} people are ahead of you",
+        "say_take": "Please take your ticket",
+        "say_photo": "The printer cannot print right now. Please take a photo of this screen",
     },
 }

@@ -6,6 +6,9 @@ the ticket (with the green-channel category when the citizen asks for it), and r
 ticket printed, to say "take your ticket" or, when the printer cannot print, to ask the citizen to
 photograph the ticket on the screen.
 
+For the elderly and the disabled (适老化): a large-text, high-contrast mode one tap away, and spoken
+guidance in the hall board's voice (:mod:`queue_server.pages.kiosk_voice`, ``/kiosk/voice``).
+
 全城通办: when a ticket cannot be had here because no window for the matter is open or its tickets
 are gone for today, the page asks the API which other centres serve it and shows where they are and
 how many wait there. A matter this centre does not serve at all is not on its menu; the server hands
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from queue_server.pages.kiosk_voice import kiosk_voice
 from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import KIOSK, PageRoute
@@ -56,4 +60,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-ROUTES: list[PageRoute] = [PageRoute("GET", "/kiosk", "kiosk", kiosk_page, KIOSK)]
+ROUTES: list[PageRoute] = [
+    PageRoute("GET", "/kiosk", "kiosk", kiosk_page, KIOSK),
+    PageRoute("GET", "/kiosk/voice", "kiosk_voice", kiosk_voice, KIOSK, html=False),
+]
