@@ -33,6 +33,7 @@ from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.protocol.payloads import Call
 from queue_server.store.database import Database
+from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
 from tests.test_bus import hall_on
@@ -132,6 +133,7 @@ async def test_the_hall_board_page_shows_each_new_call_live(db: Database, mosqui
         await expect(page.locator(".window-tile[data-window='1'] .tile-ticket")).to_have_text("A003")
         await expect(page.locator(".window-tile[data-window='2'] .tile-ticket")).to_have_text("A002")
         await expect(page.locator(".group[data-prefix='A'] .group-count")).to_contain_text("2")
+        await assert_accessible(page, "the hall board")
         keep_screenshot(await page.screenshot(), "hall-board.png", tmp_path, docs=False)
 
         await page.set_viewport_size({"width": 1080, "height": 1920})
@@ -160,6 +162,7 @@ async def test_the_window_display_shows_the_ticket_then_pause_on_its_page_and_le
         await expect(page.locator("#window-name")).to_have_text("综合受理")
         led = await _led_text(address)
         assert any("A002" in line for line in led), led
+        await assert_accessible(page, "the window display")
         keep_screenshot(await page.screenshot(), "window-display.png", tmp_path)
         keep_screenshot((frames / "latest.png").read_bytes(), "led-window.png", tmp_path)
 

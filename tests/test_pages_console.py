@@ -17,6 +17,7 @@ from queue_server.app.commands import CallNext, IssueTicket
 from queue_server.domain.tickets import TicketStatus
 from queue_server.domain.windows import WindowStatus
 from queue_server.store.database import Database
+from tests.accessibility import assert_accessible, tab_to
 from tests.browser import chromium, keep_screenshot
 from tests.factories import make_centre
 from tests.pages_support import DEVICES, WAIT_MS, Site, http_login, log_in, running_site
@@ -64,6 +65,7 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
         await log_in(page, site, "staff1", then="/console")
         await expect(page.locator("#sign-on")).to_be_visible(timeout=WAIT_MS)
         await expect(page.locator(".sign-on-window[data-window='2']")).to_contain_text("B岗", timeout=WAIT_MS)
+        await assert_accessible(page, "the console's sign-on list")
         await page.locator(".sign-on-window[data-window='1']").get_by_role("button").click()
         await expect(page.locator("#window-status")).to_have_text("服务中", timeout=WAIT_MS)
         hall = await site.service.hall(site.code)
@@ -82,6 +84,7 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
         await expect(page.locator("#ticket-state")).to_have_text("办理中", timeout=WAIT_MS)
         assert await status_of(site, first) is TicketStatus.SERVING
         await expect(page.locator("#ticket-timer")).to_have_text(re.compile(r"^00:0[0-9]$"), timeout=WAIT_MS)
+        await assert_accessible(page, "the console in service")
         keep_screenshot(await page.screenshot(), "console.png", tmp_path)
 
         await page.locator("#finish-button").click()
@@ -90,6 +93,7 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
         await dialog.get_by_label("补正").check()
         await dialog.get_by_label("申请材料不齐全").check()
         await dialog.get_by_label("户口簿").check()
+        await assert_accessible(page, "the console's finish dialog")
         keep_screenshot(await page.screenshot(), "console-finish.png", tmp_path)
         await dialog.locator("button[type=submit]").click()
         await expect(dialog).to_be_hidden(timeout=WAIT_MS)
@@ -124,6 +128,7 @@ async def check_notice(page: Page, site: Site, serial: int, tmp_path: Path) -> N
     await expect(notice.locator("#notice-phone")).to_have_text("0571-8888 1234")
     await expect(notice.locator("#notice-address")).to_have_text("幸福路 1 号")
     await notice.set_viewport_size({"width": 1000, "height": 1100})
+    await assert_accessible(notice, "the one-time notice")
     keep_screenshot(await notice.screenshot(full_page=True), "console-notice.png", tmp_path)
     await notice.emulate_media(media="print")
     await expect(notice.locator(".bar")).to_be_hidden()
@@ -160,6 +165,7 @@ async def test_pause_resume_transfer_and_a_chosen_call(site: Site) -> None:
         dialog = page.locator("#pause-dialog")
         await dialog.locator("button[type=submit]").click()
         await expect(dialog.locator(".field-error")).to_have_text("请选择暂停原因", timeout=WAIT_MS)
+        await assert_accessible(page, "the console's pause dialog")
         assert (await site.service.hall(site.code)).window(1).status is WindowStatus.OPEN
         await dialog.get_by_label("开会").check()
         await dialog.get_by_label("预计时长").fill("5000")
@@ -179,6 +185,7 @@ async def test_pause_resume_transfer_and_a_chosen_call(site: Site) -> None:
         await dialog.get_by_label(re.compile("A003")).check()
         await dialog.locator("button[type=submit]").click()
         await expect(dialog.locator(".field-error")).to_have_text("请填写不按顺序叫号的原因", timeout=WAIT_MS)
+        await assert_accessible(page, "the console's choose dialog")
         await dialog.get_by_label("选号原因").fill("老人行动不便")
         await dialog.locator("button[type=submit]").click()
         await expect(page.locator("#ticket-number")).to_have_text("A003", timeout=WAIT_MS)
@@ -190,6 +197,7 @@ async def test_pause_resume_transfer_and_a_chosen_call(site: Site) -> None:
         dialog = page.locator("#transfer-dialog")
         await dialog.locator("button[type=submit]").click()
         await expect(dialog.locator(".field-error")).to_have_text("请选择要转到的事项或窗口", timeout=WAIT_MS)
+        await assert_accessible(page, "the console's transfer dialog")
         await dialog.get_by_label("转到窗口").select_option("3")
         await dialog.locator("button[type=submit]").click()
         await expect(dialog.locator(".form-error")).to_contain_text("window 3", timeout=WAIT_MS)
@@ -304,3 +312,36 @@ async def test_a_manager_signs_a_staff_member_on_and_works_that_window(site: Sit
         await page.keyboard.press("o")
         await expect(page.locator("#sign-on")).to_be_visible(timeout=WAIT_MS)
         await expect(page.locator(".sign-on-window[data-window='1'] button")).to_have_text("进入")
+
+
+async def test_a_keyboard_alone_signs_on_calls_and_finishes_and_a_dialog_keeps_then_returns_the_focus(
+    site: Site,
+) -> None:
+    await issue(site, n=1)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await log_in(page, site, "staff1", then="/console")
+        await expect(page.locator("#sign-on")).to_be_visible(timeout=WAIT_MS)
+        await tab_to(page, ".sign-on-window[data-window='1'] button")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#window-status")).to_have_text("服务中", timeout=WAIT_MS)
+        await page.keyboard.press("n")
+        await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
+
+        await tab_to(page, "#finish-button")
+        await page.keyboard.press("Enter")
+        dialog = page.locator("#finish-dialog")
+        await expect(dialog).to_be_visible(timeout=WAIT_MS)
+        inside = "() => document.getElementById('finish-dialog').contains(document.activeElement)"
+        assert await page.evaluate(inside), "the dialog takes the focus"
+        for _ in range(20):  # round the dialog and back: the page behind it never gets the focus
+            await page.keyboard.press("Tab")
+            assert await page.evaluate(f"() => document.activeElement === document.body || ({inside})()")
+        await page.keyboard.press("Escape")
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator("#finish-button")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(dialog).to_be_visible()
+        await page.keyboard.press("1")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#message")).to_have_text("A001 已办结（即办件）", timeout=WAIT_MS)

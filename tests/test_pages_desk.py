@@ -15,6 +15,7 @@ from queue_server.domain.tickets import Channel
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.printing import record_result
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, log_in, running_site
 
@@ -77,6 +78,7 @@ async def test_a_guide_issues_a_green_channel_ticket_for_an_elderly_citizen(
     hall = await site.service.hall("test")
     issued = hall.ticket_by_number("A002")
     assert (issued.category.value if issued.category else None, issued.channel.value) == ("elderly", "desk")
+    await assert_accessible(page, "the desk with a ticket issued")
     keep_screenshot(await page.screenshot(), "desk.png", tmp_path)
 
     await page.fill("#matter-search", "no such matter")
@@ -116,6 +118,7 @@ async def test_a_guide_looks_up_a_ticket_and_reprints_one_whose_print_ended_unkn
     await page.click("#lookup-button")
     await expect(page.locator("#prints tbody tr").first).to_contain_text("结果未知", timeout=WAIT_MS)
     await expect(page.locator("#reprint-form")).to_be_visible()
+    await assert_accessible(page, "the desk's look-up")
     keep_screenshot(await page.screenshot(full_page=True), "desk-lookup.png", tmp_path)
 
     await page.dblclick("#reprint-button")

@@ -22,6 +22,7 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.windows import PauseReason
 from queue_server.store.database import Database
 from queue_server.store.seed import stored_centre
+from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, log_in, running_site
@@ -100,6 +101,7 @@ async def _watch_the_hall(site: Site, client: aiomqtt.Client, tmp_path: Path) ->
         await expect(printer).to_contain_text("在线")
         await expect(devices.locator("tr[data-device='k-1']")).to_contain_text("在线")
         await expect(devices.locator("tr[data-device='printer-w1']")).to_contain_text("未知")
+        await assert_accessible(page, "the manager's live hall")
         keep_screenshot(await page.screenshot(), "manager.png", tmp_path)
         await _printer_says(client, site, "printer-1", "ready")
         await expect(printer.locator(".paper")).to_have_text("正常", timeout=REFRESH_MS)
@@ -117,7 +119,12 @@ async def test_a_renamed_window_is_checked_applied_and_shown_in_the_hall(site: S
         await expect(page.locator("#difference")).to_contain_text("窗口 3 的名称：公安 → 公安户籍", timeout=WAIT_MS)
         stored = await _stored(site)
         assert stored.windows_by_number[3].name == "公安", "a check changes nothing"
+        await assert_accessible(page, "the manager's check of a change")
         keep_screenshot(await page.screenshot(), "manager-edit.png", tmp_path)
+        for tab in ("matters", "staff", "hours", "devices", "file", "windows"):
+            await page.locator(f"#tabs [data-tab='{tab}']").click()
+            await expect(page.locator(f"#tab-{tab}")).to_be_visible()
+            await assert_accessible(page, f"the manager's {tab} tab")
 
         await page.locator("#apply").click()
         await expect(page.locator("#difference")).to_contain_text("已应用 1 处修改", timeout=WAIT_MS)

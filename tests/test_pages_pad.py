@@ -18,6 +18,7 @@ from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.rectification import list_cases
 from queue_server.store.schema import tickets
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, running_site
 
@@ -60,6 +61,7 @@ async def test_the_tablet_rates_its_windows_tickets_once_each(site: tuple[Site, 
         await expect(page.locator(".level-5")).to_be_enabled()
         hint = await page.locator("#hint").text_content() or ""
         assert re.search(r"(09|10):\d\d", hint), f"the site's clock starts at 09:00 in Shanghai: {hint!r}"
+        await assert_accessible(page, "the rating pad")
         keep_screenshot(await page.screenshot(), "pad.png", tmp_path)
         await page.locator(".level-5").dblclick()
         await expect(page.locator("#result")).to_have_text("感谢您的评价！", timeout=WAIT_MS)
@@ -129,6 +131,7 @@ async def test_on_a_1024x768_tablet_the_choice_shows_the_reasons_fit_and_the_tha
         await page.wait_for_load_state("networkidle")
         await expect(page.locator("#why")).to_be_visible()
         await expect(page.locator("#reasons input[value='等候时间过长']")).to_be_checked()
+        await assert_accessible(page, "the rating pad's reasons")
         keep_screenshot(await page.screenshot(), "pad-reasons.png", tmp_path)
 
         await page.click("#send")

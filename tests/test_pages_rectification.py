@@ -13,6 +13,7 @@ from queue_server.app.commands import CallNext, Finish, IssueTicket, RateTicket,
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.rectification import list_cases
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, log_in, running_site
 
@@ -88,6 +89,7 @@ async def test_a_manager_follows_a_bad_rating_to_its_end(site: Site, browser: Br
     await page.click("#assign-button")
     await expect(page.locator("#detail-assignee")).to_have_text("s1", timeout=WAIT_MS)
     await expect(page.locator("#steps tbody tr").last).to_contain_text("窗口负责人跟进")
+    await assert_accessible(page, "the rectification case")
     keep_screenshot(await page.screenshot(full_page=True), "rectification.png", tmp_path)
 
     for note, status in (("增开窗口", "已整改"), ("电话回访，群众满意", "已回访"), ("办结", "已办结")):
@@ -130,6 +132,7 @@ async def test_a_promised_case_is_handed_over(site: Site, browser: Browser) -> N
     await page.click("#tab-promised")
     row = page.locator(f"#promised tbody tr[data-serial='{serial}']")
     await expect(row).to_contain_text("未到期", timeout=WAIT_MS)
+    await assert_accessible(page, "the promised cases")
     await row.locator(".deliver-note").fill("群众本人领取")
     await row.locator("button.deliver").dblclick()
     await expect(page.locator("#promised-message")).to_contain_text("已交付", timeout=WAIT_MS)

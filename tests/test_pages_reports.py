@@ -17,6 +17,7 @@ from queue_server.auth.accounts import Role, add_user
 from queue_server.domain.clock import ManualClock
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.factories import make_centre, shanghai
 from tests.pages_support import PASSWORD, WAIT_MS, Site, log_in, running_site
@@ -94,6 +95,7 @@ async def test_the_manager_reads_the_days_report_and_downloads_it(site: Site, tm
         await expect(page.locator("#ranking tbody tr")).to_have_count(2)
         assert_same_figures(await shown_rows(page, "#figures"), await api_report(page, site, "window"))
         await expect(page.locator("#figures tr[data-key='1'] [data-field='satisfaction_rate']")).to_have_text("100.0%")
+        await assert_accessible(page, "the report")
         keep_screenshot(await page.screenshot(full_page=True), "reports.png", tmp_path)
 
         async with page.expect_download(timeout=WAIT_MS) as download_info:

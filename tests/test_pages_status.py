@@ -18,6 +18,7 @@ from queue_server.store import lookup
 from queue_server.store.database import Database
 from queue_server.web.openapi import document
 from queue_server.web.route_table import all_routes
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, running_site
 
@@ -72,6 +73,7 @@ async def test_the_page_follows_the_ticket_live_until_its_call(site: Site, tmp_p
         await expect(page.locator("#state")).to_have_text("等候中")
         await expect(page.locator("#ahead")).to_have_text("1 人")
         await expect(page.locator("#wait")).to_have_text("约 10 分钟")
+        await assert_accessible(page, "the ticket status, waiting")
         keep_screenshot(await page.screenshot(), "status-waiting.png", tmp_path)
 
         await site.act(CallNext(window=1), "staff:s1", "call-1")
@@ -86,6 +88,7 @@ async def test_the_page_follows_the_ticket_live_until_its_call(site: Site, tmp_p
         await expect(page.locator("#state")).to_have_text("请到窗口办理")
         await expect(page.locator("#cancel-open")).to_be_hidden()
         assert await page.evaluate("window.buzzed") == 1, "the phone buzzes when its ticket is called"
+        await assert_accessible(page, "the ticket status, called")
         keep_screenshot(await page.screenshot(), "status-called.png", tmp_path)
 
         await page.goto(mine["status_url"] + "?lang=en")
@@ -136,6 +139,7 @@ async def test_after_service_the_citizen_rates_once(site: Site, tmp_path: Path) 
         await page.check("#contact_consent")
         await expect(form.locator(".field-error")).to_have_count(0)
         await form.evaluate("form => form.scrollIntoView()")
+        await assert_accessible(page, "the ticket status, rating")
         keep_screenshot(await page.screenshot(), "status-rating.png", tmp_path)
 
         status, problem = await post(site, f"/status/{token}/rating", {"level": 7, "request_id": "bad-1"})

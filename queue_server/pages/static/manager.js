@@ -258,10 +258,10 @@
       }), label)));
   }
 
-  function flag(path, value) {
+  function flag(path, value, label) {
     if (!canEdit) return el("span", { class: "ro" }, value ? "✓" : "");
     return el("input", {
-      type: "checkbox", checked: Boolean(value), "data-field": path,
+      type: "checkbox", checked: Boolean(value), "data-field": path, "aria-label": label,
       onchange: (event) => { setAt(path, event.target.checked); touched(); },
     });
   }
@@ -294,7 +294,7 @@
       el("td", {}, field(`windows.${i}.name`, w.name, "text", { "aria-label": t("col_name") })),
       el("td", {}, field(`windows.${i}.name_en`, w.name_en, "text", { "aria-label": t("col_name_en") })),
       el("td", {}, checks(`windows.${i}.kinds`, w.kinds, kindOptions())),
-      el("td", {}, flag(`windows.${i}.green_channel`, w.green_channel)),
+      el("td", {}, flag(`windows.${i}.green_channel`, w.green_channel, t("col_green"))),
       el("td", {}, removeButton("windows", i)),
     ));
     const next = () => ({
@@ -312,13 +312,13 @@
     const rows = draft.matters.map((m, i) => el("tr", { dataset: { row: i } },
       el("td", {}, field(`matters.${i}.code`, m.code, "text", { class: "code", "aria-label": t("col_code") })),
       el("td", {}, field(`matters.${i}.name`, m.name, "text", { "aria-label": t("col_name") })),
-      el("td", {}, choice(`matters.${i}.domain`, m.domain, domains)),
+      el("td", {}, choice(`matters.${i}.domain`, m.domain, domains, { "aria-label": t("col_domain") })),
       el("td", {}, checks(`matters.${i}.window_kinds`, m.window_kinds, kindOptions())),
-      el("td", {}, field(`matters.${i}.expected_minutes`, m.expected_minutes, "number", { class: "narrow" })),
-      el("td", {}, choice(`matters.${i}.prefix`, m.prefix, prefixes)),
-      el("td", {}, field(`matters.${i}.daily_quota`, m.daily_quota, "int", { class: "narrow" })),
-      el("td", {}, field(`matters.${i}.promised_days`, m.promised_days, "int", { class: "narrow" })),
-      el("td", {}, field(`matters.${i}.materials`, m.materials, "list", { rows: 2 })),
+      el("td", {}, field(`matters.${i}.expected_minutes`, m.expected_minutes, "number", { class: "narrow", "aria-label": t("col_minutes") })),
+      el("td", {}, choice(`matters.${i}.prefix`, m.prefix, prefixes, { "aria-label": t("col_prefix") })),
+      el("td", {}, field(`matters.${i}.daily_quota`, m.daily_quota, "int", { class: "narrow", "aria-label": t("col_quota") })),
+      el("td", {}, field(`matters.${i}.promised_days`, m.promised_days, "int", { class: "narrow", "aria-label": t("col_promised") })),
+      el("td", {}, field(`matters.${i}.materials`, m.materials, "list", { rows: 2, "aria-label": t("col_materials") })),
       el("td", {}, removeButton("matters", i)),
     ));
     const next = () => ({
@@ -386,11 +386,11 @@
     const kinds = DEVICE_KINDS.map((k) => [k, t("kind_" + k)]);
     const rows = draft.devices.map((d, i) => el("tr", { dataset: { row: i } },
       el("td", {}, field(`devices.${i}.id`, d.id, "text", { class: "code", "aria-label": t("col_id") })),
-      el("td", {}, choice(`devices.${i}.kind`, d.kind, kinds)),
+      el("td", {}, choice(`devices.${i}.kind`, d.kind, kinds, { "aria-label": t("col_kind") })),
       el("td", {}, field(`devices.${i}.name`, d.name, "text", { "aria-label": t("col_name") })),
       el("td", {}, field(`devices.${i}.window`, d.window, "int", { class: "narrow", "aria-label": t("col_window") })),
       el("td", {}, field(`devices.${i}.printer`, d.printer, "text", { class: "code", "aria-label": t("col_printer") })),
-      el("td", {}, field(`devices.${i}.spare_printers`, d.spare_printers, "list", { class: "code" })),
+      el("td", {}, field(`devices.${i}.spare_printers`, d.spare_printers, "list", { class: "code", "aria-label": t("col_spares") })),
       el("td", {}, removeButton("devices", i)),
     ));
     return [el("p", { class: "help" }, t("devices_help")),
