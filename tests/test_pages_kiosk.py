@@ -4,6 +4,7 @@ the ticket on screen with its QR code, how it printed, a refusal, and a double t
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from queue_server.domain.tickets import Category
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.database import Database
 from queue_server.store.printing import record_result
+from tests.accessibility import assert_accessible, tab_to
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, enrol_kiosk, running_site
 
@@ -64,6 +66,7 @@ async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_an
     async for page in kiosk(site, PORTRAIT):
         await expect(page.locator("#centre-name")).to_have_text("测试便民服务中心")
         await expect(page.locator("#clock")).to_contain_text("09:0", timeout=WAIT_MS)  # the hall's time, not ours
+        await assert_accessible(page, "the kiosk's start screen")
         keep_screenshot(await page.screenshot(), "kiosk-start.png", tmp_path)
 
         await page.fill("#search", "养老")
@@ -73,6 +76,7 @@ async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_an
         await page.fill("#search", "养老")
         await page.click("button.matter[data-matter=pension]")
         await expect(page.locator("#chosen-matter")).to_have_text("养老保险待遇领取")
+        await assert_accessible(page, "the kiosk's green-channel question")
         await page.click("button[data-category=elderly]")
 
         await expect(page.locator("#ticket-number")).to_be_visible(timeout=WAIT_MS)
@@ -95,6 +99,7 @@ async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_an
             await record_result(conn, "test", "printer-1", job["job_id"], "done", "", site.service.clock.now())
         await expect(page.locator("#print-status")).to_have_text("请取走您的排队票", timeout=WAIT_MS)
         await expect(page.locator("#print-photo")).to_be_hidden()
+        await assert_accessible(page, "the kiosk's ticket")
         keep_screenshot(await page.screenshot(), "kiosk-ticket.png", tmp_path)
 
         await page.click("#ticket-done")
@@ -128,6 +133,7 @@ async def test_a_refusal_is_explained_with_what_to_do(db: Database) -> None:
             await page.click("button[data-category='']")
             await expect(page.locator("#refused-message")).to_contain_text("没有办理「养老保险待遇领取」的窗口开放")
             await expect(page.locator("#refused-todo")).to_contain_text("请到咨询导办台")
+            await assert_accessible(page, "the kiosk's refusal")
             await page.click("#refused-done")
             await expect(page.locator("#screen-start")).to_be_visible()
             assert (await site.service.hall(site.code)).last_serial == 0
@@ -151,3 +157,62 @@ async def test_the_kiosk_page_needs_an_enrolled_kiosk(site: Site) -> None:
         page = await browser.new_page()
         await page.goto(f"{site.url}/kiosk")
         await page.wait_for_url(f"{site.url}/kiosk/enrol", timeout=WAIT_MS)
+
+
+async def test_a_ticket_is_taken_with_the_keyboard_alone(site: Site) -> None:
+    async for page in kiosk(site, LANDSCAPE):
+        await tab_to(page, "button.matter[data-matter=pension]")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#green-heading")).to_be_focused()
+        await expect(page.locator("button[data-category='']")).to_be_enabled()
+        await tab_to(page, "button[data-category='']")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
+        await expect(page.locator("#ticket-number")).to_be_focused()
+        await expect(page.locator("#ticket-done")).to_be_enabled()
+        await tab_to(page, "#ticket-done")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#start-heading")).to_be_focused()
+        assert (await site.service.hall(site.code)).last_serial == 1
+
+
+async def test_large_text_and_the_voice_are_one_tap_away_and_reset_for_the_next_citizen(
+    site: Site, tmp_path: Path
+) -> None:
+    async for page in kiosk(site, PORTRAIT):
+        name = page.locator("button.matter[data-matter=pension] .matter-name")
+        normal = await name.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        async with page.expect_request(lambda r: "/kiosk/voice?" in r.url) as asked:
+            await page.click("#large-mode")
+        assert "say=choose" in (await asked.value).url
+        await expect(page.locator("body")).to_have_class(re.compile(r"\blarge\b"))
+        await expect(page.locator("#large-mode")).to_have_attribute("aria-pressed", "true")
+        await expect(page.locator("#voice-guide")).to_have_attribute("aria-pressed", "true")
+        large = await name.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert large >= normal * 1.4, (normal, large)
+        await assert_accessible(page, "the kiosk in large text", enhanced_contrast=True)
+        keep_screenshot(await page.screenshot(), "kiosk-large.png", tmp_path)
+
+        await page.click("#lang-switch")  # the language switch reloads the page: the mode stays
+        await expect(page.locator("#large-mode")).to_have_text("Large text")
+        await expect(page.locator("body")).to_have_class(re.compile(r"\blarge\b"))
+        await page.click("#lang-switch")
+        await expect(page.locator("button.matter").first).to_be_visible(timeout=WAIT_MS)
+
+        async with page.expect_request(lambda r: "say=matter" in r.url) as asked:
+            await page.click("button.matter[data-matter=pension]")
+        assert "matter=pension" in (await asked.value).url
+        await assert_accessible(page, "the green-channel question in large text", enhanced_contrast=True)
+        async with page.expect_request(lambda r: "say=ticket" in r.url) as asked:
+            await page.click("button[data-category='']")
+        request = await asked.value
+        assert "number=A001" in request.url and "ahead=0" in request.url
+        answer = await request.response()
+        assert answer is not None and answer.status == 200 and answer.headers["content-type"] == "audio/wav"
+        await assert_accessible(page, "the ticket in large text", enhanced_contrast=True)
+
+        await page.click("#ticket-done")  # the citizen has gone: the next one starts normal and silent
+        await expect(page.locator("#screen-start")).to_be_visible()
+        await expect(page.locator("body")).not_to_have_class(re.compile(r"\blarge\b"))
+        await expect(page.locator("#voice-guide")).to_have_attribute("aria-pressed", "false")
+        assert await page.evaluate("sessionStorage.length") == 0

@@ -2,7 +2,9 @@
 // ticket on screen with its QR code, and learn whether it printed. Everything through the API with
 // the kiosk's session; one request id per intended ticket; back to the start by itself. When no
 // ticket can be had here for the matter, or the centre does not handle it at all, the other centres
-// that do are shown, with their address and how many wait there (全城通办).
+// that do are shown, with their address and how many wait there (全城通办). For the elderly and the
+// disabled: a large-text, high-contrast mode and spoken guidance (the server speaks the kiosk's own
+// phrases in the hall board's voice), one tap away, kept while a citizen is here, reset when they go.
 "use strict";
 
 (() => {
@@ -31,23 +33,35 @@
   let countdown = null;
   let printWatch = null;
   let serverTime = null;   // {at: Date (the server's), read: performance.now() when read}
+  const ASSIST_KEY = "ow-kiosk-assist";   // sessionStorage: survives the language switch's reload
+  const NO_ASSIST = { large: false, voice: false };
+  let assist = readAssist();
+  const spoken = [];        // phrases waiting to be said, one after another
 
   const nameOf = (item) => (english && item.name_en ? item.name_en : item.name);
 
   // --- Screens --------------------------------------------------------------------------------------
+  // A new screen takes the focus to its heading: a keyboard or a screen reader goes on from there
+  // rather than from a button that has just been hidden.
   function showScreen(name) {
+    const changed = screen !== name;
     screen = name;
     for (const id of ["start", "green", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
     const buttons = $("screen-" + name).querySelectorAll("button");
     buttons.forEach((button) => { button.disabled = true; });
     setTimeout(() => { if (screen === name) buttons.forEach((button) => { button.disabled = false; }); }, ARM_MS);
     window.scrollTo(0, 0);
+    const heading = $("screen-" + name).querySelector("[data-focus]");
+    if (heading && (changed || !document.activeElement || document.activeElement === document.body)) heading.focus({ preventScroll: true });
   }
 
+  // resetLanguage: the citizen has gone (their ticket is done, or the kiosk sat idle), so the next
+  // one starts in Chinese, in the normal mode, in silence.
   function toStart(resetLanguage) {
     stopCountdown();
     stopPrintWatch();
     chosen = null;
+    if (resetLanguage) setAssist(NO_ASSIST);
     if (resetLanguage && english) {
       window.location.assign("/kiosk?lang=zh");
       return;
@@ -75,6 +89,54 @@
     if (countdown !== null) clearInterval(countdown);
     countdown = null;
   }
+
+  // --- Large text, and spoken guidance ------------------------------------------------------------
+  function readAssist() {
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(ASSIST_KEY) || "null");
+      return { large: Boolean(kept && kept.large), voice: Boolean(kept && kept.voice) };
+    } catch (error) {
+      return NO_ASSIST;
+    }
+  }
+
+  function setAssist(next) {
+    assist = { large: next.large, voice: next.voice };
+    if (assist.large || assist.voice) sessionStorage.setItem(ASSIST_KEY, JSON.stringify(assist));
+    else sessionStorage.removeItem(ASSIST_KEY);
+    document.body.classList.toggle("large", assist.large);
+    $("large-mode").setAttribute("aria-pressed", String(assist.large));
+    $("voice-guide").setAttribute("aria-pressed", String(assist.voice));
+    if (!assist.voice) { spoken.length = 0; $("voice").pause(); }
+  }
+
+  // Say one of the kiosk's phrases (the server knows their words); queued behind the one playing.
+  function say(phrase, values) {
+    if (!assist.voice) return;
+    spoken.push(new URLSearchParams({ say: phrase, lang: english ? "en" : "zh", ...(values || {}) }).toString());
+    const audio = $("voice");
+    if (audio.paused || audio.ended) sayNext();
+  }
+
+  function sayNext() {
+    const next = spoken.shift();
+    if (next === undefined) return;
+    const audio = $("voice");
+    audio.src = "/kiosk/voice?" + next;
+    audio.play().catch(sayNext);   // no sound on this kiosk: the screen says it all the same
+  }
+  $("voice").addEventListener("ended", sayNext);
+  $("voice").addEventListener("error", sayNext);
+
+  $("large-mode").addEventListener("click", () => {
+    const large = !assist.large;
+    setAssist({ large, voice: large });
+    if (large) say("choose");
+  });
+  $("voice-guide").addEventListener("click", () => {
+    setAssist({ large: assist.large, voice: !assist.voice });
+    say("choose");
+  });
 
   // --- The clock: the server's time plus what elapsed here since ---------------------------------------
   function drawClock() {
@@ -162,6 +224,7 @@
     $("chosen-matter").textContent = nameOf(matter);
     $("issuing").hidden = true;
     showScreen("green");
+    say("matter", { matter: matter.code });
   }
 
   // --- Issuing: one request id per intended ticket -----------------------------------------------------
@@ -203,6 +266,7 @@
     $("print-photo").hidden = true;
     showScreen("ticket");
     startCountdown(TICKET_SECONDS, "ticket-countdown");
+    say("ticket", { number: ticket.number, ahead: position ? position.people_ahead : 0 });
     watchPrints(ticket.serial);
   }
 
@@ -223,6 +287,7 @@
     $("print-photo").textContent = photo;
     $("print-photo").hidden = false;
     startCountdown(PHOTO_SECONDS, "ticket-countdown");
+    say("photo");
   }
 
   function stopPrintWatch() {
@@ -248,6 +313,7 @@
         $("print-status").textContent = OW.t("take_ticket");
         $("print-status").className = "print-status ok";
         $("print-photo").hidden = true;
+        say("take");
         if (told) startCountdown(TICKET_SECONDS, "ticket-countdown");
         return;
       }
@@ -335,10 +401,11 @@
   setInterval(() => {
     drawClock();
     const idle = performance.now() - lastInput > IDLE_MS;
-    const halfway = screen === "green" || (screen === "start" && ($("search").value || domainFilter));
+    const halfway = screen === "green" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
     if (idle && halfway) toStart(true);
   }, 1000);
 
+  setAssist(assist);
   drawDomains();
   loadCentre();
   OW.live("/live/centres/" + encodeURIComponent(centre), loadQueue);
