@@ -207,7 +207,8 @@ async def serve(
         loop.add_signal_handler(signal.SIGUSR1, write_task_stacks)
     # SIGUSR2: every thread's stack, written by the interpreter itself, so even a loop stuck in a
     # blocking call says where.
-    faulthandler.register(signal.SIGUSR2, all_threads=True)
+    with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):  # no real stderr (a test)
+        faulthandler.register(signal.SIGUSR2, all_threads=True)
     tls = settings.ssl_context()
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
