@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from queue_server.auth.accounts import Action
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
@@ -25,11 +26,11 @@ Note = Annotated[str, Field(max_length=500)]
 
 
 class Command(BaseModel):
-    """Base of every command; ``permission`` names the group of roles that may run it."""
+    """Base of every command; ``permission`` is the action whose roles may run it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     name: ClassVar[str] = ""
-    permission: ClassVar[str] = "window"
+    permission: ClassVar[Action] = Action.WINDOW
     created: ClassVar[bool] = False
     """True when success creates something (HTTP 201)."""
 
@@ -43,7 +44,7 @@ class Command(BaseModel):
 
 class IssueTicket(Command):
     name: ClassVar[str] = "issue"
-    permission: ClassVar[str] = "issue"
+    permission: ClassVar[Action] = Action.ISSUE
     created: ClassVar[bool] = True
     matter: str = Field(min_length=1, max_length=40, description="The matter's code")
     category: Category | None = Field(default=None, description="Set for a green-channel (绿色通道) ticket")
@@ -179,7 +180,7 @@ class Finish(Command):
 
 class Requeue(Command):
     name: ClassVar[str] = "requeue"
-    permission: ClassVar[str] = "requeue"
+    permission: ClassVar[Action] = Action.REQUEUE
     serial: Serial
 
     def run(self, hall: Hall, actor: str) -> Change:
@@ -191,7 +192,7 @@ class Requeue(Command):
 
 class Cancel(Command):
     name: ClassVar[str] = "cancel"
-    permission: ClassVar[str] = "cancel"
+    permission: ClassVar[Action] = Action.CANCEL
     serial: Serial
     reason: CancelReason = CancelReason.STAFF
     note: Note = ""
@@ -207,7 +208,8 @@ class RateTicket(Command):
     """A citizen's rating, from the window's pad (``window`` set) or the ticket's own page."""
 
     name: ClassVar[str] = "rate"
-    permission: ClassVar[str] = "rate"
+    permission: ClassVar[Action] = Action.PAD
+    """A pad rates by its role; a citizen rates through the ticket's status token, which no role covers."""
     serial: Serial
     level: RatingLevel
     window: int | None = Field(default=None, ge=1, le=9999, description="The pad's window, when a pad rates")
@@ -232,7 +234,7 @@ class RateTicket(Command):
 
 class ExpireRatings(Command):
     name: ClassVar[str] = "expire_ratings"
-    permission: ClassVar[str] = "close_day"
+    permission: ClassVar[Action] = Action.CLOSE_DAY
 
     def run(self, hall: Hall, actor: str) -> Change:
         return hall.expire_ratings(actor=actor)
@@ -240,7 +242,7 @@ class ExpireRatings(Command):
 
 class CloseDay(Command):
     name: ClassVar[str] = "close_day"
-    permission: ClassVar[str] = "close_day"
+    permission: ClassVar[Action] = Action.CLOSE_DAY
 
     def run(self, hall: Hall, actor: str) -> Change:
         return hall.close_day(actor=actor)

@@ -82,7 +82,7 @@ class Action(StrEnum):
     """Hand a promised case's result to the citizen (the result window, the desk)."""
 
 
-ACTION_ROLES: dict[str, frozenset[Role]] = {
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ISSUE: frozenset({Role.KIOSK, Role.GUIDE}),
     Action.WINDOW: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN}),
     Action.REQUEUE: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
@@ -143,7 +143,7 @@ class Principal:
         return centre in self.centres
 
 
-def allowed(principal: Principal, action: str, centre: str) -> bool:
+def allowed(principal: Principal, action: Action, centre: str) -> bool:
     """Whether ``principal`` may take ``action`` at ``centre``: its role and its centres both allow it.
 
     An unknown action is a programming error, so it raises instead of quietly refusing.

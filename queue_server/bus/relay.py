@@ -53,7 +53,7 @@ BUSY_SECONDS = 0.2
 """How soon a relay that found the lease held tries again after being woken (the holder may be done)."""
 
 
-class Publisher(Protocol):
+class PublishingClient(Protocol):
     """What the relay needs of an MQTT client (aiomqtt.Client has it)."""
 
     async def publish(self, topic: str, payload: str, qos: int = ..., retain: bool = ...) -> None: ...
@@ -92,7 +92,7 @@ class OutboxRelay:
         self.published: dict[str, int] = {}
         """Newest sequence published per retained subject on the current connection."""
 
-    async def republish_retained(self, client: Publisher) -> int:
+    async def republish_retained(self, client: PublishingClient) -> int:
         """Publish the current retained state under the relay lease; returns how many messages.
 
         Pending rows of retained subjects that the snapshot supersedes are marked sent in the same
@@ -140,7 +140,7 @@ class OutboxRelay:
                 out.append(Outgoing(subject, last.get(subject, 0), pad_view(hall, pad.window)))
         return out
 
-    async def drain(self, client: Publisher) -> int | None:
+    async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""
         total = 0
         while True:
@@ -153,7 +153,7 @@ class OutboxRelay:
                 total += await self._publish(client, rows)
                 await self._mark_sent(conn, [row.id for row in rows])
 
-    async def run(self, client: Publisher) -> None:
+    async def run(self, client: PublishingClient) -> None:
         """Drain now, then whenever woken (or every second), until cancelled."""
         while True:
             self.wake.clear()
@@ -188,7 +188,7 @@ class OutboxRelay:
                 return
             yield conn
 
-    async def _publish(self, client: Publisher, rows: Sequence[Pending]) -> int:
+    async def _publish(self, client: PublishingClient, rows: Sequence[Pending]) -> int:
         """Publish in order on one connection (MQTT keeps the order); all must be acknowledged.
 
         A retained state (a window's, the hall feed, a pad's) is a whole picture: of several rows of

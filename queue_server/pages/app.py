@@ -42,14 +42,28 @@ STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg
 
 def _routes() -> list[PageRoute]:
     return [
-        PageRoute("GET", "/", "home", home, None),
-        PageRoute("GET", "/login", "login_form", login_form, None),
-        PageRoute("POST", "/login", "login", login, None, html=False),
-        PageRoute("POST", "/logout", "logout", logout, None, html=False),
-        PageRoute("GET", "/kiosk/enrol", "kiosk_enrol_form", enrol_form, None),
-        PageRoute("POST", "/kiosk/enrol", "kiosk_enrol", enrol, None, html=False),
-        PageRoute("GET", "/live/centres/{centre}", "live_centre", live.centre_stream, LISTENERS, html=False),
-        PageRoute("GET", "/live/ticket/{token}", "live_ticket", live.ticket_stream, None, html=False),
+        PageRoute(method="GET", path="/", name="home", handler=home, roles=None),
+        PageRoute(method="GET", path="/login", name="login_form", handler=login_form, roles=None),
+        PageRoute(method="POST", path="/login", name="login", handler=login, roles=None, html=False),
+        PageRoute(method="POST", path="/logout", name="logout", handler=logout, roles=None, html=False),
+        PageRoute(method="GET", path="/kiosk/enrol", name="kiosk_enrol_form", handler=enrol_form, roles=None),
+        PageRoute(method="POST", path="/kiosk/enrol", name="kiosk_enrol", handler=enrol, roles=None, html=False),
+        PageRoute(
+            method="GET",
+            path="/live/centres/{centre}",
+            name="live_centre",
+            handler=live.centre_stream,
+            roles=LISTENERS,
+            html=False,
+        ),
+        PageRoute(
+            method="GET",
+            path="/live/ticket/{token}",
+            name="live_ticket",
+            handler=live.ticket_stream,
+            roles=None,
+            html=False,
+        ),
     ]
 
 

@@ -106,6 +106,6 @@ async def notice(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES: list[PageRoute] = [
-    PageRoute("GET", "/console", "console", console, COUNTER),
-    PageRoute("GET", "/console/notice/{serial}", "console_notice", notice, COUNTER),
+    PageRoute(method="GET", path="/console", name="console", handler=console, roles=COUNTER),
+    PageRoute(method="GET", path="/console/notice/{serial}", name="console_notice", handler=notice, roles=COUNTER),
 ]

@@ -35,4 +35,4 @@ async def desk(request: web.Request) -> web.StreamResponse:
     return render(request, "desk.html", title=said["desk_title"], page_words=DESK_WORDS, data=data)
 
 
-ROUTES: list[PageRoute] = [PageRoute("GET", "/desk", "desk", desk, DESK)]
+ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/desk", name="desk", handler=desk, roles=DESK)]

@@ -61,6 +61,6 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES: list[PageRoute] = [
-    PageRoute("GET", "/kiosk", "kiosk", kiosk_page, KIOSK),
-    PageRoute("GET", "/kiosk/voice", "kiosk_voice", kiosk_voice, KIOSK, html=False),
+    PageRoute(method="GET", path="/kiosk", name="kiosk", handler=kiosk_page, roles=KIOSK),
+    PageRoute(method="GET", path="/kiosk/voice", name="kiosk_voice", handler=kiosk_voice, roles=KIOSK, html=False),
 ]

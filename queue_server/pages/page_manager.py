@@ -44,4 +44,4 @@ async def manager(request: web.Request) -> web.StreamResponse:
     )
 
 
-ROUTES: list[PageRoute] = [PageRoute("GET", "/manager", "manager", manager, MANAGEMENT)]
+ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/manager", name="manager", handler=manager, roles=MANAGEMENT)]

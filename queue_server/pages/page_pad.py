@@ -48,4 +48,4 @@ async def pad_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-ROUTES: list[PageRoute] = [PageRoute("GET", "/pad/{device}", "pad", pad_page, PAD)]
+ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/pad/{device}", name="pad", handler=pad_page, roles=PAD)]

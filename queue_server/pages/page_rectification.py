@@ -45,4 +45,6 @@ async def rectification(request: web.Request) -> web.StreamResponse:
     )
 
 
-ROUTES: list[PageRoute] = [PageRoute("GET", "/rectification", "rectification", rectification, MANAGEMENT)]
+ROUTES: list[PageRoute] = [
+    PageRoute(method="GET", path="/rectification", name="rectification", handler=rectification, roles=MANAGEMENT)
+]

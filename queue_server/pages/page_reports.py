@@ -119,6 +119,6 @@ async def centres(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES: list[PageRoute] = [
-    PageRoute("GET", "/reports", "reports", reports, MANAGEMENT),
-    PageRoute("GET", "/reports/centres", "report_centres", centres, MANAGEMENT),
+    PageRoute(method="GET", path="/reports", name="reports", handler=reports, roles=MANAGEMENT),
+    PageRoute(method="GET", path="/reports/centres", name="report_centres", handler=centres, roles=MANAGEMENT),
 ]

@@ -86,6 +86,6 @@ async def status_qr(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES: list[PageRoute] = [
-    PageRoute("GET", "/ticket/{token}", "ticket_status", status_page, None),
-    PageRoute("GET", "/ticket/{token}/qr.svg", "ticket_qr", status_qr, None, html=False),
+    PageRoute(method="GET", path="/ticket/{token}", name="ticket_status", handler=status_page, roles=None),
+    PageRoute(method="GET", path="/ticket/{token}/qr.svg", name="ticket_qr", handler=status_qr, roles=None, html=False),
 ]

@@ -30,7 +30,7 @@ LISTENERS = READERS | PAD
 """Who may hold a centre's live stream open."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PageRoute:
     method: str
     path: str

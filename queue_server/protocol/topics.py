@@ -44,7 +44,7 @@ def check_segment(value: str, what: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicPattern:
     """One kind of topic: its template, delivery and who publishes it."""
 
@@ -114,45 +114,95 @@ class TopicPattern:
 
 
 SERVER_AVAILABILITY = TopicPattern(
-    "server_availability", "server/availability", True, 1, Publisher.SERVER, "text",
-    "The server's availability, `online` or `offline` (its last will).",
-)  # fmt: skip
+    name="server_availability",
+    template="server/availability",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="text",
+    description="The server's availability, `online` or `offline` (its last will).",
+)
 WINDOW_STATE = TopicPattern(
-    "window_state", "window/{number}/state", True, 1, Publisher.SERVER, "json",
-    "A window's state: open, paused (with the reason) or closed, its staff and its current ticket.",
-)  # fmt: skip
+    name="window_state",
+    template="window/{number}/state",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="A window's state: open, paused (with the reason) or closed, its staff and its current ticket.",
+)
 WINDOW_CALL = TopicPattern(
-    "window_call", "window/{number}/call", False, 1, Publisher.SERVER, "json",
-    "A call or recall at a window: the ticket, its matter, the window's name, a call id.",
-)  # fmt: skip
+    name="window_call",
+    template="window/{number}/call",
+    retained=False,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="A call or recall at a window: the ticket, its matter, the window's name, a call id.",
+)
 HALL_FEED = TopicPattern(
-    "hall_feed", "hall/feed", True, 1, Publisher.SERVER, "json",
-    "The whole hall board: the last calls, every window, waiting counts per ticket group.",
-)  # fmt: skip
+    name="hall_feed",
+    template="hall/feed",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="The whole hall board: the last calls, every window, waiting counts per ticket group.",
+)
 DEVICE_AVAILABILITY = TopicPattern(
-    "device_availability", "{kind}/{device}/availability", True, 1, Publisher.DEVICE, "text",
-    "A device's availability, `online` or `offline` (its last will).",
-)  # fmt: skip
+    name="device_availability",
+    template="{kind}/{device}/availability",
+    retained=True,
+    qos=1,
+    publisher=Publisher.DEVICE,
+    payload="text",
+    description="A device's availability, `online` or `offline` (its last will).",
+)
 DEVICE_REQUEST = TopicPattern(
-    "device_request", "{kind}/{device}/request/{what}", False, 1, Publisher.DEVICE, "json",
-    "A device's request (keypad actions, button-kiosk tickets, pad ratings, printer results).",
-)  # fmt: skip
+    name="device_request",
+    template="{kind}/{device}/request/{what}",
+    retained=False,
+    qos=1,
+    publisher=Publisher.DEVICE,
+    payload="json",
+    description="A device's request (keypad actions, button-kiosk tickets, pad ratings, printer results).",
+)
 DEVICE_RESPONSE = TopicPattern(
-    "device_response", "{kind}/{device}/response/{what}", False, 1, Publisher.SERVER, "json",
-    "The answer to a request, with the same request id: done, or the error.",
-)  # fmt: skip
+    name="device_response",
+    template="{kind}/{device}/response/{what}",
+    retained=False,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="The answer to a request, with the same request id: done, or the error.",
+)
 PAD_STATE = TopicPattern(
-    "pad_state", "pad/{device}/state", True, 1, Publisher.SERVER, "json",
-    "A rating pad's state: idle, or the open rating request (ticket, window, expiry).",
-)  # fmt: skip
+    name="pad_state",
+    template="pad/{device}/state",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="A rating pad's state: idle, or the open rating request (ticket, window, expiry).",
+)
 PRINTER_JOB = TopicPattern(
-    "printer_job", "printer/{device}/job", False, 1, Publisher.SERVER, "json",
-    "A print job for a printer client: a ticket or a one-time notice (一次性告知).",
-)  # fmt: skip
+    name="printer_job",
+    template="printer/{device}/job",
+    retained=False,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="A print job for a printer client: a ticket or a one-time notice (一次性告知).",
+)
 PRINTER_STATE = TopicPattern(
-    "printer_state", "printer/{device}/state", True, 1, Publisher.DEVICE, "json",
-    "A printer's state: ready, paper low or out, cover open, offline.",
-)  # fmt: skip
+    name="printer_state",
+    template="printer/{device}/state",
+    retained=True,
+    qos=1,
+    publisher=Publisher.DEVICE,
+    payload="json",
+    description="A printer's state: ready, paper low or out, cover open, offline.",
+)
 
 TOPICS: tuple[TopicPattern, ...] = (
     SERVER_AVAILABILITY,

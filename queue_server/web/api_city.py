@@ -116,14 +116,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/centres/{centre}/elsewhere",
-        "matter_elsewhere",
-        "List the other centres that serve a matter",
-        elsewhere,
-        READ,
-        "reads",
-        "Elsewhere",
+        method="GET",
+        path="/centres/{centre}/elsewhere",
+        operation_id="matter_elsewhere",
+        summary="List the other centres that serve a matter",
+        handler=elsewhere,
+        access=READ,
+        tag="reads",
+        response_schema="Elsewhere",
         query=ElsewhereQuery,
         description=(
             "全城通办: a citizen may take a ticket for a matter at any centre that serves it. Kiosks may ask,"

@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 from pydantic import Field
 
-from queue_server.auth.accounts import Role
+from queue_server.auth.accounts import Action, Role
 from queue_server.domain.centre import CODE_PATTERN
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
@@ -37,7 +37,7 @@ from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj
 NUMBER = re.compile(r"[A-Z]{1,2}[0-9]{1,9}")
 """A ticket number as printed: the group's prefix (one or two capitals) and its digits."""
 
-REPRINTERS = Access("requeue", deny=frozenset({Role.STAFF}))
+REPRINTERS = Access(Action.REQUEUE, deny=frozenset({Role.STAFF}))
 """Who may reprint: the desk (guide), managers and admins. Staff serve at their window; a kiosk's
 own reprint would let anyone at the kiosk print tickets over and over."""
 
@@ -107,14 +107,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/centres/{centre}/tickets/by-number/{ticket_number}",
-        "get_ticket_by_number",
-        "Read today's ticket by its printed number",
-        get_ticket_by_number,
-        READ_HALL,
-        "reads",
-        "TicketView",
+        method="GET",
+        path="/centres/{centre}/tickets/by-number/{ticket_number}",
+        operation_id="get_ticket_by_number",
+        summary="Read today's ticket by its printed number",
+        handler=get_ticket_by_number,
+        access=READ_HALL,
+        tag="reads",
+        response_schema="TicketView",
         description=(
             "The ticket that carries this number (A012, any case) today in the centre's time zone; numbers"
             " start again each day, so an older ticket is read by its serial. 404 when there is none today"
@@ -122,14 +122,14 @@ ROUTES: list[Route] = [
         ),
     ),
     Route(
-        "POST",
-        "/centres/{centre}/tickets/{serial}/reprint",
-        "reprint_ticket",
-        "Print a ticket again after its print failed or ended unknown",
-        reprint,
-        REPRINTERS,
-        "ticket actions",
-        "ReprintAnswer",
+        method="POST",
+        path="/centres/{centre}/tickets/{serial}/reprint",
+        operation_id="reprint_ticket",
+        summary="Print a ticket again after its print failed or ended unknown",
+        handler=reprint,
+        access=REPRINTERS,
+        tag="ticket actions",
+        response_schema="ReprintAnswer",
         status=201,
         body=ReprintBody,
         action=True,

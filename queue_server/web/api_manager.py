@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 
 from queue_server.app.service import HallService
-from queue_server.auth.accounts import ACTION_ROLES, Role
+from queue_server.auth.accounts import ACTION_ROLES, Action, Role
 from queue_server.config.centre_file import CentreFileError, centre_to_toml, parse_centre
 from queue_server.domain.centre import Centre, LocatedValueError, clock_text
 from queue_server.domain.devices import DeviceKind
@@ -32,9 +32,9 @@ from queue_server.web.problems import ProblemError, answer_response, field_error
 from queue_server.web.routes import Access, Route
 from queue_server.web.schemas import BOOLEAN, STRING, STRINGS, Schema, enum, nullable, obj, ref
 
-READ_CONFIG = Access("read", deny=frozenset({Role.KIOSK, Role.STAFF, Role.GUIDE}))
+READ_CONFIG = Access(Action.READ, deny=frozenset({Role.KIOSK, Role.STAFF, Role.GUIDE}))
 """The configuration is the management's: the manager and the admin, and the supervisor watching."""
-EDIT_CONFIG = Access("read", deny=ACTION_ROLES["read"] - {Role.MANAGER, Role.ADMIN})
+EDIT_CONFIG = Access(Action.READ, deny=ACTION_ROLES[Action.READ] - {Role.MANAGER, Role.ADMIN})
 """Only the centre's manager and admin change it."""
 
 TOML_LIMIT = 512 * 1024
@@ -208,25 +208,25 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/centres/{centre}/config",
-        "get_centre_config",
-        "Read a centre's whole configuration",
-        get_config,
-        READ_CONFIG,
-        "centre configuration",
-        "CentreConfig",
+        method="GET",
+        path="/centres/{centre}/config",
+        operation_id="get_centre_config",
+        summary="Read a centre's whole configuration",
+        handler=get_config,
+        access=READ_CONFIG,
+        tag="centre configuration",
+        response_schema="CentreConfig",
         description="The configuration as JSON in the shape of the centre file, and as the centre file (TOML).",
     ),
     Route(
-        "PUT",
-        "/centres/{centre}/config",
-        "put_centre_config",
-        "Check or change a centre's configuration",
-        put_config,
-        EDIT_CONFIG,
-        "centre configuration",
-        "CentreChange",
+        method="PUT",
+        path="/centres/{centre}/config",
+        operation_id="put_centre_config",
+        summary="Check or change a centre's configuration",
+        handler=put_config,
+        access=EDIT_CONFIG,
+        tag="centre configuration",
+        response_schema="CentreChange",
         body=ConfigBody,
         action=True,
         description=(
@@ -238,14 +238,14 @@ ROUTES: list[Route] = [
         ),
     ),
     Route(
-        "GET",
-        "/centres/{centre}/printers",
-        "list_printers",
-        "List a centre's printers with their paper and cover state",
-        get_printers,
-        READ_HALL,
-        "reads",
-        "PrinterList",
+        method="GET",
+        path="/centres/{centre}/printers",
+        operation_id="list_printers",
+        summary="List a centre's printers with their paper and cover state",
+        handler=get_printers,
+        access=READ_HALL,
+        tag="reads",
+        response_schema="PrinterList",
         description="What each printer last published on the bus (ready, paper low or out, cover open, offline).",
     ),
 ]

@@ -96,14 +96,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/metrics",
-        "get_metrics",
-        "Read the live figures in Prometheus format",
-        get_metrics,
-        Access(Action.REPORT),
-        "reports",
-        "Metrics",
+        method="GET",
+        path="/metrics",
+        operation_id="get_metrics",
+        summary="Read the live figures in Prometheus format",
+        handler=get_metrics,
+        access=Access(Action.REPORT),
+        tag="reports",
+        response_schema="Metrics",
         media_type="text/plain",
         description=(
             "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"

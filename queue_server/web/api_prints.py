@@ -81,14 +81,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/centres/{centre}/tickets/{serial}/prints",
-        "get_ticket_prints",
-        "Read how a ticket's printing went",
-        get_ticket_prints,
-        READ,
-        "reads",
-        "TicketPrints",
+        method="GET",
+        path="/centres/{centre}/tickets/{serial}/prints",
+        operation_id="get_ticket_prints",
+        summary="Read how a ticket's printing went",
+        handler=get_ticket_prints,
+        access=READ,
+        tag="reads",
+        response_schema="TicketPrints",
         description=(
             "Each print job of the ticket (queued, done, failed with the reason, or unknown) and the"
             " state its printer last published (ready, paper low or out, cover open, offline)."

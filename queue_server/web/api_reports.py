@@ -283,14 +283,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "GET",
-        "/centres/{centre}/reports",
-        "get_report",
-        "Read the supervision report of a period",
-        get_report,
-        REPORT,
-        "reports",
-        "Report",
+        method="GET",
+        path="/centres/{centre}/reports",
+        operation_id="get_report",
+        summary="Read the supervision report of a period",
+        handler=get_report,
+        access=REPORT,
+        tag="reports",
+        response_schema="Report",
         query=ReportQuery,
         description=(
             "Tickets served, waits (mean, 90th percentile, longest), handling time, no-shows, transfers,"

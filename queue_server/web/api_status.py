@@ -127,14 +127,14 @@ SCHEMAS: dict[str, Schema] = {
 
 ROUTES: list[Route] = [
     Route(
-        "POST",
-        "/status/{token}/rating",
-        "rate_by_status_token",
-        "Rate a finished ticket by its status token",
-        citizen_rate,
-        None,
-        "citizens",
-        "RatingAnswer",
+        method="POST",
+        path="/status/{token}/rating",
+        operation_id="rate_by_status_token",
+        summary="Rate a finished ticket by its status token",
+        handler=citizen_rate,
+        access=None,
+        tag="citizens",
+        response_schema="RatingAnswer",
         body=RatingBody,
         action=True,
         description=(

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from queue_server.auth.accounts import Role
+from queue_server.auth.accounts import Action, Role
 
 API_PREFIX = "/api/v1"
 
@@ -64,13 +64,14 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """Who may use a protected route: the roles of an ``accounts.ACTION_ROLES`` group, minus ``deny``."""
+    """Who may use a protected route: the roles that may take the action ``group`` names
+    (``accounts.ACTION_ROLES``), minus ``deny``."""
 
-    group: str
+    group: Action
     deny: frozenset[Role] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
     """A route of the API: registered from here and documented from here."""
 
