@@ -10,12 +10,12 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from pytest_aiohttp import AiohttpClient
 
+from queue_server.app.views import PRIVATE_TICKET_FIELDS
 from queue_server.store.database import Database
 from queue_server.web import create_app
 from queue_server.web.openapi import document
 from queue_server.web.route_table import all_routes
 from queue_server.web.routes import API_PREFIX
-from queue_server.web.schemas import PRIVATE_TICKET_FIELDS
 from tests.api_support import API, Api, hall_service, rid, seed
 
 PUBLIC_OPERATIONS = {"health", "openapi", "get_status", "cancel_by_status_token", "rate_by_status_token"}

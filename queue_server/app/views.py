@@ -1,7 +1,11 @@
 """JSON views of the hall: what the API answers, the pages show and the outbox carries.
 
 One function per thing shown, so a ticket looks the same in an HTTP answer, on the hall board
-feed and in a window's state message.
+feed and in a window's state message. Each view's shape is a TypedDict, written once here: mypy
+checks the functions against it, the OpenAPI document is generated from it, and at run time a
+view is still the plain dict it always was (no validation on the hot path). The device protocol's
+payloads (``queue_server.protocol.payloads``) stay its own versioned models: a change here must
+never reach the firmware.
 """
 
 from __future__ import annotations
@@ -9,18 +13,225 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired, overload
 
-from queue_server.domain.centre import Centre
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from queue_server.app.view_fields import Day, DumpOf, Instant, documented, values_of
+from queue_server.domain.centre import Centre, Domain, Matter, Policy, TicketGroup, Window, WindowKind
 from queue_server.domain.estimates import Position
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingStatus
-from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket, TicketStatus
-from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, WindowState, WindowStatus
+from queue_server.domain.tickets import (
+    CATEGORY_NAMES_ZH,
+    OUTCOME_NAMES_ZH,
+    CancelReason,
+    Category,
+    Channel,
+    Outcome,
+    Ticket,
+    TicketStatus,
+)
+from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason, WindowState, WindowStatus
 
 View = dict[str, Any]
+"""A view not typed yet (an answer still assembled where it is sent)."""
 
 
+@documented
+class PositionView(TypedDict):
+    """Where a waiting ticket stands"""
+
+    people_ahead: int
+    estimated_wait_minutes: int | None
+    expected_call: Instant | None
+
+
+class _TicketFields(TypedDict):
+    """What anyone who may see a ticket sees of it (a base: pydantic reads no field docstrings here)."""
+
+    serial: int
+    number: Annotated[str, Field(description="What the citizen sees, e.g. A001")]
+    service_day: Day
+    matter: str
+    matter_name: str
+    matter_name_en: str
+    group: str
+    green_channel: bool
+    category: Annotated[str | None, values_of(Category, nullable=True)]
+    category_name: str | None
+    channel: Annotated[str, values_of(Channel)]
+    status: Annotated[str, values_of(TicketStatus)]
+    issued_at: Instant
+    window: int | None
+    target_window: int | None
+    called_at: Instant | None
+    serving_at: Instant | None
+    ended_at: Instant | None
+    calls: int
+    recalls: int
+    no_shows: int
+    transfers: int
+    passed_over: int
+    outcome: Annotated[str | None, values_of(Outcome, nullable=True)]
+    outcome_name: str | None
+    due_date: Day | None
+    reasons: list[str]
+    missing_materials: list[str]
+    cancel_reason: Annotated[str | None, values_of(CancelReason, nullable=True)]
+    rating_status: Annotated[str, values_of(RatingStatus)]
+    rating_expires_at: Instant | None
+    rating: Annotated[int, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")] | None
+    rating_name: str | None
+    version: int
+    position: Annotated[PositionView | None, Field(description="Set while the ticket waits")]
+
+
+@documented
+class TicketView(_TicketFields):
+    """A ticket; the answer to issuing it adds its status token and status URL"""
+
+    staff: str | None
+    note: str
+    status_token: NotRequired[str]
+    """The key of the ticket's public status page"""
+    status_url: NotRequired[str]
+    """The status page, for the QR code"""
+
+
+@documented
+class PublicTicketView(_TicketFields):
+    """A ticket as its holder sees it: no staff names, no internal notes"""
+
+    window_name: str | None
+    """The name of the window it was called to"""
+
+
+PRIVATE_TICKET_FIELDS = ("staff", "note")
+"""What a citizen's status page leaves out of a ticket: who served it and the staff's notes."""
+
+
+@documented
+class PauseView(TypedDict):
+    """Why and how long the window is paused"""
+
+    reason: Annotated[str | None, values_of(PauseReason, nullable=True)]
+    reason_name: str | None
+    note: str
+    minutes: int | None
+    until: Instant | None
+
+
+@documented
+class WindowTicketView(TypedDict):
+    """The ticket called to or served at the window"""
+
+    serial: int
+    number: str
+    matter: str
+    matter_name: str
+    green_channel: bool
+    status: Annotated[str, values_of(TicketStatus)]
+    called_at: Instant | None
+    serving_at: Instant | None
+    calls: int
+
+
+@documented
+class WindowView(TypedDict):
+    """A window's state and the ticket at it"""
+
+    number: int
+    name: str
+    name_en: str
+    kinds: list[str]
+    green_channel: bool
+    status: Annotated[str, values_of(WindowStatus)]
+    staff: str | None
+    cover: str | None
+    since: Instant | None
+    pause: PauseView | None
+    ticket: WindowTicketView | None
+    version: int
+
+
+@documented
+class PadState(TypedDict):
+    """What a rating pad shows: idle, or the open rating request of its window"""
+
+    state: Literal["idle", "open"]
+    window: int
+    serial: NotRequired[int]
+    number: NotRequired[str]
+    expires_at: NotRequired[Instant | None]
+
+
+@documented
+class GroupCount(TypedDict):
+    """Waiting tickets of a ticket group"""
+
+    prefix: str
+    name: str
+    name_en: str
+    waiting: int
+
+
+@documented
+class QueueView(TypedDict):
+    """The waiting tickets in order, each with its position"""
+
+    centre: str
+    at: Instant
+    waiting: list[TicketView]
+    groups: list[GroupCount]
+    longest_wait_minutes: int | None
+
+
+@documented
+class StaffView(TypedDict):
+    """A staff member"""
+
+    code: str
+    name: str
+    windows: list[int]
+
+
+@documented
+class CentreView(TypedDict):
+    """A centre's configuration: matters, windows, staff and policy"""
+
+    code: str
+    name: str
+    name_en: str
+    time_zone: str
+    address: str
+    phone: str
+    domains: list[Annotated[dict[str, Any], DumpOf(Domain)]]
+    window_kinds: list[Annotated[dict[str, Any], DumpOf(WindowKind)]]
+    ticket_groups: list[Annotated[dict[str, Any], DumpOf(TicketGroup)]]
+    matters: list[Annotated[dict[str, Any], DumpOf(Matter)]]
+    windows: list[Annotated[dict[str, Any], DumpOf(Window)]]
+    staff: list[StaffView]
+    policy: Annotated[dict[str, Any], DumpOf(Policy)]
+
+
+@documented
+class ActionAnswer(TypedDict):
+    """What an action did: the ticket and the window it concerned"""
+
+    changed: bool
+    """False when the action had nothing to do"""
+    ticket: TicketView | None
+    window: WindowView | None
+    tickets: NotRequired[list[TicketView]]
+    """Every ticket the action changed, when it changed several (closing the day)"""
+
+
+@overload
+def iso(instant: dt.datetime | dt.date) -> str: ...
+@overload
+def iso(instant: dt.datetime | dt.date | None) -> str | None: ...
 def iso(instant: dt.datetime | dt.date | None) -> str | None:
     return instant.isoformat() if instant is not None else None
 
@@ -32,7 +243,7 @@ def minutes(delta: dt.timedelta | None) -> int | None:
     return int(-(-delta.total_seconds() // 60))
 
 
-def position_view(position: Position | None) -> View | None:
+def position_view(position: Position | None) -> PositionView | None:
     if position is None or position.expected_call is None:
         return None
     return {
@@ -42,7 +253,7 @@ def position_view(position: Position | None) -> View | None:
     }
 
 
-def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None) -> View:
+def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None) -> TicketView:
     matter = centre.matters_by_code.get(ticket.matter)
     return {
         "serial": ticket.serial,
@@ -85,7 +296,7 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
     }
 
 
-def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> View:
+def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> WindowView:
     window = centre.window(state.number)
     paused = state.status is WindowStatus.PAUSED
     return {
@@ -112,7 +323,7 @@ def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> V
     }
 
 
-def _current(centre: Centre, ticket: Ticket | None) -> View | None:
+def _current(centre: Centre, ticket: Ticket | None) -> WindowTicketView | None:
     if ticket is None:
         return None
     matter = centre.matters_by_code.get(ticket.matter)
@@ -129,11 +340,11 @@ def _current(centre: Centre, ticket: Ticket | None) -> View | None:
     }
 
 
-def windows_view(hall: Hall) -> list[View]:
+def windows_view(hall: Hall) -> list[WindowView]:
     return [window_view(hall.centre, state, hall.holding(state.number)) for state in hall.windows()]
 
 
-def pad_view(hall: Hall, window: int) -> View:
+def pad_view(hall: Hall, window: int) -> PadState:
     """What a window's rating pad shows: the open rating request of the service that ended last, or idle."""
     open_requests = [t for t in hall.tickets() if t.window == window and t.rating_status is RatingStatus.REQUESTED]
     if not open_requests:
@@ -150,7 +361,7 @@ def pad_view(hall: Hall, window: int) -> View:
     }
 
 
-def waiting_counts(centre: Centre, waiting: Iterable[Ticket]) -> list[View]:
+def waiting_counts(centre: Centre, waiting: Iterable[Ticket]) -> list[GroupCount]:
     """Waiting tickets per ticket group, for the hall board."""
     counts = Counter(t.prefix for t in waiting)
     return [
@@ -159,7 +370,7 @@ def waiting_counts(centre: Centre, waiting: Iterable[Ticket]) -> list[View]:
     ]
 
 
-def queue_view(hall: Hall) -> View:
+def queue_view(hall: Hall) -> QueueView:
     """The queue with every waiting ticket's position, from one forecast."""
     waiting = hall.waiting()
     positions = hall.positions()
@@ -174,7 +385,7 @@ def queue_view(hall: Hall) -> View:
     }
 
 
-def centre_view(centre: Centre) -> View:
+def centre_view(centre: Centre) -> CentreView:
     info = centre.centre
     return {
         "code": info.code,
@@ -191,3 +402,25 @@ def centre_view(centre: Centre) -> View:
         "staff": [{"code": s.code, "name": s.name, "windows": list(s.windows)} for s in centre.staff],
         "policy": centre.policy.model_dump(mode="json"),
     }
+
+
+@documented
+class ReprintAnswer(TypedDict):
+    """The new print job of a reprinted ticket, and the job it replaces"""
+
+    centre: str
+    serial: int
+    number: str
+    job_id: str
+    printer: str
+    replaces: str
+    reprinted_by: str | None
+
+
+@documented
+class CentreChange(TypedDict):
+    """What a new configuration changes, one line per difference, and whether it was applied"""
+
+    centre: str
+    differences: list[str]
+    applied: bool

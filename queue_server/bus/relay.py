@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -63,14 +63,14 @@ class PublishingClient(Protocol):
 class Outgoing:
     subject: str
     seq: int
-    payload: dict[str, Any]
+    payload: Mapping[str, Any]
 
 
 def topic_of(centre: str, subject: str) -> str:
     return f"{ROOT}/{centre}/{subject}"
 
 
-def encode(payload: dict[str, Any], seq: int) -> str:
+def encode(payload: Mapping[str, Any], seq: int) -> str:
     return json.dumps({**payload, "seq": seq}, ensure_ascii=False, separators=(",", ":"))
 
 

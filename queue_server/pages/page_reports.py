@@ -9,7 +9,7 @@ as it looks and needs no chart script.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,7 +44,7 @@ def _download(report: Report, extension: str) -> str:
     return f"/api/v1/centres/{report.centre}/reports?{urlencode(query | {'format': extension})}"
 
 
-def _charts(said: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
+def _charts(said: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Satisfaction rate and mean wait per row, as SVG (labels escaped by the chart module)."""
 
     def minutes(value: float) -> str:

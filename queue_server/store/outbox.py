@@ -9,7 +9,7 @@ rows in order per subject and marks them sent once the broker acknowledged them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,8 @@ class Message:
     subject: str
     """The topic below ``onewindow/<centre>/`` (queue_server.protocol.topics)."""
     event_type: str
-    payload: View
+    payload: Mapping[str, Any]
+    """A view (queue_server.app.views), sent as JSON."""
 
 
 def call_record(

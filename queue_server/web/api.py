@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -26,7 +26,20 @@ from queue_server.app.commands import (
     SignOn,
 )
 from queue_server.app.service import Answer, HallService, problem
-from queue_server.app.views import View, centre_view, queue_view, ticket_view, window_view, windows_view
+from queue_server.app.views import (
+    PRIVATE_TICKET_FIELDS,
+    ActionAnswer,
+    CentreView,
+    PublicTicketView,
+    QueueView,
+    TicketView,
+    WindowView,
+    centre_view,
+    queue_view,
+    ticket_view,
+    window_view,
+    windows_view,
+)
 from queue_server.auth.accounts import Action, Principal, Role
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
@@ -54,7 +67,16 @@ from queue_server.web.problems import (
     what_failed,
 )
 from queue_server.web.routes import Access, Handler, Route
-from queue_server.web.schemas import PRIVATE_TICKET_FIELDS
+from queue_server.web.schemas import (
+    CentreList,
+    DeviceList,
+    Health,
+    OpenApiDocument,
+    StatusAnswer,
+    StatusPage,
+    TicketEvents,
+    WindowList,
+)
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 CITIZEN = "citizen"
@@ -190,7 +212,7 @@ async def get_window(request: web.Request) -> web.StreamResponse:
     return json_response(window_view(hall.centre, hall.window(number), hall.holding(number)))
 
 
-async def _ticket(service: HallService, centre: str, serial: int) -> tuple[Centre, View]:
+async def _ticket(service: HallService, centre: str, serial: int) -> tuple[Centre, TicketView]:
     """The ticket's view with its position when waiting: open tickets from the live hall, ended ones stored."""
     hall = await service.hall(centre)
     try:
@@ -242,15 +264,16 @@ async def _token_ticket(request: web.Request) -> tuple[str, int]:
     return found
 
 
-def public_ticket(centre: Centre, view: View) -> View:
+def public_ticket(centre: Centre, view: TicketView) -> PublicTicketView:
     """A ticket as its holder sees it: no staff names, no internal notes; the window's name added."""
-    shown = {key: value for key, value in view.items() if key not in PRIVATE_TICKET_FIELDS}
-    window = centre.windows_by_number.get(view["window"]) if view.get("window") is not None else None
+    shown = cast(PublicTicketView, {key: value for key, value in view.items() if key not in PRIVATE_TICKET_FIELDS})
+    number = view["window"]
+    window = centre.windows_by_number.get(number) if number is not None else None
     shown["window_name"] = window.name if window is not None else None
     return shown
 
 
-def status_view(centre: Centre, view: View) -> View:
+def status_view(centre: Centre, view: TicketView) -> StatusPage:
     info = centre.centre
     return {
         "centre": {
@@ -398,7 +421,7 @@ def _window_routes() -> list[Route]:
             handler=window_action(command, WINDOW_BODIES[segment]),
             access=Access(command.permission),
             tag="window actions",
-            response_schema="ActionAnswer",
+            response=ActionAnswer,
             body=WINDOW_BODIES[segment],
             action=True,
             description=(
@@ -422,7 +445,7 @@ def _ticket_routes() -> list[Route]:
             handler=ticket_action(command, TICKET_BODIES[segment]),
             access=Access(command.permission),
             tag="ticket actions",
-            response_schema="ActionAnswer",
+            response=ActionAnswer,
             body=TICKET_BODIES[segment],
             action=True,
         )
@@ -440,7 +463,7 @@ def _routes() -> list[Route]:
             handler=health,
             access=None,
             tag="service",
-            response_schema="Health",
+            response=Health,
         ),
         Route(
             method="GET",
@@ -450,7 +473,7 @@ def _routes() -> list[Route]:
             handler=openapi_document,
             access=None,
             tag="service",
-            response_schema="OpenApiDocument",
+            response=OpenApiDocument,
         ),
         Route(
             method="GET",
@@ -460,7 +483,7 @@ def _routes() -> list[Route]:
             handler=list_centres,
             access=READ,
             tag="reads",
-            response_schema="CentreList",
+            response=CentreList,
         ),
         Route(
             method="GET",
@@ -470,7 +493,7 @@ def _routes() -> list[Route]:
             handler=get_centre,
             access=READ,
             tag="reads",
-            response_schema="CentreView",
+            response=CentreView,
         ),
         Route(
             method="GET",
@@ -480,7 +503,7 @@ def _routes() -> list[Route]:
             handler=get_queue,
             access=READ,
             tag="reads",
-            response_schema="QueueView",
+            response=QueueView,
         ),
         Route(
             method="GET",
@@ -490,7 +513,7 @@ def _routes() -> list[Route]:
             handler=get_windows,
             access=READ_HALL,
             tag="reads",
-            response_schema="WindowList",
+            response=WindowList,
         ),
         Route(
             method="GET",
@@ -500,7 +523,7 @@ def _routes() -> list[Route]:
             handler=get_devices,
             access=READ_HALL,
             tag="reads",
-            response_schema="DeviceList",
+            response=DeviceList,
         ),
         Route(
             method="GET",
@@ -510,7 +533,7 @@ def _routes() -> list[Route]:
             handler=get_window,
             access=READ_HALL,
             tag="reads",
-            response_schema="WindowView",
+            response=WindowView,
         ),
         Route(
             method="GET",
@@ -520,7 +543,7 @@ def _routes() -> list[Route]:
             handler=get_ticket,
             access=READ_HALL,
             tag="reads",
-            response_schema="TicketView",
+            response=TicketView,
             description="A waiting ticket comes with its position: people ahead and the estimated wait.",
         ),
         Route(
@@ -531,7 +554,7 @@ def _routes() -> list[Route]:
             handler=get_ticket_events,
             access=READ_HALL,
             tag="reads",
-            response_schema="TicketEvents",
+            response=TicketEvents,
             description="Every event in order, each with its place in the log (seq), time and actor.",
         ),
         Route(
@@ -542,7 +565,7 @@ def _routes() -> list[Route]:
             handler=issue_ticket,
             access=Access(IssueTicket.permission),
             tag="ticket actions",
-            response_schema="ActionAnswer",
+            response=ActionAnswer,
             status=201,
             body=IssueBody,
             action=True,
@@ -562,7 +585,7 @@ def _routes() -> list[Route]:
             handler=close_day,
             access=Access(CloseDay.permission),
             tag="centre actions",
-            response_schema="ActionAnswer",
+            response=ActionAnswer,
             body=RequestIdBody,
             action=True,
             description="Waiting tickets are cancelled or carried to the next open day, as the centre's policy says.",
@@ -575,7 +598,7 @@ def _routes() -> list[Route]:
             handler=get_status,
             access=None,
             tag="citizens",
-            response_schema="StatusPage",
+            response=StatusPage,
             description="Public: the status token is the proof. No staff names or internal notes are shown.",
         ),
         Route(
@@ -586,7 +609,7 @@ def _routes() -> list[Route]:
             handler=citizen_cancel,
             access=None,
             tag="citizens",
-            response_schema="StatusAnswer",
+            response=StatusAnswer,
             body=RequestIdBody,
             action=True,
             description="Public: the citizen gives up their ticket; the event log records the actor citizen.",

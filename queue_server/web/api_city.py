@@ -10,13 +10,15 @@ their code, which the centres of one deployment share (the province's list of ma
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from queue_server.app.service import HallService
-from queue_server.domain.calendar import WorkCalendar
+from queue_server.app.view_fields import documented, values_of
+from queue_server.domain.calendar import OpeningState, WorkCalendar
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import TicketStatus
 from queue_server.store.database import Database
@@ -25,7 +27,6 @@ from queue_server.web.api import READ, _centre, _service
 from queue_server.web.keys import DATABASE
 from queue_server.web.problems import json_response
 from queue_server.web.routes import Route
-from queue_server.web.schemas import BOOLEAN, INTEGER, STRING, Schema, obj, ref
 
 
 class ElsewhereQuery(BaseModel):
@@ -33,7 +34,31 @@ class ElsewhereQuery(BaseModel):
     matter: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="The matter's code, e.g. hukou_move_in")
 
 
-def other_centre_view(hall: Hall, matter: str, now: dt.datetime) -> dict[str, Any] | None:
+@documented
+class OtherCentre(TypedDict):
+    """Another centre that serves the matter: where it is, whether it is open, how many wait for it"""
+
+    code: str
+    name: str
+    name_en: str
+    address: str
+    phone: str
+    matter_name: str
+    opening: Annotated[str, values_of(OpeningState)]
+    waiting: int
+
+
+@documented
+class Elsewhere(TypedDict):
+    """Whether this centre serves a matter, and every other centre that does (open ones first, shortest queue)"""
+
+    centre: str
+    matter: str
+    served_here: bool
+    centres: list[OtherCentre]
+
+
+def other_centre_view(hall: Hall, matter: str, now: dt.datetime) -> OtherCentre | None:
     """How ``hall``'s centre serves ``matter``; None if it does not."""
     found = hall.centre.matters_by_code.get(matter)
     if found is None:
@@ -59,7 +84,7 @@ async def other_halls(service: HallService, database: Database, here: str) -> li
     return [await service.hall(code) for code in codes if code != here]
 
 
-async def centres_serving(service: HallService, database: Database, here: str, matter: str) -> list[dict[str, Any]]:
+async def centres_serving(service: HallService, database: Database, here: str, matter: str) -> list[OtherCentre]:
     """Every other centre that serves ``matter`` (:func:`other_centre_view`), open ones and short queues first.
 
     The elsewhere route answers with this, and the kiosk shows it when it cannot issue a ticket here.
@@ -76,43 +101,14 @@ async def elsewhere(request: web.Request) -> web.StreamResponse:
     service, here = _service(request), _centre(request)
     own = await service.hall(here)
     others = await centres_serving(service, request.app[DATABASE], here, query.matter)
-    return json_response(
-        {
-            "centre": here,
-            "matter": query.matter,
-            "served_here": query.matter in own.centre.matters_by_code,
-            "centres": others,
-        }
-    )
+    answer: Elsewhere = {
+        "centre": here,
+        "matter": query.matter,
+        "served_here": query.matter in own.centre.matters_by_code,
+        "centres": others,
+    }
+    return json_response(answer)
 
-
-SCHEMAS: dict[str, Schema] = {
-    "OtherCentre": obj(
-        "Another centre that serves the matter: where it is, whether it is open, how many wait for it",
-        {
-            "code": STRING,
-            "name": STRING,
-            "name_en": STRING,
-            "address": STRING,
-            "phone": STRING,
-            "matter_name": STRING,
-            "opening": {
-                "type": "string",
-                "enum": ["closed_today", "before_opening", "open", "lunch_break", "after_closing"],
-            },
-            "waiting": INTEGER,
-        },
-    ),
-    "Elsewhere": obj(
-        "Whether this centre serves a matter, and every other centre that does (open ones first, shortest queue)",
-        {
-            "centre": STRING,
-            "matter": STRING,
-            "served_here": BOOLEAN,
-            "centres": {"type": "array", "items": ref("OtherCentre")},
-        },
-    ),
-}
 
 ROUTES: list[Route] = [
     Route(
@@ -123,7 +119,7 @@ ROUTES: list[Route] = [
         handler=elsewhere,
         access=READ,
         tag="reads",
-        response_schema="Elsewhere",
+        response=Elsewhere,
         query=ElsewhereQuery,
         description=(
             "全城通办: a citizen may take a ticket for a matter at any centre that serves it. Kiosks may ask,"

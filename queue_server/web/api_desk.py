@@ -14,6 +14,7 @@ import re
 from aiohttp import web
 from pydantic import Field
 
+from queue_server.app.views import ReprintAnswer, TicketView
 from queue_server.auth.accounts import Action, Role
 from queue_server.domain.centre import CODE_PATTERN
 from queue_server.domain.devices import DeviceKind
@@ -32,7 +33,6 @@ from queue_server.web.problems import (
     what_failed,
 )
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj
 
 NUMBER = re.compile(r"[A-Z]{1,2}[0-9]{1,9}")
 """A ticket number as printed: the group's prefix (one or two capitals) and its digits."""
@@ -90,21 +90,6 @@ async def reprint(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
-SCHEMAS: dict[str, Schema] = {
-    "ReprintAnswer": obj(
-        "The new print job of a reprinted ticket, and the job it replaces",
-        {
-            "centre": STRING,
-            "serial": INTEGER,
-            "number": STRING,
-            "job_id": STRING,
-            "printer": STRING,
-            "replaces": STRING,
-            "reprinted_by": nullable(STRING),
-        },
-    ),
-}
-
 ROUTES: list[Route] = [
     Route(
         method="GET",
@@ -114,7 +99,7 @@ ROUTES: list[Route] = [
         handler=get_ticket_by_number,
         access=READ_HALL,
         tag="reads",
-        response_schema="TicketView",
+        response=TicketView,
         description=(
             "The ticket that carries this number (A012, any case) today in the centre's time zone; numbers"
             " start again each day, so an older ticket is read by its serial. 404 when there is none today"
@@ -129,7 +114,7 @@ ROUTES: list[Route] = [
         handler=reprint,
         access=REPRINTERS,
         tag="ticket actions",
-        response_schema="ReprintAnswer",
+        response=ReprintAnswer,
         status=201,
         body=ReprintBody,
         action=True,

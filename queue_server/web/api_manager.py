@@ -17,8 +17,11 @@ from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, ValidationError
+from typing_extensions import TypedDict
 
 from queue_server.app.service import HallService
+from queue_server.app.view_fields import documented, values_of
+from queue_server.app.views import CentreChange
 from queue_server.auth.accounts import ACTION_ROLES, Action, Role
 from queue_server.config.centre_file import CentreFileError, centre_to_toml, parse_centre
 from queue_server.domain.centre import Centre, LocatedValueError, clock_text
@@ -30,7 +33,6 @@ from queue_server.web.bodies import ActionBody
 from queue_server.web.keys import BUS
 from queue_server.web.problems import ProblemError, answer_response, field_errors, invalid_request, json_response
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import BOOLEAN, STRING, STRINGS, Schema, enum, nullable, obj, ref
 
 READ_CONFIG = Access(Action.READ, deny=frozenset({Role.KIOSK, Role.STAFF, Role.GUIDE}))
 """The configuration is the management's: the manager and the admin, and the supervisor watching."""
@@ -122,6 +124,17 @@ def _new_config(request: web.Request, body: ConfigBody) -> Centre:
     return centre
 
 
+@documented
+class CentreConfig(TypedDict):
+    """A centre's whole configuration: as JSON in the centre file's shape, and as the centre file itself"""
+
+    centre: str
+    config: dict[str, Any]
+    """The centre file's data: centre, policy, hours, windows ..."""
+    toml: str
+    """The same configuration as a centre file (TOML), to download"""
+
+
 # --- Handlers -----------------------------------------------------------------------------------------
 
 
@@ -131,7 +144,8 @@ async def _stored(service: HallService, centre: str) -> Centre:
 
 async def get_config(request: web.Request) -> web.StreamResponse:
     centre = await _stored(_service(request), _centre(request))
-    return json_response({"centre": centre.centre.code, "config": config_data(centre), "toml": centre_to_toml(centre)})
+    answer: CentreConfig = {"centre": centre.centre.code, "config": config_data(centre), "toml": centre_to_toml(centre)}
+    return json_response(answer)
 
 
 async def put_config(request: web.Request) -> web.StreamResponse:
@@ -148,12 +162,31 @@ async def put_config(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
+@documented
+class PrinterHealthView(TypedDict):
+    """A printer of the registry: its paper and cover (state) and whether it is online; null when not heard"""
+
+    id: str
+    name: str
+    window: int | None
+    state: Annotated[str | None, values_of(PrinterStatus, nullable=True)]
+    online: bool | None
+
+
+@documented
+class PrinterList(TypedDict):
+    """A centre's printers and what each last said on the bus"""
+
+    centre: str
+    printers: list[PrinterHealthView]
+
+
 async def get_printers(request: web.Request) -> web.StreamResponse:
     """Each printer of the registry with what it last said on the bus (None: not heard since start)."""
     service, code = _service(request), _centre(request)
     centre = await _stored(service, code)
     board = service.printers(code)
-    printers = []
+    printers: list[PrinterHealthView] = []
     for device in centre.devices:
         if device.kind is not DeviceKind.PRINTER:
             continue
@@ -167,44 +200,9 @@ async def get_printers(request: web.Request) -> web.StreamResponse:
                 "online": health.online,
             }
         )
-    return json_response({"centre": code, "printers": printers})
+    answer: PrinterList = {"centre": code, "printers": printers}
+    return json_response(answer)
 
-
-SCHEMAS: dict[str, Schema] = {
-    "CentreConfig": obj(
-        "A centre's whole configuration: as JSON in the centre file's shape, and as the centre file itself",
-        {
-            "centre": STRING,
-            "config": {"type": "object", "description": "The centre file's data: centre, policy, hours, windows ..."},
-            "toml": {"type": "string", "description": "The same configuration as a centre file (TOML), to download"},
-        },
-    ),
-    "CentreChange": obj(
-        "What a new configuration changes, one line per difference, and whether it was applied",
-        {
-            "centre": STRING,
-            "differences": STRINGS,
-            "applied": BOOLEAN,
-        },
-    ),
-    "PrinterList": obj(
-        "A centre's printers and what each last said on the bus",
-        {
-            "centre": STRING,
-            "printers": {"type": "array", "items": ref("PrinterHealthView")},
-        },
-    ),
-    "PrinterHealthView": obj(
-        "A printer of the registry: its paper and cover (state) and whether it is online; null when not heard",
-        {
-            "id": STRING,
-            "name": STRING,
-            "window": nullable({"type": "integer"}),
-            "state": nullable(enum(PrinterStatus)),
-            "online": nullable({"type": "boolean"}),
-        },
-    ),
-}
 
 ROUTES: list[Route] = [
     Route(
@@ -215,7 +213,7 @@ ROUTES: list[Route] = [
         handler=get_config,
         access=READ_CONFIG,
         tag="centre configuration",
-        response_schema="CentreConfig",
+        response=CentreConfig,
         description="The configuration as JSON in the shape of the centre file, and as the centre file (TOML).",
     ),
     Route(
@@ -226,7 +224,7 @@ ROUTES: list[Route] = [
         handler=put_config,
         access=EDIT_CONFIG,
         tag="centre configuration",
-        response_schema="CentreChange",
+        response=CentreChange,
         body=ConfigBody,
         action=True,
         description=(
@@ -245,7 +243,7 @@ ROUTES: list[Route] = [
         handler=get_printers,
         access=READ_HALL,
         tag="reads",
-        response_schema="PrinterList",
+        response=PrinterList,
         description="What each printer last published on the bus (ready, paper low or out, cover open, offline).",
     ),
 ]

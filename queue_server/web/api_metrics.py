@@ -16,6 +16,7 @@ from aiohttp import web
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
+from pydantic import RootModel
 
 from queue_server.auth.accounts import Action
 from queue_server.domain.hall import Hall
@@ -25,7 +26,6 @@ from queue_server.web.api import _service
 from queue_server.web.auth import principal_of
 from queue_server.web.keys import BUS, DATABASE
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import Schema
 
 
 class _Figures(Collector):
@@ -90,9 +90,9 @@ def _hall_figures(
         windows.add_metric([code, status], states.get(status, 0))
 
 
-SCHEMAS: dict[str, Schema] = {
-    "Metrics": {"type": "string", "description": "The Prometheus text exposition format"},
-}
+class Metrics(RootModel[str]):
+    """The Prometheus text exposition format"""
+
 
 ROUTES: list[Route] = [
     Route(
@@ -103,7 +103,7 @@ ROUTES: list[Route] = [
         handler=get_metrics,
         access=Access(Action.REPORT),
         tag="reports",
-        response_schema="Metrics",
+        response=Metrics,
         media_type="text/plain",
         description=(
             "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"

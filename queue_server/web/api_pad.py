@@ -13,7 +13,8 @@ from aiohttp import web
 from pydantic import Field
 
 from queue_server.app.commands import RateTicket
-from queue_server.app.views import pad_view
+from queue_server.app.view_fields import Instant, documented
+from queue_server.app.views import ActionAnswer, PadState, pad_view
 from queue_server.auth.accounts import Action
 from queue_server.domain.centre import Device
 from queue_server.domain.devices import DeviceKind
@@ -25,7 +26,6 @@ from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import answer_response, forbidden, json_response, what_failed
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import INTEGER, STRING, STRINGS, Schema, nullable, obj
 
 PAD_ACCESS = Access(Action.PAD)
 
@@ -45,19 +45,28 @@ async def _own_pad(request: web.Request) -> tuple[Device, int, Hall]:
     return device, device.window, hall
 
 
+@documented
+class PadView(PadState):
+    """What a rating pad shows: idle, or the open rating request of its window"""
+
+    device: str
+    window_name: str
+    reasons: list[str]
+    at: Instant
+
+
 async def get_pad(request: web.Request) -> web.StreamResponse:
     device, number, hall = await _own_pad(request)
     view = pad_view(hall, number)
     window = hall.centre.windows_by_number[number]
-    return json_response(
-        {
-            **view,
-            "device": device.id,
-            "window_name": window.name,
-            "reasons": list(hall.centre.policy.bad_rating_reasons),
-            "at": hall.clock.now().isoformat(),
-        }
-    )
+    shown: PadView = {
+        **view,
+        "device": device.id,
+        "window_name": window.name,
+        "reasons": list(hall.centre.policy.bad_rating_reasons),
+        "at": hall.clock.now().isoformat(),
+    }
+    return json_response(shown)
 
 
 class PadRatingBody(ActionBody):
@@ -85,24 +94,6 @@ async def rate(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
-SCHEMAS: dict[str, Schema] = {
-    "PadView": obj(
-        "What a rating pad shows: idle, or the open rating request of its window",
-        {
-            "state": {"type": "string", "enum": ["idle", "open"]},
-            "window": INTEGER,
-            "serial": INTEGER,
-            "number": STRING,
-            "expires_at": nullable(STRING),
-            "device": STRING,
-            "window_name": STRING,
-            "reasons": STRINGS,
-            "at": STRING,
-        },
-        optional=("serial", "number", "expires_at"),
-    ),
-}
-
 ROUTES: list[Route] = [
     Route(
         method="GET",
@@ -112,7 +103,7 @@ ROUTES: list[Route] = [
         handler=get_pad,
         access=PAD_ACCESS,
         tag="ratings",
-        response_schema="PadView",
+        response=PadView,
         description="Only the pad's own device token: the window's open rating request, or idle.",
     ),
     Route(
@@ -123,7 +114,7 @@ ROUTES: list[Route] = [
         handler=rate,
         access=PAD_ACCESS,
         tag="ratings",
-        response_schema="ActionAnswer",
+        response=ActionAnswer,
         body=PadRatingBody,
         action=True,
         description=(

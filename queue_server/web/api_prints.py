@@ -7,8 +7,12 @@ print that ended "unknown" (the bytes went out when the printer client died) bef
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Annotated
 
+from aiohttp import web
+from typing_extensions import TypedDict
+
+from queue_server.app.view_fields import Instant, documented, one_of, values_of
 from queue_server.app.views import iso
 from queue_server.domain.errors import NotFound
 from queue_server.protocol.payloads import PrinterStatus
@@ -17,9 +21,35 @@ from queue_server.web.api import READ, _centre, _int_param, _service
 from queue_server.web.keys import DATABASE
 from queue_server.web.problems import json_response
 from queue_server.web.routes import Route
-from queue_server.web.schemas import INSTANT, INTEGER, STRING, Schema, enum, nullable, obj, ref
 
 JOB_STATUSES = ("queued", "done", "failed", "unknown")
+
+
+@documented
+class PrintJobView(TypedDict):
+    """One print job: where it went and how it ended"""
+
+    job_id: str
+    printer: str
+    kind: Annotated[str, one_of("ticket", "notice")]
+    status: Annotated[str, one_of(*JOB_STATUSES)]
+    reason: str
+    sends: int
+    sent_at: Instant
+    updated_at: Instant
+    rerouted_from: str | None
+    reprinted_by: str | None
+    printer_state: Annotated[str | None, values_of(PrinterStatus, nullable=True)]
+    printer_online: bool | None
+
+
+@documented
+class TicketPrints(TypedDict):
+    """A ticket's print jobs, oldest first, with what their printers last said"""
+
+    centre: str
+    serial: int
+    jobs: list[PrintJobView]
 
 
 async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
@@ -29,7 +59,7 @@ async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
     if not jobs and not 1 <= serial <= (await service.hall(centre)).last_serial:
         raise NotFound(f"There is no ticket #{serial} at centre {centre!r}")
     board = service.printers(centre)
-    shown = []
+    shown: list[PrintJobView] = []
     for job in jobs:
         health = board.health(job["printer"])
         shown.append(
@@ -48,36 +78,9 @@ async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
                 "printer_online": health.online,
             }
         )
-    return json_response({"centre": centre, "serial": serial, "jobs": shown})
+    answer: TicketPrints = {"centre": centre, "serial": serial, "jobs": shown}
+    return json_response(answer)
 
-
-SCHEMAS: dict[str, Schema] = {
-    "TicketPrints": obj(
-        "A ticket's print jobs, oldest first, with what their printers last said",
-        {
-            "centre": STRING,
-            "serial": INTEGER,
-            "jobs": {"type": "array", "items": ref("PrintJobView")},
-        },
-    ),
-    "PrintJobView": obj(
-        "One print job: where it went and how it ended",
-        {
-            "job_id": STRING,
-            "printer": STRING,
-            "kind": {"type": "string", "enum": ["ticket", "notice"]},
-            "status": {"type": "string", "enum": list(JOB_STATUSES)},
-            "reason": STRING,
-            "sends": INTEGER,
-            "sent_at": INSTANT,
-            "updated_at": INSTANT,
-            "rerouted_from": nullable(STRING),
-            "reprinted_by": nullable(STRING),
-            "printer_state": nullable(enum(PrinterStatus)),
-            "printer_online": nullable({"type": "boolean"}),
-        },
-    ),
-}
 
 ROUTES: list[Route] = [
     Route(
@@ -88,7 +91,7 @@ ROUTES: list[Route] = [
         handler=get_ticket_prints,
         access=READ,
         tag="reads",
-        response_schema="TicketPrints",
+        response=TicketPrints,
         description=(
             "Each print job of the ticket (queued, done, failed with the reason, or unknown) and the"
             " state its printer last published (ready, paper low or out, cover open, offline)."

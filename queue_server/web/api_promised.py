@@ -10,13 +10,15 @@ accepting centre as ``origin``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from queue_server.app import promised
 from queue_server.app.once import Once
+from queue_server.app.view_fields import Day, Instant, documented, one_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
 from queue_server.store.promised import PromisedCase
@@ -25,7 +27,6 @@ from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import answer_response, json_response, presenter
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj, ref
 
 DELIVER = Access(Action.DELIVER)
 
@@ -40,7 +41,40 @@ class PromisedQuery(BaseModel):
     )
 
 
-def case_view(case: PromisedCase, today: dt.date, here: str) -> dict[str, Any]:
+@documented
+class PromisedCaseView(TypedDict):
+    """A promised case (承诺件): its ticket, due date, and whether its result was handed over"""
+
+    centre: str
+    serial: int
+    number: str
+    service_day: Day
+    matter: str
+    window: int | None
+    staff: str | None
+    due_date: Day
+    state: Annotated[str, one_of("due", "overdue", "delivered", "handed_over")]
+    days_left: int
+    delivered_at: Instant | None
+    delivered_by: str | None
+    note: str
+    handed_to: str | None
+    handed_at: Instant | None
+    handed_by: str | None
+    handover_note: str
+
+
+@documented
+class PromisedList(TypedDict):
+    """Promised cases, soonest due first, and how many are overdue"""
+
+    centre: str
+    today: Day
+    overdue: int
+    cases: list[PromisedCaseView]
+
+
+def case_view(case: PromisedCase, today: dt.date, here: str) -> PromisedCaseView:
     return {
         "centre": case.centre,
         "serial": case.serial,
@@ -65,18 +99,17 @@ def case_view(case: PromisedCase, today: dt.date, here: str) -> dict[str, Any]:
 async def list_promised(request: web.Request) -> web.StreamResponse:
     query = PromisedQuery.model_validate(dict(request.query))  # a bad state is a 422 naming it
     listed = await promised.list_promised(_service(request), _centre(request), query.state)
-    return json_response(
-        {
-            "centre": listed.centre,
-            "today": listed.today.isoformat(),
-            "overdue": listed.overdue,
-            "cases": [_seen_view(seen) for seen in listed.cases],
-        }
-    )
+    answer: PromisedList = {
+        "centre": listed.centre,
+        "today": listed.today.isoformat(),
+        "overdue": listed.overdue,
+        "cases": [case_view(seen.case, seen.today, seen.here) for seen in listed.cases],
+    }
+    return json_response(answer)
 
 
 def _seen_view(seen: promised.PromisedAt) -> dict[str, Any]:
-    return case_view(seen.case, seen.today, seen.here)
+    return dict(case_view(seen.case, seen.today, seen.here))
 
 
 class DeliveryBody(ActionBody):
@@ -115,40 +148,6 @@ async def hand_over(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
-SCHEMAS: dict[str, Schema] = {
-    "PromisedCase": obj(
-        "A promised case (承诺件): its ticket, due date, and whether its result was handed over",
-        {
-            "centre": STRING,
-            "serial": INTEGER,
-            "number": STRING,
-            "service_day": STRING,
-            "matter": STRING,
-            "window": nullable(INTEGER),
-            "staff": nullable(STRING),
-            "due_date": STRING,
-            "state": {"type": "string", "enum": ["due", "overdue", "delivered", "handed_over"]},
-            "days_left": INTEGER,
-            "delivered_at": nullable(STRING),
-            "delivered_by": nullable(STRING),
-            "note": STRING,
-            "handed_to": nullable(STRING),
-            "handed_at": nullable(STRING),
-            "handed_by": nullable(STRING),
-            "handover_note": STRING,
-        },
-    ),
-    "PromisedList": obj(
-        "Promised cases, soonest due first, and how many are overdue",
-        {
-            "centre": STRING,
-            "today": STRING,
-            "overdue": INTEGER,
-            "cases": {"type": "array", "items": ref("PromisedCase")},
-        },
-    ),
-}
-
 ROUTES: list[Route] = [
     Route(
         method="GET",
@@ -158,7 +157,7 @@ ROUTES: list[Route] = [
         handler=list_promised,
         access=READ_HALL,
         tag="reads",
-        response_schema="PromisedList",
+        response=PromisedList,
         query=PromisedQuery,
         description="Tickets finished as 承诺件 with their due date in working days; overdue from the day after.",
     ),
@@ -170,7 +169,7 @@ ROUTES: list[Route] = [
         handler=deliver,
         access=DELIVER,
         tag="ticket actions",
-        response_schema="PromisedCase",
+        response=PromisedCaseView,
         body=DeliveryBody,
         action=True,
         description=(
@@ -186,7 +185,7 @@ ROUTES: list[Route] = [
         handler=hand_over,
         access=DELIVER,
         tag="ticket actions",
-        response_schema="PromisedCase",
+        response=PromisedCaseView,
         body=HandoverBody,
         action=True,
         description="Once per case: that centre then lists, follows and delivers it; a second one is refused (409).",

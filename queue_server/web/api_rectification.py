@@ -8,13 +8,15 @@ the JSON views, the routes. Each step is an action: it takes a request id and ru
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from queue_server.app import rectification as cases
 from queue_server.app.once import Once
+from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
 from queue_server.domain.rectification import CASE_STATUS_NAMES_ZH, MAX_NOTE, Case, CaseNote, CaseSource, CaseStatus
@@ -23,14 +25,71 @@ from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import answer_response, json_response, presenter
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import INTEGER, STRING, STRINGS, Schema, nullable, obj, ref
 
 READ_CASES = Access(Action.REPORT)
 OPEN_CASES = Access(Action.COMPLAIN)
 WORK_CASES = Access(Action.RECTIFY)
 
 
-def case_view(case: Case, today: dt.date) -> dict[str, Any]:
+@documented
+class CaseNoteView(TypedDict):
+    """A step of the case: its time, who, the status reached, the note, and the new assignee if any"""
+
+    at: Instant
+    actor: str
+    status: Annotated[str, values_of(CaseStatus)]
+    text: str
+    assignee: str | None
+
+
+@documented
+class RectificationCase(TypedDict):
+    """A rectification case (整改): what it is about, where it stands, its steps"""
+
+    id: int
+    source: Annotated[str, values_of(CaseSource)]
+    status: Annotated[str, values_of(CaseStatus)]
+    status_name: str
+    serial: int | None
+    window: int | None
+    staff: str | None
+    matter: str | None
+    level: int | None
+    reasons: list[str]
+    comment: str
+    assignee: str | None
+    opened_at: Instant
+    due_on: Day
+    overdue: bool
+    closed_at: Instant | None
+    notes: list[CaseNoteView]
+
+
+@documented
+class ListedCase(RectificationCase):
+    """A case in a list: the citizen's follow-up number masked"""
+
+    contact: str | None
+
+
+@documented
+class RectificationCaseWithContact(RectificationCase):
+    """A case with the citizen's follow-up number in full, if they left one"""
+
+    contact_phone: str | None
+
+
+@documented
+class RectificationList(TypedDict):
+    """Rectification cases, newest first (each with the citizen's follow-up number masked), and how many are overdue"""
+
+    centre: str
+    today: Day
+    overdue: int
+    cases: list[ListedCase]
+
+
+def case_view(case: Case, today: dt.date) -> RectificationCase:
     return {
         "id": case.id,
         "source": case.source.value,
@@ -52,7 +111,7 @@ def case_view(case: Case, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _note_view(note: CaseNote) -> dict[str, Any]:
+def _note_view(note: CaseNote) -> CaseNoteView:
     return {"at": iso(note.at), "actor": note.actor, "status": note.status.value, "text": note.text,
             "assignee": note.assignee}  # fmt: skip
 
@@ -68,20 +127,20 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
     statuses = cases.statuses_named(request.query.get("status", cases.OPEN))
     overdue_only = request.query.get("overdue") in ("1", "true", "yes")
     listed = await cases.list_rectifications(_service(request), _centre(request), statuses, overdue_only=overdue_only)
-    return json_response(
-        {
-            "centre": listed.centre,
-            "today": listed.today.isoformat(),
-            "overdue": listed.overdue,
-            "cases": [case_view(item.case, listed.today) | {"contact": item.contact} for item in listed.cases],
-        }
-    )
+    answer: RectificationList = {
+        "centre": listed.centre,
+        "today": listed.today.isoformat(),
+        "overdue": listed.overdue,
+        "cases": [{**case_view(item.case, listed.today), "contact": item.contact} for item in listed.cases],
+    }
+    return json_response(answer)
 
 
 async def get_rectification(request: web.Request) -> web.StreamResponse:
     """One case, with the citizen's follow-up number in full: the one place it is shown so."""
     read = await cases.read_rectification(_service(request), _centre(request), _int_param(request, "case"))
-    return json_response(case_view(read.case, read.today) | {"contact_phone": read.phone})
+    answer: RectificationCaseWithContact = {**case_view(read.case, read.today), "contact_phone": read.phone}
+    return json_response(answer)
 
 
 class ComplaintBody(ActionBody):
@@ -105,7 +164,7 @@ class AssignBody(ActionBody):
 
 
 def _case_at_view(seen: cases.CaseAt) -> dict[str, Any]:
-    return case_view(seen.case, seen.today)
+    return dict(case_view(seen.case, seen.today))
 
 
 async def open_complaint(request: web.Request) -> web.StreamResponse:
@@ -138,55 +197,6 @@ async def assign_rectification(request: web.Request) -> web.StreamResponse:
     return answer_response(answer)
 
 
-_NOTE = obj(
-    "A step of the case: its time, who, the status reached, the note, and the new assignee if any",
-    {"at": STRING, "actor": STRING, "status": STRING, "text": STRING, "assignee": nullable(STRING)},
-)
-SCHEMAS: dict[str, Schema] = {
-    "RectificationCase": obj(
-        "A rectification case (整改): what it is about, where it stands, its steps",
-        {
-            "id": INTEGER,
-            "source": {"type": "string", "enum": [s.value for s in CaseSource]},
-            "status": {"type": "string", "enum": [s.value for s in CaseStatus]},
-            "status_name": STRING,
-            "serial": nullable(INTEGER),
-            "window": nullable(INTEGER),
-            "staff": nullable(STRING),
-            "matter": nullable(STRING),
-            "level": nullable(INTEGER),
-            "reasons": STRINGS,
-            "comment": STRING,
-            "assignee": nullable(STRING),
-            "opened_at": STRING,
-            "due_on": STRING,
-            "overdue": {"type": "boolean"},
-            "closed_at": nullable(STRING),
-            "notes": {"type": "array", "items": _NOTE},
-        },
-    ),
-    "RectificationList": obj(
-        "Rectification cases, newest first (each with the citizen's follow-up number masked), and how many are overdue",
-        {
-            "centre": STRING,
-            "today": STRING,
-            "overdue": INTEGER,
-            "cases": {
-                "type": "array",
-                "items": {
-                    "allOf": [ref("RectificationCase"), obj("The follow-up number", {"contact": nullable(STRING)})]
-                },
-            },
-        },
-    ),
-    "RectificationCaseWithContact": {
-        "allOf": [
-            ref("RectificationCase"),
-            obj("The citizen's follow-up number in full, if they left one", {"contact_phone": nullable(STRING)}),
-        ]
-    },
-}
-
 ROUTES: list[Route] = [
     Route(
         method="GET",
@@ -196,7 +206,7 @@ ROUTES: list[Route] = [
         handler=list_rectifications,
         access=READ_CASES,
         tag="rectification",
-        response_schema="RectificationList",
+        response=RectificationList,
         query=CaseListQuery,
         description="status=open (default), all, or one status; overdue=1 for the overdue ones only.",
     ),
@@ -208,7 +218,7 @@ ROUTES: list[Route] = [
         handler=get_rectification,
         access=READ_CASES,
         tag="rectification",
-        response_schema="RectificationCaseWithContact",
+        response=RectificationCaseWithContact,
         description="The one place the citizen's follow-up number (回访) is shown in full.",
     ),
     Route(
@@ -219,7 +229,7 @@ ROUTES: list[Route] = [
         handler=open_complaint,
         access=OPEN_CASES,
         tag="rectification",
-        response_schema="RectificationCase",
+        response=RectificationCase,
         status=201,
         body=ComplaintBody,
         action=True,
@@ -233,7 +243,7 @@ ROUTES: list[Route] = [
         handler=advance_rectification,
         access=WORK_CASES,
         tag="rectification",
-        response_schema="RectificationCase",
+        response=RectificationCase,
         body=AdvanceBody,
         action=True,
         description="new → verified → rectified → followed_up → closed, each with a note; verified may close.",
@@ -246,7 +256,7 @@ ROUTES: list[Route] = [
         handler=assign_rectification,
         access=WORK_CASES,
         tag="rectification",
-        response_schema="RectificationCase",
+        response=RectificationCase,
         body=AssignBody,
         action=True,
     ),

@@ -9,13 +9,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from queue_server.app.service import HallService
+from queue_server.app.view_fields import documented
 from queue_server.auth.accounts import Action
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason
@@ -27,10 +30,8 @@ from queue_server.store.report_data import period_pauses, period_tickets
 from queue_server.web.api import _centre, _service
 from queue_server.web.problems import json_response
 from queue_server.web.routes import Access, Route
-from queue_server.web.schemas import INTEGER, STRING, Schema, nullable, obj, ref
 
 REPORT = Access(Action.REPORT)
-NUMBER: Schema = {"type": "number"}
 
 
 EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
@@ -87,7 +88,67 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
     return Report(code, centre.centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
 
 
-def report_body(report: Report) -> dict[str, Any]:
+@documented
+class PeriodView(TypedDict):
+    """The period"""
+
+    kind: str
+    label: str
+    first: str
+    last: str
+
+
+@documented
+class ReportRow(TypedDict):
+    """What one window, staff member or matter did: waits and handling in minutes, shares from 0 to 1"""
+
+    key: str
+    name: str
+    issued: int
+    served: int
+    cancelled: int
+    no_shows: int
+    transfers: int
+    wait_mean_minutes: float | None
+    wait_p90_minutes: float | None
+    wait_longest_minutes: float | None
+    handling_mean_minutes: float | None
+    green_channel: int
+    green_channel_share: float | None
+    green_channel_wait_mean_minutes: float | None
+    paused_minutes: dict[str, float]
+    ratings: dict[str, int]
+    rated: int
+    unrated: int
+    satisfaction_rate: float | None
+    outcomes: dict[str, int]
+
+
+@documented
+class RankedRow(TypedDict):
+    """A place in the ranking for the model windows; rank null when too few ratings to rank"""
+
+    rank: int | None
+    key: str
+    name: str
+    satisfaction_rate: float | None
+    rated: int
+    served: int
+    wait_mean_minutes: float | None
+
+
+@documented
+class ReportView(TypedDict):
+    """A period's figures, one row per window, staff member, matter (or the centre), and the ranking"""
+
+    centre: str
+    period: PeriodView
+    by: str
+    rows: list[ReportRow]
+    ranking: list[RankedRow]
+
+
+def report_body(report: Report) -> ReportView:
     """The report as the API's JSON answer."""
     period = report.period
     return {
@@ -120,7 +181,7 @@ def _names(centre: Any, by: Dimension) -> dict[str, str]:
     return {"all": centre.centre.name}
 
 
-def _row(row: Figures, names: dict[str, str]) -> dict[str, Any]:
+def _row(row: Figures, names: dict[str, str]) -> ReportRow:
     return {
         "key": row.key,
         "name": names.get(row.key, row.key),
@@ -145,7 +206,7 @@ def _row(row: Figures, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _ranked(entry: Ranked, names: dict[str, str]) -> dict[str, Any]:
+def _ranked(entry: Ranked, names: dict[str, str]) -> RankedRow:
     row = entry.figures
     return {
         "rank": entry.rank,
@@ -187,7 +248,7 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
     for row in report.rows:
         shown = _row(row, report.names)
         rows.append(
-            [shown[key] for key, _ in CSV_COLUMNS]
+            _cells(shown, CSV_COLUMNS)
             + [row.ratings.get(int(level), 0) for level in levels]
             + [row.paused_minutes.get(reason.value, 0) for reason in reasons]
         )
@@ -197,7 +258,12 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
 def ranking_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
     """The ranking for the model windows; an unranked place (too few ratings) has no rank."""
     rows = [_ranked(entry, report.names) for entry in report.ranked]
-    return [title for _, title in RANKING_COLUMNS], [[row[key] for key, _ in RANKING_COLUMNS] for row in rows]
+    return [title for _, title in RANKING_COLUMNS], [_cells(row, RANKING_COLUMNS) for row in rows]
+
+
+def _cells(view: Mapping[str, object], columns: Iterable[tuple[str, str]]) -> list[Cell]:
+    """A view's values in the order of a table's columns (each value a number, a text or None)."""
+    return [cast(Cell, view[key]) for key, _ in columns]
 
 
 def _filename(report: Report, extension: str) -> str:
@@ -231,56 +297,6 @@ def _xlsx(report: Report) -> web.Response:
     return web.Response(body=workbook(sheets), content_type=XLSX_TYPE, headers=_attachment(report, "xlsx"))
 
 
-SCHEMAS: dict[str, Schema] = {
-    "Report": obj(
-        "A period's figures, one row per window, staff member, matter (or the centre), and the ranking",
-        {
-            "centre": STRING,
-            "period": obj("The period", {"kind": STRING, "label": STRING, "first": STRING, "last": STRING}),
-            "by": STRING,
-            "rows": {"type": "array", "items": ref("ReportRow")},
-            "ranking": {"type": "array", "items": ref("RankedRow")},
-        },
-    ),
-    "ReportRow": obj(
-        "What one window, staff member or matter did: waits and handling in minutes, shares from 0 to 1",
-        {
-            "key": STRING,
-            "name": STRING,
-            "issued": INTEGER,
-            "served": INTEGER,
-            "cancelled": INTEGER,
-            "no_shows": INTEGER,
-            "transfers": INTEGER,
-            "wait_mean_minutes": nullable(NUMBER),
-            "wait_p90_minutes": nullable(NUMBER),
-            "wait_longest_minutes": nullable(NUMBER),
-            "handling_mean_minutes": nullable(NUMBER),
-            "green_channel": INTEGER,
-            "green_channel_share": nullable(NUMBER),
-            "green_channel_wait_mean_minutes": nullable(NUMBER),
-            "paused_minutes": {"type": "object", "additionalProperties": NUMBER},
-            "ratings": {"type": "object", "additionalProperties": INTEGER},
-            "rated": INTEGER,
-            "unrated": INTEGER,
-            "satisfaction_rate": nullable(NUMBER),
-            "outcomes": {"type": "object", "additionalProperties": INTEGER},
-        },
-    ),
-    "RankedRow": obj(
-        "A place in the ranking for the model windows; rank null when too few ratings to rank",
-        {
-            "rank": nullable(INTEGER),
-            "key": STRING,
-            "name": STRING,
-            "satisfaction_rate": nullable(NUMBER),
-            "rated": INTEGER,
-            "served": INTEGER,
-            "wait_mean_minutes": nullable(NUMBER),
-        },
-    ),
-}
-
 ROUTES: list[Route] = [
     Route(
         method="GET",
@@ -290,7 +306,7 @@ ROUTES: list[Route] = [
         handler=get_report,
         access=REPORT,
         tag="reports",
-        response_schema="Report",
+        response=ReportView,
         query=ReportQuery,
         description=(
             "Tickets served, waits (mean, 90th percentile, longest), handling time, no-shows, transfers,"

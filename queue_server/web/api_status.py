@@ -13,13 +13,16 @@ and the answer shows it masked.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, NotRequired
 
 from aiohttp import web
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from queue_server.app.commands import RateTicket
 from queue_server.app.service import Answer
+from queue_server.app.view_fields import documented
+from queue_server.app.views import PublicTicketView
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
@@ -36,7 +39,6 @@ from queue_server.web.api import (
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import ProblemError, answer_response, field_errors, invalid_request, what_failed
 from queue_server.web.routes import Route
-from queue_server.web.schemas import BOOLEAN, Schema, obj, ref
 
 SOURCE = "citizen"
 """How a rating from the ticket's own page is recorded (a pad's is ``pad:<id>``)."""
@@ -106,24 +108,25 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
     answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id, also=keep if phone else None)
     if answer.ok:
         ticket = answer.body.get("ticket")
-        shown = {"changed": answer.body["changed"], "ticket": public_ticket(config, ticket) if ticket else None}
+        shown: RatingAnswer = {
+            "changed": answer.body["changed"],
+            "ticket": public_ticket(config, ticket) if ticket else None,
+        }
         if phone:
             shown["contact"] = mask(phone)
-        answer = Answer(answer.status, shown, answer.replayed)
+        answer = Answer(answer.status, dict(shown), answer.replayed)
     return answer_response(answer)
 
 
-SCHEMAS: dict[str, Schema] = {
-    "RatingAnswer": obj(
-        "What the citizen's rating did: the ticket, now rated, and the follow-up number masked if one was left",
-        {
-            "changed": BOOLEAN,
-            "ticket": {"anyOf": [ref("PublicTicketView"), {"type": "null"}]},
-            "contact": {"type": "string", "description": "The follow-up number, masked: 138****5678"},
-        },
-        optional=("contact",),
-    ),
-}
+@documented
+class RatingAnswer(TypedDict):
+    """What the citizen's rating did: the ticket, now rated, and the follow-up number masked if one was left"""
+
+    changed: bool
+    ticket: PublicTicketView | None
+    contact: NotRequired[str]
+    """The follow-up number, masked: 138****5678"""
+
 
 ROUTES: list[Route] = [
     Route(
@@ -134,7 +137,7 @@ ROUTES: list[Route] = [
         handler=citizen_rate,
         access=None,
         tag="citizens",
-        response_schema="RatingAnswer",
+        response=RatingAnswer,
         body=RatingBody,
         action=True,
         description=(

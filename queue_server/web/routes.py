@@ -84,8 +84,8 @@ class Route:
     access: Access | None
     """None for a public route (no token asked)."""
     tag: str
-    response_schema: str
-    """The name of the success response's schema under ``components/schemas``."""
+    response: type[Any]
+    """The shape of its success answer: a view's TypedDict or a pydantic model, documented from it."""
     status: int = 200
     body: type[BaseModel] | None = None
     action: bool = False
