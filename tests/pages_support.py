@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from queue_server.app.commands import Command, SignOn
 from queue_server.app.service import Answer, HallService
+from queue_server.assembly import create_app
 from queue_server.auth import accounts
 from queue_server.auth.accounts import Role, add_token, add_user
 from queue_server.auth.sessions import SESSION_COOKIE
@@ -32,7 +33,6 @@ from queue_server.domain.centre import Centre
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
-from queue_server.web.app import create_app
 from tests.factories import make_centre, shanghai
 from tests.serverproc import free_port
 

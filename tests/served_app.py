@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.assembly import create_app
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
-from queue_server.web import create_app
 from tests.api_support import hall_service, rid, seed
 from tests.serverproc import free_port
 

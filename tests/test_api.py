@@ -18,12 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from queue_server.app.service import HallService
+from queue_server.assembly import build_app, create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import event_from_record, replay
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.migrate import SchemaOutdated
-from queue_server.web import build_app, create_app
 from tests.api_support import MONDAY_MORNING, PROBLEM_JSON, Api, counts, hall_service, rid, seed
 
 

@@ -13,9 +13,9 @@ from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import SignOn
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.auth.accounts import revoke_token
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from queue_server.web.routes import API_PREFIX
 from tests.api_support import API, PROBLEM_JSON, TOKEN_SPECS, Api, counts, hall_service, rid, seed
 

@@ -16,11 +16,11 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import IssueTicket
+from queue_server.assembly import create_app
 from queue_server.bus.connection import BrokerAddress
 from queue_server.domain.tickets import Channel
 from queue_server.protocol.payloads import DeviceResponse
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from queue_server.web.openapi import document
 from queue_server.web.route_table import all_routes
 from tests.api_support import Api, counts, hall_service, rid, seed

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
 from queue_server.bus.broker import HallBroker
 from queue_server.bus.connection import BrokerAddress
@@ -36,7 +37,6 @@ from queue_server.protocol.topics import MAX_PAYLOAD_BYTES
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
-from queue_server.web.app import create_app
 from tests.brokers import Mosquitto
 from tests.factories import make_centre, shanghai
 

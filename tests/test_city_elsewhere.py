@@ -7,11 +7,11 @@ from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.clock import ManualClock
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
-from queue_server.web import create_app
 from tests.api_support import Api, seed
 from tests.factories import centre_data, make_centre, shanghai
 

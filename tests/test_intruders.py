@@ -35,6 +35,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import make_url
 
 from queue_server import cli
+from queue_server.assembly import build_app
 from queue_server.auth.accounts import Role, add_user, hash_password, verify_password
 from queue_server.auth.sessions import MAX_FAILURES_PER_ADDRESS, SESSION_COOKIE
 from queue_server.bus.acl import DEFAULT_SERVER_USER
@@ -50,7 +51,6 @@ from queue_server.protocol.topics import (
 )
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
-from queue_server.web import build_app
 from queue_server.web.route_table import all_routes
 from tests.api_support import seed
 from tests.brokers import Mosquitto

@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.views import PRIVATE_TICKET_FIELDS
+from queue_server.assembly import create_app
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from queue_server.web.openapi import document
 from queue_server.web.route_table import all_routes
 from queue_server.web.routes import API_PREFIX

@@ -10,10 +10,10 @@ from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from tests.api_support import Api, seed
 from tests.factories import shanghai
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from queue_server.app.ratelimit import RateLimiter, whole_seconds
 from queue_server.app.ticket_limits import Scope, TicketLimits
+from queue_server.assembly import create_app
 from queue_server.bus.connection import BrokerAddress
 from queue_server.domain.clock import ManualClock
 from queue_server.store import schema
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from tests.api_support import PROBLEM_JSON, Api, hall_service, rid, seed
 from tests.brokers import Mosquitto
 from tests.factories import make_centre

@@ -9,12 +9,12 @@ from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import CallNext, Finish, IssueTicket, RateTicket, SignOn, StartServing
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.rectification import Case, CaseSource, CaseStatus, advance, assign
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from tests.api_support import Api, seed
 from tests.factories import shanghai
 

@@ -24,6 +24,7 @@ from queue_server.app.commands import (
     StartServing,
 )
 from queue_server.app.service import HallService
+from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
@@ -31,7 +32,6 @@ from queue_server.reports.figures import Dimension, figures, percentile, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.reports.records import HandledTicket, WindowMoment, pause_spans
 from queue_server.store.database import Database
-from queue_server.web import create_app
 from tests.api_support import Api, seed
 from tests.factories import shanghai
 

@@ -196,7 +196,7 @@ async def serve(
     ``on_bus`` runs once the bus is connected (or did not connect in time), before ``ready``:
     the demo starts its device clients there.
     """
-    from queue_server.web.app import create_app
+    from queue_server.assembly import create_app
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
