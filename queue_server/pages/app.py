@@ -1,7 +1,7 @@
 """The page routes, the middleware that guards them, and their static files.
 
-:func:`page_routes` is the one list of page routes (the shared ones here, and each page module's
-``ROUTES``): registered here, walked by the access test.
+:func:`page_routes` is the one list of page routes (the shared ones here, and each screen's listed
+in queue_server.pages.screens): registered here, walked by the access test.
 A protected page opened without a session sends the browser to log in (a kiosk page to the
 kiosk's enrolment), a role the route does not name gets a 403 page, and a form or request that
 changes something must carry the session's CSRF value.
@@ -9,8 +9,6 @@ changes something must carry the session's CSRF value.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from functools import cache
 from importlib import resources
@@ -22,19 +20,12 @@ from queue_server.pages.kiosk_voice import KIOSK_VOICE, KioskVoice
 from queue_server.pages.login import enrol, enrol_form, home, login, login_form, login_redirect, logout
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import ENROLLED, LISTENERS, PageHandler, PageRoute
+from queue_server.pages.screens import SCREENS
 from queue_server.pages.wording import words
 from queue_server.web.keys import SERVICE
 from queue_server.web.session_auth import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, check_csrf, session_of
 
 PAGE_INDEX = web.AppKey("page_index", dict[web.AbstractRoute, PageRoute])
-
-
-def page_modules() -> list[str]:
-    """The pages' own modules, ``queue_server/pages/page_<name>.py``, each with a ``ROUTES`` list."""
-    import queue_server.pages
-
-    found = (m.name for m in pkgutil.iter_modules(queue_server.pages.__path__) if m.name.startswith("page_"))
-    return [f"queue_server.pages.{name}" for name in sorted(found)]
 
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}
@@ -69,12 +60,8 @@ def _routes() -> list[PageRoute]:
 
 @cache
 def page_routes() -> tuple[PageRoute, ...]:
-    """Every page route: the shared ones above and each page module's ``ROUTES``."""
-    routes = _routes()
-    for module in page_modules():
-        extra: list[PageRoute] = importlib.import_module(module).ROUTES
-        routes.extend(extra)
-    return tuple(routes)
+    """Every page route: the shared ones above and each screen's (queue_server.pages.screens)."""
+    return (*_routes(), *(route for screen in SCREENS for route in screen.routes))
 
 
 def forbidden_page(request: web.Request, role: str) -> web.Response:
