@@ -89,7 +89,7 @@ async def deliver(
             where = "" if accepted_at == centre else f" accepted at {accepted_at} and handed to this centre"
             raise Refusal(
                 RefusalKind.NOT_FOUND,
-                f"Ticket #{serial} is no promised case (承诺件){where} at {hall.centre.centre.name}",
+                f"Ticket #{serial} is no promised case (承诺件){where} at {hall.centre.name}",
             )
         if case.held_by() != centre:
             raise Refusal(
@@ -120,9 +120,7 @@ async def hand_over(
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> PromisedAt:
         case = await promised_case(conn, centre, serial)
         if case is None:
-            raise Refusal(
-                RefusalKind.NOT_FOUND, f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.centre.name}"
-            )
+            raise Refusal(RefusalKind.NOT_FOUND, f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.name}")
         if to_centre == centre:
             raise Refusal(
                 RefusalKind.CONFLICT, f"Cannot hand promised case {case.number} over to {centre}: it is there"

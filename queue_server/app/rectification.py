@@ -129,7 +129,7 @@ def check_complaint(hall: Hall, complaint: Complaint) -> None:
     """Refuse (INVALID, naming each field) a complaint about a window, staff member, matter or
     ticket the centre lacks."""
     centre = hall.centre
-    name = centre.centre.name
+    name = centre.name
     problems = []
     if complaint.window is not None and complaint.window not in centre.windows_by_number:
         problems.append(FieldProblem("window", f"there is no window {complaint.window} at {name}"))

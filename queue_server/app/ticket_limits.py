@@ -75,7 +75,7 @@ class TicketLimits:
         return found[1]
 
     def remember_centre(self, centre: Centre) -> None:
-        self._centres[centre.centre.code] = (time.monotonic(), centre)
+        self._centres[centre.code] = (time.monotonic(), centre)
 
     def take(
         self, centre: Centre, *, kiosk: str | None = None, address: str | None = None, request_id: str | None = None
@@ -85,7 +85,7 @@ class TicketLimits:
         A ``request_id`` already counted is not counted again: a repeat is answered from the record
         of the first, so it issues nothing and must not use up the kiosk's tickets.
         """
-        policy, code = centre.policy, centre.centre.code
+        policy, code = centre.policy, centre.code
         if request_id is not None and (code, request_id) in self._counted:
             return None
         buckets = [

@@ -377,7 +377,7 @@ def queue_view(hall: Hall) -> QueueView:
     now = hall.clock.now()
     longest = max((now - t.issued_at for t in waiting), default=None)
     return {
-        "centre": hall.centre.centre.code,
+        "centre": hall.centre.code,
         "at": iso(now),
         "waiting": [ticket_view(hall.centre, t, positions.get(t.serial)) for t in waiting],
         "groups": waiting_counts(hall.centre, waiting),

@@ -125,10 +125,10 @@ async def stored_accounts(conn: Connection) -> list[Account]:
     """
     stored = await credentials.password_hashes(conn)
     return [
-        _account(centre, device, stored[(centre.centre.code, device.id)])
+        _account(centre, device, stored[(centre.code, device.id)])
         for centre in await credentials.registered_centres(conn)
         for device in centre.devices
-        if (centre.centre.code, device.id) in stored
+        if (centre.code, device.id) in stored
     ]
 
 
@@ -138,9 +138,9 @@ def server_account(password: str, username: str = DEFAULT_SERVER_USER) -> Accoun
 
 
 def _account(centre: Centre, device: Device, password_hash: str) -> Account:
-    code = centre.centre.code
+    code = centre.code
     where = f" at window {device.window}" if device.window is not None else ""
-    note = f"{centre.centre.name} ({code}): {device.kind.value} {device.id}{where}"
+    note = f"{centre.name} ({code}): {device.kind.value} {device.id}{where}"
     return Account(device_username(code, device.id), password_hash, device_grants(code, device), note)
 
 
@@ -153,7 +153,7 @@ async def _device_accounts(
     registered: set[credentials.DeviceKey] = set()
     kept = 0
     for centre in await credentials.registered_centres(conn):
-        code = centre.centre.code
+        code = centre.code
         for device in centre.devices:
             key = (code, device.id)
             registered.add(key)

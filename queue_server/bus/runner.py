@@ -63,7 +63,7 @@ class CentreBus:
         self.service = service
         self.centre = centre
         self.broker = broker
-        self.code = centre.centre.code
+        self.code = centre.code
         self.relay = OutboxRelay(service.db, self.code, service.clock)
         self.requests = DeviceRequests(service, centre)
         self.devices_online: dict[str, bool] = {}
@@ -267,14 +267,14 @@ class Bus:
                 log.exception("could not read the list of centres; trying again")
                 continue
             for centre in found:
-                log.info("centre %s was added; connecting it to the bus", centre.centre.code)
+                log.info("centre %s was added; connecting it to the bus", centre.code)
                 bus = CentreBus(self.service, centre, self.broker)
-                self.centres[centre.centre.code] = bus
+                self.centres[centre.code] = bus
                 tasks.create_task(bus.run())
 
     def take_centre(self, centre: Centre) -> None:
         """A centre's configuration changed (the manager applied it): its connection uses it from now on."""
-        bus = self.centres.get(centre.centre.code)
+        bus = self.centres.get(centre.code)
         if bus is not None:
             bus.take_centre(centre)
 

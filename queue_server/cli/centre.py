@@ -50,7 +50,7 @@ def run_centre_check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     groups = len(centre.ticket_groups)
     print(
-        f"{args.file}: OK: {centre.centre.name} ({centre.centre.code}), {len(centre.windows)} windows,"
+        f"{args.file}: OK: {centre.name} ({centre.code}), {len(centre.windows)} windows,"
         f" {len(centre.matters)} matters in {groups} ticket group{'s' if groups != 1 else ''},"
         f" {len(centre.staff)} staff"
     )

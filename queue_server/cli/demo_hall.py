@@ -71,7 +71,7 @@ async def prepare_demo(folder: Path, centre: Centre, say: Say) -> tuple[str, Dem
         await load_centre_into(db, centre, apply=True, say=say)
         file = folder / ACCOUNTS_FILE
         async with db.write() as conn:
-            accounts = await ensure_demo_accounts(conn, centre.centre.code, _read_saved(file))
+            accounts = await ensure_demo_accounts(conn, centre.code, _read_saved(file))
         _write_saved(file, accounts)
     return url, accounts
 
@@ -85,7 +85,7 @@ def guide(
     board_url: str | None = None,
 ) -> str:
     """What to try first, with the tokens filled in."""
-    code = centre.centre.code
+    code = centre.code
     window = centre.windows[0]
     staff = next((s for s in centre.staff if not s.windows or window.number in s.windows), None)
     matter = next(m for m in centre.matters if set(m.window_kinds) & set(window.kinds))
@@ -95,7 +95,7 @@ def guide(
     api = f"{base_url}/api/v1/centres/{code}"
     who = f"{staff.name} ({staff.code})" if staff else "no staff member"
     lines = [
-        f"OneWindow demo: {centre.centre.name} ({code}) at {base_url}",
+        f"OneWindow demo: {centre.name} ({code}) at {base_url}",
         f"  Hall board: {board_url}   (open it in a browser; it speaks each call)"
         if board_url
         else "  Hall board: not started (the centre has no display without a window)",
@@ -173,7 +173,7 @@ async def run_demo(
             start_printers(children, centre, folder, broker)
             if board is not None and board_port:
                 start_board(children, centre, board, folder, broker, host, board_port)
-            await wait_online(bus, centre.centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
+            await wait_online(bus, centre.code, [d for d in centre.devices if d.kind is DeviceKind.PRINTER])
 
     stop = asyncio.Event()
     replaying: list[asyncio.Task[None]] = []
@@ -237,7 +237,7 @@ def start_printers(children: Children, centre: Centre, folder: Path, broker: Bro
             "--printer", f"folder://{printed}",
             "--mode", "raster",
             "--mqtt-url", f"mqtt://{broker.host}:{broker.port}",
-            "--centre-code", centre.centre.code,
+            "--centre-code", centre.code,
             "--spool", str((folder / "printer-spool" / kiosk.printer).resolve()),
         ]  # fmt: skip
         children.start(f"printer client {kiosk.printer}", command, folder / f"printer-{kiosk.printer}.log")
@@ -252,7 +252,7 @@ def start_board(
         "--mode", "hall",
         "--id", board.id,
         "--mqtt-url", f"mqtt://{broker.host}:{broker.port}",
-        "--centre-code", centre.centre.code,
+        "--centre-code", centre.code,
         "--host", host,
         "--port", str(port),
     ]  # fmt: skip

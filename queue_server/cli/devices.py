@@ -86,7 +86,7 @@ def run_devices_simulate(args: argparse.Namespace) -> int:
     try:
         devices = _simulated_devices(centre, args.device or [], args.kind or [])
         run = simulate(
-            args.centre_code or centre.centre.code,
+            args.centre_code or centre.code,
             devices,
             Broker.from_url(args.mqtt_url),
             matters=[matter.code for matter in centre.matters],
@@ -111,7 +111,7 @@ def _simulated_devices(centre: Centre, ids: list[str], kinds: list[str]) -> list
 
     simulated = {DeviceKind.KEYPAD, DeviceKind.PAD, DeviceKind.KIOSK}
     wanted = {DeviceKind(kind) for kind in kinds} or simulated
-    code = centre.centre.code
+    code = centre.code
     chosen = [device for device in centre.devices if device.kind in wanted] if not ids else []
     for device_id in ids:
         device = centre.devices_by_id.get(device_id)

@@ -82,7 +82,7 @@ def run_firmware_render(args: argparse.Namespace) -> int:
     def work() -> None:
         try:
             centre, device = find_device(asyncio.run(registered()), args.device, args.centre_code)
-            password = None if args.secrets is None else read_password(args.secrets, centre.centre.code, device.id)
+            password = None if args.secrets is None else read_password(args.secrets, centre.code, device.id)
             text = render_device(
                 centre, device, broker_host=args.broker_host, broker_port=args.broker_port, password=password
             )
@@ -97,6 +97,6 @@ def run_firmware_render(args: argparse.Namespace) -> int:
             write_file(args.output, text, 0o600 if password else 0o644, what="the configuration")
         except MqttConfigError as error:
             raise CommandError(str(error)) from None
-        print(f"Wrote {args.output}: {device.kind.value} {device.id} of centre {centre.centre.code}", file=sys.stderr)
+        print(f"Wrote {args.output}: {device.kind.value} {device.id} of centre {centre.code}", file=sys.stderr)
 
     return report_errors(args.database_url, work)

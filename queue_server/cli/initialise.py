@@ -37,13 +37,13 @@ async def migrate(db: Database, say: Say) -> None:
 
 async def load_centre_into(db: Database, centre: Centre, *, apply: bool, say: Say) -> InitResult:
     """Seed a new centre, or compare with the stored one and apply the difference if asked."""
-    code = centre.centre.code
+    code = centre.code
     async with db.write() as conn:
         stored = await stored_centre(conn, code)
         if stored is None:
             await create_centre(conn, centre, utcnow())
             say(
-                f"Loaded centre {code} ({centre.centre.name}): {len(centre.windows)} windows,"
+                f"Loaded centre {code} ({centre.name}): {len(centre.windows)} windows,"
                 f" {len(centre.matters)} matters, {len(centre.staff)} staff."
             )
             return InitResult(created=True)

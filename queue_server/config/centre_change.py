@@ -14,7 +14,7 @@ from queue_server.domain.windows import WindowStatus
 
 def change_refusal(hall: Hall, new: Centre) -> str | None:
     """Why ``new`` cannot replace the hall's centre now, in words a manager can act on; None when it can."""
-    code = hall.centre.centre.code
+    code = hall.centre.code
     numbers = set(new.windows_by_number)
     open_tickets = [t for t in hall.tickets() if not t.status.ended]
     for state in hall.windows():

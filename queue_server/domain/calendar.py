@@ -111,7 +111,7 @@ class WorkCalendar:
             day += dt.timedelta(days=1)
             if self.is_open_day(day):
                 return day
-        raise ValueError(f"{self._centre.centre.name} has no opening day within {SEARCH_HORIZON_DAYS} days")
+        raise ValueError(f"{self._centre.name} has no opening day within {SEARCH_HORIZON_DAYS} days")
 
     def next_service_instant(self, instant: dt.datetime) -> dt.datetime:
         """``instant`` if the centre is open then, else the start of the next opening period."""

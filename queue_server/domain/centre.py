@@ -408,6 +408,16 @@ class Centre(Model):
                     )
         return self
 
+    @property
+    def code(self) -> str:
+        """The centre's code, from its ``[centre]`` table: ``hall.centre.code`` rather than ``hall.centre.code``."""
+        return self.centre.code
+
+    @property
+    def name(self) -> str:
+        """The centre's Chinese name, from its ``[centre]`` table."""
+        return self.centre.name
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.centre.time_zone)

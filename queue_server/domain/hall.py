@@ -207,7 +207,7 @@ class Hall:
         try:
             return self._tickets[serial]
         except KeyError:
-            raise NotFound(f"There is no ticket #{serial} at {self.centre.centre.name}") from None
+            raise NotFound(f"There is no ticket #{serial} at {self.centre.name}") from None
 
     def has_ticket(self, serial: int) -> bool:
         """Whether the ticket is in the live hall (an ended one may be only in the store)."""
@@ -218,7 +218,7 @@ class Hall:
         for ticket in self._tickets.values():
             if ticket.number == number and ticket.service_day == day:
                 return ticket
-        raise NotFound(f"There is no ticket {number} on {day.isoformat()} at {self.centre.centre.name}")
+        raise NotFound(f"There is no ticket {number} on {day.isoformat()} at {self.centre.name}")
 
     def tickets(self) -> Iterable[Ticket]:
         return self._tickets.values()
@@ -366,7 +366,7 @@ class Hall:
     def sign_on(self, window: int, staff: str, *, actor: str | None = None) -> Change:
         person = self.centre.staff_by_code.get(staff)
         if person is None:
-            raise NotFound(f"There is no staff member {staff!r} at {self.centre.centre.name}")
+            raise NotFound(f"There is no staff member {staff!r} at {self.centre.name}")
         if person.windows and window not in person.windows:
             raise NotAllowed(
                 f"Cannot sign {staff} on to window {window}: {staff} may work only at {_numbers(person.windows)}"
@@ -714,7 +714,7 @@ class Hall:
     def _apply(self, pending: _Pending, event: TicketEvent) -> Ticket:
         before = self._tickets.get(event.serial)
         if before is None and not isinstance(event, TicketIssued):
-            raise NotFound(f"There is no ticket #{event.serial} at {self.centre.centre.name}")
+            raise NotFound(f"There is no ticket #{event.serial} at {self.centre.name}")
         after = apply(before, event)
         self._play_end = None
         self._touched.add(after.serial)

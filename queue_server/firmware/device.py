@@ -23,7 +23,7 @@ def find_device(centres: Sequence[Centre], device_id: str, centre_code: str | No
     found = [
         (centre, centre.devices_by_id[device_id])
         for centre in centres
-        if device_id in centre.devices_by_id and centre_code in (None, centre.centre.code)
+        if device_id in centre.devices_by_id and centre_code in (None, centre.code)
     ]
     if not found:
         where = f"centre {centre_code!r} has no such device" if centre_code else "no centre in the database has it"
@@ -31,7 +31,7 @@ def find_device(centres: Sequence[Centre], device_id: str, centre_code: str | No
             f"Cannot render device {device_id!r}: {where} (is it in the centre file `onewindow init` loaded?)"
         )
     if len(found) > 1:
-        codes = ", ".join(centre.centre.code for centre, _ in found)
+        codes = ", ".join(centre.code for centre, _ in found)
         raise FirmwareError(
             f"Cannot render device {device_id!r}: centres {codes} all have one; choose with --centre-code"
         )

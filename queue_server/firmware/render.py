@@ -91,7 +91,7 @@ def identity(centre: Centre, device: Device, **options: Any) -> Identity:
             " `onewindow display --mode hall`, not ESPHome"
         )
     return Identity(
-        centre.centre.code,
+        centre.code,
         device.id,
         device.window,
         matters=matters if device.kind is DeviceKind.KIOSK else (),

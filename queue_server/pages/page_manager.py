@@ -34,9 +34,7 @@ async def manager(request: web.Request) -> web.StreamResponse:
         page_words=MANAGER_WORDS,
         data={
             "centre": code,
-            "centre_name": centre.centre.name
-            if language_of(request) == "zh"
-            else centre.centre.name_en or centre.centre.name,
+            "centre_name": centre.name if language_of(request) == "zh" else centre.centre.name_en or centre.name,
             "can_edit": principal.role in EDITORS,
             "role": principal.role.value,
         },

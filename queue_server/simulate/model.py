@@ -133,7 +133,7 @@ def plan_day(rng: random.Random, centre: Centre, calendar: WorkCalendar, profile
     """Draw a day: arrivals per matter and hour, then unplanned pauses per window."""
     periods = tuple((calendar.instant(day, p.start), _end(calendar, day, p.end)) for p in calendar.periods(day))
     if not periods:
-        raise ValueError(f"Cannot simulate {day.isoformat()}: {centre.centre.name} is closed that day")
+        raise ValueError(f"Cannot simulate {day.isoformat()}: {centre.name} is closed that day")
     opens, closes = periods[0][0], periods[-1][1]
     arrivals = _arrivals(rng, centre, calendar, profile, day, opens)
     staffing = {

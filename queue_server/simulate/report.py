@@ -62,7 +62,7 @@ def figures(run: SimulationRun) -> Figures:
     longest = max(called, key=lambda t: (_wait(t), -t.serial), default=None)
     refused = Counter(r.reason for r in run.refusals)
     return {
-        "centre": run.centre.centre.code,
+        "centre": run.centre.code,
         "profile": run.profile.name,
         "seed": run.seed,
         "days": [plan.day.isoformat() for plan in run.days],

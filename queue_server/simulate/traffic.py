@@ -106,7 +106,7 @@ async def sign_on(base_url: str, centre: Centre, windows: Sequence[int], tokens:
                 say(f"traffic: nobody may staff window {window}; its keypad will find it closed")
                 continue
             used.add(person.code)
-            url = f"{base_url}/api/v1/centres/{centre.centre.code}/windows/{window}/sign-on"
+            url = f"{base_url}/api/v1/centres/{centre.code}/windows/{window}/sign-on"
             headers = {"Authorization": f"Bearer {tokens[f'staff:{person.code}']}"}
             async with session.post(url, json={"request_id": f"traffic-{uuid.uuid4()}"}, headers=headers) as answer:
                 if answer.status >= 400 and answer.status != 409:
@@ -137,7 +137,7 @@ async def replay(
     profile = profile or load_profile()
     pads = {d.window: d.id for d in centre.devices if d.kind is DeviceKind.PAD and d.window in windows}
     await sign_on(base_url, centre, sorted(windows), tokens, say)
-    code = centre.centre.code
+    code = centre.code
     options = TwinOptions(timeout=10.0)
     async with contextlib.AsyncExitStack() as stack:
         ticket_kiosk = await stack.enter_async_context(ButtonKiosk(code, kiosk, broker, **options))

@@ -129,7 +129,7 @@ async def open_rating_cases(conn: AsyncConnection, hall: Hall, change: Change, n
     bad = [e for e in change.ticket_events if isinstance(e, TicketRated) and RatingLevel(e.level).bad]
     if not bad:
         return []
-    code = hall.centre.centre.code
+    code = hall.centre.code
     due = hall.calendar.add_working_days(hall.calendar.local_date(now), hall.centre.policy.rectification_days)
     first = await next_case_id(conn, code)
     cases = []

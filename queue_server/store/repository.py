@@ -197,7 +197,7 @@ async def adopt_tickets(conn: AsyncConnection, hall: Hall, serials: Iterable[int
     known = {t.serial for t in hall.tickets()}
     for serial in serials:
         if serial not in known:
-            ticket = await load_ticket(conn, hall.centre.centre.code, serial)
+            ticket = await load_ticket(conn, hall.centre.code, serial)
             if ticket is not None:
                 hall.adopt(ticket)
 
@@ -404,7 +404,7 @@ async def save_change(
 
     With ``writes`` the rows are kept there for its ``flush``; without, they are written now.
     """
-    code = hall.centre.centre.code
+    code = hall.centre.code
     out = writes if writes is not None else Writes(code)
     tokens = _save_tickets(out, change)
     _append_ticket_events(out, change)

@@ -45,11 +45,11 @@ async def stored_centre(conn: AsyncConnection, code: str) -> Centre | None:
 
 
 async def create_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) -> None:
-    code = centre.centre.code
+    code = centre.code
     await conn.execute(
         insert(schema.centres).values(
             code=code,
-            name=centre.centre.name,
+            name=centre.name,
             config=centre.model_dump(mode="json"),
             state_version=0,
             last_serial=0,
@@ -71,7 +71,7 @@ async def _add_windows(conn: AsyncConnection, code: str, numbers: Iterable[int])
 
 async def apply_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) -> None:
     """Replace a stored centre's configuration; windows are added, and removed only when closed."""
-    code = centre.centre.code
+    code = centre.code
     old = await stored_centre(conn, code)
     if old is None:
         await create_centre(conn, centre, now)
@@ -93,7 +93,7 @@ async def apply_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) 
         update(schema.centres)
         .where(schema.centres.c.code == code)
         .values(
-            name=centre.centre.name,
+            name=centre.name,
             config=centre.model_dump(mode="json"),
             state_version=schema.centres.c.state_version + 1,
             updated_at=now,

@@ -193,7 +193,7 @@ async def get_queue(request: web.Request) -> web.StreamResponse:
 
 async def get_windows(request: web.Request) -> web.StreamResponse:
     hall = await _service(request).hall(_centre(request))
-    return json_response({"centre": hall.centre.centre.code, "windows": windows_view(hall)})
+    return json_response({"centre": hall.centre.code, "windows": windows_view(hall)})
 
 
 async def get_devices(request: web.Request) -> web.StreamResponse:

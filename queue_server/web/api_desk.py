@@ -46,7 +46,7 @@ async def get_ticket_by_number(request: web.Request) -> web.StreamResponse:
     service, centre = _service(request), _centre(request)
     asked = request.match_info["ticket_number"].strip().upper()
     hall = await service.hall(centre)
-    name = hall.centre.centre.name
+    name = hall.centre.name
     if not NUMBER.fullmatch(asked):
         raise NotFound(
             f"There is no ticket {asked!r} at {name}: a ticket number is its group's letter and digits, as printed"

@@ -118,8 +118,8 @@ def _new_config(request: web.Request, body: ConfigBody) -> Centre:
             centre = Centre.model_validate(body.config)
         except ValidationError as error:
             raise ProblemError(invalid_request(what, config_errors(error))) from None
-    if centre.centre.code != _centre(request):
-        message = f"is {centre.centre.code!r}, but this is centre {_centre(request)!r}; a centre keeps its code"
+    if centre.code != _centre(request):
+        message = f"is {centre.code!r}, but this is centre {_centre(request)!r}; a centre keeps its code"
         raise ProblemError(invalid_request(what, field_errors([("centre.code", message)])))
     return centre
 
@@ -144,7 +144,7 @@ async def _stored(service: HallService, centre: str) -> Centre:
 
 async def get_config(request: web.Request) -> web.StreamResponse:
     centre = await _stored(_service(request), _centre(request))
-    answer: CentreConfig = {"centre": centre.centre.code, "config": config_data(centre), "toml": centre_to_toml(centre)}
+    answer: CentreConfig = {"centre": centre.code, "config": config_data(centre), "toml": centre_to_toml(centre)}
     return json_response(answer)
 
 

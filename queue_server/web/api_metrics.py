@@ -77,7 +77,7 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
 def _hall_figures(
     hall: Hall, waiting: GaugeMetricFamily, longest: GaugeMetricFamily, windows: GaugeMetricFamily
 ) -> None:
-    code = hall.centre.centre.code
+    code = hall.centre.code
     now = hall.clock.now()
     queued = hall.waiting()
     for group in hall.centre.ticket_groups:

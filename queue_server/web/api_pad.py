@@ -41,7 +41,7 @@ async def _own_pad(request: web.Request) -> tuple[Device, int, Hall]:
     hall = await _service(request).hall(_centre(request))
     device = hall.centre.devices_by_id.get(device_id)
     if device is None or device.kind is not DeviceKind.PAD or device.window is None:
-        raise NotFound(f"There is no rating pad {device_id!r} at a window of {hall.centre.centre.name}")
+        raise NotFound(f"There is no rating pad {device_id!r} at a window of {hall.centre.name}")
     return device, device.window, hall
 
 

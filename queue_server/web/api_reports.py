@@ -85,7 +85,7 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
         pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
     rows = figures(tickets, pauses, query.by)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
-    return Report(code, centre.centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
+    return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
 
 
 @documented
@@ -178,7 +178,7 @@ def _names(centre: Any, by: Dimension) -> dict[str, str]:
         return {s.code: s.name for s in centre.staff}
     if by is Dimension.MATTER:
         return {m.code: m.name for m in centre.matters}
-    return {"all": centre.centre.name}
+    return {"all": centre.name}
 
 
 def _row(row: Figures, names: dict[str, str]) -> ReportRow:
