@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from queue_server.pages.screens import SCREENS, SHARED_STATIC, SHARED_TEMPLATES
+from queue_server.web.route_table import all_routes
 
 PAGES = resources.files("queue_server.pages")
 
@@ -37,3 +38,9 @@ def test_every_template_and_static_file_belongs_to_one_screen_or_the_frame() -> 
 def test_screen_names_are_unique() -> None:
     names = [screen.name for screen in SCREENS]
     assert len(names) == len(set(names))
+
+
+def test_the_api_modules_a_screen_names_serve_routes() -> None:
+    serving = {route.handler.__module__.removeprefix("queue_server.web.") for route in all_routes()}
+    for screen in SCREENS:
+        assert set(screen.api) <= serving, f"{screen.name} names API modules that serve no route"

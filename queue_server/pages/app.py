@@ -15,6 +15,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from queue_server.http_common.keys import SERVICE
+from queue_server.http_common.session_cookie import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, check_form_csrf, session_of
 from queue_server.pages import live
 from queue_server.pages.kiosk_voice import KIOSK_VOICE, KioskVoice
 from queue_server.pages.login import enrol, enrol_form, home, login, login_form, login_redirect, logout
@@ -22,8 +24,6 @@ from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import ENROLLED, LISTENERS, PageHandler, PageRoute
 from queue_server.pages.screens import SCREENS
 from queue_server.pages.wording import words
-from queue_server.web.keys import SERVICE
-from queue_server.web.session_auth import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, check_csrf, session_of
 
 PAGE_INDEX = web.AppKey("page_index", dict[web.AbstractRoute, PageRoute])
 
@@ -96,7 +96,7 @@ async def page_middleware(request: web.Request, handler: PageHandler) -> web.Str
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sent = str((await request.post()).get(CSRF_FIELD, ""))
-        check_csrf(request, session, sent)
+        check_form_csrf(session, sent)
     return await handler(request)
 
 

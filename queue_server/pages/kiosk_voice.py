@@ -20,8 +20,8 @@ from device_client.speech import EspeakEngine, Language, SpeechEngine, VoiceErro
 from queue_server.domain.errors import NotFound
 from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of
-from queue_server.web.keys import SERVICE
-from queue_server.web.session_auth import session_of
+from queue_server.http_common.keys import SERVICE
+from queue_server.http_common.session_cookie import session_of
 
 logger = logging.getLogger("queue_server.pages.kiosk_voice")
 

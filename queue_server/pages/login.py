@@ -25,17 +25,17 @@ from queue_server.auth.sessions import (
     open_session,
     record_failure,
 )
-from queue_server.pages.render import language_of, render
-from queue_server.pages.wording import words
-from queue_server.web.keys import DATABASE, SERVICE
-from queue_server.web.session_auth import (
+from queue_server.http_common.keys import DATABASE, SERVICE
+from queue_server.http_common.session_cookie import (
     CSRF_FIELD,
-    check_csrf,
+    check_form_csrf,
     clear_session_cookie,
     is_https,
     session_of,
     set_session_cookie,
 )
+from queue_server.pages.render import language_of, render
+from queue_server.pages.wording import words
 
 LOGIN_CSRF_COOKIE = "ow_login_csrf"
 KIOSK_ENROL_USERNAME = "~kiosk-enrol"
@@ -150,7 +150,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther("/login")
     if session is not None:
         form = await request.post()
-        check_csrf(request, session, str(form.get(CSRF_FIELD, "")))
+        check_form_csrf(session, str(form.get(CSRF_FIELD, "")))
         async with request.app[DATABASE].write() as conn:
             await close_session(conn, request.cookies.get("ow_session", ""))
     clear_session_cookie(response, request)

@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from queue_server.app.tickets import read_ticket
 from queue_server.app.views import centre_view
 from queue_server.auth.accounts import Principal
 from queue_server.domain.errors import NotFound
 from queue_server.domain.tickets import Outcome
+from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.console_words import CONSOLE_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import COUNTER, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.api import _ticket
-from queue_server.web.keys import SERVICE, SESSION
 
 
 def _principal(request: web.Request) -> Principal:
@@ -79,7 +79,7 @@ async def notice(request: web.Request) -> web.StreamResponse:
         return _not_found(request, said["notice_missing"], said["notice_missing"])
     serial = int(raw)
     try:
-        config, ticket = await _ticket(request.app[SERVICE], code, serial)
+        config, ticket = await read_ticket(request.app[SERVICE], code, serial)
     except NotFound as error:
         return _not_found(request, said["notice_missing"], str(error))
     if ticket["outcome"] is None or not Outcome(ticket["outcome"]).needs_notice:

@@ -15,11 +15,11 @@ from aiohttp import web
 from queue_server.app.views import centre_view
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import Category
+from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.desk_words import DESK_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import DESK, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.keys import SERVICE, SESSION
 
 
 async def desk(request: web.Request) -> web.StreamResponse:

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from queue_server.app.elsewhere import other_halls
+from queue_server.http_common.keys import DATABASE, SERVICE
+from queue_server.http_common.session_cookie import session_of
 from queue_server.pages.kiosk_voice import kiosk_voice
 from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import KIOSK, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.api_city import other_halls
-from queue_server.web.keys import DATABASE, SERVICE
-from queue_server.web.session_auth import session_of
 
 
 async def kiosk_page(request: web.Request) -> web.StreamResponse:

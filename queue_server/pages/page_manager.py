@@ -12,11 +12,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.auth.accounts import Role
+from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.manager_words import MANAGER_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.keys import SERVICE, SESSION
 
 EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who may change the centre's configuration; the supervisor only watches."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.domain.devices import DeviceKind
+from queue_server.http_common.keys import SERVICE
+from queue_server.http_common.session_cookie import session_of
 from queue_server.pages.pad_words import WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import PAD, PageRoute
 from queue_server.pages.wording import words
-from queue_server.web.keys import SERVICE
-from queue_server.web.session_auth import session_of
 
 
 async def pad_page(request: web.Request) -> web.StreamResponse:

@@ -14,12 +14,12 @@ from aiohttp import web
 
 from queue_server.app.views import centre_view
 from queue_server.auth.accounts import Role
+from queue_server.http_common.keys import DATABASE, SERVICE, SESSION
 from queue_server.pages.rectification_words import RECTIFICATION_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import words
 from queue_server.store.lookup import list_centres
-from queue_server.web.keys import DATABASE, SERVICE, SESSION
 
 WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who moves and assigns cases, opens complaints, delivers promised cases and hands them to another

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import ValidationError
 
+from queue_server.app.reports import Report, ReportQuery, read_report, report_body
+from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.reports_words import REPORTS_WORDS
 from queue_server.pages.routes import MANAGEMENT, PageRoute
@@ -23,8 +25,6 @@ from queue_server.pages.wording import words
 from queue_server.reports.charts import Bar, bar_chart, percent
 from queue_server.reports.figures import Dimension
 from queue_server.reports.periods import PeriodKind
-from queue_server.web.api_reports import Report, ReportQuery, read_report, report_body
-from queue_server.web.keys import SERVICE, SESSION
 
 DIMENSIONS = (Dimension.WINDOW, Dimension.STAFF, Dimension.MATTER, Dimension.CENTRE)
 """The choices in the page's order: a manager most often compares windows."""

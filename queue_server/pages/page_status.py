@@ -14,13 +14,13 @@ import re
 import segno
 from aiohttp import web
 
+from queue_server.http_common.keys import DATABASE, SERVICE
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import PageRoute
 from queue_server.pages.status_words import WORDS
 from queue_server.pages.wording import words
 from queue_server.store.contacts import CONSENT_EN, CONSENT_ZH
 from queue_server.store.lookup import find_ticket_by_token
-from queue_server.web.keys import DATABASE, SERVICE
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 

@@ -13,8 +13,8 @@ import jinja2
 from aiohttp import web
 
 from queue_server.auth.accounts import Principal
+from queue_server.http_common.keys import SESSION
 from queue_server.pages.wording import LANGUAGES, Language, words
-from queue_server.web.keys import SESSION
 
 LANGUAGE_COOKIE = "ow_lang"
 _TEMPLATES = jinja2.Environment(

@@ -34,17 +34,6 @@ from queue_server.pages import (
 )
 from queue_server.pages.routes import PageRoute
 from queue_server.pages.wording import Language
-from queue_server.web import (
-    api_city,
-    api_desk,
-    api_manager,
-    api_pad,
-    api_prints,
-    api_promised,
-    api_rectification,
-    api_reports,
-    api_status,
-)
 
 WordTable = dict[Language, dict[str, str]]
 
@@ -61,8 +50,9 @@ class Screen:
     """Under ``queue_server/pages/templates/``."""
     static: tuple[str, ...]
     """Under ``queue_server/pages/static/``: its script and its style."""
-    api: tuple[ModuleType, ...] = ()
-    """The API modules of its own routes (queue_server.web.api_<...>), beyond the core table."""
+    api: tuple[str, ...] = ()
+    """The modules of the API routes it calls beyond the core table, ``queue_server/web/<name>.py``
+    (named, not imported: the pages and the web are independent of each other)."""
 
     @property
     def routes(self) -> list[PageRoute]:
@@ -77,7 +67,7 @@ SCREENS: tuple[Screen, ...] = (
         words=kiosk_words.WORDS,
         templates=("kiosk.html",),
         static=("kiosk.js", "kiosk.css"),
-        api=(api_city, api_prints),
+        api=("api_city", "api_prints"),
     ),
     Screen(
         name="status",
@@ -85,7 +75,7 @@ SCREENS: tuple[Screen, ...] = (
         words=status_words.WORDS,
         templates=("status.html",),
         static=("status.js", "status.css"),
-        api=(api_status,),
+        api=("api_status",),
     ),
     Screen(
         name="console",
@@ -93,7 +83,7 @@ SCREENS: tuple[Screen, ...] = (
         words=console_words.CONSOLE_WORDS,
         templates=("console.html", "console_notice.html"),
         static=("console.js", "console.css"),
-        api=(api_prints, api_promised),
+        api=("api_prints", "api_promised"),
     ),
     Screen(
         name="desk",
@@ -101,7 +91,7 @@ SCREENS: tuple[Screen, ...] = (
         words=desk_words.DESK_WORDS,
         templates=("desk.html",),
         static=("desk.js", "desk.css"),
-        api=(api_desk, api_prints),
+        api=("api_desk", "api_prints"),
     ),
     Screen(
         name="pad",
@@ -109,7 +99,7 @@ SCREENS: tuple[Screen, ...] = (
         words=pad_words.WORDS,
         templates=("pad.html",),
         static=("pad.js", "pad.css"),
-        api=(api_pad,),
+        api=("api_pad",),
     ),
     Screen(
         name="manager",
@@ -117,7 +107,7 @@ SCREENS: tuple[Screen, ...] = (
         words=manager_words.MANAGER_WORDS,
         templates=("manager.html",),
         static=("manager.js", "manager.css"),
-        api=(api_manager, api_promised),
+        api=("api_manager", "api_promised"),
     ),
     Screen(
         name="reports",
@@ -125,7 +115,7 @@ SCREENS: tuple[Screen, ...] = (
         words=reports_words.REPORTS_WORDS,
         templates=("reports.html", "report_centres.html", "report_macros.html"),
         static=("reports.js", "reports.css"),
-        api=(api_reports,),
+        api=("api_reports",),
     ),
     Screen(
         name="rectification",
@@ -133,7 +123,7 @@ SCREENS: tuple[Screen, ...] = (
         words=rectification_words.RECTIFICATION_WORDS,
         templates=("rectification.html",),
         static=("rectification.js", "rectification.css"),
-        api=(api_rectification, api_promised),
+        api=("api_rectification", "api_promised"),
     ),
 )
 

@@ -26,6 +26,7 @@ from queue_server.app.commands import (
     SignOn,
 )
 from queue_server.app.service import Answer, HallService, problem
+from queue_server.app.tickets import read_ticket
 from queue_server.app.views import (
     PRIVATE_TICKET_FIELDS,
     ActionAnswer,
@@ -36,16 +37,14 @@ from queue_server.app.views import (
     WindowView,
     centre_view,
     queue_view,
-    ticket_view,
     window_view,
     windows_view,
 )
 from queue_server.auth.accounts import Action, Principal, Role
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
-from queue_server.domain.tickets import CancelReason, Channel, TicketStatus
+from queue_server.domain.tickets import CancelReason, Channel
 from queue_server.store import lookup
-from queue_server.store.repository import load_ticket
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import (
     REQUEST_ID_PATTERN,
@@ -212,24 +211,8 @@ async def get_window(request: web.Request) -> web.StreamResponse:
     return json_response(window_view(hall.centre, hall.window(number), hall.holding(number)))
 
 
-async def _ticket(service: HallService, centre: str, serial: int) -> tuple[Centre, TicketView]:
-    """The ticket's view with its position when waiting: open tickets from the live hall, ended ones stored."""
-    hall = await service.hall(centre)
-    try:
-        ticket = hall.ticket(serial)
-    except NotFound:
-        config = hall.centre
-        async with service.db.read() as conn:
-            stored = await load_ticket(conn, centre, serial)
-        if stored is None:
-            raise NotFound(f"There is no ticket #{serial} at {config.centre.name}") from None
-        return config, ticket_view(config, stored)
-    position = hall.position(serial) if ticket.status is TicketStatus.WAITING else None
-    return hall.centre, ticket_view(hall.centre, ticket, position)
-
-
 async def get_ticket(request: web.Request) -> web.StreamResponse:
-    _, view = await _ticket(_service(request), _centre(request), _int_param(request, "serial"))
+    _, view = await read_ticket(_service(request), _centre(request), _int_param(request, "serial"))
     return json_response(view)
 
 
@@ -289,7 +272,7 @@ def status_view(centre: Centre, view: TicketView) -> StatusPage:
 
 async def get_status(request: web.Request) -> web.StreamResponse:
     centre, serial = await _token_ticket(request)
-    config, view = await _ticket(_service(request), centre, serial)
+    config, view = await read_ticket(_service(request), centre, serial)
     return json_response(status_view(config, view))
 
 

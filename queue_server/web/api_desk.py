@@ -14,13 +14,14 @@ import re
 from aiohttp import web
 from pydantic import Field
 
+from queue_server.app.tickets import read_ticket
 from queue_server.app.views import ReprintAnswer, TicketView
 from queue_server.auth.accounts import Action, Role
 from queue_server.domain.centre import CODE_PATTERN
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
 from queue_server.store.lookup import ticket_serial_by_number
-from queue_server.web.api import READ_HALL, _centre, _int_param, _service, _ticket, read_body, request_id_of
+from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.keys import DATABASE
@@ -59,7 +60,7 @@ async def get_ticket_by_number(request: web.Request) -> web.StreamResponse:
         raise NotFound(
             f"There is no ticket {asked} today ({today.isoformat()}) at {name}; numbers start again each day"
         )
-    _, view = await _ticket(service, centre, serial)
+    _, view = await read_ticket(service, centre, serial)
     return json_response(view)
 
 

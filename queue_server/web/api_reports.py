@@ -1,32 +1,25 @@
 """The supervision reports over the API: a period's figures per centre, window, staff member or
 matter, the ranking for the model windows (标杆窗口), as JSON, a CSV file or an .xlsx workbook.
 
-:func:`read_report` and :func:`report_body` are shared with the report page, so the page shows the
-API's figures; :func:`figure_table` is the one definition of the spreadsheet columns."""
+:func:`figure_table` is the one definition of the spreadsheet columns; reading the report and its
+JSON view are the application's (queue_server.app.reports), shared with the report page."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import cast
 
 from aiohttp import web
-from pydantic import BaseModel, Field
-from typing_extensions import TypedDict
 
-from queue_server.app.service import HallService
-from queue_server.app.view_fields import documented
+from queue_server.app.reports import Report, ReportQuery, ReportView, ranked_view, read_report, report_body, row_view
 from queue_server.auth.accounts import Action
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason
-from queue_server.reports.figures import Dimension, Figures, Ranked, figures, ranking
-from queue_server.reports.periods import Period, PeriodKind
+from queue_server.reports.figures import Dimension
 from queue_server.reports.spreadsheet import CONTENT_TYPE as XLSX_TYPE
 from queue_server.reports.spreadsheet import Cell, Sheet, workbook
-from queue_server.store.report_data import period_pauses, period_tickets
 from queue_server.web.api import _centre, _service
 from queue_server.web.problems import json_response
 from queue_server.web.routes import Access, Route
@@ -34,131 +27,9 @@ from queue_server.web.routes import Access, Route
 REPORT = Access(Action.REPORT)
 
 
-EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
-"""The days a report may be asked for: a period at the ends of Python's calendar (year 1 or 9999)
-cannot be turned into UTC instants, which was a 500 (found by tests/test_fuzz_http.py)."""
-
-
-class ReportQuery(BaseModel):
-    """What report to make."""
-
-    period: PeriodKind = Field(default=PeriodKind.DAY, description="day, week (ISO, Monday first) or month")
-    date: dt.date | None = Field(
-        default=None,
-        ge=EARLIEST_DAY,
-        le=LATEST_DAY,
-        description="A day of the period, from 1970-01-01 to 2999-12-31 (default: today at the centre)",
-    )
-    by: Dimension = Field(default=Dimension.WINDOW, description="centre, window, staff or matter")
-    format: Literal["json", "csv", "xlsx"] = Field(default="json", description="json, or csv or xlsx for a spreadsheet")
-
-
 def _query(request: web.Request) -> ReportQuery:
     """The report asked for; a bad parameter is a 422 naming it (the problem middleware's translation)."""
     return ReportQuery.model_validate(dict(request.query))
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A period's figures at one centre, with the names to show for their keys."""
-
-    centre: str
-    centre_name: str
-    day: dt.date
-    """The day asked for (today at the centre when none was)."""
-    period: Period
-    by: Dimension
-    rows: list[Figures]
-    ranked: list[Ranked]
-    names: dict[str, str]
-
-
-async def read_report(service: HallService, code: str, query: ReportQuery) -> Report:
-    """The report ``query`` asks for at centre ``code``; the period holds today when no date is given."""
-    hall = await service.hall(code)
-    centre = hall.centre
-    now = service.clock.now()
-    day = query.date or hall.calendar.local_date(now)
-    period = Period.holding(query.period, day)
-    async with service.db.read() as conn:
-        tickets = await period_tickets(conn, code, period)
-        pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
-    rows = figures(tickets, pauses, query.by)
-    ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
-    return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
-
-
-@documented
-class PeriodView(TypedDict):
-    """The period"""
-
-    kind: str
-    label: str
-    first: str
-    last: str
-
-
-@documented
-class ReportRow(TypedDict):
-    """What one window, staff member or matter did: waits and handling in minutes, shares from 0 to 1"""
-
-    key: str
-    name: str
-    issued: int
-    served: int
-    cancelled: int
-    no_shows: int
-    transfers: int
-    wait_mean_minutes: float | None
-    wait_p90_minutes: float | None
-    wait_longest_minutes: float | None
-    handling_mean_minutes: float | None
-    green_channel: int
-    green_channel_share: float | None
-    green_channel_wait_mean_minutes: float | None
-    paused_minutes: dict[str, float]
-    ratings: dict[str, int]
-    rated: int
-    unrated: int
-    satisfaction_rate: float | None
-    outcomes: dict[str, int]
-
-
-@documented
-class RankedRow(TypedDict):
-    """A place in the ranking for the model windows; rank null when too few ratings to rank"""
-
-    rank: int | None
-    key: str
-    name: str
-    satisfaction_rate: float | None
-    rated: int
-    served: int
-    wait_mean_minutes: float | None
-
-
-@documented
-class ReportView(TypedDict):
-    """A period's figures, one row per window, staff member, matter (or the centre), and the ranking"""
-
-    centre: str
-    period: PeriodView
-    by: str
-    rows: list[ReportRow]
-    ranking: list[RankedRow]
-
-
-def report_body(report: Report) -> ReportView:
-    """The report as the API's JSON answer."""
-    period = report.period
-    return {
-        "centre": report.centre,
-        "period": {"kind": period.kind.value, "label": period.label, "first": period.first.isoformat(),
-                   "last": period.last.isoformat()},
-        "by": report.by.value,
-        "rows": [_row(row, report.names) for row in report.rows],
-        "ranking": [_ranked(entry, report.names) for entry in report.ranked],
-    }  # fmt: skip
 
 
 async def get_report(request: web.Request) -> web.StreamResponse:
@@ -169,54 +40,6 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     if query.format == "xlsx":
         return _xlsx(report)
     return json_response(report_body(report))
-
-
-def _names(centre: Any, by: Dimension) -> dict[str, str]:
-    if by is Dimension.WINDOW:
-        return {str(w.number): f"{w.number}号窗口 {w.name}" for w in centre.windows}
-    if by is Dimension.STAFF:
-        return {s.code: s.name for s in centre.staff}
-    if by is Dimension.MATTER:
-        return {m.code: m.name for m in centre.matters}
-    return {"all": centre.name}
-
-
-def _row(row: Figures, names: dict[str, str]) -> ReportRow:
-    return {
-        "key": row.key,
-        "name": names.get(row.key, row.key),
-        "issued": row.issued,
-        "served": row.served,
-        "cancelled": row.cancelled,
-        "no_shows": row.no_shows,
-        "transfers": row.transfers,
-        "wait_mean_minutes": row.wait_mean,
-        "wait_p90_minutes": row.wait_p90,
-        "wait_longest_minutes": row.wait_longest,
-        "handling_mean_minutes": row.handling_mean,
-        "green_channel": row.green,
-        "green_channel_share": row.green_share,
-        "green_channel_wait_mean_minutes": row.green_wait_mean,
-        "paused_minutes": row.paused_minutes,
-        "ratings": {str(level): count for level, count in row.ratings.items()},
-        "rated": row.rated,
-        "unrated": row.unrated,
-        "satisfaction_rate": row.satisfaction_rate,
-        "outcomes": row.outcomes,
-    }
-
-
-def _ranked(entry: Ranked, names: dict[str, str]) -> RankedRow:
-    row = entry.figures
-    return {
-        "rank": entry.rank,
-        "key": row.key,
-        "name": names.get(row.key, row.key),
-        "satisfaction_rate": row.satisfaction_rate,
-        "rated": row.rated,
-        "served": row.served,
-        "wait_mean_minutes": row.wait_mean,
-    }
 
 
 CSV_COLUMNS = [
@@ -246,7 +69,7 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
     )
     rows: list[list[Cell]] = []
     for row in report.rows:
-        shown = _row(row, report.names)
+        shown = row_view(row, report.names)
         rows.append(
             _cells(shown, CSV_COLUMNS)
             + [row.ratings.get(int(level), 0) for level in levels]
@@ -257,7 +80,7 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
 
 def ranking_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
     """The ranking for the model windows; an unranked place (too few ratings) has no rank."""
-    rows = [_ranked(entry, report.names) for entry in report.ranked]
+    rows = [ranked_view(entry, report.names) for entry in report.ranked]
     return [title for _, title in RANKING_COLUMNS], [_cells(row, RANKING_COLUMNS) for row in rows]
 
 

@@ -1,7 +1,8 @@
-"""Typed keys of what the application and each request carry.
+"""Typed keys of what the application and each request carry: the API's own, and the shared ones.
 
 They live apart from ``app`` so the handlers and middlewares can import them without importing
-the module that assembles the application from them.
+the module that assembles the application from them. The keys the pages use too are defined in
+queue_server.http_common.keys and named here again for the API's modules.
 """
 
 from __future__ import annotations
@@ -10,18 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server.app.service import HallService
 from queue_server.auth.accounts import Principal
-from queue_server.auth.sessions import Session
-from queue_server.bus.runner import Bus
-from queue_server.store.database import Database
+from queue_server.http_common.keys import BUS, DATABASE, SERVICE, SESSION
 from queue_server.web.routes import Route
 
-SERVICE = web.AppKey("service", HallService)
-"""The hall service every action and read goes through."""
-
-DATABASE = web.AppKey("database", Database)
-"""The database of ``SERVICE``, for reads that need no hall (tokens, logs, health)."""
+__all__ = ["BUS", "DATABASE", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION"]
 
 ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 """The declaration behind each registered aiohttp route: its access rule and its summary."""
@@ -29,11 +23,5 @@ ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 """The OpenAPI document, built once from the route table."""
 
-BUS = web.AppKey("bus", Bus)
-"""The server's connection to the MQTT broker, when it has one: device availability lives there."""
-
 PRINCIPAL = web.RequestKey("principal", Principal)
 """Who the request acts for, once its bearer token was checked (protected routes only)."""
-
-SESSION = web.RequestKey("session", Session)
-"""The browser session the request came with, once looked up (pages and the API from pages)."""

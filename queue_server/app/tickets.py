@@ -1,0 +1,30 @@
+"""Reading one ticket's view: from the live hall while it is open, from the store once it ended.
+
+The API's ticket routes, the desk's lookup by number and the counter console's notice read a
+ticket through here, so each shows the same view.
+"""
+
+from __future__ import annotations
+
+from queue_server.app.service import HallService
+from queue_server.app.views import TicketView, ticket_view
+from queue_server.domain.centre import Centre
+from queue_server.domain.errors import NotFound
+from queue_server.domain.tickets import TicketStatus
+from queue_server.store.repository import load_ticket
+
+
+async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[Centre, TicketView]:
+    """The ticket's view with its position when waiting: open tickets from the live hall, ended ones stored."""
+    hall = await service.hall(centre)
+    try:
+        ticket = hall.ticket(serial)
+    except NotFound:
+        config = hall.centre
+        async with service.db.read() as conn:
+            stored = await load_ticket(conn, centre, serial)
+        if stored is None:
+            raise NotFound(f"There is no ticket #{serial} at {config.name}") from None
+        return config, ticket_view(config, stored)
+    position = hall.position(serial) if ticket.status is TicketStatus.WAITING else None
+    return hall.centre, ticket_view(hall.centre, ticket, position)
