@@ -166,7 +166,8 @@ async def _act(
 async def health(request: web.Request) -> web.StreamResponse:
     async with request.app[DATABASE].read() as conn:
         await lookup.ping(conn)
-    return json_response({"status": "ok", "database": "ok"})
+    answer: Health = {"status": "ok", "database": "ok"}
+    return json_response(answer)
 
 
 async def openapi_document(request: web.Request) -> web.StreamResponse:
@@ -177,7 +178,8 @@ async def list_centres(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     async with request.app[DATABASE].read() as conn:
         rows = await lookup.list_centres(conn)
-    return json_response({"centres": [{"code": r.code, "name": r.name} for r in rows if principal.may_see(r.code)]})
+    answer: CentreList = {"centres": [{"code": r.code, "name": r.name} for r in rows if principal.may_see(r.code)]}
+    return json_response(answer)
 
 
 async def get_centre(request: web.Request) -> web.StreamResponse:
@@ -192,7 +194,8 @@ async def get_queue(request: web.Request) -> web.StreamResponse:
 
 async def get_windows(request: web.Request) -> web.StreamResponse:
     hall = await _service(request).hall(_centre(request))
-    return json_response({"centre": hall.centre.code, "windows": windows_view(hall)})
+    answer: WindowList = {"centre": hall.centre.code, "windows": windows_view(hall)}
+    return json_response(answer)
 
 
 async def get_devices(request: web.Request) -> web.StreamResponse:
