@@ -155,10 +155,6 @@ def allowed(principal: Principal, action: Action, centre: str) -> bool:
     return principal.role in roles and principal.may_see(centre)
 
 
-may_act = allowed
-"""The same check under the name the first sketch of the web layer used."""
-
-
 # --- Passwords -----------------------------------------------------------------------------------
 
 
