@@ -18,10 +18,10 @@ from aiohttp import web
 
 from device_client.speech import EspeakEngine, Language, SpeechEngine, VoiceError
 from queue_server.domain.errors import NotFound
-from queue_server.pages.kiosk_words import WORDS
-from queue_server.pages.render import language_of
 from queue_server.http_common.keys import SERVICE
 from queue_server.http_common.session_cookie import session_of
+from queue_server.pages.kiosk_words import WORDS
+from queue_server.pages.render import language_of
 
 logger = logging.getLogger("queue_server.pages.kiosk_voice")
 
