@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from queue_server.app.commands import CallNext, IssueTicket
-from queue_server.domain.tickets import TicketStatus
+from queue_server.domain.tickets import Category, TicketStatus
 from queue_server.domain.windows import WindowStatus
 from queue_server.store.database import Database
 from tests.accessibility import assert_accessible, tab_to
@@ -345,3 +345,37 @@ async def test_a_keyboard_alone_signs_on_calls_and_finishes_and_a_dialog_keeps_t
         await page.keyboard.press("1")
         await page.keyboard.press("Enter")
         await expect(page.locator("#message")).to_have_text("A001 已办结（即办件）", timeout=WAIT_MS)
+
+
+async def test_the_waiting_list_is_the_calling_order_with_why_a_ticket_jumps_ahead(site: Site, tmp_path: Path) -> None:
+    """An ordinary A001, then a green-channel A002: the list says A002 first (绿色通道优先), and N calls it."""
+    await site.act(IssueTicket(matter="pension"), "kiosk:k-1", "ordinary")
+    await site.act(IssueTicket(matter="pension", category=Category.ELDERLY), "kiosk:k-1", "green")
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await signed_on_console(page, site)
+        rows = page.locator("#waiting-list li")
+        await expect(rows).to_have_count(2, timeout=WAIT_MS)
+        await expect(rows.nth(0)).to_contain_text("A002")
+        await expect(rows.nth(0).locator(".why")).to_have_text("绿色通道优先")
+        await expect(rows.nth(1)).to_contain_text("A001")
+        await expect(rows.nth(1).locator(".why")).to_have_count(0)
+        keep_screenshot(await page.screenshot(), "console-call-order.png", tmp_path, docs=False)
+        await page.keyboard.press("n")
+        await expect(page.locator("#ticket-number")).to_have_text("A002", timeout=WAIT_MS)
+        await expect(rows).to_have_count(1, timeout=WAIT_MS)
+        await expect(rows.nth(0)).to_contain_text("A001")
+
+
+async def test_the_call_order_api_refuses_a_bad_limit_and_an_unknown_window(site: Site) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await http_login(http, site, "staff1")  # the console's session reads as the page does
+        base = f"{site.url}/api/v1/centres/{site.code}/windows"
+        async with http.get(f"{base}/1/call-order?limit=0") as answer:
+            assert answer.status == 422, await answer.text()
+            assert (await answer.json())["errors"][0]["field"].endswith("limit")
+        async with http.get(f"{base}/77/call-order") as answer:
+            assert answer.status == 404, await answer.text()
+        async with http.get(f"{base}/1/call-order?limit=3") as answer:
+            body = await answer.json()
+            assert answer.status == 200 and body["window"] == 1 and body["upcoming"] == [] and body["waiting"] == 0

@@ -189,6 +189,28 @@ class QueueView(TypedDict):
 
 
 @documented
+class UpcomingTicketView(TicketView):
+    """A ticket of a window's call order, with why it stands there"""
+
+    why: Literal["in_order", "green_channel", "passed_over_bound"]
+    """in_order: the oldest the window may call; green_channel: called before older ordinary
+    tickets; passed_over_bound: called first because a ticket was passed over too often"""
+
+
+@documented
+class CallOrderView(TypedDict):
+    """The tickets a window's next calls will bring if nothing else happens, in that order"""
+
+    centre: str
+    window: int
+    at: Instant
+    upcoming: list[UpcomingTicketView]
+    """The next ones, at most the limit asked for"""
+    waiting: int
+    """Every waiting ticket this window may call"""
+
+
+@documented
 class StaffView(TypedDict):
     """A staff member"""
 
@@ -382,6 +404,20 @@ def queue_view(hall: Hall) -> QueueView:
         "waiting": [ticket_view(hall.centre, t, positions.get(t.serial)) for t in waiting],
         "groups": waiting_counts(hall.centre, waiting),
         "longest_wait_minutes": minutes(longest),
+    }
+
+
+def call_order_view(hall: Hall, window: int, limit: int) -> CallOrderView:
+    """The clerk's list: ``Router.call_order`` for one window, read when asked, never on a call."""
+    hall.window(window)  # an unknown window is refused as such
+    waiting = hall.waiting()
+    upcoming = hall.router.call_order(window, waiting, limit)
+    return {
+        "centre": hall.centre.code,
+        "window": window,
+        "at": iso(hall.clock.now()),
+        "upcoming": [{**ticket_view(hall.centre, u.ticket), "why": u.why.value} for u in upcoming],
+        "waiting": sum(1 for t in waiting if hall.router.can_serve(window, t)),
     }
 
 

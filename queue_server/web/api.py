@@ -14,6 +14,7 @@ import re
 from typing import Any, cast
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.app.commands import (
     TICKET_COMMANDS,
@@ -30,11 +31,13 @@ from queue_server.app.tickets import read_ticket
 from queue_server.app.views import (
     PRIVATE_TICKET_FIELDS,
     ActionAnswer,
+    CallOrderView,
     CentreView,
     PublicTicketView,
     QueueView,
     TicketView,
     WindowView,
+    call_order_view,
     centre_view,
     queue_view,
     window_view,
@@ -212,6 +215,18 @@ async def get_window(request: web.Request) -> web.StreamResponse:
     number = _int_param(request, "number")
     hall = await _service(request).hall(_centre(request))
     return json_response(window_view(hall.centre, hall.window(number), hall.holding(number)))
+
+
+class CallOrderQuery(BaseModel):
+    limit: int = Field(default=8, ge=1, le=50, description="How many of the next tickets to list (1 to 50)")
+
+
+async def get_call_order(request: web.Request) -> web.StreamResponse:
+    """The clerk's waiting list: the order this window's next calls will come in, and why."""
+    number = _int_param(request, "number")
+    query = CallOrderQuery.model_validate(dict(request.query))  # a bad limit is a 422 naming it
+    hall = await _service(request).hall(_centre(request))
+    return json_response(call_order_view(hall, number, query.limit))
 
 
 async def get_ticket(request: web.Request) -> web.StreamResponse:
@@ -520,6 +535,21 @@ def _routes() -> list[Route]:
             access=READ_HALL,
             tag="reads",
             response=WindowView,
+        ),
+        Route(
+            method="GET",
+            path="/centres/{centre}/windows/{number}/call-order",
+            operation_id="get_call_order",
+            summary="Read the order a window's next calls will come in",
+            handler=get_call_order,
+            access=READ_HALL,
+            tag="reads",
+            response=CallOrderView,
+            query=CallOrderQuery,
+            description=(
+                "The routing rule played forward for this window alone (green channel first, the"
+                " passed-over bound), each ticket with why it stands there: what the counter console lists."
+            ),
         ),
         Route(
             method="GET",

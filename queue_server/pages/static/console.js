@@ -40,6 +40,7 @@
     if (ticket.target_window !== null && ticket.target_window !== undefined) return ticket.target_window === number;
     return servedMatters(number).has(ticket.matter);
   }
+  const SHOWN_WAITING = 8; // the next tickets listed for the clerk, in calling order
   function forMe() {
     if (!state.queue || state.number === null) return [];
     return state.queue.waiting.filter((ticket) => canServe(ticket, state.number));
@@ -126,6 +127,11 @@
       state.noShowViews = answers.filter((r) => r.ok && r.body.status === "no_show").map((r) => r.body);
     }));
     if (state.last) reads.push(api("GET", `/centres/${C}/tickets/${state.last.serial}`).then((r) => { state.lastView = r.ok ? r.body : null; }));
+    // The list is the order this window's calls will come in (the server plays the routing rule forward).
+    if (state.number !== null) {
+      reads.push(api("GET", `/centres/${C}/windows/${state.number}/call-order?limit=${SHOWN_WAITING}`)
+        .then((r) => { state.callOrder = r.ok ? r.body : null; }));
+    } else state.callOrder = null;
     await Promise.all(reads);
     if (seq !== state.seq) { again = true; return; }
     draw();
@@ -395,12 +401,17 @@
     $("waiting-groups").replaceChildren(...groups.map((g) => el("li", { dataset: { prefix: g.prefix } },
       el("span", { text: `${g.prefix} ${OW.data.lang === "en" && g.name_en ? g.name_en : g.name}` }),
       el("strong", { class: "group-count", text: mine.filter((ticket) => ticket.group === g.prefix).length }))));
-    const shown = mine.slice(0, 8).map((ticket) => el("li", { class: ticket.green_channel ? "green" : "" },
+    const order = state.callOrder && state.callOrder.window === state.number ? state.callOrder : null;
+    const upcoming = order ? order.upcoming : [];
+    const shown = upcoming.map((ticket) => el("li", { class: ticket.green_channel ? "green" : "", dataset: { serial: ticket.serial, why: ticket.why } },
       el("strong", { text: ticket.number }), " ",
       el("span", { text: ticket.matter_name }), " ",
-      el("span", { class: "muted", text: t("waited", { n: waitedMinutes(ticket) }) })));
-    if (mine.length > 8) shown.push(el("li", { class: "muted more", text: t("waiting_more", { n: mine.length - 8 }) }));
+      el("span", { class: "muted", text: t("waited", { n: waitedMinutes(ticket) }) }),
+      ticket.why !== "in_order" ? el("span", { class: "why", text: t("why_" + ticket.why) }) : null));
+    const more = order ? order.waiting - upcoming.length : 0;
+    if (more > 0) shown.push(el("li", { class: "muted more", text: t("waiting_more", { n: more }) }));
     $("waiting-list").replaceChildren(...shown);
+    $("waiting-list").setAttribute("aria-label", t("waiting_order"));
   }
 
   function drawLast() {
