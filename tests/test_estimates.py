@@ -111,3 +111,14 @@ def test_fixed_stop_issuing_time() -> None:
     with pytest.raises(IssueRefused, match="停止取号") as refused:
         hall.issue("pension")
     assert refused.value.reason is RefusalReason.STOPPED_ISSUING
+
+
+def test_a_tickets_own_position_counts_the_green_channel_tickets_that_came_later_and_go_first() -> None:
+    hall, _ = make_hall(staffed=False)
+    hall.sign_on(1, "s1")  # one window: the green ticket goes before the ordinary one
+    ordinary = hall.issue("pension").ticket
+    green = hall.issue("pension", category=Category.ELDERLY).ticket
+    assert ordinary is not None and green is not None
+    assert hall.position(ordinary.serial).green_ahead == 1
+    assert hall.position(green.serial).green_ahead == 0
+    assert all(p.green_ahead is None for p in hall.positions().values()), "the queue's bulk reading does not count"

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from playwright.async_api import Page, expect
 
 from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
-from queue_server.domain.tickets import Outcome, TicketStatus
+from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.store import lookup
 from queue_server.store.database import Database
 from queue_server.web.openapi import document
@@ -217,3 +217,18 @@ async def test_a_token_that_names_no_ticket_gets_a_friendly_page(site: Site) -> 
         mine = await issue(site, "i-1")
         async with http.get(f"{site.url}/ticket/{mine['status_token']}/qr.svg") as answer:
             assert answer.status == 200 and answer.content_type == "image/svg+xml"
+
+
+async def test_a_wait_that_grows_for_the_green_channel_says_so(site: Site, tmp_path: Path) -> None:
+    """A green-channel ticket issued later goes ahead: the wait grows, and the page says why."""
+    mine = await issue(site, "i-1")
+    async for page in phone(mine["status_url"]):
+        await expect(page.locator("#ahead")).to_have_text("0 人")
+        await expect(page.locator("#green-ahead")).to_be_hidden()
+        await site.act(IssueTicket(matter="pension", category=Category.ELDERLY), "kiosk:k-1", "green")
+        await expect(page.locator("#ahead")).to_have_text("1 人", timeout=LIVE_MS)
+        await expect(page.locator("#green-ahead")).to_have_text(
+            "绿色通道优先：其中 1 位老年人、残疾人等群众虽晚到，按规定优先办理"
+        )
+        await assert_accessible(page, "the ticket status, a green-channel ticket ahead")
+        keep_screenshot(await page.screenshot(), "status-green-ahead.png", tmp_path)

@@ -46,6 +46,8 @@ class PositionView(TypedDict):
     people_ahead: int
     estimated_wait_minutes: int | None
     expected_call: Instant | None
+    green_ahead: NotRequired[int]
+    """Of those ahead, green-channel tickets issued later (绿色通道优先); on a single ticket's reading"""
 
 
 class _TicketFields(TypedDict):
@@ -268,11 +270,14 @@ def minutes(delta: dt.timedelta | None) -> int | None:
 def position_view(position: Position | None) -> PositionView | None:
     if position is None or position.expected_call is None:
         return None
-    return {
+    view: PositionView = {
         "people_ahead": position.people_ahead,
         "estimated_wait_minutes": minutes(position.estimated_wait),
         "expected_call": iso(position.expected_call),
     }
+    if position.green_ahead is not None:
+        view["green_ahead"] = position.green_ahead
+    return view
 
 
 def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None) -> TicketView:

@@ -72,6 +72,9 @@ class Position:
     expected_call: dt.datetime | None
     """None when no staffed window can serve the ticket."""
     estimated_wait: dt.timedelta | None
+    green_ahead: int | None = None
+    """Of those ahead, the green-channel tickets issued after this one (绿色通道优先): why a wait
+    can grow. Counted on one ticket's own reading (:func:`position_of` with its tickets), else None."""
 
 
 def window_free_at(
@@ -363,17 +366,27 @@ class _ServiceTime:
                 return
 
 
-def position_of(ticket: Ticket, calls: Mapping[int, ForecastCall], router: Router, now: dt.datetime) -> Position:
-    """People ahead: tickets forecast to be called earlier, at windows that could serve this one."""
+def position_of(
+    ticket: Ticket,
+    calls: Mapping[int, ForecastCall],
+    router: Router,
+    now: dt.datetime,
+    tickets: Mapping[int, Ticket] | None = None,
+) -> Position:
+    """People ahead: tickets forecast to be called earlier, at windows that could serve this one;
+    with ``tickets``, also how many of them are green-channel tickets that came later."""
     mine = calls.get(ticket.serial)
     if mine is None:
         return Position(people_ahead=0, expected_call=None, estimated_wait=None)
-    ahead = sum(
-        1
+    ahead = [
+        serial
         for serial, call in calls.items()
         if call.at < mine.at and serial != ticket.serial and router.can_serve(call.window, ticket)
-    )
-    return Position(ahead, mine.at, max(mine.at - now, dt.timedelta()))
+    ]
+    green = None
+    if tickets is not None:
+        green = sum(1 for serial in ahead if (t := tickets.get(serial)) and t.green and t.place > ticket.place)
+    return Position(len(ahead), mine.at, max(mine.at - now, dt.timedelta()), green)
 
 
 def positions_of(

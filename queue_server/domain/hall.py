@@ -275,7 +275,8 @@ class Hall:
         if ticket.status is not TicketStatus.WAITING:
             return Position(0, None, None)
         now = self.clock.now()
-        return position_of(ticket, self._forecast(now, self.waiting(), until=serial), self.router, now)
+        calls = self._forecast(now, self.waiting(), until=serial)
+        return position_of(ticket, calls, self.router, now, self._tickets)
 
     def _forecast(self, now: dt.datetime, waiting: list[Ticket], until: int | None = None) -> dict[int, ForecastCall]:
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}

@@ -55,6 +55,10 @@
         $("wait").textContent = position && position.estimated_wait_minutes !== null
           ? OW.t("wait_minutes", { n: position.estimated_wait_minutes }) : OW.t("wait_unknown");
         $("next-up").hidden = !(position && position.people_ahead === 0);
+        // A wait that grew says why: green-channel citizens who came later go first (绿色通道优先).
+        const green = position && position.green_ahead ? position.green_ahead : 0;
+        $("green-ahead").textContent = green ? OW.t("green_ahead", { n: green }) : "";
+        $("green-ahead").hidden = !green;
         show("waiting");
         break;
       }
