@@ -72,6 +72,7 @@ async def test_a_manager_follows_a_bad_rating_to_its_end(site: Site, browser: Br
     await row.click()
     await expect(page.locator("#detail-heading")).to_have_text("整改件 1", timeout=WAIT_MS)
     await expect(page.locator("#detail-comment")).to_have_text("")
+    await expect(page.locator("#detail-serial")).to_have_text("A001")  # as people name it, not its serial
 
     await page.click("#advance-button")
     await expect(page.locator("#advance-form .field + .field-error")).to_have_text("请填写说明", timeout=WAIT_MS)

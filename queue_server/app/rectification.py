@@ -18,6 +18,7 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
+from queue_server.store.lookup import ticket_numbers
 from queue_server.store.rectification import insert_case, list_cases, load_case, next_case_id, save_case
 
 OPEN_COMPLAINT = "complaint"
@@ -36,6 +37,8 @@ class CaseAt:
 
     case: Case
     today: dt.date
+    ticket_number: str | None = None
+    """The number of the ticket it is about (C001), as staff and citizens name a ticket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,8 @@ class ListedCase:
     case: Case
     contact: str | None
     """The citizen's follow-up number, masked: a list never shows it in full."""
+    ticket_number: str | None = None
+    """The number of the ticket it is about (C001), as staff and citizens name a ticket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class CaseWithContact:
     today: dt.date
     phone: str | None
     """The citizen's follow-up number in full: reading one case is the one place it is shown so."""
+    ticket_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +108,21 @@ async def list_rectifications(
         cases = await list_cases(conn, centre, statuses)
         if overdue_only:
             cases = [case for case in cases if case.overdue(today)]
-        listed = [ListedCase(case, await _masked_contact(conn, centre, case.serial)) for case in cases]
+        numbers = await ticket_numbers(conn, centre, (c.serial for c in cases if c.serial is not None))
+        listed = [
+            ListedCase(case, await _masked_contact(conn, centre, case.serial), numbers.get(case.serial or 0))
+            for case in cases
+        ]
     return CaseList(centre, today, listed)
 
 
 async def _masked_contact(conn: Connection, centre: str, serial: int | None) -> str | None:
     phone = await contact_of(conn, centre, serial) if serial is not None else None
     return mask(phone) if phone else None
+
+
+async def _ticket_number(conn: Connection, centre: str, serial: int | None) -> str | None:
+    return (await ticket_numbers(conn, centre, [serial])).get(serial) if serial is not None else None
 
 
 def _no_case(centre: str, case_id: int) -> Refusal:
@@ -122,7 +136,8 @@ async def read_rectification(service: HallService, centre: str, case_id: int) ->
             raise _no_case(centre, case_id)
         case = found[0]
         phone = await contact_of(conn, centre, case.serial) if case.serial is not None else None
-    return CaseWithContact(case, await _today(service, centre), phone)
+        number = await _ticket_number(conn, centre, case.serial)
+    return CaseWithContact(case, await _today(service, centre), phone, number)
 
 
 def check_complaint(hall: Hall, complaint: Complaint) -> None:
@@ -166,7 +181,7 @@ async def open_complaint(service: HallService, once: Once, complaint: Complaint,
             notes=(CaseNote(now, once.actor, CaseStatus.NEW, complaint.comment),),
         )
         await insert_case(conn, once.centre, case)
-        return CaseAt(case, today)
+        return CaseAt(case, today, await _ticket_number(conn, once.centre, case.serial))
 
     return await run_once(service, once, OPEN_COMPLAINT, step, present)
 
@@ -210,6 +225,6 @@ async def _work_case(
         case, version = found
         moved = move(case, now)
         await save_case(conn, once.centre, moved, version)  # under the centre lock: the version holds
-        return CaseAt(moved, hall.calendar.local_date(now))
+        return CaseAt(moved, hall.calendar.local_date(now), await _ticket_number(conn, once.centre, moved.serial))
 
     return await run_once(service, once, name, step, present)

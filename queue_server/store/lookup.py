@@ -67,3 +67,13 @@ async def ticket_serial_by_number(conn: AsyncConnection, centre: str, number: st
     found = await conn.execute(select(t.serial).where(t.centre == centre, t.service_day == day, t.number == number))
     serial = found.scalar_one_or_none()
     return int(serial) if serial is not None else None
+
+
+async def ticket_numbers(conn: AsyncConnection, centre: str, serials: Iterable[int]) -> dict[int, str]:
+    """The numbers (A001 ...) of these tickets by serial, in one query: what people call a ticket."""
+    wanted = sorted(set(serials))
+    if not wanted:
+        return {}
+    t = schema.tickets.c
+    rows = await conn.execute(select(t.serial, t.number).where(t.centre == centre, t.serial.in_(wanted)))
+    return {int(row.serial): str(row.number) for row in rows}

@@ -51,6 +51,8 @@ class RectificationCase(TypedDict):
     status: Annotated[str, values_of(CaseStatus)]
     status_name: str
     serial: int | None
+    ticket_number: str | None
+    """The number of the ticket it is about (e.g. C001), as people name it"""
     window: int | None
     staff: str | None
     matter: str | None
@@ -89,13 +91,14 @@ class RectificationList(TypedDict):
     cases: list[ListedCase]
 
 
-def case_view(case: Case, today: dt.date) -> RectificationCase:
+def case_view(case: Case, today: dt.date, ticket_number: str | None = None) -> RectificationCase:
     return {
         "id": case.id,
         "source": case.source.value,
         "status": case.status.value,
         "status_name": CASE_STATUS_NAMES_ZH[case.status],
         "serial": case.serial,
+        "ticket_number": ticket_number,
         "window": case.window,
         "staff": case.staff,
         "matter": case.matter,
@@ -131,7 +134,9 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
         "centre": listed.centre,
         "today": listed.today.isoformat(),
         "overdue": listed.overdue,
-        "cases": [{**case_view(item.case, listed.today), "contact": item.contact} for item in listed.cases],
+        "cases": [
+            {**case_view(item.case, listed.today, item.ticket_number), "contact": item.contact} for item in listed.cases
+        ],
     }
     return json_response(answer)
 
@@ -139,7 +144,10 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
 async def get_rectification(request: web.Request) -> web.StreamResponse:
     """One case, with the citizen's follow-up number in full: the one place it is shown so."""
     read = await cases.read_rectification(_service(request), _centre(request), _int_param(request, "case"))
-    answer: RectificationCaseWithContact = {**case_view(read.case, read.today), "contact_phone": read.phone}
+    answer: RectificationCaseWithContact = {
+        **case_view(read.case, read.today, read.ticket_number),
+        "contact_phone": read.phone,
+    }
     return json_response(answer)
 
 
@@ -164,7 +172,7 @@ class AssignBody(ActionBody):
 
 
 def _case_at_view(seen: cases.CaseAt) -> dict[str, Any]:
-    return dict(case_view(seen.case, seen.today))
+    return dict(case_view(seen.case, seen.today, seen.ticket_number))
 
 
 async def open_complaint(request: web.Request) -> web.StreamResponse:

@@ -118,7 +118,7 @@
     $("detail-window").textContent = windowName(item.window);
     $("detail-staff").textContent = staffName(item.staff);
     $("detail-matter").textContent = matterName(item.matter);
-    $("detail-serial").textContent = item.serial === null ? "" : String(item.serial);
+    $("detail-serial").textContent = item.serial === null ? "" : item.ticket_number || String(item.serial);
     $("detail-level").textContent = levelName(item.level);
     $("detail-reasons").textContent = item.reasons.join("、");
     $("detail-opened").textContent = localTime(item.opened_at);
