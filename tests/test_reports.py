@@ -30,7 +30,7 @@ from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
 from queue_server.reports.figures import Dimension, figures, percentile, ranking
 from queue_server.reports.periods import Period, PeriodKind
-from queue_server.reports.records import HandledTicket, WindowMoment, pause_spans
+from queue_server.reports.records import HandledTicket, TransferMove, WindowMoment, pause_spans, transfer_moves
 from queue_server.store.database import Database
 from tests.api_support import Api, seed
 from tests.factories import shanghai
@@ -277,3 +277,30 @@ async def test_a_workbook_per_matter_has_no_ranking(reports: Api) -> None:
     assert book.sheetnames == ["报表"]
     assert [row[0] for row in book["报表"].iter_rows(min_row=2, values_only=True)] == ["pension"]
     book.close()
+
+
+def test_a_transfer_counts_where_it_was_made_and_where_it_went() -> None:
+    """Window 1 (staff s1, matter pension) sends A001 on to hukou at window 3: each side is credited."""
+    moves = transfer_moves(
+        [
+            (1, "issued", {"matter": "pension"}),
+            (1, "called", {"window": 1, "staff": "s1"}),
+            (1, "transferred", {"from_window": 1, "to_matter": "hukou", "to_window": 3}),
+            (1, "called", {"window": 3, "staff": "s3"}),
+            (2, "issued", {"matter": "pension"}),
+            (2, "called", {"window": 2, "staff": None}),
+            (2, "transferred", {"from_window": 2, "to_matter": "pension", "to_window": None}),
+        ]
+    )
+    assert moves == [
+        TransferMove(1, from_window=1, from_staff="s1", from_matter="pension", to_matter="hukou", to_window=3),
+        TransferMove(2, from_window=2, from_staff=None, from_matter="pension", to_matter="pension", to_window=None),
+    ]
+    by_window = {r.key: (r.transfers, r.transfers_in) for r in figures([], [], Dimension.WINDOW, moves)}
+    assert by_window == {"1": (1, 0), "2": (1, 0), "3": (0, 1)}
+    by_staff = {r.key: (r.transfers, r.transfers_in) for r in figures([], [], Dimension.STAFF, moves)}
+    assert by_staff == {"s1": (1, 0)}
+    by_matter = {r.key: (r.transfers, r.transfers_in) for r in figures([], [], Dimension.MATTER, moves)}
+    assert by_matter == {"hukou": (0, 1), "pension": (2, 1)}
+    (centre,) = figures([], [], Dimension.CENTRE, moves)
+    assert (centre.transfers, centre.transfers_in) == (2, 2)

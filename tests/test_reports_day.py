@@ -28,7 +28,7 @@ from queue_server.reports.figures import Dimension, figures
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store import schema
 from queue_server.store.database import Database
-from queue_server.store.report_data import period_pauses, period_tickets
+from queue_server.store.report_data import period_pauses, period_tickets, period_transfers
 from queue_server.twins import ButtonKiosk, Keypad, Pad, TwinOptions
 from tests.brokers import Mosquitto
 from tests.factories import make_centre
@@ -140,7 +140,7 @@ async def independent_counts(db: Database) -> dict[int, dict[str, Any]]:
     for event in events:
         by_serial[event.serial].append(event)
     counts: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"served": 0, "no_shows": 0, "transfers": 0, "waits": [], "handling": [], "green": 0,
+        lambda: {"served": 0, "no_shows": 0, "transfers": 0, "transfers_in": 0, "waits": [], "handling": [], "green": 0,
                  "ratings": Counter(), "unrated": 0, "paused": 0.0}
     )  # fmt: skip
     for log in by_serial.values():
@@ -153,7 +153,10 @@ async def independent_counts(db: Database) -> dict[int, dict[str, Any]]:
         mine["waits"].append(minutes(calls[0].at - issued.at))
         mine["green"] += issued.data.get("category") is not None
         mine["no_shows"] += sum(1 for e in log if e.kind == "no_show")
-        mine["transfers"] += sum(1 for e in log if e.kind == "transferred")
+        for moved in (e for e in log if e.kind == "transferred"):  # counted where it was made, and where it went
+            counts[moved.data["from_window"]]["transfers"] += 1
+            if moved.data.get("to_window") is not None:
+                counts[moved.data["to_window"]]["transfers_in"] += 1
         finished = [e for e in log if e.kind == "finished"]
         if finished:
             mine["served"] += 1
@@ -185,7 +188,8 @@ async def test_a_days_report_matches_what_the_event_log_says(db: Database, mosqu
     async with db.read() as conn:
         tickets = await period_tickets(conn, "test", period)
         pauses = await period_pauses(conn, "test", period, "Asia/Shanghai", clock.now())
-    rows = {row.key: row for row in figures(tickets, pauses, Dimension.WINDOW)}
+        transfers = await period_transfers(conn, "test", period)
+    rows = {row.key: row for row in figures(tickets, pauses, Dimension.WINDOW, transfers)}
     assert sum(row.issued for row in figures(tickets, pauses, Dimension.CENTRE)) == TICKETS
     for window in (1, 2):
         row, mine = rows[str(window)], counted[window]
@@ -193,6 +197,7 @@ async def test_a_days_report_matches_what_the_event_log_says(db: Database, mosqu
         assert row.served == mine["served"], where
         assert row.no_shows == mine["no_shows"], where
         assert row.transfers == mine["transfers"], where
+        assert row.transfers_in == mine["transfers_in"], where
         assert row.green == mine["green"], where
         assert row.wait_mean == round(sum(mine["waits"]) / len(mine["waits"]), 1), where
         assert row.wait_p90 == p90(mine["waits"]), where
@@ -204,6 +209,7 @@ async def test_a_days_report_matches_what_the_event_log_says(db: Database, mosqu
         satisfied = sum(n for level, n in mine["ratings"].items() if level >= 3)
         assert row.satisfaction_rate == round(satisfied / rated, 4), where
         assert sum(row.paused_minutes.values()) == pytest.approx(mine["paused"], abs=0.1), where
-    assert counted[2]["transfers"] > 0 and counted[1]["no_shows"] + counted[2]["no_shows"] > 0
+    assert counted[1]["transfers"] == counted[2]["transfers_in"] > 0, "window 1 sent tickets on to window 2"
+    assert counted[1]["no_shows"] + counted[2]["no_shows"] > 0
     assert counted[1]["unrated"] + counted[2]["unrated"] > 0, "some requests were left to expire"
     assert counted[1]["ratings"][1] + counted[2]["ratings"][1] > 0, "bad ratings too"

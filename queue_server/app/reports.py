@@ -18,7 +18,7 @@ from queue_server.app.service import HallService
 from queue_server.app.view_fields import documented
 from queue_server.reports.figures import Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
-from queue_server.store.report_data import period_pauses, period_tickets
+from queue_server.store.report_data import period_pauses, period_tickets, period_transfers
 
 EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
 """The days a report may be asked for: a period at the ends of Python's calendar (year 1 or 9999)
@@ -64,7 +64,8 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
     async with service.db.read() as conn:
         tickets = await period_tickets(conn, code, period)
         pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
-    rows = figures(tickets, pauses, query.by)
+        transfers = await period_transfers(conn, code, period)
+    rows = figures(tickets, pauses, query.by, transfers)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
     return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
 
@@ -90,6 +91,9 @@ class ReportRow(TypedDict):
     cancelled: int
     no_shows: int
     transfers: int
+    """Tickets sent on from here to another window or matter (转出)"""
+    transfers_in: int
+    """Tickets sent here from another window or matter (转入)"""
     wait_mean_minutes: float | None
     wait_p90_minutes: float | None
     wait_longest_minutes: float | None
@@ -161,6 +165,7 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "cancelled": row.cancelled,
         "no_shows": row.no_shows,
         "transfers": row.transfers,
+        "transfers_in": row.transfers_in,
         "wait_mean_minutes": row.wait_mean,
         "wait_p90_minutes": row.wait_p90,
         "wait_longest_minutes": row.wait_longest,

@@ -4,7 +4,9 @@ and staff that picks the model windows (标杆窗口).
 Waits run from issue to the first call, handling from the start of service to its end. The
 satisfaction rate is the share of ratings that were 基本满意 or better among the ratings given:
 a request nobody answered is unrated and never counts as satisfied. A ticket is counted at the
-window and with the staff member that had it last (who finished it, or called it last).
+window and with the staff member that had it last (who finished it, or called it last); a transfer
+is counted where it was made (transfers) and where it went (transfers in), so the window that sent a
+ticket on gets the credit of having seen it.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from queue_server.reports.records import HandledTicket, PauseSpan
+from queue_server.reports.records import HandledTicket, PauseSpan, TransferMove
 
 SATISFIED_FROM = 3
 """基本满意 (3) and better count as satisfied; 不满意 (2) and 非常不满意 (1) do not."""
@@ -41,6 +43,7 @@ class Figures:
     cancelled: int
     no_shows: int
     transfers: int
+    """Tickets this window, staff member or matter sent on to another (转出)."""
     wait_mean: float | None
     wait_p90: float | None
     wait_longest: float | None
@@ -55,6 +58,9 @@ class Figures:
     """Ratings given, by level (5 非常满意 … 1 非常不满意)."""
     unrated: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    transfers_in: int = 0
+    """Tickets sent here from another window or matter (转入); a transfer to any window of a matter
+    counts for the matter only."""
 
     @property
     def rated(self) -> int:
@@ -104,7 +110,12 @@ def _pause_key(dimension: Dimension, span: PauseSpan) -> str | None:
     return None  # a pause belongs to no matter
 
 
-def figures(tickets: Iterable[HandledTicket], pauses: Iterable[PauseSpan], by: Dimension) -> list[Figures]:
+def figures(
+    tickets: Iterable[HandledTicket],
+    pauses: Iterable[PauseSpan],
+    by: Dimension,
+    transfers: Iterable[TransferMove] = (),
+) -> list[Figures]:
     """One row per window, staff member or matter (or one for the centre), ordered by key."""
     key_of = _key(by)
     groups: dict[str, list[HandledTicket]] = defaultdict(list)
@@ -117,8 +128,34 @@ def figures(tickets: Iterable[HandledTicket], pauses: Iterable[PauseSpan], by: D
         key = _pause_key(by, span)
         if key is not None:
             paused[key][span.reason] += span.minutes
-    keys = sorted(set(groups) | set(paused), key=_natural)
-    return [_figures(key, groups.get(key, []), paused.get(key, {})) for key in keys]
+    sent: Counter[str] = Counter()
+    received: Counter[str] = Counter()
+    for move in transfers:
+        source, target = _transfer_keys(by, move)
+        if source is not None:
+            sent[source] += 1
+        if target is not None:
+            received[target] += 1
+    keys = sorted(set(groups) | set(paused) | set(sent) | set(received), key=_natural)
+    return [
+        replace(
+            _figures(key, groups.get(key, []), paused.get(key, {})),
+            transfers=sent[key],
+            transfers_in=received[key],
+        )
+        for key in keys
+    ]
+
+
+def _transfer_keys(by: Dimension, move: TransferMove) -> tuple[str | None, str | None]:
+    """Where a transfer counts as made, and where as received."""
+    if by is Dimension.CENTRE:
+        return "all", "all"
+    if by is Dimension.WINDOW:
+        return str(move.from_window), str(move.to_window) if move.to_window is not None else None
+    if by is Dimension.STAFF:
+        return move.from_staff, None
+    return move.from_matter or None, move.to_matter
 
 
 def _natural(key: str) -> tuple[int, str]:
@@ -136,7 +173,7 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         served=sum(1 for t in tickets if t.status == "finished"),
         cancelled=sum(1 for t in tickets if t.status == "cancelled"),
         no_shows=sum(t.no_shows for t in tickets),
-        transfers=sum(t.transfers for t in tickets),
+        transfers=0,  # counted from the transfers themselves, where they were made
         wait_mean=_mean(waits),
         wait_p90=percentile(waits, 0.9),
         wait_longest=round(max(waits), 1) if waits else None,

@@ -48,6 +48,48 @@ class HandledTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferMove:
+    """A ticket sent on (转办): from the window, staff member and matter that had it, to another."""
+
+    serial: int
+    from_window: int
+    from_staff: str | None
+    from_matter: str
+    to_matter: str
+    to_window: int | None
+    """Set when it was sent to one window; None when any window serving ``to_matter`` may call it."""
+
+
+def transfer_moves(events: Iterable[tuple[int, str, dict[str, object]]]) -> list[TransferMove]:
+    """The transfers in tickets' logs (``(serial, kind, data)`` in each ticket's order), with the
+    matter and staff member each left: the log's ``transferred`` names only the window it left."""
+    matter: dict[int, str] = {}
+    staff: dict[int, str | None] = {}
+    moves = []
+    for serial, kind, data in events:
+        if kind == "issued":
+            matter[serial] = str(data["matter"])
+        elif kind == "called":
+            who = data.get("staff")
+            staff[serial] = who if isinstance(who, str) else None
+        elif kind == "transferred":
+            to_window = data.get("to_window")
+            moves.append(
+                TransferMove(
+                    serial=serial,
+                    from_window=int(str(data["from_window"])),
+                    from_staff=staff.get(serial),
+                    from_matter=matter.get(serial, ""),
+                    to_matter=str(data["to_matter"]),
+                    to_window=int(str(to_window)) if to_window is not None else None,
+                )
+            )
+            matter[serial] = str(data["to_matter"])
+            staff[serial] = None
+    return moves
+
+
+@dataclass(frozen=True, slots=True)
 class PauseSpan:
     """A window paused (暂停服务) from ``start`` to ``end`` (the resume, close or sign-off)."""
 

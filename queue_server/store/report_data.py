@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.reports.periods import Period
-from queue_server.reports.records import HandledTicket, PauseSpan, WindowMoment, pause_spans
+from queue_server.reports.records import (
+    HandledTicket,
+    PauseSpan,
+    TransferMove,
+    WindowMoment,
+    pause_spans,
+    transfer_moves,
+)
 from queue_server.store import schema
 
 
@@ -49,6 +56,20 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
         )
         for row in rows
     ]
+
+
+async def period_transfers(conn: AsyncConnection, centre: str, period: Period) -> list[TransferMove]:
+    """The transfers of the period's tickets, each with the window, staff member and matter it left."""
+    t, e = schema.tickets.c, schema.ticket_events.c
+    in_period = select(t.serial).where(
+        t.centre == centre, t.service_day >= period.first, t.service_day <= period.last, t.transfers > 0
+    )
+    rows = await conn.execute(
+        select(e.serial, e.kind, e.data)
+        .where(e.centre == centre, e.kind.in_(("issued", "called", "transferred")), e.serial.in_(in_period))
+        .order_by(e.serial, e.seq)
+    )
+    return transfer_moves((int(row.serial), str(row.kind), dict(row.data or {})) for row in rows)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

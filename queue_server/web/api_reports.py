@@ -44,7 +44,8 @@ async def get_report(request: web.Request) -> web.StreamResponse:
 
 CSV_COLUMNS = [
     ("key", "编号"), ("name", "名称"), ("issued", "取号数"), ("served", "办结数"), ("cancelled", "取消数"),
-    ("no_shows", "过号次数"), ("transfers", "转移次数"), ("wait_mean_minutes", "平均等候(分钟)"),
+    ("no_shows", "过号次数"), ("transfers", "转出次数"), ("transfers_in", "转入次数"),
+    ("wait_mean_minutes", "平均等候(分钟)"),
     ("wait_p90_minutes", "90%等候(分钟)"), ("wait_longest_minutes", "最长等候(分钟)"),
     ("handling_mean_minutes", "平均办理(分钟)"), ("green_channel", "绿色通道数"),
     ("green_channel_wait_mean_minutes", "绿色通道平均等候(分钟)"), ("rated", "评价数"), ("unrated", "未评价数"),
