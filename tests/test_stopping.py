@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import aiomqtt
+import pytest
+
 from device_client.stopping import stop_tasks
+from queue_server.protocol.broker import Client
 
 
 async def test_a_task_that_swallows_its_cancellation_is_cancelled_again() -> None:
@@ -54,3 +58,23 @@ async def test_the_callers_own_cancellation_still_propagates() -> None:
         await outer
     assert outer.cancelled()
     await stop_tasks([inner])
+
+
+async def test_a_client_wait_cancelled_as_its_future_completes_is_cancelled() -> None:
+    """The instant Python 3.11's wait_for loses: the awaited future done and the task cancelled together."""
+    client = Client("127.0.0.1", 1)  # never connected: only its wait is used
+    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    waiting = asyncio.create_task(client._wait_for(done, None))
+    await asyncio.sleep(0)
+    done.set_result(1)
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    assert waiting.cancelled(), "the cancellation was kept"
+
+
+async def test_a_client_wait_that_runs_out_is_an_mqtt_error() -> None:
+    client = Client("127.0.0.1", 1)
+    never: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    with pytest.raises(aiomqtt.MqttError, match="timed out"):
+        await client._wait_for(never, 0.01)
