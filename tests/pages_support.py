@@ -21,8 +21,9 @@ from aiohttp import web
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
+from queue_server.app.answers import Answer
 from queue_server.app.commands import Command, SignOn
-from queue_server.app.service import Answer, HallService
+from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.auth import accounts
 from queue_server.auth.accounts import Role, add_token, add_user

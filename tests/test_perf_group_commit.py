@@ -13,8 +13,10 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.app.answers import Answer
 from queue_server.app.commands import CallNext, Finish, IssueTicket, Recall, SignOn, Transfer
-from queue_server.app.service import Answer, HallService
+from queue_server.app.refusals import RefusalKind
+from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.hall import Change, Hall
 from queue_server.domain.tickets import Outcome
@@ -59,7 +61,7 @@ async def held(
 
     async def work(_conn: AsyncConnection, _hall: Hall, _now: dt.datetime) -> Answer:
         await release.wait()
-        return Answer(200, {"held": True})
+        return Answer({"held": True})
 
     holder = asyncio.create_task(service.locked("test", actor="system", request_id="hold", name="hold", work=work))
     await asyncio.sleep(0)  # the holder takes the centre's lock at its first step
@@ -128,9 +130,9 @@ async def test_a_request_id_repeated_within_one_transaction_is_answered_once(ser
         return [issue(service, "twice"), issue(service, "twice"), asyncio.create_task(call)]
 
     first, second, reused = await held(service, queue)
-    assert first.status == 201 and not first.replayed
+    assert first.created and not first.replayed
     assert second.replayed and second.body == first.body
-    assert reused.status == 409 and reused.body["type"].endswith("request-id-reused")
+    assert reused.refusal is not None and reused.refusal.kind is RefusalKind.REQUEST_ID_REUSED
 
 
 async def test_an_action_cancelled_before_its_turn_never_happens(service: HallService) -> None:

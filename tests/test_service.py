@@ -22,6 +22,7 @@ from queue_server.app.commands import (
     SignOn,
     Transfer,
 )
+from queue_server.app.refusals import RefusalKind
 from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import replay
@@ -58,7 +59,7 @@ async def service(db: Database) -> AsyncIterator[HallService]:
 
 async def issue(service: HallService, matter: str = "pension", **kw: Any) -> dict[str, Any]:
     answer = await service.act("test", IssueTicket(matter=matter, **kw), actor=KIOSK, request_id=rid())
-    assert answer.status == 201, answer.body
+    assert answer.created, answer.refusal
     return answer.body["ticket"]  # type: ignore[no-any-return]
 
 
@@ -123,7 +124,7 @@ async def test_a_repeated_request_id_returns_the_first_answer(service: HallServi
         service.act("test", CallNext(window=1), actor="staff:s1", request_id="double-click"),
         service.act("test", CallNext(window=1), actor="staff:s1", request_id="double-click"),
     )
-    assert (first.status, first.body) == (second.status, second.body)
+    assert first.record() == second.record()
     assert first.replayed != second.replayed
     async with service.db.read() as conn:
         called = (await conn.execute(select(schema.tickets.c.serial).where(schema.tickets.c.status == "called"))).all()
@@ -132,32 +133,30 @@ async def test_a_repeated_request_id_returns_the_first_answer(service: HallServi
 
 async def test_a_refusal_is_an_answer_and_is_replayed(service: HallService) -> None:
     answer = await service.act("test", Recall(window=1), actor="staff:s1", request_id="r-refused")
-    assert answer.status == 409
-    assert answer.body["type"].endswith("invalid-transition")
-    assert "no ticket is at the window" in answer.body["detail"]
+    assert answer.refusal is not None and answer.refusal.kind is RefusalKind.CONFLICT
+    assert "no ticket is at the window" in answer.refusal.detail
     await issue(service)
     await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
     repeat = await service.act("test", Recall(window=1), actor="staff:s1", request_id="r-refused")
-    assert (repeat.status, repeat.body) == (answer.status, answer.body), "the first answer stands"
+    assert repeat.record() == answer.record(), "the first answer stands"
 
 
 async def test_request_id_reused_for_another_action_is_refused(service: HallService) -> None:
     await issue(service)
     await service.act("test", CallNext(window=1), actor="staff:s1", request_id="same")
     reused = await service.act("test", Recall(window=1), actor="staff:s1", request_id="same")
-    assert reused.status == 409
-    assert reused.body["type"].endswith("request-id-reused")
+    assert reused.refusal is not None and reused.refusal.kind is RefusalKind.REQUEST_ID_REUSED
 
 
 async def test_refusals_name_the_reason(service: HallService) -> None:
     for _ in range(3):
         await issue(service, "medical")
     refused = await service.act("test", IssueTicket(matter="medical"), actor=KIOSK, request_id=rid())
-    assert refused.status == 409
-    assert refused.body["reason"] == "quota_used_up"
-    assert "今日号源已取完" in refused.body["message"]
+    assert refused.refusal is not None and refused.refusal.kind is RefusalKind.ISSUE_REFUSED
+    assert refused.refusal.extra["reason"] == "quota_used_up"
+    assert "今日号源已取完" in refused.refusal.extra["message"]
     missing = await service.act("nowhere", IssueTicket(matter="medical"), actor=KIOSK, request_id=rid())
-    assert missing.status == 404
+    assert missing.refusal is not None and missing.refusal.kind is RefusalKind.NOT_FOUND
 
 
 async def test_cancel_a_finished_ticket_says_why(service: HallService) -> None:
@@ -165,8 +164,8 @@ async def test_cancel_a_finished_ticket_says_why(service: HallService) -> None:
     await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
     await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id=rid())
     answer = await service.act("test", Cancel(serial=ticket["serial"]), actor="guide:g1", request_id=rid())
-    assert answer.status == 409
-    assert "it is already finished" in answer.body["detail"]
+    assert answer.refusal is not None and answer.refusal.kind is RefusalKind.CONFLICT
+    assert "it is already finished" in answer.refusal.detail
 
 
 async def test_outbox_sequences_per_subject_without_gaps(service: HallService) -> None:

@@ -3,8 +3,8 @@
 The service records the first answer to a request id and gives it again to a repeat
 (:meth:`queue_server.app.service.HallService.locked`), so the answer must be made inside the
 transaction. A use case does its step and returns a typed result or raises a refusal; the
-adapter that called it says, with a :class:`Presenter`, how either is recorded: the same words
-then come back to a repeat, refusals included.
+adapter that called it says, with a :class:`Presenter`, which JSON view the result is recorded as.
+A refusal is recorded as it is; each adapter words it (the same words then come back to a repeat).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from queue_server.app.answers import Answer
 from queue_server.app.refusals import Refusal, from_domain
-from queue_server.app.service import Answer, HallService
-from queue_server.domain.errors import InvalidTransition, NotAllowed, NotFound
+from queue_server.app.service import HallService
+from queue_server.app.views import View
+from queue_server.domain.errors import DomainError
 from queue_server.domain.hall import Hall
 from queue_server.store.database import Connection
 
@@ -28,10 +30,11 @@ Step = Callable[[Connection, Hall, dt.datetime], Awaitable[R]]
 
 @dataclass(frozen=True, slots=True)
 class Presenter(Generic[R]):
-    """How the calling adapter records a result and a refusal as the answer a repeat gets again."""
+    """How the calling adapter records a result as the answer a repeat gets again."""
 
-    result: Callable[[R], Answer]
-    refusal: Callable[[Refusal], Answer]
+    view: Callable[[R], View]
+    created: bool = False
+    """The result is something new (a case opened)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +51,11 @@ async def run_once(service: HallService, once: Once, name: str, step: Step[R], p
 
     async def work(conn: Connection, hall: Hall, now: dt.datetime) -> Answer:
         try:
-            return present.result(await step(conn, hall, now))
-        except (NotFound, InvalidTransition, NotAllowed) as error:
-            return present.refusal(from_domain(error))
+            result = await step(conn, hall, now)
+        except DomainError as error:
+            return Answer.refused(from_domain(error))
         except Refusal as refusal:
-            return present.refusal(refusal)
+            return Answer.refused(refusal)
+        return Answer(present.view(result), created=present.created)
 
     return await service.locked(once.centre, actor=once.actor, request_id=once.request_id, name=name, work=work)

@@ -14,9 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import Refusal, RefusalKind
-from queue_server.app.service import Answer, HallService
+from queue_server.app.service import HallService
 from queue_server.app.views import iso
 from queue_server.domain.hall import Hall
 from queue_server.store.database import Connection

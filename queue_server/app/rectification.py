@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
-from queue_server.app.service import Answer, HallService
+from queue_server.app.service import HallService
 from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
 from queue_server.store.contacts import contact_of, mask

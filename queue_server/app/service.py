@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+from queue_server.app.answers import Answer
 from queue_server.app.commands import Command
 from queue_server.app.printers import PrinterBoard, PrinterReadings
+from queue_server.app.refusals import Refusal, RefusalKind, from_domain
 from queue_server.app.ticket_limits import TicketLimits
 from queue_server.app.views import View, ticket_view, window_view
 from queue_server.config.centre_change import change_refusal
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
-from queue_server.domain.errors import DomainError, InvalidTransition, IssueRefused, NotAllowed, NotFound
+from queue_server.domain.errors import DomainError, NotFound
 from queue_server.domain.events import TicketRated
 from queue_server.domain.hall import Change, Hall
 from queue_server.protocol.payloads import PrinterStatus, fault_in
@@ -74,19 +76,13 @@ from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_
 
 log = logging.getLogger(__name__)
 
-PROBLEM_BASE = "urn:onewindow:problem:"
-
 
 def _replay(row: Recorded, request_id: str, actor: str, action: str) -> Answer:
     """The recorded answer to a repeated request id, or a refusal if another action used it."""
     if (row.actor, row.action) != (actor, action):
-        return problem(
-            409,
-            "request-id-reused",
-            "Request id already used",
-            f"Request id {request_id!r} was used for {row.action} by {row.actor}; make a new id per action",
-        )
-    return Answer(row.status, row.response, replayed=True)
+        detail = f"Request id {request_id!r} was used for {row.action} by {row.actor}; make a new id per action"
+        return Answer.refused(Refusal(RefusalKind.REQUEST_ID_REUSED, detail))
+    return Answer.from_record(row.answer)
 
 
 class _Instant:
@@ -107,46 +103,6 @@ def _consume(future: asyncio.Future[Any]) -> None:
 
 AlsoWrite = Callable[[Connection, Hall, Change, dt.datetime], Awaitable[None]]
 """Something written with an action's change, in its transaction (see :meth:`HallService.act`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An HTTP-shaped answer: status and JSON body (a problem when status >= 400)."""
-
-    status: int
-    body: View
-    replayed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 400
-
-
-def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Answer:
-    """An RFC 9457 problem: what failed and why, with a stable type to branch on."""
-    body: View = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-    return Answer(status, body)
-
-
-def domain_problem(error: DomainError) -> Answer:
-    match error:
-        case IssueRefused():
-            return problem(
-                409,
-                "issue-refused",
-                "No ticket can be issued",
-                error.message_en,
-                reason=error.reason.value,
-                message=error.message,
-                message_en=error.message_en,
-            )
-        case NotFound():
-            return problem(404, "not-found", "Not found", error.message)
-        case NotAllowed():
-            return problem(403, "not-allowed", "Not allowed", error.message)
-        case InvalidTransition():
-            return problem(409, "invalid-transition", "The action does not fit the current state", error.message)
-    return problem(400, "refused", "Refused", error.message)
 
 
 BATCH_LIMIT = 200
@@ -355,7 +311,7 @@ class HallService:
             try:
                 version = await lock_centre(conn, centre)
             except NotFound as missing:
-                return [(request, domain_problem(missing), False) for request in batch]
+                return [(request, Answer.refused(from_domain(missing)), False) for request in batch]
             writes = Writes(centre)
             priors = await recorded_answers(conn, centre, (request.request_id for request in batch))
             instant = _Instant(self.clock.now())  # the batch's actions happen at the instant it starts
@@ -413,13 +369,13 @@ class HallService:
         try:
             change = command.run(hall, actor)
         except DomainError as refused:
-            answer = domain_problem(refused)
+            answer = Answer.refused(from_domain(refused))
         else:
             answer = await self._commit_change(conn, slot, hall, change, command, writes)
             if request.also is not None and answer.ok:
                 await writes.flush(conn)
                 await request.also(conn, hall, change, instant.now())
-        keep_answer(writes, request_id, actor, command.name, answer.status, answer.body, instant.now())
+        keep_answer(writes, request_id, actor, command.name, answer.record(), instant.now())
         hall.compact()
         return answer, answer.ok
 
@@ -446,7 +402,7 @@ class HallService:
         if any(isinstance(e, TicketRated) for e in change.ticket_events):
             await writes.flush(conn)
             await open_rating_cases(conn, hall, change, now)  # a bad rating opens its rectification case
-        return Answer(201 if command.created else 200, self._change_view(hall, change, tokens))
+        return Answer(self._change_view(hall, change, tokens), created=command.created)
 
     def _change_view(self, hall: Hall, change: Change, tokens: dict[int, str]) -> View:
         ticket = change.ticket
@@ -494,7 +450,7 @@ class HallService:
         self, conn: Connection, centre: str, request_id: str, actor: str, action: str, answer: Answer
     ) -> None:
         writes = Writes(centre)
-        keep_answer(writes, request_id, actor, action, answer.status, answer.body, self.clock.now())
+        keep_answer(writes, request_id, actor, action, answer.record(), self.clock.now())
         await writes.flush(conn)
 
     async def hall(self, centre: str) -> Hall:
@@ -587,7 +543,7 @@ class HallService:
                     try:
                         version = await lock_centre(conn, centre)
                     except NotFound as missing:
-                        return domain_problem(missing)
+                        return Answer.refused(from_domain(missing))
                     prior = await self._prior_answer(conn, centre, request_id, actor, name)
                     if prior is not None:
                         return prior
@@ -595,7 +551,7 @@ class HallService:
                     try:
                         answer = await work(conn, hall, self.clock.now())
                     except DomainError as refused:
-                        answer = domain_problem(refused)
+                        answer = Answer.refused(from_domain(refused))
                     await self._record(conn, centre, request_id, actor, name, answer)
             except BaseException:
                 slot.hall = slot.version = None
@@ -618,7 +574,7 @@ class HallService:
             await write_outbox(conn, centre, [job.message], now)
             await record_jobs(conn, centre, [job], now)
             hall.compact()
-            return Answer(201, reprint_view(centre, ticket.number, job))
+            return Answer(reprint_view(centre, ticket.number, job), created=True)
 
         answer = await self.locked(centre, actor=actor, request_id=request_id, name=REPRINT, work=work)
         if answer.ok and not answer.replayed:
@@ -704,9 +660,8 @@ async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datet
         except CentreChangeRefused as refused:
             refusal = str(refused)
     if refusal is not None:
-        title = "The change does not fit the hall now"
-        return problem(409, "centre-change-refused", title, refusal, differences=differences)
-    return Answer(200, {"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})
+        return Answer.refused(Refusal(RefusalKind.CHANGE_REFUSED, refusal, extra={"differences": differences}))
+    return Answer({"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})
 
 
 REPRINT = "reprint"

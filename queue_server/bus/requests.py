@@ -28,6 +28,7 @@ from queue_server.app.commands import (
     Resume,
     StartServing,
 )
+from queue_server.app.refusals import RefusalKind
 from queue_server.app.service import HallService
 from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
@@ -63,6 +64,19 @@ class Reply:
 
     def payload(self) -> str:
         return self.response.model_dump_json(exclude_none=True)
+
+
+DEVICE_ERRORS: dict[RefusalKind, str] = {
+    RefusalKind.NOT_FOUND: "not-found",
+    RefusalKind.NOT_ALLOWED: "not-allowed",
+    RefusalKind.CONFLICT: "invalid-transition",
+    RefusalKind.INVALID: "invalid",
+    RefusalKind.REFUSED: "refused",
+    RefusalKind.ISSUE_REFUSED: "issue-refused",
+    RefusalKind.CHANGE_REFUSED: "centre-change-refused",
+    RefusalKind.REQUEST_ID_REUSED: "request-id-reused",
+}
+"""The error type a device is answered with for each kind of refusal (protocol.md lists them)."""
 
 
 def refuse(request_id: str, kind: str, detail: str) -> DeviceResponse:
@@ -169,11 +183,9 @@ class DeviceRequests:
             actor=f"device:{device.id}",
             request_id=f"device:{device.id}:{request.request_id}",
         )
-        if answer.ok:
-            return DeviceResponse(request_id=request.request_id, ok=True, result=answer.body)
-        detail = str(answer.body.get("detail", "refused"))
-        problem_type = str(answer.body.get("type", "refused")).rsplit(":", 1)[-1]
-        return refuse(request.request_id, problem_type, detail)
+        if answer.refusal is not None:
+            return refuse(request.request_id, DEVICE_ERRORS[answer.refusal.kind], answer.refusal.detail)
+        return DeviceResponse(request_id=request.request_id, ok=True, result=answer.body)
 
     async def _print_result(self, device: Device, result: PrintResult) -> DeviceResponse:
         """Keep how a job ended (a ticket the printer could not print goes to a spare); a repeat of

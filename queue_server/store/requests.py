@@ -25,34 +25,30 @@ class Recorded:
 
     actor: str
     action: str
-    status: int
-    response: Any
+    answer: Any
+    """The answer as the application kept it (``queue_server.app.answers.Answer.record``)."""
 
 
 async def recorded_answers(conn: AsyncConnection, centre: str, request_ids: Iterable[str]) -> dict[str, Recorded]:
     """The recorded answers of any of ``request_ids``, by request id, in one query."""
     r = schema.requests.c
     rows = await conn.execute(
-        select(r.request_id, r.actor, r.action, r.status, r.response).where(
+        select(r.request_id, r.actor, r.action, r.response).where(
             r.centre == centre, r.request_id.in_(sorted(set(request_ids)))
         )
     )
-    return {row.request_id: Recorded(row.actor, row.action, row.status, row.response) for row in rows.all()}
+    return {row.request_id: Recorded(row.actor, row.action, row.response) for row in rows.all()}
 
 
 async def recorded_answer(conn: AsyncConnection, centre: str, request_id: str) -> Recorded | None:
     r = schema.requests.c
     row = (
-        await conn.execute(
-            select(r.actor, r.action, r.status, r.response).where(r.centre == centre, r.request_id == request_id)
-        )
+        await conn.execute(select(r.actor, r.action, r.response).where(r.centre == centre, r.request_id == request_id))
     ).one_or_none()
-    return None if row is None else Recorded(row.actor, row.action, row.status, row.response)
+    return None if row is None else Recorded(row.actor, row.action, row.response)
 
 
-def keep_answer(
-    writes: Writes, request_id: str, actor: str, action: str, status: int, response: Any, now: dt.datetime
-) -> None:
+def keep_answer(writes: Writes, request_id: str, actor: str, action: str, answer: Any, now: dt.datetime) -> None:
     """Record the answer to ``request_id`` when ``writes`` is flushed (in the action's transaction)."""
     writes.recorded.add(request_id)
     writes.requests.append(
@@ -61,8 +57,7 @@ def keep_answer(
             "request_id": request_id,
             "actor": actor,
             "action": action,
-            "status": status,
-            "response": response,
+            "response": answer,
             "created_at": now,
         }
     )

@@ -265,7 +265,7 @@ requests = Table(
     Column("request_id", String(128), primary_key=True),
     Column("actor", String(80), nullable=False),
     Column("action", String(80), nullable=False),
-    Column("status", Integer, nullable=False),
+    # The answer as the application keeps it: a result or a refusal, in no transport's terms.
     Column("response", JSONData, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     _centre_fk("requests"),

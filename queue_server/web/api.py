@@ -26,7 +26,7 @@ from queue_server.app.commands import (
     SignOff,
     SignOn,
 )
-from queue_server.app.service import Answer, HallService, problem
+from queue_server.app.service import HallService
 from queue_server.app.tickets import read_ticket
 from queue_server.app.views import (
     PRIVATE_TICKET_FIELDS,
@@ -66,7 +66,9 @@ from queue_server.web.problems import (
     forbidden,
     invalid_request,
     json_response,
+    problem,
     what_failed,
+    with_body,
 )
 from queue_server.web.routes import Access, Handler, Route
 from queue_server.web.schemas import (
@@ -160,7 +162,7 @@ async def _act(
     request: web.Request, centre: str, command: Command, principal: Principal, request_id: str
 ) -> web.Response:
     answer = await _service(request).act(centre, command, actor=principal.actor, request_id=request_id)
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 # --- Reads --------------------------------------------------------------------------------------------
@@ -317,8 +319,8 @@ async def citizen_cancel(request: web.Request) -> web.StreamResponse:
         config = await service.centre(centre)
         ticket = answer.body.get("ticket")
         shown = {"changed": answer.body["changed"], "ticket": public_ticket(config, ticket) if ticket else None}
-        answer = Answer(answer.status, shown, answer.replayed)
-    return answer_response(answer)
+        answer = with_body(answer, shown)
+    return answer_response(request, answer)
 
 
 # --- Actions ------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ async def reprint(request: web.Request) -> web.StreamResponse:
             message = f"{body.printer!r} is not a printer of centre {centre!r} (its printers: {printers})"
             raise ProblemError(invalid_request(what_failed(request), field_errors([("printer", message)])))
     answer = await service.reprint(centre, serial, printer=body.printer, actor=principal.actor, request_id=request_id)
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 ROUTES: list[Route] = [

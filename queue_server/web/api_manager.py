@@ -159,7 +159,7 @@ async def put_config(request: web.Request) -> web.StreamResponse:
     bus = request.app.get(BUS)
     if bus is not None and answer.ok and not body.dry_run:
         bus.take_centre(await _stored(_service(request), _centre(request)))
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 @documented

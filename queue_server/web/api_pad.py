@@ -91,7 +91,7 @@ async def rate(request: web.Request) -> web.StreamResponse:
         comment=body.comment,
     )
     answer = await _service(request).act(_centre(request), command, actor=f"device:{device.id}", request_id=request_id)
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 ROUTES: list[Route] = [

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from queue_server.app import promised
-from queue_server.app.once import Once
+from queue_server.app.once import Once, Presenter
 from queue_server.app.view_fields import Day, Instant, documented, one_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
@@ -25,7 +25,7 @@ from queue_server.store.promised import PromisedCase
 from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
-from queue_server.web.problems import answer_response, json_response, presenter
+from queue_server.web.problems import answer_response, json_response
 from queue_server.web.routes import Access, Route
 
 DELIVER = Access(Action.DELIVER)
@@ -126,10 +126,10 @@ async def deliver(request: web.Request) -> web.StreamResponse:
     body = DeliveryBody.model_validate(await read_body(request))
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     answer = await promised.deliver(
-        _service(request), once, _int_param(request, "serial"), body.note, presenter(request, 200, _seen_view),
+        _service(request), once, _int_param(request, "serial"), body.note, Presenter(_seen_view),
         origin=body.origin,
     )  # fmt: skip
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 class HandoverBody(ActionBody):
@@ -143,9 +143,9 @@ async def hand_over(request: web.Request) -> web.StreamResponse:
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     answer = await promised.hand_over(
         _service(request), once, _int_param(request, "serial"), body.to_centre, body.note,
-        presenter(request, 200, _seen_view),
+        Presenter(_seen_view),
     )  # fmt: skip
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 ROUTES: list[Route] = [

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from queue_server.app import rectification as cases
-from queue_server.app.once import Once
+from queue_server.app.once import Once, Presenter
 from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
@@ -23,7 +23,7 @@ from queue_server.domain.rectification import CASE_STATUS_NAMES_ZH, MAX_NOTE, Ca
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
-from queue_server.web.problems import answer_response, json_response, presenter
+from queue_server.web.problems import answer_response, json_response
 from queue_server.web.routes import Access, Route
 
 READ_CASES = Access(Action.REPORT)
@@ -180,8 +180,8 @@ async def open_complaint(request: web.Request) -> web.StreamResponse:
     body = ComplaintBody.model_validate(await read_body(request))
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     complaint = cases.Complaint(body.comment, body.window, body.staff, body.matter, body.serial)
-    answer = await cases.open_complaint(_service(request), once, complaint, presenter(request, 201, _case_at_view))
-    return answer_response(answer)
+    answer = await cases.open_complaint(_service(request), once, complaint, Presenter(_case_at_view, created=True))
+    return answer_response(request, answer)
 
 
 async def advance_rectification(request: web.Request) -> web.StreamResponse:
@@ -189,9 +189,9 @@ async def advance_rectification(request: web.Request) -> web.StreamResponse:
     body = AdvanceBody.model_validate(await read_body(request))
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     answer = await cases.advance_rectification(
-        _service(request), once, _int_param(request, "case"), body.to, body.note, presenter(request, 200, _case_at_view)
+        _service(request), once, _int_param(request, "case"), body.to, body.note, Presenter(_case_at_view)
     )
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 async def assign_rectification(request: web.Request) -> web.StreamResponse:
@@ -200,9 +200,9 @@ async def assign_rectification(request: web.Request) -> web.StreamResponse:
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     answer = await cases.assign_rectification(
         _service(request), once, _int_param(request, "case"), body.assignee, body.note,
-        presenter(request, 200, _case_at_view),
+        Presenter(_case_at_view),
     )  # fmt: skip
-    return answer_response(answer)
+    return answer_response(request, answer)
 
 
 ROUTES: list[Route] = [

@@ -20,7 +20,6 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from queue_server.app.commands import RateTicket
-from queue_server.app.service import Answer
 from queue_server.app.view_fields import documented
 from queue_server.app.views import PublicTicketView
 from queue_server.domain.hall import Change, Hall
@@ -37,7 +36,14 @@ from queue_server.web.api import (
     request_id_of,
 )
 from queue_server.web.bodies import ActionBody
-from queue_server.web.problems import ProblemError, answer_response, field_errors, invalid_request, what_failed
+from queue_server.web.problems import (
+    ProblemError,
+    answer_response,
+    field_errors,
+    invalid_request,
+    what_failed,
+    with_body,
+)
 from queue_server.web.routes import Route
 
 SOURCE = "citizen"
@@ -114,8 +120,8 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
         }
         if phone:
             shown["contact"] = mask(phone)
-        answer = Answer(answer.status, dict(shown), answer.replayed)
-    return answer_response(answer)
+        answer = with_body(answer, dict(shown))
+    return answer_response(request, answer)
 
 
 @documented

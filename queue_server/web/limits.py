@@ -12,12 +12,11 @@ import ipaddress
 
 from aiohttp import web
 
-from queue_server.app.service import problem
 from queue_server.auth.accounts import Principal, Role
 from queue_server.store.errors import NoSuchCentre
 from queue_server.store.repository import load_centre_config
 from queue_server.web.keys import SERVICE
-from queue_server.web.problems import ProblemError
+from queue_server.web.problems import ProblemError, problem
 
 FORWARDED_FOR = "X-Forwarded-For"
 

@@ -3,9 +3,9 @@
 Handlers raise; :func:`problem_middleware` answers. The translation:
 
 - :class:`ProblemError` (the web layer's own 401, 403, 422): its problem, as given;
-- ``DomainError`` (e.g. reading a ticket that is not there): the domain's problem (404, 409 ...);
-- the application's ``Refusal``: the same problems in the same words (404, 403, 409), or 422 naming
-  each field (:func:`refusal_problem`, also what an action records for a repeated request id);
+- ``DomainError`` (e.g. reading a ticket that is not there): as the application's refusal of it;
+- the application's ``Refusal``, raised or in an action's answer: its problem (404, 403, 409 ...), or
+  422 naming each field (:func:`refusal_problem`, the one table of refusal kinds to problem types);
 - ``pydantic.ValidationError``: 422 with ``errors: [{field, message}]`` naming each field;
 - ``json.JSONDecodeError``: 400;
 - aiohttp's own refusals (no such route, wrong method, body too large): 404 / 405 (with ``Allow``) ...;
@@ -24,15 +24,15 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
-from queue_server.app.once import Presenter
-from queue_server.app.refusals import Refusal, RefusalKind
-from queue_server.app.service import Answer, domain_problem, problem
+from queue_server.app.answers import Answer
+from queue_server.app.refusals import Refusal, RefusalKind, from_domain
 from queue_server.app.views import View
 from queue_server.domain.errors import DomainError
 from queue_server.store.errors import unreachable
@@ -42,20 +42,32 @@ from queue_server.web.routes import API_PREFIX, Handler
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:onewindow:problem:"
 RETRY_AFTER_SECONDS = 2
-
-R = TypeVar("R")
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 """JSON with Chinese kept readable: names and refusals are written for people."""
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An RFC 9457 problem and the status it goes out with."""
+
+    status: int
+    body: View
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Problem:
+    """An RFC 9457 problem: what failed and why, with a stable type to branch on."""
+    return Problem(status, {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra})
+
+
 class ProblemError(Exception):
     """Raised by handlers and middlewares to answer with a problem; headers go with it (e.g. WWW-Authenticate)."""
 
-    def __init__(self, answer: Answer, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(answer.body.get("detail", ""))
-        self.answer = answer
+    def __init__(self, problem: Problem, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(problem.body.get("detail", ""))
+        self.problem = problem
         self.headers = dict(headers or {})
 
 
@@ -65,12 +77,21 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
     return web.Response(text=dumps(body), status=status, content_type=content_type, headers=headers)
 
 
-def answer_response(answer: Answer, headers: Mapping[str, str] | None = None) -> web.Response:
-    """The service's answer as it stands; a replayed one says so in ``Idempotent-Replay``."""
+def answer_response(request: web.Request, answer: Answer, headers: Mapping[str, str] | None = None) -> web.Response:
+    """An action's answer: its result (201 when it made something), or its refusal as a problem; a
+    replayed one says so in ``Idempotent-Replay``."""
     extra = dict(headers or {})
     if answer.replayed:
         extra["Idempotent-Replay"] = "true"
-    return json_response(answer.body, answer.status, extra)
+    if answer.refusal is not None:
+        refused = refusal_problem(answer.refusal, what_failed(request))
+        return json_response(refused.body, refused.status, extra)
+    return json_response(answer.body, 201 if answer.created else 200, extra)
+
+
+def with_body(answer: Answer, body: View) -> Answer:
+    """The answer with its result shown otherwise (a citizen sees less of a ticket than staff)."""
+    return replace(answer, body=body)
 
 
 # --- Problems the web layer itself raises ----------------------------------------------------------
@@ -87,7 +108,7 @@ def field_errors(errors: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"field": name, "message": message} for name, message in errors]
 
 
-def invalid_request(what: str, errors: list[dict[str, str]]) -> Answer:
+def invalid_request(what: str, errors: list[dict[str, str]]) -> Problem:
     """422: ``what`` failed because of these fields, each named with its own message."""
     listed = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "invalid-request", "The request is not valid", f"{what}: {listed}", errors=errors)
@@ -114,27 +135,25 @@ def validation_errors(error: ValidationError) -> list[dict[str, str]]:
 
 # --- The application's refusals ----------------------------------------------------------------------
 
-_REFUSED: dict[RefusalKind, tuple[int, str, str]] = {
+REFUSED: dict[RefusalKind, tuple[int, str, str]] = {
     RefusalKind.NOT_FOUND: (404, "not-found", "Not found"),
     RefusalKind.NOT_ALLOWED: (403, "not-allowed", "Not allowed"),
     RefusalKind.CONFLICT: (409, "invalid-transition", "The action does not fit the current state"),
+    RefusalKind.REFUSED: (400, "refused", "Refused"),
+    RefusalKind.ISSUE_REFUSED: (409, "issue-refused", "No ticket can be issued"),
+    RefusalKind.CHANGE_REFUSED: (409, "centre-change-refused", "The change does not fit the hall now"),
+    RefusalKind.REQUEST_ID_REUSED: (409, "request-id-reused", "Request id already used"),
 }
-"""Status, type and title of each refusal: the domain's own for the same refusals (service.domain_problem)."""
+"""Status, problem type and title of each kind of refusal but INVALID (a 422 naming its fields)."""
 
 
-def refusal_problem(refusal: Refusal, what: str) -> Answer:
-    """A use case's refusal as a problem; bad input is a 422 whose detail starts with ``what``."""
+def refusal_problem(refusal: Refusal, what: str) -> Problem:
+    """A use case's refusal as a problem, its extra as members; bad input is a 422 whose detail
+    starts with ``what``."""
     if refusal.kind is RefusalKind.INVALID:
         return invalid_request(what, field_errors((p.field, p.message) for p in refusal.fields))
-    status, slug, title = _REFUSED[refusal.kind]
-    return problem(status, slug, title, refusal.detail)
-
-
-def presenter(request: web.Request, status: int, view: Callable[[R], View]) -> Presenter[R]:
-    """How an action of this request is recorded: its result as ``view`` with ``status``, a
-    refusal as its problem."""
-    what = what_failed(request)
-    return Presenter(lambda result: Answer(status, view(result)), lambda refusal: refusal_problem(refusal, what))
+    status, slug, title = REFUSED[refusal.kind]
+    return problem(status, slug, title, refusal.detail, **refusal.extra)
 
 
 # --- The database cannot be reached ------------------------------------------------------------------
@@ -181,16 +200,16 @@ async def _translate(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         return await handler(request)
     except ProblemError as raised:
-        return json_response(raised.answer.body, raised.answer.status, raised.headers)
+        return json_response(raised.problem.body, raised.problem.status, raised.headers)
     except DomainError as error:
-        answer = domain_problem(error)
-        return json_response(answer.body, answer.status)
+        refused = refusal_problem(from_domain(error), what_failed(request))
+        return json_response(refused.body, refused.status)
     except Refusal as refusal:
-        answer = refusal_problem(refusal, what_failed(request))
-        return json_response(answer.body, answer.status)
+        refused = refusal_problem(refusal, what_failed(request))
+        return json_response(refused.body, refused.status)
     except ValidationError as error:
-        answer = invalid_request(what_failed(request), validation_errors(error))
-        return json_response(answer.body, answer.status)
+        invalid = invalid_request(what_failed(request), validation_errors(error))
+        return json_response(invalid.body, invalid.status)
     except json.JSONDecodeError as error:
         body = problem(
             400,
