@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from queue_server.app.projections import waiting_groups
 from queue_server.app.views import waiting_counts
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre
@@ -34,7 +35,6 @@ from queue_server.domain.hall import Hall, awaiting_rating
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowState, WindowStatus
-from queue_server.store.outbox import waiting_groups
 from tests.factories import WEEKDAY_HOURS, make_centre, shanghai
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

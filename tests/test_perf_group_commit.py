@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.app.answers import Answer
 from queue_server.app.commands import CallNext, Finish, IssueTicket, Recall, SignOn, Transfer
+from queue_server.app.projections import recent_calls
 from queue_server.app.refusals import RefusalKind
 from queue_server.app.service import HallService
 from queue_server.domain.clock import ManualClock
@@ -22,7 +23,6 @@ from queue_server.domain.hall import Change, Hall
 from queue_server.domain.tickets import Outcome
 from queue_server.store import schema
 from queue_server.store.database import Database
-from queue_server.store.outbox import recent_calls
 from queue_server.store.repository import load_hall
 from queue_server.store.seed import create_centre
 from tests.factories import make_centre, shanghai

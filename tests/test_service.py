@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from queue_server.app.answers import Answer
 from queue_server.app.commands import (
     CallNext,
     Cancel,
@@ -263,3 +264,15 @@ async def test_a_closed_service_runs_no_action(db: Database, service: HallServic
         await other.act("test", IssueTicket(matter="pension"), actor=KIOSK, request_id=rid())
     with pytest.raises(RuntimeError, match="Cannot open a hall service that is closed"):
         await other.__aenter__()
+
+
+async def test_a_hall_read_inside_the_centres_own_transaction_does_not_wait_for_itself(service: HallService) -> None:
+    await issue(service)
+
+    async def work(_conn: Any, _hall: Any, _now: dt.datetime) -> Answer:
+        async with asyncio.timeout(10):  # in this task: asyncio.wait_for would read in another
+            read = await service.hall("test")
+        return Answer({"waiting": len(read.waiting())})
+
+    answer = await service.locked("test", actor="system", request_id=rid(), name="peek", work=work)
+    assert answer.ok and answer.body == {"waiting": 1}, answer.refusal

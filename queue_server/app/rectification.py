@@ -1,7 +1,7 @@
 """Rectification cases (整改): list them, read one, open one from a complaint, move one a step,
 hand one to someone. Each change is an action, once per request id (queue_server.app.once).
 
-A bad rating opens its case by itself (queue_server.store.rectification.open_rating_cases); a
+A bad rating opens its case by itself (queue_server.app.projections.rating_cases); a
 complaint is opened here, by whoever takes it: the complaint window's page or a device.
 """
 

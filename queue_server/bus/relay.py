@@ -33,13 +33,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from queue_server.app.projections import hall_feed, recent_calls
 from queue_server.app.views import pad_view, window_view
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
-from queue_server.store.outbox import Pending, hall_feed, last_seqs, mark_sent, mark_superseded, pending, recent_calls
+from queue_server.store.outbox import Pending, last_seqs, mark_sent, mark_superseded, pending
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
 

@@ -1,5 +1,7 @@
 """The outbox: messages an action causes, written in its transaction, published after commit.
 
+What the messages say is the application's (queue_server.app.projections); this keeps them.
+
 Each message has a subject, its topic below the centre's root (``window/3/call``, ``hall/feed``),
 a sequence number per subject assigned here
 under the centre's lock (so it never repeats or resets), and an event type. The bus relays the
@@ -16,21 +18,8 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.app.views import View, iso, pad_view, window_view, windows_view
-from queue_server.domain.devices import DeviceKind
-from queue_server.domain.events import (
-    MarkedNoShow,
-    RatingExpired,
-    RatingRequested,
-    ServingStarted,
-    TicketCalled,
-    TicketFinished,
-    TicketRated,
-    TicketRecalled,
-    TicketTransferred,
-)
-from queue_server.domain.hall import Change, Hall
-from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
+from queue_server.domain.events import TicketCalled, TicketRecalled
+from queue_server.domain.hall import Change
 from queue_server.store import schema
 from queue_server.store.repository import Writes, sequenced
 
@@ -46,123 +35,6 @@ class Message:
     """A view (queue_server.app.views), sent as JSON."""
 
 
-def call_record(
-    hall: Hall,
-    *,
-    serial: int,
-    seq: int,
-    number: str,
-    matter: str,
-    green: bool,
-    window: int,
-    recall: bool,
-    at: str | None,
-) -> View:
-    """A call as windows, the hall board and its feed show it: one shape for live and past calls."""
-    found = hall.centre.matters_by_code.get(matter)
-    place = hall.centre.windows_by_number.get(window)
-    return {
-        "call_id": f"{serial}-{seq}",
-        "serial": serial,
-        "number": number,
-        "matter": matter,
-        "matter_name": found.name if found else matter,
-        "matter_name_en": found.name_en if found else "",
-        "green_channel": green,
-        "window": window,
-        "window_name": place.name if place else str(window),
-        "window_name_en": place.name_en if place else "",
-        "recall": recall,
-        "at": at,
-    }
-
-
-def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> View:
-    ticket = hall.ticket(event.serial)
-    return call_record(
-        hall,
-        serial=ticket.serial,
-        seq=seq,
-        number=ticket.number,
-        matter=ticket.matter,
-        green=ticket.green,
-        window=event.window,
-        recall=isinstance(event, TicketRecalled),
-        at=iso(event.at),
-    )
-
-
-def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed: bool = True) -> list[Message]:
-    """What the displays must learn from one change: calls, window states and (``feed``) the hall feed.
-
-    The service leaves the feed out and keeps it with :meth:`Writes.keep_latest` instead: it shows
-    every window, so a batch of actions writes it once, as the hall is at the end.
-    """
-    messages: list[Message] = []
-    versions = {t.serial: t.version for t in change.tickets}
-    seen: dict[int, int] = {}
-    for event in change.ticket_events:
-        seen[event.serial] = seen.get(event.serial, 0) + 1
-        if isinstance(event, (TicketCalled, TicketRecalled)):
-            later = sum(1 for e in change.ticket_events if e.serial == event.serial) - seen[event.serial]
-            seq = versions[event.serial] - later
-            messages.append(Message(WINDOW_CALL.subject(number=event.window), "call", call_view(hall, event, seq)))
-    for number in sorted(windows_touched(change)):
-        state = hall.window(number)
-        view = window_view(hall.centre, state, hall.holding(number))
-        messages.append(Message(WINDOW_STATE.subject(number=number), "state", view))
-    rated_windows = {hall.ticket(e.serial).window for e in change.ticket_events if isinstance(e, RATING_EVENTS)}
-    for pad in hall.centre.devices:
-        if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
-            messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
-    if feed and not change.empty:
-        messages.append(Message(HALL_FEED.subject(), "feed", hall_feed(hall, recent_calls)))
-    return messages
-
-
-RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
-
-
-def windows_touched(change: Change) -> set[int]:
-    """Windows whose state or current ticket the change altered."""
-    touched = {w.number for w in change.windows}
-    for event in change.ticket_events:
-        if isinstance(event, (TicketCalled, TicketRecalled, ServingStarted, MarkedNoShow, TicketFinished)):
-            touched.add(event.window)
-        elif isinstance(event, TicketTransferred):
-            touched.add(event.from_window)
-    return touched
-
-
-def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
-    """The whole hall board in one retained snapshot."""
-    info = hall.centre.centre
-    return {
-        "centre": info.code,
-        "name": info.name,
-        "name_en": info.name_en,
-        "time_zone": info.time_zone,
-        "at": iso(hall.clock.now()),
-        "windows": windows_view(hall),
-        "waiting": waiting_groups(hall),
-        "last_calls": recent_calls,
-    }
-
-
-def waiting_groups(hall: Hall) -> list[View]:
-    """``views.waiting_counts`` of the hall's queue, from the hall's running counts."""
-    counts = hall.waiting_by_prefix()
-    return [
-        {"prefix": g.prefix, "name": g.name, "name_en": g.name_en, "waiting": counts.get(g.prefix, 0)}
-        for g in hall.centre.ticket_groups
-    ]
-
-
-async def recent_calls(conn: AsyncConnection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
-    """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
-    return (await RecentCalls.load(conn, hall.centre.centre.code, limit)).views(hall)
-
-
 @dataclass(frozen=True, slots=True)
 class _Call:
     serial: int
@@ -172,13 +44,27 @@ class _Call:
     at: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class RecentCall:
+    """A call or recall as the hall board lists it, with its ticket's number, matter and channel."""
+
+    serial: int
+    seq: int
+    window: int
+    recall: bool
+    at: str | None
+    number: str
+    matter: str
+    green: bool
+
+
 class RecentCalls:
     """The hall board's latest calls, read once and then kept up to date from each change.
 
-    It holds what ``recent_calls`` reads back from the logs: each call's event record and its
-    ticket's current number, matter and channel; ``note`` adds a change's calls and ticket states
-    as ``save_change`` writes them, so ``views`` answers as the query would, without it. Valid
-    only as long as the hall it goes with (the service drops both together).
+    It holds what a query of the logs would give: each call's event record and its ticket's current
+    number, matter and channel; ``note`` adds a change's calls and ticket states as ``save_change``
+    writes them, so ``calls`` answers as the query would, without it. Valid only as long as the
+    hall it goes with (the service drops both together).
     """
 
     def __init__(self, calls: list[_Call], tickets: dict[int, tuple[str, str, bool]], limit: int) -> None:
@@ -223,24 +109,9 @@ class RecentCalls:
             kept = {call.serial for call in self._calls}
             self._tickets = {serial: info for serial, info in self._tickets.items() if serial in kept}
 
-    def views(self, hall: Hall) -> list[View]:
-        out = []
-        for call in self._calls:
-            number, matter, green = self._tickets[call.serial]
-            out.append(
-                call_record(
-                    hall,
-                    serial=call.serial,
-                    seq=call.seq,
-                    number=number,
-                    matter=matter,
-                    green=green,
-                    window=call.window,
-                    recall=call.recall,
-                    at=call.at,
-                )
-            )
-        return out
+    def calls(self) -> list[RecentCall]:
+        """The latest calls, newest first."""
+        return [RecentCall(c.serial, c.seq, c.window, c.recall, c.at, *self._tickets[c.serial]) for c in self._calls]
 
 
 async def write_outbox(

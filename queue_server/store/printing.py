@@ -1,44 +1,23 @@
-"""Print jobs: a kiosk's ticket to its printer, a window's one-time notice to the window's printer.
+"""Keeping print jobs: a job's row waits for its printer's answer (done, failed with the reason,
+or unknown), and is sent again while no answer came.
 
-A job is written like every other message, in the action's transaction: an outbox row on
-``printer/<id>/job`` and a ``print_jobs`` row that waits for the printer's answer (done, failed
-with the reason, or unknown). The printer never prints a job id twice; the relay may deliver it
-twice.
-
-A kiosk's ticket goes to its own printer, or to its first ready spare printer when its own is
-known unable to print (queue_server.app.printers). A ticket job failed because the printer cannot
-print (paper out, cover open) is rerouted once: a new job id for the same ticket, on a printer of
-the kiosk that can print and has not had it, linked to the failed job by ``rerouted_from``.
-
-A job that ended ``unknown`` (some of the ticket may be on paper) or failed is never sent again by
-itself: a person at the desk decides and asks for a reprint, which is a new job id for the same
-ticket, linked to the job it replaces the same way and marked with who asked (``reprinted_by``).
+Which jobs a change causes and where they go is the application's (queue_server.app.print_jobs);
+this keeps them and reads back what a reroute or a reprint needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.app.printers import PrinterBoard, reroute_printer, ticket_printer
-from queue_server.app.views import minutes
-from queue_server.domain.centre import Centre, Device
-from queue_server.domain.devices import DeviceKind
-from queue_server.domain.errors import InvalidTransition
-from queue_server.domain.estimates import Position
-from queue_server.domain.events import TicketFinished, TicketIssued
-from queue_server.domain.hall import Change, Hall
-from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
+from queue_server.domain.events import TicketIssued
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store import schema
 from queue_server.store.outbox import Message
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,90 +35,6 @@ class Job:
     @property
     def job_id(self) -> str:
         return str(self.message.payload["job_id"])
-
-
-def issuing_kiosk(centre: Centre, actor: str) -> Device | None:
-    """The kiosk that acted (a button kiosk on the bus, or a kiosk PC's token), if it has a printer."""
-    kind, _, ident = actor.partition(":")
-    device = centre.devices_by_id.get(ident) if kind in ("device", "kiosk") else None
-    if device is None or device.kind is not DeviceKind.KIOSK or device.printer is None:
-        return None
-    return device
-
-
-def window_printer(hall: Hall, window: int) -> Device | None:
-    return next(
-        (d for d in hall.centre.devices if d.kind is DeviceKind.PRINTER and d.window == window),
-        None,
-    )
-
-
-def _local(hall: Hall, instant: dt.datetime) -> str:
-    return hall.calendar.local(instant).strftime("%Y-%m-%d %H:%M")
-
-
-def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position | None, printer: str) -> Job:
-    info = hall.centre.centre
-    matter = hall.centre.matters_by_code.get(ticket.matter)
-    payload: dict[str, Any] = {
-        "job_id": f"{ticket.serial}-ticket-1",
-        "kind": "ticket",
-        "english": False,
-        "ticket": {
-            "centre_name": info.name,
-            "centre_name_en": info.name_en,
-            "number": ticket.number,
-            "matter_name": matter.name if matter else ticket.matter,
-            "matter_name_en": matter.name_en if matter else "",
-            "green_channel": ticket.green,
-            "category_name": CATEGORY_NAMES_ZH[ticket.category] if ticket.category else None,
-            "people_ahead": position.people_ahead if position else 0,
-            "estimated_wait_minutes": minutes(position.estimated_wait) if position else None,
-            "issued_at": _local(hall, ticket.issued_at),
-            "status_url": status_url,
-        },
-    }
-    return Job(printer, ticket.serial, "ticket", Message(PRINTER_JOB.subject(device=printer), "job", payload))
-
-
-def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
-    info = hall.centre.centre
-    matter = hall.centre.matters_by_code.get(ticket.matter)
-    assert ticket.outcome is not None and ticket.ended_at is not None
-    payload: dict[str, Any] = {
-        "job_id": f"{ticket.serial}-notice-1",
-        "kind": "notice",
-        "notice": {
-            "centre_name": info.name,
-            "number": ticket.number,
-            "matter_name": matter.name if matter else ticket.matter,
-            "outcome_name": OUTCOME_NAMES_ZH[ticket.outcome],
-            "reasons": list(ticket.reasons),
-            "missing_materials": list(ticket.missing_materials),
-            "phone": info.phone,
-            "address": info.address,
-            "date": hall.calendar.local(ticket.ended_at).date().isoformat(),
-        },
-    }
-    return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))
-
-
-def print_jobs(hall: Hall, change: Change, tokens: dict[int, str], base_url: str, board: PrinterBoard) -> list[Job]:
-    """The jobs one change causes: tickets issued at a kiosk with a printer (or at its spare, when
-    its own is known unable to print), notices at a window's printer."""
-    jobs = []
-    for event in change.ticket_events:
-        if isinstance(event, TicketIssued) and event.serial in tokens:
-            kiosk = issuing_kiosk(hall.centre, event.actor)
-            target = ticket_printer(kiosk, board) if kiosk is not None else None
-            if target is not None:
-                url = f"{base_url}/ticket/{tokens[event.serial]}"
-                jobs.append(ticket_job(hall, hall.ticket(event.serial), url, change.position, target))
-        elif isinstance(event, TicketFinished) and event.outcome.needs_notice:
-            printer = window_printer(hall, event.window)
-            if printer is not None:
-                jobs.append(notice_job(hall, hall.ticket(event.serial), printer.id))
-    return jobs
 
 
 async def record_jobs(conn: AsyncConnection, centre: str, jobs: list[Job], now: dt.datetime) -> None:
@@ -179,116 +74,63 @@ async def record_result(
     return bool(result.rowcount)
 
 
-async def reroute_job(
-    conn: AsyncConnection, centre: Centre, board: PrinterBoard, printer: str, job_id: str
-) -> Job | None:
-    """A new job for a ticket that ``printer`` failed because it cannot print (paper out, cover
-    open): the same ticket, a new job id, on the first printer of its kiosk that can print and has
-    not had it. None when the job is no failed ticket, was rerouted already, or no printer can.
-    """
-    code = centre.centre.code
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A ticket's print job as kept: where it went, how it ended, what it printed."""
+
+    job_id: str
+    printer: str
+    serial: int
+    kind: str
+    status: str
+    payload: Any
+    created_at: dt.datetime
+
+
+_JOB_COLUMNS = (
+    schema.print_jobs.c.job_id,
+    schema.print_jobs.c.printer,
+    schema.print_jobs.c.serial,
+    schema.print_jobs.c.kind,
+    schema.print_jobs.c.status,
+    schema.print_jobs.c.payload,
+    schema.print_jobs.c.created_at,
+)
+
+
+def _job_row(row: Any) -> JobRow:
+    return JobRow(row.job_id, row.printer, row.serial, row.kind, row.status, row.payload, row.created_at)
+
+
+async def failed_job(conn: AsyncConnection, centre: str, printer: str, job_id: str) -> JobRow | None:
+    """The job ``printer`` was sent as ``job_id``, or None."""
     p = schema.print_jobs.c
-    failed = (
-        await conn.execute(
-            select(p.serial, p.kind, p.status, p.payload).where(
-                p.centre == code, p.job_id == job_id, p.printer == printer
-            )
-        )
+    row = (
+        await conn.execute(select(*_JOB_COLUMNS).where(p.centre == centre, p.job_id == job_id, p.printer == printer))
     ).one_or_none()
-    if failed is None or failed.kind != "ticket" or failed.status != "failed":
-        return None
-    if (await conn.execute(select(p.job_id).where(p.centre == code, p.rerouted_from == job_id))).first():
-        return None  # a repeat of the same answer: rerouted once already
-    e = schema.ticket_events.c
-    actor = (
-        await conn.execute(
-            select(e.actor).where(e.centre == code, e.serial == failed.serial, e.kind == TicketIssued.kind).limit(1)
-        )
-    ).scalar_one_or_none()
-    kiosk = issuing_kiosk(centre, actor or "")
-    tried = (
-        (await conn.execute(select(p.printer).where(p.centre == code, p.serial == failed.serial, p.kind == "ticket")))
-        .scalars()
-        .all()
-    )
-    target = reroute_printer(kiosk, board, tried) if kiosk is not None else None
-    if target is None:
-        log.warning("job %s failed on printer %s and no other printer of its kiosk can print it", job_id, printer)
-        return None
-    payload = {**failed.payload, "job_id": f"{failed.serial}-ticket-{len(tried) + 1}"}
-    message = Message(PRINTER_JOB.subject(device=target), "job", payload)
-    log.info("job %s failed on printer %s; ticket %s goes to printer %s", job_id, printer, failed.serial, target)
-    return Job(target, failed.serial, "ticket", message, rerouted_from=job_id)
+    return None if row is None else _job_row(row)
 
 
-REPRINTABLE = frozenset({"failed", "unknown"})
-"""How a ticket's last job must have ended for a person to print it again."""
-
-
-async def reprint_job(
-    conn: AsyncConnection, centre: Centre, board: PrinterBoard, ticket: Ticket, *, printer: str | None, actor: str
-) -> Job:
-    """A new job for ``ticket`` after its last ticket job failed or ended unknown: the same ticket as
-    printed, a new job id, on ``printer`` or else where a new ticket of its kiosk would go.
-
-    Raises InvalidTransition when there is nothing to reprint: no job, or the last one printed or is
-    still being printed (a printer prints a job once; the server sends an unanswered one again).
-    """
-    code = centre.centre.code
+async def rerouted_already(conn: AsyncConnection, centre: str, job_id: str) -> bool:
+    """Whether a job replacing ``job_id`` was made already."""
     p = schema.print_jobs.c
-    rows = (
-        await conn.execute(
-            select(p.job_id, p.printer, p.status, p.payload, p.created_at).where(
-                p.centre == code, p.serial == ticket.serial, p.kind == "ticket"
-            )
-        )
-    ).all()
-    what = f"Cannot reprint ticket {ticket.number}"
-    if not rows:
-        raise InvalidTransition(
-            f"{what}: it has no print job; only a ticket issued at a kiosk with a printer is printed"
-            " (read a desk ticket's number out, or send its status link)"
-        )
-    if ticket.status.ended:
-        raise InvalidTransition(f"{what}: the ticket is {ticket.status.value}; there is nothing to print for")
-    last = max(rows, key=lambda row: (row.created_at, _job_order(row.job_id)))
-    if last.status == "done":
-        raise InvalidTransition(f"{what}: its job {last.job_id} printed on {last.printer}; it printed")
-    if last.status not in REPRINTABLE:
-        raise InvalidTransition(
-            f"{what}: its job {last.job_id} is still being printed on {last.printer}; wait for the printer's"
-            " answer (a job not answered is sent again by itself)"
-        )
+    return (
+        await conn.execute(select(p.job_id).where(p.centre == centre, p.rerouted_from == job_id))
+    ).first() is not None
+
+
+async def ticket_jobs(conn: AsyncConnection, centre: str, serial: int) -> list[JobRow]:
+    """The ticket jobs of a ticket (not its notices), in no order."""
+    p = schema.print_jobs.c
+    rows = await conn.execute(select(*_JOB_COLUMNS).where(p.centre == centre, p.serial == serial, p.kind == "ticket"))
+    return [_job_row(row) for row in rows.all()]
+
+
+async def issued_by(conn: AsyncConnection, centre: str, serial: int) -> str | None:
+    """The actor that issued the ticket (a kiosk's, for a ticket printed at one)."""
     e = schema.ticket_events.c
-    issued_by = (
-        await conn.execute(
-            select(e.actor).where(e.centre == code, e.serial == ticket.serial, e.kind == TicketIssued.kind).limit(1)
-        )
-    ).scalar_one_or_none()
-    target = printer or _reprint_printer(centre, board, issued_by or "", last.printer)
-    if target is None:
-        raise InvalidTransition(f"{what}: its kiosk has no printer any more; name the printer to print it on")
-    payload = {**last.payload, "job_id": f"{ticket.serial}-ticket-{max(_job_order(r.job_id) for r in rows) + 1}"}
-    message = Message(PRINTER_JOB.subject(device=target), "job", payload)
-    log.info("%s reprints ticket %s (job %s, %s) on printer %s", actor, ticket.number, last.job_id, last.status, target)
-    return Job(target, ticket.serial, "ticket", message, rerouted_from=last.job_id, reprinted_by=actor)
-
-
-def _job_order(job_id: str) -> int:
-    """The n of a ticket's job id ``<serial>-ticket-<n>``: its place among the ticket's jobs."""
-    tail = job_id.rpartition("-")[2]
-    return int(tail) if tail.isdigit() else 0
-
-
-def _reprint_printer(centre: Centre, board: PrinterBoard, issued_by: str, last_printer: str) -> str | None:
-    """Where a reprint goes unless a printer is named: where a new ticket of the ticket's kiosk
-    would go (its own printer, or a ready spare when its own cannot print), else the last job's
-    printer while it is still a printer of the centre."""
-    kiosk = issuing_kiosk(centre, issued_by)
-    if kiosk is not None:
-        return ticket_printer(kiosk, board)
-    device = centre.devices_by_id.get(last_printer)
-    return last_printer if device is not None and device.kind is DeviceKind.PRINTER else None
+    query = select(e.actor).where(e.centre == centre, e.serial == serial, e.kind == TicketIssued.kind).limit(1)
+    return (await conn.execute(query)).scalar_one_or_none()
 
 
 RESEND_AFTER = dt.timedelta(minutes=1)

@@ -15,9 +15,6 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.domain.events import TicketRated
-from queue_server.domain.hall import Change, Hall
-from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus
 from queue_server.store import schema
 
@@ -122,32 +119,3 @@ async def list_cases(conn: AsyncConnection, centre: str, statuses: Iterable[Case
     if wanted is not None:
         query = query.where(_CASES.c.status.in_(wanted))
     return [case_from_row(row) for row in await conn.execute(query)]
-
-
-async def open_rating_cases(conn: AsyncConnection, hall: Hall, change: Change, now: dt.datetime) -> list[Case]:
-    """A case for each 不满意 or 非常不满意 rating in ``change``, in the action's own transaction."""
-    bad = [e for e in change.ticket_events if isinstance(e, TicketRated) and RatingLevel(e.level).bad]
-    if not bad:
-        return []
-    code = hall.centre.code
-    due = hall.calendar.add_working_days(hall.calendar.local_date(now), hall.centre.policy.rectification_days)
-    first = await next_case_id(conn, code)
-    cases = []
-    for offset, event in enumerate(bad):
-        ticket = hall.ticket(event.serial)
-        case = Case(
-            id=first + offset,
-            source=CaseSource.RATING,
-            opened_at=now,
-            due_on=due,
-            serial=ticket.serial,
-            window=ticket.window,
-            staff=ticket.staff,
-            matter=ticket.matter,
-            level=int(event.level),
-            reasons=tuple(event.reasons),
-            comment=event.comment,
-        )
-        await insert_case(conn, code, case)
-        cases.append(case)
-    return cases

@@ -1,0 +1,61 @@
+"""A centre's configuration changed while it runs: what would change, refused if the hall cannot take it now.
+
+It runs under the centre's lock like an action, so no call slips in between the check and the
+change; a change the running hall cannot take (a window with a ticket at it) is refused. Applying
+bumps the state version: every process then rebuilds its hall from the new configuration. A
+repeated request id of an applied change gets the first answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from queue_server.app import request_ids
+from queue_server.app.answers import Answer
+from queue_server.app.halls import Halls
+from queue_server.app.refusals import Refusal, RefusalKind
+from queue_server.config.centre_change import change_refusal
+from queue_server.domain.centre import Centre
+from queue_server.domain.hall import Hall
+from queue_server.store.database import Connection
+from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
+
+CONFIGURE = "configure"
+"""The action name a centre's configuration change is recorded under with its request id."""
+
+
+async def configure(
+    halls: Halls, centre: str, config: Centre, *, actor: str, request_id: str | None, dry_run: bool
+) -> Answer:
+    """What ``config`` would change at ``centre``, applied in one transaction unless ``dry_run``."""
+    async with halls.locked(centre) as locked:
+        if request_id is not None:
+            prior = await request_ids.prior_answer(locked.conn, centre, request_id, actor, CONFIGURE)
+            if prior is not None:
+                return prior
+        hall = await locked.hall()
+        answer = await _configure(locked.conn, hall, config, halls.clock.now(), dry_run=dry_run)
+        if request_id is not None:
+            await request_ids.record(locked.conn, centre, request_id, actor, CONFIGURE, answer, halls.clock.now())
+        if applied(answer):
+            locked.slot.forget()
+    return answer
+
+
+def applied(answer: Answer) -> bool:
+    """Whether the answer is of a change applied (the hall is rebuilt, the devices are told)."""
+    return bool(answer.ok and answer.body["applied"])
+
+
+async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
+    code = hall.centre.centre.code
+    differences = describe_difference(hall.centre, config)
+    refusal = change_refusal(hall, config)
+    if refusal is None and differences and not dry_run:
+        try:
+            await apply_centre(conn, config, now)
+        except CentreChangeRefused as refused:
+            refusal = str(refused)
+    if refusal is not None:
+        return Answer.refused(Refusal(RefusalKind.CHANGE_REFUSED, refusal, extra={"differences": differences}))
+    return Answer({"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})

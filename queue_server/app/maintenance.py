@@ -1,0 +1,24 @@
+"""Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from queue_server.domain.clock import Clock
+from queue_server.store.database import Database
+from queue_server.store.outbox import prune_sent
+from queue_server.store.requests import prune_requests as forget_requests
+
+
+async def prune_outbox(db: Database, clock: Clock, older_than_days: int = 2) -> int:
+    """Forget outbox rows the broker acknowledged long ago (unsent rows are never pruned)."""
+    cutoff = clock.now() - dt.timedelta(days=older_than_days)
+    async with db.write() as conn:
+        return await prune_sent(conn, cutoff)
+
+
+async def prune_requests(db: Database, clock: Clock, older_than_days: int = 7) -> int:
+    """Forget request ids after their retention period; a device's retry comes within seconds."""
+    cutoff = clock.now() - dt.timedelta(days=older_than_days)
+    async with db.write() as conn:
+        return await forget_requests(conn, cutoff)

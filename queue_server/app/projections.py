@@ -1,0 +1,196 @@
+"""What a change says to the devices: the pure projections of a ``Change`` the service writes with it.
+
+An action's change becomes outbox messages (a window's call and state, a pad's state, the hall
+board's feed, :func:`build_messages`, :func:`hall_feed`) and a bad rating becomes a
+rectification case (:func:`rating_cases`); print jobs are in queue_server.app.print_jobs. Nothing
+here reads or writes: the store keeps what these return, in the action's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from queue_server.app.views import View, iso, pad_view, window_view, windows_view
+from queue_server.domain.devices import DeviceKind
+from queue_server.domain.events import (
+    MarkedNoShow,
+    RatingExpired,
+    RatingRequested,
+    ServingStarted,
+    TicketCalled,
+    TicketFinished,
+    TicketRated,
+    TicketRecalled,
+    TicketTransferred,
+)
+from queue_server.domain.hall import Change, Hall
+from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.rectification import Case, CaseSource
+from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
+from queue_server.store.database import Connection
+from queue_server.store.outbox import RECENT_CALLS, Message, RecentCall, RecentCalls
+
+
+def call_record(
+    hall: Hall,
+    *,
+    serial: int,
+    seq: int,
+    number: str,
+    matter: str,
+    green: bool,
+    window: int,
+    recall: bool,
+    at: str | None,
+) -> View:
+    """A call as windows, the hall board and its feed show it: one shape for live and past calls."""
+    found = hall.centre.matters_by_code.get(matter)
+    place = hall.centre.windows_by_number.get(window)
+    return {
+        "call_id": f"{serial}-{seq}",
+        "serial": serial,
+        "number": number,
+        "matter": matter,
+        "matter_name": found.name if found else matter,
+        "matter_name_en": found.name_en if found else "",
+        "green_channel": green,
+        "window": window,
+        "window_name": place.name if place else str(window),
+        "window_name_en": place.name_en if place else "",
+        "recall": recall,
+        "at": at,
+    }
+
+
+def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> View:
+    ticket = hall.ticket(event.serial)
+    return call_record(
+        hall,
+        serial=ticket.serial,
+        seq=seq,
+        number=ticket.number,
+        matter=ticket.matter,
+        green=ticket.green,
+        window=event.window,
+        recall=isinstance(event, TicketRecalled),
+        at=iso(event.at),
+    )
+
+
+def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed: bool = True) -> list[Message]:
+    """What the displays must learn from one change: calls, window states and (``feed``) the hall feed.
+
+    The service leaves the feed out and keeps it with :meth:`Writes.keep_latest` instead: it shows
+    every window, so a batch of actions writes it once, as the hall is at the end.
+    """
+    messages: list[Message] = []
+    versions = {t.serial: t.version for t in change.tickets}
+    seen: dict[int, int] = {}
+    for event in change.ticket_events:
+        seen[event.serial] = seen.get(event.serial, 0) + 1
+        if isinstance(event, (TicketCalled, TicketRecalled)):
+            later = sum(1 for e in change.ticket_events if e.serial == event.serial) - seen[event.serial]
+            seq = versions[event.serial] - later
+            messages.append(Message(WINDOW_CALL.subject(number=event.window), "call", call_view(hall, event, seq)))
+    for number in sorted(windows_touched(change)):
+        state = hall.window(number)
+        view = window_view(hall.centre, state, hall.holding(number))
+        messages.append(Message(WINDOW_STATE.subject(number=number), "state", view))
+    rated_windows = {hall.ticket(e.serial).window for e in change.ticket_events if isinstance(e, RATING_EVENTS)}
+    for pad in hall.centre.devices:
+        if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
+            messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
+    if feed and not change.empty:
+        messages.append(Message(HALL_FEED.subject(), "feed", hall_feed(hall, recent_calls)))
+    return messages
+
+
+RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
+
+
+def windows_touched(change: Change) -> set[int]:
+    """Windows whose state or current ticket the change altered."""
+    touched = {w.number for w in change.windows}
+    for event in change.ticket_events:
+        if isinstance(event, (TicketCalled, TicketRecalled, ServingStarted, MarkedNoShow, TicketFinished)):
+            touched.add(event.window)
+        elif isinstance(event, TicketTransferred):
+            touched.add(event.from_window)
+    return touched
+
+
+def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
+    """The whole hall board in one retained snapshot."""
+    info = hall.centre.centre
+    return {
+        "centre": info.code,
+        "name": info.name,
+        "name_en": info.name_en,
+        "time_zone": info.time_zone,
+        "at": iso(hall.clock.now()),
+        "windows": windows_view(hall),
+        "waiting": waiting_groups(hall),
+        "last_calls": recent_calls,
+    }
+
+
+def waiting_groups(hall: Hall) -> list[View]:
+    """``views.waiting_counts`` of the hall's queue, from the hall's running counts."""
+    counts = hall.waiting_by_prefix()
+    return [
+        {"prefix": g.prefix, "name": g.name, "name_en": g.name_en, "waiting": counts.get(g.prefix, 0)}
+        for g in hall.centre.ticket_groups
+    ]
+
+
+def recent_call_views(hall: Hall, calls: list[RecentCall]) -> list[View]:
+    """The latest calls as the hall board lists them, newest first."""
+    return [
+        call_record(
+            hall,
+            serial=call.serial,
+            seq=call.seq,
+            number=call.number,
+            matter=call.matter,
+            green=call.green,
+            window=call.window,
+            recall=call.recall,
+            at=call.at,
+        )
+        for call in calls
+    ]
+
+
+async def recent_calls(conn: Connection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
+    """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
+    return recent_call_views(hall, (await RecentCalls.load(conn, hall.centre.centre.code, limit)).calls())
+
+
+def rating_cases(hall: Hall, change: Change, now: dt.datetime, first_id: int) -> list[Case]:
+    """A rectification case for each 不满意 or 非常不满意 rating in ``change``, numbered from ``first_id``."""
+    bad = [e for e in change.ticket_events if isinstance(e, TicketRated) and RatingLevel(e.level).bad]
+    due = hall.calendar.add_working_days(hall.calendar.local_date(now), hall.centre.policy.rectification_days)
+    cases = []
+    for offset, event in enumerate(bad):
+        ticket = hall.ticket(event.serial)
+        cases.append(
+            Case(
+                id=first_id + offset,
+                source=CaseSource.RATING,
+                opened_at=now,
+                due_on=due,
+                serial=ticket.serial,
+                window=ticket.window,
+                staff=ticket.staff,
+                matter=ticket.matter,
+                level=int(event.level),
+                reasons=tuple(event.reasons),
+                comment=event.comment,
+            )
+        )
+    return cases
+
+
+def opens_cases(change: Change) -> bool:
+    """Whether the change has a bad rating, which opens a rectification case."""
+    return any(isinstance(e, TicketRated) and RatingLevel(e.level).bad for e in change.ticket_events)
