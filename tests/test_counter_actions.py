@@ -293,3 +293,13 @@ def test_plain_outcomes_take_no_reasons() -> None:
     with pytest.raises(InvalidTransition, match="belong to returned or supplement cases"):
         hall.finish(1, Outcome.JOINT, reasons=["申请材料不齐全"])
     assert hall.finish(1, Outcome.REPORTED).ticket is not None
+
+
+def test_an_action_happens_at_the_instant_it_is_given_not_the_clocks() -> None:
+    hall, clock = make_hall()
+    at = clock.now() + dt.timedelta(minutes=7)
+    ticket = hall.issue("pension", now=at).ticket
+    assert ticket is not None and ticket.issued_at == at
+    change = hall.call_next(1, actor="staff:s1", now=at + dt.timedelta(minutes=3))
+    assert [e.at for e in change.ticket_events] == [at + dt.timedelta(minutes=3)]
+    assert clock.now() < at, "the clock was not moved or read for the actions' time"

@@ -2,11 +2,12 @@
 
 A command is parsed once at the edge (an HTTP body, an MQTT payload), carries its own JSON
 schema for the OpenAPI document, and runs against a ``Hall`` with the acting principal's
-actor string. The service runs it inside one transaction.
+actor string, at the instant it is given. The service runs it inside one transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,9 +33,9 @@ class Command(BaseModel):
     name: ClassVar[str] = ""
     permission: ClassVar[Action] = Action.WINDOW
     created: ClassVar[bool] = False
-    """True when success creates something (HTTP 201)."""
+    """True when success creates something (a ticket): the answer says so."""
 
-    def run(self, hall: Hall, actor: str) -> Change:
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
         raise NotImplementedError
 
     def serials(self) -> tuple[int, ...]:
@@ -50,8 +51,8 @@ class IssueTicket(Command):
     category: Category | None = Field(default=None, description="Set for a green-channel (绿色通道) ticket")
     channel: Channel = Channel.API
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.issue(self.matter, category=self.category, channel=self.channel, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.issue(self.matter, category=self.category, channel=self.channel, actor=actor, now=now)
 
 
 class SignOn(Command):
@@ -59,8 +60,8 @@ class SignOn(Command):
     window: WindowNumber
     staff: str = Field(min_length=1, max_length=40, description="The staff member's code")
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.sign_on(self.window, self.staff, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.sign_on(self.window, self.staff, actor=actor, now=now)
 
 
 class SignOff(Command):
@@ -68,8 +69,8 @@ class SignOff(Command):
     window: WindowNumber
     staff: str = Field(min_length=1, max_length=40)
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.sign_off(self.window, self.staff, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.sign_off(self.window, self.staff, actor=actor, now=now)
 
 
 class Pause(Command):
@@ -79,32 +80,32 @@ class Pause(Command):
     note: Note = ""
     minutes: int | None = Field(default=None, ge=1, le=1440, description="Planned length of the pause")
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.pause(self.window, self.reason, note=self.note, minutes=self.minutes, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.pause(self.window, self.reason, note=self.note, minutes=self.minutes, actor=actor, now=now)
 
 
 class Resume(Command):
     name: ClassVar[str] = "resume"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.resume(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.resume(self.window, actor=actor, now=now)
 
 
 class CloseWindow(Command):
     name: ClassVar[str] = "close_window"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.close_window(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.close_window(self.window, actor=actor, now=now)
 
 
 class CallNext(Command):
     name: ClassVar[str] = "call_next"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.call_next(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.call_next(self.window, actor=actor, now=now)
 
 
 class CallTicket(Command):
@@ -113,8 +114,8 @@ class CallTicket(Command):
     serial: Serial
     reason: str = Field(min_length=1, max_length=200, description="Why this ticket is called out of order")
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.call_ticket(self.window, self.serial, reason=self.reason, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.call_ticket(self.window, self.serial, reason=self.reason, actor=actor, now=now)
 
     def serials(self) -> tuple[int, ...]:
         return (self.serial,)
@@ -124,24 +125,24 @@ class Recall(Command):
     name: ClassVar[str] = "recall"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.recall(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.recall(self.window, actor=actor, now=now)
 
 
 class StartServing(Command):
     name: ClassVar[str] = "start_serving"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.start_serving(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.start_serving(self.window, actor=actor, now=now)
 
 
 class NoShow(Command):
     name: ClassVar[str] = "no_show"
     window: WindowNumber
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.no_show(self.window, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.no_show(self.window, actor=actor, now=now)
 
 
 class Transfer(Command):
@@ -151,9 +152,9 @@ class Transfer(Command):
     to_window: int | None = Field(default=None, ge=1, le=9999)
     note: Note = ""
 
-    def run(self, hall: Hall, actor: str) -> Change:
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
         return hall.transfer(
-            self.window, to_matter=self.to_matter, to_window=self.to_window, note=self.note, actor=actor
+            self.window, to_matter=self.to_matter, to_window=self.to_window, note=self.note, actor=actor, now=now
         )
 
 
@@ -166,7 +167,7 @@ class Finish(Command):
     promised_days: int | None = Field(default=None, ge=1, le=365)
     note: Note = ""
 
-    def run(self, hall: Hall, actor: str) -> Change:
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
         return hall.finish(
             self.window,
             self.outcome,
@@ -175,6 +176,7 @@ class Finish(Command):
             promised_days=self.promised_days,
             note=self.note,
             actor=actor,
+            now=now,
         )
 
 
@@ -183,8 +185,8 @@ class Requeue(Command):
     permission: ClassVar[Action] = Action.REQUEUE
     serial: Serial
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.requeue(self.serial, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.requeue(self.serial, actor=actor, now=now)
 
     def serials(self) -> tuple[int, ...]:
         return (self.serial,)
@@ -197,8 +199,8 @@ class Cancel(Command):
     reason: CancelReason = CancelReason.STAFF
     note: Note = ""
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.cancel(self.serial, reason=self.reason, note=self.note, actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.cancel(self.serial, reason=self.reason, note=self.note, actor=actor, now=now)
 
     def serials(self) -> tuple[int, ...]:
         return (self.serial,)
@@ -217,7 +219,7 @@ class RateTicket(Command):
     reasons: tuple[str, ...] = Field(default=(), max_length=10)
     comment: str = Field(default="", max_length=500)
 
-    def run(self, hall: Hall, actor: str) -> Change:
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
         return hall.rate(
             self.serial,
             self.level,
@@ -226,6 +228,7 @@ class RateTicket(Command):
             reasons=self.reasons,
             comment=self.comment,
             actor=actor,
+            now=now,
         )
 
     def serials(self) -> tuple[int, ...]:
@@ -236,16 +239,16 @@ class ExpireRatings(Command):
     name: ClassVar[str] = "expire_ratings"
     permission: ClassVar[Action] = Action.CLOSE_DAY
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.expire_ratings(actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.expire_ratings(actor=actor, now=now)
 
 
 class CloseDay(Command):
     name: ClassVar[str] = "close_day"
     permission: ClassVar[Action] = Action.CLOSE_DAY
 
-    def run(self, hall: Hall, actor: str) -> Change:
-        return hall.close_day(actor=actor)
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.close_day(actor=actor, now=now)
 
 
 WINDOW_COMMANDS: dict[str, type[Command]] = {

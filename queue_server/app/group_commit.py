@@ -27,7 +27,6 @@ from queue_server.app.printers import PrinterBoard
 from queue_server.app.projections import build_messages, hall_feed, opens_cases, rating_cases, recent_call_views
 from queue_server.app.refusals import from_domain
 from queue_server.app.views import View, ticket_view, window_view
-from queue_server.domain.clock import Clock
 from queue_server.domain.errors import DomainError, NotFound
 from queue_server.domain.hall import Change, Hall
 from queue_server.protocol.topics import HALL_FEED
@@ -45,16 +44,6 @@ BATCH_LIMIT = 200
 
 AlsoWrite = Callable[[Connection, Hall, Change, dt.datetime], Awaitable[None]]
 """Something written with an action's change, in its transaction (see :meth:`ActionRunner.act`)."""
-
-
-class _Instant:
-    """A clock stopped at one instant: the time of every action in one transaction."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self._at = at
-
-    def now(self) -> dt.datetime:
-        return self._at
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -173,30 +162,24 @@ class ActionRunner:
                 return [(request, Answer.refused(from_domain(missing)), False) for request in batch]
             writes = Writes(centre)
             priors = await recorded_answers(conn, centre, (request.request_id for request in batch))
-            instant = _Instant(self.halls.clock.now())  # the batch's actions happen at the instant it starts
-            try:
-                for request in batch:
-                    if not separately:
-                        answer, committed = await self._act(conn, slot, version, request, writes, priors, instant)
-                    else:
-                        try:
-                            async with conn.begin_nested():
-                                answer, committed = await self._act(
-                                    conn, slot, version, request, writes, priors, instant
-                                )
-                                await writes.flush(conn)
-                        except Exception as error:  # only this action is undone
-                            slot.forget()
-                            writes = Writes(centre)
-                            outcomes.append((request, error, False))
-                            continue
-                    if committed:
-                        version += 1
-                        slot.version = version
-                    outcomes.append((request, answer, committed))
-            finally:
-                if slot.hall is not None:
-                    slot.hall.clock = self.halls.clock
+            now = self.halls.clock.now()  # the batch's actions happen at the instant it starts
+            for request in batch:
+                if not separately:
+                    answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
+                else:
+                    try:
+                        async with conn.begin_nested():
+                            answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
+                            await writes.flush(conn)
+                    except Exception as error:  # only this action is undone
+                        slot.forget()
+                        writes = Writes(centre)
+                        outcomes.append((request, error, False))
+                        continue
+                if committed:
+                    version += 1
+                    slot.version = version
+                outcomes.append((request, answer, committed))
             await writes.flush(conn)
         return outcomes
 
@@ -208,7 +191,7 @@ class ActionRunner:
         request: QueuedAction,
         writes: Writes,
         priors: dict[str, Recorded],
-        instant: Clock,
+        now: dt.datetime,
     ) -> tuple[Answer, bool]:
         command, actor, request_id = request.command, request.actor, request.request_id
         centre = writes.code
@@ -220,30 +203,36 @@ class ActionRunner:
             prior = await request_ids.prior_answer(conn, centre, request_id, actor, command.name)
         if prior is not None:
             return prior, False
-        hall = await self.halls.current(conn, slot, centre, version, writes, instant)
+        hall = await self.halls.current(conn, slot, centre, version, writes)
         serials = command.serials()
         if not all(hall.has_ticket(serial) for serial in serials):
             await writes.flush(conn)  # an ended ticket is read from its row
             await adopt_tickets(conn, hall, serials)
         try:
-            change = command.run(hall, actor)
+            change = command.run(hall, actor, now)
         except DomainError as refused:
             answer = Answer.refused(from_domain(refused))
         else:
-            answer = await self._commit_change(conn, slot, hall, change, command, writes)
+            answer = await self._commit_change(conn, slot, hall, change, command, writes, now)
             if request.also is not None and answer.ok:
                 await writes.flush(conn)
-                await request.also(conn, hall, change, instant.now())
-        request_ids.keep(writes, request_id, actor, command.name, answer, instant.now())
-        hall.compact()
+                await request.also(conn, hall, change, now)
+        request_ids.keep(writes, request_id, actor, command.name, answer, now)
+        hall.compact(now=now)
         return answer, answer.ok
 
     async def _commit_change(
-        self, conn: Connection, slot: CentreSlot, hall: Hall, change: Change, command: Command, writes: Writes
+        self,
+        conn: Connection,
+        slot: CentreSlot,
+        hall: Hall,
+        change: Change,
+        command: Command,
+        writes: Writes,
+        now: dt.datetime,
     ) -> Answer:
         code = hall.centre.centre.code
-        tokens = await save_change(conn, hall, change, writes)
-        now = hall.clock.now()
+        tokens = await save_change(conn, hall, change, writes, now)
         messages: list[Message] = []
         if not change.empty:
             if slot.recent is None:

@@ -122,16 +122,15 @@ class Halls:
         centre: str,
         version: int,
         writes: Writes | None = None,
-        clock: Clock | None = None,
     ) -> Hall:
         """The hall at ``version``, read in ``conn`` (after ``writes`` so far) unless the cached one is it."""
         if slot.hall is None or slot.version != version:
             if writes is not None:
                 await writes.flush(conn)
-            slot.hall = await load_hall(conn, centre, clock or self.clock)
+            slot.hall = await load_hall(conn, centre, self.clock)
             slot.version = version
             slot.recent = None
-        slot.hall.clock = clock or self.clock
+        slot.hall.clock = self.clock  # the service's, which a test may have set since
         return slot.hall
 
     async def read(self, centre: str) -> Hall:

@@ -3,7 +3,9 @@
 Each action checks what it may do, turns it into events, and applies them through
 ``events.apply`` and ``windows.apply_window``; it returns a ``Change`` with those events and
 the states they produced. The store persists a change in one transaction (state, event log and
-outbox together); this module never does I/O and reads time only from the clock it is given.
+outbox together); this module never does I/O. An action happens at the ``now`` it is given (the
+service gives every action of one transaction the same instant); without one it asks the clock
+the hall was given, as do the reads (positions, today's counts).
 """
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ class Hall:
         if ticket.status.at_window and ticket.window is not None:
             self._holding[ticket.window] = ticket.serial
 
-    def compact(self) -> None:
+    def compact(self, *, now: dt.datetime | None = None) -> None:
         """Forget ended tickets and all logs: a store-backed hall keeps them in the database."""
         for serial in self._touched:
             ticket = self._tickets.get(serial)
@@ -193,7 +195,7 @@ class Hall:
         self._touched = set()
         self._ticket_logs = {}
         self._window_logs = {number: [] for number in self._windows}
-        today = self.calendar.local_date(self.clock.now())
+        today = self.calendar.local_date(self._at(now))
         self._issued = {key: n for key, n in self._issued.items() if key[0] >= today}
         self._numbers.last = {key: n for key, n in self._numbers.last.items() if key[0] >= today}
 
@@ -292,9 +294,10 @@ class Hall:
         category: Category | None = None,
         channel: Channel = Channel.KIOSK,
         actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         """Issue a ticket, or raise IssueRefused with a reason the citizen understands."""
-        now = self.clock.now()
+        now = self._at(now)
         found = self.centre.matter(matter)
         self._check_can_issue(found, now)
         day = self.calendar.local_date(now)
@@ -364,7 +367,7 @@ class Hall:
 
     # Windows
 
-    def sign_on(self, window: int, staff: str, *, actor: str | None = None) -> Change:
+    def sign_on(self, window: int, staff: str, *, actor: str | None = None, now: dt.datetime | None = None) -> Change:
         person = self.centre.staff_by_code.get(staff)
         if person is None:
             raise NotFound(f"There is no staff member {staff!r} at {self.centre.name}")
@@ -378,15 +381,15 @@ class Hall:
                     f"Cannot sign {staff} on to window {window}: {staff} is signed on at window {other.number}"
                 )
         return self._window_action(
-            SignedOn(window=window, at=self.clock.now(), actor=actor or staff_actor(staff), staff=staff)
+            SignedOn(window=window, at=self._at(now), actor=actor or staff_actor(staff), staff=staff)
         )
 
-    def sign_off(self, window: int, staff: str, *, actor: str | None = None) -> Change:
+    def sign_off(self, window: int, staff: str, *, actor: str | None = None, now: dt.datetime | None = None) -> Change:
         state = self.window(window)
         if state.signed_on(staff) and state.cover is None:
             self._require_free(state, f"sign {staff} off from")
         return self._window_action(
-            SignedOff(window=window, at=self.clock.now(), actor=actor or staff_actor(staff), staff=staff)
+            SignedOff(window=window, at=self._at(now), actor=actor or staff_actor(staff), staff=staff)
         )
 
     def pause(
@@ -397,35 +400,38 @@ class Hall:
         note: str = "",
         minutes: int | None = None,
         actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         state = self._acting_window(window, "pause", actor)
         self._require_free(state, "pause")
         if minutes is not None and not 1 <= minutes <= 24 * 60:
             raise InvalidTransition(f"Cannot pause window {window} for {minutes} minutes: give 1 to 1440")
         return self._window_action(
-            Paused(window=window, at=self.clock.now(), actor=actor, reason=reason, note=note, minutes=minutes)
+            Paused(window=window, at=self._at(now), actor=actor, reason=reason, note=note, minutes=minutes)
         )
 
-    def resume(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def resume(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         self._acting_window(window, "resume", actor)
-        return self._window_action(Resumed(window=window, at=self.clock.now(), actor=actor))
+        return self._window_action(Resumed(window=window, at=self._at(now), actor=actor))
 
-    def close_window(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def close_window(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         state = self._acting_window(window, "close", actor)
         self._require_free(state, "close")
-        return self._window_action(WindowClosed(window=window, at=self.clock.now(), actor=actor))
+        return self._window_action(WindowClosed(window=window, at=self._at(now), actor=actor))
 
     # Calling
 
-    def call_next(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def call_next(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Call the ticket routing gives this window; an empty change when nobody waits for it."""
         state = self._calling_window(window, "call next at", actor)
         choice = self.router.choose(window, self.waiting())
         if choice is None:
             return Change()
-        return self._call(state, choice.ticket, choice.passed_over, actor)
+        return self._call(state, choice.ticket, choice.passed_over, actor, now=now)
 
-    def call_ticket(self, window: int, serial: int, *, reason: str, actor: str = SYSTEM) -> Change:
+    def call_ticket(
+        self, window: int, serial: int, *, reason: str, actor: str = SYSTEM, now: dt.datetime | None = None
+    ) -> Change:
         """Call a chosen ticket out of order; the reason is logged."""
         state = self._calling_window(window, f"call ticket #{serial} at", actor)
         ticket = self.ticket(serial)
@@ -436,7 +442,7 @@ class Hall:
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.NO_SHOW):
             apply(
                 ticket,
-                TicketCalled(serial=serial, at=self.clock.now(), actor=actor, window=window, staff=None),
+                TicketCalled(serial=serial, at=self._at(now), actor=actor, window=window, staff=None),
             )
         if not self.router.can_serve(window, ticket):
             raise NotAllowed(
@@ -445,12 +451,19 @@ class Hall:
                 + (f" (it was sent to window {ticket.target_window})" if ticket.target_window else "")
             )
         passed = self.router.passed_over_by(window, ticket, self.waiting())
-        return self._call(state, ticket, passed, actor, reason=reason.strip())
+        return self._call(state, ticket, passed, actor, reason=reason.strip(), now=now)
 
     def _call(
-        self, state: WindowState, ticket: Ticket, passed: Iterable[Ticket], actor: str, reason: str = ""
+        self,
+        state: WindowState,
+        ticket: Ticket,
+        passed: Iterable[Ticket],
+        actor: str,
+        reason: str = "",
+        *,
+        now: dt.datetime | None,
     ) -> Change:
-        now = self.clock.now()
+        now = self._at(now)
         pending = _Pending()
         for other in passed:
             self._apply(
@@ -471,30 +484,26 @@ class Hall:
         self._apply(pending, called)
         return pending.change(focus=ticket.serial)
 
-    def recall(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def recall(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         ticket = self._held(window, "recall at", actor)
-        return self._ticket_action(
-            TicketRecalled(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window)
-        )
+        return self._ticket_action(TicketRecalled(serial=ticket.serial, at=self._at(now), actor=actor, window=window))
 
-    def start_serving(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def start_serving(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         ticket = self._held(window, "start serving at", actor)
-        return self._ticket_action(
-            ServingStarted(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window)
-        )
+        return self._ticket_action(ServingStarted(serial=ticket.serial, at=self._at(now), actor=actor, window=window))
 
-    def no_show(self, window: int, *, actor: str = SYSTEM) -> Change:
+    def no_show(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         ticket = self._held(window, "mark a no-show at", actor)
-        return self._ticket_action(MarkedNoShow(serial=ticket.serial, at=self.clock.now(), actor=actor, window=window))
+        return self._ticket_action(MarkedNoShow(serial=ticket.serial, at=self._at(now), actor=actor, window=window))
 
-    def requeue(self, serial: int, *, actor: str = SYSTEM) -> Change:
+    def requeue(self, serial: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Put a no-show back in the queue: at its old place, or at the end (policy)."""
         ticket = self.ticket(serial)
         place = ticket.place
         if self.centre.policy.no_show_requeue == "end" and ticket.status is TicketStatus.NO_SHOW:
             self._last_serial += 1
             place = self._last_serial
-        return self._ticket_action(TicketRequeued(serial=serial, at=self.clock.now(), actor=actor, place=place))
+        return self._ticket_action(TicketRequeued(serial=serial, at=self._at(now), actor=actor, place=place))
 
     def transfer(
         self,
@@ -504,6 +513,7 @@ class Hall:
         to_window: int | None = None,
         note: str = "",
         actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         """Send the window's ticket to another matter or window; it keeps its place in the queue."""
         ticket = self._held(window, "transfer from", actor)
@@ -529,7 +539,7 @@ class Hall:
             )
         event = TicketTransferred(
             serial=ticket.serial,
-            at=self.clock.now(),
+            at=self._at(now),
             actor=actor,
             from_window=window,
             to_matter=matter.code,
@@ -539,10 +549,16 @@ class Hall:
         return self._ticket_action(event)
 
     def cancel(
-        self, serial: int, *, reason: CancelReason = CancelReason.CITIZEN, note: str = "", actor: str = SYSTEM
+        self,
+        serial: int,
+        *,
+        reason: CancelReason = CancelReason.CITIZEN,
+        note: str = "",
+        actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         return self._ticket_action(
-            TicketCancelled(serial=serial, at=self.clock.now(), actor=actor, reason=reason, note=note)
+            TicketCancelled(serial=serial, at=self._at(now), actor=actor, reason=reason, note=note)
         )
 
     def finish(
@@ -555,13 +571,14 @@ class Hall:
         promised_days: int | None = None,
         note: str = "",
         actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         """Finish the window's ticket with how the case ends."""
         ticket = self._held(window, "finish at", actor)
         matter = self.centre.matter(ticket.matter)
         reasons, missing = tuple(reasons), tuple(missing_materials)
         self._check_outcome(ticket, matter, outcome, reasons, missing)
-        now = self.clock.now()
+        now = self._at(now)
         due: dt.date | None = None
         if outcome is Outcome.PROMISED:
             days = promised_days or matter.promised_days
@@ -604,6 +621,7 @@ class Hall:
         reasons: Iterable[str] = (),
         comment: str = "",
         actor: str = SYSTEM,
+        now: dt.datetime | None = None,
     ) -> Change:
         """Record a citizen's rating; ``window`` is the pad's, which may rate only its window's tickets."""
         ticket = self.ticket(serial)
@@ -620,7 +638,7 @@ class Hall:
             raise InvalidTransition(f"Cannot rate ticket {ticket.number}: {unknown[0]!r} is not one of the reasons")
         event = TicketRated(
             serial=serial,
-            at=self.clock.now(),
+            at=self._at(now),
             actor=actor,
             level=level,
             source=source,
@@ -629,9 +647,9 @@ class Hall:
         )
         return self._ticket_action(event)
 
-    def expire_ratings(self, *, actor: str = SYSTEM) -> Change:
+    def expire_ratings(self, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Close the rating requests nobody answered in time: those tickets stay unrated."""
-        now = self.clock.now()
+        now = self._at(now)
         pending = _Pending()
         for ticket in sorted(self._tickets.values(), key=lambda t: t.serial):
             expires = ticket.rating_expires_at
@@ -665,13 +683,13 @@ class Hall:
 
     # Closing
 
-    def close_day(self, *, actor: str = SYSTEM) -> Change:
+    def close_day(self, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """At closing: waiting tickets are cancelled or carried to the next open day (policy).
 
         Tickets at a window are left for their staff to finish; no-shows are cancelled.
         A carried ticket gets a number of the new day and keeps its place.
         """
-        now = self.clock.now()
+        now = self._at(now)
         today = self.calendar.local_date(now)
         pending = _Pending()
         carry = self.centre.policy.at_closing == "carry"
@@ -696,6 +714,10 @@ class Hall:
         return pending.change()
 
     # Internals
+
+    def _at(self, now: dt.datetime | None) -> dt.datetime:
+        """The instant of an action: the one it was given (a batch of actions shares one), else the clock's."""
+        return self.clock.now() if now is None else now
 
     def _window_action(self, event: WindowEvent) -> Change:
         self._play_end = None

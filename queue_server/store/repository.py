@@ -398,9 +398,10 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 
 
 async def save_change(
-    conn: AsyncConnection, hall: Hall, change: Change, writes: Writes | None = None
+    conn: AsyncConnection, hall: Hall, change: Change, writes: Writes | None = None, now: dt.datetime | None = None
 ) -> dict[int, str]:
-    """Write what an action did; returns the status tokens of the tickets it issued.
+    """Write what an action did at ``now`` (else the hall's clock's); returns the status tokens of
+    the tickets it issued.
 
     With ``writes`` the rows are kept there for its ``flush``; without, they are written now.
     """
@@ -412,7 +413,7 @@ async def save_change(
     _advance_counters(out, hall, change.ticket_events)
     out.versions += 1
     out.last_serial = hall.last_serial
-    out.updated_at = hall.clock.now()
+    out.updated_at = hall.clock.now() if now is None else now
     if writes is None:
         await out.flush(conn)
     return tokens
