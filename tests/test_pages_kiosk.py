@@ -15,6 +15,7 @@ from PIL import Image
 from playwright.async_api import Page, expect
 from pyzbar.pyzbar import decode
 
+from queue_server.app.commands import IssueTicket
 from queue_server.domain.tickets import Category
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.database import Database
@@ -176,19 +177,28 @@ async def test_a_ticket_is_taken_with_the_keyboard_alone(site: Site) -> None:
         assert (await site.service.hall(site.code)).last_serial == 1
 
 
+async def name_size(page: Page) -> float:
+    """The pension matter's name size, looked up and measured in one turn of the page's loop: a live
+    refresh re-renders the matters, and an element measured after it left the page has no size."""
+    size: float = await page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector("
+        "'button.matter[data-matter=pension] .matter-name')).fontSize)"
+    )
+    return size
+
+
 async def test_large_text_and_the_voice_are_one_tap_away_and_reset_for_the_next_citizen(
     site: Site, tmp_path: Path
 ) -> None:
     async for page in kiosk(site, PORTRAIT):
-        name = page.locator("button.matter[data-matter=pension] .matter-name")
-        normal = await name.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        normal = await name_size(page)
         async with page.expect_request(lambda r: "/kiosk/voice?" in r.url) as asked:
             await page.click("#large-mode")
         assert "say=choose" in (await asked.value).url
         await expect(page.locator("body")).to_have_class(re.compile(r"\blarge\b"))
         await expect(page.locator("#large-mode")).to_have_attribute("aria-pressed", "true")
         await expect(page.locator("#voice-guide")).to_have_attribute("aria-pressed", "true")
-        large = await name.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        large = await name_size(page)
         assert large >= normal * 1.4, (normal, large)
         await assert_accessible(page, "the kiosk in large text", enhanced_contrast=True)
         keep_screenshot(await page.screenshot(), "kiosk-large.png", tmp_path)
@@ -216,3 +226,17 @@ async def test_large_text_and_the_voice_are_one_tap_away_and_reset_for_the_next_
         await expect(page.locator("body")).not_to_have_class(re.compile(r"\blarge\b"))
         await expect(page.locator("#voice-guide")).to_have_attribute("aria-pressed", "false")
         assert await page.evaluate("sessionStorage.length") == 0
+
+
+async def test_a_change_in_the_hall_updates_the_counts_without_redrawing_the_matters(site: Site) -> None:
+    """Someone else takes a ticket: the count on the button changes, the button and the focus stay."""
+    async for page in kiosk(site, PORTRAIT):
+        button = page.locator("button.matter[data-matter=pension]")
+        await page.wait_for_load_state("networkidle")
+        await expect(button.locator(".matter-meta")).to_have_text("等候 0 人")
+        await button.focus()
+        await button.evaluate("b => { b.beforeTheChange = true; }")
+        await site.act(IssueTicket(matter="pension"), "kiosk:k-2", "elsewhere")
+        await expect(button.locator(".matter-meta")).to_have_text("等候 1 人", timeout=WAIT_MS)
+        assert await button.evaluate("b => b.beforeTheChange === true"), "the button was redrawn"
+        await expect(button).to_be_focused()

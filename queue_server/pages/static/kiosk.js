@@ -171,7 +171,17 @@
     drawClock();
     waitingByMatter = {};
     for (const ticket of answer.body.waiting) waitingByMatter[ticket.matter] = (waitingByMatter[ticket.matter] || 0) + 1;
-    drawMatters();
+    drawWaitingCounts();
+  }
+
+  // A change in the hall updates the counts on the buttons where they stand: the buttons are not
+  // redrawn, so a citizen's tap in that instant is not lost and the keyboard's focus stays put.
+  function drawWaitingCounts() {
+    for (const button of document.querySelectorAll("#matters button.matter")) {
+      const meta = button.querySelector(".matter-meta");
+      const text = OW.t("waiting_count", { n: waitingByMatter[button.dataset.matter] || 0 });
+      if (meta.textContent !== text) meta.textContent = text;
+    }
   }
 
   function drawDomains() {
