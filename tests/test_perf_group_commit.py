@@ -18,8 +18,9 @@ from queue_server.app.commands import CallNext, Finish, IssueTicket, Recall, Sig
 from queue_server.app.projections import recent_calls
 from queue_server.app.refusals import RefusalKind
 from queue_server.app.service import HallService
+from queue_server.domain.changes import Change
 from queue_server.domain.clock import ManualClock
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Outcome
 from queue_server.store import schema
 from queue_server.store.database import Database

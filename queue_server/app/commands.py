@@ -13,7 +13,8 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.auth.accounts import Action
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.changes import Change
+from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason

@@ -48,7 +48,7 @@ def applied(answer: Answer) -> bool:
 
 
 async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
-    code = hall.centre.centre.code
+    code = hall.centre.code
     differences = describe_difference(hall.centre, config)
     refusal = change_refusal(hall, config)
     if refusal is None and differences and not dry_run:

@@ -27,8 +27,9 @@ from queue_server.app.printers import PrinterBoard
 from queue_server.app.projections import build_messages, hall_feed, opens_cases, rating_cases, recent_call_views
 from queue_server.app.refusals import from_domain
 from queue_server.app.views import View, ticket_view, window_view
+from queue_server.domain.changes import Change
 from queue_server.domain.errors import DomainError, NotFound
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.hall import Hall
 from queue_server.protocol.topics import HALL_FEED
 from queue_server.store.database import Connection
 from queue_server.store.outbox import Message, RecentCalls, write_outbox
@@ -231,7 +232,7 @@ class ActionRunner:
         writes: Writes,
         now: dt.datetime,
     ) -> Answer:
-        code = hall.centre.centre.code
+        code = hall.centre.code
         tokens = await save_change(conn, hall, change, writes, now)
         messages: list[Message] = []
         if not change.empty:

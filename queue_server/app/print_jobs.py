@@ -25,11 +25,12 @@ from typing import Any
 from queue_server.app.printers import PrinterBoard, reroute_printer, ticket_printer
 from queue_server.app.views import minutes
 from queue_server.domain.centre import Centre, Device
+from queue_server.domain.changes import Change
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store.database import Connection
@@ -128,7 +129,7 @@ async def reroute_job(conn: Connection, centre: Centre, board: PrinterBoard, pri
     open): the same ticket, a new job id, on the first printer of its kiosk that can print and has
     not had it. None when the job is no failed ticket, was rerouted already, or no printer can.
     """
-    code = centre.centre.code
+    code = centre.code
     failed = await failed_job(conn, code, printer, job_id)
     if failed is None or failed.kind != "ticket" or failed.status != "failed":
         return None
@@ -159,7 +160,7 @@ async def reprint_job(
     Raises InvalidTransition when there is nothing to reprint: no job, or the last one printed or is
     still being printed (a printer prints a job once; the server sends an unanswered one again).
     """
-    code = centre.centre.code
+    code = centre.code
     rows = await ticket_jobs(conn, code, ticket.serial)
     what = f"Cannot reprint ticket {ticket.number}"
     if not rows:

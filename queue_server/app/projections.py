@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from queue_server.app.views import View, iso, pad_view, window_view, windows_view
+from queue_server.domain.changes import Change
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.events import (
     MarkedNoShow,
@@ -23,7 +24,7 @@ from queue_server.domain.events import (
     TicketRecalled,
     TicketTransferred,
 )
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.rectification import Case, CaseSource
 from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
@@ -163,7 +164,7 @@ def recent_call_views(hall: Hall, calls: list[RecentCall]) -> list[View]:
 
 async def recent_calls(conn: Connection, hall: Hall, limit: int = RECENT_CALLS) -> list[View]:
     """The latest calls and recalls, newest first, as the hall board lists them (one query)."""
-    return recent_call_views(hall, (await RecentCalls.load(conn, hall.centre.centre.code, limit)).calls())
+    return recent_call_views(hall, (await RecentCalls.load(conn, hall.centre.code, limit)).calls())
 
 
 def rating_cases(hall: Hall, change: Change, now: dt.datetime, first_id: int) -> list[Case]:

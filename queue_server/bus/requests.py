@@ -127,11 +127,11 @@ class DeviceRequests:
     async def handle(self, topic: str, payload: bytes) -> Reply | None:
         """The reply to a message on a request topic; None when the topic is not a request."""
         parts = DEVICE_REQUEST.parse(topic)
-        if parts is None or parts["centre"] != self.centre.centre.code:
-            log.warning("dropped a message on %s: not a request topic of centre %s", topic, self.centre.centre.code)
+        if parts is None or parts["centre"] != self.centre.code:
+            log.warning("dropped a message on %s: not a request topic of centre %s", topic, self.centre.code)
             return None
         kind, device_id, what = parts["kind"], parts["device"], parts["what"]
-        reply_to = DEVICE_RESPONSE.build(self.centre.centre.code, kind=kind, device=device_id, what=what)
+        reply_to = DEVICE_RESPONSE.build(self.centre.code, kind=kind, device=device_id, what=what)
         response = await self._answer(DeviceKind(kind), device_id, what, payload)
         if not response.ok:
             log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
@@ -178,7 +178,7 @@ class DeviceRequests:
             if flooded is not None:
                 return refuse(request.request_id, "rate-limited", flooded.detail)
         answer = await self.service.act(
-            self.centre.centre.code,
+            self.centre.code,
             command,
             actor=f"device:{device.id}",
             request_id=f"device:{device.id}:{request.request_id}",
@@ -191,7 +191,7 @@ class DeviceRequests:
         """Keep how a job ended (a ticket the printer could not print goes to a spare); a repeat of
         the same answer changes nothing more."""
         known = await self.service.print_result(
-            self.centre.centre.code, device.id, result.job_id, result.status, result.reason
+            self.centre.code, device.id, result.job_id, result.status, result.reason
         )
         if not known:
             return refuse(result.request_id, "unknown-job", f"Printer {device.id} was sent no job {result.job_id!r}")

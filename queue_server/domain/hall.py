@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from queue_server.domain.calendar import OpeningState, WorkCalendar
 from queue_server.domain.centre import Centre, Matter
+from queue_server.domain.changes import Change, PendingChange
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound, RefusalReason
 from queue_server.domain.estimates import (
@@ -76,48 +76,6 @@ SYSTEM = "system"
 
 def staff_actor(code: str) -> str:
     return f"staff:{code}"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What one action did: the events to log, in order, and the states after them."""
-
-    ticket_events: tuple[TicketEvent, ...] = ()
-    window_events: tuple[WindowEvent, ...] = ()
-    tickets: tuple[Ticket, ...] = ()
-    windows: tuple[WindowState, ...] = ()
-    position: Position | None = None
-
-    @property
-    def ticket(self) -> Ticket | None:
-        """The ticket the action was about (the last one changed), if any."""
-        return self.tickets[-1] if self.tickets else None
-
-    @property
-    def empty(self) -> bool:
-        return not self.ticket_events and not self.window_events
-
-
-@dataclass
-class _Pending:
-    """Events of one action, collected before they are returned as a Change."""
-
-    ticket_events: list[TicketEvent] = field(default_factory=list)
-    window_events: list[WindowEvent] = field(default_factory=list)
-    tickets: dict[int, Ticket] = field(default_factory=dict)
-    windows: dict[int, WindowState] = field(default_factory=dict)
-
-    def change(self, position: Position | None = None, focus: int | None = None) -> Change:
-        tickets = dict(self.tickets)
-        if focus is not None and focus in tickets:
-            tickets[focus] = tickets.pop(focus)
-        return Change(
-            tuple(self.ticket_events),
-            tuple(self.window_events),
-            tuple(tickets.values()),
-            tuple(self.windows.values()),
-            position,
-        )
 
 
 class Hall:
@@ -316,7 +274,7 @@ class Hall:
         )
         self._issued[(day, found.code)] = self._issued.get((day, found.code), 0) + 1
         play_end = self._play_end
-        pending = _Pending()
+        pending = PendingChange()
         ticket = self._apply(pending, event)
         return pending.change(self._issued_position(ticket, now, play_end))
 
@@ -464,7 +422,7 @@ class Hall:
         now: dt.datetime | None,
     ) -> Change:
         now = self._at(now)
-        pending = _Pending()
+        pending = PendingChange()
         for other in passed:
             self._apply(
                 pending,
@@ -599,7 +557,7 @@ class Hall:
             missing_materials=missing,
             note=note,
         )
-        pending = _Pending()
+        pending = PendingChange()
         self._apply(pending, event)
         expires = now + dt.timedelta(minutes=self.centre.policy.rating_minutes)
         self._apply(
@@ -650,7 +608,7 @@ class Hall:
     def expire_ratings(self, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Close the rating requests nobody answered in time: those tickets stay unrated."""
         now = self._at(now)
-        pending = _Pending()
+        pending = PendingChange()
         for ticket in sorted(self._tickets.values(), key=lambda t: t.serial):
             expires = ticket.rating_expires_at
             if ticket.rating_status is RatingStatus.REQUESTED and expires is not None and expires <= now:
@@ -691,7 +649,7 @@ class Hall:
         """
         now = self._at(now)
         today = self.calendar.local_date(now)
-        pending = _Pending()
+        pending = PendingChange()
         carry = self.centre.policy.at_closing == "carry"
         next_day = self.calendar.next_open_day(today) if carry else None
         ending = sorted(
@@ -721,7 +679,7 @@ class Hall:
 
     def _window_action(self, event: WindowEvent) -> Change:
         self._play_end = None
-        pending = _Pending()
+        pending = PendingChange()
         state = apply_window(self._windows[event.window], event)
         self._windows[event.window] = state
         self._window_logs[event.window].append(event)
@@ -730,11 +688,11 @@ class Hall:
         return pending.change()
 
     def _ticket_action(self, event: TicketEvent) -> Change:
-        pending = _Pending()
+        pending = PendingChange()
         self._apply(pending, event)
         return pending.change()
 
-    def _apply(self, pending: _Pending, event: TicketEvent) -> Ticket:
+    def _apply(self, pending: PendingChange, event: TicketEvent) -> Ticket:
         before = self._tickets.get(event.serial)
         if before is None and not isinstance(event, TicketIssued):
             raise NotFound(f"There is no ticket #{event.serial} at {self.centre.name}")

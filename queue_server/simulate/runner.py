@@ -27,9 +27,10 @@ from queue_server.app.commands import (
     SignOn,
 )
 from queue_server.domain.centre import Centre
+from queue_server.domain.changes import Change
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import IssueRefused
-from queue_server.domain.hall import SYSTEM, Change, Hall, staff_actor
+from queue_server.domain.hall import SYSTEM, Hall, staff_actor
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.changes import Change
 from queue_server.domain.events import TicketCalled, TicketRecalled
-from queue_server.domain.hall import Change
 from queue_server.store import schema
 from queue_server.store.repository import Writes, sequenced
 

@@ -20,11 +20,12 @@ from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.centre import Centre
+from queue_server.domain.changes import Change
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import NotFound
 from queue_server.domain.estimates import HandlingStats
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record

@@ -22,7 +22,8 @@ from typing_extensions import TypedDict
 from queue_server.app.commands import RateTicket
 from queue_server.app.view_fields import documented
 from queue_server.app.views import PublicTicketView
-from queue_server.domain.hall import Change, Hall
+from queue_server.domain.changes import Change
+from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
 from queue_server.store.database import Connection
