@@ -95,3 +95,21 @@ def test_a_period_may_run_to_midnight() -> None:
     assert calendar.opening(shanghai(2026, 11, 30, 23, 59)).state is OpeningState.OPEN
     assert calendar.opening(shanghai(2026, 12, 1, 0, 0)).state is OpeningState.OPEN
     assert calendar.closing_time(dt.date(2026, 11, 30)) == shanghai(2026, 12, 1, 0, 0) - dt.timedelta(microseconds=1)
+
+
+def test_the_calendar_is_known_through_the_last_year_it_lists_or_as_the_file_says() -> None:
+    listed = WorkCalendar(make_centre())  # 2026's National Day week and its 调休
+    assert listed.known_through == dt.date(2026, 12, 31)
+    assert not listed.is_provisional(dt.date(2026, 12, 31)) and listed.is_provisional(dt.date(2027, 1, 4))
+    told = WorkCalendar(make_centre(calendar={"holidays": [dt.date(2026, 10, 1)], "known_through": "2027-06-30"}))
+    assert told.known_through == dt.date(2027, 6, 30) and not told.is_provisional(dt.date(2027, 1, 4))
+    unknown = WorkCalendar(make_centre(calendar={"holidays": [], "working_days": []}))
+    assert unknown.known_through is None and unknown.is_provisional(dt.date(2026, 12, 1))
+
+
+def test_from_november_the_calendar_says_next_years_holidays_are_missing() -> None:
+    cal = WorkCalendar(make_centre())
+    assert not cal.next_year_missing(dt.date(2026, 10, 31))
+    assert cal.next_year_missing(dt.date(2026, 11, 1))
+    later = WorkCalendar(make_centre(calendar={"holidays": [dt.date(2027, 1, 1)]}))
+    assert not later.next_year_missing(dt.date(2026, 12, 20))

@@ -86,6 +86,8 @@ async def _watch_the_hall(site: Site, client: aiomqtt.Client, tmp_path: Path) ->
         await expect(window_2).to_contain_text("李娜 (s2)")
         group_a = page.locator("#summary .group[data-prefix='A'] .stat-value")
         await expect(group_a).to_have_text("1", timeout=WAIT_MS)
+        # 30 November 2026, and the centre lists 2026's holidays only: load 2027's, the page says.
+        await expect(page.locator("#calendar-warning")).to_contain_text("尚未录入2027年的节假日和调休安排")
 
         await site.act(IssueTicket(matter="medical"), "kiosk:k-1", "issue-2")
         await expect(group_a).to_have_text("2", timeout=LIVE_MS)

@@ -159,3 +159,17 @@ async def test_a_supervisor_reads_without_forms(site: Site, browser: Browser) ->
     await expect(page.locator("#promised-none")).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator("button.deliver")).to_have_count(0)
     assert not errors, errors
+
+
+async def test_a_due_date_beyond_the_known_holidays_is_marked_provisional(site: Site, browser: Browser) -> None:
+    """Accepted on 30 November 2026 for 30 working days: due in January 2027, whose holidays are not loaded."""
+    later = await serve(site, "later", Finish(window=1, outcome=Outcome.PROMISED, promised_days=30))
+    soon = await serve(site, "soon", Finish(window=1, outcome=Outcome.PROMISED, promised_days=3))
+    errors: list[str] = []
+    page = await open_as(browser, site, "manager", errors)
+    await page.click("#tab-promised")
+    provisional = page.locator(f"#promised tbody tr[data-serial='{later}'] .provisional")
+    await expect(provisional).to_have_text("（暂定）", timeout=WAIT_MS)
+    await expect(page.locator(f"#promised tbody tr[data-serial='{soon}'] .provisional")).to_have_count(0)
+    assert "国务院" in (await provisional.get_attribute("title") or "")
+    assert not errors, errors

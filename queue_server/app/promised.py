@@ -50,6 +50,8 @@ class PromisedAt:
     case: PromisedCase
     today: dt.date
     here: str
+    provisional: bool = False
+    """The due date lies beyond the known holidays and 调休 (the national calendar, as this centre has it)."""
 
     @property
     def state(self) -> str:
@@ -70,7 +72,10 @@ async def list_promised(service: HallService, centre: str, wanted: Wanted) -> Pr
     hall = await service.hall(centre)
     today = hall.calendar.local_date(service.clock.now())
     async with service.db.read() as conn:
-        cases = [PromisedAt(case, today, centre) for case in await promised_cases(conn, centre)]
+        cases = [
+            PromisedAt(case, today, centre, hall.calendar.is_provisional(case.due_date))
+            for case in await promised_cases(conn, centre)
+        ]
     states = _STATES.get(wanted, frozenset({wanted}))
     overdue = sum(1 for seen in cases if seen.state == "overdue")
     return PromisedList(centre, today, overdue, [seen for seen in cases if seen.state in states])
@@ -107,7 +112,9 @@ async def deliver(
         await record_delivery(conn, accepted_at, serial, once.actor, note, now)
         delivered = await promised_case(conn, accepted_at, serial)
         assert delivered is not None
-        return PromisedAt(delivered, hall.calendar.local_date(now), centre)
+        return PromisedAt(
+            delivered, hall.calendar.local_date(now), centre, hall.calendar.is_provisional(delivered.due_date)
+        )
 
     return await run_once(service, once, DELIVER, step, present)
 
@@ -145,6 +152,6 @@ async def hand_over(
         await record_handover(conn, centre, serial, to_centre, once.actor, note, now)
         handed = await promised_case(conn, centre, serial)
         assert handed is not None
-        return PromisedAt(handed, hall.calendar.local_date(now), centre)
+        return PromisedAt(handed, hall.calendar.local_date(now), centre, hall.calendar.is_provisional(handed.due_date))
 
     return await run_once(service, once, HAND_OVER, step, present)

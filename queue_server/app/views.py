@@ -19,6 +19,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from queue_server.app.view_fields import Day, DumpOf, Instant, documented, values_of
+from queue_server.domain.calendar import is_provisional, known_through
 from queue_server.domain.centre import Centre, Domain, Matter, Policy, TicketGroup, Window, WindowKind
 from queue_server.domain.estimates import Position
 from queue_server.domain.hall import Hall
@@ -79,6 +80,8 @@ class _TicketFields(TypedDict):
     outcome: Annotated[str | None, values_of(Outcome, nullable=True)]
     outcome_name: str | None
     due_date: Day | None
+    due_date_provisional: bool
+    """The due date lies beyond the centre's known holidays and 调休: a holiday announced later may move it"""
     reasons: list[str]
     missing_materials: list[str]
     cancel_reason: Annotated[str | None, values_of(CancelReason, nullable=True)]
@@ -310,6 +313,8 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
         "outcome": ticket.outcome.value if ticket.outcome else None,
         "outcome_name": OUTCOME_NAMES_ZH[ticket.outcome] if ticket.outcome else None,
         "due_date": iso(ticket.due_date),
+        "due_date_provisional": ticket.due_date is not None
+        and is_provisional(ticket.due_date, known_through(centre.calendar)),
         "reasons": list(ticket.reasons),
         "missing_materials": list(ticket.missing_materials),
         "cancel_reason": ticket.cancel_reason.value if ticket.cancel_reason else None,

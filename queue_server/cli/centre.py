@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from queue_server.cli.report import EXIT_BAD_INPUT, EXIT_OK
+from queue_server.cli.report import EXIT_BAD_INPUT, EXIT_OK, CommandError, report_errors
+from queue_server.cli.settings import add_database_setting
 from queue_server.cli.subcommands import SubCommands, command, sub_commands
 
 if TYPE_CHECKING:
@@ -41,6 +42,29 @@ def add_commands(commands: SubCommands) -> None:
         run_centre_show,
     )
     show.add_argument("file", type=Path, nargs="?", metavar="FILE", help="the centre file (default: the demo)")
+    holidays = command(
+        centre_commands,
+        "holidays",
+        "load a year's public holidays and 调休 working days (the State Council's notice) into stored centres",
+        "Replaces the year's holidays and adjusted working days of a centre in the database (of every\n"
+        "centre without --centre-code), shows the difference, and applies it only with --apply. Type\n"
+        "the notice's days off as ranges, e.g. for 2026:\n"
+        "  onewindow centre holidays --year 2026 --holidays 2026-01-01..2026-01-03 2026-02-15..2026-02-23\n"
+        "    2026-04-04..2026-04-06 2026-05-01..2026-05-05 2026-06-19..2026-06-21 2026-09-25..2026-09-27\n"
+        "    2026-10-01..2026-10-07 --working-days 2026-01-04 2026-02-14 2026-02-28 2026-05-09\n"
+        "    2026-09-20 2026-10-10 --apply",
+        run_centre_holidays,
+    )
+    add_database_setting(holidays)
+    holidays.add_argument("--centre-code", metavar="CODE", help="the centre (default: every centre in the database)")
+    holidays.add_argument("--year", type=int, required=True, help="the year of the notice")
+    holidays.add_argument(
+        "--holidays", nargs="+", required=True, metavar="DAY[..DAY]", help="the days off, as days or FIRST..LAST ranges"
+    )
+    holidays.add_argument(
+        "--working-days", nargs="*", default=[], metavar="DAY", help="the weekend days worked in exchange (调休上班)"
+    )
+    holidays.add_argument("--apply", action="store_true", help="apply the difference to the stored centres")
 
 
 def run_centre_check(args: argparse.Namespace) -> int:
@@ -108,3 +132,35 @@ def describe_centre(centre: Centre) -> str:
         count = sum(1 for matter in centre.matters if matter.prefix == group.prefix)
         lines.append(f"  {group.prefix:<2} {group.name}: {count}")
     return "\n".join(lines)
+
+
+def run_centre_holidays(args: argparse.Namespace) -> int:
+    """A year's notice into the stored centres' calendars: the difference shown, applied with --apply."""
+    import asyncio
+
+    from queue_server.cli.initialise import load_centre_into
+    from queue_server.config.holidays import HolidayInputError, with_year, year_calendar
+    from queue_server.store.database import Database
+    from queue_server.store.seed import CentreChangeRefused, centre_codes, stored_centre
+
+    async def load() -> None:
+        notice = year_calendar(args.year, args.holidays, args.working_days)
+        async with Database(args.database_url) as db:
+            async with db.read() as conn:
+                codes = [args.centre_code] if args.centre_code else await centre_codes(conn)
+            for code in codes:
+                async with db.read() as conn:
+                    stored = await stored_centre(conn, code)
+                if stored is None:
+                    raise CommandError(f"There is no centre {code!r} in the database")
+                await load_centre_into(
+                    db, with_year(stored, notice), apply=args.apply, say=print, source=f"the {args.year} notice"
+                )
+
+    def work() -> None:
+        try:
+            asyncio.run(load())
+        except (HolidayInputError, CentreChangeRefused) as error:
+            raise CommandError(str(error)) from None
+
+    return report_errors(args.database_url, work)

@@ -35,8 +35,11 @@ async def migrate(db: Database, say: Say) -> None:
         say(f"Migrated {db.describe()} from schema {before} to {after}.")
 
 
-async def load_centre_into(db: Database, centre: Centre, *, apply: bool, say: Say) -> InitResult:
-    """Seed a new centre, or compare with the stored one and apply the difference if asked."""
+async def load_centre_into(
+    db: Database, centre: Centre, *, apply: bool, say: Say, source: str = "the file"
+) -> InitResult:
+    """Seed a new centre, or compare with the stored one (as ``source`` has it) and apply the
+    difference if asked."""
     code = centre.code
     async with db.write() as conn:
         stored = await stored_centre(conn, code)
@@ -49,9 +52,9 @@ async def load_centre_into(db: Database, centre: Centre, *, apply: bool, say: Sa
             return InitResult(created=True)
         differences = tuple(describe_difference(stored, centre))
         if not differences:
-            say(f"Centre {code} in the database matches the file.")
+            say(f"Centre {code} in the database matches {source}.")
             return InitResult()
-        say(f"Centre {code} in the database differs from the file:")
+        say(f"Centre {code} in the database differs from {source}:")
         for line in differences:
             say(f"  {line}")
         if not apply:

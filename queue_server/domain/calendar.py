@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.centre import Centre, Period
+from queue_server.domain.centre import CalendarRules, Centre, Period
 from queue_server.domain.clock import require_utc
 
 SEARCH_HORIZON_DAYS = 400
@@ -47,6 +47,20 @@ class Opening:
         return next((p.start for p in self.periods if p.start > now), None)
 
 
+def known_through(rules: CalendarRules) -> dt.date | None:
+    """The last day whose holidays and 调休 are known: as the centre file says, else the end of the
+    latest year it lists a holiday or an adjusted working day for; None when it lists none."""
+    if rules.known_through is not None:
+        return rules.known_through
+    listed = max((d.year for d in (*rules.holidays, *rules.working_days)), default=None)
+    return dt.date(listed, 12, 31) if listed is not None else None
+
+
+def is_provisional(day: dt.date, known: dt.date | None) -> bool:
+    """Whether ``day`` lies beyond the known holidays and 调休, so a date counted to it may move."""
+    return known is None or day > known
+
+
 class WorkCalendar:
     """The centre's calendar, answering in its own time zone."""
 
@@ -55,6 +69,7 @@ class WorkCalendar:
         self._zone = centre.zone
         self._holidays = frozenset(centre.calendar.holidays)
         self._working_days = frozenset(centre.calendar.working_days)
+        self.known_through = known_through(centre.calendar)
 
     # Local time
 
@@ -122,6 +137,16 @@ class WorkCalendar:
                 return instant if now >= period.start else self.instant(day, period.start)
         next_day = self.next_open_day(day)
         return self.instant(next_day, self.periods(next_day)[0].start)
+
+    # How far the calendar is known
+
+    def is_provisional(self, day: dt.date) -> bool:
+        return is_provisional(day, self.known_through)
+
+    def next_year_missing(self, today: dt.date) -> bool:
+        """From November on, whether next year's holidays and 调休 are still to be loaded: the
+        State Council publishes them late in the year, and promised cases soon run into January."""
+        return today.month >= 11 and (self.known_through is None or self.known_through.year <= today.year)
 
     # Working days
 

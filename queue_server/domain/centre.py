@@ -121,6 +121,10 @@ class CalendarRules(Model):
     """Weekend days worked in exchange for a holiday (调休): open, and counted as working days."""
     working_day_hours: DayPeriods | None = None
     """Opening periods of an adjusted working day; by default Monday's."""
+    known_through: dt.date | None = None
+    """The last day whose holidays and 调休 are known (the State Council's notice for its year is
+    loaded). By default the end of the latest year that lists a holiday or an adjusted working day;
+    a date after it is provisional: a holiday announced later may move it."""
 
     @model_validator(mode="after")
     def _disjoint(self) -> Self:

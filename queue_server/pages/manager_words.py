@@ -7,6 +7,8 @@ from queue_server.pages.wording import Language
 MANAGER_WORDS: dict[Language, dict[str, str]] = {
     "zh": {
         "manager_title": "中心管理",
+        "calendar_missing": "尚未录入{year}年的节假日和调休安排：承诺件到期日等按工作日计算的日期暂按常规周末推算，"
+        "国务院公布后请用 onewindow centre holidays 录入",
         "read_only": "只读：电子监察账号只能查看",
         "tab_hall": "大厅实况",
         "tab_windows": "窗口",
@@ -161,6 +163,8 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
     },
     "en": {
         "manager_title": "Centre management",
+        "calendar_missing": "{year}'s public holidays and adjusted working days are not loaded yet: due dates"
+        " counted in working days assume ordinary weekends until they are (onewindow centre holidays)",
         "read_only": "Read only: a supervisor account watches",
         "tab_hall": "Live hall",
         "tab_windows": "Windows",

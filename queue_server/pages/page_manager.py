@@ -25,8 +25,11 @@ EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 async def manager(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
     code = centre_code(request, principal)
-    centre = (await request.app[SERVICE].hall(code)).centre
+    service = request.app[SERVICE]
+    hall = await service.hall(code)
+    centre = hall.centre
     said = words(language_of(request), MANAGER_WORDS)
+    today = hall.calendar.local_date(service.clock.now())
     return render(
         request,
         "manager.html",
@@ -39,6 +42,10 @@ async def manager(request: web.Request) -> web.StreamResponse:
             "role": principal.role.value,
         },
         can_edit=principal.role in EDITORS,
+        # From November: next year's holidays and 调休 are to be loaded before promised cases reach them.
+        calendar_warning=said["calendar_missing"].format(year=today.year + 1)
+        if hall.calendar.next_year_missing(today)
+        else "",
     )
 
 

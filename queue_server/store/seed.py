@@ -134,9 +134,28 @@ def _field_changes(before: BaseModel, after: BaseModel) -> list[tuple[str, str]]
     changes = []
     for name in type(after).model_fields:
         a, b = getattr(before, name), getattr(after, name)
-        if a != b:
+        if a == b:
+            continue
+        if _plain_list(a) and _plain_list(b):  # holidays, working days: say which were added and removed
+            changes.append((name, _list_change(a, b)))
+        else:
             changes.append((name, f"{_show(a)} -> {_show(b)}"))
     return changes
+
+
+def _plain_list(value: Any) -> bool:
+    return isinstance(value, tuple) and not any(isinstance(v, (BaseModel, dict, list, tuple)) for v in value)
+
+
+def _list_change(before: tuple[Any, ...], after: tuple[Any, ...], shown: int = 12) -> str:
+    def listed(values: set[Any]) -> str:
+        texts = [v.isoformat() if hasattr(v, "isoformat") else str(v) for v in sorted(values)]
+        more = f" and {len(texts) - shown} more" if len(texts) > shown else ""
+        return ", ".join(texts[:shown]) + more
+
+    added, removed = set(after) - set(before), set(before) - set(after)
+    parts = ([f"added {listed(added)}"] if added else []) + ([f"removed {listed(removed)}"] if removed else [])
+    return "; ".join(parts) or "reordered"
 
 
 def _show(value: Any) -> str:

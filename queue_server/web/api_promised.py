@@ -53,6 +53,8 @@ class PromisedCaseView(TypedDict):
     window: int | None
     staff: str | None
     due_date: Day
+    due_provisional: bool
+    """The due date lies beyond the known holidays and 调休: a holiday announced later may move it"""
     state: Annotated[str, one_of("due", "overdue", "delivered", "handed_over")]
     days_left: int
     delivered_at: Instant | None
@@ -74,7 +76,7 @@ class PromisedList(TypedDict):
     cases: list[PromisedCaseView]
 
 
-def case_view(case: PromisedCase, today: dt.date, here: str) -> PromisedCaseView:
+def case_view(case: PromisedCase, today: dt.date, here: str, provisional: bool = False) -> PromisedCaseView:
     return {
         "centre": case.centre,
         "serial": case.serial,
@@ -84,6 +86,7 @@ def case_view(case: PromisedCase, today: dt.date, here: str) -> PromisedCaseView
         "window": case.window,
         "staff": case.staff,
         "due_date": case.due_date.isoformat(),
+        "due_provisional": provisional,
         "state": case.state(today, here),
         "days_left": (case.due_date - today).days,
         "delivered_at": iso(case.delivered_at),
@@ -103,13 +106,13 @@ async def list_promised(request: web.Request) -> web.StreamResponse:
         "centre": listed.centre,
         "today": listed.today.isoformat(),
         "overdue": listed.overdue,
-        "cases": [case_view(seen.case, seen.today, seen.here) for seen in listed.cases],
+        "cases": [case_view(seen.case, seen.today, seen.here, seen.provisional) for seen in listed.cases],
     }
     return json_response(answer)
 
 
 def _seen_view(seen: promised.PromisedAt) -> dict[str, Any]:
-    return dict(case_view(seen.case, seen.today, seen.here))
+    return dict(case_view(seen.case, seen.today, seen.here, seen.provisional))
 
 
 class DeliveryBody(ActionBody):
