@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/windows"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/devices"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/windows/{{number}}"): HALL_READERS,
+    ("GET", f"{API}/centres/{{centre}}/windows/{{number}}/call-order"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/events"): HALL_READERS,
     ("GET", f"{API}/centres/{{centre}}/tickets/{{serial}}/prints"): EVERY_READER,

@@ -223,7 +223,7 @@ class PlayEnd:
         busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window))
         self.next_free[window] = (calendar.next_service_instant(at + busy), window)
         self.times[window].append(at)
-        return Position(ahead, at, max(at - self.now, dt.timedelta()))
+        return Position(ahead, at, max(at - self.now, dt.timedelta()), green_ahead=0)  # nobody came later
 
 
 _END = -2

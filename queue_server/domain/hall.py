@@ -283,7 +283,8 @@ class Hall:
         since, at this same instant (a batch of actions shares one), else from a whole forecast."""
         if ticket.green:  # it may go ahead of others: the whole forecast
             self._play_end = None
-            return position_of(ticket, self._forecast(now, self.waiting(), until=ticket.serial), self.router, now)
+            calls = self._forecast(now, self.waiting(), until=ticket.serial)
+            return position_of(ticket, calls, self.router, now, self._tickets)
         if play_end is None or play_end.now != now:
             before = [t for t in self.waiting() if t.serial != ticket.serial]
             holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
