@@ -36,6 +36,7 @@ COMMANDS = [
     ("centre",),
     ("centre", "check"),
     ("centre", "show"),
+    ("centre", "holidays"),
 ]
 
 GOOD_CENTRE = """\
