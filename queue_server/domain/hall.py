@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from queue_server.domain.calendar import OpeningState, WorkCalendar
+from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre, Matter
 from queue_server.domain.changes import Change, PendingChange
 from queue_server.domain.clock import Clock
@@ -46,6 +46,7 @@ from queue_server.domain.events import (
     TicketTransferred,
     apply,
 )
+from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.routing import Router
@@ -293,30 +294,18 @@ class Hall:
         self._play_end = play_end
         return play_end.extend(ticket, self.router, self.stats, self.calendar)
 
-    def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
-        opening = self.calendar.opening(now)
+    def cannot_issue(self, matter: Matter, now: dt.datetime | None = None) -> CannotIssue | None:
+        """Why ``matter`` gets no ticket now (the rule :meth:`issue` refuses by), or None when it does."""
+        now = self._at(now)
+        issued = self._issued.get((self.calendar.local_date(now), matter.code), 0)
+        window_open = any(self._windows[n].staffed for n in self.router.windows_serving(matter.code))
         policy = self.centre.policy
-        state = opening.state
-        if state is OpeningState.LUNCH_BREAK and policy.issue_during_lunch:
-            state = OpeningState.OPEN
-        if state is not OpeningState.OPEN:
-            raise self._refused(RefusalReason(state.value), matter, opening.day, opening.next_start)
-        if now >= self._stop_issuing(opening.day):
-            raise self._refused(RefusalReason.STOPPED_ISSUING, matter, opening.day, None)
-        if matter.daily_quota is not None and self._issued.get((opening.day, matter.code), 0) >= matter.daily_quota:
-            raise self._refused(RefusalReason.QUOTA_USED_UP, matter, opening.day, None)
-        if not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
-            raise self._refused(RefusalReason.NO_WINDOW_OPEN, matter, opening.day, None)
+        return cannot_issue(self.calendar, policy, now, matter, issued_today=issued, window_open=window_open)
 
-    def _stop_issuing(self, day: dt.date) -> dt.datetime:
-        """The instant after which no ticket is issued on an open day."""
-        policy = self.centre.policy
-        closing = self.calendar.closing_time(day)
-        assert closing is not None, "only asked on an open day"
-        stop = closing - dt.timedelta(minutes=policy.stop_issuing_before_close)
-        if policy.stop_issuing_at is not None:
-            stop = min(stop, self.calendar.instant(day, policy.stop_issuing_at))
-        return stop
+    def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
+        bar = self.cannot_issue(matter, now)
+        if bar is not None:
+            raise self._refused(bar.reason, matter, bar.day, bar.later_today)
 
     def _refused(
         self, reason: RefusalReason, matter: Matter, day: dt.date, later_today: dt.time | None
