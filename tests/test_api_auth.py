@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/deliver"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/hand-over"): frozenset({"admin", "manager", "s1", "guide"}),
     ("GET", f"{API}/centres/{{centre}}/elsewhere"): EVERY_READER,
+    ("GET", f"{API}/centres/{{centre}}/issuing"): EVERY_READER,
     ("GET", f"{API}/centres/{{centre}}/pads/{{device}}"): frozenset({"device"}),
     ("POST", f"{API}/centres/{{centre}}/pads/{{device}}/rating"): frozenset({"device"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "supervisor"}),

@@ -297,6 +297,9 @@ class Device(Model):
     spare_printers: tuple[Annotated[str, Field(pattern=CODE_PATTERN)], ...] = ()
     """For a kiosk: printers that take its tickets, in this order, when its own cannot print
     (paper out, cover open, offline); the first of them that is ready gets the job."""
+    self_service_area: bool = False
+    """For a kiosk: it stands in the 24-hour self-service area (24小时自助服务区), so while the hall
+    is closed it shows the matters' guides and the next opening instead of only refusing."""
 
     @model_validator(mode="after")
     def _bound(self) -> Self:
@@ -308,6 +311,8 @@ class Device(Model):
             raise ValueError("only a kiosk names a printer")
         if self.spare_printers and self.kind is not DeviceKind.KIOSK:
             raise LocatedValueError(("spare_printers",), "only a kiosk names spare printers")
+        if self.self_service_area and self.kind is not DeviceKind.KIOSK:
+            raise LocatedValueError(("self_service_area",), "only a kiosk stands in the self-service area")
         if self.spare_printers and self.printer is None:
             raise LocatedValueError(
                 ("spare_printers",), f"kiosk {self.id!r} names spare printers but no printer of its own"

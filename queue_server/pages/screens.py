@@ -67,7 +67,7 @@ SCREENS: tuple[Screen, ...] = (
         words=kiosk_words.WORDS,
         templates=("kiosk.html",),
         static=("kiosk.js", "kiosk.css"),
-        api=("api_city", "api_prints"),
+        api=("api_city", "api_kiosk", "api_prints"),
     ),
     Screen(
         name="status",
