@@ -28,6 +28,9 @@ class MatterIssuing(TypedDict):
     can_issue: bool
     reason: Annotated[str | None, values_of(RefusalReason, nullable=True)]
     """Set when no ticket can be had: the reason a ticket would be refused with"""
+    message: str | None
+    """The refusal's words for the citizen, in Chinese, as issuing would say them"""
+    message_en: str | None
 
 
 @documented
@@ -67,8 +70,21 @@ def issuing_view(hall: Hall) -> IssuingView:
     matters: list[MatterIssuing] = []
     for matter in hall.centre.matters:
         bar = hall.cannot_issue(matter, now)
-        reason = bar.reason.value if bar is not None else None
-        matters.append({"matter": matter.code, "can_issue": bar is None, "reason": reason})
+        if bar is None:
+            matters.append(
+                {"matter": matter.code, "can_issue": True, "reason": None, "message": None, "message_en": None}
+            )
+            continue
+        refused = hall.refusal_for(matter, bar)
+        matters.append(
+            {
+                "matter": matter.code,
+                "can_issue": False,
+                "reason": bar.reason.value,
+                "message": refused.message,
+                "message_en": refused.message_en,
+            }
+        )
     return {
         "centre": hall.centre.code,
         "at": iso(now),

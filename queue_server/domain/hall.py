@@ -17,7 +17,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre, Matter
 from queue_server.domain.changes import Change, PendingChange
 from queue_server.domain.clock import Clock
-from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound, RefusalReason
+from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.estimates import (
     ForecastCall,
     HandlingStats,
@@ -305,13 +305,11 @@ class Hall:
     def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
         bar = self.cannot_issue(matter, now)
         if bar is not None:
-            raise self._refused(bar.reason, matter, bar.day, bar.later_today)
+            raise self.refusal_for(matter, bar)
 
-    def _refused(
-        self, reason: RefusalReason, matter: Matter, day: dt.date, later_today: dt.time | None
-    ) -> IssueRefused:
-        next_day = self.calendar.next_open_day(day)
-        return refusal(reason, self.centre, matter, next_day, later_today)
+    def refusal_for(self, matter: Matter, bar: CannotIssue) -> IssueRefused:
+        """What a citizen is told for ``bar``: the same words whether refused on a tap or read ahead."""
+        return refusal(bar.reason, self.centre, matter, self.calendar.next_open_day(bar.day), bar.later_today)
 
     # Windows
 
