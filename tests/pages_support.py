@@ -1,8 +1,9 @@
 """A running OneWindow site for the page tests: the API and pages on a real port, accounts, a browser login.
 
 :func:`running_site` serves a centre (the test centre with a kiosk and printers, or any centre
-given) on 127.0.0.1 with a clock that starts on Monday 30 November 2026 at 09:00 in Shanghai and
-then runs at the speed of real time (so page timers move), optionally with the MQTT bus.
+given) on 127.0.0.1 with a clock that starts on Monday 30 November 2026 at 09:00 in Shanghai (or at
+``start``: a closed day, a minute before opening) and then runs at the speed of real time (so page
+timers move), optionally with the MQTT bus.
 """
 
 from __future__ import annotations
@@ -102,10 +103,11 @@ async def running_site(
     broker: BrokerAddress | None = None,
     signed_on: Sequence[tuple[int, str]] = (),
     accounts: Sequence[tuple[str, Role, str | None]] = ACCOUNTS,
+    start: dt.datetime | None = None,
 ) -> AsyncIterator[Site]:
     centre = centre or make_centre(devices=DEVICES)
     code = centre.centre.code
-    clock = RunningClock(shanghai(2026, 11, 30, 9, 0))
+    clock = RunningClock(start or shanghai(2026, 11, 30, 9, 0))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     users: dict[str, Role] = {}

@@ -1,5 +1,5 @@
 """The kiosk page in Debian's Chromium against a running site: choosing a matter, the green channel,
-the ticket on screen with its QR code, how it printed, a refusal, and a double tap."""
+the ticket on screen with its QR code, how it printed, a matter that cannot be had, and a double tap."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_an
         await page.fill("#search", "养老")
         await expect(page.locator("button.matter")).to_have_count(1)
         await page.fill("#search", "id_CARD")
-        await expect(page.locator("button.matter")).to_have_text(["居民身份证换领等候 0 人"])
+        await expect(page.locator("button.matter")).to_have_text(["居民身份证换领等候 0 人暂无窗口办理"])
         await page.fill("#search", "养老")
         await page.click("button.matter[data-matter=pension]")
         await expect(page.locator("#chosen-matter")).to_have_text("养老保险待遇领取")
@@ -127,13 +127,17 @@ async def test_when_the_printer_is_out_of_paper_the_kiosk_says_so_and_asks_for_a
         await expect(page.locator("#ticket-green")).to_be_hidden()
 
 
-async def test_a_refusal_is_explained_with_what_to_do(db: Database) -> None:
+async def test_a_matter_with_no_window_open_says_why_once_without_the_green_channel_question(db: Database) -> None:
     async with running_site(db) as site:  # nobody signed on: no window takes any matter
         async for page in kiosk(site, LANDSCAPE):
+            await expect(page.locator("button.matter[data-matter=pension] .matter-reason")).to_have_text(
+                "暂无窗口办理", timeout=WAIT_MS
+            )
             await page.click("button.matter[data-matter=pension]")
-            await page.click("button[data-category='']")
-            await expect(page.locator("#refused-message")).to_contain_text("没有办理「养老保险待遇领取」的窗口开放")
-            await expect(page.locator("#refused-todo")).to_contain_text("请到咨询导办台")
+            await expect(page.locator("#refused-message")).to_have_text(
+                "目前没有办理「养老保险待遇领取」的窗口开放，请到咨询导办台咨询。"
+            )
+            await expect(page.locator("#screen-green")).to_be_hidden()
             await assert_accessible(page, "the kiosk's refusal")
             await page.click("#refused-done")
             await expect(page.locator("#screen-start")).to_be_visible()

@@ -74,8 +74,7 @@ async def page(site: Site) -> AsyncIterator[Page]:
 async def test_no_window_open_here_sends_the_citizen_to_the_centres_that_serve_the_matter(
     site: Site, page: Page, tmp_path: Path
 ) -> None:
-    await page.click("button.matter[data-matter=pension]")
-    await page.click("button[data-category='']")
+    await page.click("button.matter[data-matter=pension]")  # no window open: no green-channel question
     await expect(page.locator("#refused-message")).to_contain_text(
         "没有办理「养老保险待遇领取」的窗口开放", timeout=WAIT_MS
     )

@@ -14,6 +14,11 @@ are gone for today, the page asks the API which other centres serve it and shows
 how many wait there. A matter this centre does not serve at all is not on its menu; the server hands
 the page those matters (served at other centres of the deployment), so a citizen who searches for one
 is told where to go instead of "nothing found".
+
+Before a tap the page reads whether each matter can be issued now (``.../issuing``, the hall's own
+rule): a closed hall shows its next opening and hours, a matter that cannot be had shows why. A
+kiosk the centre file places in the 24-hour self-service area (``self_service_area``) shows the
+matters' guides while the hall is closed; it issues no ticket until the hall opens.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             if matter.code not in config.matters_by_code and matter.code not in elsewhere:
                 elsewhere[matter.code] = {"code": matter.code, "name": matter.name, "name_en": matter.name_en}
     english = language_of(request) == "en" and info.name_en
+    device = config.devices_by_id.get(session.principal.subject)
     return render(
         request,
         "kiosk.html",
@@ -54,6 +60,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
         data={
             "centre": centre,
             "kiosk": session.principal.subject,
+            "self_service": device is not None and device.self_service_area,
             "time_zone": info.time_zone,
             "elsewhere_matters": sorted(elsewhere.values(), key=lambda m: m["code"]),
         },

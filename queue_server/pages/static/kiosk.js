@@ -5,6 +5,11 @@
 // that do are shown, with their address and how many wait there (全城通办). For the elderly and the
 // disabled: a large-text, high-contrast mode and spoken guidance (the server speaks the kiosk's own
 // phrases in the hall board's voice), one tap away, kept while a citizen is here, reset when they go.
+// Before any tap the kiosk knows, from the hall's own rule, whether each matter can be issued now:
+// a closed hall says so with its next opening and hours, a matter that cannot be had is shown so
+// with its reason, and the answer is read again when the hall changes and when time alone changes
+// it (08:30, the lunch break, the stop-issuing time). A kiosk in the 24-hour self-service area shows
+// the matters' guides while the hall is closed.
 "use strict";
 
 (() => {
@@ -22,10 +27,16 @@
   const CANNOT_PRINT = ["paper_out", "cover_open", "offline"];
   const ELSEWHERE_REASONS = ["no_window_open", "quota_used_up"];   // another centre may serve it today
   const elsewhereMatters = OW.data.elsewhere_matters || [];       // handled at other centres, not here
+  const selfService = Boolean(OW.data.self_service);               // in the 24-hour self-service area
+  const RECHECK_MIN_MS = 1000;
+  const RECHECK_MAX_MS = 5 * 60000;   // read again at least this often, whatever the hall said
 
   let matters = [];
   let domains = [];
   let waitingByMatter = {};
+  let windows = [];
+  let issuing = null;       // the hall's answer: closed or not, and each matter's reason
+  let recheck = null;
   let domainFilter = "";
   let chosen = null;
   let screen = "start";
@@ -46,7 +57,7 @@
   function showScreen(name) {
     const changed = screen !== name;
     screen = name;
-    for (const id of ["start", "green", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
+    for (const id of ["start", "green", "guide", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
     const buttons = $("screen-" + name).querySelectorAll("button");
     buttons.forEach((button) => { button.disabled = true; });
     setTimeout(() => { if (screen === name) buttons.forEach((button) => { button.disabled = false; }); }, ARM_MS);
@@ -159,6 +170,7 @@
     if (!answer.ok) { $("matters-error").hidden = matters.length > 0; return; }
     $("matters-error").hidden = true;
     matters = answer.body.matters;
+    windows = answer.body.windows;
     domains = answer.body.domains.filter((d) => matters.some((m) => m.domain === d.code));
     drawDomains();
     drawMatters();
@@ -172,6 +184,84 @@
     waitingByMatter = {};
     for (const ticket of answer.body.waiting) waitingByMatter[ticket.matter] = (waitingByMatter[ticket.matter] || 0) + 1;
     drawWaitingCounts();
+  }
+
+  // Whether each matter can be issued now (the hall's own rule), read again when the hall changes
+  // and at the instant the hall said time alone may change it.
+  async function loadIssuing() {
+    if (recheck !== null) clearTimeout(recheck);
+    recheck = null;
+    const answer = await OW.api("GET", base + "/issuing");
+    if (!answer.ok) { recheck = setTimeout(loadIssuing, 30000); return; }
+    issuing = answer.body;
+    serverTime = { at: new Date(issuing.at), read: performance.now() };
+    drawClock();
+    drawIssuing();
+    const wait = Date.parse(issuing.recheck_at) - Date.parse(issuing.at) + 500;
+    recheck = setTimeout(loadIssuing, Math.min(RECHECK_MAX_MS, Math.max(RECHECK_MIN_MS, wait)));
+  }
+
+  const guideMode = () => selfService && issuing !== null && issuing.closed !== null;
+  const refusalOf = (code) => {
+    const found = issuing === null ? null : issuing.matters.find((m) => m.matter === code);
+    return found && !found.can_issue ? found : null;
+  };
+  const reasonOf = (code) => { const refused = refusalOf(code); return refused ? refused.reason : null; };
+
+  function localDay(date) {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: OW.data.time_zone }).format(date);
+  }
+
+  function dayText(date, zone) {
+    const format = (options) => new Intl.DateTimeFormat(english ? "en-GB" : "zh-CN", { timeZone: zone, ...options }).format(date);
+    return english ? format({ weekday: "short", day: "numeric", month: "long" })
+      : format({ month: "long", day: "numeric" }) + " " + format({ weekday: "short" });
+  }
+
+  // "08:30" later today, "12月7日 周一 08:30" on another day.
+  function whenText(iso) {
+    const at = new Date(iso);
+    const time = timeOf(iso);
+    return localDay(at) === localDay(new Date(issuing.at)) ? time : dayText(at, OW.data.time_zone) + " " + time;
+  }
+
+  function hoursText() {
+    const hours = issuing.hours.map((p) => p.start + "–" + p.end).join(english ? ", " : "，");
+    const today = issuing.hours_day === localDay(new Date(issuing.at));
+    if (today) return OW.t("hours_today", { hours });
+    return OW.t("hours_on", { day: dayText(new Date(issuing.hours_day + "T12:00:00Z"), "UTC"), hours });
+  }
+
+  function closedText() {
+    return OW.t("closed_" + issuing.closed, { when: whenText(issuing.next_opening) });
+  }
+
+  // The start screen's heading and notice, and each matter button's state, changed where they stand.
+  function drawIssuing() {
+    if (issuing === null) return;
+    const closed = issuing.closed !== null;
+    const heading = closed ? closedText() : OW.t("choose_matter");
+    if ($("start-heading").textContent !== heading) $("start-heading").textContent = heading;
+    $("start-heading").classList.toggle("closed", closed);
+    $("closed-notice").hidden = !closed;
+    $("closed-hours").textContent = closed && issuing.hours.length ? hoursText() : "";
+    $("closed-self-service").hidden = !guideMode();
+    document.body.dataset.issuing = closed ? (guideMode() ? "guides" : "closed") : "open";
+    for (const button of document.querySelectorAll("#matters button.matter")) drawAvailability(button);
+  }
+
+  function drawAvailability(button) {
+    const reason = guideMode() ? null : reasonOf(button.dataset.matter);
+    const label = button.querySelector(".matter-reason");
+    const text = reason ? OW.t("cannot_" + reason) : "";
+    if (label.textContent !== text) label.textContent = text;
+    label.hidden = !reason;
+    button.classList.toggle("unavailable", Boolean(reason));
+    // A tap on it does nothing, unless other centres may serve the matter today: then it says where.
+    button.setAttribute("aria-disabled", String(Boolean(reason) && !ELSEWHERE_REASONS.includes(reason)));
+    button.classList.toggle("guide", guideMode());
+    if (reason) button.dataset.reason = reason;
+    else delete button.dataset.reason;
   }
 
   // A change in the hall updates the counts on the buttons where they stand: the buttons are not
@@ -215,6 +305,7 @@
     }, OW.el("span", { class: "matter-name", text: nameOf(m) }))));
     $("elsewhere-matters").hidden = away.length === 0;
     $("no-match").hidden = list.length > 0 || away.length > 0 || matters.length === 0;
+    drawIssuing();
   }
 
   const matches = (m, query) => [m.name, m.name_en || "", m.code].some((text) => text.toLowerCase().includes(query));
@@ -226,16 +317,43 @@
       onclick: () => chooseMatter(matter),
     },
     OW.el("span", { class: "matter-name", text: nameOf(matter) }),
-    OW.el("span", { class: "matter-meta", text: OW.t("waiting_count", { n: waiting }) }));
+    OW.el("span", { class: "matter-meta", text: OW.t("waiting_count", { n: waiting }) }),
+    OW.el("span", { class: "matter-reason", hidden: true }));
   }
 
+  // A matter that cannot be issued now shows why on its button; a tap on it asks nothing, at most it
+  // says why once and where else the matter is served today.
   function chooseMatter(matter) {
+    if (guideMode()) { showGuide(matter); return; }
+    const refused = refusalOf(matter.code);
+    if (refused !== null) {
+      if (ELSEWHERE_REASONS.includes(refused.reason)) { chosen = matter; showRefusal(refused); }
+      return;
+    }
     chosen = matter;
     $("chosen-matter").textContent = nameOf(matter);
     $("issuing").hidden = true;
     showScreen("green");
     say("matter", { matter: matter.code });
   }
+
+  // --- A matter's guide (the 24-hour self-service area while the hall is closed) ----------------------
+  function showGuide(matter) {
+    $("guide-heading").textContent = nameOf(matter);
+    const domain = domains.find((d) => d.code === matter.domain);
+    $("guide-domain").textContent = domain ? nameOf(domain) : "";
+    const materials = matter.materials.length ? matter.materials : [OW.t("guide_no_materials")];
+    $("guide-materials").replaceChildren(...materials.map((text) => OW.el("li", { text })));
+    const taking = windows.filter((w) => w.kinds.some((kind) => matter.window_kinds.includes(kind)));
+    $("guide-windows").textContent = taking.map((w) => OW.t("guide_window", { number: w.number, name: nameOf(w) })).join(english ? ", " : "，");
+    $("guide-time").textContent = OW.t("guide_minutes", { n: Math.round(matter.expected_minutes) });
+    $("guide-promised-row").hidden = !matter.promised_days;
+    $("guide-promised").textContent = matter.promised_days ? OW.t("guide_promised_days", { n: matter.promised_days }) : "";
+    $("guide-closed").textContent = issuing !== null && issuing.closed !== null ? closedText() : "";
+    document.body.dataset.guide = matter.code;
+    showScreen("guide");
+  }
+  $("guide-back").addEventListener("click", () => toStart(false));
 
   // --- Issuing: one request id per intended ticket -----------------------------------------------------
   const issue = OW.action(null, async (id, category) => {
@@ -252,6 +370,7 @@
     if (answer.ok) showTicket(answer.body.ticket);
     else showRefusal(answer.body);
     loadQueue();
+    loadIssuing();
   });
 
   $("choices").addEventListener("click", (event) => {
@@ -345,16 +464,13 @@
 
   $("ticket-done").addEventListener("click", () => toStart(true));
 
-  // --- A refusal, in plain words, with what to do -------------------------------------------------------
+  // --- A refusal, said once in plain words: why, and when to come back or where to ask -------------------
   function showRefusal(problem) {
     const refused = problem.reason !== undefined && (problem.message || problem.message_en);
     $("refused-heading").textContent = OW.t("refused_title");
     $("refused-message").textContent = refused
       ? (english ? problem.message_en || problem.message : problem.message || problem.message_en)
       : OW.t("refused_other");
-    const todo = refused ? OW.t("refused_" + problem.reason) : "";
-    $("refused-todo").textContent = todo.startsWith("refused_") ? OW.t("refused_other") : todo;
-    $("refused-todo").hidden = !refused;
     document.body.dataset.refusal = problem.reason || "error";
     $("elsewhere").hidden = true;
     showScreen("refused");
@@ -367,7 +483,6 @@
     chosen = null;
     $("refused-heading").textContent = OW.t("not_served_title");
     $("refused-message").textContent = OW.t("not_served", { matter: nameOf(matter) });
-    $("refused-todo").hidden = true;
     document.body.dataset.refusal = "not_served";
     $("elsewhere").hidden = true;
     showScreen("refused");
@@ -411,12 +526,12 @@
   setInterval(() => {
     drawClock();
     const idle = performance.now() - lastInput > IDLE_MS;
-    const halfway = screen === "green" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
+    const halfway = screen === "green" || screen === "guide" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
     if (idle && halfway) toStart(true);
   }, 1000);
 
   setAssist(assist);
   drawDomains();
   loadCentre();
-  OW.live("/live/centres/" + encodeURIComponent(centre), loadQueue);
+  OW.live("/live/centres/" + encodeURIComponent(centre), () => { loadQueue(); loadIssuing(); });
 })();
