@@ -267,6 +267,18 @@ def test_only_a_kiosk_names_spare_printers() -> None:
     )
 
 
+def test_only_a_kiosk_stands_in_the_self_service_area() -> None:
+    text = CENTRE + edit(KIOSK_WITH_SPARES, "window = 1\n", "window = 1\nself_service_area = true\n")
+
+    assert problems_of(text) == (
+        Problem(
+            line_of(text, "self_service_area = true"),
+            "devices[3].self_service_area",
+            "only a kiosk stands in the self-service area",
+        ),
+    )
+
+
 def test_missing_required_field_points_at_its_table_header() -> None:
     text = BASE + matter("m1") + matter("m2", name=None) + matter("m3")
 
