@@ -13,8 +13,9 @@ import pytest
 from device_client.sound import Clip
 from device_client.speech import Language
 from queue_server.app.commands import IssueTicket
-from queue_server.pages.kiosk_voice import KioskVoice, Sentence
+from queue_server.pages.kiosk_voice import KioskVoice, Sentence, next_opening_said
 from queue_server.store.database import Database
+from tests.factories import make_hall, shanghai
 from tests.pages_support import Site, running_site
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -74,6 +75,7 @@ async def test_a_ticket_phrase_comes_back_as_a_real_wav_in_both_languages(
         ({"say": "ticket", "number": "A999", "ahead": "1"}, 404, "centre test issued no ticket 'A999' today"),
         ({"say": "ticket", "number": "A001", "ahead": "十"}, 400, "from 0 to 9999, not '十'"),
         ({"say": "ticket", "number": "A001", "ahead": "100000"}, 400, "not '100000'"),
+        ({"say": "closed"}, 409, "issues tickets now"),
     ],
 )
 async def test_only_the_kiosks_own_phrases_with_the_centres_values_are_spoken(
@@ -115,3 +117,11 @@ async def test_each_sentence_is_made_once_and_only_the_latest_are_kept() -> None
     await voice.wav(first)
     await voice.wav(second)
     assert engine.spoken == ["一", "二", "三", "二"]
+
+
+def test_the_next_opening_is_said_from_the_halls_own_calendar() -> None:
+    sunday, _ = make_hall(at=shanghai(2026, 12, 6, 10, 0))
+    assert next_opening_said(sunday, "zh") == "12月7日（周一）08:30"
+    assert next_opening_said(sunday, "en") == "on Monday 7 December at 08:30"
+    early, _ = make_hall(at=shanghai(2026, 11, 30, 8, 0))
+    assert next_opening_said(early, "zh") == "今天08:30"

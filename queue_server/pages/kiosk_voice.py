@@ -1,7 +1,8 @@
 """The kiosk's spoken guidance: its own phrases, said offline by the hall board's voice, served as WAV.
 
 A citizen who cannot read the screen well hears "请选择要办理的事项", the matter chosen, and "您的号码是
-A012，前面还有 3 人" in the same espeak-ng voice as the board's calls (:mod:`device_client.speech`).
+A012，前面还有 3 人" in the same espeak-ng voice as the board's calls (:mod:`device_client.speech`);
+while the hall issues no ticket, when it opens again.
 Only the kiosk's phrases are said (the ``say_*`` words of :mod:`queue_server.pages.kiosk_words`),
 filled with what the centre knows: a matter of its own, a ticket issued there today. The request
 never supplies text, so a kiosk address cannot make the hall's voice say anything else, and each
@@ -18,6 +19,9 @@ from aiohttp import web
 
 from device_client.speech import EspeakEngine, Language, SpeechEngine, VoiceError
 from queue_server.domain.errors import NotFound
+from queue_server.domain.hall import Hall
+from queue_server.domain.issuing import hall_closed, next_opening
+from queue_server.domain.wording import day_en, day_zh
 from queue_server.http_common.keys import SERVICE
 from queue_server.http_common.session_cookie import session_of
 from queue_server.pages.kiosk_words import WORDS
@@ -28,7 +32,7 @@ logger = logging.getLogger("queue_server.pages.kiosk_voice")
 CACHE_SIZE = 512
 """Sentences kept: the fixed phrases, each matter's, and the tickets of a busy morning."""
 MAX_AHEAD = 9999
-PHRASES = ("choose", "matter", "ticket", "take", "photo")
+PHRASES = ("choose", "matter", "ticket", "take", "photo", "closed")
 """What the kiosk may ask to hear, each the word ``say_<phrase>``."""
 
 
@@ -90,7 +94,23 @@ async def sentence_for(request: web.Request, centre: str) -> Sentence:
         if not ahead.isascii() or not ahead.isdigit() or int(ahead) > MAX_AHEAD:
             raise _refuse(web.HTTPBadRequest, f"the people ahead must be a number from 0 to {MAX_AHEAD}, not {ahead!r}")
         values = {"number": number, "ahead": str(int(ahead))}
+    elif phrase == "closed":
+        values["when"] = next_opening_said(hall, language)
     return Sentence(said[f"say_{phrase}"].format(**values), Language(language))
+
+
+def next_opening_said(hall: Hall, language: str) -> str:
+    """When the hall issues tickets again, as the voice says it; refused while it issues them."""
+    now = hall.clock.now()
+    closed = hall_closed(hall.calendar, hall.centre.policy, now)
+    if closed is None:
+        raise _refuse(web.HTTPConflict, f"centre {hall.centre.code} issues tickets now")
+    opening = hall.calendar.local(next_opening(hall.calendar, closed))
+    if opening.date() == hall.calendar.local_date(now):
+        return f"at {opening:%H:%M}" if language == "en" else f"今天{opening:%H:%M}"
+    if language == "en":
+        return f"on {day_en(opening.date())} at {opening:%H:%M}"
+    return f"{day_zh(opening.date())}{opening:%H:%M}"
 
 
 async def kiosk_voice(request: web.Request) -> web.StreamResponse:

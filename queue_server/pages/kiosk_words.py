@@ -95,6 +95,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "say_ticket": "您的号码是 {number}，前面还有 {ahead} 人",
         "say_take": "请取走您的排队票",
         "say_photo": "打印机暂时无法打印，请用手机拍下本页的号码和二维码",
+        "say_closed": "现在不能取号，下次开放时间：{when}",
     },
     "en": {
         "kiosk_title": "Take a ticket",
@@ -192,5 +193,6 @@ WORDS: dict[Language, dict[str, str]] = {
         "say_ticket": "Your number is {number}. {ahead} people are ahead of you",
         "say_take": "Please take your ticket",
         "say_photo": "The printer cannot print right now. Please take a photo of this screen",
+        "say_closed": "No tickets can be issued now. The centre opens again {when}",
     },
 }

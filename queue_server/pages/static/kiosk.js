@@ -142,12 +142,17 @@
   $("large-mode").addEventListener("click", () => {
     const large = !assist.large;
     setAssist({ large, voice: large });
-    if (large) say("choose");
+    if (large) sayStart();
   });
   $("voice-guide").addEventListener("click", () => {
     setAssist({ large: assist.large, voice: !assist.voice });
-    say("choose");
+    sayStart();
   });
+
+  // What the start screen says: when the hall opens again while it issues nothing, else the invitation.
+  function sayStart() {
+    say(issuing !== null && issuing.closed !== null ? "closed" : "choose");
+  }
 
   // --- The clock: the server's time plus what elapsed here since ---------------------------------------
   function drawClock() {
@@ -328,6 +333,7 @@
     const refused = refusalOf(matter.code);
     if (refused !== null) {
       if (ELSEWHERE_REASONS.includes(refused.reason)) { chosen = matter; showRefusal(refused); }
+      else say("closed");
       return;
     }
     chosen = matter;
@@ -349,7 +355,8 @@
     $("guide-time").textContent = OW.t("guide_minutes", { n: Math.round(matter.expected_minutes) });
     $("guide-promised-row").hidden = !matter.promised_days;
     $("guide-promised").textContent = matter.promised_days ? OW.t("guide_promised_days", { n: matter.promised_days }) : "";
-    $("guide-closed").textContent = issuing !== null && issuing.closed !== null ? closedText() : "";
+    const closed = issuing !== null && issuing.closed !== null;
+    $("guide-closed").replaceChildren(...(closed ? [OW.el("p", { text: closedText() }), OW.el("p", { text: hoursText() })] : []));
     document.body.dataset.guide = matter.code;
     showScreen("guide");
   }
