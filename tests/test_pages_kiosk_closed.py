@@ -50,6 +50,10 @@ async def test_on_a_closed_day_the_start_screen_says_when_the_hall_opens_and_not
             await expect(pension.locator(".matter-reason")).to_have_text("今日不办公")
             await assert_accessible(page, "the kiosk on a closed day")
             keep_screenshot(await page.screenshot(), "kiosk-closed.png", tmp_path)
+            async with page.expect_request(lambda r: "say=closed" in r.url) as asked:
+                await page.click("#voice-guide")  # the voice says when the hall opens again
+            spoken = await (await asked.value).response()
+            assert spoken is not None and spoken.status == 200
             await pension.click(force=True)  # a tap on it, as a finger would: nothing starts
             await page.wait_for_timeout(600)
             await expect(page.locator("#screen-start")).to_be_visible()
@@ -141,7 +145,10 @@ async def test_in_the_24_hour_area_a_closed_hall_offers_the_guides_and_issues_no
             )
             await expect(page.locator("#guide-time")).to_have_text("10 分钟")
             await expect(page.locator("#guide-promised")).to_have_text("5 个工作日")
-            await expect(page.locator("#guide-closed")).to_have_text("今日休息，下次开放：12月7日 周一 08:30")
+            await expect(page.locator("#guide-closed p")).to_have_text(
+                ["今日休息，下次开放：12月7日 周一 08:30", "12月7日 周一办公时间：08:30–12:00，14:00–17:30"]
+            )
+            await expect(page.locator("#guide-back")).to_be_enabled()
             await assert_accessible(page, "a matter's guide in the 24-hour area")
             keep_screenshot(await page.screenshot(), "kiosk-guide.png", tmp_path)
             await page.click("#guide-back")
