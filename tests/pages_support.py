@@ -35,6 +35,7 @@ from queue_server.domain.centre import Centre
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
+from tests.browser import chromium
 from tests.factories import make_centre, shanghai
 from tests.serverproc import free_port
 
@@ -180,6 +181,19 @@ async def enrol_kiosk(page: Page, site: Site) -> None:
     await page.fill("#token", site.kiosk_token)
     await page.click("#enrol-form button[type=submit]")
     await page.wait_for_url(f"{site.url}/kiosk", timeout=WAIT_MS)
+
+
+@contextlib.asynccontextmanager
+async def kiosk_page(site: Site, viewport: dict[str, int]) -> AsyncIterator[Page]:
+    """A browser enrolled as kiosk k-1 with its matters shown; an error in the page's script fails the test."""
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await enrol_kiosk(page, site)
+        await expect(page.locator("button.matter").first).to_be_visible(timeout=WAIT_MS)
+        yield page
+        assert not errors, errors
 
 
 async def http_login(session: aiohttp.ClientSession, site: Site, username: str, password: str = PASSWORD) -> str:

@@ -17,9 +17,9 @@ from playwright.async_api import Page, expect
 from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
-from tests.browser import chromium, keep_screenshot
+from tests.browser import keep_screenshot
 from tests.factories import make_centre
-from tests.pages_support import WAIT_MS, Site, enrol_kiosk, running_site
+from tests.pages_support import WAIT_MS, Site, kiosk_page, running_site
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -61,14 +61,8 @@ async def site(db: Database) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def page(site: Site) -> AsyncIterator[Page]:
-    async with chromium() as browser:
-        page = await browser.new_page(viewport={"width": 1080, "height": 1920})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await enrol_kiosk(page, site)
-        await expect(page.locator("button.matter").first).to_be_visible(timeout=WAIT_MS)
+    async with kiosk_page(site, {"width": 1080, "height": 1920}) as page:
         yield page
-        assert not errors, errors
 
 
 async def test_no_window_open_here_sends_the_citizen_to_the_centres_that_serve_the_matter(
