@@ -197,12 +197,16 @@
     if (recheck !== null) clearTimeout(recheck);
     recheck = null;
     const answer = await OW.api("GET", base + "/issuing");
-    if (!answer.ok) { recheck = setTimeout(loadIssuing, 30000); return; }
+    if (!answer.ok) {
+      if (recheck === null) recheck = setTimeout(loadIssuing, 30000);
+      return;
+    }
     issuing = answer.body;
     serverTime = { at: new Date(issuing.at), read: performance.now() };
     drawClock();
     drawIssuing();
     const wait = Date.parse(issuing.recheck_at) - Date.parse(issuing.at) + 500;
+    if (recheck !== null) clearTimeout(recheck);   // two reads crossed: keep one timer
     recheck = setTimeout(loadIssuing, Math.min(RECHECK_MAX_MS, Math.max(RECHECK_MIN_MS, wait)));
   }
 
