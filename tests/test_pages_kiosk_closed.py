@@ -38,9 +38,10 @@ async def test_on_a_closed_day_the_start_screen_says_when_the_hall_opens_and_not
         await assert_accessible(page, "the kiosk on a closed day")
         keep_screenshot(await page.screenshot(), "kiosk-closed.png", tmp_path)
         async with page.expect_request(lambda r: "say=closed" in r.url) as asked:
-            await page.click("#voice-guide")  # the voice says when the hall opens again
+            await page.click("#large-mode")  # large text and the voice: it says when the hall opens again
         spoken = await (await asked.value).response()
         assert spoken is not None and spoken.status == 200
+        await assert_accessible(page, "the kiosk on a closed day in large text", enhanced_contrast=True)
         await pension.click(force=True)  # a tap on it, as a finger would: nothing starts
         await page.wait_for_timeout(600)
         await expect(page.locator("#screen-start")).to_be_visible()
