@@ -212,7 +212,7 @@ class ActionRunner:
         try:
             change = command.run(hall, actor, now)
         except DomainError as refused:
-            answer = Answer.refused(from_domain(refused))
+            answer = Answer.refused(from_domain(refused, hall.centre))
         else:
             answer = await self._commit_change(conn, slot, hall, change, command, writes, now)
             if request.also is not None and answer.ok:

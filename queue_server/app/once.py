@@ -53,7 +53,7 @@ async def run_once(service: HallService, once: Once, name: str, step: Step[R], p
         try:
             result = await step(conn, hall, now)
         except DomainError as error:
-            return Answer.refused(from_domain(error))
+            return Answer.refused(from_domain(error, hall.centre))
         except Refusal as refusal:
             return Answer.refused(refusal)
         return Answer(present.view(result), created=present.created)

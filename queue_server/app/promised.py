@@ -20,6 +20,7 @@ from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.app.views import iso
 from queue_server.domain.hall import Hall
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
 from queue_server.store.lookup import list_centres
 from queue_server.store.promised import (
@@ -81,6 +82,11 @@ async def list_promised(service: HallService, centre: str, wanted: Wanted) -> Pr
     return PromisedList(centre, today, overdue, [seen for seen in cases if seen.state in states])
 
 
+async def centre_name(conn: Connection, code: str | None) -> str:
+    """The name a person knows a centre by, for a refusal that names it."""
+    return next((row.name for row in await list_centres(conn) if row.code == code), code or "")
+
+
 async def deliver(
     service: HallService, once: Once, serial: int, note: str, present: Presenter[PromisedAt], origin: str | None = None
 ) -> Answer:
@@ -96,18 +102,23 @@ async def deliver(
             raise Refusal(
                 RefusalKind.NOT_FOUND,
                 f"Ticket #{serial} is no promised case (承诺件){where} at {hall.centre.name}",
+                code=RefusalCode.PROMISED_NOT_FOUND,
             )
         if case.held_by() != centre:
             raise Refusal(
                 RefusalKind.CONFLICT,
                 f"Cannot deliver promised case {case.number} ({case.service_day}) at {centre}: it was handed"
                 f" to {case.handed_to} at {iso(case.handed_at)}, which follows and delivers it",
+                code=RefusalCode.PROMISED_HANDED_OVER,
+                facts={"ticket": case.number, "centre": await centre_name(conn, case.handed_to)},
             )
         if case.delivered_at is not None:
             raise Refusal(
                 RefusalKind.CONFLICT,
                 f"Cannot deliver promised case {case.number} ({case.service_day}): it was delivered at"
                 f" {case.delivered_at.isoformat()} by {case.delivered_by}",
+                code=RefusalCode.PROMISED_DELIVERED,
+                facts={"ticket": case.number},
             )
         await record_delivery(conn, accepted_at, serial, once.actor, note, now)
         delivered = await promised_case(conn, accepted_at, serial)
@@ -128,26 +139,41 @@ async def hand_over(
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> PromisedAt:
         case = await promised_case(conn, centre, serial)
         if case is None:
-            raise Refusal(RefusalKind.NOT_FOUND, f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.name}")
+            raise Refusal(
+                RefusalKind.NOT_FOUND,
+                f"Ticket #{serial} is no promised case (承诺件) at {hall.centre.name}",
+                code=RefusalCode.PROMISED_NOT_FOUND,
+            )
+        named = {"ticket": case.number}
         if to_centre == centre:
             raise Refusal(
-                RefusalKind.CONFLICT, f"Cannot hand promised case {case.number} over to {centre}: it is there"
+                RefusalKind.CONFLICT,
+                f"Cannot hand promised case {case.number} over to {centre}: it is there",
+                code=RefusalCode.PROMISED_HERE_ALREADY,
+                facts=named,
             )
         if case.delivered_at is not None:
             raise Refusal(
                 RefusalKind.CONFLICT,
                 f"Cannot hand promised case {case.number} ({case.service_day}) over: it was delivered at"
                 f" {case.delivered_at.isoformat()} by {case.delivered_by}",
+                code=RefusalCode.PROMISED_DELIVERED,
+                facts=named,
             )
         if case.handed_to is not None:
             raise Refusal(
                 RefusalKind.CONFLICT,
                 f"Cannot hand promised case {case.number} ({case.service_day}) over again: it was handed to"
                 f" {case.handed_to} at {iso(case.handed_at)} by {case.handed_by}",
+                code=RefusalCode.PROMISED_HANDED_OVER,
+                facts={**named, "centre": await centre_name(conn, case.handed_to)},
             )
         if to_centre not in {row.code for row in await list_centres(conn)}:
             raise Refusal(
-                RefusalKind.NOT_FOUND, f"Cannot hand promised case {case.number} over to {to_centre!r}: no such centre"
+                RefusalKind.NOT_FOUND,
+                f"Cannot hand promised case {case.number} over to {to_centre!r}: no such centre",
+                code=RefusalCode.CENTRE_NOT_FOUND,
+                facts={"centre": to_centre},
             )
         await record_handover(conn, centre, serial, to_centre, once.actor, note, now)
         handed = await promised_case(conn, centre, serial)

@@ -17,6 +17,7 @@ from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
 from queue_server.store.lookup import ticket_numbers
@@ -127,7 +128,12 @@ async def _ticket_number(conn: Connection, centre: str, serial: int | None) -> s
 
 
 def _no_case(centre: str, case_id: int) -> Refusal:
-    return Refusal(RefusalKind.NOT_FOUND, f"There is no rectification case {case_id} at centre {centre!r}")
+    return Refusal(
+        RefusalKind.NOT_FOUND,
+        f"There is no rectification case {case_id} at centre {centre!r}",
+        code=RefusalCode.CASE_NOT_FOUND,
+        facts={"case": case_id},
+    )
 
 
 async def read_rectification(service: HallService, centre: str, case_id: int) -> CaseWithContact:

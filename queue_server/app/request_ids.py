@@ -64,7 +64,7 @@ async def answer_once(halls: Halls, centre: str, *, actor: str, request_id: str,
             try:
                 answer = await work(locked.conn, hall, halls.clock.now())
             except DomainError as refused:
-                answer = Answer.refused(from_domain(refused))
+                answer = Answer.refused(from_domain(refused, hall.centre))
             await record(locked.conn, centre, request_id, actor, name, answer, halls.clock.now())
     except NotFound as missing:  # no such centre
         return Answer.refused(from_domain(missing))

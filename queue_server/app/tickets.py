@@ -10,6 +10,7 @@ from queue_server.app.service import HallService
 from queue_server.app.views import TicketView, ticket_view
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import TicketStatus
 from queue_server.store.repository import load_ticket
 
@@ -24,7 +25,9 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
         async with service.db.read() as conn:
             stored = await load_ticket(conn, centre, serial)
         if stored is None:
-            raise NotFound(f"There is no ticket #{serial} at {config.name}") from None
+            raise NotFound(
+                f"There is no ticket #{serial} at {config.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+            ) from None
         return config, ticket_view(config, stored)
     position = hall.position(serial) if ticket.status is TicketStatus.WAITING else None
     return hall.centre, ticket_view(hall.centre, ticket, position)

@@ -453,19 +453,25 @@ class Centre(Model):
 
     def matter(self, code: str) -> Matter:
         from queue_server.domain.errors import NotFound
+        from queue_server.domain.refusal_codes import RefusalCode
 
         try:
             return self.matters_by_code[code]
         except KeyError:
-            raise NotFound(f"There is no matter {code!r} at {self.centre.name}") from None
+            raise NotFound(
+                f"There is no matter {code!r} at {self.centre.name}", RefusalCode.MATTER_NOT_FOUND, matter=code
+            ) from None
 
     def window(self, number: int) -> Window:
         from queue_server.domain.errors import NotFound
+        from queue_server.domain.refusal_codes import RefusalCode
 
         try:
             return self.windows_by_number[number]
         except KeyError:
-            raise NotFound(f"There is no window {number} at {self.centre.name}") from None
+            raise NotFound(
+                f"There is no window {number} at {self.centre.name}", RefusalCode.WINDOW_NOT_FOUND, window=number
+            ) from None
 
     def serves(self, window: Window, matter: Matter) -> bool:
         """Whether the window's kinds cover the matter."""

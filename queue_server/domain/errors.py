@@ -5,19 +5,28 @@ DomainError
 ├── InvalidTransition   the action does not fit the current state ("never called")
 ├── NotAllowed          the actor may not do this here (another window, wrong staff)
 └── IssueRefused        no ticket today, with a reason a citizen understands
+
+Each carries a ``code`` from the catalogue (queue_server.domain.refusal_codes) and the ``facts``
+it names, so a screen says it in its own language (queue_server.domain.refusal_words); the
+English ``message`` is for logs and developers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+
+from queue_server.domain.refusal_codes import Fact, RefusalCode
 
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: RefusalCode = RefusalCode.REFUSED, **facts: Fact) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.facts: Mapping[str, Fact] = facts
 
 
 class NotFound(DomainError):
@@ -46,6 +55,6 @@ class IssueRefused(DomainError):
     """A ticket cannot be issued; ``message`` is Chinese for the citizen, ``message_en`` English."""
 
     def __init__(self, reason: RefusalReason, message: str, message_en: str) -> None:
-        super().__init__(message)
+        super().__init__(message, RefusalCode.ISSUE_REFUSED, reason=reason.value)
         self.reason = reason
         self.message_en = message_en

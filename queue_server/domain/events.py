@@ -15,6 +15,7 @@ from typing import ClassVar
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.records import JSON, from_record, to_record
+from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.tickets import (
     CancelReason,
     Category,
@@ -174,8 +175,8 @@ def event_from_record(record: dict[str, JSON]) -> TicketEvent:
     return from_record(EVENT_TYPES[kind], record)
 
 
-def _refuse(ticket: Ticket, action: str, why: str) -> InvalidTransition:
-    return InvalidTransition(f"Cannot {action} ticket {ticket.number}: {why}")
+def _refuse(ticket: Ticket, action: str, why: str, code: RefusalCode, **facts: Fact) -> InvalidTransition:
+    return InvalidTransition(f"Cannot {action} ticket {ticket.number}: {why}", code, ticket=ticket.number, **facts)
 
 
 _STATUS_WORDS = {
@@ -190,24 +191,33 @@ _STATUS_WORDS = {
 
 def _require(ticket: Ticket, action: str, *allowed: TicketStatus) -> None:
     if ticket.status not in allowed:
-        raise _refuse(ticket, action, _STATUS_WORDS[ticket.status])
+        raise _refuse(
+            ticket, action, _STATUS_WORDS[ticket.status], RefusalCode.TICKET_STATUS, status=ticket.status.value
+        )
 
 
 def _require_window(ticket: Ticket, action: str, window: int) -> None:
     if ticket.window != window:
-        raise _refuse(ticket, f"{action} at window {window}", f"it is held by window {ticket.window}")
+        raise _refuse(
+            ticket,
+            f"{action} at window {window}",
+            f"it is held by window {ticket.window}",
+            RefusalCode.TICKET_AT_OTHER_WINDOW,
+            window=window,
+            held_by=ticket.window or 0,
+        )
 
 
 def _require_rating_open(ticket: Ticket, at: dt.datetime) -> None:
     match ticket.rating_status:
         case RatingStatus.RATED:
-            raise _refuse(ticket, "rate", "it was rated already")
+            raise _refuse(ticket, "rate", "it was rated already", RefusalCode.RATED_ALREADY)
         case RatingStatus.EXPIRED:
-            raise _refuse(ticket, "rate", "its rating request expired")
+            raise _refuse(ticket, "rate", "its rating request expired", RefusalCode.RATING_EXPIRED)
         case RatingStatus.NONE:
-            raise _refuse(ticket, "rate", "no rating was asked for (it is not finished)")
+            raise _refuse(ticket, "rate", "no rating was asked for (it is not finished)", RefusalCode.RATING_NOT_ASKED)
     if ticket.rating_expires_at is not None and at >= ticket.rating_expires_at:
-        raise _refuse(ticket, "rate", "its rating request expired")
+        raise _refuse(ticket, "rate", "its rating request expired", RefusalCode.RATING_EXPIRED)
 
 
 def _issued(event: TicketIssued) -> Ticket:
@@ -226,11 +236,18 @@ def _issued(event: TicketIssued) -> Ticket:
 def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
     match event:
         case TicketIssued():
-            raise _refuse(ticket, "issue", "it was issued already")
+            raise _refuse(ticket, "issue", "it was issued already", RefusalCode.TICKET_ISSUED_ALREADY)
         case TicketCalled(window=window):
             _require(ticket, "call", TicketStatus.WAITING, TicketStatus.NO_SHOW)
             if ticket.target_window is not None and ticket.target_window != window:
-                raise _refuse(ticket, f"call at window {window}", f"it was sent to window {ticket.target_window}")
+                raise _refuse(
+                    ticket,
+                    f"call at window {window}",
+                    f"it was sent to window {ticket.target_window}",
+                    RefusalCode.TICKET_SENT_ELSEWHERE,
+                    window=window,
+                    target=ticket.target_window,
+                )
             return replace(
                 ticket,
                 status=TicketStatus.CALLED,
@@ -301,14 +318,16 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case RatingRequested():
             _require(ticket, "ask for a rating of", TicketStatus.FINISHED)
             if ticket.rating_status is not RatingStatus.NONE:
-                raise _refuse(ticket, "ask for a rating of", "a rating was asked for already")
+                raise _refuse(
+                    ticket, "ask for a rating of", "a rating was asked for already", RefusalCode.RATING_ASKED_ALREADY
+                )
             return replace(ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at)
         case TicketRated():
             _require_rating_open(ticket, event.at)
             return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level)
         case RatingExpired():
             if ticket.rating_status is not RatingStatus.REQUESTED:
-                raise _refuse(ticket, "expire the rating of", "no rating request is open")
+                raise _refuse(ticket, "expire the rating of", "no rating request is open", RefusalCode.RATING_NOT_ASKED)
             return replace(ticket, rating_status=RatingStatus.EXPIRED)
     raise TypeError(f"Cannot apply unknown ticket event {type(event).__name__}")
 
@@ -317,7 +336,11 @@ def apply(ticket: Ticket | None, event: TicketEvent) -> Ticket:
     """The ticket after ``event``; raises InvalidTransition if the event cannot happen now."""
     if ticket is None:
         if not isinstance(event, TicketIssued):
-            raise InvalidTransition(f"Cannot {event.kind} ticket #{event.serial}: it was never issued")
+            raise InvalidTransition(
+                f"Cannot {event.kind} ticket #{event.serial}: it was never issued",
+                RefusalCode.TICKET_NOT_FOUND,
+                serial=event.serial,
+            )
         new = _issued(event)
     else:
         if event.serial != ticket.serial:

@@ -48,7 +48,9 @@ from queue_server.domain.events import (
 )
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
+from queue_server.domain.outcomes import check_outcome
 from queue_server.domain.ratings import RatingLevel, RatingStatus
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import (
     CancelReason,
@@ -168,7 +170,9 @@ class Hall:
         try:
             return self._tickets[serial]
         except KeyError:
-            raise NotFound(f"There is no ticket #{serial} at {self.centre.name}") from None
+            raise NotFound(
+                f"There is no ticket #{serial} at {self.centre.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+            ) from None
 
     def has_ticket(self, serial: int) -> bool:
         """Whether the ticket is in the live hall (an ended one may be only in the store)."""
@@ -179,7 +183,12 @@ class Hall:
         for ticket in self._tickets.values():
             if ticket.number == number and ticket.service_day == day:
                 return ticket
-        raise NotFound(f"There is no ticket {number} on {day.isoformat()} at {self.centre.name}")
+        raise NotFound(
+            f"There is no ticket {number} on {day.isoformat()} at {self.centre.name}",
+            RefusalCode.TICKET_NUMBER_NOT_FOUND,
+            ticket=number,
+            day=day.isoformat(),
+        )
 
     def tickets(self) -> Iterable[Ticket]:
         return self._tickets.values()
@@ -316,15 +325,25 @@ class Hall:
     def sign_on(self, window: int, staff: str, *, actor: str | None = None, now: dt.datetime | None = None) -> Change:
         person = self.centre.staff_by_code.get(staff)
         if person is None:
-            raise NotFound(f"There is no staff member {staff!r} at {self.centre.name}")
+            raise NotFound(
+                f"There is no staff member {staff!r} at {self.centre.name}", RefusalCode.STAFF_NOT_FOUND, staff=staff
+            )
         if person.windows and window not in person.windows:
             raise NotAllowed(
-                f"Cannot sign {staff} on to window {window}: {staff} may work only at {_numbers(person.windows)}"
+                f"Cannot sign {staff} on to window {window}: {staff} may work only at {_numbers(person.windows)}",
+                RefusalCode.STAFF_WRONG_WINDOW,
+                staff=staff,
+                window=window,
+                windows=",".join(str(n) for n in person.windows),
             )
         for other in self._windows.values():
             if other.number != window and other.signed_on(staff):
-                raise NotAllowed(
-                    f"Cannot sign {staff} on to window {window}: {staff} is signed on at window {other.number}"
+                raise InvalidTransition(
+                    f"Cannot sign {staff} on to window {window}: {staff} is signed on at window {other.number}",
+                    RefusalCode.SIGNED_ON_ELSEWHERE,
+                    staff=staff,
+                    window=window,
+                    other=other.number,
                 )
         return self._window_action(
             SignedOn(window=window, at=self._at(now), actor=actor or staff_actor(staff), staff=staff)
@@ -351,7 +370,12 @@ class Hall:
         state = self._acting_window(window, "pause", actor)
         self._require_free(state, "pause")
         if minutes is not None and not 1 <= minutes <= 24 * 60:
-            raise InvalidTransition(f"Cannot pause window {window} for {minutes} minutes: give 1 to 1440")
+            raise InvalidTransition(
+                f"Cannot pause window {window} for {minutes} minutes: give 1 to 1440",
+                RefusalCode.PAUSE_MINUTES,
+                window=window,
+                minutes=minutes,
+            )
         return self._window_action(
             Paused(window=window, at=self._at(now), actor=actor, reason=reason, note=note, minutes=minutes)
         )
@@ -383,7 +407,10 @@ class Hall:
         ticket = self.ticket(serial)
         if not reason.strip():
             raise InvalidTransition(
-                f"Cannot call ticket {ticket.number} out of order at window {window}: give a reason"
+                f"Cannot call ticket {ticket.number} out of order at window {window}: give a reason",
+                RefusalCode.CALL_REASON_MISSING,
+                ticket=ticket.number,
+                window=window,
             )
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.NO_SHOW):
             apply(
@@ -391,10 +418,14 @@ class Hall:
                 TicketCalled(serial=serial, at=self._at(now), actor=actor, window=window, staff=None),
             )
         if not self.router.can_serve(window, ticket):
-            raise NotAllowed(
+            raise InvalidTransition(
                 f"Cannot call ticket {ticket.number} at window {window}:"
                 f" the window does not take matter {ticket.matter!r}"
-                + (f" (it was sent to window {ticket.target_window})" if ticket.target_window else "")
+                + (f" (it was sent to window {ticket.target_window})" if ticket.target_window else ""),
+                RefusalCode.WINDOW_NOT_FOR_MATTER,
+                ticket=ticket.number,
+                window=window,
+                matter=ticket.matter,
             )
         passed = self.router.passed_over_by(window, ticket, self.waiting())
         return self._call(state, ticket, passed, actor, reason=reason.strip(), now=now)
@@ -464,24 +495,43 @@ class Hall:
         """Send the window's ticket to another matter or window; it keeps its place in the queue."""
         ticket = self._held(window, "transfer from", actor)
         if to_matter is None and to_window is None:
-            raise InvalidTransition(f"Cannot transfer ticket {ticket.number}: name a matter or a window")
+            raise InvalidTransition(
+                f"Cannot transfer ticket {ticket.number}: name a matter or a window",
+                RefusalCode.TRANSFER_TARGET_MISSING,
+                ticket=ticket.number,
+            )
         matter = self.centre.matter(to_matter or ticket.matter)
         if to_window is not None:
             target = self.centre.window(to_window)
             if to_window == window:
                 raise InvalidTransition(
-                    f"Cannot transfer ticket {ticket.number} to window {window}: it is there already"
+                    f"Cannot transfer ticket {ticket.number} to window {window}: it is there already",
+                    RefusalCode.TRANSFER_SAME_WINDOW,
+                    ticket=ticket.number,
+                    window=window,
                 )
             if not self.centre.serves(target, matter):
-                raise NotAllowed(
+                raise InvalidTransition(
                     f"Cannot transfer ticket {ticket.number} to window {to_window}:"
-                    f" it does not take matter {matter.code!r}"
+                    f" it does not take matter {matter.code!r}",
+                    RefusalCode.WINDOW_NOT_FOR_MATTER,
+                    ticket=ticket.number,
+                    window=to_window,
+                    matter=matter.code,
                 )
             if not self._windows[to_window].staffed:
-                raise NotAllowed(f"Cannot transfer ticket {ticket.number} to window {to_window}: the window is closed")
+                raise InvalidTransition(
+                    f"Cannot transfer ticket {ticket.number} to window {to_window}: the window is closed",
+                    RefusalCode.TRANSFER_WINDOW_CLOSED,
+                    ticket=ticket.number,
+                    window=to_window,
+                )
         elif not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
-            raise NotAllowed(
-                f"Cannot transfer ticket {ticket.number} to matter {matter.code!r}: no window for it is open"
+            raise InvalidTransition(
+                f"Cannot transfer ticket {ticket.number} to matter {matter.code!r}: no window for it is open",
+                RefusalCode.TRANSFER_NO_WINDOW_OPEN,
+                ticket=ticket.number,
+                matter=matter.code,
             )
         event = TicketTransferred(
             serial=ticket.serial,
@@ -523,7 +573,7 @@ class Hall:
         ticket = self._held(window, "finish at", actor)
         matter = self.centre.matter(ticket.matter)
         reasons, missing = tuple(reasons), tuple(missing_materials)
-        self._check_outcome(ticket, matter, outcome, reasons, missing)
+        check_outcome(ticket, matter, outcome, reasons, missing, self.centre.policy.rejection_reasons)
         now = self._at(now)
         due: dt.date | None = None
         if outcome is Outcome.PROMISED:
@@ -531,7 +581,10 @@ class Hall:
             if days is None:
                 raise InvalidTransition(
                     f"Cannot finish ticket {ticket.number} as a promised case: matter {matter.code!r} has no"
-                    " promised time limit, give the number of working days"
+                    " promised time limit, give the number of working days",
+                    RefusalCode.PROMISED_DAYS_MISSING,
+                    ticket=ticket.number,
+                    matter=matter.code,
                 )
             due = self.calendar.add_working_days(self.calendar.local_date(now), days)
         event = TicketFinished(
@@ -574,14 +627,27 @@ class Hall:
         if window is not None and ticket.window != window:
             raise NotAllowed(
                 f"Cannot rate ticket {ticket.number} from the pad of window {window}: it was served at"
-                f" window {ticket.window}"
+                f" window {ticket.window}",
+                RefusalCode.RATING_WRONG_PAD,
+                ticket=ticket.number,
+                window=window,
+                served_at=ticket.window or 0,
             )
         reasons = tuple(reasons)
         if reasons and not level.bad:
-            raise InvalidTransition(f"Cannot rate ticket {ticket.number}: reasons go with 不满意 or 非常不满意")
+            raise InvalidTransition(
+                f"Cannot rate ticket {ticket.number}: reasons go with 不满意 or 非常不满意",
+                RefusalCode.RATING_REASONS_NOT_BAD,
+                ticket=ticket.number,
+            )
         unknown = [r for r in reasons if r not in self.centre.policy.bad_rating_reasons]
         if unknown:
-            raise InvalidTransition(f"Cannot rate ticket {ticket.number}: {unknown[0]!r} is not one of the reasons")
+            raise InvalidTransition(
+                f"Cannot rate ticket {ticket.number}: {unknown[0]!r} is not one of the reasons",
+                RefusalCode.RATING_REASON_UNKNOWN,
+                ticket=ticket.number,
+                reason=unknown[0],
+            )
         event = TicketRated(
             serial=serial,
             at=self._at(now),
@@ -602,30 +668,6 @@ class Hall:
             if ticket.rating_status is RatingStatus.REQUESTED and expires is not None and expires <= now:
                 self._apply(pending, RatingExpired(serial=ticket.serial, at=now, actor=actor))
         return pending.change()
-
-    def _check_outcome(
-        self,
-        ticket: Ticket,
-        matter: Matter,
-        outcome: Outcome,
-        reasons: tuple[str, ...],
-        missing: tuple[str, ...],
-    ) -> None:
-        what = f"Cannot finish ticket {ticket.number} as {outcome.value}"
-        if not outcome.needs_notice:
-            if reasons or missing:
-                raise InvalidTransition(f"{what}: reasons and missing materials belong to returned or supplement cases")
-            return
-        unknown_reason = [r for r in reasons if r not in self.centre.policy.rejection_reasons]
-        if unknown_reason:
-            raise InvalidTransition(f"{what}: {unknown_reason[0]!r} is not one of the centre's reasons")
-        unknown_material = [m for m in missing if m not in matter.materials]
-        if unknown_material:
-            raise InvalidTransition(f"{what}: {unknown_material[0]!r} is not a material of matter {matter.code!r}")
-        if outcome is Outcome.SUPPLEMENT and not missing:
-            raise InvalidTransition(f"{what}: name every missing material, once and in full")
-        if outcome is Outcome.RETURNED and not reasons:
-            raise InvalidTransition(f"{what}: give the reason the case is not accepted")
 
     # Closing
 
@@ -683,7 +725,11 @@ class Hall:
     def _apply(self, pending: PendingChange, event: TicketEvent) -> Ticket:
         before = self._tickets.get(event.serial)
         if before is None and not isinstance(event, TicketIssued):
-            raise NotFound(f"There is no ticket #{event.serial} at {self.centre.name}")
+            raise NotFound(
+                f"There is no ticket #{event.serial} at {self.centre.name}",
+                RefusalCode.TICKET_NOT_FOUND,
+                serial=event.serial,
+            )
         after = apply(before, event)
         self._play_end = None
         self._touched.add(after.serial)
@@ -710,15 +756,24 @@ class Hall:
         if actor.startswith("staff:"):
             code = actor.removeprefix("staff:")
             if not state.signed_on(code):
-                raise NotAllowed(f"Cannot {action} window {window}: {code} is not signed on there")
+                raise NotAllowed(
+                    f"Cannot {action} window {window}: {code} is not signed on there",
+                    RefusalCode.NOT_SIGNED_ON,
+                    window=window,
+                    staff=code,
+                )
         return state
 
     def _calling_window(self, window: int, action: str, actor: str) -> WindowState:
         state = self._acting_window(window, action, actor)
         if state.status is WindowStatus.PAUSED:
-            raise InvalidTransition(f"Cannot {action} window {window}: the window is paused")
+            raise InvalidTransition(
+                f"Cannot {action} window {window}: the window is paused", RefusalCode.WINDOW_PAUSED, window=window
+            )
         if state.status is WindowStatus.CLOSED:
-            raise InvalidTransition(f"Cannot {action} window {window}: the window is closed")
+            raise InvalidTransition(
+                f"Cannot {action} window {window}: the window is closed", RefusalCode.WINDOW_CLOSED, window=window
+            )
         self._require_free(state, action)
         return state
 
@@ -727,14 +782,19 @@ class Hall:
         if held is not None:
             raise InvalidTransition(
                 f"Cannot {action} window {state.number}: ticket {held.number} is still at the window;"
-                " finish it, mark it a no-show or transfer it first"
+                " finish it, mark it a no-show or transfer it first",
+                RefusalCode.WINDOW_BUSY,
+                window=state.number,
+                ticket=held.number,
             )
 
     def _held(self, window: int, action: str, actor: str) -> Ticket:
         self._acting_window(window, action, actor)
         held = self.holding(window)
         if held is None:
-            raise InvalidTransition(f"Cannot {action} window {window}: no ticket is at the window")
+            raise InvalidTransition(
+                f"Cannot {action} window {window}: no ticket is at the window", RefusalCode.WINDOW_EMPTY, window=window
+            )
         return held
 
 

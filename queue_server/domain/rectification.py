@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from queue_server.domain.errors import InvalidTransition
+from queue_server.domain.refusal_codes import RefusalCode
 
 
 class CaseStatus(StrEnum):
@@ -88,9 +89,11 @@ class Case:
 def _note_text(text: str, what: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise InvalidTransition(f"Cannot {what}: say what was done in the note")
+        raise InvalidTransition(f"Cannot {what}: say what was done in the note", RefusalCode.CASE_NOTE_MISSING)
     if len(cleaned) > MAX_NOTE:
-        raise InvalidTransition(f"Cannot {what}: a note is at most {MAX_NOTE} characters")
+        raise InvalidTransition(
+            f"Cannot {what}: a note is at most {MAX_NOTE} characters", RefusalCode.CASE_NOTE_TOO_LONG, most=MAX_NOTE
+        )
     return cleaned
 
 
@@ -98,13 +101,19 @@ def advance(case: Case, to: CaseStatus, *, note: str, actor: str, at: dt.datetim
     """Move a case one step (or close a verified case found unfounded), with the note that says why."""
     what = f"move case {case.id} from {case.status.value} to {to.value}"
     if case.status is CaseStatus.CLOSED:
-        raise InvalidTransition(f"Cannot {what}: it is closed")
+        raise InvalidTransition(f"Cannot {what}: it is closed", RefusalCode.CASE_CLOSED, case=case.id)
     allowed = {NEXT_STEP[case.status]}
     if case.status is CaseStatus.VERIFIED:
         allowed.add(CaseStatus.CLOSED)
     if to not in allowed:
         steps = " or ".join(sorted(s.value for s in allowed))
-        raise InvalidTransition(f"Cannot {what}: from {case.status.value} it goes to {steps}")
+        raise InvalidTransition(
+            f"Cannot {what}: from {case.status.value} it goes to {steps}",
+            RefusalCode.CASE_STEP,
+            case=case.id,
+            status=case.status.value,
+            to=to.value,
+        )
     text = _note_text(note, what)
     return replace(
         case,
@@ -118,9 +127,9 @@ def assign(case: Case, assignee: str, *, note: str, actor: str, at: dt.datetime)
     """Hand the case to someone (a manager, the window's head); the note says why."""
     what = f"assign case {case.id}"
     if case.status is CaseStatus.CLOSED:
-        raise InvalidTransition(f"Cannot {what}: it is closed")
+        raise InvalidTransition(f"Cannot {what}: it is closed", RefusalCode.CASE_CLOSED, case=case.id)
     who = assignee.strip()
     if not who or len(who) > 80:
-        raise InvalidTransition(f"Cannot {what}: name the person (1 to 80 characters)")
+        raise InvalidTransition(f"Cannot {what}: name the person (1 to 80 characters)", RefusalCode.CASE_ASSIGNEE)
     text = note.strip()[:MAX_NOTE] or f"assigned to {who}"
     return replace(case, assignee=who, notes=(*case.notes, CaseNote(at, actor, case.status, text, who)))

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.records import JSON, from_record, to_record
+from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.vocabulary import PauseReason
 
 __all__ = [
@@ -139,8 +140,13 @@ def window_event_from_record(record: dict[str, JSON]) -> WindowEvent:
     return from_record(WINDOW_EVENT_TYPES[kind], record)
 
 
-def _refuse(state: WindowState, action: str, why: str) -> InvalidTransition:
-    return InvalidTransition(f"Cannot {action} window {state.number}: {why}")
+def _refuse(state: WindowState, action: str, why: str, code: RefusalCode, **facts: Fact) -> InvalidTransition:
+    return InvalidTransition(f"Cannot {action} window {state.number}: {why}", code, window=state.number, **facts)
+
+
+def _status_code(state: WindowState) -> RefusalCode:
+    """Why a window that is not open refuses: it is paused, or closed."""
+    return RefusalCode.WINDOW_PAUSED if state.status is WindowStatus.PAUSED else RefusalCode.WINDOW_CLOSED
 
 
 def _closed(state: WindowState, at: dt.datetime) -> WindowState:
@@ -151,15 +157,34 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
     match event:
         case SignedOn(staff=staff):
             if state.signed_on(staff):
-                raise _refuse(state, f"sign {staff} on to", f"{staff} is signed on already")
+                raise _refuse(
+                    state,
+                    f"sign {staff} on to",
+                    f"{staff} is signed on already",
+                    RefusalCode.SIGNED_ON_ALREADY,
+                    staff=staff,
+                )
             if state.status is WindowStatus.CLOSED:
                 return replace(state, status=WindowStatus.OPEN, staff=staff, since=event.at)
             if state.cover is not None:
-                raise _refuse(state, f"sign {staff} on to", f"{state.staff} and {state.cover} staff it already")
+                raise _refuse(
+                    state,
+                    f"sign {staff} on to",
+                    f"{state.staff} and {state.cover} staff it already",
+                    RefusalCode.WINDOW_FULL,
+                    staff=state.staff or "",
+                    cover=state.cover,
+                )
             return replace(state, cover=staff)
         case SignedOff(staff=staff):
             if not state.signed_on(staff):
-                raise _refuse(state, f"sign {staff} off from", f"{staff} is not signed on there")
+                raise _refuse(
+                    state,
+                    f"sign {staff} off from",
+                    f"{staff} is not signed on there",
+                    RefusalCode.SIGN_OFF_NOT_SIGNED_ON,
+                    staff=staff,
+                )
             if staff == state.cover:
                 return replace(state, cover=None)
             if state.cover is not None:
@@ -167,7 +192,7 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
             return _closed(state, event.at)
         case Paused():
             if state.status is not WindowStatus.OPEN:
-                raise _refuse(state, "pause", f"the window is {state.status.value}")
+                raise _refuse(state, "pause", f"the window is {state.status.value}", _status_code(state))
             return replace(
                 state,
                 status=WindowStatus.PAUSED,
@@ -178,7 +203,10 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
             )
         case Resumed():
             if state.status is not WindowStatus.PAUSED:
-                raise _refuse(state, "resume", f"the window is {state.status.value}, not paused")
+                code = (
+                    RefusalCode.WINDOW_CLOSED if state.status is WindowStatus.CLOSED else RefusalCode.WINDOW_NOT_PAUSED
+                )
+                raise _refuse(state, "resume", f"the window is {state.status.value}, not paused", code)
             return replace(
                 state,
                 status=WindowStatus.OPEN,
@@ -189,7 +217,7 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
             )
         case WindowClosed():
             if state.status is WindowStatus.CLOSED:
-                raise _refuse(state, "close", "it is closed already")
+                raise _refuse(state, "close", "it is closed already", RefusalCode.WINDOW_CLOSED)
             return _closed(state, event.at)
     raise TypeError(f"Cannot apply unknown window event {type(event).__name__}")
 

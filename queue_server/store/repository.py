@@ -27,6 +27,7 @@ from queue_server.domain.estimates import HandlingStats
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
@@ -120,7 +121,7 @@ async def lock_centre(conn: AsyncConnection, code: str) -> int:
         query = query.with_for_update()
     version = (await conn.execute(query)).scalar_one_or_none()
     if version is None:
-        raise NotFound(f"There is no centre {code!r}")
+        raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     return int(version)
 
 
@@ -129,7 +130,7 @@ async def state_version(conn: AsyncConnection, code: str) -> int:
         await conn.execute(select(schema.centres.c.state_version).where(schema.centres.c.code == code))
     ).scalar_one_or_none()
     if version is None:
-        raise NotFound(f"There is no centre {code!r}")
+        raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     return int(version)
 
 
@@ -148,7 +149,7 @@ async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
     c = schema.centres.c
     row = (await conn.execute(select(c.config, c.last_serial).where(c.code == code))).one_or_none()
     if row is None:
-        raise NotFound(f"There is no centre {code!r}")
+        raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     centre = Centre.model_validate(row.config)
     stats = HandlingStats(centre)
     for key, value in (

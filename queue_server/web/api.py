@@ -46,6 +46,7 @@ from queue_server.app.views import (
 from queue_server.auth.accounts import Action, Principal, Role
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import CancelReason, Channel
 from queue_server.store import lookup
 from queue_server.web.auth import principal_of
@@ -241,7 +242,9 @@ async def get_ticket_events(request: web.Request) -> web.StreamResponse:
     async with request.app[DATABASE].read() as conn:
         records = await lookup.ticket_event_records(conn, centre, serial)
     if not records:
-        raise NotFound(f"There is no ticket #{serial} at centre {centre!r}")
+        raise NotFound(
+            f"There is no ticket #{serial} at centre {centre!r}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+        )
     return json_response({"centre": centre, "serial": serial, "events": records})
 
 

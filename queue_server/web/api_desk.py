@@ -20,6 +20,7 @@ from queue_server.auth.accounts import Action, Role
 from queue_server.domain.centre import CODE_PATTERN
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.lookup import ticket_serial_by_number
 from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
@@ -51,14 +52,20 @@ async def get_ticket_by_number(request: web.Request) -> web.StreamResponse:
     if not NUMBER.fullmatch(asked):
         raise NotFound(
             f"There is no ticket {asked!r} at {name}: a ticket number is its group's letter and digits, as printed"
-            " (e.g. A012)"
+            " (e.g. A012)",
+            RefusalCode.TICKET_NUMBER_NOT_FOUND,
+            ticket=asked,
+            day=hall.calendar.local_date(hall.clock.now()).isoformat(),
         )
     today = hall.calendar.local_date(hall.clock.now())
     async with request.app[DATABASE].read() as conn:
         serial = await ticket_serial_by_number(conn, centre, asked, today)
     if serial is None:
         raise NotFound(
-            f"There is no ticket {asked} today ({today.isoformat()}) at {name}; numbers start again each day"
+            f"There is no ticket {asked} today ({today.isoformat()}) at {name}; numbers start again each day",
+            RefusalCode.TICKET_NUMBER_NOT_FOUND,
+            ticket=asked,
+            day=today.isoformat(),
         )
     _, view = await read_ticket(service, centre, serial)
     return json_response(view)

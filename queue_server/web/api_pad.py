@@ -21,6 +21,7 @@ from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.web.api import _centre, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
@@ -41,7 +42,9 @@ async def _own_pad(request: web.Request) -> tuple[Device, int, Hall]:
     hall = await _service(request).hall(_centre(request))
     device = hall.centre.devices_by_id.get(device_id)
     if device is None or device.kind is not DeviceKind.PAD or device.window is None:
-        raise NotFound(f"There is no rating pad {device_id!r} at a window of {hall.centre.name}")
+        raise NotFound(
+            f"There is no rating pad {device_id!r} at a window of {hall.centre.name}", RefusalCode.PAD_NOT_FOUND
+        )
     return device, device.window, hall
 
 

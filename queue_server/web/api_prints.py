@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 from queue_server.app.view_fields import Instant, documented, one_of, values_of
 from queue_server.app.views import iso
 from queue_server.domain.errors import NotFound
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.printing import ticket_print_jobs
 from queue_server.web.api import READ, _centre, _int_param, _service
@@ -57,7 +58,9 @@ async def get_ticket_prints(request: web.Request) -> web.StreamResponse:
     async with request.app[DATABASE].read() as conn:
         jobs = await ticket_print_jobs(conn, centre, serial)
     if not jobs and not 1 <= serial <= (await service.hall(centre)).last_serial:
-        raise NotFound(f"There is no ticket #{serial} at centre {centre!r}")
+        raise NotFound(
+            f"There is no ticket #{serial} at centre {centre!r}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+        )
     board = service.printers(centre)
     shown: list[PrintJobView] = []
     for job in jobs:

@@ -149,11 +149,17 @@ REFUSED: dict[RefusalKind, tuple[int, str, str]] = {
 
 def refusal_problem(refusal: Refusal, what: str) -> Problem:
     """A use case's refusal as a problem, its extra as members; bad input is a 422 whose detail
-    starts with ``what``."""
+    starts with ``what``. Its ``code`` and ``args`` (the facts it names) let a page say it its own
+    way; ``message`` and ``message_en`` say it already, in Chinese and English, for the page's language."""
+    said: dict[str, Any] = {}
+    if refusal.code is not None:  # a refusal kept by an older release has neither code nor words
+        said = {"code": refusal.code.value, "args": refusal.facts, "message": refusal.message}
+        said["message_en"] = refusal.message_en
     if refusal.kind is RefusalKind.INVALID:
-        return invalid_request(what, field_errors((p.field, p.message) for p in refusal.fields))
+        invalid = invalid_request(what, field_errors((p.field, p.message) for p in refusal.fields))
+        return Problem(invalid.status, {**invalid.body, **said})
     status, slug, title = REFUSED[refusal.kind]
-    return problem(status, slug, title, refusal.detail, **refusal.extra)
+    return problem(status, slug, title, refusal.detail, **{**said, **refusal.extra})
 
 
 # --- The database cannot be reached ------------------------------------------------------------------

@@ -37,10 +37,17 @@ class Problem(TypedDict):
     """invalid-request: each field that failed, by its dotted path, with why"""
     reason: NotRequired[str]
     """issue-refused: why no ticket can be issued"""
+    code: NotRequired[str]
+    """a refusal of the hall (not-found, not-allowed, invalid-transition, issue-refused, invalid-request ...):
+    which one of the catalogue, stable to branch on (e.g. window_closed, promised_days_missing)"""
+    args: NotRequired[dict[str, str | int]]
+    """with code: the facts the refusal names (window: its number, ticket: its printed number, matter:
+    its code ...), for a page that words the refusal itself"""
     message: NotRequired[str]
-    """issue-refused: the refusal in Chinese, for the citizen"""
+    """with code: the refusal in Chinese, naming windows, matters and tickets as people know them
+    (3号窗口（综合受理）, the matter's name, A001), to show as it is"""
     message_en: NotRequired[str]
-    """issue-refused: the refusal in English"""
+    """with code: the refusal in English"""
     incident: NotRequired[str]
     """internal-error: the id the server logged the error under"""
 

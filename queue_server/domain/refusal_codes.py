@@ -1,0 +1,94 @@
+"""The catalogue of refusals: one stable code for every way the hall says no.
+
+A refusal carries its code and the facts it names (window number, ticket number, matter code ...),
+so every screen can say it in its own language, naming things as the staff know them
+(queue_server.domain.refusal_words). The English ``message`` of an error stays for logs and
+developers; a code never changes its meaning once published.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RefusalCode(StrEnum):
+    # Something the centre lacks
+    CENTRE_NOT_FOUND = "centre_not_found"
+    TICKET_NOT_FOUND = "ticket_not_found"
+    TICKET_NUMBER_NOT_FOUND = "ticket_number_not_found"
+    MATTER_NOT_FOUND = "matter_not_found"
+    WINDOW_NOT_FOUND = "window_not_found"
+    STAFF_NOT_FOUND = "staff_not_found"
+    PAD_NOT_FOUND = "pad_not_found"
+    PROMISED_NOT_FOUND = "promised_not_found"
+    CASE_NOT_FOUND = "case_not_found"
+
+    # Who may act where
+    STAFF_WRONG_WINDOW = "staff_wrong_window"
+    NOT_SIGNED_ON = "not_signed_on"
+    RATING_WRONG_PAD = "rating_wrong_pad"
+
+    # A window's state
+    SIGNED_ON_ELSEWHERE = "signed_on_elsewhere"
+    SIGNED_ON_ALREADY = "signed_on_already"
+    WINDOW_FULL = "window_full"
+    SIGN_OFF_NOT_SIGNED_ON = "sign_off_not_signed_on"
+    WINDOW_PAUSED = "window_paused"
+    WINDOW_CLOSED = "window_closed"
+    WINDOW_NOT_PAUSED = "window_not_paused"
+    WINDOW_BUSY = "window_busy"
+    WINDOW_EMPTY = "window_empty"
+    PAUSE_MINUTES = "pause_minutes"
+
+    # Calling and transferring
+    CALL_REASON_MISSING = "call_reason_missing"
+    WINDOW_NOT_FOR_MATTER = "window_not_for_matter"
+    TRANSFER_TARGET_MISSING = "transfer_target_missing"
+    TRANSFER_SAME_WINDOW = "transfer_same_window"
+    TRANSFER_WINDOW_CLOSED = "transfer_window_closed"
+    TRANSFER_NO_WINDOW_OPEN = "transfer_no_window_open"
+
+    # A ticket's state
+    TICKET_STATUS = "ticket_status"
+    TICKET_AT_OTHER_WINDOW = "ticket_at_other_window"
+    TICKET_SENT_ELSEWHERE = "ticket_sent_elsewhere"
+    TICKET_ISSUED_ALREADY = "ticket_issued_already"
+
+    # Finishing a case
+    PROMISED_DAYS_MISSING = "promised_days_missing"
+    OUTCOME_WITHOUT_NOTICE = "outcome_without_notice"
+    OUTCOME_REASON_UNKNOWN = "outcome_reason_unknown"
+    OUTCOME_MATERIAL_UNKNOWN = "outcome_material_unknown"
+    OUTCOME_MATERIALS_MISSING = "outcome_materials_missing"
+    OUTCOME_REASON_MISSING = "outcome_reason_missing"
+
+    # Ratings
+    RATING_REASONS_NOT_BAD = "rating_reasons_not_bad"
+    RATING_REASON_UNKNOWN = "rating_reason_unknown"
+    RATED_ALREADY = "rated_already"
+    RATING_EXPIRED = "rating_expired"
+    RATING_NOT_ASKED = "rating_not_asked"
+    RATING_ASKED_ALREADY = "rating_asked_already"
+
+    # Promised cases (承诺件)
+    PROMISED_HERE_ALREADY = "promised_here_already"
+    PROMISED_DELIVERED = "promised_delivered"
+    PROMISED_HANDED_OVER = "promised_handed_over"
+
+    # Rectification cases
+    CASE_NOTE_MISSING = "case_note_missing"
+    CASE_NOTE_TOO_LONG = "case_note_too_long"
+    CASE_CLOSED = "case_closed"
+    CASE_STEP = "case_step"
+    CASE_ASSIGNEE = "case_assignee"
+
+    # The application's own
+    ISSUE_REFUSED = "issue_refused"
+    INVALID = "invalid"
+    CHANGE_REFUSED = "change_refused"
+    REQUEST_ID_REUSED = "request_id_reused"
+    REFUSED = "refused"
+
+
+Fact = str | int
+"""What a refusal names: a window's number, a ticket's printed number, a matter's code ..."""
