@@ -1,0 +1,220 @@
+"""Every refusal of the catalogue, triggered, says what it refuses in Chinese and in English.
+
+A clerk reads the words on a Chinese page: they name the window as 「3号窗口（公安）」, the matter
+by its name, the ticket by its printed number, and never an internal code (a matter's code such
+as ``id_card``, a ticket's serial, an English word). The hall's own refusals are triggered here
+through the domain; the application's (promised cases, rectification cases, request ids, the
+centre's configuration) through the HTTP API in tests/test_refusal_catalogue_api.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import pytest
+
+from queue_server.app.refusals import Refusal, from_domain
+from queue_server.domain.errors import DomainError
+from queue_server.domain.events import ServingStarted, TicketCalled, apply
+from queue_server.domain.hall import Hall
+from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.rectification import Case, CaseSource, CaseStatus, advance, assign
+from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.domain.refusal_words import WORDS
+from queue_server.domain.tickets import Outcome, Ticket
+from queue_server.domain.windows import PauseReason
+from tests.factories import make_hall, shanghai
+
+C = RefusalCode
+AT = shanghai(2026, 11, 30, 9, 30)
+MATTER_CODES = ("pension", "medical", "id_card", "ss_card")
+
+APPLICATION_CODES = frozenset(
+    {
+        C.CENTRE_NOT_FOUND,
+        C.PAD_NOT_FOUND,
+        C.PROMISED_NOT_FOUND,
+        C.CASE_NOT_FOUND,
+        C.PROMISED_HERE_ALREADY,
+        C.PROMISED_DELIVERED,
+        C.PROMISED_HANDED_OVER,
+        C.INVALID,
+        C.CHANGE_REFUSED,
+        C.REQUEST_ID_REUSED,
+        C.REFUSED,
+    }
+)
+"""Refused by the application, not the hall: tests/test_refusal_catalogue_api.py walks them."""
+FALLBACK_CODES = frozenset({C.REFUSED})
+"""No refusal raises it on purpose: the code of a refusal without one of its own."""
+
+
+def issued(hall: Hall, matter: str = "pension") -> Ticket:
+    ticket = hall.issue(matter).ticket
+    assert ticket is not None
+    return ticket
+
+
+def at_window(hall: Hall, window: int = 1, matter: str = "pension") -> Ticket:
+    ticket = issued(hall, matter)
+    hall.call_ticket(window, ticket.serial, reason="测试")
+    return hall.ticket(ticket.serial)
+
+
+def finished(hall: Hall) -> Ticket:
+    ticket = at_window(hall)
+    hall.finish(1, Outcome.ON_THE_SPOT)
+    return hall.ticket(ticket.serial)
+
+
+def closed(hall: Hall, *windows: int) -> Hall:
+    for window in windows:
+        hall.close_window(window)
+    return hall
+
+
+def unstaffed() -> Hall:
+    return make_hall(staffed=False)[0]
+
+
+def case(status: CaseStatus = CaseStatus.NEW) -> Case:
+    return Case(7, CaseSource.COMPLAINT, AT, dt.date(2026, 12, 7), status=status)
+
+
+def expired_rating(hall: Hall) -> None:
+    ticket = finished(hall)
+    later = AT + dt.timedelta(days=1)
+    hall.rate(ticket.serial, RatingLevel.SATISFIED, source="citizen", now=later)
+
+
+def window_full(hall: Hall) -> None:
+    hall.sign_on(1, "s1")
+    hall.sign_on(1, "s10")
+    hall.sign_on(1, "s2")
+
+
+TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
+    C.TICKET_NOT_FOUND: lambda hall: hall.ticket(99),
+    C.TICKET_NUMBER_NOT_FOUND: lambda hall: hall.ticket_by_number("A099"),
+    C.MATTER_NOT_FOUND: lambda hall: hall.issue("ss_card"),
+    C.WINDOW_NOT_FOUND: lambda hall: hall.window(7),
+    C.STAFF_NOT_FOUND: lambda hall: hall.sign_on(1, "ghost"),
+    C.STAFF_WRONG_WINDOW: lambda hall: unstaffed().sign_on(1, "s3"),
+    C.NOT_SIGNED_ON: lambda hall: hall.call_next(1, actor="staff:s2"),
+    C.RATING_WRONG_PAD: lambda hall: hall.rate(finished(hall).serial, RatingLevel.SATISFIED, source="pad", window=2),
+    C.SIGNED_ON_ELSEWHERE: lambda hall: hall.sign_on(2, "s1"),
+    C.SIGNED_ON_ALREADY: lambda hall: hall.sign_on(1, "s1"),
+    C.WINDOW_FULL: lambda hall: window_full(unstaffed()),
+    C.SIGN_OFF_NOT_SIGNED_ON: lambda hall: hall.sign_off(1, "s2"),
+    C.WINDOW_PAUSED: lambda hall: (hall.pause(1, PauseReason.BREAK), hall.call_next(1)),
+    C.WINDOW_CLOSED: lambda hall: closed(hall, 3).call_next(3),
+    C.WINDOW_NOT_PAUSED: lambda hall: hall.resume(1),
+    C.WINDOW_BUSY: lambda hall: (at_window(hall), hall.call_next(1)),
+    C.WINDOW_EMPTY: lambda hall: hall.recall(1),
+    C.PAUSE_MINUTES: lambda hall: hall.pause(1, PauseReason.BREAK, minutes=0),
+    C.CALL_REASON_MISSING: lambda hall: hall.call_ticket(1, issued(hall).serial, reason=" "),
+    C.WINDOW_NOT_FOR_MATTER: lambda hall: hall.call_ticket(1, issued(hall, "id_card").serial, reason="急事"),
+    C.TRANSFER_TARGET_MISSING: lambda hall: (at_window(hall), hall.transfer(1)),
+    C.TRANSFER_SAME_WINDOW: lambda hall: (at_window(hall), hall.transfer(1, to_window=1)),
+    C.TRANSFER_WINDOW_CLOSED: lambda hall: (at_window(hall), closed(hall, 2).transfer(1, to_window=2)),
+    C.TRANSFER_NO_WINDOW_OPEN: lambda hall: (at_window(hall), closed(hall, 3, 9).transfer(1, to_matter="id_card")),
+    C.TICKET_STATUS: lambda hall: (hall.cancel(issued(hall).serial), hall.cancel(1)),
+    C.TICKET_AT_OTHER_WINDOW: lambda hall: apply(at_window(hall), ServingStarted(serial=1, at=AT, actor="t", window=2)),
+    C.TICKET_SENT_ELSEWHERE: lambda hall: (
+        at_window(hall),
+        hall.transfer(1, to_window=9),
+        apply(hall.ticket(1), TicketCalled(serial=1, at=AT, actor="t", window=2, staff=None)),
+    ),
+    C.TICKET_ISSUED_ALREADY: lambda hall: apply(issued(hall), hall.ticket_log(1)[0]),
+    C.PROMISED_DAYS_MISSING: lambda hall: (at_window(hall, matter="medical"), hall.finish(1, Outcome.PROMISED)),
+    C.OUTCOME_WITHOUT_NOTICE: lambda hall: (at_window(hall), hall.finish(1, Outcome.ON_THE_SPOT, reasons=["x"])),
+    C.OUTCOME_REASON_UNKNOWN: lambda hall: (at_window(hall), hall.finish(1, Outcome.RETURNED, reasons=["没有的理由"])),
+    C.OUTCOME_MATERIAL_UNKNOWN: lambda hall: (
+        at_window(hall),
+        hall.finish(1, Outcome.SUPPLEMENT, missing_materials=["护照"]),
+    ),
+    C.OUTCOME_MATERIALS_MISSING: lambda hall: (at_window(hall), hall.finish(1, Outcome.SUPPLEMENT)),
+    C.OUTCOME_REASON_MISSING: lambda hall: (at_window(hall), hall.finish(1, Outcome.RETURNED)),
+    C.RATING_REASONS_NOT_BAD: lambda hall: hall.rate(
+        finished(hall).serial, RatingLevel.SATISFIED, source="citizen", reasons=["态度不好"]
+    ),
+    C.RATING_REASON_UNKNOWN: lambda hall: hall.rate(
+        finished(hall).serial, RatingLevel.DISSATISFIED, source="citizen", reasons=["没有的原因"]
+    ),
+    C.RATED_ALREADY: lambda hall: (
+        hall.rate(finished(hall).serial, RatingLevel.SATISFIED, source="citizen"),
+        hall.rate(1, RatingLevel.SATISFIED, source="citizen"),
+    ),
+    C.RATING_EXPIRED: expired_rating,
+    C.RATING_NOT_ASKED: lambda hall: hall.rate(issued(hall).serial, RatingLevel.SATISFIED, source="citizen"),
+    C.RATING_ASKED_ALREADY: lambda hall: apply(finished(hall), hall.ticket_log(1)[-1]),
+    C.CASE_NOTE_MISSING: lambda hall: advance(case(), CaseStatus.VERIFIED, note=" ", actor="m", at=AT),
+    C.CASE_NOTE_TOO_LONG: lambda hall: advance(case(), CaseStatus.VERIFIED, note="很" * 2001, actor="m", at=AT),
+    C.CASE_CLOSED: lambda hall: assign(case(CaseStatus.CLOSED), "王主任", note="", actor="m", at=AT),
+    C.CASE_STEP: lambda hall: advance(case(), CaseStatus.CLOSED, note="核实", actor="m", at=AT),
+    C.CASE_ASSIGNEE: lambda hall: assign(case(), " ", note="", actor="m", at=AT),
+    C.ISSUE_REFUSED: lambda hall: [hall.issue("medical") for _ in range(4)],
+}
+
+
+def check_words(refusal: Refusal, facts_shown: dict[str, object]) -> None:
+    """The Chinese words hold no internal code and no English; both languages are there."""
+    zh, en = refusal.message, refusal.message_en
+    assert zh and en, refusal
+    for code in MATTER_CODES:
+        assert code not in zh and code not in en, (refusal.code, zh, en)
+    assert "#" not in zh and "#" not in en, f"a serial shown: {zh} / {en}"
+    plain = zh
+    for value in facts_shown.values():  # printed ticket numbers (A001) and staff numbers (s1) are the clerk's
+        if isinstance(value, str) and value.isascii() and value not in MATTER_CODES:
+            plain = plain.replace(value, "")
+    assert not re.search(r"[A-Za-z]{2,}", plain), f"English on the Chinese side: {zh}"
+    assert re.search(r"[\u4e00-\u9fff]", zh), zh
+    assert re.search(r"[A-Za-z]{3,}", en), en
+
+
+def test_every_code_has_words_in_both_languages() -> None:
+    assert set(WORDS) == set(RefusalCode)
+    for code in FALLBACK_CODES:
+        zh, en = WORDS[code]
+        assert zh and en
+
+
+def test_the_catalogue_is_walked_whole() -> None:
+    assert set(TRIGGERS) | APPLICATION_CODES == set(RefusalCode)
+    assert not set(TRIGGERS) & APPLICATION_CODES
+
+
+@pytest.mark.parametrize("code", sorted(TRIGGERS), ids=str)
+def test_each_refusal_of_the_hall_is_said_as_the_clerk_knows_it(code: RefusalCode) -> None:
+    hall, _ = make_hall()
+    with pytest.raises(DomainError) as raised:
+        TRIGGERS[code](hall)
+    error = raised.value
+    assert error.code is code, error.message
+    refusal = from_domain(error, hall.centre)
+    check_words(refusal, dict(error.facts))
+
+
+def test_the_two_cases_of_the_hall_day() -> None:
+    """A transfer to a closed window is a state of the window, not a permission; a promised case
+    whose matter has no time limit names the matter, not its code."""
+    hall, _ = make_hall()
+    at_window(hall)
+    closed(hall, 2)
+    with pytest.raises(DomainError) as raised:
+        hall.transfer(1, to_window=2)
+    closed_window = from_domain(raised.value, hall.centre)
+    assert closed_window.kind.value == "conflict"
+    assert closed_window.message == "2号窗口（综合受理）已关闭，A001号不能转到该窗口"
+    assert "无权" not in (closed_window.message or "")
+
+    hall, _ = make_hall()
+    at_window(hall, matter="medical")
+    with pytest.raises(DomainError) as raised:
+        hall.finish(1, Outcome.PROMISED)
+    days = from_domain(raised.value, hall.centre)
+    assert days.message == "「医疗费用报销」没有规定承诺时限，请填写承诺天数"
+    assert days.message_en == "医疗费用报销 has no promised time limit; give the number of working days"

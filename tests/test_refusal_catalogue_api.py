@@ -1,0 +1,158 @@
+"""The application's refusals of the catalogue, through the HTTP API, said in both languages.
+
+tests/test_refusal_catalogue.py triggers the hall's own refusals through the domain; this walks
+the rest (promised cases, rectification cases, request ids, the configuration, a rating pad) and
+checks each problem carries its code, its facts and the words a page shows, with no internal code
+on the Chinese side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
+from queue_server.app.service import HallService
+from queue_server.assembly import create_app
+from queue_server.domain.clock import ManualClock
+from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.domain.tickets import Outcome
+from queue_server.store.database import Database
+from tests.api_support import Api, rid, seed
+from tests.factories import shanghai
+from tests.test_refusal_catalogue import APPLICATION_CODES, FALLBACK_CODES, TRIGGERS
+
+C = RefusalCode
+
+
+@pytest.fixture
+async def api(db: Database, aiohttp_client: AiohttpClient) -> Api:
+    """Monday 30 November at ``test``: A001 promised in 3 working days, A002 finished on the spot."""
+    service = HallService(db, ManualClock(shanghai(2026, 11, 30, 9, 0)), public_base_url="http://hall.example")
+    tokens = await seed(db)
+    steps = [
+        (SignOn(window=1, staff="s1"), "staff:s1"),
+        (IssueTicket(matter="pension"), "kiosk:k"),
+        (IssueTicket(matter="pension"), "kiosk:k"),
+        (CallNext(window=1), "staff:s1"),
+        (StartServing(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.PROMISED, promised_days=3), "staff:s1"),
+        (CallNext(window=1), "staff:s1"),
+        (StartServing(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.ON_THE_SPOT), "staff:s1"),
+    ]
+    for n, (command, actor) in enumerate(steps):
+        answer = await service.act("test", command, actor=actor, request_id=f"step-{n}")
+        assert answer.ok, answer.body
+    return Api(await aiohttp_client(create_app(service)), tokens)
+
+
+def said(body: dict[str, Any], code: RefusalCode) -> str:
+    """The problem's Chinese words, after checking its code, its facts and both languages."""
+    assert body.get("code") == code.value, body
+    assert isinstance(body.get("args"), dict), body
+    zh, en = body["message"], body["message_en"]
+    assert zh and en and zh != en, body
+    for internal in ("pension", "medical", "other", "nowhere", "#"):
+        assert internal not in zh, f"{code}: {zh}"
+    assert not any(word.isascii() and word.isalpha() and len(word) > 1 for word in _latin_words(zh)), zh
+    return str(zh)
+
+
+def _latin_words(text: str) -> list[str]:
+    words, current = [], ""
+    for char in text:
+        if char.isascii() and char.isalnum():
+            current += char
+        else:
+            if current:
+                words.append(current)
+            current = ""
+    return [*words, current] if current else words
+
+
+async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> None:
+    seen: dict[RefusalCode, str] = {}
+
+    async def refused(status: int, code: RefusalCode, method: str, path: str, token: str, body: Any = None) -> None:
+        reply = await api.call(method, path, token, body)
+        assert reply.status == status, (code, reply.status, reply.body)
+        seen[code] = said(reply.body, code)
+
+    promised = "/centres/test/promised"
+    await refused(
+        404,
+        C.CENTRE_NOT_FOUND,
+        "POST",
+        f"{promised}/1/hand-over",
+        "guide",
+        {"request_id": rid(), "to_centre": "nowhere"},
+    )
+    await refused(
+        404,
+        C.PROMISED_NOT_FOUND,
+        "POST",
+        f"{promised}/2/hand-over",
+        "guide",
+        {"request_id": rid(), "to_centre": "other"},
+    )
+    await refused(
+        409,
+        C.PROMISED_HERE_ALREADY,
+        "POST",
+        f"{promised}/1/hand-over",
+        "guide",
+        {"request_id": rid(), "to_centre": "test"},
+    )
+    assert (
+        await api.post(f"{promised}/1/hand-over", "guide", {"request_id": rid(), "to_centre": "other"})
+    ).status == 200
+    await refused(
+        409,
+        C.PROMISED_HANDED_OVER,
+        "POST",
+        f"{promised}/1/hand-over",
+        "guide",
+        {"request_id": rid(), "to_centre": "other"},
+    )
+    assert "另一个便民服务中心" in seen[C.PROMISED_HANDED_OVER], "the centre by its name"
+    deliver = {"request_id": rid(), "origin": "test"}
+    assert (await api.post("/centres/other/promised/1/deliver", "other-guide", deliver)).status == 200
+    await refused(
+        409,
+        C.PROMISED_DELIVERED,
+        "POST",
+        "/centres/other/promised/1/deliver",
+        "other-guide",
+        {"request_id": rid(), "origin": "test"},
+    )
+    await refused(404, C.CASE_NOT_FOUND, "GET", "/centres/test/rectifications/999", "manager")
+    await refused(422, C.INVALID, "GET", "/centres/test/rectifications?status=bogus", "manager")
+    reused = rid()
+    assert (await api.post("/centres/test/windows/1/call-next", "s1", {"request_id": reused})).status == 200
+    await refused(409, C.REQUEST_ID_REUSED, "POST", "/centres/test/windows/1/recall", "s1", {"request_id": reused})
+    await refused(404, C.PAD_NOT_FOUND, "GET", "/centres/test/pads/pad1", "device")
+
+    config = (await api.get("/centres/test/config", "manager")).body["config"]
+    config["windows"] = [w for w in config["windows"] if w["number"] != 1]
+    await refused(
+        409, C.CHANGE_REFUSED, "PUT", "/centres/test/config", "manager", {"config": config, "request_id": rid()}
+    )
+
+    assert set(seen) == APPLICATION_CODES - FALLBACK_CODES
+    assert not set(seen) & set(TRIGGERS)
+
+
+async def test_a_transfer_to_a_closed_window_is_a_conflict_said_with_the_window_and_number(api: Api) -> None:
+    """Not 403 any more: the clerk may transfer, the window is closed."""
+    await api.issue()
+    await api.act("/centres/test/windows/1/call-next", "s1")
+    reply = await api.post("/centres/test/windows/1/transfer", "s1", {"request_id": rid(), "to_window": 2})
+    assert reply.status == 409, reply.body
+    assert reply.body["type"] == "urn:onewindow:problem:invalid-transition"
+    assert reply.body["args"] == {"ticket": "A003", "window": 2}
+    assert said(reply.body, C.TRANSFER_WINDOW_CLOSED) == "2号窗口（综合受理）已关闭，A003号不能转到该窗口"
+    assert reply.body["message_en"] == "Window 2 is closed; ticket A003 cannot be transferred there"
+    assert "window 2: the window is closed" in reply.body["detail"], "the English detail stays for developers"
