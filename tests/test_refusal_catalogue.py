@@ -42,13 +42,19 @@ APPLICATION_CODES = frozenset(
         C.PROMISED_HANDED_OVER,
         C.INVALID,
         C.CHANGE_REFUSED,
+        C.CHANGE_WINDOW_BUSY,
+        C.CHANGE_WINDOW_OPEN,
+        C.CHANGE_WINDOW_AWAITED,
+        C.CHANGE_MATTER_OPEN,
+        C.CHANGE_GROUP_OPEN,
         C.REQUEST_ID_REUSED,
         C.REFUSED,
     }
 )
 """Refused by the application, not the hall: tests/test_refusal_catalogue_api.py walks them."""
-FALLBACK_CODES = frozenset({C.REFUSED})
-"""No refusal raises it on purpose: the code of a refusal without one of its own."""
+FALLBACK_CODES = frozenset({C.REFUSED, C.CHANGE_REFUSED})
+"""Not triggered here: REFUSED is the code of a refusal without one of its own, CHANGE_REFUSED the
+store's refusal of a configuration another instance changed in the same instant."""
 
 
 def issued(hall: Hall, matter: str = "pension") -> Ticket:

@@ -8,6 +8,7 @@ on the Chinese side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -135,11 +136,33 @@ async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> 
     await refused(409, C.REQUEST_ID_REUSED, "POST", "/centres/test/windows/1/recall", "s1", {"request_id": reused})
     await refused(404, C.PAD_NOT_FOUND, "GET", "/centres/test/pads/pad1", "device")
 
-    config = (await api.get("/centres/test/config", "manager")).body["config"]
-    config["windows"] = [w for w in config["windows"] if w["number"] != 1]
-    await refused(
-        409, C.CHANGE_REFUSED, "PUT", "/centres/test/config", "manager", {"config": config, "request_id": rid()}
-    )
+    async def change(code: RefusalCode, edit: Callable[[dict[str, Any]], None]) -> None:
+        config = (await api.get("/centres/test/config", "manager")).body["config"]
+        edit(config)
+        await refused(409, code, "PUT", "/centres/test/config", "manager", {"config": config, "dry_run": True})
+
+    def without_window(number: int) -> Callable[[dict[str, Any]], None]:
+        return lambda config: config.update(windows=[w for w in config["windows"] if w["number"] != number])
+
+    def without_group_b(config: dict[str, Any]) -> None:
+        config["ticket_groups"] = [g for g in config["ticket_groups"] if g["prefix"] != "B"]
+        for matter in config["matters"]:
+            matter["prefix"] = "A"
+
+    await change(C.CHANGE_WINDOW_OPEN, without_window(1))
+    await api.sign_on(("s3", 3))
+    await api.issue("id_card")
+    await change(C.CHANGE_MATTER_OPEN, lambda config: config.update(matters=config["matters"][:2]))
+    assert "「居民身份证换领」" in seen[C.CHANGE_MATTER_OPEN], "the matter by its name"
+    await change(C.CHANGE_GROUP_OPEN, without_group_b)
+    await api.act("/centres/test/windows/3/call-next", "s3")
+    await api.act("/centres/test/windows/9/sign-on", "manager", staff="s9")
+    await api.issue("pension")
+    await api.act("/centres/test/windows/9/call-next", "manager")
+    await change(C.CHANGE_WINDOW_BUSY, without_window(9))
+    await api.act("/centres/test/windows/9/transfer", "manager", to_window=1)
+    await api.act("/centres/test/windows/1/sign-off", "s1", staff="s1")
+    await change(C.CHANGE_WINDOW_AWAITED, without_window(1))
 
     assert set(seen) == APPLICATION_CODES - FALLBACK_CODES
     assert not set(seen) & set(TRIGGERS)

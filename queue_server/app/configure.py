@@ -14,9 +14,10 @@ from queue_server.app import request_ids
 from queue_server.app.answers import Answer
 from queue_server.app.halls import Halls
 from queue_server.app.refusals import Refusal, RefusalKind
-from queue_server.config.centre_change import change_refusal
+from queue_server.config.centre_change import ChangeRefused, change_refusal
 from queue_server.domain.centre import Centre
 from queue_server.domain.hall import Hall
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
 
@@ -55,7 +56,15 @@ async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datet
         try:
             await apply_centre(conn, config, now)
         except CentreChangeRefused as refused:
-            refusal = str(refused)
+            refusal = ChangeRefused(str(refused), RefusalCode.CHANGE_REFUSED)
     if refusal is not None:
-        return Answer.refused(Refusal(RefusalKind.CHANGE_REFUSED, refusal, extra={"differences": differences}))
+        refused_change = Refusal(
+            RefusalKind.CHANGE_REFUSED,
+            refusal.detail,
+            extra={"differences": differences},
+            code=refusal.code,
+            facts=refusal.facts,
+            centre=hall.centre,
+        )
+        return Answer.refused(refused_change)
     return Answer({"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})

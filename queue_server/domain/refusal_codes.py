@@ -86,6 +86,11 @@ class RefusalCode(StrEnum):
     ISSUE_REFUSED = "issue_refused"
     INVALID = "invalid"
     CHANGE_REFUSED = "change_refused"
+    CHANGE_WINDOW_BUSY = "change_window_busy"
+    CHANGE_WINDOW_OPEN = "change_window_open"
+    CHANGE_WINDOW_AWAITED = "change_window_awaited"
+    CHANGE_MATTER_OPEN = "change_matter_open"
+    CHANGE_GROUP_OPEN = "change_group_open"
     REQUEST_ID_REUSED = "request_id_reused"
     REFUSED = "refused"
 

@@ -122,6 +122,26 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         "这项设置修改与大厅现状不符，未生效",
         "The change does not fit the hall now; nothing was changed",
     ),
+    C.CHANGE_WINDOW_BUSY: (
+        "{ticket}号还在{window}，不能删除该窗口；请先办结或转移",
+        "{window} cannot be removed: ticket {ticket} is at it; finish or transfer it first",
+    ),
+    C.CHANGE_WINDOW_OPEN: (
+        "{window}未关闭，不能删除；请先关闭该窗口",
+        "{window} is not closed; close it before removing it",
+    ),
+    C.CHANGE_WINDOW_AWAITED: (
+        "{ticket}号已转到{window}等候，不能删除该窗口；请先转移或取消该号",
+        "Ticket {ticket} waits for {window}; transfer or cancel it before removing the window",
+    ),
+    C.CHANGE_MATTER_OPEN: (
+        "{matter}还有未办结的{ticket}号，暂不能删除该事项",
+        "{matter} still has ticket {ticket} open; it cannot be removed yet",
+    ),
+    C.CHANGE_GROUP_OPEN: (
+        "{prefix}号段还有未办结的{ticket}号，暂不能删除该号段",
+        "Ticket group {prefix} still has ticket {ticket} open; it cannot be removed yet",
+    ),
     C.REQUEST_ID_REUSED: (
         "这次操作的请求编号已被另一项操作使用，请重试",
         "The request id was used for another action; try again",
