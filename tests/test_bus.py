@@ -193,6 +193,7 @@ async def test_keypad_pad_and_kiosk_requests_over_the_bus(db: Database, broker: 
         assert rated.ok and rated.result is not None and rated.result["ticket"]["rating"] == 4
         twice = await request(device, "pad", "pad-1", "rating", {"request_id": "boot-6", "serial": serial, "level": 1})
         assert not twice.ok and twice.error is not None and "rated already" in twice.error.detail
+        assert (twice.error.code, twice.error.message) == ("rated_already", "A001号已评价过"), "said for a screen too"
         wrong_window = await request(device, "keypad", "kp-2", "finish", {"request_id": "boot-7"})
         assert not wrong_window.ok, "keypad 2 acts at window 2 only, where nothing is called"
     o = schema.outbox.c

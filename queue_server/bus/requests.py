@@ -79,8 +79,12 @@ DEVICE_ERRORS: dict[RefusalKind, str] = {
 """The error type a device is answered with for each kind of refusal (protocol.md lists them)."""
 
 
-def refuse(request_id: str, kind: str, detail: str) -> DeviceResponse:
-    return DeviceResponse(request_id=request_id, ok=False, error=ResponseError(type=kind, detail=detail))
+def refuse(
+    request_id: str, kind: str, detail: str, code: str | None = None, message: str | None = None
+) -> DeviceResponse:
+    """An error answer; ``code`` and ``message`` (Chinese) when the hall refused with a code of its own."""
+    error = ResponseError(type=kind, detail=detail, code=code, message=message)
+    return DeviceResponse(request_id=request_id, ok=False, error=error)
 
 
 def command_for(request: DeviceRequest, device: Device) -> Command | None:
@@ -184,7 +188,9 @@ class DeviceRequests:
             request_id=f"device:{device.id}:{request.request_id}",
         )
         if answer.refusal is not None:
-            return refuse(request.request_id, DEVICE_ERRORS[answer.refusal.kind], answer.refusal.detail)
+            refused = answer.refusal
+            code = refused.code.value if refused.code is not None else None
+            return refuse(request.request_id, DEVICE_ERRORS[refused.kind], refused.detail, code, refused.message)
         return DeviceResponse(request_id=request.request_id, ok=True, result=answer.body)
 
     async def _print_result(self, device: Device, result: PrintResult) -> DeviceResponse:

@@ -184,6 +184,8 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
                 "error": {
                     "type": "invalid-transition",
                     "detail": "Cannot call next at window 3: the window is paused",
+                    "code": "window_paused",
+                    "message": "3号窗口（综合受理）处于暂停服务，请先恢复服务",
                 },
             }
         ),

@@ -235,6 +235,12 @@ class PrinterState(Outbound):
 class ResponseError(Outbound):
     type: str = Field(description="A short word for what went wrong, e.g. invalid-transition or invalid")
     detail: str = Field(description="What failed and why, for a person to read")
+    code: str | None = Field(
+        default=None, description="Which refusal of the hall, stable to branch on (e.g. window_paused); absent if none"
+    )
+    message: str | None = Field(
+        default=None, description="The refusal in Chinese, naming the window and ticket as staff know them, to show"
+    )
 
 
 class DeviceResponse(Outbound):
