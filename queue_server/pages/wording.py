@@ -34,6 +34,8 @@ COMMON: dict[Language, dict[str, str]] = {
         "submit": "确定",
         "offline": "与服务器的连接已中断，正在重新连接…",
         "csrf_failed": "页面已过期，请刷新后重试",
+        "not_done": "操作未执行",
+        "field_invalid": "请检查此项",
     },
     "en": {
         "app": "OneWindow",
@@ -63,6 +65,8 @@ COMMON: dict[Language, dict[str, str]] = {
         "submit": "OK",
         "offline": "The connection to the server is lost; reconnecting…",
         "csrf_failed": "The page has expired; reload it and try again",
+        "not_done": "Not done",
+        "field_invalid": "Please check this",
     },
 }
 

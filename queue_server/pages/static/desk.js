@@ -14,7 +14,7 @@
     timeZone: centre.time_zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
   });
   const localTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "");
-  const problemText = (body) => (en ? body.message_en : body.message) || body.detail || body.title || "";
+  const problemText = (body) => OW.refusalWords(body);
 
   // --- Issuing -------------------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@
           const failed = [windows, queue, devices, printers, centre].find((answer) => !answer.ok);
           const note = document.getElementById("hall-error");
           if (failed) {
-            note.textContent = t("hall_unreadable", { detail: failed.body.detail || failed.body.title || failed.status });
+            note.textContent = t("hall_unreadable", { detail: OW.refusalWords(failed.body) });
             note.hidden = false;
             continue;
           }
@@ -180,7 +180,7 @@
   async function loadConfig() {
     const answer = await OW.api("GET", base + "/config");
     if (!answer.ok) {
-      form.querySelector(".form-error").textContent = answer.body.detail || answer.body.title || "";
+      form.querySelector(".form-error").textContent = OW.refusalWords(answer.body);
       form.querySelector(".form-error").hidden = false;
       return;
     }
@@ -442,7 +442,7 @@
       while (parts.length > 1 && !form.querySelector(`[data-field="${CSS.escape(parts.join("."))}"]`)) parts.pop();
       return { field: parts.join("."), message: message(item.message) };
     });
-    OW.showProblem(form, { ...problem, errors });
+    OW.showProblem(form, { ...problem, errors, worded: true });
     markTabs();
     const first = form.querySelector("[aria-invalid]");
     if (first) {
@@ -490,7 +490,7 @@
     }
     if (!answer.ok) {
       const lines = answer.body.differences || [];
-      target.replaceChildren(el("p", { class: "error", role: "alert" }, answer.body.detail || answer.body.title || t("offline")),
+      target.replaceChildren(el("p", { class: "error", role: "alert" }, answer.status ? OW.refusalWords(answer.body) : t("offline")),
         lines.length ? differenceList(lines) : null);
       return false;
     }

@@ -84,6 +84,26 @@ const OW = (() => {
     return go;
   }
 
+  // A refusal in the page's language: the server says each refusal of the hall in Chinese
+  // (message) and English (message_en), naming windows, matters and tickets as people know them;
+  // a problem without those words (the web's own 401, 403, 500) gets the page's word for it, so
+  // neither a code nor an English detail reaches a Chinese page.
+  function refusalWords(problem) {
+    const body = problem || {};
+    const said = data.lang === "en" ? body.message_en : body.message;
+    if (said) return said;
+    if (!body.type || data.lang === "en") return body.detail || body.title || t("not_done");  // api()'s own offline words
+    return /:(forbidden|unauthorized)$/.test(body.type) ? t("not_allowed") : t("not_done");
+  }
+
+  // Each field error in the page's language: the server's English message on an English page,
+  // the page's own word on a Chinese one (the field itself is marked either way).
+  function fieldErrors(problem) {
+    return ((problem && problem.errors) || []).map((item) => ({
+      field: item.field, message: data.lang === "en" ? item.message : t("field_invalid"),
+    }));
+  }
+
   function clearProblems(form) {
     form.querySelectorAll(".field-error").forEach((node) => node.remove());
     form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
@@ -91,12 +111,16 @@ const OW = (() => {
     if (general) { general.textContent = ""; general.hidden = true; }
   }
 
-  // A problem+json answer shown where it belongs: each {field, message} next to its field (by
-  // name or data-field, the dotted path the API names), the rest at the top of the form.
+  // A problem+json answer shown where it belongs, in the page's language: each {field, message}
+  // next to its field (by name or data-field, the dotted path the API names), the rest at the top
+  // of the form; ``said`` overrides the words of a refusal (a page that adds its own lead), and
+  // ``worded`` keeps the field messages a page has put in its own words already (a page's own
+  // check passes {errors} without a type, in its words too).
   function showProblem(form, problem) {
     clearProblems(form);
     const rest = [];
-    for (const item of (problem && problem.errors) || []) {
+    const errors = problem && problem.type && !problem.worded ? fieldErrors(problem) : ((problem && problem.errors) || []);
+    for (const item of errors) {
       const field = item.field.replace(/^body\./, "");
       const input = form.querySelector(`[name="${CSS.escape(field)}"], [data-field="${CSS.escape(field)}"]`)
         || form.querySelector(`[name="${CSS.escape(field.split(".")[0])}"], [data-field="${CSS.escape(field.split(".")[0])}"]`);
@@ -105,11 +129,12 @@ const OW = (() => {
         const note = el("span", { class: "field-error", role: "alert", text: item.message });
         (input.closest(".field") || input).after(note);
       } else {
-        rest.push(item.field + ": " + item.message);
+        rest.push(data.lang === "en" ? item.field + ": " + item.message : item.message);
       }
     }
     const general = form.querySelector(".form-error");
-    const message = rest.length ? rest.join("; ") : (problem && !(problem.errors || []).length ? (problem.detail || problem.title || "") : "");
+    const refused = problem && !(problem.errors || []).length;
+    const message = rest.length ? rest.join("; ") : (refused ? (problem.said || refusalWords(problem)) : "");
     if (general && message) { general.textContent = message; general.hidden = false; }
     return message;
   }
@@ -175,5 +200,5 @@ const OW = (() => {
     return String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
   }
 
-  return { data, t, el, api, action, requestId, showProblem, clearProblems, live, replaceRows, minutes };
+  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes };
 })();

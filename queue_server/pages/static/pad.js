@@ -87,7 +87,7 @@
     } else if (answer.status === 422 && !$("why").hidden) {
       OW.showProblem($("why"), answer.body);
     } else {
-      $("result").textContent = OW.t("not_taken", { reason: answer.body.detail || answer.body.title || "" });
+      $("result").textContent = OW.t("not_taken", { reason: OW.refusalWords(answer.body) });
       refresh();
     }
   });

@@ -16,7 +16,7 @@
     hour12: false,
   });
   const localTime = (iso) => (iso ? timeFormat.format(new Date(iso)) : "");
-  const problemText = (body) => (en ? body.message_en : body.message) || body.detail || body.title || "";
+  const problemText = (body) => OW.refusalWords(body);
   const NEXT = { new: "verified", verified: "rectified", rectified: "followed_up", followed_up: "closed" };
 
   const windows = new Map(centre.windows.map((w) => [w.number, w]));

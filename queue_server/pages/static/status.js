@@ -134,7 +134,7 @@
       $("cancel-open").hidden = false;
       $("cancel-error").hidden = true;
     } else {
-      $("cancel-error").textContent = OW.t("cancel_failed", { detail: answer.body.detail || answer.body.title || "" });
+      $("cancel-error").textContent = OW.t("cancel_failed", { detail: OW.refusalWords(answer.body) });
       $("cancel-error").hidden = false;
     }
     await refresh();
@@ -167,6 +167,11 @@
       OW.showProblem(form, { errors: [{ field: "reasons", message: OW.t("rate_pick_reason") }] });
       return;
     }
+    // A number for the call back is kept only with the citizen's consent: asked before sending.
+    if (level <= 2 && form.elements.contact_phone.value.trim() && !form.elements.contact_consent.checked) {
+      OW.showProblem(form, { errors: [{ field: "contact_consent", message: OW.t("rate_need_consent") }] });
+      return;
+    }
     $("rate-submit").disabled = true;
     try {
       const body = { level, reasons, comment: form.elements.comment.value, request_id: id };
@@ -185,7 +190,7 @@
         const state = now.ok ? now.body.ticket.rating_status : "";
         ratingNote = state === "rated" ? OW.t("rated_already")
           : state === "expired" || state === "requested" ? OW.t("rating_expired")
-          : OW.t("rating_closed", { detail: answer.body.detail || "" });
+          : OW.t("rating_closed", { detail: OW.refusalWords(answer.body) });
       } else {
         OW.showProblem(form, answer.body);
         return;
