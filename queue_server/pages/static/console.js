@@ -54,31 +54,45 @@
     $("message").textContent = text;
     $("problem").hidden = true;
   }
+  function matterName(ticket) {
+    return (OW.data.lang === "en" && ticket.matter_name_en) || ticket.matter_name;
+  }
+  // A refusal in the page's language after a lead saying what sort of no it is: the server's own
+  // words (OW.refusalWords), naming the window, the matter and the ticket as the clerk knows them.
   function refusal(result) {
     const body = result.body || {};
     const lead = result.status === 403 ? t("forbidden")
       : result.status === 422 ? t("invalid")
         : result.status >= 500 ? t("server_error")
           : result.status === 0 ? t("offline") : t("refused");
-    const details = (body.errors || []).map((e) => e.field.replace(/^body\./, "") + ": " + e.message);
-    const detail = details.length ? details.join("; ") : (body.detail || body.title || "");
-    const plain = OW.data.lang === "zh" ? REFUSALS_ZH.find(([pattern]) => pattern.test(detail)) : null;
-    if (plain) return `${lead}：${plain[1]}（${detail}）`;
-    return detail ? lead + "：" + detail : lead;
+    const en = OW.data.lang === "en";
+    const said = en ? body.message_en : body.message;
+    const sep = en ? ": " : "：";
+    if (result.status === 422) {  // the fields are marked; an English page lists them too
+      const details = (body.errors || []).map((e) => e.field.replace(/^body\./, "") + ": " + e.message);
+      return en && details.length ? lead + sep + details.join("; ") : lead;
+    }
+    if (said) return lead + sep + said;
+    const detail = en ? (body.detail || body.title || "") : "";
+    return detail ? lead + sep + detail : lead;
   }
-  // The API explains in English; the commonest refusals at a counter are said in Chinese too.
-  const REFUSALS_ZH = [
-    [/is still at the window/, "当前号还在窗口，请先办结、过号或转移"],
-    [/no ticket is at the window/, "窗口当前没有号"],
-    [/is not signed on there/, "您未在此窗口签到，不能在此操作"],
-    [/the window is paused/, "窗口处于暂停服务，请先恢复服务"],
-    [/the window is closed/, "窗口已关闭"],
-    [/does not take matter/, "该窗口不办理此事项"],
-    [/no window for it is open/, "办理该事项的窗口都未开放"],
-    [/is signed on at window/, "您已在另一个窗口签到"],
-    [/may work only at/, "您不能在此窗口签到"],
-    [/staff it already/, "此窗口已有A、B岗"],
-  ];
+  // A refusal shown in its dialog: on the field it is about when the form has it (the days of a
+  // promised case whose matter sets no time limit, the window a transfer names ...), else at the
+  // top of the form; the server's 422 field errors on their fields.
+  const CODE_FIELDS = {
+    promised_days_missing: "promised_days", outcome_reason_missing: "reasons",
+    outcome_materials_missing: "missing_materials", transfer_target_missing: "to_matter",
+    transfer_no_window_open: "to_matter", transfer_window_closed: "to_window", transfer_same_window: "to_window",
+    window_not_for_matter: "to_window",
+    pause_minutes: "minutes", call_reason_missing: "reason",
+  };
+  function refuseIn(form, result) {
+    const body = result.body || {};
+    const field = CODE_FIELDS[body.code];
+    const there = field && form.querySelector(`[name="${field}"], [data-field="${field}"]`);
+    if (there && !there.closest("[hidden]")) showProblem(form, { errors: [{ field, message: refusal(result) }] });
+    else showProblem(form, { ...body, said: refusal(result) });
+  }
   function complain(result) {
     $("message").textContent = "";
     const box = $("problem");
@@ -568,6 +582,11 @@
     }
     if (outcome === "promised") {
       const raw = $("promised-days").value.trim();
+      const matter = matters.get(state.ticket ? state.ticket.matter : "");
+      // Without days the hall takes the matter's own time limit; a matter with none needs them.
+      if (!raw && !(matter && matter.promised_days)) {
+        errors.push({ field: "promised_days", message: t("need_promised_days", { matter: matterName(state.ticket) }) });
+      }
       if (raw) {
         const days = Number(raw);
         if (!Number.isInteger(days) || days < 1 || days > 365) errors.push({ field: "promised_days", message: t("need_days") });
@@ -579,7 +598,7 @@
     const serial = Number(finishForm.dataset.serial);
     const number = finishForm.dataset.number;
     const result = await windowPost(id, "finish", body);
-    if (!result.ok) { showProblem(finishForm, { ...result.body, detail: refusal(result) }); return; }
+    if (!result.ok) { refuseIn(finishForm, result); return; }
     $("finish-dialog").close();
     say(t("done_finished", { number, outcome: t("outcome_" + outcome) }));
     state.last = { serial, number };
@@ -611,7 +630,7 @@
     const minutes = $("pause-minutes").value.trim();
     if (minutes) body.minutes = Number(minutes);
     const result = await windowPost(id, "pause", body);
-    if (!result.ok) { showProblem(pauseForm, { ...result.body, detail: refusal(result) }); return; }
+    if (!result.ok) { refuseIn(pauseForm, result); return; }
     $("pause-dialog").close();
     say(t("done_paused"));
     await refresh();
@@ -646,7 +665,7 @@
     if (toMatter) body.to_matter = toMatter;
     if (toWindow) body.to_window = Number(toWindow);
     const result = await windowPost(id, "transfer", body);
-    if (!result.ok) { showProblem(transferForm, { ...result.body, detail: refusal(result) }); return; }
+    if (!result.ok) { refuseIn(transferForm, result); return; }
     $("transfer-dialog").close();
     say(t("done_transferred", { number }));
     await refresh();
@@ -676,7 +695,7 @@
     if (!reason) errors.push({ field: "reason", message: t("need_choose_reason") });
     if (errors.length) { showProblem(chooseForm, { errors }); return; }
     const result = await windowPost(id, "call", { serial: Number(serial), reason });
-    if (!result.ok) { showProblem(chooseForm, { ...result.body, detail: refusal(result) }); return; }
+    if (!result.ok) { refuseIn(chooseForm, result); return; }
     $("choose-dialog").close();
     say(t("done_called", { number: result.body.ticket ? result.body.ticket.number : "" }));
     await refresh();
@@ -695,7 +714,7 @@
   const confirmAction = action(null, async (id) => {
     const result = await confirmed(id);
     if (!result) return;
-    if (!result.ok) { showProblem(confirmForm, { ...result.body, detail: refusal(result) }); return; }
+    if (!result.ok) { refuseIn(confirmForm, result); return; }
     $("confirm-dialog").close();
     await refresh();
   });
