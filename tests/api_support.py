@@ -10,9 +10,11 @@ from aiohttp.test_utils import TestClient
 from multidict import CIMultiDictProxy
 from sqlalchemy import func, select
 
+from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
 from queue_server.app.service import HallService
 from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.clock import ManualClock
+from queue_server.domain.tickets import Outcome
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
@@ -56,6 +58,28 @@ async def seed(db: Database) -> dict[str, str]:
             name: await add_token(conn, label=f"test {name}", role=role, centres=[centre], subject=subject)
             for name, (role, centre, subject) in TOKEN_SPECS.items()
         }
+
+
+async def promised_day(db: Database, clock: ManualClock) -> tuple[HallService, dict[str, str]]:
+    """Monday 30 November at ``test``: A001 promised in 3 working days (due Thursday), A002 finished
+    on the spot, both at window 1 (s1 signed on); the service and the tokens of :func:`seed`."""
+    service = HallService(db, clock, public_base_url="http://hall.example")
+    tokens = await seed(db)
+    steps = [
+        (SignOn(window=1, staff="s1"), "staff:s1"),
+        (IssueTicket(matter="pension"), "kiosk:k"),
+        (IssueTicket(matter="pension"), "kiosk:k"),
+        (CallNext(window=1), "staff:s1"),
+        (StartServing(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.PROMISED, promised_days=3), "staff:s1"),
+        (CallNext(window=1), "staff:s1"),
+        (StartServing(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.ON_THE_SPOT), "staff:s1"),
+    ]
+    for n, (command, actor) in enumerate(steps):
+        answer = await service.act("test", command, actor=actor, request_id=f"step-{n}")
+        assert answer.ok, answer.body
+    return service, tokens
 
 
 def hall_service(db: Database) -> HallService:

@@ -8,13 +8,10 @@ import datetime as dt
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
-from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
-from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
-from tests.api_support import Api, seed
+from tests.api_support import Api, promised_day
 from tests.factories import shanghai
 
 
@@ -22,22 +19,7 @@ from tests.factories import shanghai
 async def hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api, ManualClock]:
     """Monday 30 November: A001 promised in 3 working days (due Thursday), A002 finished on the spot."""
     clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
-    service = HallService(db, clock, public_base_url="http://hall.example")
-    tokens = await seed(db)
-    steps = [
-        (SignOn(window=1, staff="s1"), "staff:s1"),
-        (IssueTicket(matter="pension"), "kiosk:k"),
-        (IssueTicket(matter="pension"), "kiosk:k"),
-        (CallNext(window=1), "staff:s1"),
-        (StartServing(window=1), "staff:s1"),
-        (Finish(window=1, outcome=Outcome.PROMISED, promised_days=3), "staff:s1"),
-        (CallNext(window=1), "staff:s1"),
-        (StartServing(window=1), "staff:s1"),
-        (Finish(window=1, outcome=Outcome.ON_THE_SPOT), "staff:s1"),
-    ]
-    for n, (command, actor) in enumerate(steps):
-        answer = await service.act("test", command, actor=actor, request_id=f"step-{n}")
-        assert answer.ok, answer.body
+    service, tokens = await promised_day(db, clock)
     return Api(await aiohttp_client(create_app(service)), tokens), clock
 
 
