@@ -50,7 +50,7 @@ from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import check_outcome
 from queue_server.domain.ratings import RatingLevel, RatingStatus
-from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import (
     CancelReason,
@@ -170,9 +170,12 @@ class Hall:
         try:
             return self._tickets[serial]
         except KeyError:
-            raise NotFound(
-                f"There is no ticket #{serial} at {self.centre.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
-            ) from None
+            raise self._no_ticket(serial) from None
+
+    def _no_ticket(self, serial: int) -> NotFound:
+        return NotFound(
+            f"There is no ticket #{serial} at {self.centre.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+        )
 
     def has_ticket(self, serial: int) -> bool:
         """Whether the ticket is in the live hall (an ended one may be only in the store)."""
@@ -494,45 +497,27 @@ class Hall:
     ) -> Change:
         """Send the window's ticket to another matter or window; it keeps its place in the queue."""
         ticket = self._held(window, "transfer from", actor)
+
+        def refused(where: str, why: str, code: RefusalCode, **facts: Fact) -> InvalidTransition:
+            return InvalidTransition(f"Cannot transfer ticket {ticket.number}{where}: {why}", code, **facts)
+
+        named = {"ticket": ticket.number}
         if to_matter is None and to_window is None:
-            raise InvalidTransition(
-                f"Cannot transfer ticket {ticket.number}: name a matter or a window",
-                RefusalCode.TRANSFER_TARGET_MISSING,
-                ticket=ticket.number,
-            )
+            raise refused("", "name a matter or a window", RefusalCode.TRANSFER_TARGET_MISSING, **named)
         matter = self.centre.matter(to_matter or ticket.matter)
         if to_window is not None:
-            target = self.centre.window(to_window)
+            target, to = self.centre.window(to_window), f" to window {to_window}"
             if to_window == window:
-                raise InvalidTransition(
-                    f"Cannot transfer ticket {ticket.number} to window {window}: it is there already",
-                    RefusalCode.TRANSFER_SAME_WINDOW,
-                    ticket=ticket.number,
-                    window=window,
-                )
+                raise refused(to, "it is there already", RefusalCode.TRANSFER_SAME_WINDOW, window=window, **named)
             if not self.centre.serves(target, matter):
-                raise InvalidTransition(
-                    f"Cannot transfer ticket {ticket.number} to window {to_window}:"
-                    f" it does not take matter {matter.code!r}",
-                    RefusalCode.WINDOW_NOT_FOR_MATTER,
-                    ticket=ticket.number,
-                    window=to_window,
-                    matter=matter.code,
-                )
+                why, code = f"it does not take matter {matter.code!r}", RefusalCode.WINDOW_NOT_FOR_MATTER
+                raise refused(to, why, code, window=to_window, matter=matter.code, **named)
             if not self._windows[to_window].staffed:
-                raise InvalidTransition(
-                    f"Cannot transfer ticket {ticket.number} to window {to_window}: the window is closed",
-                    RefusalCode.TRANSFER_WINDOW_CLOSED,
-                    ticket=ticket.number,
-                    window=to_window,
-                )
+                why, code = "the window is closed", RefusalCode.TRANSFER_WINDOW_CLOSED
+                raise refused(to, why, code, window=to_window, **named)
         elif not any(self._windows[n].staffed for n in self.router.windows_serving(matter.code)):
-            raise InvalidTransition(
-                f"Cannot transfer ticket {ticket.number} to matter {matter.code!r}: no window for it is open",
-                RefusalCode.TRANSFER_NO_WINDOW_OPEN,
-                ticket=ticket.number,
-                matter=matter.code,
-            )
+            why, code = "no window for it is open", RefusalCode.TRANSFER_NO_WINDOW_OPEN
+            raise refused(f" to matter {matter.code!r}", why, code, matter=matter.code, **named)
         event = TicketTransferred(
             serial=ticket.serial,
             at=self._at(now),
@@ -725,11 +710,7 @@ class Hall:
     def _apply(self, pending: PendingChange, event: TicketEvent) -> Ticket:
         before = self._tickets.get(event.serial)
         if before is None and not isinstance(event, TicketIssued):
-            raise NotFound(
-                f"There is no ticket #{event.serial} at {self.centre.name}",
-                RefusalCode.TICKET_NOT_FOUND,
-                serial=event.serial,
-            )
+            raise self._no_ticket(event.serial)
         after = apply(before, event)
         self._play_end = None
         self._touched.add(after.serial)
@@ -766,13 +747,11 @@ class Hall:
 
     def _calling_window(self, window: int, action: str, actor: str) -> WindowState:
         state = self._acting_window(window, action, actor)
-        if state.status is WindowStatus.PAUSED:
+        if state.status is not WindowStatus.OPEN:
+            paused = state.status is WindowStatus.PAUSED
+            code = RefusalCode.WINDOW_PAUSED if paused else RefusalCode.WINDOW_CLOSED
             raise InvalidTransition(
-                f"Cannot {action} window {window}: the window is paused", RefusalCode.WINDOW_PAUSED, window=window
-            )
-        if state.status is WindowStatus.CLOSED:
-            raise InvalidTransition(
-                f"Cannot {action} window {window}: the window is closed", RefusalCode.WINDOW_CLOSED, window=window
+                f"Cannot {action} window {window}: the window is {state.status.value}", code, window=window
             )
         self._require_free(state, action)
         return state
