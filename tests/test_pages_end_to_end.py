@@ -6,46 +6,28 @@ shows the call — four browser pages against one running server.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
-from display_client.command import DisplaySettings, run
 from queue_server.app.commands import IssueTicket
 from queue_server.bus.connection import BrokerAddress
 from queue_server.domain.tickets import TicketStatus
 from queue_server.store.database import Database
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
+from tests.display_support import display
 from tests.pages_support import WAIT_MS, enrol_kiosk, log_in, running_site
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@contextlib.asynccontextmanager
-async def hall_board(broker: Mosquitto) -> AsyncIterator[str]:
-    """The display client as `onewindow display --mode hall` runs it; yields its page's address."""
-    settings = DisplaySettings(centre="test", device_id="board-1", mqtt_url=broker.url, port=0, voice=False)
-    stop = asyncio.Event()
-    address: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(run(settings, stop, ready=address.set_result))
-    try:
-        await asyncio.wait_for(asyncio.shield(address), 20)
-        yield address.result()
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 20)
 
 
 async def test_a_ticket_from_the_kiosk_is_called_at_the_console_and_shown_on_the_phone_and_the_board(
     db: Database, mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     broker = BrokerAddress.from_url(mosquitto.url)
-    async with running_site(db, broker=broker) as site, hall_board(mosquitto) as board_url, chromium() as browser:
+    async with running_site(db, broker=broker) as site, display(mosquitto) as board_url, chromium() as browser:
         kiosk = await browser.new_page(viewport={"width": 1080, "height": 1920})
         console = await browser.new_page(viewport={"width": 1366, "height": 768})
         phone = await browser.new_page(viewport={"width": 390, "height": 844})

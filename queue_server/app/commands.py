@@ -80,9 +80,15 @@ class Pause(Command):
     reason: PauseReason
     note: Note = ""
     minutes: int | None = Field(default=None, ge=1, le=1440, description="Planned length of the pause")
+    public: bool = Field(
+        default=False,
+        description="Show the note to citizens on the hall board and the window's display; otherwise only staff see it",
+    )
 
     def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
-        return hall.pause(self.window, self.reason, note=self.note, minutes=self.minutes, actor=actor, now=now)
+        return hall.pause(
+            self.window, self.reason, note=self.note, minutes=self.minutes, public=self.public, actor=actor, now=now
+        )
 
 
 class Resume(Command):

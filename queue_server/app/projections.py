@@ -95,7 +95,7 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed
             messages.append(Message(WINDOW_CALL.subject(number=event.window), "call", call_view(hall, event, seq)))
     for number in sorted(windows_touched(change)):
         state = hall.window(number)
-        view = window_view(hall.centre, state, hall.holding(number))
+        view = window_view(hall.centre, state, hall.holding(number), public=True)
         messages.append(Message(WINDOW_STATE.subject(number=number), "state", view))
     rated_windows = {hall.ticket(e.serial).window for e in change.ticket_events if isinstance(e, RATING_EVENTS)}
     for pad in hall.centre.devices:
@@ -129,7 +129,7 @@ def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
         "name_en": info.name_en,
         "time_zone": info.time_zone,
         "at": iso(hall.clock.now()),
-        "windows": windows_view(hall),
+        "windows": windows_view(hall, public=True),
         "waiting": waiting_groups(hall),
         "last_calls": recent_calls,
     }

@@ -124,6 +124,9 @@ class PauseView(TypedDict):
     reason: Annotated[str | None, values_of(PauseReason, nullable=True)]
     reason_name: str | None
     note: str
+    """Staff's note: in what citizens see (the bus, the hall board) only when ``note_public``"""
+    note_public: bool
+    """The staff member chose to show the note to citizens"""
     minutes: int | None
     until: Instant | None
 
@@ -328,9 +331,12 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
     }
 
 
-def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> WindowView:
+def window_view(centre: Centre, state: WindowState, holding: Ticket | None, *, public: bool = False) -> WindowView:
+    """A window as staff see it, or (``public``) as the bus and the hall board show it to citizens:
+    then a pause's note is left out unless the staff member marked it public."""
     window = centre.window(state.number)
     paused = state.status is WindowStatus.PAUSED
+    shown_note = state.pause_note if state.pause_note_public or not public else ""
     return {
         "number": state.number,
         "name": window.name,
@@ -344,7 +350,8 @@ def window_view(centre: Centre, state: WindowState, holding: Ticket | None) -> W
         "pause": {
             "reason": state.pause_reason.value if state.pause_reason else None,
             "reason_name": PAUSE_REASON_NAMES_ZH[state.pause_reason] if state.pause_reason else None,
-            "note": state.pause_note,
+            "note": shown_note,
+            "note_public": state.pause_note_public,
             "minutes": state.pause_minutes,
             "until": iso(state.pause_ends()) if state.pause_minutes else None,
         }
@@ -372,8 +379,8 @@ def _current(centre: Centre, ticket: Ticket | None) -> WindowTicketView | None:
     }
 
 
-def windows_view(hall: Hall) -> list[WindowView]:
-    return [window_view(hall.centre, state, hall.holding(state.number)) for state in hall.windows()]
+def windows_view(hall: Hall, *, public: bool = False) -> list[WindowView]:
+    return [window_view(hall.centre, state, hall.holding(state.number), public=public) for state in hall.windows()]
 
 
 def pad_view(hall: Hall, window: int) -> PadState:

@@ -130,7 +130,7 @@ class OutboxRelay:
             Outgoing(
                 WINDOW_STATE.subject(number=state.number),
                 last.get(WINDOW_STATE.subject(number=state.number), 0),
-                window_view(hall.centre, state, hall.holding(state.number)),
+                window_view(hall.centre, state, hall.holding(state.number), public=True),
             )
             for state in hall.windows()
         ]

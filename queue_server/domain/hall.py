@@ -367,9 +367,11 @@ class Hall:
         *,
         note: str = "",
         minutes: int | None = None,
+        public: bool = False,
         actor: str = SYSTEM,
         now: dt.datetime | None = None,
     ) -> Change:
+        """Stop calling at ``window``; the note stays among staff unless ``public``."""
         state = self._acting_window(window, "pause", actor)
         self._require_free(state, "pause")
         if minutes is not None and not 1 <= minutes <= 24 * 60:
@@ -380,7 +382,9 @@ class Hall:
                 minutes=minutes,
             )
         return self._window_action(
-            Paused(window=window, at=self._at(now), actor=actor, reason=reason, note=note, minutes=minutes)
+            Paused(
+                window=window, at=self._at(now), actor=actor, reason=reason, note=note, minutes=minutes, public=public
+            )
         )
 
     def resume(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:

@@ -3,7 +3,9 @@
 A window opens when a staff member signs on. A second person signing on covers it (A/B post,
 AB岗): they act for the window until they sign off, when the first is in charge again. Pausing
 records a reason and the planned minutes; the wait estimates expect the window back then. The
-reasons are defined in ``queue_server.vocabulary``, which the device protocol shares.
+staff member's note on a pause is internal unless they mark it public: the hall board and the
+window's display show it only then. The reasons are defined in ``queue_server.vocabulary``, which
+the device protocol shares.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class WindowState:
     """When the status last changed."""
     pause_reason: PauseReason | None = None
     pause_note: str = ""
+    pause_note_public: bool = False
+    """The staff member chose to show the note to citizens; otherwise only staff see it."""
     pause_minutes: int | None = None
     """Planned length of the pause, as the staff member said."""
     version: int = 0
@@ -116,6 +120,8 @@ class Paused(WindowEvent):
     reason: PauseReason
     note: str = ""
     minutes: int | None = None
+    public: bool = False
+    """The note may be shown to citizens (records written before it existed read as internal)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,6 +205,7 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
                 since=event.at,
                 pause_reason=event.reason,
                 pause_note=event.note,
+                pause_note_public=event.public,
                 pause_minutes=event.minutes,
             )
         case Resumed():
@@ -213,6 +220,7 @@ def _transition(state: WindowState, event: WindowEvent) -> WindowState:
                 since=event.at,
                 pause_reason=None,
                 pause_note="",
+                pause_note_public=False,
                 pause_minutes=None,
             )
         case WindowClosed():

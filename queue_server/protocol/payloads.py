@@ -60,7 +60,10 @@ class CurrentTicket(Outbound):
 class PauseInfo(Outbound):
     reason: PauseReason | None = Field(description="Why the window is paused")
     reason_name: str | None = Field(default=None, description="The reason in Chinese, e.g. 休息")
-    note: str = Field(default="", description="What the staff member added, shown as it is")
+    note: str = Field(
+        default="",
+        description="What the staff member added, shown as it is; empty unless they chose to show it to citizens",
+    )
     minutes: int | None = Field(default=None, description="How long the pause should last, if said")
     until: str | None = Field(
         default=None, description="When the window should open again (UTC), if minutes were given"

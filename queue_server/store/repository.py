@@ -94,6 +94,7 @@ def window_from_row(row: Any) -> WindowState:
         since=row.since,
         pause_reason=PauseReason(row.pause_reason) if row.pause_reason else None,
         pause_note=row.pause_note,
+        pause_note_public=bool(row.pause_note_public),
         pause_minutes=row.pause_minutes,
         version=row.version,
     )

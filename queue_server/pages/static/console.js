@@ -311,6 +311,7 @@
         const until = new Date(live.pause.until).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: centre.time_zone });
         text += " · " + t("paused_until", { time: until });
       }
+      if (live.pause.note) text += " · " + t(live.pause.note_public ? "note_shown" : "note_internal", { note: live.pause.note });
     }
     badge.textContent = text;
     $("window-posts").textContent = live
@@ -626,7 +627,7 @@
   const pause = action(null, async (id) => {
     const reason = chosenValue(pauseForm, "reason");
     if (!reason) { showProblem(pauseForm, { errors: [{ field: "reason", message: t("need_pause_reason") }] }); return; }
-    const body = { reason, note: $("pause-note").value.trim() };
+    const body = { reason, note: $("pause-note").value.trim(), public: $("pause-public").checked };
     const minutes = $("pause-minutes").value.trim();
     if (minutes) body.minutes = Number(minutes);
     const result = await windowPost(id, "pause", body);

@@ -145,7 +145,7 @@
           : el("span", { class: "muted" }, "—")),
         el("td", { class: "pause" }, pause
           ? [el("span", { class: "reason" }, pause.reason ? t("reason_" + pause.reason) : ""),
-            pause.note ? " · " + pause.note : "",
+            pause.note ? " · " + t(pause.note_public ? "note_shown" : "note_internal", { note: pause.note }) : "",
             el("div", { class: "muted small" }, t("paused_for"), " ", elapsed(w.since),
               pause.until ? " · " + t("until", { time: clockOf(pause.until) }) : "")]
           : ""),
