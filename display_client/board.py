@@ -10,7 +10,10 @@ what it says rather than by when it arrived:
   feed does not hold yet (made after it) stays in front of them;
 - a call is announced only when it arrives live on a window's call topic with a ``call_id`` never
   seen live before (see :meth:`Board.take_call`), so a reconnect replays nothing aloud and a
-  duplicate delivery is neither shown twice nor spoken twice.
+  duplicate delivery is neither shown twice nor spoken twice;
+- the newest call stands large on the hall board only while its window still holds that ticket:
+  once a state of the window newer than the call says otherwise (paused, closed, the ticket
+  finished), it is cleared (see :attr:`Board.current_call`).
 
 :meth:`Board.snapshot` is the one JSON shape the pages render, pushed to them on every change.
 """
@@ -71,6 +74,10 @@ class Board:
     """The latest calls, newest first."""
     _announced: OrderedDict[str, None] = field(default_factory=OrderedDict)
     """Ids of the calls that arrived live, oldest first, to drop a second delivery."""
+    _settled: set[str] = field(default_factory=set)
+    """Shown calls whose window's state has caught up with them: it was seen holding the ticket, or
+    the call came with the hall feed, whose windows are as new as its calls. A state of that window
+    not holding the ticket then means the call is over."""
 
     def __post_init__(self) -> None:
         if self.mode is Mode.WINDOW and self.window is None:
@@ -91,6 +98,8 @@ class Board:
         held = {call.call_id for call in feed.last_calls}
         newer = [call for call in self._recent if call.call_id not in held and call.at >= feed.at]
         self._recent = [*newer, *(call for call in feed.last_calls if self._shows(call.window))][:SHOWN_CALLS]
+        live = {call.call_id for call in newer}
+        self._settled = {c.call_id for c in self._recent if c.call_id not in live or c.call_id in self._settled}
         return self._changed(before, now)
 
     def take_window(self, view: WindowView, now: dt.datetime) -> bool:
@@ -108,6 +117,8 @@ class Board:
             self._announced.popitem(last=False)
         others = [shown for shown in self._recent if shown.call_id != call.call_id]
         self._recent = [call, *others][:SHOWN_CALLS]
+        self._settled &= {shown.call_id for shown in self._recent}
+        self._settle(call.window)
         self.updated_at = now
         return True
 
@@ -135,6 +146,15 @@ class Board:
         known = self.windows.get(view.number)
         if known is None or view.version >= known.version:
             self.windows[view.number] = view
+            self._settle(view.number)
+
+    def _settle(self, number: int) -> None:
+        """Note the shown calls to window ``number`` whose ticket its state now holds."""
+        view = self.windows.get(number)
+        if view is None or view.ticket is None:
+            return
+        serial = view.ticket.serial
+        self._settled |= {c.call_id for c in self._recent if c.window == number and c.serial == serial}
 
     def _changed(self, before: dict[str, Any], now: dt.datetime) -> bool:
         if self.snapshot() == before:
@@ -157,6 +177,21 @@ class Board:
         """The latest calls, newest first (a recall counts as a call)."""
         return list(self._recent)
 
+    @property
+    def current_call(self) -> CallView | None:
+        """The call to show large: the newest, unless its window has since moved on (paused, closed,
+        finished or handed on that ticket). A live call may come before its window's new state (another
+        topic), so a state not holding the ticket counts only once the window caught up with the call,
+        or when the window paused or closed after it."""
+        if not self._recent:
+            return None
+        newest = self._recent[0]
+        view = self.windows.get(newest.window)
+        if view is None or (view.ticket is not None and view.ticket.serial == newest.serial):
+            return newest
+        stopped_after = view.status != "open" and view.since is not None and view.since >= newest.at
+        return None if newest.call_id in self._settled or stopped_after else newest
+
     def window_view(self) -> WindowView | None:
         """The shown window's state in window mode (None until it is known)."""
         return self.windows.get(self.window) if self.window is not None else None
@@ -174,4 +209,5 @@ class Board:
             "windows": [self.windows[n].model_dump(mode="json") for n in sorted(self.windows)],
             "waiting": [group.model_dump(mode="json") for group in self.waiting],
             "calls": [call.model_dump(mode="json") for call in self.calls],
+            "current": current.model_dump(mode="json") if (current := self.current_call) else None,
         }

@@ -147,3 +147,41 @@ def test_the_snapshot_is_plain_json() -> None:
     assert snapshot["calls"][0]["number"] == "A001"
     assert snapshot["windows"][0]["number"] == 1
     assert snapshot["waiting"][0]["prefix"] == "A"
+
+
+def holding(number: int, serial: int, *, version: int) -> WindowView:
+    ticket = {"serial": serial, "number": f"A{serial:03d}", "matter": "m1", "matter_name": "居住证申领"}
+    return window(number, version=version, ticket={**ticket, "green_channel": False, "status": "called"})
+
+
+def test_the_large_call_stands_while_its_window_holds_the_ticket() -> None:
+    board = Board(Mode.HALL)
+    board.take_window(window(1, version=3), NOW)
+    board.take_call(call(7), NOW)
+    assert board.current_call is not None, "the call came before its window's new state"
+    board.take_window(holding(1, 7, version=4), NOW)
+    assert board.current_call is not None
+    assert board.snapshot()["current"]["number"] == "A007"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [window(1, version=5), window(1, version=5, status="paused"), window(1, version=5, status="closed")],
+    ids=["finished", "paused", "closed"],
+)
+def test_the_large_call_is_cleared_once_its_window_moved_on(after: WindowView) -> None:
+    board = Board(Mode.HALL)
+    board.take_call(call(7), NOW)
+    board.take_window(holding(1, 7, version=4), NOW)
+    assert board.take_window(after, NOW), "clearing the large call is a change on screen"
+    assert board.current_call is None
+    assert board.snapshot()["current"] is None
+    assert numbers(board) == ["A007"], "the call stays in the list of recent calls"
+
+
+def test_a_feed_whose_window_no_longer_holds_the_newest_call_shows_none_large() -> None:
+    board = Board(Mode.HALL)
+    board.take_feed(feed(calls=[call(2), call(1)], windows=[window(1, version=9), window(2)]), NOW)
+    assert board.current_call is None
+    board.take_feed(feed(calls=[call(2), call(1)], windows=[holding(1, 2, version=10), window(2)], seq=2), NOW)
+    assert board.current_call is not None

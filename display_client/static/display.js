@@ -68,7 +68,9 @@
 
   function renderHall() {
     $("centre-name").textContent = pick(state.centre_name, state.centre_name_en) || state.centre;
-    const newest = state.calls[0];
+    // The large call stands while its window still holds that ticket (the board clears it after a
+    // pause, a close or the end of the service); the list below keeps every recent call.
+    const newest = state.current;
     const current = $("current-call");
     if (newest) {
       $("current-number").textContent = newest.number;
@@ -87,7 +89,8 @@
       current.dataset.callId = newest.call_id;
     } else {
       $("current-number").textContent = "—";
-      $("current-window").textContent = words.no_calls;
+      $("current-window").textContent = state.calls.length ? words.wait_for_call : words.no_calls;
+      delete current.dataset.callId;
       $("current-window-name").textContent = "";
       $("current-please").hidden = true;
       $("current-do").hidden = true;
@@ -97,7 +100,7 @@
 
     const recent = $("recent-calls");
     recent.replaceChildren(
-      ...state.calls.slice(1).map((call) => {
+      ...state.calls.filter((call) => !newest || call.call_id !== newest.call_id).map((call) => {
         const row = el("li", "call-row" + (call.green_channel ? " green" : ""));
         row.dataset.callId = call.call_id;
         row.append(el("span", "call-number", call.number), el("span", "call-arrow", "→"),
