@@ -10,7 +10,7 @@ from queue_server.domain.errors import InvalidTransition, NotAllowed, NotFound
 from queue_server.domain.events import replay
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Category, Outcome, Ticket, TicketStatus
-from queue_server.domain.windows import PauseReason, WindowStatus, replay_window
+from queue_server.domain.windows import PauseReason, WindowStatus, replay_window, window_event_from_record
 from tests.factories import make_centre, make_hall
 
 
@@ -87,6 +87,25 @@ def test_pause_and_resume_record_reason_and_minutes() -> None:
         hall.pause(1, PauseReason.BREAK)
     hall.resume(1)
     assert called(hall, 1).window == 1
+
+
+def test_a_pause_note_is_internal_unless_marked_public_and_resuming_forgets_it() -> None:
+    hall, _ = make_hall()
+    hall.pause(1, PauseReason.OTHER, note="去后台取材料", actor="staff:s1")
+    assert hall.window(1).pause_note_public is False
+    hall.resume(1)
+    hall.pause(1, PauseReason.SYSTEM_FAULT, note="系统升级，请稍候", public=True, actor="staff:s1")
+    assert hall.window(1).pause_note_public is True
+    hall.resume(1)
+    assert (hall.window(1).pause_note, hall.window(1).pause_note_public) == ("", False)
+
+
+def test_a_pause_recorded_before_public_notes_replays_as_internal() -> None:
+    record = {"kind": "paused", "window": 1, "at": "2026-11-30T01:00:00+00:00", "actor": "staff:s1"}
+    old = window_event_from_record({**record, "staff": "s1", "kind": "signed_on"})
+    paused = window_event_from_record({**record, "reason": "other", "note": "去后台取材料", "minutes": None})
+    state = replay_window(1, [old, paused])
+    assert (state.pause_note, state.pause_note_public) == ("去后台取材料", False)
 
 
 def test_no_pause_close_or_sign_off_with_a_ticket_at_the_window() -> None:

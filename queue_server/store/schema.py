@@ -95,7 +95,7 @@ windows = Table(
     Column("since", UTCDateTime),
     Column("pause_reason", String(16)),
     Column("pause_note", Text, nullable=False, default=""),
-    Column("pause_note_public", Boolean, nullable=False, default=False, server_default=false()),
+    Column("pause_note_public", Boolean, nullable=False, server_default=false()),
     Column("pause_minutes", Integer),
     Column("version", BigInteger, nullable=False, default=0),
     _centre_fk("windows"),
