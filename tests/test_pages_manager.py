@@ -82,7 +82,7 @@ async def _watch_the_hall(site: Site, client: aiomqtt.Client, tmp_path: Path) ->
         await manager_page(page, site)
         window_2 = page.locator("#hall-windows tr[data-window='2']")
         await expect(window_2).to_contain_text("暂停服务", timeout=WAIT_MS)
-        await expect(window_2.locator(".pause")).to_contain_text("开会 · 周例会", timeout=WAIT_MS)
+        await expect(window_2.locator(".pause")).to_contain_text("开会 · 内部备注：周例会", timeout=WAIT_MS)
         await expect(window_2).to_contain_text("李娜 (s2)")
         group_a = page.locator("#summary .group[data-prefix='A'] .stat-value")
         await expect(group_a).to_have_text("1", timeout=WAIT_MS)
