@@ -12,7 +12,7 @@ from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.store.database import Database
 from tests.api_support import Api, seed
-from tests.factories import shanghai
+from tests.factories import make_centre, shanghai
 from tests.test_reports import morning
 
 
@@ -61,3 +61,35 @@ async def test_only_management_reads_the_figures(api: Api) -> None:
         assert (await api.get("/metrics", name)).status == 403, name
     figures = await scrape(api, "supervisor")
     assert figures[("onewindow_waiting", (("centre", "test"), ("group", "A")))] == 2
+
+
+async def test_devices_that_were_online_and_now_are_not_are_counted_apart_from_those_never_heard(
+    db: Database, aiohttp_client: AiohttpClient
+) -> None:
+    service = HallService(db, ManualClock(shanghai(2026, 11, 30, 9, 0)))
+    tokens = await seed(db)
+    devices = [
+        {"id": "kp-1", "kind": "keypad", "window": 1},
+        {"id": "kp-2", "kind": "keypad", "window": 2},
+        {"id": "pad-1", "kind": "pad", "window": 1},
+        {"id": "board", "kind": "display"},
+    ]
+    answer = await service.configure(
+        "test", make_centre(devices=devices), actor="manager:m", request_id="devices", dry_run=False
+    )
+    assert answer.ok
+    api = Api(await aiohttp_client(create_app(service)), tokens)
+    for device in ("kp-1", "kp-2", "pad-1"):
+        service.device_seen("test", device, online=True)
+    service.device_seen("test", "kp-1", online=False)
+    service.device_seen("test", "pad-1", online=False)
+
+    figures = await scrape(api, "manager")
+    lost = {
+        dict(labels)["kind"]: value for (name, labels), value in figures.items() if name == "onewindow_devices_offline"
+    }
+    assert lost == {"keypad": 1, "pad": 1, "display": 0}, "the board was never heard: not lost"
+
+    service.device_seen("test", "kp-1", online=True)
+    figures = await scrape(api, "manager")
+    assert figures[("onewindow_devices_offline", (("centre", "test"), ("kind", "keypad")))] == 0

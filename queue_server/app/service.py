@@ -9,8 +9,9 @@
 - ``app.configure``, ``app.printing``, ``app.maintenance``: the use cases beside the actions.
 
 The other floors reach the service through calls only: they :meth:`HallService.subscribe` to be
-told of commits (and unsubscribe when they stop), tell it what printers said
-(:meth:`HallService.printer_seen`, :meth:`HallService.printer_state`) and read its
+told of commits and of devices lost or back (and unsubscribe when they stop), tell it what devices
+and printers said (:meth:`HallService.device_seen`, :meth:`HallService.printer_seen`,
+:meth:`HallService.printer_state`) and read its
 :attr:`HallService.ticket_limits`. It is an ``async with`` resource: on exit it cancels and awaits
 the tasks it started, and it runs no action after that. Its answers are in no transport's terms
 (``app.answers``): each adapter words them.
@@ -31,6 +32,7 @@ from queue_server.app import configure as configuring
 from queue_server.app import maintenance, printing, request_ids
 from queue_server.app.answers import Answer
 from queue_server.app.commands import Command
+from queue_server.app.devices_seen import DeviceSightings
 from queue_server.app.group_commit import ActionRunner, AlsoWrite
 from queue_server.app.halls import Halls
 from queue_server.app.printers import PrinterBoard, PrinterReadings
@@ -66,6 +68,8 @@ class HallService:
         self.public_base_url = public_base_url.rstrip("/")
         self._halls = Halls(db, clock or SystemClock())
         self._printers: dict[str, PrinterBoard] = defaultdict(PrinterBoard)
+        self._devices: dict[str, DeviceSightings] = defaultdict(DeviceSightings)
+        """Per centre, the availability its devices last said on the bus; the live pages warn of lost ones."""
         """Per centre, what its printers last said on the bus; print jobs are routed by it."""
         self._runner = ActionRunner(self._halls, self._printers.__getitem__, self._tell, self.public_base_url)
         self._subscribers: list[Subscriber] = []
@@ -104,7 +108,8 @@ class HallService:
         """Tell ``subscriber`` of each commit at a centre, until the returned function is called.
 
         It is told once per committed batch of actions and after the writes the bus relays
-        (reprints, print results that reroute a job, resent jobs, an applied configuration). It
+        (reprints, print results that reroute a job, resent jobs, an applied configuration), and
+        when a device's availability changed (:meth:`device_seen`). It
         runs inside the service: it must be quick and must not await (set an event, wake a task);
         one that raises is logged and the others are told all the same.
         """
@@ -122,6 +127,19 @@ class HallService:
                 subscriber(centre)
             except Exception:
                 log.exception("a subscriber failed when told of a commit at %s; the service goes on", centre)
+
+    def device_seen(self, centre: str, device: str, *, online: bool) -> None:
+        """A device's availability as it said on the bus (``online``, or its last will ``offline``).
+
+        A change is not a committed action, but the subscribers are told of it all the same, so the
+        live pages show a lost device at once (and stop when it is back).
+        """
+        if self._devices[centre].saw(device, online=online):
+            self._tell(centre)
+
+    def devices(self, centre: str) -> DeviceSightings:
+        """What the centre's devices last said of their availability, to read."""
+        return self._devices[centre]
 
     def printer_seen(self, centre: str, printer: str, *, online: bool) -> None:
         """A printer's availability as it said on the bus (``online``, or its last will)."""

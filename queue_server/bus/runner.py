@@ -5,9 +5,10 @@ Each connection leaves a last will that marks the server ``offline`` for its cen
 side by side until the connection drops; then it waits (with growing backoff) and starts again.
 Actions keep succeeding while the broker is away: their messages wait in the outbox.
 
-It also listens to what devices say of themselves, both retained: availability, and each
-printer's state, told to the service (``printer_seen``, ``printer_state``) so that a kiosk's
-tickets go to a spare printer while its own cannot print (queue_server.app.printers).
+It also listens to what devices say of themselves, both retained: availability, told to the
+service (``device_seen``: the live pages warn of a lost device), and each printer's state
+(``printer_seen``, ``printer_state``) so that a kiosk's tickets go to a spare printer while its own
+cannot print (queue_server.app.printers).
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ class CentreBus:
         self.code = centre.code
         self.relay = OutboxRelay(service.db, self.code, service.clock)
         self.requests = DeviceRequests(service, centre)
-        self.devices_online: dict[str, bool] = {}
         self.shared = broker.version == 5
         """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""
         self.connected = asyncio.Event()
@@ -205,7 +205,7 @@ class CentreBus:
         if parts["device"] not in self.centre.devices_by_id or state not in (ONLINE, OFFLINE):
             log.warning("dropped availability %r on %s: unknown device or word", state, topic)
             return
-        self.devices_online[parts["device"]] = state == ONLINE
+        self.service.device_seen(self.code, parts["device"], online=state == ONLINE)
         if self.centre.devices_by_id[parts["device"]].kind is DeviceKind.PRINTER:
             self.service.printer_seen(self.code, parts["device"], online=state == ONLINE)
 
@@ -279,5 +279,5 @@ class Bus:
             bus.take_centre(centre)
 
     def devices_online(self, centre: str) -> dict[str, bool]:
-        bus = self.centres.get(centre)
-        return dict(bus.devices_online) if bus else {}
+        """Each device of ``centre`` the bus heard: True online, False lost."""
+        return self.service.devices(centre).online()

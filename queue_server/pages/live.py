@@ -2,10 +2,12 @@
 
 A page keeps one stream open: ``/live/centres/{centre}`` (for a session that may read the centre)
 or ``/live/ticket/{token}`` (public, for a ticket's status page). Each event carries only the
-centre's new state version; the page then reads what it shows through the API, with its own
-rights. One watcher per centre wakes every stream: at once after a change this process committed
-(the feed subscribes to the service while it is open), and within :data:`POLL_SECONDS` after one
-another server instance committed, by reading the centre's version from the database.
+centre's new version: its state version in the database and the count of its devices' changes of
+availability (a device lost or back is no committed action, but the pages warn of it); the page
+then reads what it shows through the API, with its own rights. One watcher per centre wakes every
+stream: at once after a change this process committed or a device it heard (the feed subscribes
+to the service while it is open), and within :data:`POLL_SECONDS` after one another server
+instance committed, by reading the centre's version from the database.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class ChangeFeed:
 
     def __init__(self, service: HallService) -> None:
         self.service = service
-        self._versions: dict[str, int] = {}
+        self._versions: dict[str, str] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._watchers: dict[str, int] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
@@ -87,10 +89,11 @@ class ChangeFeed:
     async def _read(self, centre: str) -> None:
         try:
             async with self.service.db.read() as conn:
-                version = await state_version(conn, centre)
+                state = await state_version(conn, centre)
         except Exception as error:  # the database is away: the streams stay, the pages keep what they show
             log.debug("could not read the version of %s: %s", centre, error)
             return
+        version = f"{state}.{self.service.devices(centre).changes}"
         if self._versions.get(centre) != version:
             self._versions[centre] = version
             event = self._changed.setdefault(centre, asyncio.Event())
@@ -117,7 +120,7 @@ class ChangeFeed:
                 if task is not None:
                     task.cancel()
 
-    async def next_version(self, centre: str, seen: int | None, timeout: float) -> int | None:
+    async def next_version(self, centre: str, seen: str | None, timeout: float) -> str | None:
         """The centre's version once it differs from ``seen`` (None if it did not within ``timeout``)."""
         if centre not in self._versions:
             await self._read(centre)
@@ -151,7 +154,7 @@ async def stream(request: web.Request, centre: str) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
     await response.prepare(request)
-    seen: int | None = None
+    seen: str | None = None
     try:
         async with feed.watching(centre):
             await response.write(b"retry: 2000\n\n")

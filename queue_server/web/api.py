@@ -58,7 +58,7 @@ from queue_server.web.bodies import (
     IssueBody,
     RequestIdBody,
 )
-from queue_server.web.keys import BUS, DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
+from queue_server.web.keys import DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
 from queue_server.web.limits import limit_tickets
 from queue_server.web.problems import (
     ProblemError,
@@ -207,9 +207,9 @@ async def get_windows(request: web.Request) -> web.StreamResponse:
 async def get_devices(request: web.Request) -> web.StreamResponse:
     """The registry with each device's availability as the bus last heard it (None: not heard)."""
     centre = _centre(request)
-    hall = await _service(request).hall(centre)
-    bus = request.app.get(BUS)
-    online = bus.devices_online(centre) if bus is not None else {}
+    service = _service(request)
+    hall = await service.hall(centre)
+    online = service.devices(centre).online()
     devices = [{**device.model_dump(mode="json"), "online": online.get(device.id)} for device in hall.centre.devices]
     return json_response({"centre": centre, "devices": devices})
 

@@ -1,10 +1,12 @@
 """Live figures for Prometheus: ``GET /api/v1/metrics`` in its text format.
 
 For the centres the token (or session) may see: people waiting and the longest wait per ticket
-group, windows by state, devices online and offline by kind, and today's tickets by state and
-ratings by level. Prometheus scrapes it with a manager's, admin's or supervisor's bearer token
-(``authorization: {credentials: ...}`` in its scrape configuration). The exposition is written by
-prometheus_client, so its escaping and format follow the reference implementation.
+group, windows by state, devices online and offline by kind, the devices lost by kind (those that
+said online and now say offline, by their last will or a clean goodbye, apart from the devices
+never heard), and today's tickets by state and ratings by level. Prometheus scrapes it with a
+manager's, admin's or supervisor's bearer token (``authorization: {credentials: ...}`` in its
+scrape configuration). The exposition is written by prometheus_client, so its escaping and format
+follow the reference implementation.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store.report_data import period_tickets
 from queue_server.web.api import _service
 from queue_server.web.auth import principal_of
-from queue_server.web.keys import BUS, DATABASE
+from queue_server.web.keys import DATABASE
 from queue_server.web.routes import Access, Route
 
 
@@ -45,22 +47,30 @@ def _gauge(name: str, help_text: str, labels: list[str]) -> GaugeMetricFamily:
 async def get_metrics(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     service = _service(request)
-    bus = request.app.get(BUS)
     waiting = _gauge("waiting", "Tickets waiting now, per ticket group", ["centre", "group"])
     longest = _gauge("longest_wait_minutes", "The longest wait of a ticket waiting now, per group", ["centre", "group"])
     windows = _gauge("windows", "Windows by state: open, paused, closed", ["centre", "status"])
     devices = _gauge("devices", "Registered devices by kind and whether they said online", ["centre", "kind", "online"])
+    lost = _gauge(
+        "devices_offline",
+        "Devices that were online and now say offline (never-heard ones not counted)",
+        ["centre", "kind"],
+    )
     tickets = _gauge("tickets_today", "Today's tickets by state", ["centre", "status"])
     ratings = _gauge("ratings_today", "Today's ratings by level (5 非常满意 … 1 非常不满意)", ["centre", "level"])
     for code in sorted(principal.centres):
         hall = await service.hall(code)
         _hall_figures(hall, waiting, longest, windows)
-        online = bus.devices_online(code) if bus is not None else {}
+        sightings = service.devices(code)
+        online = sightings.online()
         seen: Counter[tuple[str, str]] = Counter(
             (device.kind.value, "yes" if online.get(device.id) else "no") for device in hall.centre.devices
         )
         for (kind, is_online), count in sorted(seen.items()):
             devices.add_metric([code, kind, is_online], count)
+        gone = Counter(device.kind.value for device in sightings.lost(hall.centre.devices))
+        for kind in sorted({device.kind.value for device in hall.centre.devices}):
+            lost.add_metric([code, kind], gone.get(kind, 0))
         today = Period.holding(PeriodKind.DAY, hall.calendar.local_date(service.clock.now()))
         async with request.app[DATABASE].read() as conn:
             handled = await period_tickets(conn, code, today)
@@ -70,7 +80,7 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         for level in range(5, 0, -1):
             ratings.add_metric([code, str(level)], by_level.get(level, 0))
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures([waiting, longest, windows, devices, tickets, ratings]))
+    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings]))
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -107,7 +117,8 @@ ROUTES: list[Route] = [
         media_type="text/plain",
         description=(
             "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"
-            " ticket group, onewindow_windows by state, onewindow_devices by kind and online, and today's"
+            " ticket group, onewindow_windows by state, onewindow_devices by kind and online,"
+            " onewindow_devices_offline (were online, now offline) by kind, and today's"
             " onewindow_tickets_today by state and onewindow_ratings_today by level."
         ),
     ),

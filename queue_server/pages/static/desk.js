@@ -262,6 +262,11 @@
 
   let hall = null; // {at (server ms), read (browser ms), oldest (server ms of the oldest issue)}
 
+  async function refreshDevices() {
+    const answer = await OW.api("GET", base + "/devices");
+    if (answer.ok) OW.showLostDevices($("devices-lost"), answer.body.devices);
+  }
+
   async function refreshHall() {
     const answer = await OW.api("GET", base + "/queue");
     if (!answer.ok) return;
@@ -285,5 +290,5 @@
   }
   setInterval(tick, 15000);
 
-  OW.live("/live/centres/" + encodeURIComponent(code), () => { refreshHall(); reloadShown(); });
+  OW.live("/live/centres/" + encodeURIComponent(code), () => { refreshHall(); reloadShown(); refreshDevices(); });
 })();

@@ -89,6 +89,7 @@
             centre: centre.body,
           };
           renderHall();
+          OW.showLostDevices(document.getElementById("devices-lost"), hall.devices);
         } while (again);
       } finally {
         refreshing = null;

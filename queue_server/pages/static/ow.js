@@ -200,5 +200,15 @@ const OW = (() => {
     return String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
   }
 
-  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes };
+  // The devices that were online and now say offline (online === false; never heard is null),
+  // named in the alert the manager's and the desk's pages keep above everything else.
+  function showLostDevices(alert, devices) {
+    const lost = devices.filter((d) => d.online === false);
+    const named = lost.map((d) => t(d.window ? "lost_device_at" : "lost_device", { kind: t("kind_" + d.kind), id: d.id, window: d.window }));
+    alert.textContent = lost.length ? t("devices_lost", { list: named.join(data.lang === "en" ? ", " : "、") }) : "";
+    alert.hidden = !lost.length;
+    alert.dataset.devices = lost.map((d) => d.id).join(" ");
+  }
+
+  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes, showLostDevices };
 })();
