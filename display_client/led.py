@@ -173,10 +173,11 @@ def _lines(window: WindowView | None, number: int | None, english: bool) -> tupl
         why = _reason(window, english)
         lines = (label, paused, _Line((why,), keep=1)) if why else (label, paused)
         return lines, _Line(_texts(f"{paused.texts[0]} {why}", paused.texts[0]), main=True, whole=True)
+    staff = _staff(window, english)
     ticket = window.ticket
     if ticket is None:
         welcome = _Line(_texts("Welcome") if english else _texts("欢迎光临", "欢迎"), 2, True)
-        return (label, welcome), welcome
+        return (label, welcome, *staff), welcome
     short = labels[-1]
     if ticket.green_channel:
         marks = (" Green channel", " Green") if english else (" 绿色通道", " 绿")
@@ -186,7 +187,17 @@ def _lines(window: WindowView | None, number: int | None, english: bool) -> tupl
         single = _texts(f"{short}{marks[-1]} {ticket.number}", f"{ticket.number}{marks[-1]}", ticket.number)
     else:
         single = _texts(f"{short} {ticket.number}", ticket.number)
-    return (label, _Line((ticket.number,), 2, True, True)), _Line(single, main=True, whole=True)
+    return (label, _Line((ticket.number,), 2, True, True), *staff), _Line(single, main=True, whole=True)
+
+
+def _staff(window: WindowView, english: bool) -> tuple[_Line, ...]:
+    """Who serves there, on a matrix with a line to spare (the first line to go when there is none)."""
+    shown = window.shown_staff
+    if shown is None:
+        return ()
+    number = f"No. {shown.number}" if english else f"工号 {shown.number}"
+    named = f"{shown.name} {number}" if shown.name else ""
+    return (_Line(_texts(named, number, shown.number), keep=0),)
 
 
 def _reason(window: WindowView, english: bool) -> str:

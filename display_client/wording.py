@@ -32,6 +32,8 @@ WORDS: dict[str, dict[str, str]] = {
         "server_lost": "叫号服务器暂不可用；以下为最后已知状态",
         "page_lost": "显示服务未响应，正在重新连接；以下为最后已知状态",
         "window_unknown": "尚未收到本窗口状态",
+        "staff_on_duty": "当前办理人员",
+        "staff_number": "工号 {number}",
     },
     "en": {
         "title": "Calling board",
@@ -63,6 +65,8 @@ WORDS: dict[str, dict[str, str]] = {
         "server_lost": "The queue server is unavailable; showing the last known state",
         "page_lost": "The display service does not answer, reconnecting; showing the last known state",
         "window_unknown": "No state received for this window yet",
+        "staff_on_duty": "Served by",
+        "staff_number": "No. {number}",
     },
 }
 

@@ -172,6 +172,13 @@
     for (const row of list.children) row.hidden = row.getBoundingClientRect().bottom > bottom + 1;
   }
 
+  // Who serves here (工作证), as far as the centre shows it; the server sends nothing when closed.
+  function renderStaff(shown) {
+    $("window-staff").hidden = !shown;
+    $("staff-name").textContent = shown && shown.name ? shown.name : "";
+    $("staff-number").textContent = shown ? words.staff_number.replace("{number}", shown.number) : "";
+  }
+
   function renderWindow() {
     const view = state.windows.find((w) => w.number === state.window);
     $("window-number").textContent = String(state.window);
@@ -183,6 +190,7 @@
       $("window-status").textContent = words.window_unknown;
       $("window-ticket").textContent = "";
       $("window-detail").textContent = "";
+      renderStaff(null);
       return;
     }
     $("window-name").textContent = windowName(view);
@@ -190,6 +198,7 @@
     $("window-status").textContent = statusText(view);
     $("window-ticket").textContent = view.status === "open" && view.ticket ? view.ticket.number : "";
     $("window-detail").textContent = view.status === "paused" ? pauseDetail(view) : "";
+    renderStaff(view.shown_staff);
     const led = $("led");
     if (led) led.src = "/led.png?t=" + Date.now();
   }

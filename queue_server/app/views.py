@@ -20,7 +20,7 @@ from typing_extensions import TypedDict
 
 from queue_server.app.view_fields import Day, DumpOf, Instant, documented, values_of
 from queue_server.domain.calendar import is_provisional, known_through
-from queue_server.domain.centre import Centre, Domain, Matter, Policy, TicketGroup, Window, WindowKind
+from queue_server.domain.centre import Centre, Domain, Matter, Policy, ShowStaff, TicketGroup, Window, WindowKind
 from queue_server.domain.estimates import Position
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingStatus
@@ -132,6 +132,16 @@ class PauseView(TypedDict):
 
 
 @documented
+class ShownStaffView(TypedDict):
+    """Who serves at the window, as the centre's policy lets its display and pad show them (工作证)"""
+
+    name: str | None
+    """The staff member's name; null when the policy shows the number only"""
+    number: str
+    """The work number (工号), or the staff code where the centre gives none"""
+
+
+@documented
 class WindowTicketView(TypedDict):
     """The ticket called to or served at the window"""
 
@@ -160,6 +170,8 @@ class WindowView(TypedDict):
     cover: str | None
     since: Instant | None
     pause: PauseView | None
+    shown_staff: ShownStaffView | None
+    """Who serves there, as the policy allows; null when closed or the policy shows nobody"""
     ticket: WindowTicketView | None
     version: int
 
@@ -357,9 +369,22 @@ def window_view(centre: Centre, state: WindowState, holding: Ticket | None, *, p
         }
         if paused
         else None,
+        "shown_staff": shown_staff(centre, state),
         "ticket": _current(centre, holding),
         "version": state.version,
     }
+
+
+def shown_staff(centre: Centre, state: WindowState) -> ShownStaffView | None:
+    """Who acts at the window now, as far as ``policy.show_staff`` lets citizens see; None when closed."""
+    show = centre.policy.show_staff
+    acting = state.acting_staff
+    if show is ShowStaff.NONE or not state.staffed or acting is None:
+        return None
+    staff = centre.staff_by_code.get(acting)
+    number = staff.work_number if staff else acting
+    name = staff.name if staff and show is ShowStaff.NAME_AND_NUMBER else None
+    return {"name": name, "number": number}
 
 
 def _current(centre: Centre, ticket: Ticket | None) -> WindowTicketView | None:

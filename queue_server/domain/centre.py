@@ -151,6 +151,14 @@ class NoShowRequeue(StrEnum):
     END = "end"
 
 
+class ShowStaff(StrEnum):
+    """What a window's display and pad say of who serves there (工作证): staff show who they are."""
+
+    NAME_AND_NUMBER = "name_and_number"
+    NUMBER = "number"
+    NONE = "none"
+
+
 class Policy(Model):
     """Service rules a manager may tune; each has a named default."""
 
@@ -194,6 +202,8 @@ class Policy(Model):
     """Tickets one kiosk may issue per minute (a burst of as many, then one every 60/n s); 0: no limit."""
     address_tickets_per_minute: int = Field(default=20, ge=0, le=10_000)
     """Tickets issued over HTTP from one client address per minute, whatever the token; 0: no limit."""
+    show_staff: ShowStaff = ShowStaff.NAME_AND_NUMBER
+    """Who serves at a window, on its display and pad: the name and work number, the number only, or nothing."""
 
     @field_validator("stop_issuing_at", mode="before")
     @classmethod
@@ -275,8 +285,15 @@ class Staff(Model):
 
     code: str = Field(pattern=CODE_PATTERN)
     name: str = Field(min_length=1)
+    number: str = Field(default="", max_length=20)
+    """The work number (工号) on the staff card; empty: the code stands for it."""
     windows: tuple[int, ...] = ()
     """Windows this person may sign on to; empty means any."""
+
+    @property
+    def work_number(self) -> str:
+        """The number shown to citizens: the work number, else the code."""
+        return self.number or self.code
 
 
 class Device(Model):

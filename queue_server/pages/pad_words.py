@@ -21,6 +21,8 @@ WORDS: dict[Language, dict[str, str]] = {
         "thanks": "感谢您的评价！",
         "not_taken": "未能记录评价：{reason}",
         "expires": "请于 {time} 前评价",
+        "served_by": "为您服务：{who}",
+        "staff_number": "工号 {number}",
     },
     "en": {
         "pad_title": "Rate our service",
@@ -38,5 +40,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "thanks": "Thank you for your rating!",
         "not_taken": "The rating was not recorded: {reason}",
         "expires": "Please rate before {time}",
+        "served_by": "Served by {who}",
+        "staff_number": "No. {number}",
     },
 }

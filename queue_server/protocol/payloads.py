@@ -70,6 +70,13 @@ class PauseInfo(Outbound):
     )
 
 
+class ShownStaff(Outbound):
+    """Who serves at the window (工作证), as far as the centre's policy shows them."""
+
+    name: str | None = Field(default=None, description="The staff member's name; null when only the number is shown")
+    number: str = Field(description="The work number (工号), or the staff code where the centre gives none")
+
+
 class WindowView(Outbound):
     number: int = Field(description="The window's number, as on the sign above it")
     name: str = Field(description="The window's name, e.g. 3号窗口")
@@ -83,6 +90,10 @@ class WindowView(Outbound):
     )
     since: str | None = Field(default=None, description="When the status last changed (UTC)")
     pause: PauseInfo | None = Field(default=None, description="Why and how long, while paused; null otherwise")
+    shown_staff: ShownStaff | None = Field(
+        default=None,
+        description="Who serves there, as the centre's policy (show_staff) allows; null when closed or shown to nobody",
+    )
     ticket: CurrentTicket | None = Field(
         default=None, description="The ticket called to or served at the window, null if none"
     )

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from queue_server.app.commands import RateTicket
 from queue_server.app.view_fields import Instant, documented
-from queue_server.app.views import ActionAnswer, PadState, pad_view
+from queue_server.app.views import ActionAnswer, PadState, ShownStaffView, pad_view, shown_staff
 from queue_server.auth.accounts import Action
 from queue_server.domain.centre import Device
 from queue_server.domain.devices import DeviceKind
@@ -54,6 +54,8 @@ class PadView(PadState):
 
     device: str
     window_name: str
+    shown_staff: ShownStaffView | None
+    """Who serves at the window, as the centre's policy shows them; null when it is closed"""
     reasons: list[str]
     at: Instant
 
@@ -66,6 +68,7 @@ async def get_pad(request: web.Request) -> web.StreamResponse:
         **view,
         "device": device.id,
         "window_name": window.name,
+        "shown_staff": shown_staff(hall.centre, hall.window(number)),
         "reasons": list(hall.centre.policy.bad_rating_reasons),
         "at": hall.clock.now().isoformat(),
     }

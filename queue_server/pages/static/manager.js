@@ -338,12 +338,16 @@
     const rows = draft.staff.map((s, i) => el("tr", { dataset: { row: i } },
       el("td", {}, field(`staff.${i}.code`, s.code, "text", { class: "code", "aria-label": t("col_code") })),
       el("td", {}, field(`staff.${i}.name`, s.name, "text", { "aria-label": t("col_name") })),
+      el("td", {}, field(`staff.${i}.number`, s.number, "text", { class: "code", placeholder: s.code, "aria-label": t("col_work_number") })),
       el("td", {}, field(`staff.${i}.windows`, s.windows, "ints", { placeholder: t("any_window"), "aria-label": t("col_staff_windows") })),
       el("td", {}, removeButton("staff", i)),
     ));
+    const shows = ["name_and_number", "number", "none"].map((v) => [v, t("show_staff_" + v)]);
     return [el("p", { class: "help" }, t("staff_help")),
-      el("table", { class: "edit", id: "edit-staff" }, head("col_code", "col_name", "col_staff_windows", ""), el("tbody", {}, rows)),
-      addButton("staff", () => ({ code: "", name: "", windows: [] }))];
+      el("label", { class: "show-staff" }, t("show_staff"), " ",
+        choice("policy.show_staff", draft.policy.show_staff, shows, { id: "show-staff" })),
+      el("table", { class: "edit", id: "edit-staff" }, head("col_code", "col_name", "col_work_number", "col_staff_windows", ""), el("tbody", {}, rows)),
+      addButton("staff", () => ({ code: "", name: "", number: "", windows: [] }))];
   }
 
   function renderHours() {

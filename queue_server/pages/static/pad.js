@@ -46,11 +46,21 @@
     }
   }
 
+  // Who serves at this window (工作证), as far as the centre shows it; nothing while it is closed.
+  function showStaff(shown) {
+    const line = $("staff");
+    line.hidden = !shown;
+    if (!shown) { line.textContent = ""; return; }
+    const number = OW.t("staff_number", { number: shown.number });
+    line.textContent = OW.t("served_by", { who: shown.name ? shown.name + " " + number : number });
+  }
+
   async function refresh() {
     const answer = await OW.api("GET", base);
     if (!answer.ok) return;
     reasons = answer.body.reasons || reasons;
     open = answer.body.state === "open" ? answer.body : null;
+    showStaff(answer.body.shown_staff);
     show();
   }
 
