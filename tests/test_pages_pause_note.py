@@ -18,7 +18,8 @@ from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
 from tests.display_support import display
-from tests.pages_support import WAIT_MS, Site, log_in, running_site
+from tests.pages_support import WAIT_MS, Site, running_site
+from tests.test_pages_console import signed_on_console
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -50,9 +51,7 @@ async def test_the_note_reaches_the_board_only_when_public_and_the_large_call_is
         console = await browser.new_page(viewport={"width": 1366, "height": 768})
         board = await browser.new_page(viewport={"width": 1920, "height": 1080})
         await board.goto(board_url)
-        await log_in(console, site, "staff1", then="/console")
-        await console.locator(".sign-on-window[data-window='1']").get_by_role("button").click()
-        await expect(console.locator("#window-status")).to_have_text("服务中", timeout=WAIT_MS)
+        await signed_on_console(console, site)
 
         await site.act(IssueTicket(matter="pension"), "kiosk:k-1", "citizen")
         await expect(console.locator("#waiting-total")).to_have_text("等候 1 人", timeout=WAIT_MS)
