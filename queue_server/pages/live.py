@@ -2,9 +2,10 @@
 
 A page keeps one stream open: ``/live/centres/{centre}`` (for a session that may read the centre)
 or ``/live/ticket/{token}`` (public, for a ticket's status page). Each event carries only the
-centre's new version: its state version in the database and the count of its devices' changes of
-availability (a device lost or back is no committed action, but the pages warn of it); the page
-then reads what it shows through the API, with its own rights. One watcher per centre wakes every
+centre's state version in the database; the page then reads what it shows through the API, with
+its own rights. A device lost or back is no committed action, but the pages warn of it: the feed
+also watches the count of the devices' changes of availability, and an event for one of those
+repeats the state version. One watcher per centre wakes every
 stream: at once after a change this process committed or a device it heard (the feed subscribes
 to the service while it is open), and within :data:`POLL_SECONDS` after one another server
 instance committed, by reading the centre's version from the database.
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
 
+Version = tuple[int, int]
+"""A centre's state version in the database, and how often its devices' availability changed."""
+
 
 def _nothing() -> None:
     """Unsubscribe before subscribing: nothing to do."""
@@ -44,7 +48,7 @@ class ChangeFeed:
 
     def __init__(self, service: HallService) -> None:
         self.service = service
-        self._versions: dict[str, str] = {}
+        self._versions: dict[str, Version] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._watchers: dict[str, int] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
@@ -93,7 +97,7 @@ class ChangeFeed:
         except Exception as error:  # the database is away: the streams stay, the pages keep what they show
             log.debug("could not read the version of %s: %s", centre, error)
             return
-        version = f"{state}.{self.service.devices(centre).changes}"
+        version = (state, self.service.devices(centre).changes)
         if self._versions.get(centre) != version:
             self._versions[centre] = version
             event = self._changed.setdefault(centre, asyncio.Event())
@@ -120,7 +124,7 @@ class ChangeFeed:
                 if task is not None:
                     task.cancel()
 
-    async def next_version(self, centre: str, seen: str | None, timeout: float) -> str | None:
+    async def next_version(self, centre: str, seen: Version | None, timeout: float) -> Version | None:
         """The centre's version once it differs from ``seen`` (None if it did not within ``timeout``)."""
         if centre not in self._versions:
             await self._read(centre)
@@ -154,7 +158,7 @@ async def stream(request: web.Request, centre: str) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
     await response.prepare(request)
-    seen: str | None = None
+    seen: Version | None = None
     try:
         async with feed.watching(centre):
             await response.write(b"retry: 2000\n\n")
@@ -164,7 +168,7 @@ async def stream(request: web.Request, centre: str) -> web.StreamResponse:
                     await response.write(b": still here\n\n")
                     continue
                 seen = version
-                await response.write(f"event: change\ndata: {version}\n\n".encode())
+                await response.write(f"event: change\ndata: {version[0]}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     return response
