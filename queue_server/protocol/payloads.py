@@ -64,6 +64,9 @@ class PauseInfo(Outbound):
         default="",
         description="What the staff member added, shown as it is; empty unless they chose to show it to citizens",
     )
+    note_public: bool = Field(
+        default=False, description="The staff member chose to show the note to citizens (otherwise it is left out)"
+    )
     minutes: int | None = Field(default=None, description="How long the pause should last, if said")
     until: str | None = Field(
         default=None, description="When the window should open again (UTC), if minutes were given"
