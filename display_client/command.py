@@ -158,7 +158,8 @@ async def run(
                 await stop.wait()
                 if announcer is not None:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(announcer.drain(), 10)
+                        async with asyncio.timeout(10):
+                            await announcer.drain()
         finally:
             if voice is not None:
                 voice.cancel()

@@ -103,7 +103,8 @@ class Pages:
             await response.write(b"retry: 2000\n" + _event(self._payload()))
             while not self._stopping.is_set():
                 try:
-                    data = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                    async with asyncio.timeout(HEARTBEAT_SECONDS):
+                        data = await queue.get()
                 except TimeoutError:
                     await response.write(b": still here\n\n")
                     continue

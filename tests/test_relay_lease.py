@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from typing import Literal
 
 import asyncpg
 import pytest
 from sqlalchemy import select
 
+from device_client.stopping import stop_tasks
 from queue_server.app.commands import CallNext, IssueTicket, SignOn
 from queue_server.app.service import HallService
 from queue_server.bus.relay import OutboxRelay
@@ -129,3 +131,35 @@ async def test_the_snapshot_supersedes_older_pending_state(seeded_db: Database) 
             assert newest[f"onewindow/test/{subject}"] >= seq, f"the snapshot of {subject} is older than a row"
     calls = Gate()
     assert await relay.drain(calls) == len(left)
+
+
+class WatchedWake(asyncio.Event):
+    """The relay's wake-up event, telling when the relay has started waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.waiting.set()
+        return await super().wait()
+
+
+async def test_a_relay_woken_as_it_is_cancelled_stops(seeded_db: Database) -> None:
+    """Woken and cancelled in the same instant (a commit as the server stops), the relay still ends.
+
+    Python 3.11's ``asyncio.wait_for`` returned the wake-up instead of the cancellation here: the
+    relay polled on and the bus's task group waited for it for ever (a hung shutdown).
+    """
+    relay = OutboxRelay(seeded_db, "test", ManualClock(shanghai(2026, 11, 30, 9, 1)))
+    relay.wake = wake = WatchedWake()
+    running = asyncio.create_task(relay.run(Gate()))
+    async with asyncio.timeout(10):
+        await wake.waiting.wait()
+    wake.set()
+    running.cancel()
+    try:
+        ended, _ = await asyncio.wait([running], timeout=10)  # waiting does not cancel it again
+        assert running in ended and running.cancelled(), "the relay went on after it was cancelled"
+    finally:
+        await stop_tasks([running])

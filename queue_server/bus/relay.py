@@ -168,7 +168,8 @@ class OutboxRelay:
                     await asyncio.sleep(BUSY_SECONDS)
                     if self.wake.is_set():
                         continue
-                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self.wake.wait()
 
     @asynccontextmanager
     async def _leased(self, *, wait: bool) -> AsyncIterator[Connection | None]:

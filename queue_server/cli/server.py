@@ -224,7 +224,8 @@ async def serve(
         try:
             with contextlib.suppress(TimeoutError):
                 connected = (centre.connected.wait() for centre in bus.centres.values())
-                await asyncio.wait_for(asyncio.gather(*connected), BUS_READY_SECONDS)
+                async with asyncio.timeout(BUS_READY_SECONDS):
+                    await asyncio.gather(*connected)
             if on_bus is not None:
                 await on_bus(bus)
             if ready is not None:

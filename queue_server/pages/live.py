@@ -133,7 +133,8 @@ class ChangeFeed:
             return version
         event = self._changed.setdefault(centre, asyncio.Event())
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             return None
         return self._versions.get(centre)
