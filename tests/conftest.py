@@ -38,6 +38,8 @@ from queue_server.store.seed import create_centre
 from tests.brokers import Mosquitto, mosquitto_executable
 from tests.factories import make_centre
 
+pytest_plugins = ["tests.hang_dump"]
+
 POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
 
 # No property test has a time limit: on two cores shared with a browser and a broker one example
