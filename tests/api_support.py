@@ -129,6 +129,8 @@ class Api:
         elif body is not None:
             kwargs["json"] = body
         async with self.client.request(method, url, **kwargs) as response:
+            if response.content_type.startswith("image/"):  # a staff photo: its bytes
+                return Reply(response.status, await response.read(), response.headers)
             text = await response.text()
             parsed = await response.json(content_type=None) if text else None
             return Reply(response.status, parsed, response.headers)

@@ -13,11 +13,14 @@ from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.commands import SignOn
 from queue_server.app.service import HallService
+from queue_server.app.staff_photos import staff_photo
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import revoke_token
 from queue_server.store.database import Database
+from queue_server.store.staff_photos import keep_photo
 from queue_server.web.routes import API_PREFIX
 from tests.api_support import API, PROBLEM_JSON, TOKEN_SPECS, Api, counts, hall_service, rid, seed
+from tests.test_staff_photos import picture
 
 PUBLIC = None
 """Marks a public route: no token asked."""
@@ -79,6 +82,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/assign"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager", "supervisor"}),
     ("PUT", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager"}),
+    ("POST", f"{API}/centres/{{centre}}/staff-photos"): frozenset({"admin", "manager"}),
+    ("GET", f"{API}/centres/{{centre}}/staff-photos/{{photo}}.jpg"): PUBLIC,
     ("GET", f"{API}/centres/{{centre}}/printers"): HALL_READERS,
 }
 """Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
@@ -92,6 +97,10 @@ VALID_BODY = {"request_id": "walk-1", "matter": "pension", "staff": "s1", "outco
 """A body every action would at least parse far enough to act, if it got past the check."""
 
 
+PHOTO = staff_photo(picture())
+"""A staff photo stored at the centre, so its public route finds one."""
+
+
 @pytest.fixture
 async def hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api, HallService, dict[str, Any]]:
     """The app over a hall with something at stake: window 1 open, one ticket waiting."""
@@ -101,6 +110,8 @@ async def hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api, HallSe
     answer = await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id=rid())
     assert answer.ok, answer.body
     ticket = await api.issue()
+    async with db.write() as conn:
+        await keep_photo(conn, "test", PHOTO.sha256, PHOTO.image, "admin:admin", service.clock.now())
     return api, service, ticket
 
 
@@ -122,6 +133,7 @@ def url_of(template: str, ticket: dict[str, Any]) -> str:
         ticket_number=ticket["number"],
         case=1,
         device="pad1",
+        photo=PHOTO.sha256,
     )
 
 

@@ -18,7 +18,14 @@ from queue_server.web.route_table import all_routes
 from queue_server.web.routes import API_PREFIX
 from tests.api_support import API, Api, hall_service, rid, seed
 
-PUBLIC_OPERATIONS = {"health", "openapi", "get_status", "cancel_by_status_token", "rate_by_status_token"}
+PUBLIC_OPERATIONS = {
+    "health",
+    "openapi",
+    "get_status",
+    "cancel_by_status_token",
+    "rate_by_status_token",
+    "get_staff_photo",
+}
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 

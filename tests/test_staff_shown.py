@@ -15,8 +15,8 @@ STAFF = [{"code": "s1", "name": "王芳", "number": "33010201"}, {"code": "s2", 
 @pytest.mark.parametrize(
     ("policy", "shown"),
     [
-        ("name_and_number", {"name": "王芳", "number": "33010201"}),
-        ("number", {"name": None, "number": "33010201"}),
+        ("name_and_number", {"name": "王芳", "number": "33010201", "photo": None}),
+        ("number", {"name": None, "number": "33010201", "photo": None}),
         ("none", None),
     ],
 )
@@ -31,7 +31,7 @@ def test_the_acting_staff_member_is_shown_and_the_code_stands_for_a_missing_numb
     hall, _ = make_hall(make_centre(staff=STAFF), staffed=False)
     hall.sign_on(1, "s1")
     hall.sign_on(1, "s2")  # covers the window (B岗)
-    assert shown_staff(hall.centre, hall.window(1)) == {"name": "李娜", "number": "s2"}
+    assert shown_staff(hall.centre, hall.window(1)) == {"name": "李娜", "number": "s2", "photo": None}
 
 
 def test_nothing_is_shown_for_a_closed_window() -> None:

@@ -20,6 +20,7 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
+from queue_server.store.staff_photos import missing_photos
 
 CONFIGURE = "configure"
 """The action name a centre's configuration change is recorded under with its request id."""
@@ -51,7 +52,7 @@ def applied(answer: Answer) -> bool:
 async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
     code = hall.centre.code
     differences = describe_difference(hall.centre, config)
-    refusal = change_refusal(hall, config)
+    refusal = change_refusal(hall, config) or await _photo_refusal(conn, config)
     if refusal is None and differences and not dry_run:
         try:
             await apply_centre(conn, config, now)
@@ -68,3 +69,15 @@ async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datet
         )
         return Answer.refused(refused_change)
     return Answer({"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})
+
+
+async def _photo_refusal(conn: Connection, config: Centre) -> ChangeRefused | None:
+    """A staff member's photo must have been uploaded to the centre before the configuration names it."""
+    missing = await missing_photos(conn, config.code, (person.photo for person in config.staff))
+    if not missing:
+        return None
+    whose = next(person.code for person in config.staff if person.photo == missing[0])
+    return ChangeRefused(
+        f"The photo of staff {whose} ({missing[0][:12]}…) was never uploaded to this centre: upload it, then save",
+        RefusalCode.CHANGE_REFUSED,
+    )

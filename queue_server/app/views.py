@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, NotRequired, overload
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from queue_server.app.staff_photos import photo_path
 from queue_server.app.view_fields import Day, DumpOf, Instant, documented, values_of
 from queue_server.domain.calendar import is_provisional, known_through
 from queue_server.domain.centre import Centre, Domain, Matter, Policy, ShowStaff, TicketGroup, Window, WindowKind
@@ -139,6 +140,9 @@ class ShownStaffView(TypedDict):
     """The staff member's name; null when the policy shows the number only"""
     number: str
     """The work number (工号), or the staff code where the centre gives none"""
+    photo: str | None
+    """The path of the staff member's photo on the server (a 300×400 JPEG); null when the centre
+    has none for them or the policy shows the number only"""
 
 
 @documented
@@ -383,8 +387,10 @@ def shown_staff(centre: Centre, state: WindowState) -> ShownStaffView | None:
         return None
     staff = centre.staff_by_code.get(acting)
     number = staff.work_number if staff else acting
-    name = staff.name if staff and show is ShowStaff.NAME_AND_NUMBER else None
-    return {"name": name, "number": number}
+    full = staff is not None and show is ShowStaff.NAME_AND_NUMBER
+    name = staff.name if full and staff else None
+    photo = photo_path(centre.code, staff.photo) if full and staff and staff.photo else None
+    return {"name": name, "number": number, "photo": photo}
 
 
 def _current(centre: Centre, ticket: Ticket | None) -> WindowTicketView | None:

@@ -289,6 +289,9 @@ class Staff(Model):
     """The work number (工号) on the staff card; empty: the code stands for it."""
     windows: tuple[int, ...] = ()
     """Windows this person may sign on to; empty means any."""
+    photo: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    """The SHA-256 of the photo the window display and the pad show (uploaded by the manager);
+    empty: none. Shown only where the policy shows the name too."""
 
     @property
     def work_number(self) -> str:

@@ -22,6 +22,7 @@ class RefusalCode(StrEnum):
     PAD_NOT_FOUND = "pad_not_found"
     PROMISED_NOT_FOUND = "promised_not_found"
     CASE_NOT_FOUND = "case_not_found"
+    PHOTO_NOT_FOUND = "photo_not_found"
 
     # Who may act where
     STAFF_WRONG_WINDOW = "staff_wrong_window"

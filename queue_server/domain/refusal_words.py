@@ -28,6 +28,7 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.PAD_NOT_FOUND: ("这台评价器不属于本中心的窗口", "This rating pad belongs to no window of this centre"),
     C.PROMISED_NOT_FOUND: ("这不是本中心的承诺件", "This is no promised case of this centre"),
     C.CASE_NOT_FOUND: ("没有第{case}号整改件", "There is no rectification case {case}"),
+    C.PHOTO_NOT_FOUND: ("本中心没有这张工作人员照片", "This centre has no such staff photo"),
     C.STAFF_WRONG_WINDOW: (
         "{staff}只能在{windows}签到，不能在{window}签到",
         "{staff} may sign on only at {windows}, not at {window}",

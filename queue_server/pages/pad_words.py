@@ -23,6 +23,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "expires": "请于 {time} 前评价",
         "served_by": "为您服务：{who}",
         "staff_number": "工号 {number}",
+        "staff_photo": "{name}的照片",
     },
     "en": {
         "pad_title": "Rate our service",
@@ -42,5 +43,6 @@ WORDS: dict[Language, dict[str, str]] = {
         "expires": "Please rate before {time}",
         "served_by": "Served by {who}",
         "staff_number": "No. {number}",
+        "staff_photo": "Photo of {name}",
     },
 }

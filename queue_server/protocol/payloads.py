@@ -78,6 +78,13 @@ class ShownStaff(Outbound):
 
     name: str | None = Field(default=None, description="The staff member's name; null when only the number is shown")
     number: str = Field(description="The work number (工号), or the staff code where the centre gives none")
+    photo: str | None = Field(
+        default=None,
+        description=(
+            "The path of the staff member's photo on the server (a 300×400 JPEG, named by its hash: it never"
+            " changes); null when there is none or the policy shows the number only"
+        ),
+    )
 
 
 class WindowView(Outbound):

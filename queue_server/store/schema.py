@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -417,6 +418,20 @@ device_credentials = Table(
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     _centre_fk("device_credentials"),
+)
+
+staff_photos = Table(
+    "staff_photos",
+    metadata,
+    # A staff member's photo for the window display and the rating pad (工作证), as the server made
+    # it from the manager's upload: a small JPEG without metadata, named by its SHA-256. The centre's
+    # configuration names the photo a staff member shows; a photo no staff member names is kept.
+    Column("centre", Code, primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("image", LargeBinary, nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    Column("uploaded_by", String(120), nullable=False),
+    _centre_fk("staff_photos"),
 )
 
 

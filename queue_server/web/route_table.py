@@ -22,6 +22,7 @@ from queue_server.web import (
     api_promised,
     api_rectification,
     api_reports,
+    api_staff_photos,
     api_status,
 )
 from queue_server.web.routes import Route
@@ -38,6 +39,7 @@ ROUTE_LISTS: tuple[list[Route], ...] = (
     api_promised.ROUTES,
     api_rectification.ROUTES,
     api_reports.ROUTES,
+    api_staff_photos.ROUTES,
     api_status.ROUTES,
 )
 """The core table first, then each screen's routes."""

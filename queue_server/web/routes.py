@@ -51,6 +51,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         "A device's id in the centre's registry, e.g. pad-3",
     ),
     "case": PathParam(r"[0-9]{1,9}", {"type": "integer", "minimum": 1}, "A rectification case's number at its centre"),
+    "photo": PathParam(
+        r"[0-9a-f]{64}",
+        {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+        "A staff photo's SHA-256, as a window's state names it",
+    ),
     "token": PathParam(
         r"[^/]{1,200}",
         {"type": "string", "minLength": 16, "maxLength": 64},

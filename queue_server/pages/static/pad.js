@@ -52,7 +52,9 @@
     line.hidden = !shown;
     if (!shown) { line.textContent = ""; return; }
     const number = OW.t("staff_number", { number: shown.number });
-    line.textContent = OW.t("served_by", { who: shown.name ? shown.name + " " + number : number });
+    const words = OW.t("served_by", { who: shown.name ? shown.name + " " + number : number });
+    const photo = shown.photo ? OW.el("img", { class: "pad-staff-photo", src: shown.photo, alt: OW.t("staff_photo", { name: shown.name || number }) }) : null;
+    line.replaceChildren(...[photo, OW.el("span", {}, words)].filter(Boolean));
   }
 
   async function refresh() {
