@@ -228,3 +228,23 @@ async def _stored(site: Site) -> Centre:
         centre = await stored_centre(conn, site.code)
     assert centre is not None
     return centre
+
+
+async def test_a_kiosk_is_placed_in_the_24_hour_area_and_only_a_kiosk(site: Site) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await manager_page(page, site, tab="devices")
+        board = page.locator("input[data-field='devices.3.self_service_area']")
+        await board.check()
+        await page.locator("#check").click()
+        await expect(page.locator("#edit-devices tr[data-row='3'] .field-error")).to_contain_text(
+            "只有自助取号机可以放在24小时自助区", timeout=WAIT_MS
+        )
+        await expect(page.locator("#apply")).to_be_disabled()
+        await board.uncheck()
+        await page.locator("input[data-field='devices.0.self_service_area']").check()
+        await page.locator("#check").click()
+        await expect(page.locator("#difference")).to_contain_text("设备 k-1 的24小时自助区：否 → 是", timeout=WAIT_MS)
+        await page.locator("#apply").click()
+        await expect(page.locator("#difference")).to_contain_text("已应用 1 处修改", timeout=WAIT_MS)
+    assert (await _stored(site)).devices_by_id["k-1"].self_service_area, "the kiosk now shows guides when closed"

@@ -449,11 +449,12 @@
       el("td", {}, field(`devices.${i}.window`, d.window, "int", { class: "narrow", "aria-label": t("col_window") })),
       el("td", {}, field(`devices.${i}.printer`, d.printer, "text", { class: "code", "aria-label": t("col_printer") })),
       el("td", {}, field(`devices.${i}.spare_printers`, d.spare_printers, "list", { class: "code", "aria-label": t("col_spares") })),
+      el("td", {}, flag(`devices.${i}.self_service_area`, d.self_service_area, t("col_self_service"))),
       el("td", {}, removeButton("devices", i)),
     ));
     return [el("p", { class: "help" }, t("devices_help")),
       el("table", { class: "edit", id: "edit-devices" },
-        head("col_id", "col_kind", "col_name", "col_window", "col_printer", "col_spares", ""), el("tbody", {}, rows)),
+        head("col_id", "col_kind", "col_name", "col_window", "col_printer", "col_spares", "col_self_service", ""), el("tbody", {}, rows)),
       addButton("devices", () => ({ id: "", kind: "display", name: "" }))];
   }
 
@@ -469,6 +470,7 @@
   // --- Check and apply ------------------------------------------------------------------------------
 
   const MESSAGES = [
+    [/^only a kiosk stands in the self-service area$/, () => t("msg_self_service_kiosk")],
     [/^must not be empty$/, () => t("msg_empty")],
     [/names unknown window (\d+)$/, (m) => t("msg_unknown_window", { n: m[1] })],
     [/^two (.+) share the (\w+) (.+)$/, (m) => t("msg_duplicate", { value: m[3] })],
@@ -518,6 +520,11 @@
 
   const SECTIONS = ["windows", "matters", "staff", "devices", "domains", "window_kinds", "ticket_groups"];
 
+  // A flag's value as the server lists it (Python's True / False), in the page's words.
+  function yesNo(value) {
+    return value === "True" ? t("value_yes") : value === "False" ? t("value_no") : value;
+  }
+
   // "~ windows 3: name: 公安 -> 公安户籍" in the page's words.
   function differenceText(line) {
     const keyed = line.match(/^([+~-]) (\w+) (\S+?): (.*)$/);
@@ -528,7 +535,7 @@
       if (sign === "-") return t("diff_removed", { what });
       const change = rest.match(/^(\w+): (.*) -> (.*)$/);
       if (change && change[1] === "photo") return t(change[3] ? "diff_photo_new" : "diff_photo_removed", { what });
-      if (change) return t("diff_changed", { what, field: t("f_" + change[1]), before: change[2], after: change[3] });
+      if (change) return t("diff_changed", { what, field: t("f_" + change[1]), before: yesNo(change[2]), after: yesNo(change[3]) });
     }
     const plain = line.match(/^~ (\w+)\.(\w+): (.*) -> (.*)$/);
     if (plain) {
