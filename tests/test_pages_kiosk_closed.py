@@ -145,5 +145,6 @@ async def test_in_the_24_hour_area_a_closed_hall_offers_the_guides_and_issues_no
         await page.click("#guide-back")
         await expect(page.locator("#screen-start")).to_be_visible()
         await page.click("button.matter[data-matter=medical]")
-        await expect(page.locator("#guide-promised-row")).to_be_hidden()
+        await expect(page.locator("#guide-promised")).to_have_text("即办件，材料齐全当场办结")
+        await expect(page.locator("#guide-missing")).to_be_visible()
         assert (await site.service.hall(site.code)).last_serial == 0

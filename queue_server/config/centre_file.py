@@ -512,14 +512,27 @@ def centre_to_toml(centre: Centre) -> str:
     sections: list[str] = []
     for name, value in _plain_model(centre).items():
         if isinstance(value, dict):
-            sections.append(_toml_table(f"[{name}]", value))
+            sections.append(_toml_table(f"[{name}]", name, value))
         else:
-            sections.extend(_toml_table(f"[[{name}]]", item) for item in value)
+            sections.extend(_toml_table(f"[[{name}]]", name, item) for item in value)
     return "\n".join(sections)
 
 
-def _toml_table(header: str, fields: dict[str, Any]) -> str:
-    return header + "\n" + "".join(_toml_line(key, value) for key, value in fields.items())
+def _toml_table(header: str, path: str, fields: dict[str, Any]) -> str:
+    """A table's own values first, then its sub-tables (a matter's ``[matters.guide]`` and the
+    guide's ``[[matters.guide.materials]]``), as TOML requires."""
+    own = "".join(_toml_line(key, value) for key, value in fields.items() if not _is_table(value))
+    nested = []
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            nested.append(_toml_table(f"[{path}.{key}]", f"{path}.{key}", value))
+        elif _is_table(value):
+            nested.extend(_toml_table(f"[[{path}.{key}]]", f"{path}.{key}", item) for item in value)
+    return "\n".join([header + "\n" + own, *nested])
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and bool(value) and isinstance(value[0], dict))
 
 
 def _toml_line(key: str, value: object) -> str:

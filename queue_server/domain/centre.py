@@ -18,23 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
 from queue_server.domain.devices import DeviceKind
+from queue_server.domain.frozen_model import Model
+from queue_server.domain.guides import Guide
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 PREFIX_PATTERN = r"^[A-Z]{1,2}$"
-
-
-class Model(BaseModel):
-    """Frozen, strict about unknown keys: a typo in a centre file is an error, not a silence."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 END_OF_DAY = dt.time.max
@@ -267,7 +261,30 @@ class Matter(Model):
     promised_days: int | None = Field(default=None, ge=1, le=365)
     """Working days within which a promised case (承诺件) is due."""
     materials: tuple[str, ...] = ()
-    """Application materials (申请材料); a returned case names the missing ones from this list."""
+    """Application materials (申请材料); a returned case names the missing ones from this list.
+    Left out where a guide is given: then they are the guide's materials."""
+    guide: Guide | None = None
+    """The service guide (办事指南) shown before the ticket; None: not entered yet, and screens say so."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _materials_from_the_guide(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("guide"), dict) and not data.get("materials"):
+            listed = data["guide"].get("materials")
+            if isinstance(listed, (list, tuple)):
+                names = [m.get("name") if isinstance(m, dict) else getattr(m, "name", None) for m in listed]
+                return {**data, "materials": [name for name in names if isinstance(name, str)]}
+        return data
+
+    @model_validator(mode="after")
+    def _materials_agree_with_the_guide(self) -> Self:
+        if self.guide is not None:
+            listed = tuple(m.name for m in self.guide.materials)
+            if self.materials != listed:
+                raise LocatedValueError(
+                    ("materials",), "must be the guide's materials, in its order (leave it out to take them from it)"
+                )
+        return self
 
 
 class Window(Model):

@@ -26,13 +26,21 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.app.elsewhere import other_halls
+from queue_server.domain.guides import MATERIAL_FORM_NAMES_EN, MATERIAL_FORM_NAMES_ZH
 from queue_server.http_common.keys import DATABASE, SERVICE
 from queue_server.http_common.session_cookie import session_of
+from queue_server.pages.guide_words import GUIDE_WORDS
 from queue_server.pages.kiosk_voice import kiosk_voice
 from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import KIOSK, PageRoute
-from queue_server.pages.wording import words
+from queue_server.pages.wording import Language, words
+
+KIOSK_WORDS: dict[Language, dict[str, str]] = {
+    "zh": {**GUIDE_WORDS["zh"], **{f"form_{f}": name for f, name in MATERIAL_FORM_NAMES_ZH.items()}, **WORDS["zh"]},
+    "en": {**GUIDE_WORDS["en"], **{f"form_{f}": name for f, name in MATERIAL_FORM_NAMES_EN.items()}, **WORDS["en"]},
+}
+"""The kiosk's own words over a matter's guide's (its guide screen shows the whole guide)."""
 
 
 async def kiosk_page(request: web.Request) -> web.StreamResponse:
@@ -55,7 +63,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
         request,
         "kiosk.html",
         title=words(language_of(request), WORDS)["kiosk_title"],
-        page_words=WORDS,
+        page_words=KIOSK_WORDS,
         centre_name=info.name_en if english else info.name,
         data={
             "centre": centre,

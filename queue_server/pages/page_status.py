@@ -15,14 +15,18 @@ import segno
 from aiohttp import web
 
 from queue_server.http_common.keys import DATABASE, SERVICE
+from queue_server.pages.guide_view import shown_guide
+from queue_server.pages.guide_words import GUIDE_WORDS
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import PageRoute
 from queue_server.pages.status_words import WORDS
 from queue_server.pages.wording import words
 from queue_server.store.contacts import CONSENT_EN, CONSENT_ZH
-from queue_server.store.lookup import find_ticket_by_token
+from queue_server.store.lookup import find_ticket_by_token, matter_of_ticket
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+STATUS_AND_GUIDE = {language: {**WORDS[language], **GUIDE_WORDS[language]} for language in WORDS}
+"""The page shows the matter's guide (what to bring) under the ticket."""
 
 
 async def ticket_of(request: web.Request) -> tuple[str, int] | None:
@@ -61,6 +65,10 @@ async def status_page(request: web.Request) -> web.StreamResponse:
             status=404,
         )
     centre = (await request.app[SERVICE].hall(found[0])).centre
+    async with request.app[DATABASE].read() as conn:
+        matter = centre.matters_by_code.get(await matter_of_ticket(conn, *found) or "")
+    table = words(language_of(request), STATUS_AND_GUIDE)
+    guide = shown_guide(centre, matter, table, english=language_of(request) == "en") if matter else None
     data = {
         "token": request.match_info["token"],
         "public": True,
@@ -72,9 +80,11 @@ async def status_page(request: web.Request) -> web.StreamResponse:
         request,
         "status.html",
         title=said["status_title"],
-        page_words=WORDS,
+        page_words=STATUS_AND_GUIDE,
         data=data,
         consent=consent.format(days=centre.policy.follow_up_days),
+        guide=guide,
+        guide_url=f"/guide/{centre.code}/{matter.code}" if matter else None,
     )
 
 

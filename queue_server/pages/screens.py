@@ -17,11 +17,13 @@ from types import ModuleType
 from queue_server.pages import (
     console_words,
     desk_words,
+    guide_words,
     kiosk_words,
     manager_words,
     pad_words,
     page_console,
     page_desk,
+    page_guide,
     page_kiosk,
     page_manager,
     page_pad,
@@ -76,6 +78,13 @@ SCREENS: tuple[Screen, ...] = (
         templates=("status.html",),
         static=("status.js", "status.css"),
         api=("api_status",),
+    ),
+    Screen(
+        name="guide",
+        server=page_guide,
+        words=guide_words.GUIDE_WORDS,
+        templates=("guide.html", "guide_macros.html"),
+        static=("guide.css",),
     ),
     Screen(
         name="console",

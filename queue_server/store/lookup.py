@@ -54,6 +54,12 @@ async def find_ticket_by_token(conn: AsyncConnection, token: str) -> tuple[str, 
     return (str(row.centre), int(row.serial)) if row is not None else None
 
 
+async def matter_of_ticket(conn: AsyncConnection, centre: str, serial: int) -> str | None:
+    """The code of the matter ticket ``serial`` was taken for, if there is such a ticket."""
+    t = schema.tickets.c
+    return (await conn.execute(select(t.matter).where(t.centre == centre, t.serial == serial))).scalar_one_or_none()
+
+
 async def ticket_event_records(conn: AsyncConnection, centre: str, serial: int) -> list[dict[str, Any]]:
     """A ticket's event log in order, each record with its place in the log (``seq``) first."""
     e = schema.ticket_events.c

@@ -348,23 +348,48 @@
   }
 
   // --- A matter's guide (the 24-hour self-service area while the hall is closed) ----------------------
-  function showGuide(matter) {
+  // Also one tap away before a ticket (一次性告知): from the matter's screen, then back to it.
+  let guideFromMatter = false;
+  const MATERIAL_FORMS = ["original", "copy", "original_and_copy", "form", "electronic"];
+
+  function materialLine(m) {
+    const form = MATERIAL_FORMS.includes(m.form) ? OW.t("form_" + m.form) : m.form;
+    const line = OW.t(m.copies ? "guide_material_line" : "guide_material_line_shown", { name: m.name, form, copies: m.copies });
+    return m.note ? line + (english ? "; " : "；") + m.note : line;
+  }
+
+  function showGuide(matter, fromMatter = false) {
+    guideFromMatter = fromMatter;
     $("guide-heading").textContent = nameOf(matter);
     const domain = domains.find((d) => d.code === matter.domain);
     $("guide-domain").textContent = domain ? nameOf(domain) : "";
-    const materials = matter.materials.length ? matter.materials : [OW.t("guide_no_materials")];
+    const guide = matter.guide || null;
+    $("guide-missing").hidden = guide !== null;
+    const materials = guide ? guide.materials.map(materialLine) : matter.materials.length ? matter.materials : [OW.t("guide_no_materials")];
     $("guide-materials").replaceChildren(...materials.map((text) => OW.el("li", { text })));
     const taking = windows.filter((w) => w.kinds.some((kind) => matter.window_kinds.includes(kind)));
     $("guide-windows").textContent = taking.map((w) => OW.t("guide_window", { number: w.number, name: nameOf(w) })).join(english ? ", " : "，");
     $("guide-time").textContent = OW.t("guide_minutes", { n: Math.round(matter.expected_minutes) });
-    $("guide-promised-row").hidden = !matter.promised_days;
-    $("guide-promised").textContent = matter.promised_days ? OW.t("guide_promised_days", { n: matter.promised_days }) : "";
+    $("guide-promised").textContent = matter.promised_days ? OW.t("guide_promised_days", { n: matter.promised_days }) : OW.t("guide_on_the_spot");
+    for (const row of document.querySelectorAll("#screen-guide .guide-full")) row.hidden = guide === null;
+    if (guide) {
+      $("guide-time-limit").textContent = guide.time_limit;
+      $("guide-procedure").replaceChildren(...guide.procedure.map((text) => OW.el("li", { text })));
+      $("guide-fees").textContent = guide.fees;
+      $("guide-result").textContent = guide.result;
+      $("guide-collection").textContent = guide.collection;
+      $("guide-basis").replaceChildren(...guide.legal_basis.map((text) => OW.el("li", { text })));
+    }
+    $("guide-source").textContent = guide ? OW.t("guide_source", { source: guide.source }) : "";
     const closed = issuing !== null && issuing.closed !== null;
     $("guide-closed").replaceChildren(...(closed ? [OW.el("p", { text: closedText() }), OW.el("p", { text: hoursText() })] : []));
+    $("guide-take").hidden = !fromMatter;
     document.body.dataset.guide = matter.code;
     showScreen("guide");
   }
-  $("guide-back").addEventListener("click", () => toStart(false));
+  $("guide-back").addEventListener("click", () => (guideFromMatter ? showScreen("green") : toStart(false)));
+  $("guide-take").addEventListener("click", () => showScreen("green"));
+  $("green-guide").addEventListener("click", () => { if (chosen) showGuide(chosen, true); });
 
   // --- Issuing: one request id per intended ticket -----------------------------------------------------
   const issue = OW.action(null, async (id, category) => {
