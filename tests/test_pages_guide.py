@@ -37,7 +37,11 @@ async def test_the_guide_is_one_tap_from_the_matter_and_leads_back_to_the_ticket
         await expect(guide.locator("#guide-heading")).to_have_text("养老保险待遇领取")
         await expect(guide.locator("#guide-missing")).to_be_hidden()
         await expect(guide.locator("#guide-materials li")).to_have_text(
-            ["居民身份证（原件，1份）", "社会保障卡（原件及复印件，2份）；复印件正反面", "待遇申领表（现场填写，1份）；窗口提供"]
+            [
+                "居民身份证（原件，1份）",
+                "社会保障卡（原件及复印件，2份）；复印件正反面",
+                "待遇申领表（现场填写，1份）；窗口提供",
+            ]
         )
         await expect(guide.locator("#guide-procedure li")).to_have_count(2)
         await expect(guide.locator("#guide-basis")).to_have_text("《中华人民共和国社会保险法》")
