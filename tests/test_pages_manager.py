@@ -248,3 +248,40 @@ async def test_a_kiosk_is_placed_in_the_24_hour_area_and_only_a_kiosk(site: Site
         await page.locator("#apply").click()
         await expect(page.locator("#difference")).to_contain_text("已应用 1 处修改", timeout=WAIT_MS)
     assert (await _stored(site)).devices_by_id["k-1"].self_service_area, "the kiosk now shows guides when closed"
+
+
+async def test_the_manager_writes_a_matters_guide_and_a_missing_part_is_shown_in_it(site: Site, tmp_path: Path) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await manager_page(page, site, tab="matters")
+        medical = next(i for i, m in enumerate((await _stored(site)).matters) if m.code == "medical")
+        await page.locator(f"[data-write-guide='{medical}']").click()
+        editor = page.locator(f"tr[data-guide-of='{medical}'] details.guide-editor")
+        await expect(editor).to_have_attribute("open", "")
+        guide = f"matters.{medical}.guide"
+        await page.locator(f"[data-field='{guide}.legal_basis']").fill("《中华人民共和国社会保险法》")
+        await page.locator(f"[data-field='{guide}.time_limit']").fill("材料齐全的即时办结")
+        await page.locator(f"[data-field='{guide}.result']").fill("医保待遇")
+        await page.locator(f"[data-field='{guide}.collection']").fill("当场办结")
+        await page.locator(f"[data-field='{guide}.source']").fill("本省医保经办办事指南")
+        await editor.locator("button.add").click()
+        await expect(page.locator(f"[data-field='{guide}.materials.1.name']")).to_have_value("发票原件")
+        await page.locator(f"[data-field='{guide}.materials.2.name']").fill("费用清单")
+        await page.locator("#check").click()
+        problem = page.locator(f"tr[data-guide-of='{medical}'] .field-error")
+        await expect(problem.first).to_be_visible(timeout=WAIT_MS)  # no procedure yet: shown in the guide
+        await expect(page.locator("#apply")).to_be_disabled()
+
+        await page.locator(f"[data-field='{guide}.procedure']").fill("取号后到窗口提交材料\n窗口核验，当场办结")
+        await page.locator(f"[data-field='{guide}.materials.0.form']").select_option("original_and_copy")
+        await page.locator("#check").click()
+        await expect(page.locator("#difference")).to_contain_text("新增办事指南", timeout=WAIT_MS)
+        await expect(page.locator("#difference")).to_contain_text("事项 medical 的申请材料：增加 费用清单")
+        await assert_accessible(page, "the manager's guide editor")
+        keep_screenshot(await page.screenshot(full_page=True), "manager-guide.png", tmp_path)
+        await page.locator("#apply").click()
+        await expect(page.locator("#difference")).to_contain_text("已应用", timeout=WAIT_MS)
+    written = (await _stored(site)).matters_by_code["medical"]
+    assert written.guide is not None and written.guide.procedure == ("取号后到窗口提交材料", "窗口核验，当场办结")
+    assert written.materials == ("居民身份证", "发票原件", "费用清单"), "the materials are the guide's"
+    assert written.guide.materials[0].form == "original_and_copy"

@@ -3,6 +3,7 @@ ticket's page and the kiosk."""
 
 from __future__ import annotations
 
+from queue_server.domain.guides import MATERIAL_FORM_NAMES_EN, MATERIAL_FORM_NAMES_ZH
 from queue_server.pages.wording import Language
 
 GUIDE_WORDS: dict[Language, dict[str, str]] = {
@@ -55,3 +56,9 @@ GUIDE_WORDS: dict[Language, dict[str, str]] = {
         "guide_not_found_detail": "This centre has no such matter. Go back to the kiosk or ask at the desk.",
     },
 }
+
+FORM_WORDS: dict[Language, dict[str, str]] = {
+    "zh": {f"form_{form}": name for form, name in MATERIAL_FORM_NAMES_ZH.items()},
+    "en": {f"form_{form}": name for form, name in MATERIAL_FORM_NAMES_EN.items()},
+}
+"""A material's form (原件, 复印件 ...) as the scripts word it: ``form_<form>``."""

@@ -26,10 +26,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.app.elsewhere import other_halls
-from queue_server.domain.guides import MATERIAL_FORM_NAMES_EN, MATERIAL_FORM_NAMES_ZH
 from queue_server.http_common.keys import DATABASE, SERVICE
 from queue_server.http_common.session_cookie import session_of
-from queue_server.pages.guide_words import GUIDE_WORDS
+from queue_server.pages.guide_words import FORM_WORDS, GUIDE_WORDS
 from queue_server.pages.kiosk_voice import kiosk_voice
 from queue_server.pages.kiosk_words import WORDS
 from queue_server.pages.render import language_of, render
@@ -37,8 +36,8 @@ from queue_server.pages.routes import KIOSK, PageRoute
 from queue_server.pages.wording import Language, words
 
 KIOSK_WORDS: dict[Language, dict[str, str]] = {
-    "zh": {**GUIDE_WORDS["zh"], **{f"form_{f}": name for f, name in MATERIAL_FORM_NAMES_ZH.items()}, **WORDS["zh"]},
-    "en": {**GUIDE_WORDS["en"], **{f"form_{f}": name for f, name in MATERIAL_FORM_NAMES_EN.items()}, **WORDS["en"]},
+    "zh": {**GUIDE_WORDS["zh"], **FORM_WORDS["zh"], **WORDS["zh"]},
+    "en": {**GUIDE_WORDS["en"], **FORM_WORDS["en"], **WORDS["en"]},
 }
 """The kiosk's own words over a matter's guide's (its guide screen shows the whole guide)."""
 

@@ -13,13 +13,19 @@ from aiohttp import web
 
 from queue_server.auth.accounts import Role
 from queue_server.http_common.keys import SERVICE, SESSION
+from queue_server.pages.guide_words import FORM_WORDS
 from queue_server.pages.manager_words import MANAGER_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
-from queue_server.pages.wording import words
+from queue_server.pages.wording import Language, words
 
 EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who may change the centre's configuration; the supervisor only watches."""
+
+MANAGER_PAGE_WORDS: dict[Language, dict[str, str]] = {
+    language: {**FORM_WORDS[language], **MANAGER_WORDS[language]} for language in MANAGER_WORDS
+}
+"""The manager's words and a material's forms (the guide editor's choices)."""
 
 
 async def manager(request: web.Request) -> web.StreamResponse:
@@ -34,7 +40,7 @@ async def manager(request: web.Request) -> web.StreamResponse:
         request,
         "manager.html",
         title=said["manager_title"],
-        page_words=MANAGER_WORDS,
+        page_words=MANAGER_PAGE_WORDS,
         data={
             "centre": code,
             "centre_name": centre.name if language_of(request) == "zh" else centre.centre.name_en or centre.name,

@@ -212,11 +212,12 @@
     number: (raw) => (raw.trim() === "" ? undefined : Number.isFinite(Number(raw)) ? Number(raw) : raw),
     list: (raw) => raw.split(/[\n,，、;；]+/).map((s) => s.trim()).filter(Boolean),
     ints: (raw) => raw.split(/[\s,，、;；]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+    lines: (raw) => raw.split("\n").map((s) => s.trim()).filter(Boolean),
   };
 
   function shown(value, type) {
     if (value === undefined || value === null) return "";
-    if (Array.isArray(value)) return value.join(type === "list" ? "、" : ", ");
+    if (Array.isArray(value)) return value.join(type === "list" ? "、" : type === "lines" ? "\n" : ", ");
     return String(value);
   }
 
@@ -307,6 +308,73 @@
     addButton("windows", next)];
   }
 
+  // A matter's service guide (办事指南), edited under its row: the laws, the time limit, the steps,
+  // the fees, the result and where it is collected, the source, and each material with its form.
+  const MATERIAL_FORMS = ["original", "copy", "original_and_copy", "form", "electronic"];
+
+  function guideRow(matter, i) {
+    const cell = el("td", { colspan: 10 });
+    const row = el("tr", { class: "guide-row", dataset: { guideOf: String(i) } }, cell);
+    const guide = matter.guide;
+    if (!guide) {
+      if (canEdit) cell.append(el("button", { type: "button", class: "link", dataset: { writeGuide: String(i) }, onclick: () => {
+        const names = Array.isArray(matter.materials) ? matter.materials : [];
+        setAt(`matters.${i}.guide`, {
+          legal_basis: [], time_limit: "", procedure: [], fees: "不收费",
+          materials: names.map((name) => ({ name, form: "original", copies: 1, note: "" })),
+          result: "", collection: "", source: "",
+        });
+        setAt(`matters.${i}.materials`, undefined);  // the guide's materials from now on
+        openGuides.add(i);
+        renderEditors();
+        touched();
+      } }, t("guide_write")));
+      else cell.append(el("span", { class: "muted small" }, t("guide_none")));
+      return row;
+    }
+    const p = `matters.${i}.guide`;
+    const text = (key, name, attrs = {}) => el("label", { class: "guide-field" }, el("span", {}, t(name)),
+      field(`${p}.${key}`, guide[key], attrs.rows ? "lines" : "text", { "aria-label": t(name), ...attrs }));
+    const forms = MATERIAL_FORMS.map((f) => [f, t("form_" + f)]);
+    const materials = (guide.materials || []).map((m, j) => el("tr", { dataset: { material: String(j) } },
+      el("td", {}, field(`${p}.materials.${j}.name`, m.name, "text", { "aria-label": t("col_material") })),
+      el("td", {}, choice(`${p}.materials.${j}.form`, m.form || "original", forms, { "aria-label": t("col_form") })),
+      el("td", {}, field(`${p}.materials.${j}.copies`, m.copies === undefined ? 1 : m.copies, "int", { class: "narrow", "aria-label": t("col_copies") })),
+      el("td", {}, field(`${p}.materials.${j}.note`, m.note, "text", { "aria-label": t("col_note") })),
+      el("td", {}, canEdit ? el("button", { type: "button", class: "link remove", onclick: () => {
+        guide.materials.splice(j, 1); renderEditors(); touched();
+      } }, t("remove")) : null),
+    ));
+    const details = el("details", { class: "guide-editor", open: openGuides.has(i) || undefined,
+      ontoggle: (event) => { if (event.target.open) openGuides.add(i); else openGuides.delete(i); } },
+      el("summary", {}, t("guide_of", { name: matter.name || matter.code })),
+      el("div", { class: "guide-fields" },
+        text("legal_basis", "g_legal_basis", { rows: 2 }),
+        text("time_limit", "g_time_limit"),
+        text("procedure", "g_procedure", { rows: 3 }),
+        text("fees", "g_fees"),
+        text("result", "g_result"),
+        text("collection", "g_collection"),
+        text("source", "g_source")),
+      el("table", { class: "edit guide-materials", "data-field": `${p}.materials` },
+        head("col_material", "col_form", "col_copies", "col_note", ""), el("tbody", {}, materials)),
+      canEdit ? el("button", { type: "button", class: "add", onclick: () => {
+        guide.materials.push({ name: "", form: "original", copies: 1, note: "" }); renderEditors(); touched();
+      } }, t("add_material")) : null,
+      canEdit ? el("button", { type: "button", class: "link remove", onclick: () => {
+        setAt(`matters.${i}.materials`, guide.materials.map((m) => m.name).filter(Boolean));
+        setAt(`matters.${i}.guide`, undefined);
+        openGuides.delete(i);
+        renderEditors();
+        touched();
+      } }, t("guide_remove")) : null);
+    cell.append(details);
+    return row;
+  }
+
+  // Guides left open stay open when the editors are drawn again (an edit elsewhere, a check).
+  const openGuides = new Set();
+
   function renderMatters() {
     const domains = draft.domains.map((d) => [d.code, localName(d)]);
     const prefixes = draft.ticket_groups.map((g) => [g.prefix, g.prefix + " · " + localName(g)]);
@@ -319,9 +387,11 @@
       el("td", {}, choice(`matters.${i}.prefix`, m.prefix, prefixes, { "aria-label": t("col_prefix") })),
       el("td", {}, field(`matters.${i}.daily_quota`, m.daily_quota, "int", { class: "narrow", "aria-label": t("col_quota") })),
       el("td", {}, field(`matters.${i}.promised_days`, m.promised_days, "int", { class: "narrow", "aria-label": t("col_promised") })),
-      el("td", {}, field(`matters.${i}.materials`, m.materials, "list", { rows: 2, "aria-label": t("col_materials") })),
+      el("td", {}, m.guide
+        ? el("span", { class: "muted small" }, t("materials_in_guide", { n: m.guide.materials.length }))
+        : field(`matters.${i}.materials`, m.materials, "list", { rows: 2, "aria-label": t("col_materials") })),
       el("td", {}, removeButton("matters", i)),
-    ));
+    )).flatMap((row, i) => [row, guideRow(draft.matters[i], i)]);
     const next = () => ({
       code: "", name: "", domain: draft.domains[0] ? draft.domains[0].code : "",
       window_kinds: draft.window_kinds.length ? [draft.window_kinds[0].code] : [],
@@ -503,6 +573,9 @@
       return { field: parts.join("."), message: message(item.message) };
     });
     OW.showProblem(form, { ...problem, errors, worded: true });
+    for (const details of form.querySelectorAll("details.guide-editor")) {
+      if (details.querySelector("[aria-invalid]")) details.open = true;
+    }
     markTabs();
     const first = form.querySelector("[aria-invalid]");
     if (first) {
@@ -520,6 +593,16 @@
 
   const SECTIONS = ["windows", "matters", "staff", "devices", "domains", "window_kinds", "ticket_groups"];
 
+  // "added 费用清单; removed 发票原件" (a list's change as the server lists it) in the page's words.
+  function listChange(text) {
+    if (text === "reordered") return t("list_reordered");
+    return text.split("; ").map((part) => part
+      .replace(/^added (.*)$/, (_, items) => t("list_added", { items }))
+      .replace(/^removed (.*)$/, (_, items) => t("list_removed", { items }))).join(english() ? "; " : "；");
+  }
+
+  const english = () => page.lang === "en";
+
   // A flag's value as the server lists it (Python's True / False), in the page's words.
   function yesNo(value) {
     return value === "True" ? t("value_yes") : value === "False" ? t("value_no") : value;
@@ -535,7 +618,12 @@
       if (sign === "-") return t("diff_removed", { what });
       const change = rest.match(/^(\w+): (.*) -> (.*)$/);
       if (change && change[1] === "photo") return t(change[3] ? "diff_photo_new" : "diff_photo_removed", { what });
+      if (change && change[1] === "guide") {
+        return t(change[2] === "None" ? "diff_guide_new" : change[3] === "None" ? "diff_guide_removed" : "diff_guide_changed", { what });
+      }
       if (change) return t("diff_changed", { what, field: t("f_" + change[1]), before: yesNo(change[2]), after: yesNo(change[3]) });
+      const listed = rest.match(/^(\w+): ((?:added|removed) .*|reordered)$/);
+      if (listed) return t("diff_list", { what, field: t("f_" + listed[1]), change: listChange(listed[2]) });
     }
     const plain = line.match(/^~ (\w+)\.(\w+): (.*) -> (.*)$/);
     if (plain) {
