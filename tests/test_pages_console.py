@@ -17,6 +17,7 @@ from queue_server.app.commands import CallNext, IssueTicket
 from queue_server.domain.tickets import Category, TicketStatus
 from queue_server.domain.windows import WindowStatus
 from queue_server.store.database import Database
+from queue_server.store.printing import record_result
 from tests.accessibility import assert_accessible, tab_to
 from tests.browser import chromium, keep_screenshot
 from tests.factories import make_centre
@@ -98,7 +99,15 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
         await dialog.locator("button[type=submit]").click()
         await expect(dialog).to_be_hidden(timeout=WAIT_MS)
         await expect(page.locator("#message")).to_have_text("A001 已办结（补正）", timeout=WAIT_MS)
-        await expect(page.locator("#notice-print")).to_have_text("一次性告知书已发送到本窗口打印机。", timeout=WAIT_MS)
+        printing = page.locator("#notice-print")
+        await expect(printing).to_have_text("正在打印一次性告知书……", timeout=WAIT_MS)  # no printer took it yet
+        site.service.printer_seen(site.code, "printer-w1", online=False)
+        await expect(printing).to_have_text("本窗口打印机离线，告知书未打印：请打开告知书用A4打印。", timeout=WAIT_MS)
+        await expect(printing).to_have_attribute("role", "alert")
+        site.service.printer_seen(site.code, "printer-w1", online=True)
+        async with site.db.write() as conn:
+            await record_result(conn, "test", "printer-w1", f"{first}-notice-1", "done", "", site.service.clock.now())
+        await expect(printing).to_have_text("一次性告知书已由本窗口打印机打印。", timeout=WAIT_MS)
         await expect(page.locator("#last-rating")).to_have_text("A001：请市民在评价器上评价", timeout=WAIT_MS)
         ticket = (await site.service.hall(site.code)).ticket(first)
         assert (ticket.status, ticket.reasons, ticket.missing_materials) == (

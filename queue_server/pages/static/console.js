@@ -610,10 +610,45 @@
   });
   finishForm.addEventListener("submit", (event) => { event.preventDefault(); finish(); });
 
+  // What the window's printer did with the notice, followed until it settles: never "printed" before
+  // the printer said so. Past NOTICE_PATIENCE_MS untaken, or with its printer offline, it is a
+  // warning with the way out: the notice on A4.
+  const NOTICE_PATIENCE_MS = 60000;
+  const NOTICE_LOOK_MS = 1500;
+  let noticeWatch = { serial: null, timer: null };
+
   async function reportNoticePrint(serial) {
-    const prints = await api("GET", `/centres/${C}/tickets/${serial}/prints`);
-    const sent = prints.ok && prints.body.jobs.some((job) => job.kind === "notice");
-    $("notice-print").textContent = sent ? t("notice_printed") : t("notice_no_printer");
+    clearTimeout(noticeWatch.timer);
+    noticeWatch = { serial, timer: null };
+    const started = Date.now();
+    const look = async () => {
+      if (noticeWatch.serial !== serial) return;  // a later ticket's notice is followed now
+      const prints = await api("GET", `/centres/${C}/tickets/${serial}/prints`);
+      const jobs = prints.ok ? prints.body.jobs.filter((job) => job.kind === "notice") : [];
+      const job = jobs.length ? jobs[jobs.length - 1] : null;
+      showNoticePrint(job, Date.now() - started, prints.ok);
+      if (!prints.ok || (job && (job.status === "queued" || job.status === "sending"))) {
+        noticeWatch.timer = setTimeout(look, NOTICE_LOOK_MS);
+      }
+    };
+    await look();
+  }
+
+  function showNoticePrint(job, waited, read) {
+    const line = $("notice-print");
+    let text;
+    let trouble = true;
+    if (!read) text = t("notice_unknown");
+    else if (!job) text = t("notice_no_printer");
+    else if (job.status === "done") { text = t("notice_done"); trouble = false; }
+    else if (job.status === "failed" || job.status === "unknown") text = t("notice_failed", { reason: job.reason || t("notice_no_reason") });
+    else if (job.printer_online === false) text = t("notice_printer_offline");
+    else if (waited >= NOTICE_PATIENCE_MS) text = t("notice_stuck");
+    else { text = t("notice_sending"); trouble = false; }
+    line.textContent = text;
+    line.classList.toggle("warning", trouble);
+    line.setAttribute("role", trouble ? "alert" : "status");
+    line.dataset.printStatus = job ? job.status : "none";
   }
 
   // Pause 暂停服务, with the reason and, if known, the minutes.
