@@ -62,6 +62,10 @@ class RunningClock:
     def now(self) -> dt.datetime:
         return self._start + dt.timedelta(seconds=time.monotonic() - self._origin)
 
+    def advance(self, seconds: float) -> None:
+        """Jump ahead, as if ``seconds`` had passed (it keeps running from there)."""
+        self._start += dt.timedelta(seconds=seconds)
+
 
 @dataclass
 class Site:

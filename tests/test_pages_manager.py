@@ -25,7 +25,7 @@ from queue_server.store.seed import stored_centre
 from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
-from tests.pages_support import WAIT_MS, Site, log_in, running_site
+from tests.pages_support import WAIT_MS, RunningClock, Site, log_in, running_site
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 """The page's SQL is the API's; tests/test_api_manager.py covers PostgreSQL."""
@@ -285,3 +285,19 @@ async def test_the_manager_writes_a_matters_guide_and_a_missing_part_is_shown_in
     assert written.guide is not None and written.guide.procedure == ("取号后到窗口提交材料", "窗口核验，当场办结")
     assert written.materials == ("居民身份证", "发票原件", "费用清单"), "the materials are the guide's"
     assert written.guide.materials[0].form == "original_and_copy"
+
+
+async def test_a_ticket_no_printer_took_within_a_minute_is_a_warning(site: Site) -> None:
+    await site.act(IssueTicket(matter="pension"), "kiosk:k-1", "stuck-1")  # printer-1 has no client
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await manager_page(page, site)
+        await expect(page.locator("#hall-devices tr[data-device='printer-1']")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("#prints-stuck")).to_be_hidden()
+        clock = site.service.clock
+        assert isinstance(clock, RunningClock)
+        clock.advance(90)
+        await expect(page.locator("#prints-stuck")).to_have_text(
+            "打印机 printer-1 有 1 张票据或告知书已等候 1 分钟未打印，请检查打印机或改用A4打印", timeout=REFRESH_MS
+        )
+        await assert_accessible(page, "the manager's page with a paper not printed")

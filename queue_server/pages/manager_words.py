@@ -74,6 +74,7 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
         "col_staff_windows": "可上岗窗口",
         "col_work_number": "工号",
         "col_photo": "照片",
+        "prints_stuck": "打印机 {printer} 有 {n} 张票据或告知书已等候 {minutes} 分钟未打印，请检查打印机或改用A4打印",
         "materials_in_guide": "见办事指南（{n} 项）",
         "guide_write": "编写办事指南",
         "guide_none": "未录入办事指南",
@@ -272,6 +273,8 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
         "col_staff_windows": "May sign on to",
         "col_work_number": "Work no.",
         "col_photo": "Photo",
+        "prints_stuck": "Printer {printer}: {n} ticket(s) or notice(s) not printed for {minutes} min;"
+        " check it or print on A4.",
         "materials_in_guide": "in the guide ({n})",
         "guide_write": "Write the service guide",
         "guide_none": "no service guide",

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.events import TicketIssued
@@ -183,3 +183,14 @@ async def ticket_print_jobs(conn: AsyncConnection, centre: str, serial: int) -> 
         .order_by(p.created_at, p.job_id)
     )
     return [dict(row._mapping) for row in rows]
+
+
+async def waiting_jobs(conn: AsyncConnection, centre: str) -> dict[str, tuple[int, dt.datetime]]:
+    """Per printer, how many of its jobs no printer has answered yet, and when the oldest was made."""
+    p = schema.print_jobs.c
+    rows = await conn.execute(
+        select(p.printer, func.count(), func.min(p.created_at))
+        .where(p.centre == centre, p.status == "queued")
+        .group_by(p.printer)
+    )
+    return {str(printer): (int(count), oldest) for printer, count, oldest in rows}

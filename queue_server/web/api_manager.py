@@ -27,6 +27,7 @@ from queue_server.config.centre_file import CentreFileError, centre_to_toml, par
 from queue_server.domain.centre import Centre, LocatedValueError, clock_text
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.payloads import PrinterStatus
+from queue_server.store.printing import waiting_jobs
 from queue_server.web.api import READ_HALL, _centre, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
@@ -171,6 +172,10 @@ class PrinterHealthView(TypedDict):
     window: int | None
     state: Annotated[str | None, values_of(PrinterStatus, nullable=True)]
     online: bool | None
+    waiting_jobs: int
+    """Its jobs (tickets, notices) no printer has answered yet"""
+    waiting_seconds: int | None
+    """How long the oldest of them has waited; null when none waits. Past a minute the pages warn."""
 
 
 @documented
@@ -186,11 +191,15 @@ async def get_printers(request: web.Request) -> web.StreamResponse:
     service, code = _service(request), _centre(request)
     centre = await _stored(service, code)
     board = service.printers(code)
+    async with service.db.read() as conn:
+        waiting = await waiting_jobs(conn, code)
+    now = service.clock.now()
     printers: list[PrinterHealthView] = []
     for device in centre.devices:
         if device.kind is not DeviceKind.PRINTER:
             continue
         health = board.health(device.id)
+        count, oldest = waiting.get(device.id, (0, None))
         printers.append(
             {
                 "id": device.id,
@@ -198,6 +207,8 @@ async def get_printers(request: web.Request) -> web.StreamResponse:
                 "window": device.window,
                 "state": health.state.value if health.state is not None else None,
                 "online": health.online,
+                "waiting_jobs": count,
+                "waiting_seconds": max(0, int((now - oldest).total_seconds())) if oldest is not None else None,
             }
         )
     answer: PrinterList = {"centre": code, "printers": printers}

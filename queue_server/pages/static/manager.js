@@ -90,12 +90,24 @@
           };
           renderHall();
           OW.showLostDevices(document.getElementById("devices-lost"), hall.devices);
+          showStuckPrints(hall.printers);
         } while (again);
       } finally {
         refreshing = null;
       }
     })();
     return refreshing;
+  }
+
+  // Tickets and notices no printer took within a minute: the citizen may be waiting for a paper.
+  const STUCK_SECONDS = 60;
+  function showStuckPrints(printers) {
+    const stuck = printers.filter((p) => p.waiting_jobs > 0 && p.waiting_seconds >= STUCK_SECONDS);
+    const note = document.getElementById("prints-stuck");
+    note.hidden = stuck.length === 0;
+    note.textContent = stuck.map((p) => t("prints_stuck", {
+      printer: p.name || p.id, n: p.waiting_jobs, minutes: Math.floor(p.waiting_seconds / 60),
+    })).join(page.lang === "en" ? " " : "；");
   }
 
   function staffName(code) {
