@@ -100,14 +100,16 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
         await expect(dialog).to_be_hidden(timeout=WAIT_MS)
         await expect(page.locator("#message")).to_have_text("A001 已办结（补正）", timeout=WAIT_MS)
         printing = page.locator("#notice-print")
-        await expect(printing).to_have_text("正在打印一次性告知书……", timeout=WAIT_MS)  # no printer took it yet
+        await expect(printing).to_have_text("正在打印补正材料通知书……", timeout=WAIT_MS)  # no printer took it yet
         site.service.printer_seen(site.code, "printer-w1", online=False)
-        await expect(printing).to_have_text("本窗口打印机离线，告知书未打印：请打开告知书用A4打印。", timeout=WAIT_MS)
+        await expect(printing).to_have_text(
+            "本窗口打印机离线，补正材料通知书未打印：请打开它用A4打印。", timeout=WAIT_MS
+        )
         await expect(printing).to_have_attribute("role", "alert")
         site.service.printer_seen(site.code, "printer-w1", online=True)
         async with site.db.write() as conn:
             await record_result(conn, "test", "printer-w1", f"{first}-notice-1", "done", "", site.service.clock.now())
-        await expect(printing).to_have_text("一次性告知书已由本窗口打印机打印。", timeout=WAIT_MS)
+        await expect(printing).to_have_text("补正材料通知书已由本窗口打印机打印。", timeout=WAIT_MS)
         await expect(page.locator("#last-rating")).to_have_text("A001：请市民在评价器上评价", timeout=WAIT_MS)
         ticket = (await site.service.hall(site.code)).ticket(first)
         assert (ticket.status, ticket.reasons, ticket.missing_materials) == (
@@ -120,28 +122,34 @@ async def test_a_double_click_on_next_calls_one_ticket_then_recall_start_and_fin
 
 
 async def check_notice(page: Page, site: Site, serial: int, tmp_path: Path) -> None:
-    """The notice went to the window's printer, and the console's printable notice says it all."""
+    """The notice went to the window's printer, and the console's link opens the case's paper: the
+    notice to supplement, with its case number, every missing material and the date to bring them by."""
     prints = await page.request.get(f"{site.url}/api/v1/centres/{site.code}/tickets/{serial}/prints")
     jobs = [job for job in (await prints.json())["jobs"] if job["kind"] == "notice"]
     assert [job["printer"] for job in jobs] == ["printer-w1"]
 
+    await expect(page.locator("#notice-link")).to_contain_text("补正材料通知书")
     async with page.context.expect_page() as opened:
         await page.locator("#notice-link").click()
     notice = await opened.value
-    await expect(notice.locator("#notice-number")).to_have_text("A001", timeout=WAIT_MS)
-    await expect(notice.locator("#notice-matter")).to_have_text("养老保险待遇领取")
-    await expect(notice.locator("#notice-outcome")).to_have_text("补正")
-    await expect(notice.locator("#notice-reasons")).to_have_text("申请材料不齐全")
-    await expect(notice.locator("#notice-materials")).to_have_text("户口簿")
-    await expect(notice.locator("#notice-date")).to_have_text("2026-11-30")
-    await expect(notice.locator("#notice-phone")).to_have_text("0571-8888 1234")
-    await expect(notice.locator("#notice-address")).to_have_text("幸福路 1 号")
+    await expect(notice.locator("#paper-title")).to_have_text("补正材料通知书", timeout=WAIT_MS)
+    await expect(notice.locator("#paper-case")).to_have_text(f"TEST-2026-{serial:06d}")
+    await expect(notice.locator("#paper-ticket")).to_have_text("A001")
+    await expect(notice.locator("#paper-matter")).to_have_text("养老保险待遇领取")
+    await expect(notice.locator("#paper-outcome")).to_have_text("补正")
+    await expect(notice.locator("#paper-reasons")).to_have_text("申请材料不齐全")
+    await expect(notice.locator("#paper-missing")).to_have_text("户口簿")
+    await expect(notice.locator("#paper-staff")).to_have_text("王芳（工号 s1）")
+    await expect(notice.locator("#paper-deadline")).to_contain_text("2026年12月7日前补齐")  # 5 working days
+    await expect(notice.locator("#paper-date")).to_have_text("2026年11月30日")
+    await expect(notice.locator(".paper-contact")).to_have_text("地址：幸福路 1 号　咨询电话：0571-8888 1234")
+    await expect(notice.locator("#paper")).not_to_contain_text("一次性告知书")
     await notice.set_viewport_size({"width": 1000, "height": 1100})
-    await assert_accessible(notice, "the one-time notice")
+    await assert_accessible(notice, "the notice to supplement")
     keep_screenshot(await notice.screenshot(full_page=True), "console-notice.png", tmp_path)
     await notice.emulate_media(media="print")
     await expect(notice.locator(".bar")).to_be_hidden()
-    await expect(notice.locator("#notice-print-button")).to_be_hidden()
+    await expect(notice.locator("#paper-print-button")).to_be_hidden()
 
 
 async def test_finishing_a_return_without_a_reason_says_so_at_the_field_and_saves_nothing(site: Site) -> None:
@@ -300,7 +308,7 @@ async def test_the_console_and_its_notice_are_for_counter_roles_and_notice_outco
         await http_login(http, site, "manager")
         async with http.get(f"{site.url}/console/notice/{serial}") as waiting:
             assert waiting.status == 404
-            assert "只有退回件和补正件有一次性告知书" in await waiting.text()
+            assert "即办件没有文书" in await waiting.text()
         for unknown in ("999", "A001", "1" * 30):
             async with http.get(f"{site.url}/console/notice/{unknown}") as missing:
                 assert missing.status == 404, unknown

@@ -145,8 +145,8 @@ def test_full_width_punctuation_is_sent_as_gb18030() -> None:
 @PAPERS
 def test_notice_lists_every_reason_and_material_and_the_phone(paper: Paper) -> None:
     printed = _flat(_printed(parse(render(DEMO_NOTICE, PrinterProfile(paper=paper)))))
-    assert "一次性告知单" in printed
-    assert "办理结果：补正" in printed
+    assert "补正材料通知书" in printed and "受理编号：DEMO-2026-000012" in printed
+    assert "办理结果：补正" in printed and _flat(DEMO_NOTICE.deadline) in printed
     for n, reason in enumerate(DEMO_NOTICE.reasons, start=1):
         assert f"{n}.{_flat(reason)}" in printed
     for n, material in enumerate(DEMO_NOTICE.missing_materials, start=1):
@@ -218,8 +218,10 @@ def test_raster_mode_notice_reads_back(paper: Paper) -> None:
     read = _ocr_line(image.crop(phone))
     assert "咨询电话" in read
     assert DEMO_NOTICE.phone in read
-    (heading,) = [p.box for p in placed if p.text == "一次性告知单"]
-    assert _ocr_line(image.crop(heading)).replace(" ", "") == "一次性告知单"
+    (heading,) = [p.box for p in placed if p.text == DEMO_NOTICE.title]
+    assert _ocr_line(image.crop(heading)).replace(" ", "") == "补正材料通知书"
+    (case,) = [p.box for p in placed if DEMO_NOTICE.case_number in p.text]
+    assert DEMO_NOTICE.case_number in _ocr_line(image.crop(case)).replace(" ", ""), "the case number reads back"
 
 
 def test_raster_bands_stay_within_printer_buffers() -> None:

@@ -39,6 +39,10 @@ DEMO_NOTICE = NoticeSlip(
     phone="0000-12345678",
     address="示范镇人民路88号（镇人民政府东侧）",
     date="2026-11-29",
+    title="补正材料通知书",
+    case_number="DEMO-2026-000012",
+    staff="王芳（工号 33010201）",
+    deadline="请于2026年12月4日前补齐上述材料；逾期未补正的，视为放弃本次申请。",
 )
 
 DEMO_PROFILE = PrinterProfile(paper=PAPER_80, mode=Mode.RASTER)

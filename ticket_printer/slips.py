@@ -110,7 +110,8 @@ class TicketSlip:
 
 @dataclass(frozen=True, slots=True)
 class NoticeSlip:
-    """The one-time notice (一次性告知单) for a returned case (退回件) or one to supplement (补正).
+    """A case's paper on the window's thermal printer: the notice to supplement (补正材料通知书) or of
+    non-acceptance (不予受理通知书), told once and in full (一次性告知).
 
     The law behind it asks that every reason and every missing material be told at once, in
     writing, so both lists are printed in full, numbered, never cut short.
@@ -127,9 +128,21 @@ class NoticeSlip:
     address: str
     date: str
     """The local date as it is printed, e.g. 2026-11-29."""
+    title: str = "一次性告知单"
+    case_number: str = ""
+    staff: str = ""
+    note: str = ""
+    deadline: str = ""
+    remedy: str = ""
 
     def fields(self) -> dict[str, str]:
         return {
+            "title": self.title,
+            "case_number": self.case_number,
+            "staff": self.staff,
+            "note": self.note,
+            "deadline": self.deadline,
+            "remedy": self.remedy,
             "centre_name": self.centre_name,
             "number": self.number,
             "matter_name": self.matter_name,

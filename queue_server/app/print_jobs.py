@@ -31,7 +31,8 @@ from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Hall
-from queue_server.domain.tickets import CATEGORY_NAMES_ZH, OUTCOME_NAMES_ZH, Ticket
+from queue_server.domain.papers import REMEDY_ZH, PaperKind, paper, papers_for
+from queue_server.domain.tickets import CATEGORY_NAMES_ZH, Ticket
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store.database import Connection
 from queue_server.store.outbox import Message
@@ -85,22 +86,32 @@ def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position |
 
 
 def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
-    info = hall.centre.centre
-    matter = hall.centre.matters_by_code.get(ticket.matter)
-    assert ticket.outcome is not None and ticket.ended_at is not None
+    """The window's thermal print of the case's first paper (``domain.papers``): the notice to
+    supplement or of non-acceptance, with its case number, as the A4 page says it."""
+    (kind, *_) = papers_for(ticket.outcome)
+    shown = paper(hall.centre, hall.calendar, ticket, kind)
+    by = shown.supplement_by
     payload: dict[str, Any] = {
         "job_id": f"{ticket.serial}-notice-1",
         "kind": "notice",
         "notice": {
-            "centre_name": info.name,
-            "number": ticket.number,
-            "matter_name": matter.name if matter else ticket.matter,
-            "outcome_name": OUTCOME_NAMES_ZH[ticket.outcome],
-            "reasons": list(ticket.reasons),
-            "missing_materials": list(ticket.missing_materials),
-            "phone": info.phone,
-            "address": info.address,
-            "date": hall.calendar.local(ticket.ended_at).date().isoformat(),
+            "centre_name": shown.centre_name,
+            "number": shown.ticket_number,
+            "matter_name": shown.matter_name,
+            "outcome_name": shown.outcome_name,
+            "reasons": list(shown.reasons),
+            "missing_materials": list(shown.missing),
+            "phone": shown.centre_phone,
+            "address": shown.centre_address,
+            "date": shown.day.isoformat(),
+            "title": shown.title,
+            "case_number": shown.case_number,
+            "staff": shown.staff,
+            "note": shown.note,
+            "deadline": f"请于{by.year}年{by.month}月{by.day}日前补齐上述材料；逾期未补正的，视为放弃本次申请。"
+            if by is not None
+            else "",
+            "remedy": REMEDY_ZH if kind is PaperKind.REFUSAL else "",
         },
     }
     return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))

@@ -10,8 +10,9 @@ from queue_server.app.service import HallService
 from queue_server.app.views import TicketView, ticket_view
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
+from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
-from queue_server.domain.tickets import TicketStatus
+from queue_server.domain.tickets import Ticket, TicketStatus
 from queue_server.store.repository import load_ticket
 
 
@@ -31,3 +32,18 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
         return config, ticket_view(config, stored)
     position = hall.position(serial) if ticket.status is TicketStatus.WAITING else None
     return hall.centre, ticket_view(hall.centre, ticket, position)
+
+
+async def finished_ticket(service: HallService, centre: str, serial: int) -> tuple[Hall, Ticket]:
+    """A ticket as the domain keeps it, from the live hall or stored, with the hall for its calendar."""
+    hall = await service.hall(centre)
+    try:
+        return hall, hall.ticket(serial)
+    except NotFound:
+        async with service.db.read() as conn:
+            stored = await load_ticket(conn, centre, serial)
+        if stored is None:
+            raise NotFound(
+                f"There is no ticket #{serial} at {hall.centre.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
+            ) from None
+        return hall, stored

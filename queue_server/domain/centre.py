@@ -170,6 +170,8 @@ class Policy(Model):
     """Digits after the prefix: A001. A day that runs past them simply gets a longer number."""
     estimate_weight: float = Field(default=0.2, gt=0, le=1)
     """How much one real handling time moves a matter's learned average (exponential weight)."""
+    supplement_days: int = Field(default=5, ge=1, le=60)
+    """Working days a citizen has to bring what a 补正 case lacks; the notice gives the date."""
     rating_minutes: int = Field(default=5, ge=1, le=7 * 24 * 60)
     """How long a finished ticket may be rated (on the window's pad or the ticket's page); then it is unrated."""
     bad_rating_reasons: tuple[str, ...] = (

@@ -212,6 +212,12 @@ class NoticePrint(Outbound):
     phone: str = ""
     address: str = ""
     date: str
+    title: str = Field(default="一次性告知单", description="The paper's title, e.g. 补正材料通知书 or 不予受理通知书")
+    case_number: str = Field(default="", description="The case's number (受理编号), unique per centre and year")
+    staff: str = Field(default="", description="Who handled it: the name as the policy shows it and the work number")
+    note: str = Field(default="", description="The clerk's note on the case, printed as written")
+    deadline: str = Field(default="", description="For a case to supplement: by when, and what happens after")
+    remedy: str = Field(default="", description="For a case not accepted: the right to administrative review or to sue")
 
 
 class PrintJob(Sequenced):

@@ -42,4 +42,10 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
         phone=notice.phone,
         address=notice.address,
         date=notice.date,
+        title=notice.title,
+        case_number=notice.case_number,
+        staff=notice.staff,
+        note=notice.note,
+        deadline=notice.deadline,
+        remedy=notice.remedy,
     )

@@ -13,6 +13,8 @@
   const manager = role === "manager" || role === "admin";
   const $ = (id) => document.getElementById(id);
   const NOTICE_OUTCOMES = ["returned", "supplement"];
+  // The first paper of each outcome that gives one (the "I" key opens it).
+  const FIRST_PAPER = { supplement: "supplement", returned: "refusal", promised: "acceptance", joint: "acceptance", reported: "acceptance" };
   const OUTCOMES = ["on_the_spot", "promised", "joint", "reported", "returned", "supplement"];
   const PAUSE_REASONS = ["break", "meeting", "system_fault", "training", "other"];
   const matters = new Map(centre.matters.map((m) => [m.code, m]));
@@ -437,10 +439,11 @@
       : view.rating_status === "rated" ? t("rating_done", { number: view.number, rating: view.rating_name })
         : t("rating_none", { number: view.number });
     $("last-rating").textContent = rating;
-    const notice = NOTICE_OUTCOMES.includes(view.outcome);
+    const kind = FIRST_PAPER[view.outcome];
     const link = $("notice-link");
-    link.hidden = !notice;
-    link.href = `/console/notice/${view.serial}` + (OW.data.lang === "en" ? "?lang=en" : "");
+    link.hidden = !kind;
+    link.href = `/console/paper/${view.serial}/${kind}` + (OW.data.lang === "en" ? "?lang=en" : "");
+    if (kind) link.firstChild.textContent = t("paper_title_" + kind) + " ";
   }
 
   // --- Simple window actions -------------------------------------------------------------------
@@ -605,7 +608,7 @@
     state.last = { serial, number };
     sessionStorage.setItem("ow-console-last", JSON.stringify(state.last));
     $("notice-print").textContent = "";
-    if (notice) await reportNoticePrint(serial);
+    if (notice) await reportNoticePrint(serial, outcome);
     await refresh();
   });
   finishForm.addEventListener("submit", (event) => { event.preventDefault(); finish(); });
@@ -615,11 +618,11 @@
   // warning with the way out: the notice on A4.
   const NOTICE_PATIENCE_MS = 60000;
   const NOTICE_LOOK_MS = 1500;
-  let noticeWatch = { serial: null, timer: null };
+  let noticeWatch = { serial: null, outcome: null, timer: null };
 
-  async function reportNoticePrint(serial) {
+  async function reportNoticePrint(serial, outcome) {
     clearTimeout(noticeWatch.timer);
-    noticeWatch = { serial, timer: null };
+    noticeWatch = { serial, outcome, timer: null };
     const started = Date.now();
     const look = async () => {
       if (noticeWatch.serial !== serial) return;  // a later ticket's notice is followed now
@@ -638,13 +641,15 @@
     const line = $("notice-print");
     let text;
     let trouble = true;
-    if (!read) text = t("notice_unknown");
-    else if (!job) text = t("notice_no_printer");
-    else if (job.status === "done") { text = t("notice_done"); trouble = false; }
-    else if (job.status === "failed" || job.status === "unknown") text = t("notice_failed", { reason: job.reason || t("notice_no_reason") });
-    else if (job.printer_online === false) text = t("notice_printer_offline");
-    else if (waited >= NOTICE_PATIENCE_MS) text = t("notice_stuck");
-    else { text = t("notice_sending"); trouble = false; }
+    const kind = FIRST_PAPER[noticeWatch.outcome];
+    const paper = kind ? t("paper_title_" + kind) : t("notice_open");
+    if (!read) text = t("notice_unknown", { paper });
+    else if (!job) text = t("notice_no_printer", { paper });
+    else if (job.status === "done") { text = t("notice_done", { paper }); trouble = false; }
+    else if (job.status === "failed" || job.status === "unknown") text = t("notice_failed", { paper, reason: job.reason || t("notice_no_reason") });
+    else if (job.printer_online === false) text = t("notice_printer_offline", { paper });
+    else if (waited >= NOTICE_PATIENCE_MS) text = t("notice_stuck", { paper });
+    else { text = t("notice_sending", { paper }); trouble = false; }
     line.textContent = text;
     line.classList.toggle("warning", trouble);
     line.setAttribute("role", trouble ? "alert" : "status");

@@ -1,0 +1,163 @@
+"""The papers a case's outcome gives the citizen, worded from the finished ticket alone.
+
+The policy asks for written notices at the counter: a 受理通知书 when an application is accepted
+(promised, joint or reported cases), a 补正材料通知书 naming every missing material with a date to
+bring them by, a 不予受理通知书 with the reasons and the citizen's remedies (and no "bring the
+materials" sentence), and a 送达回证 the citizen signs when the result is handed over. Each names its
+case number, the centre (name, address, phone) and who handled it. Everything here is pure: the
+pages and the printers lay a :class:`Paper` out; nothing is stored but the ticket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from queue_server.domain.calendar import WorkCalendar
+from queue_server.domain.centre import Centre, ShowStaff
+from queue_server.domain.tickets import OUTCOME_NAMES_ZH, Outcome, Ticket
+
+
+class PaperKind(StrEnum):
+    ACCEPTANCE = "acceptance"
+    """受理通知书: the application is accepted; when and how the result comes."""
+    SUPPLEMENT = "supplement"
+    """补正材料通知书: what is missing, by when, and what happens then."""
+    REFUSAL = "refusal"
+    """不予受理通知书: why not, on what basis, and the right to review or sue."""
+    DELIVERY = "delivery"
+    """送达回证: the result handed over, signed for by the citizen."""
+
+
+PAPER_TITLES_ZH: dict[PaperKind, str] = {
+    PaperKind.ACCEPTANCE: "受理通知书",
+    PaperKind.SUPPLEMENT: "补正材料通知书",
+    PaperKind.REFUSAL: "不予受理通知书",
+    PaperKind.DELIVERY: "送达回证",
+}
+PAPER_TITLES_EN: dict[PaperKind, str] = {
+    PaperKind.ACCEPTANCE: "Notice of acceptance",
+    PaperKind.SUPPLEMENT: "Notice to supplement materials",
+    PaperKind.REFUSAL: "Notice of non-acceptance",
+    PaperKind.DELIVERY: "Proof of delivery",
+}
+
+PAPERS_OF_OUTCOME: dict[Outcome, tuple[PaperKind, ...]] = {
+    Outcome.ON_THE_SPOT: (),
+    Outcome.PROMISED: (PaperKind.ACCEPTANCE, PaperKind.DELIVERY),
+    Outcome.JOINT: (PaperKind.ACCEPTANCE, PaperKind.DELIVERY),
+    Outcome.REPORTED: (PaperKind.ACCEPTANCE, PaperKind.DELIVERY),
+    Outcome.SUPPLEMENT: (PaperKind.SUPPLEMENT,),
+    Outcome.RETURNED: (PaperKind.REFUSAL,),
+}
+"""Which papers each outcome gives; a case done on the spot needs none."""
+
+REVIEW_DAYS = 60
+"""《中华人民共和国行政复议法》: an application for administrative review within 60 days of knowing."""
+LAWSUIT_MONTHS = 6
+"""《中华人民共和国行政诉讼法》: a lawsuit within six months of knowing."""
+REMEDY_ZH = (
+    f"如不服本决定，可自收到本通知书之日起{REVIEW_DAYS}日内依法申请行政复议，"
+    f"或者自收到本通知书之日起{LAWSUIT_MONTHS}个月内依法向人民法院提起行政诉讼。"
+)
+REMEDY_EN = (
+    f"You may apply for administrative review within {REVIEW_DAYS} days of receiving this notice, or sue in a"
+    f" people's court within {LAWSUIT_MONTHS} months."
+)
+DEFAULT_DELIVERY_ZH = "请凭本通知书到本中心综合出件窗口领取办理结果。"
+
+
+def case_number(centre: Centre, calendar: WorkCalendar, ticket: Ticket) -> str:
+    """The case's number on every paper: the centre, the year it was taken, the ticket's serial.
+
+    The serial is the centre's own and never reused, so the number is unique per centre and year
+    (and across centres, by the code) without a counter in the action's transaction.
+    """
+    year = calendar.local_date(ticket.issued_at).year
+    return f"{centre.code.upper()}-{year}-{ticket.serial:06d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    kind: PaperKind
+    title: str
+    case_number: str
+    centre_name: str
+    centre_address: str
+    centre_phone: str
+    ticket_number: str
+    matter_name: str
+    outcome_name: str
+    window_name: str
+    staff: str
+    """Who handled it, as the work number (工号) and, where the policy shows names, the name."""
+    day: dt.date
+    """The day the case ended at the window: the paper's date."""
+    received: tuple[str, ...]
+    """Materials received (the matter's, less the missing ones): on the acceptance notice."""
+    missing: tuple[str, ...]
+    reasons: tuple[str, ...]
+    note: str
+    """The clerk's note on the case, printed as written."""
+    due: dt.date | None
+    """When a promised case is due; None for other papers."""
+    due_provisional: bool
+    supplement_by: dt.date | None
+    legal_basis: tuple[str, ...]
+    delivery: str
+    """How the result reaches the citizen (from the matter's guide)."""
+
+
+def papers_for(outcome: Outcome | None) -> tuple[PaperKind, ...]:
+    return PAPERS_OF_OUTCOME.get(outcome, ()) if outcome is not None else ()
+
+
+def paper(centre: Centre, calendar: WorkCalendar, ticket: Ticket, kind: PaperKind) -> Paper:
+    """The paper ``kind`` of the finished ``ticket``; ValueError when its outcome gives no such paper."""
+    if kind not in papers_for(ticket.outcome) or ticket.ended_at is None or ticket.outcome is None:
+        raise ValueError(f"Ticket {ticket.number} has no {PAPER_TITLES_EN[kind].lower()}")
+    info = centre.centre
+    matter = centre.matters_by_code.get(ticket.matter)
+    window = centre.windows_by_number.get(ticket.window) if ticket.window is not None else None
+    day = calendar.local_date(ticket.ended_at)
+    guide = matter.guide if matter is not None else None
+    materials = matter.materials if matter is not None else ()
+    return Paper(
+        kind=kind,
+        title=PAPER_TITLES_ZH[kind],
+        case_number=case_number(centre, calendar, ticket),
+        centre_name=info.name,
+        centre_address=info.address,
+        centre_phone=info.phone,
+        ticket_number=ticket.number,
+        matter_name=matter.name if matter is not None else ticket.matter,
+        outcome_name=OUTCOME_NAMES_ZH[ticket.outcome],
+        window_name=f"{window.number}号窗口 {window.name}" if window is not None else "",
+        staff=_staff(centre, ticket.staff),
+        day=day,
+        received=tuple(m for m in materials if m not in ticket.missing_materials),
+        missing=ticket.missing_materials,
+        reasons=ticket.reasons,
+        note=ticket.note,
+        due=ticket.due_date if kind is PaperKind.ACCEPTANCE else None,
+        due_provisional=kind is PaperKind.ACCEPTANCE
+        and ticket.due_date is not None
+        and calendar.is_provisional(ticket.due_date),
+        supplement_by=calendar.add_working_days(day, centre.policy.supplement_days)
+        if kind is PaperKind.SUPPLEMENT
+        else None,
+        legal_basis=guide.legal_basis if guide is not None else (),
+        delivery=guide.collection if guide is not None else DEFAULT_DELIVERY_ZH,
+    )
+
+
+def _staff(centre: Centre, code: str | None) -> str:
+    if code is None:
+        return ""
+    person = centre.staff_by_code.get(code)
+    if person is None:
+        return f"工号 {code}"
+    if centre.policy.show_staff is ShowStaff.NAME_AND_NUMBER:
+        return f"{person.name}（工号 {person.work_number}）"
+    return f"工号 {person.work_number}"
