@@ -21,6 +21,7 @@ from device_client import TwinError, stop_on_signals
 from display_client.board import Board
 from display_client.client import DisplayClient
 from display_client.led import LedFrame, LedOutput, MatrixSize, NullOutput, PngDirOutput, render_window
+from display_client.photos import StaffPhotos
 from display_client.voice import (
     Announcer,
     AudioDirOutput,
@@ -60,6 +61,8 @@ class DisplaySettings:
     """Write announcements as WAV files here instead of playing them."""
     led: MatrixSize | None = None
     png_dir: Path | None = None
+    server_url: str | None = None
+    """The OneWindow server's address (http://host:port): the window display fetches staff photos there."""
 
     @property
     def what(self) -> str:
@@ -142,7 +145,10 @@ async def run(
         on_change=changed,
         on_call=called,
     )
-    pages = Pages(client.board, PageSettings(settings.english, settings.notice, screen.latest if screen else None))
+    photos = StaffPhotos(settings.server_url) if settings.window is not None else None
+    pages = Pages(
+        client.board, PageSettings(settings.english, settings.notice, screen.latest if screen else None, photos)
+    )
     changed(client.board)
     async with asyncio.TaskGroup() as tasks:
         voice = tasks.create_task(announcer.run()) if announcer is not None else None

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from display_client.board import Board, Mode
 from display_client.led import LedFrame
+from display_client.photos import StaffPhotos
 from display_client.wording import labels
 
 HEARTBEAT_SECONDS = 15.0
@@ -37,6 +38,8 @@ class PageSettings:
     """The scrolling line at the bottom of the hall board; empty for none."""
     led_frame: Callable[[], LedFrame | None] | None = None
     """The latest LED frame, in window mode with an LED sign."""
+    photos: StaffPhotos | None = None
+    """Staff photos from the server, in window mode when its address is known."""
 
 
 class Pages:
@@ -61,6 +64,7 @@ class Pages:
         app.router.add_get("/led.png", self.led_png)
         app.router.add_get("/led.json", self.led_json)
         app.router.add_get("/static/{name}", self.static)
+        app.router.add_get("/api/v1/centres/{centre}/staff-photos/{name}", self.staff_photo)
         app.on_shutdown.append(self._shutdown)
         return app
 
@@ -82,12 +86,29 @@ class Pages:
         html = self._templates.get_template(template).render(
             words=words,
             lang="en" if self.settings.english else "zh-CN",
-            config_json=_in_script(json.dumps({"words": words, "english": self.settings.english}, ensure_ascii=False)),
+            config_json=_in_script(
+                json.dumps(
+                    {"words": words, "english": self.settings.english, "photos": self._photos is not None},
+                    ensure_ascii=False,
+                )
+            ),
             state_json=_in_script(self._payload()),
             notice=self.settings.notice,
             has_led=self.settings.led_frame is not None,
         )
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+    @property
+    def _photos(self) -> StaffPhotos | None:
+        photos = self.settings.photos
+        return photos if photos is not None and photos.enabled else None
+
+    async def staff_photo(self, request: web.Request) -> web.Response:
+        """The photo of who serves, as the server has it (fetched once, checked against its name)."""
+        image = await self._photos.get(request.path) if self._photos is not None else None
+        if image is None:
+            raise web.HTTPNotFound(text="no such photo here")
+        return web.Response(body=image, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
     async def state(self, request: web.Request) -> web.Response:
         return web.Response(text=self._payload(), content_type="application/json")

@@ -34,6 +34,7 @@ WORDS: dict[str, dict[str, str]] = {
         "window_unknown": "尚未收到本窗口状态",
         "staff_on_duty": "当前办理人员",
         "staff_number": "工号 {number}",
+        "staff_photo": "{name}的照片",
     },
     "en": {
         "title": "Calling board",
@@ -67,6 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
         "window_unknown": "No state received for this window yet",
         "staff_on_duty": "Served by",
         "staff_number": "No. {number}",
+        "staff_photo": "Photo of {name}",
     },
 }
 

@@ -12,10 +12,12 @@ import pytest
 from playwright.async_api import expect
 
 from queue_server.app.commands import Pause, Resume, SignOff, SignOn
+from queue_server.app.staff_photos import staff_photo
 from queue_server.auth.accounts import Role, add_token
 from queue_server.bus.connection import BrokerAddress
 from queue_server.domain.windows import PauseReason
 from queue_server.store.database import Database
+from queue_server.store.staff_photos import keep_photo
 from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
 from tests.browser import chromium, keep_screenshot
@@ -23,6 +25,7 @@ from tests.display_support import display
 from tests.factories import make_centre
 from tests.pages_support import DEVICES, WAIT_MS, Site, running_site
 from tests.test_pages_pad import enrol_pad
+from tests.test_staff_photos import camera_jpeg
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -82,3 +85,29 @@ async def test_the_window_display_and_the_pad_show_who_serves_as_the_policy_says
         await expect(screen.locator("#window-status")).to_have_text("已关闭", timeout=SHOWN_MS)
         await expect(screen.locator("#window-staff")).to_be_hidden()
         await expect(pad.locator("#staff")).to_be_hidden(timeout=SHOWN_MS)
+
+
+async def test_the_window_display_shows_the_photo_through_its_client(
+    db: Database, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    photo = staff_photo(camera_jpeg())
+    staff = [{**STAFF[0], "photo": photo.sha256}, *STAFF[1:]]
+    broker = BrokerAddress.from_url(mosquitto.url)
+    async with running_site(db, make_centre(devices=DEVICES, staff=STAFF), broker=broker) as site:
+        async with db.write() as conn:
+            await keep_photo(conn, "test", photo.sha256, photo.image, "manager:m", site.service.clock.now())
+        with_photo = make_centre(devices=DEVICES, staff=staff)
+        changed = await site.service.configure("test", with_photo, actor="manager:m", request_id="photo", dry_run=False)
+        assert changed.ok, changed.body
+        async with display(mosquitto, window=1, server_url=site.url) as display_url, chromium() as browser:
+            screen = await browser.new_page(viewport={"width": 1280, "height": 720})
+            await screen.goto(display_url)
+            await act(site, SignOn(window=1, staff="s1"), "on")
+            shown = screen.locator("#staff-photo")
+            await expect(shown).to_be_visible(timeout=SHOWN_MS)
+            await expect(shown).to_have_js_property("naturalWidth", 300)
+            await expect(shown).to_have_attribute("alt", "王芳的照片")
+            await assert_accessible(screen, "the window display with the staff photo")
+            keep_screenshot(await screen.screenshot(), "window-display-staff-photo.png", tmp_path)
+            await act(site, SignOff(window=1, staff="s1"), "off")
+            await expect(screen.locator("#window-staff")).to_be_hidden(timeout=SHOWN_MS)

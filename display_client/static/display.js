@@ -177,6 +177,12 @@
     $("window-staff").hidden = !shown;
     $("staff-name").textContent = shown && shown.name ? shown.name : "";
     $("staff-number").textContent = shown ? words.staff_number.replace("{number}", shown.number) : "";
+    // The photo comes through this display client, which fetched it from the server and checked it.
+    const photo = $("staff-photo");
+    const path = config.photos && shown && shown.photo ? shown.photo : "";
+    if (photo.getAttribute("src") !== path) { if (path) photo.src = path; else photo.removeAttribute("src"); }
+    photo.hidden = !path;
+    photo.alt = path ? words.staff_photo.replace("{name}", shown.name || shown.number) : "";
   }
 
   function renderWindow() {

@@ -100,7 +100,7 @@ def guide(
         if board_url
         else "  Hall board: not started (the centre has no display without a window)",
         f"  A window's display: onewindow display --mode window --window {window.number}"
-        f" --mqtt-url mqtt://{broker.host}:{broker.port} --centre-code {code}",
+        f" --mqtt-url mqtt://{broker.host}:{broker.port} --centre-code {code} --server-url {base_url}",
         f"  Pages:      {base_url}/login  (a demo login below: staff → /console, guide → /desk, manager → /manager)",
         f"  Kiosk:      {base_url}/kiosk/enrol  (type the KIOSK token below once, then {base_url}/kiosk)",
         f"  Rating pad: {base_url}/kiosk/enrol  (type the PAD token below once on a tablet: it becomes"

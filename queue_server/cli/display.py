@@ -67,6 +67,17 @@ def add_commands(commands: SubCommands) -> None:
         help="the page's port",
         default_text="8081, or 8100+N with --window N",
     )
+    add_setting(
+        display,
+        "--server-url",
+        env="ONEWINDOW_SERVER_URL",
+        default="",
+        parse=str,
+        help="the OneWindow server's address, e.g. http://192.168.1.10:8080: a window display shows staff photos"
+        " from there",
+        default_text="none: the name and work number without a photo",
+        metavar="URL",
+    )
     english = "ONEWINDOW_DISPLAY_ENGLISH"
     display.add_argument(
         "--english",
@@ -148,5 +159,6 @@ def run_display(args: argparse.Namespace) -> int:
             audio_dir=args.audio_dir,
             led=args.led,
             png_dir=args.png,
+            server_url=args.server_url or None,
         )
     )
