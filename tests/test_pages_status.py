@@ -232,3 +232,22 @@ async def test_a_wait_that_grows_for_the_green_channel_says_so(site: Site, tmp_p
         )
         await assert_accessible(page, "the ticket status, a green-channel ticket ahead")
         keep_screenshot(await page.screenshot(), "status-green-ahead.png", tmp_path)
+
+
+async def test_a_promised_case_shows_when_it_is_due_and_a_returned_one_why_not(site: Site, tmp_path: Path) -> None:
+    promised, returned = await issue(site, "i-promised"), await issue(site, "i-returned")
+    await site.act(CallNext(window=1), "staff:s1", "call-promised")
+    await site.act(StartServing(window=1), "staff:s1", "start-promised")
+    await site.act(Finish(window=1, outcome=Outcome.PROMISED, promised_days=5), "staff:s1", "finish-promised")
+    await site.act(CallNext(window=1), "staff:s1", "call-returned")
+    await site.act(
+        Finish(window=1, outcome=Outcome.RETURNED, reasons=("不属于本中心受理范围",)), "staff:s1", "finish-returned"
+    )
+    async for page in phone(promised["status_url"]):
+        await expect(page.locator("#finished-text")).to_contain_text("您的申请已受理", timeout=WAIT_MS)
+        await expect(page.locator("#outcome-text")).to_have_text("承诺办结时间：2026年12月7日前。")
+        await assert_accessible(page, "a promised case on the citizen's page")
+        keep_screenshot(await page.screenshot(), "status-promised.png", tmp_path)
+        await page.goto(returned["status_url"])
+        await expect(page.locator("#finished-text")).to_contain_text("不予受理", timeout=WAIT_MS)
+        await expect(page.locator("#outcome-text")).to_be_hidden()

@@ -37,6 +37,12 @@ WORDS: dict[Language, dict[str, str]] = {
         "no_show_help": "叫号时您未到窗口。请到咨询导办台，工作人员会帮您重新排队。",
         "cancelled_help": "此号已取消。如需办理，请重新取号。",
         "finished_help": "办理完毕，感谢您的耐心。",
+        "finished_accepted": "您的申请已受理，请保管好窗口给您的受理通知书，凭它领取办理结果。",
+        "finished_supplement": "您的申请需要补正材料：请按窗口给您的补正材料通知书，"
+        "在期限内补齐后交到窗口，无需重新取号。",
+        "finished_returned": "您的申请本次不予受理，理由和您的权利见窗口给您的不予受理通知书。",
+        "due_by": "承诺办结时间：{date}前。",
+        "due_by_provisional": "承诺办结时间：{date}前（节假日安排公布后可能顺延）。",
         "cancel": "取消排队",
         "cancel_confirm": "确定要取消这个号吗？取消后不能恢复。",
         "cancel_yes": "确定取消",
@@ -105,6 +111,14 @@ WORDS: dict[Language, dict[str, str]] = {
         ),
         "cancelled_help": "This ticket was cancelled. Take a new ticket if you still need the service.",
         "finished_help": "Your matter is done. Thank you for waiting.",
+        "finished_accepted": "Your application is accepted: keep the notice of acceptance from the window; it collects"
+        " the result.",
+        "finished_supplement": "Your application needs more materials: bring them within the time on the notice to"
+        " supplement, without a new ticket.",
+        "finished_returned": "Your application is not accepted this time: the reasons and your rights are on the"
+        " notice from the window.",
+        "due_by": "Done by {date}.",
+        "due_by_provisional": "Done by {date} (may move once the holidays are published).",
         "cancel": "Cancel my ticket",
         "cancel_confirm": "Cancel this ticket? This cannot be undone.",
         "cancel_yes": "Yes, cancel it",

@@ -79,11 +79,28 @@
         show("cancelled");
         break;
       case "finished":
+        renderOutcome(ticket);
         renderRating(ticket);
         break;
       default:
         show();
     }
+  }
+
+  // How the case ended, in the citizen's words: a promised case's date, what to bring back, or why not.
+  function renderOutcome(ticket) {
+    const accepted = ["promised", "joint", "reported"].includes(ticket.outcome);
+    $("finished-text").textContent = OW.t(accepted ? "finished_accepted" : ticket.outcome === "supplement"
+      ? "finished_supplement" : ticket.outcome === "returned" ? "finished_returned" : "finished_help");
+    const due = accepted && ticket.due_date ? dayText(ticket.due_date) : "";
+    $("outcome-text").textContent = due
+      ? OW.t(ticket.due_date_provisional ? "due_by_provisional" : "due_by", { date: due }) : "";
+    $("outcome-text").hidden = !due;
+  }
+
+  function dayText(iso) {
+    const [year, month, day] = iso.split("-").map(Number);
+    return OW.data.lang === "en" ? `${day}/${month}/${year}` : `${year}年${month}月${day}日`;
   }
 
   function renderRating(ticket) {
