@@ -141,6 +141,11 @@ async def test_a_promised_case_is_handed_over(site: Site, browser: Browser) -> N
     await page.select_option("#promised-filter", "delivered")
     await expect(row).to_contain_text("已交付", timeout=WAIT_MS)
     await expect(row.locator("button.deliver")).to_have_count(0)
+    async with page.context.expect_page() as opened:
+        await row.locator("a.delivery-receipt").click()
+    receipt = await opened.value
+    await expect(receipt.locator("#paper-title")).to_have_text("送达回证", timeout=WAIT_MS)
+    await expect(receipt.locator("#paper")).to_contain_text("受送达人签名")
     assert not errors, errors
 
 

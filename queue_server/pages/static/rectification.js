@@ -265,7 +265,10 @@
         item.handed_to && !received(item) ? note(OW.t("handed_to", { centre: centreName(item.handed_to),
           who: item.handed_by, at: localTime(item.handed_at) }), "handed-to") : null,
         item.delivered_at ? note(OW.t("delivered_by", { who: item.delivered_by, at: localTime(item.delivered_at) }),
-          "delivered-by") : null),
+          "delivered-by") : null,
+        // The proof of delivery (送达回证) the citizen signs at the hand-over, on A4.
+        !received(item) ? OW.el("a", { class: "small delivery-receipt", href: `/console/paper/${item.serial}/delivery`,
+          target: "_blank", rel: "noopener", text: " " + OW.t("delivery_receipt") }) : null),
     ];
     const open = item.state === "due" || item.state === "overdue";
     if (canAct) {
