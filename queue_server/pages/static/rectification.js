@@ -267,7 +267,7 @@
         item.delivered_at ? note(OW.t("delivered_by", { who: item.delivered_by, at: localTime(item.delivered_at) }),
           "delivered-by") : null,
         // The proof of delivery (送达回证) the citizen signs at the hand-over, on A4.
-        !received(item) ? OW.el("a", { class: "small delivery-receipt", href: `/console/paper/${item.serial}/delivery`,
+        canAct && !received(item) ? OW.el("a", { class: "small delivery-receipt", href: `/console/paper/${item.serial}/delivery`,
           target: "_blank", rel: "noopener", text: " " + OW.t("delivery_receipt") }) : null),
     ];
     const open = item.state === "due" || item.state === "overdue";
