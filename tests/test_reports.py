@@ -28,7 +28,7 @@ from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
-from queue_server.reports.figures import Dimension, figures, percentile, ranking
+from queue_server.reports.figures import ACCEPTED, CONCLUDED, Dimension, figures, percentile, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.reports.records import HandledTicket, TransferMove, WindowMoment, pause_spans, transfer_moves
 from queue_server.store.database import Database
@@ -110,6 +110,22 @@ def test_pauses_pair_with_what_ended_them_and_count_per_reason() -> None:
     assert figures([], spans, Dimension.MATTER) == [], "a pause belongs to no matter"
 
 
+def test_returned_and_supplement_cases_are_counted_apart_and_never_as_concluded() -> None:
+    tickets = [
+        handled(1, outcome="on_the_spot"),
+        handled(2, outcome="promised", due_date=dt.date(2026, 12, 7)),
+        handled(3, outcome="joint"),
+        handled(4, outcome="returned"),
+        handled(5, outcome="supplement"),
+        handled(6, outcome="supplement"),
+    ]
+    (row,) = figures(tickets, [], Dimension.CENTRE)
+    assert row.served == 6
+    assert row.outcome_count(CONCLUDED) == 1, "only the case done on the spot is 办结"
+    assert row.outcome_count(ACCEPTED) == 2
+    assert (row.outcome_count({Outcome.RETURNED}), row.outcome_count({Outcome.SUPPLEMENT})) == (1, 2)
+
+
 def test_the_ranking_puts_satisfaction_first_and_leaves_the_barely_rated_unranked() -> None:
     many = [handled(n, window=1) for n in range(1, 7)] + [handled(n, window=2, rating=3) for n in range(7, 13)]
     few = [handled(20, window=3)]
@@ -184,6 +200,7 @@ async def test_the_days_report_per_window(reports: Api) -> None:
     one, two = rows["1"], rows["2"]
     assert one["name"].startswith("1号窗口")
     assert (one["served"], one["wait_mean_minutes"], one["handling_mean_minutes"]) == (1, 17.5, 10.0)
+    assert (one["concluded"], one["accepted"], one["returned"], one["supplemented"]) == (1, 0, 0, 0)
     assert one["wait_longest_minutes"] == 30.0, "A003 waited 30 minutes before window 1 called it"
     assert (one["green_channel"], one["green_channel_wait_mean_minutes"]) == (1, 5.0)
     assert one["paused_minutes"] == {"break": 15.0}
@@ -219,7 +236,7 @@ async def test_the_report_as_a_spreadsheet(reports: Api) -> None:
         raw = await answer.read()
     assert raw.startswith("\ufeff".encode()), "a BOM, so spreadsheets read the Chinese right"
     header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert header[:4] == ["编号", "名称", "取号数", "办结数"]
+    assert header[:8] == ["编号", "名称", "取号数", "服务数", "办结数", "受理数", "退回数", "补正数"]
     assert "满意率" in header and "非常满意" in header and "暂停:休息(分钟)" in header
     assert [row[0] for row in rows] == ["1", "2"]
 
@@ -249,12 +266,13 @@ async def test_the_report_as_a_workbook_holds_the_json_figures(reports: Api) -> 
     book = load_workbook(io.BytesIO(raw), read_only=True)
     assert book.sheetnames == ["报表", "标杆窗口排名"]
     header, *rows = [list(row) for row in book["报表"].iter_rows(values_only=True)]
-    assert header[:4] == ["编号", "名称", "取号数", "办结数"]
+    assert header[:8] == ["编号", "名称", "取号数", "服务数", "办结数", "受理数", "退回数", "补正数"]
     assert "满意率" in header and "非常满意" in header and "暂停:休息(分钟)" in header
     column = {title: place for place, title in enumerate(header)}
     for row, expected in zip(rows, json_reply.body["rows"], strict=True):
         assert row[column["编号"]] == expected["key"]
-        assert row[column["办结数"]] == expected["served"], "numbers are numbers, not text"
+        assert row[column["服务数"]] == expected["served"], "numbers are numbers, not text"
+        assert row[column["办结数"]] == expected["concluded"]
         assert row[column["平均等候(分钟)"]] == expected["wait_mean_minutes"]
         assert row[column["90%等候(分钟)"]] == expected["wait_p90_minutes"]
         assert row[column["满意率"]] == expected["satisfaction_rate"]

@@ -16,9 +16,10 @@ from typing_extensions import TypedDict
 
 from queue_server.app.service import HallService
 from queue_server.app.view_fields import documented
-from queue_server.reports.figures import Dimension, Figures, Ranked, figures, ranking
+from queue_server.reports.figures import ACCEPTED, CONCLUDED, Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store.report_data import period_pauses, period_tickets, period_transfers
+from queue_server.vocabulary import Outcome
 
 EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
 """The days a report may be asked for: a period at the ends of Python's calendar (year 1 or 9999)
@@ -88,6 +89,15 @@ class ReportRow(TypedDict):
     name: str
     issued: int
     served: int
+    """Tickets finished at a window, whatever the outcome (服务)"""
+    concluded: int
+    """Of those, cases concluded on the spot (办结, 即办件)"""
+    accepted: int
+    """Cases accepted to be concluded later (受理: 承诺件, 联办件, 上报件)"""
+    returned: int
+    """Cases not accepted (退回件): not concluded"""
+    supplemented: int
+    """Cases sent back for materials (补正): not concluded"""
     cancelled: int
     no_shows: int
     transfers: int
@@ -162,6 +172,10 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "name": names.get(row.key, row.key),
         "issued": row.issued,
         "served": row.served,
+        "concluded": row.outcome_count(CONCLUDED),
+        "accepted": row.outcome_count(ACCEPTED),
+        "returned": row.outcome_count({Outcome.RETURNED}),
+        "supplemented": row.outcome_count({Outcome.SUPPLEMENT}),
         "cancelled": row.cancelled,
         "no_shows": row.no_shows,
         "transfers": row.transfers,

@@ -33,7 +33,13 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
         "no_rows": "本周期没有业务记录。",
         "col_name": "名称",
         "col_issued": "取号",
-        "col_served": "办结",
+        "col_served": "服务",
+        "col_concluded": "办结",
+        "col_accepted": "受理",
+        "col_returned": "退回",
+        "col_supplemented": "补正",
+        "outcome_help": "「服务」为窗口办完的号；其中「办结」是当场办结的即办件，承诺件、联办件和上报件计为「受理」，"
+        "退回件和补正件单列，都不计入办结。",
         "col_wait_mean": "平均等候",
         "col_wait_p90": "90%等候",
         "col_wait_longest": "最长等候",
@@ -93,6 +99,13 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
         "col_name": "Name",
         "col_issued": "Issued",
         "col_served": "Served",
+        "col_concluded": "Concluded",
+        "col_accepted": "Accepted",
+        "col_returned": "Returned",
+        "col_supplemented": "To supplement",
+        "outcome_help": "Served counts every ticket finished at a window; of those, Concluded counts cases done on the"
+        " spot, Accepted those promised, joint or reported; returned and supplement cases are apart and never"
+        " counted as concluded.",
         "col_wait_mean": "Mean wait",
         "col_wait_p90": "90% wait",
         "col_wait_longest": "Longest wait",

@@ -19,6 +19,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from queue_server.reports.records import HandledTicket, PauseSpan, TransferMove
+from queue_server.vocabulary import Outcome
+
+CONCLUDED = frozenset({Outcome.ON_THE_SPOT})
+"""Outcomes that conclude the case at the window (办结)."""
+ACCEPTED = frozenset({Outcome.PROMISED, Outcome.JOINT, Outcome.REPORTED})
+"""Outcomes that accept the case to be concluded later (受理); returned and supplement cases are neither."""
 
 SATISFIED_FROM = 3
 """基本满意 (3) and better count as satisfied; 不满意 (2) and 非常不满意 (1) do not."""
@@ -65,6 +71,10 @@ class Figures:
     @property
     def rated(self) -> int:
         return sum(self.ratings.values())
+
+    def outcome_count(self, outcomes: Iterable[Outcome]) -> int:
+        """How many tickets ended with one of ``outcomes``."""
+        return sum(self.outcomes.get(outcome.value, 0) for outcome in outcomes)
 
     @property
     def satisfaction_rate(self) -> float | None:
