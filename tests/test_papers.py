@@ -142,3 +142,11 @@ async def test_the_papers_read_and_print_in_the_browser(site: Site, tmp_path: Pa
         await assert_accessible(page, "the notice of non-acceptance")
         keep_screenshot(await page.screenshot(full_page=True), "paper-refusal.png", tmp_path)
         assert len(await page.pdf(format="A4")) > 1000
+
+
+def test_a_due_date_past_the_known_holidays_is_marked_provisional_on_the_notice() -> None:
+    hall, ticket = finished(Outcome.PROMISED, promised_days=30)  # into January 2027, holidays not yet known
+    notice = paper(hall.centre, hall.calendar, ticket, PaperKind.ACCEPTANCE)
+    assert notice.due is not None and notice.due.year == 2027 and notice.due_provisional
+    hall, ticket = finished(Outcome.PROMISED, promised_days=5)
+    assert not paper(hall.centre, hall.calendar, ticket, PaperKind.ACCEPTANCE).due_provisional
