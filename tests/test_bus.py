@@ -32,7 +32,16 @@ from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
-from queue_server.protocol.payloads import REQUESTS, Call, DeviceResponse, HallFeed, PadState, WindowState
+from queue_server.protocol.payloads import (
+    PROTOCOL,
+    REQUESTS,
+    Call,
+    DeviceResponse,
+    HallCalls,
+    HallSummary,
+    PadState,
+    WindowState,
+)
 from queue_server.protocol.topics import MAX_PAYLOAD_BYTES
 from queue_server.store import schema
 from queue_server.store.database import Database
@@ -165,12 +174,16 @@ async def test_a_call_over_http_reaches_the_window_and_the_retained_state(db: Da
         assert (call.number, call.window, call.recall, call.seq) == ("A001", 1, False, 1)
         async with watcher(broker, "late") as late:
             await late.subscribe(f"{T}/window/1/state", qos=1)
-            await late.subscribe(f"{T}/hall/feed", qos=1)
-            received = {m.topic.value: payload(m) for m in await collect(late, 2)}
+            await late.subscribe(f"{T}/hall/calls", qos=1)
+            await late.subscribe(f"{T}/hall/summary", qos=1)
+            received = {m.topic.value: payload(m) for m in await collect(late, 3)}
         state = WindowState.model_validate(received[f"{T}/window/1/state"])
         assert state.ticket is not None and state.ticket.number == "A001", "a late subscriber sees the state at once"
-        feed = HallFeed.model_validate(received[f"{T}/hall/feed"])
-        assert feed.last_calls[0].number == "A001"
+        assert state.protocol == PROTOCOL
+        latest = HallCalls.model_validate(received[f"{T}/hall/calls"])
+        assert latest.calls[0].number == "A001"
+        summary = HallSummary.model_validate(received[f"{T}/hall/summary"])
+        assert sum(group.waiting for group in summary.waiting) == 0, "the one ticket was called"
 
 
 async def test_keypad_pad_and_kiosk_requests_over_the_bus(db: Database, broker: BrokerAddress) -> None:

@@ -93,11 +93,12 @@ async def test_queued_actions_share_a_transaction_and_answer_as_if_alone(service
         assert again.replayed and again.body == answer.body
     async with service.db.read() as conn:
         o = schema.outbox.c
-        feed = (await conn.execute(select(o.seq, o.payload).where(o.subject == "hall/feed").order_by(o.id))).all()
+        query = select(o.seq, o.payload).where(o.subject == "hall/summary").order_by(o.id)
+        summaries = (await conn.execute(query)).all()
         stored = await load_hall(conn, "test", service.clock)
-    assert [row.seq for row in feed] == list(range(1, len(feed) + 1)), "the feed's sequence has no gap"
-    waiting = [row.payload["waiting"][0]["waiting"] for row in feed]
-    assert waiting[-2:] == [0, 6], "the batch of six wrote one feed, the hall as the batch left it"
+    assert [row.seq for row in summaries] == list(range(1, len(summaries) + 1)), "the sequence has no gap"
+    waiting = [row.payload["waiting"][0]["waiting"] for row in summaries]
+    assert waiting[-2:] == [0, 6], "the batch of six wrote one summary, the hall as the batch left it"
     live = await service.hall("test")
     assert stored.waiting() == live.waiting()
     called = await service.act("test", CallNext(window=1), actor="staff:s1", request_id="call-1")
@@ -180,8 +181,8 @@ async def test_a_read_during_running_actions_gets_their_committed_hall(service: 
     assert [t.number for t in hall.waiting()] == ["A001", *(a.body["ticket"]["number"] for a in answers)]
 
 
-async def test_the_hall_feed_lists_the_calls_the_logs_hold(service: HallService) -> None:
-    """The feed's last calls come from memory between actions; they must be what the logs say."""
+async def test_the_hall_calls_list_the_calls_the_logs_hold(service: HallService) -> None:
+    """The latest calls come from memory between actions; they must be what the logs say."""
     steps: list[Any] = [IssueTicket(matter="pension") for _ in range(14)]
     for _ in range(6):
         steps += [CallNext(window=1), Recall(window=1), Transfer(window=1, to_matter="medical")]
@@ -193,8 +194,8 @@ async def test_the_hall_feed_lists_the_calls_the_logs_hold(service: HallService)
         assert answer.ok, answer.body
     async with service.db.read() as conn:
         o = schema.outbox.c
-        query = select(o.payload).where(o.subject == "hall/feed").order_by(o.id.desc()).limit(1)
-        feed = (await conn.execute(query)).scalar_one()
+        query = select(o.payload).where(o.subject == "hall/calls").order_by(o.id.desc()).limit(1)
+        latest = (await conn.execute(query)).scalar_one()
         logged = await recent_calls(conn, await service.hall("test"))
     assert len(logged) == 10
-    assert feed["last_calls"] == logged
+    assert latest["calls"] == logged

@@ -21,7 +21,9 @@ from queue_server.protocol.payloads import (
     Call,
     DeviceRequest,
     DeviceResponse,
+    HallCalls,
     HallFeed,
+    HallSummary,
     KeypadFinish,
     KeypadNext,
     KeypadPause,
@@ -213,7 +215,9 @@ def test_a_request_is_read_from_json_as_the_server_reads_it() -> None:
     assert KeypadNext.model_validate_json(json.dumps({"request_id": f"  {REQUEST_ID} "})).request_id == REQUEST_ID
 
 
-@pytest.mark.parametrize("model", [WindowState, Call, HallFeed, PadState, DeviceResponse], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model", [WindowState, Call, HallSummary, HallCalls, HallFeed, PadState, DeviceResponse], ids=lambda m: m.__name__
+)
 def test_what_the_server_sends_is_read_ignoring_fields_a_reader_does_not_know(model: type[BaseModel]) -> None:
     example = docs._examples()[model]
     body = {**example.model_dump(mode="json"), "added_in_a_later_version": {"x": 1}}

@@ -186,9 +186,11 @@ async def test_outbox_sequences_per_subject_without_gaps(service: HallService) -
     calls = [r.payload for r in rows if r.subject == "window/1/call"]
     assert [c["recall"] for c in calls] == [False, True] * 3
     assert len({c["call_id"] for c in calls}) == 6
-    feed = [r.payload for r in rows if r.subject == "hall/feed"][-1]
-    assert feed["last_calls"][0]["number"] == "A003"
-    assert {w["number"]: w["status"] for w in feed["windows"]}[1] == "open"
+    assert not [r for r in rows if r.subject == "hall/feed"], "the old feed is no outbox row (legacy_feed)"
+    latest = [r.payload for r in rows if r.subject == "hall/calls"][-1]
+    assert latest["calls"][0]["number"] == "A003"
+    summary = [r.payload for r in rows if r.subject == "hall/summary"][-1]
+    assert "windows" not in summary, "the summary never holds the windows: each has its own state"
     state = [r.payload for r in rows if r.subject == "window/1/state"][-1]
     assert state["ticket"] is None
 

@@ -24,13 +24,12 @@ from queue_server.app.commands import Command
 from queue_server.app.halls import CentreSlot, Halls
 from queue_server.app.print_jobs import print_jobs
 from queue_server.app.printers import PrinterBoard
-from queue_server.app.projections import build_messages, hall_feed, opens_cases, rating_cases, recent_call_views
+from queue_server.app.projections import build_messages, hall_messages, opens_cases, rating_cases, recent_call_views
 from queue_server.app.refusals import from_domain
 from queue_server.app.views import View, ticket_view, window_view
 from queue_server.domain.changes import Change
 from queue_server.domain.errors import DomainError, NotFound
 from queue_server.domain.hall import Hall
-from queue_server.protocol.topics import HALL_FEED
 from queue_server.store.database import Connection
 from queue_server.store.outbox import Message, RecentCalls, write_outbox
 from queue_server.store.printing import record_jobs
@@ -242,9 +241,9 @@ class ActionRunner:
             else:
                 slot.recent.note(change)
             recent = slot.recent
-            messages = build_messages(hall, change, [], feed=False)
-            feed = HALL_FEED.subject()
-            writes.keep_latest(feed, "feed", lambda: hall_feed(hall, recent_call_views(hall, recent.calls())), now)
+            messages = build_messages(hall, change, [], hall_board=False)
+            for subject, kind, build in hall_messages(hall, change, lambda: recent_call_views(hall, recent.calls())):
+                writes.keep_latest(subject, kind, build, now)
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers(code))
         await write_outbox(conn, code, messages + [job.message for job in jobs], now, writes)
         if jobs:

@@ -1,7 +1,7 @@
 """What a change says to the devices: the pure projections of a ``Change`` the service writes with it.
 
-An action's change becomes outbox messages (a window's call and state, a pad's state, the hall
-board's feed, :func:`build_messages`, :func:`hall_feed`) and a bad rating becomes a
+An action's change becomes outbox messages (a window's call and state, a pad's state,
+:func:`build_messages`; the hall board's summary and latest calls, :func:`hall_messages`) and a bad rating becomes a
 rectification case (:func:`rating_cases`); print jobs are in queue_server.app.print_jobs. Nothing
 here reads or writes: the store keeps what these return, in the action's transaction.
 """
@@ -9,6 +9,7 @@ here reads or writes: the store keeps what these return, in the action's transac
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from queue_server.app.views import View, iso, pad_view, window_view, windows_view
 from queue_server.domain.changes import Change
@@ -27,7 +28,7 @@ from queue_server.domain.events import (
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.rectification import Case, CaseSource
-from queue_server.protocol.topics import HALL_FEED, PAD_STATE, WINDOW_CALL, WINDOW_STATE
+from queue_server.protocol.topics import HALL_CALLS, HALL_SUMMARY, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.store.database import Connection
 from queue_server.store.outbox import RECENT_CALLS, Message, RecentCall, RecentCalls
 
@@ -78,11 +79,12 @@ def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> Vie
     )
 
 
-def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed: bool = True) -> list[Message]:
-    """What the displays must learn from one change: calls, window states and (``feed``) the hall feed.
+def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, hall_board: bool = True) -> list[Message]:
+    """What the displays must learn from one change: calls, window states and (``hall_board``) the
+    hall's summary and latest calls (:func:`hall_messages`).
 
-    The service leaves the feed out and keeps it with :meth:`Writes.keep_latest` instead: it shows
-    every window, so a batch of actions writes it once, as the hall is at the end.
+    The service leaves the hall's messages out and keeps them with :meth:`Writes.keep_latest`
+    instead: a batch of actions writes each once, as the hall is at the end.
     """
     messages: list[Message] = []
     versions = {t.serial: t.version for t in change.tickets}
@@ -101,9 +103,31 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, feed
     for pad in hall.centre.devices:
         if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
             messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
-    if feed and not change.empty:
-        messages.append(Message(HALL_FEED.subject(), "feed", hall_feed(hall, recent_calls)))
+    if hall_board:
+        messages += [
+            Message(subject, kind, build()) for subject, kind, build in hall_messages(hall, change, recent_calls)
+        ]
     return messages
+
+
+def hall_messages(
+    hall: Hall, change: Change, recent_calls: list[View] | Callable[[], list[View]]
+) -> list[tuple[str, str, Callable[[], View]]]:
+    """The hall board's retained messages a change calls for: subject, event type and a builder.
+
+    The summary (waiting counts) after any change, the latest calls after a change that called
+    someone. Neither holds the windows (each has its own retained state), so neither grows with
+    the hall. ``recent_calls`` may be a function, so a batch builds the list once, at its end.
+    """
+    if change.empty:
+        return []
+    calls = recent_calls if callable(recent_calls) else lambda: recent_calls
+    built: list[tuple[str, str, Callable[[], View]]] = [(HALL_SUMMARY.subject(), "summary", lambda: hall_summary(hall))]
+    called = any(isinstance(e, (TicketCalled, TicketRecalled)) for e in change.ticket_events)
+    changed = {ticket.serial for ticket in change.tickets}
+    if called or changed & {call["serial"] for call in calls()}:  # new calls, or a listed ticket changed
+        built.append((HALL_CALLS.subject(), "calls", lambda: hall_calls(hall, calls())))
+    return built
 
 
 RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
@@ -120,8 +144,26 @@ def windows_touched(change: Change) -> set[int]:
     return touched
 
 
+def hall_summary(hall: Hall) -> View:
+    """The board's heading and waiting counts (``hall/summary``): a few hundred bytes whatever the hall."""
+    info = hall.centre.centre
+    return {
+        "centre": info.code,
+        "name": info.name,
+        "name_en": info.name_en,
+        "time_zone": info.time_zone,
+        "at": iso(hall.clock.now()),
+        "waiting": waiting_groups(hall),
+    }
+
+
+def hall_calls(hall: Hall, recent_calls: list[View]) -> View:
+    """The latest calls, newest first (``hall/calls``)."""
+    return {"at": iso(hall.clock.now()), "calls": recent_calls}
+
+
 def hall_feed(hall: Hall, recent_calls: list[View]) -> View:
-    """The whole hall board in one retained snapshot."""
+    """The whole hall board in one retained snapshot: the old form (``hall/feed``), grows with the hall."""
     info = hall.centre.centre
     return {
         "centre": info.code,

@@ -24,7 +24,9 @@ from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,
     DEVICE_RESPONSE,
+    HALL_CALLS,
     HALL_FEED,
+    HALL_SUMMARY,
     PAD_STATE,
     PRINTER_JOB,
     PRINTER_STATE,
@@ -82,7 +84,9 @@ def device_grants(centre: str, device: Device) -> tuple[Grant, ...]:
     reads = [
         DEVICE_RESPONSE.filter(centre, kind=kind, device=own),
         SERVER_AVAILABILITY.build(centre),
-        HALL_FEED.build(centre),
+        HALL_SUMMARY.build(centre),
+        HALL_CALLS.build(centre),
+        HALL_FEED.build(centre),  # the old form, for boards of the previous release
     ]
     if device.window is not None:
         reads += [WINDOW_STATE.build(centre, number=device.window), WINDOW_CALL.build(centre, number=device.window)]

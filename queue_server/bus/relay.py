@@ -6,10 +6,10 @@ crash or an outage between the two only means the row is published again: delive
 once, and a receiver drops a message whose sequence it has seen.
 
 On every connection the relay first publishes the current retained state (window states, the
-hall feed) with the newest sequence of each subject, because a broker that restarted without
-persistence has forgotten it. A pending row for a retained subject that is older than that
-snapshot is then marked sent without publishing it, so it cannot overwrite the newer state the
-broker holds. Calls are never skipped.
+hall board's summary and latest calls, the old hall feed) with the newest sequence of each
+subject, because a broker that restarted without persistence has forgotten it. A pending row for
+a retained subject that is older than that snapshot is then marked sent without publishing it,
+so it cannot overwrite the newer state the broker holds. Calls are never skipped.
 
 Several server instances may share one PostgreSQL database: each runs a relay for every centre,
 but only the one holding the centre's relay lease (queue_server.store.relay_lease) publishes.
@@ -33,11 +33,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from queue_server.app.projections import hall_feed, recent_calls
+from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_calls
 from queue_server.app.views import pad_view, window_view
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
-from queue_server.protocol.topics import HALL_FEED, PAD_STATE, ROOT, WINDOW_STATE, match_topic
+from queue_server.protocol.payloads import PROTOCOL
+from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
 from queue_server.store.outbox import Pending, last_seqs, mark_sent, mark_superseded, pending
@@ -72,7 +73,17 @@ def topic_of(centre: str, subject: str) -> str:
 
 
 def encode(payload: Mapping[str, Any], seq: int) -> str:
-    return json.dumps({**payload, "seq": seq}, ensure_ascii=False, separators=(",", ":"))
+    """The JSON published: the payload with its sequence and the protocol version the server speaks."""
+    return json.dumps({**payload, "seq": seq, "protocol": PROTOCOL}, ensure_ascii=False, separators=(",", ":"))
+
+
+def legacy_feed_seq(last: Mapping[str, int]) -> int:
+    """The old hall feed's sequence: the sum of every subject's last sequence at the centre.
+
+    The old feed is no outbox row (it is made from the database at a bounded rate), yet its ``seq``
+    must only grow: each subject's last sequence only grows, so their sum does, and it grows with
+    every committed message. It starts above the last sequence the feed had as an outbox row."""
+    return sum(last.values())
 
 
 def is_retained(centre: str, subject: str) -> bool:
@@ -115,7 +126,7 @@ class OutboxRelay:
         return len(snapshot)
 
     async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
-        """Every window's state, the hall feed and every pad's state as they are now, newest sequences.
+        """Every window's state, the hall's messages and every pad's state as they are now, newest sequences.
 
         The sequences are read before the state: a change committed in between makes the state
         newer than its sequence (its own row then publishes it again), never older.
@@ -134,12 +145,36 @@ class OutboxRelay:
             )
             for state in hall.windows()
         ]
-        out.append(Outgoing(HALL_FEED.subject(), last.get(HALL_FEED.subject(), 0), hall_feed(hall, calls)))
+        for subject, payload in (
+            (HALL_SUMMARY.subject(), hall_summary(hall)),
+            (HALL_CALLS.subject(), hall_calls(hall, calls)),
+        ):
+            out.append(Outgoing(subject, last.get(subject, 0), payload))
+        out.append(Outgoing(HALL_FEED.subject(), legacy_feed_seq(last), hall_feed(hall, calls)))
         for pad in hall.centre.devices:
             if pad.kind is DeviceKind.PAD and pad.window is not None:
                 subject = PAD_STATE.subject(device=pad.id)
                 out.append(Outgoing(subject, last.get(subject, 0), pad_view(hall, pad.window)))
         return out
+
+    async def publish_legacy_feed(self, client: PublishingClient) -> bool:
+        """Publish the old hall feed as the hall is now, if anything was committed since the last one.
+
+        Under the relay lease, like every publish; False when nothing changed or another instance
+        holds the lease. The caller bounds the rate (queue_server.bus.legacy_feed)."""
+        async with self._leased(wait=False) as conn:
+            if conn is None:
+                return False
+            last = await last_seqs(conn, self.centre)
+            seq = legacy_feed_seq(last)
+            subject = HALL_FEED.subject()
+            if seq <= self.published.get(subject, -1):
+                return False
+            hall = await load_hall(conn, self.centre, self.clock)
+            payload = hall_feed(hall, await recent_calls(conn, hall))
+            await client.publish(topic_of(self.centre, subject), encode(payload, seq), 1, True)
+            self.published[subject] = seq
+            return True
 
     async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""

@@ -1,8 +1,9 @@
 """The server on the bus: one connection per centre, kept alive by an outer reconnect loop.
 
 Each connection leaves a last will that marks the server ``offline`` for its centre, announces
-``online``, republishes the retained state, then runs the outbox relay and the request listener
-side by side until the connection drops; then it waits (with growing backoff) and starts again.
+``online``, republishes the retained state, then runs the outbox relay, the old hall feed's
+bounded publisher (queue_server.bus.legacy_feed) and the request listener side by side until the
+connection drops; then it waits (with growing backoff) and starts again.
 Actions keep succeeding while the broker is away: their messages wait in the outbox.
 
 It also listens to what devices say of themselves, both retained: availability, told to the
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from device_client.stopping import stop_tasks
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
+from queue_server.bus.legacy_feed import run_legacy_feed
 from queue_server.bus.relay import OutboxRelay
 from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.centre import Centre
@@ -121,6 +123,7 @@ class CentreBus:
             try:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(self.relay.run(client))
+                    tasks.create_task(run_legacy_feed(self.relay, client))
                     tasks.create_task(self._listen(client))
                     tasks.create_task(self._watch_config())
             except asyncio.CancelledError:

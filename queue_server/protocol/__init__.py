@@ -6,13 +6,14 @@ it) and nothing else of the server. It builds on the ground-floor ``queue_server
 alone, never on the domain, and hands on the vocabularies its payloads carry.
 """
 
-from queue_server.protocol.payloads import REQUESTS, DeviceRequest, DeviceResponse
+from queue_server.protocol.payloads import PROTOCOL, REQUESTS, DeviceRequest, DeviceResponse
 from queue_server.protocol.topics import OFFLINE, ONLINE, TOPICS, TopicPattern, match_topic
 from queue_server.vocabulary import Category, DeviceKind, Outcome, PauseReason
 
 __all__ = [
     "OFFLINE",
     "ONLINE",
+    "PROTOCOL",
     "REQUESTS",
     "TOPICS",
     "Category",

@@ -30,11 +30,14 @@ from pydantic.fields import FieldInfo
 
 from queue_server.protocol import payloads
 from queue_server.protocol.payloads import (
+    PROTOCOL,
     REQUESTS,
     Call,
     DeviceRequest,
     DeviceResponse,
+    HallCalls,
     HallFeed,
+    HallSummary,
     Inbound,
     Outbound,
     PadState,
@@ -47,7 +50,9 @@ from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,
     DEVICE_RESPONSE,
+    HALL_CALLS,
     HALL_FEED,
+    HALL_SUMMARY,
     MAX_PAYLOAD_BYTES,
     OFFLINE,
     ONLINE,
@@ -75,6 +80,8 @@ BASES: tuple[type[BaseModel], ...] = (Inbound, Outbound, Sequenced, DeviceReques
 TOPIC_PAYLOADS: dict[str, type[BaseModel]] = {
     WINDOW_STATE.name: WindowState,
     WINDOW_CALL.name: Call,
+    HALL_SUMMARY.name: HallSummary,
+    HALL_CALLS.name: HallCalls,
     HALL_FEED.name: HallFeed,
     PAD_STATE.name: PadState,
     DEVICE_RESPONSE.name: DeviceResponse,
@@ -129,11 +136,24 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
         "at": "2025-03-04T01:41:07Z",
     }
     samples: list[BaseModel] = [
-        WindowState.model_validate({"seq": 42, **window}),
-        Call.model_validate({"seq": 41, **call}),
+        WindowState.model_validate({"seq": 42, "protocol": PROTOCOL, **window}),
+        Call.model_validate({"seq": 41, "protocol": PROTOCOL, **call}),
+        HallSummary.model_validate(
+            {
+                "seq": 305,
+                "protocol": PROTOCOL,
+                "centre": "demo",
+                "name": "示范街道便民服务中心",
+                "name_en": "Demo Street Convenience Service Centre",
+                "at": "2025-03-04T01:41:08Z",
+                "waiting": [{"prefix": "A", "name": "综合业务", "name_en": "General", "waiting": 7}],
+            }
+        ),
+        HallCalls.model_validate({"seq": 96, "protocol": PROTOCOL, "at": "2025-03-04T01:41:08Z", "calls": [call]}),
         HallFeed.model_validate(
             {
                 "seq": 310,
+                "protocol": PROTOCOL,
                 "centre": "demo",
                 "name": "示范街道便民服务中心",
                 "name_en": "Demo Street Convenience Service Centre",
@@ -146,6 +166,7 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
         PadState.model_validate(
             {
                 "seq": 12,
+                "protocol": PROTOCOL,
                 "state": "open",
                 "serial": 118,
                 "number": "A023",
@@ -156,6 +177,7 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
         PrintJob.model_validate(
             {
                 "seq": 31,
+                "protocol": PROTOCOL,
                 "job_id": "demo-118-ticket",
                 "kind": "ticket",
                 "english": True,

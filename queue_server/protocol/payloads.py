@@ -132,9 +132,23 @@ class GroupCount(Outbound):
     waiting: int = Field(description="Tickets of this group waiting now")
 
 
+PROTOCOL = 2
+"""The version of what the server publishes, carried as ``protocol`` by every sequenced message.
+
+It grows when a message changes so that an older reader would misread it (version 2: the hall
+board builds itself from the windows' states, ``hall/summary`` and ``hall/calls``). A reader takes
+every version up to the one it knows and refuses a higher one, saying it must be updated."""
+
+
 class Sequenced(Outbound):
     seq: int = Field(
         ge=0, description="Per subject, never reset: a receiver drops a repeat or an older one (0: no change yet)"
+    )
+    protocol: int = Field(
+        default=1,
+        ge=1,
+        description="The protocol version the server speaks (absent from servers before version 2): a reader"
+        " that knows a lower one must not show the message, and says it needs an update",
     )
 
 
@@ -146,8 +160,40 @@ class Call(CallView, Sequenced):
     """``window/<n>/call``, QoS 1."""
 
 
+class HallSummary(Sequenced):
+    """``hall/summary``, retained: the board's heading and waiting counts, without the windows.
+
+    A hall board shows the centre's name and time, every window from its own retained
+    ``window/<n>/state``, the latest calls from ``hall/calls`` and the waiting counts from this:
+    no message grows with the number of windows."""
+
+    centre: str = Field(description="The centre's code")
+    name: str = Field(description="The centre's name, e.g. 示范街道便民服务中心")
+    name_en: str = Field(default="", description="The centre's name in English, empty if none")
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="The centre's time zone (IANA name): boards show the hall's time, whatever their own clock's zone",
+    )
+    at: str = Field(description="When the summary was made (UTC)")
+    waiting: list[GroupCount] = Field(description="Waiting tickets per ticket group")
+
+
+class HallCalls(Sequenced):
+    """``hall/calls``, retained: the latest calls and recalls of the hall, newest first.
+
+    Published after each commit that called someone; a board that connects late lists them at once.
+    Each call also comes live on its window's ``window/<n>/call``, which is what a board announces."""
+
+    at: str = Field(description="When the list was made (UTC)")
+    calls: list[CallView] = Field(description="The latest calls and recalls, newest first (at most 10)")
+
+
 class HallFeed(Sequenced):
-    """``hall/feed``, retained: the whole board."""
+    """``hall/feed``, retained: the whole board in one message, the old form kept for boards of the
+    previous release.
+
+    Protocol 2 boards do not read it: it grows with the hall (every window is in it), so the server
+    publishes it at most every few seconds, as the hall is then (see "The hall board")."""
 
     centre: str = Field(description="The centre's code")
     name: str = Field(description="The centre's name, e.g. 示范街道便民服务中心")

@@ -1,8 +1,9 @@
 """Every MQTT topic of OneWindow, built and parsed from one pattern per kind of topic.
 
 All topics live under ``onewindow/<centre>/``. The server publishes a window's state and calls,
-the hall board's feed, pads' rating requests and print jobs; each device publishes only under its
-own ``<kind>/<id>/``: its availability and its requests, answered on its own response topics.
+the hall board's summary and latest calls (and the old whole-hall feed), pads' rating requests
+and print jobs; each device publishes only under its own ``<kind>/<id>/``: its availability and
+its requests, answered on its own response topics.
 
 This module imports nothing of the server but the ground-floor vocabulary (``queue_server.vocabulary``),
 so display, printer and device code can use it alone.
@@ -140,6 +141,24 @@ WINDOW_CALL = TopicPattern(
     payload="json",
     description="A call or recall at a window: the ticket, its matter, the window's name, a call id.",
 )
+HALL_SUMMARY = TopicPattern(
+    name="hall_summary",
+    template="hall/summary",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="The hall board's heading: the centre's name and time zone, waiting counts per ticket group.",
+)
+HALL_CALLS = TopicPattern(
+    name="hall_calls",
+    template="hall/calls",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="The hall's latest calls and recalls, newest first.",
+)
 HALL_FEED = TopicPattern(
     name="hall_feed",
     template="hall/feed",
@@ -147,7 +166,8 @@ HALL_FEED = TopicPattern(
     qos=1,
     publisher=Publisher.SERVER,
     payload="json",
-    description="The whole hall board: the last calls, every window, waiting counts per ticket group.",
+    description="The old form of the hall board, kept for boards of the previous release: every window, the"
+    " last calls and the waiting counts in one message, published at most every few seconds.",
 )
 DEVICE_AVAILABILITY = TopicPattern(
     name="device_availability",
@@ -208,6 +228,8 @@ TOPICS: tuple[TopicPattern, ...] = (
     SERVER_AVAILABILITY,
     WINDOW_STATE,
     WINDOW_CALL,
+    HALL_SUMMARY,
+    HALL_CALLS,
     HALL_FEED,
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,

@@ -1,0 +1,91 @@
+"""The old hall feed, kept one release for boards that still read it: made at a bounded rate.
+
+It is no outbox row: the relay makes it from the database (``publish_legacy_feed``) when
+something was committed since the last one, and ``run_legacy_feed`` does that at most every few
+seconds. Its ``seq`` still only grows, so an old board never drops a newer feed as a repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from device_client.stopping import stop_tasks
+from queue_server.app.commands import CallNext, Finish, IssueTicket
+from queue_server.bus.legacy_feed import run_legacy_feed
+from queue_server.bus.relay import OutboxRelay
+from queue_server.domain.tickets import Outcome
+from queue_server.protocol.payloads import PROTOCOL, HallFeed
+from queue_server.store import schema
+from queue_server.store.database import Database
+from tests.test_relay_lease import busy_day
+
+FEED = "onewindow/test/hall/feed"
+
+
+class Recorder:
+    """A publisher that keeps every old feed it is given, and wakes whoever waits for one."""
+
+    def __init__(self) -> None:
+        self.feeds: list[HallFeed] = []
+        self.published = asyncio.Event()
+
+    async def publish(self, topic: str, payload: str, qos: int = 1, retain: bool = False) -> None:
+        if topic == FEED:
+            assert retain and qos == 1
+            self.feeds.append(HallFeed.model_validate_json(payload))
+            self.published.set()
+
+    async def next_feed(self) -> HallFeed:
+        self.published.clear()
+        async with asyncio.timeout(20):
+            await self.published.wait()
+        return self.feeds[-1]
+
+
+def calls_in(feed: HallFeed) -> list[str]:
+    return [call.number for call in feed.last_calls]
+
+
+async def test_the_old_feed_is_published_only_after_a_change_with_a_growing_seq(seeded_db: Database) -> None:
+    db = seeded_db
+    service = await busy_day(db)
+    relay = OutboxRelay(db, "test", service.clock)
+    recorder = Recorder()
+    await relay.republish_retained(recorder)
+    (first,) = recorder.feeds
+    assert calls_in(first) == ["A001"] and len(first.windows) == 4, "the connect snapshot holds the whole hall"
+    assert not await relay.publish_legacy_feed(recorder), "nothing was committed since"
+
+    await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id="f1")
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id="n2")
+    assert await relay.publish_legacy_feed(recorder)
+    assert not await relay.publish_legacy_feed(recorder)
+    second = recorder.feeds[-1]
+    assert calls_in(second) == ["A002", "A001"]
+    assert second.seq > first.seq, "an old board drops a feed whose seq is not above the last"
+    assert sum(group.waiting for group in second.waiting) == 1
+    async with db.read() as conn:
+        rows = (await conn.execute(select(schema.outbox.c.id).where(schema.outbox.c.subject == "hall/feed"))).all()
+    assert rows == [], "the old feed is never an outbox row: its cost does not follow the commits"
+
+
+async def test_the_bounded_loop_publishes_the_hall_as_it_is_after_the_last_change(seeded_db: Database) -> None:
+    db = seeded_db
+    service = await busy_day(db)
+    relay = OutboxRelay(db, "test", service.clock)
+    recorder = Recorder()
+    await relay.republish_retained(recorder)
+    task = asyncio.create_task(run_legacy_feed(relay, recorder, every=0.05))
+    try:
+        for n in range(3):
+            await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id=f"more-{n}")
+        feed = await recorder.next_feed()
+        while sum(group.waiting for group in feed.waiting) != 5:  # a round may fall between the issues
+            feed = await recorder.next_feed()
+        seqs = [f.seq for f in recorder.feeds]
+        assert seqs == sorted(set(seqs)), "each feed's seq is above the one before"
+    finally:
+        await stop_tasks([task])
+    assert feed.protocol == PROTOCOL
