@@ -36,8 +36,9 @@ from pydantic import ValidationError
 
 from device_client.errors import TwinConnectError, TwinError, TwinTimeout
 from device_client.stopping import stop_tasks
-from queue_server.protocol import OFFLINE, ONLINE, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
+from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
 from queue_server.protocol.broker import LOCAL_BROKER, Broker, Client
+from queue_server.protocol.payloads import Sequenced
 from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
 
 logger = logging.getLogger("queue_server.twins")
@@ -112,6 +113,8 @@ class Twin:
         self._connected = asyncio.Event()
         self._pending: dict[str, tuple[str, asyncio.Future[DeviceResponse]]] = {}
         self._last_seq: dict[str, int] = {}
+        self.unknown_protocol: int | None = None
+        """The newest protocol version the server sent that this device does not know (None: none yet)."""
         self._changed = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -301,6 +304,24 @@ class Twin:
         """Wake whoever waits in :meth:`wait_until`: what the twin shows (or its connection) changed."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def _accept(self, topic: str, message: Sequenced) -> bool:
+        """True for a message this device can read and has not seen: its protocol is one it knows, its
+        ``seq`` newer than the last on ``topic``. A message of a newer protocol is dropped and kept in
+        :attr:`unknown_protocol`, so the device says it needs an update instead of misreading it."""
+        if message.protocol > PROTOCOL:
+            if self.unknown_protocol != message.protocol:
+                logger.error(
+                    "%s cannot read %s: the server speaks protocol %d, this device knows up to %d; update it",
+                    self.name,
+                    topic,
+                    message.protocol,
+                    PROTOCOL,
+                )
+                self.unknown_protocol = message.protocol
+                self._show_change()
+            return False
+        return self._is_new(topic, message.seq)
 
     def _is_new(self, topic: str, seq: int) -> bool:
         """True for a message newer than the last one on ``topic``; a repeat or an older one is dropped."""

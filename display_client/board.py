@@ -1,13 +1,15 @@
 """What a display shows, kept from the bus messages alone: pure, synchronous, no I/O.
 
-A display may miss messages, get them twice or in an odd order (the retained hall feed and a
+The hall board builds itself from small retained messages: each window's own state, the hall's
+summary (centre, time zone, waiting counts) and its latest calls; none grows with the hall. A
+display may miss messages, get them twice or in an odd order (the retained latest calls and a
 window's retained state race each other after every reconnect), so each message is merged by
 what it says rather than by when it arrived:
 
 - a window's view is replaced only by one whose ``version`` (the window's change counter in the
   database) is not older;
-- the hall feed's ``last_calls`` are the server's own order of the latest calls; a live call the
-  feed does not hold yet (made after it) stays in front of them;
+- the latest calls (``hall/calls``) are the server's own order; a live call the list does not
+  hold yet (made after it) stays in front of them;
 - a call is announced only when it arrives live on a window's call topic with a ``call_id`` never
   seen live before (see :meth:`Board.take_call`), so a reconnect replays nothing aloud and a
   duplicate delivery is neither shown twice nor spoken twice;
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from queue_server.protocol.payloads import CallView, GroupCount, HallFeed, WindowView
+from queue_server.protocol.payloads import PROTOCOL, CallView, GroupCount, HallCalls, HallSummary, WindowView
 
 SHOWN_CALLS = 8
 """How many of the latest calls the hall board lists (the newest one large)."""
@@ -49,6 +51,8 @@ class Link(StrEnum):
     """The broker is gone: what is shown is the last known state."""
     SERVER_LOST = "server_lost"
     """The broker is there but the server said offline (its last will): nothing new will come."""
+    OUTDATED = "outdated"
+    """The server speaks a newer protocol than this display knows: it must be updated."""
 
 
 @dataclass
@@ -62,13 +66,15 @@ class Board:
     centre_name: str = ""
     centre_name_en: str = ""
     time_zone: str = "Asia/Shanghai"
-    """The centre's time zone, from the hall feed: the clock and the times shown are the hall's."""
+    """The centre's time zone, from the hall's summary: the clock and the times shown are the hall's."""
     windows: dict[int, WindowView] = field(default_factory=dict)
     waiting: list[GroupCount] = field(default_factory=list)
     broker_connected: bool = False
     server_online: bool | None = None
     """None until the server's retained availability arrived."""
     ever_connected: bool = False
+    unknown_protocol: int | None = None
+    """A protocol version the server sent that this display does not know: it shows that, not the message."""
     updated_at: dt.datetime | None = None
     _recent: list[CallView] = field(default_factory=list)
     """The latest calls, newest first."""
@@ -76,8 +82,8 @@ class Board:
     """Ids of the calls that arrived live, oldest first, to drop a second delivery."""
     _settled: set[str] = field(default_factory=set)
     """Shown calls whose window's state has caught up with them: it was seen holding the ticket, or
-    the call came with the hall feed, whose windows are as new as its calls. A state of that window
-    not holding the ticket then means the call is over."""
+    the call came only in the retained latest calls, never live (the windows' retained states are
+    as new). A state of that window not holding the ticket then means the call is over."""
 
     def __post_init__(self) -> None:
         if self.mode is Mode.WINDOW and self.window is None:
@@ -85,22 +91,38 @@ class Board:
 
     # --- Taking messages -----------------------------------------------------------------------
 
-    def take_feed(self, feed: HallFeed, now: dt.datetime) -> bool:
-        """Merge the hall feed; True if anything shown changed."""
+    def take_summary(self, summary: HallSummary, now: dt.datetime) -> bool:
+        """Merge the hall's summary (name, time zone, waiting counts); True if anything shown changed."""
         before = self.snapshot()
-        self.centre = feed.centre
-        self.centre_name, self.centre_name_en = feed.name, feed.name_en
-        self.time_zone = feed.time_zone
-        for view in feed.windows:
-            self._take_window(view)
+        self.centre = summary.centre
+        self.centre_name, self.centre_name_en = summary.name, summary.name_en
+        self.time_zone = summary.time_zone
         if self.mode is Mode.HALL:
-            self.waiting = list(feed.waiting)
-        held = {call.call_id for call in feed.last_calls}
-        newer = [call for call in self._recent if call.call_id not in held and call.at >= feed.at]
-        self._recent = [*newer, *(call for call in feed.last_calls if self._shows(call.window))][:SHOWN_CALLS]
-        live = {call.call_id for call in newer}
-        self._settled = {c.call_id for c in self._recent if c.call_id not in live or c.call_id in self._settled}
+            self.waiting = list(summary.waiting)
         return self._changed(before, now)
+
+    def take_calls(self, latest: HallCalls, now: dt.datetime) -> bool:
+        """Merge the hall's latest calls; True if anything shown changed.
+
+        A call announced live and not in the list yet (made after it) stays in front; a call the
+        board knows only from the list is settled at once (see :attr:`_settled`)."""
+        before = self.snapshot()
+        held = {call.call_id for call in latest.calls}
+        newer = [call for call in self._recent if call.call_id not in held and call.at >= latest.at]
+        self._recent = [*newer, *(call for call in latest.calls if self._shows(call.window))][:SHOWN_CALLS]
+        unsettled = {c.call_id for c in self._recent if c.call_id in self._announced and c.call_id not in self._settled}
+        self._settled = {c.call_id for c in self._recent if c.call_id not in unsettled}
+        for number in {c.window for c in self._recent}:
+            self._settle(number)
+        return self._changed(before, now)
+
+    def take_unknown_protocol(self, version: int, now: dt.datetime) -> bool:
+        """Note a message of a protocol newer than :data:`PROTOCOL`: the display says it needs an update."""
+        if version <= PROTOCOL or self.unknown_protocol == version:
+            return False
+        self.unknown_protocol = version
+        self.updated_at = now
+        return True
 
     def take_window(self, view: WindowView, now: dt.datetime) -> bool:
         """Merge one window's retained state; True if anything shown changed."""
@@ -170,6 +192,8 @@ class Board:
             return Link.BROKER_LOST if self.ever_connected else Link.CONNECTING
         if self.server_online is False:
             return Link.SERVER_LOST
+        if self.unknown_protocol is not None:
+            return Link.OUTDATED
         return Link.LIVE
 
     @property
@@ -206,6 +230,8 @@ class Board:
             "centre_name_en": self.centre_name_en,
             "time_zone": self.time_zone,
             "link": self.link.value,
+            "protocol": PROTOCOL,
+            "unknown_protocol": self.unknown_protocol,
             "windows": [self.windows[n].model_dump(mode="json") for n in sorted(self.windows)],
             "waiting": [group.model_dump(mode="json") for group in self.waiting],
             "calls": [call.model_dump(mode="json") for call in self.calls],

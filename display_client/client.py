@@ -1,10 +1,12 @@
 """The display on the bus: a device of kind ``display`` that keeps a :class:`Board` up to date.
 
 It is a twin (device_client): the same connection loop, availability with a last will,
-reconnection with backoff and per-topic ``seq`` checks as every device. After each (re)connection
-the broker hands it the retained hall feed, window states and server availability again, so the
-board rebuilds itself from those alone; what it showed stays on screen meanwhile, marked as not
-live. Each change is handed to ``on_change``; each live call never seen before to ``on_call``.
+reconnection with backoff and per-topic ``seq`` and ``protocol`` checks as every device. After each
+(re)connection the broker hands it the retained window states, the hall's summary and latest
+calls and the server's availability again, so the board rebuilds itself from those alone; what it
+showed stays on screen meanwhile, marked as not live. It never reads the old whole-hall
+``hall/feed``. A message of a protocol newer than it knows is not shown: the board says it needs
+an update. Each change is handed to ``on_change``; each live call never seen before to ``on_call``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from device_client import Twin, TwinOptions
 from display_client.board import Board, Mode
 from queue_server.protocol import OFFLINE, ONLINE, DeviceKind
 from queue_server.protocol.broker import LOCAL_BROKER, Broker
-from queue_server.protocol.payloads import Call, HallFeed, WindowState
-from queue_server.protocol.topics import HALL_FEED, SERVER_AVAILABILITY, WINDOW_CALL, WINDOW_STATE
+from queue_server.protocol.payloads import Call, HallCalls, HallSummary, Sequenced, WindowState
+from queue_server.protocol.topics import HALL_CALLS, HALL_SUMMARY, SERVER_AVAILABILITY, WINDOW_CALL, WINDOW_STATE
 
 
 def utc_now() -> dt.datetime:
@@ -48,7 +50,8 @@ class DisplayClient(Twin):
         self._on_change = on_change
         self._on_call = on_call
         self._clock = clock
-        self._feed_topic = HALL_FEED.build(self.centre)
+        self._summary_topic = HALL_SUMMARY.build(self.centre)
+        self._calls_topic = HALL_CALLS.build(self.centre)
         self._server_topic = SERVER_AVAILABILITY.build(self.centre)
 
     def _subscriptions(self) -> list[str]:
@@ -57,7 +60,7 @@ class DisplayClient(Twin):
         else:
             number = self.board.window
             windows = [WINDOW_STATE.build(self.centre, number=number), WINDOW_CALL.build(self.centre, number=number)]
-        return [self._server_topic, self._feed_topic, *windows]
+        return [self._server_topic, self._summary_topic, self._calls_topic, *windows]
 
     def _receive(self, topic: str, payload: bytes) -> bool:
         now = self._clock()
@@ -69,19 +72,30 @@ class DisplayClient(Twin):
         if not payload:  # a retained message cleared: nothing to show from it
             self._forget(topic)
             return False
-        if topic == self._feed_topic:
-            feed = HallFeed.model_validate_json(payload)
-            return self._is_new(topic, feed.seq) and self.board.take_feed(feed, now)
+        if topic == self._summary_topic:
+            summary = HallSummary.model_validate_json(payload)
+            return self._readable(topic, summary, now) and self.board.take_summary(summary, now)
+        if topic == self._calls_topic:
+            latest = HallCalls.model_validate_json(payload)
+            return self._readable(topic, latest, now) and self.board.take_calls(latest, now)
         if WINDOW_STATE.parse(topic) is not None:
             state = WindowState.model_validate_json(payload)
-            return self._is_new(topic, state.seq) and self.board.take_window(state, now)
+            return self._readable(topic, state, now) and self.board.take_window(state, now)
         if WINDOW_CALL.parse(topic) is not None:
             call = Call.model_validate_json(payload)
-            if not (self._is_new(topic, call.seq) and self.board.take_call(call, now)):
+            if not (self._readable(topic, call, now) and self.board.take_call(call, now)):
                 return False
             if self._on_call is not None:
                 self._on_call(call)
             return True
+        return False
+
+    def _readable(self, topic: str, message: Sequenced, now: dt.datetime) -> bool:
+        """The twin's protocol and sequence checks; a newer protocol is shown on the board too."""
+        if self._accept(topic, message):
+            return True
+        if self.unknown_protocol is not None and self.board.take_unknown_protocol(self.unknown_protocol, now):
+            self._show_change()
         return False
 
     def _show_change(self) -> None:

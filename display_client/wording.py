@@ -30,6 +30,7 @@ WORDS: dict[str, dict[str, str]] = {
         "connecting": "正在连接叫号系统…",
         "broker_lost": "与叫号系统的连接已中断，正在重新连接；以下为最后已知状态",
         "server_lost": "叫号服务器暂不可用；以下为最后已知状态",
+        "outdated": "本显示屏需要升级：服务器使用协议版本 {seen}，本屏只支持到 {known}；以下为最后已知状态",
         "page_lost": "显示服务未响应，正在重新连接；以下为最后已知状态",
         "window_unknown": "尚未收到本窗口状态",
         "staff_on_duty": "当前办理人员",
@@ -64,6 +65,8 @@ WORDS: dict[str, dict[str, str]] = {
         "connecting": "Connecting to the queue system…",
         "broker_lost": "Connection to the queue system lost, reconnecting; showing the last known state",
         "server_lost": "The queue server is unavailable; showing the last known state",
+        "outdated": "This display needs an update: the server speaks protocol {seen}, this display knows up to"
+        " {known}; showing the last known state",
         "page_lost": "The display service does not answer, reconnecting; showing the last known state",
         "window_unknown": "No state received for this window yet",
         "staff_on_duty": "Served by",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from display_client.board import SHOWN_CALLS, Board, Link, Mode
-from queue_server.protocol.payloads import CallView, GroupCount, HallFeed, WindowView
+from queue_server.protocol.payloads import PROTOCOL, CallView, GroupCount, HallCalls, HallSummary, WindowView
 
 NOW = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)
 
@@ -35,16 +35,28 @@ def window(number: int, *, version: int = 1, status: str = "open", **extra: Any)
     return WindowView(number=number, name=f"{number}号窗口", status=status, version=version, **extra)
 
 
-def feed(*, calls: list[CallView], windows: list[WindowView] | None = None, seconds: int = 0, seq: int = 1) -> HallFeed:
-    return HallFeed(
+def latest(calls: list[CallView], *, seconds: int = 0, seq: int = 1) -> HallCalls:
+    return HallCalls(seq=seq, protocol=PROTOCOL, at=at(seconds), calls=calls)
+
+
+def summary(*, waiting: int = 4, seq: int = 1) -> HallSummary:
+    return HallSummary(
         seq=seq,
+        protocol=PROTOCOL,
         centre="demo",
         name="示范街道便民服务中心",
-        at=at(seconds),
-        windows=windows or [window(1), window(2)],
-        waiting=[GroupCount(prefix="A", name="综合", waiting=4)],
-        last_calls=calls,
+        time_zone="Asia/Urumqi",
+        at=at(0),
+        waiting=[GroupCount(prefix="A", name="综合", waiting=waiting)],
     )
+
+
+def join(board: Board, *, calls: list[CallView], windows: list[WindowView] | None = None, seconds: int = 0) -> bool:
+    """What a board that connects gets from the retained messages: the windows, the summary, the calls."""
+    changed = [board.take_window(view, NOW) for view in windows or [window(1), window(2)]]
+    changed.append(board.take_summary(summary(), NOW))
+    changed.append(board.take_calls(latest(calls, seconds=seconds), NOW))
+    return any(changed)
 
 
 def numbers(board: Board) -> list[str]:
@@ -66,26 +78,33 @@ def test_a_recall_is_a_new_call() -> None:
     assert [(c.number, c.recall) for c in board.calls] == [("A001", True), ("A001", False)]
 
 
-def test_the_feed_gives_the_order_and_keeps_live_calls_it_does_not_hold_yet() -> None:
+def test_the_latest_calls_give_the_order_and_keep_live_calls_they_do_not_hold_yet() -> None:
     board = Board(Mode.HALL)
-    board.take_call(call(3, seconds=20), NOW)  # arrived before the feed that was made at 10 s
-    assert board.take_feed(feed(calls=[call(2, seconds=10), call(1, seconds=5)], seconds=10), NOW)
+    board.take_call(call(3, seconds=20), NOW)  # arrived before the list that was made at 10 s
+    assert board.take_calls(latest([call(2, seconds=10), call(1, seconds=5)], seconds=10), NOW)
     assert numbers(board) == ["A003", "A002", "A001"]
-    assert board.centre_name == "示范街道便民服务中心"
-    assert [g.waiting for g in board.waiting] == [4]
 
 
-def test_a_call_the_feed_already_held_is_still_announced_when_it_arrives_live_but_shown_once() -> None:
+def test_the_summary_gives_the_heading_and_the_waiting_counts() -> None:
     board = Board(Mode.HALL)
-    board.take_feed(feed(calls=[call(1)]), NOW)
-    assert board.take_call(call(1), NOW), "the feed raced ahead of the call: the call is still spoken"
+    assert board.take_summary(summary(), NOW)
+    assert (board.centre, board.centre_name, board.time_zone) == ("demo", "示范街道便民服务中心", "Asia/Urumqi")
+    assert [g.waiting for g in board.waiting] == [4]
+    assert board.take_summary(summary(waiting=3, seq=2), NOW)
+    assert not board.take_summary(summary(waiting=3, seq=3), NOW), "the same counts again change nothing"
+
+
+def test_a_call_the_list_already_held_is_still_announced_when_it_arrives_live_but_shown_once() -> None:
+    board = Board(Mode.HALL)
+    board.take_calls(latest([call(1)]), NOW)
+    assert board.take_call(call(1), NOW), "the list raced ahead of the call: the call is still spoken"
     assert numbers(board) == ["A001"]
 
 
-def test_old_calls_that_left_the_feed_are_dropped() -> None:
+def test_old_calls_that_left_the_list_are_dropped() -> None:
     board = Board(Mode.HALL)
     board.take_call(call(1, seconds=0), NOW)
-    board.take_feed(feed(calls=[call(2, seconds=10)], seconds=60), NOW)
+    board.take_calls(latest([call(2, seconds=10)], seconds=60), NOW)
     assert numbers(board) == ["A002"]
 
 
@@ -100,7 +119,7 @@ def test_the_board_lists_at_most_the_latest_calls() -> None:
 def test_an_older_window_state_never_overwrites_a_newer_one() -> None:
     board = Board(Mode.HALL)
     board.take_window(window(1, version=5, status="paused"), NOW)
-    board.take_feed(feed(calls=[], windows=[window(1, version=4)]), NOW)
+    join(board, calls=[], windows=[window(1, version=4)])
     assert board.windows[1].status == "paused"
     board.take_window(window(1, version=6, status="closed"), NOW)
     assert board.windows[1].status == "closed"
@@ -114,7 +133,7 @@ def test_a_message_that_changes_nothing_reports_no_change() -> None:
 
 def test_a_window_display_keeps_only_its_window() -> None:
     board = Board(Mode.WINDOW, window=2)
-    board.take_feed(feed(calls=[call(1, 1), call(2, 2)]), NOW)
+    join(board, calls=[call(1, 1), call(2, 2)])
     assert sorted(board.windows) == [2]
     assert numbers(board) == ["A002"]
     assert not board.take_call(call(3, 1), NOW), "another window's call is not this display's"
@@ -142,7 +161,7 @@ def test_the_link_says_what_is_wrong() -> None:
 
 def test_the_snapshot_is_plain_json() -> None:
     board = Board(Mode.HALL)
-    board.take_feed(feed(calls=[call(1)]), NOW)
+    join(board, calls=[call(1)])
     snapshot = board.snapshot()
     assert snapshot["calls"][0]["number"] == "A001"
     assert snapshot["windows"][0]["number"] == 1
@@ -179,9 +198,37 @@ def test_the_large_call_is_cleared_once_its_window_moved_on(after: WindowView) -
     assert numbers(board) == ["A007"], "the call stays in the list of recent calls"
 
 
-def test_a_feed_whose_window_no_longer_holds_the_newest_call_shows_none_large() -> None:
+@pytest.mark.parametrize("calls_first", [False, True], ids=["windows first", "calls first"])
+def test_a_late_board_whose_window_no_longer_holds_the_newest_call_shows_none_large(calls_first: bool) -> None:
     board = Board(Mode.HALL)
-    board.take_feed(feed(calls=[call(2), call(1)], windows=[window(1, version=9), window(2)]), NOW)
+    if calls_first:  # the retained messages come in any order
+        board.take_calls(latest([call(2), call(1)]), NOW)
+    join(board, calls=[call(2), call(1)], windows=[window(1, version=9), window(2)])
     assert board.current_call is None
-    board.take_feed(feed(calls=[call(2), call(1)], windows=[holding(1, 2, version=10), window(2)], seq=2), NOW)
+    board.take_window(holding(1, 2, version=10), NOW)
     assert board.current_call is not None
+
+
+def test_a_live_call_stays_large_when_the_list_holding_it_comes_before_its_window_state() -> None:
+    board = Board(Mode.HALL)
+    join(board, calls=[], windows=[window(1, version=3)])
+    board.take_call(call(7, seconds=5), NOW)
+    board.take_calls(latest([call(7, seconds=5)], seconds=5, seq=2), NOW)
+    assert board.current_call is not None, "the window's state saying so has not come yet"
+    board.take_window(holding(1, 7, version=4), NOW)
+    board.take_window(window(1, version=5), NOW)
+    assert board.current_call is None, "the window finished it"
+
+
+def test_a_newer_protocol_is_said_on_the_board_not_shown() -> None:
+    board = Board(Mode.HALL)
+    board.take_connection(True, NOW)
+    assert not board.take_unknown_protocol(PROTOCOL, NOW), "a version the board knows is no news"
+    assert board.take_unknown_protocol(PROTOCOL + 1, NOW)
+    assert board.link is Link.OUTDATED
+    snapshot = board.snapshot()
+    assert (snapshot["link"], snapshot["unknown_protocol"], snapshot["protocol"]) == (
+        "outdated",
+        PROTOCOL + 1,
+        PROTOCOL,
+    )

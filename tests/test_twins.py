@@ -31,7 +31,8 @@ from queue_server import cli
 from queue_server.bus.broker import HallBroker
 from queue_server.cli import devices as cli_devices
 from queue_server.config.centre_file import load_demo_centre
-from queue_server.protocol import OFFLINE, ONLINE, DeviceKind, DeviceResponse
+from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, DeviceKind, DeviceResponse
+from queue_server.protocol.payloads import PadState, PadStatus
 from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, PAD_STATE, WINDOW_CALL, WINDOW_STATE
 from queue_server.twins import (
     Broker,
@@ -702,3 +703,16 @@ def test_a_display_drops_a_message_on_a_topic_it_never_subscribed_to(caplog: pyt
     assert any("window/5/state: not subscribed to it" in m for m in dropped), dropped
     assert any("dropped a bad message on onewindow/test/window/3/state" in m for m in dropped), "its own is read"
     assert not any("bad message on onewindow/test/window/5" in m for m in dropped)
+
+
+def test_a_twin_drops_a_message_of_a_newer_protocol_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    pad = Pad("test", "pad-1", "mqtt://127.0.0.1:1883")
+    topic = PAD_STATE.build("test", device="pad-1")
+    newer = PadState(seq=5, protocol=PROTOCOL + 1, state=PadStatus.OPEN, serial=1, number="A001", window=1)
+    with caplog.at_level(logging.ERROR, logger="queue_server.twins"):
+        assert not pad._receive(topic, newer.model_dump_json().encode())
+    assert pad.unknown_protocol == PROTOCOL + 1 and pad.pad_state is None, "what it cannot read is not shown"
+    assert f"speaks protocol {PROTOCOL + 1}" in caplog.text and "update it" in caplog.text
+    known = newer.model_copy(update={"protocol": PROTOCOL})
+    assert pad._receive(topic, known.model_dump_json().encode())
+    assert pad.pad_state == known

@@ -60,7 +60,12 @@
     const banner = $("link-banner");
     let message = "";
     if (!streamUp) message = words.page_lost;
-    else if (state.link !== "live") message = words[state.link] || state.link;
+    else if (state.link !== "live") {
+      // "outdated": the server speaks a newer protocol than this display; say which, never guess.
+      message = (words[state.link] || state.link)
+        .replace("{seen}", String(state.unknown_protocol))
+        .replace("{known}", String(state.protocol));
+    }
     banner.textContent = message;
     banner.hidden = !message;
     document.body.classList.toggle("stale", Boolean(message));

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowStatus
-from queue_server.protocol import OFFLINE, ONLINE, REQUESTS
+from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, REQUESTS
 from queue_server.protocol.payloads import (
     CurrentTicket,
     DeviceResponse,
@@ -154,6 +154,7 @@ def context(kind: DeviceKind) -> dict[str, object]:
             "default_pause_reason": PauseReason.BREAK.value,
             "default_green_category": Category.ELDERLY.value,
             "levels": _levels(),
+            "protocol": PROTOCOL,
         },
         "requests": requests(kind),
     }

@@ -59,12 +59,12 @@ class Keypad(Twin):
                 self.window_state = None
                 return True
             state = WindowState.model_validate_json(payload)
-            if self._is_new(topic, state.seq):
+            if self._accept(topic, state):
                 self.window_state = state
                 return True
         elif topic == self._call_topic:
             call = Call.model_validate_json(payload)
-            if self._is_new(topic, call.seq):
+            if self._accept(topic, call):
                 self._calls.append(call)
                 return True
         return False
@@ -129,7 +129,7 @@ class Pad(Twin):
         state = PadState.model_validate_json(payload)
         if state.state is PadStatus.OPEN and state.serial is None:
             raise ValueError("an open rating request names no ticket serial")
-        if self._is_new(topic, state.seq):
+        if self._accept(topic, state):
             self.pad_state = state
             return True
         return False
