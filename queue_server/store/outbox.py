@@ -176,13 +176,22 @@ async def mark_sent(conn: AsyncConnection, ids: list[int], now: dt.datetime) -> 
     await conn.execute(update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=now))
 
 
+SUPERSEDED_PER_STATEMENT = 200
+"""Subjects one statement of :func:`mark_superseded` names: SQLite refuses an expression deeper than
+1,000 terms, and a hall of 1,000 windows has more than 2,000 retained subjects."""
+
+
 async def mark_superseded(
     conn: AsyncConnection, code: str, newest: Iterable[tuple[str, int]], now: dt.datetime
 ) -> None:
     """Mark sent the centre's unsent rows of each subject up to its given sequence (at least one pair)."""
     o = schema.outbox.c
-    older = or_(*(and_(o.subject == subject, o.seq <= seq) for subject, seq in newest))
-    await conn.execute(update(schema.outbox).where(o.centre == code, o.sent_at.is_(None), older).values(sent_at=now))
+    pairs = list(newest)
+    for start in range(0, len(pairs), SUPERSEDED_PER_STATEMENT):
+        chunk = pairs[start : start + SUPERSEDED_PER_STATEMENT]
+        older = or_(*(and_(o.subject == subject, o.seq <= seq) for subject, seq in chunk))
+        query = update(schema.outbox).where(o.centre == code, o.sent_at.is_(None), older).values(sent_at=now)
+        await conn.execute(query)
 
 
 async def prune_sent(conn: AsyncConnection, before: dt.datetime) -> int:
