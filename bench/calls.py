@@ -1,12 +1,15 @@
 """Call-to-display timing: window displays and the hall board as MQTT subscribers.
 
 Each window display is its own MQTT client subscribed, as a real one is, to its window's state and
-calls (``window/<n>/call``); the hall board is one client on ``hall/feed``. Before a window asks
-for its next ticket the caller says :meth:`CallWatch.expect`; the first new call (not a recall) seen
-at that window, on either topic, is bound to that moment by its ``call_id``, and each receiver
-records its own delay the first time it sees that call. A window has at most one ``next`` in
-flight, so the binding is unambiguous; calls seen before (the board repeats the latest calls in
-every feed) are never bound again.
+calls (``window/<n>/call``); the hall board is one client subscribed as a protocol 2 board is: every
+window's state and calls, ``hall/summary`` and ``hall/calls``. It counts every byte it receives
+(:attr:`CallWatch.board`), so the benchmark can say what the board costs per call. One more
+client counts the old ``hall/feed`` kept for boards of the previous release (:attr:`CallWatch.legacy`).
+Before a window asks for its next ticket the caller says :meth:`CallWatch.expect`; the first new
+call (not a recall) seen at that window is bound to that moment by its ``call_id``, and each
+receiver records its own delay the first time it sees that call. A window has at most one
+``next`` in flight, so the binding is unambiguous; calls seen before (``hall/calls`` repeats the
+latest) are never bound again.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, Self
 
 import aiomqtt
 
-from queue_server.protocol.topics import HALL_FEED, WINDOW_CALL, WINDOW_STATE
+from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, WINDOW_CALL, WINDOW_STATE
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,25 @@ CONNECT_GATE = 1
 measures (the power cut, all devices at once, is tests/test_power_cut.py)."""
 MQTT_TIMEOUT_S = 30.0
 """How long a connect or subscribe may take on a loaded machine (aiomqtt's default is 10 s)."""
-_LAST_CALLS = b'"last_calls":'
-_DECODER = json.JSONDecoder()
+
+
+@dataclass(slots=True)
+class Traffic:
+    """What one subscriber received: messages, bytes, the largest payload, and the calls among them."""
+
+    messages: int = 0
+    bytes: int = 0
+    largest: int = 0
+    calls: int = 0
+    """Messages on ``window/<n>/call``: each call (or recall) the board announces."""
+
+    def take(self, size: int) -> None:
+        self.messages += 1
+        self.bytes += size
+        self.largest = max(self.largest, size)
+
+    def copy(self) -> Traffic:
+        return Traffic(self.messages, self.bytes, self.largest, self.calls)
 
 
 @dataclass(slots=True)
@@ -55,10 +75,10 @@ class CallWatch:
     centre: str
     windows: Iterable[int]
     samples: list[Sample] = field(default_factory=list)
-    feeds: int = 0
-    """Hall feed messages the board received."""
-    feed_bytes: int = 0
-    """The largest hall feed the board received: every window of the hall is in each one."""
+    board: Traffic = field(default_factory=Traffic)
+    """Everything the hall board received (retained messages on connecting included)."""
+    legacy: Traffic = field(default_factory=Traffic)
+    """The old whole-hall feed, as a board of the previous release receives it."""
     _pending: dict[int, float] = field(default_factory=dict)
     _bound: dict[str, Sample | None] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -106,21 +126,16 @@ class CallWatch:
         call = json.loads(payload)
         self._seen(int(call["window"]), str(call["call_id"]), bool(call.get("recall")), at, board=False)
 
-    def _take_feed(self, payload: bytes, at: float) -> None:
-        """Only the feed's ``last_calls`` matter here: decode that part alone (a big hall's feed is large)."""
-        start = payload.rfind(_LAST_CALLS)
-        calls: list[dict[str, Any]]
-        if start < 0:
-            calls = json.loads(payload).get("last_calls", [])
-        else:
-            calls, _ = _DECODER.raw_decode(payload[start + len(_LAST_CALLS) :].decode().lstrip())
+    def _take_latest(self, payload: bytes, at: float) -> None:
+        """``hall/calls``: the latest calls, newest first."""
+        calls: list[dict[str, Any]] = json.loads(payload).get("calls", [])
         for call in reversed(calls):  # oldest first, as they happened
             self._seen(int(call["window"]), str(call["call_id"]), bool(call.get("recall")), at, board=True)
 
     # --- Subscribers -------------------------------------------------------------------------
 
     async def _listen(
-        self, identifier: str, topics: list[str], board: bool, gate: asyncio.Semaphore, ready: asyncio.Future[None]
+        self, identifier: str, topics: list[str], role: str, gate: asyncio.Semaphore, ready: asyncio.Future[None]
     ) -> None:
         client = aiomqtt.Client(
             self.broker_host, self.broker_port, identifier=identifier, keepalive=60, timeout=MQTT_TIMEOUT_S
@@ -133,13 +148,13 @@ class CallWatch:
                         await client.subscribe(topic, qos=1)
                 ready.set_result(None)
                 async for message in client.messages:
-                    self._take(identifier, topics[0] if board else None, message)
+                    self._take(identifier, role, message)
         except BaseException as error:
             if not ready.done():
                 ready.set_exception(error if isinstance(error, Exception) else RuntimeError(str(error)))
             raise
 
-    def _take(self, identifier: str, feed_topic: str | None, message: aiomqtt.Message) -> None:
+    def _take(self, identifier: str, role: str, message: aiomqtt.Message) -> None:
         """Time one message; a bad payload is logged with its topic and dropped."""
         payload = message.payload
         if not isinstance(payload, bytes) or not payload:
@@ -147,11 +162,17 @@ class CallWatch:
         at = time.perf_counter()
         topic = message.topic.value
         try:
-            if topic == feed_topic:
-                self.feeds += 1
-                self.feed_bytes = max(self.feed_bytes, len(payload))
-                self._take_feed(payload, at)
-            elif feed_topic is None and topic.endswith("/call"):
+            if role == "legacy":
+                self.legacy.take(len(payload))
+            elif role == "board":
+                self.board.take(len(payload))
+                if topic == HALL_CALLS.build(self.centre):
+                    self._take_latest(payload, at)
+                elif WINDOW_CALL.parse(topic) is not None:
+                    self.board.calls += 1
+                    call = json.loads(payload)
+                    self._seen(int(call["window"]), str(call["call_id"]), bool(call.get("recall")), at, board=True)
+            elif topic.endswith("/call"):
                 self._take_call(payload, at)
         except (ValueError, KeyError, TypeError) as error:
             log.warning("%s dropped a bad message on %s: %s", identifier, topic, error)
@@ -159,10 +180,15 @@ class CallWatch:
     async def __aenter__(self) -> Self:
         gate = asyncio.Semaphore(CONNECT_GATE)
         loop = asyncio.get_running_loop()
-        subscribers = [(f"{self.centre}.board", [HALL_FEED.build(self.centre)], True)]
+        shown = [WINDOW_STATE.filter(self.centre), WINDOW_CALL.filter(self.centre)]
+        shown += [HALL_SUMMARY.build(self.centre), HALL_CALLS.build(self.centre)]
+        subscribers = [
+            (f"{self.centre}.board", shown, "board"),
+            (f"{self.centre}.old-board", [HALL_FEED.build(self.centre)], "legacy"),
+        ]
         for n in self.windows:
             topics = [WINDOW_STATE.build(self.centre, number=n), WINDOW_CALL.build(self.centre, number=n)]
-            subscribers.append((f"{self.centre}.display-{n}", topics, False))
+            subscribers.append((f"{self.centre}.display-{n}", topics, "display"))
         for identifier, topics, board in subscribers:
             ready: asyncio.Future[None] = loop.create_future()
             self._ready.append(ready)

@@ -73,7 +73,7 @@ def check_the_bus_shows_what_the_protocol_says(printed: str) -> None:
             REQUESTS[DeviceKind(parts["kind"]), parts["what"]].model_validate_json(body)
         else:
             TOPIC_PAYLOADS[pattern.name].model_validate_json(body)
-    assert {"server_availability", "window_state", "hall_feed", "pad_state"} <= seen, seen
+    assert {"server_availability", "window_state", "hall_summary", "hall_calls", "pad_state"} <= seen, seen
 
 
 def check_the_kiosk_ticket_was_printed(folder: Path) -> None:

@@ -130,7 +130,7 @@ class Scene:
         await self.traffic.pause()
         await until(self.display_true, "the display showing the first call")
         await until(lambda: is_zero(pending_outbox(self.pg.url)), "the outbox drained before the outage")
-        await asyncio.sleep(0.5)  # a hall feed published just now reaches the display
+        await asyncio.sleep(0.5)  # a hall summary or list of calls published just now reaches the display
         shown = self.display.board.snapshot()
         assert shown["link"] == "live", shown
         return shown

@@ -4,7 +4,8 @@ Ten windows with their keypads and displays connected and the hall board subscri
 at a light, steady pace (about 20 calls a second in all), each finishing its ticket before the
 next call, first from their caller keypads over MQTT, then from the counter console's HTTP
 route. For every call: the time to the window display's subscriber (``window/<n>/call``), to the
-hall board's subscriber (``hall/feed``), and to the answer of the request itself.
+hall board's subscriber (every window's calls and ``hall/calls``), and to the answer of the
+request itself.
 
 With several server instances the keypads' requests reach one instance each through the broker's
 shared subscription, and the console's requests go to the instances in turn; each phase also

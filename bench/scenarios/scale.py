@@ -1,12 +1,15 @@
 """Scale: 10, 100 and 1,000 windows with every device connected, a steady day, then a morning rush.
 
 Each window has its caller keypad and rating pad (twins) and its display (a subscriber) connected,
-and the hall board subscribes to the feed. For ``steady`` seconds each window calls about every
-``interval`` seconds by keypad (finishing its ticket first) while kiosks issue over HTTP a little
-faster than the windows call; then a morning rush issues a burst of tickets from many kiosks at
-once while the windows go on calling. Figures per size: call-to-display latencies, the answers'
-times, the server's resident memory (idle with the devices connected, and at the end) and its CPU
-time per thousand actions (tickets, nexts and finishes), and the broker's CPU when the rig started it.
+and the hall board subscribes as a protocol 2 board does (every window's state and calls, the
+hall's summary and latest calls); what it receives in the steady phase, divided by the calls made
+then, is the board's cost per call, which must not grow with the hall. For ``steady`` seconds
+each window calls about every ``interval`` seconds by keypad (finishing its ticket first) while
+kiosks issue over HTTP a little faster than the windows call; then a morning rush issues a burst
+of tickets from many kiosks at once while the windows go on calling. Figures per size:
+call-to-display latencies, the answers' times, the server's resident memory (idle with the
+devices connected, and at the end) and its CPU time per thousand actions (tickets, nexts and
+finishes), and the broker's CPU when the rig started it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from bench.callers import KeypadCaller
-from bench.calls import CallWatch
+from bench.calls import CallWatch, Traffic
 from bench.hall import CENTRE, keypad_id, pad_id
 from bench.load import GRACE_S, Tally, issue_steadily, issue_until, run_window, stop_windows
 from bench.measure import Probe, ProcessProbe, Summary, own_cpu_seconds, summarise
@@ -179,6 +182,7 @@ async def _measure(
     usage = Usage(probe, rig.broker_probe(), figures["server_idle_cpu_share"])
     tally = Tally()
     steady_from = time.perf_counter()
+    board_from, legacy_from = watch.board.copy(), watch.legacy.copy()
     steady_until = steady_from + size.steady
     rng = random.Random(size.windows)
     # The windows go on calling through the rush.
@@ -191,6 +195,7 @@ async def _measure(
     await issue_steadily(rig, session, figures["issue_rate_per_s"], steady_until, tally)
     rush_from = time.perf_counter()
     figures["steady"] = usage.since(tally.actions) | {"tally": _tally(tally)} | _calls(watch, steady_from, rush_from)
+    figures["hall_board"] = _board(watch, board_from, legacy_from, rush_from - steady_from)
 
     phase[0] = "in the morning rush"
     before = tally.actions
@@ -206,7 +211,7 @@ async def _measure(
     }
     phase[0] = "waiting for the last calls to reach the displays"
     await stop_windows(loops)
-    figures["hall_feed"] = {"messages": watch.feeds, "largest_bytes": watch.feed_bytes}
+    figures["hall_board"]["largest_bytes"] = watch.board.largest
     figures["nexts"] = {
         "asked": tally.asked,
         "answered": len(tally.next_answers),
@@ -216,6 +221,25 @@ async def _measure(
     await watch.wait_delivered(GRACE_S)
     figures["steady"] |= _calls(watch, steady_from, rush_from)  # again, with the calls that came late
     figures["rush"] |= _calls(watch, rush_from, rush_until)
+
+
+def _board(watch: CallWatch, board: Traffic, legacy: Traffic, seconds: float) -> Result:
+    """What the hall board received in the steady phase, per call it received then (an answer to a
+    keypad may come too late for the keypad, but its call still reaches the board); the old feed beside it.
+    """
+    received = watch.board.bytes - board.bytes
+    calls = watch.board.calls - board.calls
+    old = watch.legacy.bytes - legacy.bytes
+    return {
+        "calls": calls,
+        "largest_bytes": watch.board.largest,
+        "messages": watch.board.messages - board.messages,
+        "bytes": received,
+        "bytes_per_call": received / calls if calls else None,
+        "legacy_messages": watch.legacy.messages - legacy.messages,
+        "legacy_bytes_per_s": old / seconds if seconds > 0 else None,
+        "legacy_largest_bytes": watch.legacy.largest,
+    }
 
 
 def _tally(tally: Tally) -> Result:
@@ -279,11 +303,24 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
                     f"{nexts['asked']} / {nexts['answered']} / {failed} / {nexts['unanswered']}",
                 )
             )
-        if "hall_feed" in figures:
-            feed = figures["hall_feed"]
-            out.append(
-                (f"{w}: hall feed messages at the board, largest", f"{feed['messages']}, {feed['largest_bytes']:,} B")
-            )
+        if "hall_board" in figures:
+            board = figures["hall_board"]
+            per_call = board["bytes_per_call"]
+            out += [
+                (
+                    f"{w}: hall feed at the board, steady: bytes per call",
+                    f"{per_call:,.0f} B" if per_call is not None else "no calls",
+                ),
+                (
+                    f"{w}: hall feed at the board, steady: messages, calls; largest message",
+                    f"{board['messages']}, {board['calls']}; {board.get('largest_bytes', 0):,} B",
+                ),
+                (
+                    f"{w}: old hall/feed (previous release's boards), steady: messages, bytes/s; largest",
+                    f"{board['legacy_messages']}, {board['legacy_bytes_per_s'] or 0:,.0f} B/s;"
+                    f" {board['legacy_largest_bytes']:,} B",
+                ),
+            ]
         if "rush" in figures:
             rush = figures["rush"]
             out += [

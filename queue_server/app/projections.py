@@ -1,8 +1,8 @@
 """What a change says to the devices: the pure projections of a ``Change`` the service writes with it.
 
 An action's change becomes outbox messages (a window's call and state, a pad's state,
-:func:`build_messages`; the hall board's summary and latest calls, :func:`hall_messages`) and a bad rating becomes a
-rectification case (:func:`rating_cases`); print jobs are in queue_server.app.print_jobs. Nothing
+:func:`build_messages`; the hall board's summary and latest calls, :func:`hall_messages`) and a
+bad rating becomes a rectification case (:func:`rating_cases`); print jobs are in queue_server.app.print_jobs. Nothing
 here reads or writes: the store keeps what these return, in the action's transaction.
 """
 
@@ -115,9 +115,10 @@ def hall_messages(
 ) -> list[tuple[str, str, Callable[[], View]]]:
     """The hall board's retained messages a change calls for: subject, event type and a builder.
 
-    The summary (waiting counts) after any change, the latest calls after a change that called
-    someone. Neither holds the windows (each has its own retained state), so neither grows with
-    the hall. ``recent_calls`` may be a function, so a batch builds the list once, at its end.
+    The summary (waiting counts) after any change; the latest calls after a change that called
+    someone or changed a ticket they list (a transfer changes its matter). Neither holds the
+    windows (each has its own retained state), so neither grows with the hall. ``recent_calls``
+    may be a function, so a batch builds the list once, at its end.
     """
     if change.empty:
         return []
