@@ -90,6 +90,9 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     assert 0 < rush["issued"] <= rush["tickets"]
     check_summary(rush["issue"], count=rush["issued"])
     assert steady["broker_cpu_share"] >= 0, "Mosquitto's own CPU is measured"
+    board = size["hall_board"]
+    assert board["calls"] > 0 and board["bytes_per_call"] > 0, "the board's cost per call is measured"
+    assert 0 < board["largest_bytes"] < board["bytes"]
 
     printing = scenarios["print"]
     assert printing["job_bytes"] > 0
