@@ -1,7 +1,7 @@
 """The old hall feed, kept one release for boards that still read it: made at a bounded rate.
 
-It is no outbox row: the relay makes it from the database (``publish_legacy_feed``) when
-something was committed since the last one, and ``run_legacy_feed`` does that at most every few
+It is no outbox row: the relay makes it from the database (``publish_legacy_feed``) when it
+published a retained state since the last one, and ``run_legacy_feed`` does that at most every few
 seconds. Its ``seq`` still only grows, so an old board never drops a newer feed as a repeat.
 """
 
@@ -60,6 +60,8 @@ async def test_the_old_feed_is_published_only_after_a_change_with_a_growing_seq(
 
     await service.act("test", Finish(window=1, outcome=Outcome.ON_THE_SPOT), actor="staff:s1", request_id="f1")
     await service.act("test", CallNext(window=1), actor="staff:s1", request_id="n2")
+    assert not await relay.publish_legacy_feed(recorder), "the relay has published nothing new yet"
+    assert await relay.drain(recorder)
     assert await relay.publish_legacy_feed(recorder)
     assert not await relay.publish_legacy_feed(recorder)
     second = recorder.feeds[-1]
@@ -77,15 +79,19 @@ async def test_the_bounded_loop_publishes_the_hall_as_it_is_after_the_last_chang
     relay = OutboxRelay(db, "test", service.clock)
     recorder = Recorder()
     await relay.republish_retained(recorder)
-    task = asyncio.create_task(run_legacy_feed(relay, recorder, every=0.05))
+    tasks = [
+        asyncio.create_task(run_legacy_feed(relay, recorder, every=0.05)),
+        asyncio.create_task(relay.run(recorder)),
+    ]
     try:
         for n in range(3):
             await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id=f"more-{n}")
+            relay.wake.set()
         feed = await recorder.next_feed()
         while sum(group.waiting for group in feed.waiting) != 5:  # a round may fall between the issues
             feed = await recorder.next_feed()
         seqs = [f.seq for f in recorder.feeds]
         assert seqs == sorted(set(seqs)), "each feed's seq is above the one before"
     finally:
-        await stop_tasks([task])
+        await stop_tasks(tasks)
     assert feed.protocol == PROTOCOL

@@ -3,7 +3,8 @@
 Boards of protocol 2 build themselves from the windows' retained states, ``hall/summary`` and
 ``hall/calls``, none of which grows with the hall. The old feed holds every window, so it is no
 longer written with each commit: this loop publishes it, as the database has the hall then, at
-most every :data:`LEGACY_FEED_SECONDS` and only when something was committed since the last one.
+most every :data:`LEGACY_FEED_SECONDS` and only when something was committed since the last one
+(the relay asks the database only after it published a newer state: an idle centre costs nothing).
 An old board still gets every call and window state live on their own topics; only its waiting
 counts and its list of calls may lag by that much. Its cost is bounded per second, not per call.
 """

@@ -103,6 +103,8 @@ class OutboxRelay:
         self.wake = asyncio.Event()
         self.published: dict[str, int] = {}
         """Newest sequence published per retained subject on the current connection."""
+        self._legacy_basis = -1
+        """The sum of :attr:`published` (the old feed's own aside) when the old feed was last made."""
 
     async def republish_retained(self, client: PublishingClient) -> int:
         """Publish the current retained state under the relay lease; returns how many messages.
@@ -123,6 +125,7 @@ class OutboxRelay:
                 )
             await self._mark_superseded(conn, snapshot)
         self.published = {m.subject: m.seq for m in snapshot}
+        self._legacy_basis = self._retained_sum()
         return len(snapshot)
 
     async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
@@ -161,7 +164,12 @@ class OutboxRelay:
         """Publish the old hall feed as the hall is now, if anything was committed since the last one.
 
         Under the relay lease, like every publish; False when nothing changed or another instance
-        holds the lease. The caller bounds the rate (queue_server.bus.legacy_feed)."""
+        holds the lease. The caller bounds the rate (queue_server.bus.legacy_feed). A relay that
+        published no retained state since its last feed asks the database nothing: an idle centre
+        costs no query, and of several instances only the one that publishes makes the feed."""
+        published = self._retained_sum()
+        if published == self._legacy_basis:
+            return False
         async with self._leased(wait=False) as conn:
             if conn is None:
                 return False
@@ -174,7 +182,13 @@ class OutboxRelay:
             payload = hall_feed(hall, await recent_calls(conn, hall))
             await client.publish(topic_of(self.centre, subject), encode(payload, seq), 1, True)
             self.published[subject] = seq
+            self._legacy_basis = published
             return True
+
+    def _retained_sum(self) -> int:
+        """The sum of the newest sequences published per retained subject, the old feed's aside: it
+        grows with every retained state this relay publishes."""
+        return sum(seq for subject, seq in self.published.items() if subject != HALL_FEED.subject())
 
     async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""
