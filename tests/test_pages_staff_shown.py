@@ -75,6 +75,7 @@ async def test_the_window_display_and_the_pad_show_who_serves_as_the_policy_says
         changed = await site.service.configure("test", number_only, actor="manager:m", request_id="cfg", dry_run=False)
         assert changed.ok, changed.body
         await expect(pad.locator("#staff")).to_have_text("为您服务：工号 33010201", timeout=SHOWN_MS)
+        await expect(screen.locator("#staff-name")).to_have_text("", timeout=SHOWN_MS)  # told by the change itself
         await act(site, Pause(window=1, reason=PauseReason.BREAK), "pause")
         await expect(screen.locator("#window-status")).to_have_text("暂停服务", timeout=SHOWN_MS)
         await expect(screen.locator("#staff-number")).to_have_text("工号 33010201")
@@ -96,13 +97,16 @@ async def test_the_window_display_shows_the_photo_through_its_client(
     async with running_site(db, make_centre(devices=DEVICES, staff=STAFF), broker=broker) as site:
         async with db.write() as conn:
             await keep_photo(conn, "test", photo.sha256, photo.image, "manager:m", site.service.clock.now())
-        with_photo = make_centre(devices=DEVICES, staff=staff)
-        changed = await site.service.configure("test", with_photo, actor="manager:m", request_id="photo", dry_run=False)
-        assert changed.ok, changed.body
         async with display(mosquitto, window=1, server_url=site.url) as display_url, chromium() as browser:
             screen = await browser.new_page(viewport={"width": 1280, "height": 720})
             await screen.goto(display_url)
             await act(site, SignOn(window=1, staff="s1"), "on")
+            await expect(screen.locator("#staff-name")).to_have_text("王芳", timeout=SHOWN_MS)
+            with_photo = make_centre(devices=DEVICES, staff=staff)
+            changed = await site.service.configure(
+                "test", with_photo, actor="manager:m", request_id="photo", dry_run=False
+            )
+            assert changed.ok, changed.body  # no window changes after it: the change itself tells the screen
             shown = screen.locator("#staff-photo")
             await expect(shown).to_be_visible(timeout=SHOWN_MS)
             await expect(shown).to_have_js_property("naturalWidth", 300)

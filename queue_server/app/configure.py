@@ -2,7 +2,9 @@
 
 It runs under the centre's lock like an action, so no call slips in between the check and the
 change; a change the running hall cannot take (a window with a ticket at it) is refused. Applying
-bumps the state version: every process then rebuilds its hall from the new configuration. A
+bumps the state version: every process then rebuilds its hall from the new configuration, and
+every window's and pad's state and the hall's summary go out again in the same transaction, so the
+screens show a renamed window or a new staff photo at once. A
 repeated request id of an applied change gets the first answer.
 """
 
@@ -13,12 +15,15 @@ import datetime as dt
 from queue_server.app import request_ids
 from queue_server.app.answers import Answer
 from queue_server.app.halls import Halls
+from queue_server.app.projections import configuration_messages
 from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.config.centre_change import ChangeRefused, change_refusal
 from queue_server.domain.centre import Centre
 from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
+from queue_server.store.outbox import write_outbox
+from queue_server.store.repository import load_hall
 from queue_server.store.seed import CentreChangeRefused, apply_centre, describe_difference
 from queue_server.store.staff_photos import missing_photos
 
@@ -41,6 +46,8 @@ async def configure(
             await request_ids.record(locked.conn, centre, request_id, actor, CONFIGURE, answer, halls.clock.now())
         if applied(answer):
             locked.slot.forget()
+            hall = await load_hall(locked.conn, centre, halls.clock)  # the new configuration, not cached
+            await write_outbox(locked.conn, centre, configuration_messages(hall), halls.clock.now())
     return answer
 
 

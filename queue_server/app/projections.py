@@ -134,6 +134,29 @@ def hall_messages(
 RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
 
 
+def configuration_messages(hall: Hall) -> list[Message]:
+    """Every window's state, every pad's and the hall's summary, as a new configuration shows them.
+
+    A renamed window, a staff member's new work number or photo, a changed ``show_staff`` policy:
+    the screens learn it with the change, not at each window's next action.
+    """
+    messages = [
+        Message(
+            WINDOW_STATE.subject(number=state.number),
+            "state",
+            window_view(hall.centre, state, hall.holding(state.number), public=True),
+        )
+        for state in hall.windows()
+    ]
+    messages += [
+        Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window))
+        for pad in hall.centre.devices
+        if pad.kind is DeviceKind.PAD and pad.window is not None
+    ]
+    messages.append(Message(HALL_SUMMARY.subject(), "summary", hall_summary(hall)))
+    return messages
+
+
 def windows_touched(change: Change) -> set[int]:
     """Windows whose state or current ticket the change altered."""
     touched = {w.number for w in change.windows}
