@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from queue_server.app.service import HallService
 from queue_server.assembly import build_app, create_app
+from queue_server.bus.broker import free_port
+from queue_server.cli.server import start_site
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import event_from_record, replay
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.migrate import SchemaOutdated
-from tests.api_support import MONDAY_MORNING, PROBLEM_JSON, Api, counts, hall_service, rid, seed
+from tests.api_support import API, MONDAY_MORNING, PROBLEM_JSON, Api, counts, hall_service, rid, seed
 
 
 @pytest.fixture
@@ -448,6 +450,48 @@ async def test_a_sqlite_file_out_of_reach_is_503_and_the_api_recovers_by_itself(
         service.db.reader, service.db.writer = engines
         await unreachable.dispose()
     assert (await api.get("/centres/test/queue", "manager")).status == 200
+
+
+async def test_a_client_that_hangs_up_while_its_body_is_read_is_no_database_outage(
+    db: Database, service: HallService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiohttp raises ``ConnectionResetError`` (an ``OSError``) in the handler reading the body of a client
+    that hung up: that is the client's doing, logged at DEBUG, never "Database unreachable".
+
+    The application runs as ``onewindow serve`` runs it (aiohttp's test server cancels the handler
+    of a client that left instead, which hides the error)."""
+    tokens = await seed(db)
+    port = free_port()
+    runner = await start_site(create_app(service), "127.0.0.1", port)
+    caplog.set_level(logging.DEBUG, logger="queue_server.web.problems")
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = (
+            f"POST {API}/centres/test/tickets HTTP/1.1\r\nHost: hall\r\nAuthorization: Bearer {tokens['kiosk']}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 200\r\nExpect: 100-continue\r\n\r\n"
+        )
+        writer.write(head.encode())
+        # aiohttp says "continue" once the request is routed, so its handler is bound to run; then part
+        # of the 200 bytes announced, and the client is gone.
+        assert await reader.readline() == b"HTTP/1.1 100 Continue\r\n"
+        writer.write(b'{"matter": "pen')
+        await writer.drain()
+        writer.transport.abort()
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+        def told() -> list[logging.LogRecord]:
+            return [r for r in caplog.records if r.name == "queue_server.web.problems"]
+
+        async with asyncio.timeout(10):
+            while not told():
+                await asyncio.sleep(0.01)
+    finally:
+        await runner.cleanup()
+    (said,) = told()
+    assert said.getMessage().startswith("The client hung up while POST /api/v1/centres/test/tickets"), said
+    assert said.levelno == logging.DEBUG
 
 
 # --- The application that owns its database ---------------------------------------------------------

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from types import TracebackType
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 import sqlalchemy.exc
@@ -28,13 +28,23 @@ DatabaseError = sqlalchemy.exc.SQLAlchemyError
 """The base of every error a failed statement, transaction or connection raises (SQLAlchemy's)."""
 
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable host, name resolution; includes TimeoutError
-    asyncio.TimeoutError,
     sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
     asyncpg.PostgresConnectionError,  # the connection does not exist or failed
     asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
     asyncpg.TooManyConnectionsError,
 )
+DRIVERS = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
+"""The packages that talk to the database: an ``OSError`` counts only when raised through one of them."""
+
+
+def _through_driver(trace: TracebackType | None) -> bool:
+    """Whether a traceback passes through the database's packages (the error came from talking to it)."""
+    while trace is not None:
+        module = trace.tb_frame.f_globals.get("__name__", "")
+        if isinstance(module, str) and module.split(".", 1)[0] in DRIVERS:
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def unreachable(error: BaseException) -> bool:
@@ -42,8 +52,10 @@ def unreachable(error: BaseException) -> bool:
 
     Drivers raise their own exceptions and SQLAlchemy wraps some of them, so the whole chain of
     causes is looked at: an OperationalError or InterfaceError (SQLAlchemy's words for "the
-    database or the connection failed"), a connection SQLAlchemy invalidated, or a connection
-    error of the driver or the operating system anywhere in the chain.
+    database or the connection failed"), a connection SQLAlchemy invalidated, a connection error
+    of the driver, or an ``OSError`` (refused, reset, timed out) raised while talking to the
+    database anywhere in the chain. An ``OSError`` from elsewhere is not the database's: a client
+    that hangs up while its request body is read raises ``ConnectionResetError`` too.
     """
     seen: set[int] = set()
     current: BaseException | None = error
@@ -54,6 +66,8 @@ def unreachable(error: BaseException) -> bool:
         if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        if isinstance(current, OSError) and _through_driver(current.__traceback__):
             return True
         nested = current.orig if isinstance(current, sqlalchemy.exc.DBAPIError) else None
         current = nested or current.__cause__ or current.__context__

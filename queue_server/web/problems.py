@@ -10,6 +10,8 @@ Handlers raise; :func:`problem_middleware` answers. The translation:
 - ``json.JSONDecodeError``: 400;
 - aiohttp's own refusals (no such route, wrong method, body too large): 404 / 405 (with ``Allow``) ...;
 - the database cannot be reached (``queue_server.store.errors.unreachable``): 503 with ``Retry-After``;
+- the client hung up (a ``ConnectionError`` not raised by the database's driver, e.g. while its body
+  was read): logged at DEBUG, nobody is left to answer (the problem goes nowhere);
 - anything else: 500, logged with an incident id; the client never sees a traceback.
 
 The 503 needs nothing to recover: the next request takes a fresh connection from the pool
@@ -175,6 +177,12 @@ def database_unavailable() -> web.Response:
     return json_response(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def client_hung_up(error: BaseException) -> bool:
+    """Whether ``error`` is the client's connection ending (it hung up while its body was read or its
+    answer written), rather than the database's: aiohttp raises ``ConnectionResetError`` then."""
+    return isinstance(error, ConnectionError) and not unreachable(error)
+
+
 # --- The middleware ----------------------------------------------------------------------------------
 
 
@@ -232,6 +240,12 @@ async def _translate(request: web.Request, handler: Handler) -> web.StreamRespon
     except asyncio.CancelledError:
         raise
     except Exception as error:
+        if client_hung_up(error):
+            log.debug("The client hung up while %s %s was answered: %r", request.method, request.path, error)
+            body = problem(
+                400, "client-closed", "The client closed the connection", f"{what_failed(request)}: the client hung up"
+            ).body
+            return json_response(body, 400)
         if unreachable(error):
             log.warning("Database unreachable while answering %s %s: %r", request.method, request.path, error)
             return database_unavailable()
