@@ -662,7 +662,7 @@ async def test_the_hall_board_sees_every_call_and_a_printer_only_its_jobs(hall: 
 
 
 def sample_topic(pattern: TopicPattern) -> str:
-    values = {"number": 1, "kind": "pad", "device": "pad-1", "what": "rating"}
+    values = {"number": 1, "kind": "pad", "device": "pad-1", "what": "rating", "instance": "a1b2c3"}
     return pattern.build("test", **{name: values[name] for name in pattern.placeholders})
 
 

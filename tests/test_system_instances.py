@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import func, select
 
 from queue_server.auth.accounts import Role, add_token
+from queue_server.bus import runner
 from queue_server.domain.centre import WEEKDAYS, Centre
 from queue_server.protocol.broker import Broker
 from queue_server.protocol.topics import DEVICE_RESPONSE, SERVER_AVAILABILITY, WINDOW_CALL
@@ -345,3 +346,49 @@ def check_display(record: Record, last_seqs: dict[str, int]) -> None:
         assert len(shown) == last, f"{topic}: the display saw {len(shown)} of {last} calls"
         centre, window = topic.split("/")[1], int(topic.split("/")[3])
         assert shown == record.called[(centre, window)], f"{topic}: the display's calls differ from the answers"
+
+
+WILL_WINDOW_S = runner.WILL_DELAY_S + 2.5
+"""Longer than the broker holds a will back (it looks at the delayed wills about once a second)."""
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_server_reads_online_until_the_last_instance_leaves(
+    database_url: str, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """One of two instances gets SIGKILL: ``server/availability`` never says ``offline`` (the other
+    takes the dead one's delayed will back); the last one stops: then it says ``offline``."""
+    await prepare(database_url)
+    topic = SERVER_AVAILABILITY.build(CENTRES[0])
+    shared = ["--mqtt-url", f"{mosquitto.url}?protocol=5"]
+    heard: list[str] = []
+    servers: list[ServerProcess] = []
+    async with Broker.from_url(mosquitto.url).client(f"watch-{secrets.token_hex(3)}") as watcher:
+        await watcher.subscribe(topic, qos=1)
+
+        async def listen() -> None:
+            async for message in watcher.messages:
+                assert isinstance(message.payload, bytes)
+                heard.append(message.payload.decode())
+
+        listening = asyncio.create_task(listen())
+        try:
+            for i in range(2):
+                servers.append(start_instance(database_url, tmp_path, f"instance{i}", shared))
+            async with asyncio.timeout(30):
+                while heard.count("online") < 2:  # each instance said it on its connection
+                    await asyncio.sleep(0.05)
+            servers[0].kill()
+            await asyncio.sleep(WILL_WINDOW_S)  # the window in which a will not taken back would go out
+            assert "offline" not in heard, heard
+            servers[1].stop()
+            async with asyncio.timeout(30):
+                while "offline" not in heard:
+                    await asyncio.sleep(0.05)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+            for server in servers:
+                server.stop()
+    assert heard[-1] == "offline" and heard.count("offline") == 1, heard

@@ -6,6 +6,16 @@ bounded publisher (queue_server.bus.legacy_feed) and the request listener side b
 connection drops; then it waits (with growing backoff) and starts again.
 Actions keep succeeding while the broker is away: their messages wait in the outbox.
 
+Where several instances serve a centre (MQTT 5, ``shared``), ``server/availability`` is theirs
+together and must not read ``offline`` while one is left. A will there would say it the moment any
+one of them died, so the will that says it is delayed (MQTT 5's will delay, :data:`WILL_DELAY_S`)
+and held by a second connection of each instance that does nothing else (:func:`will_keeper`).
+The instance's own connection leaves its will on ``server/instance/<id>``: the other instances
+hear it and take the leaver's session over before the delay ends, which makes the broker drop
+its pending will (:func:`take_will_back`). So the group's ``offline`` comes only from the last
+instance to leave, :data:`WILL_DELAY_S` after it left; should nobody take a will back in time,
+the instances still answer an ``offline`` there with ``online``.
+
 It also listens to what devices say of themselves, both retained: availability, told to the
 service (``device_seen``: the live pages warn of a lost device), and each printer's state
 (``printer_seen``, ``printer_state``) so that a kiosk's tickets go to a spare printer while its own
@@ -21,6 +31,8 @@ import secrets
 from collections.abc import Iterable
 
 import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
 from device_client.stopping import stop_tasks
@@ -31,6 +43,7 @@ from queue_server.bus.relay import OutboxRelay
 from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.centre import Centre
 from queue_server.domain.devices import DeviceKind
+from queue_server.protocol.broker import Client
 from queue_server.protocol.payloads import PrinterState
 from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
@@ -39,6 +52,7 @@ from queue_server.protocol.topics import (
     ONLINE,
     PRINTER_STATE,
     SERVER_AVAILABILITY,
+    SERVER_INSTANCE,
 )
 from queue_server.store.seed import centre_codes, stored_centre
 
@@ -51,6 +65,46 @@ SHARE_GROUP = "onewindow-server"
 """The shared subscription every instance joins for device requests (MQTT 5)."""
 CONFIG_CHECK_SECONDS = 5.0
 """How often a connection looks whether its centre's configuration changed (through another instance)."""
+WILL_DELAY_S = 3
+"""Shared: how long the broker holds an instance's ``offline`` on ``server/availability`` before
+publishing it, time for another instance to take it back."""
+WILL_SESSION_S = WILL_DELAY_S + 30
+"""Shared: how long the broker keeps the session of a will keeper that left (longer than the delay,
+else the will would go out when the session ends)."""
+LEAVE_TIMEOUT_S = 2.0
+
+
+def will_keeper_id(centre: str, instance: str) -> str:
+    """The MQTT client id of an instance's will keeper: any instance can name it from the leaver's topic."""
+    return f"onewindow-server-{centre}-{instance}-will"
+
+
+def will_keeper(broker: BrokerAddress, centre: str, instance: str) -> Client:
+    """The connection that holds an instance's delayed ``offline`` on ``server/availability`` (shared)."""
+    will = Properties(PacketTypes.WILLMESSAGE)  # type: ignore[no-untyped-call]  # paho has no hints here
+    will.WillDelayInterval = WILL_DELAY_S
+    session = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    session.SessionExpiryInterval = WILL_SESSION_S
+    availability = SERVER_AVAILABILITY.build(centre)
+    return broker.client(
+        will_keeper_id(centre, instance),
+        will=aiomqtt.Will(availability, OFFLINE, qos=1, retain=True, properties=will),
+        properties=session,
+        clean_start=False,  # a session left by its last connection is resumed, its pending will dropped
+    )
+
+
+async def hold(keeper: aiomqtt.Client) -> None:
+    """Wait on a will keeper (it is sent nothing): raises MqttError once its connection ends, e.g.
+    taken over by an instance that thought this one gone, so the connection starts again."""
+    async for _ in keeper.messages:
+        pass
+
+
+async def take_will_back(broker: BrokerAddress, centre: str, instance: str) -> None:
+    """Resume the session of a will keeper that left and end it cleanly: the broker drops its will."""
+    async with broker.client(will_keeper_id(centre, instance), clean_start=False):
+        pass
 
 
 def request_filter(centre: str, *, shared: bool) -> str:
@@ -72,7 +126,8 @@ class CentreBus:
         self.shared = broker.version == 5
         """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""
         self.connected = asyncio.Event()
-        self._identifier = f"onewindow-server-{self.code}-{secrets.token_hex(3)}"
+        self._instance = secrets.token_hex(3)
+        self._identifier = f"onewindow-server-{self.code}-{self._instance}"
         self._served = False
         """Whether the last connection got as far as serving: then the backoff starts afresh."""
 
@@ -108,12 +163,18 @@ class CentreBus:
     async def _connection(self) -> None:
         self._served = False
         availability = SERVER_AVAILABILITY.build(self.code)
-        will = aiomqtt.Will(availability, OFFLINE, qos=1, retain=True)
-        async with self.broker.client(self._identifier, will=will) as client:
+        mine = SERVER_INSTANCE.build(self.code, instance=self._instance)
+        will = aiomqtt.Will(mine if self.shared else availability, OFFLINE, qos=1, retain=not self.shared)
+        async with contextlib.AsyncExitStack() as stack:
+            keeper = None
+            if self.shared:  # the group's delayed will, then this instance's connection
+                keeper = await stack.enter_async_context(will_keeper(self.broker, self.code, self._instance))
+            client = await stack.enter_async_context(self.broker.client(self._identifier, will=will))
             await client.publish(availability, ONLINE, qos=1, retain=True)
             await client.subscribe(request_filter(self.code, shared=self.shared), qos=1)
-            if self.shared:  # other instances may be on the bus: answer their last will
+            if self.shared:  # other instances may be on the bus: hear them leave
                 await client.subscribe(availability, qos=1)
+                await client.subscribe(SERVER_INSTANCE.filter(self.code), qos=1)
             await client.subscribe(DEVICE_AVAILABILITY.filter(self.code), qos=1)
             await client.subscribe(PRINTER_STATE.filter(self.code), qos=1)
             await self.relay.republish_retained(client)
@@ -126,10 +187,16 @@ class CentreBus:
                     tasks.create_task(run_legacy_feed(self.relay, client))
                     tasks.create_task(self._listen(client))
                     tasks.create_task(self._watch_config())
+                    if keeper is not None:
+                        tasks.create_task(hold(keeper))
             except asyncio.CancelledError:
                 # A server that stops says so itself: a clean disconnect discards the last will.
                 with contextlib.suppress(aiomqtt.MqttError):
-                    await client.publish(availability, OFFLINE, qos=1, retain=True, timeout=2)
+                    if keeper is None:
+                        await client.publish(availability, OFFLINE, qos=1, retain=True, timeout=LEAVE_TIMEOUT_S)
+                    else:  # the group's offline, delayed; the others take it back if any is left
+                        await keeper.leave_with_will(LEAVE_TIMEOUT_S)
+                        await client.publish(mine, OFFLINE, qos=1, timeout=LEAVE_TIMEOUT_S)
                 raise
 
     async def _listen(self, client: aiomqtt.Client) -> None:
@@ -150,6 +217,9 @@ class CentreBus:
                 try:
                     if SERVER_AVAILABILITY.parse(topic) is not None:
                         await self._server_availability(client, topic, payload)
+                        continue
+                    if (instance := SERVER_INSTANCE.parse(topic)) is not None:
+                        self._instance_left(instance["instance"], payload, handling)
                         continue
                     if DEVICE_AVAILABILITY.parse(topic) is not None:
                         self._availability(topic, payload)
@@ -182,8 +252,26 @@ class CentreBus:
         finally:
             slots.release()
 
+    def _instance_left(self, instance: str, payload: bytes, handling: set[asyncio.Task[None]]) -> None:
+        """Another instance left: take its delayed ``offline`` back before the broker publishes it."""
+        if instance == self._instance or payload.decode(errors="replace").strip() != OFFLINE:
+            return
+        log.info("instance %s of %s left; this one serves, and takes its last will back", instance, self.code)
+        task = asyncio.create_task(self._take_will_back(instance))
+        handling.add(task)
+        task.add_done_callback(handling.discard)
+
+    async def _take_will_back(self, instance: str) -> None:
+        try:
+            await take_will_back(self.broker, self.code, instance)
+        except aiomqtt.MqttError as error:  # its offline goes out; answered with online below
+            log.warning("could not take back the last will of instance %s of %s: %s", instance, self.code, error)
+        else:
+            log.info("took back the last will of instance %s of %s", instance, self.code)
+
     async def _server_availability(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
-        """Another instance's last will said ``offline``, but this one serves: say ``online`` again."""
+        """The group's ``offline`` went out (nobody took a will back in time), but this one serves:
+        say ``online`` again."""
         if payload.decode(errors="replace").strip() == OFFLINE:
             log.info("the server availability of %s said offline (another instance left); this one serves", self.code)
             await client.publish(topic, ONLINE, qos=1, retain=True)

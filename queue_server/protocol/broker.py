@@ -21,6 +21,9 @@ from typing import Any, Self, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
+import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 
 PROTOCOLS = {
     "3": aiomqtt.ProtocolVersion.V311,
@@ -34,6 +37,8 @@ OPTIONS = ("protocol", "ca")
 
 
 T = TypeVar("T")
+DISCONNECT_WITH_WILL = 4
+"""MQTT 5's reason code of a DISCONNECT that asks the broker to publish the last will all the same."""
 
 
 class BrokerUrlError(ValueError):
@@ -63,6 +68,13 @@ class Client(aiomqtt.Client):
                 return await fut
         except TimeoutError:
             raise aiomqtt.MqttError("Operation timed out") from None
+
+    async def leave_with_will(self, timeout: float) -> None:
+        """Disconnect so that the broker publishes the last will as if the connection had been lost
+        (MQTT 5 only; the will's delay still applies). The client is closed afterwards."""
+        reason = ReasonCode(PacketTypes.DISCONNECT, identifier=DISCONNECT_WITH_WILL)
+        if self._client.disconnect(reasoncode=reason) == paho.MQTT_ERR_SUCCESS:
+            await self._wait_for(self._disconnected, timeout)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()

@@ -62,6 +62,7 @@ from queue_server.protocol.topics import (
     ROOT,
     SEGMENT,
     SERVER_AVAILABILITY,
+    SERVER_INSTANCE,
     TOPICS,
     WINDOW_CALL,
     WINDOW_STATE,
@@ -90,7 +91,7 @@ TOPIC_PAYLOADS: dict[str, type[BaseModel]] = {
 }
 """The JSON model of each topic that has one; requests have one per ``what`` (``REQUESTS``)."""
 
-TEXT_TOPICS = {SERVER_AVAILABILITY.name, DEVICE_AVAILABILITY.name}
+TEXT_TOPICS = {SERVER_AVAILABILITY.name, SERVER_INSTANCE.name, DEVICE_AVAILABILITY.name}
 """Topics whose payload is the plain word ``online`` or ``offline``."""
 
 _ID = "5f1c9a0e27b3"

@@ -123,6 +123,16 @@ SERVER_AVAILABILITY = TopicPattern(
     payload="text",
     description="The server's availability, `online` or `offline` (its last will).",
 )
+SERVER_INSTANCE = TopicPattern(
+    name="server_instance",
+    template="server/instance/{instance}",
+    retained=False,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="text",
+    description="One server instance's last will, `offline`, heard by the others where several serve the"
+    " centre; devices do not read it.",
+)
 WINDOW_STATE = TopicPattern(
     name="window_state",
     template="window/{number}/state",
@@ -226,6 +236,7 @@ PRINTER_STATE = TopicPattern(
 
 TOPICS: tuple[TopicPattern, ...] = (
     SERVER_AVAILABILITY,
+    SERVER_INSTANCE,
     WINDOW_STATE,
     WINDOW_CALL,
     HALL_SUMMARY,
