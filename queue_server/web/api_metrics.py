@@ -3,10 +3,11 @@
 For the centres the token (or session) may see: people waiting and the longest wait per ticket
 group, windows by state, devices online and offline by kind, the devices lost by kind (those that
 said online and now say offline, by their last will or a clean goodbye, apart from the devices
-never heard), and today's tickets by state and ratings by level. Prometheus scrapes it with a
-manager's, admin's or supervisor's bearer token (``authorization: {credentials: ...}`` in its
-scrape configuration). The exposition is written by prometheus_client, so its escaping and format
-follow the reference implementation.
+never heard), today's tickets by state and ratings by level, and how many halls this instance
+built from a centre's rows (each a read of the whole queue: what its cache of halls missed).
+Prometheus scrapes it with a manager's, admin's or supervisor's bearer token
+(``authorization: {credentials: ...}`` in its scrape configuration). The exposition is written by
+prometheus_client, so its escaping and format follow the reference implementation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from aiohttp import web
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 from pydantic import RootModel
@@ -58,7 +59,14 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
     )
     tickets = _gauge("tickets_today", "Today's tickets by state", ["centre", "status"])
     ratings = _gauge("ratings_today", "Today's ratings by level (5 非常满意 … 1 非常不满意)", ["centre", "level"])
+    builds = CounterMetricFamily(
+        "onewindow_hall_builds",
+        "Halls this instance built from a centre's rows since it started (each reads the whole queue)",
+        labels=["centre"],
+    )
+    built = service.hall_builds()  # before the reads below, which may build one
     for code in sorted(principal.centres):
+        builds.add_metric([code], built.get(code, 0))
         hall = await service.hall(code)
         _hall_figures(hall, waiting, longest, windows)
         sightings = service.devices(code)
@@ -80,7 +88,7 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         for level in range(5, 0, -1):
             ratings.add_metric([code, str(level)], by_level.get(level, 0))
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings]))
+    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings, builds]))
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -119,7 +127,8 @@ ROUTES: list[Route] = [
             "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"
             " ticket group, onewindow_windows by state, onewindow_devices by kind and online,"
             " onewindow_devices_offline (were online, now offline) by kind, and today's"
-            " onewindow_tickets_today by state and onewindow_ratings_today by level."
+            " onewindow_tickets_today by state and onewindow_ratings_today by level; onewindow_hall_builds_total,"
+            " the halls this instance built from a centre's rows."
         ),
     ),
 ]
