@@ -5,6 +5,7 @@
     .venv/bin/python -m bench --small --broker hall            # a few seconds, as the test runs it
     .venv/bin/python -m bench --database postgresql --instances 1,2 --scenario issue --scenario latency
     .venv/bin/python -m bench --from-json bench-results.json --docs docs/performance.md  # its tables, anew
+    .venv/bin/python -m bench --trend                         # the headline figures across the kept runs
 
 The baseline (the broker alone) runs whenever a scenario with latencies does, so every latency
 of a run can be compared to the broker of that same run.
@@ -12,6 +13,9 @@ of a run can be compared to the broker of that same run.
 ``--instances 1,2`` runs every scenario once with each number of server instances (the baseline
 once, with the first): the JSON keeps the first number's figures under ``scenarios``, as a
 single run has them, and the others' under ``more_instances``; the tables show them side by side.
+
+Every run but a ``--small`` one also keeps its JSON in ``bench/history/`` (bench.history), and
+``--trend`` prints how the headline figures moved across the kept runs.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.history import HISTORY, keep, kept, trend_table
 from bench.measure import raise_open_files
 from bench.report import Document, add_ratios, markdown_table, read_json, replace_figures, text_table, write_json
 from bench.rig import BrokerKind, DatabaseKind, instances_problem
@@ -36,7 +41,7 @@ from bench.scenarios import SCENARIOS, Options
 
 OPEN_FILES = 16384
 """Enough for 1,000 windows' devices and displays on both ends of their sockets."""
-NEEDS_BASELINE = {"latency", "scale", "print", "issue"}
+NEEDS_BASELINE = {"latency", "scale", "print", "issue", "single", "calls"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -90,6 +95,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--from-json", type=Path, metavar="FILE", help="print the tables of an earlier run's JSON instead of running"
     )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help=f"where runs keep their JSON, one file each (default: {HISTORY}; a --small run keeps it only here)",
+    )
+    parser.add_argument("--no-history", action="store_true", help="do not keep this run's JSON in the history")
+    parser.add_argument(
+        "--trend", action="store_true", help="print how the headline figures moved across the kept runs, and stop"
+    )
     args = parser.parse_args(argv)
     for count in args.instances:
         if problem := instances_problem(count, BrokerKind(args.broker), DatabaseKind(args.database)):
@@ -113,6 +128,17 @@ def chosen(asked: list[str] | None) -> list[str]:
     if names & NEEDS_BASELINE:
         names.add("baseline")
     return [name for name in SCENARIOS if name in names]
+
+
+def machine() -> str:
+    """The host's name and processor, so that runs on different machines are not compared unawares."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return f"{platform.node()}, {model or platform.machine()}"
 
 
 def commit() -> str:
@@ -139,6 +165,7 @@ async def run(names: list[str], options: Options, counts: tuple[int, ...] = (1,)
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "machine": machine(),
             "commit": commit(),
             "load_before": os.getloadavg()[0],
         },
@@ -173,6 +200,9 @@ def _cancel_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.trend:
+        print(trend_table(kept(args.history or HISTORY)))
+        return 0
     if args.from_json is not None:
         document = read_json(args.from_json)
     else:
@@ -191,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         document = asyncio.run(run(chosen(args.scenario), options, args.instances))
         write_json(document, args.json)
         print(f"figures written to {args.json}", file=sys.stderr)
+        history = None if args.no_history else args.history or (None if args.small else HISTORY)
+        if history is not None:
+            print(f"run kept as {keep(document, history)}", file=sys.stderr)
     print(markdown_table(document) if args.markdown else text_table(document))
     if args.docs is not None:
         replace_figures(document, args.docs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,6 +108,33 @@ class ProbeSum:
 
     def cpu_seconds(self) -> float:
         return sum(p.cpu_seconds() for p in self.probes)
+
+
+FSYNC_BLOCK = 4096
+"""Bytes appended before each fsync: a page, about what a commit of one action writes to the WAL."""
+
+
+def fsync_times(folder: Path, count: int) -> list[float]:
+    """Append a page to a file in ``folder`` and ``fsync`` it, ``count`` times; each one's seconds.
+
+    The floor under every answer that waits for a synced commit (SQLite with ``synchronous=FULL``;
+    PostgreSQL with ``fsync`` on), on the disk that holds the database, in the same run: a figure
+    taken on a slower or busier disk than another shows it here.
+    """
+    path = folder / "fsync-probe"
+    block = os.urandom(FSYNC_BLOCK)
+    times: list[float] = []
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            os.write(descriptor, block)
+            os.fsync(descriptor)
+            times.append(time.perf_counter() - started)
+    finally:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+    return times
 
 
 def own_cpu_seconds() -> float:

@@ -40,6 +40,13 @@ def broker_hop(document: Document) -> Summary | None:
     return Summary(**baseline["hop"]) if baseline else None
 
 
+def floors(document: Document) -> tuple[float | None, float | None]:
+    """The run's floors: the broker hop's and the disk fsync's medians in ms (None if not measured)."""
+    baseline = document["scenarios"].get("baseline") or {}
+    hop, fsync = baseline.get("hop") or {}, baseline.get("fsync") or {}
+    return (hop.get("median_ms") if hop.get("count") else None, fsync.get("median_ms") if fsync.get("count") else None)
+
+
 def add_ratios(document: Document) -> None:
     """Give every latency summary outside the baseline its multiple of the broker's own hop."""
     hop = broker_hop(document)
@@ -98,10 +105,14 @@ def _heading(document: Document) -> str:
         servers = (
             f", {listed} server instance{'s' if counts != [1] else ''} (MQTT {meta.get('mqtt_protocol', '3.1.1')})"
         )
+    hop, fsync = floors(document)
+    measured = ""
+    if hop is not None and fsync is not None:
+        measured = f"; floors in this run: broker hop {hop:.2f} ms, disk fsync {fsync:.2f} ms (medians)"
     return (
         f"OneWindow benchmark, {meta['started_at']}: broker {meta['broker']}, database {meta['database']}{servers}"
         f"{', small run' if meta['small'] else ''}; {meta['cpus']} CPUs, load average {meta['load_before']:.2f}"
-        f" before and {meta['load_after']:.2f} after; commit {meta['commit']}"
+        f" before and {meta['load_after']:.2f} after; commit {meta['commit']}{measured}"
     )
 
 

@@ -24,7 +24,7 @@ from tests.brokers import mosquitto_executable
 from tests.conftest import POSTGRES_URL, _server
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["baseline", "issue", "latency", "scale", "print", "rush-ping"]
+SCENARIOS = ["baseline", "issue", "single", "calls", "latency", "scale", "print", "rush-ping"]
 SUMMARY_KEYS = {"count", "median_ms", "p99_ms", "worst_ms", "mean_ms"}
 
 
@@ -53,8 +53,10 @@ def check_summary(summary: dict[str, Any], count: int | None = None, ratio: bool
 def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     """On a Mosquitto the rig starts, with SQLite."""
     mosquitto_executable()  # skipped without Mosquitto, failed under CI
-    out = tmp_path / "figures.json"
-    run = bench("--small", "--broker", "mosquitto", "--database", "sqlite", "--json", str(out))
+    out, history = tmp_path / "figures.json", tmp_path / "history"
+    run = bench(
+        "--small", "--broker", "mosquitto", "--database", "sqlite", "--json", str(out), "--history", str(history)
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     document = json.loads(out.read_text(encoding="utf-8"))
     meta, scenarios = document["meta"], document["scenarios"]
@@ -62,14 +64,16 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     assert (meta["broker"], meta["database"]) == ("mosquitto", "sqlite")
     assert list(scenarios) == SCENARIOS
 
-    baseline = scenarios["baseline"]
-    check_summary(baseline["hop"], count=baseline["messages"], ratio=False)
+    check_floors(meta, scenarios["baseline"])
 
     issue = scenarios["issue"]
     assert issue["tickets"] > 0 and issue["tickets_per_s"] > 0
     assert issue["tickets_in_database"] == issue["tickets"], "every ticket answered 201 is in the database"
     check_summary(issue["request"], count=issue["tickets"])
     assert issue["server_cpu_ms_per_ticket"] > 0 and issue["server_rss_mb"] > 0
+    assert issue["hall_builds"]["hall_builds"] >= 0 and len(issue["hall_builds"]["per_instance"]) == 1
+
+    check_lone_requests_and_calls(scenarios)
 
     latency = scenarios["latency"]
     for how in ("keypad", "http"):
@@ -107,9 +111,63 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
 
     assert "broker hop" in run.stdout and "print latency" in run.stdout
     assert "device ping through the broker, during a rush" in run.stdout
+    assert "floors in this run: broker hop" in run.stdout
     tables = bench("--from-json", str(out), "--markdown")
     assert tables.returncode == 0, tables.stderr
     assert tables.stdout.count("| figure | value") == len(SCENARIOS)
+
+    check_kept(history, document)
+
+
+def check_floors(meta: dict[str, Any], baseline: dict[str, Any]) -> None:
+    """The broker's hop and the disk's fsync, measured in the run, and what the run ran on."""
+    check_summary(baseline["hop"], count=baseline["messages"], ratio=False)
+    check_summary(baseline["fsync"], ratio=False)
+    assert meta["machine"] and meta["commit"]
+
+
+def check_lone_requests_and_calls(scenarios: dict[str, Any]) -> None:
+    single = scenarios["single"]
+    for kind in ("issue", "call_next", "finish"):
+        check_summary(single[kind], count=single["requests"])
+    assert single["server_cpu_ms_per_issue"] > 0 and single["server_cpu_ms_per_call"] > 0
+    calls = scenarios["calls"]["runs"]
+    assert [(one["consoles"], one["waiting"]) for one in calls] == [(8, 8), (1, 8), (8, 16), (1, 16)]
+    for one in calls:
+        assert one["calls"] >= one["burst"] > 0 and one["calls_per_s"] > 0 and one["server_cpu_ms_per_call"] > 0
+        check_summary(one["call_next"], count=one["calls"])
+        check_summary(one["finish"], count=one["calls"])
+
+
+def check_kept(history: Path, document: dict[str, Any]) -> None:
+    """The run kept its JSON in the history folder, and the trend reads it."""
+    (kept,) = history.glob("*.json")
+    assert kept.name.endswith(f"-{document['meta']['commit'].replace('+changes', '-dirty')}.json")
+    assert json.loads(kept.read_text(encoding="utf-8")) == document
+    trend = bench("--trend", "--history", str(history))
+    assert trend.returncode == 0, trend.stderr
+    assert "1 kept runs" in trend.stdout and "calls (8 consoles, 16 waiting): calls/s" in trend.stdout
+
+
+def test_the_trend_shows_how_each_figure_moved(tmp_path: Path) -> None:
+    """Two kept runs, oldest first whatever their file names: each headline figure and its change."""
+    from bench.history import keep
+
+    for started, tickets, commit in (
+        ("2026-12-02T10:00:00+00:00", 400.0, "bbb"),
+        ("2026-12-01T10:00:00+00:00", 200.0, "aaa"),
+    ):
+        meta = {"started_at": started, "commit": commit, "database": "sqlite", "load_before": 0.5, "small": False}
+        hop = {"count": 10, "median_ms": 0.25, "p99_ms": 0.5, "worst_ms": 1.0, "mean_ms": 0.3}
+        scenarios = {"baseline": {"hop": hop, "fsync": {**hop, "median_ms": 2.0}}, "issue": {"tickets_per_s": tickets}}
+        keep({"meta": meta, "scenarios": scenarios}, tmp_path)
+    trend = bench("--trend", "--history", str(tmp_path))
+    assert trend.returncode == 0, trend.stderr
+    lines = trend.stdout.splitlines()
+    assert lines[0] == "2 kept runs; the latest 2, oldest first:"
+    assert "commit aaa" in lines[2] and "commit bbb" in lines[3] and "fsync 2.00 ms" in lines[2]
+    (tickets,) = [line for line in lines if "issue: tickets/s" in line]
+    assert tickets.split()[-3:] == ["200", "400", "+100%"]
 
 
 async def test_a_small_run_with_one_and_two_instances_reports_both(tmp_path: Path) -> None:
@@ -140,6 +198,7 @@ async def test_a_small_run_with_one_and_two_instances_reports_both(tmp_path: Pat
         check_summary(issue["request"], count=issue["tickets"])
         check_instances(issue, count)
         assert issue["server_cpu_ms_per_ticket"] > 0
+        assert len(issue["hall_builds"]["per_instance"]) == count
         latency = scenarios["latency"]
         assert latency["instances"] == count
         for how in ("keypad", "http"):

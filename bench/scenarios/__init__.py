@@ -6,7 +6,7 @@ figures as a JSON-ready dict; :attr:`Scenario.rows` turns those figures into tab
 
 from __future__ import annotations
 
-from bench.scenarios import baseline, issue, latency, printing, rush_ping, scale
+from bench.scenarios import baseline, calls, issue, latency, printing, rush_ping, scale, single
 from bench.scenarios.base import Options, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
@@ -14,6 +14,8 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         baseline.SCENARIO,
         issue.SCENARIO,
+        single.SCENARIO,
+        calls.SCENARIO,
         latency.SCENARIO,
         scale.SCENARIO,
         printing.SCENARIO,

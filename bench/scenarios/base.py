@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
-from bench.hall import MATTER
+from bench.hall import CENTRE, MATTER
 from bench.measure import Summary
 from bench.rig import BrokerKind, DatabaseKind, Rig, RigSettings
 
@@ -122,3 +123,59 @@ async def issue_tickets(
 
     await asyncio.gather(*(client() for _ in range(max(1, min(clients, count)))))
     return times
+
+
+HALL_BUILDS = "onewindow_hall_builds_total"
+
+
+async def hall_builds(rig: Rig, session: aiohttp.ClientSession) -> list[int]:
+    """How many halls each instance built from the centre's rows so far, from its ``/metrics``.
+
+    A scrape reads the count before it reads the hall itself, so a scrape's own build shows only in
+    the next one: a count taken before and after a phase is at most one too high per instance.
+    """
+    counts = []
+    for root in rig.apis:
+        metrics = root.rsplit("/centres/", 1)[0] + "/metrics"
+        async with session.get(metrics, headers={"Authorization": f"Bearer {rig.token.manager}"}) as response:
+            text = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"GET {metrics} answered {response.status}: {text[:200]}")
+        found = [
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == HALL_BUILDS and sample.labels.get("centre") == CENTRE
+        ]
+        counts.append(int(found[0]) if found else 0)
+    return counts
+
+
+class BuildCount:
+    """The halls each instance built from the rows during a phase: :meth:`mark`, then :meth:`since`."""
+
+    def __init__(self, rig: Rig, session: aiohttp.ClientSession) -> None:
+        self.rig, self.session = rig, session
+        self._at: list[int] = []
+
+    async def mark(self) -> None:
+        self._at = await hall_builds(self.rig, self.session)
+
+    async def since(self) -> Result:
+        """``hall_builds``: summed over the instances, and ``per_instance``."""
+        now = await hall_builds(self.rig, self.session)
+        each = [after - before for after, before in zip(now, self._at, strict=True)]
+        return {"hall_builds": sum(each), "per_instance": each}
+
+
+def builds_text(built: Result) -> str:
+    """``12 (5 + 7)``: halls built from the rows in a phase, and by each instance when several."""
+    each = built["per_instance"]
+    return f"{built['hall_builds']}" + (f" ({' + '.join(str(n) for n in each)})" if len(each) > 1 else "")
+
+
+def builds_rows(result: Result, label: str = "") -> list[Row]:
+    """A row of the halls built from the rows (earlier runs' JSON has none)."""
+    if "hall_builds" not in result:
+        return []
+    return [(f"{label}halls built from the rows (per instance)", builds_text(result["hall_builds"]))]

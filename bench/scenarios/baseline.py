@@ -1,8 +1,10 @@
-"""The broker alone: publish to receive with aiomqtt, QoS 1, on the broker the server uses.
+"""The floors of the run: the broker alone (publish to receive, QoS 1) and the disk's ``fsync``.
 
 A publisher and a subscriber connect to the rig's broker (a Mosquitto the rig started, or the
 server's own) and pass a message the size of a call, one at a time: the time from the
-publish to its arrival is the floor under every call-to-display figure of the same run.
+publish to its arrival is the floor under every call-to-display figure of the same run. Then a
+page is appended and synced to a file beside the rig's database, one at a time: the floor under
+every answer that waits for its commit to reach the disk.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 
 import aiomqtt
 
-from bench.measure import Summary, summarise
+from bench.measure import FSYNC_BLOCK, Summary, fsync_times, summarise
 from bench.rig import Rig
 from bench.scenarios.base import Options, Result, Row, Scenario, latency_text
 
@@ -56,11 +58,23 @@ async def run(options: Options) -> Result:
     async with Rig(options.rig("baseline", 1, instances=1)) as rig:
         await measure_hop("127.0.0.1", rig.mqtt_port, min(messages, 50))  # warm up both ends
         times = await measure_hop("127.0.0.1", rig.mqtt_port, messages)
-    return {"messages": messages, "qos": 1, "payload_bytes": len(PAYLOAD), "hop": summarise(times).as_dict()}
+        syncs = await asyncio.to_thread(fsync_times, rig.folder, 20 if options.small else 200)
+    return {
+        "messages": messages,
+        "qos": 1,
+        "payload_bytes": len(PAYLOAD),
+        "hop": summarise(times).as_dict(),
+        "fsync": summarise(syncs).as_dict(),
+        "fsync_bytes": FSYNC_BLOCK,
+    }
 
 
 def rows(result: Result, _broker: Summary | None) -> list[Row]:
-    return [(f"broker hop, publish → receive (QoS 1, {result['payload_bytes']} B)", latency_text(result["hop"]))]
+    out = [(f"broker hop, publish → receive (QoS 1, {result['payload_bytes']} B)", latency_text(result["hop"]))]
+    if "fsync" in result:  # earlier runs' JSON has no fsync floor
+        synced = f"disk fsync beside the database (append {result['fsync_bytes']} B)"
+        out.append((synced, latency_text(result["fsync"])))
+    return out
 
 
-SCENARIO = Scenario("baseline", "the broker alone", run, rows)
+SCENARIO = Scenario("baseline", "the floors: the broker alone and the disk", run, rows)

@@ -18,11 +18,13 @@ from bench.hall import MATTER
 from bench.measure import Summary, own_cpu_seconds, summarise
 from bench.rig import Rig
 from bench.scenarios.base import (
+    BuildCount,
     Options,
     Result,
     Row,
     Scenario,
     ServerUsage,
+    builds_rows,
     instances_text,
     issue_tickets,
     latency_text,
@@ -47,11 +49,14 @@ async def run(options: Options) -> Result:
                 await rig.post(session, "tickets", rig.token.kiosk, {"matter": MATTER}, expect=201)
                 times.append(time.perf_counter() - started)
 
+        builds = BuildCount(rig, session)
+        await builds.mark()
         usage.mark()
         own, started = own_cpu_seconds(), time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         wall = time.perf_counter() - started
         servers, own = usage.since(), own_cpu_seconds() - own
+        built = await builds.since()
         async with Database(rig.database_url) as db, db.read() as conn:
             stored = (await conn.execute(select(func.count()).select_from(schema.tickets))).scalar_one()
     return {
@@ -68,6 +73,7 @@ async def run(options: Options) -> Result:
         "load_generator_cpu_share": own / wall,
         "server_rss_mb": servers["server_rss_mb"],
         "per_instance": servers["per_instance"],
+        "hall_builds": built,
     }
 
 
@@ -87,6 +93,7 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
             f"{result['load_generator_cpu_share']:.0%}",
         ),
         *_memory(result),
+        *builds_rows(result),
     ]
 
 

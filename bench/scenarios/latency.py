@@ -26,11 +26,13 @@ from bench.load import Tally, run_window
 from bench.measure import Summary, summarise
 from bench.rig import Rig
 from bench.scenarios.base import (
+    BuildCount,
     Options,
     Result,
     Row,
     Scenario,
     ServerUsage,
+    builds_rows,
     instances_text,
     issue_tickets,
     latency_text,
@@ -42,15 +44,19 @@ WINDOWS = 10
 CALLS_PER_S = 20.0
 
 
-async def _phase(callers: list[Caller], watch: CallWatch, seconds: float, usage: ServerUsage) -> Result:
+async def _phase(
+    callers: list[Caller], watch: CallWatch, seconds: float, usage: ServerUsage, builds: BuildCount
+) -> Result:
     interval = len(callers) / CALLS_PER_S
     tally = Tally()
+    await builds.mark()
     usage.mark()
     since = time.perf_counter()
     deadline = since + seconds
     rng = random.Random(10)
     await asyncio.gather(*(run_window(c, watch, interval, deadline, rng, tally) for c in callers))
     servers = usage.since()
+    built = await builds.since()
     await watch.wait_delivered(10)
     samples = watch.delivered(since)
     return {
@@ -60,6 +66,7 @@ async def _phase(callers: list[Caller], watch: CallWatch, seconds: float, usage:
         "display": summarise([s.display_s for s in samples if s.display_s is not None]).as_dict(),
         "board": summarise([s.board_s for s in samples if s.board_s is not None]).as_dict(),
         "answer": summarise(tally.next_answers).as_dict(),
+        "hall_builds": built,
     }
 
 
@@ -79,11 +86,11 @@ async def run(options: Options) -> Result:
             await stack.enter_async_context(Keypad(CENTRE, keypad_id(n), n, rig.broker_url, timeout=60.0))
             for n in windows
         ]
-        usage = ServerUsage(rig)
-        by_keypad = await _phase([KeypadCaller(k) for k in keypads], watch, seconds, usage)
+        usage, builds = ServerUsage(rig), BuildCount(rig, session)
+        by_keypad = await _phase([KeypadCaller(k) for k in keypads], watch, seconds, usage, builds)
         # The keypads' windows still hold their last tickets: finish them before the console calls.
         await asyncio.gather(*(k.finish() for k in keypads))
-        by_http = await _phase([HttpCaller(rig, session, n) for n in windows], watch, seconds, usage)
+        by_http = await _phase([HttpCaller(rig, session, n) for n in windows], watch, seconds, usage, builds)
     return {
         "instances": options.instances,
         "windows": WINDOWS,
@@ -111,6 +118,7 @@ def rows(result: Result, broker: Summary | None) -> list[Row]:
                     f"{servers['server_cpu_share']:.0%}, {servers['server_rss_mb']:.0f} MB; {instances_text(servers)}",
                 )
             )
+        out += builds_rows(figures, f"by {label}: ")
     return out
 
 
