@@ -1,8 +1,9 @@
 """Each centre's lock and cached hall, the reads of a hall, and the one way to act under the lock.
 
 Each process keeps the last hall it built per centre, valid while the centre's state version in
-the database is the one it wrote; any other process's action bumps the version and the hall is
-rebuilt. A failed transaction drops the cached hall (:meth:`Halls.locked` does it for everyone).
+the database is the one it was built or written at; any other process's action bumps the version
+and the hall is built again from the rows, by the next read or action, which keeps it. A failed
+transaction drops the cached hall (:meth:`Halls.locked` does it for everyone).
 """
 
 from __future__ import annotations
@@ -156,14 +157,29 @@ class Halls:
                 return slot.hall
             running = slot.lock.locked() and not slot.lock.held_here()
             if slot.hall is None or slot.committed != version or not running:
-                return await self._build(conn, centre)
+                return await self._build_for_read(conn, slot, centre, version)
         # the running actions end first (the lock is first come, first served)
         async with slot.lock, self.db.read() as conn:
             version = await state_version(conn, centre)
             hall = slot.hall
             if hall is not None and slot.version == version:
                 return hall
-            return await self._build(conn, centre)
+            return self._keep(slot, version, await self._build(conn, centre))
+
+    async def _build_for_read(self, conn: Connection, slot: CentreSlot, centre: str, version: int) -> Hall:
+        """A hall built for a read outside the lock, kept as the cached one unless an action of this
+        process started or ended meanwhile (the cache is then the action's): the next read, and the
+        next action at this version, use it instead of building it again."""
+        before = slot.version
+        hall = await self._build(conn, centre)
+        if not slot.lock.locked() and slot.version == before:
+            self._keep(slot, version, hall)
+        return hall
+
+    @staticmethod
+    def _keep(slot: CentreSlot, version: int, hall: Hall) -> Hall:
+        slot.hall, slot.version, slot.recent = hall, version, None
+        return hall
 
     async def centre(self, code: str) -> Centre:
         """The centre's configuration as committed, without building a hall.
