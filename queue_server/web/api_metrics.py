@@ -61,7 +61,8 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
     ratings = _gauge("ratings_today", "Today's ratings by level (5 非常满意 … 1 非常不满意)", ["centre", "level"])
     builds = CounterMetricFamily(
         "onewindow_hall_builds",
-        "Halls this instance built from a centre's rows since it started (each reads the whole queue)",
+        "Halls this instance built from a centre's rows to act on or read from, since it started (each reads"
+        " the whole queue)",
         labels=["centre"],
     )
     built = service.hall_builds()  # before the reads below, which may build one
