@@ -25,6 +25,7 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.events import event_from_record, replay
 from queue_server.store import schema
 from queue_server.store.database import Database
+from queue_server.store.errors import unreachable
 from queue_server.store.migrate import SchemaOutdated
 from tests.api_support import API, MONDAY_MORNING, PROBLEM_JSON, Api, counts, hall_service, rid, seed
 
@@ -450,6 +451,21 @@ async def test_a_sqlite_file_out_of_reach_is_503_and_the_api_recovers_by_itself(
         service.db.reader, service.db.writer = engines
         await unreachable.dispose()
     assert (await api.get("/centres/test/queue", "manager")).status == 200
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_os_error_is_the_databases_only_when_raised_talking_to_it(database_url: str) -> None:
+    """A refused connection to PostgreSQL comes as a bare ``ConnectionRefusedError`` through asyncpg:
+    the database's. The same kind of error raised elsewhere (a client hanging up) is not."""
+    away = make_url(database_url).set(port=free_port()).render_as_string(hide_password=False)
+    async with Database(away) as db:
+        with pytest.raises(ConnectionRefusedError) as refused:
+            async with db.read():
+                pass
+    assert unreachable(refused.value)
+    with pytest.raises(ConnectionResetError) as hung_up:
+        raise ConnectionResetError("Connection lost")
+    assert not unreachable(hung_up.value)
 
 
 async def test_a_client_that_hangs_up_while_its_body_is_read_is_no_database_outage(

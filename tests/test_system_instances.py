@@ -356,8 +356,8 @@ WILL_WINDOW_S = runner.WILL_DELAY_S + 2.5
 async def test_the_server_reads_online_until_the_last_instance_leaves(
     database_url: str, mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
-    """One of two instances gets SIGKILL: ``server/availability`` never says ``offline`` (the other
-    takes the dead one's delayed will back); the last one stops: then it says ``offline``."""
+    """Of three instances one gets SIGKILL and one stops: ``server/availability`` never says ``offline``
+    (the others take each leaver's delayed will back); the last one stops: then it says ``offline``."""
     await prepare(database_url)
     topic = SERVER_AVAILABILITY.build(CENTRES[0])
     shared = ["--mqtt-url", f"{mosquitto.url}?protocol=5"]
@@ -373,15 +373,18 @@ async def test_the_server_reads_online_until_the_last_instance_leaves(
 
         listening = asyncio.create_task(listen())
         try:
-            for i in range(2):
+            for i in range(3):
                 servers.append(start_instance(database_url, tmp_path, f"instance{i}", shared))
             async with asyncio.timeout(30):
-                while heard.count("online") < 2:  # each instance said it on its connection
+                while heard.count("online") < 3:  # each instance said it on its connection
                     await asyncio.sleep(0.05)
             servers[0].kill()
             await asyncio.sleep(WILL_WINDOW_S)  # the window in which a will not taken back would go out
-            assert "offline" not in heard, heard
+            assert "offline" not in heard, f"after one instance was killed: {heard}"
             servers[1].stop()
+            await asyncio.sleep(WILL_WINDOW_S)
+            assert "offline" not in heard, f"after one instance stopped: {heard}"
+            servers[2].stop()
             async with asyncio.timeout(30):
                 while "offline" not in heard:
                     await asyncio.sleep(0.05)
