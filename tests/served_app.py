@@ -21,7 +21,6 @@ from queue_server.assembly import create_app
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
 from tests.api_support import hall_service, rid, seed
-from tests.serverproc import free_port
 
 T = TypeVar("T")
 
@@ -55,14 +54,16 @@ class LoopThread:
 class ServedApp:
     """The API app over a seeded SQLite hall, served over HTTP from its own event loop in a thread.
 
-    schemathesis speaks plain HTTP (requests), so the app listens on a free port; its loop runs
-    in a thread so the hypothesis tests can stay synchronous.
+    schemathesis speaks plain HTTP (requests), so the app listens on a port the system gives it when
+    it binds (a port found free beforehand may be taken by another suite on the machine before the
+    bind); its loop runs in a thread so the hypothesis tests can stay synchronous.
     """
 
     def __init__(self, folder: Path) -> None:
         self.url = f"sqlite:///{folder / 'fuzz.db'}"
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.port = 0
+        self.base_url = ""
+        """``http://127.0.0.1:PORT`` once started."""
         self.tokens: dict[str, str] = {}
         self.db: Database | None = None
         self.runner: web.AppRunner | None = None
@@ -95,7 +96,9 @@ class ServedApp:
             assert answer.ok, answer.body
         self.runner = web.AppRunner(create_app(service))
         await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.port = self.runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
 
     async def _stop(self) -> None:
         if self.runner is not None:
