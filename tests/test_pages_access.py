@@ -57,6 +57,7 @@ async def site(db: Database) -> AsyncIterator[tuple[Site, dict[str, str]]]:
             "serial": str(ticket["serial"]),
             "number": "1",
             "device": "pad-1",
+            "kind": "supplement",  # the paper of the case finished above (a supplement)
         }
         yield running, values
 
