@@ -66,13 +66,7 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
 
     check_floors(meta, scenarios["baseline"])
 
-    issue = scenarios["issue"]
-    assert issue["tickets"] > 0 and issue["tickets_per_s"] > 0
-    assert issue["tickets_in_database"] == issue["tickets"], "every ticket answered 201 is in the database"
-    check_summary(issue["request"], count=issue["tickets"])
-    assert issue["server_cpu_ms_per_ticket"] > 0 and issue["server_rss_mb"] > 0
-    assert issue["hall_builds"]["hall_builds"] >= 0 and len(issue["hall_builds"]["per_instance"]) == 1
-
+    check_issue(scenarios["issue"])
     check_lone_requests_and_calls(scenarios)
 
     latency = scenarios["latency"]
@@ -117,6 +111,14 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     assert tables.stdout.count("| figure | value") == len(SCENARIOS)
 
     check_kept(history, document)
+
+
+def check_issue(issue: dict[str, Any]) -> None:
+    assert issue["tickets"] > 0 and issue["tickets_per_s"] > 0
+    assert issue["tickets_in_database"] == issue["tickets"], "every ticket answered 201 is in the database"
+    check_summary(issue["request"], count=issue["tickets"])
+    assert issue["server_cpu_ms_per_ticket"] > 0 and issue["server_rss_mb"] > 0
+    assert issue["hall_builds"]["hall_builds"] >= 0 and len(issue["hall_builds"]["per_instance"]) == 1
 
 
 def check_floors(meta: dict[str, Any], baseline: dict[str, Any]) -> None:
