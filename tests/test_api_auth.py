@@ -16,8 +16,10 @@ from queue_server.app.service import HallService
 from queue_server.app.staff_photos import staff_photo
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import revoke_token
+from queue_server.auth.verified_tokens import TOKEN_TTL_SECONDS
 from queue_server.store.database import Database
 from queue_server.store.staff_photos import keep_photo
+from queue_server.web.keys import VERIFIED_TOKENS
 from queue_server.web.routes import API_PREFIX
 from tests.api_support import API, PROBLEM_JSON, TOKEN_SPECS, Api, counts, hall_service, rid, seed
 from tests.test_staff_photos import picture
@@ -205,11 +207,31 @@ async def test_the_list_of_centres_shows_only_the_tokens_centres(hall: tuple[Api
     assert [c["code"] for c in (await api.get("/centres", "other-manager")).body["centres"]] == ["other"]
 
 
-async def test_a_revoked_token_is_401(db: Database, hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+async def test_a_revoked_token_is_401_within_the_verified_tokens_bound(
+    db: Database, hall: tuple[Api, HallService, dict[str, Any]]
+) -> None:
     api, _, _ = hall
+    verified = api.client.app[VERIFIED_TOKENS]
+    now = [1000.0]
+    verified.clock = lambda: now[0]
     assert (await api.get("/centres/test", "manager")).status == 200
     async with db.write() as conn:
         await revoke_token(conn, api.tokens["manager"])
+    # verified a moment ago: believed until the bound, without reading the database
+    now[0] += TOKEN_TTL_SECONDS / 2
+    assert (await api.get("/centres/test", "manager")).status == 200
+    now[0] += TOKEN_TTL_SECONDS / 2
     reply = await api.get("/centres/test", "manager")
     assert reply.status == 401
     assert 'error="invalid_token"' in reply.headers["WWW-Authenticate"]
+    assert TOKEN_TTL_SECONDS <= 5.0  # the revocation delay the deployment promises
+
+
+async def test_an_unknown_token_is_never_kept(hall: tuple[Api, HallService, dict[str, Any]]) -> None:
+    api, _, _ = hall
+    verified = api.client.app[VERIFIED_TOKENS]
+    verified.clear()
+    assert (await api.get("/centres/test", "manager")).status == 200
+    reply = await api.call("GET", "/centres/test", headers={"Authorization": "Bearer ow_nosuchtoken"})
+    assert reply.status == 401
+    assert len(verified) == 1

@@ -1,8 +1,10 @@
 """Bearer tokens to principals, and who may use which route.
 
 Scripts, kiosk PCs, the consultation desk and staff tools send ``Authorization: Bearer <token>``.
-:func:`bearer_middleware` looks the token up once per request (in a read transaction), keeps the
-principal under :data:`~queue_server.web.keys.PRINCIPAL`, and refuses before any handler runs:
+:func:`bearer_middleware` looks the token up (in a read transaction, unless it was verified in the
+last seconds: queue_server.auth.verified_tokens bounds how long a revoked token goes on working),
+keeps the principal under :data:`~queue_server.web.keys.PRINCIPAL`, and refuses before any handler
+runs:
 
 - 401 (with ``WWW-Authenticate``) when a protected route gets no token or one that does not work;
 - 403 when the token's role is not in the route's group, or the centre is outside its scope.
@@ -20,7 +22,7 @@ from __future__ import annotations
 from aiohttp import hdrs, web
 
 from queue_server.auth.accounts import ACTION_ROLES, Principal, authenticate_token
-from queue_server.web.keys import DATABASE, PRINCIPAL, ROUTE_INDEX
+from queue_server.web.keys import DATABASE, PRINCIPAL, ROUTE_INDEX, VERIFIED_TOKENS
 from queue_server.web.problems import forbidden, unauthorized, what_failed
 from queue_server.web.routes import Access, Handler, Route
 from queue_server.web.session_auth import session_principal, wants_session
@@ -50,8 +52,13 @@ async def authenticate(request: web.Request) -> Principal:
         request[PRINCIPAL] = session.principal
         return session.principal
     token = bearer_token(request)
-    async with request.app[DATABASE].read() as conn:
-        principal = await authenticate_token(conn, token)
+    verified = request.app.get(VERIFIED_TOKENS)
+    principal = verified.get(token) if verified is not None else None
+    if principal is None:
+        async with request.app[DATABASE].read() as conn:
+            principal = await authenticate_token(conn, token)
+        if principal is not None and verified is not None:
+            verified.put(token, principal)
     if principal is None:
         raise unauthorized(
             f"{what_failed(request)}: the bearer token is unknown, revoked or its account disabled",

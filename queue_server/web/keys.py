@@ -12,10 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.auth.accounts import Principal
+from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.http_common.keys import BUS, DATABASE, SERVICE, SESSION
 from queue_server.web.routes import Route
 
-__all__ = ["BUS", "DATABASE", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION"]
+__all__ = ["BUS", "DATABASE", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION", "VERIFIED_TOKENS"]
 
 ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 """The declaration behind each registered aiohttp route: its access rule and its summary."""
@@ -25,3 +26,6 @@ OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 """Who the request acts for, once its bearer token was checked (protected routes only)."""
+
+VERIFIED_TOKENS = web.AppKey("verified_tokens", VerifiedTokens)
+"""Bearer tokens verified in the last seconds (queue_server.auth.verified_tokens): not read per request."""
