@@ -24,6 +24,7 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import DomainError
 from queue_server.domain.estimates import (
+    FORECAST_REUSE,
     ForecastCall,
     HandlingStats,
     forecast,
@@ -35,7 +36,7 @@ from queue_server.domain.hall import Hall, awaiting_rating
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowState, WindowStatus
-from tests.factories import WEEKDAY_HOURS, make_centre, shanghai
+from tests.factories import WEEKDAY_HOURS, make_centre, make_hall, shanghai
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -209,7 +210,8 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
 ) -> None:
     """Issuing reuses the last forecast while only ordinary tickets came since at the same instant:
     each new ticket's position must be what a whole forecast gives it. The queue and its counts per
-    group, kept by the hall between changes, must be what going through its tickets gives."""
+    group, kept by the hall between changes, must be what going through its tickets gives, and a
+    call (which skips the walk past the oldest ticket while no green one waits) what a full walk gives."""
     clock = ManualClock(shanghai(2026, 11, 30, 8, 0) + dt.timedelta(minutes=data.draw(st.integers(0, 11 * 60))))
     hall = Hall(centre, clock)
     for window in centre.windows:
@@ -225,7 +227,10 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
         elif step == CALL_NEXT:
             open_windows = [w.number for w in hall.windows() if w.staffed and hall.holding(w.number) is None]
             if open_windows:
-                hall.call_next(data.draw(st.sampled_from(open_windows)))
+                window = data.draw(st.sampled_from(open_windows))
+                expected = hall.router.choose(window, hall.waiting())  # the full walk of the queue
+                change = hall.call_next(window)
+                assert change.ticket == (None if expected is None else hall.ticket(expected.ticket.serial))
         elif step == FINISH:
             busy = [w.number for w in hall.windows() if hall.holding(w.number) is not None]
             if busy:
@@ -245,3 +250,24 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
         queue = sorted((t for t in hall.tickets() if t.status is TicketStatus.WAITING), key=lambda t: t.place)
         assert hall.waiting() == queue, "the kept queue is the hall's queue"
         assert waiting_groups(hall) == waiting_counts(centre, queue)
+
+
+def test_issues_a_moment_apart_extend_the_last_forecast_and_count_the_wait_from_their_own_instant() -> None:
+    """Batches of issues follow each other closely: within ``FORECAST_REUSE`` the last whole play
+    places the next ordinary ticket (the queue is not played again), as that play has it, with its
+    wait counted from the instant it was issued. Later than that, a whole forecast."""
+    at_once, _ = make_hall()
+    apart, clock = make_hall()
+    for _ in range(5):
+        at_once.issue("pension")
+        apart.issue("pension")
+    expected = at_once.issue("pension").position
+    clock.advance(FORECAST_REUSE / 2)
+    reused = apart.issue("pension").position
+    assert expected is not None and reused is not None and expected.estimated_wait is not None
+    assert (reused.people_ahead, reused.expected_call) == (expected.people_ahead, expected.expected_call)
+    assert reused.estimated_wait == expected.estimated_wait - FORECAST_REUSE / 2
+    clock.advance(FORECAST_REUSE * 2)
+    later = apart.issue("pension")
+    assert later.ticket is not None
+    assert later.position == apart.position(later.ticket.serial)

@@ -193,6 +193,15 @@ def _play(
         end.next_free.update((window, (free, window)) for free, window in heap)
 
 
+FORECAST_REUSE = dt.timedelta(seconds=1)
+"""How old a whole forecast may be and still place a newly issued ordinary ticket.
+
+While only ordinary tickets were issued since, the play of up to this long ago is extended instead
+of played again over the whole queue (which costs the queue's length on every batch of issues):
+an idle window then counts as free at that instant rather than this one, so the expected call
+can be up to this much early. Estimates are shown in minutes."""
+
+
 @dataclass(slots=True)
 class PlayEnd:
     """Where a whole forecast's play ended: enough to forecast one more ordinary ticket.
@@ -212,9 +221,19 @@ class PlayEnd:
     times: dict[int, list[dt.datetime]]
     """Per staffed window, the instants of its forecast calls, in order."""
 
-    def extend(self, ticket: Ticket, router: Router, stats: HandlingStats, calendar: WorkCalendar) -> Position:
+    def extend(
+        self,
+        ticket: Ticket,
+        router: Router,
+        stats: HandlingStats,
+        calendar: WorkCalendar,
+        now: dt.datetime | None = None,
+    ) -> Position:
         """The position of ``ticket``, an ordinary one just put last in the queue, and the play
-        with it (``forecast`` then ``position_of`` would give the same)."""
+        with it (``forecast`` then ``position_of`` would give the same at the play's instant).
+
+        ``now`` is the issue's instant when it is a little later than the play's (see
+        ``FORECAST_REUSE``): the wait is counted from it."""
         windows = [number for number in self.next_free if router.can_serve(number, ticket)]
         if not windows:
             return Position(people_ahead=0, expected_call=None, estimated_wait=None)
@@ -223,7 +242,8 @@ class PlayEnd:
         busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window))
         self.next_free[window] = (calendar.next_service_instant(at + busy), window)
         self.times[window].append(at)
-        return Position(ahead, at, max(at - self.now, dt.timedelta()), green_ahead=0)  # nobody came later
+        since = self.now if now is None else now
+        return Position(ahead, at, max(at - since, dt.timedelta()), green_ahead=0)  # nobody came later
 
 
 _END = -2

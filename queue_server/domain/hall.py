@@ -10,6 +10,7 @@ the hall was given, as do the reads (positions, today's counts).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 
@@ -19,6 +20,7 @@ from queue_server.domain.changes import Change, PendingChange
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllowed, NotFound
 from queue_server.domain.estimates import (
+    FORECAST_REUSE,
     ForecastCall,
     HandlingStats,
     PlayEnd,
@@ -106,6 +108,8 @@ class Hall:
         """The queue in order of place, kept between changes (an issued ticket is appended)."""
         self._waiting_prefixes: dict[str, int] = {}
         """How many tickets wait per number prefix."""
+        self._green_waiting = 0
+        """How many green-channel tickets wait: with none, the oldest ticket a window may call is its next."""
 
     @classmethod
     def restore(
@@ -139,8 +143,9 @@ class Hall:
     def adopt(self, ticket: Ticket) -> None:
         """Take in a stored ticket, e.g. an ended one an action refers to."""
         self._play_end = None
-        self._waiting = None
-        self._count_waiting(self._tickets.get(ticket.serial), ticket)
+        before = self._tickets.get(ticket.serial)
+        self._requeue(before, ticket)
+        self._count_waiting(before, ticket)
         self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
@@ -218,10 +223,36 @@ class Hall:
 
     def waiting(self) -> list[Ticket]:
         """Tickets in the queue, in order of place."""
+        return list(self._queue())
+
+    def _queue(self) -> list[Ticket]:
+        """The kept queue itself, in order of place: read it, never change it (``waiting`` copies it).
+
+        Sorted once after a restore, then kept in order by each change (``_requeue``): a call takes
+        one ticket out, an issue appends one, instead of sorting every ticket again.
+        """
         if self._waiting is None:
             waiting = (t for t in self._tickets.values() if t.status is TicketStatus.WAITING)
-            self._waiting = sorted(waiting, key=lambda t: t.place)
-        return list(self._waiting)
+            self._waiting = sorted(waiting, key=_queue_order)
+        return self._waiting
+
+    def _requeue(self, before: Ticket | None, after: Ticket) -> None:
+        """Keep the queue in order as ``before`` became ``after`` (either may be out of the queue)."""
+        queue = self._waiting
+        if queue is None:
+            return
+        if before is not None and before.status is TicketStatus.WAITING:
+            index = bisect.bisect_left(queue, _queue_order(before), key=_queue_order)
+            if index < len(queue) and queue[index].serial == before.serial:
+                del queue[index]
+            else:  # not where its place says: cannot happen, but never keep a wrong queue
+                self._waiting = None
+                return
+        if after.status is TicketStatus.WAITING:
+            if not queue or _queue_order(queue[-1]) < _queue_order(after):
+                queue.append(after)  # a new ticket goes last
+            else:
+                bisect.insort(queue, after, key=_queue_order)
 
     def waiting_by_prefix(self) -> dict[str, int]:
         """How many tickets wait per number prefix (ticket group), without going through the queue."""
@@ -231,8 +262,10 @@ class Hall:
         counts = self._waiting_prefixes
         if before is not None and before.status is TicketStatus.WAITING:
             counts[before.prefix] -= 1
+            self._green_waiting -= before.green
         if after.status is TicketStatus.WAITING:
             counts[after.prefix] = counts.get(after.prefix, 0) + 1
+            self._green_waiting += after.green
 
     def issued_today(self, matter: str) -> int:
         return self._issued.get((self.calendar.local_date(self.clock.now()), matter), 0)
@@ -293,18 +326,19 @@ class Hall:
 
     def _issued_position(self, ticket: Ticket, now: dt.datetime, play_end: PlayEnd | None) -> Position:
         """The new ticket's position: from the last forecast when only ordinary tickets were issued
-        since, at this same instant (a batch of actions shares one), else from a whole forecast."""
+        since, at most ``FORECAST_REUSE`` ago (a batch of actions shares one instant; batches of
+        issues follow each other closely), else from a whole forecast."""
         if ticket.green:  # it may go ahead of others: the whole forecast
             self._play_end = None
             calls = self._forecast(now, self.waiting(), until=ticket.serial)
             return position_of(ticket, calls, self.router, now, self._tickets)
-        if play_end is None or play_end.now != now:
+        if play_end is None or not play_end.now <= now <= play_end.now + FORECAST_REUSE:
             before = [t for t in self.waiting() if t.serial != ticket.serial]
             holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
             windows = self._windows.values()
             play_end = forecast_end(self.router, self.stats, self.calendar, now, windows, holding, before)
         self._play_end = play_end
-        return play_end.extend(ticket, self.router, self.stats, self.calendar)
+        return play_end.extend(ticket, self.router, self.stats, self.calendar, now)
 
     def cannot_issue(self, matter: Matter, now: dt.datetime | None = None) -> CannotIssue | None:
         """Why ``matter`` gets no ticket now (the rule :meth:`issue` refuses by), or None when it does."""
@@ -401,7 +435,7 @@ class Hall:
     def call_next(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Call the ticket routing gives this window; an empty change when nobody waits for it."""
         state = self._calling_window(window, "call next at", actor)
-        choice = self.router.choose(window, self.waiting())
+        choice = self.router.choose(window, self._queue(), green=self._green_waiting > 0)
         if choice is None:
             return Change()
         return self._call(state, choice.ticket, choice.passed_over, actor, now=now)
@@ -720,11 +754,7 @@ class Hall:
         self._touched.add(after.serial)
         if (before is not None and before.status is TicketStatus.WAITING) or after.status is TicketStatus.WAITING:
             self._count_waiting(before, after)
-            queue = self._waiting
-            if before is None and queue is not None and (not queue or queue[-1].place < after.place):
-                queue.append(after)  # a new ticket goes last
-            else:
-                self._waiting = None
+            self._requeue(before, after)
         if before is not None and before.status.at_window and before.window is not None:
             self._holding.pop(before.window, None)
         if after.status.at_window and after.window is not None:
@@ -779,6 +809,11 @@ class Hall:
                 f"Cannot {action} window {window}: no ticket is at the window", RefusalCode.WINDOW_EMPTY, window=window
             )
         return held
+
+
+def _queue_order(ticket: Ticket) -> tuple[int, int]:
+    """Where a ticket stands in the queue: by place (kept through transfers and carries), then serial."""
+    return ticket.place, ticket.serial
 
 
 def awaiting_rating(ticket: Ticket) -> bool:

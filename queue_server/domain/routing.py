@@ -75,8 +75,17 @@ class Router:
             return ticket.target_window == window
         return ticket.matter in self._served.get(window, ())
 
-    def choose(self, window: int, waiting: Iterable[Ticket]) -> Choice | None:
-        """The ticket ``window`` calls next, from waiting tickets given in order of place."""
+    def choose(self, window: int, waiting: Iterable[Ticket], *, green: bool = True) -> Choice | None:
+        """The ticket ``window`` calls next, from waiting tickets given in order of place.
+
+        ``green=False`` says no green-channel ticket waits: then the oldest ticket the window may
+        call is the one, and the queue is read only up to it instead of to its end.
+        """
+        if not green:
+            for ticket in waiting:
+                if ticket.status is TicketStatus.WAITING and self.can_serve(window, ticket):
+                    return Choice(ticket, ())
+            return None
         oldest: Ticket | None = None
         older_ordinary: list[Ticket] = []
         starving = False
