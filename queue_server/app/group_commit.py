@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from queue_server.domain.changes import Change
 from queue_server.domain.errors import DomainError, NotFound
 from queue_server.domain.hall import Hall
 from queue_server.store.database import Connection
-from queue_server.store.outbox import Message, RecentCalls, write_outbox
+from queue_server.store.outbox import Message, OutboxRow, RecentCalls, write_outbox
 from queue_server.store.printing import record_jobs
 from queue_server.store.rectification import insert_case, next_case_id
 from queue_server.store.repository import Writes, adopt_tickets, lock_centre, save_change
@@ -74,12 +74,13 @@ class ActionRunner:
         self,
         halls: Halls,
         printers: Callable[[str], PrinterBoard],
-        tell: Callable[[str], None],
+        tell: Callable[[str, Sequence[OutboxRow] | None], None],
         public_base_url: str,
     ) -> None:
         self.halls = halls
         self.printers = printers
         self.tell = tell
+        """Told the centre after each commit, with the outbox rows it wrote (None: not known here)."""
         self.public_base_url = public_base_url
 
     async def act(
@@ -122,14 +123,16 @@ class ActionRunner:
         and the batch runs again with each action under its own savepoint, so only the action
         that failed fails (nobody was answered yet, and the hall is rebuilt for the rerun).
         """
+        written: list[OutboxRow] | None = []
         try:
-            outcomes = await self._transaction(centre, slot, batch, separately=False)
+            outcomes = await self._transaction(centre, slot, batch, separately=False, written=written)
         except Exception as error:
             slot.forget()
             if len(batch) == 1:
                 batch[0].answer.set_exception(error)
                 return
             log.warning("Actions of %s failed together (%s); running them one by one", centre, error)
+            written = None  # savepoints undo some rows: the bus reads what was committed
             try:
                 outcomes = await self._transaction(centre, slot, batch, separately=True)
             except Exception as again:
@@ -144,7 +147,7 @@ class ActionRunner:
             raise
         slot.committed = slot.version
         if any(committed for _, _, committed in outcomes):
-            self.tell(centre)
+            self.tell(centre, written)
         for request, outcome, _ in outcomes:
             if isinstance(outcome, Exception):
                 request.answer.set_exception(outcome)
@@ -152,8 +155,15 @@ class ActionRunner:
                 request.answer.set_result(outcome)
 
     async def _transaction(
-        self, centre: str, slot: CentreSlot, batch: list[QueuedAction], *, separately: bool
+        self,
+        centre: str,
+        slot: CentreSlot,
+        batch: list[QueuedAction],
+        *,
+        separately: bool,
+        written: list[OutboxRow] | None = None,
     ) -> list[Outcome]:
+        """Run ``batch`` in one transaction; ``written`` gets the outbox rows it wrote once it committed."""
         outcomes: list[Outcome] = []
         async with self.halls.db.write() as conn:
             try:
@@ -181,6 +191,8 @@ class ActionRunner:
                     slot.version = version
                 outcomes.append((request, answer, committed))
             await writes.flush(conn)
+        if written is not None:  # committed: the block above ended without an exception
+            written.extend(writes.written_outbox)
         return outcomes
 
     async def _act(

@@ -24,7 +24,7 @@ import contextlib
 import enum
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -43,11 +43,16 @@ from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.database import Database
+from queue_server.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[str], None]
 """Told the centre's code after a commit there (the bus relay wakes, the live pages read again)."""
+
+OutboxSubscriber = Callable[[str, Sequence[OutboxRow] | None], None]
+"""Told the centre's code and the outbox rows a commit wrote there, or None when they are not
+known here (rows written outside the action runner: the bus reads them from the table)."""
 
 
 class _State(enum.Enum):
@@ -73,6 +78,7 @@ class HallService:
         """Per centre, what its printers last said on the bus; print jobs are routed by it."""
         self._runner = ActionRunner(self._halls, self._printers.__getitem__, self._tell, self.public_base_url)
         self._subscribers: list[Subscriber] = []
+        self._outbox_subscribers: list[OutboxSubscriber] = []
         self._ticket_limits = TicketLimits(lambda: self.clock.now().timestamp())
         self._state = _State.UNOPENED
 
@@ -121,7 +127,24 @@ class HallService:
 
         return unsubscribe
 
-    def _tell(self, centre: str) -> None:
+    def subscribe_outbox(self, subscriber: OutboxSubscriber) -> Callable[[], None]:
+        """Tell ``subscriber`` of every commit at a centre with the outbox rows it wrote, until the
+        returned function is called; told before the :meth:`subscribe` subscribers, and under the
+        same rules. The bus publishes the rows straight away instead of reading them back."""
+        self._outbox_subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._outbox_subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def _tell(self, centre: str, rows: Sequence[OutboxRow] | None = None) -> None:
+        for told in tuple(self._outbox_subscribers):
+            try:
+                told(centre, rows)
+            except Exception:
+                log.exception("an outbox subscriber failed when told of a commit at %s; the service goes on", centre)
         for subscriber in tuple(self._subscribers):  # one may unsubscribe while told
             try:
                 subscriber(centre)

@@ -20,6 +20,15 @@ snapshot on connection is published under the lease too, and marks the pending r
 obsolete sent in the same transaction, so another instance cannot publish an older state after it.
 On SQLite (one instance) the lease is always granted and the rows are read and marked in separate
 transactions, so a publish never holds the database's write lock.
+
+On SQLite the relay also publishes straight from the committed batch: the action runner hands it
+the rows each commit wrote (:meth:`OutboxRelay.committed`), and while it knows of no other unsent
+row it publishes those without reading them back, and marks what the broker acknowledged sent
+later, in one short transaction when it is idle (at most every ``MARK_SECONDS`` under load), not
+after every commit. The outbox stays the net: a row that a crash left unmarked is published again
+at the next start (at least once, as before), and a commit it was not handed (another process's,
+a reprint's) makes it read the table again, as does its poll. A row whose subject already had that
+sequence acknowledged is never published twice by one process.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from queue_server.protocol.payloads import PROTOCOL
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
-from queue_server.store.outbox import Pending, last_seqs, mark_sent, mark_superseded, pending
+from queue_server.store.outbox import OutboxRow, Pending, last_seqs, mark_sent, mark_superseded, pending
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
 
@@ -53,6 +62,10 @@ POLL_SECONDS = 1.0
 """How often the relay looks for rows without being woken (another instance may have written them)."""
 BUSY_SECONDS = 0.2
 """How soon a relay that found the lease held tries again after being woken (the holder may be done)."""
+IDLE_MARK_SECONDS = 0.05
+"""How long a relay with acknowledged but unmarked rows waits for more work before marking them sent."""
+MARK_SECONDS = 1.0
+"""Under steady load, acknowledged rows are marked sent at least this often."""
 
 
 class PublishingClient(Protocol):
@@ -105,6 +118,15 @@ class OutboxRelay:
         """Newest sequence published per retained subject on the current connection."""
         self._legacy_basis = -1
         """The sum of :attr:`published` (the old feed's own aside) when the old feed was last made."""
+        self.acknowledged: dict[str, int] = {}
+        """Newest sequence per subject the broker acknowledged from this process: never published again."""
+        self.unmarked: dict[str, int] = {}
+        """Per subject, the newest acknowledged sequence not yet marked sent in the table."""
+        self._marked_at = 0.0
+        self.fresh: list[OutboxRow] = []
+        """Rows committed and handed over (``committed``), not yet published, in commit order."""
+        self.caught_up = False
+        """No unsent row is in the table that is not in ``fresh`` (SQLite only; see the module's doc)."""
 
     async def republish_retained(self, client: PublishingClient) -> int:
         """Publish the current retained state under the relay lease; returns how many messages.
@@ -190,15 +212,29 @@ class OutboxRelay:
         grows with every retained state this relay publishes."""
         return sum(seq for subject, seq in self.published.items() if subject != HALL_FEED.subject())
 
+    def committed(self, rows: Sequence[OutboxRow] | None) -> None:
+        """A commit at this centre wrote ``rows`` (None: rows not known here); publish them soon."""
+        if rows is None:
+            self.caught_up = False
+        elif self.db.sqlite:  # kept even while not caught up: the next drain may end before this commit
+            self.fresh.extend(rows)
+        self.wake.set()
+
     async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""
         total = 0
+        last: dict[str, int] = {}
         while True:
             async with self._leased(wait=False) as conn:
                 if conn is None:
                     return total or None
+                if self.db.sqlite:  # read before the rows, in the same snapshot
+                    last = await last_seqs(conn, self.centre)
                 rows = await pending(conn, self.centre, BATCH)
                 if not rows:
+                    if self.db.sqlite:  # nothing unsent up to these: handed-over rows follow them
+                        for subject, seq in last.items():
+                            self.acknowledged[subject] = max(seq, self.acknowledged.get(subject, 0))
                     return total
                 total += await self._publish(client, rows)
                 await self._mark_sent(conn, [row.id for row in rows])
@@ -208,17 +244,75 @@ class OutboxRelay:
         while True:
             self.wake.clear()
             try:
-                busy = await self.drain(client) is None
+                busy = await self._relay(client)
             except (DatabaseError, OSError) as error:  # the database is away: the rows wait for it
                 log.warning("could not relay the outbox of %s: %s; trying again", self.centre, error)
+                self.caught_up = False
                 busy = True
-            with contextlib.suppress(TimeoutError):
-                if busy:  # the holder may have missed what woke us: look again soon
-                    await asyncio.sleep(BUSY_SECONDS)
-                    if self.wake.is_set():
-                        continue
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self.wake.wait()
+            if busy:  # the holder may have missed what woke us: look again soon
+                await asyncio.sleep(BUSY_SECONDS)
+                if self.wake.is_set():
+                    continue
+            if self.unmarked and not await self._woken_within(IDLE_MARK_SECONDS):
+                await self._mark_acknowledged()  # idle: the write no longer delays a commit
+            if not await self._woken_within(POLL_SECONDS):
+                self.caught_up = False  # another process may have written rows: read the table
+
+    async def _woken_within(self, seconds: float) -> bool:
+        """Whether ``wake`` was set within ``seconds``."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.wake.wait()
+                return True
+        return False
+
+    async def _relay(self, client: PublishingClient) -> bool:
+        """Publish what is pending: the handed-over rows while caught up, else the table's; True
+        when another instance holds the lease."""
+        if self.db.sqlite and self.caught_up:
+            fresh, self.fresh = self.fresh, []
+            if self._follows_on(fresh):
+                if fresh:
+                    await self._publish(client, fresh, later=True)
+                if self.unmarked and self.clock_seconds() - self._marked_at >= MARK_SECONDS:
+                    await self._mark_acknowledged()
+                return False
+            self.caught_up = False  # a row it was not handed comes first: read them all from the table
+        self.fresh = []  # committed, so the table has them too; rows handed over during the drain stay
+        if self.unmarked:
+            await self._mark_acknowledged()
+        busy = await self.drain(client) is None
+        self.caught_up = self.db.sqlite and not busy
+        return busy
+
+    def _follows_on(self, rows: Sequence[OutboxRow]) -> bool:
+        """Whether each row's sequence follows on from the last one acknowledged on its subject
+        (sequences have no gaps): else a row committed elsewhere (a reprint, another process) is
+        missing from the rows handed over."""
+        last = dict(self.acknowledged)
+        for row in rows:
+            subject, seq = str(row["subject"]), int(row["seq"])
+            known = last.get(subject, 0)
+            if seq > known + 1:
+                return False
+            last[subject] = max(seq, known)
+        return True
+
+    def clock_seconds(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def _mark_acknowledged(self) -> None:
+        """Mark sent, in one short transaction, every row up to the newest acknowledged sequence of each subject."""
+        unmarked, self.unmarked = self.unmarked, {}
+        self._marked_at = self.clock_seconds()
+        now = self.clock.now()
+        try:
+            async with self.db.write() as conn:
+                await mark_superseded(conn, self.centre, sorted(unmarked.items()), now)
+        except BaseException:
+            for subject, seq in unmarked.items():  # still to be marked
+                self.unmarked[subject] = max(seq, self.unmarked.get(subject, 0))
+            raise
 
     @asynccontextmanager
     async def _leased(self, *, wait: bool) -> AsyncIterator[Connection | None]:
@@ -239,7 +333,9 @@ class OutboxRelay:
                 return
             yield conn
 
-    async def _publish(self, client: PublishingClient, rows: Sequence[Pending]) -> int:
+    async def _publish(
+        self, client: PublishingClient, rows: Sequence[Pending | OutboxRow], *, later: bool = False
+    ) -> int:
         """Publish in order on one connection (MQTT keeps the order); all must be acknowledged.
 
         A retained state (a window's, the hall feed, a pad's) is a whole picture: of several rows of
@@ -247,22 +343,32 @@ class OutboxRelay:
 
         Up to ``IN_FLIGHT`` publishes await their acknowledgement together: one round trip per
         chunk instead of one per message, within what aiomqtt keeps pending without warning.
+        ``later``: the rows are marked sent by ``_mark_acknowledged`` (handed over, not read).
         """
-        retained_rows = [(row, is_retained(self.centre, row.subject)) for row in rows]
+        parts = [_parts(row) for row in rows]
+        retained_rows = [(subject, seq, payload, is_retained(self.centre, subject)) for subject, seq, payload in parts]
         newest: dict[str, int] = {}  # per retained subject, the newest state among these rows: only it is worth sending
-        for row, retained in retained_rows:
+        for subject, seq, _, retained in retained_rows:
             if retained:
-                newest[row.subject] = max(row.seq, newest.get(row.subject, 0))
+                newest[subject] = max(seq, newest.get(subject, 0))
         sends = []
-        for row, retained in retained_rows:
-            if retained and (row.seq <= self.published.get(row.subject, 0) or row.seq < newest[row.subject]):
+        acknowledged = self.acknowledged
+        for subject, seq, payload, retained in retained_rows:
+            if seq <= acknowledged.get(subject, 0):
+                continue  # this process had it acknowledged already (handed over, then read back)
+            if retained and (seq <= self.published.get(subject, 0) or seq < newest[subject]):
                 continue  # older than the state the broker already holds, or than a later row of this batch
             if retained:
-                self.published[row.subject] = row.seq
-            sends.append((topic_of(self.centre, row.subject), encode(row.payload, row.seq), retained))
+                self.published[subject] = seq
+            sends.append((subject, seq, topic_of(self.centre, subject), encode(payload, seq), retained))
         for start in range(0, len(sends), IN_FLIGHT):
             chunk = sends[start : start + IN_FLIGHT]
-            await asyncio.gather(*(client.publish(topic, text, 1, retained) for topic, text, retained in chunk))
+            await asyncio.gather(*(client.publish(topic, text, 1, retained) for _, _, topic, text, retained in chunk))
+        for subject, seq, _, _ in retained_rows:  # all acknowledged, or not worth sending
+            if seq > acknowledged.get(subject, 0):
+                acknowledged[subject] = seq
+                if later:
+                    self.unmarked[subject] = seq
         return len(sends)
 
     async def _mark_sent(self, conn: Connection, ids: list[int]) -> None:
@@ -284,3 +390,10 @@ class OutboxRelay:
                 await statement(write)
             return
         await statement(conn)
+
+
+def _parts(row: Pending | OutboxRow) -> tuple[str, int, Any]:
+    """A row's subject, sequence and payload, whether read from the table or handed over by a commit."""
+    if isinstance(row, Pending):
+        return row.subject, row.seq, row.payload
+    return str(row["subject"]), int(row["seq"]), row["payload"]

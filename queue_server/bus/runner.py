@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -54,6 +54,7 @@ from queue_server.protocol.topics import (
     SERVER_AVAILABILITY,
     SERVER_INSTANCE,
 )
+from queue_server.store.outbox import OutboxRow
 from queue_server.store.seed import centre_codes, stored_centre
 
 log = logging.getLogger(__name__)
@@ -330,14 +331,15 @@ class Bus:
         self.broker = broker
         self.centres = {c.centre.code: CentreBus(service, c, broker) for c in centres}
 
-    def wake(self, centre: str) -> None:
+    def wake(self, centre: str, rows: Sequence[OutboxRow] | None = None) -> None:
+        """A commit at ``centre`` wrote ``rows`` (None: not known): its relay publishes them now."""
         bus = self.centres.get(centre)
         if bus is not None:
-            bus.relay.wake.set()
+            bus.relay.committed(rows)
 
     async def run(self) -> None:
         """Serve every centre until cancelled, told of the service's commits meanwhile."""
-        unsubscribe = self.service.subscribe(self.wake)
+        unsubscribe = self.service.subscribe_outbox(self.wake)
         try:
             async with asyncio.TaskGroup() as tasks:
                 for bus in self.centres.values():

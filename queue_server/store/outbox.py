@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +24,10 @@ from queue_server.store import schema
 from queue_server.store.repository import Writes, sequenced
 
 RECENT_CALLS = 10
+
+OutboxRow: TypeAlias = Mapping[str, Any]
+"""An outbox row as an action's transaction wrote it: ``centre``, ``subject``, ``seq``,
+``event_type``, ``payload`` and ``created_at`` (the table's columns but its id and ``sent_at``)."""
 
 
 @dataclass(frozen=True, slots=True)

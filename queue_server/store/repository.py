@@ -242,6 +242,8 @@ class Writes:
         """Writes of other modules, run in order after this module's rows."""
         self.latest: dict[str, tuple[str, Callable[[], dict[str, Any]], dt.datetime]] = {}
         """Retained states built at the flush, once per subject (see :meth:`keep_latest`)."""
+        self.written_outbox: list[dict[str, Any]] = []
+        """Every outbox row flushed so far, in order: what the bus may publish once this commits."""
 
     def keep_latest(self, subject: str, event_type: str, build: Callable[[], dict[str, Any]], now: dt.datetime) -> None:
         """Write a retained state of ``subject`` at the flush, as ``build`` makes it then.
@@ -315,6 +317,7 @@ class Writes:
                 )
         if self.outbox:
             await conn.execute(insert(schema.outbox), self.outbox)
+            self.written_outbox.extend(self.outbox)
         if self.dirty:
             rows = [{"centre": code, "subject": subject, "last_seq": self.subjects[subject]} for subject in self.dirty]
             table = schema.outbox_subjects
