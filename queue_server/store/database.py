@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with full sync (a committed ticket survives a power cut) and takes its
 write lock at the start of every write transaction (``BEGIN IMMEDIATE``), so two processes on
 one file never interleave a read-then-write; reads use a second engine with ordinary deferred
-transactions so they never wait for the write lock. PostgreSQL keeps its defaults.
+transactions so they never wait for the write lock. Its statements run in the event loop's
+thread, and only what may wait (``BEGIN``, ``COMMIT``) in the driver's (queue_server.store.sqlite_inline).
+PostgreSQL keeps its defaults.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from queue_server.store import sqlite_inline
 
 Connection: TypeAlias = AsyncConnection
 """An open connection, as ``Database.read`` and ``Database.write`` give it: what store functions take.
@@ -86,8 +90,9 @@ class Database:
         if self.sqlite:
             assert self.url.database is not None
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0)
-            self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0)
+            connect = sqlite_inline.connector(self.url.database)  # quick statements skip the thread hop
+            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
+            self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
             _sqlite_pragmas(self.writer, immediate=True)
             _sqlite_pragmas(self.reader, immediate=False)
         else:
