@@ -117,19 +117,14 @@ async def lock_centre(conn: AsyncConnection, code: str) -> int:
     first, the starvation bound), so two windows must never decide on two views of it. SQLite's
     BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL locks the centre's row.
     """
-    query = select(schema.centres.c.state_version).where(schema.centres.c.code == code)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    version = (await conn.execute(query)).scalar_one_or_none()
+    version = (await conn.execute(_LOCK_CENTRE[conn.dialect.name], {"code": code})).scalar_one_or_none()
     if version is None:
         raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     return int(version)
 
 
 async def state_version(conn: AsyncConnection, code: str) -> int:
-    version = (
-        await conn.execute(select(schema.centres.c.state_version).where(schema.centres.c.code == code))
-    ).scalar_one_or_none()
+    version = (await conn.execute(_STATE_VERSION, {"code": code})).scalar_one_or_none()
     if version is None:
         raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     return int(version)
@@ -277,21 +272,17 @@ class Writes:
         """Write everything kept so far, in this transaction, and start empty again."""
         code = self.code
         if self.new_tickets:
-            await conn.execute(insert(schema.tickets), list(self.new_tickets.values()))
+            await conn.execute(_INSERT_TICKETS, list(self.new_tickets.values()))
         if self.ticket_updates:
-            t = schema.tickets.c
-            query = update(schema.tickets).where(t.centre == bindparam("b_centre"), t.serial == bindparam("b_serial"))
             rows = [{"b_centre": code, "b_serial": serial, **v} for serial, v in self.ticket_updates.items()]
-            await conn.execute(query, rows)
+            await conn.execute(_UPDATE_TICKET, rows)
         if self.ticket_events:
-            await conn.execute(insert(schema.ticket_events), self.ticket_events)
+            await conn.execute(_INSERT_TICKET_EVENTS, self.ticket_events)
         if self.window_updates:
-            w = schema.windows.c
-            query = update(schema.windows).where(w.centre == bindparam("b_centre"), w.number == bindparam("b_number"))
             rows = [{"b_centre": code, "b_number": number, **v} for number, v in self.window_updates.items()]
-            await conn.execute(query, rows)
+            await conn.execute(_UPDATE_WINDOW, rows)
         if self.window_events:
-            await conn.execute(insert(schema.window_events), self.window_events)
+            await conn.execute(_INSERT_WINDOW_EVENTS, self.window_events)
         await self._flush_counters(conn)
         if self.versions:
             c = schema.centres.c
@@ -316,67 +307,36 @@ class Writes:
                     }
                 )
         if self.outbox:
-            await conn.execute(insert(schema.outbox), self.outbox)
+            await conn.execute(_INSERT_OUTBOX, self.outbox)
             self.written_outbox.extend(self.outbox)
         if self.dirty:
             rows = [{"centre": code, "subject": subject, "last_seq": self.subjects[subject]} for subject in self.dirty]
-            table = schema.outbox_subjects
-            statement = _insert(conn, table)
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["centre", "subject"], set_={"last_seq": statement.excluded.last_seq}
-                ),
-                rows,
-            )
+            await conn.execute(_upsert(conn, "outbox_subjects"), rows)
             self.known |= self.dirty
         later, self.later = self.later, []
         for write in later:
             await write(conn)
         if self.requests:
-            await conn.execute(insert(schema.requests), self.requests)
+            await conn.execute(_INSERT_REQUESTS, self.requests)
         self._clear()
 
     async def _flush_counters(self, conn: AsyncConnection) -> None:
         code = self.code
         if self.numbers:
-            n = schema.number_series
-            statement = _insert(conn, n)
-            greatest = func.max if conn.dialect.name == "sqlite" else func.greatest
             rows = [
                 {"centre": code, "service_day": day, "prefix": prefix, "last": last}
                 for (day, prefix), last in self.numbers.items()
             ]
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["centre", "service_day", "prefix"],
-                    set_={"last": greatest(n.c.last, statement.excluded.last)},
-                ),
-                rows,
-            )
+            await conn.execute(_upsert(conn, "number_series"), rows)
         if self.issued:
-            m = schema.matter_counts
-            statement = _insert(conn, m)
             rows = [
                 {"centre": code, "service_day": day, "matter": matter, "issued": count}
                 for (day, matter), count in self.issued.items()
             ]
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["centre", "service_day", "matter"],
-                    set_={"issued": m.c.issued + statement.excluded.issued},
-                ),
-                rows,
-            )
+            await conn.execute(_upsert(conn, "matter_counts"), rows)
         if self.stats:
-            s = schema.handling_stats
-            statement = _insert(conn, s)
             rows = [{"centre": code, "key": key, "value": value} for key, value in self.stats.items()]
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["centre", "key"], set_={"value": statement.excluded.value}
-                ),
-                rows,
-            )
+            await conn.execute(_upsert(conn, "handling_stats"), rows)
 
     def _clear(self) -> None:
         self.new_tickets, self.ticket_updates, self.ticket_events = {}, {}, []
@@ -389,18 +349,61 @@ class Writes:
         """The last sequence of each subject: read once per ``Writes``, then counted here."""
         missing = sorted(set(subjects) - self.known - self.dirty)
         if missing:
-            s = schema.outbox_subjects.c
-            rows = await conn.execute(
-                select(s.subject, s.last_seq).where(s.centre == self.code, s.subject.in_(missing))
-            )
+            rows = await conn.execute(_LAST_SEQS, {"centre": self.code, "subjects": missing})
             for subject, seq in rows.all():
                 self.subjects[subject] = int(seq)
             self.known.update(missing)
         return self.subjects
 
 
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+# Statements of every action, built once: building SQLAlchemy expressions per action cost about a
+# tenth of its time. Their compiled forms are cached by the engine as before.
+
+_t, _w = schema.tickets.c, schema.windows.c
+_INSERT_TICKETS = insert(schema.tickets)
+_UPDATE_TICKET = update(schema.tickets).where(_t.centre == bindparam("b_centre"), _t.serial == bindparam("b_serial"))
+_INSERT_TICKET_EVENTS = insert(schema.ticket_events)
+_UPDATE_WINDOW = update(schema.windows).where(_w.centre == bindparam("b_centre"), _w.number == bindparam("b_number"))
+_INSERT_WINDOW_EVENTS = insert(schema.window_events)
+_INSERT_OUTBOX = insert(schema.outbox)
+_INSERT_REQUESTS = insert(schema.requests)
+_LAST_SEQS = select(schema.outbox_subjects.c.subject, schema.outbox_subjects.c.last_seq).where(
+    schema.outbox_subjects.c.centre == bindparam("centre"),
+    schema.outbox_subjects.c.subject.in_(bindparam("subjects", expanding=True)),
+)
+_STATE_VERSION = select(schema.centres.c.state_version).where(schema.centres.c.code == bindparam("code"))
+_LOCK_CENTRE = {"postgresql": _STATE_VERSION.with_for_update(), "sqlite": _STATE_VERSION}
+
+
+def _upserts(dialect: str) -> dict[str, Any]:
+    """The counters' and sequences' insert-or-update statements in ``dialect``'s words."""
+    insert_into: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    subjects, numbers = insert_into(schema.outbox_subjects), insert_into(schema.number_series)
+    counts, stats = insert_into(schema.matter_counts), insert_into(schema.handling_stats)
+    return {
+        "outbox_subjects": subjects.on_conflict_do_update(
+            index_elements=["centre", "subject"], set_={"last_seq": subjects.excluded.last_seq}
+        ),
+        "number_series": numbers.on_conflict_do_update(
+            index_elements=["centre", "service_day", "prefix"],
+            set_={"last": greatest(schema.number_series.c.last, numbers.excluded.last)},
+        ),
+        "matter_counts": counts.on_conflict_do_update(
+            index_elements=["centre", "service_day", "matter"],
+            set_={"issued": schema.matter_counts.c.issued + counts.excluded.issued},
+        ),
+        "handling_stats": stats.on_conflict_do_update(
+            index_elements=["centre", "key"], set_={"value": stats.excluded.value}
+        ),
+    }
+
+
+_UPSERTS = {dialect: _upserts(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _upsert(conn: AsyncConnection, table: str) -> Any:
+    return _UPSERTS[conn.dialect.name][table]
 
 
 async def save_change(

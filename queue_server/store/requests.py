@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.store import schema
@@ -29,14 +29,16 @@ class Recorded:
     """The answer as the application kept it (``queue_server.app.answers.Answer.record``)."""
 
 
+_r = schema.requests.c
+_RECORDED = select(_r.request_id, _r.actor, _r.action, _r.response).where(
+    _r.centre == bindparam("centre"), _r.request_id.in_(bindparam("ids", expanding=True))
+)
+"""The recorded answers of a batch's request ids: built once, not per batch."""
+
+
 async def recorded_answers(conn: AsyncConnection, centre: str, request_ids: Iterable[str]) -> dict[str, Recorded]:
     """The recorded answers of any of ``request_ids``, by request id, in one query."""
-    r = schema.requests.c
-    rows = await conn.execute(
-        select(r.request_id, r.actor, r.action, r.response).where(
-            r.centre == centre, r.request_id.in_(sorted(set(request_ids)))
-        )
-    )
+    rows = await conn.execute(_RECORDED, {"centre": centre, "ids": sorted(set(request_ids))})
     return {row.request_id: Recorded(row.actor, row.action, row.response) for row in rows.all()}
 
 
