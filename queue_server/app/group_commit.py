@@ -257,7 +257,10 @@ class ActionRunner:
             for subject, kind, build in hall_messages(hall, change, lambda: recent_call_views(hall, recent.calls())):
                 writes.keep_latest(subject, kind, build, now)
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers(code))
-        await write_outbox(conn, code, messages + [job.message for job in jobs], now, writes)
+        outgoing = messages + [job.message for job in jobs]
+        if writes.latest:  # read the feed's sequence with the others: one query, not a second at the flush
+            await writes.next_seqs(conn, [*writes.latest, *(message.subject for message in outgoing)])
+        await write_outbox(conn, code, outgoing, now, writes)
         if jobs:
             writes.later.append(functools.partial(record_jobs, centre=code, jobs=jobs, now=now))
         if opens_cases(change):  # a bad rating opens its rectification case
