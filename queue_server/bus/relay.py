@@ -241,10 +241,13 @@ class OutboxRelay:
 
     async def run(self, client: PublishingClient) -> None:
         """Drain now, then whenever woken (or every second), until cancelled."""
+        self.caught_up = False  # a new connection: what the last one left unsent is in the table
         while True:
             self.wake.clear()
             try:
                 busy = await self._relay(client)
+                if not busy and self.unmarked and not await self._woken_within(IDLE_MARK_SECONDS):
+                    await self._mark_acknowledged()  # idle: the write no longer delays a commit
             except (DatabaseError, OSError) as error:  # the database is away: the rows wait for it
                 log.warning("could not relay the outbox of %s: %s; trying again", self.centre, error)
                 self.caught_up = False
@@ -253,8 +256,6 @@ class OutboxRelay:
                 await asyncio.sleep(BUSY_SECONDS)
                 if self.wake.is_set():
                     continue
-            if self.unmarked and not await self._woken_within(IDLE_MARK_SECONDS):
-                await self._mark_acknowledged()  # idle: the write no longer delays a commit
             if not await self._woken_within(POLL_SECONDS):
                 self.caught_up = False  # another process may have written rows: read the table
 
@@ -273,7 +274,11 @@ class OutboxRelay:
             fresh, self.fresh = self.fresh, []
             if self._follows_on(fresh):
                 if fresh:
-                    await self._publish(client, fresh, later=True)
+                    try:
+                        await self._publish(client, fresh, later=True)
+                    except BaseException:  # what was not acknowledged is in the table
+                        self.caught_up = False
+                        raise
                 if self.unmarked and self.clock_seconds() - self._marked_at >= MARK_SECONDS:
                     await self._mark_acknowledged()
                 return False
