@@ -14,9 +14,12 @@ import contextlib
 import json
 from collections import defaultdict
 
+import pytest
+
 from device_client.stopping import stop_tasks
 from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn
 from queue_server.app.service import HallService
+from queue_server.bus import relay as relay_module
 from queue_server.bus.relay import OutboxRelay
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Outcome
@@ -81,3 +84,52 @@ async def test_rows_handed_over_are_published_in_order_and_a_row_not_handed_over
         await stop_tasks([task])
         with contextlib.suppress(Exception):
             await service.aclose()
+
+
+class Lost(Exception):
+    """The broker connection dropped mid-publish."""
+
+
+class DroppingBroker(Broker):
+    """Drops the connection at the first publish of ``subject``."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__()
+        self.subject = subject
+
+    async def publish(self, topic: str, payload: str, qos: int = 1, retain: bool = False) -> None:
+        if topic.endswith(self.subject):
+            raise Lost(topic)
+        await super().publish(topic, payload, qos, retain)
+
+
+async def test_rows_a_dropped_connection_left_unacknowledged_go_out_on_the_next_one(
+    seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next connection reads the table first: it does not wait for the poll (set far off here)
+    nor for a later row of the same subject to reveal the gap."""
+    monkeypatch.setattr(relay_module, "POLL_SECONDS", 3600.0)
+    db = seeded_db
+    service = HallService(db, ManualClock(shanghai(2026, 11, 30, 9, 0)))
+    relay = OutboxRelay(db, "test", service.clock)
+    unsubscribe = service.subscribe_outbox(lambda centre, rows: relay.committed(rows))
+    try:
+        await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")
+        await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id="i1")
+        first = asyncio.create_task(relay.run(DroppingBroker("window/1/call")))
+        async with asyncio.timeout(10):
+            while await pending(db):  # everything so far out, then the call's message fails
+                await asyncio.sleep(0.02)
+            await service.act("test", CallNext(window=1), actor="staff:s1", request_id="c1")
+            with pytest.raises(Lost):
+                await first
+        broker = Broker()
+        second = asyncio.create_task(relay.run(broker))
+        try:
+            await until_sent(db)
+        finally:
+            await stop_tasks([second])
+        assert broker.seqs("window/1/call") == [1]
+    finally:
+        unsubscribe()
+        await service.aclose()
