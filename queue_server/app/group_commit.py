@@ -258,7 +258,7 @@ class ActionRunner:
                 writes.keep_latest(subject, kind, build, now)
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers(code))
         outgoing = messages + [job.message for job in jobs]
-        if writes.latest:  # read the feed's sequence with the others: one query, not a second at the flush
+        if writes.latest:  # read the hall board's sequences with the others: one query, not a second at the flush
             await writes.next_seqs(conn, [*writes.latest, *(message.subject for message in outgoing)])
         await write_outbox(conn, code, outgoing, now, writes)
         if jobs:
