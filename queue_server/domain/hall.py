@@ -10,7 +10,6 @@ the hall was given, as do the reads (positions, today's counts).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 
@@ -62,6 +61,7 @@ from queue_server.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from queue_server.domain.waiting_queue import WaitingQueue
 from queue_server.domain.windows import (
     Paused,
     PauseReason,
@@ -104,12 +104,8 @@ class Hall:
         """The last whole forecast's end, while the queue and windows are as it left them."""
         self._touched: set[int] = set()
         """Tickets changed or taken in since the last ``compact``: only they can have ended."""
-        self._waiting: list[Ticket] | None = None
-        """The queue in order of place, kept between changes (an issued ticket is appended)."""
-        self._waiting_prefixes: dict[str, int] = {}
-        """How many tickets wait per number prefix."""
-        self._green_waiting = 0
-        """How many green-channel tickets wait: with none, the oldest ticket a window may call is its next."""
+        self._waiting = WaitingQueue()
+        """The queue in order of place and its counts, kept between changes."""
 
     @classmethod
     def restore(
@@ -144,8 +140,7 @@ class Hall:
         """Take in a stored ticket, e.g. an ended one an action refers to."""
         self._play_end = None
         before = self._tickets.get(ticket.serial)
-        self._requeue(before, ticket)
-        self._count_waiting(before, ticket)
+        self._waiting.moved(before, ticket)
         self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
@@ -226,46 +221,12 @@ class Hall:
         return list(self._queue())
 
     def _queue(self) -> list[Ticket]:
-        """The kept queue itself, in order of place: read it, never change it (``waiting`` copies it).
-
-        Sorted once after a restore, then kept in order by each change (``_requeue``): a call takes
-        one ticket out, an issue appends one, instead of sorting every ticket again.
-        """
-        if self._waiting is None:
-            waiting = (t for t in self._tickets.values() if t.status is TicketStatus.WAITING)
-            self._waiting = sorted(waiting, key=_queue_order)
-        return self._waiting
-
-    def _requeue(self, before: Ticket | None, after: Ticket) -> None:
-        """Keep the queue in order as ``before`` became ``after`` (either may be out of the queue)."""
-        queue = self._waiting
-        if queue is None:
-            return
-        if before is not None and before.status is TicketStatus.WAITING:
-            index = bisect.bisect_left(queue, _queue_order(before), key=_queue_order)
-            if index < len(queue) and queue[index].serial == before.serial:
-                del queue[index]
-            else:  # not where its place says: cannot happen, but never keep a wrong queue
-                self._waiting = None
-                return
-        if after.status is TicketStatus.WAITING:
-            if not queue or _queue_order(queue[-1]) < _queue_order(after):
-                queue.append(after)  # a new ticket goes last
-            else:
-                bisect.insort(queue, after, key=_queue_order)
+        """The kept queue itself (``waiting_queue``): read it, never change it (``waiting`` copies it)."""
+        return self._waiting.ordered(self._tickets.values())
 
     def waiting_by_prefix(self) -> dict[str, int]:
         """How many tickets wait per number prefix (ticket group), without going through the queue."""
-        return {prefix: n for prefix, n in self._waiting_prefixes.items() if n}
-
-    def _count_waiting(self, before: Ticket | None, after: Ticket) -> None:
-        counts = self._waiting_prefixes
-        if before is not None and before.status is TicketStatus.WAITING:
-            counts[before.prefix] -= 1
-            self._green_waiting -= before.green
-        if after.status is TicketStatus.WAITING:
-            counts[after.prefix] = counts.get(after.prefix, 0) + 1
-            self._green_waiting += after.green
+        return self._waiting.by_prefix()
 
     def issued_today(self, matter: str) -> int:
         return self._issued.get((self.calendar.local_date(self.clock.now()), matter), 0)
@@ -435,7 +396,7 @@ class Hall:
     def call_next(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Call the ticket routing gives this window; an empty change when nobody waits for it."""
         state = self._calling_window(window, "call next at", actor)
-        choice = self.router.choose(window, self._queue(), green=self._green_waiting > 0)
+        choice = self.router.choose(window, self._queue(), green=self._waiting.green > 0)
         if choice is None:
             return Change()
         return self._call(state, choice.ticket, choice.passed_over, actor, now=now)
@@ -753,8 +714,7 @@ class Hall:
         self._play_end = None
         self._touched.add(after.serial)
         if (before is not None and before.status is TicketStatus.WAITING) or after.status is TicketStatus.WAITING:
-            self._count_waiting(before, after)
-            self._requeue(before, after)
+            self._waiting.moved(before, after)
         if before is not None and before.status.at_window and before.window is not None:
             self._holding.pop(before.window, None)
         if after.status.at_window and after.window is not None:
@@ -809,11 +769,6 @@ class Hall:
                 f"Cannot {action} window {window}: no ticket is at the window", RefusalCode.WINDOW_EMPTY, window=window
             )
         return held
-
-
-def _queue_order(ticket: Ticket) -> tuple[int, int]:
-    """Where a ticket stands in the queue: by place (kept through transfers and carries), then serial."""
-    return ticket.place, ticket.serial
 
 
 def awaiting_rating(ticket: Ticket) -> bool:
