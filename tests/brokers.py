@@ -77,6 +77,8 @@ class Mosquitto:
         lines = [
             f"listener {self.port} {self.host}",
             "persistence false",
+            # As the hall's own broker and the documented system broker's settings have it.
+            "set_tcp_nodelay true",
             "log_dest stderr",
             "log_type all",
             "log_timestamp_format %H:%M:%S",
