@@ -54,6 +54,8 @@ class Outcome(StrEnum):
     REPORTED = "reported"  # 上报件
     RETURNED = "returned"  # 退回件, with the one-time notice (一次性告知)
     SUPPLEMENT = "supplement"  # 补正, missing materials told once and in full
+    COMMITMENT = "commitment"  # 告知承诺, accepted on the applicant's written commitment
+    DEFERRED = "deferred"  # 容缺受理, accepted with non-essential materials to follow by a date
 
     @property
     def needs_notice(self) -> bool:

@@ -16,9 +16,11 @@ from collections.abc import Callable
 import pytest
 
 from queue_server.app.refusals import Refusal, from_domain
+from queue_server.domain.case_terms import CaseTerms, Level
 from queue_server.domain.errors import DomainError
 from queue_server.domain.events import ServingStarted, TicketCalled, apply
 from queue_server.domain.hall import Hall
+from queue_server.domain.outcomes import Assisted
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.rectification import Case, CaseSource, CaseStatus, advance, assign
 from queue_server.domain.refusal_codes import RefusalCode
@@ -26,6 +28,7 @@ from queue_server.domain.refusal_words import WORDS
 from queue_server.domain.tickets import Outcome, Ticket
 from queue_server.domain.windows import PauseReason
 from tests.factories import make_hall, shanghai
+from tests.terms_support import terms_hall
 
 C = RefusalCode
 AT = shanghai(2026, 11, 30, 9, 30)
@@ -74,6 +77,18 @@ def finished(hall: Hall) -> Ticket:
     ticket = at_window(hall)
     hall.finish(1, Outcome.ON_THE_SPOT)
     return hall.ticket(ticket.serial)
+
+
+def terms_finish(outcome: Outcome, terms: CaseTerms | None = None, matter: str = "pension") -> None:
+    hall = terms_hall()
+    at_window(hall, matter=matter)
+    hall.finish(1, outcome, terms=terms)
+
+
+def assisted_finish(window: int, helped: str, consent: bool = True) -> None:
+    hall = terms_hall()
+    at_window(hall, window=window)
+    hall.finish(window, Outcome.ON_THE_SPOT, assisted=Assisted(helped, "pension", consent))
 
 
 def closed(hall: Hall, *windows: int) -> Hall:
@@ -144,6 +159,21 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
     ),
     C.OUTCOME_MATERIALS_MISSING: lambda hall: (at_window(hall), hall.finish(1, Outcome.SUPPLEMENT)),
     C.OUTCOME_REASON_MISSING: lambda hall: (at_window(hall), hall.finish(1, Outcome.RETURNED)),
+    C.OUTCOME_NOT_ALLOWED: lambda hall: terms_finish(Outcome.COMMITMENT, CaseTerms(commitment="承诺"), "medical"),
+    C.TERMS_NOT_OF_OUTCOME: lambda hall: terms_finish(Outcome.ON_THE_SPOT, CaseTerms(days=3)),
+    C.COMMITMENT_MISSING: lambda hall: terms_finish(Outcome.COMMITMENT),
+    C.TO_FOLLOW_MISSING: lambda hall: terms_finish(Outcome.DEFERRED),
+    C.MATERIAL_NOT_DEFERRABLE: lambda hall: terms_finish(Outcome.DEFERRED, CaseTerms(to_follow=("居民身份证",))),
+    C.TERMS_DATE_OUT_OF_POLICY: lambda hall: terms_finish(
+        Outcome.DEFERRED, CaseTerms(to_follow=("户口簿",), by=dt.date(2027, 1, 1))
+    ),
+    C.LEAD_DEPARTMENT_MISSING: lambda hall: terms_finish(Outcome.JOINT, CaseTerms(days=3)),
+    C.LEVEL_MISSING: lambda hall: terms_finish(Outcome.REPORTED, CaseTerms(days=3)),
+    C.TIME_LIMIT_MISSING: lambda hall: terms_finish(Outcome.REPORTED, CaseTerms(level=Level.CITY)),
+    C.ASSISTANCE_NOT_HERE: lambda hall: assisted_finish(1, "张大爷"),
+    C.ASSISTED_PERSON_MISSING: lambda hall: assisted_finish(4, " "),
+    C.ASSISTANCE_CONSENT_MISSING: lambda hall: assisted_finish(4, "张大爷", consent=False),
+    C.ASSISTED_PERSON_IDENTIFIES: lambda hall: assisted_finish(4, "13812345678"),
     C.RATING_REASONS_NOT_BAD: lambda hall: hall.rate(
         finished(hall).serial, RatingLevel.SATISFIED, source="citizen", reasons=["态度不好"]
     ),

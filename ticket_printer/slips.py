@@ -110,8 +110,9 @@ class TicketSlip:
 
 @dataclass(frozen=True, slots=True)
 class NoticeSlip:
-    """A case's paper on the window's thermal printer: the notice to supplement (补正材料通知书) or of
-    non-acceptance (不予受理通知书), told once and in full (一次性告知).
+    """A case's paper on the window's thermal printer: the notice to supplement (补正材料通知书), of
+    non-acceptance (不予受理通知书) or of acceptance with materials to follow (容缺受理通知书), told
+    once and in full (一次性告知); or the letter of commitment (告知承诺书) the applicant signs.
 
     The law behind it asks that every reason and every missing material be told at once, in
     writing, so both lists are printed in full, numbered, never cut short.
@@ -134,10 +135,14 @@ class NoticeSlip:
     note: str = ""
     deadline: str = ""
     remedy: str = ""
+    commitment: str = ""
+    """On a letter of commitment (告知承诺书): what the applicant commits to, which they sign for."""
 
     def fields(self) -> dict[str, str]:
         return {
             "title": self.title,
+            "commitment": self.commitment,
+            "told_once": "" if self.commitment else "yes",
             "case_number": self.case_number,
             "staff": self.staff,
             "note": self.note,

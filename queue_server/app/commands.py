@@ -13,8 +13,16 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from queue_server.auth.accounts import Action
+from queue_server.domain.case_terms import (
+    COMMITMENT_MAX_CHARS,
+    DEPARTMENT_MAX_CHARS,
+    HELPED_MAX_CHARS,
+    CaseTerms,
+    Level,
+)
 from queue_server.domain.changes import Change
 from queue_server.domain.hall import Hall
+from queue_server.domain.outcomes import Assisted
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason
@@ -165,6 +173,46 @@ class Transfer(Command):
         )
 
 
+class FinishTerms(BaseModel):
+    """What an accepted case is accepted on; each outcome takes only its own fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    commitment: str = Field(
+        default="", max_length=COMMITMENT_MAX_CHARS, description="告知承诺: what the applicant commits to"
+    )
+    to_follow: tuple[str, ...] = Field(
+        default=(), max_length=50, description="容缺受理: the matter's materials that follow later"
+    )
+    by: dt.date | None = Field(
+        default=None,
+        description="告知承诺: verified by this day; 容缺受理: materials due by this day (none: the policy's latest)",
+    )
+    lead_department: str = Field(default="", max_length=DEPARTMENT_MAX_CHARS, description="联办件: the lead department")
+    level: Level | None = Field(default=None, description="上报件: the level it is reported to")
+    days: int | None = Field(default=None, ge=1, le=365, description="联办件, 上报件: the time limit in working days")
+
+    def domain(self) -> CaseTerms:
+        return CaseTerms(
+            commitment=self.commitment,
+            to_follow=self.to_follow,
+            by=self.by,
+            lead_department=self.lead_department,
+            level=self.level,
+            days=self.days,
+        )
+
+
+class FinishAssisted(BaseModel):
+    """A 帮办代办 record, at a window of an assisting kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    helped: str = Field(
+        min_length=1, max_length=HELPED_MAX_CHARS, description="The person helped: a name or a short description"
+    )
+    matter: str = Field(min_length=1, max_length=40, description="The code of the matter they were helped with")
+    consent: bool = Field(description="The person agreed to be recorded; false is refused")
+
+
 class Finish(Command):
     name: ClassVar[str] = "finish"
     window: WindowNumber
@@ -173,8 +221,11 @@ class Finish(Command):
     missing_materials: tuple[str, ...] = Field(default=(), max_length=50)
     promised_days: int | None = Field(default=None, ge=1, le=365)
     note: Note = ""
+    terms: FinishTerms | None = None
+    assisted: FinishAssisted | None = None
 
     def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        assisted = self.assisted
         return hall.finish(
             self.window,
             self.outcome,
@@ -182,6 +233,8 @@ class Finish(Command):
             missing_materials=self.missing_materials,
             promised_days=self.promised_days,
             note=self.note,
+            terms=self.terms.domain() if self.terms is not None else None,
+            assisted=Assisted(assisted.helped, assisted.matter, assisted.consent) if assisted is not None else None,
             actor=actor,
             now=now,
         )

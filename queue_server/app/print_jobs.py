@@ -31,7 +31,7 @@ from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Hall
-from queue_server.domain.papers import REMEDY_ZH, PaperKind, paper, papers_for
+from queue_server.domain.papers import PRINTED_AT_WINDOW, REMEDY_ZH, PaperKind, paper, papers_for
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, Ticket
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store.database import Connection
@@ -87,10 +87,11 @@ def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position |
 
 def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
     """The window's thermal print of the case's first paper (``domain.papers``): the notice to
-    supplement or of non-acceptance, with its case number, as the A4 page says it."""
+    supplement, of non-acceptance, of acceptance with materials to follow, or the letter of
+    commitment, with its case number, as the A4 page says it."""
     (kind, *_) = papers_for(ticket.outcome)
     shown = paper(hall.centre, hall.calendar, ticket, kind)
-    by = shown.supplement_by
+    terms = shown.terms
     payload: dict[str, Any] = {
         "job_id": f"{ticket.serial}-notice-1",
         "kind": "notice",
@@ -100,7 +101,7 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
             "matter_name": shown.matter_name,
             "outcome_name": shown.outcome_name,
             "reasons": list(shown.reasons),
-            "missing_materials": list(shown.missing),
+            "missing_materials": list(terms.to_follow if terms is not None and terms.to_follow else shown.missing),
             "phone": shown.centre_phone,
             "address": shown.centre_address,
             "date": shown.day.isoformat(),
@@ -108,10 +109,9 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
             "case_number": shown.case_number,
             "staff": shown.staff,
             "note": shown.note,
-            "deadline": f"请于{by.year}年{by.month}月{by.day}日前补齐上述材料；逾期未补正的，视为放弃本次申请。"
-            if by is not None
-            else "",
+            "deadline": "".join(shown.deadline()),
             "remedy": REMEDY_ZH if kind is PaperKind.REFUSAL else "",
+            "commitment": terms.commitment if terms is not None else "",
         },
     }
     return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))
@@ -128,7 +128,7 @@ def print_jobs(hall: Hall, change: Change, tokens: dict[int, str], base_url: str
             if target is not None:
                 url = f"{base_url}/ticket/{tokens[event.serial]}"
                 jobs.append(ticket_job(hall, hall.ticket(event.serial), url, change.position, target))
-        elif isinstance(event, TicketFinished) and event.outcome.needs_notice:
+        elif isinstance(event, TicketFinished) and event.outcome in PRINTED_AT_WINDOW:
             printer = window_printer(hall, event.window)
             if printer is not None:
                 jobs.append(notice_job(hall, hall.ticket(event.serial), printer.id))

@@ -21,6 +21,7 @@ from typing_extensions import TypedDict
 from queue_server.app.staff_photos import photo_path
 from queue_server.app.view_fields import Day, DumpOf, Instant, documented, values_of
 from queue_server.domain.calendar import is_provisional, known_through
+from queue_server.domain.case_terms import LEVEL_NAMES_ZH, Assistance, CaseTerms, Level
 from queue_server.domain.centre import Centre, Domain, Matter, Policy, ShowStaff, TicketGroup, Window, WindowKind
 from queue_server.domain.estimates import Position
 from queue_server.domain.hall import Hall
@@ -39,6 +40,31 @@ from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason, Wind
 
 View = dict[str, Any]
 """A view not typed yet (an answer still assembled where it is sent)."""
+
+
+@documented
+class TermsView(TypedDict):
+    """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); each outcome fills its own fields"""
+
+    commitment: str
+    to_follow: list[str]
+    by: Day | None
+    """告知承诺: verified by this day; 容缺受理: the materials are due by this day"""
+    lead_department: str
+    level: Annotated[str | None, values_of(Level, nullable=True)]
+    level_name: str | None
+    days: int | None
+    """联办件 and 上报件: the time limit in working days"""
+
+
+@documented
+class AssistanceView(TypedDict):
+    """A 帮办代办 record: who at the window helped whom, with which matter"""
+
+    helper: str
+    helped: str
+    matter: str
+    matter_name: str
 
 
 @documented
@@ -85,6 +111,7 @@ class _TicketFields(TypedDict):
     """The due date lies beyond the centre's known holidays and 调休: a holiday announced later may move it"""
     reasons: list[str]
     missing_materials: list[str]
+    terms: TermsView | None
     cancel_reason: Annotated[str | None, values_of(CancelReason, nullable=True)]
     rating_status: Annotated[str, values_of(RatingStatus)]
     rating_expires_at: Instant | None
@@ -100,6 +127,7 @@ class TicketView(_TicketFields):
 
     staff: str | None
     note: str
+    assistance: AssistanceView | None
     status_token: NotRequired[str]
     """The key of the ticket's public status page"""
     status_url: NotRequired[str]
@@ -114,8 +142,8 @@ class PublicTicketView(_TicketFields):
     """The name of the window it was called to"""
 
 
-PRIVATE_TICKET_FIELDS = ("staff", "note")
-"""What a citizen's status page leaves out of a ticket: who served it and the staff's notes."""
+PRIVATE_TICKET_FIELDS = ("staff", "note", "assistance")
+"""What a citizen's status page leaves out of a ticket: who served it, the staff's notes, whom they helped."""
 
 
 @documented
@@ -302,6 +330,28 @@ def position_view(position: Position | None) -> PositionView | None:
     return view
 
 
+def terms_view(terms: CaseTerms) -> TermsView:
+    return {
+        "commitment": terms.commitment,
+        "to_follow": list(terms.to_follow),
+        "by": iso(terms.by),
+        "lead_department": terms.lead_department,
+        "level": terms.level.value if terms.level is not None else None,
+        "level_name": LEVEL_NAMES_ZH[terms.level] if terms.level is not None else None,
+        "days": terms.days,
+    }
+
+
+def assistance_view(centre: Centre, record: Assistance) -> AssistanceView:
+    matter = centre.matters_by_code.get(record.matter)
+    return {
+        "helper": record.helper,
+        "helped": record.helped,
+        "matter": record.matter,
+        "matter_name": matter.name if matter is not None else record.matter,
+    }
+
+
 def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None) -> TicketView:
     matter = centre.matters_by_code.get(ticket.matter)
     return {
@@ -336,6 +386,8 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
         and is_provisional(ticket.due_date, known_through(centre.calendar)),
         "reasons": list(ticket.reasons),
         "missing_materials": list(ticket.missing_materials),
+        "terms": terms_view(ticket.terms) if ticket.terms is not None else None,
+        "assistance": assistance_view(centre, ticket.assistance) if ticket.assistance is not None else None,
         "cancel_reason": ticket.cancel_reason.value if ticket.cancel_reason else None,
         "rating_status": ticket.rating_status.value,
         "rating_expires_at": iso(ticket.rating_expires_at),

@@ -172,6 +172,10 @@ class Policy(Model):
     """How much one real handling time moves a matter's learned average (exponential weight)."""
     supplement_days: int = Field(default=5, ge=1, le=60)
     """Working days a citizen has to bring what a 补正 case lacks; the notice gives the date."""
+    deferred_days: int = Field(default=10, ge=1, le=120)
+    """The longest a 容缺受理 case's materials may follow, in working days; the clerk's date is within it."""
+    commitment_days: int = Field(default=20, ge=1, le=365)
+    """The longest the centre takes to verify a 告知承诺 case's commitment, in working days."""
     rating_minutes: int = Field(default=5, ge=1, le=7 * 24 * 60)
     """How long a finished ticket may be rated (on the window's pad or the ticket's page); then it is unrated."""
     bad_rating_reasons: tuple[str, ...] = (
@@ -239,6 +243,8 @@ class WindowKind(Model):
     code: str = Field(pattern=CODE_PATTERN)
     name: str = Field(min_length=1)
     name_en: str = ""
+    assists: bool = False
+    """A 帮办代办 kind: a finish at its windows may record whom the staff helped, with which matter."""
 
 
 class TicketGroup(Model):
@@ -267,6 +273,10 @@ class Matter(Model):
     Left out where a guide is given: then they are the guide's materials."""
     guide: Guide | None = None
     """The service guide (办事指南) shown before the ticket; None: not entered yet, and screens say so."""
+    deferrable: tuple[str, ...] = ()
+    """Its non-essential materials that may follow later (容缺受理); empty: no case of it is accepted so."""
+    commitment: bool = False
+    """Whether a case may be accepted on the applicant's written commitment (告知承诺)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -286,6 +296,9 @@ class Matter(Model):
                 raise LocatedValueError(
                     ("materials",), "must be the guide's materials, in its order (leave it out to take them from it)"
                 )
+        for index, material in enumerate(self.deferrable):
+            if material not in self.materials:
+                raise LocatedValueError(("deferrable", index), f"{material!r} is not one of the matter's materials")
         return self
 
 
@@ -515,6 +528,10 @@ class Centre(Model):
     def serves(self, window: Window, matter: Matter) -> bool:
         """Whether the window's kinds cover the matter."""
         return not set(window.kinds).isdisjoint(matter.window_kinds)
+
+    def assists(self, window: Window) -> bool:
+        """Whether the window is a 帮办代办 window: one of its kinds assists."""
+        return any(kind.assists for kind in self.window_kinds if kind.code in window.kinds)
 
 
 class LocatedValueError(ValueError):

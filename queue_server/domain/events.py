@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from queue_server.domain.case_terms import Assistance, CaseTerms
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.records import JSON, from_record, to_record
@@ -116,6 +117,8 @@ class TicketFinished(TicketEvent):
     reasons: tuple[str, ...] = ()
     missing_materials: tuple[str, ...] = ()
     note: str = ""
+    terms: CaseTerms | None = None
+    assistance: Assistance | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -311,6 +314,8 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                 reasons=event.reasons,
                 missing_materials=event.missing_materials,
                 note=event.note or ticket.note,
+                terms=event.terms,
+                assistance=event.assistance,
             )
         case TicketCarried():
             _require(ticket, "carry to the next day", TicketStatus.WAITING)

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from queue_server.domain.calendar import WorkCalendar
+from queue_server.domain.case_terms import CaseTerms
 from queue_server.domain.centre import Centre, Matter
 from queue_server.domain.changes import Change, PendingChange
 from queue_server.domain.clock import Clock
@@ -49,7 +50,7 @@ from queue_server.domain.events import (
 )
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
-from queue_server.domain.outcomes import check_outcome
+from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
@@ -550,16 +551,24 @@ class Hall:
         missing_materials: Iterable[str] = (),
         promised_days: int | None = None,
         note: str = "",
+        terms: CaseTerms | None = None,
+        assisted: Assisted | None = None,
         actor: str = SYSTEM,
         now: dt.datetime | None = None,
     ) -> Change:
-        """Finish the window's ticket with how the case ends."""
+        """Finish the window's ticket with how the case ends, the terms it was accepted on and, at a
+        帮办代办 window, whom the staff helped."""
         ticket = self._held(window, "finish at", actor)
         matter = self.centre.matter(ticket.matter)
         reasons, missing = tuple(reasons), tuple(missing_materials)
         check_outcome(ticket, matter, outcome, reasons, missing, self.centre.policy.rejection_reasons)
         now = self._at(now)
+        today = self.calendar.local_date(now)
+        settled = settle_terms(ticket, matter, outcome, terms, self.centre.policy, self.calendar, today)
+        assistance = check_assistance(self.centre, window, ticket, assisted) if assisted is not None else None
         due: dt.date | None = None
+        if settled is not None and settled.days is not None:
+            due = self.calendar.add_working_days(today, settled.days)
         if outcome is Outcome.PROMISED:
             days = promised_days or matter.promised_days
             if days is None:
@@ -581,6 +590,8 @@ class Hall:
             reasons=reasons,
             missing_materials=missing,
             note=note,
+            terms=settled,
+            assistance=assistance,
         )
         pending = PendingChange()
         self._apply(pending, event)

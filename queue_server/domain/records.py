@@ -1,7 +1,8 @@
 """Events to plain JSON records and back, for the event log the store keeps.
 
 One generic codec for every event dataclass, driven by its type hints, so a new event type
-needs no serialisation code of its own.
+needs no serialisation code of its own. A field that is itself a dataclass (a case's terms) is
+an object in the record, read back the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def encode_value(value: object) -> JSON:
         return value.isoformat()
     if isinstance(value, (tuple, list)):
         return [encode_value(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: encode_value(getattr(value, field.name)) for field in dataclasses.fields(value)}
     raise TypeError(f"Cannot encode {type(value).__name__} in an event record")
 
 
@@ -65,6 +68,10 @@ def decode_value(kind: Any, raw: JSON) -> Any:
         return dt.date.fromisoformat(str(raw))
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(raw)
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        if not isinstance(raw, dict):
+            raise ValueError(f"expected an object, got {raw!r}")
+        return from_record(kind, raw)
     if kind is float and isinstance(raw, int):
         return float(raw)
     if kind in (int, str, bool, float):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from queue_server.domain.centre import Centre
 from queue_server.domain.refusal_codes import Fact, RefusalCode
+from queue_server.domain.tickets import OUTCOME_NAMES_EN, OUTCOME_NAMES_ZH
 from queue_server.domain.wording import day_en, day_zh
 
 C = RefusalCode
@@ -97,6 +98,43 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.OUTCOME_MATERIAL_UNKNOWN: ("「{material}」不是{matter}的申请材料", "“{material}” is not a material of {matter}"),
     C.OUTCOME_MATERIALS_MISSING: ("补正件请选出缺少的全部材料", "For a supplement case, choose every missing material"),
     C.OUTCOME_REASON_MISSING: ("退回件请选择退回理由", "For a returned case, choose the reason"),
+    C.OUTCOME_NOT_ALLOWED: ("{matter}不适用{outcome}", "{matter} cannot be accepted {outcome}"),
+    C.TERMS_NOT_OF_OUTCOME: (
+        "{outcome}不需要填写承诺内容、容缺材料、牵头部门或上报层级",
+        "A case ended as {outcome} takes no commitment, materials to follow, lead department or level",
+    ),
+    C.COMMITMENT_MISSING: (
+        "告知承诺请写明申请人承诺的内容",
+        "For a case on commitment, write what the applicant commits to",
+    ),
+    C.TO_FOLLOW_MISSING: ("容缺受理请选出后补的材料", "For a case with materials to follow, choose them"),
+    C.MATERIAL_NOT_DEFERRABLE: (
+        "「{material}」不是{matter}可以容缺的材料",
+        "“{material}” is not a material of {matter} that may follow later",
+    ),
+    C.TERMS_DATE_OUT_OF_POLICY: (
+        "{outcome}的日期须在今天之后，且不晚于{day}",
+        "The date of a case {outcome} must be after today and no later than {day}",
+    ),
+    C.LEAD_DEPARTMENT_MISSING: ("联办件请填写牵头部门", "For a joint case, name the lead department"),
+    C.LEVEL_MISSING: ("上报件请选择上报层级", "For a reported case, choose the level it goes to"),
+    C.TIME_LIMIT_MISSING: (
+        "{outcome}请填写办理时限（工作日）",
+        "For a case ended as {outcome}, give the time limit in working days",
+    ),
+    C.ASSISTANCE_NOT_HERE: ("{window}不是帮办代办窗口", "{window} is no assisted-service window"),
+    C.ASSISTED_PERSON_MISSING: (
+        "请填写被帮办人的姓名或简要描述",
+        "Give the name or a short description of the person helped",
+    ),
+    C.ASSISTANCE_CONSENT_MISSING: (
+        "记录被帮办人前请先征得本人同意",
+        "Ask the person helped for their consent before recording them",
+    ),
+    C.ASSISTED_PERSON_IDENTIFIES: (
+        "被帮办人只填姓名或简要描述，不填身份证号或电话号码",
+        "Give only a name or a short description of the person helped, no identity or phone number",
+    ),
     C.RATING_REASONS_NOT_BAD: ("只有“不满意”或“非常不满意”才选原因", "Reasons go only with dissatisfied ratings"),
     C.RATING_REASON_UNKNOWN: ("「{reason}」不是可选的原因", "“{reason}” is not one of the reasons"),
     C.RATED_ALREADY: ("{ticket}号已评价过", "Ticket {ticket} was rated already"),
@@ -160,12 +198,7 @@ TICKET_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "cancelled": ("已取消", "was cancelled"),
 }
 OUTCOME_WORDS: dict[str, tuple[str, str]] = {
-    "on_the_spot": ("即办件", "done on the spot"),
-    "promised": ("承诺件", "promised"),
-    "joint": ("联办件", "joint handling"),
-    "reported": ("上报件", "reported up"),
-    "returned": ("退回件", "returned"),
-    "supplement": ("补正件", "supplement"),
+    outcome.value: (OUTCOME_NAMES_ZH[outcome], OUTCOME_NAMES_EN[outcome]) for outcome in OUTCOME_NAMES_ZH
 }
 CASE_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "new": ("待核实", "new"),

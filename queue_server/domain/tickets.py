@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from queue_server.domain.case_terms import Assistance, CaseTerms
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.vocabulary import Category, Outcome
 
 __all__ = [
     "CATEGORY_NAMES_ZH",
+    "OUTCOME_NAMES_EN",
     "OUTCOME_NAMES_ZH",
     "CancelReason",
     "Category",
@@ -52,14 +54,28 @@ class Channel(StrEnum):
     DEVICE = "device"
 
 
-OUTCOME_NAMES_ZH = {
+OUTCOME_NAMES_ZH: dict[Outcome, str] = {
     Outcome.ON_THE_SPOT: "即办件",
     Outcome.PROMISED: "承诺件",
     Outcome.JOINT: "联办件",
     Outcome.REPORTED: "上报件",
     Outcome.RETURNED: "退回件",
     Outcome.SUPPLEMENT: "补正",
+    Outcome.COMMITMENT: "告知承诺",
+    Outcome.DEFERRED: "容缺受理",
 }
+"""Each outcome's one Chinese word: the console, the papers, the reports and the refusals say it."""
+OUTCOME_NAMES_EN: dict[Outcome, str] = {
+    Outcome.ON_THE_SPOT: "done on the spot",
+    Outcome.PROMISED: "promised",
+    Outcome.JOINT: "joint handling",
+    Outcome.REPORTED: "reported up",
+    Outcome.RETURNED: "returned",
+    Outcome.SUPPLEMENT: "supplement",
+    Outcome.COMMITMENT: "on commitment",
+    Outcome.DEFERRED: "materials to follow",
+}
+"""Each outcome's one English word, beside the Chinese."""
 
 CATEGORY_NAMES_ZH = {
     Category.ELDERLY: "老年人",
@@ -116,6 +132,10 @@ class Ticket:
     rating_expires_at: dt.datetime | None = None
     rating: RatingLevel | None = None
     note: str = ""
+    terms: CaseTerms | None = None
+    """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); None for the others."""
+    assistance: Assistance | None = None
+    """Who helped whom at a 帮办代办 window, recorded at the finish."""
     version: int = 0
     """How many events made this state; the store uses it for optimistic checks."""
 

@@ -264,6 +264,9 @@ class NoticePrint(Outbound):
     note: str = Field(default="", description="The clerk's note on the case, printed as written")
     deadline: str = Field(default="", description="For a case to supplement: by when, and what happens after")
     remedy: str = Field(default="", description="For a case not accepted: the right to administrative review or to sue")
+    commitment: str = Field(
+        default="", description="For a letter of commitment (告知承诺书): what the applicant commits to, as written"
+    )
 
 
 class PrintJob(Sequenced):

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.case_terms import Assistance, CaseTerms
 from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
 from queue_server.domain.clock import Clock
@@ -27,6 +28,7 @@ from queue_server.domain.estimates import HandlingStats
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
+from queue_server.domain.records import decode_value, encode_value
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
@@ -71,6 +73,8 @@ def ticket_from_row(row: Any) -> Ticket:
         rating_expires_at=row.rating_expires_at,
         rating=RatingLevel(row.rating) if row.rating is not None else None,
         note=row.note,
+        terms=decode_value(CaseTerms | None, row.terms),
+        assistance=decode_value(Assistance | None, row.assistance),
         version=row.version,
     )
 
@@ -82,6 +86,8 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         values[key] = value.value if value is not None else None
     values["reasons"] = list(ticket.reasons)
     values["missing_materials"] = list(ticket.missing_materials)
+    values["terms"] = encode_value(ticket.terms)
+    values["assistance"] = encode_value(ticket.assistance)
     return values
 
 

@@ -136,6 +136,9 @@ tickets = Table(
     Column("rating", Integer),
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
+    # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.
+    Column("terms", JSONData),
+    Column("assistance", JSONData),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
     Column("status_token", String(64), nullable=False, unique=True),
     _centre_fk("tickets"),

@@ -48,4 +48,5 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
         note=notice.note,
         deadline=notice.deadline,
         remedy=notice.remedy,
+        commitment=notice.commitment,
     )
