@@ -154,3 +154,39 @@ async def test_an_assistance_record_without_consent_or_with_an_id_number_is_refu
             },
         )
         assert (reply.status, reply.body["code"]) == (409, code), reply.body
+
+
+async def test_the_report_counts_commitments_materials_to_follow_and_assistance_apart(api: Api) -> None:
+    await at_window(api)
+    await api.act(FINISH.format(window=1), "s1", outcome="commitment", terms={"commitment": "本人承诺属实"})
+    await api.issue()
+    await api.act("/centres/test/windows/1/call-next", "s1")
+    await api.act(FINISH.format(window=1), "s1", outcome="deferred", terms={"to_follow": ["户口簿"]})
+    await at_window(api, "s2", 4)
+    await api.act(
+        FINISH.format(window=4),
+        "s2",
+        outcome="on_the_spot",
+        assisted={"helped": "一位行动不便的老人", "matter": "pension", "consent": True},
+    )
+    reply = await api.get("/centres/test/reports?by=centre&date=2026-11-30", "manager")
+    assert reply.status == 200, reply.body
+    (whole,) = reply.body["rows"]
+    assert (whole["served"], whole["concluded"], whole["accepted"]) == (3, 1, 0)
+    assert (whole["committed"], whole["deferred"], whole["assisted"]) == (1, 1, 1)
+    windows = await api.get("/centres/test/reports?by=window&date=2026-11-30", "manager")
+    assert {row["key"]: row["assisted"] for row in windows.body["rows"]} == {"1": 0, "4": 1}
+    async with api.client.get(
+        "/api/v1/centres/test/reports?by=centre&date=2026-11-30&format=csv",
+        headers={"Authorization": f"Bearer {api.tokens['manager']}"},
+    ) as answer:
+        text = (await answer.read()).decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    columns = dict(zip(header.split(","), row.split(","), strict=False))
+    assert (columns["告知承诺数"], columns["容缺受理数"], columns["帮办代办数"], columns["办结数"]) == (
+        "1",
+        "1",
+        "1",
+        "1",
+    )
+    assert "老人" not in text, "whom the window helped stays out of the report"

@@ -98,6 +98,12 @@ class ReportRow(TypedDict):
     """Cases not accepted (退回件): not concluded"""
     supplemented: int
     """Cases sent back for materials (补正): not concluded"""
+    committed: int
+    """Cases accepted on the applicant's written commitment (告知承诺): not concluded, verified later"""
+    deferred: int
+    """Cases accepted with materials to follow (容缺受理): not concluded"""
+    assisted: int
+    """Tickets finished with a 帮办代办 record (someone helped or acted for)"""
     cancelled: int
     no_shows: int
     transfers: int
@@ -176,6 +182,9 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "accepted": row.outcome_count(ACCEPTED),
         "returned": row.outcome_count({Outcome.RETURNED}),
         "supplemented": row.outcome_count({Outcome.SUPPLEMENT}),
+        "committed": row.outcome_count({Outcome.COMMITMENT}),
+        "deferred": row.outcome_count({Outcome.DEFERRED}),
+        "assisted": row.assisted,
         "cancelled": row.cancelled,
         "no_shows": row.no_shows,
         "transfers": row.transfers,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from queue_server.domain.case_terms import LEVEL_NAMES_EN, LEVEL_NAMES_ZH
+from queue_server.domain.tickets import OUTCOME_NAMES_EN, OUTCOME_NAMES_ZH
 from queue_server.pages.wording import Language
 
 CONSOLE_WORDS: dict[Language, dict[str, str]] = {
@@ -61,12 +63,6 @@ CONSOLE_WORDS: dict[Language, dict[str, str]] = {
         "confirm": "确定",
         "finish_heading": "办结 {number}",
         "outcome": "办结方式",
-        "outcome_on_the_spot": "即办件",
-        "outcome_promised": "承诺件",
-        "outcome_joint": "联办件",
-        "outcome_reported": "上报件",
-        "outcome_returned": "退回件",
-        "outcome_supplement": "补正",
         "promised_days": "承诺办结时限（工作日）",
         "reasons": "告知理由",
         "missing_materials": "缺少或需补正的材料",
@@ -75,6 +71,25 @@ CONSOLE_WORDS: dict[Language, dict[str, str]] = {
         "need_material": "补正须列明所缺的全部材料",
         "need_days": "请填写 1–365 个工作日",
         "need_promised_days": "「{matter}」没有规定承诺时限，请填写承诺天数",
+        "commitment": "申请人承诺的内容",
+        "to_follow": "后补的材料（容缺）",
+        "terms_by_commitment": "核查截止日期",
+        "terms_by_deferred": "材料补交截止日期",
+        "terms_by_help": "留空即按规定的最迟期限：{days}个工作日",
+        "lead_department": "牵头部门",
+        "level": "上报层级",
+        "level_choose": "请选择",
+        "time_limit_days": "办理时限（工作日）",
+        "assisted_heading": "帮办代办记录",
+        "assisted_helped": "被帮办人（姓名或简要描述，不填证件号和电话）",
+        "assisted_matter": "帮办的事项",
+        "assisted_consent": "已征得本人同意记录",
+        "assisted_help": "只在帮办代办时填写；不填则不作记录。",
+        "need_commitment": "告知承诺须写明申请人承诺的内容",
+        "need_to_follow": "容缺受理须选出后补的材料",
+        "need_lead_department": "联办件须填写牵头部门",
+        "need_level": "上报件须选择上报层级",
+        "need_consent": "记录被帮办人前须征得本人同意",
         "notice_sending": "正在打印{paper}……",
         "notice_done": "{paper}已由本窗口打印机打印。",
         "notice_failed": "{paper}没有打印出来（{reason}），请打开它用A4打印。",
@@ -205,12 +220,6 @@ CONSOLE_WORDS: dict[Language, dict[str, str]] = {
         "confirm": "OK",
         "finish_heading": "Finish {number}",
         "outcome": "Outcome",
-        "outcome_on_the_spot": "Done on the spot",
-        "outcome_promised": "Promised",
-        "outcome_joint": "Joint handling",
-        "outcome_reported": "Reported up",
-        "outcome_returned": "Returned",
-        "outcome_supplement": "Supplement",
         "promised_days": "Promised within (working days)",
         "reasons": "Reasons",
         "missing_materials": "Missing materials",
@@ -219,6 +228,25 @@ CONSOLE_WORDS: dict[Language, dict[str, str]] = {
         "need_material": "A supplement names every missing material",
         "need_days": "Give 1 to 365 working days",
         "need_promised_days": "{matter} has no promised time limit; give the number of working days",
+        "commitment": "What the applicant commits to",
+        "to_follow": "Materials to follow",
+        "terms_by_commitment": "Verified by",
+        "terms_by_deferred": "Materials due by",
+        "terms_by_help": "Leave empty for the latest the policy allows: {days} working days",
+        "lead_department": "Lead department",
+        "level": "Reported to",
+        "level_choose": "Choose",
+        "time_limit_days": "Time limit (working days)",
+        "assisted_heading": "Assisted service record",
+        "assisted_helped": "Person helped (a name or a short description, no ID or phone number)",
+        "assisted_matter": "Matter helped with",
+        "assisted_consent": "The person agreed to be recorded",
+        "assisted_help": "Fill in only when you helped someone; left empty, nothing is recorded.",
+        "need_commitment": "Write what the applicant commits to",
+        "need_to_follow": "Choose the materials to follow",
+        "need_lead_department": "Name the lead department",
+        "need_level": "Choose the level the case goes to",
+        "need_consent": "Ask the person for their consent before recording them",
         "notice_sending": "Printing the {paper}…",
         "notice_done": "This window's printer printed the {paper}.",
         "notice_failed": "The {paper} was not printed ({reason}): open it and print it on A4.",
@@ -295,3 +323,16 @@ CONSOLE_WORDS: dict[Language, dict[str, str]] = {
         "window_paused_mark": " (paused)",
     },
 }
+
+
+def _named() -> dict[Language, dict[str, str]]:
+    """The outcomes' and levels' one word each, as the domain says them (English labels capitalised)."""
+    zh = {f"outcome_{o}": name for o, name in OUTCOME_NAMES_ZH.items()}
+    zh |= {f"level_{level}": name for level, name in LEVEL_NAMES_ZH.items()}
+    en = {f"outcome_{o}": name[:1].upper() + name[1:] for o, name in OUTCOME_NAMES_EN.items()}
+    en |= {f"level_{level}": name for level, name in LEVEL_NAMES_EN.items()}
+    return {"zh": zh, "en": en}
+
+
+for _language, _words in _named().items():
+    CONSOLE_WORDS[_language].update(_words)

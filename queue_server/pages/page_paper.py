@@ -1,10 +1,13 @@
-"""A case's papers at the counter (受理通知书, 补正材料通知书, 不予受理通知书, 送达回证), laid out for A4.
+"""A case's papers at the counter (受理通知书, 补正材料通知书, 不予受理通知书, 告知承诺书, 容缺受理通知书,
+送达回证), laid out for A4.
 
 ``/console/paper/{serial}/{kind}`` renders the paper from the finished ticket (``domain.papers``):
 the case number, the centre, who handled it, and what the kind needs (the materials received and
-the due date; the missing materials and the date to bring them by; the reasons, the basis and the
-remedies; the signature lines). The counter and the desk print them; the window's thermal printer
-prints the same notice on its own. A ticket whose outcome gives no such paper is a friendly 404.
+the due date, a joint case's lead department or a reported case's level; the missing materials and
+the date to bring them by; the reasons, the basis and the remedies; the commitment and when it is
+verified; the materials to follow and by when; the signature lines). The counter and the desk
+print them; the window's thermal printer prints the same notice on its own. A ticket whose outcome
+gives no such paper is a friendly 404.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from aiohttp import web
 
 from queue_server.app.tickets import finished_ticket
 from queue_server.domain.errors import NotFound
-from queue_server.domain.papers import REMEDY_EN, REMEDY_ZH, PaperKind, paper, papers_for
+from queue_server.domain.papers import REMEDY_EN, REMEDY_ZH, PaperKind, date_zh, paper, papers_for
 from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.paper_words import PAPER_WORDS
 from queue_server.pages.render import centre_code, language_of, render
@@ -24,7 +27,7 @@ from queue_server.pages.wording import words
 
 
 def _date(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day is not None else ""
+    return date_zh(day) if day is not None else ""
 
 
 def _not_found(request: web.Request, heading: str, detail: str) -> web.Response:
@@ -59,7 +62,7 @@ async def _paper(request: web.Request, kind_name: str | None) -> web.StreamRespo
     if kind is None or kind not in given:
         return _not_found(request, said["paper_none"], said["paper_none_detail"])
     shown = paper(hall.centre, hall.calendar, ticket, kind)
-    matter = hall.centre.matters_by_code.get(ticket.matter)
+    english = language_of(request) == "en"
     return render(
         request,
         "paper.html",
@@ -68,9 +71,8 @@ async def _paper(request: web.Request, kind_name: str | None) -> web.StreamRespo
         p=shown,
         day_text=_date(shown.day),
         due_text=_date(shown.due),
-        supplement_text=_date(shown.supplement_by),
-        promised_days=matter.promised_days if matter is not None and matter.promised_days else "",
-        remedy=REMEDY_EN if language_of(request) == "en" else REMEDY_ZH,
+        deadline=shown.deadline(english),
+        remedy=REMEDY_EN if english else REMEDY_ZH,
         contact=said["paper_contact"]
         .replace("{address}", shown.centre_address or "—")
         .replace("{phone}", shown.centre_phone or "—"),

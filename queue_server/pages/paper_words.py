@@ -1,4 +1,5 @@
-"""The words around a case's papers (受理通知书, 补正材料通知书, 不予受理通知书, 送达回证)."""
+"""The words around a case's papers (受理通知书, 补正材料通知书, 不予受理通知书, 告知承诺书, 容缺受理通知书,
+送达回证); their deadlines are ``domain.papers``'."""
 
 from __future__ import annotations
 
@@ -24,8 +25,15 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_missing": "需补正的材料",
         "paper_reasons": "理由",
         "paper_note": "经办人说明",
-        "paper_supplement_by": "请于{date}前补齐上述材料并交到本中心，本次申请凭本通知书续办，无需重新排队取号。",
-        "paper_supplement_late": "逾期未补正的，视为放弃本次申请，可另行申请。",
+        "paper_lead_department": "牵头部门",
+        "paper_level": "上报层级",
+        "paper_commitment_intro": "您申请办理的事项实行告知承诺制。申请人已知晓本中心告知的办理条件和要求，"
+        "以书面承诺代替下列证明，本中心据此予以受理：",
+        "paper_commitment": "申请人承诺",
+        "paper_commitment_sign": "承诺人签名：　　　　　　　　　　　日期：　　年　　月　　日",
+        "paper_deferred_intro": "您申请办理的事项，主要申请材料齐全、符合法定形式，下列次要材料可以容缺后补，"
+        "本中心决定予以容缺受理：",
+        "paper_to_follow": "需后补的材料",
         "paper_refusal_intro": "您申请办理的事项，经审查，本中心决定不予受理，理由如下：",
         "paper_basis": "依据",
         "paper_delivery_intro": "下列文书（办理结果）已送达受送达人：",
@@ -40,7 +48,7 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_back": "返回工作台",
         "paper_none": "此号没有这份文书",
         "paper_none_detail": "即办件没有文书；承诺件、联办件和上报件有受理通知书和送达回证，补正件有补正材料通知书，"
-        "退回件有不予受理通知书。",
+        "退回件有不予受理通知书，告知承诺件有告知承诺书，容缺受理件有容缺受理通知书。",
         "paper_missing_ticket": "没有这个号",
     },
     "en": {
@@ -62,8 +70,15 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_missing": "Materials to supplement",
         "paper_reasons": "Reasons",
         "paper_note": "The clerk's note",
-        "paper_supplement_by": "Bring them by {date}; the application goes on with this notice, without a new ticket.",
-        "paper_supplement_late": "Past that date the application lapses; you may apply again.",
+        "paper_lead_department": "Lead department",
+        "paper_level": "Reported to",
+        "paper_commitment_intro": "This matter is accepted on commitment: the applicant knows the conditions the centre"
+        " told them and commits in writing in place of the proof below; the application is accepted on it.",
+        "paper_commitment": "The applicant commits",
+        "paper_commitment_sign": "Signed by the applicant: ____________________   Date: ____ / __ / __",
+        "paper_deferred_intro": "The main materials are complete and in the required form; the materials below may"
+        " follow later, and the application is accepted now:",
+        "paper_to_follow": "Materials to follow",
         "paper_refusal_intro": "Your application was examined and is not accepted, for these reasons:",
         "paper_basis": "Basis",
         "paper_delivery_intro": "The following (the result) was delivered to the recipient:",
@@ -79,7 +94,8 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_none": "This ticket has no such paper",
         "paper_none_detail": "A case done on the spot has none; promised, joint and reported cases have a notice of"
         " acceptance and a proof of delivery, a supplement case a notice to supplement, a returned case a notice"
-        " of non-acceptance.",
+        " of non-acceptance, a case on commitment a letter of commitment, a case with materials to follow its"
+        " notice of acceptance with materials to follow.",
         "paper_missing_ticket": "No such ticket",
     },
 }

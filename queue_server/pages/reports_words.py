@@ -38,8 +38,11 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
         "col_accepted": "受理",
         "col_returned": "退回",
         "col_supplemented": "补正",
+        "col_committed": "告知承诺",
+        "col_deferred": "容缺受理",
+        "col_assisted": "帮办代办",
         "outcome_help": "「服务」为窗口办完的号；其中「办结」是当场办结的即办件，承诺件、联办件和上报件计为「受理」，"
-        "退回件和补正件单列，都不计入办结。",
+        "退回件、补正件、告知承诺件和容缺受理件各自单列，都不计入办结。「帮办代办」为在帮办代办窗口留有帮办记录的号。",
         "col_wait_mean": "平均等候",
         "col_wait_p90": "90%等候",
         "col_wait_longest": "最长等候",
@@ -103,9 +106,13 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
         "col_accepted": "Accepted",
         "col_returned": "Returned",
         "col_supplemented": "To supplement",
+        "col_committed": "On commitment",
+        "col_deferred": "Materials to follow",
+        "col_assisted": "Assisted",
         "outcome_help": "Served counts every ticket finished at a window; of those, Concluded counts cases done on the"
-        " spot, Accepted those promised, joint or reported; returned and supplement cases are apart and never"
-        " counted as concluded.",
+        " spot, Accepted those promised, joint or reported; returned, supplement, on-commitment and"
+        " materials-to-follow cases are each apart and never counted as concluded. Assisted counts tickets with"
+        " an assisted-service record.",
         "col_wait_mean": "Mean wait",
         "col_wait_p90": "90% wait",
         "col_wait_longest": "Longest wait",

@@ -24,7 +24,8 @@ from queue_server.vocabulary import Outcome
 CONCLUDED = frozenset({Outcome.ON_THE_SPOT})
 """Outcomes that conclude the case at the window (办结)."""
 ACCEPTED = frozenset({Outcome.PROMISED, Outcome.JOINT, Outcome.REPORTED})
-"""Outcomes that accept the case to be concluded later (受理); returned and supplement cases are neither."""
+"""Outcomes that accept the case to be concluded later (受理); returned and supplement cases are neither,
+and cases accepted on commitment (告知承诺) or with materials to follow (容缺受理) are counted apart."""
 
 SATISFIED_FROM = 3
 """基本满意 (3) and better count as satisfied; 不满意 (2) and 非常不满意 (1) do not."""
@@ -64,6 +65,8 @@ class Figures:
     """Ratings given, by level (5 非常满意 … 1 非常不满意)."""
     unrated: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    assisted: int = 0
+    """Tickets finished with a 帮办代办 record: someone was helped or acted for at an assisting window."""
     transfers_in: int = 0
     """Tickets sent here from another window or matter (转入); a transfer to any window of a matter
     counts for the matter only."""
@@ -195,6 +198,7 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         ratings=dict(sorted(Counter(t.rating for t in tickets if t.rating is not None).items(), reverse=True)),
         unrated=sum(1 for t in tickets if t.rating_status == "expired"),
         outcomes=dict(sorted(Counter(t.outcome for t in tickets if t.outcome).items())),
+        assisted=sum(1 for t in tickets if t.assisted),
     )
 
 

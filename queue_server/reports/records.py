@@ -29,6 +29,8 @@ class HandledTicket:
     rating_status: str
     rating: int | None
     due_date: dt.date | None
+    assisted: bool = False
+    """A 帮办代办 record was made at its finish (who was helped is not read into a report)."""
 
     @property
     def green(self) -> bool:

@@ -53,6 +53,7 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
             rating_status=row.rating_status,
             rating=row.rating,
             due_date=row.due_date,
+            assisted=row.assistance is not None,
         )
         for row in rows
     ]

@@ -44,7 +44,8 @@ async def get_report(request: web.Request) -> web.StreamResponse:
 
 CSV_COLUMNS = [
     ("key", "编号"), ("name", "名称"), ("issued", "取号数"), ("served", "服务数"), ("concluded", "办结数"),
-    ("accepted", "受理数"), ("returned", "退回数"), ("supplemented", "补正数"), ("cancelled", "取消数"),
+    ("accepted", "受理数"), ("returned", "退回数"), ("supplemented", "补正数"),
+    ("committed", "告知承诺数"), ("deferred", "容缺受理数"), ("assisted", "帮办代办数"), ("cancelled", "取消数"),
     ("no_shows", "过号次数"), ("transfers", "转出次数"), ("transfers_in", "转入次数"),
     ("wait_mean_minutes", "平均等候(分钟)"),
     ("wait_p90_minutes", "90%等候(分钟)"), ("wait_longest_minutes", "最长等候(分钟)"),

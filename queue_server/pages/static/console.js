@@ -14,8 +14,14 @@
   const $ = (id) => document.getElementById(id);
   const NOTICE_OUTCOMES = ["returned", "supplement"];
   // The first paper of each outcome that gives one (the "I" key opens it).
-  const FIRST_PAPER = { supplement: "supplement", returned: "refusal", promised: "acceptance", joint: "acceptance", reported: "acceptance" };
-  const OUTCOMES = ["on_the_spot", "promised", "joint", "reported", "returned", "supplement"];
+  const FIRST_PAPER = {
+    supplement: "supplement", returned: "refusal", promised: "acceptance", joint: "acceptance", reported: "acceptance",
+    commitment: "commitment", deferred: "deferred",
+  };
+  // Outcomes whose paper the window's printer prints at the finish (domain.papers.PRINTED_AT_WINDOW).
+  const PRINTED_OUTCOMES = ["returned", "supplement", "commitment", "deferred"];
+  const OUTCOMES = ["on_the_spot", "promised", "joint", "reported", "commitment", "deferred", "returned", "supplement"];
+  const terms = OW.finishTerms;
   const PAUSE_REASONS = ["break", "meeting", "system_fault", "training", "other"];
   const matters = new Map(centre.matters.map((m) => [m.code, m]));
   const windowsConfig = new Map(centre.windows.map((w) => [w.number, w]));
@@ -86,7 +92,7 @@
     outcome_materials_missing: "missing_materials", transfer_target_missing: "to_matter",
     transfer_no_window_open: "to_matter", transfer_window_closed: "to_window", transfer_same_window: "to_window",
     window_not_for_matter: "to_window",
-    pause_minutes: "minutes", call_reason_missing: "reason",
+    pause_minutes: "minutes", call_reason_missing: "reason", ...terms.codeFields,
   };
   function refuseIn(form, result) {
     const body = result.body || {};
@@ -514,11 +520,11 @@
         dialog.querySelector("form").requestSubmit();
         return;
       }
-      const typing = target.tagName === "SELECT" || (target.tagName === "INPUT" && !["radio", "checkbox"].includes(target.type));
+      const typing = ["SELECT", "TEXTAREA"].includes(target.tagName) || (target.tagName === "INPUT" && !["radio", "checkbox"].includes(target.type));
       if (!typing && /^[1-9]$/.test(event.key) && !event.ctrlKey && !event.altKey && !event.metaKey) {
         const first = dialog.querySelector(".choices");
         const chosen = first ? first.querySelectorAll("input[type=radio]")[Number(event.key) - 1] : null;
-        if (chosen) {
+        if (chosen && !chosen.closest("[hidden]")) {  // an outcome the matter does not allow is hidden
           event.preventDefault();
           chosen.checked = true;
           chosen.focus();
@@ -555,6 +561,7 @@
     $("promised-field").hidden = outcome !== "promised";
     $("reasons-field").hidden = !notice;
     $("materials-field").hidden = !notice;
+    terms.show(outcome);
   }
 
   function openFinish() {
@@ -567,6 +574,7 @@
     $("promised-days").value = matter && matter.promised_days ? String(matter.promised_days) : "";
     $("reason-choices").replaceChildren(...centre.policy.rejection_reasons.map((r) => choice("checkbox", "reasons", r, r)));
     $("material-choices").replaceChildren(...(matter ? matter.materials : []).map((m) => choice("checkbox", "missing_materials", m, m)));
+    terms.reset(finishForm, matter, windowsConfig.get(state.number), choice);
     finishForm.dataset.serial = String(ticket.serial);
     finishForm.dataset.number = ticket.number;
     showOutcomeFields();
@@ -598,6 +606,7 @@
       }
     }
     if (!outcome) errors.push({ field: "outcome", message: t("invalid") });
+    Object.assign(body, terms.collect(finishForm, outcome, errors));
     if (errors.length) { showProblem(finishForm, { errors }); return; }
     const serial = Number(finishForm.dataset.serial);
     const number = finishForm.dataset.number;
@@ -608,7 +617,7 @@
     state.last = { serial, number };
     sessionStorage.setItem("ow-console-last", JSON.stringify(state.last));
     $("notice-print").textContent = "";
-    if (notice) await reportNoticePrint(serial, outcome);
+    if (PRINTED_OUTCOMES.includes(outcome)) await reportNoticePrint(serial, outcome);
     await refresh();
   });
   finishForm.addEventListener("submit", (event) => { event.preventDefault(); finish(); });

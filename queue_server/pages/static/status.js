@@ -80,6 +80,7 @@
         break;
       case "finished":
         renderOutcome(ticket);
+        renderTerms(ticket);
         renderRating(ticket);
         break;
       default:
@@ -96,6 +97,23 @@
     $("outcome-text").textContent = due
       ? OW.t(ticket.due_date_provisional ? "due_by_provisional" : "due_by", { date: due }) : "";
     $("outcome-text").hidden = !due;
+  }
+
+  // What the case was accepted on: a joint case's lead department or a reported case's level with the
+  // time limit, a commitment's verification date, the materials to follow and by when.
+  function renderTerms(ticket) {
+    const terms = ticket.terms;
+    const own = { commitment: "finished_commitment", deferred: "finished_deferred" }[ticket.outcome];
+    if (own) $("finished-text").textContent = OW.t(own);
+    let text = "";
+    if (terms && ticket.outcome === "joint") text = OW.t("terms_lead", { department: terms.lead_department, days: terms.days });
+    else if (terms && ticket.outcome === "reported") text = OW.t("terms_level", { level: OW.data.lang === "en" ? terms.level : terms.level_name, days: terms.days });
+    else if (terms && ticket.outcome === "commitment" && terms.by) text = OW.t("terms_verify_by", { date: dayText(terms.by) });
+    else if (terms && ticket.outcome === "deferred" && terms.by) {
+      text = OW.t("terms_follow_by", { date: dayText(terms.by), materials: terms.to_follow.join(OW.data.lang === "en" ? ", " : "、") });
+    }
+    $("terms-text").textContent = text;
+    $("terms-text").hidden = !text;
   }
 
   function dayText(iso) {
