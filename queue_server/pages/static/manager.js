@@ -384,6 +384,16 @@
     return row;
   }
 
+  // Whether a case of the matter may be accepted on commitment (告知承诺), and which of its
+  // materials may follow later (容缺受理): chosen among its own materials.
+  function acceptance(m, i) {
+    const materials = (m.guide ? m.guide.materials.map((x) => x.name) : m.materials || []).filter(Boolean);
+    return el("div", { class: "acceptance" },
+      el("label", { class: "check" }, flag(`matters.${i}.commitment`, m.commitment, t("col_commitment")), t("col_commitment")),
+      el("span", { class: "muted small" }, t("col_deferrable")),
+      checks(`matters.${i}.deferrable`, m.deferrable, materials.map((name) => [name, name])));
+  }
+
   // Guides left open stay open when the editors are drawn again (an edit elsewhere, a check).
   const openGuides = new Set();
 
@@ -402,6 +412,7 @@
       el("td", {}, m.guide
         ? el("span", { class: "muted small" }, t("materials_in_guide", { n: m.guide.materials.length }))
         : field(`matters.${i}.materials`, m.materials, "list", { rows: 2, "aria-label": t("col_materials") })),
+      el("td", {}, acceptance(m, i)),
       el("td", {}, removeButton("matters", i)),
     )).flatMap((row, i) => [row, guideRow(draft.matters[i], i)]);
     const next = () => ({
@@ -411,7 +422,7 @@
     });
     return [el("table", { class: "edit", id: "edit-matters" },
       head("col_code", "col_name", "col_domain", "col_window_kinds", "col_minutes", "col_prefix", "col_quota",
-        "col_promised", "col_materials", ""),
+        "col_promised", "col_materials", "col_acceptance", ""),
       el("tbody", {}, rows)),
     addButton("matters", next)];
   }
