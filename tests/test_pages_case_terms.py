@@ -162,7 +162,7 @@ async def test_a_joint_case_names_its_lead_department_on_the_citizens_page_and_t
         await expect(paper.locator("#paper-lead-department")).to_have_text("区民政局")
         await expect(paper.locator("#paper-due")).to_contain_text("2026年12月3日前（3个工作日内）")
 
-        citizen = await page.context.new_page()
+        citizen = page  # the citizen's phone, in the console's place
         await citizen.set_viewport_size({"width": 390, "height": 844})
         await citizen.goto(f"{site.url}/ticket/{ticket['status_token']}")
         await expect(citizen.locator("#terms-text")).to_have_text(

@@ -617,53 +617,10 @@
     state.last = { serial, number };
     sessionStorage.setItem("ow-console-last", JSON.stringify(state.last));
     $("notice-print").textContent = "";
-    if (PRINTED_OUTCOMES.includes(outcome)) await reportNoticePrint(serial, outcome);
+    if (PRINTED_OUTCOMES.includes(outcome)) await OW.noticePrint.follow(serial, t("paper_title_" + FIRST_PAPER[outcome]));
     await refresh();
   });
   finishForm.addEventListener("submit", (event) => { event.preventDefault(); finish(); });
-
-  // What the window's printer did with the notice, followed until it settles: never "printed" before
-  // the printer said so. Past NOTICE_PATIENCE_MS untaken, or with its printer offline, it is a
-  // warning with the way out: the notice on A4.
-  const NOTICE_PATIENCE_MS = 60000;
-  const NOTICE_LOOK_MS = 1500;
-  let noticeWatch = { serial: null, outcome: null, timer: null };
-
-  async function reportNoticePrint(serial, outcome) {
-    clearTimeout(noticeWatch.timer);
-    noticeWatch = { serial, outcome, timer: null };
-    const started = Date.now();
-    const look = async () => {
-      if (noticeWatch.serial !== serial) return;  // a later ticket's notice is followed now
-      const prints = await api("GET", `/centres/${C}/tickets/${serial}/prints`);
-      const jobs = prints.ok ? prints.body.jobs.filter((job) => job.kind === "notice") : [];
-      const job = jobs.length ? jobs[jobs.length - 1] : null;
-      showNoticePrint(job, Date.now() - started, prints.ok);
-      if (!prints.ok || (job && (job.status === "queued" || job.status === "sending"))) {
-        noticeWatch.timer = setTimeout(look, NOTICE_LOOK_MS);
-      }
-    };
-    await look();
-  }
-
-  function showNoticePrint(job, waited, read) {
-    const line = $("notice-print");
-    let text;
-    let trouble = true;
-    const kind = FIRST_PAPER[noticeWatch.outcome];
-    const paper = kind ? t("paper_title_" + kind) : t("notice_open");
-    if (!read) text = t("notice_unknown", { paper });
-    else if (!job) text = t("notice_no_printer", { paper });
-    else if (job.status === "done") { text = t("notice_done", { paper }); trouble = false; }
-    else if (job.status === "failed" || job.status === "unknown") text = t("notice_failed", { paper, reason: job.reason || t("notice_no_reason") });
-    else if (job.printer_online === false) text = t("notice_printer_offline", { paper });
-    else if (waited >= NOTICE_PATIENCE_MS) text = t("notice_stuck", { paper });
-    else { text = t("notice_sending", { paper }); trouble = false; }
-    line.textContent = text;
-    line.classList.toggle("warning", trouble);
-    line.setAttribute("role", trouble ? "alert" : "status");
-    line.dataset.printStatus = job ? job.status : "none";
-  }
 
   // Pause 暂停服务, with the reason and, if known, the minutes.
   const pauseForm = $("pause-form");
