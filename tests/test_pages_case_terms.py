@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
-from queue_server.app.commands import IssueTicket
+from queue_server.app.commands import CallNext, Finish, FinishAssisted, FinishTerms, IssueTicket, SignOn
+from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.printing import record_result
 from tests.accessibility import assert_accessible
@@ -219,3 +220,44 @@ async def test_the_manager_says_which_matter_may_be_accepted_on_commitment_or_wi
         await expect(page.locator("#difference")).to_contain_text("已应用", timeout=WAIT_MS)
     medical = (await site.service.hall(site.code)).centre.matters_by_code["medical"]
     assert (medical.commitment, medical.deferrable) == (True, ("发票原件",))
+
+
+async def test_the_report_page_counts_commitments_materials_to_follow_and_assistance_apart(site: Site) -> None:
+    steps = [
+        (SignOn(window=1, staff="s1"), "staff:s1"),
+        (SignOn(window=4, staff="s2"), "staff:s2"),
+        (IssueTicket(matter="pension"), "kiosk:k-1"),
+        (CallNext(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.COMMITMENT, terms=FinishTerms(commitment="承诺属实")), "staff:s1"),
+        (IssueTicket(matter="pension"), "kiosk:k-1"),
+        (CallNext(window=1), "staff:s1"),
+        (Finish(window=1, outcome=Outcome.DEFERRED, terms=FinishTerms(to_follow=("户口簿",))), "staff:s1"),
+        (IssueTicket(matter="pension"), "kiosk:k-1"),
+        (CallNext(window=4), "staff:s2"),
+        (
+            Finish(
+                window=4,
+                outcome=Outcome.ON_THE_SPOT,
+                assisted=FinishAssisted(helped="一位行动不便的老人", matter="pension", consent=True),
+            ),
+            "staff:s2",
+        ),
+    ]
+    for n, (command, actor) in enumerate(steps):
+        await site.act(command, actor, f"report-{n}")
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1600, "height": 900})
+        await log_in(page, site, "manager", then="/reports")
+        await page.goto(f"{site.url}/reports?period=day&date=2026-11-30&by=centre")
+        row = page.locator("#figures tbody tr").first
+        for field, value in (
+            ("concluded", "1"),
+            ("accepted", "0"),
+            ("committed", "1"),
+            ("deferred", "1"),
+            ("assisted", "1"),
+        ):
+            await expect(row.locator(f"[data-field='{field}']")).to_have_text(value, timeout=WAIT_MS)
+        await expect(page.locator("#outcome-help")).to_contain_text("告知承诺件和容缺受理件各自单列，都不计入办结")
+        await expect(page.locator("#figures")).not_to_contain_text("老人")
+        await assert_accessible(page, "the report with the new outcomes")
