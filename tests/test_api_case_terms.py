@@ -9,9 +9,17 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from queue_server.app.commands import CallNext, Finish, FinishAssisted, IssueTicket, SignOn
+from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
+from queue_server.domain.case_terms import Assistance
+from queue_server.domain.clock import ManualClock
+from queue_server.domain.events import event_from_record, replay
+from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
+from queue_server.store.lookup import ticket_event_records
+from queue_server.store.repository import load_ticket
 from queue_server.store.seed import create_centre
 from tests.api_support import MONDAY_MORNING, Api, counts, hall_service
 from tests.terms_support import terms_centre
@@ -190,3 +198,36 @@ async def test_the_report_counts_commitments_materials_to_follow_and_assistance_
         "1",
     )
     assert "老人" not in text, "whom the window helped stays out of the report"
+
+
+async def test_whom_the_window_helped_is_forgotten_after_the_centres_days_and_the_record_stays(
+    db: Database,
+) -> None:
+    clock = ManualClock(MONDAY_MORNING)
+    async with db.write() as conn:
+        await create_centre(conn, terms_centre(policy={"assisted_days": 30}), MONDAY_MORNING)
+    service = HallService(db, clock, public_base_url="http://hall.example")
+    for n, command in enumerate(
+        [
+            SignOn(window=4, staff="s2"),
+            IssueTicket(matter="pension"),
+            CallNext(window=4),
+            Finish(
+                window=4,
+                outcome=Outcome.ON_THE_SPOT,
+                assisted=FinishAssisted(helped="张大爷", matter="pension", consent=True),
+            ),
+        ]
+    ):
+        assert (await service.act("test", command, actor="staff:s2", request_id=f"f-{n}")).ok
+    clock.advance(minutes=60 * 24 * 29)
+    assert await service.forget_assisted(["test"]) == 0, "29 days on, the record is whole"
+    clock.advance(minutes=60 * 24 * 2)
+    assert await service.forget_assisted(["test"]) == 1
+    assert await service.forget_assisted(["test"]) == 0, "forgotten once"
+    async with db.read() as conn:
+        stored = await load_ticket(conn, "test", 1)
+        records = await ticket_event_records(conn, "test", 1)
+    assert stored is not None and stored.assistance == Assistance(helper="s2", helped="", matter="pension")
+    assert replay(event_from_record({k: v for k, v in r.items() if k != "seq"}) for r in records) == stored
+    assert "张大爷" not in str(records)

@@ -1,10 +1,13 @@
-"""Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids."""
+"""Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids, whom
+a 帮办代办 window helped once the centre's time for it has passed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from queue_server.domain.clock import Clock
+from queue_server.store.assisted import forget_helped
 from queue_server.store.database import Database
 from queue_server.store.outbox import prune_sent
 from queue_server.store.requests import prune_requests as forget_requests
@@ -22,3 +25,12 @@ async def prune_requests(db: Database, clock: Clock, older_than_days: int = 7) -
     cutoff = clock.now() - dt.timedelta(days=older_than_days)
     async with db.write() as conn:
         return await forget_requests(conn, cutoff)
+
+
+async def forget_assisted(db: Database, clock: Clock, days_by_centre: Mapping[str, int]) -> int:
+    """Blank the person each 帮办代办 record names once its centre's ``assisted_days`` have passed."""
+    forgotten = 0
+    async with db.write() as conn:
+        for centre, days in days_by_centre.items():
+            forgotten += await forget_helped(conn, centre, clock.now() - dt.timedelta(days=days))
+    return forgotten

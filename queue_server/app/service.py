@@ -269,3 +269,8 @@ class HallService:
     async def prune_requests(self, older_than_days: int = 7) -> int:
         """Forget request ids after their retention period; a device's retry comes within seconds."""
         return await maintenance.prune_requests(self.db, self.clock, older_than_days)
+
+    async def forget_assisted(self, centres: Sequence[str]) -> int:
+        """Blank whom each 帮办代办 record of ``centres`` names once its centre's ``assisted_days`` passed."""
+        days = {code: (await self.hall(code)).centre.policy.assisted_days for code in centres}
+        return await maintenance.forget_assisted(self.db, self.clock, days)

@@ -140,7 +140,9 @@ async def daily_jobs(service: HallService) -> None:
         try:
             await expire_ratings(service)
             await resend_print_jobs(service)
-            await close_due_days(service)
+            closed = await close_due_days(service)
+            if closed:  # once a day per centre: whom its 帮办代办 windows helped, past its time, is forgotten
+                await service.forget_assisted(closed)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)
             async with service.db.write() as conn:

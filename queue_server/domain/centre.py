@@ -189,6 +189,9 @@ class Policy(Model):
     """What a citizen may tick when rating 不满意 or 非常不满意."""
     follow_up_days: int = Field(default=30, ge=1, le=365)
     """Days a citizen's follow-up phone number (回访) is kept; then it is deleted."""
+    assisted_days: int = Field(default=90, ge=1, le=3650)
+    """Days the name or description of whom a 帮办代办 window helped is kept; then it is blanked and the
+    record says only who helped, with which matter."""
     rectification_days: int = Field(default=5, ge=1, le=60)
     """Working days a rectification case (整改) opened by a bad rating or a complaint has, until it is overdue."""
     rejection_reasons: tuple[str, ...] = (

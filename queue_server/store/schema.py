@@ -55,6 +55,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 JSONData = JSON().with_variant(JSONB(), "postgresql")
+OptionalJSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""A JSON column whose None is SQL NULL (not JSON null), so ``IS NULL`` finds the rows without one."""
 Code = String(40)
 
 NAMING = {
@@ -137,8 +139,8 @@ tickets = Table(
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.
-    Column("terms", JSONData),
-    Column("assistance", JSONData),
+    Column("terms", OptionalJSON),
+    Column("assistance", OptionalJSON),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
     Column("status_token", String(64), nullable=False, unique=True),
     _centre_fk("tickets"),
