@@ -9,16 +9,18 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
 from queue_server.app.commands import CallNext, Finish, FinishAssisted, FinishTerms, IssueTicket, SignOn
+from queue_server.domain.case_terms import Level
 from queue_server.domain.tickets import Outcome
 from queue_server.store.database import Database
 from queue_server.store.printing import record_result
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
-from tests.pages_support import DEVICES, WAIT_MS, Site, log_in, running_site
+from tests.pages_support import DEVICES, WAIT_MS, Site, http_login, log_in, running_site
 from tests.terms_support import terms_centre
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -115,6 +117,7 @@ async def test_a_case_on_commitment_prints_its_letter_and_opens_it_on_a4(site: S
         await expect(paper.locator("#paper-staff")).to_have_text("王芳（工号 s1）")
         await expect(paper.locator(".paper-contact")).to_have_text("地址：幸福路 1 号　咨询电话：0571-8888 1234")
         await keep_paper(paper, "the letter of commitment", "paper-commitment.png", tmp_path)
+        assert len(await paper.pdf(format="A4")) > 1000
 
 
 async def test_a_case_with_materials_to_follow_says_which_by_when_and_what_the_printer_did(
@@ -261,3 +264,41 @@ async def test_the_report_page_counts_commitments_materials_to_follow_and_assist
         await expect(page.locator("#outcome-help")).to_contain_text("告知承诺件和容缺受理件各自单列，都不计入办结")
         await expect(page.locator("#figures")).not_to_contain_text("老人")
         await assert_accessible(page, "the report with the new outcomes")
+
+
+async def test_each_new_paper_in_both_languages_and_a_reported_cases_level(site: Site) -> None:
+    finishes = {
+        "commitment": Finish(window=9, outcome=Outcome.COMMITMENT, terms=FinishTerms(commitment="承诺属实")),
+        "deferred": Finish(window=9, outcome=Outcome.DEFERRED, terms=FinishTerms(to_follow=("银行卡",))),
+        "reported": Finish(window=9, outcome=Outcome.REPORTED, terms=FinishTerms(level=Level.CITY, days=10)),
+    }
+    serials = {}
+    for name, command in finishes.items():
+        issued = await site.act(IssueTicket(matter="pension"), "kiosk:k-1", f"issue-{name}")
+        await site.act(CallNext(window=9), "staff:s9", f"call-{name}")
+        await site.act(command, "staff:s9", f"finish-{name}")
+        serials[name] = issued.body["ticket"]["serial"]
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await http_login(http, site, "staff1")
+
+        async def page(path: str) -> tuple[int, str]:
+            async with http.get(f"{site.url}{path}") as reply:
+                return reply.status, await reply.text()
+
+        status, text = await page(f"/console/paper/{serials['commitment']}/commitment?lang=en")
+        assert (
+            status == 200 and "告知承诺书" in text and "The centre verifies the commitment by 28 December 2026." in text
+        )
+        assert "Signed by the applicant" in text
+        status, text = await page(f"/console/paper/{serials['deferred']}/deferred?lang=zh")
+        assert status == 200 and "需后补的材料" in text and "请于2026年12月14日前将上述材料补交到本中心" in text
+        status, text = await page(f"/console/paper/{serials['deferred']}/deferred?lang=en")
+        assert "Materials to follow" in text and "Bring them by 14 December 2026" in text
+        status, text = await page(f"/console/paper/{serials['reported']}/acceptance?lang=zh")
+        assert status == 200 and "上报层级" in text and "2026年12月14日前（10个工作日内）" in text
+        assert (await page(f"/console/notice/{serials['deferred']}"))[0] == 200, "the console's key opens it"
+        for wrong in (
+            f"/console/paper/{serials['deferred']}/commitment",
+            f"/console/paper/{serials['commitment']}/acceptance",
+        ):
+            assert (await page(wrong))[0] == 404, wrong
