@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,6 +219,23 @@ async def session_csrf(site: Site, session: aiohttp.ClientSession) -> str:
             await conn.execute(select(schema.web_sessions.c.csrf).where(schema.web_sessions.c.key_hash == key_hash))
         ).scalar_one()
     return str(found)
+
+
+PageReader = Callable[[str], Awaitable[tuple[int, str]]]
+"""Reads a page: its status and its text."""
+
+
+@contextlib.asynccontextmanager
+async def signed_in_reader(site: Site, username: str) -> AsyncIterator[PageReader]:
+    """Pages read over HTTP as ``username`` sees them, logged in through the login form."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await http_login(http, site, username)
+
+        async def read(path: str) -> tuple[int, str]:
+            async with http.get(f"{site.url}{path}") as reply:
+                return reply.status, await reply.text()
+
+        yield read
 
 
 def api_headers(csrf: str) -> dict[str, Any]:

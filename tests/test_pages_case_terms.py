@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
@@ -20,7 +19,7 @@ from queue_server.store.database import Database
 from queue_server.store.printing import record_result
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
-from tests.pages_support import DEVICES, WAIT_MS, Site, http_login, log_in, running_site
+from tests.pages_support import DEVICES, WAIT_MS, Site, log_in, running_site, signed_in_reader
 from tests.terms_support import terms_centre
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -278,13 +277,7 @@ async def test_each_new_paper_in_both_languages_and_a_reported_cases_level(site:
         await site.act(CallNext(window=9), "staff:s9", f"call-{name}")
         await site.act(command, "staff:s9", f"finish-{name}")
         serials[name] = issued.body["ticket"]["serial"]
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await http_login(http, site, "staff1")
-
-        async def page(path: str) -> tuple[int, str]:
-            async with http.get(f"{site.url}{path}") as reply:
-                return reply.status, await reply.text()
-
+    async with signed_in_reader(site, "staff1") as page:
         status, text = await page(f"/console/paper/{serials['commitment']}/commitment?lang=en")
         assert (
             status == 200 and "告知承诺书" in text and "The centre verifies the commitment by 28 December 2026." in text

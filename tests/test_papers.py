@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 
@@ -19,7 +18,7 @@ from queue_server.store.database import Database
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.factories import make_centre, make_hall
-from tests.pages_support import WAIT_MS, Site, http_login, log_in, running_site
+from tests.pages_support import WAIT_MS, Site, log_in, running_site, signed_in_reader
 
 STAFF = [{"code": "s1", "name": "王芳", "number": "33010201"}, {"code": "s2", "name": "李娜"}]
 
@@ -103,13 +102,7 @@ async def test_the_counter_prints_each_paper_of_its_cases_on_a4(site: Site) -> N
     promised = await finish(site, 1, Finish(window=1, outcome=Outcome.PROMISED, promised_days=5))
     returned = await finish(site, 2, Finish(window=1, outcome=Outcome.RETURNED, reasons=("不属于本中心受理范围",)))
     on_the_spot = await finish(site, 3, Finish(window=1, outcome=Outcome.ON_THE_SPOT))
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await http_login(http, site, "staff1")
-
-        async def page(path: str) -> tuple[int, str]:
-            async with http.get(f"{site.url}{path}") as reply:
-                return reply.status, await reply.text()
-
+    async with signed_in_reader(site, "staff1") as page:
         status, text = await page(f"/console/paper/{promised}/acceptance")
         assert status == 200 and "受理通知书" in text and f"TEST-2026-{promised:06d}" in text
         assert "2026年12月7日前" in text and "银行卡" in text
