@@ -295,3 +295,13 @@ async def test_each_new_paper_in_both_languages_and_a_reported_cases_level(site:
             f"/console/paper/{serials['commitment']}/acceptance",
         ):
             assert (await page(wrong))[0] == 404, wrong
+
+
+async def test_the_guide_says_which_materials_may_follow_and_that_a_commitment_is_taken(site: Site) -> None:
+    async with signed_in_reader(site, "staff1") as page:
+        status, text = await page("/guide/test/pension?lang=zh")
+        assert status == 200
+        shown = "可告知承诺办理：书面承诺符合条件即可受理，事后核查；可容缺受理，以下材料可后补：户口簿、银行卡"
+        assert f'<dd class="guide-acceptance">{shown}</dd>' in text
+        status, text = await page("/guide/test/medical?lang=zh")
+        assert status == 200 and "guide-acceptance" not in text

@@ -19,6 +19,9 @@ class ShownGuide:
     guide: Guide | None
     """None: the guide was never entered; the page says so."""
     material_lines: list[str]
+    acceptance: str = ""
+    """Whether a case may be accepted on commitment (告知承诺) and which materials may follow later
+    (容缺受理); empty when neither."""
 
 
 def shown_guide(centre: Centre, matter: Matter, words: dict[str, str], *, english: bool) -> ShownGuide:
@@ -41,7 +44,18 @@ def shown_guide(centre: Centre, matter: Matter, words: dict[str, str], *, englis
         promised=promised,
         guide=guide,
         material_lines=lines,
+        acceptance=acceptance_line(matter, words, english=english),
     )
+
+
+def acceptance_line(matter: Matter, words: dict[str, str], *, english: bool) -> str:
+    """「可告知承诺办理；可容缺后补：费用明细清单」: what the citizen may bring later or promise instead."""
+    parts = [words["guide_commitment"]] if matter.commitment else []
+    if matter.deferrable:
+        parts.append(
+            words["guide_deferrable"].replace("{materials}", (", " if english else "、").join(matter.deferrable))
+        )
+    return ("; " if english else "；").join(parts)
 
 
 def material_line(material: GuideMaterial, words: dict[str, str], *, english: bool) -> str:
