@@ -151,6 +151,10 @@ async def test_a_case_with_materials_to_follow_says_which_by_when_and_what_the_p
         await expect(paper.locator("#paper")).to_contain_text("逾期未补交的，本次受理终止")
         await keep_paper(paper, "the notice of acceptance with materials to follow", "paper-deferred.png", tmp_path)
 
+        await page.goto(f"{site.url}/ticket/{ticket['status_token']}")  # the citizen's page
+        await expect(page.locator("#finished-text")).to_contain_text("已容缺受理", timeout=WAIT_MS)
+        await expect(page.locator("#terms-text")).to_have_text("请于2026年12月4日前补交：户口簿。")
+
 
 async def test_a_joint_case_names_its_lead_department_on_the_citizens_page_and_the_notice(site: Site) -> None:
     async with finishing(site) as (page, dialog, ticket):
