@@ -221,7 +221,10 @@ USER_REFUSALS = [
     ({"username": "Wang"}, "Cannot add user 'Wang': a username is 2 to 64 lower-case letters"),
     ({"username": "w"}, "Cannot add user 'w': a username is 2 to 64"),
     ({"role": "kiosk"}, "a kiosk never logs in; issue it a token with `onewindow user token`"),
-    ({"role": "boss"}, "there is no role 'boss' (one of: admin, manager, staff, guide, supervisor, kiosk, device)"),
+    (
+        {"role": "boss"},
+        "there is no role 'boss' (one of: admin, manager, staff, guide, supervisor, kiosk, device, business)",
+    ),
     ({"centres": ["nowhere"]}, "there is no centre 'nowhere' (known: other, test)"),
     ({"centres": []}, "name the centre it belongs to"),
     ({"centres": ["test", "other"]}, "role manager is for one centre, not 2 (test, other); only a supervisor"),

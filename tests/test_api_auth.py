@@ -87,12 +87,18 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/staff-photos"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/staff-photos/{{photo}}.jpg"): PUBLIC,
     ("GET", f"{API}/centres/{{centre}}/printers"): HALL_READERS,
+    ("POST", f"{API}/centres/{{centre}}/cases/{{case_number}}/result"): frozenset({"business"}),
+    ("GET", f"{API}/centres/{{centre}}/cases/{{case_number}}/postal-address"): frozenset({"business"}),
+    ("GET", f"{API}/centres/{{centre}}/promised/find"): frozenset({"admin", "manager", "s1", "guide"}),
+    ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/postal-address"): frozenset(
+        {"admin", "manager", "s1", "guide"}
+    ),
 }
 """Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
 
-ROLE_TOKENS = ("admin", "manager", "s1", "guide", "supervisor", "kiosk", "device")
+ROLE_TOKENS = ("admin", "manager", "s1", "guide", "supervisor", "kiosk", "device", "business")
 OTHER_CENTRE = {"admin": "other-admin", "manager": "other-manager", "s1": "other-staff", "guide": "other-guide"}
-OTHER_CENTRE |= {"kiosk": "other-kiosk"}
+OTHER_CENTRE |= {"kiosk": "other-kiosk", "business": "other-business"}
 """For each role, its token at centre ``other``: right role, wrong centre."""
 
 VALID_BODY = {"request_id": "walk-1", "matter": "pension", "staff": "s1", "outcome": "on_the_spot"}
@@ -136,6 +142,7 @@ def url_of(template: str, ticket: dict[str, Any]) -> str:
         case=1,
         device="pad1",
         photo=PHOTO.sha256,
+        case_number=f"TEST-2026-{ticket['serial']:06d}",
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from queue_server.assembly import create_app
+from queue_server.domain.case_results import CASE_NUMBER
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Database
@@ -40,7 +41,8 @@ def said(body: dict[str, Any], code: RefusalCode) -> str:
     assert zh and en and zh != en, body
     for internal in ("pension", "medical", "other", "nowhere", "#"):
         assert internal not in zh, f"{code}: {zh}"
-    assert not any(word.isascii() and word.isalpha() and len(word) > 1 for word in _latin_words(zh)), zh
+    printed = CASE_NUMBER.sub("", zh)  # a case number is named as its papers print it (TEST-2026-000001)
+    assert not any(word.isascii() and word.isalpha() and len(word) > 1 for word in _latin_words(printed)), zh
     return str(zh)
 
 
@@ -65,6 +67,13 @@ async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> 
         seen[code] = said(reply.body, code)
 
     promised = "/centres/test/promised"
+    for status, code, serial, state in (
+        (409, C.RESULT_STATE_WRONG, 1, "delivered"),
+        (404, C.CASE_NUMBER_UNKNOWN, 2, "ready"),
+    ):
+        result = f"/centres/test/cases/TEST-2026-{serial:06d}/result"
+        await refused(status, code, "POST", result, "business", {"request_id": rid(), "state": state})
+    assert "TEST-2026-000001已受理，尚未办结，不能标为已送达" in seen[C.RESULT_STATE_WRONG], "the states in words"
     await refused(
         404,
         C.CENTRE_NOT_FOUND,

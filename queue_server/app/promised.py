@@ -19,10 +19,12 @@ from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.app.views import iso
+from queue_server.domain.case_results import CaseNumber, ResultState, check_collection
 from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
 from queue_server.store.lookup import list_centres
+from queue_server.store.postal_addresses import forget_address
 from queue_server.store.promised import (
     PromisedCase,
     promised_case,
@@ -35,12 +37,12 @@ DELIVER = "deliver"
 HAND_OVER = "hand_over"
 """The actions' names, recorded with each request id."""
 
-Wanted = Literal["open", "due", "overdue", "delivered", "handed_over", "all"]
-"""Which cases a list asks for: open (due or overdue here), all, or one state."""
+Wanted = Literal["open", "due", "overdue", "ready", "refused", "delivered", "handed_over", "all"]
+"""Which cases a list asks for: open (due, overdue or ready here), all, or one state."""
 
 _STATES: dict[str, frozenset[str]] = {
-    "open": frozenset({"due", "overdue"}),
-    "all": frozenset({"due", "overdue", "delivered", "handed_over"}),
+    "open": frozenset({"due", "overdue", "ready"}),
+    "all": frozenset({"due", "overdue", "ready", "refused", "delivered", "handed_over"}),
 }
 
 
@@ -53,6 +55,8 @@ class PromisedAt:
     here: str
     provisional: bool = False
     """The due date lies beyond the known holidays and 调休 (the national calendar, as this centre has it)."""
+    case_number: str = ""
+    """CODE-YEAR-SERIAL, as the papers print it (queue_server.domain.papers.case_number)."""
 
     @property
     def state(self) -> str:
@@ -68,15 +72,19 @@ class PromisedList:
     cases: list[PromisedAt]
 
 
+def seen_at(hall: Hall, case: PromisedCase, today: dt.date, here: str) -> PromisedAt:
+    """The case as seen at ``here`` on ``today``, with its case number and whether its date may move."""
+    year = hall.calendar.local_date(case.issued_at).year if case.issued_at else case.service_day.year
+    number = str(CaseNumber(case.centre, year, case.serial))
+    return PromisedAt(case, today, here, hall.calendar.is_provisional(case.due_date), number)
+
+
 async def list_promised(service: HallService, centre: str, wanted: Wanted) -> PromisedList:
     """The cases this centre follows or accepted, soonest due first, in the states asked for."""
     hall = await service.hall(centre)
     today = hall.calendar.local_date(service.clock.now())
     async with service.db.read() as conn:
-        cases = [
-            PromisedAt(case, today, centre, hall.calendar.is_provisional(case.due_date))
-            for case in await promised_cases(conn, centre)
-        ]
+        cases = [seen_at(hall, case, today, centre) for case in await promised_cases(conn, centre)]
     states = _STATES.get(wanted, frozenset({wanted}))
     overdue = sum(1 for seen in cases if seen.state == "overdue")
     return PromisedList(centre, today, overdue, [seen for seen in cases if seen.state in states])
@@ -120,12 +128,14 @@ async def deliver(
                 code=RefusalCode.PROMISED_DELIVERED,
                 facts={"ticket": case.number},
             )
+        seen = seen_at(hall, case, hall.calendar.local_date(now), centre)
+        if case.result_state is ResultState.REFUSED:
+            check_collection(seen.case_number, case.result_state)
         await record_delivery(conn, accepted_at, serial, once.actor, note, now)
+        await forget_address(conn, accepted_at, serial)
         delivered = await promised_case(conn, accepted_at, serial)
         assert delivered is not None
-        return PromisedAt(
-            delivered, hall.calendar.local_date(now), centre, hall.calendar.is_provisional(delivered.due_date)
-        )
+        return seen_at(hall, delivered, hall.calendar.local_date(now), centre)
 
     return await run_once(service, once, DELIVER, step, present)
 
@@ -178,6 +188,6 @@ async def hand_over(
         await record_handover(conn, centre, serial, to_centre, once.actor, note, now)
         handed = await promised_case(conn, centre, serial)
         assert handed is not None
-        return PromisedAt(handed, hall.calendar.local_date(now), centre, hall.calendar.is_provisional(handed.due_date))
+        return seen_at(hall, handed, hall.calendar.local_date(now), centre)
 
     return await run_once(service, once, HAND_OVER, step, present)

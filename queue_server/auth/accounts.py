@@ -54,10 +54,14 @@ class Role(StrEnum):
     """A kiosk PC's device token; never a login."""
     DEVICE = "device"
     """Reserved for MQTT devices; never a login."""
+    BUSINESS = "business"
+    """The province's business system (业务办理系统): reports promised cases' results; a token, never a login."""
 
 
 LOGIN_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, Role.GUIDE, Role.SUPERVISOR})
-"""The roles a person logs in with; kiosks and devices only ever hold tokens."""
+"""The roles a person logs in with; kiosks, devices and the business system only ever hold tokens."""
+SEVERAL_CENTRES = frozenset({Role.SUPERVISOR, Role.BUSINESS})
+"""The roles that may be scoped to several centres: the city's supervision and the province's system."""
 
 
 class Action(StrEnum):
@@ -80,6 +84,8 @@ class Action(StrEnum):
     """A rating pad on a tablet: read its open request and rate (its own pad only)."""
     DELIVER = "deliver"
     """Hand a promised case's result to the citizen (the result window, the desk)."""
+    RESULT = "result"
+    """Report a promised case's result by its case number: ready, refused, delivered (the business system)."""
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -94,6 +100,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.RECTIFY: frozenset({Role.MANAGER, Role.ADMIN}),
     Action.PAD: frozenset({Role.DEVICE}),
     Action.DELIVER: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
+    Action.RESULT: frozenset({Role.BUSINESS}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 
@@ -455,10 +462,10 @@ async def _check_scope(
     scope = tuple(dict.fromkeys(centres))
     if not scope:
         raise AccountError(f"{what}: name the centre it belongs to")
-    if role is not Role.SUPERVISOR and len(scope) > 1:
+    if role not in SEVERAL_CENTRES and len(scope) > 1:
         raise AccountError(
             f"{what}: role {role} is for one centre, not {len(scope)} ({', '.join(scope)});"
-            " only a supervisor may see several"
+            " only a supervisor or the business system may have several"
         )
     configs = await _centre_configs(conn, what, scope)
     if role is Role.STAFF:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 LOGIN_ROLES = ("admin", "manager", "staff", "guide", "supervisor")
 """The roles of `user add`: queue_server.auth.accounts.LOGIN_ROLES, spelled out so --help imports nothing."""
-TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device")
-"""The roles of `user token`: every role, kiosks and devices too."""
+TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device", "business")
+"""The roles of `user token`: every role, kiosks, devices and the province's business system too."""
 
 
 def add_commands(commands: SubCommands) -> None:
@@ -56,11 +56,12 @@ def add_commands(commands: SubCommands) -> None:
         "issue a bearer token for a script, kiosk PC, consultation desk or device",
         "Prints the token once, on standard output; only its hash is stored, so it cannot be shown\n"
         "again. Kiosk and guide (desk) tokens issue tickets; a staff token acts as the staff member\n"
-        "whose code is its subject.",
+        "whose code is its subject; a business token is the province's business system, which reports\n"
+        "promised cases' results (ready, refused, delivered) at its centres.",
         run_user_token,
     )
     token.add_argument("--role", choices=TOKEN_ROLES, required=True, help="what the token may do")
-    _add_centre_codes(token, "the centre it acts at (repeat for a supervisor's centres)")
+    _add_centre_codes(token, "the centre it acts at (repeat for a supervisor's or the business system's centres)")
     token.add_argument(
         "--subject",
         required=True,

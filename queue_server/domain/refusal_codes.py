@@ -88,6 +88,8 @@ class RefusalCode(StrEnum):
     PROMISED_HERE_ALREADY = "promised_here_already"
     PROMISED_DELIVERED = "promised_delivered"
     PROMISED_HANDED_OVER = "promised_handed_over"
+    CASE_NUMBER_UNKNOWN = "case_number_unknown"
+    RESULT_STATE_WRONG = "result_state_wrong"
 
     # Rectification cases
     CASE_NOTE_MISSING = "case_note_missing"

@@ -147,6 +147,8 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.PROMISED_HERE_ALREADY: ("承诺件{ticket}号已在本中心", "Promised case {ticket} is at this centre already"),
     C.PROMISED_DELIVERED: ("承诺件{ticket}号已送达", "Promised case {ticket} was delivered already"),
     C.PROMISED_HANDED_OVER: ("承诺件{ticket}号已移交给{centre}", "Promised case {ticket} was handed over to {centre}"),
+    C.CASE_NUMBER_UNKNOWN: ("没有编号为{case}的承诺件", "There is no promised case numbered {case}"),
+    C.RESULT_STATE_WRONG: ("办件{case}{state}，不能标为{to}", "Case {case} is {state}: it cannot be marked {to}"),
     C.CASE_NOTE_MISSING: ("请在备注中写明所做的处理", "Say in the note what was done"),
     C.CASE_NOTE_TOO_LONG: ("备注最多{most}个字", "A note is at most {most} characters"),
     C.CASE_CLOSED: ("第{case}号整改件已办结", "Rectification case {case} is closed"),
@@ -207,6 +209,13 @@ CASE_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "followed_up": ("已回访", "followed up"),
     "closed": ("已办结", "closed"),
 }
+RESULT_STATE_WORDS: dict[str, tuple[str, str]] = {
+    "accepted": ("已受理，尚未办结", "accepted and not decided yet"),
+    "ready": ("已办结", "ready"),
+    "delivered": ("已送达", "delivered"),
+    "refused": ("不予许可", "refused"),
+}
+"""A promised case's result states (queue_server.domain.case_results), named in a refusal."""
 WINDOW_FACTS = frozenset({"window", "other", "held_by", "target", "served_at"})
 """Facts that are window numbers, named 「3号窗口（综合受理）」."""
 
@@ -272,6 +281,9 @@ def say(code: RefusalCode, facts: Mapping[str, Fact], centre: Centre | None = No
     zh, en = names(facts, centre)
     if code is RefusalCode.CASE_STEP:
         case_names(facts, zh, en)
+    if code is RefusalCode.RESULT_STATE_WRONG:
+        for key in ("state", "to"):
+            zh[key], en[key] = RESULT_STATE_WORDS.get(str(facts.get(key)), (zh.get(key, ""), en.get(key, "")))
     try:
         english = en_template.format(**en)
         return Said(zh_template.format(**zh), english[:1].upper() + english[1:])

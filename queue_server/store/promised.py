@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.case_results import DeliveryMethod, ResultState
 from queue_server.domain.tickets import Outcome
 from queue_server.store import schema
+from queue_server.store.postal_addresses import PostalAddress
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,29 +44,59 @@ class PromisedCase:
     handed_at: dt.datetime | None = None
     handed_by: str | None = None
     handover_note: str = ""
+    decided: ResultState | None = None
+    """The business system's decision: ready (办结) or refused (不予许可); None while pending."""
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    reason: str = ""
+    """Why it was refused, as the business system words it."""
+    method: DeliveryMethod | None = None
+    """How it was delivered: collected at a window or posted; None while not delivered."""
+    courier: str | None = None
+    tracking_number: str | None = None
+    issued_at: dt.datetime | None = None
+    """When its ticket was taken: the year of its case number."""
+    postal: PostalAddress | None = None
+    """Where the result is to be posted, taken with consent; deleted once delivered."""
+
+    @property
+    def result_state(self) -> ResultState:
+        """Where the result stands: delivered, else the decision, else accepted."""
+        if self.delivered_at is not None:
+            return ResultState.DELIVERED
+        return self.decided or ResultState.ACCEPTED
 
     def held_by(self) -> str:
         """The centre that follows the case now: the one it was handed to, else the one that accepted it."""
         return self.handed_to or self.centre
 
     def state(self, today: dt.date, here: str | None = None) -> str:
-        """delivered, handed_over (seen from the centre that handed it away), overdue or due."""
+        """delivered, handed_over (seen from the centre that handed it away), refused, ready, overdue
+        or due: a case decided (ready or refused) kept its promise's date and is overdue no more."""
         if self.delivered_at is not None:
             return "delivered"
         if here is not None and self.held_by() != here:
             return "handed_over"
+        if self.decided is not None:
+            return self.decided.value
         return "overdue" if today > self.due_date else "due"
 
 
 def _query() -> Select[Any]:
     t, d, h = schema.tickets.c, schema.promised_deliveries.c, schema.promised_handovers.c
-    joined = schema.tickets.outerjoin(
-        schema.promised_deliveries, (d.centre == t.centre) & (d.serial == t.serial)
-    ).outerjoin(schema.promised_handovers, (h.centre == t.centre) & (h.serial == t.serial))
+    r, a = schema.promised_results.c, schema.postal_addresses.c
+    joined = (
+        schema.tickets.outerjoin(schema.promised_deliveries, (d.centre == t.centre) & (d.serial == t.serial))
+        .outerjoin(schema.promised_handovers, (h.centre == t.centre) & (h.serial == t.serial))
+        .outerjoin(schema.promised_results, (r.centre == t.centre) & (r.serial == t.serial))
+        .outerjoin(schema.postal_addresses, (a.centre == t.centre) & (a.serial == t.serial))
+    )
     return (
         select(t.centre, t.serial, t.number, t.service_day, t.matter, t.window, t.staff, t.due_date,
-               d.delivered_at, d.actor, d.note, h.to_centre, h.handed_at, h.actor.label("handed_by"),
-               h.note.label("handover_note"))
+               t.issued_at, d.delivered_at, d.actor, d.note, d.method, d.courier, d.tracking_number,
+               h.to_centre, h.handed_at, h.actor.label("handed_by"), h.note.label("handover_note"),
+               r.state.label("decided"), r.decided_at, r.actor.label("decided_by"), r.reason, a.recipient,
+               a.phone, a.address, a.consent, a.taken_at, a.taken_by)
         .select_from(joined)
         .where(t.outcome == Outcome.PROMISED.value, t.due_date.is_not(None))
         .order_by(t.due_date, t.centre, t.serial)
@@ -88,6 +120,17 @@ def _case(row: Any) -> PromisedCase:
         handed_at=row.handed_at,
         handed_by=row.handed_by,
         handover_note=row.handover_note or "",
+        decided=ResultState(row.decided) if row.decided else None,
+        decided_at=row.decided_at,
+        decided_by=row.decided_by,
+        reason=row.reason or "",
+        method=DeliveryMethod(row.method) if row.delivered_at is not None else None,
+        courier=row.courier,
+        tracking_number=row.tracking_number,
+        issued_at=row.issued_at,
+        postal=PostalAddress(row.recipient, row.phone, row.address, row.consent, row.taken_at, row.taken_by)
+        if row.address is not None
+        else None,
     )
 
 
@@ -104,11 +147,40 @@ async def promised_case(conn: AsyncConnection, centre: str, serial: int) -> Prom
     return None if row is None else _case(row)
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How a result reached the citizen: collected at a window, or posted with a courier's tracking number."""
+
+    method: DeliveryMethod = DeliveryMethod.WINDOW
+    courier: str | None = None
+    tracking_number: str | None = None
+
+
 async def record_delivery(
-    conn: AsyncConnection, centre: str, serial: int, actor: str, note: str, at: dt.datetime
+    conn: AsyncConnection,
+    centre: str,
+    serial: int,
+    actor: str,
+    note: str,
+    at: dt.datetime,
+    how: Delivery = Delivery(),
 ) -> None:
     await conn.execute(
-        insert(schema.promised_deliveries).values(centre=centre, serial=serial, delivered_at=at, actor=actor, note=note)
+        insert(schema.promised_deliveries).values(
+            centre=centre, serial=serial, delivered_at=at, actor=actor, note=note, method=how.method.value,
+            courier=how.courier, tracking_number=how.tracking_number,
+        )
+    )  # fmt: skip
+
+
+async def record_decision(
+    conn: AsyncConnection, centre: str, serial: int, state: ResultState, actor: str, reason: str, at: dt.datetime
+) -> None:
+    """The business system's decision (ready or refused), once per case: the key refuses a second."""
+    await conn.execute(
+        insert(schema.promised_results).values(
+            centre=centre, serial=serial, state=state.value, decided_at=at, actor=actor, reason=reason
+        )
     )
 
 

@@ -379,7 +379,43 @@ promised_deliveries = Table(
     Column("delivered_at", UTCDateTime, nullable=False),
     Column("actor", String(80), nullable=False),
     Column("note", Text, nullable=False, default=""),
+    # How it reached the citizen: collected at a window, or posted (with the courier and tracking number).
+    Column("method", String(16), nullable=False, default="window", server_default="window"),
+    Column("courier", String(60)),
+    Column("tracking_number", String(60)),
     _centre_fk("promised_deliveries"),
+)
+
+promised_results = Table(
+    "promised_results",
+    metadata,
+    # The business system's decision on a promised case: its result ready (办结) or refused
+    # (不予许可, with the reason); once per case. The delivery is promised_deliveries's row.
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    _centre_fk("promised_results"),
+)
+
+postal_addresses = Table(
+    "postal_addresses",
+    metadata,
+    # Where a promised case's result is posted (邮件寄递), taken at the counter with the citizen's
+    # consent; deleted with the delivery, and at the latest at purge_after.
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("recipient", String(60), nullable=False),
+    Column("phone", String(24), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("consent", Text, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("taken_by", String(80), nullable=False),
+    Column("purge_after", UTCDateTime, nullable=False),
+    _centre_fk("postal_addresses"),
+    Index("ix_postal_addresses_purge_after", "purge_after"),
 )
 
 promised_handovers = Table(

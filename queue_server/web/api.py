@@ -16,6 +16,7 @@ from typing import Any, cast
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from queue_server.app.case_results import PublicResultView, public_result
 from queue_server.app.commands import (
     TICKET_COMMANDS,
     WINDOW_COMMANDS,
@@ -279,7 +280,7 @@ def public_ticket(centre: Centre, view: TicketView) -> PublicTicketView:
     return shown
 
 
-def status_view(centre: Centre, view: TicketView) -> StatusPage:
+def status_view(centre: Centre, view: TicketView, promised: PublicResultView | None = None) -> StatusPage:
     info = centre.centre
     return {
         "centre": {
@@ -290,13 +291,15 @@ def status_view(centre: Centre, view: TicketView) -> StatusPage:
             "phone": info.phone,
         },
         "ticket": public_ticket(centre, view),
+        "promised": promised,
     }
 
 
 async def get_status(request: web.Request) -> web.StreamResponse:
     centre, serial = await _token_ticket(request)
     config, view = await read_ticket(_service(request), centre, serial)
-    return json_response(status_view(config, view))
+    promised = await public_result(_service(request), centre, serial) if view["outcome"] == "promised" else None
+    return json_response(status_view(config, view, promised))
 
 
 def citizen_request_id(serial: int, request_id: str) -> str:

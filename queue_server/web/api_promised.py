@@ -18,9 +18,10 @@ from typing_extensions import TypedDict
 
 from queue_server.app import promised
 from queue_server.app.once import Once, Presenter
-from queue_server.app.view_fields import Day, Instant, documented, one_of
+from queue_server.app.view_fields import Day, Instant, documented, one_of, values_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
+from queue_server.domain.case_results import DeliveryMethod, ResultState
 from queue_server.store.promised import PromisedCase
 from queue_server.web.api import READ_HALL, _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
@@ -37,7 +38,8 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 class PromisedQuery(BaseModel):
     state: promised.Wanted = Field(
         default="open",
-        description="open (due or overdue here, the default), due, overdue, delivered, handed_over or all",
+        description="open (due, overdue or ready here, the default), due, overdue, ready, refused, delivered,"
+        " handed_over or all",
     )
 
 
@@ -55,7 +57,21 @@ class PromisedCaseView(TypedDict):
     due_date: Day
     due_provisional: bool
     """The due date lies beyond the known holidays and 调休: a holiday announced later may move it"""
-    state: Annotated[str, one_of("due", "overdue", "delivered", "handed_over")]
+    case_number: str
+    """CODE-YEAR-SERIAL, as the papers print it: how the business system and the result window name it"""
+    state: Annotated[str, one_of("due", "overdue", "ready", "refused", "delivered", "handed_over")]
+    result_state: Annotated[str, values_of(ResultState)]
+    """Where the result stands: accepted, ready (办结), delivered, refused (不予许可)"""
+    decided_at: Instant | None
+    decided_by: str | None
+    reason: str
+    """Why it was refused (不予许可), as the business system words it"""
+    method: Annotated[str | None, values_of(DeliveryMethod, nullable=True)]
+    """How it was delivered: collected at a window or posted"""
+    courier: str | None
+    tracking_number: str | None
+    post_to: str | None
+    """Where the result is to be posted, masked (the full address goes only to whoever posts it)"""
     days_left: int
     delivered_at: Instant | None
     delivered_by: str | None
@@ -76,7 +92,10 @@ class PromisedList(TypedDict):
     cases: list[PromisedCaseView]
 
 
-def case_view(case: PromisedCase, today: dt.date, here: str, provisional: bool = False) -> PromisedCaseView:
+def case_view(
+    case: PromisedCase, today: dt.date, here: str, provisional: bool = False, number: str = ""
+) -> PromisedCaseView:
+    postal = case.postal
     return {
         "centre": case.centre,
         "serial": case.serial,
@@ -87,7 +106,16 @@ def case_view(case: PromisedCase, today: dt.date, here: str, provisional: bool =
         "staff": case.staff,
         "due_date": case.due_date.isoformat(),
         "due_provisional": provisional,
+        "case_number": number,
         "state": case.state(today, here),
+        "result_state": case.result_state.value,
+        "decided_at": iso(case.decided_at),
+        "decided_by": case.decided_by,
+        "reason": case.reason,
+        "method": case.method.value if case.method else None,
+        "courier": case.courier,
+        "tracking_number": case.tracking_number,
+        "post_to": postal.masked() if postal else None,
         "days_left": (case.due_date - today).days,
         "delivered_at": iso(case.delivered_at),
         "delivered_by": case.delivered_by,
@@ -106,13 +134,17 @@ async def list_promised(request: web.Request) -> web.StreamResponse:
         "centre": listed.centre,
         "today": listed.today.isoformat(),
         "overdue": listed.overdue,
-        "cases": [case_view(seen.case, seen.today, seen.here, seen.provisional) for seen in listed.cases],
+        "cases": [seen_view(seen) for seen in listed.cases],
     }
     return json_response(answer)
 
 
+def seen_view(seen: promised.PromisedAt) -> PromisedCaseView:
+    return case_view(seen.case, seen.today, seen.here, seen.provisional, seen.case_number)
+
+
 def _seen_view(seen: promised.PromisedAt) -> dict[str, Any]:
-    return dict(case_view(seen.case, seen.today, seen.here, seen.provisional))
+    return dict(seen_view(seen))
 
 
 class DeliveryBody(ActionBody):

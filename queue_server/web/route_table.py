@@ -22,6 +22,7 @@ from queue_server.web import (
     api_promised,
     api_rectification,
     api_reports,
+    api_results,
     api_staff_photos,
     api_status,
 )
@@ -39,6 +40,7 @@ ROUTE_LISTS: tuple[list[Route], ...] = (
     api_promised.ROUTES,
     api_rectification.ROUTES,
     api_reports.ROUTES,
+    api_results.ROUTES,
     api_staff_photos.ROUTES,
     api_status.ROUTES,
 )

@@ -56,6 +56,15 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
         "A staff photo's SHA-256, as a window's state names it",
     ),
+    "case_number": PathParam(
+        r"[^/]{1,80}",
+        {
+            "type": "string",
+            "pattern": r"^[A-Z0-9][A-Z0-9_-]{0,39}-[0-9]{4}-[0-9]{6,18}$",
+            "examples": ["TEST-2026-000001"],
+        },
+        "A promised case's case number as its papers print it: the centre's code, the year, the ticket's serial",
+    ),
     "token": PathParam(
         r"[^/]{1,200}",
         {"type": "string", "minLength": 16, "maxLength": 64},

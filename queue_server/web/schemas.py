@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import Field, RootModel
 from typing_extensions import TypedDict
 
+from queue_server.app.case_results import PublicResultView
 from queue_server.app.view_fields import Instant, documented, values_of
 from queue_server.app.views import PublicTicketView, WindowView
 from queue_server.domain.devices import DeviceKind
@@ -144,6 +145,8 @@ class StatusPage(TypedDict):
 
     centre: CentreSummary
     ticket: PublicTicketView
+    promised: PublicResultView | None
+    """For a promised case (承诺件): its promised date, where its result stands and how it comes"""
 
 
 @documented
