@@ -32,6 +32,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
 from queue_server.store.contacts import purge_contacts
+from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
 from queue_server.store.seed import centre_codes, stored_centre
@@ -148,6 +149,7 @@ async def daily_jobs(service: HallService) -> None:
             async with service.db.write() as conn:
                 await prune_sessions(conn, service.clock.now())
                 await purge_contacts(conn, service.clock.now())
+                await purge_addresses(conn, service.clock.now())
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)
