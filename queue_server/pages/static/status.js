@@ -24,6 +24,45 @@
     for (const id of panels) $(id).hidden = !ids.includes(id);
   }
 
+  // A promised case (承诺件): its number, its date, where its result stands and how it comes.
+  function renderPromised(promised) {
+    $("promised").hidden = !promised;
+    if (!promised) return;
+    $("case-number").textContent = promised.case_number;
+    $("promised-date").textContent = dayText(promised.due_date);
+    $("result-state").textContent = OW.t("result_" + promised.state);
+    $("result-state").dataset.state = promised.state;
+    $("promised-how").textContent = howText(promised);
+    const detail = promised.state === "refused" ? OW.t("refused_rights")
+      : promised.state === "delivered" && promised.delivered_at ? OW.t("delivered_on", { date: dateTime(promised.delivered_at) })
+      : promised.state !== "delivered" && promised.post_to ? OW.t("how_ready_post", { address: promised.post_to }) : "";
+    $("promised-detail").textContent = detail;
+    $("promised-detail").hidden = !detail;
+  }
+
+  function howText(promised) {
+    const collection = promised.collection;
+    switch (promised.state) {
+      case "ready":
+        return promised.collect_at ? OW.t("how_ready_elsewhere", { centre: promised.collect_at, collection })
+          : OW.t("how_ready", { collection });
+      case "delivered":
+        return promised.method === "post"
+          ? OW.t("how_posted", { courier: promised.courier, tracking: promised.tracking_number })
+          : OW.t("how_collected", { date: dateTime(promised.delivered_at) });
+      case "refused":
+        return OW.t("how_refused", { reason: promised.reason });
+      default:
+        return OW.t("how_accepted", { collection });
+    }
+  }
+
+  function dateTime(iso) {
+    if (!iso) return "";
+    const options = { timeZone: OW.data.time_zone, year: "numeric", month: "long", day: "numeric" };
+    return new Intl.DateTimeFormat(OW.data.lang === "en" ? "en-GB" : "zh-CN", options).format(new Date(iso));
+  }
+
   function buzz(ticket) {
     const calls = ticket.calls || 0;
     if (ticket.status === "called" && lastCalls !== null && calls > lastCalls && navigator.vibrate) {
@@ -47,6 +86,7 @@
     $("issued").textContent = OW.t("issued_at") + " " + time(ticket.issued_at);
     $("phone").textContent = centre.phone ? OW.t("centre_phone", { phone: centre.phone }) : "";
     buzz(ticket);
+    renderPromised(view.promised);
     document.body.dataset.state = ticket.status;
     switch (ticket.status) {
       case "waiting": {
