@@ -32,9 +32,9 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
 from queue_server.store.contacts import purge_contacts
-from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
+from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.seed import centre_codes, stored_centre
 
 log = logging.getLogger(__name__)
