@@ -20,6 +20,9 @@ from queue_server.pages.console_words import CONSOLE_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import COUNTER, PageRoute
 from queue_server.pages.wording import Language, words
+from queue_server.store.postal_addresses import CONSENT_EN as POSTAL_CONSENT_EN
+from queue_server.store.postal_addresses import CONSENT_ZH as POSTAL_CONSENT_ZH
+from queue_server.store.postal_addresses import KEPT_DAYS_AFTER_DUE
 
 CONSOLE_PAGE_WORDS: dict[Language, dict[str, str]] = {
     "zh": {**CONSOLE_WORDS["zh"], **{f"paper_title_{kind}": title for kind, title in PAPER_TITLES_ZH.items()}},
@@ -49,7 +52,15 @@ async def console(request: web.Request) -> web.StreamResponse:
         "window_asked": _window_asked(request),
     }
     said = words(language_of(request), CONSOLE_WORDS)
-    return render(request, "console.html", title=said["console_title"], page_words=CONSOLE_PAGE_WORDS, data=data)
+    consent = POSTAL_CONSENT_EN if language_of(request) == "en" else POSTAL_CONSENT_ZH
+    return render(
+        request,
+        "console.html",
+        title=said["console_title"],
+        page_words=CONSOLE_PAGE_WORDS,
+        data=data,
+        address_consent=consent.format(days=KEPT_DAYS_AFTER_DUE),
+    )
 
 
 ROUTES: list[PageRoute] = [

@@ -100,7 +100,7 @@ SCREENS: tuple[Screen, ...] = (
         server=page_console,
         words=console_words.CONSOLE_WORDS,
         templates=("console.html",),
-        static=("console_terms.js", "console_print.js", "console.js", "console.css"),
+        static=("console_terms.js", "console_print.js", "console.js", "console_result.js", "console.css"),
         api=("api_prints", "api_promised"),
     ),
     Screen(

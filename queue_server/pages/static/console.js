@@ -618,6 +618,7 @@
     sessionStorage.setItem("ow-console-last", JSON.stringify(state.last));
     $("notice-print").textContent = "";
     if (PRINTED_OUTCOMES.includes(outcome)) await OW.noticePrint.follow(serial, t("paper_title_" + FIRST_PAPER[outcome]));
+    if (outcome === "promised") document.dispatchEvent(new CustomEvent("ow:promised", { detail: { serial } }));
     await refresh();
   });
   finishForm.addEventListener("submit", (event) => { event.preventDefault(); finish(); });
