@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from queue_server.app.promised_report import PromisedFigures, PromisedFiguresView, promised_figures, promised_view
 from queue_server.app.service import HallService
 from queue_server.app.view_fields import documented
 from queue_server.reports.figures import ACCEPTED, CONCLUDED, Dimension, Figures, Ranked, figures, ranking
@@ -53,6 +54,8 @@ class Report:
     rows: list[Figures]
     ranked: list[Ranked]
     names: dict[str, str]
+    promised: PromisedFigures
+    matter_names: dict[str, str]
 
 
 async def read_report(service: HallService, code: str, query: ReportQuery) -> Report:
@@ -68,7 +71,9 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
         transfers = await period_transfers(conn, code, period)
     rows = figures(tickets, pauses, query.by, transfers)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
-    return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by))
+    promised = await promised_figures(service, code, period)
+    matters = _names(centre, Dimension.MATTER)
+    return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by), promised, matters)
 
 
 @documented
@@ -147,6 +152,7 @@ class ReportView(TypedDict):
     by: str
     rows: list[ReportRow]
     ranking: list[RankedRow]
+    promised: PromisedFiguresView
 
 
 def report_body(report: Report) -> ReportView:
@@ -159,6 +165,7 @@ def report_body(report: Report) -> ReportView:
         "by": report.by.value,
         "rows": [row_view(row, report.names) for row in report.rows],
         "ranking": [ranked_view(entry, report.names) for entry in report.ranked],
+        "promised": promised_view(report.promised, report.matter_names),
     }  # fmt: skip
 
 

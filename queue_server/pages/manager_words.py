@@ -6,6 +6,15 @@ from queue_server.pages.wording import Language
 
 MANAGER_WORDS: dict[Language, dict[str, str]] = {
     "zh": {
+        "overdue_heading": "超期承诺件",
+        "overdue_none": "没有超期的承诺件。",
+        "overdue_count": "{n} 件",
+        "overdue_days": "{n} 天",
+        "overdue_follow": "到整改与承诺件页面跟进",
+        "col_case_number": "办件编号",
+        "col_matter": "事项",
+        "col_due_date": "承诺办结日",
+        "col_days_overdue": "超期",
         "manager_title": "中心管理",
         "calendar_missing": "尚未录入{year}年的节假日和调休安排：承诺件到期日等按工作日计算的日期暂按常规周末推算，"
         "国务院公布后请用 onewindow centre holidays 录入",
@@ -210,6 +219,15 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
         "import_invalid": "配置文件有错误，未作任何修改：",
     },
     "en": {
+        "overdue_heading": "Overdue promised cases",
+        "overdue_none": "No promised case is overdue.",
+        "overdue_count": "{n}",
+        "overdue_days": "{n} days",
+        "overdue_follow": "Follow them up on the rectification and promised cases page",
+        "col_case_number": "Case number",
+        "col_matter": "Matter",
+        "col_due_date": "Promised by",
+        "col_days_overdue": "Overdue",
         "manager_title": "Centre management",
         "calendar_missing": "{year}'s public holidays and adjusted working days are not loaded yet: due dates"
         " counted in working days assume ordinary weekends until they are (onewindow centre holidays)",

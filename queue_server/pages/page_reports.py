@@ -101,7 +101,9 @@ async def centres(request: web.Request) -> web.StreamResponse:
         shown_day = shown_day or report.day
         label, first, last = body["period"]["label"], body["period"]["first"], body["period"]["last"]
         found = body["rows"][0] if body["rows"] else {"satisfaction_rate": None, "wait_mean_minutes": None}
-        rows.append(found | {"key": code, "name": report.centre_name, "empty": not body["rows"]})
+        rows.append(
+            found | {"key": code, "name": report.centre_name, "empty": not body["rows"], "promised": body["promised"]}
+        )
     return render(
         request,
         "report_centres.html",

@@ -6,6 +6,17 @@ from queue_server.pages.wording import Language
 
 REPORTS_WORDS: dict[Language, dict[str, str]] = {
     "zh": {
+        "promised_heading": "承诺件",
+        "promised_help": "本期承诺办结日到期的承诺件，及其中按期办结（办结、不予许可或送达不晚于承诺日）的件数；"
+        "超期为截至今天仍未办结的件。",
+        "promised_due": "本期到期",
+        "promised_kept": "按期办结",
+        "promised_overdue_now": "当前超期",
+        "col_case_number": "办件编号",
+        "col_ticket": "排队号",
+        "col_matter": "事项",
+        "col_due_date": "承诺办结日",
+        "col_days_overdue": "超期天数",
         "reports_title": "统计报表",
         "centres_title": "各中心对比",
         "centre": "中心",
@@ -73,6 +84,17 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
         "reason_other": "其他",
     },
     "en": {
+        "promised_heading": "Promised cases",
+        "promised_help": "Cases promised for a day of this period, how many were decided (ready, refused or delivered)"
+        " by their date; overdue counts those still undecided today.",
+        "promised_due": "Due this period",
+        "promised_kept": "Kept",
+        "promised_overdue_now": "Overdue now",
+        "col_case_number": "Case number",
+        "col_ticket": "Ticket",
+        "col_matter": "Matter",
+        "col_due_date": "Promised by",
+        "col_days_overdue": "Days overdue",
         "reports_title": "Reports",
         "centres_title": "Centres side by side",
         "centre": "Centre",

@@ -124,7 +124,7 @@ SCREENS: tuple[Screen, ...] = (
         server=page_manager,
         words=manager_words.MANAGER_WORDS,
         templates=("manager.html",),
-        static=("manager.js", "manager.css"),
+        static=("manager.js", "manager_promised.js", "manager.css"),
         api=("api_manager", "api_promised"),
     ),
     Screen(
