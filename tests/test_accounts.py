@@ -352,6 +352,19 @@ async def test_a_supervisor_token_may_span_centres(seeded_db: Database) -> None:
     assert who is not None and who.centres == ("test", "other") and who.actor == "supervisor:city"
 
 
+async def test_the_business_systems_token_may_span_centres_and_never_logs_in(seeded_db: Database) -> None:
+    async with seeded_db.write() as conn:
+        await create_centre(conn, make_centre(centre={"code": "other", "name": "另一个中心"}), utcnow())
+        token = await add_token(
+            conn, label="省政务服务平台", role="business", centres=["test", "other"], subject="province"
+        )
+        who = await authenticate_token(conn, token)
+        with pytest.raises(AccountError, match="a business never logs in"):
+            await add_user(conn, username="province", password=GOOD, role="business", centres=["test"])
+    assert who is not None and who.centres == ("test", "other") and who.actor == "business:province"
+    assert allowed(who, "result", "other") and not allowed(who, "read", "test") and not allowed(who, "deliver", "test")
+
+
 # --- The demo's accounts ---------------------------------------------------------------------------
 
 DEMO_USERS = {"admin", "manager", "guide", "supervisor", "s1", "s2", "s3", "s9", "s10"}
@@ -493,6 +506,13 @@ def test_user_token_prints_the_token_once_with_a_warning(cli_database: str, caps
     assert "shown only once" in captured.err
     who = run(_token(cli_database, token))
     assert who is not None and who.actor == "kiosk:kiosk1"
+
+
+def test_user_token_issues_the_business_systems_token(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["user", "token", "--role", "business", "--centre", "test", "--subject", "province"]
+    assert cli.main([*argv, "--database-url", cli_database]) == 0
+    who = run(_token(cli_database, capsys.readouterr().out.strip()))
+    assert who is not None and who.actor == "business:province"
 
 
 @pytest.mark.parametrize(

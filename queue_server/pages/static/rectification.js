@@ -270,7 +270,7 @@
         canAct && !received(item) ? OW.el("a", { class: "small delivery-receipt", href: `/console/paper/${item.serial}/delivery`,
           target: "_blank", rel: "noopener", text: " " + OW.t("delivery_receipt") }) : null),
     ];
-    const open = item.state === "due" || item.state === "overdue";
+    const open = ["due", "overdue", "ready"].includes(item.state);
     if (canAct) {
       cells.push(OW.el("td", {}, open ? deliverControls(item) : null,
         open && !received(item) && !item.handed_to && otherCentres.size ? handoverControls(item) : null));
