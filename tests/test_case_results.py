@@ -11,7 +11,9 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
 from queue_server.assembly import create_app
+from queue_server.domain.case_results import CaseNumber, ResultState, check_collection, check_step, parse_case_number
 from queue_server.domain.clock import ManualClock
+from queue_server.domain.errors import InvalidTransition
 from queue_server.store import schema
 from queue_server.store.database import Database
 from tests.api_support import Api, promised_day
@@ -175,3 +177,60 @@ async def test_the_citizens_status_shows_the_promised_case(hall: tuple[Api, Manu
     assert (await api.get(f"/status/{token}")).body["promised"]["state"] == "ready"
     other = await status_token(db, 2)
     assert (await api.get(f"/status/{other}")).body["promised"] is None
+
+
+@pytest.mark.parametrize(
+    ("current", "wanted", "allowed"),
+    [
+        (ResultState.ACCEPTED, ResultState.READY, True),
+        (ResultState.ACCEPTED, ResultState.REFUSED, True),
+        (ResultState.READY, ResultState.DELIVERED, True),
+        (ResultState.ACCEPTED, ResultState.DELIVERED, False),
+        (ResultState.READY, ResultState.READY, False),
+        (ResultState.READY, ResultState.REFUSED, False),
+        (ResultState.REFUSED, ResultState.READY, False),
+        (ResultState.REFUSED, ResultState.DELIVERED, False),
+        (ResultState.DELIVERED, ResultState.READY, False),
+        (ResultState.DELIVERED, ResultState.DELIVERED, False),
+    ],
+)
+def test_a_case_only_moves_forward_each_step_once(current: ResultState, wanted: ResultState, allowed: bool) -> None:
+    if allowed:
+        check_step(CASE, current, wanted)
+        return
+    with pytest.raises(InvalidTransition, match=f"Cannot mark case {CASE} {wanted}: ") as refused:
+        check_step(CASE, current, wanted)
+    assert refused.value.facts == {"case": CASE, "state": current.value, "to": wanted.value}
+
+
+def test_a_collection_at_a_window_closes_an_accepted_or_ready_case_only() -> None:
+    check_collection(CASE, ResultState.ACCEPTED)
+    check_collection(CASE, ResultState.READY)
+    for done in (ResultState.REFUSED, ResultState.DELIVERED):
+        with pytest.raises(InvalidTransition):
+            check_collection(CASE, done)
+
+
+def test_a_case_number_is_read_as_the_papers_print_it() -> None:
+    assert parse_case_number(" test-2026-000012 ") == CaseNumber("test", 2026, 12)
+    assert str(CaseNumber("village-1", 2027, 1234567)) == "VILLAGE-1-2027-1234567"
+    assert parse_case_number("VILLAGE-1-2027-1234567") == CaseNumber("village-1", 2027, 1234567)
+    for wrong in ("", "A001", "TEST-26-000001", "TEST-2026-12", "TEST 2026 000001", "TEST-2026-000001/x"):
+        assert parse_case_number(wrong) is None, wrong
+
+
+async def test_a_case_handed_to_another_centre_is_found_and_collected_there(
+    hall: tuple[Api, ManualClock, Database],
+) -> None:
+    api, _, db = hall
+    await api.act("/centres/test/promised/1/hand-over", "guide", to_centre="other")
+    await api.act(RESULT, "business", state="ready")
+    status = await api.get(f"/status/{await status_token(db, 1)}")
+    assert (status.body["promised"]["state"], status.body["promised"]["collect_at"]) == ("ready", "另一个便民服务中心")
+
+    found = await api.get(f"/centres/other/promised/find?q={CASE}", "other-staff")
+    assert (found.status, found.body["centre"], found.body["state"]) == (200, "test", "ready"), found.body
+    delivered = await api.act("/centres/other/promised/1/deliver", "other-staff", origin="test")
+    assert delivered["state"] == "delivered"
+    elsewhere = await api.get("/centres/other/promised/find?q=OTHER-2026-000001", "other-staff")
+    assert elsewhere.status == 404, "the number of the receiving centre's own ticket 1 names no promised case"

@@ -78,12 +78,19 @@ def unknown(case_number: str, where: str) -> Refusal:
 
 
 async def case_by_number(conn: Connection, hall: Hall, text: str) -> PromisedCase:
-    """The promised case the case number names at this hall's centre; a refusal naming it when none."""
+    """The promised case the case number names, accepted at this hall's centre or handed to it; a
+    refusal naming the number when there is none."""
     number: CaseNumber | None = parse_case_number(text)
-    if number is None or number.centre != hall.centre.code:
+    if number is None:
         raise unknown(text.strip(), hall.centre.name)
     case = await promised_case(conn, number.centre, number.serial)
-    if case is None or case.issued_at is None or hall.calendar.local_date(case.issued_at).year != number.year:
+    here = hall.centre.code
+    if (
+        case is None
+        or here not in (case.centre, case.handed_to)
+        or case.issued_at is None
+        or hall.calendar.local_date(case.issued_at).year != number.year
+    ):
         raise unknown(str(number), hall.centre.name)
     return case
 
