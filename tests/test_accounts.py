@@ -368,7 +368,7 @@ async def test_the_business_systems_token_may_span_centres_and_never_logs_in(see
 # --- The demo's accounts ---------------------------------------------------------------------------
 
 DEMO_USERS = {"admin", "manager", "guide", "supervisor", "s1", "s2", "s3", "s9", "s10"}
-DEMO_TOKENS = {"kiosk:kiosk-1", "guide:desk1", "manager:manager"} | {
+DEMO_TOKENS = {"kiosk:kiosk-1", "guide:desk1", "manager:manager", "business:province"} | {
     f"staff:{s}" for s in ("s1", "s2", "s3", "s9", "s10")
 }
 
@@ -388,7 +388,7 @@ async def test_demo_accounts_are_made_once_and_kept(seeded_db: Database) -> None
     first = await in_write(seeded_db, lambda c: ensure_demo_accounts(c, "test"))
     await check_demo(seeded_db, first)
     counts = (await count(seeded_db, users), await count(seeded_db, tokens))
-    assert counts == (9, 8)
+    assert counts == (9, 9)
 
     again = await in_write(
         seeded_db, lambda c: ensure_demo_accounts(c, "test", DemoAccounts.from_json(first.to_json()))

@@ -588,8 +588,10 @@ def _demo_users(centre: Centre) -> list[_DemoUser]:
 
 
 def _demo_tokens(people: Sequence[_DemoUser], pads: Sequence[str]) -> list[_DemoToken]:
-    """The kiosk's, the desk's, the manager's and each staff member's; the first rating pad's, for a tablet."""
+    """The kiosk's, the desk's, the manager's and each staff member's; the first rating pad's, for a
+    tablet; the province's business system's, to report promised cases' results."""
     tokens = [_DemoToken(Role.KIOSK, "kiosk-1", None), _DemoToken(Role.GUIDE, "desk1", None)]
+    tokens.append(_DemoToken(Role.BUSINESS, "province", None))
     tokens += [_DemoToken(Role.DEVICE, pad, None) for pad in pads[:1]]
     tokens.append(_DemoToken(Role.MANAGER, "manager", "manager"))
     tokens += [_DemoToken(Role.STAFF, p.staff_code, p.username) for p in people if p.staff_code]

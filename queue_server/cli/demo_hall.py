@@ -130,6 +130,9 @@ def guide(
         f'  curl -s -X POST {api}/windows/{window.number}/call-next -H "Authorization: Bearer $STAFF"'
         ' -d \'{"request_id": "try-3"}\'',
         f'  curl -s {api}/queue -H "Authorization: Bearer $KIOSK"',
+        f"  PROVINCE={accounts.tokens.get('business:province', '')}   # the province's business system:",
+        f'  # POST {api}/cases/CASE-NUMBER/result with {{"state": "ready", "request_id": "..."}}'
+        " tells a promised case (承诺件) is ready; its number is on the 受理通知书",
     ]
     return "\n".join(lines)
 
