@@ -42,9 +42,11 @@ async def promised_at_window_2(site: Site) -> dict[str, str]:
 
 
 async def scan(page: Page, text: str) -> None:
-    """What a keyboard-wedge scanner does: type into the focused box, then Enter."""
+    """The clerk presses L for the search box, and a keyboard-wedge scanner types, then Enter."""
     await page.locator("#result-query").fill("")
-    await page.locator("#result-query").focus()
+    await page.locator("#result-query").evaluate("box => box.blur()")
+    await page.keyboard.press("l")
+    await expect(page.locator("#result-query")).to_be_focused()
     await page.keyboard.type(text)
     await page.keyboard.press("Enter")
 

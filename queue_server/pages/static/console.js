@@ -762,6 +762,7 @@
   const KEYS = {
     n: next, r: recall, s: start, x: noShow, f: openFinish, t: openTransfer, c: openChoose,
     p: () => (isOn("resume-button") ? resume() : openPause()), q: openClose, o: openSignOff, i: openNotice, b: requeueLatest,
+    l: () => $("result-query").focus(), // the result desk's search box, ready for the scanner
   };
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.altKey || event.metaKey || event.repeat || event.isComposing) return;
