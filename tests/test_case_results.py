@@ -234,3 +234,11 @@ async def test_a_case_handed_to_another_centre_is_found_and_collected_there(
     assert delivered["state"] == "delivered"
     elsewhere = await api.get("/centres/other/promised/find?q=OTHER-2026-000001", "other-staff")
     assert elsewhere.status == 404, "the number of the receiving centre's own ticket 1 names no promised case"
+
+
+async def test_the_postal_address_is_read_by_case_number_only(hall: tuple[Api, ManualClock, Database]) -> None:
+    api, _, db = hall
+    await api.act("/centres/test/promised/1/postal-address", "s1", **ADDRESS)
+    by_token = await api.get(f"/centres/test/cases/{await status_token(db, 1)}/postal-address", "business")
+    assert by_token.status == 404 and by_token.body["code"] == "case_number_unknown"
+    assert (await api.get(f"/centres/test/cases/{CASE}/postal-address", "business")).status == 200

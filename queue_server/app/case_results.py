@@ -113,6 +113,14 @@ async def find_case(service: HallService, centre: str, text: str) -> PromisedAt:
         return seen_at(hall, await case_by_number(conn, hall, text), hall.calendar.local_date(now), centre)
 
 
+async def case_numbered(service: HallService, centre: str, case_number: str) -> PromisedAt:
+    """The promised case a case number (and nothing else) names at ``centre``, as seen there."""
+    hall = await service.hall(centre)
+    async with service.db.read() as conn:
+        case = await case_by_number(conn, hall, case_number)
+    return seen_at(hall, case, hall.calendar.local_date(service.clock.now()), centre)
+
+
 async def report_result(
     service: HallService, once: Once, case_number: str, report: ResultReport, present: Presenter[PromisedAt]
 ) -> Answer:

@@ -104,7 +104,7 @@ class PostalAddressView(TypedDict):
 
 
 async def postal_address(request: web.Request) -> web.StreamResponse:
-    seen = await case_results.find_case(_service(request), _centre(request), request.match_info["case_number"])
+    seen = await case_results.case_numbered(_service(request), _centre(request), request.match_info["case_number"])
     postal = seen.case.postal
     if postal is None:
         raise NotFound(
