@@ -76,6 +76,7 @@ async def test_every_api_write_with_a_session_but_no_csrf_value_is_refused(site:
     writes = [route for route in all_routes() if route.method != "GET" and route.access is not None]
     assert len(writes) > 20
     values = {"centre": "test", "number": "1", "serial": "1", "case": "1", "device": "pad-1", "ticket_number": "A001"}
+    values["case_number"] = "TEST-2026-000001"
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         csrf = await http_login(http, site, "admin")
         for route in writes:
