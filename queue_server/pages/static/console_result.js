@@ -96,7 +96,7 @@
   const keep = action(addressForm.querySelector("button[type=submit]"), async (id) => {
     clearProblems(addressForm);
     if (!$("address-consent").checked) {
-      showProblem(addressForm, { errors: [{ field: "consent", message: t("need_consent") }] });
+      showProblem(addressForm, { errors: [{ field: "consent", message: t("need_address_consent") }] });
       return;
     }
     const body = {

@@ -1,7 +1,7 @@
 """promised results, postal addresses, how a delivery was made
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
