@@ -8,6 +8,7 @@ seconds. Its ``seq`` still only grows, so an old board never drops a newer feed 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -37,10 +38,13 @@ class Recorder:
             self.feeds.append(HallFeed.model_validate_json(payload))
             self.published.set()
 
-    async def next_feed(self) -> HallFeed:
-        self.published.clear()
+    async def feed_where(self, wanted: Callable[[HallFeed], bool]) -> HallFeed:
+        """The latest feed once it is one ``wanted`` says yes to: looked at before waiting, since
+        the feed may have gone out before the caller got here (the loop runs beside the actions)."""
         async with asyncio.timeout(20):
-            await self.published.wait()
+            while not (self.feeds and wanted(self.feeds[-1])):
+                self.published.clear()
+                await self.published.wait()
         return self.feeds[-1]
 
 
@@ -87,9 +91,8 @@ async def test_the_bounded_loop_publishes_the_hall_as_it_is_after_the_last_chang
         for n in range(3):
             await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id=f"more-{n}")
             relay.wake.set()
-        feed = await recorder.next_feed()
-        while sum(group.waiting for group in feed.waiting) != 5:  # a round may fall between the issues
-            feed = await recorder.next_feed()
+        # a round may fall between the issues, and the last may go out before this line
+        feed = await recorder.feed_where(lambda feed: sum(group.waiting for group in feed.waiting) == 5)
         seqs = [f.seq for f in recorder.feeds]
         assert seqs == sorted(set(seqs)), "each feed's seq is above the one before"
     finally:
