@@ -158,8 +158,8 @@ def test_a_joint_case_from_a_keypad_may_come_without_terms() -> None:
 def test_the_new_outcomes_give_their_papers_printed_at_the_window() -> None:
     assert papers_for(Outcome.COMMITMENT) == (PaperKind.COMMITMENT,)
     assert papers_for(Outcome.DEFERRED) == (PaperKind.DEFERRED,)
-    assert {Outcome.COMMITMENT, Outcome.DEFERRED} <= PRINTED_AT_WINDOW
-    assert Outcome.PROMISED not in PRINTED_AT_WINDOW
+    assert {Outcome.COMMITMENT, Outcome.DEFERRED, Outcome.PROMISED} <= PRINTED_AT_WINDOW
+    assert Outcome.ON_THE_SPOT not in PRINTED_AT_WINDOW, "a case done on the spot needs no paper"
 
 
 def test_the_letter_of_commitment_says_when_it_is_verified_and_what_if_untrue() -> None:

@@ -1,6 +1,7 @@
-"""The letter of commitment (告知承诺书) and the notice of acceptance with materials to follow
-(容缺受理通知书) on the window's thermal printer: made from the finished case as the server sends
-them, printed by the printer client's renderer, read back (text mode, and tesseract on raster)."""
+"""The notice of acceptance (受理通知书), the letter of commitment (告知承诺书) and the notice of
+acceptance with materials to follow (容缺受理通知书) on the window's thermal printer: made from the
+finished case as the server sends them, printed by the printer client's renderer, read back (text
+mode, and tesseract on raster)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from queue_server.app.print_jobs import notice_job
-from queue_server.domain.case_terms import CaseTerms
+from queue_server.app.print_jobs import notice_job, print_jobs
+from queue_server.app.printers import PrinterBoard
+from queue_server.domain.case_terms import CaseTerms, Level
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Outcome
 from queue_server.protocol.payloads import PrintJob
 from tests.browser import keep_screenshot
-from tests.terms_support import terms_hall
+from tests.factories import make_hall
+from tests.terms_support import terms_centre, terms_hall
 from ticket_printer.client.slips import slip_for
 from ticket_printer.escpos_parser import parse, raster_image, text_lines
 from ticket_printer.layout import PAPER_80, Mode, PrinterProfile, layout
@@ -68,6 +71,45 @@ def test_the_notice_with_materials_to_follow_lists_them_and_the_date() -> None:
     assert "逾期未补交的，本次受理终止" in text
 
 
+def test_the_notice_of_acceptance_lists_what_was_received_and_says_when_and_how_the_result_comes() -> None:
+    hall, slip = finished_slip(Outcome.PROMISED, CaseTerms())
+    text = printed(slip)
+    ticket = hall.ticket(1)
+    assert ticket.due_date is not None
+    assert "受理通知书" in text and "受理编号：TEST-2026-000001" in text and "办理结果：承诺件" in text
+    assert "已收取的申请材料：" in text
+    assert slip.received_materials and all(f"{n}.{m}" in text for n, m in enumerate(slip.received_materials, 1))
+    day = ticket.due_date
+    assert f"承诺办结时间：{day.year}年{day.month}月{day.day}日前" in text
+    assert "一次性告知" not in text and "需补齐的材料" not in text, "an accepted case is told no missing material"
+
+
+def test_a_joint_and_a_reported_case_name_their_lead_department_and_level_on_the_slip() -> None:
+    _, joint = finished_slip(Outcome.JOINT, CaseTerms(lead_department="区市场监管局", days=15))
+    text = printed(joint)
+    assert "受理通知书" in text and "牵头部门：区市场监管局" in text and "15个工作日内" in text
+    _, reported = finished_slip(Outcome.REPORTED, CaseTerms(level=Level.CITY, days=20))
+    text = printed(reported)
+    assert "上报层级：市" in text and "20个工作日内" in text
+
+
+def test_a_case_accepted_to_be_decided_later_prints_its_notice_at_the_window_and_one_done_on_the_spot_none() -> None:
+    centre = terms_centre(devices=[{"id": "printer-w1", "kind": "printer", "window": 1}])
+    hall, _ = make_hall(centre, staffed=False)
+    hall.sign_on(1, "s1")
+    jobs = {}
+    for outcome in (Outcome.ON_THE_SPOT, Outcome.PROMISED, Outcome.JOINT, Outcome.REPORTED):
+        ticket = hall.issue("pension").ticket
+        assert ticket is not None
+        hall.call_ticket(1, ticket.serial, reason="测试")
+        change = hall.finish(1, outcome)
+        jobs[outcome] = print_jobs(hall, change, {}, "http://hall.example", PrinterBoard())
+    assert jobs[Outcome.ON_THE_SPOT] == []
+    for outcome in (Outcome.PROMISED, Outcome.JOINT, Outcome.REPORTED):
+        (job,) = jobs[outcome]
+        assert job.printer == "printer-w1" and job.message.payload["notice"]["title"] == "受理通知书", outcome
+
+
 def test_the_supplement_slip_says_the_deadline_the_a4_page_says() -> None:
     hall = terms_hall()
     hall.issue("pension")
@@ -96,6 +138,7 @@ def _ocr_line(image: Image.Image) -> str:
 @pytest.mark.parametrize(
     ("outcome", "terms", "title", "picture"),
     [
+        (Outcome.PROMISED, CaseTerms(), "受理通知书", "slip-acceptance.png"),
         (Outcome.COMMITMENT, CaseTerms(commitment="本人承诺所填信息真实有效"), "告知承诺书", "slip-commitment.png"),
         (Outcome.DEFERRED, CaseTerms(to_follow=("户口簿",)), "容缺受理通知书", "slip-deferred.png"),
     ],

@@ -112,7 +112,8 @@ class TicketSlip:
 class NoticeSlip:
     """A case's paper on the window's thermal printer: the notice to supplement (补正材料通知书), of
     non-acceptance (不予受理通知书) or of acceptance with materials to follow (容缺受理通知书), told
-    once and in full (一次性告知); or the letter of commitment (告知承诺书) the applicant signs.
+    once and in full (一次性告知); the letter of commitment (告知承诺书) the applicant signs; or the
+    notice of acceptance (受理通知书) of a case decided later, with its promised date.
 
     The law behind it asks that every reason and every missing material be told at once, in
     writing, so both lists are printed in full, numbered, never cut short.
@@ -137,12 +138,22 @@ class NoticeSlip:
     remedy: str = ""
     commitment: str = ""
     """On a letter of commitment (告知承诺书): what the applicant commits to, which they sign for."""
+    received_materials: tuple[str, ...] = ()
+    """On a notice of acceptance (受理通知书): the materials received."""
+    due: str = ""
+    """On a notice of acceptance: by when the case is done, as the server words it."""
+    delivery: str = ""
+    """On a notice of acceptance: how the result reaches the citizen."""
+    lead_department: str = ""
+    """On a joint case's notice (联办件): the department that leads it."""
+    level: str = ""
+    """On a reported case's notice (上报件): the level it is reported to."""
 
     def fields(self) -> dict[str, str]:
         return {
             "title": self.title,
             "commitment": self.commitment,
-            "told_once": "" if self.commitment else "yes",
+            "told_once": "yes" if (self.reasons or self.missing_materials) and not self.commitment else "",
             "case_number": self.case_number,
             "staff": self.staff,
             "note": self.note,
@@ -157,10 +168,19 @@ class NoticeSlip:
             "date": self.date,
             "has_reasons": "yes" if self.reasons else "",
             "has_materials": "yes" if self.missing_materials else "",
+            "has_received": "yes" if self.received_materials else "",
+            "due": self.due,
+            "delivery": self.delivery,
+            "lead_department": self.lead_department,
+            "level": self.level,
         }
 
     def lists(self) -> dict[str, tuple[str, ...]]:
-        return {"reasons": self.reasons, "missing_materials": self.missing_materials}
+        return {
+            "reasons": self.reasons,
+            "missing_materials": self.missing_materials,
+            "received_materials": self.received_materials,
+        }
 
 
 Slip = TicketSlip | NoticeSlip

@@ -86,9 +86,9 @@ def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position |
 
 
 def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
-    """The window's thermal print of the case's first paper (``domain.papers``): the notice to
-    supplement, of non-acceptance, of acceptance with materials to follow, or the letter of
-    commitment, with its case number, as the A4 page says it."""
+    """The window's thermal print of the case's first paper (``domain.papers``): the notice of
+    acceptance, to supplement, of non-acceptance, of acceptance with materials to follow, or the
+    letter of commitment, with its case number, as the A4 page says it."""
     (kind, *_) = papers_for(ticket.outcome)
     shown = paper(hall.centre, hall.calendar, ticket, kind)
     terms = shown.terms
@@ -112,6 +112,11 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
             "deadline": "".join(shown.deadline()),
             "remedy": REMEDY_ZH if kind is PaperKind.REFUSAL else "",
             "commitment": terms.commitment if terms is not None else "",
+            "received_materials": list(shown.received) if kind is PaperKind.ACCEPTANCE else [],
+            "due": shown.due_line() if kind is PaperKind.ACCEPTANCE else "",
+            "delivery": shown.delivery if kind is PaperKind.ACCEPTANCE else "",
+            "lead_department": terms.lead_department if terms is not None else "",
+            "level": shown.level_name,
         },
     }
     return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))

@@ -67,9 +67,20 @@ PAPERS_OF_OUTCOME: dict[Outcome, tuple[PaperKind, ...]] = {
 }
 """Which papers each outcome gives; a case done on the spot needs none."""
 
-PRINTED_AT_WINDOW = frozenset({Outcome.SUPPLEMENT, Outcome.RETURNED, Outcome.COMMITMENT, Outcome.DEFERRED})
+PRINTED_AT_WINDOW = frozenset(
+    {
+        Outcome.PROMISED,
+        Outcome.JOINT,
+        Outcome.REPORTED,
+        Outcome.SUPPLEMENT,
+        Outcome.RETURNED,
+        Outcome.COMMITMENT,
+        Outcome.DEFERRED,
+    }
+)
 """Outcomes whose first paper the window's thermal printer prints as the case is finished: what the
-citizen must know or sign before leaving the counter."""
+citizen must know, keep or sign before leaving the counter (the 受理通知书 of a case accepted to be
+decided later, the notices, the letter of commitment)."""
 
 REVIEW_DAYS = 60
 """《中华人民共和国行政复议法》: an application for administrative review within 60 days of knowing."""
@@ -145,6 +156,15 @@ class Paper:
         level = self.terms.level if self.terms is not None else None
         return LEVEL_NAMES_ZH[level] if level is not None else ""
 
+    def due_line(self, english: bool = False) -> str:
+        """When an accepted case is to be done, as the acceptance notice says it (A4 and thermal)."""
+        if self.due is None:
+            return ""
+        words = DUE_EN if english else DUE_ZH
+        day = date_en(self.due) if english else date_zh(self.due)
+        line = words[0].format(date=day, days=self.due_days or "")
+        return line + (words[1] if self.due_provisional else "")
+
     def deadline(self, english: bool = False) -> tuple[str, ...]:
         """What the citizen must do by when, and what follows otherwise: the sentences the A4 page and
         the thermal slip both print (none for a paper without a date)."""
@@ -155,6 +175,10 @@ class Paper:
         day = date_en(by) if english else date_zh(by)
         return tuple(sentence.format(date=day) for sentence in words[self.kind])
 
+
+DUE_ZH = ("承诺办结时间：{date}前（{days}个工作日内）", "（节假日安排公布后可能顺延）")
+"""An accepted case's promised date, and the word for a date counted past the published holidays."""
+DUE_EN = ("Done by {date} (within {days} working days)", " (may move once the holidays are published)")
 
 DEADLINES_ZH: dict[PaperKind, tuple[str, str]] = {
     PaperKind.SUPPLEMENT: (

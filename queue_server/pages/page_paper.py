@@ -70,7 +70,7 @@ async def _paper(request: web.Request, kind_name: str | None) -> web.StreamRespo
         page_words=PAPER_WORDS,
         p=shown,
         day_text=_date(shown.day),
-        due_text=_date(shown.due),
+        due_line=shown.due_line(english),
         deadline=shown.deadline(english),
         remedy=REMEDY_EN if english else REMEDY_ZH,
         contact=said["paper_contact"]

@@ -17,8 +17,6 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_applicant": "申请人：",
         "paper_acceptance_intro": "您申请办理的事项，申请材料齐全、符合法定形式，本中心决定予以受理。",
         "paper_received": "已收取的申请材料",
-        "paper_due": "承诺办结时间：{date}前（{days}个工作日内）",
-        "paper_due_provisional": "（节假日安排公布后可能顺延）",
         "paper_delivery": "结果领取",
         "paper_supplement_intro": "您申请办理的事项，申请材料不齐全或者不符合法定形式，"
         "现一次性告知需要补正的全部内容：",
@@ -62,8 +60,6 @@ PAPER_WORDS: dict[Language, dict[str, str]] = {
         "paper_applicant": "Applicant: ",
         "paper_acceptance_intro": "Your application is complete and in the required form: it is accepted.",
         "paper_received": "Materials received",
-        "paper_due": "Done by {date} (within {days} working days)",
-        "paper_due_provisional": " (may move once the holidays are published)",
         "paper_delivery": "Collecting the result",
         "paper_supplement_intro": "Your application lacks materials or is not in the required form; everything to"
         " supplement is listed here, once and in full:",

@@ -267,6 +267,13 @@ class NoticePrint(Outbound):
     commitment: str = Field(
         default="", description="For a letter of commitment (告知承诺书): what the applicant commits to, as written"
     )
+    received_materials: list[str] = Field(
+        default=[], description="For a notice of acceptance (受理通知书): the materials received"
+    )
+    due: str = Field(default="", description="For a notice of acceptance: by when the case is done, in words")
+    delivery: str = Field(default="", description="For a notice of acceptance: how the result reaches the citizen")
+    lead_department: str = Field(default="", description="For a joint case (联办件): the department that leads it")
+    level: str = Field(default="", description="For a reported case (上报件): the level it is reported to, in words")
 
 
 class PrintJob(Sequenced):

@@ -49,4 +49,9 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
         deadline=notice.deadline,
         remedy=notice.remedy,
         commitment=notice.commitment,
+        received_materials=tuple(notice.received_materials),
+        due=notice.due,
+        delivery=notice.delivery,
+        lead_department=notice.lead_department,
+        level=notice.level,
     )
