@@ -19,10 +19,20 @@ from queue_server.app.refusals import Refusal, from_domain
 from queue_server.domain.case_terms import CaseTerms, Level
 from queue_server.domain.errors import DomainError
 from queue_server.domain.events import ServingStarted, TicketCalled, apply
+from queue_server.domain.follow_up import CallResult
 from queue_server.domain.hall import Hall
 from queue_server.domain.outcomes import Assisted
 from queue_server.domain.ratings import RatingLevel
-from queue_server.domain.rectification import Case, CaseSource, CaseStatus, advance, assign
+from queue_server.domain.rectification import (
+    Case,
+    CaseSource,
+    CaseStatus,
+    advance,
+    assign,
+    decide_appeal,
+    file_appeal,
+    record_call,
+)
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.refusal_words import WORDS
 from queue_server.domain.tickets import Outcome, Ticket
@@ -105,6 +115,14 @@ def unstaffed() -> Hall:
 
 def case(status: CaseStatus = CaseStatus.NEW) -> Case:
     return Case(7, CaseSource.COMPLAINT, AT, dt.date(2026, 12, 7), status=status)
+
+
+def named_case(status: CaseStatus = CaseStatus.RECTIFIED) -> Case:
+    return Case(7, CaseSource.RATING, AT, dt.date(2026, 12, 7), status=status, staff="s1", level=1, named=True)
+
+
+def appealed() -> Case:
+    return file_appeal(named_case(), reason="误评", evidence="", actor="manager:li", at=AT)
 
 
 def expired_rating(hall: Hall) -> None:
@@ -195,6 +213,31 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
     C.CASE_STEP: lambda hall: advance(case(), CaseStatus.CLOSED, note="核实", actor="m", at=AT),
     C.CASE_ASSIGNEE: lambda hall: assign(case(), " ", note="", actor="m", at=AT),
     C.ISSUE_REFUSED: lambda hall: [hall.issue("medical") for _ in range(4)],
+    C.CASE_FOLLOW_UP_MISSING: lambda hall: advance(named_case(), CaseStatus.FOLLOWED_UP, note="回访", actor="m", at=AT),
+    C.CASE_FOLLOWED_UP_ALREADY: lambda hall: record_call(
+        record_call(named_case(), CallResult.SATISFIED, note="", actor="m", at=AT, tries=3),
+        CallResult.NOT_REACHED,
+        note="",
+        actor="m",
+        at=AT,
+        tries=3,
+    ),
+    C.APPEAL_NOT_RATING: lambda hall: file_appeal(case(), reason="误评", evidence="", actor="manager:li", at=AT),
+    C.APPEAL_FILED_ALREADY: lambda hall: file_appeal(appealed(), reason="误评", evidence="", actor="manager:li", at=AT),
+    C.APPEAL_REASON_MISSING: lambda hall: file_appeal(named_case(), reason=" ", evidence="", actor="staff:s1", at=AT),
+    C.APPEAL_NOT_YOURS: lambda hall: file_appeal(named_case(), reason="误评", evidence="", actor="staff:s2", at=AT),
+    C.APPEAL_MISSING: lambda hall: decide_appeal(
+        named_case(), uphold=True, note="属实", actor="supervisor:zhao", at=AT
+    ),
+    C.APPEAL_DECIDED: lambda hall: decide_appeal(
+        decide_appeal(appealed(), uphold=False, note="不属实", actor="sup:z", at=AT),
+        uphold=True,
+        note="属实",
+        actor="supervisor:zhao",
+        at=AT,
+    ),
+    C.APPEAL_OWN: lambda hall: decide_appeal(appealed(), uphold=True, note="属实", actor="manager:li", at=AT),
+    C.APPEAL_DECISION_MISSING: lambda hall: decide_appeal(appealed(), uphold=True, note="", actor="admin:a", at=AT),
 }
 
 

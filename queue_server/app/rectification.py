@@ -15,8 +15,19 @@ from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
 from queue_server.app.service import HallService
+from queue_server.domain.follow_up import CallResult
 from queue_server.domain.hall import Hall
-from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus, advance, assign
+from queue_server.domain.rectification import (
+    Case,
+    CaseNote,
+    CaseSource,
+    CaseStatus,
+    advance,
+    assign,
+    decide_appeal,
+    file_appeal,
+    record_call,
+)
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
@@ -26,6 +37,9 @@ from queue_server.store.rectification import insert_case, list_cases, load_case,
 OPEN_COMPLAINT = "complaint"
 ADVANCE = "rectification_advance"
 ASSIGN = "rectification_assign"
+CALL = "rectification_follow_up_call"
+APPEAL = "rating_appeal"
+DECIDE = "rating_appeal_decision"
 """The actions' names, recorded with each request id."""
 
 ALL = "all"
@@ -198,7 +212,7 @@ async def advance_rectification(
 ) -> Answer:
     """Move a case one step (new → verified → rectified → followed_up → closed), with its note."""
 
-    def move(case: Case, now: dt.datetime) -> Case:
+    def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
         return advance(case, to, note=note, actor=once.actor, at=now)
 
     return await _work_case(service, once, ADVANCE, case_id, move, present)
@@ -209,10 +223,45 @@ async def assign_rectification(
 ) -> Answer:
     """Hand a case to ``assignee``, with why."""
 
-    def move(case: Case, now: dt.datetime) -> Case:
+    def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
         return assign(case, assignee, note=note, actor=once.actor, at=now)
 
     return await _work_case(service, once, ASSIGN, case_id, move, present)
+
+
+async def record_follow_up_call(
+    service: HallService, once: Once, case_id: int, result: CallResult, note: str, present: Presenter[CaseAt]
+) -> Answer:
+    """Keep one follow-up call (回访) and what it found; the centre's ``policy.follow_up_tries``
+    unanswered calls end the follow-up as not reached."""
+
+    def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
+        tries = hall.centre.policy.follow_up_tries
+        return record_call(case, result, note=note, actor=once.actor, at=now, tries=tries)
+
+    return await _work_case(service, once, CALL, case_id, move, present)
+
+
+async def appeal_rating(
+    service: HallService, once: Once, case_id: int, reason: str, evidence: str, present: Presenter[CaseAt]
+) -> Answer:
+    """The window appeals the bad rating of the case (申诉), with its reason and evidence."""
+
+    def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
+        return file_appeal(case, reason=reason, evidence=evidence, actor=once.actor, at=now)
+
+    return await _work_case(service, once, APPEAL, case_id, move, present)
+
+
+async def decide_rating_appeal(
+    service: HallService, once: Once, case_id: int, uphold: bool, note: str, present: Presenter[CaseAt]
+) -> Answer:
+    """A supervisor upholds or rejects the appeal (复核), once, with the reason."""
+
+    def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
+        return decide_appeal(case, uphold=uphold, note=note, actor=once.actor, at=now)
+
+    return await _work_case(service, once, DECIDE, case_id, move, present)
 
 
 async def _work_case(
@@ -220,7 +269,7 @@ async def _work_case(
     once: Once,
     name: str,
     case_id: int,
-    move: Callable[[Case, dt.datetime], Case],
+    move: Callable[[Case, Hall, dt.datetime], Case],
     present: Presenter[CaseAt],
 ) -> Answer:
     """Load the case, ``move`` it through the domain, and save it, once for the request id."""
@@ -230,7 +279,7 @@ async def _work_case(
         if found is None:
             raise _no_case(once.centre, case_id)
         case, version = found
-        moved = move(case, now)
+        moved = move(case, hall, now)
         await save_case(conn, once.centre, moved, version)  # under the centre lock: the version holds
         return CaseAt(moved, hall.calendar.local_date(now), await _ticket_number(conn, once.centre, moved.serial))
 

@@ -128,6 +128,14 @@ class ReportRow(TypedDict):
     unrated: int
     satisfaction_rate: float | None
     outcomes: dict[str, int]
+    appeals_upheld: int
+    """Ratings left out because the window's appeal of them was upheld (申诉成立)"""
+    named_bad_ratings: int
+    """Bad ratings given with a number for the follow-up call (实名差评)"""
+    followed_up: int
+    """Of those, the ones whose follow-up call (回访) has an outcome"""
+    follow_up_rate: float | None
+    """实名差评回访率: followed_up / named_bad_ratings; null when there were none"""
 
 
 @documented
@@ -209,6 +217,10 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "unrated": row.unrated,
         "satisfaction_rate": row.satisfaction_rate,
         "outcomes": row.outcomes,
+        "appeals_upheld": row.appeals_upheld,
+        "named_bad_ratings": row.named_bad,
+        "followed_up": row.followed_up,
+        "follow_up_rate": row.follow_up_rate,
     }
 
 

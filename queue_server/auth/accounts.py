@@ -86,6 +86,10 @@ class Action(StrEnum):
     """Hand a promised case's result to the citizen (the result window, the desk)."""
     RESULT = "result"
     """Report a promised case's result by its case number: ready, refused, delivered (the business system)."""
+    APPEAL = "appeal"
+    """Appeal a bad rating of the window (申诉): a staff member their own, a manager any."""
+    DECIDE_APPEAL = "decide_appeal"
+    """Uphold or reject an appeal (复核): supervision, never the window that appealed."""
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -101,6 +105,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.PAD: frozenset({Role.DEVICE}),
     Action.DELIVER: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
     Action.RESULT: frozenset({Role.BUSINESS}),
+    Action.APPEAL: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN}),
+    Action.DECIDE_APPEAL: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 

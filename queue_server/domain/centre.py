@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from queue_server.domain.devices import DeviceKind
+from queue_server.domain.follow_up import DEFAULT_TRIES
 from queue_server.domain.frozen_model import Model
 from queue_server.domain.guides import Guide
 
@@ -194,6 +195,8 @@ class Policy(Model):
     record says only who helped, with which matter."""
     rectification_days: int = Field(default=5, ge=1, le=60)
     """Working days a rectification case (整改) opened by a bad rating or a complaint has, until it is overdue."""
+    follow_up_tries: int = Field(default=DEFAULT_TRIES, ge=1, le=10)
+    """Unanswered follow-up calls (回访) after which a named bad rating's follow-up is recorded as not reached."""
     rejection_reasons: tuple[str, ...] = (
         "申请材料不齐全",
         "申请材料不符合法定形式",

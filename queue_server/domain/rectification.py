@@ -4,7 +4,11 @@ A case moves new → verified → rectified → followed up → closed, one step
 named person with a note; it may be handed to another assignee at any step before it closes, and
 a case found unfounded when checked is closed from ``verified`` with the note saying why. It is
 due a number of working days after it opened (the centre's ``policy.rectification_days``) and is
-overdue from the day after, until it closes. Pure: the store keeps cases, the API moves them.
+overdue from the day after, until it closes. A case of a named bad rating (the citizen left a
+number) keeps its follow-up calls (queue_server.domain.follow_up) and neither reaches
+``followed_up`` nor closes before its follow-up has an outcome. A case of a rating may carry the
+window's appeal of that rating (queue_server.domain.appeals), decided once by a supervisor.
+Pure: the store keeps cases, the API moves them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from queue_server.domain.errors import InvalidTransition
+from queue_server.domain.appeals import MAX_APPEAL_TEXT, Appeal, AppealStatus
+from queue_server.domain.errors import InvalidTransition, NotAllowed
+from queue_server.domain.follow_up import MAX_CALL_NOTE, CallResult, FollowUpCall, FollowUpOutcome, outcome_of
 from queue_server.domain.refusal_codes import RefusalCode
 
 
@@ -81,9 +87,20 @@ class Case:
     assignee: str | None = None
     closed_at: dt.datetime | None = None
     notes: tuple[CaseNote, ...] = field(default_factory=tuple)
+    named: bool = False
+    """The citizen left a number for the follow-up call with the rating (实名差评)."""
+    calls: tuple[FollowUpCall, ...] = ()
+    follow_up: FollowUpOutcome | None = None
+    """What the follow-up came to; None while it goes on (or for a case that needs none)."""
+    appeal: Appeal | None = None
 
     def overdue(self, today: dt.date) -> bool:
         return self.status is not CaseStatus.CLOSED and today > self.due_on
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """A named bad rating is called back, every one (实名差评回访率 100%)."""
+        return self.source is CaseSource.RATING and self.named
 
 
 def _note_text(text: str, what: str) -> str:
@@ -114,6 +131,12 @@ def advance(case: Case, to: CaseStatus, *, note: str, actor: str, at: dt.datetim
             status=case.status.value,
             to=to.value,
         )
+    if to in (CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED) and case.needs_follow_up and case.follow_up is None:
+        raise InvalidTransition(
+            f"Cannot {what}: the citizen left a number and the follow-up call has no outcome yet",
+            RefusalCode.CASE_FOLLOW_UP_MISSING,
+            case=case.id,
+        )
     text = _note_text(note, what)
     return replace(
         case,
@@ -133,3 +156,75 @@ def assign(case: Case, assignee: str, *, note: str, actor: str, at: dt.datetime)
         raise InvalidTransition(f"Cannot {what}: name the person (1 to 80 characters)", RefusalCode.CASE_ASSIGNEE)
     text = note.strip()[:MAX_NOTE] or f"assigned to {who}"
     return replace(case, assignee=who, notes=(*case.notes, CaseNote(at, actor, case.status, text, who)))
+
+
+def record_call(case: Case, result: CallResult, *, note: str, actor: str, at: dt.datetime, tries: int) -> Case:
+    """Keep one follow-up call; the first that reaches the citizen, or the ``tries``-th unanswered,
+    gives the follow-up its outcome, after which no further call is recorded."""
+    what = f"record a follow-up call on case {case.id}"
+    if case.status is CaseStatus.CLOSED:
+        raise InvalidTransition(f"Cannot {what}: it is closed", RefusalCode.CASE_CLOSED, case=case.id)
+    if case.follow_up is not None:
+        raise InvalidTransition(
+            f"Cannot {what}: its follow-up came to {case.follow_up.value} already",
+            RefusalCode.CASE_FOLLOWED_UP_ALREADY,
+            case=case.id,
+        )
+    calls = (*case.calls, FollowUpCall(at, actor, result, _bounded(note, what, MAX_CALL_NOTE)))
+    return replace(case, calls=calls, follow_up=outcome_of(calls, tries))
+
+
+def _bounded(text: str, what: str, most: int) -> str:
+    """``text`` stripped, refused when longer than ``most`` characters."""
+    cleaned = text.strip()
+    if len(cleaned) > most:
+        raise InvalidTransition(
+            f"Cannot {what}: a text is at most {most} characters", RefusalCode.CASE_NOTE_TOO_LONG, most=most
+        )
+    return cleaned
+
+
+def _appeal_text(text: str, what: str, code: RefusalCode) -> str:
+    """A reason the appeal or its decision must give."""
+    cleaned = _bounded(text, what, MAX_APPEAL_TEXT)
+    if not cleaned:
+        raise InvalidTransition(f"Cannot {what}: give the reason", code)
+    return cleaned
+
+
+def file_appeal(case: Case, *, reason: str, evidence: str, actor: str, at: dt.datetime) -> Case:
+    """The window appeals the bad rating of this case, once, with its reason and evidence: the
+    centre's manager for any window, a staff member (actor ``staff:<code>``) for their own rating."""
+    what = f"appeal the rating of case {case.id}"
+    if actor.startswith("staff:") and actor != f"staff:{case.staff}":
+        raise NotAllowed(f"Cannot {what}: a staff member appeals only their own ratings", RefusalCode.APPEAL_NOT_YOURS,
+                         case=case.id)  # fmt: skip
+    if case.source is not CaseSource.RATING:
+        raise InvalidTransition(f"Cannot {what}: it is a complaint, not a rating", RefusalCode.APPEAL_NOT_RATING,
+                                case=case.id)  # fmt: skip
+    if case.appeal is not None:
+        raise InvalidTransition(f"Cannot {what}: it was appealed already", RefusalCode.APPEAL_FILED_ALREADY,
+                                case=case.id)  # fmt: skip
+    text = _appeal_text(reason, what, RefusalCode.APPEAL_REASON_MISSING)
+    shown = _bounded(evidence, what, MAX_APPEAL_TEXT)
+    return replace(case, appeal=Appeal(filed_at=at, filed_by=actor, reason=text, evidence=shown))
+
+
+def decide_appeal(case: Case, *, uphold: bool, note: str, actor: str, at: dt.datetime) -> Case:
+    """Uphold or reject the appeal, once, with the reason; never by whoever filed it or the staff
+    member whose rating it is."""
+    what = f"decide the appeal of case {case.id}"
+    appeal = case.appeal
+    if appeal is None:
+        raise InvalidTransition(f"Cannot {what}: nobody appealed it", RefusalCode.APPEAL_MISSING, case=case.id)
+    if appeal.status is not AppealStatus.PENDING:
+        raise InvalidTransition(
+            f"Cannot {what}: it was {appeal.status.value} already", RefusalCode.APPEAL_DECIDED, case=case.id
+        )
+    if actor == appeal.filed_by or (case.staff is not None and actor == f"staff:{case.staff}"):
+        raise NotAllowed(f"Cannot {what}: the window that appealed cannot decide", RefusalCode.APPEAL_OWN,
+                         case=case.id)  # fmt: skip
+    text = _appeal_text(note, what, RefusalCode.APPEAL_DECISION_MISSING)
+    status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
+    decided = replace(appeal, status=status, decided_at=at, decided_by=actor, decision_note=text)
+    return replace(case, appeal=decided)

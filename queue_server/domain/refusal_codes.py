@@ -97,6 +97,16 @@ class RefusalCode(StrEnum):
     CASE_CLOSED = "case_closed"
     CASE_STEP = "case_step"
     CASE_ASSIGNEE = "case_assignee"
+    CASE_FOLLOW_UP_MISSING = "case_follow_up_missing"
+    CASE_FOLLOWED_UP_ALREADY = "case_followed_up_already"
+    APPEAL_NOT_RATING = "appeal_not_rating"
+    APPEAL_FILED_ALREADY = "appeal_filed_already"
+    APPEAL_REASON_MISSING = "appeal_reason_missing"
+    APPEAL_MISSING = "appeal_missing"
+    APPEAL_DECIDED = "appeal_decided"
+    APPEAL_OWN = "appeal_own"
+    APPEAL_NOT_YOURS = "appeal_not_yours"
+    APPEAL_DECISION_MISSING = "appeal_decision_missing"
 
     # The application's own
     ISSUE_REFUSED = "issue_refused"

@@ -157,6 +157,22 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         "Rectification case {case} is {status}; it cannot become {to}",
     ),
     C.CASE_ASSIGNEE: ("请填写负责人（1到80个字）", "Name the person (1 to 80 characters)"),
+    C.CASE_FOLLOW_UP_MISSING: (
+        "第{case}号整改件是实名差评，须先电话回访并记录结果",
+        "Rectification case {case} is a named rating: record its follow-up call first",
+    ),
+    C.CASE_FOLLOWED_UP_ALREADY: (
+        "第{case}号整改件的回访已有结果",
+        "The follow-up of case {case} has its outcome already",
+    ),
+    C.APPEAL_NOT_RATING: ("第{case}号整改件是投诉，不是评价，不能申诉", "Case {case} is a complaint, not a rating"),
+    C.APPEAL_FILED_ALREADY: ("第{case}号整改件的评价已申诉过", "The rating of case {case} was appealed already"),
+    C.APPEAL_REASON_MISSING: ("请写明申诉理由", "Give the reason for the appeal"),
+    C.APPEAL_MISSING: ("第{case}号整改件没有申诉", "Nobody appealed the rating of case {case}"),
+    C.APPEAL_DECIDED: ("第{case}号整改件的申诉已复核", "The appeal of case {case} was decided already"),
+    C.APPEAL_OWN: ("申诉的窗口不能复核自己的申诉", "The window that appealed cannot decide its own appeal"),
+    C.APPEAL_NOT_YOURS: ("工作人员只能申诉对本人的评价", "A staff member appeals only ratings of their own service"),
+    C.APPEAL_DECISION_MISSING: ("请写明复核理由", "Give the reason for the decision"),
     C.ISSUE_REFUSED: ("现在不能取号", "No ticket can be issued now"),
     C.INVALID: ("填写有误，请检查标出的项目", "Some fields are not valid; see the marked fields"),
     C.CHANGE_REFUSED: (

@@ -3,7 +3,10 @@ and staff that picks the model windows (标杆窗口).
 
 Waits run from issue to the first call, handling from the start of service to its end. The
 satisfaction rate is the share of ratings that were 基本满意 or better among the ratings given:
-a request nobody answered is unrated and never counts as satisfied. A ticket is counted at the
+a request nobody answered is unrated and never counts as satisfied, and a rating whose appeal was
+upheld (申诉成立) counts nowhere (``appeals_upheld`` says how many were left out). The follow-up
+rate (实名差评回访率) is the share of named bad ratings (the citizen left a number) whose follow-up
+call has an outcome. A ticket is counted at the
 window and with the staff member that had it last (who finished it, or called it last); a transfer
 is counted where it was made (transfers) and where it went (transfers in), so the window that sent a
 ticket on gets the credit of having seen it.
@@ -70,6 +73,12 @@ class Figures:
     transfers_in: int = 0
     """Tickets sent here from another window or matter (转入); a transfer to any window of a matter
     counts for the matter only."""
+    appeals_upheld: int = 0
+    """Ratings left out of ``ratings`` because the window's appeal of them was upheld."""
+    named_bad: int = 0
+    """Bad ratings given with a number for the follow-up call (实名差评)."""
+    followed_up: int = 0
+    """Of those, the ones whose follow-up call has an outcome."""
 
     @property
     def rated(self) -> int:
@@ -85,6 +94,11 @@ class Figures:
             return None
         satisfied = sum(n for level, n in self.ratings.items() if level >= SATISFIED_FROM)
         return round(satisfied / self.rated, 4)
+
+    @property
+    def follow_up_rate(self) -> float | None:
+        """实名差评回访率: None when no named bad rating was given."""
+        return round(self.followed_up / self.named_bad, 4) if self.named_bad else None
 
 
 def _minutes(delta: dt.timedelta) -> float:
@@ -180,6 +194,7 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
     green_waits = [_minutes(t.wait) for t in tickets if t.green and t.wait is not None]
     handling = [_minutes(t.handling) for t in tickets if t.handling is not None]
     green = sum(1 for t in tickets if t.green)
+    counted = [t.rating for t in tickets if t.rating is not None and not t.appeal_upheld]
     return Figures(
         key=key,
         issued=len(tickets),
@@ -195,10 +210,13 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         green_share=round(green / len(tickets), 4) if tickets else None,
         green_wait_mean=_mean(green_waits),
         paused_minutes={reason: round(minutes, 1) for reason, minutes in sorted(paused.items())},
-        ratings=dict(sorted(Counter(t.rating for t in tickets if t.rating is not None).items(), reverse=True)),
+        ratings=dict(sorted(Counter(counted).items(), reverse=True)),
         unrated=sum(1 for t in tickets if t.rating_status == "expired"),
         outcomes=dict(sorted(Counter(t.outcome for t in tickets if t.outcome).items())),
         assisted=sum(1 for t in tickets if t.assisted),
+        appeals_upheld=sum(1 for t in tickets if t.rating is not None and t.appeal_upheld),
+        named_bad=sum(1 for t in tickets if t.named_bad),
+        followed_up=sum(1 for t in tickets if t.named_bad and t.followed_up),
     )
 
 

@@ -31,6 +31,12 @@ class HandledTicket:
     due_date: dt.date | None
     assisted: bool = False
     """A 帮办代办 record was made at its finish (who was helped is not read into a report)."""
+    appeal_upheld: bool = False
+    """The window's appeal of this rating was upheld: the rating no longer counts in the figures."""
+    named_bad: bool = False
+    """A bad rating the citizen left a number with: a follow-up call (回访) is due."""
+    followed_up: bool = False
+    """Its follow-up has an outcome (reached, satisfied, or not reached after the policy's tries)."""
 
     @property
     def green(self) -> bool:

@@ -3,7 +3,8 @@
 Case ids count per centre (1, 2, 3 ...), given out under the centre's lock. A bad rating opens at
 most one case (a unique index on the rated ticket), so a rating applied twice cannot open two.
 A case is saved only over the version it was read at: two people moving the same case at once
-get one success and one clear refusal, never a lost step.
+get one success and one clear refusal, never a lost step. The follow-up calls and the appeal
+are kept on the case's row too (JSON), the appeal's status beside them for the reports' join.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.appeals import Appeal, AppealStatus
+from queue_server.domain.follow_up import CallResult, FollowUpCall, FollowUpOutcome
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus
 from queue_server.store import schema
 
@@ -41,6 +44,63 @@ def _notes(data: Any) -> tuple[CaseNote, ...]:
     )
 
 
+def _calls_json(calls: Iterable[FollowUpCall]) -> list[dict[str, Any]]:
+    return [{"at": c.at.isoformat(), "actor": c.actor, "result": c.result.value, "note": c.note} for c in calls]
+
+
+def _calls(data: Any) -> tuple[FollowUpCall, ...]:
+    return tuple(
+        FollowUpCall(dt.datetime.fromisoformat(item["at"]), item["actor"], CallResult(item["result"]), item["note"])
+        for item in data or []
+    )
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _appeal_json(appeal: Appeal | None) -> dict[str, Any] | None:
+    if appeal is None:
+        return None
+    return {
+        "filed_at": appeal.filed_at.isoformat(),
+        "filed_by": appeal.filed_by,
+        "reason": appeal.reason,
+        "evidence": appeal.evidence,
+        "status": appeal.status.value,
+        "decided_at": _when(appeal.decided_at),
+        "decided_by": appeal.decided_by,
+        "decision_note": appeal.decision_note,
+    }
+
+
+def _appeal(data: Any) -> Appeal | None:
+    if not data:
+        return None
+    decided_at = data.get("decided_at")
+    return Appeal(
+        filed_at=dt.datetime.fromisoformat(data["filed_at"]),
+        filed_by=data["filed_by"],
+        reason=data["reason"],
+        evidence=data.get("evidence", ""),
+        status=AppealStatus(data["status"]),
+        decided_at=dt.datetime.fromisoformat(decided_at) if decided_at else None,
+        decided_by=data.get("decided_by"),
+        decision_note=data.get("decision_note", ""),
+    )
+
+
+def _follow_up_columns(case: Case) -> dict[str, Any]:
+    """The columns of the follow-up record and the appeal, as an insert and an update write them."""
+    return {
+        "named": case.named,
+        "follow_up_calls": _calls_json(case.calls),
+        "follow_up": case.follow_up.value if case.follow_up is not None else None,
+        "appeal": _appeal_json(case.appeal),
+        "appeal_status": case.appeal.status.value if case.appeal is not None else None,
+    }
+
+
 def case_from_row(row: Any) -> Case:
     return Case(
         id=row.id,
@@ -58,6 +118,10 @@ def case_from_row(row: Any) -> Case:
         assignee=row.assignee,
         closed_at=row.closed_at,
         notes=_notes(row.notes),
+        named=bool(row.named),
+        calls=_calls(row.follow_up_calls),
+        follow_up=FollowUpOutcome(row.follow_up) if row.follow_up else None,
+        appeal=_appeal(row.appeal),
     )
 
 
@@ -87,6 +151,7 @@ async def insert_case(conn: AsyncConnection, centre: str, case: Case) -> None:
             closed_at=case.closed_at,
             notes=_notes_json(case.notes),
             version=1,
+            **_follow_up_columns(case),
         )
     )
 
@@ -108,6 +173,7 @@ async def save_case(conn: AsyncConnection, centre: str, case: Case, version: int
             closed_at=case.closed_at,
             notes=_notes_json(case.notes),
             version=version + 1,
+            **_follow_up_columns(case),
         )
     )
     return bool(result.rowcount)
@@ -119,3 +185,12 @@ async def list_cases(conn: AsyncConnection, centre: str, statuses: Iterable[Case
     if wanted is not None:
         query = query.where(_CASES.c.status.in_(wanted))
     return [case_from_row(row) for row in await conn.execute(query)]
+
+
+async def mark_named(conn: AsyncConnection, centre: str, serial: int) -> None:
+    """The citizen left a number with the rating of ticket ``serial``: its case needs a follow-up call."""
+    await conn.execute(
+        update(_CASES)
+        .where(_CASES.c.centre == centre, _CASES.c.source == CaseSource.RATING.value, _CASES.c.serial == serial)
+        .values(named=True)
+    )

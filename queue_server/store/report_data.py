@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.appeals import AppealStatus
+from queue_server.domain.rectification import CaseSource
 from queue_server.reports.periods import Period
 from queue_server.reports.records import (
     HandledTicket,
@@ -20,17 +22,27 @@ from queue_server.store import schema
 
 
 async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> list[HandledTicket]:
-    """Every ticket whose service day falls in ``period``, with the time it was first called."""
-    t, e = schema.tickets.c, schema.ticket_events.c
+    """Every ticket whose service day falls in ``period``, with the time it was first called and what
+    its bad rating's case says: named (a follow-up call due), followed up, appeal upheld."""
+    t, e, r = schema.tickets.c, schema.ticket_events.c, schema.rectification_cases.c
     first_call = (
         select(e.serial, func.min(e.at).label("first_called_at"))
         .where(e.centre == centre, e.kind == "called")
         .group_by(e.serial)
         .subquery()
     )
+    cases = (
+        select(r.serial, r.named, r.follow_up, r.appeal_status)
+        .where(r.centre == centre, r.source == CaseSource.RATING.value)
+        .subquery()
+    )
     rows = await conn.execute(
-        select(schema.tickets, first_call.c.first_called_at)
-        .select_from(schema.tickets.outerjoin(first_call, first_call.c.serial == t.serial))
+        select(schema.tickets, first_call.c.first_called_at, cases.c.named, cases.c.follow_up, cases.c.appeal_status)
+        .select_from(
+            schema.tickets.outerjoin(first_call, first_call.c.serial == t.serial).outerjoin(
+                cases, cases.c.serial == t.serial
+            )
+        )
         .where(t.centre == centre, t.service_day >= period.first, t.service_day <= period.last)
         .order_by(t.serial)
     )
@@ -54,6 +66,9 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
             rating=row.rating,
             due_date=row.due_date,
             assisted=row.assistance is not None,
+            appeal_upheld=row.appeal_status == AppealStatus.UPHELD.value,
+            named_bad=bool(row.named),
+            followed_up=row.follow_up is not None,
         )
         for row in rows
     ]

@@ -365,6 +365,15 @@ rectification_cases = Table(
     # every step, assignment and note, in order: [{at, actor, status, text, assignee}]
     Column("notes", JSONData, nullable=False, default=list),
     Column("version", Integer, nullable=False, default=1),
+    # a rating's case: the citizen left a number for the follow-up call (回访), so one is due
+    Column("named", Boolean, nullable=False, default=False, server_default=false()),
+    # the follow-up calls tried, in order: [{at, actor, result, note}], and what they came to
+    Column("follow_up_calls", JSONData, nullable=False, default=list, server_default="[]"),
+    Column("follow_up", String(16)),
+    # the window's appeal of the rating (申诉): {filed_at, filed_by, reason, evidence, decided_at, ...}
+    Column("appeal", JSONData),
+    # pending, upheld or rejected: an upheld appeal takes the rating out of the figures
+    Column("appeal_status", String(16)),
     _centre_fk("rectification_cases"),
     Index("ix_rectification_cases_centre_status", "centre", "status"),
     Index("ux_rectification_cases_rating", "centre", "source", "serial", unique=True),

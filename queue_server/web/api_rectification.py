@@ -1,5 +1,6 @@
 """Rectification cases (整改) over the API: the list (open, overdue), a case, opening one from the
-complaint window, and moving one along or handing it to someone, each step with its note.
+complaint window, and moving one along or handing it to someone, each step with its note; the
+follow-up calls (回访) of a case, and the window's appeal of its rating (申诉) with the decision.
 
 The use cases are queue_server.app.rectification's; here is the HTTP around them: the bodies,
 the JSON views, the routes. Each step is an action: it takes a request id and runs once.
@@ -19,6 +20,15 @@ from queue_server.app.once import Once, Presenter
 from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action
+from queue_server.domain.appeals import APPEAL_STATUS_NAMES_ZH, MAX_APPEAL_TEXT, Appeal, AppealStatus
+from queue_server.domain.follow_up import (
+    CALL_RESULT_NAMES_ZH,
+    FOLLOW_UP_NAMES_ZH,
+    MAX_CALL_NOTE,
+    CallResult,
+    FollowUpCall,
+    FollowUpOutcome,
+)
 from queue_server.domain.rectification import CASE_STATUS_NAMES_ZH, MAX_NOTE, Case, CaseNote, CaseSource, CaseStatus
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
@@ -29,6 +39,8 @@ from queue_server.web.routes import Access, Route
 READ_CASES = Access(Action.REPORT)
 OPEN_CASES = Access(Action.COMPLAIN)
 WORK_CASES = Access(Action.RECTIFY)
+APPEAL_RATINGS = Access(Action.APPEAL)
+DECIDE_APPEALS = Access(Action.DECIDE_APPEAL)
 
 
 @documented
@@ -40,6 +52,32 @@ class CaseNoteView(TypedDict):
     status: Annotated[str, values_of(CaseStatus)]
     text: str
     assignee: str | None
+
+
+@documented
+class FollowUpCallView(TypedDict):
+    """One follow-up call (回访): when, who called, what it found, a note"""
+
+    at: Instant
+    actor: str
+    result: Annotated[str, values_of(CallResult)]
+    result_name: str
+    note: str
+
+
+@documented
+class AppealView(TypedDict):
+    """The window's appeal of the rating (申诉) and the supervisor's decision (复核), if made"""
+
+    status: Annotated[str, values_of(AppealStatus)]
+    status_name: str
+    filed_at: Instant
+    filed_by: str
+    reason: str
+    evidence: str
+    decided_at: Instant | None
+    decided_by: str | None
+    decision_note: str
 
 
 @documented
@@ -65,6 +103,13 @@ class RectificationCase(TypedDict):
     overdue: bool
     closed_at: Instant | None
     notes: list[CaseNoteView]
+    named: bool
+    """The citizen left a number with the rating: a follow-up call is due before the case closes"""
+    follow_up_calls: list[FollowUpCallView]
+    follow_up: Annotated[str | None, values_of(FollowUpOutcome)]
+    """What the follow-up came to (satisfied, reached, not_reached); null while it goes on"""
+    follow_up_name: str | None
+    appeal: AppealView | None
 
 
 @documented
@@ -111,6 +156,30 @@ def case_view(case: Case, today: dt.date, ticket_number: str | None = None) -> R
         "overdue": case.overdue(today),
         "closed_at": iso(case.closed_at),
         "notes": [_note_view(note) for note in case.notes],
+        "named": case.named,
+        "follow_up_calls": [_call_view(call) for call in case.calls],
+        "follow_up": case.follow_up.value if case.follow_up is not None else None,
+        "follow_up_name": FOLLOW_UP_NAMES_ZH[case.follow_up] if case.follow_up is not None else None,
+        "appeal": _appeal_view(case.appeal) if case.appeal is not None else None,
+    }
+
+
+def _call_view(call: FollowUpCall) -> FollowUpCallView:
+    return {"at": iso(call.at), "actor": call.actor, "result": call.result.value,
+            "result_name": CALL_RESULT_NAMES_ZH[call.result], "note": call.note}  # fmt: skip
+
+
+def _appeal_view(appeal: Appeal) -> AppealView:
+    return {
+        "status": appeal.status.value,
+        "status_name": APPEAL_STATUS_NAMES_ZH[appeal.status],
+        "filed_at": iso(appeal.filed_at),
+        "filed_by": appeal.filed_by,
+        "reason": appeal.reason,
+        "evidence": appeal.evidence,
+        "decided_at": iso(appeal.decided_at),
+        "decided_by": appeal.decided_by,
+        "decision_note": appeal.decision_note,
     }
 
 
@@ -171,6 +240,21 @@ class AssignBody(ActionBody):
     note: str = Field(default="", max_length=MAX_NOTE, description="Why, for the record")
 
 
+class FollowUpCallBody(ActionBody):
+    result: CallResult = Field(description="satisfied, not_satisfied (both reached) or not_reached")
+    note: str = Field(default="", max_length=MAX_CALL_NOTE, description="What was said, for the record")
+
+
+class RatingAppealBody(ActionBody):
+    reason: str = Field(min_length=1, max_length=MAX_APPEAL_TEXT, description="Why the rating is wrong")
+    evidence: str = Field(default="", max_length=MAX_APPEAL_TEXT, description="What shows it (recording, records)")
+
+
+class AppealDecisionBody(ActionBody):
+    uphold: bool = Field(description="true: the appeal holds and the rating no longer counts; false: it stands")
+    note: str = Field(min_length=1, max_length=MAX_APPEAL_TEXT, description="Why, for the record")
+
+
 def _case_at_view(seen: cases.CaseAt) -> dict[str, Any]:
     return dict(case_view(seen.case, seen.today, seen.ticket_number))
 
@@ -202,6 +286,36 @@ async def assign_rectification(request: web.Request) -> web.StreamResponse:
         _service(request), once, _int_param(request, "case"), body.assignee, body.note,
         Presenter(_case_at_view),
     )  # fmt: skip
+    return answer_response(request, answer)
+
+
+async def record_follow_up_call(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    body = FollowUpCallBody.model_validate(await read_body(request))
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await cases.record_follow_up_call(
+        _service(request), once, _int_param(request, "case"), body.result, body.note, Presenter(_case_at_view)
+    )
+    return answer_response(request, answer)
+
+
+async def appeal_rating(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    body = RatingAppealBody.model_validate(await read_body(request))
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await cases.appeal_rating(
+        _service(request), once, _int_param(request, "case"), body.reason, body.evidence, Presenter(_case_at_view)
+    )
+    return answer_response(request, answer)
+
+
+async def decide_appeal(request: web.Request) -> web.StreamResponse:
+    principal = principal_of(request)
+    body = AppealDecisionBody.model_validate(await read_body(request))
+    once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    answer = await cases.decide_rating_appeal(
+        _service(request), once, _int_param(request, "case"), body.uphold, body.note, Presenter(_case_at_view)
+    )
     return answer_response(request, answer)
 
 
@@ -267,5 +381,51 @@ ROUTES: list[Route] = [
         response=RectificationCase,
         body=AssignBody,
         action=True,
+    ),
+    Route(
+        method="POST",
+        path="/centres/{centre}/rectifications/{case}/follow-up-calls",
+        operation_id="record_follow_up_call",
+        summary="Record a follow-up call (回访) of a rectification case",
+        handler=record_follow_up_call,
+        access=WORK_CASES,
+        tag="rectification",
+        response=RectificationCase,
+        body=FollowUpCallBody,
+        action=True,
+        description=(
+            "Each try is kept. The first call that reaches the citizen ends the follow-up (satisfied or"
+            " reached); policy.follow_up_tries calls not reached end it as not_reached. A case of a named"
+            " rating reaches followed_up or closes only after that (409 case_follow_up_missing)."
+        ),
+    ),
+    Route(
+        method="POST",
+        path="/centres/{centre}/rectifications/{case}/appeal",
+        operation_id="appeal_rating",
+        summary="Appeal the bad rating of a rectification case (申诉)",
+        handler=appeal_rating,
+        access=APPEAL_RATINGS,
+        tag="rectification",
+        response=RectificationCase,
+        body=RatingAppealBody,
+        action=True,
+        description="Once per rating; a staff member appeals only ratings of their own service.",
+    ),
+    Route(
+        method="POST",
+        path="/centres/{centre}/rectifications/{case}/appeal/decision",
+        operation_id="decide_appeal",
+        summary="Uphold or reject an appeal (复核)",
+        handler=decide_appeal,
+        access=DECIDE_APPEALS,
+        tag="rectification",
+        response=RectificationCase,
+        body=AppealDecisionBody,
+        action=True,
+        description=(
+            "A supervisor or admin, once, never whoever appealed. An upheld appeal takes the rating out of"
+            " every report's and ranking's figures; the case keeps it, marked upheld."
+        ),
     ),
 ]

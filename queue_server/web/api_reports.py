@@ -51,7 +51,8 @@ CSV_COLUMNS = [
     ("wait_p90_minutes", "90%等候(分钟)"), ("wait_longest_minutes", "最长等候(分钟)"),
     ("handling_mean_minutes", "平均办理(分钟)"), ("green_channel", "绿色通道数"),
     ("green_channel_wait_mean_minutes", "绿色通道平均等候(分钟)"), ("rated", "评价数"), ("unrated", "未评价数"),
-    ("satisfaction_rate", "满意率"),
+    ("satisfaction_rate", "满意率"), ("appeals_upheld", "申诉成立数"), ("named_bad_ratings", "实名差评数"),
+    ("followed_up", "已回访数"), ("follow_up_rate", "实名差评回访率"),
 ]  # fmt: skip
 
 

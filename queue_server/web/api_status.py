@@ -27,6 +27,7 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
 from queue_server.store.database import Connection
+from queue_server.store.rectification import mark_named
 from queue_server.web.api import (
     CITIZEN,
     _service,
@@ -111,6 +112,7 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
 
     async def keep(conn: Connection, hall: Hall, change: Change, now: dt.datetime) -> None:
         await keep_contact(conn, centre, serial, phone, CONSENT_ZH.format(days=days), now, days)
+        await mark_named(conn, centre, serial)  # a bad rating's case, opened above: its follow-up call is due
 
     answer = await service.act(centre, command, actor=CITIZEN, request_id=request_id, also=keep if phone else None)
     if answer.ok:
