@@ -49,10 +49,10 @@ async def serve(site: Site, name: str, finish: Finish) -> int:
     return int(answer.body["ticket"]["serial"])
 
 
-async def bad_rating(site: Site) -> None:
-    serial = await serve(site, "bad", Finish(window=1, outcome=Outcome.ON_THE_SPOT))
+async def bad_rating(site: Site, name: str = "bad") -> None:
+    serial = await serve(site, name, Finish(window=1, outcome=Outcome.ON_THE_SPOT))
     rating = RateTicket(serial=serial, level=1, window=1, source="pad:pad-1", reasons=("等候时间过长",))
-    await site.act(rating, "device:pad-1", "bad-rate")
+    await site.act(rating, "device:pad-1", f"{name}-rate")
 
 
 async def statuses(site: Site) -> list[str]:

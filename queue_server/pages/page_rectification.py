@@ -24,7 +24,8 @@ from queue_server.store.lookup import list_centres
 WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who moves and assigns cases, opens complaints, delivers promised cases and hands them to another
 centre (the API lets staff and the desk deliver and hand over too, from their own pages); the
-supervisor only reads."""
+supervisor reads, and decides the window's appeals of ratings (申诉复核), which the manager files."""
+DECIDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 async def rectification(request: web.Request) -> web.StreamResponse:
@@ -32,6 +33,7 @@ async def rectification(request: web.Request) -> web.StreamResponse:
     code = centre_code(request, principal)
     config = (await request.app[SERVICE].hall(code)).centre
     can_act = principal.role in WORKERS
+    can_decide = principal.role in DECIDERS
     said = words(language_of(request), RECTIFICATION_WORDS)
     async with request.app[DATABASE].read() as conn:
         others = [{"code": row.code, "name": row.name} for row in await list_centres(conn) if row.code != code]
@@ -40,8 +42,16 @@ async def rectification(request: web.Request) -> web.StreamResponse:
         "rectification.html",
         title=said["rect_title"],
         page_words=RECTIFICATION_WORDS,
-        data={"centre": centre_view(config), "can_act": can_act, "other_centres": others},
+        data={
+            "centre": centre_view(config),
+            "can_act": can_act,
+            "can_decide": can_decide,
+            "follow_up_tries": config.policy.follow_up_tries,
+            "other_centres": others,
+        },
         can_act=can_act,
+        can_appeal=can_act,
+        can_decide=can_decide,
     )
 
 

@@ -1,12 +1,15 @@
 // Rectification (整改跟踪): the cases from bad ratings and complaints, each moved step by step with a
 // note, and the promised cases (承诺件) due and overdue, delivered or handed to another centre (and
 // those handed here, delivered naming where they were accepted). Everything goes through the
-// JSON API with the session; a supervisor's page has no forms (and the API refuses them anyway).
+// JSON API with the session. A case keeps its follow-up calls (回访: a named bad rating closes only
+// once its follow-up has an outcome) and the window's appeal of its rating (申诉), which a manager
+// files and a supervisor decides (复核); a supervisor's page has no other forms (the API refuses them anyway).
 "use strict";
 
 (() => {
   const centre = OW.data.centre;
   const canAct = Boolean(OW.data.can_act);
+  const canDecide = Boolean(OW.data.can_decide);
   const base = "/centres/" + encodeURIComponent(centre.code);
   const en = OW.data.lang === "en";
   const $ = (id) => document.getElementById(id);
@@ -80,7 +83,8 @@
     OW.el("td", { text: item.reasons.join("、") }),
     OW.el("td", { text: localTime(item.opened_at) }),
     due,
-    OW.el("td", {}, OW.el("span", { class: "pill status-" + item.status, text: statusName(item.status) })),
+    OW.el("td", {}, OW.el("span", { class: "pill status-" + item.status, text: statusName(item.status) }),
+      item.appeal ? OW.el("span", { class: "pill appeal-" + item.appeal.status, text: OW.t("appeal_" + item.appeal.status) }) : null),
     OW.el("td", { text: item.assignee || "" }),
     OW.el("td", { class: "contact", text: item.contact || "" }));
   }
@@ -92,7 +96,10 @@
   async function select(id) {
     if (selected !== id) {
       $("detail-message").textContent = "";
-      for (const form of document.querySelectorAll("#advance-form, #assign-form")) { OW.clearProblems(form); form.reset(); }
+      for (const form of document.querySelectorAll("#advance-form, #assign-form, #call-form, #appeal-form, #decision-form")) {
+        OW.clearProblems(form);
+        form.reset();
+      }
     }
     selected = id;
     for (const row of $("cases").querySelectorAll("tbody tr")) row.classList.toggle("chosen", Number(row.dataset.case) === id);
@@ -133,7 +140,94 @@
       OW.el("td", { text: note.actor }),
       OW.el("td", { text: statusName(note.status) }),
       OW.el("td", {}, note.text, note.assignee ? OW.el("span", { class: "muted", text: " · " + OW.t("assigned_to", { who: note.assignee }) }) : null))));
+    showFollowUp(item);
+    showAppeal(item);
     if (canAct) showSteps(item);
+  }
+
+  // --- The follow-up calls (回访) and the appeal (申诉) ------------------------------------------------
+
+  function showFollowUp(item) {
+    const outcome = $("follow-up-outcome");
+    $("detail-named").hidden = !item.named;
+    if (item.follow_up) outcome.textContent = OW.t("follow_up_done", { outcome: OW.t("outcome_" + item.follow_up) });
+    else if (item.named) outcome.textContent = OW.t("follow_up_due", { n: OW.data.follow_up_tries });
+    else outcome.textContent = item.follow_up_calls.length ? "" : OW.t("follow_up_none");
+    outcome.classList.toggle("overdue-text", item.named && !item.follow_up);
+    $("calls").hidden = item.follow_up_calls.length === 0;
+    $("calls").querySelector("tbody").replaceChildren(...item.follow_up_calls.map((call) => OW.el("tr", {},
+      OW.el("td", { text: localTime(call.at) }),
+      OW.el("td", { text: call.actor }),
+      OW.el("td", { text: OW.t("result_" + call.result) }),
+      OW.el("td", { text: call.note }))));
+    if (canAct) $("call-form").hidden = item.status === "closed" || Boolean(item.follow_up);
+  }
+
+  function showAppeal(item) {
+    const appeal = item.appeal;
+    const pill = $("detail-appeal");
+    pill.hidden = !appeal;
+    $("appeal").hidden = item.source !== "rating";
+    $("appeal-facts").hidden = !appeal;
+    if (appeal) {
+      pill.textContent = OW.t("appeal_" + appeal.status);
+      pill.className = "pill appeal-" + appeal.status;
+      $("appeal-status").textContent = OW.t("appeal_" + appeal.status);
+      $("appeal-by").textContent = appeal.filed_by + " · " + localTime(appeal.filed_at);
+      $("appeal-reason").textContent = appeal.reason;
+      $("appeal-evidence").textContent = appeal.evidence;
+      $("decision-by").textContent = appeal.decided_by ? appeal.decided_by + " · " + localTime(appeal.decided_at) : "";
+      $("decision-note-shown").textContent = appeal.decision_note;
+    }
+    if ($("appeal-form")) $("appeal-form").hidden = item.source !== "rating" || Boolean(appeal);
+    if ($("decision-form")) $("decision-form").hidden = !appeal || appeal.status !== "pending";
+  }
+
+  async function post(form, path, body, done) {
+    const answer = await OW.api("POST", base + "/rectifications/" + selected + path, body);
+    if (!answer.ok) { showRefusal(form, answer.body); return; }
+    form.reset();
+    $("detail-message").textContent = done(answer.body);
+    await refreshCases();
+  }
+
+  function required(form, input, word) {
+    OW.clearProblems(form);
+    if (input.value.trim()) return true;
+    OW.showProblem(form, { errors: [{ field: input.name, message: OW.t(word) }] });
+    input.focus();
+    return false;
+  }
+
+  if (canAct) {
+    const form = $("call-form");
+    const record = OW.action($("call-button"), (requestId) => {
+      OW.clearProblems(form);
+      return post(form, "/follow-up-calls", { request_id: requestId, result: $("call-result").value,
+        note: $("call-note").value.trim() }, () => OW.t("call_recorded"));
+    });
+    form.addEventListener("submit", (event) => { event.preventDefault(); record(); });
+    const appealForm = $("appeal-form");
+    const reason = $("appeal-reason-input");
+    const appeal = OW.action($("appeal-button"), async (requestId) => {
+      if (!required(appealForm, reason, "appeal_reason_missing")) return;
+      await post(appealForm, "/appeal", { request_id: requestId, reason: reason.value.trim(),
+        evidence: $("appeal-evidence-input").value.trim() }, () => OW.t("appealed"));
+    });
+    appealForm.addEventListener("submit", (event) => { event.preventDefault(); appeal(); });
+  }
+
+  if (canDecide) {
+    const form = $("decision-form");
+    const note = $("decision-note");
+    const decide = (uphold) => async (requestId) => {
+      if (!required(form, note, "decision_note_missing")) return;
+      await post(form, "/appeal/decision", { request_id: requestId, uphold, note: note.value.trim() },
+        (body) => OW.t("decided", { status: OW.t("appeal_" + body.appeal.status) }));
+    };
+    OW.action($("uphold-button"), decide(true));
+    OW.action($("reject-button"), decide(false));
+    form.addEventListener("submit", (event) => event.preventDefault());
   }
 
   function showSteps(item) {
