@@ -77,6 +77,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/issuing"): EVERY_READER,
     ("GET", f"{API}/centres/{{centre}}/pads/{{device}}"): frozenset({"device"}),
     ("POST", f"{API}/centres/{{centre}}/pads/{{device}}/rating"): frozenset({"device"}),
+    ("GET", f"{API}/centres/{{centre}}/reports/monthly-ranking"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/rectifications/{{case}}"): frozenset({"admin", "manager", "supervisor"}),
     ("POST", f"{API}/centres/{{centre}}/rectifications"): frozenset({"admin", "manager", "s1", "guide"}),

@@ -72,8 +72,10 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
     rows = figures(tickets, pauses, query.by, transfers)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
     promised = await promised_figures(service, code, period)
-    matters = _names(centre, Dimension.MATTER)
-    return Report(code, centre.name, day, period, query.by, rows, ranked, _names(centre, query.by), promised, matters)
+    matters = dimension_names(centre, Dimension.MATTER)
+    return Report(
+        code, centre.name, day, period, query.by, rows, ranked, dimension_names(centre, query.by), promised, matters
+    )
 
 
 @documented
@@ -163,13 +165,16 @@ class ReportView(TypedDict):
     promised: PromisedFiguresView
 
 
+def period_view(period: Period) -> PeriodView:
+    return {"kind": period.kind.value, "label": period.label, "first": period.first.isoformat(),
+            "last": period.last.isoformat()}  # fmt: skip
+
+
 def report_body(report: Report) -> ReportView:
     """The report as the API's JSON answer."""
-    period = report.period
     return {
         "centre": report.centre,
-        "period": {"kind": period.kind.value, "label": period.label, "first": period.first.isoformat(),
-                   "last": period.last.isoformat()},
+        "period": period_view(report.period),
         "by": report.by.value,
         "rows": [row_view(row, report.names) for row in report.rows],
         "ranking": [ranked_view(entry, report.names) for entry in report.ranked],
@@ -177,7 +182,8 @@ def report_body(report: Report) -> ReportView:
     }  # fmt: skip
 
 
-def _names(centre: Any, by: Dimension) -> dict[str, str]:
+def dimension_names(centre: Any, by: Dimension) -> dict[str, str]:
+    """How a report names each key: a window by its number and name, a staff member, a matter."""
     if by is Dimension.WINDOW:
         return {str(w.number): f"{w.number}号窗口 {w.name}" for w in centre.windows}
     if by is Dimension.STAFF:

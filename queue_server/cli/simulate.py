@@ -44,6 +44,12 @@ def add_commands(commands: SubCommands) -> None:
     )
     simulate.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON to FILE")
     simulate.add_argument("--charts", type=Path, metavar="DIR", help="draw PNG charts into DIR")
+    simulate.add_argument(
+        "--ranking",
+        action="store_true",
+        help="print each simulated month's ranking of the windows (月度排名), with the bad ratings and"
+        " follow-up calls to expect; --days 43 from the default day covers March and April",
+    )
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -70,6 +76,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         compare=tuple(str(p) for p in args.compare or ()),
         json_file=args.json,
         charts=args.charts,
+        ranking=args.ranking,
     )
     try:
         return simulate(request)

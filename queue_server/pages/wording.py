@@ -26,6 +26,7 @@ COMMON: dict[Language, dict[str, str]] = {
         "nav_manager": "中心管理",
         "nav_reports": "统计报表",
         "nav_rectification": "整改跟踪",
+        "nav_ranking": "月度排名",
         "kiosk_enrol": "登记取号机或评价平板",
         "kiosk_token": "设备令牌",
         "kiosk_enrol_help": "由管理员在本机输入取号机或评价器的设备令牌（onewindow user token 生成），登记一次即可。",
@@ -63,6 +64,7 @@ COMMON: dict[Language, dict[str, str]] = {
         "nav_manager": "Manager",
         "nav_reports": "Reports",
         "nav_rectification": "Rectification",
+        "nav_ranking": "Monthly ranking",
         "kiosk_enrol": "Enrol this kiosk or rating tablet",
         "kiosk_token": "Device token",
         "kiosk_enrol_help": (

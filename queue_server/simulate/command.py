@@ -18,6 +18,7 @@ from typing import IO
 from queue_server.domain.centre import Centre
 from queue_server.simulate.charts import write_charts, write_comparison_chart
 from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
+from queue_server.simulate.ranking import ranking_table
 from queue_server.simulate.report import Figures, comparison, comparison_figures, figures, table
 from queue_server.simulate.runner import Progress, Simulation
 
@@ -36,6 +37,8 @@ class Request:
     compare: tuple[str, ...] = ()
     json_file: Path | None = None
     charts: Path | None = None
+    ranking: bool = False
+    """Print each simulated month's ranking of the windows (月度排名) after the figures."""
 
 
 class ProgressBar:
@@ -91,6 +94,9 @@ def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None =
             progress=progress,
         )
         print(table(result, names), file=out)
+        if request.ranking:
+            windows = {w.number: w.name for w in simulated_centre(request.centre, profile).windows}
+            print(ranking_table(result["ratings"], windows), file=out)
         _finish(request, result, err, started, [result])
         if request.charts is not None:
             for path in write_charts(result, request.charts):

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from queue_server.domain.centre import Centre, Period, Window, parse_clock
+from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason
 
@@ -190,6 +191,51 @@ class RandomPauses(_Model):
         return self
 
 
+GOOD_LEVELS = (0.65, 0.90)
+"""Where 非常满意 ends and 满意 ends among the good ratings (65 : 25 : 10 with 基本满意)."""
+
+
+class Ratings(_Model):
+    """The rating model (好差评): who rates a finished ticket on the window's pad, and how.
+
+    A finished ticket is rated with probability ``share``. It is bad (不满意 or 非常不满意, one
+    in three of those 非常不满意) with probability ``bad`` (a matter's own in ``matters``), plus
+    ``per_10_minutes`` for every ten minutes the citizen waited beyond ``patience``, plus the
+    window's own in ``windows`` (how its staff treat people), at most 0.9; otherwise 非常满意,
+    满意 or 基本满意 as 65 : 25 : 10. A bad rating comes with a number for the follow-up call
+    (实名) with probability ``named``.
+    """
+
+    share: Probability = 0.7
+    bad: Probability = 0.02
+    patience: Annotated[float, Field(ge=0)] = 15.0
+    """Minutes of waiting a citizen takes without minding."""
+    per_10_minutes: Probability = 0.03
+    matters: dict[str, Probability] = {}
+    windows: dict[int, Annotated[float, Field(ge=-1, le=1)]] = {}
+    named: Probability = 0.3
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _numbers(cls, value: object) -> object:
+        return Staffing._numbers(value)
+
+    def bad_share(self, matter: str, wait: float, window: int) -> float:
+        """The chance this citizen rates the service badly."""
+        late = max(0.0, wait - self.patience) / 10 * self.per_10_minutes
+        return min(0.9, max(0.0, self.matters.get(matter, self.bad) + late + self.windows.get(window, 0.0)))
+
+    @staticmethod
+    def level(draw: float, bad: float) -> RatingLevel:
+        """The level a uniform ``draw`` (0 to 1) gives when the chance of a bad rating is ``bad``."""
+        if draw < bad:
+            return RatingLevel.VERY_DISSATISFIED if draw < bad / 3 else RatingLevel.DISSATISFIED
+        good = (draw - bad) / (1 - bad)
+        if good < GOOD_LEVELS[0]:
+            return RatingLevel.VERY_SATISFIED
+        return RatingLevel.SATISFIED if good < GOOD_LEVELS[1] else RatingLevel.BASICALLY_SATISFIED
+
+
 class ExtraWindows(_Model):
     """Windows the plan adds to the centre, each taking the same matters as window ``like``."""
 
@@ -215,6 +261,7 @@ class Profile(_Model):
     pauses: tuple[Pause, ...] = ()
     random_pauses: RandomPauses = RandomPauses()
     add_windows: tuple[ExtraWindows, ...] = ()
+    ratings: Ratings = Ratings()
     policy: dict[str, Any] = {}
     """Centre policy keys to change for this run (e.g. max_passed_over = 1)."""
     _source: str = PrivateAttr(default="profile")
@@ -334,6 +381,7 @@ def check_against(centre: Centre, profile: Profile) -> list[str]:
     problems += [f"arrivals.by_hour: unknown matter {m!r}" for m in profile.arrivals.by_hour if m not in matters]
     problems += [f"handling.matters: unknown matter {m!r}" for m in profile.handling.matters if m not in matters]
     problems += [f"green.matters: unknown matter {m!r}" for m in profile.green.matters if m not in matters]
+    problems += [f"ratings.matters: unknown matter {m!r}" for m in profile.ratings.matters if m not in matters]
     windows = set(centre.windows_by_number)
     problems += [f"add_windows: window {w.like} is not a window of the centre" for w in profile.add_windows
                  if w.like not in windows]  # fmt: skip
@@ -341,4 +389,5 @@ def check_against(centre: Centre, profile: Profile) -> list[str]:
     known = windows | set(range(max(windows) + 1, max(windows) + 1 + total - len(windows)))
     problems += [f"staffing.windows: there is no window {n}" for n in profile.staffing.windows if n not in known]
     problems += [f"pauses: there is no window {p.window}" for p in profile.pauses if p.window not in known]
+    problems += [f"ratings.windows: there is no window {n}" for n in profile.ratings.windows if n not in known]
     return problems

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from queue_server.domain.calendar import WorkCalendar
+from queue_server.simulate.ranking import rating_figures
 from queue_server.simulate.runner import Interval, SimulationRun, TicketRecord
 
 Figures = dict[str, Any]
@@ -95,6 +96,7 @@ def figures(run: SimulationRun) -> Figures:
         "pauses": _pauses(run),
         "estimates": _estimates(called),
         "passed_over": _passed_over(run, tickets),
+        "ratings": rating_figures(run),
     }
 
 
@@ -280,6 +282,11 @@ def table(f: Figures, matter_names: dict[str, str] | None = None) -> str:
     lines.append(
         f"Passed over: an ordinary ticket at most {po['max_ordinary']} times (K = {po['limit_k']}: {verdict}),"
         f" a green-channel ticket at most {po['max_green_channel']}; {po['tickets_passed_over']} tickets passed over"
+    )
+    r = f["ratings"]
+    lines.append(
+        f"Ratings (好差评): {r['rated']} on the pads, {r['bad']} bad (a rectification case each),"
+        f" {r['named_bad']} of them named (a follow-up call each)"
     )
     return "\n".join(lines)
 

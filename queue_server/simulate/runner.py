@@ -22,6 +22,7 @@ from queue_server.app.commands import (
     Finish,
     IssueTicket,
     Pause,
+    RateTicket,
     Resume,
     SignOff,
     SignOn,
@@ -66,6 +67,10 @@ class TicketRecord:
     cancelled: bool = False
     carried: bool = False
     passed_over: int = 0
+    rating: int | None = None
+    """The level the citizen gave on the window's pad (None: not rated)."""
+    named: bool = False
+    """A bad rating given with a number for the follow-up call (实名差评)."""
 
     @property
     def wait(self) -> float | None:
@@ -369,6 +374,7 @@ class Simulation:
         record.finished = now
         self.records[window.number].busy.append((record.called, now))
         self.records[window.number].served += 1
+        self._rate(window, record)
         window.holding = None
         window.idle_since = now
         if window.pending_off:
@@ -378,6 +384,20 @@ class Simulation:
             self._pause(window, pause)
         elif self.open:
             self._call(window)
+
+    def _rate(self, window: _Window, record: TicketRecord) -> None:
+        """The citizen rates on the window's pad, or not, as the profile's rating model says. Drawn
+        from the ticket's own random stream: the day's other draws stay what they were."""
+        model = self.profile.ratings
+        draw = random.Random(f"{self.seed}:{self._day}:{record.serial}")
+        if draw.random() >= model.share:
+            return
+        level = model.level(draw.random(), model.bad_share(record.matter, record.wait or 0.0, window.number))
+        pad = f"sim-pad-{window.number}"
+        self._run(RateTicket(serial=record.serial, level=level, window=window.number, source=f"pad:{pad}"),
+                  f"device:{pad}")  # fmt: skip
+        record.rating = int(level)
+        record.named = level.bad and draw.random() < model.named
 
     # The day
 
