@@ -183,6 +183,12 @@ async def test_an_upheld_appeal_leaves_the_figures_and_stays_on_the_case(
     before = await report_row(api, "window")
     assert (before["rated"], before["satisfaction_rate"]) == (7, round(5 / 7, 4))
     assert (before["named_bad_ratings"], before["followed_up"], before["follow_up_rate"]) == (1, 0, 0.0)
+    own = (await api.get("/centres/test/rectifications?status=all", "s1")).body["cases"]
+    assert [c["id"] for c in own] == [2, 1], "s1's own cases"
+    assert (await api.get("/centres/test/rectifications?status=all", "s2")).body["cases"] == []
+    assert (await api.get(CASE.format(1), "s2")).status == 404, "another's case is not shown"
+    mine = await api.get(CASE.format(1), "s1")
+    assert (mine.status, mine.body["contact_phone"]) == (200, None), "the number stays with the manager"
     other = await api.post(CASE.format(2) + "/appeal", "s2", {"request_id": rid(), "reason": "不是我办的"})
     assert other.status == 403 and other.body["code"] == "appeal_not_yours"
     filed = await api.act(CASE.format(2) + "/appeal", "s1", reason="群众误点了非常不满意", evidence="录像 09:12")

@@ -89,14 +89,24 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     await bad_rating(site, "again")
     errors: list[str] = []
     manager = await open_as(browser, site, "manager", errors)
-    for case in (1, 2):
-        await pick(manager, case)
-        await expect(manager.locator("#decision-form")).to_have_count(0)  # the window never decides
-        await appeal(manager, "群众误点了非常不满意")
+    await pick(manager, 1)
+    await expect(manager.locator("#decision-form")).to_have_count(0)  # the window never decides
+    await appeal(manager, "群众误点了非常不满意")
+    staff = await open_as(browser, site, "staff1", errors)  # the staff member rated appeals their own
+    await expect(staff.locator("#own-only")).to_be_visible()
+    await pick(staff, 2)
+    await expect(staff.locator("#detail-phone")).to_have_text("未留电话")
+    for absent in ("#advance-form", "#assign-form", "#call-form", "#complaint-form", "#decision-form"):
+        await expect(staff.locator(absent)).to_have_count(0)
+    await appeal(staff, "群众误点了非常不满意")
+    await assert_accessible(staff, "a staff member's own case, appealed")
+    other = await open_as(browser, site, "staff2", errors)
+    await expect(other.locator("#no-cases")).to_be_visible(timeout=WAIT_MS)  # not about s2: not shown
 
     supervisor = await open_as(browser, site, "supervisor", errors)
     await pick(supervisor, 2)
     await expect(supervisor.locator("#appeal-reason")).to_have_text("群众误点了非常不满意")
+    await expect(supervisor.locator("#appeal-by")).to_contain_text("staff:s1")
     await expect(supervisor.locator("#appeal-evidence")).to_have_text("大厅录像 09:12")
     await expect(supervisor.locator("#appeal-form")).to_have_count(0)
     await supervisor.click("#uphold-button")

@@ -116,14 +116,22 @@ async def _today(service: HallService, centre: str) -> dt.date:
 
 
 async def list_rectifications(
-    service: HallService, centre: str, statuses: list[CaseStatus] | None, *, overdue_only: bool = False
+    service: HallService,
+    centre: str,
+    statuses: list[CaseStatus] | None,
+    *,
+    overdue_only: bool = False,
+    staff: str | None = None,
 ) -> CaseList:
-    """The cases with these statuses (None: all), newest first, each with its masked contact."""
+    """The cases with these statuses (None: all), newest first, each with its masked contact;
+    with ``staff``, only the cases about that staff member's service (what they may appeal)."""
     today = await _today(service, centre)
     async with service.db.read() as conn:
         cases = await list_cases(conn, centre, statuses)
         if overdue_only:
             cases = [case for case in cases if case.overdue(today)]
+        if staff is not None:
+            cases = [case for case in cases if case.staff == staff]
         numbers = await ticket_numbers(conn, centre, (c.serial for c in cases if c.serial is not None))
         listed = [
             ListedCase(case, await _masked_contact(conn, centre, case.serial), numbers.get(case.serial or 0))
@@ -150,13 +158,18 @@ def _no_case(centre: str, case_id: int) -> Refusal:
     )
 
 
-async def read_rectification(service: HallService, centre: str, case_id: int) -> CaseWithContact:
+async def read_rectification(
+    service: HallService, centre: str, case_id: int, *, staff: str | None = None
+) -> CaseWithContact:
+    """One case with the follow-up number in full; with ``staff``, only a case about that staff
+    member's service, and without the number (the centre's manager makes the call)."""
     async with service.db.read() as conn:
         found = await load_case(conn, centre, case_id)
-        if found is None:
+        if found is None or (staff is not None and found[0].staff != staff):
             raise _no_case(centre, case_id)
         case = found[0]
-        phone = await contact_of(conn, centre, case.serial) if case.serial is not None else None
+        shown = case.serial is not None and staff is None
+        phone = await contact_of(conn, centre, case.serial) if shown and case.serial is not None else None
         number = await _ticket_number(conn, centre, case.serial)
     return CaseWithContact(case, await _today(service, centre), phone, number)
 

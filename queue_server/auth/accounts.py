@@ -86,6 +86,8 @@ class Action(StrEnum):
     """Hand a promised case's result to the citizen (the result window, the desk)."""
     RESULT = "result"
     """Report a promised case's result by its case number: ready, refused, delivered (the business system)."""
+    CASES = "cases"
+    """Read the rectification cases: a staff member only those about their own service."""
     APPEAL = "appeal"
     """Appeal a bad rating of the window (申诉): a staff member their own, a manager any."""
     DECIDE_APPEAL = "decide_appeal"
@@ -105,6 +107,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.PAD: frozenset({Role.DEVICE}),
     Action.DELIVER: frozenset({Role.STAFF, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
     Action.RESULT: frozenset({Role.BUSINESS}),
+    Action.CASES: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR}),
     Action.APPEAL: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN}),
     Action.DECIDE_APPEAL: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }

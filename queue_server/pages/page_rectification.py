@@ -26,6 +26,11 @@ WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
 centre (the API lets staff and the desk deliver and hand over too, from their own pages); the
 supervisor reads, and decides the window's appeals of ratings (申诉复核), which the manager files."""
 DECIDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+READERS = MANAGEMENT | {Role.STAFF}
+"""Who opens the page: the centre's management and supervision, and staff for their own cases."""
+APPELLANTS = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})
+"""Who appeals a rating from the page: the manager for any window, a staff member for their own
+service (the page and the API show a staff member only the cases about them)."""
 
 
 async def rectification(request: web.Request) -> web.StreamResponse:
@@ -46,15 +51,17 @@ async def rectification(request: web.Request) -> web.StreamResponse:
             "centre": centre_view(config),
             "can_act": can_act,
             "can_decide": can_decide,
+            "can_appeal": principal.role in APPELLANTS,
             "follow_up_tries": config.policy.follow_up_tries,
             "other_centres": others,
         },
         can_act=can_act,
-        can_appeal=can_act,
+        can_appeal=principal.role in APPELLANTS,
         can_decide=can_decide,
+        own_only=principal.role is Role.STAFF,
     )
 
 
 ROUTES: list[PageRoute] = [
-    PageRoute(method="GET", path="/rectification", name="rectification", handler=rectification, roles=MANAGEMENT)
+    PageRoute(method="GET", path="/rectification", name="rectification", handler=rectification, roles=READERS)
 ]

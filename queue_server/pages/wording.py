@@ -27,6 +27,8 @@ COMMON: dict[Language, dict[str, str]] = {
         "nav_reports": "统计报表",
         "nav_rectification": "整改跟踪",
         "nav_ranking": "月度排名",
+        "nav_console": "窗口工作台",
+        "nav_my_ratings": "我的差评与申诉",
         "kiosk_enrol": "登记取号机或评价平板",
         "kiosk_token": "设备令牌",
         "kiosk_enrol_help": "由管理员在本机输入取号机或评价器的设备令牌（onewindow user token 生成），登记一次即可。",
@@ -65,6 +67,8 @@ COMMON: dict[Language, dict[str, str]] = {
         "nav_reports": "Reports",
         "nav_rectification": "Rectification",
         "nav_ranking": "Monthly ranking",
+        "nav_console": "Counter console",
+        "nav_my_ratings": "My bad ratings and appeals",
         "kiosk_enrol": "Enrol this kiosk or rating tablet",
         "kiosk_token": "Device token",
         "kiosk_enrol_help": (

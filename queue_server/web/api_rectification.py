@@ -19,7 +19,7 @@ from queue_server.app import rectification as cases
 from queue_server.app.once import Once, Presenter
 from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
-from queue_server.auth.accounts import Action
+from queue_server.auth.accounts import Action, Role
 from queue_server.domain.appeals import APPEAL_STATUS_NAMES_ZH, MAX_APPEAL_TEXT, Appeal, AppealStatus
 from queue_server.domain.follow_up import (
     CALL_RESULT_NAMES_ZH,
@@ -36,7 +36,7 @@ from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import answer_response, json_response
 from queue_server.web.routes import Access, Route
 
-READ_CASES = Access(Action.REPORT)
+READ_CASES = Access(Action.CASES)
 OPEN_CASES = Access(Action.COMPLAIN)
 WORK_CASES = Access(Action.RECTIFY)
 APPEAL_RATINGS = Access(Action.APPEAL)
@@ -195,10 +195,18 @@ class CaseListQuery(BaseModel):
     overdue: bool = Field(default=False, description="Only the cases past their due day")
 
 
+def _own_only(request: web.Request) -> str | None:
+    """A staff member reads only the cases about their own service (an account without a staff code, none)."""
+    principal = principal_of(request)
+    return (principal.staff_code or "") if principal.role is Role.STAFF else None
+
+
 async def list_rectifications(request: web.Request) -> web.StreamResponse:
     statuses = cases.statuses_named(request.query.get("status", cases.OPEN))
     overdue_only = request.query.get("overdue") in ("1", "true", "yes")
-    listed = await cases.list_rectifications(_service(request), _centre(request), statuses, overdue_only=overdue_only)
+    listed = await cases.list_rectifications(
+        _service(request), _centre(request), statuses, overdue_only=overdue_only, staff=_own_only(request)
+    )
     answer: RectificationList = {
         "centre": listed.centre,
         "today": listed.today.isoformat(),
@@ -212,7 +220,9 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
 
 async def get_rectification(request: web.Request) -> web.StreamResponse:
     """One case, with the citizen's follow-up number in full: the one place it is shown so."""
-    read = await cases.read_rectification(_service(request), _centre(request), _int_param(request, "case"))
+    read = await cases.read_rectification(
+        _service(request), _centre(request), _int_param(request, "case"), staff=_own_only(request)
+    )
     answer: RectificationCaseWithContact = {
         **case_view(read.case, read.today, read.ticket_number),
         "contact_phone": read.phone,
@@ -330,7 +340,10 @@ ROUTES: list[Route] = [
         tag="rectification",
         response=RectificationList,
         query=CaseListQuery,
-        description="status=open (default), all, or one status; overdue=1 for the overdue ones only.",
+        description=(
+            "status=open (default), all, or one status; overdue=1 for the overdue ones only. A staff member"
+            " gets only the cases about their own service."
+        ),
     ),
     Route(
         method="GET",
@@ -341,7 +354,10 @@ ROUTES: list[Route] = [
         access=READ_CASES,
         tag="rectification",
         response=RectificationCaseWithContact,
-        description="The one place the citizen's follow-up number (回访) is shown in full.",
+        description=(
+            "The one place the citizen's follow-up number (回访) is shown in full (to the centre's management;"
+            " a staff member reads only a case about their own service, without the number)."
+        ),
     ),
     Route(
         method="POST",

@@ -10,6 +10,7 @@
   const centre = OW.data.centre;
   const canAct = Boolean(OW.data.can_act);
   const canDecide = Boolean(OW.data.can_decide);
+  const canAppeal = Boolean(OW.data.can_appeal);
   const base = "/centres/" + encodeURIComponent(centre.code);
   const en = OW.data.lang === "en";
   const $ = (id) => document.getElementById(id);
@@ -207,6 +208,9 @@
         note: $("call-note").value.trim() }, () => OW.t("call_recorded"));
     });
     form.addEventListener("submit", (event) => { event.preventDefault(); record(); });
+  }
+
+  if (canAppeal) {
     const appealForm = $("appeal-form");
     const reason = $("appeal-reason-input");
     const appeal = OW.action($("appeal-button"), async (requestId) => {
