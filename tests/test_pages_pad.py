@@ -62,12 +62,18 @@ async def test_the_tablet_rates_its_windows_tickets_once_each(site: tuple[Site, 
         hint = await page.locator("#hint").text_content() or ""
         assert re.search(r"(09|10):\d\d", hint), f"the site's clock starts at 09:00 in Shanghai: {hint!r}"
         await assert_accessible(page, "the rating pad")
+        await page.locator(".item-level[data-item=efficiency][data-level='5']").click()  # the optional items
+        await page.locator(".item-level[data-item=attitude][data-level='3']").click()
+        await page.locator(".item-level[data-item=attitude][data-level='4']").click()  # another level: changed
+        await expect(page.locator(".item-level[aria-pressed=true]")).to_have_count(2)
         keep_screenshot(await page.screenshot(), "pad.png", tmp_path)
         await page.locator(".level-5").dblclick()
         await expect(page.locator("#result")).to_have_text("感谢您的评价！", timeout=WAIT_MS)
         async with running.db.read() as conn:
-            rated = (await conn.execute(select(tickets.c.rating).where(tickets.c.serial == 1))).scalar_one()
+            query = select(tickets.c.rating, tickets.c.rating_items).where(tickets.c.serial == 1)
+            rated, items = (await conn.execute(query)).one()
         assert rated == 5, "a double tap rated once, 非常满意"
+        assert items == [5, 0, 4], "服务效率 非常满意, 服务水平 not rated, 服务态度 满意"
         await expect(page.locator(".level-5")).to_be_disabled(timeout=WAIT_MS)
 
         await serve_one(running, 2)

@@ -138,6 +138,7 @@ async def test_after_service_the_citizen_rates_once(site: Site, tmp_path: Path) 
         await expect(form.locator(".field-error")).to_have_text("留下电话须同意回访，请勾选此项")
         await page.check("#contact_consent")
         await expect(form.locator(".field-error")).to_have_count(0)
+        await page.select_option("#item-attitude", "1")  # 服务态度 非常不满意; the other items left unrated
         await form.evaluate("form => form.scrollIntoView()")
         await assert_accessible(page, "the ticket status, rating")
         keep_screenshot(await page.screenshot(), "status-rating.png", tmp_path)
@@ -168,7 +169,7 @@ async def test_after_service_the_citizen_rates_once(site: Site, tmp_path: Path) 
         events = await lookup.ticket_event_records(conn, site.code, mine["serial"])
     rated = events[-1]
     assert (rated["kind"], rated["actor"], rated["source"], rated["level"]) == ("rated", "citizen", "citizen", 2)
-    assert (rated["reasons"], rated["comment"]) == (["等候时间过长"], "排了很久")
+    assert (rated["reasons"], rated["comment"], rated["items"]) == (["等候时间过长"], "排了很久", [0, 0, 1])
 
     status, problem = await post(site, f"/status/{token}/rating", {"level": 5, "request_id": "again"})
     assert status == 409

@@ -205,6 +205,9 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
         hall.rate(1, RatingLevel.SATISFIED, source="citizen"),
     ),
     C.RATING_EXPIRED: expired_rating,
+    C.RATING_ITEM_UNKNOWN: lambda hall: hall.rate(
+        finished(hall).serial, RatingLevel.SATISFIED, source="citizen", items={"speed": 5}
+    ),
     C.RATING_NOT_ASKED: lambda hall: hall.rate(issued(hall).serial, RatingLevel.SATISFIED, source="citizen"),
     C.RATING_ASKED_ALREADY: lambda hall: apply(finished(hall), hall.ticket_log(1)[-1]),
     C.CASE_NOTE_MISSING: lambda hall: advance(case(), CaseStatus.VERIFIED, note=" ", actor="m", at=AT),

@@ -23,7 +23,7 @@ from queue_server.domain.case_terms import (
 from queue_server.domain.changes import Change
 from queue_server.domain.hall import Hall
 from queue_server.domain.outcomes import Assisted
-from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.ratings import RatingItem, RatingLevel
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason
 
@@ -266,6 +266,11 @@ class Cancel(Command):
         return (self.serial,)
 
 
+ITEMS_DESCRIPTION = (
+    "Optionally, besides the level: efficiency (服务效率), skill (服务水平), attitude (服务态度), 1 to 5"
+)
+
+
 class RateTicket(Command):
     """A citizen's rating, from the window's pad (``window`` set) or the ticket's own page."""
 
@@ -278,6 +283,7 @@ class RateTicket(Command):
     source: str = Field(default="citizen", max_length=80)
     reasons: tuple[str, ...] = Field(default=(), max_length=10)
     comment: str = Field(default="", max_length=500)
+    items: dict[RatingItem, RatingLevel] = Field(default_factory=dict, description=ITEMS_DESCRIPTION)
 
     def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
         return hall.rate(
@@ -287,6 +293,7 @@ class RateTicket(Command):
             window=self.window,
             reasons=self.reasons,
             comment=self.comment,
+            items={item.value: int(level) for item, level in self.items.items()},
             actor=actor,
             now=now,
         )

@@ -17,7 +17,7 @@ from typing_extensions import TypedDict
 from queue_server.app.promised_report import PromisedFigures, PromisedFiguresView, promised_figures, promised_view
 from queue_server.app.service import HallService
 from queue_server.app.view_fields import documented
-from queue_server.reports.figures import ACCEPTED, CONCLUDED, Dimension, Figures, Ranked, figures, ranking
+from queue_server.reports.figures import ACCEPTED, CONCLUDED, ITEMS, Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store.report_data import period_pauses, period_tickets, period_transfers
 from queue_server.vocabulary import Outcome
@@ -138,6 +138,10 @@ class ReportRow(TypedDict):
     """Of those, the ones whose follow-up call (回访) has an outcome"""
     follow_up_rate: float | None
     """实名差评回访率: followed_up / named_bad_ratings; null when there were none"""
+    item_ratings: dict[str, dict[str, int]]
+    """The items rated besides the level (efficiency 服务效率, skill 服务水平, attitude 服务态度): by level"""
+    item_satisfaction: dict[str, float | None]
+    """Each item's satisfaction rate among the ratings that rated it; null when none did"""
 
 
 @documented
@@ -227,6 +231,8 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "named_bad_ratings": row.named_bad,
         "followed_up": row.followed_up,
         "follow_up_rate": row.follow_up_rate,
+        "item_ratings": {item: {str(level): n for level, n in given.items()} for item, given in row.items.items()},
+        "item_satisfaction": {item: row.item_rate(item) for item in ITEMS},
     }
 
 

@@ -143,6 +143,8 @@ class TicketRated(TicketEvent):
     """``pad:<id>`` or ``citizen`` (the ticket's status page)."""
     reasons: tuple[str, ...] = ()
     comment: str = ""
+    items: tuple[int, ...] = ()
+    """服务效率, 服务水平, 服务态度 in that order (0: left unrated), or () when none was rated."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -329,7 +331,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             return replace(ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at)
         case TicketRated():
             _require_rating_open(ticket, event.at)
-            return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level)
+            return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level, rating_items=event.items)
         case RatingExpired():
             if ticket.rating_status is not RatingStatus.REQUESTED:
                 raise _refuse(ticket, "expire the rating of", "no rating request is open", RefusalCode.RATING_NOT_ASKED)

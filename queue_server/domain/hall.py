@@ -11,7 +11,7 @@ the hall was given, as do the reads (positions, today's counts).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.case_terms import CaseTerms
@@ -51,7 +51,7 @@ from queue_server.domain.events import (
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
-from queue_server.domain.ratings import RatingLevel, RatingStatus
+from queue_server.domain.ratings import RatingLevel, RatingStatus, item_levels
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import (
@@ -614,10 +614,12 @@ class Hall:
         window: int | None = None,
         reasons: Iterable[str] = (),
         comment: str = "",
+        items: Mapping[str, int] | None = None,
         actor: str = SYSTEM,
         now: dt.datetime | None = None,
     ) -> Change:
-        """Record a citizen's rating; ``window`` is the pad's, which may rate only its window's tickets."""
+        """Record a citizen's rating (and the items they rated); ``window`` is the pad's, which may
+        rate only its window's tickets."""
         ticket = self.ticket(serial)
         if window is not None and ticket.window != window:
             raise NotAllowed(
@@ -651,6 +653,7 @@ class Hall:
             source=source,
             reasons=reasons,
             comment=comment,
+            items=item_levels(items or {}, ticket.number),
         )
         return self._ticket_action(event)
 

@@ -83,6 +83,7 @@ class RefusalCode(StrEnum):
     RATING_EXPIRED = "rating_expired"
     RATING_NOT_ASKED = "rating_not_asked"
     RATING_ASKED_ALREADY = "rating_asked_already"
+    RATING_ITEM_UNKNOWN = "rating_item_unknown"
 
     # Promised cases (承诺件)
     PROMISED_HERE_ALREADY = "promised_here_already"

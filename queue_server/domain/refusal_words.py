@@ -143,6 +143,10 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         "{ticket}号还不能评价（尚未办结）",
         "Ticket {ticket} cannot be rated yet (it is not finished)",
     ),
+    C.RATING_ITEM_UNKNOWN: (
+        "{ticket}号的分项评价有误：只有服务效率、服务水平、服务态度，每项1到5",
+        "Ticket {ticket}: the items are efficiency, skill and attitude, each rated 1 to 5",
+    ),
     C.RATING_ASKED_ALREADY: ("{ticket}号已在等待评价", "Ticket {ticket} is waiting for its rating already"),
     C.PROMISED_HERE_ALREADY: ("承诺件{ticket}号已在本中心", "Promised case {ticket} is at this centre already"),
     C.PROMISED_DELIVERED: ("承诺件{ticket}号已送达", "Promised case {ticket} was delivered already"),

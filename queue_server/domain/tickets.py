@@ -131,6 +131,8 @@ class Ticket:
     rating_status: RatingStatus = RatingStatus.NONE
     rating_expires_at: dt.datetime | None = None
     rating: RatingLevel | None = None
+    rating_items: tuple[int, ...] = ()
+    """The items rated besides the level (queue_server.domain.ratings.item_levels)."""
     note: str = ""
     terms: CaseTerms | None = None
     """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); None for the others."""

@@ -30,6 +30,8 @@ ACCEPTED = frozenset({Outcome.PROMISED, Outcome.JOINT, Outcome.REPORTED})
 """Outcomes that accept the case to be concluded later (受理); returned and supplement cases are neither,
 and cases accepted on commitment (告知承诺) or with materials to follow (容缺受理) are counted apart."""
 
+ITEMS = ("efficiency", "skill", "attitude")
+"""The items a rating may rate besides the level, in the order a ticket keeps them (服务效率, 服务水平, 服务态度)."""
 SATISFIED_FROM = 3
 """基本满意 (3) and better count as satisfied; 不满意 (2) and 非常不满意 (1) do not."""
 MIN_RATINGS_TO_RANK = 5
@@ -79,6 +81,8 @@ class Figures:
     """Bad ratings given with a number for the follow-up call (实名差评)."""
     followed_up: int = 0
     """Of those, the ones whose follow-up call has an outcome."""
+    items: dict[str, dict[int, int]] = field(default_factory=dict)
+    """The items rated besides the level (efficiency, skill, attitude): ratings by level, as ``ratings``."""
 
     @property
     def rated(self) -> int:
@@ -94,6 +98,12 @@ class Figures:
             return None
         satisfied = sum(n for level, n in self.ratings.items() if level >= SATISFIED_FROM)
         return round(satisfied / self.rated, 4)
+
+    def item_rate(self, item: str) -> float | None:
+        """An item's satisfaction rate, as :attr:`satisfaction_rate` of the ratings that rated it."""
+        given = self.items.get(item, {})
+        rated = sum(given.values())
+        return round(sum(n for level, n in given.items() if level >= SATISFIED_FROM) / rated, 4) if rated else None
 
     @property
     def follow_up_rate(self) -> float | None:
@@ -195,6 +205,12 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
     handling = [_minutes(t.handling) for t in tickets if t.handling is not None]
     green = sum(1 for t in tickets if t.green)
     counted = [t.rating for t in tickets if t.rating is not None and not t.appeal_upheld]
+    items: dict[str, Counter[int]] = defaultdict(Counter)
+    for ticket in tickets:
+        if ticket.rating is not None and not ticket.appeal_upheld:
+            for name, level in zip(ITEMS, ticket.rating_items, strict=False):
+                if level:
+                    items[name][level] += 1
     return Figures(
         key=key,
         issued=len(tickets),
@@ -217,6 +233,7 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         appeals_upheld=sum(1 for t in tickets if t.rating is not None and t.appeal_upheld),
         named_bad=sum(1 for t in tickets if t.named_bad),
         followed_up=sum(1 for t in tickets if t.named_bad and t.followed_up),
+        items={name: dict(sorted(items[name].items(), reverse=True)) for name in ITEMS if name in items},
     )
 
 

@@ -37,6 +37,8 @@ class HandledTicket:
     """A bad rating the citizen left a number with: a follow-up call (回访) is due."""
     followed_up: bool = False
     """Its follow-up has an outcome (reached, satisfied, or not reached after the policy's tries)."""
+    rating_items: tuple[int, ...] = ()
+    """The items rated besides the level (服务效率, 服务水平, 服务态度; 0: left unrated)."""
 
     @property
     def green(self) -> bool:

@@ -68,6 +68,7 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
             assisted=row.assistance is not None,
             appeal_upheld=row.appeal_status == AppealStatus.UPHELD.value,
             named_bad=bool(row.named),
+            rating_items=tuple(row.rating_items or ()),
             followed_up=row.follow_up is not None,
         )
         for row in rows

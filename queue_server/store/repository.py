@@ -72,6 +72,7 @@ def ticket_from_row(row: Any) -> Ticket:
         rating_status=RatingStatus(row.rating_status),
         rating_expires_at=row.rating_expires_at,
         rating=RatingLevel(row.rating) if row.rating is not None else None,
+        rating_items=tuple(row.rating_items or ()),
         note=row.note,
         terms=decode_value(CaseTerms | None, row.terms),
         assistance=decode_value(Assistance | None, row.assistance),
@@ -88,6 +89,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
     values["missing_materials"] = list(ticket.missing_materials)
     values["terms"] = encode_value(ticket.terms)
     values["assistance"] = encode_value(ticket.assistance)
+    values["rating_items"] = list(ticket.rating_items) or None
     return values
 
 

@@ -136,6 +136,8 @@ tickets = Table(
     Column("rating_status", String(16), nullable=False, default="none"),
     Column("rating_expires_at", UTCDateTime),
     Column("rating", Integer),
+    # the items rated besides the level: [服务效率, 服务水平, 服务态度] (0: left unrated), or null
+    Column("rating_items", JSONData),
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.

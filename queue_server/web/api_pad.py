@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from queue_server.app.commands import RateTicket
+from queue_server.app.commands import ITEMS_DESCRIPTION, RateTicket
 from queue_server.app.view_fields import Instant, documented
 from queue_server.app.views import ActionAnswer, PadState, ShownStaffView, pad_view, shown_staff
 from queue_server.auth.accounts import Action
@@ -20,7 +20,7 @@ from queue_server.domain.centre import Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.errors import NotFound
 from queue_server.domain.hall import Hall
-from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.ratings import RatingItem, RatingLevel
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.web.api import _centre, _service, read_body, request_id_of
 from queue_server.web.auth import principal_of
@@ -82,6 +82,7 @@ class PadRatingBody(ActionBody):
         default=(), max_length=10, description="For 不满意 and 非常不满意: from the centre's list"
     )
     comment: str = Field(default="", max_length=500, description="What the citizen wrote, if anything")
+    items: dict[RatingItem, RatingLevel] = Field(default_factory=dict, description=ITEMS_DESCRIPTION)
 
 
 async def rate(request: web.Request) -> web.StreamResponse:
@@ -95,6 +96,7 @@ async def rate(request: web.Request) -> web.StreamResponse:
         source=f"pad:{device.id}",
         reasons=body.reasons,
         comment=body.comment,
+        items=body.items,
     )
     answer = await _service(request).act(_centre(request), command, actor=f"device:{device.id}", request_id=request_id)
     return answer_response(request, answer)

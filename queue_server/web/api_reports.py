@@ -15,7 +15,7 @@ from aiohttp import web
 
 from queue_server.app.reports import Report, ReportQuery, ReportView, ranked_view, read_report, report_body, row_view
 from queue_server.auth.accounts import Action
-from queue_server.domain.ratings import RATING_NAMES_ZH, RatingLevel
+from queue_server.domain.ratings import RATING_ITEM_NAMES_ZH, RATING_NAMES_ZH, RatingItem, RatingLevel
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason
 from queue_server.reports.figures import Dimension
 from queue_server.reports.spreadsheet import CONTENT_TYPE as XLSX_TYPE
@@ -70,6 +70,7 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
         [title for _, title in CSV_COLUMNS]
         + [RATING_NAMES_ZH[level] for level in levels]
         + [f"暂停:{PAUSE_REASON_NAMES_ZH[reason]}(分钟)" for reason in reasons]
+        + [f"{RATING_ITEM_NAMES_ZH[item]}满意率" for item in RatingItem]
     )
     rows: list[list[Cell]] = []
     for row in report.rows:
@@ -78,6 +79,7 @@ def figure_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
             _cells(shown, CSV_COLUMNS)
             + [row.ratings.get(int(level), 0) for level in levels]
             + [row.paused_minutes.get(reason.value, 0) for reason in reasons]
+            + [row.item_rate(item.value) for item in RatingItem]
         )
     return header, rows
 

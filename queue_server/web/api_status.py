@@ -19,12 +19,12 @@ from aiohttp import web
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from queue_server.app.commands import RateTicket
+from queue_server.app.commands import ITEMS_DESCRIPTION, RateTicket
 from queue_server.app.view_fields import documented
 from queue_server.app.views import PublicTicketView
 from queue_server.domain.changes import Change
 from queue_server.domain.hall import Hall
-from queue_server.domain.ratings import RatingLevel
+from queue_server.domain.ratings import RatingItem, RatingLevel
 from queue_server.store.contacts import CONSENT_ZH, PHONE, keep_contact, mask
 from queue_server.store.database import Connection
 from queue_server.store.rectification import mark_named
@@ -70,6 +70,7 @@ class RatingBody(ActionBody):
     contact_consent: bool = Field(
         default=False, description="The citizen agreed to the follow-up call, in the words the page showed"
     )
+    items: dict[RatingItem, RatingLevel] = Field(default_factory=dict, description=ITEMS_DESCRIPTION)
 
 
 def contact_errors(body: RatingBody) -> list[tuple[str, str]]:
@@ -105,7 +106,12 @@ async def citizen_rate(request: web.Request) -> web.StreamResponse:
     if wrong:
         raise ProblemError(invalid_request(what_failed(request), field_errors(wrong)))
     command = RateTicket(
-        serial=serial, level=body.level, source=SOURCE, reasons=body.reasons, comment=body.comment.strip()
+        serial=serial,
+        level=body.level,
+        source=SOURCE,
+        reasons=body.reasons,
+        comment=body.comment.strip(),
+        items=body.items,
     )
     phone = body.contact_phone.strip()
     days = config.policy.follow_up_days

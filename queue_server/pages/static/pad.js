@@ -12,7 +12,32 @@
 
   function setLevels(enabled) {
     document.querySelectorAll(".level").forEach((button) => { button.disabled = !enabled; });
+    $("items").disabled = !enabled;
   }
+
+  // The three items (服务效率, 服务水平, 服务态度) are optional: a citizen may mark any before the
+  // overall level, which sends them with it; tapping a marked one unmarks it.
+  function chosenItems() {
+    const items = {};
+    document.querySelectorAll(".item-level[aria-pressed=true]").forEach((button) => {
+      items[button.dataset.item] = Number(button.dataset.level);
+    });
+    return items;
+  }
+
+  function clearItems() {
+    document.querySelectorAll(".item-level").forEach((button) => button.setAttribute("aria-pressed", "false"));
+  }
+
+  document.querySelectorAll(".item-level").forEach((button) => {
+    button.addEventListener("click", () => {
+      const was = button.getAttribute("aria-pressed") === "true";
+      document.querySelectorAll(`.item-level[data-item="${button.dataset.item}"]`).forEach((other) => {
+        other.setAttribute("aria-pressed", "false");
+      });
+      button.setAttribute("aria-pressed", String(!was));
+    });
+  });
 
   // The level the citizen tapped stays marked (while the reasons are asked, and with the thanks),
   // so they see what they chose; tapping another level changes it.
@@ -30,6 +55,7 @@
       $("why").hidden = true;
       $("pad").classList.remove("asking");
       choose(null);
+      if (!open) clearItems();
     }
     $("pad").classList.remove("thanking");
     $("prompt").hidden = false;
@@ -81,7 +107,7 @@
 
   const send = OW.action(null, async (requestId, level, chosen, comment) => {
     if (!open) return;
-    const body = { request_id: requestId, serial: open.serial, level, reasons: chosen, comment };
+    const body = { request_id: requestId, serial: open.serial, level, reasons: chosen, comment, items: chosenItems() };
     const answer = await OW.api("POST", `${base}/rating`, body);
     if (answer.ok) {
       thanking = true;
@@ -95,7 +121,7 @@
       $("hint").hidden = true;
       $("result").textContent = OW.t("thanks");
       open = null;
-      setTimeout(() => { thanking = false; $("result").textContent = ""; refresh(); }, 5000);
+      setTimeout(() => { thanking = false; $("result").textContent = ""; clearItems(); refresh(); }, 5000);
     } else if (answer.status === 422 && !$("why").hidden) {
       OW.showProblem($("why"), answer.body);
     } else {

@@ -249,7 +249,10 @@
     }
     $("rate-submit").disabled = true;
     try {
-      const body = { level, reasons, comment: form.elements.comment.value, request_id: id };
+      const body = { level, reasons, comment: form.elements.comment.value, request_id: id, items: {} };
+      for (const select of form.querySelectorAll("#items select")) {
+        if (select.value) body.items[select.dataset.item] = Number(select.value); // 服务效率, 服务水平, 服务态度
+      }
       const phone = level <= 2 ? form.elements.contact_phone.value.trim() : "";
       if (phone) {
         body.contact_phone = phone;

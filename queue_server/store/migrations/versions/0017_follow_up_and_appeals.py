@@ -1,4 +1,4 @@
-"""follow-up calls and appeals on rectification cases
+"""follow-up calls and appeals on rectification cases; the items of a rating
 
 Revision ID: 0017
 Revises: 0016
@@ -8,7 +8,8 @@ A case of a rating knows whether the citizen left a number (named: a follow-up c
 keeps its follow-up calls and their outcome, and the window's appeal of the rating with the
 supervisor's decision. The appeal's status is a column of its own: the reports leave the ratings
 of upheld appeals out with one join. Cases opened before this revision are named when their
-ticket's follow-up number is still kept.
+ticket's follow-up number is still kept. A ticket keeps the items rated besides the level
+(服务效率, 服务水平, 服务态度), null when none was.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("tickets") as table:
+        table.add_column(sa.Column("rating_items", _JSON, nullable=True))
     with op.batch_alter_table("rectification_cases") as table:
         table.add_column(sa.Column("named", sa.Boolean(), nullable=False, server_default=sa.false()))
         table.add_column(sa.Column("follow_up_calls", _JSON, nullable=False, server_default="[]"))
@@ -46,3 +49,5 @@ def downgrade() -> None:
         table.drop_column("follow_up")
         table.drop_column("follow_up_calls")
         table.drop_column("named")
+    with op.batch_alter_table("tickets") as table:
+        table.drop_column("rating_items")
