@@ -2,8 +2,11 @@
 and the promised cases (承诺件) whose results are due.
 
 The script does its work through the JSON API with the session; the server hands it the centre's
-configuration (windows, staff, matters, to name what a case is about) and whether this account may
-act: a supervisor reads the same page without forms, and the API refuses their changes anyway.
+configuration (windows, staff, matters, to name what a case is about) and what this account may do:
+a manager works the cases (steps, follow-up calls, complaints) and appeals ratings; a supervisor
+reads the same page and only decides appeals; a staff member sees the cases about their own service
+and may appeal them. The forms an account may not use are not on its page, and the API refuses
+their actions anyway.
 It also names the other centres of the deployment: a promised case may be handed to one of them
 (全城通办), and a case handed here is listed with the centre that accepted it.
 """
@@ -22,10 +25,11 @@ from queue_server.pages.wording import words
 from queue_server.store.lookup import list_centres
 
 WORKERS = frozenset({Role.MANAGER, Role.ADMIN})
-"""Who moves and assigns cases, opens complaints, delivers promised cases and hands them to another
-centre (the API lets staff and the desk deliver and hand over too, from their own pages); the
-supervisor reads, and decides the window's appeals of ratings (申诉复核), which the manager files."""
+"""Who moves and assigns cases, records their follow-up calls, opens complaints, delivers promised
+cases and hands them to another centre (the API lets staff and the desk deliver and hand over too,
+from their own pages)."""
 DECIDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Who decides the appeals of ratings (申诉复核): never the window's own people."""
 READERS = MANAGEMENT | {Role.STAFF}
 """Who opens the page: the centre's management and supervision, and staff for their own cases."""
 APPELLANTS = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})

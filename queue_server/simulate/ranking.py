@@ -24,7 +24,7 @@ BAD_FROM = 2
 """不满意 (2) and 非常不满意 (1) are bad: each opens a rectification case."""
 
 
-def handled(record: TicketRecord, day: dt.date) -> HandledTicket:
+def handled(record: TicketRecord) -> HandledTicket:
     """A simulated ticket as the report's record of it (served at one window, on the spot)."""
     finished = record.finished is not None
     return HandledTicket(
@@ -58,7 +58,7 @@ def rating_figures(run: SimulationRun) -> dict[str, Any]:
     months: dict[str, list[HandledTicket]] = defaultdict(list)
     for record in run.tickets:
         day = run.days[record.day].day
-        months[_month(day)].append(handled(record, day))
+        months[_month(day)].append(handled(record))
     rated = [r for r in run.tickets if r.rating is not None]
     out: dict[str, Any] = {
         "rated": len(rated),
