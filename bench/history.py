@@ -59,6 +59,7 @@ def _issue(f: Figures) -> Headline:
     yield "issue: server CPU ms per ticket", _number(f, "server_cpu_ms_per_ticket")
     yield "issue: request p99 ms", _summary(f, "request:p99")
     yield "issue: halls built from the rows", _number(f, "hall_builds.hall_builds")
+    yield "issue: kept halls caught up", _number(f, "hall_builds.catch_ups")
 
 
 def _single(f: Figures) -> Headline:

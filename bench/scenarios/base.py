@@ -126,13 +126,16 @@ async def issue_tickets(
 
 
 HALL_BUILDS = "onewindow_hall_builds_total"
+HALL_CATCH_UPS = "onewindow_hall_catch_ups_total"
 
 
-async def hall_builds(rig: Rig, session: aiohttp.ClientSession) -> list[int]:
-    """How many halls each instance built from the centre's rows so far, from its ``/metrics``.
+async def hall_counts(rig: Rig, session: aiohttp.ClientSession) -> list[tuple[int, int]]:
+    """How many halls each instance built from the centre's rows so far, and how many times it
+    caught its kept hall up with another's actions, from its ``/metrics``.
 
-    A scrape reads the count before it reads the hall itself, so a scrape's own build shows only in
-    the next one: a count taken before and after a phase is at most one too high per instance.
+    A scrape reads the counts before it reads the hall itself, so a scrape's own build or catch-up
+    shows only in the next one: a count taken before and after a phase is at most one too high per
+    instance.
     """
     counts = []
     for root in rig.apis:
@@ -141,37 +144,51 @@ async def hall_builds(rig: Rig, session: aiohttp.ClientSession) -> list[int]:
             text = await response.text()
             if response.status != 200:
                 raise RuntimeError(f"GET {metrics} answered {response.status}: {text[:200]}")
-        found = [
-            sample.value
+        found = {
+            sample.name: int(sample.value)
             for family in text_string_to_metric_families(text)
             for sample in family.samples
-            if sample.name == HALL_BUILDS and sample.labels.get("centre") == CENTRE
-        ]
-        counts.append(int(found[0]) if found else 0)
+            if sample.name in (HALL_BUILDS, HALL_CATCH_UPS) and sample.labels.get("centre") == CENTRE
+        }
+        counts.append((found.get(HALL_BUILDS, 0), found.get(HALL_CATCH_UPS, 0)))
     return counts
 
 
 class BuildCount:
-    """The halls each instance built from the rows during a phase: :meth:`mark`, then :meth:`since`."""
+    """The halls each instance built from the rows, and caught up, during a phase: :meth:`mark`,
+    then :meth:`since`."""
 
     def __init__(self, rig: Rig, session: aiohttp.ClientSession) -> None:
         self.rig, self.session = rig, session
-        self._at: list[int] = []
+        self._at: list[tuple[int, int]] = []
 
     async def mark(self) -> None:
-        self._at = await hall_builds(self.rig, self.session)
+        self._at = await hall_counts(self.rig, self.session)
 
     async def since(self) -> Result:
-        """``hall_builds``: summed over the instances, and ``per_instance``."""
-        now = await hall_builds(self.rig, self.session)
-        each = [after - before for after, before in zip(now, self._at, strict=True)]
-        return {"hall_builds": sum(each), "per_instance": each}
+        """``hall_builds`` and ``catch_ups``: summed over the instances, and per instance."""
+        now = await hall_counts(self.rig, self.session)
+        built = [after[0] - before[0] for after, before in zip(now, self._at, strict=True)]
+        caught = [after[1] - before[1] for after, before in zip(now, self._at, strict=True)]
+        return {
+            "hall_builds": sum(built),
+            "per_instance": built,
+            "catch_ups": sum(caught),
+            "catch_ups_per_instance": caught,
+        }
 
 
 def builds_text(built: Result) -> str:
-    """``12 (5 + 7)``: halls built from the rows in a phase, and by each instance when several."""
-    each = built["per_instance"]
-    return f"{built['hall_builds']}" + (f" ({' + '.join(str(n) for n in each)})" if len(each) > 1 else "")
+    """``12 (5 + 7)``: halls built from the rows in a phase, and by each instance when several; then
+    the catch-ups the same way (earlier runs' JSON has none)."""
+
+    def text(total: int, each: list[int]) -> str:
+        return f"{total}" + (f" ({' + '.join(str(n) for n in each)})" if len(each) > 1 else "")
+
+    shown = text(built["hall_builds"], built["per_instance"])
+    if "catch_ups" in built:
+        shown += f"; caught up {text(built['catch_ups'], built['catch_ups_per_instance'])}"
+    return shown
 
 
 def builds_rows(result: Result, label: str = "") -> list[Row]:

@@ -1,9 +1,11 @@
 """Each centre's lock and cached hall, the reads of a hall, and the one way to act under the lock.
 
 Each process keeps the last hall it built per centre, valid while the centre's state version in
-the database is the one it was built or written at; any other process's action bumps the version
-and the hall is built again from the rows, by the next read or action, which keeps it. A failed
-transaction drops the cached hall (:meth:`Halls.locked` does it for everyone).
+the database is the one it was built or written at. Any other process's action bumps the version:
+the next read or action then catches the kept hall up with the tickets that changed since
+(``store.hall_catch_up``), under the centre's lock as actions change it; only a new configuration,
+or a hall never built, costs a build from every row. A failed transaction drops the cached hall
+(:meth:`Halls.locked` does it for everyone).
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock
 from queue_server.domain.hall import Hall
 from queue_server.store.database import Connection, Database
+from queue_server.store.hall_catch_up import Mark, changed_since, mark
 from queue_server.store.outbox import RecentCalls
-from queue_server.store.repository import Writes, load_centre_config, load_hall, lock_centre, state_version
+from queue_server.store.repository import (
+    Writes,
+    handling_stats,
+    load_centre_config,
+    load_hall,
+    lock_centre,
+    state_version,
+)
 
 if TYPE_CHECKING:
     from queue_server.app.group_commit import QueuedAction
@@ -59,6 +69,8 @@ class CentreSlot:
     lock: CentreLock = field(default_factory=CentreLock)
     version: int | None = None
     hall: Hall | None = None
+    mark: Mark | None = None
+    """How far ``hall`` has seen the centre's events and configuration: where a catch-up starts."""
     queue: list[QueuedAction] = field(default_factory=list)
     """Actions waiting for the next transaction of this centre."""
     committed: int | None = None
@@ -70,7 +82,7 @@ class CentreSlot:
 
     def forget(self) -> None:
         """Drop the cached hall: a transaction failed, or the configuration changed."""
-        self.hall = self.version = self.recent = None
+        self.hall = self.version = self.recent = self.mark = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +109,29 @@ class Halls:
         self._slots: dict[str, CentreSlot] = defaultdict(CentreSlot)
         self.builds: Counter[str] = Counter()
         """Halls built from every row of a centre, per centre: the cost a cache miss pays (``/metrics``)."""
+        self.catch_ups: Counter[str] = Counter()
+        """Kept halls brought up to date with another process's actions, per centre (``/metrics``)."""
 
-    async def _build(self, conn: Connection, centre: str) -> Hall:
-        """The centre's hall read from its rows (the whole queue), counted."""
+    async def _build(self, conn: Connection, centre: str) -> tuple[Hall, Mark]:
+        """The centre's hall read from its rows (the whole queue), counted, and its mark."""
         self.builds[centre] += 1
-        return await load_hall(conn, centre, self.clock)
+        seen = await mark(conn, centre)
+        return await load_hall(conn, centre, self.clock), seen
+
+    async def _caught_up(self, conn: Connection, slot: CentreSlot, centre: str, version: int) -> Hall:
+        """The kept hall caught up to ``version`` (held under the centre's lock), else one built
+        now; either is kept."""
+        hall, seen = slot.hall, slot.mark
+        if hall is not None and seen is not None:
+            now = await mark(conn, centre)
+            today = hall.calendar.local_date(self.clock.now())
+            changed = await changed_since(conn, centre, seen, now, today)
+            if changed is not None:
+                hall.catch_up(changed, await handling_stats(conn, hall.centre))
+                hall.compact()  # tickets that ended elsewhere leave it, as after an action here
+                self.catch_ups[centre] += 1
+                return self._keep(slot, version, hall, now)
+        return self._keep(slot, version, *await self._build(conn, centre))
 
     def slot(self, centre: str) -> CentreSlot:
         return self._slots[centre]
@@ -132,53 +162,52 @@ class Halls:
         writes: Writes | None = None,
     ) -> Hall:
         """The hall at ``version``, read in ``conn`` (after ``writes`` so far) unless the cached one is it."""
-        if slot.hall is None or slot.version != version:
+        hall = slot.hall
+        if hall is None or slot.version != version:
             if writes is not None:
                 await writes.flush(conn)
-            slot.hall = await self._build(conn, centre)
-            slot.version = version
-            slot.recent = None
-        slot.hall.clock = self.clock  # the service's, which a test may have set since
-        return slot.hall
+            hall = await self._caught_up(conn, slot, centre, version)
+        hall.clock = self.clock  # the service's, which a test may have set since
+        return hall
 
     async def read(self, centre: str) -> Hall:
-        """A hall to read from, never to act on: the cached one when current, else a fresh one.
+        """A hall to read from, never to act on: the cached one when current, else one caught up.
 
         Build views from it before the next ``await``: an action may change the cached hall then.
-        While only this process's actions run (nobody else committed since its last commit), it
-        waits for them to commit and takes their hall rather than rebuilding one from the rows,
-        which costs the whole queue. Inside the centre's own transaction (the task holding its
-        lock) it builds a fresh hall instead of waiting for itself.
+        A kept hall that is not current is caught up under the centre's lock, after the actions of
+        this process under way, as an action would. Inside the centre's own transaction (the task
+        holding its lock) it builds a fresh hall instead of waiting for itself.
         """
         slot = self._slots[centre]
         async with self.db.read() as conn:
             version = await state_version(conn, centre)
             if slot.hall is not None and slot.version == version and not slot.lock.locked():
                 return slot.hall
-            running = slot.lock.locked() and not slot.lock.held_here()
-            if slot.hall is None or slot.committed != version or not running:
+            if slot.lock.held_here():
+                fresh, _ = await self._build(conn, centre)
+                return fresh
+            if slot.hall is None and not slot.lock.locked():
                 return await self._build_for_read(conn, slot, centre, version)
-        # the running actions end first (the lock is first come, first served)
         async with slot.lock, self.db.read() as conn:
             version = await state_version(conn, centre)
             hall = slot.hall
             if hall is not None and slot.version == version:
                 return hall
-            return self._keep(slot, version, await self._build(conn, centre))
+            return await self._caught_up(conn, slot, centre, version)
 
     async def _build_for_read(self, conn: Connection, slot: CentreSlot, centre: str, version: int) -> Hall:
         """A hall built for a read outside the lock, kept as the cached one unless an action of this
         process started or ended meanwhile (the cache is then the action's): the next read, and the
         next action at this version, use it instead of building it again."""
         before = slot.version
-        hall = await self._build(conn, centre)
-        if not slot.lock.locked() and slot.version == before:
-            self._keep(slot, version, hall)
+        hall, seen = await self._build(conn, centre)
+        if not slot.lock.locked() and slot.version == before and slot.hall is None:
+            self._keep(slot, version, hall, seen)
         return hall
 
     @staticmethod
-    def _keep(slot: CentreSlot, version: int, hall: Hall) -> Hall:
-        slot.hall, slot.version, slot.recent = hall, version, None
+    def _keep(slot: CentreSlot, version: int, hall: Hall, seen: Mark) -> Hall:
+        slot.hall, slot.version, slot.recent, slot.mark = hall, version, None, seen
         return hall
 
     async def centre(self, code: str) -> Centre:

@@ -209,6 +209,10 @@ class HallService:
         """How many halls this process built from a centre's rows (a cache miss each), per centre."""
         return dict(self._halls.builds)
 
+    def hall_catch_ups(self) -> dict[str, int]:
+        """How many times this process caught its kept hall up with another's actions, per centre."""
+        return dict(self._halls.catch_ups)
+
     async def centre(self, code: str) -> Centre:
         """The centre's configuration as committed, without building a hall."""
         return await self._halls.centre(code)

@@ -54,6 +54,7 @@ from queue_server.domain.outcomes import Assisted, check_assistance, check_outco
 from queue_server.domain.ratings import RatingLevel, RatingStatus, item_levels
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
+from queue_server.domain.stored_hall import StoredHall
 from queue_server.domain.tickets import (
     CancelReason,
     Category,
@@ -109,33 +110,26 @@ class Hall:
         """The queue in order of place and its counts, kept between changes."""
 
     @classmethod
-    def restore(
-        cls,
-        centre: Centre,
-        clock: Clock,
-        *,
-        tickets: Iterable[Ticket],
-        windows: Iterable[WindowState],
-        last_serial: int,
-        numbers: dict[tuple[dt.date, str], int],
-        issued: dict[tuple[dt.date, str], int],
-        stats: HandlingStats,
-    ) -> Hall:
-        """A hall rebuilt from stored state: the open tickets, the windows and the counters.
-
-        Event logs are not loaded; the store keeps them. ``ticket_log`` then shows only the
-        events of actions taken since.
-        """
+    def restore(cls, centre: Centre, clock: Clock, stored: StoredHall, stats: HandlingStats) -> Hall:
+        """A hall rebuilt from stored state. Event logs are not loaded (the store keeps them):
+        ``ticket_log`` shows only the events of actions taken since."""
         hall = cls(centre, clock, stats)
-        for window in windows:
-            if window.number in hall._windows:
-                hall._windows[window.number] = window
-        for ticket in tickets:
-            hall.adopt(ticket)
-        hall._last_serial = last_serial
-        hall._numbers.last.update(numbers)
-        hall._issued.update(issued)
+        hall.catch_up(stored)
         return hall
+
+    def catch_up(self, stored: StoredHall, stats: HandlingStats | None = None) -> None:
+        """Take in stored state: every window, the tickets given (all open ones, or those another
+        process's actions changed since this hall was kept) and the counters."""
+        for window in stored.windows:
+            if window.number in self._windows:
+                self._windows[window.number] = window
+        for ticket in stored.tickets:
+            self.adopt(ticket)
+        self._last_serial = stored.last_serial
+        self._numbers.last.update(stored.numbers)
+        self._issued.update(stored.issued)
+        self.stats = stats or self.stats
+        self._play_end = None
 
     def adopt(self, ticket: Ticket) -> None:
         """Take in a stored ticket, e.g. an ended one an action refers to."""
@@ -145,6 +139,8 @@ class Hall:
         self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
+        if before is not None and before.window is not None and self._holding.get(before.window) == ticket.serial:
+            del self._holding[before.window]
         if ticket.status.at_window and ticket.window is not None:
             self._holding[ticket.window] = ticket.serial
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.case_terms import Assistance, CaseTerms
 from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
@@ -30,6 +31,7 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
 from queue_server.domain.records import decode_value, encode_value
 from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.domain.stored_hall import StoredHall
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
@@ -151,45 +153,49 @@ async def load_centre_config(conn: AsyncConnection, code: str) -> Centre:
 async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
     """The centre's live hall as the database has it now."""
     c = schema.centres.c
-    row = (await conn.execute(select(c.config, c.last_serial).where(c.code == code))).one_or_none()
-    if row is None:
+    config = (await conn.execute(select(c.config).where(c.code == code))).scalar_one_or_none()
+    if config is None:
         raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
-    centre = Centre.model_validate(row.config)
-    stats = HandlingStats(centre)
-    for key, value in (
-        await conn.execute(
-            select(schema.handling_stats.c.key, schema.handling_stats.c.value).where(
-                schema.handling_stats.c.centre == code
-            )
-        )
-    ).all():
-        kind, _, name = key.partition(":")
-        if kind == "matter":
-            stats.matter_minutes[name] = value
-        elif kind == "window":
-            stats.window_factor[int(name)] = value
-    today = Hall(centre, clock).calendar.local_date(clock.now())
-    t, w = schema.tickets.c, schema.windows.c
+    centre = Centre.model_validate(config)
+    t = schema.tickets.c
     live = or_(t.status.in_(OPEN_STATUSES), t.rating_status == RatingStatus.REQUESTED.value)
     tickets = (await conn.execute(select(schema.tickets).where(t.centre == code, live))).all()
+    today = WorkCalendar(centre).local_date(clock.now())
+    stored = await stored_hall(conn, code, today, [ticket_from_row(r) for r in tickets])
+    return Hall.restore(centre, clock, stored, await handling_stats(conn, centre))
+
+
+async def stored_hall(conn: AsyncConnection, code: str, today: dt.date, tickets: Sequence[Ticket]) -> StoredHall:
+    """``tickets`` with the centre's windows and its counters from ``today`` on, as stored now."""
+    c, w, n, m = schema.centres.c, schema.windows.c, schema.number_series.c, schema.matter_counts.c
+    last_serial = (await conn.execute(select(c.last_serial).where(c.code == code))).scalar_one()
     windows = (await conn.execute(select(schema.windows).where(w.centre == code))).all()
-    n, m = schema.number_series.c, schema.matter_counts.c
     numbers = (
         await conn.execute(select(n.service_day, n.prefix, n.last).where(n.centre == code, n.service_day >= today))
     ).all()
     issued = (
         await conn.execute(select(m.service_day, m.matter, m.issued).where(m.centre == code, m.service_day >= today))
     ).all()
-    return Hall.restore(
-        centre,
-        clock,
-        tickets=[ticket_from_row(r) for r in tickets],
+    return StoredHall(
+        tickets=tickets,
         windows=[window_from_row(r) for r in windows],
-        last_serial=int(row.last_serial),
+        last_serial=int(last_serial),
         numbers={(r.service_day, r.prefix): r.last for r in numbers},
         issued={(r.service_day, r.matter): r.issued for r in issued},
-        stats=stats,
     )
+
+
+async def handling_stats(conn: AsyncConnection, centre: Centre) -> HandlingStats:
+    """The handling times the centre has learned (per matter, per window)."""
+    stats = HandlingStats(centre)
+    h = schema.handling_stats.c
+    for key, value in (await conn.execute(select(h.key, h.value).where(h.centre == centre.code))).all():
+        kind, _, name = key.partition(":")
+        if kind == "matter":
+            stats.matter_minutes[name] = value
+        elif kind == "window":
+            stats.window_factor[int(name)] = value
+    return stats
 
 
 async def load_ticket(conn: AsyncConnection, code: str, serial: int) -> Ticket | None:

@@ -80,6 +80,8 @@ centres = Table(
     Column("config", JSONData, nullable=False),
     # Bumped by every action; an instance's cached hall is valid while it matches.
     Column("state_version", BigInteger, nullable=False, default=0),
+    # Bumped by every change of ``config``: an instance's kept hall is then built again, not caught up.
+    Column("config_version", BigInteger, nullable=False, server_default="0"),
     Column("last_serial", BigInteger, nullable=False, default=0),
     # The last service day whose closing (cancel or carry) has run.
     Column("closed_day", Date, nullable=True),
@@ -164,6 +166,8 @@ ticket_events = Table(
     _centre_fk("ticket_events"),
     UniqueConstraint("centre", "serial", "seq", name="uq_ticket_events_centre_serial_seq"),
     Index("ix_ticket_events_centre_kind_id", "centre", "kind", "id"),
+    # The events since a kept hall's last one: which tickets another instance changed.
+    Index("ix_ticket_events_centre_id", "centre", "id"),
 )
 
 window_events = Table(

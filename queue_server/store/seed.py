@@ -96,6 +96,7 @@ async def apply_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) 
             name=centre.name,
             config=centre.model_dump(mode="json"),
             state_version=schema.centres.c.state_version + 1,
+            config_version=schema.centres.c.config_version + 1,
             updated_at=now,
         )
     )

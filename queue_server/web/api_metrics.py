@@ -65,9 +65,16 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         " the whole queue)",
         labels=["centre"],
     )
-    built = service.hall_builds()  # before the reads below, which may build one
+    catch_ups = CounterMetricFamily(
+        "onewindow_hall_catch_ups",
+        "Times this instance brought its kept hall of a centre up to date with another instance's actions"
+        " (reading only the tickets they changed), since it started",
+        labels=["centre"],
+    )
+    built, caught_up = service.hall_builds(), service.hall_catch_ups()  # before the reads below
     for code in sorted(principal.centres):
         builds.add_metric([code], built.get(code, 0))
+        catch_ups.add_metric([code], caught_up.get(code, 0))
         hall = await service.hall(code)
         _hall_figures(hall, waiting, longest, windows)
         sightings = service.devices(code)
@@ -89,7 +96,7 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         for level in range(5, 0, -1):
             ratings.add_metric([code, str(level)], by_level.get(level, 0))
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings, builds]))
+    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings, builds, catch_ups]))
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -129,7 +136,8 @@ ROUTES: list[Route] = [
             " ticket group, onewindow_windows by state, onewindow_devices by kind and online,"
             " onewindow_devices_offline (were online, now offline) by kind, and today's"
             " onewindow_tickets_today by state and onewindow_ratings_today by level; onewindow_hall_builds_total,"
-            " the halls this instance built from a centre's rows."
+            " the halls this instance built from a centre's rows, and onewindow_hall_catch_ups_total, the times"
+            " it caught its kept hall up with another instance's actions."
         ),
     ),
 ]

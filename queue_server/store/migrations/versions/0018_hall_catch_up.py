@@ -1,0 +1,32 @@
+"""centres: a configuration version; ticket_events: an index by centre and id
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-06
+
+An instance keeps its hall and, after another instance's actions, reads only the tickets whose
+events came since its last one (by id, per centre) instead of the whole queue; a changed
+configuration (its own version) still builds the hall again.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("centres") as batch:
+        batch.add_column(sa.Column("config_version", sa.BigInteger(), nullable=False, server_default="0"))
+    op.create_index("ix_ticket_events_centre_id", "ticket_events", ["centre", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_ticket_events_centre_id", table_name="ticket_events")
+    with op.batch_alter_table("centres") as batch:
+        batch.drop_column("config_version")
