@@ -162,8 +162,8 @@ class Paper:
             return ""
         words = DUE_EN if english else DUE_ZH
         day = date_en(self.due) if english else date_zh(self.due)
-        line = words[0].format(date=day, days=self.due_days or "")
-        return line + (words[1] if self.due_provisional else "")
+        line = words["due"].format(date=day, days=self.due_days or "")
+        return line + (words["provisional"] if self.due_provisional else "")
 
     def deadline(self, english: bool = False) -> tuple[str, ...]:
         """What the citizen must do by when, and what follows otherwise: the sentences the A4 page and
@@ -176,9 +176,12 @@ class Paper:
         return tuple(sentence.format(date=day) for sentence in words[self.kind])
 
 
-DUE_ZH = ("承诺办结时间：{date}前（{days}个工作日内）", "（节假日安排公布后可能顺延）")
+DUE_ZH = {"due": "承诺办结时间：{date}前（{days}个工作日内）", "provisional": "（节假日安排公布后可能顺延）"}
 """An accepted case's promised date, and the word for a date counted past the published holidays."""
-DUE_EN = ("Done by {date} (within {days} working days)", " (may move once the holidays are published)")
+DUE_EN = {
+    "due": "Done by {date} (within {days} working days)",
+    "provisional": " (may move once the holidays are published)",
+}
 
 DEADLINES_ZH: dict[PaperKind, tuple[str, str]] = {
     PaperKind.SUPPLEMENT: (
