@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from queue_server.domain.calendar import WorkCalendar
+from queue_server.domain.case_results import CaseNumber
 from queue_server.domain.case_terms import LEVEL_NAMES_ZH, CaseTerms
 from queue_server.domain.centre import Centre, ShowStaff
 from queue_server.domain.tickets import OUTCOME_NAMES_ZH, Outcome, Ticket
@@ -112,8 +113,7 @@ def case_number(centre: Centre, calendar: WorkCalendar, ticket: Ticket) -> str:
     The serial is the centre's own and never reused, so the number is unique per centre and year
     (and across centres, by the code) without a counter in the action's transaction.
     """
-    year = calendar.local_date(ticket.issued_at).year
-    return f"{centre.code.upper()}-{year}-{ticket.serial:06d}"
+    return str(CaseNumber(centre.code, calendar.local_date(ticket.issued_at).year, ticket.serial))
 
 
 @dataclass(frozen=True, slots=True)
