@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from queue_server.app.print_jobs import notice_job, print_jobs
+from queue_server.app.print_jobs import delivery_job, notice_job, print_jobs
 from queue_server.app.printers import PrinterBoard
 from queue_server.domain.case_terms import CaseTerms, Level
 from queue_server.domain.hall import Hall
@@ -33,13 +33,19 @@ from ticket_printer.render import render
 from ticket_printer.slips import NoticeSlip
 
 
-def finished_slip(outcome: Outcome, terms: CaseTerms) -> tuple[Hall, NoticeSlip]:
+def finished_slip(outcome: Outcome, terms: CaseTerms, *, delivered: bool = False) -> tuple[Hall, NoticeSlip]:
+    """The case's first paper; with ``delivered``, its proof of delivery (送达回证) at collection."""
     hall = terms_hall()
     ticket = hall.issue("pension").ticket
     assert ticket is not None
     hall.call_ticket(1, ticket.serial, reason="测试")
     hall.finish(1, outcome, terms=terms, actor="staff:s1")
-    job = notice_job(hall, hall.ticket(ticket.serial), "printer-w1")
+    finished = hall.ticket(ticket.serial)
+    job = (
+        delivery_job(hall, finished, "printer-w1", "窗口领取", "s2")
+        if delivered
+        else notice_job(hall, finished, "printer-w1")
+    )
     slip = slip_for(PrintJob.model_validate({**job.message.payload, "seq": 1}))
     assert isinstance(slip, NoticeSlip)
     return hall, slip
@@ -139,16 +145,17 @@ def _ocr_line(image: Image.Image) -> str:
     ("outcome", "terms", "title", "picture"),
     [
         (Outcome.PROMISED, CaseTerms(), "受理通知书", "slip-acceptance.png"),
+        (Outcome.PROMISED, None, "送达回证", "slip-delivery.png"),
         (Outcome.COMMITMENT, CaseTerms(commitment="本人承诺所填信息真实有效"), "告知承诺书", "slip-commitment.png"),
         (Outcome.DEFERRED, CaseTerms(to_follow=("户口簿",)), "容缺受理通知书", "slip-deferred.png"),
     ],
 )
 def test_the_printed_slip_reads_back_its_title_and_case_number(
-    outcome: Outcome, terms: CaseTerms, title: str, picture: str, tmp_path: Path
+    outcome: Outcome, terms: CaseTerms | None, title: str, picture: str, tmp_path: Path
 ) -> None:
     if shutil.which("tesseract") is None and not os.environ.get("CI"):  # under CI, testing less must fail
         pytest.skip("tesseract is not installed (Debian tesseract-ocr, tesseract-ocr-chi-sim)")
-    _, slip = finished_slip(outcome, terms)
+    _, slip = finished_slip(outcome, terms or CaseTerms(), delivered=terms is None)
     profile = PrinterProfile(paper=PAPER_80, mode=Mode.RASTER)
     image = raster_image(parse(render(slip, profile)))
     assert image is not None

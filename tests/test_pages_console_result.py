@@ -74,10 +74,18 @@ async def test_a_case_found_by_its_number_is_handed_over_once(site: Site, tmp_pa
         )
         await expect(page.locator("#result-state")).to_have_text("已送达")
         await expect(page.locator("#result-collect")).to_be_hidden()
+        # The window's printer got the 送达回证 and has not said it printed it (no printer client runs
+        # here): the console says it is printing, never that it printed.
+        await expect(page.locator("#result-print")).to_have_text("正在打印送达回证……", timeout=WAIT_MS)
+        await expect(page.locator("#result-print")).to_have_attribute("data-print-status", "queued")
     async with site.db.read() as conn:
         d = schema.promised_deliveries.c
         rows = (await conn.execute(select(d.actor, d.method).where(d.centre == "test"))).all()
     assert [tuple(row) for row in rows] == [("staff:s1", "window")], "one delivery, by the clerk, collected"
+    async with site.db.read() as conn:
+        p = schema.print_jobs.c
+        papers = (await conn.execute(select(p.job_id).where(p.centre == "test", p.serial == 1))).scalars().all()
+    assert "1-delivery-1" in papers, "one proof of delivery, at the clerk's window"
 
 
 async def test_a_scanned_qr_finds_the_case_and_an_address_needs_consent(site: Site, tmp_path: Path) -> None:
@@ -119,3 +127,5 @@ async def test_a_case_finished_as_promised_at_the_console_shows_on_the_result_de
         await page.locator("#finish-dialog button[type=submit]").click()
         await expect(page.locator("#result-number")).to_have_text("TEST-2026-000001", timeout=WAIT_MS)
         await expect(page.locator("#result-address-open")).to_be_visible()
+        # The 受理通知书 went to the window's printer with the finish; no printer has said it printed it.
+        await expect(page.locator("#notice-print")).to_have_text("正在打印受理通知书……", timeout=WAIT_MS)

@@ -112,8 +112,9 @@ class TicketSlip:
 class NoticeSlip:
     """A case's paper on the window's thermal printer: the notice to supplement (补正材料通知书), of
     non-acceptance (不予受理通知书) or of acceptance with materials to follow (容缺受理通知书), told
-    once and in full (一次性告知); the letter of commitment (告知承诺书) the applicant signs; or the
-    notice of acceptance (受理通知书) of a case decided later, with its promised date.
+    once and in full (一次性告知); the letter of commitment (告知承诺书) the applicant signs; the
+    notice of acceptance (受理通知书) of a case decided later, with its promised date; or the proof of
+    delivery (送达回证) the citizen signs as the result is handed over.
 
     The law behind it asks that every reason and every missing material be told at once, in
     writing, so both lists are printed in full, numbered, never cut short.
@@ -148,6 +149,8 @@ class NoticeSlip:
     """On a joint case's notice (联办件): the department that leads it."""
     level: str = ""
     """On a reported case's notice (上报件): the level it is reported to."""
+    delivered_how: str = ""
+    """On a proof of delivery (送达回证): how the result was handed over."""
 
     def fields(self) -> dict[str, str]:
         return {
@@ -173,6 +176,10 @@ class NoticeSlip:
             "delivery": self.delivery,
             "lead_department": self.lead_department,
             "level": self.level,
+            "delivered_how": self.delivered_how,
+            "handled_by": self.staff if not self.delivered_how else "",
+            "delivered_by": self.staff if self.delivered_how else "",
+            "applicant_signs": "" if self.delivered_how else "yes",
         }
 
     def lists(self) -> dict[str, tuple[str, ...]]:

@@ -31,7 +31,7 @@ from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.estimates import Position
 from queue_server.domain.events import TicketFinished, TicketIssued
 from queue_server.domain.hall import Hall
-from queue_server.domain.papers import PRINTED_AT_WINDOW, REMEDY_ZH, PaperKind, paper, papers_for
+from queue_server.domain.papers import PRINTED_AT_WINDOW, REMEDY_ZH, PaperKind, paper, papers_for, staff_words
 from queue_server.domain.tickets import CATEGORY_NAMES_ZH, Ticket
 from queue_server.protocol.topics import PRINTER_JOB
 from queue_server.store.database import Connection
@@ -90,10 +90,35 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
     acceptance, to supplement, of non-acceptance, of acceptance with materials to follow, or the
     letter of commitment, with its case number, as the A4 page says it."""
     (kind, *_) = papers_for(ticket.outcome)
+    return paper_job(hall, ticket, printer, kind, f"{ticket.serial}-notice-1")
+
+
+def delivery_job(
+    hall: Hall, ticket: Ticket, printer: str, how: str, deliverer: str | None, on: dt.date | None = None
+) -> Job:
+    """The proof of delivery (送达回证) a window's printer prints as the citizen collects a result:
+    what was handed over, how, by whom and on which day, and a line for the citizen to sign."""
+    job_id = f"{ticket.serial}-delivery-1"
+    return paper_job(hall, ticket, printer, PaperKind.DELIVERY, job_id, how, deliverer, on)
+
+
+def paper_job(
+    hall: Hall,
+    ticket: Ticket,
+    printer: str,
+    kind: PaperKind,
+    job_id: str,
+    delivered_how: str = "",
+    deliverer: str | None = None,
+    on: dt.date | None = None,
+) -> Job:
+    """One of the case's papers for the window's thermal printer, dated ``on`` (default the day the
+    case ended at the window)."""
     shown = paper(hall.centre, hall.calendar, ticket, kind)
     terms = shown.terms
+    staff = staff_words(hall.centre, deliverer) if deliverer is not None else shown.staff
     payload: dict[str, Any] = {
-        "job_id": f"{ticket.serial}-notice-1",
+        "job_id": job_id,
         "kind": "notice",
         "notice": {
             "centre_name": shown.centre_name,
@@ -104,10 +129,10 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
             "missing_materials": list(terms.to_follow if terms is not None and terms.to_follow else shown.missing),
             "phone": shown.centre_phone,
             "address": shown.centre_address,
-            "date": shown.day.isoformat(),
+            "date": (on or shown.day).isoformat(),
             "title": shown.title,
             "case_number": shown.case_number,
-            "staff": shown.staff,
+            "staff": staff,
             "note": shown.note,
             "deadline": "".join(shown.deadline()),
             "remedy": REMEDY_ZH if kind is PaperKind.REFUSAL else "",
@@ -117,6 +142,7 @@ def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:
             "delivery": shown.delivery if kind is PaperKind.ACCEPTANCE else "",
             "lead_department": terms.lead_department if terms is not None else "",
             "level": shown.level_name,
+            "delivered_how": delivered_how,
         },
     }
     return Job(printer, ticket.serial, "notice", Message(PRINTER_JOB.subject(device=printer), "job", payload))

@@ -16,6 +16,7 @@ from typing import Literal
 
 from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
+from queue_server.app.print_jobs import delivery_job, window_printer
 from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.app.views import iso
@@ -24,7 +25,9 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store.database import Connection
 from queue_server.store.lookup import list_centres
+from queue_server.store.outbox import write_outbox
 from queue_server.store.postal_addresses import forget_address
+from queue_server.store.printing import Job, record_jobs
 from queue_server.store.promised import (
     PromisedCase,
     promised_case,
@@ -32,6 +35,10 @@ from queue_server.store.promised import (
     record_delivery,
     record_handover,
 )
+from queue_server.store.repository import adopt_tickets
+
+COLLECTED_AT_WINDOW_ZH = "窗口领取"
+"""How a result collected at a window was handed over, on its proof of delivery."""
 
 DELIVER = "deliver"
 HAND_OVER = "hand_over"
@@ -96,12 +103,20 @@ async def centre_name(conn: Connection, code: str | None) -> str:
 
 
 async def deliver(
-    service: HallService, once: Once, serial: int, note: str, present: Presenter[PromisedAt], origin: str | None = None
+    service: HallService,
+    once: Once,
+    serial: int,
+    note: str,
+    present: Presenter[PromisedAt],
+    origin: str | None = None,
+    window: int | None = None,
 ) -> Answer:
     """Record that the result reached the citizen; ``origin`` names the accepting centre of a case
-    handed to this one (default this centre)."""
+    handed to this one (default this centre). Handed over at ``window``, whose printer prints the
+    proof of delivery (送达回证) the citizen signs, for a case accepted here."""
     centre = once.centre
     accepted_at = origin or centre
+    printed: list[Job] = []
 
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> PromisedAt:
         case = await promised_case(conn, accepted_at, serial)
@@ -133,11 +148,24 @@ async def deliver(
             check_collection(seen.case_number, case.result_state)
         await record_delivery(conn, accepted_at, serial, once.actor, note, now)
         await forget_address(conn, accepted_at, serial)
+        printer = window_printer(hall, window) if window is not None and accepted_at == centre else None
+        if printer is not None:
+            await adopt_tickets(conn, hall, (serial,))
+            deliverer = once.actor.split(":", 1)[1] if once.actor.startswith("staff:") else None
+            today = hall.calendar.local_date(now)
+            job = delivery_job(hall, hall.ticket(serial), printer.id, COLLECTED_AT_WINDOW_ZH, deliverer, today)
+            await write_outbox(conn, centre, [job.message], now)
+            await record_jobs(conn, centre, [job], now)
+            hall.compact()
+            printed.append(job)
         delivered = await promised_case(conn, accepted_at, serial)
         assert delivered is not None
         return seen_at(hall, delivered, hall.calendar.local_date(now), centre)
 
-    return await run_once(service, once, DELIVER, step, present)
+    answer = await run_once(service, once, DELIVER, step, present)
+    if printed and answer.ok:
+        service.outbox_written(centre)
+    return answer
 
 
 async def hand_over(

@@ -250,6 +250,11 @@ class HallService:
             self._tell(centre)  # the relay sends the new job now
         return answer
 
+    def outbox_written(self, centre: str) -> None:
+        """Say that work beside the actions committed outbox rows at ``centre`` (a paper to print):
+        the relay sends them now rather than at its next poll."""
+        self._tell(centre)
+
     async def resend_print_jobs(self, centre: str) -> int:
         """Send again the print jobs no printer answered in time; returns how many."""
         sent = await printing.resend_print_jobs(self._halls, centre)

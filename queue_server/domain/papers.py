@@ -242,7 +242,7 @@ def paper(centre: Centre, calendar: WorkCalendar, ticket: Ticket, kind: PaperKin
         matter_name=matter.name if matter is not None else ticket.matter,
         outcome_name=OUTCOME_NAMES_ZH[ticket.outcome],
         window_name=f"{window.number}号窗口 {window.name}" if window is not None else "",
-        staff=_staff(centre, ticket.staff),
+        staff=staff_words(centre, ticket.staff),
         day=day,
         received=tuple(m for m in materials if m not in ticket.missing_materials and m not in later),
         missing=ticket.missing_materials,
@@ -262,7 +262,8 @@ def paper(centre: Centre, calendar: WorkCalendar, ticket: Ticket, kind: PaperKin
     )
 
 
-def _staff(centre: Centre, code: str | None) -> str:
+def staff_words(centre: Centre, code: str | None) -> str:
+    """A staff member as a paper names them: the work number (工号), and the name where the policy shows it."""
     if code is None:
         return ""
     person = centre.staff_by_code.get(code)

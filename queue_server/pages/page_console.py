@@ -14,7 +14,7 @@ from aiohttp import web
 
 from queue_server.app.views import centre_view
 from queue_server.auth.accounts import Principal
-from queue_server.domain.papers import PAPER_TITLES_EN, PAPER_TITLES_ZH
+from queue_server.domain.papers import PAPER_TITLES_EN, PAPER_TITLES_ZH, PAPERS_OF_OUTCOME, PRINTED_AT_WINDOW
 from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.console_words import CONSOLE_WORDS
 from queue_server.pages.render import centre_code, language_of, render
@@ -50,6 +50,9 @@ async def console(request: web.Request) -> web.StreamResponse:
         "role": principal.role.value,
         "staff_code": principal.staff_code,
         "window_asked": _window_asked(request),
+        # Each outcome's first paper, and those the window's printer prints at the finish (domain.papers).
+        "first_papers": {outcome.value: kinds[0].value for outcome, kinds in PAPERS_OF_OUTCOME.items() if kinds},
+        "printed_at_window": sorted(outcome.value for outcome in PRINTED_AT_WINDOW),
     }
     said = words(language_of(request), CONSOLE_WORDS)
     consent = POSTAL_CONSENT_EN if language_of(request) == "en" else POSTAL_CONSENT_ZH

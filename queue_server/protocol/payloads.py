@@ -274,6 +274,9 @@ class NoticePrint(Outbound):
     delivery: str = Field(default="", description="For a notice of acceptance: how the result reaches the citizen")
     lead_department: str = Field(default="", description="For a joint case (联办件): the department that leads it")
     level: str = Field(default="", description="For a reported case (上报件): the level it is reported to, in words")
+    delivered_how: str = Field(
+        default="", description="For a proof of delivery (送达回证): how the result was handed over, in words"
+    )
 
 
 class PrintJob(Sequenced):

@@ -154,6 +154,13 @@ class DeliveryBody(ActionBody):
         pattern=CODE_PATTERN,
         description="The centre that accepted the case, when it was handed to this one; default this centre",
     )
+    window: int | None = Field(
+        default=None,
+        ge=1,
+        le=9999,
+        description="The window handing the result over: its printer, if it has one, prints the proof of delivery"
+        " (送达回证) for the citizen to sign",
+    )
 
 
 async def deliver(request: web.Request) -> web.StreamResponse:
@@ -162,7 +169,7 @@ async def deliver(request: web.Request) -> web.StreamResponse:
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
     answer = await promised.deliver(
         _service(request), once, _int_param(request, "serial"), body.note, Presenter(_seen_view),
-        origin=body.origin,
+        origin=body.origin, window=body.window,
     )  # fmt: skip
     return answer_response(request, answer)
 

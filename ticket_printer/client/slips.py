@@ -54,4 +54,5 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
         delivery=notice.delivery,
         lead_department=notice.lead_department,
         level=notice.level,
+        delivered_how=notice.delivered_how,
     )

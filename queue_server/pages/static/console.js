@@ -13,13 +13,10 @@
   const manager = role === "manager" || role === "admin";
   const $ = (id) => document.getElementById(id);
   const NOTICE_OUTCOMES = ["returned", "supplement"];
-  // The first paper of each outcome that gives one (the "I" key opens it).
-  const FIRST_PAPER = {
-    supplement: "supplement", returned: "refusal", promised: "acceptance", joint: "acceptance", reported: "acceptance",
-    commitment: "commitment", deferred: "deferred",
-  };
-  // Outcomes whose paper the window's printer prints at the finish (domain.papers.PRINTED_AT_WINDOW).
-  const PRINTED_OUTCOMES = ["returned", "supplement", "commitment", "deferred"];
+  // Each outcome's first paper (the "I" key opens it), and the outcomes whose paper the window's
+  // printer prints at the finish: the server's (domain.papers), given with the page.
+  const FIRST_PAPER = OW.data.first_papers;
+  const PRINTED_OUTCOMES = OW.data.printed_at_window;
   const OUTCOMES = ["on_the_spot", "promised", "joint", "reported", "commitment", "deferred", "returned", "supplement"];
   const terms = OW.finishTerms;
   const PAUSE_REASONS = ["break", "meeting", "system_fault", "training", "other"];
@@ -140,6 +137,7 @@
     state.queue = queue.body;
     state.clock = { server: Date.parse(queue.body.at), local: performance.now() };
     state.number = chosenWindow();
+    OW.windowNumber = state.number;  // the result desk's hand-overs print at this window (console_result.js)
     const held = currentWindow() && currentWindow().ticket;
     const reads = [];
     if (held) reads.push(api("GET", `/centres/${C}/tickets/${held.serial}`).then((r) => { state.ticket = r.ok ? r.body : null; }));

@@ -1,6 +1,7 @@
 // What the window's printer did with a case's paper, followed until it settles: never "printed"
 // before the printer said so. Past PATIENCE_MS untaken, or with its printer offline, it is a
-// warning with the way out: the paper on A4. console.js starts it when a finish prints a paper.
+// warning with the way out: the paper on A4. console.js starts it when a finish prints a paper,
+// console_result.js when a result handed over prints its proof of delivery (each on its own line).
 "use strict";
 
 OW.noticePrint = (() => {
@@ -8,11 +9,11 @@ OW.noticePrint = (() => {
   const C = OW.data.centre.code;
   const PATIENCE_MS = 60000;
   const LOOK_MS = 1500;
-  let watch = { serial: null, paper: "", timer: null };
+  let watch = { serial: null, paper: "", timer: null, line: "notice-print" };
 
-  async function follow(serial, paper) {
+  async function follow(serial, paper, line = "notice-print") {
     clearTimeout(watch.timer);
-    watch = { serial, paper, timer: null };
+    watch = { serial, paper, timer: null, line };
     const started = Date.now();
     const look = async () => {
       if (watch.serial !== serial) return;  // a later ticket's paper is followed now
@@ -28,7 +29,7 @@ OW.noticePrint = (() => {
   }
 
   function show(job, waited, read) {
-    const line = document.getElementById("notice-print");
+    const line = document.getElementById(watch.line);
     const paper = watch.paper;
     let text;
     let trouble = true;

@@ -78,13 +78,15 @@
     if (!shown) return;
     const origin = shown.centre !== C ? shown.centre : undefined;
     const answer = await api("POST", `/centres/${C}/promised/${shown.serial}/deliver`,
-      { request_id: id, note: t("result_how_window"), origin });
+      { request_id: id, note: t("result_how_window"), origin, window: OW.windowNumber ?? undefined });
     if (!answer.ok) {
       showProblem(search, answer.body);
       return;
     }
     show(answer.body);
     $("result-message").textContent = t("result_collected", { number: answer.body.number, case: answer.body.case_number });
+    // The window's printer prints the proof of delivery of a case accepted here: say what it did.
+    if (!origin && OW.windowNumber) await OW.noticePrint.follow(shown.serial, t("paper_title_delivery"), "result-print");
   });
   $("result-collect").addEventListener("click", () => collect());
 
