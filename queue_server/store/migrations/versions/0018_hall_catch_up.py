@@ -20,13 +20,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, never a batch: on SQLite a batch copies ``centres`` into a new table and drops
+# the old one, and every table that refers to a centre deletes its rows with it (ON DELETE CASCADE).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("centres") as batch:
-        batch.add_column(sa.Column("config_version", sa.BigInteger(), nullable=False, server_default="0"))
+    op.add_column("centres", sa.Column("config_version", sa.BigInteger(), nullable=False, server_default="0"))
     op.create_index("ix_ticket_events_centre_id", "ticket_events", ["centre", "id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_ticket_events_centre_id", table_name="ticket_events")
-    with op.batch_alter_table("centres") as batch:
-        batch.drop_column("config_version")
+    op.drop_column("centres", "config_version")
