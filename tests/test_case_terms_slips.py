@@ -6,10 +6,8 @@ mode, and tesseract on raster)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from queue_server.domain.tickets import Outcome
 from queue_server.protocol.payloads import PrintJob
 from tests.browser import keep_screenshot
 from tests.factories import make_hall
+from tests.ocr import ocr_line
 from tests.terms_support import terms_centre, terms_hall
 from ticket_printer.client.slips import slip_for
 from ticket_printer.escpos_parser import parse, raster_image, text_lines
@@ -129,16 +128,7 @@ def test_the_supplement_slip_says_the_deadline_the_a4_page_says() -> None:
 
 
 def _ocr_line(image: Image.Image) -> str:
-    png = io.BytesIO()
-    image.convert("L").save(png, format="PNG")
-    result = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", "chi_sim+eng", "--psm", "7"],
-        input=png.getvalue(),
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return "".join(result.stdout.decode("utf-8").split())
+    return "".join(ocr_line(image).split())
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.ocr import ocr_line
 from ticket_printer import escpos
 from ticket_printer.demo import DEMO_NOTICE, DEMO_TICKET, write_demo_images
 from ticket_printer.escpos_parser import (
@@ -166,19 +166,6 @@ def test_a_returned_case_without_materials_leaves_out_the_heading() -> None:
 # --- Raster mode -------------------------------------------------------------------------------
 
 
-def _ocr_line(image: Image.Image) -> str:
-    png = io.BytesIO()
-    image.convert("L").save(png, format="PNG")
-    result = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", "chi_sim+eng", "--psm", "7"],
-        input=png.getvalue(),
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.decode("utf-8").strip()
-
-
 @PAPERS
 def test_raster_mode_ticket_reads_back(paper: Paper) -> None:
     _need("zbar")
@@ -200,7 +187,7 @@ def test_raster_mode_ticket_reads_back(paper: Paper) -> None:
     placed = draw(layout(DEMO_TICKET, profile), paper, profile.module_dots).placed
     (box,) = [p.box for p in placed if p.text == "A012"]
     number = image.crop(box)
-    assert _ocr_line(number).replace(" ", "") == "A012"
+    assert ocr_line(number).replace(" ", "") == "A012"
     # Drawn within the paper: the number's line has white at both edges.
     edges = number.crop((0, 0, 2, number.height)), number.crop((number.width - 2, 0, number.width, number.height))
     assert all(edge.getextrema() == (255, 255) for edge in edges)
@@ -215,13 +202,13 @@ def test_raster_mode_notice_reads_back(paper: Paper) -> None:
     assert image is not None
     placed = draw(layout(DEMO_NOTICE, profile), paper, profile.module_dots).placed
     (phone,) = [p.box for p in placed if DEMO_NOTICE.phone in p.text]
-    read = _ocr_line(image.crop(phone))
+    read = ocr_line(image.crop(phone))
     assert "咨询电话" in read
     assert DEMO_NOTICE.phone in read
     (heading,) = [p.box for p in placed if p.text == DEMO_NOTICE.title]
-    assert _ocr_line(image.crop(heading)).replace(" ", "") == "补正材料通知书"
+    assert ocr_line(image.crop(heading)).replace(" ", "") == "补正材料通知书"
     (case,) = [p.box for p in placed if DEMO_NOTICE.case_number in p.text]
-    assert DEMO_NOTICE.case_number in _ocr_line(image.crop(case)).replace(" ", ""), "the case number reads back"
+    assert DEMO_NOTICE.case_number in ocr_line(image.crop(case)).replace(" ", ""), "the case number reads back"
 
 
 def test_raster_bands_stay_within_printer_buffers() -> None:
