@@ -23,6 +23,7 @@ from queue_server.pages.wording import Language, words
 from queue_server.store.postal_addresses import CONSENT_EN as POSTAL_CONSENT_EN
 from queue_server.store.postal_addresses import CONSENT_ZH as POSTAL_CONSENT_ZH
 from queue_server.store.postal_addresses import KEPT_DAYS_AFTER_DUE
+from queue_server.vocabulary import Outcome
 
 CONSOLE_PAGE_WORDS: dict[Language, dict[str, str]] = {
     "zh": {**CONSOLE_WORDS["zh"], **{f"paper_title_{kind}": title for kind, title in PAPER_TITLES_ZH.items()}},
@@ -53,6 +54,8 @@ async def console(request: web.Request) -> web.StreamResponse:
         # Each outcome's first paper, and those the window's printer prints at the finish (domain.papers).
         "first_papers": {outcome.value: kinds[0].value for outcome, kinds in PAPERS_OF_OUTCOME.items() if kinds},
         "printed_at_window": sorted(outcome.value for outcome in PRINTED_AT_WINDOW),
+        # The outcomes that ask for reasons and missing materials (Outcome.needs_notice).
+        "notice_outcomes": sorted(outcome.value for outcome in Outcome if outcome.needs_notice),
     }
     said = words(language_of(request), CONSOLE_WORDS)
     consent = POSTAL_CONSENT_EN if language_of(request) == "en" else POSTAL_CONSENT_ZH

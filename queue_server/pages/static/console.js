@@ -12,11 +12,11 @@
   const me = OW.data.staff_code;
   const manager = role === "manager" || role === "admin";
   const $ = (id) => document.getElementById(id);
-  const NOTICE_OUTCOMES = ["returned", "supplement"];
   // Each outcome's first paper (the "I" key opens it), and the outcomes whose paper the window's
   // printer prints at the finish: the server's (domain.papers), given with the page.
   const FIRST_PAPER = OW.data.first_papers;
   const PRINTED_OUTCOMES = OW.data.printed_at_window;
+  const NOTICE_OUTCOMES = OW.data.notice_outcomes;
   const OUTCOMES = ["on_the_spot", "promised", "joint", "reported", "commitment", "deferred", "returned", "supplement"];
   const terms = OW.finishTerms;
   const PAUSE_REASONS = ["break", "meeting", "system_fault", "training", "other"];
