@@ -4,10 +4,12 @@ reported decided is overdue no more."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from playwright.async_api import expect
 
 from queue_server.app.case_results import ResultReport, report_result
@@ -65,6 +67,20 @@ async def test_an_overdue_case_shows_to_the_manager_the_supervisor_and_in_the_re
         await expect(page.locator("#promised-overdue-now")).to_have_text("1")
         await expect(page.locator("#overdue-cases")).to_contain_text("TEST-2026-000001")
         await assert_accessible(page, "the report's promised cases")
+        workbook = f"{site.url}/api/v1/centres/test/reports?period=week&date=2026-12-01&format=xlsx"
+        answer = await page.request.get(workbook)
+        assert answer.ok, await answer.text()
+        book = load_workbook(io.BytesIO(await answer.body()), read_only=True)
+        assert [list(row) for row in book["承诺件"].iter_rows(values_only=True)] == [
+            ["期内到期承诺件", "按期办结", "按期率", "今日超期"],
+            [1, 0, 0, 1],
+        ]
+        overdue = [list(row) for row in book["超期承诺件"].iter_rows(values_only=True)]
+        assert overdue == [
+            ["受理编号", "号码", "事项", "承诺日期", "超期天数"],
+            ["TEST-2026-000001", "A001", "养老保险待遇领取", "2026-12-01", 2],
+        ]
+        book.close()
         await page.goto(f"{site.url}/reports/centres?period=week&date=2026-12-01")
         await expect(page.locator("#centres-promised [data-field=overdue_now]")).to_have_text("1", timeout=WAIT_MS)
 

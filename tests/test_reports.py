@@ -264,7 +264,7 @@ async def test_the_report_as_a_workbook_holds_the_json_figures(reports: Api) -> 
         assert "onewindow-test-2026-11-30-window.xlsx" in answer.headers["Content-Disposition"]
         raw = await answer.read()
     book = load_workbook(io.BytesIO(raw), read_only=True)
-    assert book.sheetnames == ["报表", "标杆窗口排名"]
+    assert book.sheetnames == ["报表", "标杆窗口排名", "承诺件", "超期承诺件"]
     header, *rows = [list(row) for row in book["报表"].iter_rows(values_only=True)]
     assert header[:8] == ["编号", "名称", "取号数", "服务数", "办结数", "受理数", "退回数", "补正数"]
     assert "满意率" in header and "非常满意" in header and "暂停:休息(分钟)" in header
@@ -292,7 +292,7 @@ async def test_a_workbook_per_matter_has_no_ranking(reports: Api) -> None:
         headers={"Authorization": f"Bearer {reports.tokens['admin']}"},
     ) as answer:
         book = load_workbook(io.BytesIO(await answer.read()), read_only=True)
-    assert book.sheetnames == ["报表"]
+    assert book.sheetnames == ["报表", "承诺件", "超期承诺件"]
     assert [row[0] for row in book["报表"].iter_rows(min_row=2, values_only=True)] == ["pension"]
     book.close()
 

@@ -13,6 +13,7 @@ from typing import cast
 
 from aiohttp import web
 
+from queue_server.app.promised_report import promised_view
 from queue_server.app.reports import Report, ReportQuery, ReportView, ranked_view, read_report, report_body, row_view
 from queue_server.auth.accounts import Action
 from queue_server.domain.ratings import RATING_ITEM_NAMES_ZH, RATING_NAMES_ZH, RatingItem, RatingLevel
@@ -90,6 +91,25 @@ def ranking_table(report: Report) -> tuple[list[str], list[list[Cell]]]:
     return [title for _, title in RANKING_COLUMNS], [_cells(row, RANKING_COLUMNS) for row in rows]
 
 
+PROMISED_COLUMNS = [
+    ("due", "期内到期承诺件"), ("kept", "按期办结"), ("kept_rate", "按期率"), ("overdue_now", "今日超期"),
+]  # fmt: skip
+OVERDUE_COLUMNS = [
+    ("case_number", "受理编号"), ("number", "号码"), ("matter", "事项"), ("due_date", "承诺日期"),
+    ("days_overdue", "超期天数"),
+]  # fmt: skip
+
+
+def promised_tables(report: Report) -> list[Sheet]:
+    """The promised cases (承诺件): the period's figures on one sheet, those overdue today on another."""
+    shown = promised_view(report.promised, report.matter_names)
+    overdue = [_cells(case, OVERDUE_COLUMNS) for case in shown["overdue"]]
+    return [
+        Sheet("承诺件", [title for _, title in PROMISED_COLUMNS], [_cells(shown, PROMISED_COLUMNS)]),
+        Sheet("超期承诺件", [title for _, title in OVERDUE_COLUMNS], overdue),
+    ]
+
+
 def _cells(view: Mapping[str, object], columns: Iterable[tuple[str, str]]) -> list[Cell]:
     """A view's values in the order of a table's columns (each value a number, a text or None)."""
     return [cast(Cell, view[key]) for key, _ in columns]
@@ -119,10 +139,11 @@ def _csv(report: Report) -> web.Response:
 
 
 def _xlsx(report: Report) -> web.Response:
-    """The figures on one sheet and, per window or staff member, the ranking on a second."""
+    """The figures on one sheet, per window or staff member the ranking on a second, then the promised cases."""
     sheets = [Sheet("报表", *figure_table(report))]
     if report.by in (Dimension.WINDOW, Dimension.STAFF):
         sheets.append(Sheet("标杆窗口排名", *ranking_table(report)))
+    sheets.extend(promised_tables(report))
     return web.Response(body=workbook(sheets), content_type=XLSX_TYPE, headers=_attachment(report, "xlsx"))
 
 
