@@ -105,7 +105,7 @@ async def test_the_manager_reads_the_days_report_and_downloads_it(site: Site, tm
         saved = tmp_path / "report.xlsx"
         await download.save_as(saved)
         book = load_workbook(saved, read_only=True)
-        assert book.sheetnames == ["报表", "标杆窗口排名"]
+        assert book.sheetnames == ["报表", "标杆窗口排名", "承诺件", "超期承诺件"]
         assert [row[:4] for row in book["报表"].iter_rows(min_row=2, values_only=True)] == [
             ("1", "1号窗口 综合受理", 2, 1),
             ("2", "2号窗口 综合受理", 1, 1),
