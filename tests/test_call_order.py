@@ -12,7 +12,7 @@ def test_a_green_channel_ticket_comes_first_and_says_why() -> None:
     first = hall.issue("pension").ticket
     green = hall.issue("pension", category=Category.ELDERLY).ticket
     assert first is not None and green is not None
-    shown = [(u.ticket.number, u.why) for u in hall.router.call_order(1, hall.waiting(), limit=8)]
+    shown = [(u.ticket.number, u.why) for u in hall.router.call_order(1, hall.waiting(), limit=8, now=hall.clock.now())]
     assert shown == [(green.number, Why.GREEN_CHANNEL), (first.number, Why.IN_ORDER)]
 
 
@@ -26,7 +26,7 @@ def test_a_ticket_passed_over_too_often_is_called_first_before_the_green_channel
         hall.finish(1, Outcome.ON_THE_SPOT)
     green = hall.issue("pension", category=Category.ELDERLY).ticket
     assert green is not None
-    shown = [(u.ticket.number, u.why) for u in hall.router.call_order(1, hall.waiting(), limit=8)]
+    shown = [(u.ticket.number, u.why) for u in hall.router.call_order(1, hall.waiting(), limit=8, now=hall.clock.now())]
     assert shown == [(old.number, Why.PASSED_OVER_BOUND), (green.number, Why.IN_ORDER)]
     assert hall.call_next(1).ticket.number == old.number  # type: ignore[union-attr]
 
@@ -37,6 +37,8 @@ def test_the_list_holds_only_what_the_window_may_call_and_stops_at_the_limit() -
         hall.issue("pension")
     police = next(m.code for m in hall.centre.matters if m.prefix == "B")
     hall.issue(police)
-    shown = hall.router.call_order(1, hall.waiting(), limit=3)
+    shown = hall.router.call_order(1, hall.waiting(), limit=3, now=hall.clock.now())
     assert [u.ticket.number for u in shown] == ["A001", "A002", "A003"]
-    assert all(u.ticket.matter != police for u in hall.router.call_order(1, hall.waiting(), limit=100))
+    assert all(
+        u.ticket.matter != police for u in hall.router.call_order(1, hall.waiting(), limit=100, now=hall.clock.now())
+    )

@@ -38,6 +38,7 @@ from queue_server.domain.tickets import Category, Channel, Outcome, Ticket, Tick
 from queue_server.domain.windows import PauseReason, WindowState, WindowStatus
 from tests.factories import WEEKDAY_HOURS, make_centre, make_hall, shanghai
 
+HALF_HOUR = dt.timedelta(minutes=30)
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -57,7 +58,7 @@ def plain_forecast(
     calls: dict[int, ForecastCall] = {}
     while heap and remaining:
         free, window = heapq.heappop(heap)
-        choice = router.choose(window, remaining)
+        choice = router.choose(window, remaining, now=now)
         if choice is None:
             continue
         calls[choice.ticket.serial] = ForecastCall(free, window, len(calls))
@@ -135,6 +136,7 @@ def halls(draw: st.DrawFn) -> tuple[Centre, dt.datetime, list[WindowState], dict
             category=draw(st.sampled_from([None, None, None, Category.ELDERLY])),
             target_window=draw(st.sampled_from([None, None, None, *numbers])),
             passed_over=draw(st.integers(0, 5)),
+            booked_from=draw(st.sampled_from([None, None, None, now - dt.timedelta(minutes=5), now + HALF_HOUR])),
         )
         for serial in range(1, draw(st.integers(0, 40)) + 1)
     ]
@@ -200,7 +202,7 @@ def test_a_long_queue_is_forecast_like_the_plain_play() -> None:
     assert max(call.at for call in expected.values()) > shanghai(2026, 12, 1, 8, 30)
 
 
-ISSUE, GREEN, CALL_NEXT, FINISH, CANCEL, LATER = "issue", "green", "call", "finish", "cancel", "later"
+ISSUE, GREEN, BOOKED, CALL_NEXT, FINISH, CANCEL, LATER = "issue", "green", "booked", "call", "finish", "cancel", "later"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -219,7 +221,8 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
             hall.sign_on(window.number, f"s{window.number}")
     matters = [m.code for m in centre.matters]
     steps = st.tuples(
-        st.sampled_from([ISSUE, ISSUE, ISSUE, GREEN, CALL_NEXT, FINISH, CANCEL, LATER]), st.sampled_from(matters)
+        st.sampled_from([ISSUE, ISSUE, ISSUE, GREEN, BOOKED, CALL_NEXT, FINISH, CANCEL, LATER]),
+        st.sampled_from(matters),
     )
     for step, matter in data.draw(st.lists(steps, max_size=40)):
         if step == LATER:
@@ -228,7 +231,7 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
             open_windows = [w.number for w in hall.windows() if w.staffed and hall.holding(w.number) is None]
             if open_windows:
                 window = data.draw(st.sampled_from(open_windows))
-                expected = hall.router.choose(window, hall.waiting())  # the full walk of the queue
+                expected = hall.router.choose(window, hall.waiting(), now=clock.now())  # the full walk of the queue
                 change = hall.call_next(window)
                 assert change.ticket == (None if expected is None else hall.ticket(expected.ticket.serial))
         elif step == FINISH:
@@ -240,7 +243,8 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
                 hall.cancel(data.draw(st.sampled_from(queue)).serial)
         else:
             try:
-                change = hall.issue(matter, category=Category.DISABLED if step == GREEN else None)
+                slot = clock.now() + HALF_HOUR * data.draw(st.integers(-1, 1)) if step == BOOKED else None
+                change = hall.issue(matter, category=Category.DISABLED if step == GREEN else None, booked_from=slot)
             except DomainError:
                 continue
             assert change.ticket is not None

@@ -16,7 +16,20 @@ from collections.abc import Callable
 import pytest
 
 from queue_server.app.refusals import Refusal, from_domain
+from queue_server.domain.bookings import (
+    Booking,
+    BookingStatus,
+    check_book,
+    check_change,
+    check_check_in,
+    find_slot,
+    id_number,
+    mask_phone,
+    require_booking,
+)
+from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.case_terms import CaseTerms, Level
+from queue_server.domain.centre import Centre
 from queue_server.domain.errors import DomainError
 from queue_server.domain.events import ServingStarted, TicketCalled, apply
 from queue_server.domain.follow_up import CallResult
@@ -37,7 +50,7 @@ from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.refusal_words import WORDS
 from queue_server.domain.tickets import Outcome, Ticket
 from queue_server.domain.windows import PauseReason
-from tests.factories import make_hall, shanghai
+from tests.factories import make_centre, make_hall, shanghai
 from tests.terms_support import terms_hall
 
 C = RefusalCode
@@ -242,6 +255,51 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
     C.APPEAL_OWN: lambda hall: decide_appeal(appealed(), uphold=True, note="属实", actor="manager:li", at=AT),
     C.APPEAL_DECISION_MISSING: lambda hall: decide_appeal(appealed(), uphold=True, note="", actor="admin:a", at=AT),
 }
+
+
+BOOKED_AT = shanghai(2026, 11, 30, 9, 0)
+
+
+def booking_centre() -> Centre:
+    from tests.test_bookings import BOOKINGS
+
+    return make_centre(bookings=BOOKINGS)
+
+
+def a_booking(**changes: object) -> Booking:
+    from tests.test_bookings import booking
+
+    return booking(BOOKED_AT, **changes)
+
+
+def book(taken: int = 0, active: int = 0, start: dt.datetime = BOOKED_AT, now: dt.datetime = AT) -> None:
+    centre = booking_centre()
+    calendar = WorkCalendar(centre)
+    slot = find_slot(centre, calendar, "pension", start)
+    check_book(centre.bookings, calendar, centre.matter("pension"), slot, taken=taken, active=active, now=now)
+
+
+BOOKING_TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
+    C.BOOKING_NOT_FOUND: lambda hall: require_booking(None, "ACDE3467"),
+    C.BOOKING_SLOT_NOT_FOUND: lambda hall: find_slot(booking_centre(), WorkCalendar(booking_centre()), "pension", AT),
+    C.BOOKING_SLOT_PAST: lambda hall: book(now=BOOKED_AT),
+    C.BOOKING_TOO_FAR: lambda hall: book(start=shanghai(2026, 12, 9, 9, 0)),
+    C.BOOKING_SLOT_FULL: lambda hall: book(taken=3, now=shanghai(2026, 11, 30, 8, 0)),
+    C.BOOKING_LIMIT: lambda hall: book(active=1, now=shanghai(2026, 11, 30, 8, 0)),
+    C.BOOKING_NOT_ACTIVE: lambda hall: check_change(
+        booking_centre().bookings, a_booking(status=BookingStatus.CANCELLED), AT
+    ),
+    C.BOOKING_CHANGE_TOO_LATE: lambda hall: check_change(booking_centre().bookings, a_booking(), AT),
+    C.BOOKING_OTHER_DAY: lambda hall: check_check_in(
+        booking_centre().bookings, WorkCalendar(booking_centre()), a_booking(), shanghai(2026, 12, 1, 9, 0)
+    ),
+    C.BOOKING_TOO_EARLY: lambda hall: check_check_in(
+        booking_centre().bookings, WorkCalendar(booking_centre()), a_booking(), shanghai(2026, 11, 30, 8, 0)
+    ),
+    C.BOOKING_PHONE: lambda hall: mask_phone("12345"),
+    C.BOOKING_ID_NUMBER: lambda hall: id_number("110105194912310021"),
+}
+TRIGGERS.update(BOOKING_TRIGGERS)
 
 
 def check_words(refusal: Refusal, facts_shown: dict[str, object]) -> None:

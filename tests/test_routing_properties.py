@@ -2,7 +2,8 @@
 
 The test keeps its own account of who waited, who was called by which window, and which
 windows could have served each ticket (from the centre's kinds, not from the router), then
-checks the promises of docs/routing.md on every call.
+checks the promises of docs/routing.md on every call. Some arrivals are bookings checked in,
+with slots that began a while ago or begin later: once due they go first like the green channel.
 """
 
 from __future__ import annotations
@@ -69,11 +70,12 @@ def centres(draw: st.DrawFn) -> Centre:
     )
 
 
-ARRIVE, CALL, FINISH, NO_SHOW, TRANSFER = "arrive", "call", "finish", "no_show", "transfer"
+ARRIVE, BOOKED, CALL, FINISH, NO_SHOW, TRANSFER = "arrive", "booked", "call", "finish", "no_show", "transfer"
 
 steps = st.lists(
     st.one_of(
         st.tuples(st.just(ARRIVE), st.integers(0, 4), st.sampled_from([None, *Category])),
+        st.tuples(st.just(BOOKED), st.integers(0, 4), st.sampled_from([-10, 0, 5, 20])),
         st.tuples(st.just(CALL), st.integers(1, 5), st.none()),
         st.tuples(st.just(FINISH), st.integers(1, 5), st.none()),
         st.tuples(st.just(NO_SHOW), st.integers(1, 5), st.none()),
@@ -92,6 +94,7 @@ class Record:
     place: dict[int, int] = field(default_factory=dict)
     matter: dict[int, str] = field(default_factory=dict)
     green: dict[int, bool] = field(default_factory=dict)
+    booked_from: dict[int, dt.datetime] = field(default_factory=dict)
     waiting: set[int] = field(default_factory=set)
     ever_called: set[int] = field(default_factory=set)
     passed_over: dict[int, int] = field(default_factory=dict)
@@ -100,26 +103,32 @@ class Record:
         kinds = set(self.centre.window(window).kinds)
         return not kinds.isdisjoint(self.centre.matter(self.matter[serial]).window_kinds)
 
-    def check_call(self, window: int, serial: int) -> None:
+    def first(self, serial: int, now: dt.datetime) -> bool:
+        """Green channel, or a booking whose slot has begun."""
+        return self.green[serial] or (serial in self.booked_from and self.booked_from[serial] <= now)
+
+    def check_call(self, window: int, serial: int, now: dt.datetime) -> None:
         k = self.centre.policy.max_passed_over
         assert serial in self.waiting, f"ticket #{serial} handed out while not waiting"
         assert serial not in self.ever_called, f"ticket #{serial} handed out twice"
         assert self.serves(window, serial), f"window {window} got matter {self.matter[serial]} it does not serve"
         eligible = [s for s in self.waiting if self.serves(window, s)]
-        if not self.green[serial] and any(self.green[s] for s in eligible):
+        if not self.first(serial, now) and any(self.first(s, now) for s in eligible):
             oldest = min(eligible, key=self.place.__getitem__)
             assert serial == oldest and any(self.passed_over.get(s, 0) >= k for s in eligible), (
-                f"ordinary ticket #{serial} called before a waiting green ticket without the starvation bound"
+                f"ordinary ticket #{serial} called before a waiting green or due booked ticket without the bound"
             )
         for other in self.waiting - {serial}:
-            if self.green[other] and not self.green[serial] and self.matter[other] == self.matter[serial]:
+            if self.first(other, now) and not self.first(serial, now) and self.matter[other] == self.matter[serial]:
                 assert self.place[other] > self.place[serial], (
-                    f"green ticket #{other} waited while a later ordinary ticket #{serial} of its matter was called"
+                    f"green or due booked ticket #{other} waited while a later ordinary ticket #{serial} was called"
                 )
             if self.place[other] < self.place[serial] and self.serves(window, other):
                 self.passed_over[other] = self.passed_over.get(other, 0) + 1
-                if not self.green[other]:
+                if not self.first(other, now):
                     assert self.passed_over[other] <= k, f"ordinary ticket #{other} passed over more than K={k} times"
+                if other not in self.booked_from and not self.green[other]:
+                    assert self.passed_over[other] <= k, f"walk-in #{other} passed over more than K={k} times"
         self.waiting.discard(serial)
         self.ever_called.add(serial)
 
@@ -137,12 +146,16 @@ def test_routing_keeps_its_promises(centre: Centre, actions: list[tuple[str, int
     for action, index, extra in actions:
         clock.advance(dt.timedelta(seconds=30))
         window = numbers[(index - 1) % len(numbers)]
-        if action == ARRIVE:
-            ticket = hall.issue(matters[index % len(matters)], category=extra).ticket
+        if action in (ARRIVE, BOOKED):
+            slot = clock.now() + dt.timedelta(minutes=extra) if action == BOOKED else None
+            category = extra if action == ARRIVE else None
+            ticket = hall.issue(matters[index % len(matters)], category=category, booked_from=slot).ticket
             assert ticket is not None
             record.place[ticket.serial] = ticket.place
             record.matter[ticket.serial] = ticket.matter
             record.green[ticket.serial] = ticket.green
+            if slot is not None:
+                record.booked_from[ticket.serial] = slot
             record.waiting.add(ticket.serial)
         elif action == CALL:
             try:
@@ -153,7 +166,7 @@ def test_routing_keeps_its_promises(centre: Centre, actions: list[tuple[str, int
             if change.ticket is None:
                 assert not any(record.serves(window, s) for s in record.waiting), "a waiting ticket was left"
             else:
-                record.check_call(window, change.ticket.serial)
+                record.check_call(window, change.ticket.serial, clock.now())
         elif hall.holding(window) is not None:
             if action == FINISH:
                 hall.finish(window, Outcome.ON_THE_SPOT)
@@ -188,6 +201,8 @@ def test_a_windows_call_order_is_the_order_its_calls_come_in(
         window = numbers[(index - 1) % len(numbers)]
         if action == ARRIVE:
             hall.issue(matters[index % len(matters)], category=extra)
+        elif action == BOOKED:
+            hall.issue(matters[index % len(matters)], booked_from=clock.now() + dt.timedelta(minutes=extra))
         elif action == CALL and hall.holding(window) is None:
             hall.call_next(window)
         elif action == FINISH and hall.holding(window) is not None:
@@ -195,7 +210,7 @@ def test_a_windows_call_order_is_the_order_its_calls_come_in(
     window = numbers[pick % len(numbers)]
     if hall.holding(window) is not None:
         hall.finish(window, Outcome.ON_THE_SPOT)
-    foretold = hall.router.call_order(window, hall.waiting(), limit=1000)
+    foretold = hall.router.call_order(window, hall.waiting(), limit=1000, now=clock.now())
     called = []
     while (change := hall.call_next(window)).ticket is not None:
         called.append(change.ticket.serial)
@@ -203,5 +218,5 @@ def test_a_windows_call_order_is_the_order_its_calls_come_in(
     assert [upcoming.ticket.serial for upcoming in foretold] == called
     if foretold:
         assert foretold[0].why in set(Why)
-    short = hall.router.call_order(window, [], limit=5)
+    short = hall.router.call_order(window, [], limit=5, now=clock.now())
     assert short == []

@@ -244,9 +244,10 @@ class QueueView(TypedDict):
 class UpcomingTicketView(TicketView):
     """A ticket of a window's call order, with why it stands there"""
 
-    why: Literal["in_order", "green_channel", "passed_over_bound"]
+    why: Literal["in_order", "green_channel", "booked", "passed_over_bound"]
     """in_order: the oldest the window may call; green_channel: called before older ordinary
-    tickets; passed_over_bound: called first because a ticket was passed over too often"""
+    tickets; booked: a booking whose slot has begun, called before older ordinary tickets;
+    passed_over_bound: called first because a ticket was passed over too often"""
 
 
 @documented
@@ -511,11 +512,12 @@ def call_order_view(hall: Hall, window: int, limit: int) -> CallOrderView:
     """The clerk's list: ``Router.call_order`` for one window, read when asked, never on a call."""
     hall.window(window)  # an unknown window is refused as such
     waiting = hall.waiting()
-    upcoming = hall.router.call_order(window, waiting, limit)
+    now = hall.clock.now()
+    upcoming = hall.router.call_order(window, waiting, limit, now=now)
     return {
         "centre": hall.centre.code,
         "window": window,
-        "at": iso(hall.clock.now()),
+        "at": iso(now),
         "upcoming": [{**ticket_view(hall.centre, u.ticket), "why": u.why.value} for u in upcoming],
         "waiting": sum(1 for t in waiting if hall.router.can_serve(window, t)),
     }

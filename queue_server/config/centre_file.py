@@ -12,6 +12,7 @@ translated here, in one place.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import difflib
 import json
 import os
@@ -29,6 +30,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from queue_server.domain.booking_rules import BookingRules
 from queue_server.domain.centre import (
     CODE_PATTERN,
     PREFIX_PATTERN,
@@ -511,6 +513,8 @@ def centre_to_toml(centre: Centre) -> str:
     """
     sections: list[str] = []
     for name, value in _plain_model(centre).items():
+        if name == "bookings" and centre.bookings == BookingRules():
+            continue  # a centre without bookings need not say so
         if isinstance(value, dict):
             sections.append(_toml_table(f"[{name}]", name, value))
         else:
@@ -567,6 +571,8 @@ def _plain(value: object) -> Any:
         return [clock_text(value.start), clock_text(value.end)]
     if isinstance(value, BaseModel):
         return _plain_model(value)
+    if isinstance(value, dt.time):
+        return clock_text(value)
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     if isinstance(value, Enum):

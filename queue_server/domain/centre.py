@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from queue_server.domain.booking_rules import BookingRules
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.follow_up import DEFAULT_TRIES
 from queue_server.domain.frozen_model import Model
@@ -408,6 +409,7 @@ class Centre(Model):
     windows: tuple[Window, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = ()
     devices: tuple[Device, ...] = ()
+    bookings: BookingRules = BookingRules()
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -473,7 +475,24 @@ class Centre(Model):
                         ("staff", index, "windows"),
                         f"staff member {person.code!r} names unknown window {number}",
                     )
+        self._booking_references(prefixes, numbers)
         return self
+
+    def _booking_references(self, prefixes: set[str], numbers: set[int]) -> None:
+        codes = {m.code for m in self.matters}
+        for index, bookable in enumerate(self.bookings.matters):
+            where = ("bookings", "matters", index)
+            if bookable.matter is not None and bookable.matter not in codes:
+                raise LocatedValueError((*where, "matter"), f"bookings name unknown matter {bookable.matter!r}")
+            if bookable.prefix is not None and bookable.prefix not in prefixes:
+                raise LocatedValueError((*where, "prefix"), f"bookings name unknown ticket group {bookable.prefix!r}")
+            for slot_index, slot in enumerate(bookable.extended):
+                for number in slot.windows:
+                    if number not in numbers:
+                        raise LocatedValueError(
+                            (*where, "extended", slot_index, "windows"),
+                            f"an extended slot names unknown window {number}",
+                        )
 
     @property
     def code(self) -> str:

@@ -161,7 +161,7 @@ def _play(
     times: dict[int, list[dt.datetime]] | None = None
     if end is not None:
         times = end.times = {w.number: [] for w in staffed}
-    play = _Queue(router, [w.number for w in staffed], waiting)
+    play = _Queue(router, [w.number for w in staffed], waiting, now)
     service = _ServiceTime(calendar)
     tickets = play.tickets
     durations: dict[tuple[str, int], dt.timedelta] = {}
@@ -257,13 +257,14 @@ class _Queue:
     same tickets (the same matters, and no ticket sent to one of them in particular) share one
     view: a hall of a thousand like windows keeps one. For each view: a doubly linked list of the
     tickets it may call (``Router.can_serve``), its green-channel tickets in order, and a heap of
-    its ordinary tickets passed over K times or more. A called ticket leaves every list it is in;
-    the green and starving lists drop called tickets lazily.
+    its ordinary tickets passed over K times or more (green-channel here includes due bookings). A
+    called ticket leaves every list it is in; the green and starving lists drop called tickets lazily.
     """
 
-    def __init__(self, router: Router, windows: Sequence[int], waiting: Sequence[Ticket]) -> None:
+    def __init__(self, router: Router, windows: Sequence[int], waiting: Sequence[Ticket], now: dt.datetime) -> None:
         self.max_passed_over = router.max_passed_over
         self.tickets = [t for t in waiting if t.status is TicketStatus.WAITING]
+        first = [t.goes_first(now) for t in self.tickets]
         self.left = len(self.tickets)
         self.passed = [t.passed_over for t in self.tickets]
         self.called = bytearray(len(self.tickets))
@@ -299,11 +300,9 @@ class _Queue:
         for view, indices in members.items():
             self.next[view] = dict(zip([-1, *indices], [*indices, _END], strict=True))
             self.prev[view] = dict(zip([*indices, _END], [-1, *indices], strict=True))
-            self.greens[view] = [i for i in indices if self.tickets[i].green]
+            self.greens[view] = [i for i in indices if first[i]]
             self.green_at[view] = 0
-            self.starving[view] = [
-                i for i in indices if self.passed[i] >= self.max_passed_over and not self.tickets[i].green
-            ]
+            self.starving[view] = [i for i in indices if self.passed[i] >= self.max_passed_over and not first[i]]
 
     def choose(self, window: int) -> int | None:
         """The index of the ticket ``window`` calls now (``Router.choose``), taken out of the queue."""

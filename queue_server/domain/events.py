@@ -50,6 +50,8 @@ class TicketIssued(TicketEvent):
     matter: str
     category: Category | None
     channel: Channel
+    booked_from: dt.datetime | None = None
+    """The slot start of the booking checked in with this ticket; None for a walk-in."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,6 +237,7 @@ def _issued(event: TicketIssued) -> Ticket:
         category=event.category,
         channel=event.channel,
         issued_at=event.at,
+        booked_from=event.booked_from,
     )
 
 

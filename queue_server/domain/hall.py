@@ -257,8 +257,10 @@ class Hall:
         channel: Channel = Channel.KIOSK,
         actor: str = SYSTEM,
         now: dt.datetime | None = None,
+        booked_from: dt.datetime | None = None,
     ) -> Change:
-        """Issue a ticket, or raise IssueRefused with a reason the citizen understands."""
+        """Issue a ticket, or raise IssueRefused with a reason the citizen understands;
+        ``booked_from`` is the slot start of the booking it checks in."""
         now = self._at(now)
         found = self.centre.matter(matter)
         self._check_can_issue(found, now)
@@ -275,6 +277,7 @@ class Hall:
             matter=found.code,
             category=category,
             channel=channel,
+            booked_from=booked_from,
         )
         self._issued[(day, found.code)] = self._issued.get((day, found.code), 0) + 1
         play_end = self._play_end
@@ -286,7 +289,7 @@ class Hall:
         """The new ticket's position: from the last forecast when only ordinary tickets were issued
         since, at most ``FORECAST_REUSE`` ago (a batch of actions shares one instant; batches of
         issues follow each other closely), else from a whole forecast."""
-        if ticket.green:  # it may go ahead of others: the whole forecast
+        if ticket.green or ticket.booked:  # it may go ahead of others: the whole forecast
             self._play_end = None
             calls = self._forecast(now, self.waiting(), until=ticket.serial)
             return position_of(ticket, calls, self.router, now, self._tickets)
@@ -393,7 +396,8 @@ class Hall:
     def call_next(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Call the ticket routing gives this window; an empty change when nobody waits for it."""
         state = self._calling_window(window, "call next at", actor)
-        choice = self.router.choose(window, self._queue(), green=self._waiting.green > 0)
+        now, first = self._at(now), self._waiting.green > 0 or self._waiting.booked > 0
+        choice = self.router.choose(window, self._queue(), now=now, green=first)
         if choice is None:
             return Change()
         return self._call(state, choice.ticket, choice.passed_over, actor, now=now)

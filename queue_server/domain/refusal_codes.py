@@ -109,6 +109,20 @@ class RefusalCode(StrEnum):
     APPEAL_NOT_YOURS = "appeal_not_yours"
     APPEAL_DECISION_MISSING = "appeal_decision_missing"
 
+    # Bookings (预约)
+    BOOKING_NOT_FOUND = "booking_not_found"
+    BOOKING_SLOT_NOT_FOUND = "booking_slot_not_found"
+    BOOKING_SLOT_PAST = "booking_slot_past"
+    BOOKING_TOO_FAR = "booking_too_far"
+    BOOKING_SLOT_FULL = "booking_slot_full"
+    BOOKING_LIMIT = "booking_limit"
+    BOOKING_NOT_ACTIVE = "booking_not_active"
+    BOOKING_CHANGE_TOO_LATE = "booking_change_too_late"
+    BOOKING_OTHER_DAY = "booking_other_day"
+    BOOKING_TOO_EARLY = "booking_too_early"
+    BOOKING_PHONE = "booking_phone"
+    BOOKING_ID_NUMBER = "booking_id_number"
+
     # The application's own
     ISSUE_REFUSED = "issue_refused"
     INVALID = "invalid"

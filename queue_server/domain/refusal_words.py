@@ -177,6 +177,27 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.APPEAL_OWN: ("申诉的窗口不能复核自己的申诉", "The window that appealed cannot decide its own appeal"),
     C.APPEAL_NOT_YOURS: ("工作人员只能申诉对本人的评价", "A staff member appeals only ratings of their own service"),
     C.APPEAL_DECISION_MISSING: ("请写明复核理由", "Give the reason for the decision"),
+    C.BOOKING_NOT_FOUND: ("没有这个预约", "There is no such booking"),
+    C.BOOKING_SLOT_NOT_FOUND: ("{matter}在这个时段不接受预约", "{matter} takes no bookings at that time"),
+    C.BOOKING_SLOT_PAST: ("这个时段已开始，不能再预约", "That slot has begun: it can no longer be booked"),
+    C.BOOKING_TOO_FAR: ("最多只能预约{days}天以内的时段", "Slots can be booked at most {days} days ahead"),
+    C.BOOKING_SLOT_FULL: ("{matter}这个时段已约满，请选择其他时段", "{matter}: that slot is full; choose another"),
+    C.BOOKING_LIMIT: (
+        "每人最多同时有{most}个有效预约，请先办理或取消已有的预约",
+        "At most {most} active bookings per person: use or cancel one first",
+    ),
+    C.BOOKING_NOT_ACTIVE: (
+        "预约{booking}已签到、取消或失约，不能再操作",
+        "Booking {booking} was checked in, cancelled or missed",
+    ),
+    C.BOOKING_CHANGE_TOO_LATE: (
+        "预约{booking}只能在时段开始前{minutes}分钟以前取消或改约",
+        "Booking {booking} can be cancelled or moved only until {minutes} minutes before its slot",
+    ),
+    C.BOOKING_OTHER_DAY: ("预约{booking}是{day}的，今天不能签到", "Booking {booking} is for {day}, not today"),
+    C.BOOKING_TOO_EARLY: ("预约{booking}请于{time}以后签到", "Booking {booking} can be checked in from {time}"),
+    C.BOOKING_PHONE: ("请填写11位手机号码", "Give a mobile number of 11 digits"),
+    C.BOOKING_ID_NUMBER: ("身份证号码有误，请核对", "The ID number is not valid: check it"),
     C.ISSUE_REFUSED: ("现在不能取号", "No ticket can be issued now"),
     C.INVALID: ("填写有误，请检查标出的项目", "Some fields are not valid; see the marked fields"),
     C.CHANGE_REFUSED: (

@@ -4,8 +4,9 @@ The rule (docs/routing.md):
 
 1. A window may call a ticket only if the ticket was sent to that window, or, if it was sent
    nowhere in particular, the window's kinds cover the ticket's matter.
-2. Among the tickets a window may call, green-channel tickets (绿色通道) come first, oldest
-   place first; then ordinary tickets, oldest place first.
+2. Among the tickets a window may call, green-channel tickets (绿色通道) and due booked tickets
+   (a booking checked in, once its slot has begun) come first, oldest place first; then ordinary
+   tickets, oldest place first.
 3. Starvation bound: when a later ticket is called before a waiting ticket that the same window
    could have called, that ticket is *passed over*. If any ticket the window may call has been
    passed over K times already, the window calls the oldest ticket it may call instead. Calling
@@ -13,10 +14,15 @@ The rule (docs/routing.md):
 
 Places are given at issue and kept through transfers and carries to the next day, so the
 oldest place is the citizen who has been in the hall longest.
+
+Whether a booked ticket is due depends on the instant, so ``choose`` takes ``now``; it reads
+only the waiting tickets (a booking not checked in is no ticket), so its cost does not grow with
+the bookings of the day.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -41,6 +47,8 @@ class Why(StrEnum):
     """The oldest place among the tickets the window may call."""
     GREEN_CHANNEL = "green_channel"
     """A green-channel ticket, called before older ordinary ones (rule 2)."""
+    BOOKED = "booked"
+    """A due booked ticket, called before older ordinary ones (rule 2)."""
     PASSED_OVER_BOUND = "passed_over_bound"
     """The oldest ticket, called first because one the window may call was passed over too often (rule 3)."""
 
@@ -75,11 +83,12 @@ class Router:
             return ticket.target_window == window
         return ticket.matter in self._served.get(window, ())
 
-    def choose(self, window: int, waiting: Iterable[Ticket], *, green: bool = True) -> Choice | None:
-        """The ticket ``window`` calls next, from waiting tickets given in order of place.
+    def choose(self, window: int, waiting: Iterable[Ticket], *, now: dt.datetime, green: bool = True) -> Choice | None:
+        """The ticket ``window`` calls next at ``now``, from waiting tickets given in order of place.
 
-        ``green=False`` says no green-channel ticket waits: then the oldest ticket the window may
-        call is the one, and the queue is read only up to it instead of to its end.
+        ``green=False`` says neither a green-channel ticket nor a booked one waits: then the oldest
+        ticket the window may call is the one, and the queue is read only up to it instead of to
+        its end.
         """
         if not green:
             for ticket in waiting:
@@ -94,7 +103,7 @@ class Router:
                 continue
             if oldest is None:
                 oldest = ticket
-            if ticket.green:
+            if ticket.goes_first(now):
                 if starving:
                     return Choice(oldest, (), forced=True)
                 return Choice(ticket, tuple(older_ordinary))
@@ -116,8 +125,10 @@ class Router:
             and self.can_serve(window, t)
         )
 
-    def call_order(self, window: int, waiting: Iterable[Ticket], limit: int) -> list[Upcoming]:
+    def call_order(self, window: int, waiting: Iterable[Ticket], limit: int, *, now: dt.datetime) -> list[Upcoming]:
         """The next ``limit`` tickets ``window`` will call if nothing else happens, in order.
+
+        Every call is taken at ``now``: a booked ticket whose slot begins later stands as a walk-in.
 
         Each step is :meth:`choose` on what is left, with the tickets that step passes over
         counted as passed over, so the green channel and the starvation bound play out as the
@@ -127,10 +138,10 @@ class Router:
         left = [t for t in waiting if t.status is TicketStatus.WAITING and self.can_serve(window, t)]
         order: list[Upcoming] = []
         while left and len(order) < limit:
-            choice = self.choose(window, left)
+            choice = self.choose(window, left, now=now)
             assert choice is not None  # every ticket left is one the window may call
             chosen = choice.ticket
-            why = Why.PASSED_OVER_BOUND if choice.forced else Why.GREEN_CHANNEL if choice.passed_over else Why.IN_ORDER
+            why = _why(choice, now)
             order.append(Upcoming(chosen, why))
             passed = {t.serial for t in choice.passed_over}
             left = [
@@ -139,3 +150,11 @@ class Router:
                 if t.serial != chosen.serial
             ]
         return order
+
+
+def _why(choice: Choice, now: dt.datetime) -> Why:
+    if choice.forced:
+        return Why.PASSED_OVER_BOUND
+    if not choice.passed_over:
+        return Why.IN_ORDER
+    return Why.GREEN_CHANNEL if choice.ticket.green else Why.BOOKED

@@ -138,12 +138,26 @@ class Ticket:
     """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); None for the others."""
     assistance: Assistance | None = None
     """Who helped whom at a 帮办代办 window, recorded at the finish."""
+    booked_from: dt.datetime | None = None
+    """A booked ticket's slot start (a booking checked in); None for a walk-in. From then on it is due."""
     version: int = 0
     """How many events made this state; the store uses it for optimistic checks."""
 
     @property
     def green(self) -> bool:
         return self.category is not None
+
+    @property
+    def booked(self) -> bool:
+        return self.booked_from is not None
+
+    def due(self, now: dt.datetime) -> bool:
+        """A booked ticket whose slot has begun: routing serves it before walk-ins (docs/routing.md)."""
+        return self.booked_from is not None and self.booked_from <= now
+
+    def goes_first(self, now: dt.datetime) -> bool:
+        """Green channel or a due booking: called before older ordinary tickets, within the bound K."""
+        return self.category is not None or self.due(now)
 
     @property
     def prefix(self) -> str:

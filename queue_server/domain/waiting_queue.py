@@ -20,13 +20,15 @@ def queue_order(ticket: Ticket) -> tuple[int, int]:
 
 
 class WaitingQueue:
-    """The waiting tickets in order of place, and how many wait per prefix and in the green channel."""
+    """The waiting tickets in order of place, and how many wait per prefix, in the green channel and booked."""
 
     def __init__(self) -> None:
         self._queue: list[Ticket] | None = None
         self._prefixes: dict[str, int] = {}
         self.green = 0
         """How many green-channel tickets wait: with none, the oldest ticket a window may call is its next."""
+        self.booked = 0
+        """How many booked tickets wait (due or not yet): with none and no green one, likewise."""
 
     def ordered(self, tickets: Iterable[Ticket]) -> list[Ticket]:
         """The kept queue itself, in order of place: read it, never change it.
@@ -70,6 +72,8 @@ class WaitingQueue:
         if before is not None and before.status is TicketStatus.WAITING:
             counts[before.prefix] -= 1
             self.green -= before.green
+            self.booked -= before.booked
         if after.status is TicketStatus.WAITING:
             counts[after.prefix] = counts.get(after.prefix, 0) + 1
             self.green += after.green
+            self.booked += after.booked

@@ -145,6 +145,8 @@ tickets = Table(
     # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.
     Column("terms", OptionalJSON),
     Column("assistance", OptionalJSON),
+    # A booked ticket's slot start (the booking checked in); null for a walk-in.
+    Column("booked_from", UTCDateTime),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
     Column("status_token", String(64), nullable=False, unique=True),
     _centre_fk("tickets"),
@@ -462,6 +464,32 @@ follow_up_contacts = Table(
     Column("purge_after", UTCDateTime, nullable=False),
     _centre_fk("follow_up_contacts"),
     Index("ix_follow_up_contacts_purge_after", "purge_after"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    # A booking (预约) of a slot of a matter (queue_server.domain.bookings). The person is kept as
+    # the keyed hash of the ID number and the masked phone only, both set to null by the daily jobs
+    # at purge_after; the booking's other columns stay for the reports.
+    Column("centre", Code, primary_key=True),
+    Column("code", String(16), primary_key=True),
+    Column("matter", Code, nullable=False),
+    Column("slot_start", UTCDateTime, nullable=False),
+    Column("slot_end", UTCDateTime, nullable=False),
+    Column("person", String(64)),
+    Column("phone", String(16)),
+    Column("channel", String(16), nullable=False),
+    Column("booked_at", UTCDateTime, nullable=False),
+    Column("booked_by", String(80), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("checked_in_at", UTCDateTime),
+    Column("ticket", BigInteger),
+    Column("purge_after", UTCDateTime, nullable=False),
+    _centre_fk("bookings"),
+    Index("ix_bookings_centre_slot", "centre", "matter", "slot_start"),
+    Index("ix_bookings_centre_person", "centre", "person"),
+    Index("ix_bookings_purge_after", "purge_after"),
 )
 
 device_credentials = Table(
