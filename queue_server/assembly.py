@@ -10,6 +10,7 @@ application starts and close when it stops (tests that run the application alone
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,6 +18,8 @@ from aiohttp import web
 from queue_server.app.service import HallService
 from queue_server.bus.runner import Bus
 from queue_server.domain.clock import Clock
+from queue_server.http_common.id_key import KEY_BYTES
+from queue_server.http_common.keys import ID_KEY
 from queue_server.pages.app import add_pages
 from queue_server.store.database import Database
 from queue_server.store.errors import unreachable
@@ -29,11 +32,16 @@ log = logging.getLogger(__name__)
 __all__ = ["build_app", "create_app"]
 
 
-def create_app(service: HallService, *, bus: Bus | None = None) -> web.Application:
-    """The API and the pages serving ``service``; the caller opens and closes its database (and runs the bus)."""
+def create_app(service: HallService, *, bus: Bus | None = None, id_key: bytes | None = None) -> web.Application:
+    """The API and the pages serving ``service``; the caller opens and closes its database (and runs the bus).
+
+    ``id_key`` hashes ID numbers (``onewindow serve`` reads it from its key file); without one, a
+    key made for this application only: bookings made under it are found by ID number only while
+    it runs, by their codes always."""
     app = api_application()
     app[SERVICE] = service
     app[DATABASE] = service.db
+    app[ID_KEY] = id_key if id_key is not None else secrets.token_bytes(KEY_BYTES)
     if bus is not None:
         app[BUS] = bus
     add_pages(app)
@@ -49,6 +57,7 @@ def build_app(database_url: str, public_base_url: str, clock: Clock | None = Non
     """
     database = Database(database_url)
     app = api_application()
+    app[ID_KEY] = secrets.token_bytes(KEY_BYTES)  # for this application only (see create_app)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         async with database:

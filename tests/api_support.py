@@ -36,12 +36,14 @@ TOKEN_SPECS: dict[str, tuple[Role, str, str]] = {
     "kiosk": (Role.KIOSK, "test", "kiosk1"),
     "device": (Role.DEVICE, "test", "pad1"),
     "business": (Role.BUSINESS, "test", "province"),
+    "platform": (Role.PLATFORM, "test", "province-booking"),
     "other-admin": (Role.ADMIN, "other", "admin"),
     "other-manager": (Role.MANAGER, "other", "manager"),
     "other-staff": (Role.STAFF, "other", "s1"),
     "other-guide": (Role.GUIDE, "other", "desk1"),
     "other-kiosk": (Role.KIOSK, "other", "kiosk1"),
     "other-business": (Role.BUSINESS, "other", "province"),
+    "other-platform": (Role.PLATFORM, "other", "province-booking"),
 }
 """Tokens the tests use, by name: every role at centre ``test``, and the acting roles at ``other``."""
 

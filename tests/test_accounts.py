@@ -223,7 +223,7 @@ USER_REFUSALS = [
     ({"role": "kiosk"}, "a kiosk never logs in; issue it a token with `onewindow user token`"),
     (
         {"role": "boss"},
-        "there is no role 'boss' (one of: admin, manager, staff, guide, supervisor, kiosk, device, business)",
+        "there is no role 'boss' (one of: admin, manager, staff, guide, supervisor, kiosk, device, business, platform)",
     ),
     ({"centres": ["nowhere"]}, "there is no centre 'nowhere' (known: other, test)"),
     ({"centres": []}, "name the centre it belongs to"),

@@ -45,6 +45,9 @@ WINDOW_SEGMENTS = (
     "finish",
 )
 
+BOOKERS = frozenset({"admin", "manager", "guide", "platform"})
+"""The desk books for someone on the phone, a provincial booking platform on a citizen's behalf."""
+
 EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/health"): PUBLIC,
     ("GET", f"{API}/openapi.json"): PUBLIC,
@@ -92,6 +95,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/staff-photos/{{photo}}.jpg"): PUBLIC,
     ("GET", f"{API}/centres/{{centre}}/printers"): HALL_READERS,
     ("POST", f"{API}/centres/{{centre}}/cases/{{case_number}}/result"): frozenset({"business"}),
+    ("GET", f"{API}/centres/{{centre}}/booking-slots"): BOOKERS,
+    ("POST", f"{API}/centres/{{centre}}/bookings"): BOOKERS,
+    ("GET", f"{API}/centres/{{centre}}/bookings/{{code}}"): BOOKERS,
+    ("POST", f"{API}/centres/{{centre}}/bookings/{{code}}/cancel"): BOOKERS,
+    ("POST", f"{API}/centres/{{centre}}/bookings/{{code}}/move"): BOOKERS,
+    ("POST", f"{API}/centres/{{centre}}/check-in"): frozenset({"admin", "manager", "guide", "kiosk"}),
     ("GET", f"{API}/centres/{{centre}}/cases/{{case_number}}/postal-address"): frozenset({"business"}),
     ("GET", f"{API}/centres/{{centre}}/promised/find"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/postal-address"): frozenset(
@@ -100,9 +109,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
 }
 """Who may call each route, by token name (see ``TOKEN_SPECS``); None for a public route."""
 
-ROLE_TOKENS = ("admin", "manager", "s1", "guide", "supervisor", "kiosk", "device", "business")
+ROLE_TOKENS = ("admin", "manager", "s1", "guide", "supervisor", "kiosk", "device", "business", "platform")
 OTHER_CENTRE = {"admin": "other-admin", "manager": "other-manager", "s1": "other-staff", "guide": "other-guide"}
-OTHER_CENTRE |= {"kiosk": "other-kiosk", "business": "other-business"}
+OTHER_CENTRE |= {"kiosk": "other-kiosk", "business": "other-business", "platform": "other-platform"}
 """For each role, its token at centre ``other``: right role, wrong centre."""
 
 VALID_BODY = {"request_id": "walk-1", "matter": "pension", "staff": "s1", "outcome": "on_the_spot"}
@@ -147,6 +156,7 @@ def url_of(template: str, ticket: dict[str, Any]) -> str:
         device="pad1",
         photo=PHOTO.sha256,
         case_number=f"TEST-2026-{ticket['serial']:06d}",
+        code="ACDE3467",
     )
 
 

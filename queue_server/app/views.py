@@ -89,6 +89,8 @@ class _TicketFields(TypedDict):
     matter_name_en: str
     group: str
     green_channel: bool
+    booked_from: Instant | None
+    """A booked ticket's slot start (预约): from then on it is called before walk-ins; None for a walk-in"""
     category: Annotated[str | None, values_of(Category, nullable=True)]
     category_name: str | None
     channel: Annotated[str, values_of(Channel)]
@@ -364,6 +366,7 @@ def ticket_view(centre: Centre, ticket: Ticket, position: Position | None = None
         "matter_name_en": matter.name_en if matter else "",
         "group": ticket.prefix,
         "green_channel": ticket.green,
+        "booked_from": iso(ticket.booked_from),
         "category": ticket.category.value if ticket.category else None,
         "category_name": CATEGORY_NAMES_ZH[ticket.category] if ticket.category else None,
         "channel": ticket.channel.value,

@@ -56,11 +56,13 @@ class Role(StrEnum):
     """Reserved for MQTT devices; never a login."""
     BUSINESS = "business"
     """The province's business system (业务办理系统): reports promised cases' results; a token, never a login."""
+    PLATFORM = "platform"
+    """A provincial booking platform (预约平台): books, moves and cancels for a citizen; a token, never a login."""
 
 
 LOGIN_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, Role.GUIDE, Role.SUPERVISOR})
 """The roles a person logs in with; kiosks, devices and the business system only ever hold tokens."""
-SEVERAL_CENTRES = frozenset({Role.SUPERVISOR, Role.BUSINESS})
+SEVERAL_CENTRES = frozenset({Role.SUPERVISOR, Role.BUSINESS, Role.PLATFORM})
 """The roles that may be scoped to several centres: the city's supervision and the province's system."""
 
 
@@ -92,6 +94,10 @@ class Action(StrEnum):
     """Appeal a bad rating of the window (申诉): a staff member their own, a manager any."""
     DECIDE_APPEAL = "decide_appeal"
     """Uphold or reject an appeal (复核): supervision, never the window that appealed."""
+    BOOK = "book"
+    """Book, move or cancel a booking (预约) for someone: the desk, and a provincial booking platform."""
+    CHECK_IN = "check_in"
+    """Check a booking in by its code or the ID number: the kiosk and the desk."""
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -110,6 +116,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.CASES: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR}),
     Action.APPEAL: frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN}),
     Action.DECIDE_APPEAL: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Action.BOOK: frozenset({Role.GUIDE, Role.MANAGER, Role.ADMIN, Role.PLATFORM}),
+    Action.CHECK_IN: frozenset({Role.KIOSK, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 
@@ -474,7 +482,7 @@ async def _check_scope(
     if role not in SEVERAL_CENTRES and len(scope) > 1:
         raise AccountError(
             f"{what}: role {role} is for one centre, not {len(scope)} ({', '.join(scope)});"
-            " only a supervisor or the business system may have several"
+            " only a supervisor, the business system or a booking platform may have several"
         )
     configs = await _centre_configs(conn, what, scope)
     if role is Role.STAFF:

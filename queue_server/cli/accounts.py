@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 LOGIN_ROLES = ("admin", "manager", "staff", "guide", "supervisor")
 """The roles of `user add`: queue_server.auth.accounts.LOGIN_ROLES, spelled out so --help imports nothing."""
-TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device", "business")
-"""The roles of `user token`: every role, kiosks, devices and the province's business system too."""
+TOKEN_ROLES = (*LOGIN_ROLES, "kiosk", "device", "business", "platform")
+"""The roles of `user token`: every role, kiosks, devices, the province's business system and booking platform too."""
 
 
 def add_commands(commands: SubCommands) -> None:

@@ -160,6 +160,7 @@ async def run_demo(
         mqtt_url=mqtt_url,
         mqtt_port=demo_broker_port(mqtt_host, say) if mqtt_port is None and not mqtt_url else mqtt_port or DEFAULT_PORT,
         mqtt_host=mqtt_host,
+        id_key_file=folder / "id.key",
     )
     if not real_hours:
         say(

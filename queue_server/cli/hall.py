@@ -64,6 +64,16 @@ def add_commands(commands: SubCommands) -> None:
         default_text="http://HOST:PORT",
         metavar="URL",
     )
+    add_setting(
+        serve,
+        "--id-key-file",
+        env="ONEWINDOW_ID_KEY_FILE",
+        default=Path("onewindow-id.key"),
+        parse=Path,
+        help="the key ID numbers of bookings are hashed with (hex), made there with mode 600 on first start;"
+        " keep it with the server's other secrets, outside the database's backups",
+        metavar="FILE",
+    )
     for flag, what in (("--tls-cert", "certificate (PEM, with its chain)"), ("--tls-key", "private key (PEM)")):
         add_setting(
             serve,
@@ -176,6 +186,7 @@ def run_serve(args: argparse.Namespace) -> int:
         mqtt_host=args.mqtt_host,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        id_key_file=args.id_key_file,
     )
 
     def work() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from device_client.stopping import stop_tasks
+from queue_server.app.bookings import sweep as booking_sweep
 from queue_server.app.commands import CloseDay, ExpireRatings
 from queue_server.app.service import HallService
 from queue_server.auth.sessions import prune_sessions
@@ -31,6 +32,7 @@ from queue_server.bus.runner import Bus
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
+from queue_server.http_common.id_key import DEFAULT_ID_KEY_FILE, load_id_key
 from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
@@ -59,6 +61,8 @@ class ServerSettings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     """Serve HTTPS with this certificate (chain) and key; otherwise plain HTTP (behind a proxy, or on localhost)."""
+    id_key_file: Path = DEFAULT_ID_KEY_FILE
+    """The key ID numbers are hashed with (queue_server.http_common.id_key), made there on first start."""
 
     @property
     def base_url(self) -> str:
@@ -150,6 +154,8 @@ async def daily_jobs(service: HallService) -> None:
                 await prune_sessions(conn, service.clock.now())
                 await purge_contacts(conn, service.clock.now())
                 await purge_addresses(conn, service.clock.now())
+                codes = await centre_codes(conn)
+            await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)
@@ -223,7 +229,8 @@ async def serve(
         async with db.read() as conn:
             centres = [c for code in await centre_codes(conn) if (c := await stored_centre(conn, code)) is not None]
         bus = Bus(service, centres, broker)
-        runner = await start_site(create_app(service, bus=bus), settings.host, settings.port, tls)
+        app = create_app(service, bus=bus, id_key=load_id_key(settings.id_key_file))
+        runner = await start_site(app, settings.host, settings.port, tls)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
         try:
             with contextlib.suppress(TimeoutError):

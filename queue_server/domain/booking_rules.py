@@ -17,9 +17,10 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 
 def _clock(value: object) -> object:
+    """HH:MM as a centre file writes it; a stored centre's HH:MM:SS is pydantic's to read."""
     from queue_server.domain.centre import parse_clock  # centre holds these models: read it late
 
-    return parse_clock(value) if isinstance(value, str) else value
+    return parse_clock(value) if isinstance(value, str) and len(value) == 5 else value
 
 
 class SlotRule(Model):

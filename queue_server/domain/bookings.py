@@ -26,6 +26,8 @@ from queue_server.domain.refusal_codes import RefusalCode
 class BookingStatus(StrEnum):
     BOOKED = "booked"
     CHECKED_IN = "checked_in"
+    LATE = "late"
+    """Checked in after the check-in window: served as a walk-in."""
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
     """Never checked in by the end of the check-in window."""

@@ -20,3 +20,6 @@ BUS = web.AppKey("bus", Bus)
 
 SESSION = web.RequestKey("session", Session)
 """The browser session the request came with, once looked up (pages and the API from pages)."""
+
+ID_KEY = web.AppKey("id_key", bytes)
+"""The key ID numbers are hashed with (queue_server.http_common.id_key): bookings keep only that hash."""

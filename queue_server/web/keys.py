@@ -13,10 +13,10 @@ from aiohttp import web
 
 from queue_server.auth.accounts import Principal
 from queue_server.auth.verified_tokens import VerifiedTokens
-from queue_server.http_common.keys import BUS, DATABASE, SERVICE, SESSION
+from queue_server.http_common.keys import BUS, DATABASE, ID_KEY, SERVICE, SESSION
 from queue_server.web.routes import Route
 
-__all__ = ["BUS", "DATABASE", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION", "VERIFIED_TOKENS"]
+__all__ = ["BUS", "DATABASE", "ID_KEY", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION", "VERIFIED_TOKENS"]
 
 ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 """The declaration behind each registered aiohttp route: its access rule and its summary."""

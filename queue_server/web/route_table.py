@@ -12,6 +12,7 @@ from functools import cache
 
 from queue_server.web import (
     api,
+    api_bookings,
     api_city,
     api_desk,
     api_kiosk,
@@ -31,6 +32,7 @@ from queue_server.web.routes import Route
 
 ROUTE_LISTS: tuple[list[Route], ...] = (
     api.ROUTES,
+    api_bookings.ROUTES,
     api_city.ROUTES,
     api_desk.ROUTES,
     api_kiosk.ROUTES,

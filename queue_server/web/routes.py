@@ -65,6 +65,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         },
         "A promised case's case number as its papers print it: the centre's code, the year, the ticket's serial",
     ),
+    "code": PathParam(
+        r"[A-Za-z0-9]{8}",
+        {"type": "string", "pattern": r"^[A-Za-z0-9]{8}$", "examples": ["ACDE3467"]},
+        "A booking's code, as its confirmation and QR give it",
+    ),
     "token": PathParam(
         r"[^/]{1,200}",
         {"type": "string", "minLength": 16, "maxLength": 64},
