@@ -1,5 +1,5 @@
 """The consultation desk (咨询导办台): issue a ticket for someone, look a ticket up, put it back,
-cancel it or reprint it, and see the hall's queues at a glance.
+cancel it or reprint it, book, move, cancel and check in bookings (预约), and see the hall's queues.
 
 Like every page, the desk's script does its work through the JSON API with the session, so the
 API's checks and problems are the page's. The server hands it only what it needs to start: the
@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.app.views import centre_view
+from queue_server.domain.bookings import bookable
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.tickets import Category
 from queue_server.http_common.keys import SERVICE, SESSION
@@ -25,9 +26,13 @@ from queue_server.pages.wording import words
 async def desk(request: web.Request) -> web.StreamResponse:
     principal = request[SESSION].principal
     code = centre_code(request, principal)
-    config = (await request.app[SERVICE].hall(code)).centre
+    service = request.app[SERVICE]
+    hall = await service.hall(code)
+    config = hall.centre
     data: dict[str, Any] = {
         "centre": centre_view(config),
+        "bookable": [m.code for m in config.matters if bookable(config.bookings, config, m.code) is not None],
+        "today": hall.calendar.local_date(service.clock.now()).isoformat(),
         "printers": [d.id for d in config.devices if d.kind is DeviceKind.PRINTER],
         "categories": [c.value for c in Category],
     }

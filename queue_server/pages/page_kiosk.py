@@ -70,6 +70,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "self_service": device is not None and device.self_service_area,
             "time_zone": info.time_zone,
             "elsewhere_matters": sorted(elsewhere.values(), key=lambda m: m["code"]),
+            "bookings": bool(config.bookings.matters),
         },
     )
 

@@ -57,7 +57,7 @@
   function showScreen(name) {
     const changed = screen !== name;
     screen = name;
-    for (const id of ["start", "green", "guide", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
+    for (const id of ["start", "green", "guide", "checkin", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
     const buttons = $("screen-" + name).querySelectorAll("button");
     buttons.forEach((button) => { button.disabled = true; });
     setTimeout(() => { if (screen === name) buttons.forEach((button) => { button.disabled = false; }); }, ARM_MS);
@@ -416,7 +416,9 @@
   $("green-back").addEventListener("click", () => toStart(false));
 
   // --- The ticket on screen ---------------------------------------------------------------------------
-  function showTicket(ticket) {
+  function showTicket(ticket, booked) {
+    $("ticket-booked").hidden = !booked;
+    $("ticket-booked").textContent = booked || "";
     $("ticket-number").textContent = ticket.number;
     $("ticket-matter").textContent = english && ticket.matter_name_en ? ticket.matter_name_en : ticket.matter_name;
     $("ticket-green").hidden = !ticket.green_channel;
@@ -550,6 +552,37 @@
   }
   $("refused-done").addEventListener("click", () => toStart(false));
 
+  // --- Checking a booking in: its QR (a scanner types the code and Enter), its code or the ID number ------
+  // On time, a booked ticket (called first once its slot begins); too late, a walk-in ticket: the
+  // answer's words say which, on the ticket screen. A refusal says why (too early, another day ...).
+  $("check-in-open").hidden = !OW.data.bookings;
+  $("check-in-open").addEventListener("click", () => {
+    $("check-in-input").value = "";
+    showScreen("checkin");
+  });
+  $("check-in-back").addEventListener("click", () => toStart(false));
+  const checkIn = OW.action($("check-in-submit"), async (requestId) => {
+    const typed = $("check-in-input").value.trim().toUpperCase();
+    if (!typed) return;
+    const body = { request_id: requestId, ...(typed.length === 8 ? { code: typed } : { id_number: typed }) };
+    $("checking-in").hidden = false;
+    const answer = await OW.api("POST", base + "/check-in", body);
+    $("checking-in").hidden = true;
+    if (answer.ok) {
+      showTicket(answer.body.ticket, english ? answer.body.message_en : answer.body.message);
+      return;
+    }
+    $("refused-heading").textContent = OW.t("check_in_refused");
+    $("refused-message").textContent = OW.refusalWords(answer.body);
+    document.body.dataset.refusal = answer.body.code || "error";
+    $("elsewhere").hidden = true;
+    showScreen("refused");
+    startCountdown(REFUSED_SECONDS, "refused-countdown");
+  });
+  $("check-in-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); checkIn(); }
+  });
+
   // --- Searching, idling, the clock, live counts --------------------------------------------------------
   $("search").addEventListener("input", () => { domainFilter = ""; drawDomains(); drawMatters(); });
   $("search").addEventListener("keydown", (event) => {
@@ -562,7 +595,7 @@
   setInterval(() => {
     drawClock();
     const idle = performance.now() - lastInput > IDLE_MS;
-    const halfway = screen === "green" || screen === "guide" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
+    const halfway = screen === "green" || screen === "guide" || screen === "checkin" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
     if (idle && halfway) toStart(true);
   }, 1000);
 
