@@ -23,7 +23,15 @@ from tests.pages_support import Site, http_login, running_site
 
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-PUBLIC_PATHS = {"/", "/login", "/logout", "/kiosk/enrol", "/live/ticket/{token}", "/guide/{centre}/{matter}"}
+PUBLIC_PATHS = {
+    "/",
+    "/login",
+    "/logout",
+    "/kiosk/enrol",
+    "/live/ticket/{token}",
+    "/guide/{centre}/{matter}",
+    "/book/{centre}",
+}
 """The routes anyone may open (the ticket's pages add their own public routes, with a token)."""
 ROLE_USERS = {
     Role.ADMIN: "admin",

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from queue_server.pages import (
+    book_words,
     console_words,
     desk_words,
     guide_words,
     kiosk_words,
     manager_words,
     pad_words,
+    page_book,
     page_console,
     page_desk,
     page_guide,
@@ -73,7 +75,7 @@ SCREENS: tuple[Screen, ...] = (
         words=kiosk_words.WORDS,
         templates=("kiosk.html",),
         static=("kiosk.js", "kiosk.css"),
-        api=("api_city", "api_kiosk", "api_prints"),
+        api=("api_bookings", "api_city", "api_kiosk", "api_prints"),
     ),
     Screen(
         name="status",
@@ -82,6 +84,13 @@ SCREENS: tuple[Screen, ...] = (
         templates=("status.html",),
         static=("status.js", "status.css"),
         api=("api_status",),
+    ),
+    Screen(
+        name="book",
+        server=page_book,
+        words=book_words.BOOK_WORDS,
+        templates=("book.html",),
+        static=("book.css",),
     ),
     Screen(
         name="guide",
@@ -110,8 +119,8 @@ SCREENS: tuple[Screen, ...] = (
         server=page_desk,
         words=desk_words.DESK_WORDS,
         templates=("desk.html",),
-        static=("desk.js", "desk.css"),
-        api=("api_desk", "api_prints"),
+        static=("desk.js", "desk_bookings.js", "desk.css"),
+        api=("api_bookings", "api_desk", "api_prints"),
     ),
     Screen(
         name="pad",

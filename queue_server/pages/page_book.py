@@ -1,0 +1,83 @@
+"""The public booking page (预约办事) of a centre, phone-sized, in Chinese and English: ``/book/{centre}``.
+
+It lists what the centre takes bookings for, in which slots, and the rules (how far ahead, the
+latest cancellation, the check-in window and what happens to a late arrival). A booking from this
+page needs the mobile number confirmed by a code (queue_server.app.booking_codes); while the server
+has no gateway to send codes, the page says that bookings are made at the consultation desk or by
+phone, where staff book for the citizen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from queue_server.app.booking_codes import codes_can_be_sent
+from queue_server.domain.booking_rules import BookableMatter
+from queue_server.domain.centre import Centre, clock_text
+from queue_server.domain.errors import NotFound
+from queue_server.http_common.keys import CODE_SENDER, SERVICE
+from queue_server.pages.book_words import BOOK_WORDS
+from queue_server.pages.render import language_of, render
+from queue_server.pages.routes import PageRoute
+from queue_server.pages.wording import words
+
+
+def bookable_matters(centre: Centre, said: dict[str, str], english: bool) -> list[dict[str, Any]]:
+    """Each matter that takes bookings, with its slots and extended slots (延时服务) as the page says them."""
+    shown = []
+    for matter in centre.matters:
+        rules: BookableMatter | None = next((b for b in centre.bookings.matters if b.matter == matter.code), None)
+        rules = rules or next((b for b in centre.bookings.matters if b.prefix == matter.prefix), None)
+        if rules is None:
+            continue
+        shown.append(
+            {
+                "name": (matter.name_en or matter.name) if english else matter.name,
+                "slots": [f"{clock_text(s.start)}–{clock_text(s.end)}" for s in rules.slots],
+                "extended": [
+                    said["book_extended"].format(
+                        days=("、" if not english else ", ").join(said[f"day_{day}"] for day in s.days),
+                        start=clock_text(s.start),
+                        end=clock_text(s.end),
+                    )
+                    for s in rules.extended
+                ],
+            }
+        )
+    return shown
+
+
+async def book_page(request: web.Request) -> web.StreamResponse:
+    said = words(language_of(request), BOOK_WORDS)
+    try:
+        centre = (await request.app[SERVICE].hall(request.match_info["centre"])).centre
+    except NotFound:
+        return render(
+            request,
+            "error.html",
+            title=said["book_missing"],
+            page_words=BOOK_WORDS,
+            heading=said["book_missing"],
+            detail=said["book_missing_detail"],
+            status=404,
+        )
+    english = language_of(request) == "en"
+    info = centre.centre
+    return render(
+        request,
+        "book.html",
+        title=said["book_title"],
+        page_words=BOOK_WORDS,
+        data={"public": True},
+        centre_name=(info.name_en or info.name) if english else info.name,
+        address=info.address,
+        phone=info.phone,
+        matters=bookable_matters(centre, said, english),
+        rules=centre.bookings,
+        codes=codes_can_be_sent(request.app.get(CODE_SENDER)),
+    )
+
+
+ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/book/{centre}", name="book", handler=book_page, roles=None)]
