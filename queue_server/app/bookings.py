@@ -14,18 +14,16 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
-from pydantic import Field
 from typing_extensions import TypedDict
 
 from queue_server.app.answers import Answer
-from queue_server.app.commands import Command
+from queue_server.app.commands import CheckInTicket
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.service import HallService
 from queue_server.app.view_fields import Day, Instant, documented
 from queue_server.app.views import iso
-from queue_server.auth.accounts import Action
 from queue_server.domain.bookings import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -234,20 +232,6 @@ async def _new_code(conn: Connection, centre: str) -> str:
 
 
 # Check-in
-
-
-class CheckInTicket(Command):
-    """The ticket a booking's check-in issues: booked (its slot start kept) or, too late, a walk-in."""
-
-    name: ClassVar[str] = "check_in"
-    permission: ClassVar[Action] = Action.CHECK_IN
-    created: ClassVar[bool] = True
-    matter: str = Field(min_length=1, max_length=40)
-    booked_from: dt.datetime | None = None
-    channel: Channel = Channel.KIOSK
-
-    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
-        return hall.issue(self.matter, channel=self.channel, actor=actor, now=now, booked_from=self.booked_from)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,20 @@ class IssueTicket(Command):
         return hall.issue(self.matter, category=self.category, channel=self.channel, actor=actor, now=now)
 
 
+class CheckInTicket(Command):
+    """The ticket a booking's check-in issues: booked (its slot start kept) or, too late, a walk-in."""
+
+    name: ClassVar[str] = "check_in"
+    permission: ClassVar[Action] = Action.CHECK_IN
+    created: ClassVar[bool] = True
+    matter: str = Field(min_length=1, max_length=40)
+    booked_from: dt.datetime | None = None
+    channel: Channel = Channel.KIOSK
+
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.issue(self.matter, channel=self.channel, actor=actor, now=now, booked_from=self.booked_from)
+
+
 class SignOn(Command):
     name: ClassVar[str] = "sign_on"
     window: WindowNumber

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from queue_server.domain.centre import Centre
+from queue_server.simulate.booking_figures import booking_figures, booking_lines
 from queue_server.simulate.charts import write_charts, write_comparison_chart
 from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
 from queue_server.simulate.ranking import ranking_table
@@ -65,10 +66,16 @@ class ProgressBar:
 
 
 def run_one(centre: Centre, profile: Profile, *, seed: int, days: int, progress: Progress | None) -> Figures:
-    """One run of a profile on a centre, as figures."""
+    """One run of a profile on a centre, as figures; with booked arrivals, the same days are played
+    again without bookings, to set the walk-ins' waits beside theirs."""
     hall = simulated_centre(centre, profile)
     run = Simulation(hall, profile, seed=seed, progress=progress).run(days)
-    return figures(run)
+    result = figures(run)
+    if profile.bookings.share > 0:
+        plain_profile = profile.model_copy(update={"bookings": profile.bookings.model_copy(update={"share": 0.0})})
+        plain = Simulation(hall, plain_profile, seed=seed).run(days)
+        result["bookings"] = booking_figures(run, plain)
+    return result
 
 
 def _with_day(profile: Profile, day: dt.date | None) -> Profile:
@@ -94,6 +101,8 @@ def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None =
             progress=progress,
         )
         print(table(result, names), file=out)
+        if "bookings" in result:
+            print("\n".join(booking_lines(result["bookings"])), file=out)
         if request.ranking:
             windows = {w.number: w.name for w in simulated_centre(request.centre, profile).windows}
             print(ranking_table(result["ratings"], windows), file=out)

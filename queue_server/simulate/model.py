@@ -50,6 +50,10 @@ class Arrival:
     matter: str
     category: Category | None
     minutes: float
+    slot: dt.datetime | None = None
+    """The start of the slot a booked citizen booked (queue_server.simulate.booked); None for a walk-in."""
+    citizen: int = -1
+    """The citizen's place among the day's drawn arrivals: the same person in a run with bookings and without."""
 
 
 @dataclass(frozen=True, slots=True)

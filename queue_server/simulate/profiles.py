@@ -236,6 +236,24 @@ class Ratings(_Model):
         return RatingLevel.SATISFIED if good < GOOD_LEVELS[1] else RatingLevel.BASICALLY_SATISFIED
 
 
+class Bookings(_Model):
+    """Booked arrivals (预约): a share of the day's citizens book the slot their visit falls in
+    (slots of ``slot_minutes`` from each opening), come ``lateness`` minutes after its start on
+    average (negative: early), spread normally by ``spread`` minutes, or never (``no_show``); one
+    more than ``late_minutes`` late gets a walk-in ticket. Slots hold any number (the simulator
+    plays arrivals, not the booking page)."""
+
+    share: Probability = 0.0
+    matters: tuple[str, ...] = ()
+    """Only these matters are booked; empty: every matter."""
+    slot_minutes: int = Field(default=30, ge=5, le=240)
+    lateness: Annotated[float, Field(ge=-60, le=60)] = -5.0
+    spread: Annotated[float, Field(ge=0, le=60)] = 6.0
+    no_show: Probability = 0.08
+    early_minutes: int = Field(default=30, ge=0, le=240)
+    late_minutes: int = Field(default=15, ge=0, le=240)
+
+
 class ExtraWindows(_Model):
     """Windows the plan adds to the centre, each taking the same matters as window ``like``."""
 
@@ -262,6 +280,7 @@ class Profile(_Model):
     random_pauses: RandomPauses = RandomPauses()
     add_windows: tuple[ExtraWindows, ...] = ()
     ratings: Ratings = Ratings()
+    bookings: Bookings = Bookings()
     policy: dict[str, Any] = {}
     """Centre policy keys to change for this run (e.g. max_passed_over = 1)."""
     _source: str = PrivateAttr(default="profile")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from queue_server.app.commands import (
     CallNext,
+    CheckInTicket,
     CloseDay,
     Command,
     ExpireRatings,
@@ -34,6 +35,7 @@ from queue_server.domain.errors import IssueRefused
 from queue_server.domain.hall import SYSTEM, Hall, staff_actor
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
+from queue_server.simulate.booked import with_bookings
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day
 from queue_server.simulate.profiles import SIMULATED_STAFF, Profile
 
@@ -71,6 +73,12 @@ class TicketRecord:
     """The level the citizen gave on the window's pad (None: not rated)."""
     named: bool = False
     """A bad rating given with a number for the follow-up call (实名差评)."""
+    citizen: int = -1
+    """The citizen's place among the day's drawn arrivals (the same person in a run without bookings)."""
+    slot: dt.datetime | None = None
+    """A booking checked in on time: its slot's start (the ticket is booked); None for a walk-in."""
+    late_booking: bool = False
+    """A booked citizen who came too late for the booking: a walk-in ticket."""
 
     @property
     def wait(self) -> float | None:
@@ -203,7 +211,7 @@ class Simulation:
             add(Event(start, Kind.OPEN))
             add(Event(end, Kind.BREAK))
         add(Event(plan.closes, Kind.CLOSE))
-        for arrival in plan.arrivals:
+        for arrival in with_bookings(plan, self.profile.bookings, self.seed, self._day):
             add(Event(arrival.at, Kind.ARRIVAL, arrival=arrival))
         for pause in plan.pauses:
             add(Event(pause.at, Kind.PAUSE, pause.window, pause=pause))
@@ -245,7 +253,12 @@ class Simulation:
     # Citizens
 
     def _arrive(self, arrival: Arrival) -> None:
-        command = IssueTicket(matter=arrival.matter, category=arrival.category, channel=Channel.KIOSK)
+        slot, late = arrival.slot, False
+        if slot is not None and arrival.at > slot + dt.timedelta(minutes=self.profile.bookings.late_minutes):
+            slot, late = None, True  # the booking lapsed: a walk-in ticket
+        command: Command = IssueTicket(matter=arrival.matter, category=arrival.category, channel=Channel.KIOSK)
+        if slot is not None:
+            command = CheckInTicket(matter=arrival.matter, booked_from=slot, channel=Channel.KIOSK)
         try:
             change = self._run(command, KIOSK_ACTOR)
         except IssueRefused as refused:
@@ -264,6 +277,9 @@ class Simulation:
             issued=ticket.issued_at,
             estimate=None if wait is None else wait.total_seconds() / 60,
             people_ahead=change.position.people_ahead,
+            citizen=arrival.citizen,
+            slot=slot,
+            late_booking=late,
         )
         self.tickets.append(record)
         self.by_serial[ticket.serial] = record
