@@ -25,7 +25,16 @@ from playwright.async_api import Page, expect
 
 from display_client.command import DisplaySettings, run
 from display_client.led import MatrixSize
-from queue_server.app.commands import CallNext, Command, Finish, IssueTicket, Pause, Recall, StartServing
+from queue_server.app.commands import (
+    CallNext,
+    CheckInTicket,
+    Command,
+    Finish,
+    IssueTicket,
+    Pause,
+    Recall,
+    StartServing,
+)
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.config.centre_file import load_demo_centre
@@ -394,3 +403,31 @@ async def test_a_board_says_it_needs_an_update_when_the_server_speaks_a_newer_pr
         assert state["link"] == "outdated" and state["unknown_protocol"] == PROTOCOL + 1
         (shown,) = [view for view in state["windows"] if view["number"] == 1]
         assert (shown["status"], shown["name"]) != ("gone", "?"), "the message it cannot read is not shown"
+
+
+async def test_a_booked_ticket_is_marked_on_the_hall_board_and_the_window_display(
+    db: Database, mosquitto: Mosquitto
+) -> None:
+    async with (
+        hall_on(db, BrokerAddress.from_url(mosquitto.url)) as hall,
+        display(settings_for(mosquitto)) as board_address,
+        display(settings_for(mosquitto, device_id="display-1", window=1)) as window_address,
+        chromium() as browser,
+    ):
+        slot = hall.service.clock.now() - dt.timedelta(minutes=1)
+        await issue(hall.service, 1)
+        await act(hall.service, CheckInTicket(matter="pension", booked_from=slot), "kiosk:k", "booked")
+        board, window = await browser.new_page(), await browser.new_page()
+        await open_page(board, board_address)
+        await open_page(window, window_address)
+        await call_next(hall.service, 1, "next-booked")
+        await expect(board.locator("#current-number")).to_have_text("A002", timeout=SHOWN_WITHIN_MS)
+        await expect(board.locator("#current-booked")).to_be_visible()
+        await expect(window.locator("#window-ticket")).to_have_text("A002", timeout=SHOWN_WITHIN_MS)
+        await expect(window.locator("#window-booked")).to_have_text("预约")
+        await finish(hall.service, 1, "finish-booked")
+        await call_next(hall.service, 1, "next-walk-in")
+        await expect(window.locator("#window-ticket")).to_have_text("A001", timeout=SHOWN_WITHIN_MS)
+        await expect(window.locator("#window-booked")).to_be_hidden()
+        await expect(board.locator("#current-booked")).to_be_hidden()
+        await expect(board.locator(".call-row .tag.booked")).to_have_text("预约")

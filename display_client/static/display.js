@@ -83,6 +83,7 @@
       $("current-window-name").textContent = callWindowName(newest);
       $("current-recall").hidden = !newest.recall;
       $("current-green").hidden = !newest.green_channel;
+      $("current-booked").hidden = !newest.booked;
       $("current-please").hidden = false;
       $("current-do").hidden = !words.to_window;
       if (lastCallId !== null && newest.call_id !== lastCallId) {
@@ -101,6 +102,7 @@
       $("current-do").hidden = true;
       $("current-recall").hidden = true;
       $("current-green").hidden = true;
+      $("current-booked").hidden = true;
     }
 
     const recent = $("recent-calls");
@@ -111,6 +113,7 @@
         row.append(el("span", "call-number", call.number), el("span", "call-arrow", "→"),
           el("span", "call-window", windowNo(call.window)));
         if (call.recall) row.append(el("span", "tag recall", words.recall));
+        if (call.booked) row.append(el("span", "tag booked", words.booked));
         return row;
       })
     );
@@ -200,6 +203,7 @@
       $("window-name").textContent = "";
       $("window-status").textContent = words.window_unknown;
       $("window-ticket").textContent = "";
+      $("window-booked").hidden = true;
       $("window-detail").textContent = "";
       renderStaff(null);
       return;
@@ -208,6 +212,7 @@
     body.className = "window-body status-" + view.status + (view.ticket && view.ticket.green_channel ? " green" : "");
     $("window-status").textContent = statusText(view);
     $("window-ticket").textContent = view.status === "open" && view.ticket ? view.ticket.number : "";
+    $("window-booked").hidden = !(view.status === "open" && view.ticket && view.ticket.booked);
     $("window-detail").textContent = view.status === "paused" ? pauseDetail(view) : "";
     renderStaff(view.shown_staff);
     const led = $("led");

@@ -44,6 +44,7 @@ def call_record(
     window: int,
     recall: bool,
     at: str | None,
+    booked: bool = False,
 ) -> View:
     """A call as windows, the hall board and its feed show it: one shape for live and past calls."""
     found = hall.centre.matters_by_code.get(matter)
@@ -56,6 +57,7 @@ def call_record(
         "matter_name": found.name if found else matter,
         "matter_name_en": found.name_en if found else "",
         "green_channel": green,
+        "booked": booked,
         "window": window,
         "window_name": place.name if place else str(window),
         "window_name_en": place.name_en if place else "",
@@ -76,6 +78,7 @@ def call_view(hall: Hall, event: TicketCalled | TicketRecalled, seq: int) -> Vie
         window=event.window,
         recall=isinstance(event, TicketRecalled),
         at=iso(event.at),
+        booked=ticket.booked,
     )
 
 
@@ -223,6 +226,7 @@ def recent_call_views(hall: Hall, calls: list[RecentCall]) -> list[View]:
             window=call.window,
             recall=call.recall,
             at=call.at,
+            booked=call.booked,
         )
         for call in calls
     ]

@@ -184,6 +184,8 @@ class WindowTicketView(TypedDict):
     matter: str
     matter_name: str
     green_channel: bool
+    booked: bool
+    """A booked ticket (预约), checked in for its slot"""
     status: Annotated[str, values_of(TicketStatus)]
     called_at: Instant | None
     serving_at: Instant | None
@@ -459,6 +461,7 @@ def _current(centre: Centre, ticket: Ticket | None) -> WindowTicketView | None:
         "matter": ticket.matter,
         "matter_name": matter.name if matter else ticket.matter,
         "green_channel": ticket.green,
+        "booked": ticket.booked,
         "status": ticket.status.value,
         "called_at": iso(ticket.called_at),
         "serving_at": iso(ticket.serving_at),

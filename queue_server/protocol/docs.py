@@ -106,6 +106,7 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
         "matter": "residence",
         "matter_name": "居住证申领",
         "green_channel": False,
+        "booked": True,
         "status": "serving",
         "called_at": "2025-03-04T01:41:07Z",
         "serving_at": "2025-03-04T01:41:52Z",

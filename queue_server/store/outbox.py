@@ -60,6 +60,7 @@ class RecentCall:
     number: str
     matter: str
     green: bool
+    booked: bool = False
 
 
 class RecentCalls:
@@ -71,7 +72,7 @@ class RecentCalls:
     hall it goes with (the service drops both together).
     """
 
-    def __init__(self, calls: list[_Call], tickets: dict[int, tuple[str, str, bool]], limit: int) -> None:
+    def __init__(self, calls: list[_Call], tickets: dict[int, tuple[str, str, bool, bool]], limit: int) -> None:
         self._calls = calls
         self._tickets = tickets
         self._limit = limit
@@ -81,7 +82,7 @@ class RecentCalls:
         e, t = schema.ticket_events.c, schema.tickets.c
         rows = (
             await conn.execute(
-                select(e.data, e.seq, t.number, t.matter, t.category)
+                select(e.data, e.seq, t.number, t.matter, t.category, t.booked_from)
                 .join(schema.tickets, (t.centre == e.centre) & (t.serial == e.serial))
                 .where(e.centre == code, e.kind.in_(("called", "recalled")))
                 .order_by(e.id.desc())
@@ -92,7 +93,10 @@ class RecentCalls:
             _Call(row.data["serial"], row.seq, row.data["window"], row.data["kind"] == "recalled", row.data["at"])
             for row in rows
         ]
-        tickets = {row.data["serial"]: (row.number, row.matter, row.category is not None) for row in rows}
+        tickets = {
+            row.data["serial"]: (row.number, row.matter, row.category is not None, row.booked_from is not None)
+            for row in rows
+        }
         return cls(calls, tickets, limit)
 
     def note(self, change: Change) -> None:
@@ -107,7 +111,7 @@ class RecentCalls:
         called = {call.serial for call in new}
         for ticket in change.tickets:
             if ticket.serial in self._tickets or ticket.serial in called:
-                self._tickets[ticket.serial] = (ticket.number, ticket.matter, ticket.green)
+                self._tickets[ticket.serial] = (ticket.number, ticket.matter, ticket.green, ticket.booked)
         if new:
             self._calls = [*reversed(new), *self._calls][: self._limit]
             kept = {call.serial for call in self._calls}
