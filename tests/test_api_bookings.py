@@ -42,6 +42,7 @@ async def booked_hall(db: Database, aiohttp_client: AiohttpClient) -> tuple[Api,
             "kiosk": (Role.KIOSK, "kiosk1"),
             "platform": (Role.PLATFORM, "province-booking"),
             "s1": (Role.STAFF, "s1"),
+            "manager": (Role.MANAGER, "manager"),
         }
         tokens = {
             name: await add_token(conn, label=name, role=role, centres=["test"], subject=subject)
@@ -179,3 +180,40 @@ async def test_check_in_needs_a_code_or_an_id_number(booked_hall: tuple[Api, Hal
     assert neither.status == 422
     nobody = await api.post("/centres/test/check-in", "kiosk", {"request_id": rid(), "id_number": OTHER_ID})
     assert nobody.status == 404 and nobody.body["code"] == "booking_not_found"
+
+
+async def test_the_report_counts_bookings_check_ins_no_shows_and_the_waits_of_booked_and_walk_ins(
+    booked_hall: tuple[Api, HallService, ManualClock],
+) -> None:
+    api, service, clock = booked_hall
+    on_time = (await book(api, NINE)).body["code"]
+    late = (await book(api, NINE, OTHER_ID)).body["code"]
+    await book(api, NINE, "110105198001010016")  # never comes
+    cancelled = (await book(api, TWO, "110105199001010010")).body["code"]
+    assert (await api.post(f"/centres/test/bookings/{cancelled}/cancel", "guide", {"request_id": rid()})).status == 200
+    clock.set(shanghai(2026, 11, 30, 8, 50))
+    assert (await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id=rid())).ok
+    await api.issue(token="kiosk")  # a walk-in at 08:50
+    assert (await api.post("/centres/test/check-in", "kiosk", {"request_id": rid(), "code": on_time})).status == 201
+    clock.set(shanghai(2026, 11, 30, 9, 4))
+    booked_call = (await api.act("/centres/test/windows/1/call-next", "s1"))["ticket"]
+    assert booked_call["booked_from"] == NINE.isoformat(), "due at 09:00: first"
+    await api.act("/centres/test/windows/1/finish", "s1", outcome="on_the_spot")
+    clock.set(shanghai(2026, 11, 30, 9, 20))
+    assert (await api.post("/centres/test/check-in", "kiosk", {"request_id": rid(), "code": late})).status == 201
+    await api.act("/centres/test/windows/1/call-next", "s1")  # the walk-in of 08:50, waited 30 minutes
+    await bookings.sweep(service, ["test"])
+    reply = await api.get("/centres/test/reports?period=day&date=2026-11-30&by=centre", "manager")
+    assert reply.status == 200, reply.body
+    counted = reply.body["bookings"]
+    assert {k: counted[k] for k in ("booked", "checked_in", "late", "cancelled", "no_show")} == {
+        "booked": 0,
+        "checked_in": 1,
+        "late": 1,
+        "cancelled": 1,
+        "no_show": 1,
+    }
+    assert counted["booked_wait_mean_minutes"] == 4.0, "from the slot's start at 09:00 to the call at 09:04"
+    assert counted["walk_in_wait_mean_minutes"] == 30.0
+    (row,) = reply.body["rows"]
+    assert row["booked"] == 1 and row["booked_wait_mean_minutes"] == 4.0

@@ -19,6 +19,7 @@ from queue_server.app.service import HallService
 from queue_server.app.view_fields import documented
 from queue_server.reports.figures import ACCEPTED, CONCLUDED, ITEMS, Dimension, Figures, Ranked, figures, ranking
 from queue_server.reports.periods import Period, PeriodKind
+from queue_server.store.bookings import booking_counts
 from queue_server.store.report_data import period_pauses, period_tickets, period_transfers
 from queue_server.vocabulary import Outcome
 
@@ -56,6 +57,11 @@ class Report:
     names: dict[str, str]
     promised: PromisedFigures
     matter_names: dict[str, str]
+    bookings: dict[str, int]
+    """Bookings of slots in the period by status: booked (still to check in), checked_in, late,
+    cancelled, no_show (never checked in)."""
+    whole: Figures | None
+    """The centre's figures of the period (the waits of booked and walk-in tickets); None without tickets."""
 
 
 async def read_report(service: HallService, code: str, query: ReportQuery) -> Report:
@@ -69,13 +75,15 @@ async def read_report(service: HallService, code: str, query: ReportQuery) -> Re
         tickets = await period_tickets(conn, code, period)
         pauses = await period_pauses(conn, code, period, centre.centre.time_zone, now)
         transfers = await period_transfers(conn, code, period)
+        first, after = hall.calendar.instant(period.first, dt.time()), hall.calendar.instant(period.last, dt.time())
+        bookings = await booking_counts(conn, code, first, after + dt.timedelta(days=1))
     rows = figures(tickets, pauses, query.by, transfers)
     ranked = ranking(rows) if query.by in (Dimension.WINDOW, Dimension.STAFF) else []
     promised = await promised_figures(service, code, period)
     matters = dimension_names(centre, Dimension.MATTER)
-    return Report(
-        code, centre.name, day, period, query.by, rows, ranked, dimension_names(centre, query.by), promised, matters
-    )
+    names = dimension_names(centre, query.by)
+    whole = next(iter(figures(tickets, [], Dimension.CENTRE)), None)
+    return Report(code, centre.name, day, period, query.by, rows, ranked, names, promised, matters, bookings, whole)
 
 
 @documented
@@ -141,6 +149,11 @@ class ReportRow(TypedDict):
     item_ratings: dict[str, dict[str, int]]
     """The items rated besides the level (efficiency 服务效率, skill 服务水平, attitude 服务态度): by level"""
     item_satisfaction: dict[str, float | None]
+    booked: int
+    """Booked tickets (预约) checked in on time"""
+    booked_wait_mean_minutes: float | None
+    """From the slot's start (or the check-in, if later) to the call"""
+    walk_in_wait_mean_minutes: float | None
     """Each item's satisfaction rate among the ratings that rated it; null when none did"""
 
 
@@ -158,6 +171,23 @@ class RankedRow(TypedDict):
 
 
 @documented
+class BookingCountsView(TypedDict):
+    """The period's bookings (预约) by what became of them"""
+
+    booked: int
+    """Still to check in"""
+    checked_in: int
+    late: int
+    """Came after the check-in window: served as walk-ins"""
+    cancelled: int
+    no_show: int
+    """Never checked in"""
+    booked_wait_mean_minutes: float | None
+    """Booked tickets' mean wait from the slot's start (or the check-in, if later) to the call"""
+    walk_in_wait_mean_minutes: float | None
+
+
+@documented
 class ReportView(TypedDict):
     """A period's figures, one row per window, staff member, matter (or the centre), and the ranking"""
 
@@ -167,6 +197,7 @@ class ReportView(TypedDict):
     rows: list[ReportRow]
     ranking: list[RankedRow]
     promised: PromisedFiguresView
+    bookings: BookingCountsView
 
 
 def period_view(period: Period) -> PeriodView:
@@ -183,6 +214,15 @@ def report_body(report: Report) -> ReportView:
         "rows": [row_view(row, report.names) for row in report.rows],
         "ranking": [ranked_view(entry, report.names) for entry in report.ranked],
         "promised": promised_view(report.promised, report.matter_names),
+        "bookings": {
+            "booked": report.bookings["booked"],
+            "checked_in": report.bookings["checked_in"],
+            "late": report.bookings["late"],
+            "cancelled": report.bookings["cancelled"],
+            "no_show": report.bookings["no_show"],
+            "booked_wait_mean_minutes": report.whole.booked_wait_mean if report.whole else None,
+            "walk_in_wait_mean_minutes": report.whole.walk_in_wait_mean if report.whole else None,
+        },
     }  # fmt: skip
 
 
@@ -233,6 +273,9 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "follow_up_rate": row.follow_up_rate,
         "item_ratings": {item: {str(level): n for level, n in given.items()} for item, given in row.items.items()},
         "item_satisfaction": {item: row.item_rate(item) for item in ITEMS},
+        "booked": row.booked,
+        "booked_wait_mean_minutes": row.booked_wait_mean,
+        "walk_in_wait_mean_minutes": row.walk_in_wait_mean,
     }
 
 

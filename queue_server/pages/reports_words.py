@@ -7,6 +7,13 @@ from queue_server.pages.wording import Language
 REPORTS_WORDS: dict[Language, dict[str, str]] = {
     "zh": {
         "promised_heading": "承诺件",
+        "bookings_heading": "预约",
+        "bookings_checked_in": "按时签到",
+        "bookings_late": "迟到改为普通号",
+        "bookings_no_show": "未到",
+        "bookings_cancelled": "已取消",
+        "bookings_open": "待签到",
+        "bookings_waits": "平均等候：预约号 {booked}，普通号 {walk_in}（分钟）",
         "promised_help": "本期承诺办结日到期的承诺件，及其中按期办结（办结、不予许可或送达不晚于承诺日）的件数；"
         "超期为截至今天仍未办结的件。",
         "promised_due": "本期到期",
@@ -90,6 +97,13 @@ REPORTS_WORDS: dict[Language, dict[str, str]] = {
     },
     "en": {
         "promised_heading": "Promised cases",
+        "bookings_heading": "Bookings",
+        "bookings_checked_in": "Checked in on time",
+        "bookings_late": "Late: walk-in tickets",
+        "bookings_no_show": "Did not come",
+        "bookings_cancelled": "Cancelled",
+        "bookings_open": "To check in",
+        "bookings_waits": "Mean wait: booked {booked}, walk-ins {walk_in} (minutes)",
         "promised_help": "Cases promised for a day of this period, how many were decided (ready, refused or delivered)"
         " by their date; overdue counts those still undecided today.",
         "promised_due": "Due this period",

@@ -83,6 +83,12 @@ class Figures:
     """Of those, the ones whose follow-up call has an outcome."""
     items: dict[str, dict[int, int]] = field(default_factory=dict)
     """The items rated besides the level (efficiency, skill, attitude): ratings by level, as ``ratings``."""
+    booked: int = 0
+    """Booked tickets (预约, checked in on time)."""
+    booked_wait_mean: float | None = None
+    """Their mean wait from the slot's start (or the check-in, if later) to the call."""
+    walk_in_wait_mean: float | None = None
+    """The other tickets' mean wait from issue to call."""
 
     @property
     def rated(self) -> int:
@@ -234,6 +240,9 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         named_bad=sum(1 for t in tickets if t.named_bad),
         followed_up=sum(1 for t in tickets if t.named_bad and t.followed_up),
         items={name: dict(sorted(items[name].items(), reverse=True)) for name in ITEMS if name in items},
+        booked=sum(1 for t in tickets if t.booked_from is not None),
+        booked_wait_mean=_mean([_minutes(w) for t in tickets if (w := t.booked_wait) is not None]),
+        walk_in_wait_mean=_mean([_minutes(t.wait) for t in tickets if t.booked_from is None and t.wait is not None]),
     )
 
 

@@ -39,10 +39,19 @@ class HandledTicket:
     """Its follow-up has an outcome (reached, satisfied, or not reached after the policy's tries)."""
     rating_items: tuple[int, ...] = ()
     """The items rated besides the level (服务效率, 服务水平, 服务态度; 0: left unrated)."""
+    booked_from: dt.datetime | None = None
+    """A booked ticket's slot start (预约); None for a walk-in."""
 
     @property
     def green(self) -> bool:
         return self.category is not None
+
+    @property
+    def booked_wait(self) -> dt.timedelta | None:
+        """A booked ticket's wait: from its slot's start (or its check-in, if later) to the first call."""
+        if self.booked_from is None or self.first_called_at is None:
+            return None
+        return max(self.first_called_at - max(self.issued_at, self.booked_from), dt.timedelta())
 
     @property
     def wait(self) -> dt.timedelta | None:

@@ -70,6 +70,7 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
             named_bad=bool(row.named),
             rating_items=tuple(row.rating_items or ()),
             followed_up=row.follow_up is not None,
+            booked_from=row.booked_from,
         )
         for row in rows
     ]
