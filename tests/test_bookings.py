@@ -286,3 +286,27 @@ def test_a_slot_naming_an_unknown_window_is_located_in_the_file() -> None:
     (problem,) = problems_of(CENTRE + BOOKING_FILE.replace("windows = [1]", "windows = [4]"))
     assert "unknown window 4" in problem.message
     assert problem.line is not None and problem.line > CENTRE.count("\n")
+
+
+def test_an_extended_slot_is_checked_in_outside_opening_hours_at_a_window_staffed_for_it() -> None:
+    """Saturday 09:00-12:00 (延时服务): the hall is closed for walk-ins, the booked are served at window 1."""
+    from queue_server.domain.errors import IssueRefused
+    from queue_server.domain.tickets import Outcome
+
+    c = centre()
+    saturday = dt.date(2026, 12, 5)
+    (slot,) = slots_on(c, WorkCalendar(c), "pension", saturday)
+    hall, _ = make_hall(c, at=shanghai(2026, 12, 5, 8, 50), staffed=False)
+    assert check_check_in(c.bookings, hall.calendar, booking(slot.start), hall.clock.now()) is Arrival.ON_TIME
+    with pytest.raises(IssueRefused):
+        hall.issue("pension", booked_from=slot.start)  # no window staffed for it yet
+    hall.sign_on(slot.windows[0], "s1")
+    ticket = hall.issue("pension", booked_from=slot.start).ticket
+    assert ticket is not None and ticket.booked
+    with pytest.raises(IssueRefused) as walk_in:
+        hall.issue("pension")
+    assert walk_in.value.reason.value == "closed_today"
+    hall.clock.advance(dt.timedelta(minutes=15))  # type: ignore[attr-defined]
+    called = hall.call_next(slot.windows[0]).ticket
+    assert called is not None and called.serial == ticket.serial
+    hall.finish(slot.windows[0], Outcome.ON_THE_SPOT)

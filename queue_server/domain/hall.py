@@ -263,7 +263,7 @@ class Hall:
         ``booked_from`` is the slot start of the booking it checks in."""
         now = self._at(now)
         found = self.centre.matter(matter)
-        self._check_can_issue(found, now)
+        self._check_can_issue(found, now, booked=booked_from is not None)
         day = self.calendar.local_date(now)
         self._last_serial += 1
         serial = self._last_serial
@@ -301,16 +301,20 @@ class Hall:
         self._play_end = play_end
         return play_end.extend(ticket, self.router, self.stats, self.calendar, now)
 
-    def cannot_issue(self, matter: Matter, now: dt.datetime | None = None) -> CannotIssue | None:
+    def cannot_issue(
+        self, matter: Matter, now: dt.datetime | None = None, *, booked: bool = False
+    ) -> CannotIssue | None:
         """Why ``matter`` gets no ticket now (the rule :meth:`issue` refuses by), or None when it does."""
         now = self._at(now)
         issued = self._issued.get((self.calendar.local_date(now), matter.code), 0)
         window_open = any(self._windows[n].staffed for n in self.router.windows_serving(matter.code))
         policy = self.centre.policy
-        return cannot_issue(self.calendar, policy, now, matter, issued_today=issued, window_open=window_open)
+        return cannot_issue(
+            self.calendar, policy, now, matter, issued_today=issued, window_open=window_open, booked=booked
+        )
 
-    def _check_can_issue(self, matter: Matter, now: dt.datetime) -> None:
-        bar = self.cannot_issue(matter, now)
+    def _check_can_issue(self, matter: Matter, now: dt.datetime, *, booked: bool = False) -> None:
+        bar = self.cannot_issue(matter, now, booked=booked)
         if bar is not None:
             raise self.refusal_for(matter, bar)
 

@@ -56,13 +56,16 @@ def cannot_issue(
     *,
     issued_today: int,
     window_open: bool,
+    booked: bool = False,
 ) -> CannotIssue | None:
     """Why ``matter`` gets no ticket at ``now``, or None when it does.
 
     ``issued_today`` counts its tickets of the centre's day so far; ``window_open`` says whether a
-    staffed window takes it.
+    staffed window takes it. A ``booked`` ticket (a booking checked in, within its own check-in
+    window: queue_server.domain.bookings) is not bound by the opening hours, so a slot outside
+    them (延时服务) is served by the windows staffed for it; it still needs one.
     """
-    closed = hall_closed(calendar, policy, now)
+    closed = None if booked else hall_closed(calendar, policy, now)
     if closed is not None:
         return closed
     day = calendar.local_date(now)
