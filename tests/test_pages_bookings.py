@@ -162,3 +162,13 @@ async def test_a_late_arrival_gets_a_walk_in_ticket_said_plainly(site: Site, des
         await expect(kiosk.locator("#ticket-booked")).to_contain_text("预约已失效；已为您取普通号")
     hall = await site.service.hall("test")
     assert hall.ticket_by_number("A001").booked_from is None
+
+
+async def test_a_centre_without_bookings_shows_no_bookings_card_and_no_check_in(db: Database) -> None:
+    async with running_site(db, signed_on=((1, "s1"),)) as plain, chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await log_in(page, plain, "guide", then="/desk")
+        await expect(page.locator("#glance-heading")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.locator("#bookings-heading")).to_have_count(0)
+        async with kiosk_page(plain, KIOSK) as kiosk:
+            await expect(kiosk.locator("#check-in-open")).to_be_hidden()

@@ -37,7 +37,8 @@ async def desk(request: web.Request) -> web.StreamResponse:
         "categories": [c.value for c in Category],
     }
     said = words(language_of(request), DESK_WORDS)
-    return render(request, "desk.html", title=said["desk_title"], page_words=DESK_WORDS, data=data)
+    bookings = bool(data["bookable"])  # the bookings card, only where the centre takes bookings
+    return render(request, "desk.html", title=said["desk_title"], page_words=DESK_WORDS, data=data, bookings=bookings)
 
 
 ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/desk", name="desk", handler=desk, roles=DESK)]
