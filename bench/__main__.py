@@ -41,7 +41,7 @@ from bench.scenarios import SCENARIOS, Options
 
 OPEN_FILES = 16384
 """Enough for 1,000 windows' devices and displays on both ends of their sockets."""
-NEEDS_BASELINE = {"latency", "scale", "print", "issue", "single", "calls"}
+NEEDS_BASELINE = {"latency", "scale", "city", "print", "issue", "single", "calls"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

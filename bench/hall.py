@@ -2,11 +2,13 @@
 
 Every window has a staff member, a caller keypad, a rating pad and a display; the hall has a board
 (a display bound to no window) and one button kiosk. With ``printer`` the kiosk ``kiosk-1`` has
-the ticket printer ``printer-1``, so each ticket it issues becomes a print job.
+the ticket printer ``printer-1``, so each ticket it issues becomes a print job. A city is several
+such centres on one server (:func:`centre_code`), each with a kiosk and a manager token of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,11 @@ STAFF_TOKENS = 10
 Each token is checked against the whole centre, so a thousand of them would take minutes to make."""
 
 
+def centre_code(index: int) -> str:
+    """The code of a city's ``index``-th centre (from 0): the first is :data:`CENTRE`, as in a one-centre rig."""
+    return CENTRE if index == 0 else f"{CENTRE}-{index + 1:02d}"
+
+
 def keypad_id(window: int) -> str:
     return f"keypad-{window}"
 
@@ -37,7 +44,7 @@ def display_id(window: int) -> str:
     return f"display-{window}"
 
 
-def bench_centre(windows: int, *, printer: bool = False) -> Centre:
+def bench_centre(windows: int, *, printer: bool = False, code: str = CENTRE) -> Centre:
     """The centre for ``windows`` general windows, one matter, and every window's devices."""
     devices: list[dict[str, Any]] = [{"id": "board", "kind": "display"}]
     for n in range(1, windows + 1):
@@ -52,7 +59,7 @@ def bench_centre(windows: int, *, printer: bool = False) -> Centre:
         devices.append({"id": PRINTING_KIOSK, "kind": "kiosk"})
     return Centre.model_validate(
         {
-            "centre": {"code": CENTRE, "name": "性能测试中心"},
+            "centre": {"code": code, "name": "性能测试中心" if code == CENTRE else f"性能测试中心 {code}"},
             "policy": {  # a benchmark floods on purpose: no ticket limits per kiosk or address
                 "stop_issuing_before_close": 0,
                 "kiosk_tickets_per_minute": 0,
@@ -88,22 +95,35 @@ class Tokens:
     kiosk: str
     manager: str
     staff: dict[int, str] = field(default_factory=dict)
+    kiosks: dict[str, str] = field(default_factory=dict)
+    """Per centre of a city, a kiosk's token that does not print (the first centre's is :attr:`kiosk`)."""
+    managers: dict[str, str] = field(default_factory=dict)
+    """Per centre of a city, its manager's token (the first centre's is :attr:`manager`)."""
 
 
-async def prepare(database_url: str, centre: Centre) -> Tokens:
-    """Migrate the empty database, load the centre and make the tokens the benchmark acts with."""
+async def prepare(database_url: str, centres: Sequence[Centre]) -> Tokens:
+    """Migrate the empty database, load the centres and make the tokens the benchmark acts with: a
+    plain kiosk's and a manager's per centre, the printing kiosk's and the staff's at the first."""
     async with Database(database_url) as db:
         await upgrade(db)
         async with db.write() as conn:
-            await create_centre(conn, centre, utcnow())
+            for centre in centres:
+                await create_centre(conn, centre, utcnow())
             printing = await add_token(
                 conn, label=PRINTING_KIOSK, role=Role.KIOSK, centres=[CENTRE], subject=PRINTING_KIOSK
             )
-            # A kiosk token that names no device of the centre: its tickets are not printed.
-            plain = await add_token(conn, label="kiosk-http", role=Role.KIOSK, centres=[CENTRE], subject="kiosk-http")
-            manager = await add_token(conn, label="manager", role=Role.MANAGER, centres=[CENTRE], subject="manager")
-            tokens = Tokens(printing, plain, manager)
-            for person in centre.staff[:STAFF_TOKENS]:
+            # Kiosk tokens that name no device of the centre: their tickets are not printed.
+            kiosks, managers = {}, {}
+            for index, centre in enumerate(centres):
+                suffix = "" if index == 0 else f"-{centre.code}"
+                kiosks[centre.code] = await add_token(
+                    conn, label=f"kiosk-http{suffix}", role=Role.KIOSK, centres=[centre.code], subject="kiosk-http"
+                )
+                managers[centre.code] = await add_token(
+                    conn, label=f"manager{suffix}", role=Role.MANAGER, centres=[centre.code], subject="manager"
+                )
+            tokens = Tokens(printing, kiosks[CENTRE], managers[CENTRE], kiosks=kiosks, managers=managers)
+            for person in centres[0].staff[:STAFF_TOKENS]:
                 tokens.staff[person.windows[0]] = await add_token(
                     conn, label=person.code, role=Role.STAFF, centres=[CENTRE], subject=person.code
                 )

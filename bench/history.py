@@ -91,6 +91,15 @@ def _scale(f: Figures) -> Headline:
         yield f"{w}: memory peak MB", _number(size, "server_rss_peak_mb")
 
 
+def _city(f: Figures) -> Headline:
+    yield "city: idle server CPU share", _number(f, "idle.server_cpu_share")
+    yield "city: memory idle MB", _number(f, "server_rss_idle_mb")
+    yield "city: memory peak MB", _number(f, "server_rss_peak_mb")
+    yield "city: rush tickets/s", _number(f, "rush.tickets_per_s")
+    yield "city: keypad next answered, p99 ms", _summary(f, "calling.tally.next_answer:p99")
+    yield "city: next → display, p99 ms", _summary(f, "calling.display:p99")
+
+
 def _print(f: Figures) -> Headline:
     yield "print: request → last byte, median ms", _summary(f, "last_byte")
 
@@ -106,6 +115,7 @@ HEADLINES: dict[str, Callable[[Figures], Headline]] = {
     "calls": _calls,
     "latency": _latency,
     "scale": _scale,
+    "city": _city,
     "print": _print,
     "rush-ping": _rush_ping,
 }

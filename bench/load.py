@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
 
 from bench.callers import Caller
 from bench.calls import CallWatch
-from bench.hall import MATTER
+from bench.hall import CENTRE, MATTER
 from bench.rig import Rig
 
 KIOSKS_IN_FLIGHT = 64
@@ -122,17 +123,26 @@ async def issue_steadily(rig: Rig, session: aiohttp.ClientSession, rate: float, 
 
 
 async def issue_until(
-    rig: Rig, session: aiohttp.ClientSession, count: int, clients: int, deadline: float, times: list[float]
+    rig: Rig,
+    session: aiohttp.ClientSession,
+    count: int,
+    clients: int,
+    deadline: float,
+    times: list[float],
+    centres: Sequence[str] = (CENTRE,),
 ) -> None:
-    """Issue up to ``count`` tickets from ``clients`` concurrent kiosks as fast as they go, until ``deadline``."""
+    """Issue up to ``count`` tickets from ``clients`` concurrent kiosks as fast as they go, until
+    ``deadline``; the tickets go to ``centres`` in turn (a city's rush)."""
     left = iter(range(count))
 
     async def client() -> None:
-        for _ in left:
+        for n in left:
             if time.perf_counter() >= deadline:
                 return
             started = time.perf_counter()
-            await rig.post(session, "tickets", rig.token.kiosk, {"matter": MATTER}, expect=201)
+            centre = centres[n % len(centres)]
+            kiosk = rig.token.kiosks[centre]
+            await rig.post(session, "tickets", kiosk, {"matter": MATTER}, expect=201, centre=centre)
             times.append(time.perf_counter() - started)
 
     workers = [asyncio.create_task(client()) for _ in range(max(1, min(clients, count)))]

@@ -9,7 +9,8 @@ Every scenario gets its own rig, so no retained message or ticket of one leaks i
 
 With ``instances`` above one (PostgreSQL and Mosquitto only) the rig starts that many servers on
 one database and one broker, each on its own HTTP port, as a city deployment runs them; the
-rig's requests go to them in turn (:meth:`Rig.post`).
+rig's requests go to them in turn (:meth:`Rig.post`). With ``centres`` above one the database
+holds a city: that many centres of ``windows`` windows each (bench.hall.centre_code names them).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import aiomqtt
 import asyncpg  # type: ignore[import-untyped]  # no stubs; it only makes and drops the database
 from sqlalchemy.engine import make_url
 
-from bench.hall import CENTRE, Tokens, bench_centre, prepare
+from bench.hall import CENTRE, Tokens, bench_centre, centre_code, prepare
 from bench.measure import Probe, ProbeSum, ProcessProbe
 from queue_server.bus.broker import free_port as broker_free_port
 from queue_server.domain.centre import Centre
@@ -81,6 +82,8 @@ class RigSettings:
     """Server processes on the one database and broker."""
     mqtt5: bool = False
     """Connect the servers with MQTT 5, so they take device requests through a shared subscription."""
+    centres: int = 1
+    """Centres of ``windows`` windows each (a city); the first is :data:`bench.hall.CENTRE`."""
 
     def __post_init__(self) -> None:
         if problem := instances_problem(self.instances, self.broker, self.database):
@@ -162,7 +165,11 @@ class Rig:
 
     def __init__(self, settings: RigSettings, *, keep: Path | None = None) -> None:
         self.settings = settings
-        self.centre: Centre = bench_centre(settings.windows, printer=settings.printer)
+        self.centres: list[Centre] = [
+            bench_centre(settings.windows, printer=settings.printer and i == 0, code=centre_code(i))
+            for i in range(settings.centres)
+        ]
+        self.centre: Centre = self.centres[0]
         self.folder = Path(tempfile.mkdtemp(prefix="onewindow-bench-", dir=keep))
         self.ports = [free_port() for _ in range(settings.instances)]
         """Each server instance's HTTP port."""
@@ -174,7 +181,7 @@ class Rig:
         self.servers: list[subprocess.Popen[bytes]] = []
         self.mosquitto: subprocess.Popen[bytes] | None = None
         self._postgres_name: str | None = None
-        self._turns = itertools.cycle(self.apis)
+        self._turns = itertools.cycle(self.ports)
 
     @property
     def server(self) -> subprocess.Popen[bytes] | None:
@@ -193,7 +200,7 @@ class Rig:
     @property
     def apis(self) -> list[str]:
         """The centre's API root at each instance."""
-        return [f"http://127.0.0.1:{port}/api/v1/centres/{CENTRE}" for port in self.ports]
+        return [_api(port, CENTRE) for port in self.ports]
 
     @property
     def token(self) -> Tokens:
@@ -231,7 +238,7 @@ class Rig:
 
     async def _start(self) -> None:
         self.database_url = await self._make_database()
-        self.tokens = await prepare(self.database_url, self.centre)
+        self.tokens = await prepare(self.database_url, self.centres)
         extra: list[str]
         if self.settings.broker is BrokerKind.MOSQUITTO:
             await self._start_mosquitto()
@@ -312,16 +319,20 @@ class Rig:
         raise RigError(f"{self._what(index)} was not ready at {url} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
 
     async def _wait_online(self) -> None:
-        """The server listens on HTTP before its bus is up: wait for its retained ``online``."""
-        topic = SERVER_AVAILABILITY.build(CENTRE)
+        """The server listens on HTTP before its bus is up: wait for every centre's retained ``online``."""
+        topics = {SERVER_AVAILABILITY.build(centre.code) for centre in self.centres}
         try:
             async with asyncio.timeout(START_TIMEOUT_S):
                 while True:
+                    online: set[str] = set()
                     try:
                         async with aiomqtt.Client("127.0.0.1", self.mqtt_port, identifier="bench-wait") as client:
-                            await client.subscribe(topic, qos=1)
+                            for topic in topics:
+                                await client.subscribe(topic, qos=1)
                             async for message in client.messages:
                                 if message.payload == ONLINE.encode():
+                                    online.add(message.topic.value)
+                                if online >= topics:
                                     return
                     except aiomqtt.MqttError:
                         await asyncio.sleep(0.1)  # the server's broker may not listen yet
@@ -343,32 +354,48 @@ class Rig:
                 await server.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    async def sign_on_all(self, session: aiohttp.ClientSession, windows: Sequence[int] | None = None) -> None:
-        """The manager signs each window's staff member on: a ticket is issued only while a window
-        for its matter is open."""
+    async def sign_on_all(
+        self, session: aiohttp.ClientSession, windows: Sequence[int] | None = None, centre: str = CENTRE
+    ) -> None:
+        """The manager signs each window's staff member on at ``centre``: a ticket is issued only while
+        a window for its matter is open."""
         numbers = list(windows) if windows is not None else [w.number for w in self.centre.windows]
         gate = asyncio.Semaphore(16)
 
         async def one(window: int) -> None:
             async with gate:
-                await self.post(session, f"windows/{window}/sign-on", self.token.manager, {"staff": f"s{window}"})
+                body = {"staff": f"s{window}"}
+                manager = self.token.managers[centre]
+                await self.post(session, f"windows/{window}/sign-on", manager, body, centre=centre)
 
         await asyncio.gather(*(one(n) for n in numbers))
 
     async def post(
-        self, session: aiohttp.ClientSession, route: str, token: str, body: dict[str, Any], expect: int = 200
+        self,
+        session: aiohttp.ClientSession,
+        route: str,
+        token: str,
+        body: dict[str, Any],
+        expect: int = 200,
+        centre: str = CENTRE,
     ) -> dict[str, Any]:
-        """POST an action to the centre's API with a new request id; a status other than ``expect`` fails.
+        """POST an action to ``centre``'s API with a new request id; a status other than ``expect`` fails.
 
         With several instances each request goes to the next one in turn (round-robin), as a
         reverse proxy in front of them would send it."""
         payload = {"request_id": secrets.token_hex(8), **body}
         headers = {"Authorization": f"Bearer {token}"}
-        async with session.post(f"{next(self._turns)}/{route}", json=payload, headers=headers) as response:
+        url = f"{_api(next(self._turns), centre)}/{route}"
+        async with session.post(url, json=payload, headers=headers) as response:
             answer: dict[str, Any] = await response.json(content_type=None)
             if response.status != expect:
                 raise RigError(f"POST {route} answered {response.status}, not {expect}: {answer}")
             return answer
+
+
+def _api(port: int, centre: str) -> str:
+    """A centre's API root at the instance on ``port``, e.g. ``http://127.0.0.1:PORT/api/v1/centres/bench``."""
+    return f"http://127.0.0.1:{port}/api/v1/centres/{centre}"
 
 
 async def _postgres() -> asyncpg.Connection:

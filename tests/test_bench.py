@@ -24,7 +24,7 @@ from tests.brokers import mosquitto_executable
 from tests.conftest import POSTGRES_URL, _server
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["baseline", "issue", "single", "calls", "latency", "scale", "print", "rush-ping"]
+SCENARIOS = ["baseline", "issue", "single", "calls", "latency", "scale", "city", "print", "rush-ping"]
 SUMMARY_KEYS = {"count", "median_ms", "p99_ms", "worst_ms", "mean_ms"}
 
 
@@ -92,6 +92,8 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     assert board["calls"] > 0 and board["bytes_per_call"] > 0, "the board's cost per call is measured"
     assert 0 < board["largest_bytes"] < board["bytes"]
 
+    check_city(scenarios["city"])
+
     printing = scenarios["print"]
     assert printing["job_bytes"] > 0
     for stage in ("answer", "first_byte", "last_byte"):
@@ -111,6 +113,22 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
     assert tables.stdout.count("| figure | value") == len(SCENARIOS)
 
     check_kept(history, document)
+
+
+def check_city(city: dict[str, Any]) -> None:
+    """Several centres on one server: every device connected, the idle CPU, then calls reach displays."""
+    assert "incomplete" not in city, city["incomplete"]
+    assert city["centres"] > 1 and city["devices_connected"] == city["centres"] * (3 * city["windows_per_centre"] + 1)
+    assert 0 < city["server_rss_idle_mb"] <= city["server_rss_peak_mb"]
+    assert city["idle"]["server_cpu_share"] >= 0 and city["idle"]["broker_cpu_share"] >= 0
+    rush, calling, nexts = city["rush"], city["calling"], city["nexts"]
+    assert 0 < rush["issued"] <= rush["tickets"] and rush["tickets_per_s"] > 0
+    check_summary(rush["issue"], count=rush["issued"])
+    assert calling["tally"]["calls"] > 0 and calling["actions"] > 0
+    check_summary(calling["tally"]["next_answer"], count=nexts["answered"])
+    check_summary(calling["display"])
+    check_summary(calling["board"])
+    assert nexts["asked"] == nexts["answered"] + nexts["failed"] + nexts["unanswered"]
 
 
 def check_issue(issue: dict[str, Any]) -> None:
@@ -149,6 +167,7 @@ def check_kept(history: Path, document: dict[str, Any]) -> None:
     trend = bench("--trend", "--history", str(history))
     assert trend.returncode == 0, trend.stderr
     assert "1 kept runs" in trend.stdout and "calls (8 consoles, 16 waiting): calls/s" in trend.stdout
+    assert "city: idle server CPU share" in trend.stdout and "city: next → display, p99 ms" in trend.stdout
 
 
 def test_the_trend_shows_how_each_figure_moved(tmp_path: Path) -> None:

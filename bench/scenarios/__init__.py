@@ -6,7 +6,7 @@ figures as a JSON-ready dict; :attr:`Scenario.rows` turns those figures into tab
 
 from __future__ import annotations
 
-from bench.scenarios import baseline, calls, issue, latency, printing, rush_ping, scale, single
+from bench.scenarios import baseline, calls, city, issue, latency, printing, rush_ping, scale, single
 from bench.scenarios.base import Options, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
@@ -18,6 +18,7 @@ SCENARIOS: dict[str, Scenario] = {
         calls.SCENARIO,
         latency.SCENARIO,
         scale.SCENARIO,
+        city.SCENARIO,
         printing.SCENARIO,
         rush_ping.SCENARIO,
     )

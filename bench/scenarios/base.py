@@ -38,13 +38,23 @@ class Options:
     mqtt5: bool = False
     """The servers speak MQTT 5 (a shared subscription for device requests), as several instances must."""
 
-    def rig(self, name: str, windows: int, *, printer: bool = False, instances: int | None = None) -> RigSettings:
-        """The rig of one scenario (``name`` names its profile file); ``instances`` overrides the run's."""
+    def rig(
+        self, name: str, windows: int, *, printer: bool = False, instances: int | None = None, centres: int = 1
+    ) -> RigSettings:
+        """The rig of one scenario (``name`` names its profile file); ``instances`` overrides the run's;
+        ``centres`` of ``windows`` windows each make a city."""
         count = self.instances if instances is None else instances
         stem = name if count == 1 else f"{name}-x{count}"
         profile = self.profile / f"{stem}.prof" if self.profile is not None else None
         return RigSettings(
-            self.broker, self.database, windows, printer=printer, profile=profile, instances=count, mqtt5=self.mqtt5
+            self.broker,
+            self.database,
+            windows,
+            printer=printer,
+            profile=profile,
+            instances=count,
+            mqtt5=self.mqtt5,
+            centres=centres,
         )
 
 

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -98,14 +99,16 @@ class Usage:
         return figures
 
 
-async def _connect(stack: contextlib.AsyncExitStack, twins: list[Twin]) -> None:
+async def connect_twins(stack: contextlib.AsyncExitStack, twins: list[Twin]) -> None:
     """One after another: each twin's task group belongs to the task that opened it."""
     for twin in twins:
         await stack.enter_async_context(twin)
 
 
-def _calls(watch: CallWatch, since: float, until: float) -> Result:
-    samples = [s for s in watch.delivered(since) if s.asked_at < until]
+def call_figures(watches: Sequence[CallWatch], since: float, until: float) -> Result:
+    """The calls asked for between ``since`` and ``until`` at every watched centre: their delays to the
+    window display and to the hall board, and how many reached neither in time."""
+    samples = [s for watch in watches for s in watch.delivered(since) if s.asked_at < until]
     return {
         "display": summarise([s.display_s for s in samples if s.display_s is not None]).as_dict(),
         "board": summarise([s.board_s for s in samples if s.board_s is not None]).as_dict(),
@@ -163,7 +166,7 @@ async def _measure(
     # server is measured rather than flooded with repeats.
     keypads = [Keypad(CENTRE, keypad_id(n), n, rig.broker_url, retry_interval=10.0, timeout=60.0) for n in windows]
     pads = [Pad(CENTRE, pad_id(n), rig.broker_url, retry_interval=10.0, timeout=60.0) for n in windows]
-    await _connect(stack, [*keypads, *pads])
+    await connect_twins(stack, [*keypads, *pads])
     figures["connect_s"] = time.perf_counter() - started
     await asyncio.sleep(SETTLE_S)  # the server hears every device come online
     figures["server_rss_idle_mb"] = probe.rss_bytes() / MB
@@ -194,7 +197,9 @@ async def _measure(
     ]
     await issue_steadily(rig, session, figures["issue_rate_per_s"], steady_until, tally)
     rush_from = time.perf_counter()
-    figures["steady"] = usage.since(tally.actions) | {"tally": _tally(tally)} | _calls(watch, steady_from, rush_from)
+    figures["steady"] = (
+        usage.since(tally.actions) | {"tally": tally_figures(tally)} | call_figures([watch], steady_from, rush_from)
+    )
     figures["hall_board"] = _board(watch, board_from, legacy_from, rush_from - steady_from)
 
     phase[0] = "in the morning rush"
@@ -219,8 +224,8 @@ async def _measure(
         "unanswered": tally.unanswered,
     }
     await watch.wait_delivered(GRACE_S)
-    figures["steady"] |= _calls(watch, steady_from, rush_from)  # again, with the calls that came late
-    figures["rush"] |= _calls(watch, rush_from, rush_until)
+    figures["steady"] |= call_figures([watch], steady_from, rush_from)  # again, with the calls that came late
+    figures["rush"] |= call_figures([watch], rush_from, rush_until)
 
 
 def _board(watch: CallWatch, board: Traffic, legacy: Traffic, seconds: float) -> Result:
@@ -242,7 +247,7 @@ def _board(watch: CallWatch, board: Traffic, legacy: Traffic, seconds: float) ->
     }
 
 
-def _tally(tally: Tally) -> Result:
+def tally_figures(tally: Tally) -> Result:
     return {
         "nexts_asked": tally.asked,
         "nexts_unanswered": tally.unanswered,
