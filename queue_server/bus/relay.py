@@ -27,8 +27,13 @@ row it publishes those without reading them back, and marks what the broker ackn
 later, in one short transaction when it is idle (at most every ``MARK_SECONDS`` under load), not
 after every commit. The outbox stays the net: a row that a crash left unmarked is published again
 at the next start (at least once, as before), and a commit it was not handed (another process's,
-a reprint's) makes it read the table again, as does its poll. A row whose subject already had that
+a reprint's) makes it read the table again, as does the poll. A row whose subject already had that
 sequence acknowledged is never published twice by one process.
+
+The poll is one for every centre (:func:`poll_outboxes`): rows another process wrote (or another
+instance left unpublished when it died) are found by one query every ``POLL_SECONDS`` that names
+the centres with unsent rows, and only their relays are poked (:meth:`OutboxRelay.poke`). A relay
+with nothing to do waits for its event and costs nothing, however many centres a server holds.
 """
 
 from __future__ import annotations
@@ -50,7 +55,15 @@ from queue_server.protocol.payloads import PROTOCOL
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
-from queue_server.store.outbox import OutboxRow, Pending, last_seqs, mark_sent, mark_superseded, pending
+from queue_server.store.outbox import (
+    OutboxRow,
+    Pending,
+    centres_with_pending,
+    last_seqs,
+    mark_sent,
+    mark_superseded,
+    pending,
+)
 from queue_server.store.relay_lease import try_relay_lease, wait_relay_lease
 from queue_server.store.repository import load_hall
 
@@ -59,7 +72,8 @@ log = logging.getLogger(__name__)
 BATCH = 200
 IN_FLIGHT = 10
 POLL_SECONDS = 1.0
-"""How often the relay looks for rows without being woken (another instance may have written them)."""
+"""How often the poll looks for rows no commit of this process woke a relay for (another process or
+instance wrote them), and how long a relay must have gone unwoken before the poll sends it to the table."""
 BUSY_SECONDS = 0.2
 """How soon a relay that found the lease held tries again after being woken (the holder may be done)."""
 IDLE_MARK_SECONDS = 0.05
@@ -127,6 +141,8 @@ class OutboxRelay:
         """Rows committed and handed over (``committed``), not yet published, in commit order."""
         self.caught_up = False
         """No unsent row is in the table that is not in ``fresh`` (SQLite only; see the module's doc)."""
+        self._woken_at = -POLL_SECONDS
+        """When a commit of this process last woke the relay (the event loop's clock)."""
 
     async def republish_retained(self, client: PublishingClient) -> int:
         """Publish the current retained state under the relay lease; returns how many messages.
@@ -210,7 +226,8 @@ class OutboxRelay:
     def _retained_sum(self) -> int:
         """The sum of the newest sequences published per retained subject, the old feed's aside: it
         grows with every retained state this relay publishes."""
-        return sum(seq for subject, seq in self.published.items() if subject != HALL_FEED.subject())
+        feed = HALL_FEED.subject()
+        return sum(seq for subject, seq in self.published.items() if subject != feed)
 
     def committed(self, rows: Sequence[OutboxRow] | None) -> None:
         """A commit at this centre wrote ``rows`` (None: rows not known here); publish them soon."""
@@ -218,7 +235,16 @@ class OutboxRelay:
             self.caught_up = False
         elif self.db.sqlite:  # kept even while not caught up: the next drain may end before this commit
             self.fresh.extend(rows)
+        self._woken_at = self.clock_seconds()
         self.wake.set()
+
+    def poke(self) -> None:
+        """The poll saw unsent rows of this centre: unless a commit woke the relay within the last
+        ``POLL_SECONDS`` (it is at work, and a gap in what it is handed sends it to the table), it
+        reads the table now, as rows no commit of this process handed it may be among them."""
+        if self.clock_seconds() - self._woken_at >= POLL_SECONDS:
+            self.caught_up = False
+            self.wake.set()
 
     async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""
@@ -240,7 +266,7 @@ class OutboxRelay:
                 await self._mark_sent(conn, [row.id for row in rows])
 
     async def run(self, client: PublishingClient) -> None:
-        """Drain now, then whenever woken (or every second), until cancelled."""
+        """Drain now, then whenever woken (by a commit or the poll), until cancelled."""
         self.caught_up = False  # a new connection: what the last one left unsent is in the table
         while True:
             self.wake.clear()
@@ -256,8 +282,7 @@ class OutboxRelay:
                 await asyncio.sleep(BUSY_SECONDS)
                 if self.wake.is_set():
                     continue
-            if not await self._woken_within(POLL_SECONDS):
-                self.caught_up = False  # another process may have written rows: read the table
+            await self.wake.wait()
 
     async def _woken_within(self, seconds: float) -> bool:
         """Whether ``wake`` was set within ``seconds``."""
@@ -395,6 +420,27 @@ class OutboxRelay:
                 await statement(write)
             return
         await statement(conn)
+
+
+async def poll_outboxes(db: Database, relays: Callable[[], Mapping[str, OutboxRelay]]) -> None:
+    """Every ``POLL_SECONDS``, poke the relay of each centre that has unsent rows, until cancelled.
+
+    ``relays`` gives the relays running now, by centre. One query for every centre, so an idle
+    city costs one look a second, not one per centre; a database that is away is looked at again
+    at the next round (the relays' rows wait in the table)."""
+    while True:
+        await asyncio.sleep(POLL_SECONDS)
+        try:
+            async with db.read() as conn:
+                centres = await centres_with_pending(conn)
+        except (DatabaseError, OSError) as error:
+            log.warning("could not look for unsent rows in the outbox: %s; trying again", error)
+            continue
+        running = relays()
+        for centre in centres:
+            relay = running.get(centre)
+            if relay is not None:
+                relay.poke()
 
 
 def _parts(row: Pending | OutboxRow) -> tuple[str, int, Any]:

@@ -39,7 +39,7 @@ from device_client.stopping import stop_tasks
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.legacy_feed import run_legacy_feed
-from queue_server.bus.relay import OutboxRelay
+from queue_server.bus.relay import OutboxRelay, poll_outboxes
 from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.centre import Centre
 from queue_server.domain.devices import DeviceKind
@@ -55,7 +55,7 @@ from queue_server.protocol.topics import (
     SERVER_INSTANCE,
 )
 from queue_server.store.outbox import OutboxRow
-from queue_server.store.seed import centre_codes, stored_centre
+from queue_server.store.seed import StoredCentres
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ REQUESTS_IN_FLIGHT = 64
 SHARE_GROUP = "onewindow-server"
 """The shared subscription every instance joins for device requests (MQTT 5)."""
 CONFIG_CHECK_SECONDS = 5.0
-"""How often a connection looks whether its centre's configuration changed (through another instance)."""
+"""How often the bus looks for centres added and configurations changed (through another instance)."""
 WILL_DELAY_S = 3
 """Shared: how long the broker holds an instance's ``offline`` on ``server/availability`` before
 publishing it, time for another instance to take it back."""
@@ -187,7 +187,6 @@ class CentreBus:
                     tasks.create_task(self.relay.run(client))
                     tasks.create_task(run_legacy_feed(self.relay, client))
                     tasks.create_task(self._listen(client))
-                    tasks.create_task(self._watch_config())
                     if keeper is not None:
                         tasks.create_task(hold(keeper))
             except asyncio.CancelledError:
@@ -277,19 +276,6 @@ class CentreBus:
             log.info("the server availability of %s said offline (another instance left); this one serves", self.code)
             await client.publish(topic, ONLINE, qos=1, retain=True)
 
-    async def _watch_config(self) -> None:
-        """Take the centre's configuration when it changed (the manager applied it through another instance)."""
-        while True:
-            await asyncio.sleep(CONFIG_CHECK_SECONDS)
-            try:
-                stored = (await self.service.hall(self.code)).centre
-            except Exception:
-                log.exception("could not read the configuration of %s; trying again", self.code)
-                continue
-            if stored != self.centre:
-                log.info("centre %s has a new configuration; the bus uses it from now on", self.code)
-                self.take_centre(stored)
-
     def _availability(self, topic: str, payload: bytes) -> None:
         parts = DEVICE_AVAILABILITY.parse(topic)
         assert parts is not None
@@ -345,25 +331,43 @@ class Bus:
                 for bus in self.centres.values():
                     tasks.create_task(bus.run())
                 tasks.create_task(self._watch_centres(tasks))
+                tasks.create_task(poll_outboxes(self.service.db, self._relays))
         finally:
             unsubscribe()
 
+    def _relays(self) -> dict[str, OutboxRelay]:
+        """The relays that run now: those of the centres on the bus."""
+        return {code: bus.relay for code, bus in self.centres.items() if bus.connected.is_set()}
+
     async def _watch_centres(self, tasks: asyncio.TaskGroup) -> None:
-        """Connect each centre that appeared in the database since the start."""
+        """Connect each centre that appeared in the database since the start, and give each connection
+        its centre's configuration when it changed (the manager applied it through another instance).
+
+        One look for every centre: the configurations' versions in one query, a configuration
+        parsed only when it changed (:class:`StoredCentres`)."""
+        stored = StoredCentres()
+        seen: dict[str, Centre] = {}
         while True:
             await asyncio.sleep(CONFIG_CHECK_SECONDS)
             try:
                 async with self.service.db.read() as conn:
-                    new = [code for code in await centre_codes(conn) if code not in self.centres]
-                    found = [c for code in new if (c := await stored_centre(conn, code)) is not None]
+                    centres = await stored.read(conn)
             except Exception:
-                log.exception("could not read the list of centres; trying again")
+                log.exception("could not read the centres' configurations; trying again")
                 continue
-            for centre in found:
-                log.info("centre %s was added; connecting it to the bus", centre.code)
-                bus = CentreBus(self.service, centre, self.broker)
-                self.centres[centre.code] = bus
-                tasks.create_task(bus.run())
+            for code, centre in centres.items():
+                if seen.get(code) is centre:
+                    continue  # the same version as last time
+                seen[code] = centre
+                bus = self.centres.get(code)
+                if bus is None:
+                    log.info("centre %s was added; connecting it to the bus", code)
+                    bus = CentreBus(self.service, centre, self.broker)
+                    self.centres[code] = bus
+                    tasks.create_task(bus.run())
+                elif centre != bus.centre:
+                    log.info("centre %s has a new configuration; the bus uses it from now on", code)
+                    bus.take_centre(centre)
 
     def take_centre(self, centre: Centre) -> None:
         """A centre's configuration changed (the manager applied it): its connection uses it from now on."""

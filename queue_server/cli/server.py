@@ -37,7 +37,8 @@ from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
 from queue_server.store.postal_addresses import purge_addresses
-from queue_server.store.seed import centre_codes, stored_centre
+from queue_server.store.printing import centres_with_unanswered_jobs
+from queue_server.store.seed import StoredCentres, centre_codes, stored_centre
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,15 @@ class PortTaken(OSError):
     pass
 
 
-async def close_due_days(service: HallService) -> list[str]:
-    """Run the closing of every centre whose day has ended; returns the centres closed now."""
+async def close_due_days(service: HallService, stored: StoredCentres | None = None) -> list[str]:
+    """Run the closing of every centre whose day has ended; returns the centres closed now.
+
+    ``stored`` keeps the configurations parsed from one round to the next."""
     closed = []
     async with service.db.read() as conn:
-        codes = await centre_codes(conn)
-        centres = {code: await stored_centre(conn, code) for code in codes}
+        centres = await (stored or StoredCentres()).read(conn)
     now = service.clock.now()
     for code, centre in centres.items():
-        if centre is None:
-            continue
         calendar = WorkCalendar(centre)
         day = calendar.local_date(now)
         closing = calendar.closing_time(day)
@@ -132,8 +132,8 @@ async def expire_ratings(service: HallService) -> None:
 
 
 async def resend_print_jobs(service: HallService) -> None:
-    async with service.db.read() as conn:
-        codes = await centre_codes(conn)
+    async with service.db.read() as conn:  # one look for every centre: the usual answer is none
+        codes = sorted(await centres_with_unanswered_jobs(conn, service.clock.now()))
     for code in codes:
         if await service.resend_print_jobs(code):
             log.info("sent unanswered print jobs again at centre %s", code)
@@ -141,11 +141,12 @@ async def resend_print_jobs(service: HallService) -> None:
 
 async def daily_jobs(service: HallService) -> None:
     """Closing, expiry and pruning, checked every few seconds; a failure is logged and tried again."""
+    stored = StoredCentres()
     while True:
         try:
             await expire_ratings(service)
             await resend_print_jobs(service)
-            closed = await close_due_days(service)
+            closed = await close_due_days(service, stored)
             if closed:  # once a day per centre: whom its 帮办代办 windows helped, past its time, is forgotten
                 await service.forget_assisted(closed)
             await service.prune_requests(REQUEST_RETENTION_DAYS)

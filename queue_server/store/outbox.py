@@ -180,6 +180,12 @@ async def pending(conn: AsyncConnection, code: str, limit: int) -> list[Pending]
     return [Pending(row.id, row.subject, row.seq, row.payload) for row in await conn.execute(query)]
 
 
+async def centres_with_pending(conn: AsyncConnection) -> set[str]:
+    """The centres that have unsent rows: one look for every centre's relay (the pending index has them)."""
+    o = schema.outbox.c
+    return set((await conn.execute(select(o.centre).where(o.sent_at.is_(None)).distinct())).scalars())
+
+
 async def mark_sent(conn: AsyncConnection, ids: list[int], now: dt.datetime) -> None:
     await conn.execute(update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=now))
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.events import TicketIssued
@@ -137,14 +137,23 @@ RESEND_AFTER = dt.timedelta(minutes=1)
 MAX_SENDS = 5
 
 
+def _unanswered(now: dt.datetime) -> ColumnElement[bool]:
+    p = schema.print_jobs.c
+    return and_(p.status == "queued", p.sent_at < now - RESEND_AFTER, p.sends < MAX_SENDS)
+
+
+async def centres_with_unanswered_jobs(conn: AsyncConnection, now: dt.datetime) -> set[str]:
+    """The centres that have jobs to send again (:func:`unanswered_jobs`): one look for every centre."""
+    p = schema.print_jobs.c
+    return set((await conn.execute(select(p.centre).where(_unanswered(now)).distinct())).scalars())
+
+
 async def unanswered_jobs(conn: AsyncConnection, centre: str, now: dt.datetime) -> list[Job]:
     """Jobs no printer answered within ``RESEND_AFTER`` of their last sending, to send again."""
     p = schema.print_jobs.c
     rows = (
         await conn.execute(
-            select(p.job_id, p.printer, p.serial, p.kind, p.payload).where(
-                p.centre == centre, p.status == "queued", p.sent_at < now - RESEND_AFTER, p.sends < MAX_SENDS
-            )
+            select(p.job_id, p.printer, p.serial, p.kind, p.payload).where(p.centre == centre, _unanswered(now))
         )
     ).all()
     return [

@@ -44,6 +44,33 @@ async def stored_centre(conn: AsyncConnection, code: str) -> Centre | None:
     return Centre.model_validate(config) if config is not None else None
 
 
+class StoredCentres:
+    """Every centre's stored configuration, kept parsed and read again only when its ``config_version`` moved.
+
+    A server looks at all its centres every few seconds (a centre added, a configuration applied
+    through another instance, a day to close): parsing every configuration each time was most of
+    what a city of centres cost with nothing to do. One query reads the versions; a configuration
+    is parsed when it is new or changed (read after its version, so never kept older than it).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[int, Centre]] = {}
+
+    async def read(self, conn: AsyncConnection) -> dict[str, Centre]:
+        """Every centre's configuration, by code, in code order."""
+        c = schema.centres.c
+        versions = {code: int(v) for code, v in await conn.execute(select(c.code, c.config_version).order_by(c.code))}
+        for gone in set(self._kept) - set(versions):
+            del self._kept[gone]
+        for code, version in versions.items():
+            kept = self._kept.get(code)
+            if kept is None or kept[0] != version:
+                centre = await stored_centre(conn, code)
+                if centre is not None:
+                    self._kept[code] = (version, centre)
+        return {code: self._kept[code][1] for code in versions if code in self._kept}
+
+
 async def create_centre(conn: AsyncConnection, centre: Centre, now: dt.datetime) -> None:
     code = centre.code
     await conn.execute(
