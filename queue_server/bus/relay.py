@@ -49,6 +49,7 @@ from typing import Any, Protocol
 
 from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_calls
 from queue_server.app.views import pad_view, window_view
+from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.payloads import PROTOCOL
@@ -123,10 +124,13 @@ def is_retained(centre: str, subject: str) -> bool:
 class OutboxRelay:
     """Publishes one centre's outbox; ``wake`` is set after each commit to publish at once."""
 
-    def __init__(self, db: Database, centre: str, clock: Clock) -> None:
+    def __init__(self, db: Database, centre: str, clock: Clock, marks: SentMarks | None = None) -> None:
         self.db = db
         self.centre = centre
         self.clock = clock
+        self.marks = marks
+        """Where acknowledged rows are marked sent with every other centre's (queue_server.bus.sent_marks);
+        None: this relay marks its own in a transaction of its own."""
         self.wake = asyncio.Event()
         self.published: dict[str, int] = {}
         """Newest sequence published per retained subject on the current connection."""
@@ -332,9 +336,13 @@ class OutboxRelay:
         return asyncio.get_running_loop().time()
 
     async def _mark_acknowledged(self) -> None:
-        """Mark sent, in one short transaction, every row up to the newest acknowledged sequence of each subject."""
+        """Mark sent, in one short transaction, every row up to the newest acknowledged sequence of each
+        subject; with :attr:`marks`, in the one that marks every centre's."""
         unmarked, self.unmarked = self.unmarked, {}
         self._marked_at = self.clock_seconds()
+        if self.marks is not None:
+            self.marks.add(self.centre, unmarked)
+            return
         now = self.clock.now()
         try:
             async with self.db.write() as conn:

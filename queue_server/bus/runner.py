@@ -41,6 +41,7 @@ from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.legacy_feed import run_legacy_feed
 from queue_server.bus.relay import OutboxRelay, poll_outboxes
 from queue_server.bus.requests import DeviceRequests
+from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.centre import Centre
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.broker import Client
@@ -117,12 +118,14 @@ def request_filter(centre: str, *, shared: bool) -> str:
 class CentreBus:
     """One centre's connection to the broker."""
 
-    def __init__(self, service: HallService, centre: Centre, broker: BrokerAddress) -> None:
+    def __init__(
+        self, service: HallService, centre: Centre, broker: BrokerAddress, marks: SentMarks | None = None
+    ) -> None:
         self.service = service
         self.centre = centre
         self.broker = broker
         self.code = centre.code
-        self.relay = OutboxRelay(service.db, self.code, service.clock)
+        self.relay = OutboxRelay(service.db, self.code, service.clock, marks)
         self.requests = DeviceRequests(service, centre)
         self.shared = broker.version == 5
         """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""
@@ -315,7 +318,9 @@ class Bus:
     def __init__(self, service: HallService, centres: Iterable[Centre], broker: BrokerAddress) -> None:
         self.service = service
         self.broker = broker
-        self.centres = {c.centre.code: CentreBus(service, c, broker) for c in centres}
+        self.marks = SentMarks(service.db, service.clock)
+        """Every centre's relayed rows are marked sent together (SQLite: queue_server.bus.sent_marks)."""
+        self.centres = {c.centre.code: CentreBus(service, c, broker, self.marks) for c in centres}
 
     def wake(self, centre: str, rows: Sequence[OutboxRow] | None = None) -> None:
         """A commit at ``centre`` wrote ``rows`` (None: not known): its relay publishes them now."""
@@ -332,6 +337,7 @@ class Bus:
                     tasks.create_task(bus.run())
                 tasks.create_task(self._watch_centres(tasks))
                 tasks.create_task(poll_outboxes(self.service.db, self._relays))
+                tasks.create_task(self.marks.run())
         finally:
             unsubscribe()
 
@@ -362,7 +368,7 @@ class Bus:
                 bus = self.centres.get(code)
                 if bus is None:
                     log.info("centre %s was added; connecting it to the bus", code)
-                    bus = CentreBus(self.service, centre, self.broker)
+                    bus = CentreBus(self.service, centre, self.broker, self.marks)
                     self.centres[code] = bus
                     tasks.create_task(bus.run())
                 elif centre != bus.centre:
