@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from paho.mqtt.enums import MQTTErrorCode
+
 from queue_server.protocol.broker import Broker
 from tests.brokers import Mosquitto
 
@@ -23,12 +25,12 @@ async def test_a_client_with_the_servers_keepalive_does_its_housekeeping_every_f
         rounds = 0
         housekeeping = paho.loop_misc
 
-        def counted() -> int:
+        def counted() -> MQTTErrorCode:
             nonlocal rounds
             rounds += 1
             return housekeeping()
 
-        paho.loop_misc = counted  # type: ignore[method-assign]
+        paho.loop_misc = counted  # type: ignore[method-assign]  # counts paho's own
         await asyncio.sleep(2.5)  # aiomqtt's own pace would have run it twice by now
     assert rounds == 0
 
