@@ -81,6 +81,8 @@ IDLE_MARK_SECONDS = 0.05
 """How long a relay with acknowledged but unmarked rows waits for more work before marking them sent."""
 MARK_SECONDS = 1.0
 """Under steady load, acknowledged rows are marked sent at least this often."""
+RELAY_CONNECTIONS = 4
+"""PostgreSQL: how many of a process's relays hold a database connection at once (:class:`RelayTurns`)."""
 
 
 class PublishingClient(Protocol):
@@ -121,13 +123,36 @@ def is_retained(centre: str, subject: str) -> bool:
     return found[0].retained
 
 
+class RelayTurns(asyncio.Semaphore):
+    """The turns a process's relays take to hold a database connection (PostgreSQL).
+
+    There a relay holds the lease's transaction, and so a pooled connection, while it publishes and
+    waits for the broker's acknowledgements. The relays of a city's 80 busy centres took every
+    connection of the pool, and the centres' actions waited for one until the pool gave up (answered
+    503). At most :data:`RELAY_CONNECTIONS` relays hold one at a time; the others wait their turn
+    and the rest of the pool stays for the actions.
+    """
+
+    def __init__(self, value: int = RELAY_CONNECTIONS) -> None:
+        super().__init__(value)
+
+
 class OutboxRelay:
     """Publishes one centre's outbox; ``wake`` is set after each commit to publish at once."""
 
-    def __init__(self, db: Database, centre: str, clock: Clock, marks: SentMarks | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        centre: str,
+        clock: Clock,
+        marks: SentMarks | None = None,
+        turns: RelayTurns | None = None,
+    ) -> None:
         self.db = db
         self.centre = centre
         self.clock = clock
+        self.turns = turns
+        """Shared with the process's other relays (PostgreSQL); None: this relay takes no turn."""
         self.marks = marks
         """Where acknowledged rows are marked sent with every other centre's (queue_server.bus.sent_marks);
         None: this relay marks its own in a transaction of its own."""
@@ -363,7 +388,7 @@ class OutboxRelay:
             async with self.db.read() as conn:
                 yield conn
             return
-        async with self.db.write() as conn:
+        async with self.turns or contextlib.nullcontext(), self.db.write() as conn:
             if wait:
                 await wait_relay_lease(conn, self.centre)
             elif not await try_relay_lease(conn, self.centre):

@@ -39,7 +39,7 @@ from device_client.stopping import stop_tasks
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.legacy_feed import run_legacy_feed
-from queue_server.bus.relay import OutboxRelay, poll_outboxes
+from queue_server.bus.relay import OutboxRelay, RelayTurns, poll_outboxes
 from queue_server.bus.requests import DeviceRequests
 from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.centre import Centre
@@ -119,13 +119,18 @@ class CentreBus:
     """One centre's connection to the broker."""
 
     def __init__(
-        self, service: HallService, centre: Centre, broker: BrokerAddress, marks: SentMarks | None = None
+        self,
+        service: HallService,
+        centre: Centre,
+        broker: BrokerAddress,
+        marks: SentMarks | None = None,
+        turns: RelayTurns | None = None,
     ) -> None:
         self.service = service
         self.centre = centre
         self.broker = broker
         self.code = centre.code
-        self.relay = OutboxRelay(service.db, self.code, service.clock, marks)
+        self.relay = OutboxRelay(service.db, self.code, service.clock, marks, turns)
         self.requests = DeviceRequests(service, centre)
         self.shared = broker.version == 5
         """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""
@@ -320,7 +325,9 @@ class Bus:
         self.broker = broker
         self.marks = SentMarks(service.db, service.clock)
         """Every centre's relayed rows are marked sent together (SQLite: queue_server.bus.sent_marks)."""
-        self.centres = {c.centre.code: CentreBus(service, c, broker, self.marks) for c in centres}
+        self.turns = RelayTurns()
+        """The relays' turns to hold a database connection (PostgreSQL)."""
+        self.centres = {c.centre.code: CentreBus(service, c, broker, self.marks, self.turns) for c in centres}
 
     def wake(self, centre: str, rows: Sequence[OutboxRow] | None = None) -> None:
         """A commit at ``centre`` wrote ``rows`` (None: not known): its relay publishes them now."""
@@ -368,7 +375,7 @@ class Bus:
                 bus = self.centres.get(code)
                 if bus is None:
                     log.info("centre %s was added; connecting it to the bus", code)
-                    bus = CentreBus(self.service, centre, self.broker, self.marks)
+                    bus = CentreBus(self.service, centre, self.broker, self.marks, self.turns)
                     self.centres[code] = bus
                     tasks.create_task(bus.run())
                 elif centre != bus.centre:
