@@ -36,6 +36,7 @@ from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
 from queue_server.store.errors import NoSuchCentre
+from queue_server.store.prepared import Prepared
 
 OPEN_STATUSES = [s.value for s in TicketStatus if not s.ended]
 STATUS_TOKEN_BYTES = 18
@@ -127,7 +128,8 @@ async def lock_centre(conn: AsyncConnection, code: str) -> int:
     first, the starvation bound), so two windows must never decide on two views of it. SQLite's
     BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL locks the centre's row.
     """
-    version = (await conn.execute(_LOCK_CENTRE[conn.dialect.name], {"code": code})).scalar_one_or_none()
+    found = await _LOCK_CENTRE[conn.dialect.name].fetch(conn, {"code": code})
+    version = found[0][0] if found else None
     if version is None:
         raise NotFound(f"There is no centre {code!r}", RefusalCode.CENTRE_NOT_FOUND, centre=code)
     return int(version)
@@ -286,24 +288,24 @@ class Writes:
         """Write everything kept so far, in this transaction, and start empty again."""
         code = self.code
         if self.new_tickets:
-            await conn.execute(_INSERT_TICKETS, list(self.new_tickets.values()))
+            await _INSERT_TICKETS.run(conn, list(self.new_tickets.values()))
         if self.ticket_updates:
             rows = [{"b_centre": code, "b_serial": serial, **v} for serial, v in self.ticket_updates.items()]
-            await conn.execute(_UPDATE_TICKET, rows)
+            await _UPDATE_TICKET.run(conn, rows)
         if self.ticket_events:
-            await conn.execute(_INSERT_TICKET_EVENTS, self.ticket_events)
+            await _INSERT_TICKET_EVENTS.run(conn, self.ticket_events)
         if self.window_updates:
             rows = [{"b_centre": code, "b_number": number, **v} for number, v in self.window_updates.items()]
-            await conn.execute(_UPDATE_WINDOW, rows)
+            await _UPDATE_WINDOW.run(conn, rows)
         if self.window_events:
-            await conn.execute(_INSERT_WINDOW_EVENTS, self.window_events)
+            await _INSERT_WINDOW_EVENTS.run(conn, self.window_events)
         await self._flush_counters(conn)
         if self.versions:
-            c = schema.centres.c
-            values: dict[str, Any] = {"state_version": c.state_version + self.versions, "updated_at": self.updated_at}
-            if self.last_serial is not None:
-                values["last_serial"] = self.last_serial
-            await conn.execute(update(schema.centres).where(c.code == code).values(**values))
+            values: dict[str, Any] = {"b_code": code, "b_versions": self.versions, "b_updated_at": self.updated_at}
+            if self.last_serial is None:
+                await _ADVANCE_CENTRE.run(conn, [values])
+            else:
+                await _ADVANCE_CENTRE_SERIAL.run(conn, [{**values, "b_last_serial": self.last_serial}])
         if self.latest:
             latest, self.latest = self.latest, {}
             last = await self.next_seqs(conn, latest)
@@ -321,17 +323,17 @@ class Writes:
                     }
                 )
         if self.outbox:
-            await conn.execute(_INSERT_OUTBOX, self.outbox)
+            await _INSERT_OUTBOX.run(conn, self.outbox)
             self.written_outbox.extend(self.outbox)
         if self.dirty:
             rows = [{"centre": code, "subject": subject, "last_seq": self.subjects[subject]} for subject in self.dirty]
-            await conn.execute(_upsert(conn, "outbox_subjects"), rows)
+            await _upsert(conn, "outbox_subjects").run(conn, rows)
             self.known |= self.dirty
         later, self.later = self.later, []
         for write in later:
             await write(conn)
         if self.requests:
-            await conn.execute(_INSERT_REQUESTS, self.requests)
+            await _INSERT_REQUESTS.run(conn, self.requests)
         self._clear()
 
     async def _flush_counters(self, conn: AsyncConnection) -> None:
@@ -341,16 +343,16 @@ class Writes:
                 {"centre": code, "service_day": day, "prefix": prefix, "last": last}
                 for (day, prefix), last in self.numbers.items()
             ]
-            await conn.execute(_upsert(conn, "number_series"), rows)
+            await _upsert(conn, "number_series").run(conn, rows)
         if self.issued:
             rows = [
                 {"centre": code, "service_day": day, "matter": matter, "issued": count}
                 for (day, matter), count in self.issued.items()
             ]
-            await conn.execute(_upsert(conn, "matter_counts"), rows)
+            await _upsert(conn, "matter_counts").run(conn, rows)
         if self.stats:
             rows = [{"centre": code, "key": key, "value": value} for key, value in self.stats.items()]
-            await conn.execute(_upsert(conn, "handling_stats"), rows)
+            await _upsert(conn, "handling_stats").run(conn, rows)
 
     def _clear(self) -> None:
         self.new_tickets, self.ticket_updates, self.ticket_events = {}, {}, []
@@ -370,32 +372,44 @@ class Writes:
         return self.subjects
 
 
-# Statements of every action, built once: building SQLAlchemy expressions per action cost about a
-# tenth of its time. Their compiled forms are cached by the engine as before.
+# Statements of every action, built once and compiled once (queue_server.store.prepared): building
+# SQLAlchemy expressions per action cost about a tenth of its time, executing them through SQLAlchemy
+# more than that.
 
-_t, _w = schema.tickets.c, schema.windows.c
-_INSERT_TICKETS = insert(schema.tickets)
-_UPDATE_TICKET = update(schema.tickets).where(_t.centre == bindparam("b_centre"), _t.serial == bindparam("b_serial"))
-_INSERT_TICKET_EVENTS = insert(schema.ticket_events)
-_UPDATE_WINDOW = update(schema.windows).where(_w.centre == bindparam("b_centre"), _w.number == bindparam("b_number"))
-_INSERT_WINDOW_EVENTS = insert(schema.window_events)
-_INSERT_OUTBOX = insert(schema.outbox)
-_INSERT_REQUESTS = insert(schema.requests)
+_t, _w, _c = schema.tickets.c, schema.windows.c, schema.centres.c
+_INSERT_TICKETS = Prepared(insert(schema.tickets))
+_UPDATE_TICKET = Prepared(
+    update(schema.tickets).where(_t.centre == bindparam("b_centre"), _t.serial == bindparam("b_serial"))
+)
+_INSERT_TICKET_EVENTS = Prepared(insert(schema.ticket_events))
+_UPDATE_WINDOW = Prepared(
+    update(schema.windows).where(_w.centre == bindparam("b_centre"), _w.number == bindparam("b_number"))
+)
+_INSERT_WINDOW_EVENTS = Prepared(insert(schema.window_events))
+_INSERT_OUTBOX = Prepared(insert(schema.outbox))
+_INSERT_REQUESTS = Prepared(insert(schema.requests))
+_ADVANCE = {"state_version": _c.state_version + bindparam("b_versions"), "updated_at": bindparam("b_updated_at")}
+_ADVANCE_CENTRE = Prepared(update(schema.centres).where(_c.code == bindparam("b_code")).values(**_ADVANCE))
+_ADVANCE_CENTRE_SERIAL = Prepared(
+    update(schema.centres)
+    .where(_c.code == bindparam("b_code"))
+    .values(**_ADVANCE, last_serial=bindparam("b_last_serial"))
+)
 _LAST_SEQS = select(schema.outbox_subjects.c.subject, schema.outbox_subjects.c.last_seq).where(
     schema.outbox_subjects.c.centre == bindparam("centre"),
     schema.outbox_subjects.c.subject.in_(bindparam("subjects", expanding=True)),
 )
-_STATE_VERSION = select(schema.centres.c.state_version).where(schema.centres.c.code == bindparam("code"))
-_LOCK_CENTRE = {"postgresql": _STATE_VERSION.with_for_update(), "sqlite": _STATE_VERSION}
+_STATE_VERSION = select(_c.state_version).where(_c.code == bindparam("code"))
+_LOCK_CENTRE = {"postgresql": Prepared(_STATE_VERSION.with_for_update()), "sqlite": Prepared(_STATE_VERSION)}
 
 
-def _upserts(dialect: str) -> dict[str, Any]:
+def _upserts(dialect: str) -> dict[str, Prepared]:
     """The counters' and sequences' insert-or-update statements in ``dialect``'s words."""
     insert_into: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     greatest = func.greatest if dialect == "postgresql" else func.max
     subjects, numbers = insert_into(schema.outbox_subjects), insert_into(schema.number_series)
     counts, stats = insert_into(schema.matter_counts), insert_into(schema.handling_stats)
-    return {
+    statements = {
         "outbox_subjects": subjects.on_conflict_do_update(
             index_elements=["centre", "subject"], set_={"last_seq": subjects.excluded.last_seq}
         ),
@@ -411,12 +425,13 @@ def _upserts(dialect: str) -> dict[str, Any]:
             index_elements=["centre", "key"], set_={"value": stats.excluded.value}
         ),
     }
+    return {table: Prepared(statement) for table, statement in statements.items()}
 
 
 _UPSERTS = {dialect: _upserts(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-def _upsert(conn: AsyncConnection, table: str) -> Any:
+def _upsert(conn: AsyncConnection, table: str) -> Prepared:
     return _UPSERTS[conn.dialect.name][table]
 
 
