@@ -84,6 +84,10 @@ class RigSettings:
     """Connect the servers with MQTT 5, so they take device requests through a shared subscription."""
     centres: int = 1
     """Centres of ``windows`` windows each (a city); the first is :data:`bench.hall.CENTRE`."""
+    wrapper: tuple[str, ...] = ()
+    """A command the servers run under (``valgrind --tool=callgrind ...``: bench/instructions.py)."""
+    start_timeout: float = START_TIMEOUT_S
+    """How long a server may take to start (longer under a wrapper that slows it down)."""
 
     def __post_init__(self) -> None:
         if problem := instances_problem(self.instances, self.broker, self.database):
@@ -114,9 +118,11 @@ def free_port() -> int:
     return broker_free_port("127.0.0.1")
 
 
-async def wait_listening(process: subprocess.Popen[bytes], port: int, what: str, log: Path) -> None:
+async def wait_listening(
+    process: subprocess.Popen[bytes], port: int, what: str, log: Path, timeout: float = START_TIMEOUT_S
+) -> None:
     """Return once ``process`` accepts connections on ``port``; fail with its log if it dies or stalls."""
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RigError(f"{what} exited with {process.returncode} before listening on {port}:\n{_tail(log)}")
@@ -129,7 +135,7 @@ async def wait_listening(process: subprocess.Popen[bytes], port: int, what: str,
         with contextlib.suppress(OSError):
             await writer.wait_closed()
         return
-    raise RigError(f"{what} did not listen on port {port} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
+    raise RigError(f"{what} did not listen on port {port} within {timeout:g} s:\n{_tail(log)}")
 
 
 def _tail(log: Path, lines: int = 30) -> str:
@@ -250,7 +256,8 @@ class Rig:
         await self._wait_online()
         if self.settings.instances > 1:
             # The retained ``online`` says only that one instance is on the bus: ask each its own port.
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=START_TIMEOUT_S)) as session:
+            timeout = aiohttp.ClientTimeout(total=self.settings.start_timeout)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
                 for index in range(self.settings.instances):
                     await self._wait_ready(session, index)
 
@@ -291,7 +298,7 @@ class Rig:
             profile = profile.with_stem(f"{profile.stem}-{index + 1}")
         profiler = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
         command = [
-            sys.executable, *profiler, "-m", "queue_server", "serve",
+            *self.settings.wrapper, sys.executable, *profiler, "-m", "queue_server", "serve",
             "--database-url", self.database_url,
             "--host", "127.0.0.1",
             "--port", str(self.ports[index]),
@@ -301,13 +308,13 @@ class Rig:
         with log.open("ab") as out:
             server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         self.servers.append(server)
-        await wait_listening(server, self.ports[index], self._what(index), log)
+        await wait_listening(server, self.ports[index], self._what(index), log, self.settings.start_timeout)
 
     async def _wait_ready(self, session: aiohttp.ClientSession, index: int) -> None:
         """Wait until instance ``index`` answers its own health route and says it serves (its bus is up,
         or it gave up waiting for it: ``onewindow serve`` prints the line either way)."""
         log, url = self._log(index), f"http://127.0.0.1:{self.ports[index]}/api/v1/health"
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + self.settings.start_timeout
         while time.monotonic() < deadline:
             if self.servers[index].poll() is not None:
                 raise RigError(f"{self._what(index)} exited with {self.servers[index].returncode}:\n{_tail(log)}")
@@ -316,13 +323,14 @@ class Rig:
                     if response.status == 200 and SERVES in log.read_bytes():
                         return
             await asyncio.sleep(0.1)
-        raise RigError(f"{self._what(index)} was not ready at {url} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
+        timeout = self.settings.start_timeout
+        raise RigError(f"{self._what(index)} was not ready at {url} within {timeout:g} s:\n{_tail(log)}")
 
     async def _wait_online(self) -> None:
         """The server listens on HTTP before its bus is up: wait for every centre's retained ``online``."""
         topics = {SERVER_AVAILABILITY.build(centre.code) for centre in self.centres}
         try:
-            async with asyncio.timeout(START_TIMEOUT_S):
+            async with asyncio.timeout(self.settings.start_timeout):
                 while True:
                     online: set[str] = set()
                     try:
@@ -338,8 +346,8 @@ class Rig:
                         await asyncio.sleep(0.1)  # the server's broker may not listen yet
         except TimeoutError:
             raise RigError(
-                f"The server did not announce itself online on {self.broker_url} within {START_TIMEOUT_S:g} s:\n"
-                + _tail(self._log(0))
+                f"The server did not announce itself online on {self.broker_url}"
+                f" within {self.settings.start_timeout:g} s:\n" + _tail(self._log(0))
             ) from None
 
     async def _stop(self) -> None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -47,11 +48,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_calls
+from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_call_views, recent_calls
 from queue_server.app.views import pad_view, window_view
 from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
+from queue_server.domain.hall import Hall
 from queue_server.protocol.payloads import PROTOCOL
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
@@ -59,6 +61,7 @@ from queue_server.store.errors import DatabaseError
 from queue_server.store.outbox import (
     OutboxRow,
     Pending,
+    RecentCalls,
     centres_with_pending,
     last_seqs,
     mark_sent,
@@ -116,7 +119,10 @@ def legacy_feed_seq(last: Mapping[str, int]) -> int:
     return sum(last.values())
 
 
+@functools.lru_cache(maxsize=8192)
 def is_retained(centre: str, subject: str) -> bool:
+    """Whether ``subject``'s messages are retained (a state) rather than events; kept per subject,
+    since matching a topic against every pattern cost more than publishing it."""
     found = match_topic(topic_of(centre, subject))
     if found is None:
         raise ValueError(f"Cannot relay subject {subject!r}: it is no OneWindow topic")
@@ -147,6 +153,7 @@ class OutboxRelay:
         clock: Clock,
         marks: SentMarks | None = None,
         turns: RelayTurns | None = None,
+        read_hall: Callable[[str], Awaitable[Hall]] | None = None,
     ) -> None:
         self.db = db
         self.centre = centre
@@ -156,6 +163,8 @@ class OutboxRelay:
         self.marks = marks
         """Where acknowledged rows are marked sent with every other centre's (queue_server.bus.sent_marks);
         None: this relay marks its own in a transaction of its own."""
+        self.read_hall = read_hall
+        """The hall as committed, from the service's kept one (the old feed; else built from the rows)."""
         self.wake = asyncio.Event()
         self.published: dict[str, int] = {}
         """Newest sequence published per retained subject on the current connection."""
@@ -245,8 +254,12 @@ class OutboxRelay:
             subject = HALL_FEED.subject()
             if seq <= self.published.get(subject, -1):
                 return False
-            hall = await load_hall(conn, self.centre, self.clock)
-            payload = hall_feed(hall, await recent_calls(conn, hall))
+            recent = await RecentCalls.load(conn, self.centre)
+            if self.read_hall is None:
+                hall = await load_hall(conn, self.centre, self.clock)
+            else:  # the kept hall, newer than the sequences read above: not every waiting ticket read again
+                hall = await self.read_hall(self.centre)
+            payload = hall_feed(hall, recent_call_views(hall, recent.calls()))  # before the next await
             await client.publish(topic_of(self.centre, subject), encode(payload, seq), 1, True)
             self.published[subject] = seq
             self._legacy_basis = published

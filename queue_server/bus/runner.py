@@ -130,7 +130,7 @@ class CentreBus:
         self.centre = centre
         self.broker = broker
         self.code = centre.code
-        self.relay = OutboxRelay(service.db, self.code, service.clock, marks, turns)
+        self.relay = OutboxRelay(service.db, self.code, service.clock, marks, turns, read_hall=service.hall)
         self.requests = DeviceRequests(service, centre)
         self.shared = broker.version == 5
         """MQTT 5: other instances may serve the centre too (they share a broker that speaks it)."""

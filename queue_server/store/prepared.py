@@ -14,8 +14,10 @@ A driver's error is raised as SQLAlchemy's, so callers see the same exceptions e
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy.exc
@@ -25,8 +27,54 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = Mapping[str, Any]
-_Plan = tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None
-"""The SQL and, per position, the parameter's name and bind processor; None: SQLAlchemy runs it."""
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A statement compiled for SQLite's driver: its SQL, how a row becomes its parameters, and its results."""
+
+    sql: str
+    values: Callable[[Row], tuple[Any, ...]]
+    """The row's values in the order of the SQL's placeholders, before bind processing."""
+    processors: tuple[tuple[int, Processor], ...]
+    """Which of those values SQLAlchemy would have processed (times, JSON), and how."""
+    expanding: tuple[tuple[int, str], ...]
+    """Placeholders that take a list (``IN``): their position and their token in the SQL."""
+    results: tuple[tuple[int, Processor], ...]
+    """Which result columns need processing (JSON text, times), and how."""
+
+    def parameters(self, row: Row) -> tuple[str, tuple[Any, ...]]:
+        values = self.values(row)
+        if not isinstance(values, tuple):  # one placeholder: itemgetter gives the value itself
+            values = (values,)
+        if self.processors:
+            listed = list(values)
+            for index, process in self.processors:
+                listed[index] = process(listed[index])
+            values = tuple(listed)
+        if not self.expanding:
+            return self.sql, values
+        sql, flat, done = self.sql, [], 0
+        for index, token in self.expanding:
+            flat.extend(values[done:index])
+            items = list(values[index])
+            sql = sql.replace(token, ", ".join("?" * len(items)), 1)
+            flat.extend(items)
+            done = index + 1
+        flat.extend(values[done:])
+        return sql, tuple(flat)
+
+    def processed(self, found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not self.results:
+            return found
+        out = []
+        for row in found:
+            listed = list(row)
+            for index, process in self.results:
+                listed[index] = process(listed[index])
+            out.append(tuple(listed))
+        return out
 
 
 def sqlite_connection(conn: AsyncConnection) -> sqlite3.Connection | None:
@@ -43,21 +91,13 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan | None] = {}
 
-    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
-        found = self._plans.get((dialect.name, keys), False)
-        if found is not False:
-            return found  # type: ignore[return-value]
-        compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
-        plan: _Plan = None
-        if isinstance(compiled, SQLCompiler) and compiled.positiontup is not None:
-            names = tuple(compiled.positiontup)
-            if set(names) <= set(keys) and not compiled.literal_execute_params and not compiled.post_compile_params:
-                processors = compiled._bind_processors
-                plan = (compiled.string, tuple((name, processors.get(name)) for name in names))
-        self._plans[(dialect.name, keys)] = plan
-        return plan
+    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
+        key = (dialect.name, keys)
+        if key not in self._plans:
+            self._plans[key] = _compile(self.statement, dialect, keys)
+        return self._plans[key]
 
     async def run(self, conn: AsyncConnection, rows: Sequence[Row]) -> None:
         """Execute the statement once per row (all rows with the same keys), in ``conn``'s transaction."""
@@ -65,35 +105,66 @@ class Prepared:
             return
         raw = sqlite_connection(conn)
         plan = self._plan(conn.dialect, tuple(rows[0])) if raw is not None else None
-        if raw is None or plan is None:
+        if raw is None or plan is None or plan.expanding:
             await conn.execute(self.statement, list(rows))
             return
-        sql, columns = plan
-        params = [_positional(row, columns) for row in rows]
+        params = [plan.parameters(row)[1] for row in rows]
         try:
             if len(params) == 1:
-                raw.execute(sql, params[0])
+                raw.execute(plan.sql, params[0])
             else:
-                raw.executemany(sql, params)
+                raw.executemany(plan.sql, params)
         except sqlite3.Error as error:
-            raise _wrapped(sql, params, error) from error
+            raise _wrapped(plan.sql, params, error) from error
 
     async def fetch(self, conn: AsyncConnection, row: Row) -> list[tuple[Any, ...]]:
-        """The rows a query returns, as the driver gives them (no result processing: plain columns only)."""
+        """The rows a query returns, each column as SQLAlchemy would give it."""
         raw = sqlite_connection(conn)
         plan = self._plan(conn.dialect, tuple(row)) if raw is not None else None
-        if raw is None or plan is None:
+        if raw is None or plan is None or any(not row[token_name(t)] for _, t in plan.expanding):
             return [tuple(found) for found in (await conn.execute(self.statement, dict(row))).all()]
-        sql, columns = plan
-        params = _positional(row, columns)
+        sql, params = plan.parameters(row)
         try:
-            return raw.execute(sql, params).fetchall()
+            return plan.processed(raw.execute(sql, params).fetchall())
         except sqlite3.Error as error:
             raise _wrapped(sql, [params], error) from error
 
 
-def _positional(row: Row, columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]) -> tuple[Any, ...]:
-    return tuple(row[name] if processor is None else processor(row[name]) for name, processor in columns)
+_POSTCOMPILE = "__[POSTCOMPILE_{}]"
+
+
+def token_name(token: str) -> str:
+    """The parameter an expanding placeholder's token stands for."""
+    return token[len("__[POSTCOMPILE_") : -1]
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
+    """The plan for SQLite's driver, or None when SQLAlchemy must run the statement (defaults to fill in)."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None or compiled.literal_execute_params:
+        return None
+    names = tuple(compiled.positiontup)
+    if not set(names) <= set(keys):
+        return None
+    post = {param.key for param in compiled.post_compile_params}
+    if not all(compiled.binds[name].expanding for name in post):
+        return None
+    expanding = tuple((index, _POSTCOMPILE.format(name)) for index, name in enumerate(names) if name in post)
+    binds = compiled._bind_processors
+    processors = tuple((i, binds[name]) for i, name in enumerate(names) if binds.get(name) is not None)
+    if any(names[index] in post for index, _ in processors):
+        return None  # an IN list of processed values: SQLAlchemy processes each
+    results: list[tuple[int, Processor]] = []
+    for index, column in enumerate(getattr(statement, "selected_columns", ())):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            results.append((index, process))
+    values = operator.itemgetter(*names) if names else _no_values
+    return _Plan(compiled.string, values, processors, expanding, tuple(results))
+
+
+def _no_values(row: Row) -> tuple[Any, ...]:
+    return ()
 
 
 def _wrapped(sql: str, params: list[tuple[Any, ...]], error: sqlite3.Error) -> sqlalchemy.exc.DBAPIError:

@@ -365,8 +365,7 @@ class Writes:
         """The last sequence of each subject: read once per ``Writes``, then counted here."""
         missing = sorted(set(subjects) - self.known - self.dirty)
         if missing:
-            rows = await conn.execute(_LAST_SEQS, {"centre": self.code, "subjects": missing})
-            for subject, seq in rows.all():
+            for subject, seq in await _LAST_SEQS.fetch(conn, {"centre": self.code, "subjects": missing}):
                 self.subjects[subject] = int(seq)
             self.known.update(missing)
         return self.subjects
@@ -395,9 +394,11 @@ _ADVANCE_CENTRE_SERIAL = Prepared(
     .where(_c.code == bindparam("b_code"))
     .values(**_ADVANCE, last_serial=bindparam("b_last_serial"))
 )
-_LAST_SEQS = select(schema.outbox_subjects.c.subject, schema.outbox_subjects.c.last_seq).where(
-    schema.outbox_subjects.c.centre == bindparam("centre"),
-    schema.outbox_subjects.c.subject.in_(bindparam("subjects", expanding=True)),
+_LAST_SEQS = Prepared(
+    select(schema.outbox_subjects.c.subject, schema.outbox_subjects.c.last_seq).where(
+        schema.outbox_subjects.c.centre == bindparam("centre"),
+        schema.outbox_subjects.c.subject.in_(bindparam("subjects", expanding=True)),
+    )
 )
 _STATE_VERSION = select(_c.state_version).where(_c.code == bindparam("code"))
 _LOCK_CENTRE = {"postgresql": Prepared(_STATE_VERSION.with_for_update()), "sqlite": Prepared(_STATE_VERSION)}

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.store import schema
+from queue_server.store.prepared import Prepared
 from queue_server.store.repository import Writes
 
 
@@ -30,16 +31,18 @@ class Recorded:
 
 
 _r = schema.requests.c
-_RECORDED = select(_r.request_id, _r.actor, _r.action, _r.response).where(
-    _r.centre == bindparam("centre"), _r.request_id.in_(bindparam("ids", expanding=True))
+_RECORDED = Prepared(
+    select(_r.request_id, _r.actor, _r.action, _r.response).where(
+        _r.centre == bindparam("centre"), _r.request_id.in_(bindparam("ids", expanding=True))
+    )
 )
-"""The recorded answers of a batch's request ids: built once, not per batch."""
+"""The recorded answers of a batch's request ids: built and compiled once, not per batch."""
 
 
 async def recorded_answers(conn: AsyncConnection, centre: str, request_ids: Iterable[str]) -> dict[str, Recorded]:
     """The recorded answers of any of ``request_ids``, by request id, in one query."""
-    rows = await conn.execute(_RECORDED, {"centre": centre, "ids": sorted(set(request_ids))})
-    return {row.request_id: Recorded(row.actor, row.action, row.response) for row in rows.all()}
+    rows = await _RECORDED.fetch(conn, {"centre": centre, "ids": sorted(set(request_ids))})
+    return {request_id: Recorded(actor, action, response) for request_id, actor, action, response in rows}
 
 
 async def recorded_answer(conn: AsyncConnection, centre: str, request_id: str) -> Recorded | None:
