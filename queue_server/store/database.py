@@ -90,7 +90,7 @@ class Database:
         if self.sqlite:
             assert self.url.database is not None
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            connect = sqlite_inline.connector(self.url.database)  # quick statements skip the thread hop
+            connect = sqlite_inline.connector(self.url.database, SQLITE_BUSY_TIMEOUT_MS)  # quick ones skip the hop
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
             self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
             _sqlite_pragmas(self.writer, immediate=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -83,9 +84,15 @@ def ticket_from_row(row: Any) -> Ticket:
     )
 
 
+_TICKET_FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
+_ticket_fields = operator.attrgetter(*_TICKET_FIELDS)
+_TICKET_ENUMS = ("category", "channel", "status", "outcome", "cancel_reason", "rating_status", "rating")
+"""The fields named once (``dataclasses.fields`` per ticket cost more than writing its row)."""
+
+
 def ticket_values(ticket: Ticket) -> dict[str, Any]:
-    values = {f.name: getattr(ticket, f.name) for f in dataclasses.fields(ticket)}
-    for key in ("category", "channel", "status", "outcome", "cancel_reason", "rating_status", "rating"):
+    values = dict(zip(_TICKET_FIELDS, _ticket_fields(ticket), strict=True))
+    for key in _TICKET_ENUMS:
         value = values[key]
         values[key] = value.value if value is not None else None
     values["reasons"] = list(ticket.reasons)
@@ -111,8 +118,12 @@ def window_from_row(row: Any) -> WindowState:
     )
 
 
+_WINDOW_FIELDS = tuple(f.name for f in dataclasses.fields(WindowState))
+_window_fields = operator.attrgetter(*_WINDOW_FIELDS)
+
+
 def window_values(state: WindowState) -> dict[str, Any]:
-    values = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    values = dict(zip(_WINDOW_FIELDS, _window_fields(state), strict=True))
     values["status"] = state.status.value
     values["pause_reason"] = state.pause_reason.value if state.pause_reason else None
     return values
