@@ -71,10 +71,14 @@ async def test_a_query_for_no_ids_finds_nothing(db: Database) -> None:
 async def test_a_failing_statement_raises_sqlalchemys_error_and_undoes_the_transaction(db: Database) -> None:
     async with db.write() as conn:
         await create_centre(conn, make_centre(), NOW)
-    with pytest.raises(IntegrityError):
+
+    async def twice() -> None:
         async with db.write() as conn:
             await _INSERT.run(conn, [_row("a", {})])
             await _INSERT.run(conn, [_row("b", {}), _row("a", {})])  # the same request id twice
+
+    with pytest.raises(IntegrityError):
+        await twice()
     async with db.read() as conn:
         assert await _READ.fetch(conn, {"centre": "test", "ids": ["a", "b"]}) == []
 
