@@ -254,7 +254,8 @@ class ActionRunner:
                 slot.recent.note(change)
             recent = slot.recent
             messages = build_messages(hall, change, [], hall_board=False)
-            for subject, kind, build in hall_messages(hall, change, lambda: recent_call_views(hall, recent.calls())):
+            board = hall_messages(hall, change, lambda: recent_call_views(hall, recent.calls()), recent.listed)
+            for subject, kind, build in board:
                 writes.keep_latest(subject, kind, build, now)
         jobs = print_jobs(hall, change, tokens, self.public_base_url, self.printers(code))
         outgoing = messages + [job.message for job in jobs]

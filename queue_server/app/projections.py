@@ -114,14 +114,18 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, hall
 
 
 def hall_messages(
-    hall: Hall, change: Change, recent_calls: list[View] | Callable[[], list[View]]
+    hall: Hall,
+    change: Change,
+    recent_calls: list[View] | Callable[[], list[View]],
+    listed: Callable[[], set[int]] | None = None,
 ) -> list[tuple[str, str, Callable[[], View]]]:
     """The hall board's retained messages a change calls for: subject, event type and a builder.
 
     The summary (waiting counts) after any change; the latest calls after a change that called
     someone or changed a ticket they list (a transfer changes its matter). Neither holds the
     windows (each has its own retained state), so neither grows with the hall. ``recent_calls``
-    may be a function, so a batch builds the list once, at its end.
+    may be a function, so a batch builds the list once, at its end; ``listed`` then says which
+    tickets it names without building it.
     """
     if change.empty:
         return []
@@ -129,7 +133,9 @@ def hall_messages(
     built: list[tuple[str, str, Callable[[], View]]] = [(HALL_SUMMARY.subject(), "summary", lambda: hall_summary(hall))]
     called = any(isinstance(e, (TicketCalled, TicketRecalled)) for e in change.ticket_events)
     changed = {ticket.serial for ticket in change.tickets}
-    if called or changed & {call["serial"] for call in calls()}:  # new calls, or a listed ticket changed
+    if listed is None:
+        listed = lambda: {call["serial"] for call in calls()}  # noqa: E731
+    if called or changed & listed():  # new calls, or a listed ticket changed
         built.append((HALL_CALLS.subject(), "calls", lambda: hall_calls(hall, calls())))
     return built
 

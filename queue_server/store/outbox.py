@@ -117,6 +117,10 @@ class RecentCalls:
             kept = {call.serial for call in self._calls}
             self._tickets = {serial: info for serial, info in self._tickets.items() if serial in kept}
 
+    def listed(self) -> set[int]:
+        """The serials of the tickets the latest calls name."""
+        return set(self._tickets)
+
     def calls(self) -> list[RecentCall]:
         """The latest calls, newest first."""
         return [RecentCall(c.serial, c.seq, c.window, c.recall, c.at, *self._tickets[c.serial]) for c in self._calls]
