@@ -18,12 +18,12 @@ import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy.exc
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = Mapping[str, Any]
@@ -55,7 +55,7 @@ class _Plan:
             values = tuple(listed)
         if not self.expanding:
             return self.sql, values
-        sql, flat, done = self.sql, [], 0
+        sql, flat, done = self.sql, list[Any](), 0
         for index, token in self.expanding:
             flat.extend(values[done:index])
             items = list(values[index])
@@ -140,7 +140,7 @@ def token_name(token: str) -> str:
 
 def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
     """The plan for SQLite's driver, or None when SQLAlchemy must run the statement (defaults to fill in)."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    compiled = cast(ClauseElement, statement).compile(dialect=dialect, column_keys=list(keys))
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None or compiled.literal_execute_params:
         return None
     names = tuple(compiled.positiontup)
@@ -151,7 +151,9 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
         return None
     expanding = tuple((index, _POSTCOMPILE.format(name)) for index, name in enumerate(names) if name in post)
     binds = compiled._bind_processors
-    processors = tuple((i, binds[name]) for i, name in enumerate(names) if binds.get(name) is not None)
+    if not all(callable(process) for process in binds.values()):
+        return None  # a processor per element of a tuple: SQLAlchemy's to apply
+    processors = tuple((i, cast(Processor, binds[name])) for i, name in enumerate(names) if name in binds)
     if any(names[index] in post for index, _ in processors):
         return None  # an IN list of processed values: SQLAlchemy processes each
     results: list[tuple[int, Processor]] = []
@@ -167,6 +169,6 @@ def _no_values(row: Row) -> tuple[Any, ...]:
     return ()
 
 
-def _wrapped(sql: str, params: list[tuple[Any, ...]], error: sqlite3.Error) -> sqlalchemy.exc.DBAPIError:
+def _wrapped(sql: str, params: list[tuple[Any, ...]], error: sqlite3.Error) -> sqlalchemy.exc.StatementError:
     """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, ...)."""
     return sqlalchemy.exc.DBAPIError.instance(sql, params, error, sqlite3.Error, ismulti=len(params) > 1)
