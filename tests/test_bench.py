@@ -269,3 +269,31 @@ def test_the_documented_commands_are_ones_the_benchmark_takes() -> None:
     assert len(commands) >= 5
     for command in commands:
         parse_args(shlex.split(command))
+
+
+def test_a_profile_is_grouped_by_where_its_time_went(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m bench.shares`` groups a cProfile's own time by package, idle and start-up left out."""
+    import cProfile
+    import select
+
+    from bench.shares import IDLE, group_of, main, own_times, shares
+    from queue_server.protocol.topics import match_topic
+
+    def work() -> None:
+        select.epoll().poll(0.05)  # what a server's loop does while it waits
+        for n in range(2000):
+            match_topic(f"onewindow/c/window/{n}/state")
+
+    path = tmp_path / "server.prof"
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    profiler.dump_stats(path)
+    times = own_times(str(path))
+    assert not set(times) & set(IDLE)  # the wait is left out
+    groups = {group: share for group, _seconds, share in shares(times)}
+    assert "OneWindow: protocol" in groups
+    assert abs(sum(groups.values()) - 1) < 1e-9
+    assert group_of("/x/site-packages/sqlalchemy/engine/base.py:1(execute)") == "SQLAlchemy"
+    main([str(path), "--top", "3"])
+    printed = capsys.readouterr().out
+    assert "| OneWindow: protocol |" in printed and "queue_server/protocol/topics.py" in printed
