@@ -105,8 +105,9 @@ class Prepared:
             return
         raw = sqlite_connection(conn)
         plan = self._plan(conn.dialect, tuple(rows[0])) if raw is not None else None
-        if raw is None or plan is None or plan.expanding:
-            await conn.execute(self.statement, list(rows))
+        width = len(rows[0])
+        if raw is None or plan is None or plan.expanding or any(len(row) != width for row in rows):
+            await conn.execute(self.statement, list(rows))  # rows of other shapes: SQLAlchemy's rules
             return
         params = [plan.parameters(row)[1] for row in rows]
         try:
