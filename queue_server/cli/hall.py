@@ -17,6 +17,7 @@ from queue_server.cli.settings import (
     port_number,
 )
 from queue_server.cli.subcommands import SubCommands, command
+from queue_server.http_common.id_key import DEFAULT_ID_KEY_FILE
 
 
 def add_commands(commands: SubCommands) -> None:
@@ -68,7 +69,7 @@ def add_commands(commands: SubCommands) -> None:
         serve,
         "--id-key-file",
         env="ONEWINDOW_ID_KEY_FILE",
-        default=Path("onewindow-id.key"),
+        default=DEFAULT_ID_KEY_FILE,
         parse=Path,
         help="the key ID numbers of bookings are hashed with (hex), made there with mode 600 on first start;"
         " keep it with the server's other secrets, outside the database's backups",

@@ -13,7 +13,8 @@ import secrets
 from pathlib import Path
 
 KEY_BYTES = 32
-DEFAULT_ID_KEY_FILE = Path("onewindow-id.key")
+DEFAULT_ID_KEY_FILE = Path("onewindow-data/id.key")
+"""Beside the default SQLite database, in the folder the server's own files live in."""
 
 
 class IdKeyError(Exception):
@@ -21,12 +22,13 @@ class IdKeyError(Exception):
 
 
 def load_id_key(path: Path) -> bytes:
-    """The key in ``path`` (hex), made there with mode 600 when the file does not exist."""
+    """The key in ``path`` (hex), made there with mode 600 (and its folder) when the file does not exist."""
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         key = secrets.token_bytes(KEY_BYTES)
         try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as error:
             raise IdKeyError(f"Cannot make the ID number key file {path}: {error.strerror or error}") from None
