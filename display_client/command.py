@@ -62,7 +62,8 @@ class DisplaySettings:
     led: MatrixSize | None = None
     png_dir: Path | None = None
     server_url: str | None = None
-    """The OneWindow server's address (http://host:port): the window display fetches staff photos there."""
+    """The OneWindow server's address (http://host:port): the window display fetches staff photos there, and
+    its rating QR codes (a new one after each finish, for that service alone) open the rating page there."""
 
     @property
     def what(self) -> str:
@@ -146,8 +147,10 @@ async def run(
         on_call=called,
     )
     photos = StaffPhotos(settings.server_url) if settings.window is not None else None
+    rating_url = settings.server_url if settings.window is not None else None
     pages = Pages(
-        client.board, PageSettings(settings.english, settings.notice, screen.latest if screen else None, photos)
+        client.board,
+        PageSettings(settings.english, settings.notice, screen.latest if screen else None, photos, rating_url),
     )
     changed(client.board)
     async with asyncio.TaskGroup() as tasks:

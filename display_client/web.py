@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
 import jinja2
+import segno
 from aiohttp import web
 
 from display_client.board import Board, Mode
 from display_client.led import LedFrame
 from display_client.photos import StaffPhotos
 from display_client.wording import labels
+from queue_server.protocol.payloads import WindowState
 
 HEARTBEAT_SECONDS = 15.0
 """An SSE comment this often keeps proxies and the browser from timing the stream out."""
@@ -40,6 +43,8 @@ class PageSettings:
     """The latest LED frame, in window mode with an LED sign."""
     photos: StaffPhotos | None = None
     """Staff photos from the server, in window mode when its address is known."""
+    rating_url: str | None = None
+    """The server's address the rating QR codes start with (window mode); None: no rating QR shown."""
 
 
 class Pages:
@@ -63,6 +68,7 @@ class Pages:
         app.router.add_get("/events", self.events)
         app.router.add_get("/led.png", self.led_png)
         app.router.add_get("/led.json", self.led_json)
+        app.router.add_get("/rating.svg", self.rating_qr)
         app.router.add_get("/static/{name}", self.static)
         app.router.add_get("/api/v1/centres/{centre}/staff-photos/{name}", self.staff_photo)
         app.on_shutdown.append(self._shutdown)
@@ -88,7 +94,12 @@ class Pages:
             lang="en" if self.settings.english else "zh-CN",
             config_json=_in_script(
                 json.dumps(
-                    {"words": words, "english": self.settings.english, "photos": self._photos is not None},
+                    {
+                        "words": words,
+                        "english": self.settings.english,
+                        "photos": self._photos is not None,
+                        "rating_qr": self.settings.rating_url is not None,
+                    },
                     ensure_ascii=False,
                 )
             ),
@@ -135,6 +146,19 @@ class Pages:
         finally:
             self._subscribers.discard(queue)
         return response
+
+    async def rating_qr(self, request: web.Request) -> web.Response:
+        """The QR code of the rating code the window shows now (``?code=`` names it, so the page's
+        image changes with it); 404 when the window shows none, or another one."""
+        view = self.board.window_view()
+        rating = view.rating if isinstance(view, WindowState) else None
+        base = self.settings.rating_url
+        if base is None or rating is None or request.query.get("code") != rating.code:
+            raise web.HTTPNotFound(text="This window shows no such rating code now")
+        out = io.BytesIO()
+        url = base.rstrip("/") + rating.path
+        segno.make(url, error="m").save(out, kind="svg", scale=1, border=4, omitsize=True, xmldecl=False)
+        return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     async def led_png(self, request: web.Request) -> web.Response:
         """The LED sign as people see it (each LED a dot), for the page and the manager."""

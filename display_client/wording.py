@@ -37,6 +37,8 @@ WORDS: dict[str, dict[str, str]] = {
         "staff_on_duty": "当前办理人员",
         "staff_number": "工号 {number}",
         "staff_photo": "{name}的照片",
+        "rate_scan": "请扫码评价 {number} 号的服务",
+        "rate_qr": "{number}号服务的评价二维码",
     },
     "en": {
         "title": "Calling board",
@@ -74,6 +76,8 @@ WORDS: dict[str, dict[str, str]] = {
         "staff_on_duty": "Served by",
         "staff_number": "No. {number}",
         "staff_photo": "Photo of {name}",
+        "rate_scan": "Scan to rate the service of {number}",
+        "rate_qr": "QR code to rate the service of {number}",
     },
 }
 

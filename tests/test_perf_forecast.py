@@ -32,7 +32,8 @@ from queue_server.domain.estimates import (
     positions_of,
     window_free_at,
 )
-from queue_server.domain.hall import Hall, awaiting_rating
+from queue_server.domain.hall import Hall
+from queue_server.domain.hall_ratings import awaiting_rating
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import Category, Channel, Outcome, Ticket, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowState, WindowStatus

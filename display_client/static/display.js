@@ -193,6 +193,17 @@
     photo.alt = path ? words.staff_photo.replace("{name}", shown.name || shown.number) : "";
   }
 
+  // The rating QR of the service the window finished last: for that service alone, until the next call.
+  function renderRating(view) {
+    const rating = config.rating_qr && view && view.status === "open" && !view.ticket ? view.rating : null;
+    $("window-rating").hidden = !rating;
+    $("rating-text").textContent = rating ? words.rate_scan.replace("{number}", rating.number) : "";
+    const qr = $("rating-qr");
+    const src = rating ? "/rating.svg?code=" + encodeURIComponent(rating.code) : "";
+    if (qr.getAttribute("src") !== src) { if (src) qr.src = src; else qr.removeAttribute("src"); }
+    qr.alt = rating ? words.rate_qr.replace("{number}", rating.number) : "";
+  }
+
   function renderWindow() {
     const view = state.windows.find((w) => w.number === state.window);
     $("window-number").textContent = String(state.window);
@@ -206,6 +217,7 @@
       $("window-booked").hidden = true;
       $("window-detail").textContent = "";
       renderStaff(null);
+      renderRating(null);
       return;
     }
     $("window-name").textContent = windowName(view);
@@ -215,6 +227,7 @@
     $("window-booked").hidden = !(view.status === "open" && view.ticket && view.ticket.booked);
     $("window-detail").textContent = view.status === "paused" ? pauseDetail(view) : "";
     renderStaff(view.shown_staff);
+    renderRating(view);
     const led = $("led");
     if (led) led.src = "/led.png?t=" + Date.now();
   }

@@ -298,8 +298,16 @@ class RateTicket(Command):
     reasons: tuple[str, ...] = Field(default=(), max_length=10)
     comment: str = Field(default="", max_length=500)
     items: dict[RatingItem, RatingLevel] = Field(default_factory=dict, description=ITEMS_DESCRIPTION)
+    code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The rating code the window display showed, when the citizen rates by it: refused once the"
+        " window finished its next service",
+    )
 
     def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        if self.code is not None:
+            hall.check_rating_code(self.serial, self.code)
         return hall.rate(
             self.serial,
             self.level,

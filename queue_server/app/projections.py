@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from queue_server.app.views import View, iso, pad_view, window_view, windows_view
+from queue_server.app.views import View, iso, pad_view, window_state_view, windows_view
 from queue_server.domain.changes import Change
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.events import (
     MarkedNoShow,
+    RatingCodeRetired,
     RatingExpired,
     RatingRequested,
     ServingStarted,
@@ -98,11 +99,10 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, hall
             later = sum(1 for e in change.ticket_events if e.serial == event.serial) - seen[event.serial]
             seq = versions[event.serial] - later
             messages.append(Message(WINDOW_CALL.subject(number=event.window), "call", call_view(hall, event, seq)))
-    for number in sorted(windows_touched(change)):
-        state = hall.window(number)
-        view = window_view(hall.centre, state, hall.holding(number), public=True)
-        messages.append(Message(WINDOW_STATE.subject(number=number), "state", view))
     rated_windows = {hall.ticket(e.serial).window for e in change.ticket_events if isinstance(e, RATING_EVENTS)}
+    # a rating given or lapsed takes the service's code off its window's display
+    for number in sorted(windows_touched(change) | {w for w in rated_windows if w is not None}):
+        messages.append(Message(WINDOW_STATE.subject(number=number), "state", window_state_view(hall, number)))
     for pad in hall.centre.devices:
         if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
             messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
@@ -140,7 +140,7 @@ def hall_messages(
     return built
 
 
-RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired)
+RATING_EVENTS = (RatingRequested, TicketRated, RatingExpired, RatingCodeRetired)
 
 
 def configuration_messages(hall: Hall) -> list[Message]:
@@ -150,11 +150,7 @@ def configuration_messages(hall: Hall) -> list[Message]:
     the screens learn it with the change, not at each window's next action.
     """
     messages = [
-        Message(
-            WINDOW_STATE.subject(number=state.number),
-            "state",
-            window_view(hall.centre, state, hall.holding(state.number), public=True),
-        )
+        Message(WINDOW_STATE.subject(number=state.number), "state", window_state_view(hall, state.number))
         for state in hall.windows()
     ]
     messages += [

@@ -8,6 +8,7 @@ another actor is refused rather than answered with someone else's answer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Awaitable, Callable
 
 from queue_server.app.answers import Answer
@@ -69,3 +70,15 @@ async def answer_once(halls: Halls, centre: str, *, actor: str, request_id: str,
     except NotFound as missing:  # no such centre
         return Answer.refused(from_domain(missing))
     return answer
+
+
+def citizen_request_id(serial: int, request_id: str) -> str:
+    """The stored request id of a citizen's cancel or rating, scoped to the ticket.
+
+    Every citizen acts as ``citizen``, so without the scope one citizen's request id could replay
+    another's answer. An id too long for the column once prefixed is stored as its digest.
+    """
+    scoped = f"citizen:{serial}:{request_id}"
+    if len(scoped) <= 128:
+        return scoped
+    return f"citizen:{serial}:sha256:{hashlib.sha256(request_id.encode()).hexdigest()}"

@@ -213,6 +213,26 @@ class WindowView(TypedDict):
 
 
 @documented
+class WindowRatingView(TypedDict):
+    """The rating code of the service the window finished last, shown as a QR until its next finish"""
+
+    serial: int
+    number: str
+    code: str
+    path: str
+    """The rating page's path on the server: /rate/<code>"""
+    expires_at: Instant | None
+
+
+@documented
+class WindowStateView(WindowView):
+    """A window's state as its display is told it (``window/<n>/state``): the view and its rating code"""
+
+    rating: WindowRatingView | None
+    """Set from the finish until the window calls its next ticket, while the service's rating is open"""
+
+
+@documented
 class PadState(TypedDict):
     """What a rating pad shows: idle, or the open rating request of its window"""
 
@@ -473,14 +493,41 @@ def windows_view(hall: Hall, *, public: bool = False) -> list[WindowView]:
     return [window_view(hall.centre, state, hall.holding(state.number), public=public) for state in hall.windows()]
 
 
-def pad_view(hall: Hall, window: int) -> PadState:
-    """What a window's rating pad shows: the open rating request of the service that ended last, or idle."""
+def rating_open_at(hall: Hall, window: int) -> Ticket | None:
+    """The ticket of the service the window ended last, while its rating request is open."""
     open_requests = [t for t in hall.tickets() if t.window == window and t.rating_status is RatingStatus.REQUESTED]
-    if not open_requests:
-        return {"state": "idle", "window": window}
     # The citizen at the window now is the one whose service ended last: a green-channel ticket
     # served earlier may carry a later serial, so the serial alone would show the wrong ticket.
-    ticket = max(open_requests, key=lambda t: (t.ended_at or t.issued_at, t.serial))
+    return max(open_requests, key=lambda t: (t.ended_at or t.issued_at, t.serial), default=None)
+
+
+RATING_PATH = "/rate/{code}"
+"""Where a rating code is taken: the page the window display's QR opens."""
+
+
+def window_state_view(hall: Hall, window: int) -> WindowStateView:
+    """A window as its display is told it: the public view, and the rating code of the service it
+    finished last while no ticket is at the window and that service's code is in use."""
+    state = hall.window(window)
+    holding = hall.holding(window)
+    ticket = rating_open_at(hall, window) if holding is None else None
+    rating: WindowRatingView | None = None
+    if ticket is not None and ticket.rating_code and ticket.rating_code_retired_at is None:
+        rating = {
+            "serial": ticket.serial,
+            "number": ticket.number,
+            "code": ticket.rating_code,
+            "path": RATING_PATH.format(code=ticket.rating_code),
+            "expires_at": iso(ticket.rating_expires_at),
+        }
+    return {**window_view(hall.centre, state, holding, public=True), "rating": rating}
+
+
+def pad_view(hall: Hall, window: int) -> PadState:
+    """What a window's rating pad shows: the open rating request of the service that ended last, or idle."""
+    ticket = rating_open_at(hall, window)
+    if ticket is None:
+        return {"state": "idle", "window": window}
     return {
         "state": "open",
         "serial": ticket.serial,

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_call_views, recent_calls
-from queue_server.app.views import pad_view, window_view
+from queue_server.app.views import pad_view, window_state_view
 from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
@@ -220,7 +220,7 @@ class OutboxRelay:
             Outgoing(
                 WINDOW_STATE.subject(number=state.number),
                 last.get(WINDOW_STATE.subject(number=state.number), 0),
-                window_view(hall.centre, state, hall.holding(state.number), public=True),
+                window_state_view(hall, state.number),
             )
             for state in hall.windows()
         ]

@@ -135,6 +135,18 @@ class RatingRequested(TicketEvent):
     kind: ClassVar[str] = "rating_requested"
     window: int
     expires_at: dt.datetime
+    code: str = ""
+    """The service's rating code (the window display's QR); empty in logs written before codes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatingCodeRetired(TicketEvent):
+    """The window finished its next service: this ticket's code leaves its display and is refused
+    from now on (its own ticket's QR still rates it while the request is open)."""
+
+    kind: ClassVar[str] = "rating_code_retired"
+    by_serial: int
+    """The ticket whose finish retired it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +181,7 @@ EVENT_TYPES: dict[str, type[TicketEvent]] = {
         TicketFinished,
         TicketCarried,
         RatingRequested,
+        RatingCodeRetired,
         TicketRated,
         RatingExpired,
     )
@@ -331,7 +344,15 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                 raise _refuse(
                     ticket, "ask for a rating of", "a rating was asked for already", RefusalCode.RATING_ASKED_ALREADY
                 )
-            return replace(ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at)
+            return replace(
+                ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at, rating_code=event.code
+            )
+        case RatingCodeRetired():
+            if not ticket.rating_code or ticket.rating_code_retired_at is not None:
+                raise _refuse(
+                    ticket, "retire the rating code of", "it has no code in use", RefusalCode.RATING_CODE_RETIRED
+                )
+            return replace(ticket, rating_code_retired_at=event.at)
         case TicketRated():
             _require_rating_open(ticket, event.at)
             return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level, rating_items=event.items)

@@ -11,7 +11,7 @@ the hall was given, as do the reads (positions, today's counts).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.case_terms import CaseTerms
@@ -32,8 +32,6 @@ from queue_server.domain.estimates import (
 )
 from queue_server.domain.events import (
     MarkedNoShow,
-    RatingExpired,
-    RatingRequested,
     ServingStarted,
     TicketCalled,
     TicketCancelled,
@@ -42,16 +40,15 @@ from queue_server.domain.events import (
     TicketFinished,
     TicketIssued,
     TicketPassedOver,
-    TicketRated,
     TicketRecalled,
     TicketRequeued,
     TicketTransferred,
     apply,
 )
+from queue_server.domain.hall_ratings import SYSTEM, RatingActions, awaiting_rating, new_rating_code
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
-from queue_server.domain.ratings import RatingLevel, RatingStatus, item_levels
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
 from queue_server.domain.stored_hall import StoredHall
@@ -78,19 +75,25 @@ from queue_server.domain.windows import (
 )
 from queue_server.domain.wording import refusal
 
-SYSTEM = "system"
-
 
 def staff_actor(code: str) -> str:
     return f"staff:{code}"
 
 
-class Hall:
+class Hall(RatingActions):
     """One centre's live state, changed only by its actions."""
 
-    def __init__(self, centre: Centre, clock: Clock, stats: HandlingStats | None = None) -> None:
+    def __init__(
+        self,
+        centre: Centre,
+        clock: Clock,
+        stats: HandlingStats | None = None,
+        codes: Callable[[], str] = new_rating_code,
+    ) -> None:
         self.centre = centre
         self.clock = clock
+        self.new_code = codes
+        """Where each service's rating code comes from (random; a test may give its own)."""
         self.calendar = WorkCalendar(centre)
         self.router = Router(centre)
         self.stats = stats or HandlingStats(centre)
@@ -599,76 +602,9 @@ class Hall:
         )
         pending = PendingChange()
         self._apply(pending, event)
-        expires = now + dt.timedelta(minutes=self.centre.policy.rating_minutes)
-        self._apply(
-            pending, RatingRequested(serial=ticket.serial, at=now, actor=actor, window=window, expires_at=expires)
-        )
+        self.request_rating(pending, ticket, window, actor=actor, now=now)
         if ticket.called_at is not None:
             self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60)
-        return pending.change()
-
-    # Ratings
-
-    def rate(
-        self,
-        serial: int,
-        level: RatingLevel,
-        *,
-        source: str,
-        window: int | None = None,
-        reasons: Iterable[str] = (),
-        comment: str = "",
-        items: Mapping[str, int] | None = None,
-        actor: str = SYSTEM,
-        now: dt.datetime | None = None,
-    ) -> Change:
-        """Record a citizen's rating (and the items they rated); ``window`` is the pad's, which may
-        rate only its window's tickets."""
-        ticket = self.ticket(serial)
-        if window is not None and ticket.window != window:
-            raise NotAllowed(
-                f"Cannot rate ticket {ticket.number} from the pad of window {window}: it was served at"
-                f" window {ticket.window}",
-                RefusalCode.RATING_WRONG_PAD,
-                ticket=ticket.number,
-                window=window,
-                served_at=ticket.window or 0,
-            )
-        reasons = tuple(reasons)
-        if reasons and not level.bad:
-            raise InvalidTransition(
-                f"Cannot rate ticket {ticket.number}: reasons go with 不满意 or 非常不满意",
-                RefusalCode.RATING_REASONS_NOT_BAD,
-                ticket=ticket.number,
-            )
-        unknown = [r for r in reasons if r not in self.centre.policy.bad_rating_reasons]
-        if unknown:
-            raise InvalidTransition(
-                f"Cannot rate ticket {ticket.number}: {unknown[0]!r} is not one of the reasons",
-                RefusalCode.RATING_REASON_UNKNOWN,
-                ticket=ticket.number,
-                reason=unknown[0],
-            )
-        event = TicketRated(
-            serial=serial,
-            at=self._at(now),
-            actor=actor,
-            level=level,
-            source=source,
-            reasons=reasons,
-            comment=comment,
-            items=item_levels(items or {}, ticket.number),
-        )
-        return self._ticket_action(event)
-
-    def expire_ratings(self, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
-        """Close the rating requests nobody answered in time: those tickets stay unrated."""
-        now = self._at(now)
-        pending = PendingChange()
-        for ticket in sorted(self._tickets.values(), key=lambda t: t.serial):
-            expires = ticket.rating_expires_at
-            if ticket.rating_status is RatingStatus.REQUESTED and expires is not None and expires <= now:
-                self._apply(pending, RatingExpired(serial=ticket.serial, at=now, actor=actor))
         return pending.change()
 
     # Closing
@@ -787,11 +723,6 @@ class Hall:
                 f"Cannot {action} window {window}: no ticket is at the window", RefusalCode.WINDOW_EMPTY, window=window
             )
         return held
-
-
-def awaiting_rating(ticket: Ticket) -> bool:
-    """A finished ticket whose rating request is still open stays in the live hall."""
-    return ticket.rating_status is RatingStatus.REQUESTED
 
 
 def _numbers(windows: Iterable[int]) -> str:

@@ -84,6 +84,8 @@ class RefusalCode(StrEnum):
     RATING_NOT_ASKED = "rating_not_asked"
     RATING_ASKED_ALREADY = "rating_asked_already"
     RATING_ITEM_UNKNOWN = "rating_item_unknown"
+    RATING_CODE_RETIRED = "rating_code_retired"
+    RATING_CODE_WRONG = "rating_code_wrong"
 
     # Promised cases (承诺件)
     PROMISED_HERE_ALREADY = "promised_here_already"

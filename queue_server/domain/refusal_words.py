@@ -148,6 +148,12 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         "Ticket {ticket}: the items are efficiency, skill and attitude, each rated 1 to 5",
     ),
     C.RATING_ASKED_ALREADY: ("{ticket}号已在等待评价", "Ticket {ticket} is waiting for its rating already"),
+    C.RATING_CODE_RETIRED: (
+        "评价码已过期：{window}已办结下一位群众的业务，此码只能评价{ticket}号的那一次服务",
+        "This rating code has expired: {window} has finished the next citizen's service since, and the code"
+        " rated only ticket {ticket}'s service",
+    ),
+    C.RATING_CODE_WRONG: ("此评价码不属于{ticket}号", "This rating code is not ticket {ticket}'s"),
     C.PROMISED_HERE_ALREADY: ("承诺件{ticket}号已在本中心", "Promised case {ticket} is at this centre already"),
     C.PROMISED_DELIVERED: ("承诺件{ticket}号已送达", "Promised case {ticket} was delivered already"),
     C.PROMISED_HANDED_OVER: ("承诺件{ticket}号已移交给{centre}", "Promised case {ticket} was handed over to {centre}"),

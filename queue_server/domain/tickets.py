@@ -133,6 +133,10 @@ class Ticket:
     rating: RatingLevel | None = None
     rating_items: tuple[int, ...] = ()
     """The items rated besides the level (queue_server.domain.ratings.item_levels)."""
+    rating_code: str = ""
+    """The code the window display shows as a QR after this service, to rate it and nothing else."""
+    rating_code_retired_at: dt.datetime | None = None
+    """When the window finished its next service: from then on the code is refused."""
     note: str = ""
     terms: CaseTerms | None = None
     """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); None for the others."""

@@ -31,11 +31,13 @@ from queue_server.pages import (
     page_pad,
     page_paper,
     page_ranking,
+    page_rate,
     page_rectification,
     page_reports,
     page_status,
     paper_words,
     ranking_words,
+    rate_words,
     rectification_words,
     reports_words,
     status_words,
@@ -91,6 +93,13 @@ SCREENS: tuple[Screen, ...] = (
         words=book_words.BOOK_WORDS,
         templates=("book.html",),
         static=("book.css",),
+    ),
+    Screen(
+        name="rate",
+        server=page_rate,
+        words=rate_words.RATE_WORDS,
+        templates=("rate.html",),
+        static=(),  # the status page's style (status.css): the same phone, the same rating form
     ),
     Screen(
         name="guide",

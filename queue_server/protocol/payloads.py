@@ -154,8 +154,28 @@ class Sequenced(Outbound):
     )
 
 
+class WindowRating(Outbound):
+    """The rating code of the service a window finished last: its display shows it as a QR code."""
+
+    serial: int = Field(description="The ticket whose service the code rates, and no other")
+    number: str = Field(description="That ticket's number, e.g. A023, to show beside the code")
+    code: str = Field(description="The code itself: unguessable, made for this one service")
+    path: str = Field(
+        description="The rating page's path on the server (/rate/<code>): the QR code holds the server's address"
+        " followed by it"
+    )
+    expires_at: str | None = Field(default=None, description="When the service's rating request lapses (UTC)")
+
+
 class WindowState(WindowView, Sequenced):
     """``window/<n>/state``, retained."""
+
+    rating: WindowRating | None = Field(
+        default=None,
+        description="From a finish until the window calls its next ticket, while that service may still be rated"
+        " by it: the code to show as a QR. The window's next finish retires the code (the page then says it"
+        " expired); null otherwise",
+    )
 
 
 class Call(CallView, Sequenced):

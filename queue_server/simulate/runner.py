@@ -32,7 +32,8 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import IssueRefused
-from queue_server.domain.hall import SYSTEM, Hall, staff_actor
+from queue_server.domain.hall import Hall, staff_actor
+from queue_server.domain.hall_ratings import SYSTEM
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings

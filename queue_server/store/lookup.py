@@ -54,6 +54,13 @@ async def find_ticket_by_token(conn: AsyncConnection, token: str) -> tuple[str, 
     return (str(row.centre), int(row.serial)) if row is not None else None
 
 
+async def find_ticket_by_rating_code(conn: AsyncConnection, code: str) -> tuple[str, int] | None:
+    """The centre and serial of the ticket whose service's rating code is ``code``, if any."""
+    t = schema.tickets.c
+    row = (await conn.execute(select(t.centre, t.serial).where(t.rating_code == code).limit(1))).one_or_none()
+    return (str(row.centre), int(row.serial)) if row is not None else None
+
+
 async def matter_of_ticket(conn: AsyncConnection, centre: str, serial: int) -> str | None:
     """The code of the matter ticket ``serial`` was taken for, if there is such a ticket."""
     t = schema.tickets.c

@@ -77,6 +77,8 @@ def ticket_from_row(row: Any) -> Ticket:
         rating_expires_at=row.rating_expires_at,
         rating=RatingLevel(row.rating) if row.rating is not None else None,
         rating_items=tuple(row.rating_items or ()),
+        rating_code=row.rating_code,
+        rating_code_retired_at=row.rating_code_retired_at,
         note=row.note,
         terms=decode_value(CaseTerms | None, row.terms),
         assistance=decode_value(Assistance | None, row.assistance),

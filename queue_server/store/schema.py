@@ -140,6 +140,10 @@ tickets = Table(
     Column("rating", Integer),
     # the items rated besides the level: [服务效率, 服务水平, 服务态度] (0: left unrated), or null
     Column("rating_items", JSONData),
+    # The service's rating code (the QR the window display shows after the finish), and when the
+    # window's next finish retired it.
+    Column("rating_code", String(32), nullable=False, default="", server_default=""),
+    Column("rating_code_retired_at", UTCDateTime),
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.
@@ -152,6 +156,7 @@ tickets = Table(
     _centre_fk("tickets"),
     UniqueConstraint("centre", "service_day", "number", name="uq_tickets_centre_day_number"),
     Index("ix_tickets_centre_status", "centre", "status"),
+    Index("ix_tickets_rating_code", "rating_code"),
 )
 
 ticket_events = Table(

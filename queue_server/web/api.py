@@ -8,7 +8,6 @@ is declared here, in :data:`ROUTES`, and enforced by the bearer middleware befor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any, cast
@@ -27,6 +26,7 @@ from queue_server.app.commands import (
     SignOff,
     SignOn,
 )
+from queue_server.app.request_ids import citizen_request_id
 from queue_server.app.service import HallService
 from queue_server.app.tickets import read_ticket
 from queue_server.app.views import (
@@ -300,18 +300,6 @@ async def get_status(request: web.Request) -> web.StreamResponse:
     config, view = await read_ticket(_service(request), centre, serial)
     promised = await public_result(_service(request), centre, serial) if view["outcome"] == "promised" else None
     return json_response(status_view(config, view, promised))
-
-
-def citizen_request_id(serial: int, request_id: str) -> str:
-    """The stored request id of a citizen's cancel, scoped to the ticket.
-
-    Every citizen acts as ``citizen``, so without the scope one citizen's request id could replay
-    another's answer. An id too long for the column once prefixed is stored as its digest.
-    """
-    scoped = f"citizen:{serial}:{request_id}"
-    if len(scoped) <= 128:
-        return scoped
-    return f"citizen:{serial}:sha256:{hashlib.sha256(request_id.encode()).hexdigest()}"
 
 
 async def citizen_cancel(request: web.Request) -> web.StreamResponse:

@@ -20,6 +20,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from queue_server.app.commands import ITEMS_DESCRIPTION, RateTicket
+from queue_server.app.request_ids import citizen_request_id
 from queue_server.app.view_fields import documented
 from queue_server.app.views import PublicTicketView
 from queue_server.domain.changes import Change
@@ -32,7 +33,6 @@ from queue_server.web.api import (
     CITIZEN,
     _service,
     _token_ticket,
-    citizen_request_id,
     public_ticket,
     read_body,
     request_id_of,

@@ -1,0 +1,34 @@
+"""tickets: the service's rating code (the window display's QR) and when it was retired
+
+Revision ID: 0019
+Revises: 0021
+Create Date: 2026-12-06
+
+Each finish makes a rating code for that one service; the window display shows it as a QR until
+the window's next finish retires it, and a retired code is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+down_revision = "0021"
+branch_labels = None
+depends_on = None
+
+
+# Plain ADD/DROP COLUMN, never a batch: a batch copies ``tickets`` into a new table on SQLite.
+
+
+def upgrade() -> None:
+    op.add_column("tickets", sa.Column("rating_code", sa.String(length=32), nullable=False, server_default=""))
+    op.add_column("tickets", sa.Column("rating_code_retired_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_tickets_rating_code", "tickets", ["rating_code"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_tickets_rating_code", table_name="tickets")
+    op.drop_column("tickets", "rating_code_retired_at")
+    op.drop_column("tickets", "rating_code")
