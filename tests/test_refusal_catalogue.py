@@ -223,6 +223,7 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
     ),
     C.RATING_NOT_ASKED: lambda hall: hall.rate(issued(hall).serial, RatingLevel.SATISFIED, source="citizen"),
     C.RATING_ASKED_ALREADY: lambda hall: apply(finished(hall), hall.ticket_log(1)[-1]),
+    C.RATING_NOT_PROMISED: lambda hall: hall.reopen_rating(finished(hall).serial),
     C.RATING_CODE_WRONG: lambda hall: hall.check_rating_code(finished(hall).serial, "not-its-code-0123456"),
     C.RATING_CODE_RETIRED: lambda hall: (
         finished(hall),

@@ -324,6 +324,20 @@ class RateTicket(Command):
         return (self.serial,)
 
 
+class AskRatingAtDelivery(Command):
+    """A promised case's result was delivered: its service, if not rated at the window, may be rated now."""
+
+    name: ClassVar[str] = "ask_rating_at_delivery"
+    permission: ClassVar[Action] = Action.DELIVER
+    serial: Serial
+
+    def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
+        return hall.reopen_rating(self.serial, actor=actor, now=now)
+
+    def serials(self) -> tuple[int, ...]:
+        return (self.serial,)
+
+
 class ExpireRatings(Command):
     name: ClassVar[str] = "expire_ratings"
     permission: ClassVar[Action] = Action.CLOSE_DAY

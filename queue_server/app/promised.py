@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from queue_server.app.answers import Answer
+from queue_server.app.commands import AskRatingAtDelivery
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.print_jobs import delivery_job, window_printer
 from queue_server.app.refusals import Refusal, RefusalKind
@@ -165,7 +166,18 @@ async def deliver(
     answer = await run_once(service, once, DELIVER, step, present)
     if printed and answer.ok:
         service.outbox_written(centre)
+    if answer.ok and not answer.replayed:
+        await ask_rating(service, accepted_at, serial, once)
     return answer
+
+
+async def ask_rating(service: HallService, accepted_at: str, serial: int, once: Once) -> None:
+    """After a delivery: the ticket's own page asks for the rating of a service not rated at the window.
+
+    Its own action at the accepting centre, after the delivery's: a case rated already (or asked
+    again before) is refused there and left as it is; a repeat of the delivery asks nothing again."""
+    command = AskRatingAtDelivery(serial=serial)
+    await service.act(accepted_at, command, actor=once.actor, request_id=f"{once.request_id}:{command.name}"[:128])
 
 
 async def hand_over(

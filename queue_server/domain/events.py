@@ -150,6 +150,15 @@ class RatingCodeRetired(TicketEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RatingReopened(TicketEvent):
+    """A promised case's result was delivered: a service not rated at the window may be rated now,
+    once, on the ticket's own page, until ``expires_at``."""
+
+    kind: ClassVar[str] = "rating_reopened"
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketRated(TicketEvent):
     kind: ClassVar[str] = "rated"
     level: RatingLevel
@@ -182,6 +191,7 @@ EVENT_TYPES: dict[str, type[TicketEvent]] = {
         TicketCarried,
         RatingRequested,
         RatingCodeRetired,
+        RatingReopened,
         TicketRated,
         RatingExpired,
     )
@@ -353,6 +363,26 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                     ticket, "retire the rating code of", "it has no code in use", RefusalCode.RATING_CODE_RETIRED
                 )
             return replace(ticket, rating_code_retired_at=event.at)
+        case RatingReopened():
+            if ticket.outcome is not Outcome.PROMISED:
+                raise _refuse(
+                    ticket, "ask again for a rating of", "it is no promised case", RefusalCode.RATING_NOT_PROMISED
+                )
+            if ticket.rating_status is RatingStatus.RATED:
+                raise _refuse(ticket, "ask again for a rating of", "it was rated already", RefusalCode.RATED_ALREADY)
+            if ticket.rating_reopened_at is not None:
+                raise _refuse(
+                    ticket,
+                    "ask again for a rating of",
+                    "it was asked again when its result was delivered",
+                    RefusalCode.RATING_ASKED_ALREADY,
+                )
+            return replace(
+                ticket,
+                rating_status=RatingStatus.REQUESTED,
+                rating_expires_at=event.expires_at,
+                rating_reopened_at=event.at,
+            )
         case TicketRated():
             _require_rating_open(ticket, event.at)
             return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level, rating_items=event.items)

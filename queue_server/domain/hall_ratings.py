@@ -22,6 +22,7 @@ from queue_server.domain.errors import InvalidTransition, NotAllowed
 from queue_server.domain.events import (
     RatingCodeRetired,
     RatingExpired,
+    RatingReopened,
     RatingRequested,
     TicketEvent,
     TicketRated,
@@ -32,6 +33,8 @@ from queue_server.domain.tickets import Ticket
 
 SYSTEM = "system"
 """The actor of what the hall does by itself (the hall's own ``SYSTEM``)."""
+DELIVERY_RATING = dt.timedelta(days=1)
+"""How long a promised case's result, once delivered, may be rated on the ticket's own page."""
 RATING_CODE_BYTES = 16
 """Random bytes in a rating code: 128 bits, unguessable; 22 characters in the QR's address."""
 
@@ -156,6 +159,13 @@ class RatingActions:
                 RefusalCode.RATING_CODE_WRONG,
                 ticket=ticket.number,
             )
+        if ticket.rating_reopened_at is not None:
+            raise InvalidTransition(
+                f"Cannot rate ticket {ticket.number} with its window's code: the time to rate it at the window"
+                " has passed; its result was delivered since, and the ticket's own page rates it",
+                RefusalCode.RATING_EXPIRED,
+                ticket=ticket.number,
+            )
         if ticket.rating_code_retired_at is not None:
             raise InvalidTransition(
                 f"Cannot rate ticket {ticket.number} with its window's code: the code has expired, window"
@@ -165,6 +175,13 @@ class RatingActions:
                 window=ticket.window or 0,
             )
         return ticket
+
+    def reopen_rating(self: _Acting, serial: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
+        """A promised case's result was delivered (送达): if its service was not rated at the window,
+        the ticket's own page asks for the rating again, once, for :data:`DELIVERY_RATING`. The pad
+        and the window display never show it (the citizen is not at that window)."""
+        now = self._at(now)
+        return self._ticket_action(RatingReopened(serial=serial, at=now, actor=actor, expires_at=now + DELIVERY_RATING))
 
     def expire_ratings(self: _Acting, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Close the rating requests nobody answered in time: those tickets stay unrated."""

@@ -86,6 +86,7 @@ class RefusalCode(StrEnum):
     RATING_ITEM_UNKNOWN = "rating_item_unknown"
     RATING_CODE_RETIRED = "rating_code_retired"
     RATING_CODE_WRONG = "rating_code_wrong"
+    RATING_NOT_PROMISED = "rating_not_promised"
 
     # Promised cases (承诺件)
     PROMISED_HERE_ALREADY = "promised_here_already"

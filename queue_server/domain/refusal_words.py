@@ -154,6 +154,10 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         " rated only ticket {ticket}'s service",
     ),
     C.RATING_CODE_WRONG: ("此评价码不属于{ticket}号", "This rating code is not ticket {ticket}'s"),
+    C.RATING_NOT_PROMISED: (
+        "{ticket}号不是承诺件，送达时不再评价",
+        "Ticket {ticket} is no promised case: there is no rating at a delivery",
+    ),
     C.PROMISED_HERE_ALREADY: ("承诺件{ticket}号已在本中心", "Promised case {ticket} is at this centre already"),
     C.PROMISED_DELIVERED: ("承诺件{ticket}号已送达", "Promised case {ticket} was delivered already"),
     C.PROMISED_HANDED_OVER: ("承诺件{ticket}号已移交给{centre}", "Promised case {ticket} was handed over to {centre}"),

@@ -137,6 +137,8 @@ class Ticket:
     """The code the window display shows as a QR after this service, to rate it and nothing else."""
     rating_code_retired_at: dt.datetime | None = None
     """When the window finished its next service: from then on the code is refused."""
+    rating_reopened_at: dt.datetime | None = None
+    """When a promised case's result was delivered and its rating, not given at the window, was asked again."""
     note: str = ""
     terms: CaseTerms | None = None
     """What an accepted case was accepted on (告知承诺, 容缺受理, 联办件, 上报件); None for the others."""

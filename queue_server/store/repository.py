@@ -79,6 +79,7 @@ def ticket_from_row(row: Any) -> Ticket:
         rating_items=tuple(row.rating_items or ()),
         rating_code=row.rating_code,
         rating_code_retired_at=row.rating_code_retired_at,
+        rating_reopened_at=row.rating_reopened_at,
         note=row.note,
         terms=decode_value(CaseTerms | None, row.terms),
         assistance=decode_value(Assistance | None, row.assistance),

@@ -144,6 +144,8 @@ tickets = Table(
     # window's next finish retired it.
     Column("rating_code", String(32), nullable=False, default="", server_default=""),
     Column("rating_code_retired_at", UTCDateTime),
+    # A promised case's rating asked again when its result was delivered (送达).
+    Column("rating_reopened_at", UTCDateTime),
     Column("note", Text, nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     # What an accepted case was accepted on, and a 帮办代办 record (domain.case_terms), as objects.

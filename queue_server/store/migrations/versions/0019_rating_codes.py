@@ -1,11 +1,13 @@
-"""tickets: the service's rating code (the window display's QR) and when it was retired
+"""tickets: the service's rating code (the window display's QR) and when it was retired; when a
+promised case's rating was asked again at its delivery
 
 Revision ID: 0019
 Revises: 0021
 Create Date: 2026-12-06
 
 Each finish makes a rating code for that one service; the window display shows it as a QR until
-the window's next finish retires it, and a retired code is refused with the reason.
+the window's next finish retires it, and a retired code is refused with the reason. A promised case
+not rated at the window is asked again when its result is delivered (送达).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("rating_code", sa.String(length=32), nullable=False, server_default=""))
     op.add_column("tickets", sa.Column("rating_code_retired_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("tickets", sa.Column("rating_reopened_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_tickets_rating_code", "tickets", ["rating_code"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_tickets_rating_code", table_name="tickets")
+    op.drop_column("tickets", "rating_reopened_at")
     op.drop_column("tickets", "rating_code_retired_at")
     op.drop_column("tickets", "rating_code")
