@@ -61,3 +61,12 @@ class Outcome(StrEnum):
     def needs_notice(self) -> bool:
         """Returned and supplement cases tell the citizen the reasons and materials in writing."""
         return self in (Outcome.RETURNED, Outcome.SUPPLEMENT)
+
+
+class RatingItem(StrEnum):
+    """The second-level items (二级评价指标) of a service in the hall, in the order kept: a citizen
+    may rate each besides the overall level, on the pad or on a page."""
+
+    EFFICIENCY = "efficiency"
+    SKILL = "skill"
+    ATTITUDE = "attitude"

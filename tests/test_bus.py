@@ -45,6 +45,7 @@ from queue_server.protocol.payloads import (
 from queue_server.protocol.topics import MAX_PAYLOAD_BYTES
 from queue_server.store import schema
 from queue_server.store.database import Database
+from queue_server.store.repository import load_ticket
 from queue_server.store.seed import create_centre
 from tests.brokers import Mosquitto
 from tests.factories import make_centre, shanghai
@@ -313,11 +314,14 @@ async def test_twins_a_keypad_calls_and_a_pad_rates_over_a_real_broker(db: Datab
         assert (await keypad.finish()).ok
         request = await pad.wait_for_request(timeout=5)
         assert (request.number, request.window) == (number, 1)
-        rated = await pad.rate(request.serial or 0, 5)
+        rated = await pad.rate(request.serial or 0, 5, {"attitude": 5, "efficiency": 4})
         assert rated.ok, rated.error
         await pad.wait_until(lambda: pad.pad_state is not None and pad.pad_state.state == "idle", timeout=5)
         ticket = (await hall.service.hall("test")).tickets()
         assert all(t.number != number for t in ticket), "rated: the ticket left the live hall"
+        async with db.read() as conn:
+            stored = await load_ticket(conn, "test", request.serial or 0)
+        assert stored is not None and stored.rating_items == (4, 0, 5), "the pad's items, as the page's are kept"
         assert hall.bus.devices_online("test") == {"k-1": True, "kp-1": True, "pad-1": True}
 
 

@@ -248,8 +248,10 @@ async def test_a_kiosk_takes_tickets_and_a_pad_rates(server: FakeServer) -> None
     ):
         assert (await kiosk.ticket("residence", "elderly")).ok
         assert (await pad.rate(7, 5)).ok
+        assert (await pad.rate(8, 4, {"attitude": 5, "efficiency": 3})).ok
     assert [(s.kind, s.device, s.what) for s in server.requests] == [
         ("kiosk", "kiosk-1", "ticket"),
+        ("pad", "pad-1", "rating"),
         ("pad", "pad-1", "rating"),
     ]
     assert server.requests[0].payload | {"request_id": ""} == {
@@ -258,12 +260,21 @@ async def test_a_kiosk_takes_tickets_and_a_pad_rates(server: FakeServer) -> None
         "category": "elderly",
     }
     assert server.requests[1].payload | {"request_id": ""} == {"request_id": "", "serial": 7, "level": 5}
+    items = {"attitude": 5, "efficiency": 3}  # only the items rated: the pad's item button is optional
+    assert server.requests[2].payload | {"request_id": ""} == {
+        "request_id": "",
+        "serial": 8,
+        "level": 4,
+        "items": items,
+    }
 
 
 async def test_a_request_the_model_refuses_is_not_sent(server: FakeServer) -> None:
     async with Pad(CENTRE, "pad-1", server.url, **FAST) as pad:
         with pytest.raises(ValueError, match="level"):
             await pad.rate(7, 9)
+        with pytest.raises(ValueError, match="items"):
+            await pad.rate(7, 5, {"speed": 5})
         with pytest.raises(TwinError, match=r"Cannot send 'next' from pad pad-1: a pad sends only rating"):
             await pad.request("next")
         # The escape hatch sends what it is given, to see the server's error answers.

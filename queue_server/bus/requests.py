@@ -107,8 +107,11 @@ def command_for(request: DeviceRequest, device: Device) -> Command | None:
             return Resume(window=window)
         case KioskTicket(matter=matter, category=category):
             return IssueTicket(matter=matter, category=category, channel=Channel.DEVICE)
-        case PadRating(serial=serial, level=level):
-            return RateTicket(serial=serial, level=RatingLevel(level), window=window, source=f"pad:{device.id}")
+        case PadRating(serial=serial, level=level, items=items):
+            rated = {item: RatingLevel(value) for item, value in (items or {}).items()}
+            return RateTicket(
+                serial=serial, level=RatingLevel(level), window=window, source=f"pad:{device.id}", items=rated
+            )
     return None
 
 

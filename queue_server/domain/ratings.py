@@ -8,6 +8,9 @@ from enum import IntEnum, StrEnum
 
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.vocabulary import RatingItem
+
+__all__ = ["RATING_ITEM_NAMES_ZH", "RATING_NAMES_ZH", "RatingItem", "RatingLevel", "RatingStatus", "item_levels"]
 
 
 class RatingLevel(IntEnum):
@@ -37,14 +40,6 @@ class RatingStatus(StrEnum):
     REQUESTED = "requested"  # the window's pad and the ticket's page invite a rating
     RATED = "rated"
     EXPIRED = "expired"  # nobody answered in time: unrated, never counted as satisfied
-
-
-class RatingItem(StrEnum):
-    """The second-level items (二级评价指标) of a service in the hall, in the order kept."""
-
-    EFFICIENCY = "efficiency"
-    SKILL = "skill"
-    ATTITUDE = "attitude"
 
 
 RATING_ITEM_NAMES_ZH = {

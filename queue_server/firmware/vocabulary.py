@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from queue_server.domain.devices import DeviceKind
+from queue_server.domain.ratings import RatingItem
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowStatus
 from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, REQUESTS
@@ -64,6 +65,10 @@ REQUEST_SOURCES: Mapping[tuple[DeviceKind, str], Mapping[str, str]] = {
     (DeviceKind.PAD, "rating"): {
         "serial": 'root["{key}"] = id(ow_rating_serial);',
         "level": 'root["{key}"] = id(ow_rating_level);',
+        "items": " ".join(
+            f'if (id(ow_sent_{item.value}) > 0) root["{{key}}"]["{item.value}"] = id(ow_sent_{item.value});'
+            for item in RatingItem
+        ),
     },
 }
 """Each request field's C++ statement on the device (``{key}`` is the field's JSON key).
@@ -154,6 +159,7 @@ def context(kind: DeviceKind) -> dict[str, object]:
             "default_pause_reason": PauseReason.BREAK.value,
             "default_green_category": Category.ELDERLY.value,
             "levels": _levels(),
+            "rating_items": [item.value for item in RatingItem],
             "protocol": PROTOCOL,
         },
         "requests": requests(kind),

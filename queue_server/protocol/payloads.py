@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from queue_server.vocabulary import Category, DeviceKind, Outcome, PauseReason
+from queue_server.vocabulary import Category, DeviceKind, Outcome, PauseReason, RatingItem
 
 RequestId = Annotated[
     str,
@@ -428,6 +428,12 @@ class PadRating(DeviceRequest):
     what: ClassVar[str] = "rating"
     serial: StrictInt = Field(ge=1, description="The ticket the pad's open request was for")
     level: StrictInt = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    items: dict[RatingItem, Annotated[StrictInt, Field(ge=1, le=5)]] | None = Field(
+        default=None,
+        max_length=3,
+        description="Optionally, besides the level, the items the citizen rated, each 1 to 5: efficiency (服务效率),"
+        " skill (服务水平), attitude (服务态度); an item left out is unrated",
+    )
 
 
 class PrintResult(DeviceRequest):

@@ -7,6 +7,7 @@ rating request) and has one method per button, returning the server's answer.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import ClassVar, Unpack
 
 from device_client import Twin, TwinOptions, TwinTimeout
@@ -154,13 +155,14 @@ class Pad(Twin):
         assert state is not None  # the condition just held, and nothing ran in between
         return state
 
-    async def rate(self, serial: int, level: int) -> DeviceResponse:
-        """Rate ticket ``serial`` from 5 (非常满意) to 1 (非常不满意).
+    async def rate(self, serial: int, level: int, items: Mapping[str, int] | None = None) -> DeviceResponse:
+        """Rate ticket ``serial`` from 5 (非常满意) to 1 (非常不满意), and optionally ``items``
+        (efficiency 服务效率, skill 服务水平, attitude 服务态度, each 1 to 5), as the pad's item button gives them.
 
         Any answer closes the request on this pad, as on the real one: an error (expired, already
         rated) is shown once and the pad goes back to waiting.
         """
-        response = await self.request("rating", serial=serial, level=level)
+        response = await self.request("rating", serial=serial, level=level, items=dict(items) if items else None)
         self._answered.add(serial)
         return response
 
