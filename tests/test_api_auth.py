@@ -88,6 +88,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/assign"): frozenset({"admin", "manager"}),
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/follow-up-calls"): frozenset({"admin", "manager"}),
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/appeal"): frozenset({"admin", "manager", "s1"}),
+    ("POST", f"{API}/centres/{{centre}}/appeal-evidence"): frozenset({"admin", "manager", "s1"}),
+    ("GET", f"{API}/centres/{{centre}}/appeal-evidence/{{evidence}}"): frozenset(
+        {"admin", "manager", "supervisor", "s1"}
+    ),
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/appeal/decision"): frozenset({"admin", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager", "supervisor"}),
     ("PUT", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager"}),
@@ -155,6 +159,7 @@ def url_of(template: str, ticket: dict[str, Any]) -> str:
         case=1,
         device="pad1",
         photo=PHOTO.sha256,
+        evidence="0" * 64,
         case_number=f"TEST-2026-{ticket['serial']:06d}",
         code="ACDE3467",
     )

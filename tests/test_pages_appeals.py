@@ -4,10 +4,12 @@ supervisor (and another rejected) — against a running site on SQLite."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from PIL import Image
+from playwright.async_api import Browser, FilePayload, Page, expect
 
 from queue_server.store.rectification import list_cases, mark_named
 from tests import test_pages_rectification as rectification
@@ -15,11 +17,24 @@ from tests.accessibility import assert_accessible
 from tests.browser import keep_screenshot
 from tests.pages_support import WAIT_MS, Site
 from tests.test_pages_rectification import bad_rating, open_as
+from tests.test_staff_photos import camera_jpeg
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 site = rectification.site
 browser = rectification.browser
 """The rectification page's fixtures: a running site on SQLite (s1 at window 1), and Chromium."""
+
+
+def photo_file() -> FilePayload:
+    return {"name": "大厅录像截图.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()}
+
+
+def pdf_file() -> FilePayload:
+    return {"name": "情况说明.pdf", "mimeType": "application/pdf", "buffer": PDF}
+
+
+def not_a_pdf() -> FilePayload:
+    return {"name": "说明.pdf", "mimeType": "application/pdf", "buffer": b"a letter typed as text, named .pdf"}
 
 
 async def pick(page: Page, case: int) -> None:
@@ -71,13 +86,35 @@ async def test_a_named_rating_closes_only_after_its_follow_up_call(site: Site, b
     assert not errors, errors
 
 
-async def appeal(page: Page, reason: str) -> None:
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+"""A PDF as a scanner writes one: its header and its end marker."""
+
+
+async def appeal(page: Page, reason: str, files: tuple[FilePayload, ...] = (), *, filed: bool = True) -> None:
+    await page.fill("#appeal-reason-input", "")
     await page.click("#appeal-button")
     await expect(page.locator("#appeal-form .field-error")).to_have_text("请写明申诉理由", timeout=WAIT_MS)
     await page.fill("#appeal-reason-input", reason)
     await page.fill("#appeal-evidence-input", "大厅录像 09:12")
+    await page.set_input_files("#appeal-files-input", files=list(files))
     await page.click("#appeal-button")
-    await expect(page.locator("#detail-appeal")).to_have_text("申诉待复核", timeout=WAIT_MS)
+    if filed:
+        await expect(page.locator("#detail-appeal")).to_have_text("申诉待复核", timeout=WAIT_MS)
+
+
+async def opens_the_files(supervisor: Page, site: Site) -> None:
+    """The supervisor deciding sees the appeal's files and opens each: the photo upright, without EXIF."""
+    links = supervisor.locator("#appeal-files a")
+    await expect(links).to_have_text(["大厅录像截图.jpg", "情况说明.pdf"])
+    for link, media_type in zip(await links.all(), ("image/jpeg", "application/pdf"), strict=True):
+        href = await link.get_attribute("href")
+        assert href is not None
+        opened = await supervisor.request.get(f"{site.url}{href}")
+        assert (opened.status, opened.headers["content-type"]) == (200, media_type)
+    photo = Image.open(
+        io.BytesIO(await (await supervisor.request.get(f"{site.url}{await links.first.get_attribute('href')}")).body())
+    )
+    assert photo.size == (600, 800) and not photo.getexif(), "turned upright as taken, without EXIF or GPS"
 
 
 async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
@@ -98,7 +135,12 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     await expect(staff.locator("#detail-phone")).to_have_text("未留电话")
     for absent in ("#advance-form", "#assign-form", "#call-form", "#complaint-form", "#decision-form"):
         await expect(staff.locator(absent)).to_have_count(0)
-    await appeal(staff, "群众误点了非常不满意")
+    await appeal(staff, "群众误点了非常不满意", (not_a_pdf(),), filed=False)  # read for what it is, not its name
+    await expect(staff.locator("#appeal-form .field-error")).to_have_text(
+        "说明.pdf：这不是照片（JPEG、PNG、WebP）或PDF文件", timeout=WAIT_MS
+    )  # the appeal is not filed
+    await expect(staff.locator("#detail-appeal")).to_be_hidden()
+    await appeal(staff, "群众误点了非常不满意", (photo_file(), pdf_file()))
     await assert_accessible(staff, "a staff member's own case, appealed")
     other = await open_as(browser, site, "staff2", errors)
     await expect(other.locator("#no-cases")).to_be_visible(timeout=WAIT_MS)  # not about s2: not shown
@@ -108,6 +150,7 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     await expect(supervisor.locator("#appeal-reason")).to_have_text("群众误点了非常不满意")
     await expect(supervisor.locator("#appeal-by")).to_contain_text("staff:s1")
     await expect(supervisor.locator("#appeal-evidence")).to_have_text("大厅录像 09:12")
+    await opens_the_files(supervisor, site)
     await expect(supervisor.locator("#appeal-form")).to_have_count(0)
     await supervisor.click("#uphold-button")
     await expect(supervisor.locator("#decision-form .field-error")).to_have_text("请写明复核意见", timeout=WAIT_MS)
@@ -129,5 +172,7 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     async with site.db.read() as conn:
         cases = {case.id: case for case in await list_cases(conn, site.code, None)}
     assert {n: c.appeal.status.value for n, c in cases.items() if c.appeal} == {1: "rejected", 2: "upheld"}
+    assert [f.name for f in cases[2].appeal.files] == ["大厅录像截图.jpg", "情况说明.pdf"]  # type: ignore[union-attr]
+    assert cases[1].appeal is not None and cases[1].appeal.files == ()
     assert cases[2].level == 1, "the rating stays in the record"
     assert not errors, errors

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from queue_server.app.refusals import Refusal, from_domain
+from queue_server.domain.appeals import EvidenceFile, EvidenceType
 from queue_server.domain.bookings import (
     Booking,
     BookingStatus,
@@ -54,6 +55,7 @@ from tests.factories import make_centre, make_hall, shanghai
 from tests.terms_support import terms_hall
 
 C = RefusalCode
+EVIDENCE = EvidenceFile("0" * 64, "录像截图.jpg", EvidenceType.JPEG, 1000)
 AT = shanghai(2026, 11, 30, 9, 30)
 MATTER_CODES = ("pension", "medical", "id_card", "ss_card")
 
@@ -64,6 +66,7 @@ APPLICATION_CODES = frozenset(
         C.PROMISED_NOT_FOUND,
         C.CASE_NOT_FOUND,
         C.PHOTO_NOT_FOUND,
+        C.EVIDENCE_NOT_FOUND,
         C.PROMISED_HERE_ALREADY,
         C.PROMISED_DELIVERED,
         C.PROMISED_HANDED_OVER,
@@ -246,6 +249,9 @@ TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
         actor="m",
         at=AT,
         tries=3,
+    ),
+    C.APPEAL_TOO_MANY_FILES: lambda hall: file_appeal(
+        named_case(), reason="误评", evidence="", actor="manager:li", at=AT, files=[EVIDENCE] * 6
     ),
     C.APPEAL_NOT_RATING: lambda hall: file_appeal(case(), reason="误评", evidence="", actor="manager:li", at=AT),
     C.APPEAL_FILED_ALREADY: lambda hall: file_appeal(appealed(), reason="误评", evidence="", actor="manager:li", at=AT),

@@ -122,6 +122,7 @@ async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> 
     )
     await refused(404, C.CASE_NOT_FOUND, "GET", "/centres/test/rectifications/999", "manager")
     await refused(404, C.PHOTO_NOT_FOUND, "GET", f"/centres/test/staff-photos/{'0' * 64}.jpg", "manager")
+    await refused(404, C.EVIDENCE_NOT_FOUND, "GET", f"/centres/test/appeal-evidence/{'0' * 64}", "manager")
     await refused(422, C.INVALID, "GET", "/centres/test/rectifications?status=bogus", "manager")
     reused = rid()
     assert (await api.post("/centres/test/windows/1/call-next", "s1", {"request_id": reused})).status == 200

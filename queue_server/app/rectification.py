@@ -8,13 +8,14 @@ complaint is opened here, by whoever takes it: the complaint window's page or a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
 from queue_server.app.service import HallService
+from queue_server.domain.appeals import EvidenceFile, EvidenceType
 from queue_server.domain.follow_up import CallResult
 from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import (
@@ -29,6 +30,7 @@ from queue_server.domain.rectification import (
     record_call,
 )
 from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.store.appeal_evidence import StoredEvidence, stored_evidence
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
 from queue_server.store.lookup import ticket_numbers
@@ -256,14 +258,33 @@ async def record_follow_up_call(
 
 
 async def appeal_rating(
-    service: HallService, once: Once, case_id: int, reason: str, evidence: str, present: Presenter[CaseAt]
+    service: HallService,
+    once: Once,
+    case_id: int,
+    reason: str,
+    evidence: str,
+    present: Presenter[CaseAt],
+    files: Sequence[tuple[str, str]] = (),
 ) -> Answer:
-    """The window appeals the bad rating of the case (申诉), with its reason and evidence."""
+    """The window appeals the bad rating of the case (申诉), with its reason and evidence: words,
+    and ``files`` (hash, name) uploaded before (queue_server.app.appeal_evidence)."""
+    stored: dict[str, StoredEvidence] = {}
+
+    async def find(conn: Connection) -> None:
+        stored.update(await stored_evidence(conn, once.centre, [sha for sha, _ in files]))
+        missing = [
+            FieldProblem(f"files.{n}.sha256", f"no file {sha[:12]}… was uploaded to this centre")
+            for n, (sha, _) in enumerate(files)
+            if sha not in stored
+        ]
+        if missing:
+            raise Refusal.invalid(missing)
 
     def move(case: Case, hall: Hall, now: dt.datetime) -> Case:
-        return file_appeal(case, reason=reason, evidence=evidence, actor=once.actor, at=now)
+        sent = [EvidenceFile(sha, name, EvidenceType(stored[sha].media_type), stored[sha].size) for sha, name in files]
+        return file_appeal(case, reason=reason, evidence=evidence, actor=once.actor, at=now, files=sent)
 
-    return await _work_case(service, once, APPEAL, case_id, move, present)
+    return await _work_case(service, once, APPEAL, case_id, move, present, before=find)
 
 
 async def decide_rating_appeal(
@@ -284,10 +305,14 @@ async def _work_case(
     case_id: int,
     move: Callable[[Case, Hall, dt.datetime], Case],
     present: Presenter[CaseAt],
+    before: Callable[[Connection], Awaitable[None]] | None = None,
 ) -> Answer:
-    """Load the case, ``move`` it through the domain, and save it, once for the request id."""
+    """Load the case, ``move`` it through the domain, and save it, once for the request id;
+    ``before`` reads (and checks) what the move needs besides the case, in the same transaction."""
 
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> CaseAt:
+        if before is not None:
+            await before(conn)
         found = await load_case(conn, once.centre, case_id)
         if found is None:
             raise _no_case(once.centre, case_id)

@@ -29,6 +29,28 @@ APPEAL_STATUS_NAMES_ZH = {
     AppealStatus.REJECTED: "申诉驳回",
 }
 MAX_APPEAL_TEXT = 2000
+MAX_EVIDENCE_FILES = 5
+"""Files an appeal may carry besides its words."""
+
+
+class EvidenceType(StrEnum):
+    """The kinds of file an appeal's evidence may be: photos and PDF documents."""
+
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+    WEBP = "image/webp"
+    PDF = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A file the window sent with its appeal, stored by its hash (queue_server.store.appeal_evidence)."""
+
+    sha256: str
+    name: str
+    """The file's name as the window gave it, to show."""
+    media_type: EvidenceType
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +61,8 @@ class Appeal:
     """Why the rating is wrong."""
     evidence: str = ""
     """What shows it: the recording's time, a witness, the records checked."""
+    files: tuple[EvidenceFile, ...] = ()
+    """Photos and documents that show it, for the supervisor deciding."""
     status: AppealStatus = AppealStatus.PENDING
     decided_at: dt.datetime | None = None
     decided_by: str | None = None

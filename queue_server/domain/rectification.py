@@ -14,10 +14,11 @@ Pure: the store keeps cases, the API moves them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from queue_server.domain.appeals import MAX_APPEAL_TEXT, Appeal, AppealStatus
+from queue_server.domain.appeals import MAX_APPEAL_TEXT, MAX_EVIDENCE_FILES, Appeal, AppealStatus, EvidenceFile
 from queue_server.domain.errors import InvalidTransition, NotAllowed
 from queue_server.domain.follow_up import MAX_CALL_NOTE, CallResult, FollowUpCall, FollowUpOutcome, outcome_of
 from queue_server.domain.refusal_codes import RefusalCode
@@ -192,9 +193,18 @@ def _appeal_text(text: str, what: str, code: RefusalCode) -> str:
     return cleaned
 
 
-def file_appeal(case: Case, *, reason: str, evidence: str, actor: str, at: dt.datetime) -> Case:
-    """The window appeals the bad rating of this case, once, with its reason and evidence: the
-    centre's manager for any window, a staff member (actor ``staff:<code>``) for their own rating."""
+def file_appeal(
+    case: Case,
+    *,
+    reason: str,
+    evidence: str,
+    actor: str,
+    at: dt.datetime,
+    files: Sequence[EvidenceFile] = (),
+) -> Case:
+    """The window appeals the bad rating of this case, once, with its reason and evidence (words and
+    at most :data:`MAX_EVIDENCE_FILES` files): the centre's manager for any window, a staff member
+    (actor ``staff:<code>``) for their own rating."""
     what = f"appeal the rating of case {case.id}"
     if actor.startswith("staff:") and actor != f"staff:{case.staff}":
         raise NotAllowed(f"Cannot {what}: a staff member appeals only their own ratings", RefusalCode.APPEAL_NOT_YOURS,
@@ -207,7 +217,15 @@ def file_appeal(case: Case, *, reason: str, evidence: str, actor: str, at: dt.da
                                 case=case.id)  # fmt: skip
     text = _appeal_text(reason, what, RefusalCode.APPEAL_REASON_MISSING)
     shown = _bounded(evidence, what, MAX_APPEAL_TEXT)
-    return replace(case, appeal=Appeal(filed_at=at, filed_by=actor, reason=text, evidence=shown))
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise InvalidTransition(
+            f"Cannot {what}: {len(files)} files are more than the {MAX_EVIDENCE_FILES} an appeal may carry",
+            RefusalCode.APPEAL_TOO_MANY_FILES,
+            case=case.id,
+            most=MAX_EVIDENCE_FILES,
+        )
+    appeal = Appeal(filed_at=at, filed_by=actor, reason=text, evidence=shown, files=tuple(files))
+    return replace(case, appeal=appeal)
 
 
 def decide_appeal(case: Case, *, uphold: bool, note: str, actor: str, at: dt.datetime) -> Case:

@@ -23,6 +23,7 @@ class RefusalCode(StrEnum):
     PROMISED_NOT_FOUND = "promised_not_found"
     CASE_NOT_FOUND = "case_not_found"
     PHOTO_NOT_FOUND = "photo_not_found"
+    EVIDENCE_NOT_FOUND = "evidence_not_found"
 
     # Who may act where
     STAFF_WRONG_WINDOW = "staff_wrong_window"
@@ -111,6 +112,7 @@ class RefusalCode(StrEnum):
     APPEAL_OWN = "appeal_own"
     APPEAL_NOT_YOURS = "appeal_not_yours"
     APPEAL_DECISION_MISSING = "appeal_decision_missing"
+    APPEAL_TOO_MANY_FILES = "appeal_too_many_files"
 
     # Bookings (预约)
     BOOKING_NOT_FOUND = "booking_not_found"

@@ -30,6 +30,7 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.PROMISED_NOT_FOUND: ("这不是本中心的承诺件", "This is no promised case of this centre"),
     C.CASE_NOT_FOUND: ("没有第{case}号整改件", "There is no rectification case {case}"),
     C.PHOTO_NOT_FOUND: ("本中心没有这张工作人员照片", "This centre has no such staff photo"),
+    C.EVIDENCE_NOT_FOUND: ("本中心没有这个申诉证据文件", "This centre has no such appeal file"),
     C.STAFF_WRONG_WINDOW: (
         "{staff}只能在{windows}签到，不能在{window}签到",
         "{staff} may sign on only at {windows}, not at {window}",
@@ -182,6 +183,7 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.APPEAL_NOT_RATING: ("第{case}号整改件是投诉，不是评价，不能申诉", "Case {case} is a complaint, not a rating"),
     C.APPEAL_FILED_ALREADY: ("第{case}号整改件的评价已申诉过", "The rating of case {case} was appealed already"),
     C.APPEAL_REASON_MISSING: ("请写明申诉理由", "Give the reason for the appeal"),
+    C.APPEAL_TOO_MANY_FILES: ("申诉最多附{most}个证据文件", "An appeal carries at most {most} evidence files"),
     C.APPEAL_MISSING: ("第{case}号整改件没有申诉", "Nobody appealed the rating of case {case}"),
     C.APPEAL_DECIDED: ("第{case}号整改件的申诉已复核", "The appeal of case {case} was decided already"),
     C.APPEAL_OWN: ("申诉的窗口不能复核自己的申诉", "The window that appealed cannot decide its own appeal"),

@@ -169,7 +169,7 @@ SCREENS: tuple[Screen, ...] = (
         words=rectification_words.RECTIFICATION_WORDS,
         templates=("rectification.html",),
         static=("rectification.js", "rectification.css"),
-        api=("api_rectification", "api_promised"),
+        api=("api_rectification", "api_appeal_evidence", "api_promised"),
     ),
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.domain.appeals import Appeal, AppealStatus
+from queue_server.domain.appeals import Appeal, AppealStatus, EvidenceFile, EvidenceType
 from queue_server.domain.follow_up import CallResult, FollowUpCall, FollowUpOutcome
 from queue_server.domain.rectification import Case, CaseNote, CaseSource, CaseStatus
 from queue_server.store import schema
@@ -67,6 +67,9 @@ def _appeal_json(appeal: Appeal | None) -> dict[str, Any] | None:
         "filed_by": appeal.filed_by,
         "reason": appeal.reason,
         "evidence": appeal.evidence,
+        "files": [
+            {"sha256": f.sha256, "name": f.name, "media_type": f.media_type.value, "size": f.size} for f in appeal.files
+        ],
         "status": appeal.status.value,
         "decided_at": _when(appeal.decided_at),
         "decided_by": appeal.decided_by,
@@ -83,6 +86,10 @@ def _appeal(data: Any) -> Appeal | None:
         filed_by=data["filed_by"],
         reason=data["reason"],
         evidence=data.get("evidence", ""),
+        files=tuple(
+            EvidenceFile(f["sha256"], f["name"], EvidenceType(f["media_type"]), int(f["size"]))
+            for f in data.get("files", ())
+        ),
         status=AppealStatus(data["status"]),
         decided_at=dt.datetime.fromisoformat(decided_at) if decided_at else None,
         decided_by=data.get("decided_by"),

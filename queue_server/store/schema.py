@@ -525,6 +525,20 @@ staff_photos = Table(
     _centre_fk("staff_photos"),
 )
 
+appeal_evidence = Table(
+    "appeal_evidence",
+    metadata,
+    # A file a window sent with the appeal of a bad rating (申诉): a photo or a PDF, as uploaded,
+    # named by its SHA-256 and checked to be of its type; the appeal names the files it carries.
+    Column("centre", Code, primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    Column("uploaded_by", String(120), nullable=False),
+    _centre_fk("appeal_evidence"),
+)
+
 
 def row_dict(row: Any) -> dict[str, Any]:
     """A result row as a plain dict."""

@@ -12,15 +12,23 @@ import datetime as dt
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from queue_server.app import rectification as cases
+from queue_server.app.appeal_evidence import MAX_NAME, file_name
 from queue_server.app.once import Once, Presenter
 from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
 from queue_server.auth.accounts import Action, Role
-from queue_server.domain.appeals import APPEAL_STATUS_NAMES_ZH, MAX_APPEAL_TEXT, Appeal, AppealStatus
+from queue_server.domain.appeals import (
+    APPEAL_STATUS_NAMES_ZH,
+    MAX_APPEAL_TEXT,
+    MAX_EVIDENCE_FILES,
+    Appeal,
+    AppealStatus,
+    EvidenceType,
+)
 from queue_server.domain.follow_up import (
     CALL_RESULT_NAMES_ZH,
     FOLLOW_UP_NAMES_ZH,
@@ -66,6 +74,16 @@ class FollowUpCallView(TypedDict):
 
 
 @documented
+class EvidenceFileView(TypedDict):
+    """A file sent with an appeal: read it at /api/v1/centres/{centre}/appeal-evidence/{sha256}"""
+
+    sha256: str
+    name: str
+    media_type: Annotated[str, values_of(EvidenceType)]
+    size: int
+
+
+@documented
 class AppealView(TypedDict):
     """The window's appeal of the rating (申诉) and the supervisor's decision (复核), if made"""
 
@@ -75,6 +93,7 @@ class AppealView(TypedDict):
     filed_by: str
     reason: str
     evidence: str
+    files: list[EvidenceFileView]
     decided_at: Instant | None
     decided_by: str | None
     decision_note: str
@@ -177,6 +196,9 @@ def _appeal_view(appeal: Appeal) -> AppealView:
         "filed_by": appeal.filed_by,
         "reason": appeal.reason,
         "evidence": appeal.evidence,
+        "files": [
+            {"sha256": f.sha256, "name": f.name, "media_type": f.media_type.value, "size": f.size} for f in appeal.files
+        ],
         "decided_at": iso(appeal.decided_at),
         "decided_by": appeal.decided_by,
         "decision_note": appeal.decision_note,
@@ -255,9 +277,22 @@ class FollowUpCallBody(ActionBody):
     note: str = Field(default="", max_length=MAX_CALL_NOTE, description="What was said, for the record")
 
 
+class EvidenceRef(BaseModel):
+    """A file uploaded to /appeal-evidence, named for the appeal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="As the upload answered it")
+    name: str = Field(default="", max_length=MAX_NAME, description="The file's name, to show")
+
+
 class RatingAppealBody(ActionBody):
     reason: str = Field(min_length=1, max_length=MAX_APPEAL_TEXT, description="Why the rating is wrong")
     evidence: str = Field(default="", max_length=MAX_APPEAL_TEXT, description="What shows it (recording, records)")
+    files: tuple[EvidenceRef, ...] = Field(
+        default=(),
+        max_length=MAX_EVIDENCE_FILES,
+        description="Photos and PDFs that show it, each uploaded first (POST .../appeal-evidence)",
+    )
 
 
 class AppealDecisionBody(ActionBody):
@@ -313,9 +348,11 @@ async def appeal_rating(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     body = RatingAppealBody.model_validate(await read_body(request))
     once = Once(_centre(request), principal.actor, request_id_of(request, body))
+    files = [(ref.sha256, file_name(ref.name) or ref.sha256[:12]) for ref in body.files]
     answer = await cases.appeal_rating(
-        _service(request), once, _int_param(request, "case"), body.reason, body.evidence, Presenter(_case_at_view)
-    )
+        _service(request), once, _int_param(request, "case"), body.reason, body.evidence, Presenter(_case_at_view),
+        files,
+    )  # fmt: skip
     return answer_response(request, answer)
 
 

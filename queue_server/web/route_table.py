@@ -12,6 +12,7 @@ from functools import cache
 
 from queue_server.web import (
     api,
+    api_appeal_evidence,
     api_bookings,
     api_city,
     api_desk,
@@ -46,6 +47,7 @@ ROUTE_LISTS: tuple[list[Route], ...] = (
     api_reports.ROUTES,
     api_results.ROUTES,
     api_staff_photos.ROUTES,
+    api_appeal_evidence.ROUTES,
     api_status.ROUTES,
 )
 """The core table first, then each screen's routes."""

@@ -56,6 +56,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
         "A staff photo's SHA-256, as a window's state names it",
     ),
+    "evidence": PathParam(
+        r"[0-9a-f]{64}",
+        {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+        "An appeal file's SHA-256, as the case's appeal lists it",
+    ),
     "case_number": PathParam(
         r"[^/]{1,80}",
         {

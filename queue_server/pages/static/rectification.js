@@ -164,6 +164,15 @@
     if (canAct) $("call-form").hidden = item.status === "closed" || Boolean(item.follow_up);
   }
 
+  // The appeal's files, each a link the supervisor opens (a photo or a PDF, served to those who read cases).
+  function showFiles(files) {
+    const list = $("appeal-files");
+    list.replaceChildren(...(files.length ? files.map((file) => OW.el("li", {},
+      OW.el("a", { href: "/api/v1" + base + "/appeal-evidence/" + file.sha256, target: "_blank", rel: "noopener",
+        text: file.name }), " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)"))
+      : [OW.el("li", { text: OW.t("appeal_files_none") })]));
+  }
+
   function showAppeal(item) {
     const appeal = item.appeal;
     const pill = $("detail-appeal");
@@ -177,6 +186,7 @@
       $("appeal-by").textContent = appeal.filed_by + " · " + localTime(appeal.filed_at);
       $("appeal-reason").textContent = appeal.reason;
       $("appeal-evidence").textContent = appeal.evidence;
+      showFiles(appeal.files || []);
       $("decision-by").textContent = appeal.decided_by ? appeal.decided_by + " · " + localTime(appeal.decided_at) : "";
       $("decision-note-shown").textContent = appeal.decision_note;
     }
@@ -213,12 +223,51 @@
   if (canAppeal) {
     const appealForm = $("appeal-form");
     const reason = $("appeal-reason-input");
+    const chosen = $("appeal-files-input");
     const appeal = OW.action($("appeal-button"), async (requestId) => {
       if (!required(appealForm, reason, "appeal_reason_missing")) return;
+      const files = await uploadFiles(appealForm, Array.from(chosen.files || []));
+      if (files === null) return;
       await post(appealForm, "/appeal", { request_id: requestId, reason: reason.value.trim(),
-        evidence: $("appeal-evidence-input").value.trim() }, () => OW.t("appealed"));
+        evidence: $("appeal-evidence-input").value.trim(), files }, () => OW.t("appealed"));
     });
     appealForm.addEventListener("submit", (event) => { event.preventDefault(); appeal(); });
+  }
+
+  // A photo is made at most 1600 pixels a side before it is sent (the server keeps a JPEG that size);
+  // a PDF goes as it is. Each file is uploaded first; the appeal then names them by their hash.
+  async function asSent(file) {
+    if (file.type === "application/pdf") return file;
+    const picture = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, 1600 / Math.max(picture.width, picture.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(picture.width * scale));
+    canvas.height = Math.max(1, Math.round(picture.height * scale));
+    canvas.getContext("2d").drawImage(picture, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+  }
+
+  async function uploadFiles(form, files) {
+    if (files.length > 5) {
+      OW.showProblem(form, { errors: [{ field: "files", message: OW.t("appeal_files_too_many") }] });
+      return null;
+    }
+    const sent = [];
+    for (const file of files) {
+      let blob = null;
+      try { blob = await asSent(file); } catch (error) { blob = null; }
+      const refused = (detail) => OW.showProblem(form, { errors: [{ field: "files",
+        message: OW.t("appeal_file_refused", { name: file.name, detail }) }] });
+      if (!blob) { refused(OW.t("appeal_file_unreadable")); return null; }
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let binary = "";
+      for (let k = 0; k < bytes.length; k += 0x8000) binary += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+      const answer = await OW.api("POST", base + "/appeal-evidence",
+        { name: file.name, data: btoa(binary), request_id: OW.requestId() });
+      if (!answer.ok) { refused(OW.refusalWords(answer.body)); return null; }
+      sent.push({ sha256: answer.body.sha256, name: answer.body.name });
+    }
+    return sent;
   }
 
   if (canDecide) {
