@@ -11,6 +11,11 @@ import pytest
 from PIL import Image
 from playwright.async_api import Browser, FilePayload, Page, expect
 
+from queue_server.app import rectification as cases
+from queue_server.app.once import Once, Presenter
+from queue_server.app.service import HallService
+from queue_server.domain.rectification import CaseStatus
+from queue_server.pages.live import POLL_SECONDS
 from queue_server.store.rectification import list_cases, mark_named
 from tests import test_pages_rectification as rectification
 from tests.accessibility import assert_accessible
@@ -166,7 +171,7 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     await supervisor.fill("#decision-note", "录像显示态度生硬，评价属实")
     await supervisor.click("#reject-button")
     await expect(supervisor.locator("#detail-appeal")).to_have_text("申诉驳回", timeout=WAIT_MS)
-    await manager.reload()  # a case moved elsewhere is read again on load (case changes are not pushed live)
+    # the manager's page, open all along, follows the supervisor's decisions live
     await expect(manager.locator("#cases tbody tr[data-case='2']")).to_contain_text("申诉成立", timeout=WAIT_MS)
     await expect(manager.locator("#cases tbody tr[data-case='1']")).to_contain_text("申诉驳回", timeout=WAIT_MS)
     async with site.db.read() as conn:
@@ -175,4 +180,22 @@ async def test_an_appeal_upheld_by_the_supervisor_and_another_rejected(
     assert [f.name for f in cases[2].appeal.files] == ["大厅录像截图.jpg", "情况说明.pdf"]  # type: ignore[union-attr]
     assert cases[1].appeal is not None and cases[1].appeal.files == ()
     assert cases[2].level == 1, "the rating stays in the record"
+    assert not errors, errors
+
+
+async def test_the_page_follows_a_case_changed_by_another_server_instance(site: Site, browser: Browser) -> None:
+    await bad_rating(site)
+    errors: list[str] = []
+    page = await open_as(browser, site, "manager", errors)
+    await pick(page, 1)
+    await expect(page.locator("#detail-status")).to_have_text("待核实")
+    async with HallService(site.db, site.service.clock) as other:  # another instance on the same database
+        answer = await cases.advance_rectification(
+            other, Once(site.code, "manager:other", "elsewhere"), 1, CaseStatus.VERIFIED, "调取录像，属实",
+            Presenter(lambda seen: {"id": seen.case.id}),
+        )  # fmt: skip
+        assert answer.ok, answer.body
+    # not told by this process: the page's stream reads the cases' version from the database
+    await expect(page.locator("#detail-status")).to_have_text("已核实", timeout=POLL_SECONDS * 1000 + WAIT_MS)
+    await expect(page.locator("#cases tbody tr[data-case='1']")).to_contain_text("已核实")
     assert not errors, errors

@@ -219,7 +219,10 @@ async def open_complaint(service: HallService, once: Once, complaint: Complaint,
         await insert_case(conn, once.centre, case)
         return CaseAt(case, today, await _ticket_number(conn, once.centre, case.serial))
 
-    return await run_once(service, once, OPEN_COMPLAINT, step, present)
+    answer = await run_once(service, once, OPEN_COMPLAINT, step, present)
+    if answer.ok and not answer.replayed:
+        service.cases_changed(once.centre)
+    return answer
 
 
 async def advance_rectification(
@@ -321,4 +324,7 @@ async def _work_case(
         await save_case(conn, once.centre, moved, version)  # under the centre lock: the version holds
         return CaseAt(moved, hall.calendar.local_date(now), await _ticket_number(conn, once.centre, moved.serial))
 
-    return await run_once(service, once, name, step, present)
+    answer = await run_once(service, once, name, step, present)
+    if answer.ok and not answer.replayed:
+        service.cases_changed(once.centre)
+    return answer

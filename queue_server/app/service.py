@@ -250,6 +250,11 @@ class HallService:
             self._tell(centre)  # the relay sends the new job now
         return answer
 
+    def cases_changed(self, centre: str) -> None:
+        """Say that a rectification case of ``centre`` changed (its own action, beside the hall's):
+        the live pages read the cases again now rather than at their next poll."""
+        self._tell(centre)
+
     def outbox_written(self, centre: str) -> None:
         """Say that work beside the actions committed outbox rows at ``centre`` (a paper to print):
         the relay sends them now rather than at its next poll."""

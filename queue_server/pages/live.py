@@ -3,9 +3,10 @@
 A page keeps one stream open: ``/live/centres/{centre}`` (for a session that may read the centre)
 or ``/live/ticket/{token}`` (public, for a ticket's status page). Each event carries only the
 centre's state version in the database; the page then reads what it shows through the API, with
-its own rights. A device lost or back is no committed action, but the pages warn of it: the feed
-also watches the count of the devices' changes of availability, and an event for one of those
-repeats the state version. One watcher per centre wakes every
+its own rights. A rectification case changes without an action of the hall: the feed watches the
+cases' own version beside the state version. A device lost or back is no committed action, but
+the pages warn of it: the feed also watches the count of the devices' changes of availability,
+and an event for one of those (or a case) repeats the state version. One watcher per centre wakes every
 stream: at once after a change this process committed or a device it heard (the feed subscribes
 to the service while it is open), and within :data:`POLL_SECONDS` after one another server
 instance committed, by reading the centre's version from the database.
@@ -23,16 +24,16 @@ from typing import Self
 from aiohttp import web
 
 from queue_server.app.service import HallService
-from queue_server.store.lookup import find_ticket_by_token
-from queue_server.store.repository import state_version
+from queue_server.store.lookup import find_ticket_by_token, live_version
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
 
-Version = tuple[int, int]
-"""A centre's state version in the database, and how often its devices' availability changed."""
+Version = tuple[int, int, int]
+"""A centre's state version and its rectification cases' version in the database, and how often
+its devices' availability changed."""
 
 
 def _nothing() -> None:
@@ -93,11 +94,11 @@ class ChangeFeed:
     async def _read(self, centre: str) -> None:
         try:
             async with self.service.db.read() as conn:
-                state = await state_version(conn, centre)
+                state, cases = await live_version(conn, centre)
         except Exception as error:  # the database is away: the streams stay, the pages keep what they show
             log.debug("could not read the version of %s: %s", centre, error)
             return
-        version = (state, self.service.devices(centre).changes)
+        version = (state, cases, self.service.devices(centre).changes)
         if self._versions.get(centre) != version:
             self._versions[centre] = version
             event = self._changed.setdefault(centre, asyncio.Event())

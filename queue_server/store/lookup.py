@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.errors import NotFound
+from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store import schema
 
 
@@ -90,3 +92,12 @@ async def ticket_numbers(conn: AsyncConnection, centre: str, serials: Iterable[i
     t = schema.tickets.c
     rows = await conn.execute(select(t.serial, t.number).where(t.centre == centre, t.serial.in_(wanted)))
     return {int(row.serial): str(row.number) for row in rows}
+
+
+async def live_version(conn: AsyncConnection, centre: str) -> tuple[int, int]:
+    """The centre's state version and its cases' version: a live page reads again when either moves."""
+    c = schema.centres.c
+    row = (await conn.execute(select(c.state_version, c.cases_version).where(c.code == centre))).first()
+    if row is None:
+        raise NotFound(f"There is no centre {centre!r}", RefusalCode.CENTRE_NOT_FOUND, centre=centre)
+    return int(row.state_version), int(row.cases_version)

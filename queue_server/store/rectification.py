@@ -161,6 +161,7 @@ async def insert_case(conn: AsyncConnection, centre: str, case: Case) -> None:
             **_follow_up_columns(case),
         )
     )
+    await _cases_changed(conn, centre)
 
 
 async def load_case(conn: AsyncConnection, centre: str, case_id: int) -> tuple[Case, int] | None:
@@ -183,6 +184,8 @@ async def save_case(conn: AsyncConnection, centre: str, case: Case, version: int
             **_follow_up_columns(case),
         )
     )
+    if result.rowcount:
+        await _cases_changed(conn, centre)
     return bool(result.rowcount)
 
 
@@ -196,8 +199,17 @@ async def list_cases(conn: AsyncConnection, centre: str, statuses: Iterable[Case
 
 async def mark_named(conn: AsyncConnection, centre: str, serial: int) -> None:
     """The citizen left a number with the rating of ticket ``serial``: its case needs a follow-up call."""
-    await conn.execute(
+    result = await conn.execute(
         update(_CASES)
         .where(_CASES.c.centre == centre, _CASES.c.source == CaseSource.RATING.value, _CASES.c.serial == serial)
         .values(named=True)
     )
+    if result.rowcount:
+        await _cases_changed(conn, centre)
+
+
+async def _cases_changed(conn: AsyncConnection, centre: str) -> None:
+    """A case of ``centre`` changed in this transaction: the live pages (queue_server.pages.live) read
+    the cases again once it commits, in every instance."""
+    c = schema.centres.c
+    await conn.execute(update(schema.centres).where(c.code == centre).values(cases_version=c.cases_version + 1))

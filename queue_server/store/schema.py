@@ -82,6 +82,8 @@ centres = Table(
     Column("state_version", BigInteger, nullable=False, default=0),
     # Bumped by every change of ``config``: an instance's kept hall is then built again, not caught up.
     Column("config_version", BigInteger, nullable=False, server_default="0"),
+    # Bumped by every change of a rectification case: the live pages read the cases again.
+    Column("cases_version", BigInteger, nullable=False, server_default="0"),
     Column("last_serial", BigInteger, nullable=False, default=0),
     # The last service day whose closing (cancel or carry) has run.
     Column("closed_day", Date, nullable=True),

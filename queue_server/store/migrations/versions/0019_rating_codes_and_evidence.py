@@ -1,5 +1,6 @@
 """tickets: the service's rating code (the window display's QR) and when it was retired; when a
-promised case's rating was asked again at its delivery. appeal_evidence: the files of appeals
+promised case's rating was asked again at its delivery. appeal_evidence: the files of appeals.
+centres: a version of the rectification cases, for the live pages
 
 Revision ID: 0019
 Revises: 0021
@@ -8,7 +9,8 @@ Create Date: 2026-12-06
 Each finish makes a rating code for that one service; the window display shows it as a QR until
 the window's next finish retires it, and a retired code is refused with the reason. A promised case
 not rated at the window is asked again when its result is delivered (送达). An appeal of a bad
-rating may carry photos and PDF files, stored by their hash.
+rating may carry photos and PDF files, stored by their hash. A change of a case bumps its centre's
+cases_version, which the live pages watch beside the state version.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ branch_labels = None
 depends_on = None
 
 
-# Plain ADD/DROP COLUMN, never a batch: a batch copies ``tickets`` into a new table on SQLite.
+# Plain ADD/DROP COLUMN, never a batch: on SQLite a batch copies ``tickets`` or ``centres`` into a new
+# table and drops the old one, and ON DELETE CASCADE empties every table that refers to it.
 
 
 def upgrade() -> None:
@@ -30,6 +33,7 @@ def upgrade() -> None:
     op.add_column("tickets", sa.Column("rating_code_retired_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("tickets", sa.Column("rating_reopened_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_tickets_rating_code", "tickets", ["rating_code"])
+    op.add_column("centres", sa.Column("cases_version", sa.BigInteger(), nullable=False, server_default="0"))
     op.create_table(
         "appeal_evidence",
         sa.Column("centre", sa.String(length=40), nullable=False),
@@ -45,6 +49,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("appeal_evidence")
+    op.drop_column("centres", "cases_version")
     op.drop_index("ix_tickets_rating_code", table_name="tickets")
     op.drop_column("tickets", "rating_reopened_at")
     op.drop_column("tickets", "rating_code_retired_at")
