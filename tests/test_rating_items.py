@@ -68,6 +68,9 @@ async def test_items_go_with_the_rating_and_into_the_reports(db: Database, aioht
     assert rows["1"]["item_ratings"] == {"efficiency": {"5": 1}, "attitude": {"4": 1, "2": 1}}
     assert rows["1"]["item_satisfaction"] == {"efficiency": 1.0, "skill": None, "attitude": 0.5}
     assert rows["2"]["item_satisfaction"] == {"efficiency": None, "skill": None, "attitude": None}
+    by_matter = await api.get("/centres/test/reports?by=matter&date=2026-11-30", "manager")
+    (pension,) = [row for row in by_matter.body["rows"] if row["key"] == "pension"]
+    assert pension["item_ratings"] == {"efficiency": {"5": 1}, "attitude": {"4": 1, "2": 1}}
     async with api.client.get(
         "/api/v1/centres/test/reports?by=staff&date=2026-11-30&format=csv",
         headers={"Authorization": f"Bearer {api.tokens['manager']}"},
