@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+from queue_server.pages.status_words import WORDS as STATUS_WORDS
 from queue_server.pages.wording import Language
 
-RATE_WORDS: dict[Language, dict[str, str]] = {
+SHARED = ("rate_level", "items_legend", "item_unrated", "rate_comment", "level_5", "level_4", "level_3", "level_2",
+          "level_1", "item_efficiency", "item_skill", "item_attitude")  # fmt: skip
+"""The words this page says as the ticket's status page does: the levels, the items, the comment."""
+
+_OWN: dict[Language, dict[str, str]] = {
     "zh": {
         "rate_page_title": "服务评价",
         "rate_heading": "请对{window}为{ticket}号办理的服务进行评价",
         "rate_once": "此二维码只能评价这一次服务，评价一次后即失效。",
         "rate_until": "请在 {time} 前评价",
-        "rate_level": "满意程度",
-        "items_legend": "分项评价（选填）",
-        "item_efficiency": "服务效率",
-        "item_skill": "服务水平",
-        "item_attitude": "服务态度",
-        "item_unrated": "不评",
-        "level_5": "非常满意",
-        "level_4": "满意",
-        "level_3": "基本满意",
-        "level_2": "不满意",
-        "level_1": "非常不满意",
         "rate_reasons": "不满意的原因（选择不满意或非常不满意时必填）",
-        "rate_comment": "意见和建议（选填）",
         "rate_submit": "提交评价",
         "rate_pick_level": "请选择满意程度",
         "rate_pick_reason": "请至少选择一个不满意的原因",
@@ -42,19 +35,7 @@ RATE_WORDS: dict[Language, dict[str, str]] = {
         "rate_heading": "Please rate the service {window} gave ticket {ticket}",
         "rate_once": "This QR code rates this one service only, once.",
         "rate_until": "Please rate before {time}",
-        "rate_level": "How satisfied are you?",
-        "items_legend": "The service in detail (optional)",
-        "item_efficiency": "Efficiency",
-        "item_skill": "Skill",
-        "item_attitude": "Attitude",
-        "item_unrated": "Not rated",
-        "level_5": "Very satisfied",
-        "level_4": "Satisfied",
-        "level_3": "Basically satisfied",
-        "level_2": "Dissatisfied",
-        "level_1": "Very dissatisfied",
         "rate_reasons": "What went wrong (required with Dissatisfied or Very dissatisfied)",
-        "rate_comment": "Comments (optional)",
         "rate_submit": "Send the rating",
         "rate_pick_level": "Choose how satisfied you are",
         "rate_pick_reason": "Choose at least one thing that went wrong",
@@ -71,4 +52,7 @@ RATE_WORDS: dict[Language, dict[str, str]] = {
         "rate_expired_detail": "The time to rate the service of ticket {ticket} has passed.",
         "rate_refused": "The rating was not sent",
     },
+}
+RATE_WORDS: dict[Language, dict[str, str]] = {
+    language: {**{key: STATUS_WORDS[language][key] for key in SHARED}, **own} for language, own in _OWN.items()
 }

@@ -459,24 +459,11 @@
     return el("div", { class: "photo-cell" }, thumb, chooser, remove, status);
   }
 
-  async function shrunk(file) {
-    const picture = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, 1200 / Math.max(picture.width, picture.height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(picture.width * scale));
-    canvas.height = Math.max(1, Math.round(picture.height * scale));
-    canvas.getContext("2d").drawImage(picture, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
-  }
-
   async function uploadPhoto(file) {
     let blob;
-    try { blob = await shrunk(file); } catch (error) { blob = null; }
+    try { blob = await OW.shrunkPhoto(file, 1200, 0.9); } catch (error) { blob = null; }
     if (!blob) return { ok: false, body: { detail: t("photo_unreadable") } };
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let binary = "";
-    for (let k = 0; k < bytes.length; k += 0x8000) binary += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
-    return OW.api("POST", base + "/staff-photos", { image: btoa(binary), request_id: OW.requestId() });
+    return OW.api("POST", base + "/staff-photos", { image: await OW.base64Of(blob), request_id: OW.requestId() });
   }
 
   function renderStaff() {

@@ -210,5 +210,25 @@ const OW = (() => {
     alert.dataset.devices = lost.map((d) => d.id).join(" ");
   }
 
-  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes, showLostDevices };
+  // A photo made at most ``edge`` pixels on its longer side, upright as the camera said, as a JPEG
+  // blob: a phone's photo leaves small (a staff photo, an appeal's evidence). Rejects what no image is.
+  async function shrunkPhoto(file, edge, quality) {
+    const picture = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, edge / Math.max(picture.width, picture.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(picture.width * scale));
+    canvas.height = Math.max(1, Math.round(picture.height * scale));
+    canvas.getContext("2d").drawImage(picture, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+  }
+
+  // A blob's bytes in base64, as the API takes a file in JSON.
+  async function base64Of(blob) {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = "";
+    for (let k = 0; k < bytes.length; k += 0x8000) binary += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+    return btoa(binary);
+  }
+
+  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes, showLostDevices, shrunkPhoto, base64Of };
 })();

@@ -236,15 +236,8 @@
 
   // A photo is made at most 1600 pixels a side before it is sent (the server keeps a JPEG that size);
   // a PDF goes as it is. Each file is uploaded first; the appeal then names them by their hash.
-  async function asSent(file) {
-    if (file.type === "application/pdf") return file;
-    const picture = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, 1600 / Math.max(picture.width, picture.height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(picture.width * scale));
-    canvas.height = Math.max(1, Math.round(picture.height * scale));
-    canvas.getContext("2d").drawImage(picture, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+  function asSent(file) {
+    return file.type === "application/pdf" ? file : OW.shrunkPhoto(file, 1600, 0.85);
   }
 
   async function uploadFiles(form, files) {
@@ -259,11 +252,8 @@
       const refused = (detail) => OW.showProblem(form, { errors: [{ field: "files",
         message: OW.t("appeal_file_refused", { name: file.name, detail }) }] });
       if (!blob) { refused(OW.t("appeal_file_unreadable")); return null; }
-      const bytes = new Uint8Array(await blob.arrayBuffer());
-      let binary = "";
-      for (let k = 0; k < bytes.length; k += 0x8000) binary += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
       const answer = await OW.api("POST", base + "/appeal-evidence",
-        { name: file.name, data: btoa(binary), request_id: OW.requestId() });
+        { name: file.name, data: await OW.base64Of(blob), request_id: OW.requestId() });
       if (!answer.ok) { refused(OW.refusalWords(answer.body)); return null; }
       sent.push({ sha256: answer.body.sha256, name: answer.body.name });
     }
