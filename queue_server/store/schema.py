@@ -144,7 +144,7 @@ tickets = Table(
     Column("rating_items", JSONData),
     # The service's rating code (the QR the window display shows after the finish), and when the
     # window's next finish retired it.
-    Column("rating_code", String(32), nullable=False, default="", server_default=""),
+    Column("rating_code", String(32), nullable=False, server_default=""),
     Column("rating_code_retired_at", UTCDateTime),
     # A promised case's rating asked again when its result was delivered (送达).
     Column("rating_reopened_at", UTCDateTime),
