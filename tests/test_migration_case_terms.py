@@ -20,7 +20,15 @@ from queue_server.store.repository import ticket_values
 from queue_server.store.seed import create_centre
 from tests.factories import make_centre, make_hall
 
-NEWER_COLUMNS = ("terms", "assistance", "rating_items", "rating_code", "rating_code_retired_at", "rating_reopened_at")
+NEWER_COLUMNS = (
+    "terms",
+    "assistance",
+    "rating_items",
+    "rating_code",
+    "rating_code_retired_at",
+    "rating_reopened_at",
+    "booked_from",
+)
 """Ticket columns added after 0014, which the old schema does not have."""
 
 
