@@ -2,8 +2,8 @@
 promised case's rating was asked again at its delivery. appeal_evidence: the files of appeals.
 centres: a version of the rectification cases, for the live pages
 
-Revision ID: 0019
-Revises: 0021
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06
 
 Each finish makes a rating code for that one service; the window display shows it as a QR until
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0021"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
