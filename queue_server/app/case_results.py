@@ -136,11 +136,25 @@ async def report_result(
             await forget_address(conn, case.centre, case.serial)
         else:
             await record_decision(conn, case.centre, case.serial, report.state, once.actor, report.reason, now)
+            if report.state is ResultState.READY:
+                await tell_ready(service, conn, hall, case, now)
         changed = await promised_case(conn, case.centre, case.serial)
         assert changed is not None
         return seen_at(hall, changed, hall.calendar.local_date(now), once.centre)
 
     return await run_once(service, once, REPORT, step, present)
+
+
+async def tell_ready(service: HallService, conn: Connection, hall: Hall, case: PromisedCase, now: dt.datetime) -> None:
+    """Write the SMS notice that the case's result is ready, to the number its ticket gave, if any."""
+    here = hall.centre
+    matter = here.matters_by_code.get(case.matter)
+    accepted_at = here.name if case.centre == here.code else await centre_name(conn, case.centre)
+    place = here.name if case.held_by() == here.code else await centre_name(conn, case.held_by())
+    await service.notifier.result_ready(
+        conn, case.centre, case.serial, centre_name=accepted_at, matter=matter.name if matter else case.matter,
+        place=place, now=now,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

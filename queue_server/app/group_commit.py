@@ -22,6 +22,7 @@ from queue_server.app import request_ids
 from queue_server.app.answers import Answer
 from queue_server.app.commands import Command
 from queue_server.app.halls import CentreSlot, Halls
+from queue_server.app.notices import Notifier
 from queue_server.app.print_jobs import print_jobs
 from queue_server.app.printers import PrinterBoard
 from queue_server.app.projections import build_messages, hall_messages, opens_cases, rating_cases, recent_call_views
@@ -76,8 +77,10 @@ class ActionRunner:
         printers: Callable[[str], PrinterBoard],
         tell: Callable[[str, Sequence[OutboxRow] | None], None],
         public_base_url: str,
+        notifier: Notifier | None = None,
     ) -> None:
         self.halls = halls
+        self.notifier = notifier or Notifier(None)
         self.printers = printers
         self.tell = tell
         """Told the centre after each commit, with the outbox rows it wrote (None: not known here)."""
@@ -262,6 +265,7 @@ class ActionRunner:
         if writes.latest:  # read the hall board's sequences with the others: one query, not a second at the flush
             await writes.next_seqs(conn, [*writes.latest, *(message.subject for message in outgoing)])
         await write_outbox(conn, code, outgoing, now, writes)
+        await self.notifier.after_change(conn, hall, change, now)  # SMS notices: a row, sent after the commit
         if jobs:
             writes.later.append(functools.partial(record_jobs, centre=code, jobs=jobs, now=now))
         if opens_cases(change):  # a bad rating opens its rectification case

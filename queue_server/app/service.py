@@ -35,8 +35,10 @@ from queue_server.app.commands import Command
 from queue_server.app.devices_seen import DeviceSightings
 from queue_server.app.group_commit import ActionRunner, AlsoWrite
 from queue_server.app.halls import Halls
+from queue_server.app.notices import Notifier
 from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
+from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
@@ -68,15 +70,21 @@ class HallService:
     many tests do) it works the same, and nobody ends its tasks: each ends when its queue is empty.
     """
 
-    def __init__(self, db: Database, clock: Clock | None = None, *, public_base_url: str = "") -> None:
+    def __init__(
+        self, db: Database, clock: Clock | None = None, *, public_base_url: str = "", sms: SmsSettings | None = None
+    ) -> None:
         self.db = db
         self.public_base_url = public_base_url.rstrip("/")
+        self.notifier = Notifier(sms)
+        """Which SMS notices each action writes (none at a centre without a provider)."""
         self._halls = Halls(db, clock or SystemClock())
         self._printers: dict[str, PrinterBoard] = defaultdict(PrinterBoard)
         self._devices: dict[str, DeviceSightings] = defaultdict(DeviceSightings)
         """Per centre, the availability its devices last said on the bus; the live pages warn of lost ones."""
         """Per centre, what its printers last said on the bus; print jobs are routed by it."""
-        self._runner = ActionRunner(self._halls, self._printers.__getitem__, self._tell, self.public_base_url)
+        self._runner = ActionRunner(
+            self._halls, self._printers.__getitem__, self._tell, self.public_base_url, self.notifier
+        )
         self._subscribers: list[Subscriber] = []
         self._outbox_subscribers: list[OutboxSubscriber] = []
         self._ticket_limits = TicketLimits(lambda: self.clock.now().timestamp())

@@ -75,6 +75,16 @@ def add_commands(commands: SubCommands) -> None:
         " keep it with the server's other secrets, outside the database's backups",
         metavar="FILE",
     )
+    add_setting(
+        serve,
+        "--sms-config",
+        env="ONEWINDOW_SMS_CONFIG",
+        default=None,
+        parse=Path,
+        help="send SMS notices with this provider file (TOML: provider, each centre's sign name and templates)",
+        default_text="no SMS",
+        metavar="FILE",
+    )
     for flag, what in (("--tls-cert", "certificate (PEM, with its chain)"), ("--tls-key", "private key (PEM)")):
         add_setting(
             serve,
@@ -188,6 +198,7 @@ def run_serve(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         id_key_file=args.id_key_file,
+        sms_config=args.sms_config,
     )
 
     def work() -> None:

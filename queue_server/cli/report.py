@@ -20,6 +20,7 @@ class CommandError(Exception):
 
 def report_errors(database_url: str, work: Callable[[], None]) -> int:
     """Run ``work``; what goes wrong is a message for the person, never a traceback."""
+    from queue_server.app.sms_settings import SmsSettingsError
     from queue_server.auth.accounts import AccountError
     from queue_server.bus.broker import BrokerStartError
     from queue_server.cli.server import PortTaken, TlsError
@@ -29,7 +30,15 @@ def report_errors(database_url: str, work: Callable[[], None]) -> int:
 
     try:
         work()
-    except (CommandError, AccountError, BrokerStartError, DatabaseUrlError, SchemaOutdated, TlsError) as error:
+    except (
+        CommandError,
+        AccountError,
+        BrokerStartError,
+        DatabaseUrlError,
+        SchemaOutdated,
+        TlsError,
+        SmsSettingsError,
+    ) as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
     except PortTaken as error:  # an OSError, but not the database's

@@ -27,6 +27,8 @@ from device_client.stopping import stop_tasks
 from queue_server.app.bookings import sweep as booking_sweep
 from queue_server.app.commands import CloseDay, ExpireRatings
 from queue_server.app.service import HallService
+from queue_server.app.sms_sender import SmsSender
+from queue_server.app.sms_settings import SmsSettings
 from queue_server.auth.sessions import prune_sessions
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
@@ -40,6 +42,7 @@ from queue_server.store.migrate import require_current
 from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.printing import centres_with_unanswered_jobs
 from queue_server.store.seed import StoredCentres, centre_codes, stored_centre
+from queue_server.store.sms import purge_sms
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ class ServerSettings:
     """Serve HTTPS with this certificate (chain) and key; otherwise plain HTTP (behind a proxy, or on localhost)."""
     id_key_file: Path = DEFAULT_ID_KEY_FILE
     """The key ID numbers are hashed with (queue_server.http_common.id_key), made there on first start."""
+    sms_config: Path | None = None
+    """The SMS provider and each centre's templates (queue_server.app.sms_settings); none: no SMS is sent."""
 
     @property
     def base_url(self) -> str:
@@ -155,6 +160,7 @@ async def daily_jobs(service: HallService) -> None:
             async with service.db.write() as conn:
                 await prune_sessions(conn, service.clock.now())
                 await purge_contacts(conn, service.clock.now())
+                await purge_sms(conn, service.clock.now())
                 await purge_addresses(conn, service.clock.now())
                 codes = await centre_codes(conn)
             await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
@@ -238,10 +244,11 @@ async def serve(
     with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):  # no real stderr (a test)
         faulthandler.register(signal.SIGUSR2, all_threads=True)
     tls = settings.ssl_context()
+    sms = SmsSettings.load(settings.sms_config) if settings.sms_config is not None else None
     async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
         service = await stack.enter_async_context(
-            HallService(db, clock or SystemClock(), public_base_url=settings.base_url)
+            HallService(db, clock or SystemClock(), public_base_url=settings.base_url, sms=sms)
         )
         broker = await _broker(settings, stack, db)
         async with db.read() as conn:
@@ -250,6 +257,8 @@ async def serve(
         app = create_app(service, bus=bus, id_key=load_id_key(settings.id_key_file))
         runner = await start_site(app, settings.host, settings.port, tls)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
+        if sms is not None:
+            tasks.append(asyncio.create_task(SmsSender(db, sms, service.clock).run()))
         try:
             with contextlib.suppress(TimeoutError):
                 connected = (centre.connected.wait() for centre in bus.centres.values())

@@ -19,17 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 RELAY_LOCK_CLASS = 0x0E1A
 """The first key of the advisory lock pair: marks the lock as the outbox relay's."""
+SMS_LOCK_CLASS = 0x0E1B
+"""The same lease for the SMS sender (queue_server.app.sms_sender): one instance sends a centre's notices."""
 
 
-async def try_relay_lease(conn: AsyncConnection, centre: str) -> bool:
-    """Take the centre's relay lease for the rest of ``conn``'s transaction, unless another holds it.
+async def try_relay_lease(conn: AsyncConnection, centre: str, kind: int = RELAY_LOCK_CLASS) -> bool:
+    """Take the centre's relay lease (or another ``kind`` of lease) for the rest of ``conn``'s
+    transaction, unless another holds it.
 
     Never waits: an instance that finds it held leaves the rows to their holder.
     """
     if conn.dialect.name != "postgresql":
         return True
     query = text("SELECT pg_try_advisory_xact_lock(:kind, hashtext(:centre))")
-    return bool((await conn.execute(query, {"kind": RELAY_LOCK_CLASS, "centre": centre})).scalar_one())
+    return bool((await conn.execute(query, {"kind": kind, "centre": centre})).scalar_one())
 
 
 async def wait_relay_lease(conn: AsyncConnection, centre: str) -> None:

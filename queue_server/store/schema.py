@@ -542,6 +542,56 @@ appeal_evidence = Table(
 )
 
 
+sms_phones = Table(
+    "sms_phones",
+    metadata,
+    # A ticket's phone number for notices by SMS (near, called, its result ready), given by the
+    # citizen for that purpose with the consent words shown; masked anywhere it is shown, deleted
+    # (the row) after purge_after. ``called`` is set once the call's notice is written: the ticket
+    # is then no longer looked at on each call.
+    Column("centre", Code, primary_key=True),
+    Column("serial", BigInteger, primary_key=True),
+    Column("phone", String(24), nullable=False),
+    Column("consent", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("given_at", UTCDateTime, nullable=False),
+    Column("purge_after", UTCDateTime, nullable=False),
+    Column("called", Boolean, nullable=False, server_default=false()),
+    _centre_fk("sms_phones"),
+    Index("ix_sms_phones_open", "centre", "called"),
+    Index("ix_sms_phones_purge_after", "purge_after"),
+)
+
+sms_notices = Table(
+    "sms_notices",
+    metadata,
+    # The SMS outbox and its record: written in the transaction of the action that causes the
+    # notice (once per ``key``), sent after the commit by the instance holding the sender's lease.
+    # The full number is kept only until purge_after (then NULL); the masked one stays.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("key", String(120), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("phone", String(24)),
+    Column("phone_masked", String(24), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("params", JSONData, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("biz_id", String(64)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("purge_after", UTCDateTime, nullable=False),
+    _centre_fk("sms_notices"),
+    UniqueConstraint("centre", "key", name="uq_sms_notices_centre_key"),
+    Index("ix_sms_notices_due", "status", "next_attempt_at"),
+    Index("ix_sms_notices_phone", "phone", "sent_at"),
+    Index("ix_sms_notices_purge_after", "purge_after"),
+)
+
+
 def row_dict(row: Any) -> dict[str, Any]:
     """A result row as a plain dict."""
     return dict(row._mapping)

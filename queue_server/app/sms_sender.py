@@ -1,0 +1,147 @@
+"""The SMS sender: the notices' outbox to the provider, each notice sent once, its answer recorded.
+
+It looks for due notices about every ``POLL_SECONDS`` (one indexed query). On PostgreSQL, where
+several instances share the outbox, a centre's notices are read, sent and recorded inside one
+transaction that holds the centre's SMS lease (an advisory lock like the bus relay's,
+queue_server.store.relay_lease): one instance sends them, and a row is marked in the transaction
+that read it, so another instance never sends it again; an instance killed in between leaves its
+rows pending and its lease ends with its connection. On SQLite (one instance) the rows are read,
+then each is sent and recorded in a short write transaction of its own, so sending never holds
+the database's write lock that actions need.
+
+Policy, here and not in the adapter: a number gets at most the centre's ``daily_limit`` notices in
+any 24 hours (the next is recorded failed, "daily limit"); an error that may pass (throttling, the
+provider's 5xx, the network) is tried again after a growing pause (``backoff``), up to
+``MAX_ATTEMPTS``; any other error is recorded failed with the provider's code and message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from queue_server.app.sms_provider import AliyunSms, SendOutcome, SmsProvider
+from queue_server.app.sms_settings import SmsSettings
+from queue_server.domain.clock import Clock
+from queue_server.store.database import Connection, Database
+from queue_server.store.errors import DatabaseError
+from queue_server.store.relay_lease import SMS_LOCK_CLASS, try_relay_lease
+from queue_server.store.sms import DueNotice, due_notices, record_failed, record_retry, record_sent, sent_today
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+BATCH = 20
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 300.0
+LIMIT_WINDOW = dt.timedelta(hours=24)
+
+
+def backoff(attempts: int, base: float = BACKOFF_SECONDS) -> dt.timedelta:
+    """The pause before attempt ``attempts + 1``: doubling from ``base``, at most five minutes."""
+    return dt.timedelta(seconds=min(base * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
+
+
+class SmsSender:
+    """Sends the notices of every centre the settings name; ``run`` until cancelled."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: SmsSettings,
+        clock: Clock,
+        providers: Mapping[str, SmsProvider] | None = None,
+        *,
+        backoff_base: float = BACKOFF_SECONDS,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.providers: dict[str, SmsProvider] = dict(providers or {})
+        for code in settings.centres:
+            if code not in self.providers:
+                self.providers[code] = AliyunSms(settings.provider, settings.credentials(code))
+        self.backoff_base = backoff_base
+
+    async def run(self, poll: float = POLL_SECONDS) -> None:
+        while True:
+            try:
+                await self.send_due()
+            except (DatabaseError, OSError) as error:  # the database is away: the notices wait for it
+                log.warning("could not send SMS notices: %s; trying again", error)
+            await asyncio.sleep(poll)
+
+    async def send_due(self) -> int:
+        """Send every centre's due notices; returns how many were sent (accepted by the provider)."""
+        sent = 0
+        for code in self.settings.centres:
+            sent += await self._send_centre(code)
+        return sent
+
+    async def _send_centre(self, code: str) -> int:
+        sent = 0
+        while True:
+            if self.db.sqlite:  # one instance: read, then send and record each in a short write of its own
+                async with self.db.read() as read:
+                    due = await due_notices(read, [code], self.clock.now(), BATCH)
+                for notice in due:
+                    sent += await self._send_one(None, notice)
+            else:
+                async with self.db.write() as conn:
+                    if not await try_relay_lease(conn, code, SMS_LOCK_CLASS):
+                        return sent  # another instance sends this centre's notices now
+                    due = await due_notices(conn, [code], self.clock.now(), BATCH)
+                    for notice in due:
+                        sent += await self._send_one(conn, notice)
+            if len(due) < BATCH:
+                return sent
+
+    async def _send_one(self, conn: Connection | None, notice: DueNotice) -> int:
+        sms = self.settings.centres[notice.centre]
+        now = self.clock.now()
+        attempts = notice.attempts + 1
+        if not notice.phone:
+            gone = "the number was deleted before it could be sent"
+            await self._record(conn, lambda c: record_failed(c, notice.id, gone, attempts))
+            return 0
+        if await self._count(conn, notice.phone, now - LIMIT_WINDOW) >= sms.daily_limit:
+            reason = f"daily limit: {sms.daily_limit} notices to this number in 24 hours"
+            await self._record(conn, lambda c: record_failed(c, notice.id, reason, attempts))
+            return 0
+        provider = self.providers[notice.centre]
+        outcome = await provider.send(notice.phone, sms.sign_name, notice.template, notice.params, str(notice.id))
+        if outcome.ok:
+            biz_id, at = outcome.biz_id or "", self.clock.now()
+            await self._record(conn, lambda c: record_sent(c, notice.id, biz_id, at))
+            return 1
+        self._log(notice, outcome, attempts)
+        if outcome.retry and attempts < MAX_ATTEMPTS:
+            at = self.clock.now() + backoff(attempts, self.backoff_base)
+            await self._record(conn, lambda c: record_retry(c, notice.id, outcome.reason, attempts, at))
+        else:
+            await self._record(conn, lambda c: record_failed(c, notice.id, outcome.reason, attempts))
+        return 0
+
+    def _log(self, notice: DueNotice, outcome: SendOutcome, attempts: int) -> None:
+        again = "will try again" if outcome.retry else "gave up"
+        log.warning(
+            "SMS notice %s (%s) of %s not sent, attempt %d: %s; %s",
+            notice.id, notice.kind, notice.centre, attempts, outcome.reason, again,
+        )  # fmt: skip
+
+    async def _count(self, conn: Connection | None, phone: str, since: dt.datetime) -> int:
+        if conn is None:
+            async with self.db.read() as read:
+                return await sent_today(read, phone, since)
+        return await sent_today(conn, phone, since)
+
+    async def _record(self, conn: Connection | None, statement: Callable[[Connection], Awaitable[None]]) -> None:
+        """Record in the lease's transaction (PostgreSQL) or a short write transaction (SQLite: None)."""
+        if conn is None:
+            async with self.db.write() as own:
+                await statement(own)
+            return
+        await statement(conn)
