@@ -67,6 +67,17 @@ class Notifier:
         """Whether the centre sends this kind of notice: the pages offer SMS only then."""
         return self.settings is not None and self.settings.offers(code, kind)
 
+    def require(self, code: str, name: str) -> CentreSms:
+        """The centre's SMS settings, or a refusal saying it sends none."""
+        sms = self.centre(code)
+        if sms is None:
+            raise Refusal(
+                RefusalKind.CONFLICT,
+                f"Cannot take a number for text messages at {name}: the centre sends none",
+                code=RefusalCode.INVALID,
+            )
+        return sms
+
     def consent_words(self, code: str, english: bool = False) -> str:
         found = self.centre(code)
         days = found.keep_days if found is not None else 0
@@ -88,13 +99,10 @@ class Notifier:
             return
         notices: list[Notice] = []
         finished: list[int] = []
-        windows = hall.centre.windows_by_number
         for given in phones:
             if given.serial in calls:
                 finished.append(given.serial)
-                ticket = hall.ticket(given.serial)
-                window = windows[calls[given.serial]].name if calls[given.serial] in windows else ""
-                params = {"number": ticket.number, "window": window or f"{calls[given.serial]}号窗口"}
+                params = {"number": hall.ticket(given.serial).number, "window": f"{calls[given.serial]}号窗口"}
                 notices += _notice(sms, NoticeKind.CALLED, f"called:{given.serial}", given.phone, params)
             elif not hall.has_ticket(given.serial) or hall.ticket(given.serial).status is not TicketStatus.WAITING:
                 finished.append(given.serial)  # ended or called before the number was given: no more notices
@@ -187,13 +195,7 @@ async def give_phone(
     Refused when the centre sends no SMS, without consent, or for a number that cannot be texted.
     """
     code = hall.centre.code
-    sms = notifier.centre(code)
-    if sms is None:
-        raise Refusal(
-            RefusalKind.CONFLICT,
-            f"Cannot take a number for text messages at {hall.centre.name}: the centre sends none",
-            code=RefusalCode.INVALID,
-        )
+    sms = notifier.require(code, hall.centre.name)
     if not consent:
         raise Refusal(
             RefusalKind.INVALID,

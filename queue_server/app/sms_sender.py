@@ -115,7 +115,7 @@ class SmsSender:
         outcome = await provider.send(notice.phone, sms.sign_name, notice.template, notice.params, str(notice.id))
         if outcome.ok:
             biz_id, at = outcome.biz_id or "", self.clock.now()
-            await self._record(conn, lambda c: record_sent(c, notice.id, biz_id, at))
+            await self._record(conn, lambda c: record_sent(c, notice.id, biz_id, at, attempts))
             return 1
         self._log(notice, outcome, attempts)
         if outcome.retry and attempts < MAX_ATTEMPTS:

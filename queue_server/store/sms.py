@@ -187,8 +187,10 @@ async def sent_today(conn: AsyncConnection, phone: str, since: dt.datetime) -> i
     return int((await conn.execute(query)).scalar_one())
 
 
-async def record_sent(conn: AsyncConnection, notice_id: int, biz_id: str, now: dt.datetime) -> None:
-    await _set(conn, notice_id, status=NoticeStatus.SENT.value, biz_id=biz_id, sent_at=now, reason="")
+async def record_sent(conn: AsyncConnection, notice_id: int, biz_id: str, now: dt.datetime, attempts: int) -> None:
+    await _set(
+        conn, notice_id, status=NoticeStatus.SENT.value, biz_id=biz_id, sent_at=now, reason="", attempts=attempts
+    )
 
 
 async def record_failed(conn: AsyncConnection, notice_id: int, reason: str, attempts: int) -> None:
@@ -215,7 +217,7 @@ async def notice_records(conn: AsyncConnection, centre: str, limit: int = 100) -
         .order_by(n.id.desc())
         .limit(limit)
     )  # fmt: skip
-    return [NoticeRecord(*row.tuple()) for row in await conn.execute(query)]
+    return [NoticeRecord(**row._mapping) for row in await conn.execute(query)]
 
 
 async def purge_sms(conn: AsyncConnection, now: dt.datetime) -> int:

@@ -26,6 +26,7 @@ from queue_server.web import (
     api_rectification,
     api_reports,
     api_results,
+    api_sms,
     api_staff_photos,
     api_status,
 )
@@ -46,6 +47,7 @@ ROUTE_LISTS: tuple[list[Route], ...] = (
     api_rectification.ROUTES,
     api_reports.ROUTES,
     api_results.ROUTES,
+    api_sms.ROUTES,
     api_staff_photos.ROUTES,
     api_appeal_evidence.ROUTES,
     api_status.ROUTES,
