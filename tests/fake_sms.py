@@ -14,6 +14,7 @@ an error code (503 ServiceUnavailable, 200 with isv.BUSINESS_LIMIT_CONTROL, ...)
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -55,6 +56,8 @@ class FakeSms:
     """The error code of every request refused, failures told included."""
     failures: list[tuple[int, str]] = field(default_factory=list)
     nonces: set[str] = field(default_factory=set)
+    delay: float = 0.0
+    """Seconds each answer takes: longer than a sender's poll, so two senders would overlap."""
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -83,6 +86,7 @@ class FakeSms:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        await asyncio.sleep(self.delay)
         refusal = self._check_signature(request, body)
         if refusal is not None:
             return self._error(*refusal)

@@ -18,6 +18,7 @@ provider's 5xx, the network) is tried again after a growing pause (``backoff``),
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -65,14 +66,28 @@ class SmsSender:
             if code not in self.providers:
                 self.providers[code] = AliyunSms(settings.provider, settings.credentials(code))
         self.backoff_base = backoff_base
+        self.stopping = asyncio.Event()
+        """Set: the sender records the notice it is sending and stops (:meth:`stop`)."""
 
     async def run(self, poll: float = POLL_SECONDS) -> None:
-        while True:
+        """Send what is due every ``poll`` seconds until :attr:`stopping` is set (or cancelled)."""
+        while not self.stopping.is_set():
             try:
                 await self.send_due()
             except (DatabaseError, OSError) as error:  # the database is away: the notices wait for it
                 log.warning("could not send SMS notices: %s; trying again", error)
-            await asyncio.sleep(poll)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(poll):
+                    await self.stopping.wait()
+
+    async def stop(self, task: asyncio.Task[None], grace: float) -> None:
+        """End ``task`` (running :meth:`run`) after the notice being sent is recorded, within ``grace`` seconds.
+
+        A cancellation between the provider's answer and the commit would send that notice again."""
+        self.stopping.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await asyncio.shield(task)
 
     async def send_due(self) -> int:
         """Send every centre's due notices; returns how many were sent (accepted by the provider)."""
@@ -88,6 +103,8 @@ class SmsSender:
                 async with self.db.read() as read:
                     due = await due_notices(read, [code], self.clock.now(), BATCH)
                 for notice in due:
+                    if self.stopping.is_set():
+                        return sent
                     sent += await self._send_one(None, notice)
             else:
                 async with self.db.write() as conn:
@@ -95,6 +112,8 @@ class SmsSender:
                         return sent  # another instance sends this centre's notices now
                     due = await due_notices(conn, [code], self.clock.now(), BATCH)
                     for notice in due:
+                        if self.stopping.is_set():
+                            return sent  # what was sent is recorded as the transaction commits
                         sent += await self._send_one(conn, notice)
             if len(due) < BATCH:
                 return sent

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 CLOSING_CHECK_SECONDS = 5
 REQUEST_RETENTION_DAYS = 7
 OUTBOX_RETENTION_DAYS = 2
+SMS_STOP_SECONDS = 12.0
+"""How long stopping waits for the SMS notice being sent to be answered and recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +259,8 @@ async def serve(
         app = create_app(service, bus=bus, id_key=load_id_key(settings.id_key_file))
         runner = await start_site(app, settings.host, settings.port, tls)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
-        if sms is not None:
-            tasks.append(asyncio.create_task(SmsSender(db, sms, service.clock).run()))
+        sender = SmsSender(db, sms, service.clock) if sms is not None else None
+        sending = asyncio.create_task(sender.run()) if sender is not None else None
         try:
             with contextlib.suppress(TimeoutError):
                 connected = (centre.connected.wait() for centre in bus.centres.values())
@@ -271,6 +273,9 @@ async def serve(
                 ready(settings.base_url)
             await stop.wait()
         finally:
+            if sender is not None and sending is not None:  # the notice being sent is recorded first
+                await sender.stop(sending, SMS_STOP_SECONDS)
+                tasks.append(sending)
             await stop_tasks(tasks)
             await runner.cleanup()
 
