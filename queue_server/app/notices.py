@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from queue_server.app.refusals import Refusal, RefusalKind
+from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
 from queue_server.app.sms_settings import CONSENT_EN, CONSENT_ZH, CentreSms, NoticeKind, SmsSettings
 from queue_server.domain.changes import Change
 from queue_server.domain.events import TicketCalled
@@ -49,6 +49,7 @@ def mobile_number(text: str) -> str:
         raise Refusal(
             RefusalKind.INVALID,
             "Cannot send text messages to this number: give a mainland mobile number of 11 digits starting with 1",
+            [FieldProblem("phone", "a mainland mobile number of 11 digits starting with 1, e.g. 138 0013 8000")],
             code=RefusalCode.INVALID,
         )
     return digits
@@ -200,6 +201,7 @@ async def give_phone(
         raise Refusal(
             RefusalKind.INVALID,
             f"Cannot keep the number of ticket #{serial}: the citizen has not agreed to it being used for notices",
+            [FieldProblem("consent", "the number is kept only when the citizen agrees to the notices")],
             code=RefusalCode.INVALID,
         )
     number = mobile_number(phone)

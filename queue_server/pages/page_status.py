@@ -76,6 +76,9 @@ async def status_page(request: web.Request) -> web.StreamResponse:
         "reasons": list(centre.policy.bad_rating_reasons),
     }
     consent = CONSENT_EN if language_of(request) == "en" else CONSENT_ZH
+    notifier = request.app[SERVICE].notifier
+    sms = notifier.offers(centre.code)  # only at a centre that sends SMS
+    data["sms"] = sms
     return render(
         request,
         "status.html",
@@ -83,6 +86,7 @@ async def status_page(request: web.Request) -> web.StreamResponse:
         page_words=STATUS_AND_GUIDE,
         data=data,
         consent=consent.format(days=centre.policy.follow_up_days),
+        sms_consent=notifier.consent_words(centre.code, english=language_of(request) == "en") if sms else None,
         guide=guide,
         guide_url=f"/guide/{centre.code}/{matter.code}" if matter else None,
     )

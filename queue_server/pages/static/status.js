@@ -88,6 +88,7 @@
     buzz(ticket);
     renderPromised(view.promised);
     document.body.dataset.state = ticket.status;
+    renderSms(ticket, view.promised);
     switch (ticket.status) {
       case "waiting": {
         const position = ticket.position;
@@ -126,6 +127,40 @@
       default:
         show();
     }
+  }
+
+  // 叫号时短信提醒我: offered while the ticket waits or its promised case is not yet ready.
+  function renderSms(ticket, promised) {
+    const form = $("sms-form");
+    if (!form) return; // the centre sends no SMS
+    const open = ticket.status === "waiting" || (promised && promised.state === "accepted");
+    form.hidden = !open || !$("sms-kept").hidden;
+  }
+
+  const smsForm = $("sms-form");
+  if (smsForm) {
+    const give = OW.action(null, async () => {
+      OW.clearProblems(smsForm);
+      if (!smsForm.elements.consent.checked) {
+        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
+        return;
+      }
+      $("sms-submit").disabled = true;
+      try {
+        const body = { phone: smsForm.elements.phone.value.trim(), consent: true };
+        const answer = await OW.api("POST", statusPath + "/sms", body);
+        if (!answer.ok) {
+          OW.showProblem(smsForm, answer.body);
+          return;
+        }
+        $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
+        $("sms-kept").hidden = false;
+        smsForm.hidden = true;
+      } finally {
+        $("sms-submit").disabled = false;
+      }
+    });
+    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
   }
 
   // How the case ended, in the citizen's words: a promised case's date, what to bring back, or why not.

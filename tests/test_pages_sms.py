@@ -1,0 +1,78 @@
+"""The ticket page's 「叫号时短信提醒我」 on a phone (Chromium): offered only where the centre sends SMS,
+asking consent, refusing a number that cannot be texted, showing the number kept masked; the
+notices then reach the fake provider."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from queue_server.app.commands import CallNext, IssueTicket
+from queue_server.app.sms_sender import SmsSender
+from queue_server.store.database import Database
+from tests.accessibility import assert_accessible
+from tests.browser import keep_screenshot
+from tests.fake_sms import FakeSms
+from tests.pages_support import WAIT_MS, Site, running_site
+from tests.sms_support import PHONE, SIGN, fake_provider, sms_settings
+from tests.test_pages_status import phone
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+async def site(db: Database) -> AsyncIterator[Site]:
+    async with running_site(db, signed_on=((1, "s1"),)) as running:
+        yield running
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSms]:
+    async with fake_provider() as provider:
+        yield provider
+
+
+async def issue(site: Site, request_id: str) -> dict[str, Any]:
+    ticket: dict[str, Any] = (await site.act(IssueTicket(matter="pension"), "kiosk:k-1", request_id)).body["ticket"]
+    return ticket
+
+
+async def test_the_page_offers_sms_only_where_the_centre_sends_it(site: Site, fake: FakeSms, tmp_path: Path) -> None:
+    first = await issue(site, "i-1")
+    async for page in phone(first["status_url"]):
+        await expect(page.locator("#state")).to_have_text("等候中")
+        assert await page.locator("#sms-form").count() == 0, "no provider: not offered"
+
+    site.service.notifier.settings = sms_settings(fake)
+    mine = await issue(site, "i-2")
+    async for page in phone(mine["status_url"]):
+        form = page.locator("#sms-form")
+        await expect(form).to_be_visible(timeout=WAIT_MS)
+        await expect(form).to_contain_text("叫号时短信提醒我")
+        await expect(form).to_contain_text("本人同意用此号码接收本次办事的短信提醒")
+        await assert_accessible(page, "the ticket status, SMS offered")
+        keep_screenshot(await page.screenshot(), "status-sms.png", tmp_path)
+
+        await page.fill("#sms_phone", "138 0013 8000")
+        await page.click("#sms-submit")
+        await expect(form.locator(".field-error")).to_have_text("须同意后才能短信提醒，请勾选此项")
+        await page.check("#sms_consent")
+        await page.fill("#sms_phone", "12345")
+        await page.click("#sms-submit")
+        await expect(form.locator("#sms_phone + .field-error")).to_have_text("请检查此项")
+        await expect(page.locator("#sms-kept")).to_be_hidden()
+
+        await page.fill("#sms_phone", "138 0013 8000")
+        await page.click("#sms-submit")
+        await expect(page.locator("#sms-kept")).to_have_text("将短信提醒 138****8000。", timeout=WAIT_MS)
+        await expect(form).to_be_hidden()
+        assert PHONE not in await page.content(), "the number is shown masked"
+
+    sender = SmsSender(site.db, sms_settings(fake), site.service.clock)
+    await site.act(CallNext(window=1), "staff:s1", "call-1")  # A002 is next: near
+    await sender.send_due()
+    assert fake.texts() == [f"【{SIGN}】您的号码{mine['number']}前面还有0人，请留意叫号。"]
