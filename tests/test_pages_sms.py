@@ -4,6 +4,7 @@ notices then reach the fake provider."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,13 @@ import pytest
 from playwright.async_api import expect
 
 from queue_server.app.commands import CallNext, IssueTicket
+from queue_server.app.sms_phones import take_phone
 from queue_server.app.sms_sender import SmsSender
 from queue_server.store.database import Database
 from tests.accessibility import assert_accessible
 from tests.browser import keep_screenshot
 from tests.fake_sms import FakeSms
-from tests.pages_support import WAIT_MS, Site, running_site
+from tests.pages_support import WAIT_MS, Site, running_site, signed_in_reader
 from tests.sms_support import PHONE, SIGN, fake_provider, sms_settings
 from tests.test_pages_status import phone
 
@@ -76,3 +78,28 @@ async def test_the_page_offers_sms_only_where_the_centre_sends_it(site: Site, fa
     await site.act(CallNext(window=1), "staff:s1", "call-1")  # A002 is next: near
     await sender.send_due()
     assert fake.texts() == [f"【{SIGN}】您的号码{mine['number']}前面还有0人，请留意叫号。"]
+
+
+def sms_state(html: str) -> str:
+    found = re.search(r'<p class="help" id="sms-state">([^<]*)</p>', html)
+    assert found is not None, "the manager page has its SMS card"
+    return found.group(1)
+
+
+async def test_the_manager_page_says_how_to_configure_sms_then_lists_the_notices(site: Site, fake: FakeSms) -> None:
+    async with signed_in_reader(site, "manager") as read:
+        status, html = await read("/manager")
+        assert status == 200
+        assert sms_state(html).startswith("本中心未配置短信服务商") and "--sms-config" in sms_state(html)
+
+        settings = sms_settings(fake)
+        site.service.notifier.settings = settings
+        await issue(site, "i-1")
+        mine = await issue(site, "i-2")
+        await take_phone(site.service, "test", mine["serial"], PHONE, consent=True, source="desk")
+        await site.act(CallNext(window=1), "staff:s1", "call-1")
+        await SmsSender(site.db, settings, site.service.clock).send_due()
+        status, html = await read("/manager")
+    assert f"签名：{SIGN}" in sms_state(html)
+    assert "临近叫号" in html and "138****8000" in html and "已发送" in html
+    assert PHONE not in html, "numbers are masked"

@@ -28,6 +28,28 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
         "tab_file": "导入导出",
         "hall_windows": "窗口",
         "hall_devices": "设备",
+        "sms_heading": "短信提醒",
+        "sms_configured": "本中心通过阿里云短信发送提醒（签名：{sign}）：临近叫号、叫号、承诺件办结，以及预约。"
+        "下表为最近的短信，手机号已隐去中间四位。",
+        "sms_unconfigured": "本中心未配置短信服务商，不发送短信，取号页面也不提供短信提醒。"
+        "配置方法：在阿里云申请短信签名和模板（模板内容见部署文档“短信提醒”一节），"
+        "把签名、模板编号写入短信配置文件，访问密钥放在单独的密钥文件或环境变量中，"
+        "再以 onewindow serve --sms-config 配置文件 启动服务器。",
+        "sms_col_time": "时间",
+        "sms_col_kind": "类型",
+        "sms_col_phone": "手机号",
+        "sms_col_template": "模板",
+        "sms_col_status": "状态",
+        "sms_col_reason": "回执或原因",
+        "sms_kind_near": "临近叫号",
+        "sms_kind_called": "叫号",
+        "sms_kind_ready": "办结领取",
+        "sms_kind_booking_confirmed": "预约确认",
+        "sms_kind_booking_reminder": "预约提醒",
+        "sms_kind_code": "验证码",
+        "sms_status_pending": "待发送",
+        "sms_status_sent": "已发送",
+        "sms_status_failed": "发送失败",
         "hall_unreadable": "暂时读不到大厅情况：{detail}",
         "waiting_total": "等候总人数",
         "longest_wait": "最长等候",
@@ -241,6 +263,29 @@ MANAGER_WORDS: dict[Language, dict[str, str]] = {
         "tab_file": "Import / export",
         "hall_windows": "Windows",
         "hall_devices": "Devices",
+        "sms_heading": "Text messages",
+        "sms_configured": "This centre sends text messages through Alibaba Cloud SMS (sign name: {sign}):"
+        " turn near, called, promised result ready, and bookings. The latest are listed below, the numbers masked.",
+        "sms_unconfigured": "This centre has no SMS provider configured: no text message is sent and the ticket pages"
+        " do not offer them. To configure one: have a sign name and templates approved at Alibaba Cloud (the template"
+        ' texts are in the deployment guide, section "Text messages"), write the sign name and the template codes'
+        " into an SMS configuration file, keep the access key in a secrets file or the environment, and start the"
+        " server with onewindow serve --sms-config FILE.",
+        "sms_col_time": "Time",
+        "sms_col_kind": "Kind",
+        "sms_col_phone": "Number",
+        "sms_col_template": "Template",
+        "sms_col_status": "Status",
+        "sms_col_reason": "Receipt or reason",
+        "sms_kind_near": "Turn near",
+        "sms_kind_called": "Called",
+        "sms_kind_ready": "Result ready",
+        "sms_kind_booking_confirmed": "Booking confirmed",
+        "sms_kind_booking_reminder": "Booking reminder",
+        "sms_kind_code": "Confirmation code",
+        "sms_status_pending": "Pending",
+        "sms_status_sent": "Sent",
+        "sms_status_failed": "Failed",
         "hall_unreadable": "Cannot read the hall now: {detail}",
         "waiting_total": "Waiting in all",
         "longest_wait": "Longest wait",

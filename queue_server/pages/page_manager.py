@@ -9,8 +9,11 @@ changes anyway.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from queue_server.app.service import HallService
 from queue_server.auth.accounts import Role
 from queue_server.http_common.keys import SERVICE, SESSION
 from queue_server.pages.guide_words import FORM_WORDS
@@ -18,6 +21,10 @@ from queue_server.pages.manager_words import MANAGER_WORDS
 from queue_server.pages.render import centre_code, language_of, render
 from queue_server.pages.routes import MANAGEMENT, PageRoute
 from queue_server.pages.wording import Language, words
+from queue_server.store.sms import notice_records
+
+SMS_SHOWN = 20
+"""The latest SMS notices the page lists."""
 
 EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 """Who may change the centre's configuration; the supervisor only watches."""
@@ -49,10 +56,22 @@ async def manager(request: web.Request) -> web.StreamResponse:
         },
         can_edit=principal.role in EDITORS,
         # From November: next year's holidays and 调休 are to be loaded before promised cases reach them.
+        sms=await sms_card(service, code, said),
         calendar_warning=said["calendar_missing"].format(year=today.year + 1)
         if hall.calendar.next_year_missing(today)
         else "",
     )
+
+
+async def sms_card(service: HallService, code: str, said: dict[str, str]) -> dict[str, Any]:
+    """SMS notices at this centre: the sign name and the latest notices (numbers masked), or how to
+    configure a provider when the centre has none."""
+    sms = service.notifier.centre(code)
+    if sms is None:
+        return {"configured": False, "text": said["sms_unconfigured"], "notices": []}
+    async with service.db.read() as conn:
+        notices = await notice_records(conn, code, limit=SMS_SHOWN)
+    return {"configured": True, "text": said["sms_configured"].format(sign=sms.sign_name), "notices": notices}
 
 
 ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/manager", name="manager", handler=manager, roles=MANAGEMENT)]
