@@ -6,6 +6,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from queue_server.app.answers import Answer
+from queue_server.app.once import Once
+from queue_server.app.service import HallService
+from queue_server.app.sms_phones import take_phone
 from queue_server.app.sms_settings import TEMPLATE_TEXTS, CentreSms, Credentials, NoticeKind, Provider, SmsSettings
 from tests.fake_sms import FakeSms
 
@@ -14,6 +18,14 @@ SECRET = "test-secret-never-logged"
 SIGN = "测试中心"
 TEMPLATES = {kind: f"SMS_{100 + n}" for n, kind in enumerate(NoticeKind)}
 PHONE = "13800138000"
+
+
+async def give_phone(
+    service: HallService, serial: int, phone: str = PHONE, *, consent: bool = True, centre: str = "test"
+) -> Answer:
+    """The number given for ticket ``serial``'s notices, as the desk gives it."""
+    once = Once(centre, "guide:desk1", f"sms-{serial}-{phone}-{consent}")
+    return await take_phone(service, once, serial, phone, consent=consent, source="desk")
 
 
 def fake_provider() -> FakeSms:

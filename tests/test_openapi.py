@@ -24,6 +24,7 @@ PUBLIC_OPERATIONS = {
     "get_status",
     "cancel_by_status_token",
     "rate_by_status_token",
+    "give_sms_phone_by_status_token",
     "get_staff_photo",
 }
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}

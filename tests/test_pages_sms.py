@@ -13,14 +13,13 @@ import pytest
 from playwright.async_api import expect
 
 from queue_server.app.commands import CallNext, IssueTicket
-from queue_server.app.sms_phones import take_phone
 from queue_server.app.sms_sender import SmsSender
 from queue_server.store.database import Database
 from tests.accessibility import assert_accessible
 from tests.browser import keep_screenshot
 from tests.fake_sms import FakeSms
 from tests.pages_support import WAIT_MS, Site, running_site, signed_in_reader
-from tests.sms_support import PHONE, SIGN, fake_provider, sms_settings
+from tests.sms_support import PHONE, SIGN, fake_provider, give_phone, sms_settings
 from tests.test_pages_status import phone
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -96,7 +95,7 @@ async def test_the_manager_page_says_how_to_configure_sms_then_lists_the_notices
         site.service.notifier.settings = settings
         await issue(site, "i-1")
         mine = await issue(site, "i-2")
-        await take_phone(site.service, "test", mine["serial"], PHONE, consent=True, source="desk")
+        assert (await give_phone(site.service, mine["serial"])).ok
         await site.act(CallNext(window=1), "staff:s1", "call-1")
         await SmsSender(site.db, settings, site.service.clock).send_due()
         status, html = await read("/manager")

@@ -125,7 +125,9 @@ async def test_near_called_and_ready_once_each_across_a_restart_with_two_instanc
                 ]
                 for ticket, phone in ((issued[2], "138 0013 8000"), (issued[3], SECOND_PHONE)):
                     given = await hall.post(
-                        f"/status/{ticket['status_token']}/sms", "", {"phone": phone, "consent": True}
+                        f"/status/{ticket['status_token']}/sms",
+                        "",
+                        {"phone": phone, "consent": True, "request_id": "sms"},
                     )
                     assert given["phone"] in ("138****8000", "139****9000")
                 assert await hall.serve_next(1) == "A001"  # A003 and A004 are now 1 and 2 ahead: near

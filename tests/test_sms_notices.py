@@ -15,7 +15,6 @@ from sqlalchemy import select
 from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
 from queue_server.app.refusals import Refusal
 from queue_server.app.service import HallService
-from queue_server.app.sms_phones import take_phone
 from queue_server.app.sms_sender import SmsSender
 from queue_server.app.sms_settings import SmsSettings, SmsSettingsError
 from queue_server.assembly import create_app
@@ -26,7 +25,7 @@ from queue_server.store.database import Database
 from queue_server.store.sms import notice_records, purge_sms
 from tests.api_support import MONDAY_MORNING, Api, promised_day, seed
 from tests.fake_sms import FakeSms
-from tests.sms_support import PHONE, SECRET, SIGN, fake_provider, sms_settings, write_config
+from tests.sms_support import PHONE, SECRET, SIGN, fake_provider, give_phone, sms_settings, write_config
 
 
 @pytest.fixture
@@ -57,8 +56,8 @@ async def test_near_and_called_are_sent_once_each(db: Database, fake: FakeSms) -
     settings = sms_settings(fake)
     service, _ = await hall_with_sms(db, settings)
     sender = SmsSender(db, settings, service.clock)
-    masked = await take_phone(service, "test", 5, "138 0013 8000", consent=True, source="ticket_page")
-    assert masked == "138****8000"
+    given = await give_phone(service, 5, "138 0013 8000")
+    assert given.ok and given.body == {"phone": "138****8000"}
     for n in range(5):  # A005 has 4, 3, 2 (near), 1, 0 ahead, then is called
         await call(service, n)
         await sender.send_due()
@@ -76,14 +75,14 @@ async def test_near_and_called_are_sent_once_each(db: Database, fake: FakeSms) -
 
 async def test_a_number_needs_consent_a_mobile_number_and_a_centre_that_sends_sms(db: Database, fake: FakeSms) -> None:
     service, _ = await hall_with_sms(db, sms_settings(fake))
-    with pytest.raises(Refusal, match="has not agreed"):
-        await take_phone(service, "test", 1, PHONE, consent=False, source="kiosk")
-    with pytest.raises(Refusal, match="mainland mobile number"):
-        await take_phone(service, "test", 1, "0755 1234 5678", consent=True, source="kiosk")
-    with pytest.raises(Refusal, match="no ticket #99"):
-        await take_phone(service, "test", 99, PHONE, consent=True, source="kiosk")
-    with pytest.raises(Refusal, match="sends none"):
-        await take_phone(service, "other", 1, PHONE, consent=True, source="kiosk")
+    for serial, phone, consent, centre, why in (
+        (1, PHONE, False, "test", "has not agreed"),
+        (1, "0755 1234 5678", True, "test", "mainland mobile number"),
+        (99, PHONE, True, "test", "no ticket #99"),
+        (1, PHONE, True, "other", "sends none"),
+    ):
+        answer = await give_phone(service, serial, phone, consent=consent, centre=centre)
+        assert answer.refusal is not None and why in answer.refusal.detail, (why, answer)
     async with db.read() as conn:
         assert (await conn.execute(select(schema.sms_phones))).all() == [], "nothing kept"
 
@@ -151,7 +150,8 @@ async def test_the_ready_result_is_told_to_the_number_the_ticket_gave(
     settings = sms_settings(fake)
     service.notifier.settings = settings
     api = Api(await aiohttp_client(create_app(service)), tokens)
-    assert (await api.post("/centres/test/tickets/1/sms", "guide", {"phone": PHONE, "consent": True})).status == 200
+    body = {"phone": PHONE, "consent": True, "request_id": "p1"}
+    assert (await api.post("/centres/test/tickets/1/sms", "guide", body)).body == {"phone": "138****8000"}
     for request_id in ("r-1", "r-1"):  # the repeat is answered from the first: no second notice
         answer = await api.post(
             "/centres/test/cases/TEST-2026-000001/result", "business", {"request_id": request_id, "state": "ready"}
@@ -170,7 +170,7 @@ async def test_the_ready_result_is_told_to_the_number_the_ticket_gave(
 async def test_numbers_are_deleted_after_their_days(db: Database, fake: FakeSms) -> None:
     settings = sms_settings(fake, keep_days=3)
     service, clock = await hall_with_sms(db, settings)
-    await take_phone(service, "test", 2, PHONE, consent=True, source="desk")
+    assert (await give_phone(service, 2)).ok
     async with db.write() as conn:
         await service.notifier.send_code(conn, "test", PHONE, code="1", minutes=5, key="k", now=clock.now())
     await SmsSender(db, settings, clock).send_due()

@@ -10,24 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from queue_server.app.notices import PhoneSource
+from queue_server.app.once import Once
 from queue_server.app.sms_phones import take_phone
 from queue_server.app.view_fields import documented
 from queue_server.auth.accounts import Action, Role
 from queue_server.store.sms import notice_records
-from queue_server.web.api import _centre, _int_param, _service, _token_ticket, read_body
+from queue_server.web.api import (
+    CITIZEN,
+    _centre,
+    _int_param,
+    _service,
+    _token_ticket,
+    citizen_request_id,
+    read_body,
+    request_id_of,
+)
 from queue_server.web.api_manager import READ_CONFIG
-from queue_server.web.problems import json_response
+from queue_server.web.auth import principal_of
+from queue_server.web.bodies import ActionBody
+from queue_server.web.problems import answer_response, json_response
 from queue_server.web.routes import Access, Route
 
 
-class PhoneBody(BaseModel):
+class PhoneBody(ActionBody):
     """A mobile number for the ticket's SMS notices, and the citizen's consent."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     phone: str = Field(min_length=1, max_length=24, description="A mainland mobile number, e.g. 138 0013 8000")
     consent: bool = Field(description="The citizen agreed to the consent words shown; false is refused")
 
@@ -73,18 +84,19 @@ class NoticeRecords(TypedDict):
 async def give_phone_by_token(request: web.Request) -> web.StreamResponse:
     centre, serial = await _token_ticket(request)
     body = PhoneBody.model_validate(await read_body(request))
-    masked = await take_phone(
-        _service(request), centre, serial, body.phone, consent=body.consent, source=PhoneSource.TICKET_PAGE
+    once = Once(centre, CITIZEN, citizen_request_id(serial, request_id_of(request, body)))
+    answer = await take_phone(
+        _service(request), once, serial, body.phone, consent=body.consent, source=PhoneSource.TICKET_PAGE
     )
-    return json_response(PhoneAnswer(phone=masked))
+    return answer_response(request, answer)
 
 
 async def give_phone_by_staff(request: web.Request) -> web.StreamResponse:
     body = StaffPhoneBody.model_validate(await read_body(request))
-    service, centre = _service(request), _centre(request)
+    once = Once(_centre(request), principal_of(request).actor, request_id_of(request, body))
     serial = _int_param(request, "serial")
-    masked = await take_phone(service, centre, serial, body.phone, consent=body.consent, source=body.source)
-    return json_response(PhoneAnswer(phone=masked))
+    answer = await take_phone(_service(request), once, serial, body.phone, consent=body.consent, source=body.source)
+    return answer_response(request, answer)
 
 
 async def list_notices(request: web.Request) -> web.StreamResponse:
@@ -120,6 +132,7 @@ ROUTES: list[Route] = [
         tag="citizens",
         response=PhoneAnswer,
         body=PhoneBody,
+        action=True,
         description=(
             "Public: the status token is the proof. The centre texts this number when the ticket's turn is near,"
             " when it is called and when its promised case's result is ready. Only at a centre that sends SMS"
@@ -136,6 +149,7 @@ ROUTES: list[Route] = [
         tag="ticket actions",
         response=PhoneAnswer,
         body=StaffPhoneBody,
+        action=True,
         description="As the ticket page's, for the kiosk or the guide's desk that issued the ticket.",
     ),
     Route(

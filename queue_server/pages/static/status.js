@@ -139,7 +139,7 @@
 
   const smsForm = $("sms-form");
   if (smsForm) {
-    const give = OW.action(null, async () => {
+    const give = OW.action(null, async (id) => {
       OW.clearProblems(smsForm);
       if (!smsForm.elements.consent.checked) {
         OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
@@ -147,7 +147,7 @@
       }
       $("sms-submit").disabled = true;
       try {
-        const body = { phone: smsForm.elements.phone.value.trim(), consent: true };
+        const body = { phone: smsForm.elements.phone.value.trim(), consent: true, request_id: id };
         const answer = await OW.api("POST", statusPath + "/sms", body);
         if (!answer.ok) {
           OW.showProblem(smsForm, answer.body);
