@@ -15,10 +15,11 @@ from playwright.async_api import expect
 from queue_server.app.commands import CallNext, IssueTicket
 from queue_server.app.sms_sender import SmsSender
 from queue_server.store.database import Database
+from queue_server.store.sms import phone_of
 from tests.accessibility import assert_accessible
-from tests.browser import keep_screenshot
+from tests.browser import chromium, keep_screenshot
 from tests.fake_sms import FakeSms
-from tests.pages_support import WAIT_MS, Site, running_site, signed_in_reader
+from tests.pages_support import WAIT_MS, Site, log_in, running_site, signed_in_reader
 from tests.sms_support import PHONE, SIGN, fake_provider, give_phone, sms_settings
 from tests.test_pages_status import phone
 
@@ -102,3 +103,25 @@ async def test_the_manager_page_says_how_to_configure_sms_then_lists_the_notices
     assert f"签名：{SIGN}" in sms_state(html)
     assert "临近叫号" in html and "138****8000" in html and "已发送" in html
     assert PHONE not in html, "numbers are masked"
+
+
+async def test_the_desk_takes_a_number_for_the_ticket_it_issued(site: Site, fake: FakeSms) -> None:
+    site.service.notifier.settings = sms_settings(fake)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await log_in(page, site, "guide", then="/desk")
+        await page.fill("#matter-search", "养老")
+        await page.press("#matter-search", "Enter")
+        await expect(page.locator("input[value=pension]")).to_be_checked(timeout=WAIT_MS)
+        await page.click("#issue-button")
+        await expect(page.locator("#issued-number")).to_have_text("A001", timeout=WAIT_MS)
+        await expect(page.locator("#sms-form")).to_contain_text("本人同意用此号码接收本次办事的短信提醒")
+        await page.fill("#sms_phone", "138-0013-8000")
+        await page.click("#sms-submit")
+        await expect(page.locator("#sms-form .field-error")).to_contain_text("须群众同意")
+        await page.check("#sms_consent")
+        await page.click("#sms-submit")
+        await expect(page.locator("#sms-kept")).to_have_text("将短信提醒 138****8000。", timeout=WAIT_MS)
+        await assert_accessible(page, "the desk, a number taken for SMS")
+    async with site.db.read() as conn:
+        assert await phone_of(conn, "test", 1) == PHONE

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from queue_server.app.commands import CallNext, Finish, IssueTicket, SignOn, StartServing
 from queue_server.app.refusals import Refusal
 from queue_server.app.service import HallService
+from queue_server.app.sms_provider import AliyunSms
 from queue_server.app.sms_sender import SmsSender
-from queue_server.app.sms_settings import SmsSettings, SmsSettingsError
+from queue_server.app.sms_settings import Credentials, NoticeKind, Provider, SmsSettings, SmsSettingsError
 from queue_server.assembly import create_app
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Outcome
@@ -25,7 +27,8 @@ from queue_server.store.database import Database
 from queue_server.store.sms import notice_records, purge_sms
 from tests.api_support import MONDAY_MORNING, Api, promised_day, seed
 from tests.fake_sms import FakeSms
-from tests.sms_support import PHONE, SECRET, SIGN, fake_provider, give_phone, sms_settings, write_config
+from tests.serverproc import free_port
+from tests.sms_support import PHONE, SECRET, SIGN, TEMPLATES, fake_provider, give_phone, sms_settings, write_config
 
 
 @pytest.fixture
@@ -200,3 +203,34 @@ def test_the_configuration_file_is_read_with_its_secrets_apart(tmp_path: Path, f
     bare.write_text('[centres.east]\nsign_name = "x"\ntemplates = {nearly = "SMS_1"}\n', encoding="utf-8")
     with pytest.raises(SmsSettingsError, match=r"centres\.east\.templates\.nearly"):
         SmsSettings.load(bare, environ=env)
+
+
+async def test_the_fake_provider_refuses_what_the_provider_would(fake: FakeSms) -> None:
+    """The fake checks the signature and the message: a wrong secret, an unknown key, an unapproved sign
+    name, a missing parameter are refused; an unreachable provider is tried again."""
+    settings = sms_settings(fake)
+    params = {"number": "A012", "ahead": "3"}
+    good = AliyunSms(settings.provider, settings.credentials("test"))
+    sent = await good.send(PHONE, SIGN, TEMPLATES[NoticeKind.NEAR], params, "1")
+    assert sent.ok and sent.biz_id == fake.sent[0].biz_id
+    assert fake.texts() == [f"【{SIGN}】您的号码A012前面还有3人，请留意叫号。"]
+    for key_id, secret, code in (
+        ("LTAI-test-key", "wrong", "SignatureDoesNotMatch"),
+        ("other", SECRET, "InvalidAccessKeyId.NotFound"),
+    ):
+        wrong = AliyunSms(
+            settings.provider, Credentials(access_key_id=SecretStr(key_id), access_key_secret=SecretStr(secret))
+        )
+        outcome = await wrong.send(PHONE, SIGN, TEMPLATES[NoticeKind.NEAR], params, "2")
+        assert (outcome.ok, outcome.code, outcome.retry) == (False, code, False)
+        assert secret not in outcome.reason
+    unapproved = await good.send(PHONE, "别的签名", TEMPLATES[NoticeKind.NEAR], params, "3")
+    assert (unapproved.code, unapproved.retry) == ("isv.SMS_SIGNATURE_ILLEGAL", False)
+    missing = await good.send(PHONE, SIGN, TEMPLATES[NoticeKind.NEAR], {"number": "A012"}, "4")
+    assert missing.code == "isv.TEMPLATE_MISSING_PARAMETERS"
+    assert len(fake.sent) == 1
+    gone = AliyunSms(
+        Provider(endpoint=f"127.0.0.1:{free_port()}", protocol="http", timeout_seconds=2), settings.credentials("test")
+    )
+    unreachable = await gone.send(PHONE, SIGN, TEMPLATES[NoticeKind.NEAR], params, "5")
+    assert (unreachable.ok, unreachable.code, unreachable.retry) == (False, "Network", True)

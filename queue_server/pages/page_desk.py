@@ -38,7 +38,17 @@ async def desk(request: web.Request) -> web.StreamResponse:
     }
     said = words(language_of(request), DESK_WORDS)
     bookings = bool(data["bookable"])  # the bookings card, only where the centre takes bookings
-    return render(request, "desk.html", title=said["desk_title"], page_words=DESK_WORDS, data=data, bookings=bookings)
+    notifier = request.app[SERVICE].notifier
+    consent = notifier.consent_words(code, english=language_of(request) == "en") if notifier.offers(code) else None
+    return render(
+        request,
+        "desk.html",
+        title=said["desk_title"],
+        page_words=DESK_WORDS,
+        data=data,
+        bookings=bookings,
+        sms_consent=consent,
+    )
 
 
 ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/desk", name="desk", handler=desk, roles=DESK)]

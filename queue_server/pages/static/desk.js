@@ -110,6 +110,36 @@
     const link = $("issued-link");
     link.href = ticket.status_url;
     link.textContent = ticket.status_url;
+    issuedSerial = ticket.serial;
+    const sms = $("sms-form");
+    if (sms) { // the centre sends SMS: the citizen may ask for it here, with consent
+      sms.reset();
+      OW.clearProblems(sms);
+      sms.hidden = false;
+      $("sms-kept").hidden = true;
+    }
+  }
+
+  let issuedSerial = null;
+  const smsForm = $("sms-form");
+  if (smsForm) {
+    const give = OW.action($("sms-submit"), async (id) => {
+      OW.clearProblems(smsForm);
+      if (!smsForm.elements.consent.checked) {
+        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
+        return;
+      }
+      const body = { phone: smsForm.elements.phone.value.trim(), consent: true, source: "desk", request_id: id };
+      const answer = await OW.api("POST", base + "/tickets/" + issuedSerial + "/sms", body);
+      if (!answer.ok) {
+        OW.showProblem(smsForm, answer.body);
+        return;
+      }
+      $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
+      $("sms-kept").hidden = false;
+      smsForm.hidden = true;
+    });
+    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
   }
 
   $("copy-link").addEventListener("click", async () => {
