@@ -8,6 +8,9 @@ checks the message as the SMS service does: a known access key, an approved sign
 approved template whose every ``${parameter}`` is given, a mainland mobile number. A message it
 takes gets a ``BizId`` and is kept with its rendered text.
 
+``QuerySendDetails`` answers a sent message's delivery receipt: delivered unless a test set another
+in :attr:`FakeSms.receipts`.
+
 Tests tell it to fail: :meth:`FakeSms.fail_next` answers the next requests with an HTTP status and
 an error code (503 ServiceUnavailable, 200 with isv.BUSINESS_LIMIT_CONTROL, ...).
 """
@@ -21,6 +24,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -29,6 +33,7 @@ from aiohttp import web
 from tests.serverproc import free_port
 
 ALGORITHM = "ACS3-HMAC-SHA256"
+ACTIONS = ("SendSms", "QuerySendDetails")
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 PARAMETER = re.compile(r"\$\{(\w+)\}")
 
@@ -55,6 +60,8 @@ class FakeSms:
     refused: list[str] = field(default_factory=list)
     """The error code of every request refused, failures told included."""
     failures: list[tuple[int, str]] = field(default_factory=list)
+    receipts: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """BizId -> (SendStatus, ErrCode) the network reported; delivered (3, DELIVERED) unless told."""
     nonces: set[str] = field(default_factory=set)
     delay: float = 0.0
     """Seconds each answer takes: longer than a sender's poll, so two senders would overlap."""
@@ -94,6 +101,8 @@ class FakeSms:
             status, code = self.failures.pop(0)
             return self._error(status, code, "told to fail")
         query = request.rel_url.query
+        if request.headers["x-acs-action"] == "QuerySendDetails":
+            return self._details(query)
         phone, sign, template = query.get("PhoneNumbers", ""), query.get("SignName", ""), query.get("TemplateCode", "")
         try:
             params = json.loads(query.get("TemplateParam", "{}"))
@@ -114,6 +123,26 @@ class FakeSms:
         self.sent.append(Sent(phone, sign, template, params, rendered, biz_id, query.get("OutId", "")))
         return web.json_response({"RequestId": secrets.token_hex(8), "Code": "OK", "Message": "OK", "BizId": biz_id})
 
+    def _details(self, query: Mapping[str, str]) -> web.Response:
+        """QuerySendDetails: a message by its BizId and number, with its receipt. The day (SendDate) is
+        checked for its form only: the tests' clocks are not the provider's."""
+        if not re.fullmatch(r"20[0-9]{6}", query.get("SendDate", "")):
+            return self._error(200, "isv.INVALID_PARAMETERS", "SendDate is yyyyMMdd")
+        found = [s for s in self.sent if s.biz_id == query.get("BizId") and s.phone == query.get("PhoneNumber")]
+        details = [
+            {
+                "PhoneNum": s.phone,
+                "SendStatus": self.receipts.get(s.biz_id, (3, "DELIVERED"))[0],
+                "ErrCode": self.receipts.get(s.biz_id, (3, "DELIVERED"))[1],
+                "TemplateCode": s.template,
+                "Content": s.text,
+                "OutId": s.out_id,
+            }
+            for s in found
+        ]
+        body = {"RequestId": secrets.token_hex(8), "Code": "OK", "Message": "OK", "TotalCount": len(details)}
+        return web.json_response({**body, "SmsSendDetailDTOs": {"SmsSendDetailDTO": details}})
+
     def _error(self, status: int, code: str, message: str) -> web.Response:
         self.refused.append(code)
         return web.json_response({"RequestId": secrets.token_hex(8), "Code": code, "Message": message}, status=status)
@@ -121,7 +150,7 @@ class FakeSms:
     def _check_signature(self, request: web.Request, body: bytes) -> tuple[int, str, str] | None:
         """None when the request is signed as the V3 signature requires, else the error to answer."""
         headers = {name.lower(): value for name, value in request.headers.items()}
-        if headers.get("x-acs-action") != "SendSms" or headers.get("x-acs-version") != "2017-05-25":
+        if headers.get("x-acs-action") not in ACTIONS or headers.get("x-acs-version") != "2017-05-25":
             return 400, "InvalidAction.NotFound", "x-acs-action or x-acs-version"
         try:
             date = dt.datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)

@@ -234,3 +234,31 @@ async def test_the_fake_provider_refuses_what_the_provider_would(fake: FakeSms) 
     )
     unreachable = await gone.send(PHONE, SIGN, TEMPLATES[NoticeKind.NEAR], params, "5")
     assert (unreachable.ok, unreachable.code, unreachable.retry) == (False, "Network", True)
+
+
+async def test_delivery_receipts_are_read_after_sending(db: Database, fake: FakeSms) -> None:
+    settings = sms_settings(fake)
+    service, clock = await hall_with_sms(db, settings)
+    sender = SmsSender(db, settings, clock)
+    async with db.write() as conn:
+        for n in range(3):
+            await service.notifier.send_code(conn, "test", PHONE, code=f"{n}", minutes=5, key=f"k{n}", now=clock.now())
+    assert await sender.send_due() == 3
+    fake.receipts[fake.sent[1].biz_id] = (2, "MK:0001")  # the network could not deliver it
+    fake.receipts[fake.sent[2].biz_id] = (1, "")  # no word yet
+    assert await sender.check_receipts() == 0, "not read at once"
+    clock.advance(dt.timedelta(seconds=31))
+    assert await sender.check_receipts() == 2
+    async with db.read() as conn:
+        records = {r.key: r for r in await notice_records(conn, "test")}
+    assert [(records[f"code:k{n}"].status, records[f"code:k{n}"].reason) for n in range(3)] == [
+        ("delivered", ""),
+        ("failed", "MK:0001"),
+        ("sent", ""),
+    ]
+    fake.receipts[fake.sent[2].biz_id] = (3, "DELIVERED")
+    assert await sender.check_receipts() == 0, "asked again only after a while"
+    clock.advance(dt.timedelta(minutes=2))
+    assert await sender.check_receipts() == 1
+    clock.advance(dt.timedelta(days=3))
+    assert await sender.check_receipts() == 0

@@ -13,6 +13,10 @@ Policy, here and not in the adapter: a number gets at most the centre's ``daily_
 any 24 hours (the next is recorded failed, "daily limit"); an error that may pass (throttling, the
 provider's 5xx, the network) is tried again after a growing pause (``backoff``), up to
 ``MAX_ATTEMPTS``; any other error is recorded failed with the provider's code and message.
+
+A sent notice's delivery receipt is read from the provider (``RECEIPT_FIRST`` after sending, then
+every ``RECEIPT_AGAIN``, for ``RECEIPT_WINDOW``) under the same lease: ``delivered``, or ``failed``
+with the network's code; without word it stays ``sent``.
 """
 
 from __future__ import annotations
@@ -21,15 +25,28 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import zoneinfo
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
-from queue_server.app.sms_provider import AliyunSms, SendOutcome, SmsProvider
+from queue_server.app.sms_provider import AliyunSms, Receipt, SendOutcome, SmsProvider
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.domain.clock import Clock
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
 from queue_server.store.relay_lease import SMS_LOCK_CLASS, try_relay_lease
-from queue_server.store.sms import DueNotice, due_notices, record_failed, record_retry, record_sent, sent_today
+from queue_server.store.sms import (
+    DueNotice,
+    NoticeStatus,
+    SentNotice,
+    due_notices,
+    due_receipts,
+    record_failed,
+    record_receipt,
+    record_retry,
+    record_sent,
+    sent_today,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +56,15 @@ MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
 LIMIT_WINDOW = dt.timedelta(hours=24)
+RECEIPT_FIRST = dt.timedelta(seconds=30)
+"""A sent notice's delivery receipt is first read this long after it was sent ..."""
+RECEIPT_AGAIN = dt.timedelta(minutes=2)
+"""... and again this often while the network has not reported it ..."""
+RECEIPT_WINDOW = dt.timedelta(days=2)
+"""... for at most this long (the provider keeps the details for some days); then it stays sent."""
+PROVIDER_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+"""The provider dates messages (QuerySendDetails' SendDate) in China's time."""
+T = TypeVar("T")
 
 
 def backoff(attempts: int, base: float = BACKOFF_SECONDS) -> dt.timedelta:
@@ -74,6 +100,7 @@ class SmsSender:
         while not self.stopping.is_set():
             try:
                 await self.send_due()
+                await self.check_receipts()
             except (DatabaseError, OSError) as error:  # the database is away: the notices wait for it
                 log.warning("could not send SMS notices: %s; trying again", error)
             with contextlib.suppress(TimeoutError):
@@ -93,30 +120,63 @@ class SmsSender:
         """Send every centre's due notices; returns how many were sent (accepted by the provider)."""
         sent = 0
         for code in self.settings.centres:
-            sent += await self._send_centre(code)
+            sent += await self._batches(code, self._due, self._send_one)
         return sent
 
-    async def _send_centre(self, code: str) -> int:
-        sent = 0
+    async def check_receipts(self) -> int:
+        """Read the delivery receipts that are due; returns how many notices are now delivered or failed."""
+        settled = 0
+        for code in self.settings.centres:
+            settled += await self._batches(code, self._receipts_due, self._check_one)
+        return settled
+
+    async def _due(self, conn: Connection, code: str) -> list[DueNotice]:
+        return await due_notices(conn, [code], self.clock.now(), BATCH)
+
+    async def _receipts_due(self, conn: Connection, code: str) -> list[SentNotice]:
+        now = self.clock.now()
+        return await due_receipts(conn, [code], now, now - RECEIPT_WINDOW, BATCH)
+
+    async def _batches(
+        self,
+        code: str,
+        read: Callable[[Connection, str], Awaitable[Sequence[T]]],
+        handle: Callable[[Connection | None, T], Awaitable[int]],
+    ) -> int:
+        """Read the centre's rows a batch at a time and ``handle`` each, under the centre's SMS lease.
+
+        PostgreSQL: each batch in one transaction holding the lease. SQLite: read, then each row
+        handled with short transactions of its own (``conn`` None)."""
+        done = 0
         while True:
-            if self.db.sqlite:  # one instance: read, then send and record each in a short write of its own
-                async with self.db.read() as read:
-                    due = await due_notices(read, [code], self.clock.now(), BATCH)
-                for notice in due:
+            if self.db.sqlite:
+                async with self.db.read() as read_conn:
+                    rows = await read(read_conn, code)
+                for row in rows:
                     if self.stopping.is_set():
-                        return sent
-                    sent += await self._send_one(None, notice)
+                        return done
+                    done += await handle(None, row)
             else:
                 async with self.db.write() as conn:
                     if not await try_relay_lease(conn, code, SMS_LOCK_CLASS):
-                        return sent  # another instance sends this centre's notices now
-                    due = await due_notices(conn, [code], self.clock.now(), BATCH)
-                    for notice in due:
+                        return done  # another instance sends this centre's notices now
+                    rows = await read(conn, code)
+                    for row in rows:
                         if self.stopping.is_set():
-                            return sent  # what was sent is recorded as the transaction commits
-                        sent += await self._send_one(conn, notice)
-            if len(due) < BATCH:
-                return sent
+                            return done  # what was done is recorded as the transaction commits
+                        done += await handle(conn, row)
+            if len(rows) < BATCH:
+                return done
+
+    async def _check_one(self, conn: Connection | None, notice: SentNotice) -> int:
+        provider = self.providers[notice.centre]
+        sent_on = notice.sent_at.astimezone(PROVIDER_ZONE).date()
+        found = await provider.receipt(notice.phone, notice.biz_id, sent_on)
+        status = {Receipt.DELIVERED: NoticeStatus.DELIVERED, Receipt.FAILED: NoticeStatus.FAILED}.get(found.receipt)
+        later = self.clock.now() + RECEIPT_AGAIN
+        reason = found.reason if status is NoticeStatus.FAILED else ""
+        await self._record(conn, lambda c: record_receipt(c, notice.id, status, reason, later))
+        return 1 if status is not None else 0
 
     async def _send_one(self, conn: Connection | None, notice: DueNotice) -> int:
         sms = self.settings.centres[notice.centre]
@@ -134,7 +194,7 @@ class SmsSender:
         outcome = await provider.send(notice.phone, sms.sign_name, notice.template, notice.params, str(notice.id))
         if outcome.ok:
             biz_id, at = outcome.biz_id or "", self.clock.now()
-            await self._record(conn, lambda c: record_sent(c, notice.id, biz_id, at, attempts))
+            await self._record(conn, lambda c: record_sent(c, notice.id, biz_id, at, attempts, at + RECEIPT_FIRST))
             return 1
         self._log(notice, outcome, attempts)
         if outcome.retry and attempts < MAX_ATTEMPTS:

@@ -27,6 +27,8 @@ from queue_server.store.contacts import mask
 class NoticeStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
+    """Accepted by the provider; its delivery receipt is read later."""
+    DELIVERED = "delivered"
     FAILED = "failed"
 
 
@@ -59,6 +61,18 @@ class DueNotice:
     phone: str
     template: str
     params: Mapping[str, str]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SentNotice:
+    """A sent notice whose delivery receipt is still to be read."""
+
+    id: int
+    centre: str
+    phone: str
+    biz_id: str
+    sent_at: dt.datetime
     attempts: int
 
 
@@ -183,14 +197,47 @@ async def due_notices(conn: AsyncConnection, centres: list[str], now: dt.datetim
 async def sent_today(conn: AsyncConnection, phone: str, since: dt.datetime) -> int:
     """How many notices went to ``phone`` since ``since`` (the start of the centre's day), at any centre."""
     n = schema.sms_notices.c
-    query = select(func.count()).where(n.phone == phone, n.sent_at >= since, n.status == NoticeStatus.SENT.value)
+    query = select(func.count()).where(n.phone == phone, n.sent_at >= since)
     return int((await conn.execute(query)).scalar_one())
 
 
-async def record_sent(conn: AsyncConnection, notice_id: int, biz_id: str, now: dt.datetime, attempts: int) -> None:
-    await _set(
-        conn, notice_id, status=NoticeStatus.SENT.value, biz_id=biz_id, sent_at=now, reason="", attempts=attempts
+async def record_sent(
+    conn: AsyncConnection, notice_id: int, biz_id: str, now: dt.datetime, attempts: int, check_at: dt.datetime
+) -> None:
+    """Accepted by the provider; its receipt is read from ``check_at`` on (``next_attempt_at``)."""
+    values = {"status": NoticeStatus.SENT.value, "biz_id": biz_id, "sent_at": now, "reason": "", "attempts": attempts}
+    await _set(conn, notice_id, next_attempt_at=check_at, **values)
+
+
+async def due_receipts(
+    conn: AsyncConnection, centres: list[str], now: dt.datetime, since: dt.datetime, limit: int
+) -> list[SentNotice]:
+    """Sent notices sent after ``since`` whose receipt is due to be read."""
+    n = schema.sms_notices.c
+    query = (
+        select(n.id, n.centre, n.phone, n.biz_id, n.sent_at, n.attempts)
+        .where(
+            n.status == NoticeStatus.SENT.value,
+            n.next_attempt_at <= now,
+            n.sent_at >= since,
+            n.centre.in_(centres),
+            n.phone.is_not(None),
+        )
+        .order_by(n.id)
+        .limit(limit)
     )
+    rows = await conn.execute(query)
+    return [SentNotice(r.id, r.centre, r.phone, r.biz_id or "", r.sent_at, r.attempts) for r in rows]
+
+
+async def record_receipt(
+    conn: AsyncConnection, notice_id: int, status: NoticeStatus | None, reason: str, check_at: dt.datetime
+) -> None:
+    """Delivered or failed (with the network's code), or, for None, read again from ``check_at``."""
+    if status is None:
+        await _set(conn, notice_id, next_attempt_at=check_at)
+    else:
+        await _set(conn, notice_id, status=status.value, reason=reason)
 
 
 async def record_failed(conn: AsyncConnection, notice_id: int, reason: str, attempts: int) -> None:

@@ -65,7 +65,7 @@ class NoticeRecordView(TypedDict):
     """Masked"""
     template: str
     status: str
-    """pending, sent or failed"""
+    """pending, sent (accepted by the provider), delivered (the network's receipt) or failed"""
     reason: str
     biz_id: str | None
     attempts: int
