@@ -19,7 +19,7 @@ from queue_server.store.sms import phone_of
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.fake_sms import FakeSms
-from tests.pages_support import WAIT_MS, Site, log_in, running_site, signed_in_reader
+from tests.pages_support import WAIT_MS, Site, kiosk_page, log_in, running_site, signed_in_reader
 from tests.sms_support import PHONE, SIGN, fake_provider, give_phone, sms_settings
 from tests.test_pages_status import phone
 
@@ -123,5 +123,27 @@ async def test_the_desk_takes_a_number_for_the_ticket_it_issued(site: Site, fake
         await page.click("#sms-submit")
         await expect(page.locator("#sms-kept")).to_have_text("将短信提醒 138****8000。", timeout=WAIT_MS)
         await assert_accessible(page, "the desk, a number taken for SMS")
+    async with site.db.read() as conn:
+        assert await phone_of(conn, "test", 1) == PHONE
+
+
+async def test_the_kiosk_takes_a_number_on_its_own_keypad(site: Site, fake: FakeSms, tmp_path: Path) -> None:
+    site.service.notifier.settings = sms_settings(fake)
+    async with kiosk_page(site, {"width": 1080, "height": 1920}) as page:
+        await page.click("button.matter[data-matter=pension]")
+        await page.click("button[data-category='']")
+        await expect(page.locator("#ticket-number")).to_have_text("A001", timeout=WAIT_MS)
+        await page.click("#sms-open")
+        await expect(page.locator("#sms-form")).to_contain_text("本人同意用此号码接收本次办事的短信提醒")
+        for key in "138001380009":  # one digit too many is not taken
+            await page.click(f"#sms-keypad button[data-key='{key}']")
+        await page.click("#sms-keypad button[data-key=back]")
+        await page.click("#sms-keypad button[data-key='0']")
+        await expect(page.locator("#sms_phone")).to_have_value(PHONE)
+        await page.check("#sms_consent")
+        await assert_accessible(page, "the kiosk, a number typed for SMS")
+        keep_screenshot(await page.screenshot(), "kiosk-sms.png", tmp_path)
+        await page.click("#sms-submit")
+        await expect(page.locator("#sms-kept")).to_have_text("将短信提醒 138****8000。", timeout=WAIT_MS)
     async with site.db.read() as conn:
         assert await phone_of(conn, "test", 1) == PHONE

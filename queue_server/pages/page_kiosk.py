@@ -72,6 +72,9 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "elsewhere_matters": sorted(elsewhere.values(), key=lambda m: m["code"]),
             "bookings": bool(config.bookings.matters),
         },
+        sms_consent=service.notifier.consent_words(centre, english=bool(english))
+        if service.notifier.offers(centre)
+        else None,
     )
 
 

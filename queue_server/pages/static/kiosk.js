@@ -20,6 +20,7 @@
   const ARM_MS = 450;          // a screen's buttons wake after this: a double tap never lands on the next screen
   const IDLE_MS = 60000;       // a half-finished choice goes back to the start after a minute untouched
   const TICKET_SECONDS = 30;   // the ticket stays this long once it printed
+  const SMS_SECONDS = 60;      // ... and this long after each key while a number is typed for SMS
   const PHOTO_SECONDS = 90;    // ... and this long when it must be photographed
   const REFUSED_SECONDS = 25;
   const ELSEWHERE_SECONDS = 60;  // long enough to read, or photograph, where else to go
@@ -432,9 +433,53 @@
     $("print-status").className = "print-status";
     $("print-photo").hidden = true;
     showScreen("ticket");
+    resetSms(ticket.serial);
     startCountdown(TICKET_SECONDS, "ticket-countdown");
     say("ticket", { number: ticket.number, ahead: position ? position.people_ahead : 0 });
     watchPrints(ticket.serial);
+  }
+
+  // 叫号时短信提醒我: a number typed on the screen's own keypad, with consent (only where the centre sends SMS).
+  let smsSerial = null;
+  const smsForm = $("sms-form");
+  function resetSms(serial) {
+    smsSerial = serial;
+    if (!smsForm) return;
+    smsForm.reset();
+    OW.clearProblems(smsForm);
+    smsForm.hidden = false;
+    $("sms-kept").hidden = true;
+    $("kiosk-sms").open = false;
+  }
+  if (smsForm) {
+    const more = () => startCountdown(SMS_SECONDS, "ticket-countdown"); // typing takes a while
+    $("kiosk-sms").addEventListener("toggle", () => { if ($("kiosk-sms").open) more(); });
+    $("sms-keypad").addEventListener("click", (event) => {
+      const key = event.target.closest("button[data-key]");
+      if (!key) return;
+      const input = smsForm.elements.phone;
+      input.value = key.dataset.key === "back" ? input.value.slice(0, -1) : (input.value + key.dataset.key).slice(0, 11);
+      more();
+    });
+    smsForm.addEventListener("change", more);
+    const give = OW.action(null, async (id) => {
+      OW.clearProblems(smsForm);
+      if (!smsForm.elements.consent.checked) {
+        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
+        return;
+      }
+      const body = { phone: smsForm.elements.phone.value, consent: true, source: "kiosk", request_id: id };
+      const answer = await OW.api("POST", base + "/tickets/" + smsSerial + "/sms", body);
+      if (!answer.ok) {
+        OW.showProblem(smsForm, answer.body);
+        return;
+      }
+      $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
+      $("sms-kept").hidden = false;
+      smsForm.hidden = true;
+      startCountdown(TICKET_SECONDS, "ticket-countdown");
+    });
+    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
   }
 
   function cannotPrint(job) {
