@@ -122,25 +122,7 @@
 
   let issuedSerial = null;
   const smsForm = $("sms-form");
-  if (smsForm) {
-    const give = OW.action($("sms-submit"), async (id) => {
-      OW.clearProblems(smsForm);
-      if (!smsForm.elements.consent.checked) {
-        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
-        return;
-      }
-      const body = { phone: smsForm.elements.phone.value.trim(), consent: true, source: "desk", request_id: id };
-      const answer = await OW.api("POST", base + "/tickets/" + issuedSerial + "/sms", body);
-      if (!answer.ok) {
-        OW.showProblem(smsForm, answer.body);
-        return;
-      }
-      $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
-      $("sms-kept").hidden = false;
-      smsForm.hidden = true;
-    });
-    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
-  }
+  if (smsForm) OW.smsForm(smsForm, $("sms-kept"), () => base + "/tickets/" + issuedSerial + "/sms", { source: "desk" });
 
   $("copy-link").addEventListener("click", async () => {
     const text = $("issued-link").textContent;

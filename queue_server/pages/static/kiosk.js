@@ -462,24 +462,8 @@
       more();
     });
     smsForm.addEventListener("change", more);
-    const give = OW.action(null, async (id) => {
-      OW.clearProblems(smsForm);
-      if (!smsForm.elements.consent.checked) {
-        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
-        return;
-      }
-      const body = { phone: smsForm.elements.phone.value, consent: true, source: "kiosk", request_id: id };
-      const answer = await OW.api("POST", base + "/tickets/" + smsSerial + "/sms", body);
-      if (!answer.ok) {
-        OW.showProblem(smsForm, answer.body);
-        return;
-      }
-      $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
-      $("sms-kept").hidden = false;
-      smsForm.hidden = true;
-      startCountdown(TICKET_SECONDS, "ticket-countdown");
-    });
-    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
+    const path = () => base + "/tickets/" + smsSerial + "/sms";
+    OW.smsForm(smsForm, $("sms-kept"), path, { source: "kiosk" }, () => startCountdown(TICKET_SECONDS, "ticket-countdown"));
   }
 
   function cannotPrint(job) {

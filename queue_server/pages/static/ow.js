@@ -230,5 +230,33 @@ const OW = (() => {
     return btoa(binary);
   }
 
-  return { data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes, showLostDevices, shrunkPhoto, base64Of };
+
+  // A mobile number given for a ticket's SMS notices (叫号时短信提醒我), on the ticket page, the kiosk or
+  // the desk: consent is asked before sending; the masked number the server kept replaces the form.
+  // ``path()`` is the route to post to, ``extra`` more of the body, ``onKept`` runs once it is kept.
+  function smsForm(form, kept, path, extra = {}, onKept = () => {}) {
+    const give = action(null, async (id) => {
+      clearProblems(form);
+      if (!form.elements.consent.checked) {
+        showProblem(form, { errors: [{ field: "consent", message: t("sms_need_consent") }] });
+        return;
+      }
+      const body = { phone: form.elements.phone.value.trim(), consent: true, request_id: id, ...extra };
+      const answer = await api("POST", path(), body);
+      if (!answer.ok) {
+        showProblem(form, answer.body);
+        return;
+      }
+      kept.textContent = t("sms_kept", { phone: answer.body.phone });
+      kept.hidden = false;
+      form.hidden = true;
+      onKept();
+    });
+    form.addEventListener("submit", (event) => { event.preventDefault(); give(); });
+  }
+
+  return {
+    data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes,
+    showLostDevices, shrunkPhoto, base64Of, smsForm,
+  };
 })();

@@ -138,30 +138,7 @@
   }
 
   const smsForm = $("sms-form");
-  if (smsForm) {
-    const give = OW.action(null, async (id) => {
-      OW.clearProblems(smsForm);
-      if (!smsForm.elements.consent.checked) {
-        OW.showProblem(smsForm, { errors: [{ field: "consent", message: OW.t("sms_need_consent") }] });
-        return;
-      }
-      $("sms-submit").disabled = true;
-      try {
-        const body = { phone: smsForm.elements.phone.value.trim(), consent: true, request_id: id };
-        const answer = await OW.api("POST", statusPath + "/sms", body);
-        if (!answer.ok) {
-          OW.showProblem(smsForm, answer.body);
-          return;
-        }
-        $("sms-kept").textContent = OW.t("sms_kept", { phone: answer.body.phone });
-        $("sms-kept").hidden = false;
-        smsForm.hidden = true;
-      } finally {
-        $("sms-submit").disabled = false;
-      }
-    });
-    smsForm.addEventListener("submit", (event) => { event.preventDefault(); give(); });
-  }
+  if (smsForm) OW.smsForm(smsForm, $("sms-kept"), () => statusPath + "/sms");
 
   // How the case ended, in the citizen's words: a promised case's date, what to bring back, or why not.
   function renderOutcome(ticket) {
