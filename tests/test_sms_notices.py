@@ -262,3 +262,27 @@ async def test_delivery_receipts_are_read_after_sending(db: Database, fake: Fake
     assert await sender.check_receipts() == 1
     clock.advance(dt.timedelta(days=3))
     assert await sender.check_receipts() == 0
+
+
+async def test_the_bookings_messages_are_sent_once_per_key(db: Database, fake: FakeSms) -> None:
+    settings = sms_settings(fake)
+    service, clock = await hall_with_sms(db, settings)
+    details = {"date": "12月8日", "time": "09:30", "centre": "测试便民服务中心", "matter": "养老保险待遇领取"}
+    notifier, now = service.notifier, clock.now()
+    async with db.write() as conn:
+        written = [
+            await notifier.booking_confirmed(
+                conn, "test", PHONE, details={**details, "booking": "Y0012"}, key="b-12", now=now
+            )
+            for _ in range(2)  # the bookings page asks twice: one message
+        ]
+        assert written == [True, False]
+        assert await notifier.booking_reminder(conn, "test", PHONE, details=details, key="b-12", now=now)
+        assert not await notifier.send_code(conn, "other", PHONE, code="1", minutes=5, key="x", now=now), (
+            "no provider there"
+        )
+    assert await SmsSender(db, settings, clock).send_due() == 2
+    assert fake.texts() == [
+        f"【{SIGN}】您已预约12月8日 09:30在测试便民服务中心办理养老保险待遇领取，预约号Y0012。",
+        f"【{SIGN}】提醒：您预约了12月8日 09:30在测试便民服务中心办理养老保险待遇领取，请按时到达。",
+    ]
