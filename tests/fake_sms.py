@@ -93,7 +93,11 @@ class FakeSms:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        answer = self._answer(request, body)  # done now (a message sent), answered after the delay
         await asyncio.sleep(self.delay)
+        return answer
+
+    def _answer(self, request: web.Request, body: bytes) -> web.Response:
         refusal = self._check_signature(request, body)
         if refusal is not None:
             return self._error(*refusal)

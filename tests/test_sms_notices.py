@@ -4,6 +4,7 @@ masked, a provider error tried again, the limit per number, and the numbers dele
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,23 @@ async def test_the_bookings_messages_are_sent_once_per_key(db: Database, fake: F
         f"【{SIGN}】您已预约12月8日 09:30在测试便民服务中心办理养老保险待遇领取，预约号Y0012。",
         f"【{SIGN}】提醒：您预约了12月8日 09:30在测试便民服务中心办理养老保险待遇领取，请按时到达。",
     ]
+
+
+async def test_a_stopping_sender_records_the_message_it_is_sending(db: Database, fake: FakeSms) -> None:
+    """Stopping waits for the provider's answer and records it: a restart sends nothing again."""
+    settings = sms_settings(fake)
+    service, clock = await hall_with_sms(db, settings)
+    fake.delay = 0.5
+    async with db.write() as conn:
+        await service.notifier.send_code(conn, "test", PHONE, code="1", minutes=5, key="k", now=clock.now())
+    sender = SmsSender(db, settings, clock)
+    task = asyncio.create_task(sender.run(poll=0.05))
+    async with asyncio.timeout(5):
+        while not fake.nonces:  # the request reached the provider, its answer is on the way
+            await asyncio.sleep(0.01)
+    await sender.stop(task, grace=5)
+    assert task.done() and len(fake.sent) == 1
+    async with db.read() as conn:
+        (record,) = await notice_records(conn, "test")
+    assert record.status == "sent"
+    assert await SmsSender(db, settings, clock).send_due() == 0
