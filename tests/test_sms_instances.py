@@ -111,6 +111,8 @@ async def test_near_called_and_ready_once_each_across_a_restart_with_two_instanc
             f"{mosquitto.url}?protocol=5",
             "--sms-config",
             str(write_config(fake, tmp_path, ("test",))),
+            "--id-key-file",  # the instances share one, kept with the test's files
+            str(tmp_path / "id.key"),
         ]
         servers = [start(database_url, tmp_path, f"first{i}", args) for i in range(2)]
         try:
