@@ -1,7 +1,7 @@
 """sms_phones and sms_notices: phone numbers given for notices by SMS, and the notices' outbox
 
-Revision ID: 0020
-Revises: 0021
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06
 
 A ticket's number given for SMS notices, with the consent words and when it is deleted; each
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0020"
-down_revision = "0021"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
