@@ -130,9 +130,10 @@ async def test_a_counter_day_readable_through_every_read_route(api: Api) -> None
         "serving_started",
         "finished",
         "rating_requested",
+        "rating_code_retired",  # the window's next finish retired its rating code
     ]
-    assert [e["seq"] for e in log] == [1, 2, 3, 4, 5, 6]
-    assert [e["actor"] for e in log] == ["kiosk:kiosk1"] + ["staff:s1"] * 5
+    assert [e["seq"] for e in log] == [1, 2, 3, 4, 5, 6, 7]
+    assert [e["actor"] for e in log] == ["kiosk:kiosk1"] + ["staff:s1"] * 6
     replayed = replay(event_from_record({k: v for k, v in e.items() if k != "seq"}) for e in log)
     assert (replayed.status.value, replayed.outcome, replayed.recalls) == ("finished", done["ticket"]["outcome"], 1)
 

@@ -605,7 +605,7 @@ class Hall(RatingActions):
         self.request_rating(pending, ticket, window, actor=actor, now=now)
         if ticket.called_at is not None:
             self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60)
-        return pending.change()
+        return pending.change(focus=ticket.serial)  # the earlier service whose code it retired changed too
 
     # Closing
 

@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 
 from queue_server.app.notices import PhoneSource
 from queue_server.app.once import Once
+from queue_server.app.request_ids import citizen_request_id
 from queue_server.app.sms_phones import take_phone
 from queue_server.app.view_fields import documented
 from queue_server.auth.accounts import Action, Role
@@ -25,7 +26,6 @@ from queue_server.web.api import (
     _int_param,
     _service,
     _token_ticket,
-    citizen_request_id,
     read_body,
     request_id_of,
 )
