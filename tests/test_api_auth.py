@@ -107,6 +107,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", f"{API}/centres/{{centre}}/bookings/{{code}}"): BOOKERS,
     ("POST", f"{API}/centres/{{centre}}/bookings/{{code}}/cancel"): BOOKERS,
     ("POST", f"{API}/centres/{{centre}}/bookings/{{code}}/move"): BOOKERS,
+    ("GET", f"{API}/public/centres/{{centre}}/booking-slots"): PUBLIC,
+    ("POST", f"{API}/public/centres/{{centre}}/booking-code"): PUBLIC,
+    ("POST", f"{API}/public/centres/{{centre}}/bookings"): PUBLIC,
+    ("POST", f"{API}/public/centres/{{centre}}/bookings/{{code}}/cancel"): PUBLIC,
+    ("POST", f"{API}/public/centres/{{centre}}/bookings/{{code}}/move"): PUBLIC,
     ("POST", f"{API}/centres/{{centre}}/check-in"): frozenset({"admin", "manager", "guide", "kiosk"}),
     ("GET", f"{API}/centres/{{centre}}/cases/{{case_number}}/postal-address"): frozenset({"business"}),
     ("GET", f"{API}/centres/{{centre}}/promised/find"): frozenset({"admin", "manager", "s1", "guide"}),
@@ -200,7 +205,8 @@ async def test_public_routes_ask_for_no_token(hall: tuple[Api, HallService, dict
         if EXPECTED[method, template] is not PUBLIC:
             continue
         # A POST without a request id gets as far as checking its body: no token was asked for.
-        reply = await api.call(method, url_of(template, ticket), body={} if method == "POST" else None)
+        query = "?matter=pension&day=2026-11-30" if template.endswith("/booking-slots") else ""
+        reply = await api.call(method, url_of(template, ticket) + query, body={} if method == "POST" else None)
         assert reply.status == (422 if method == "POST" else 200), (method, template, reply.body)
 
 

@@ -26,6 +26,11 @@ PUBLIC_OPERATIONS = {
     "rate_by_status_token",
     "give_sms_phone_by_status_token",
     "get_staff_photo",
+    "list_public_booking_slots",
+    "ask_booking_code",
+    "book_public",
+    "cancel_public_booking",
+    "move_public_booking",
 }
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 

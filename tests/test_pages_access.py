@@ -31,6 +31,7 @@ PUBLIC_PATHS = {
     "/live/ticket/{token}",
     "/guide/{centre}/{matter}",
     "/book/{centre}",
+    "/book/{centre}/booking/{code}/qr.svg",
     "/rate/{code}",
 }
 """The routes anyone may open (the ticket's pages add their own public routes, with a token)."""

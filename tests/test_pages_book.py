@@ -9,11 +9,14 @@ import aiohttp
 import pytest
 from playwright.async_api import expect
 
-from queue_server.app.booking_codes import PublicBookingLimits, codes_can_be_sent
+from queue_server.app.booking_codes import PublicBookingLimits, codes_offered
+from queue_server.app.notices import Notifier
+from queue_server.app.sms_settings import NoticeKind
 from queue_server.store.database import Database
 from tests.browser import chromium
 from tests.factories import make_centre
 from tests.pages_support import DEVICES, WAIT_MS, Site, running_site
+from tests.sms_support import TEMPLATES, fake_provider, sms_settings
 from tests.test_bookings import BOOKINGS
 
 PHONE = {"width": 390, "height": 844}
@@ -52,13 +55,13 @@ async def test_without_a_gateway_the_phone_page_says_to_book_at_the_desk(site: S
         assert "找不到这个服务中心" in await answer.text()
 
 
-def test_codes_are_offered_only_with_a_sender_and_limited_per_address_and_per_number() -> None:
-    class Sender:
-        async def send_code(self, phone: str, text: str) -> None:
-            raise AssertionError("nothing is sent here")
-
-    assert not codes_can_be_sent(None)
-    assert codes_can_be_sent(Sender())
+def test_codes_are_offered_only_with_the_code_template_and_limited_per_address_and_per_number() -> None:
+    fake = fake_provider()
+    assert not codes_offered(Notifier(None), "test")
+    assert codes_offered(Notifier(sms_settings(fake)), "test")
+    assert not codes_offered(Notifier(sms_settings(fake)), "other"), "a centre absent from the settings"
+    templates = {kind: code for kind, code in TEMPLATES.items() if kind is not NoticeKind.CODE}
+    assert not codes_offered(Notifier(sms_settings(fake, templates=templates)), "test"), "no code template"
     now = [0.0]
     limits = PublicBookingLimits(lambda: now[0], per_address=3, per_number=1)
     assert limits.take("10.0.0.1", "13800000001") is None

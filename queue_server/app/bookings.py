@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,6 +51,9 @@ from queue_server.store.database import Connection
 
 BOOK, MOVE, CANCEL = "book", "move_booking", "cancel_booking"
 """The names a request id of each booking action is kept under."""
+
+Also = Callable[[Connection, Booking, dt.datetime], Awaitable[None]]
+"""A caller's own step on the booking found, in the change's transaction (the public page's phone check)."""
 
 LATE_ZH = "您已超过预约时段{minutes}分钟，预约已失效；已为您取普通号，按到达顺序排队。"
 LATE_EN = "You are more than {minutes} minutes past your booked slot: the booking has lapsed. This is a walk-in ticket."
@@ -166,35 +169,46 @@ async def book(service: HallService, once: Once, asked: BookingAsked, key: bytes
     """Take a place in a slot, once per request id: refused when full, past, too far or over the limit."""
 
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> Booking:
-        centre, calendar, rules = hall.centre, hall.calendar, hall.centre.bookings
-        matter = centre.matter(asked.matter)
-        slot = find_slot(centre, calendar, matter.code, asked.start)
-        person, phone = person_key(key, asked.id_number), mask_phone(asked.phone)
-        active = [b for b in await stored.active_bookings(conn, centre.code, person) if not missed(rules, b, now)]
-        taken = await _taken(conn, centre.code, matter.code, slot.start)
-        check_book(rules, calendar, matter, slot, taken=taken, active=len(active), now=now)
-        booking = Booking(
-            code=await _new_code(conn, centre.code),
-            matter=matter.code,
-            slot_start=slot.start,
-            slot_end=slot.end,
-            person=person,
-            phone=phone,
-            channel=asked.channel,
-            booked_at=now,
-        )
-        purge_after = slot.end + dt.timedelta(days=rules.keep_days)
-        await stored.add_booking(conn, centre.code, booking, booked_by=once.actor, purge_after=purge_after)
-        return booking
+        return await take_place(conn, hall, now, asked, person_key(key, asked.id_number), booked_by=once.actor)
 
     return await run_once(service, once, BOOK, step, BOOKING_PRESENTER)
 
 
-async def cancel(service: HallService, once: Once, code: str) -> Answer:
-    """Cancel an active booking until ``cancel_until_minutes`` before its slot."""
+async def take_place(
+    conn: Connection, hall: Hall, now: dt.datetime, asked: BookingAsked, person: str, *, booked_by: str
+) -> Booking:
+    """The booking's row, in the caller's transaction under the centre's lock: the slot's places and
+    the person's active bookings (``person``: the keyed hash that names them) checked first."""
+    centre, calendar, rules = hall.centre, hall.calendar, hall.centre.bookings
+    matter = centre.matter(asked.matter)
+    slot = find_slot(centre, calendar, matter.code, asked.start)
+    phone = mask_phone(asked.phone)
+    active = [b for b in await stored.active_bookings(conn, centre.code, person) if not missed(rules, b, now)]
+    taken = await _taken(conn, centre.code, matter.code, slot.start)
+    check_book(rules, calendar, matter, slot, taken=taken, active=len(active), now=now)
+    booking = Booking(
+        code=await _new_code(conn, centre.code),
+        matter=matter.code,
+        slot_start=slot.start,
+        slot_end=slot.end,
+        person=person,
+        phone=phone,
+        channel=asked.channel,
+        booked_at=now,
+    )
+    purge_after = slot.end + dt.timedelta(days=rules.keep_days)
+    await stored.add_booking(conn, centre.code, booking, booked_by=booked_by, purge_after=purge_after)
+    return booking
+
+
+async def cancel(service: HallService, once: Once, code: str, *, also: Also | None = None) -> Answer:
+    """Cancel an active booking until ``cancel_until_minutes`` before its slot (``also``: the caller's
+    own check first, in the same transaction)."""
 
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> Booking:
         booking = require_booking(await stored.booking_by_code(conn, hall.centre.code, code.upper()), code)
+        if also is not None:
+            await also(conn, booking, now)
         check_change(hall.centre.bookings, booking, now)
         await stored.change_status(conn, hall.centre.code, booking.code, BookingStatus.CANCELLED)
         return require_booking(await stored.booking_by_code(conn, hall.centre.code, booking.code), code)
@@ -202,12 +216,14 @@ async def cancel(service: HallService, once: Once, code: str) -> Answer:
     return await run_once(service, once, CANCEL, step, CHANGED_PRESENTER)
 
 
-async def move(service: HallService, once: Once, code: str, start: dt.datetime) -> Answer:
+async def move(service: HallService, once: Once, code: str, start: dt.datetime, *, also: Also | None = None) -> Answer:
     """Reschedule an active booking to another slot of its matter, with the same deadline as a cancel."""
 
     async def step(conn: Connection, hall: Hall, now: dt.datetime) -> Booking:
         centre, rules = hall.centre, hall.centre.bookings
         booking = require_booking(await stored.booking_by_code(conn, centre.code, code.upper()), code)
+        if also is not None:
+            await also(conn, booking, now)
         check_change(rules, booking, now)
         slot = find_slot(centre, hall.calendar, booking.matter, start)
         taken = await _taken(conn, centre.code, booking.matter, slot.start)

@@ -26,6 +26,7 @@ from aiohttp import web
 from device_client.stopping import stop_tasks
 from queue_server.app.bookings import sweep as booking_sweep
 from queue_server.app.commands import CloseDay, ExpireRatings
+from queue_server.app.public_bookings import send_reminders
 from queue_server.app.service import HallService
 from queue_server.app.sms_sender import SmsSender
 from queue_server.app.sms_settings import SmsSettings
@@ -36,6 +37,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.ratings import RatingStatus
 from queue_server.http_common.id_key import DEFAULT_ID_KEY_FILE, load_id_key
+from queue_server.store.booking_codes import purge_codes
 from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
@@ -163,9 +165,11 @@ async def daily_jobs(service: HallService) -> None:
                 await prune_sessions(conn, service.clock.now())
                 await purge_contacts(conn, service.clock.now())
                 await purge_sms(conn, service.clock.now())
+                await purge_codes(conn, service.clock.now())
                 await purge_addresses(conn, service.clock.now())
                 codes = await centre_codes(conn)
             await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
+            await send_reminders(service, codes)  # the day before a booking, once each
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)

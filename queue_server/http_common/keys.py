@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.app.booking_codes import CodeSender
 from queue_server.app.service import HallService
 from queue_server.auth.sessions import Session
 from queue_server.bus.runner import Bus
@@ -24,7 +23,3 @@ SESSION = web.RequestKey("session", Session)
 
 ID_KEY = web.AppKey("id_key", bytes)
 """The key ID numbers are hashed with (queue_server.http_common.id_key): bookings keep only that hash."""
-
-CODE_SENDER = web.AppKey("code_sender", CodeSender)
-"""What sends the public booking page's phone codes, when an SMS gateway is configured; absent, the
-page says bookings are made at the desk (queue_server.app.booking_codes)."""

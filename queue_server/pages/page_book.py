@@ -13,12 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server.app.booking_codes import codes_can_be_sent
+from queue_server.app.booking_codes import codes_offered
+from queue_server.app.bookings import booking_by_code
 from queue_server.domain.booking_rules import BookableMatter
 from queue_server.domain.centre import Centre, clock_text
 from queue_server.domain.errors import NotFound
-from queue_server.http_common.keys import CODE_SENDER, SERVICE
+from queue_server.http_common.keys import SERVICE
 from queue_server.pages.book_words import BOOK_WORDS
+from queue_server.pages.page_status import qr_svg
 from queue_server.pages.render import language_of, render
 from queue_server.pages.routes import PageRoute
 from queue_server.pages.wording import words
@@ -76,8 +78,27 @@ async def book_page(request: web.Request) -> web.StreamResponse:
         phone=info.phone,
         matters=bookable_matters(centre, said, english),
         rules=centre.bookings,
-        codes=codes_can_be_sent(request.app.get(CODE_SENDER)),
+        codes=codes_offered(request.app[SERVICE].notifier, centre.code),
     )
 
 
-ROUTES: list[PageRoute] = [PageRoute(method="GET", path="/book/{centre}", name="book", handler=book_page, roles=None)]
+async def booking_qr(request: web.Request) -> web.StreamResponse:
+    """The booking's QR code: its code, as the kiosk's scanner types it at check-in."""
+    try:
+        booking = await booking_by_code(request.app[SERVICE], request.match_info["centre"], request.match_info["code"])
+    except NotFound:
+        raise web.HTTPNotFound(text="No booking has this code") from None
+    return web.Response(body=qr_svg(booking.code), content_type="image/svg+xml", headers={"Cache-Control": "private"})
+
+
+ROUTES: list[PageRoute] = [
+    PageRoute(method="GET", path="/book/{centre}", name="book", handler=book_page, roles=None),
+    PageRoute(
+        method="GET",
+        path="/book/{centre}/booking/{code}/qr.svg",
+        name="booking_qr",
+        handler=booking_qr,
+        roles=None,
+        html=False,
+    ),
+]

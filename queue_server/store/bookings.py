@@ -128,12 +128,16 @@ async def mark_no_shows(conn: AsyncConnection, centre: str, started_before: dt.d
 
 
 async def purge_people(conn: AsyncConnection, now: dt.datetime) -> int:
-    """Blank the ID hash and the phone of every booking past its ``purge_after``; returns how many."""
+    """Blank the person of every booking past its ``purge_after``: the ID hash and the phone (masked,
+    hashed, and kept for the reminder); returns how many."""
     b = schema.bookings.c
     done = await conn.execute(
         update(schema.bookings)
-        .where(b.purge_after <= now, (b.person.is_not(None)) | (b.phone.is_not(None)))
-        .values(person=None, phone=None)
+        .where(
+            b.purge_after <= now,
+            b.person.is_not(None) | b.phone.is_not(None) | b.phone_key.is_not(None) | b.reminder_phone.is_not(None),
+        )
+        .values(person=None, phone=None, phone_key=None, reminder_phone=None)
     )
     return int(done.rowcount or 0)
 

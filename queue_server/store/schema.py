@@ -495,6 +495,10 @@ bookings = Table(
     Column("checked_in_at", UTCDateTime),
     Column("ticket", BigInteger),
     Column("purge_after", UTCDateTime, nullable=False),
+    # A public booking: the keyed hash of its confirmed number (to change it from the public page),
+    # and the number itself only when the citizen agreed to the reminder; both nulled at purge_after.
+    Column("phone_key", String(64)),
+    Column("reminder_phone", String(24)),
     _centre_fk("bookings"),
     Index("ix_bookings_centre_slot", "centre", "matter", "slot_start"),
     Index("ix_bookings_centre_person", "centre", "person"),
@@ -589,6 +593,26 @@ sms_notices = Table(
     Index("ix_sms_notices_due", "status", "next_attempt_at"),
     Index("ix_sms_notices_phone", "phone", "sent_at"),
     Index("ix_sms_notices_purge_after", "purge_after"),
+)
+
+booking_codes = Table(
+    "booking_codes",
+    metadata,
+    # A code texted to a number for the public booking page (queue_server.app.booking_codes): the
+    # number and the code only as keyed hashes, with the expiry and the wrong tries counted; used
+    # once (used_by: the request that used it, so its repeat is answered again).
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("phone_key", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("used_at", UTCDateTime),
+    Column("used_by", String(120)),
+    _centre_fk("booking_codes"),
+    Index("ix_booking_codes_phone", "centre", "phone_key"),
+    Index("ix_booking_codes_expires_at", "expires_at"),
 )
 
 

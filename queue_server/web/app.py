@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from queue_server.app.booking_codes import PublicBookingLimits
 from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.web import openapi
 from queue_server.web.api import add_routes
 from queue_server.web.auth import bearer_middleware
-from queue_server.web.keys import OPENAPI, VERIFIED_TOKENS
+from queue_server.web.keys import BOOKING_LIMITS, OPENAPI, VERIFIED_TOKENS
 from queue_server.web.problems import problem_middleware
 from queue_server.web.route_table import all_routes
 
@@ -26,4 +27,5 @@ def api_application() -> web.Application:
     add_routes(app, routes)
     app[OPENAPI] = openapi.document(routes)
     app[VERIFIED_TOKENS] = VerifiedTokens()
+    app[BOOKING_LIMITS] = PublicBookingLimits()
     return app

@@ -11,12 +11,24 @@ from typing import Any
 
 from aiohttp import web
 
+from queue_server.app.booking_codes import PublicBookingLimits
 from queue_server.auth.accounts import Principal
 from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.http_common.keys import BUS, DATABASE, ID_KEY, SERVICE, SESSION
 from queue_server.web.routes import Route
 
-__all__ = ["BUS", "DATABASE", "ID_KEY", "OPENAPI", "PRINCIPAL", "ROUTE_INDEX", "SERVICE", "SESSION", "VERIFIED_TOKENS"]
+__all__ = [
+    "BOOKING_LIMITS",
+    "BUS",
+    "DATABASE",
+    "ID_KEY",
+    "OPENAPI",
+    "PRINCIPAL",
+    "ROUTE_INDEX",
+    "SERVICE",
+    "SESSION",
+    "VERIFIED_TOKENS",
+]
 
 ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 """The declaration behind each registered aiohttp route: its access rule and its summary."""
@@ -29,3 +41,6 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 
 VERIFIED_TOKENS = web.AppKey("verified_tokens", VerifiedTokens)
 """Bearer tokens verified in the last seconds (queue_server.auth.verified_tokens): not read per request."""
+
+BOOKING_LIMITS = web.AppKey("booking_limits", PublicBookingLimits)
+"""How often an address and a number may ask for the public booking page's codes (this instance's count)."""

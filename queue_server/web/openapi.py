@@ -49,7 +49,8 @@ _PROBLEM_RESPONSES: dict[str, tuple[str, str]] = {
     "Unavailable": ("503", "The database cannot be reached; the server retries by itself"),
     "TooManyRequests": (
         "429",
-        "Too many tickets from this kiosk or client address (the centre's policy); try again after Retry-After",
+        "Too many tickets from this kiosk or client address (the centre's policy), or too many booking codes"
+        " from this address or for this number; try again after Retry-After",
     ),
 }
 
