@@ -77,6 +77,8 @@ class Site:
     users: dict[str, Role] = field(default_factory=dict)
     """Every test account by username (the password is PASSWORD)."""
     bus: Bus | None = None
+    app: web.Application | None = None
+    """The running application (its keys: e.g. the public booking page's code limits)."""
 
     @property
     def code(self) -> str:
@@ -130,13 +132,14 @@ async def running_site(
             )
         bus = Bus(service, [centre], broker) if broker is not None else None
         bus_task = asyncio.create_task(bus.run()) if bus is not None else None
-        runner = web.AppRunner(create_app(service, bus=bus), access_log=None, shutdown_timeout=1.0)
+        app = create_app(service, bus=bus)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
             await web.TCPSite(runner, "127.0.0.1", port).start()
             if bus is not None:
                 await asyncio.wait_for(bus.centres[code].connected.wait(), 10)
-            yield Site(url, service, db, centre, kiosk_token, users, bus)
+            yield Site(url, service, db, centre, kiosk_token, users, bus, app)
         finally:
             await runner.cleanup()
             if bus_task is not None:

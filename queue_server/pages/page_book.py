@@ -2,13 +2,15 @@
 
 It lists what the centre takes bookings for, in which slots, and the rules (how far ahead, the
 latest cancellation, the check-in window and what happens to a late arrival). A booking from this
-page needs the mobile number confirmed by a code (queue_server.app.booking_codes); while the server
-has no gateway to send codes, the page says that bookings are made at the consultation desk or by
-phone, where staff book for the citizen.
+page needs the mobile number confirmed by a code texted to it (queue_server.app.booking_codes): at a
+centre that texts codes the page books, shows the booking's code and QR, and cancels or moves a
+booking (static/book.js, through the public API); at one that does not, it says that bookings are
+made at the consultation desk or by phone, where staff book for the citizen.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from aiohttp import web
@@ -36,6 +38,7 @@ def bookable_matters(centre: Centre, said: dict[str, str], english: bool) -> lis
             continue
         shown.append(
             {
+                "code": matter.code,
                 "name": (matter.name_en or matter.name) if english else matter.name,
                 "slots": [f"{clock_text(s.start)}–{clock_text(s.end)}" for s in rules.slots],
                 "extended": [
@@ -53,8 +56,9 @@ def bookable_matters(centre: Centre, said: dict[str, str], english: bool) -> lis
 
 async def book_page(request: web.Request) -> web.StreamResponse:
     said = words(language_of(request), BOOK_WORDS)
+    service = request.app[SERVICE]
     try:
-        centre = (await request.app[SERVICE].hall(request.match_info["centre"])).centre
+        hall = await service.hall(request.match_info["centre"])
     except NotFound:
         return render(
             request,
@@ -65,20 +69,33 @@ async def book_page(request: web.Request) -> web.StreamResponse:
             detail=said["book_missing_detail"],
             status=404,
         )
-    english = language_of(request) == "en"
+    centre, english = hall.centre, language_of(request) == "en"
     info = centre.centre
+    matters = bookable_matters(centre, said, english)
+    codes = codes_offered(service.notifier, centre.code) and bool(matters)
+    today = hall.calendar.local_date(service.clock.now())
+    data: dict[str, Any] = {"public": True}
+    if codes:  # what the booking form needs: the matters, the days one may book, the centre's clock
+        data |= {
+            "centre": centre.code,
+            "time_zone": info.time_zone,
+            "matters": [{"code": m["code"], "name": m["name"]} for m in matters],
+            "today": today.isoformat(),
+            "last_day": (today + dt.timedelta(days=centre.bookings.ahead_days)).isoformat(),
+        }
     return render(
         request,
         "book.html",
         title=said["book_title"],
         page_words=BOOK_WORDS,
-        data={"public": True},
+        data=data,
         centre_name=(info.name_en or info.name) if english else info.name,
         address=info.address,
         phone=info.phone,
-        matters=bookable_matters(centre, said, english),
+        matters=matters,
         rules=centre.bookings,
-        codes=codes_offered(request.app[SERVICE].notifier, centre.code),
+        codes=codes,
+        reminder_days=centre.bookings.keep_days,
     )
 
 
