@@ -17,6 +17,7 @@ from queue_server.app.sms_sender import SmsSender
 from queue_server.app.sms_settings import NoticeKind
 from queue_server.store.database import Database
 from queue_server.web.keys import BOOKING_LIMITS
+from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.factories import make_centre
 from tests.fake_sms import FakeSms
@@ -118,7 +119,8 @@ async def book_on_the_phone(page: Page, texts: Texts, tmp_path: Path) -> str:
     await expect(slots.first).to_have_text("09:00–09:30　余2个")
     await texts.sender.send_due()
     assert texts.fake.texts()[-1].endswith(f"预约号{booking}。"), "the confirmation texted"
-    keep_screenshot(await page.screenshot(full_page=True), "book-phone.png", tmp_path)
+    await assert_accessible(page, "the public booking page, booked")
+    keep_screenshot(await page.screenshot(), "book-phone.png", tmp_path)
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "no sideways scrolling on a phone"
     return booking
