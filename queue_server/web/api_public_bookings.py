@@ -19,12 +19,13 @@ from queue_server.app.booking_codes import CodeSent, check_code, send_code
 from queue_server.app.notices import mobile_number
 from queue_server.app.once import Once
 from queue_server.app.view_fields import documented
+from queue_server.web import api_bookings
 from queue_server.web.api import CITIZEN, _centre, _service, read_body, request_id_of
 from queue_server.web.api_bookings import SlotsQuery
 from queue_server.web.bodies import ActionBody
 from queue_server.web.keys import BOOKING_LIMITS, ID_KEY
 from queue_server.web.limits import client_address
-from queue_server.web.problems import ProblemError, answer_response, json_response, problem, with_body
+from queue_server.web.problems import ProblemError, answer_response, problem, with_body
 from queue_server.web.routes import Route
 
 Phone = Field(min_length=6, max_length=24, description="A mainland mobile number, e.g. 138 0013 8000")
@@ -69,11 +70,6 @@ def _qr(centre: str, code: str) -> str:
     return f"/book/{centre}/booking/{code}/qr.svg"
 
 
-async def list_slots(request: web.Request) -> web.StreamResponse:
-    query = SlotsQuery.model_validate(dict(request.query))
-    return json_response(await bookings.slots(_service(request), _centre(request), query.matter, query.day))
-
-
 async def ask_code(request: web.Request) -> web.StreamResponse:
     body = CodeBody.model_validate(await read_body(request))
     centre, number = _centre(request), mobile_number(body.phone)
@@ -97,39 +93,40 @@ async def ask_code(request: web.Request) -> web.StreamResponse:
     return answer_response(request, await send_code(_service(request), once, number, request.app[ID_KEY]))
 
 
-async def book(request: web.Request) -> web.StreamResponse:
-    body = PublicBookBody.model_validate(await read_body(request))
+async def proved(request: web.Request, body: HolderBody | PublicBookBody) -> tuple[Once, int]:
+    """Who acts (the citizen, the request id scoped to the number) and the id of the code that
+    proves the number; a wrong, expired or spent code refused (a wrong one counted)."""
     service, centre, key = _service(request), _centre(request), request.app[ID_KEY]
     request_id = public_bookings.public_request_id(key, body.phone, request_id_of(request, body))
     code_id = await check_code(service, centre, body.phone, body.sms_code, key, request_id)
-    asked = public_bookings.PublicAsked(
-        body.matter, body.start.astimezone(dt.UTC), body.phone, body.id_number, body.reminder, code_id
-    )
-    answer = await public_bookings.book(service, Once(centre, CITIZEN, request_id), asked, key)
+    return Once(centre, CITIZEN, request_id), code_id
+
+
+async def book(request: web.Request) -> web.StreamResponse:
+    body = PublicBookBody.model_validate(await read_body(request))
+    once, code_id = await proved(request, body)
+    start = body.start.astimezone(dt.UTC)
+    asked = public_bookings.PublicAsked(body.matter, start, body.phone, body.id_number, body.reminder, code_id)
+    answer = await public_bookings.book(_service(request), once, asked, request.app[ID_KEY])
     if answer.ok:
-        answer = with_body(answer, {**answer.body, "qr": _qr(centre, str(answer.body["code"]))})
+        answer = with_body(answer, {**answer.body, "qr": _qr(once.centre, str(answer.body["code"]))})
     return answer_response(request, answer)
 
 
 async def cancel(request: web.Request) -> web.StreamResponse:
     body = HolderBody.model_validate(await read_body(request))
-    service, centre, key = _service(request), _centre(request), request.app[ID_KEY]
-    request_id = public_bookings.public_request_id(key, body.phone, request_id_of(request, body))
-    code_id = await check_code(service, centre, body.phone, body.sms_code, key, request_id)
-    once = Once(centre, CITIZEN, request_id)
+    once, code_id = await proved(request, body)
+    code, key = request.match_info["code"], request.app[ID_KEY]
     return answer_response(
-        request, await public_bookings.cancel(service, once, request.match_info["code"], body.phone, code_id, key)
+        request, await public_bookings.cancel(_service(request), once, code, body.phone, code_id, key)
     )
 
 
 async def move(request: web.Request) -> web.StreamResponse:
     body = PublicMoveBody.model_validate(await read_body(request))
-    service, centre, key = _service(request), _centre(request), request.app[ID_KEY]
-    request_id = public_bookings.public_request_id(key, body.phone, request_id_of(request, body))
-    code_id = await check_code(service, centre, body.phone, body.sms_code, key, request_id)
-    once = Once(centre, CITIZEN, request_id)
-    start, code = body.start.astimezone(dt.UTC), request.match_info["code"]
-    answer = await public_bookings.move(service, once, code, start, body.phone, code_id, key)
+    once, code_id = await proved(request, body)
+    start, code, key = body.start.astimezone(dt.UTC), request.match_info["code"], request.app[ID_KEY]
+    answer = await public_bookings.move(_service(request), once, code, start, body.phone, code_id, key)
     return answer_response(request, answer)
 
 
@@ -139,7 +136,7 @@ ROUTES: list[Route] = [
         path="/public/centres/{centre}/booking-slots",
         operation_id="list_public_booking_slots",
         summary="List a matter's bookable slots of a day, with the places left (the public booking page)",
-        handler=list_slots,
+        handler=api_bookings.list_slots,
         access=None,
         tag="citizens",
         response=bookings.SlotsView,

@@ -34,15 +34,7 @@
   async function drawSlots(box, matter, day, none) {
     box.replaceChildren();
     if (!matter || !day) return;
-    const answer = await OW.api("GET", `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`);
-    const slots = answer.ok ? answer.body.slots : [];
-    for (const slot of slots) {
-      const text = OW.t("book_slot_left", { start: time(slot.start), end: time(slot.end), left: slot.left })
-        + (slot.extended ? OW.t("book_slot_extended") : "");
-      box.append(OW.el("label", { class: slot.left ? "" : "full" },
-        OW.el("input", { type: "radio", name: box.id, value: slot.start, disabled: !slot.left }), text));
-    }
-    if (none) none.hidden = slots.length > 0;
+    await OW.drawSlots(box, `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`, time, none);
   }
   const chosen = (box) => { const input = box.querySelector("input:checked"); return input ? input.value : null; };
   const redraw = () => drawSlots($("book-slots"), matterSelect.value, $("book-day").value, $("book-slots-none"));
@@ -50,15 +42,7 @@
   $("book-day").addEventListener("change", redraw);
   redraw();
 
-  // A refusal next to its field, and said in the page's language at the top of the form.
-  function refused(form, body) {
-    OW.showProblem(form, body);
-    if (body && body.message) {
-      const general = form.querySelector(".form-error");
-      general.textContent = OW.refusalWords(body);
-      general.hidden = false;
-    }
-  }
+  const refused = OW.showRefusal;
 
   function codeButton(button, phoneInput, form, status) {
     OW.action(button, async (requestId) => {

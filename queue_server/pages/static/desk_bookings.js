@@ -30,15 +30,7 @@
   async function drawSlots(box, matter, day, none) {
     box.replaceChildren();
     if (!matter || !day) return;
-    const answer = await OW.api("GET", `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`);
-    const slots = answer.ok ? answer.body.slots : [];
-    for (const slot of slots) {
-      const text = OW.t("slot_left", { start: time(slot.start), end: time(slot.end), left: slot.left })
-        + (slot.extended ? OW.t("slot_extended") : "");
-      box.append(OW.el("label", { class: slot.left ? "" : "full" },
-        OW.el("input", { type: "radio", name: box.id, value: slot.start, disabled: !slot.left }), text));
-    }
-    if (none) none.hidden = slots.length > 0;
+    await OW.drawSlots(box, `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`, time, none);
   }
   const chosenSlot = (box) => { const input = box.querySelector("input:checked"); return input ? input.value : null; };
   const redrawBookSlots = () => drawSlots($("book-slots"), matterSelect.value, dayInput.value, $("book-slots-none"));
@@ -46,14 +38,7 @@
   dayInput.addEventListener("change", redrawBookSlots);
   redrawBookSlots();
 
-  function refused(form, body) {
-    OW.showProblem(form, body);
-    if (body && body.message) {
-      const general = form.querySelector(".form-error");
-      general.textContent = OW.refusalWords(body);
-      general.hidden = false;
-    }
-  }
+  const refused = OW.showRefusal;
 
   const book = OW.action($("book-button"), async (requestId) => {
     OW.clearProblems(bookForm);

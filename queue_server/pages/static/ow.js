@@ -255,8 +255,35 @@ const OW = (() => {
     form.addEventListener("submit", (event) => { event.preventDefault(); give(); });
   }
 
+  // A booking's slots of one day as radio buttons, read from ``path`` (the desk's slots or the public
+  // page's), each with its places left (words slot_left, slot_extended); a full or begun slot cannot
+  // be chosen. ``none`` (if any) is shown when the day has no slot.
+  async function drawSlots(box, path, time, none) {
+    box.replaceChildren();
+    const answer = await api("GET", path);
+    const slots = answer.ok ? answer.body.slots : [];
+    for (const slot of slots) {
+      const text = t("slot_left", { start: time(slot.start), end: time(slot.end), left: slot.left })
+        + (slot.extended ? t("slot_extended") : "");
+      box.append(el("label", { class: slot.left ? "" : "full" },
+        el("input", { type: "radio", name: box.id, value: slot.start, disabled: !slot.left }), text));
+    }
+    if (none) none.hidden = slots.length > 0;
+  }
+
+  // A refusal next to its fields and, said in the page's language, at the top of the form (the
+  // field's own words are the page's generic ones on a Chinese page; the refusal's say why).
+  function showRefusal(form, body) {
+    showProblem(form, body);
+    if (body && body.message) {
+      const general = form.querySelector(".form-error");
+      general.textContent = refusalWords(body);
+      general.hidden = false;
+    }
+  }
+
   return {
     data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes,
-    showLostDevices, shrunkPhoto, base64Of, smsForm,
+    showLostDevices, shrunkPhoto, base64Of, smsForm, drawSlots, showRefusal,
   };
 })();
