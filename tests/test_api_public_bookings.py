@@ -29,7 +29,7 @@ from tests.api_support import Api, rid
 from tests.factories import make_centre, shanghai
 from tests.fake_sms import FakeSms
 from tests.sms_support import PHONE, SIGN, fake_provider, sms_settings
-from tests.test_bookings import BOOKINGS
+from tests.test_bookings import BOOKINGS, ID
 
 KEY = b"p" * 32
 NINE = shanghai(2026, 12, 1, 9, 0)
@@ -192,6 +192,17 @@ async def test_the_per_person_limit_holds_per_number(hall: Hall) -> None:
     hall.clock.advance(dt.timedelta(minutes=1))
     second = await hall.book(await hall.code(address="10.0.0.5"), start=TWO)
     assert second.status == 409 and second.body["code"] == "booking_limit", second.body
+
+
+async def test_with_an_id_number_the_limit_holds_per_person(hall: Hall) -> None:
+    code = await hall.code()
+    mistyped = await hall.book(code, id_number=ID[:-1] + "1")
+    assert mistyped.status == 409 and mistyped.body["code"] == "booking_id_number", mistyped.body
+    assert (await hall.book(code, id_number=ID)).status == 201, "the code was not spent by the refusal"
+    hall.clock.advance(dt.timedelta(minutes=1))
+    other = await hall.code("13900139000", "10.0.0.9")
+    second = await hall.book(other, start=TWO, phone="13900139000", id_number=ID)
+    assert second.status == 409 and second.body["code"] == "booking_limit", "the same person by another number"
 
 
 async def test_the_reminder_goes_once_the_day_before_and_the_number_is_deleted(hall: Hall, db: Database) -> None:
