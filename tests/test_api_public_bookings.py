@@ -100,14 +100,18 @@ async def test_a_code_is_texted_once_and_books_with_its_confirmation(hall: Hall,
         assert qr.status == 200 and qr.content_type == "image/svg+xml"
 
 
-async def test_a_code_asked_again_and_two_senders_text_it_once(hall: Hall, db: Database) -> None:
+async def test_a_code_asked_again_and_two_senders_text_it_once(hall: Hall, db: Database, database_url: str) -> None:
     first = await hall.ask(request_id="tap-1")
     hall.clock.advance(dt.timedelta(minutes=1))
     again = await hall.ask(address="10.0.0.8", request_id="tap-1")
     assert (first.status, again.status) == (201, 201) and again.headers.get("Idempotent-Replay") == "true"
     other_instance = SmsSender(db, hall.sender.settings, hall.clock)
-    await asyncio.gather(hall.sender.send_due(), other_instance.send_due())
-    await asyncio.gather(hall.sender.send_due(), other_instance.send_due())
+    for _ in range(2):
+        if database_url.startswith("postgresql"):  # two instances share one PostgreSQL (SQLite: one instance)
+            await asyncio.gather(hall.sender.send_due(), other_instance.send_due())
+        else:
+            await hall.sender.send_due()
+            await other_instance.send_due()
     assert len(hall.fake.sent) == 1, "one code, texted once"
 
 
