@@ -32,6 +32,7 @@ from queue_server.domain.phone_codes import phone_key, reminder_due
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.store import booking_codes as stored
 from queue_server.store.database import Connection
+from queue_server.store.sms import written_keys
 
 SCOPED_ID_LENGTH = 120
 """The longest request id kept as it is (the code's ``used_by`` column)."""
@@ -119,10 +120,16 @@ async def send_reminders(service: HallService, centres: Sequence[str]) -> int:
             continue
         start = hall.calendar.instant(tomorrow, dt.time(0, 0))
         end = hall.calendar.instant(tomorrow + dt.timedelta(days=1), dt.time(0, 0))
+        async with service.db.read() as conn:  # every few seconds: a read, and a write only when one is due
+            listed = await stored.to_remind(conn, code, start, end)
+            keys = {row[0]: f"{row[0]}:{hall.calendar.local_date(row[3]):%Y%m%d}" for row in listed}
+            sent = await written_keys(conn, code, [f"{NoticeKind.BOOKING_REMINDER.value}:{k}" for k in keys.values()])
+        due = [row for row in listed if f"{NoticeKind.BOOKING_REMINDER.value}:{keys[row[0]]}" not in sent]
+        if not due:
+            continue
         async with service.db.write() as conn:
-            for booking_code, phone, matter, slot_start, _ in await stored.to_remind(conn, code, start, end):
-                params = details(hall, matter, slot_start)
-                key = f"{booking_code}:{hall.calendar.local_date(slot_start):%Y%m%d}"
+            for booking_code, phone, matter, slot_start, _ in due:
+                params, key = details(hall, matter, slot_start), keys[booking_code]
                 written += await service.notifier.booking_reminder(conn, code, phone, details=params, key=key, now=now)
     return written
 
