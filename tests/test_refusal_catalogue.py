@@ -49,9 +49,10 @@ from queue_server.domain.rectification import (
 )
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.refusal_words import WORDS
-from queue_server.domain.tickets import Outcome, Ticket
+from queue_server.domain.tickets import Category, Outcome, Ticket
 from queue_server.domain.windows import PauseReason
 from tests.factories import make_centre, make_hall, shanghai
+from tests.id_numbers import YOUNG
 from tests.terms_support import terms_hall
 
 C = RefusalCode
@@ -315,6 +316,25 @@ BOOKING_TRIGGERS: dict[RefusalCode, Callable[[Hall], object]] = {
     C.BOOKING_ID_NUMBER: lambda hall: id_number("110105194912310021"),
 }
 TRIGGERS.update(BOOKING_TRIGGERS)
+
+
+def real_name_issue(number: str | None, *, most: int = 2, category: Category | None = None) -> None:
+    from queue_server.domain.real_name import holder_of
+    from tests.test_real_name import KEY, real_name_centre
+
+    hall = make_hall(real_name_centre())[0]
+    holder = holder_of(KEY, number) if number is not None else None
+    for _ in range(most + 1):
+        hall.issue("pension", category=category, holder=holder)
+
+
+TRIGGERS.update(
+    {
+        C.REAL_NAME_ID_MISSING: lambda hall: real_name_issue(None),
+        C.REAL_NAME_LIMIT: lambda hall: real_name_issue(YOUNG),
+        C.GREEN_UNDER_AGE: lambda hall: real_name_issue(YOUNG, category=Category.ELDERLY),
+    }
+)
 
 
 def check_words(refusal: Refusal, facts_shown: dict[str, object]) -> None:

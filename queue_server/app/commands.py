@@ -24,6 +24,7 @@ from queue_server.domain.changes import Change
 from queue_server.domain.hall import Hall
 from queue_server.domain.outcomes import Assisted
 from queue_server.domain.ratings import RatingItem, RatingLevel
+from queue_server.domain.real_name import Holder
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome
 from queue_server.domain.windows import PauseReason
 
@@ -59,9 +60,16 @@ class IssueTicket(Command):
     matter: str = Field(min_length=1, max_length=40, description="The matter's code")
     category: Category | None = Field(default=None, description="Set for a green-channel (绿色通道) ticket")
     channel: Channel = Channel.API
+    person: str | None = Field(default=None, exclude=True, pattern=r"^[0-9a-f]{64}$")
+    """Set by the edge from the ID number given (its keyed hash), never by a client: no body has it."""
+    born: dt.date | None = Field(default=None, exclude=True)
+    """The ID number's birth date, set with ``person``: answers the green channel's age question."""
 
     def run(self, hall: Hall, actor: str, now: dt.datetime | None = None) -> Change:
-        return hall.issue(self.matter, category=self.category, channel=self.channel, actor=actor, now=now)
+        holder = Holder(self.person, self.born) if self.person is not None and self.born is not None else None
+        return hall.issue(
+            self.matter, category=self.category, channel=self.channel, actor=actor, now=now, holder=holder
+        )
 
 
 class CheckInTicket(Command):

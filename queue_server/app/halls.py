@@ -125,7 +125,8 @@ class Halls:
         if hall is not None and seen is not None:
             now = await mark(conn, centre)
             today = hall.calendar.local_date(self.clock.now())
-            changed = await changed_since(conn, centre, seen, now, today)
+            real_name = any(m.real_name for m in hall.centre.matters)
+            changed = await changed_since(conn, centre, seen, now, today, real_name=real_name)
             if changed is not None:
                 hall.catch_up(changed, await handling_stats(conn, hall.centre))
                 hall.compact()  # tickets that ended elsewhere leave it, as after an action here

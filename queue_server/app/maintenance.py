@@ -1,5 +1,6 @@
 """Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids, whom
-a 帮办代办 window helped once the centre's time for it has passed."""
+a 帮办代办 window helped and whom a real-name ticket was issued to, once the centre's time for it has
+passed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from queue_server.domain.clock import Clock
 from queue_server.store.assisted import forget_helped
 from queue_server.store.database import Database
 from queue_server.store.outbox import prune_sent
+from queue_server.store.real_name import forget_people
 from queue_server.store.requests import prune_requests as forget_requests
 
 
@@ -33,4 +35,14 @@ async def forget_assisted(db: Database, clock: Clock, days_by_centre: Mapping[st
     async with db.write() as conn:
         for centre, days in days_by_centre.items():
             forgotten += await forget_helped(conn, centre, clock.now() - dt.timedelta(days=days))
+    return forgotten
+
+
+async def forget_real_names(db: Database, days_by_centre: Mapping[str, tuple[dt.date, int]]) -> int:
+    """Blank the ID number's hash of each real-name ticket once its centre's ``real_name_days`` have
+    passed since its service day; ``days_by_centre`` gives each centre's local today and its days."""
+    forgotten = 0
+    async with db.write() as conn:
+        for centre, (today, days) in days_by_centre.items():
+            forgotten += await forget_people(conn, centre, today - dt.timedelta(days=days))
     return forgotten

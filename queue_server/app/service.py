@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import enum
 import logging
 from collections import defaultdict
@@ -296,3 +297,12 @@ class HallService:
         """Blank whom each 帮办代办 record of ``centres`` names once its centre's ``assisted_days`` passed."""
         days = {code: (await self.hall(code)).centre.policy.assisted_days for code in centres}
         return await maintenance.forget_assisted(self.db, self.clock, days)
+
+    async def forget_real_names(self, centres: Sequence[str]) -> int:
+        """Blank the ID number's hash of each real-name ticket of ``centres`` once its centre's
+        ``real_name_days`` passed since the ticket's service day."""
+        kept: dict[str, tuple[dt.date, int]] = {}
+        for code in centres:
+            hall = await self.hall(code)
+            kept[code] = (hall.calendar.local_date(self.clock.now()), hall.centre.policy.real_name_days)
+        return await maintenance.forget_real_names(self.db, kept)

@@ -159,6 +159,7 @@ async def daily_jobs(service: HallService) -> None:
             closed = await close_due_days(service, stored)
             if closed:  # once a day per centre: whom its 帮办代办 windows helped, past its time, is forgotten
                 await service.forget_assisted(closed)
+                await service.forget_real_names(closed)  # and whom real-name tickets were issued to
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)
             async with service.db.write() as conn:

@@ -297,4 +297,9 @@ def age_on(number: str, day: dt.date) -> int:
     """Whole years of age on ``day`` of the person with this ID number."""
     born = birth_date(id_number(number))
     assert born is not None  # id_number refuses a number without a date
+    return years_since(born, day)
+
+
+def years_since(born: dt.date, day: dt.date) -> int:
+    """Whole years (周岁) on ``day`` since ``born``."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

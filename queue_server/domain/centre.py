@@ -33,6 +33,11 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 PREFIX_PATTERN = r"^[A-Z]{1,2}$"
 
 
+REAL_NAME_TICKETS_PER_DAY = 2
+"""The named default of how many real-name tickets one ID number gets per centre-day."""
+GREEN_CHANNEL_AGE = 60
+"""The named default of the age from which the green channel's elderly ground applies (老年人, 60 周岁)."""
+
 END_OF_DAY = dt.time.max
 """A period ending at "24:00" runs to midnight."""
 
@@ -211,6 +216,13 @@ class Policy(Model):
     """Tickets issued over HTTP from one client address per minute, whatever the token; 0: no limit."""
     show_staff: ShowStaff = ShowStaff.NAME_AND_NUMBER
     """Who serves at a window, on its display and pad: the name and work number, the number only, or nothing."""
+    real_name_tickets_per_day: int = Field(default=REAL_NAME_TICKETS_PER_DAY, ge=1, le=50)
+    """N: tickets one ID number gets per centre-day across the real-name matters (against 号贩子)."""
+    green_channel_age: int = Field(default=GREEN_CHANNEL_AGE, ge=50, le=100)
+    """The age (周岁) from which the green channel's elderly ground applies; with an ID number it is
+    answered from the number's birth date, not asked."""
+    real_name_days: int = Field(default=30, ge=1, le=3650)
+    """Days a real-name ticket keeps its ID number's keyed hash after its service day; then it is blanked."""
 
     @field_validator("stop_issuing_at", mode="before")
     @classmethod
@@ -284,6 +296,9 @@ class Matter(Model):
     """Its non-essential materials that may follow later (容缺受理); empty: no case of it is accepted so."""
     commitment: bool = False
     """Whether a case may be accepted on the applicant's written commitment (告知承诺)."""
+    real_name: bool = False
+    """Tickets by real name (实名取号): each needs an ID number, and one number gets at most the
+    policy's ``real_name_tickets_per_day`` of them per day across such matters."""
 
     @model_validator(mode="before")
     @classmethod

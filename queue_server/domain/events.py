@@ -52,6 +52,8 @@ class TicketIssued(TicketEvent):
     channel: Channel
     booked_from: dt.datetime | None = None
     """The slot start of the booking checked in with this ticket; None for a walk-in."""
+    person: str | None = None
+    """A real-name ticket's ID number as its keyed hash, never the number (queue_server.domain.real_name)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,6 +263,7 @@ def _issued(event: TicketIssued) -> Ticket:
         channel=event.channel,
         issued_at=event.at,
         booked_from=event.booked_from,
+        person=event.person,
     )
 
 

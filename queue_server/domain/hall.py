@@ -49,6 +49,7 @@ from queue_server.domain.hall_ratings import SYSTEM, RatingActions, awaiting_rat
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
+from queue_server.domain.real_name import Holder, admit, counted
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
 from queue_server.domain.stored_hall import StoredHall
@@ -105,6 +106,8 @@ class Hall(RatingActions):
         self._last_serial = 0
         self._numbers = NumberSeries(centre.policy.number_width)
         self._issued: dict[tuple[dt.date, str], int] = {}
+        self._people: dict[tuple[dt.date, str], int] = {}
+        """Real-name tickets per service day and person hash (queue_server.domain.real_name)."""
         self._play_end: PlayEnd | None = None
         """The last whole forecast's end, while the queue and windows are as it left them."""
         self._touched: set[int] = set()
@@ -131,6 +134,7 @@ class Hall(RatingActions):
         self._last_serial = stored.last_serial
         self._numbers.last.update(stored.numbers)
         self._issued.update(stored.issued)
+        self._people.update(stored.people)
         self.stats = stats or self.stats
         self._play_end = None
 
@@ -158,6 +162,7 @@ class Hall(RatingActions):
         self._window_logs = {number: [] for number in self._windows}
         today = self.calendar.local_date(self._at(now))
         self._issued = {key: n for key, n in self._issued.items() if key[0] >= today}
+        self._people = {key: n for key, n in self._people.items() if key[0] >= today}
         self._numbers.last = {key: n for key, n in self._numbers.last.items() if key[0] >= today}
 
     @property
@@ -261,13 +266,19 @@ class Hall(RatingActions):
         actor: str = SYSTEM,
         now: dt.datetime | None = None,
         booked_from: dt.datetime | None = None,
+        holder: Holder | None = None,
     ) -> Change:
         """Issue a ticket, or raise IssueRefused with a reason the citizen understands;
-        ``booked_from`` is the slot start of the booking it checks in."""
+        ``booked_from`` is the slot start of the booking it checks in; ``holder`` whom the ID number
+        given names (a real-name matter needs one: queue_server.domain.real_name)."""
         now = self._at(now)
         found = self.centre.matter(matter)
         self._check_can_issue(found, now, booked=booked_from is not None)
         day = self.calendar.local_date(now)
+        person = None
+        if holder is not None or found.real_name:
+            admitted = admit(self.centre.policy, found, holder, category, day, self._people)
+            person, category = admitted.person, admitted.category
         self._last_serial += 1
         serial = self._last_serial
         event = TicketIssued(
@@ -281,8 +292,10 @@ class Hall(RatingActions):
             category=category,
             channel=channel,
             booked_from=booked_from,
+            person=person,
         )
         self._issued[(day, found.code)] = self._issued.get((day, found.code), 0) + 1
+        counted(self._people, day, person)
         play_end = self._play_end
         pending = PendingChange()
         ticket = self._apply(pending, event)

@@ -127,6 +127,12 @@ class RefusalCode(StrEnum):
     BOOKING_TOO_EARLY = "booking_too_early"
     BOOKING_PHONE = "booking_phone"
     BOOKING_ID_NUMBER = "booking_id_number"
+    """An ID number mistyped (its length or check digit): for a booking, a check-in or a real-name ticket."""
+
+    # Real-name tickets (实名取号)
+    REAL_NAME_ID_MISSING = "real_name_id_missing"
+    REAL_NAME_LIMIT = "real_name_limit"
+    GREEN_UNDER_AGE = "green_under_age"
 
     # The application's own
     ISSUE_REFUSED = "issue_refused"

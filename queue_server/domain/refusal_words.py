@@ -210,6 +210,18 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
     C.BOOKING_TOO_EARLY: ("预约{booking}请于{time}以后签到", "Booking {booking} can be checked in from {time}"),
     C.BOOKING_PHONE: ("请填写11位手机号码", "Give a mobile number of 11 digits"),
     C.BOOKING_ID_NUMBER: ("身份证号码有误，请核对", "The ID number is not valid: check it"),
+    C.REAL_NAME_ID_MISSING: (
+        "{matter}实行实名取号，请提供身份证号码",
+        "{matter} takes tickets by real name: give an ID number",
+    ),
+    C.REAL_NAME_LIMIT: (
+        "实名取号每人每天最多{most}个，该身份证号码今天已取满",
+        "One ID number gets at most {most} real-name tickets a day; today's are taken",
+    ),
+    C.GREEN_UNDER_AGE: (
+        "按身份证出生日期未满{age}周岁，不能按老年人取绿色通道号",
+        "By the ID number's birth date you are under {age}: the green channel's elderly ground does not apply",
+    ),
     C.ISSUE_REFUSED: ("现在不能取号", "No ticket can be issued now"),
     C.INVALID: ("填写有误，请检查标出的项目", "Some fields are not valid; see the marked fields"),
     C.CHANGE_REFUSED: (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from queue_server.domain.tickets import Ticket
 from queue_server.domain.windows import WindowState
@@ -24,3 +24,5 @@ class StoredHall:
     """The last number given per service day and prefix, from today on."""
     issued: dict[tuple[dt.date, str], int]
     """Tickets issued per service day and matter, from today on."""
+    people: dict[tuple[dt.date, str], int] = field(default_factory=dict)
+    """Real-name tickets per service day and person (the ID number's keyed hash), from today on."""

@@ -146,6 +146,9 @@ class Ticket:
     """Who helped whom at a 帮办代办 window, recorded at the finish."""
     booked_from: dt.datetime | None = None
     """A booked ticket's slot start (a booking checked in); None for a walk-in. From then on it is due."""
+    person: str | None = None
+    """A real-name ticket's ID number as its keyed hash (queue_server.domain.real_name); blanked after
+    the policy's ``real_name_days``."""
     version: int = 0
     """How many events made this state; the store uses it for optimistic checks."""
 

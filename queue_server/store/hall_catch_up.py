@@ -52,14 +52,15 @@ async def mark(conn: AsyncConnection, code: str) -> Mark:
 
 
 async def changed_since(
-    conn: AsyncConnection, code: str, since: Mark, until: Mark, today: dt.date
+    conn: AsyncConnection, code: str, since: Mark, until: Mark, today: dt.date, *, real_name: bool = False
 ) -> StoredHall | None:
     """The tickets with events after ``since`` up to ``until``, the windows and the counters from
-    ``today``; None when the configuration changed in between (build the hall again)."""
+    ``today`` (each person's real-name tickets with ``real_name``); None when the configuration
+    changed in between (build the hall again)."""
     if until.config != since.config:
         return None
     tickets = []
     if until.event != since.event:  # else only windows or counters changed (a sign-on, a pause)
         found = await conn.execute(_CHANGED, {"code": code, "since": since.event, "until": until.event})
         tickets = [ticket_from_row(row) for row in found]
-    return await stored_hall(conn, code, today, tickets)
+    return await stored_hall(conn, code, today, tickets, real_name=real_name)

@@ -83,6 +83,8 @@ def ticket_from_row(row: Any) -> Ticket:
         note=row.note,
         terms=decode_value(CaseTerms | None, row.terms),
         assistance=decode_value(Assistance | None, row.assistance),
+        booked_from=row.booked_from,
+        person=row.person,
         version=row.version,
     )
 
@@ -177,12 +179,16 @@ async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
     live = or_(t.status.in_(OPEN_STATUSES), t.rating_status == RatingStatus.REQUESTED.value)
     tickets = (await conn.execute(select(schema.tickets).where(t.centre == code, live))).all()
     today = WorkCalendar(centre).local_date(clock.now())
-    stored = await stored_hall(conn, code, today, [ticket_from_row(r) for r in tickets])
+    real_name = any(m.real_name for m in centre.matters)
+    stored = await stored_hall(conn, code, today, [ticket_from_row(r) for r in tickets], real_name=real_name)
     return Hall.restore(centre, clock, stored, await handling_stats(conn, centre))
 
 
-async def stored_hall(conn: AsyncConnection, code: str, today: dt.date, tickets: Sequence[Ticket]) -> StoredHall:
-    """``tickets`` with the centre's windows and its counters from ``today`` on, as stored now."""
+async def stored_hall(
+    conn: AsyncConnection, code: str, today: dt.date, tickets: Sequence[Ticket], *, real_name: bool = False
+) -> StoredHall:
+    """``tickets`` with the centre's windows and its counters from ``today`` on, as stored now;
+    with ``real_name`` (a centre with real-name matters) each person's real-name tickets too."""
     c, w, n, m = schema.centres.c, schema.windows.c, schema.number_series.c, schema.matter_counts.c
     last_serial = (await conn.execute(select(c.last_serial).where(c.code == code))).scalar_one()
     windows = (await conn.execute(select(schema.windows).where(w.centre == code))).all()
@@ -198,7 +204,19 @@ async def stored_hall(conn: AsyncConnection, code: str, today: dt.date, tickets:
         last_serial=int(last_serial),
         numbers={(r.service_day, r.prefix): r.last for r in numbers},
         issued={(r.service_day, r.matter): r.issued for r in issued},
+        people=await _people(conn, code, today) if real_name else {},
     )
+
+
+async def _people(conn: AsyncConnection, code: str, today: dt.date) -> dict[tuple[dt.date, str], int]:
+    """Real-name tickets per service day and person hash, from ``today`` on."""
+    t = schema.tickets.c
+    found = await conn.execute(
+        select(t.service_day, t.person, func.count())
+        .where(t.centre == code, t.service_day >= today, t.person.is_not(None))
+        .group_by(t.service_day, t.person)
+    )
+    return {(day, person): int(count) for day, person, count in found}
 
 
 async def handling_stats(conn: AsyncConnection, centre: Centre) -> HandlingStats:

@@ -155,6 +155,9 @@ tickets = Table(
     Column("assistance", OptionalJSON),
     # A booked ticket's slot start (the booking checked in); null for a walk-in.
     Column("booked_from", UTCDateTime),
+    # A real-name ticket's ID number as its keyed hash (HMAC-SHA256, hex), blanked after the
+    # policy's real_name_days; null for every other ticket. Never the number itself.
+    Column("person", String(64)),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
     Column("status_token", String(64), nullable=False, unique=True),
     _centre_fk("tickets"),

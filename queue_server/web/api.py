@@ -47,6 +47,7 @@ from queue_server.app.views import (
 from queue_server.auth.accounts import Action, Principal, Role
 from queue_server.domain.centre import Centre
 from queue_server.domain.errors import NotFound
+from queue_server.domain.real_name import holder_of
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import CancelReason, Channel
 from queue_server.store import lookup
@@ -59,7 +60,7 @@ from queue_server.web.bodies import (
     IssueBody,
     RequestIdBody,
 )
-from queue_server.web.keys import DATABASE, OPENAPI, ROUTE_INDEX, SERVICE
+from queue_server.web.keys import DATABASE, ID_KEY, OPENAPI, ROUTE_INDEX, SERVICE
 from queue_server.web.limits import limit_tickets
 from queue_server.web.problems import (
     ProblemError,
@@ -325,7 +326,12 @@ async def issue_ticket(request: web.Request) -> web.StreamResponse:
     body = IssueBody.model_validate(await read_body(request))
     request_id = request_id_of(request, body)
     channel = Channel.KIOSK if principal.role is Role.KIOSK else Channel.DESK
-    command = IssueTicket.model_validate({**body.command_fields(), "channel": channel})
+    fields = body.command_fields()
+    typed = fields.pop("id_number", None)
+    if typed is not None:  # the number stops here: the command carries its keyed hash and birth date
+        holder = holder_of(request.app[ID_KEY], typed)
+        fields |= {"person": holder.person, "born": holder.born}
+    command = IssueTicket.model_validate({**fields, "channel": channel})
     await limit_tickets(request, _centre(request), principal, request_id)  # 429 past the kiosk's or the address's limit
     return await _act(request, _centre(request), command, principal, request_id)
 

@@ -41,12 +41,14 @@ class ActionBody(BaseModel):
 
 
 def body_model(command: type[Command], *, omit: frozenset[str], name: str, **replace: Any) -> type[ActionBody]:
-    """``command``'s fields without ``omit``, as a body model; ``replace`` swaps a field's definition."""
+    """``command``'s fields without ``omit``, as a body model; ``replace`` swaps a field's definition,
+    or adds one the edge turns into the command's own (an ID number into its hash)."""
     fields: dict[str, Any] = {}
     for field_name, info in command.model_fields.items():
         if field_name in omit:
             continue
         fields[field_name] = replace.get(field_name, (info.annotation, info))
+    fields |= {added: kind for added, kind in replace.items() if added not in fields}
     return create_model(name, __base__=ActionBody, __doc__=command.__doc__, **fields)
 
 
@@ -79,8 +81,22 @@ TICKET_BODIES: dict[str, type[ActionBody]] = {
 }
 """The body of each ticket action, by route segment."""
 
-IssueBody = body_model(IssueTicket, omit=frozenset({"channel"}), name="IssueBody")
-"""Issuing a ticket: the channel comes from the token (kiosk or desk), never from the body."""
+IdNumber = Field(
+    default=None,
+    min_length=15,
+    max_length=20,
+    description="The citizen's resident ID number: needed for a real-name matter; only its keyed hash is kept,"
+    " and its birth date answers the green channel's age question",
+)
+
+IssueBody = body_model(
+    IssueTicket,
+    omit=frozenset({"channel", "person", "born"}),
+    name="IssueBody",
+    id_number=(str | None, IdNumber),
+)
+"""Issuing a ticket: the channel comes from the token (kiosk or desk), never from the body; the ID
+number is turned into its keyed hash at the edge (queue_server.domain.real_name.holder_of)."""
 
 
 class RequestIdBody(ActionBody):
