@@ -117,6 +117,7 @@ DESK_WORDS: dict[Language, dict[str, str]] = {
         "slot_left": "{start}–{end}　余{left}个",
         "slot_extended": "（延时服务）",
         "id_number": "身份证号码",
+        "real_name_help": "该事项实行实名取号：请输入或读取申请人的身份证号码（只保存加密摘要）",
         "phone": "手机号码",
         "book": "预约",
         "booked": "已预约，预约码 {code}",
@@ -252,6 +253,9 @@ DESK_WORDS: dict[Language, dict[str, str]] = {
         "slot_left": "{start}–{end}  {left} left",
         "slot_extended": " (extended hours)",
         "id_number": "ID number",
+        "real_name_help": (
+            "This matter takes tickets by real name: type or read the applicant's ID number (only a keyed hash is kept)"
+        ),
         "phone": "Mobile number",
         "book": "Book",
         "booked": "Booked: code {code}",

@@ -87,6 +87,12 @@ WORDS: dict[Language, dict[str, str]] = {
         "check_in_label": "预约码或身份证号码",
         "check_in_submit": "签到",
         "check_in_refused": "签到没有成功",
+        "id_title": "请输入身份证号码",
+        "id_help": "本事项实行实名取号，每人每天限取{n}个号。可在下方键盘输入，或将身份证放在读卡器上。",
+        "id_label": "身份证号码",
+        "id_delete": "删除一位",
+        "id_submit": "确定",
+        "id_short": "身份证号码为18位，请核对",
         "try_again": "重新选择",
         "not_served_title": "本中心不办理这个事项",
         "not_served": "「{matter}」不在本中心办理。",
@@ -196,6 +202,15 @@ WORDS: dict[Language, dict[str, str]] = {
         "check_in_label": "Booking code or ID number",
         "check_in_submit": "Check in",
         "check_in_refused": "Not checked in",
+        "id_title": "Type your ID number",
+        "id_help": (
+            "This matter takes tickets by real name: {n} tickets a person a day at most. Type it on the keypad"
+            " below, or place your ID card on the reader."
+        ),
+        "id_label": "ID number",
+        "id_delete": "Delete a character",
+        "id_submit": "OK",
+        "id_short": "An ID number has 18 characters: check it",
         "try_again": "Choose again",
         "not_served_title": "This centre does not handle this matter",
         "not_served": "{matter} is not handled at this centre.",

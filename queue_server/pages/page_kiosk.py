@@ -71,6 +71,8 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "time_zone": info.time_zone,
             "elsewhere_matters": sorted(elsewhere.values(), key=lambda m: m["code"]),
             "bookings": bool(config.bookings.matters),
+            "real_name_per_day": config.policy.real_name_tickets_per_day,
+            "green_channel_age": config.policy.green_channel_age,
         },
         sms_consent=service.notifier.consent_words(centre, english=bool(english))
         if service.notifier.offers(centre)

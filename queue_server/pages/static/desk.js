@@ -65,6 +65,15 @@
   });
   green.addEventListener("change", () => { category.disabled = !green.checked; });
 
+  // A real-name matter (实名取号) takes the applicant's ID number, typed or from a reader that types it.
+  const realName = (code) => centre.matters.some((m) => m.code === code && m.real_name);
+  const idRow = $("real-name-row");
+  const idInput = $("issue-id-number");
+  mattersBox.addEventListener("change", () => {
+    const chosen = issueForm.querySelector("input[name=matter]:checked");
+    idRow.hidden = !(chosen && realName(chosen.value));
+  });
+
   const issue = OW.action($("issue-button"), async (requestId) => {
     OW.clearProblems(issueForm);
     const chosen = issueForm.querySelector("input[name=matter]:checked");
@@ -75,6 +84,7 @@
     }
     const body = { request_id: requestId, matter: chosen.value };
     if (green.checked) body.category = category.value;
+    if (!idRow.hidden && idInput.value.trim()) body.id_number = idInput.value.trim();
     const answer = await OW.api("POST", base + "/tickets", body);
     if (!answer.ok) {
       OW.showProblem(issueForm, answer.body);
@@ -91,6 +101,8 @@
     filterMatters();
     green.checked = false;
     category.disabled = true;
+    idInput.value = "";
+    idRow.hidden = true;
     refreshHall();
   });
   issueForm.addEventListener("submit", (event) => { event.preventDefault(); issue(); });

@@ -40,6 +40,7 @@
   let recheck = null;
   let domainFilter = "";
   let chosen = null;
+  let idNumber = null;      // a real-name matter's ID number, typed or read: sent with the ticket, then forgotten
   let screen = "start";
   let lastInput = performance.now();
   let countdown = null;
@@ -58,7 +59,7 @@
   function showScreen(name) {
     const changed = screen !== name;
     screen = name;
-    for (const id of ["start", "green", "guide", "checkin", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
+    for (const id of ["start", "green", "id", "guide", "checkin", "ticket", "refused"]) $("screen-" + id).hidden = id !== name;
     const buttons = $("screen-" + name).querySelectorAll("button");
     buttons.forEach((button) => { button.disabled = true; });
     setTimeout(() => { if (screen === name) buttons.forEach((button) => { button.disabled = false; }); }, ARM_MS);
@@ -73,6 +74,8 @@
     stopCountdown();
     stopPrintWatch();
     chosen = null;
+    idNumber = null;
+    $("id-input").value = "";
     if (resetLanguage) setAssist(NO_ASSIST);
     if (resetLanguage && english) {
       window.location.assign("/kiosk?lang=zh");
@@ -342,11 +345,56 @@
       return;
     }
     chosen = matter;
+    idNumber = null;
     $("chosen-matter").textContent = nameOf(matter);
     $("issuing").hidden = true;
+    elderlyChoice.hidden = false;
+    if (matter.real_name) { askId(matter); return; }
     showScreen("green");
     say("matter", { matter: matter.code });
   }
+
+  // --- A real-name matter (实名取号): the ID number first, typed on the keypad or by a reader that types it.
+  // Its birth date answers the green channel's age question: from the policy's age on, the ticket is a
+  // green-channel one without asking; under it, the elderly choice is not offered. The server decides
+  // again from the number itself, and keeps only its keyed hash.
+  const elderlyChoice = document.querySelector('#choices button[data-category="elderly"]');
+  function askId(matter) {
+    $("id-matter").textContent = nameOf(matter);
+    $("id-help").textContent = OW.t("id_help", { n: OW.data.real_name_per_day });
+    $("id-input").value = "";
+    $("id-error").hidden = true;
+    showScreen("id");
+  }
+  function ageOn(number) {
+    const now = serverTime ? new Date(serverTime.at.getTime() + (performance.now() - serverTime.read)) : new Date();
+    const [year, month, day] = localDay(now).split("-").map(Number);
+    const born = [number.slice(6, 10), number.slice(10, 12), number.slice(12, 14)].map(Number);
+    return year - born[0] - (month < born[1] || (month === born[1] && day < born[2]) ? 1 : 0);
+  }
+  $("id-keypad").addEventListener("click", (event) => {
+    const key = event.target.closest("button[data-key]");
+    if (!key) return;
+    const input = $("id-input");
+    input.value = key.dataset.key === "back" ? input.value.slice(0, -1) : (input.value + key.dataset.key).slice(0, 18);
+    $("id-error").hidden = true;
+  });
+  // A reader types the number and Enter at once, before the screen's buttons wake: Enter is taken here.
+  $("id-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); takeId(); }
+  });
+  $("id-form").addEventListener("submit", (event) => { event.preventDefault(); takeId(); });
+  function takeId() {
+    const typed = $("id-input").value.trim().toUpperCase();
+    if (chosen === null || screen !== "id") return;
+    if (!/^[0-9]{17}[0-9X]$/.test(typed)) { $("id-error").hidden = false; return; }
+    idNumber = typed;
+    if (ageOn(typed) >= OW.data.green_channel_age) { issue(""); return; }
+    elderlyChoice.hidden = true;
+    showScreen("green");
+    say("matter", { matter: chosen.code });
+  }
+  $("id-back").addEventListener("click", () => toStart(false));
 
   // --- A matter's guide (the 24-hour self-service area while the hall is closed) ----------------------
   // Also one tap away before a ticket (一次性告知): from the matter's screen, then back to it.
@@ -400,6 +448,7 @@
     $("issuing").hidden = false;
     const body = { matter: chosen.code, request_id: id };
     if (category) body.category = category;
+    if (idNumber) body.id_number = idNumber;
     const answer = await OW.api("POST", base + "/tickets", body);
     $("issuing").hidden = true;
     choices.forEach((button) => { button.disabled = false; });
@@ -537,8 +586,8 @@
     $("refused-heading").textContent = OW.t("refused_title");
     $("refused-message").textContent = refused
       ? (english ? problem.message_en || problem.message : problem.message || problem.message_en)
-      : OW.t("refused_other");
-    document.body.dataset.refusal = problem.reason || "error";
+      : problem.code ? OW.refusalWords(problem) : OW.t("refused_other");
+    document.body.dataset.refusal = problem.reason || problem.code || "error";
     $("elsewhere").hidden = true;
     showScreen("refused");
     startCountdown(REFUSED_SECONDS, "refused-countdown");
@@ -624,7 +673,7 @@
   setInterval(() => {
     drawClock();
     const idle = performance.now() - lastInput > IDLE_MS;
-    const halfway = screen === "green" || screen === "guide" || screen === "checkin" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
+    const halfway = screen === "green" || screen === "id" || screen === "guide" || screen === "checkin" || (screen === "start" && ($("search").value || domainFilter || assist.large || assist.voice));
     if (idle && halfway) toStart(true);
   }, 1000);
 
