@@ -407,7 +407,8 @@
       el("td", {}, checks(`matters.${i}.window_kinds`, m.window_kinds, kindOptions())),
       el("td", {}, field(`matters.${i}.expected_minutes`, m.expected_minutes, "number", { class: "narrow", "aria-label": t("col_minutes") })),
       el("td", {}, choice(`matters.${i}.prefix`, m.prefix, prefixes, { "aria-label": t("col_prefix") })),
-      el("td", {}, field(`matters.${i}.daily_quota`, m.daily_quota, "int", { class: "narrow", "aria-label": t("col_quota") })),
+      el("td", {}, field(`matters.${i}.daily_quota`, m.daily_quota, "int", { class: "narrow", "aria-label": t("col_quota") }),
+        el("label", { class: "check" }, flag(`matters.${i}.real_name`, m.real_name, t("col_real_name")), t("col_real_name"))),
       el("td", {}, field(`matters.${i}.promised_days`, m.promised_days, "int", { class: "narrow", "aria-label": t("col_promised") })),
       el("td", {}, m.guide
         ? el("span", { class: "muted small" }, t("materials_in_guide", { n: m.guide.materials.length }))
@@ -420,7 +421,14 @@
       window_kinds: draft.window_kinds.length ? [draft.window_kinds[0].code] : [],
       expected_minutes: 10, prefix: draft.ticket_groups[0] ? draft.ticket_groups[0].prefix : "",
     });
-    return [el("table", { class: "edit", id: "edit-matters" },
+    // Real-name tickets (实名取号): how many one ID number gets a day, and the green channel's age,
+    // which an ID number's birth date answers.
+    const realName = el("p", { class: "real-name-policy" },
+      el("label", {}, t("real_name_per_day"), " ", field("policy.real_name_tickets_per_day",
+        draft.policy.real_name_tickets_per_day, "int", { class: "narrow", id: "real-name-per-day" })), " ",
+      el("label", {}, t("green_channel_age"), " ", field("policy.green_channel_age",
+        draft.policy.green_channel_age, "int", { class: "narrow", id: "green-channel-age" })));
+    return [realName, el("table", { class: "edit", id: "edit-matters" },
       head("col_code", "col_name", "col_domain", "col_window_kinds", "col_minutes", "col_prefix", "col_quota",
         "col_promised", "col_materials", "col_acceptance", ""),
       el("tbody", {}, rows)),
