@@ -88,7 +88,9 @@ WORDS: dict[Language, dict[str, str]] = {
         "check_in_submit": "签到",
         "check_in_refused": "签到没有成功",
         "id_title": "请输入身份证号码",
-        "id_help": "本事项实行实名取号，每人每天限取{n}个号。可在下方键盘输入，或将身份证放在读卡器上。",
+        "id_help": (
+            "本事项实行实名取号，每人每天限取{n}个号。请在下方键盘输入；本机配有身份证读卡器时，也可将身份证放在读卡器上。"
+        ),
         "id_label": "身份证号码",
         "id_delete": "删除一位",
         "id_submit": "确定",
@@ -205,7 +207,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "id_title": "Type your ID number",
         "id_help": (
             "This matter takes tickets by real name: {n} tickets a person a day at most. Type it on the keypad"
-            " below, or place your ID card on the reader."
+            " below, or, where this kiosk has an ID card reader, place your card on it."
         ),
         "id_label": "ID number",
         "id_delete": "Delete a character",

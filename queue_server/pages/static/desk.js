@@ -61,7 +61,7 @@
     if (event.key !== "Enter") return;
     event.preventDefault();
     const left = filterMatters();
-    if (left.length === 1) { left[0].checked = true; left[0].focus(); }
+    if (left.length === 1) { left[0].checked = true; left[0].focus(); left[0].dispatchEvent(new Event("change", { bubbles: true })); }
   });
   green.addEventListener("change", () => { category.disabled = !green.checked; });
 
