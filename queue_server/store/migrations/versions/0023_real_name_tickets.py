@@ -1,7 +1,7 @@
 """tickets: a real-name ticket's person, as the keyed hash of its ID number
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06
 
 A nullable ``person`` on tickets: the HMAC of the ID number a real-name ticket (实名取号) was issued
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
