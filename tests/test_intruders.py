@@ -77,6 +77,7 @@ async def test_every_api_write_with_a_session_but_no_csrf_value_is_refused(site:
     assert len(writes) > 20
     values = {"centre": "test", "number": "1", "serial": "1", "case": "1", "device": "pad-1", "ticket_number": "A001"}
     values["case_number"] = "TEST-2026-000001"
+    values["code"] = "K7QAM9CD"  # a booking's code
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         csrf = await http_login(http, site, "admin")
         for route in writes:
@@ -85,7 +86,7 @@ async def test_every_api_write_with_a_session_but_no_csrf_value_is_refused(site:
                 body = {"request_id": secrets.token_hex(8)}
                 async with http.request(route.method, url, json=body, headers=headers) as answer:
                     where = f"{route.method} {route.full_path} with {headers or 'no CSRF value'}"
-                    assert answer.status == 403, where
+                    assert answer.status == 403, (where, await answer.text())
                     assert answer.headers["Content-Type"].startswith("application/problem+json"), where
                     assert "X-CSRF-Token" in (await answer.json())["detail"], where
 
