@@ -494,15 +494,10 @@ def windows_view(hall: Hall, *, public: bool = False) -> list[WindowView]:
 
 
 def rating_open_at(hall: Hall, window: int) -> Ticket | None:
-    """The ticket of the service the window ended last, while its rating request is open."""
-    open_requests = [
-        t
-        for t in hall.tickets()
-        if t.window == window and t.rating_status is RatingStatus.REQUESTED and t.rating_reopened_at is None
-    ]  # a promised case asked again at its delivery is rated on the ticket's page, not at the window
-    # The citizen at the window now is the one whose service ended last: a green-channel ticket
-    # served earlier may carry a later serial, so the serial alone would show the wrong ticket.
-    return max(open_requests, key=lambda t: (t.ended_at or t.issued_at, t.serial), default=None)
+    """The ticket of the service the window ended last, while its rating request is open (the hall's
+    index of open requests: ``rating_index``)."""
+    serial = hall.ratings.shown(window)
+    return hall.ticket(serial) if serial is not None else None
 
 
 RATING_PATH = "/rate/{code}"

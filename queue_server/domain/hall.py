@@ -49,6 +49,8 @@ from queue_server.domain.hall_ratings import SYSTEM, RatingActions, awaiting_rat
 from queue_server.domain.issuing import CannotIssue, cannot_issue
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
+from queue_server.domain.rating_index import RatingIndex
+from queue_server.domain.ratings import RatingStatus
 from queue_server.domain.real_name import Holder, admit, counted
 from queue_server.domain.refusal_codes import Fact, RefusalCode
 from queue_server.domain.routing import Router
@@ -75,6 +77,8 @@ from queue_server.domain.windows import (
     apply_window,
 )
 from queue_server.domain.wording import refusal
+
+REQUESTED = RatingStatus.REQUESTED
 
 
 def staff_actor(code: str) -> str:
@@ -114,6 +118,8 @@ class Hall(RatingActions):
         """Tickets changed or taken in since the last ``compact``: only they can have ended."""
         self._waiting = WaitingQueue()
         """The queue in order of place and its counts, kept between changes."""
+        self.ratings = RatingIndex()
+        """The open rating requests per window, kept between changes: read it, never change it."""
 
     @classmethod
     def restore(cls, centre: Centre, clock: Clock, stored: StoredHall, stats: HandlingStats) -> Hall:
@@ -143,6 +149,7 @@ class Hall(RatingActions):
         self._play_end = None
         before = self._tickets.get(ticket.serial)
         self._waiting.moved(before, ticket)
+        self.ratings.moved(before, ticket)
         self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
@@ -682,6 +689,8 @@ class Hall(RatingActions):
         self._touched.add(after.serial)
         if (before is not None and before.status is TicketStatus.WAITING) or after.status is TicketStatus.WAITING:
             self._waiting.moved(before, after)
+        if (before is not None and before.rating_status is REQUESTED) or after.rating_status is REQUESTED:
+            self.ratings.moved(before, after)
         if before is not None and before.status.at_window and before.window is not None:
             self._holding.pop(before.window, None)
         if after.status.at_window and after.window is not None:

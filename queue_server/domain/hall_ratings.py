@@ -27,6 +27,7 @@ from queue_server.domain.events import (
     TicketEvent,
     TicketRated,
 )
+from queue_server.domain.rating_index import RatingIndex
 from queue_server.domain.ratings import RatingLevel, RatingStatus, item_levels
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.tickets import Ticket
@@ -53,10 +54,9 @@ class _Acting(Protocol):
     """What the rating actions use of the hall they are mixed into."""
 
     centre: Centre
+    ratings: RatingIndex
 
     def ticket(self, serial: int) -> Ticket: ...
-
-    def tickets(self) -> Iterable[Ticket]: ...
 
     def new_code(self) -> str: ...
 
@@ -75,17 +75,9 @@ class RatingActions:
     ) -> None:
         """After ``ticket`` finished at ``window``: retire the codes of the window's earlier services
         still open for rating, and open this one's request with a code of its own."""
-        for earlier in sorted(self.tickets(), key=lambda t: t.serial):
-            if (
-                earlier.serial != ticket.serial
-                and earlier.window == window
-                and awaiting_rating(earlier)
-                and earlier.rating_code
-                and earlier.rating_code_retired_at is None
-            ):
-                self._apply(
-                    pending, RatingCodeRetired(serial=earlier.serial, at=now, actor=actor, by_serial=ticket.serial)
-                )
+        for earlier in self.ratings.coded(window):  # the window's codes in use: one, mostly
+            if earlier != ticket.serial:
+                self._apply(pending, RatingCodeRetired(serial=earlier, at=now, actor=actor, by_serial=ticket.serial))
         expires = now + dt.timedelta(minutes=self.centre.policy.rating_minutes)
         requested = RatingRequested(
             serial=ticket.serial,
@@ -187,8 +179,8 @@ class RatingActions:
         """Close the rating requests nobody answered in time: those tickets stay unrated."""
         now = self._at(now)
         pending = PendingChange()
-        for ticket in sorted(self.tickets(), key=lambda t: t.serial):
-            expires = ticket.rating_expires_at
-            if ticket.rating_status is RatingStatus.REQUESTED and expires is not None and expires <= now:
-                self._apply(pending, RatingExpired(serial=ticket.serial, at=now, actor=actor))
+        for serial in sorted(self.ratings.requested):
+            expires = self.ticket(serial).rating_expires_at
+            if expires is not None and expires <= now:
+                self._apply(pending, RatingExpired(serial=serial, at=now, actor=actor))
         return pending.change()
