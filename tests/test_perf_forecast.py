@@ -184,6 +184,9 @@ def test_fast_forecast_is_the_plain_forecast(
     for t in queue:
         partial = forecast(router, stats, calendar, now, windows, holding, queue, until=t.serial)
         assert position_of(t, partial, router, now) == position_of(t, expected, router, now)
+    asked = data.draw(st.lists(st.sampled_from(queue), max_size=5)) if queue else []
+    partial = forecast(router, stats, calendar, now, windows, holding, queue, until=[t.serial for t in asked])
+    assert positions_of(asked, partial, router, now) == {t.serial: position_of(t, expected, router, now) for t in asked}
 
 
 def test_a_long_queue_is_forecast_like_the_plain_play() -> None:
@@ -250,6 +253,11 @@ def test_a_ticket_issued_after_others_at_the_same_instant_gets_the_whole_forecas
                 continue
             assert change.ticket is not None
             assert change.position == hall.position(change.ticket.serial)
+        known = sorted(t.serial for t in hall.tickets())
+        asked = data.draw(st.lists(st.sampled_from(known), max_size=4)) if known else []
+        waiting = {t.serial for t in hall.waiting()}
+        one_play = hall.positions_for(asked)  # the SMS notices' check at a call: one forecast for them all
+        assert one_play == {s: replace(hall.position(s), green_ahead=None) for s in asked if s in waiting}
         hall.compact()
         assert all(not t.status.ended or awaiting_rating(t) for t in hall.tickets()), "ended tickets are let go"
         queue = sorted((t for t in hall.tickets() if t.status is TicketStatus.WAITING), key=lambda t: t.place)

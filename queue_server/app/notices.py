@@ -100,6 +100,7 @@ class Notifier:
             return
         notices: list[Notice] = []
         finished: list[int] = []
+        positions = hall.positions_for(given.serial for given in phones if given.serial not in calls)  # one forecast
         for given in phones:
             if given.serial in calls:
                 finished.append(given.serial)
@@ -108,7 +109,7 @@ class Notifier:
             elif not hall.has_ticket(given.serial) or hall.ticket(given.serial).status is not TicketStatus.WAITING:
                 finished.append(given.serial)  # ended or called before the number was given: no more notices
             else:
-                ahead = hall.position(given.serial).people_ahead
+                ahead = positions[given.serial].people_ahead
                 if ahead <= sms.near_ahead:
                     params = {"number": hall.ticket(given.serial).number, "ahead": str(ahead)}
                     notices += _notice(sms, NoticeKind.NEAR, f"near:{given.serial}", given.phone, params)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from queue_server.domain.calendar import WorkCalendar
@@ -107,13 +107,13 @@ def forecast(
     holding: Mapping[int, Ticket],
     waiting: Sequence[Ticket],
     *,
-    until: int | None = None,
+    until: int | Collection[int] | None = None,
 ) -> dict[int, ForecastCall]:
     """Play the hall forward: when each waiting ticket (by serial) is expected to be called.
 
     Each staffed window, when it becomes free, calls exactly what ``Router.choose`` would give it
-    from the tickets still waiting. ``until`` stops the play once that ticket is called: every
-    call before it is known then, which is all its position needs.
+    from the tickets still waiting. ``until`` stops the play once that ticket is called (or every
+    one of those serials): every call before it is known then, which is all its position needs.
 
     The play runs in time linear in the queue (times the windows a ticket may go to), not
     quadratic: each window keeps its own linked list of the tickets it may call, in order of
@@ -122,7 +122,9 @@ def forecast(
     checks it against the plain scan).
     """
     calls: dict[int, ForecastCall] = {}
-    _play(router, stats, calendar, now, windows, holding, waiting, calls, until, None)
+    wanted = None if until is None else {until} if isinstance(until, int) else set(until)
+    if wanted is None or wanted:
+        _play(router, stats, calendar, now, windows, holding, waiting, calls, wanted, None)
     return calls
 
 
@@ -150,7 +152,7 @@ def _play(
     holding: Mapping[int, Ticket],
     waiting: Sequence[Ticket],
     calls: dict[int, ForecastCall] | None,
-    until: int | None,
+    until: set[int] | None,
     end: PlayEnd | None,
 ) -> None:
     staffed = [w for w in windows if w.staffed]
@@ -176,8 +178,10 @@ def _play(
         ticket = tickets[chosen]
         if calls is not None:
             calls[ticket.serial] = ForecastCall(free, window, len(calls))
-            if ticket.serial == until:
-                return
+            if until is not None and ticket.serial in until:
+                until.discard(ticket.serial)
+                if not until:
+                    return
         busy = durations.get((ticket.matter, window))
         if busy is None:
             busy = durations[ticket.matter, window] = dt.timedelta(

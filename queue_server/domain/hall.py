@@ -254,13 +254,27 @@ class Hall(RatingActions):
         if ticket.status is not TicketStatus.WAITING:
             return Position(0, None, None)
         now = self.clock.now()
-        calls = self._forecast(now, self.waiting(), until=serial)
+        calls = self._forecast(now, self._queue(), until=serial)
         return position_of(ticket, calls, self.router, now, self._tickets)
 
-    def _forecast(self, now: dt.datetime, waiting: list[Ticket], until: int | None = None) -> dict[int, ForecastCall]:
+    def positions_for(self, serials: Iterable[int]) -> dict[int, Position]:
+        """Positions of those waiting tickets, from one forecast played only until the last of them
+        is called (the SMS notices' check at each call): not a forecast per ticket. Without
+        ``green_ahead``, as :meth:`positions` gives it."""
+        asked = sorted(s for s in serials if s in self._tickets and self._tickets[s].status is TicketStatus.WAITING)
+        if not asked:
+            return {}
+        now = self.clock.now()
+        calls = self._forecast(now, self._queue(), until=asked)
+        return positions_of([self._tickets[s] for s in asked], calls, self.router, now)
+
+    def _forecast(
+        self, now: dt.datetime, waiting: list[Ticket], until: int | Iterable[int] | None = None
+    ) -> dict[int, ForecastCall]:
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
         windows = self._windows.values()
-        return forecast(self.router, self.stats, self.calendar, now, windows, holding, waiting, until=until)
+        wanted = until if until is None or isinstance(until, int) else list(until)
+        return forecast(self.router, self.stats, self.calendar, now, windows, holding, waiting, until=wanted)
 
     # Issuing
 
