@@ -14,6 +14,7 @@ from sqlalchemy import select
 from queue_server.app.commands import ExpireRatings, RateTicket
 from queue_server.app.views import pad_view, window_state_view
 from queue_server.assembly import create_app
+from queue_server.cli.server import expire_ratings
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import InvalidTransition
 from queue_server.domain.events import replay
@@ -95,3 +96,15 @@ def test_only_a_promised_case_is_asked_again_and_only_once() -> None:
         hall.check_rating_code(1, hall.ticket(1).rating_code)
     hall.rate(1, RatingLevel.BASICALLY_SATISFIED, source="citizen")
     assert replay(hall.ticket_log(1)) == hall.ticket(1), "state = history"
+
+
+async def test_the_servers_check_expires_the_open_requests_once_due(hall: tuple[Api, Any, ManualClock]) -> None:
+    """The daily jobs' look (``cli.server.expire_ratings``) reads the hall's open requests, not every ticket."""
+    _api, service, clock = hall
+    await expire_ratings(service)
+    live = await service.hall("test")
+    assert live.ratings.requested == {1, 2}, "not due yet"
+    clock.advance(dt.timedelta(days=2))
+    await expire_ratings(service)
+    live = await service.hall("test")
+    assert live.ratings.requested == set() and pad_view(live, 1) == {"state": "idle", "window": 1}

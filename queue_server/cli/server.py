@@ -35,7 +35,6 @@ from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
-from queue_server.domain.ratings import RatingStatus
 from queue_server.http_common.id_key import DEFAULT_ID_KEY_FILE, load_id_key
 from queue_server.store.booking_codes import purge_codes
 from queue_server.store.contacts import purge_contacts
@@ -131,9 +130,9 @@ async def expire_ratings(service: HallService) -> None:
     now = service.clock.now()
     for code in codes:
         hall = await service.hall(code)
-        due = any(
-            t.rating_expires_at is not None and t.rating_expires_at <= now and t.rating_status is RatingStatus.REQUESTED
-            for t in hall.tickets()
+        due = any(  # the open requests only (the hall's index), not every ticket it keeps
+            (expires := hall.ticket(serial).rating_expires_at) is not None and expires <= now
+            for serial in hall.ratings.requested
         )
         if due:
             await service.act(

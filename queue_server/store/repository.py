@@ -240,9 +240,8 @@ async def load_ticket(conn: AsyncConnection, code: str, serial: int) -> Ticket |
 
 async def adopt_tickets(conn: AsyncConnection, hall: Hall, serials: Iterable[int]) -> None:
     """Bring tickets an action names into the hall, if stored but not open (e.g. finished)."""
-    known = {t.serial for t in hall.tickets()}
     for serial in serials:
-        if serial not in known:
+        if not hall.has_ticket(serial):
             ticket = await load_ticket(conn, hall.centre.code, serial)
             if ticket is not None:
                 hall.adopt(ticket)
