@@ -437,7 +437,10 @@ class Hall(RatingActions):
     def call_next(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:
         """Call the ticket routing gives this window; an empty change when nobody waits for it."""
         state = self._calling_window(window, "call next at", actor)
-        now, first = self._at(now), self._waiting.green > 0 or self._waiting.booked > 0
+        now = self._at(now)
+        # Only a ticket this window may call that goes first can pass its oldest one: without one,
+        # the queue is read up to that oldest ticket, not to its end (Router.choose).
+        first = any(t.goes_first(now) and self.router.can_serve(window, t) for t in self._waiting.firsts)
         choice = self.router.choose(window, self._queue(), now=now, green=first)
         if choice is None:
             return Change()

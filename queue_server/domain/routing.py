@@ -86,9 +86,9 @@ class Router:
     def choose(self, window: int, waiting: Iterable[Ticket], *, now: dt.datetime, green: bool = True) -> Choice | None:
         """The ticket ``window`` calls next at ``now``, from waiting tickets given in order of place.
 
-        ``green=False`` says neither a green-channel ticket nor a booked one waits: then the oldest
-        ticket the window may call is the one, and the queue is read only up to it instead of to
-        its end.
+        ``green=False`` says no ticket the window may call goes first (green channel, due booking;
+        the hall knows from its few such tickets): then the oldest ticket the window may call is the
+        one, and the queue is read only up to it instead of to its end.
         """
         if not green:
             for ticket in waiting:

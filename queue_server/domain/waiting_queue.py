@@ -3,7 +3,7 @@
 Sorting every waiting ticket after each change cost a busy hall more than the change itself. The
 hall hands each ticket's move (``before`` → ``after``) to :class:`WaitingQueue` instead, which takes
 it out of its place and puts it back where its place says (bisect), and counts the waiting tickets
-per number prefix and the green-channel ones on the way.
+per number prefix and the green-channel ones on the way, and keeps those that may go first.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ class WaitingQueue:
         """How many green-channel tickets wait: with none, the oldest ticket a window may call is its next."""
         self.booked = 0
         """How many booked tickets wait (due or not yet): with none and no green one, likewise."""
+        self.firsts: list[Ticket] = []
+        """The waiting green-channel and booked tickets, in order of place: the only ones that may go
+        before older ones, so a call reads these to know whether it may take its window's oldest."""
 
     def ordered(self, tickets: Iterable[Ticket]) -> list[Ticket]:
         """The kept queue itself, in order of place: read it, never change it.
@@ -73,7 +76,14 @@ class WaitingQueue:
             counts[before.prefix] -= 1
             self.green -= before.green
             self.booked -= before.booked
+            if before.green or before.booked:
+                firsts = self.firsts
+                index = bisect.bisect_left(firsts, queue_order(before), key=queue_order)
+                if index < len(firsts) and firsts[index].serial == before.serial:
+                    del firsts[index]
         if after.status is TicketStatus.WAITING:
             counts[after.prefix] = counts.get(after.prefix, 0) + 1
             self.green += after.green
             self.booked += after.booked
+            if after.green or after.booked:
+                bisect.insort(self.firsts, after, key=queue_order)
