@@ -30,6 +30,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -243,6 +244,15 @@ outbox = Table(
     _centre_fk("outbox"),
     UniqueConstraint("centre", "subject", "seq", name="uq_outbox_centre_subject_seq"),
     Index("ix_outbox_pending", "sent_at", "id"),
+    # The unsent rows only: marking a subject's rows sent reads these, not its whole history (0024).
+    Index(
+        "ix_outbox_unsent",
+        "centre",
+        "subject",
+        "seq",
+        sqlite_where=text("sent_at IS NULL"),
+        postgresql_where=text("sent_at IS NULL"),
+    ),
 )
 
 outbox_subjects = Table(
