@@ -28,7 +28,7 @@ from bench.load import GRACE_S, Tally, issue_until, run_window, stop_windows
 from bench.measure import Probe, Summary, summarise
 from bench.rig import Rig
 from bench.scenarios.base import MB, Options, Result, Row, Scenario, latency_text, new_session
-from bench.scenarios.scale import Usage, call_figures, connect_twins, tally_figures
+from bench.scenarios.scale import Usage, call_figures, connect_twins, tally_figures, within_budget
 from queue_server.twins import Keypad, Pad
 
 
@@ -76,17 +76,8 @@ async def run(options: Options) -> Result:
         contextlib.AsyncExitStack() as stack,
     ):
         probe = rig.server_probe()
-        try:
-            async with asyncio.timeout(city.budget):
-                await _measure(rig, session, stack, city, figures, phase, loops, probe)
-        except TimeoutError:
-            figures["incomplete"] = f"the budget of {city.budget:g} s ran out while {phase[0]}"
-        finally:
-            for task in loops:
-                task.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)  # cancelled: nothing to report
-            figures["server_rss_end_mb"] = probe.rss_bytes() / MB
-            figures["server_rss_peak_mb"] = probe.peak_rss_bytes() / MB
+        measure = _measure(rig, session, stack, city, figures, phase, loops, probe)
+        await within_budget(measure, city.budget, figures, phase, loops, probe)
     return figures
 
 

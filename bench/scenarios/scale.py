@@ -18,8 +18,9 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -133,18 +134,33 @@ async def run_size(options: Options, size: Size) -> Result:
         contextlib.AsyncExitStack() as stack,
     ):
         probe = rig.server_probe()
-        try:
-            async with asyncio.timeout(size.budget):
-                await _measure(rig, session, stack, size, figures, phase, loops)
-        except TimeoutError:
-            figures["incomplete"] = f"the budget of {size.budget:g} s ran out while {phase[0]}"
-        finally:
-            for task in loops:
-                task.cancel()
-            await asyncio.gather(*loops, return_exceptions=True)  # cancelled: nothing to report
-            figures["server_rss_end_mb"] = probe.rss_bytes() / MB
-            figures["server_rss_peak_mb"] = probe.peak_rss_bytes() / MB
+        measure = _measure(rig, session, stack, size, figures, phase, loops)
+        await within_budget(measure, size.budget, figures, phase, loops, probe)
     return figures
+
+
+async def within_budget(
+    measure: Coroutine[Any, Any, None],
+    budget: float,
+    figures: Result,
+    phase: list[str],
+    loops: list[asyncio.Task[None]],
+    probe: Probe,
+) -> None:
+    """Run ``measure`` for at most ``budget`` seconds: a server that cannot keep up is reported with
+    what was measured (and the phase it was in), not waited for; then the loops stop and the
+    server's memory at the end and at its peak are read."""
+    try:
+        async with asyncio.timeout(budget):
+            await measure
+    except TimeoutError:
+        figures["incomplete"] = f"the budget of {budget:g} s ran out while {phase[0]}"
+    finally:
+        for task in loops:
+            task.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)  # cancelled: nothing to report
+        figures["server_rss_end_mb"] = probe.rss_bytes() / MB
+        figures["server_rss_peak_mb"] = probe.peak_rss_bytes() / MB
 
 
 async def _measure(
