@@ -92,7 +92,8 @@ SCREENS: tuple[Screen, ...] = (
         server=page_book,
         words=book_words.BOOK_WORDS,
         templates=("book.html",),
-        static=("book.css",),
+        static=("book.js", "book.css"),
+        api=("api_public_bookings",),
     ),
     Screen(
         name="rate",
