@@ -112,6 +112,42 @@ async def test_a_second_relay_waits_while_the_first_publishes(seeded_db: Databas
     assert [(topic.removeprefix("onewindow/test/"), seq) for topic, seq, _ in held.sent] == expected
 
 
+@POSTGRES_ONLY
+async def test_a_relay_that_found_the_lease_held_looks_again_unwoken(seeded_db: Database) -> None:
+    """A commit wakes the relay while another holds the lease (an instance, or this process's old
+    feed round, that read the table before the commit): the relay looks again by itself, and the
+    rows go out with no later commit or poll to wake it (the old-feed test that hung on CI)."""
+    service = await busy_day(seeded_db)
+    relay = OutboxRelay(seeded_db, "test", service.clock)
+    assert await relay.drain(Gate()) is not None
+    drained: list[int | None] = []
+    drain = relay.drain
+
+    async def watched_drain(client: Gate) -> int | None:
+        drained.append(await drain(client))
+        return drained[-1]
+
+    relay.drain = watched_drain  # type: ignore[method-assign]
+    relay.wake = wake = WatchedWake()
+    gate = Gate()
+    running = asyncio.create_task(relay.run(gate))
+    try:
+        async with asyncio.timeout(10):
+            await wake.waiting.wait()
+            async with seeded_db.write() as holder:
+                assert await try_relay_lease(holder, "test")
+                await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id="late")
+                relay.committed(None)
+                while None not in drained:
+                    await asyncio.sleep(0.01)
+                assert await pending(seeded_db), "the rows waited for the lease"
+            while await pending(seeded_db):
+                await asyncio.sleep(0.02)
+        assert any(topic.endswith("/hall/summary") for topic, _, _ in gate.sent)
+    finally:
+        await stop_tasks([running])
+
+
 async def test_the_snapshot_supersedes_older_pending_state(seeded_db: Database) -> None:
     await busy_day(seeded_db)
     before = await pending(seeded_db)

@@ -79,7 +79,9 @@ POLL_SECONDS = 1.0
 """How often the poll looks for rows no commit of this process woke a relay for (another process or
 instance wrote them), and how long a relay must have gone unwoken before the poll sends it to the table."""
 BUSY_SECONDS = 0.2
-"""How soon a relay that found the lease held tries again after being woken (the holder may be done)."""
+"""How soon a relay that found the lease held tries again: the holder (another instance, or this
+process's old-feed round) may have read the table before the commit that woke this relay, and no
+other wake-up need come (the poll leaves a relay woken within the last second alone)."""
 IDLE_MARK_SECONDS = 0.05
 """How long a relay with acknowledged but unmarked rows waits for more work before marking them sent."""
 MARK_SECONDS = 1.0
@@ -320,10 +322,9 @@ class OutboxRelay:
                 log.warning("could not relay the outbox of %s: %s; trying again", self.centre, error)
                 self.caught_up = False
                 busy = True
-            if busy:  # the holder may have missed what woke us: look again soon
+            if busy:  # the holder may have read the table before what woke us: look again soon
                 await asyncio.sleep(BUSY_SECONDS)
-                if self.wake.is_set():
-                    continue
+                continue
             await self.wake.wait()
 
     async def _woken_within(self, seconds: float) -> bool:
