@@ -240,7 +240,15 @@ class Rig:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if error is not None and not isinstance(error, asyncio.CancelledError):
+            self._show_logs()  # the folder goes with the rig: what the servers said is the clue
         await self._stop()
+
+    def _show_logs(self) -> None:
+        """Print the end of each server's log to stderr."""
+        for index in range(len(self.servers)):
+            print(f"--- the end of {self._what(index)}'s log:", file=sys.stderr)
+            print(_tail(self._log(index), 60), file=sys.stderr)
 
     async def _start(self) -> None:
         self.database_url = await self._make_database()

@@ -18,8 +18,9 @@ are published and marked sent, and ends with that transaction or with a dead ins
 connection; the next instance then publishes the rows left unmarked, in order. The retained
 snapshot on connection is published under the lease too, and marks the pending rows it makes
 obsolete sent in the same transaction, so another instance cannot publish an older state after it.
-On SQLite (one instance) the lease is always granted and the rows are read and marked in separate
-transactions, so a publish never holds the database's write lock.
+On SQLite (one process) there is no lease: a batch is read and the connection let go, then it is
+published and marked sent in a short write transaction of its own, so a publish holds no pooled
+connection and never the database's write lock.
 
 On SQLite the relay also publishes straight from the committed batch: the action runner hands it
 the rows each commit wrote (:meth:`OutboxRelay.committed`), and while it knows of no other unsent
@@ -188,23 +189,32 @@ class OutboxRelay:
         """Publish the current retained state under the relay lease; returns how many messages.
 
         Pending rows of retained subjects that the snapshot supersedes are marked sent in the same
-        transaction: no instance publishes them after it.
+        transaction (PostgreSQL): no instance publishes them after it. On SQLite (one process, whose
+        relay of this centre drains only after this) the snapshot is read, the connection let go,
+        and the marking is a short write of its own after the publish.
         """
-        async with self._leased(wait=True) as conn:
-            assert conn is not None
-            snapshot = await self.retained_snapshot(conn)
-            for start in range(0, len(snapshot), IN_FLIGHT):
-                chunk = snapshot[start : start + IN_FLIGHT]
-                await asyncio.gather(
-                    *(
-                        client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True)
-                        for m in chunk
-                    )
-                )
-            await self._mark_superseded(conn, snapshot)
+        if self.db.sqlite:
+            async with self.db.read() as read:
+                snapshot = await self.retained_snapshot(read)
+            await self._publish_snapshot(client, snapshot)
+            await self._mark_superseded(None, snapshot)
+        else:
+            async with self._leased(wait=True) as conn:
+                assert conn is not None
+                snapshot = await self.retained_snapshot(conn)
+                await self._publish_snapshot(client, snapshot)
+                await self._mark_superseded(conn, snapshot)
         self.published = {m.subject: m.seq for m in snapshot}
         self._legacy_basis = self._retained_sum()
         return len(snapshot)
+
+    async def _publish_snapshot(self, client: PublishingClient, snapshot: Sequence[Outgoing]) -> None:
+        """Publish a retained snapshot, ``IN_FLIGHT`` messages awaiting their acknowledgement at a time."""
+        for start in range(0, len(snapshot), IN_FLIGHT):
+            chunk = snapshot[start : start + IN_FLIGHT]
+            await asyncio.gather(
+                *(client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True) for m in chunk)
+            )
 
     async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
         """Every window's state, the hall's messages and every pad's state as they are now, newest sequences.
@@ -248,24 +258,40 @@ class OutboxRelay:
         published = self._retained_sum()
         if published == self._legacy_basis:
             return False
-        async with self._leased(wait=False) as conn:
-            if conn is None:
-                return False
-            last = await last_seqs(conn, self.centre)
-            seq = legacy_feed_seq(last)
-            subject = HALL_FEED.subject()
-            if seq <= self.published.get(subject, -1):
-                return False
-            recent = await RecentCalls.load(conn, self.centre)
-            if self.read_hall is None:
-                hall = await load_hall(conn, self.centre, self.clock)
-            else:  # the kept hall, newer than the sequences read above: not every waiting ticket read again
-                hall = await self.read_hall(self.centre)
-            payload = hall_feed(hall, recent_call_views(hall, recent.calls()))  # before the next await
-            await client.publish(topic_of(self.centre, subject), encode(payload, seq), 1, True)
-            self.published[subject] = seq
-            self._legacy_basis = published
-            return True
+        if self.db.sqlite:  # one process: no lease; the connection is let go before the publish
+            async with self.db.read() as read:
+                feed = await self._legacy_feed(read)
+        else:
+            async with self._leased(wait=False) as conn:
+                if conn is None:
+                    return False
+                feed = await self._legacy_feed(conn)
+                if feed is not None:
+                    await self._publish_legacy(client, feed, published)
+                return feed is not None
+        if feed is not None:
+            await self._publish_legacy(client, feed, published)
+        return feed is not None
+
+    async def _legacy_feed(self, conn: Connection) -> tuple[int, Mapping[str, Any]] | None:
+        """The old feed's sequence and payload as the hall is now; None if none newer than the last."""
+        last = await last_seqs(conn, self.centre)
+        seq = legacy_feed_seq(last)
+        if seq <= self.published.get(HALL_FEED.subject(), -1):
+            return None
+        recent = await RecentCalls.load(conn, self.centre)
+        if self.read_hall is None:
+            hall = await load_hall(conn, self.centre, self.clock)
+        else:  # the kept hall, newer than the sequences read above: not every waiting ticket read again
+            hall = await self.read_hall(self.centre)
+        return seq, hall_feed(hall, recent_call_views(hall, recent.calls()))  # before the next await
+
+    async def _publish_legacy(self, client: PublishingClient, feed: tuple[int, Mapping[str, Any]], basis: int) -> None:
+        seq, payload = feed
+        subject = HALL_FEED.subject()
+        await client.publish(topic_of(self.centre, subject), encode(payload, seq), 1, True)
+        self.published[subject] = seq
+        self._legacy_basis = basis
 
     def _retained_sum(self) -> int:
         """The sum of the newest sequences published per retained subject, the old feed's aside: it
@@ -293,21 +319,45 @@ class OutboxRelay:
     async def drain(self, client: PublishingClient) -> int | None:
         """Publish every pending row; returns how many were published, None if another instance holds the lease."""
         total = 0
-        last: dict[str, int] = {}
         while True:
-            async with self._leased(wait=False) as conn:
-                if conn is None:
-                    return total or None
-                if self.db.sqlite:  # read before the rows, in the same snapshot
-                    last = await last_seqs(conn, self.centre)
-                rows = await pending(conn, self.centre, BATCH)
-                if not rows:
-                    if self.db.sqlite:  # nothing unsent up to these: handed-over rows follow them
-                        for subject, seq in last.items():
-                            self.acknowledged[subject] = max(seq, self.acknowledged.get(subject, 0))
-                    return total
-                total += await self._publish(client, rows)
-                await self._mark_sent(conn, [row.id for row in rows])
+            batch = await (self._drain_read_first(client) if self.db.sqlite else self._drain_leased(client))
+            if batch is None:
+                return total or None
+            published, more = batch
+            total += published
+            if not more:
+                return total
+
+    async def _drain_read_first(self, client: PublishingClient) -> tuple[int, bool]:
+        """SQLite: read a batch and let the connection go, then publish it and mark it sent.
+
+        One process writes the file, so there is no lease to hold; a pooled read connection held
+        while the broker acknowledged (and then while the write turn was awaited) let the relays
+        of a city's centres take the whole pool in a rush, and the centres' requests waited for one
+        until the pool gave up."""
+        async with self.db.read() as conn:
+            last = await last_seqs(conn, self.centre)  # read before the rows, in the same snapshot
+            rows = await pending(conn, self.centre, BATCH)
+        if not rows:  # nothing unsent up to these: handed-over rows follow them
+            for subject, seq in last.items():
+                self.acknowledged[subject] = max(seq, self.acknowledged.get(subject, 0))
+            return 0, False
+        published = await self._publish(client, rows)
+        await self._mark_sent(None, [row.id for row in rows])
+        return published, True
+
+    async def _drain_leased(self, client: PublishingClient) -> tuple[int, bool] | None:
+        """PostgreSQL: read, publish and mark a batch in one transaction holding the relay lease;
+        None when another instance holds it."""
+        async with self._leased(wait=False) as conn:
+            if conn is None:
+                return None
+            rows = await pending(conn, self.centre, BATCH)
+            if not rows:
+                return 0, False
+            published = await self._publish(client, rows)
+            await self._mark_sent(conn, [row.id for row in rows])
+            return published, True
 
     async def run(self, client: PublishingClient) -> None:
         """Drain now, then whenever woken (by a commit or the poll), until cancelled."""
@@ -393,15 +443,8 @@ class OutboxRelay:
 
     @asynccontextmanager
     async def _leased(self, *, wait: bool) -> AsyncIterator[Connection | None]:
-        """A connection to read the pending rows with, holding the relay lease; None when it is held.
-
-        PostgreSQL: one transaction for the lease, the reading and the marking. SQLite: a read
-        connection; the marking writes its own short transaction.
-        """
-        if self.db.sqlite:
-            async with self.db.read() as conn:
-                yield conn
-            return
+        """PostgreSQL: a transaction holding the relay lease, for the reading, the publishing and
+        the marking; None when another instance holds it."""
         async with self.turns or contextlib.nullcontext(), self.db.write() as conn:
             if wait:
                 await wait_relay_lease(conn, self.centre)
@@ -448,11 +491,11 @@ class OutboxRelay:
                     self.unmarked[subject] = seq
         return len(sends)
 
-    async def _mark_sent(self, conn: Connection, ids: list[int]) -> None:
+    async def _mark_sent(self, conn: Connection | None, ids: list[int]) -> None:
         now = self.clock.now()
         await self._write(conn, lambda write: mark_sent(write, ids, now))
 
-    async def _mark_superseded(self, conn: Connection, snapshot: Sequence[Outgoing]) -> None:
+    async def _mark_superseded(self, conn: Connection | None, snapshot: Sequence[Outgoing]) -> None:
         """Mark sent the pending rows of the snapshot's subjects that are no newer than it."""
         if not snapshot:
             return
@@ -460,9 +503,10 @@ class OutboxRelay:
         now = self.clock.now()
         await self._write(conn, lambda write: mark_superseded(write, self.centre, newest, now))
 
-    async def _write(self, conn: Connection, statement: Callable[[Connection], Awaitable[None]]) -> None:
-        """Run ``statement`` in the lease's transaction (PostgreSQL) or a write transaction of its own (SQLite)."""
-        if self.db.sqlite:
+    async def _write(self, conn: Connection | None, statement: Callable[[Connection], Awaitable[None]]) -> None:
+        """Run ``statement`` in the lease's transaction ``conn`` (PostgreSQL), or in a short write
+        transaction of its own (SQLite: ``conn`` is None)."""
+        if conn is None:
             async with self.db.write() as write:
                 await statement(write)
             return
