@@ -32,13 +32,15 @@ from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from queue_server.bus.broker import HallBroker
-from queue_server.store.database import Database, utcnow
+from queue_server.store.database import STRICT_POOL, Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.seed import create_centre
 from tests.brokers import Mosquitto, mosquitto_executable
 from tests.factories import make_centre
 
 pytest_plugins = ["tests.hang_dump"]
+
+os.environ[STRICT_POOL] = "1"  # a task that takes a second read connection while holding one fails the test
 
 POSTGRES_URL = os.environ.get("ONEWINDOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/")
 

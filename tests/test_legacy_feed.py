@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -19,7 +20,10 @@ from queue_server.bus.relay import OutboxRelay
 from queue_server.domain.tickets import Outcome
 from queue_server.protocol.payloads import PROTOCOL, HallFeed
 from queue_server.store import schema
-from queue_server.store.database import Database
+from queue_server.store.database import Database, utcnow
+from queue_server.store.migrate import upgrade
+from queue_server.store.seed import create_centre
+from tests.factories import make_centre
 from tests.test_relay_lease import busy_day
 
 FEED = "onewindow/test/hall/feed"
@@ -98,3 +102,22 @@ async def test_the_bounded_loop_publishes_the_hall_as_it_is_after_the_last_chang
     finally:
         await stop_tasks(tasks)
     assert feed.protocol == PROTOCOL
+
+
+async def test_a_round_holds_no_connection_while_it_reads_the_kept_hall(tmp_path: Path) -> None:
+    """The kept hall is read with a connection of its own: a round that held one meanwhile waited
+    for a second, and a city's rounds took SQLite's whole read pool in a rush (every request then
+    waited 30 s for a connection and was answered 503). With a pool of one, it would never end."""
+    async with Database(f"sqlite:///{tmp_path / 'one.db'}", pool_size=1) as db:
+        await upgrade(db)
+        async with db.write() as conn:
+            await create_centre(conn, make_centre(), utcnow())
+        service = await busy_day(db)
+        relay = OutboxRelay(db, "test", service.clock, read_hall=service.hall)
+        recorder = Recorder()
+        await relay.republish_retained(recorder)
+        await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k", request_id="one-more")
+        assert await relay.drain(recorder)
+        async with asyncio.timeout(10):
+            assert await relay.publish_legacy_feed(recorder)
+        assert sum(group.waiting for group in recorder.feeds[-1].waiting) == 3

@@ -264,18 +264,15 @@ async def find_for_check_in(
 ) -> Booking:
     """The booking a kiosk or the desk checks in: by its code (typed or from its QR), else by the
     ID number (today's earliest active booking of that person)."""
-    async with service.db.read() as conn:
-        if code:
+    if code:
+        async with service.db.read() as conn:
             return require_booking(await stored.booking_by_code(conn, centre, code.strip().upper()), code)
-        person = person_key(key, id_number or "")
-        hall = await service.hall(centre)
-        today = hall.calendar.local_date(service.clock.now())
-        mine = [
-            b
-            for b in await stored.active_bookings(conn, centre, person)
-            if hall.calendar.local_date(b.slot_start) == today
-        ]
-        return require_booking(mine[0] if mine else None, "")
+    calendar = (await service.hall(centre)).calendar  # before the read: the hall may take a connection
+    today = calendar.local_date(service.clock.now())
+    async with service.db.read() as conn:
+        found = await stored.active_bookings(conn, centre, person_key(key, id_number or ""))
+    mine = [b for b in found if calendar.local_date(b.slot_start) == today]
+    return require_booking(mine[0] if mine else None, "")
 
 
 async def check_in(service: HallService, once: Once, booking: Booking, channel: Channel) -> CheckedIn:

@@ -258,14 +258,16 @@ class OutboxRelay:
         published = self._retained_sum()
         if published == self._legacy_basis:
             return False
-        if self.db.sqlite:  # one process: no lease; the connection is let go before the publish
+        if self.db.sqlite:  # one process: no lease; the connection is let go before the hall is read
             async with self.db.read() as read:
-                feed = await self._legacy_feed(read)
+                basis = await self._legacy_basis_read(read)
+            feed = None if basis is None else await self._legacy_feed(None, *basis)
         else:
             async with self._leased(wait=False) as conn:
                 if conn is None:
                     return False
-                feed = await self._legacy_feed(conn)
+                basis = await self._legacy_basis_read(conn)
+                feed = None if basis is None else await self._legacy_feed(conn, *basis)
                 if feed is not None:
                     await self._publish_legacy(client, feed, published)
                 return feed is not None
@@ -273,17 +275,27 @@ class OutboxRelay:
             await self._publish_legacy(client, feed, published)
         return feed is not None
 
-    async def _legacy_feed(self, conn: Connection) -> tuple[int, Mapping[str, Any]] | None:
-        """The old feed's sequence and payload as the hall is now; None if none newer than the last."""
-        last = await last_seqs(conn, self.centre)
-        seq = legacy_feed_seq(last)
+    async def _legacy_basis_read(self, conn: Connection) -> tuple[int, RecentCalls] | None:
+        """The old feed's next sequence and the latest calls; None if no newer feed is due."""
+        seq = legacy_feed_seq(await last_seqs(conn, self.centre))
         if seq <= self.published.get(HALL_FEED.subject(), -1):
             return None
-        recent = await RecentCalls.load(conn, self.centre)
-        if self.read_hall is None:
-            hall = await load_hall(conn, self.centre, self.clock)
-        else:  # the kept hall, newer than the sequences read above: not every waiting ticket read again
+        return seq, await RecentCalls.load(conn, self.centre)
+
+    async def _legacy_feed(
+        self, conn: Connection | None, seq: int, recent: RecentCalls
+    ) -> tuple[int, Mapping[str, Any]]:
+        """The old feed's payload as the hall is now: the kept hall (``read_hall``, newer than the
+        sequence read before), which takes a connection of its own, so none may be held then (a
+        round holding one while it waited for another took SQLite's whole read pool in a city's
+        rush); else the hall loaded in ``conn``, or in a read of its own when none is given."""
+        if self.read_hall is not None:
             hall = await self.read_hall(self.centre)
+        elif conn is not None:
+            hall = await load_hall(conn, self.centre, self.clock)
+        else:
+            async with self.db.read() as read:
+                hall = await load_hall(read, self.centre, self.clock)
         return seq, hall_feed(hall, recent_call_views(hall, recent.calls()))  # before the next await
 
     async def _publish_legacy(self, client: PublishingClient, feed: tuple[int, Mapping[str, Any]], basis: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ Modules outside the store name it so, and never import SQLAlchemy.
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
+STRICT_POOL = "ONEWINDOW_STRICT_POOL"
+"""Set in the environment (the tests do): a second read connection for a task holding one is refused."""
 
 
 class DatabaseUrlError(ValueError):
@@ -86,6 +89,9 @@ class Database:
         self.dialect = self.url.get_backend_name()
         self._write_turn = asyncio.Lock()
         self._writing: asyncio.Task[Any] | None = None
+        self._reading: set[asyncio.Task[Any]] = set()
+        """The tasks holding a read connection (only when strict)."""
+        self._strict = bool(os.environ.get(STRICT_POOL))
         """The task holding this process's SQLite write turn (a nested write would wait for itself)."""
         if self.sqlite:
             assert self.url.database is not None
@@ -133,8 +139,23 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.reader.connect() as connection:
-            yield connection
+        """A read connection. With ``ONEWINDOW_STRICT_POOL`` in the environment (the tests), a task that asks for
+        a second while it holds one is an error: with every task of a busy moment doing the same,
+        the pool is taken by tasks waiting for themselves, and each request waits until it gives up."""
+        if not self._strict:
+            async with self.reader.connect() as connection:
+                yield connection
+            return
+        task = asyncio.current_task()
+        if task is not None and task in self._reading:
+            raise RuntimeError("Cannot take a second read connection while holding one: the pool may run dry")
+        if task is not None:
+            self._reading.add(task)
+        try:
+            async with self.reader.connect() as connection:
+                yield connection
+        finally:
+            self._reading.discard(task)
 
     async def dispose(self) -> None:
         await self.writer.dispose()
