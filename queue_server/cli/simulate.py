@@ -50,6 +50,12 @@ def add_commands(commands: SubCommands) -> None:
         help="print each simulated month's ranking of the windows (月度排名), with the bad ratings and"
         " follow-up calls to expect; --days 43 from the default day covers March and April",
     )
+    simulate.add_argument(
+        "--follow-advice",
+        action="store_true",
+        help="a manager follows the live staffing advice every few minutes (signs a B-post on, moves"
+        " staff, ends a pause), set beside the plan as it is; with --compare every plan follows it",
+    )
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -77,6 +83,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         json_file=args.json,
         charts=args.charts,
         ranking=args.ranking,
+        follow_advice=args.follow_advice,
     )
     try:
         return simulate(request)

@@ -223,6 +223,9 @@ class Policy(Model):
     answered from the number's birth date, not asked."""
     real_name_days: int = Field(default=30, ge=1, le=3650)
     """Days a real-name ticket keeps its ID number's keyed hash after its service day; then it is blanked."""
+    staff_move_minutes: int = Field(default=3, ge=0, le=120)
+    """Minutes a staff member takes to leave one window and start at another (or a B-post to come to a
+    window); the staffing advice charges them to every suggestion that moves someone."""
 
     @field_validator("stop_issuing_at", mode="before")
     @classmethod
@@ -343,6 +346,9 @@ class Staff(Model):
     """The work number (工号) on the staff card; empty: the code stands for it."""
     windows: tuple[int, ...] = ()
     """Windows this person may sign on to; empty means any."""
+    b_post: bool = False
+    """On call as a B-post (B岗): while signed on nowhere, the staffing advice may suggest signing them
+    on at a closed window they may work at."""
     photo: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
     """The SHA-256 of the photo the window display and the pad show (uploaded by the manager);
     empty: none. Shown only where the policy shows the name too."""

@@ -20,7 +20,7 @@ from queue_server.simulate.booking_figures import booking_figures, booking_lines
 from queue_server.simulate.charts import write_charts, write_comparison_chart
 from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
 from queue_server.simulate.ranking import ranking_table
-from queue_server.simulate.report import Figures, comparison, comparison_figures, figures, table
+from queue_server.simulate.report import Figures, advice_lines, comparison, comparison_figures, figures, table
 from queue_server.simulate.runner import Progress, Simulation
 
 PROGRESS_FROM = 1000
@@ -40,6 +40,11 @@ class Request:
     charts: Path | None = None
     ranking: bool = False
     """Print each simulated month's ranking of the windows (月度排名) after the figures."""
+    follow_advice: bool = False
+    """Let a simulated manager follow the staffing advice; without --compare, set beside the plan as it is."""
+
+
+FOLLOWING = "following the advice"
 
 
 class ProgressBar:
@@ -65,15 +70,23 @@ class ProgressBar:
         self.stream.flush()
 
 
-def run_one(centre: Centre, profile: Profile, *, seed: int, days: int, progress: Progress | None) -> Figures:
+def run_one(
+    centre: Centre,
+    profile: Profile,
+    *,
+    seed: int,
+    days: int,
+    progress: Progress | None,
+    follow_advice: bool = False,
+) -> Figures:
     """One run of a profile on a centre, as figures; with booked arrivals, the same days are played
     again without bookings, to set the walk-ins' waits beside theirs."""
     hall = simulated_centre(centre, profile)
-    run = Simulation(hall, profile, seed=seed, progress=progress).run(days)
+    run = Simulation(hall, profile, seed=seed, progress=progress, follow_advice=follow_advice).run(days)
     result = figures(run)
     if profile.bookings.share > 0:
         plain_profile = profile.model_copy(update={"bookings": profile.bookings.model_copy(update={"share": 0.0})})
-        plain = Simulation(hall, plain_profile, seed=seed).run(days)
+        plain = Simulation(hall, plain_profile, seed=seed, follow_advice=follow_advice).run(days)
         result["bookings"] = booking_figures(run, plain)
     return result
 
@@ -90,6 +103,8 @@ def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None =
     err = err or sys.stderr
     names = {m.code: m.name for m in request.centre.matters}
     started = time.perf_counter()
+    if request.follow_advice and not request.compare:
+        return _advice_beside_plan(request, out, err, started)
     if not request.compare:
         profile = _with_day(load_profile(request.profile), request.day)
         progress = ProgressBar(err, "simulating") if err.isatty() else None
@@ -132,8 +147,38 @@ def _compare(request: Request, err: IO[str]) -> tuple[list[str], list[Figures]]:
     results = []
     for label, (_, profile) in zip(labels, plans, strict=True):
         progress = ProgressBar(err, label) if err.isatty() else None
-        results.append(run_one(request.centre, profile, seed=request.seed, days=request.days, progress=progress))
+        results.append(
+            run_one(
+                request.centre,
+                profile,
+                seed=request.seed,
+                days=request.days,
+                progress=progress,
+                follow_advice=request.follow_advice,
+            )
+        )
     return labels, results
+
+
+def _advice_beside_plan(request: Request, out: IO[str], err: IO[str], started: float) -> int:
+    """The profile as planned, and again with a manager following the staffing advice: same citizens."""
+    profile = _with_day(load_profile(request.profile), request.day)
+    labels = [plan_label(request.profile or DEFAULT_PROFILE), FOLLOWING]
+    results = []
+    for label, follow in zip(labels, (False, True), strict=True):
+        progress = ProgressBar(err, label) if err.isatty() else None
+        results.append(
+            run_one(
+                request.centre, profile, seed=request.seed, days=request.days, progress=progress, follow_advice=follow
+            )
+        )
+    print(comparison(labels, results), file=out)
+    print("\n".join(advice_lines(results[1])), file=out)
+    _finish(request, comparison_figures(labels, results), err, started, results)
+    if request.charts is not None:
+        for path in write_comparison_chart(labels, results, request.charts):
+            print(f"Chart: {path}", file=err)
+    return 0
 
 
 def _unique(labels: Sequence[str]) -> list[str]:

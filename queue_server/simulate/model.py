@@ -20,7 +20,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre, Period
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason
-from queue_server.simulate.profiles import Profile
+from queue_server.simulate.profiles import Profile, spare_windows
 
 MIN_HANDLING_MINUTES = 0.5
 """Nobody is served in less than half a minute: a drawn time below is raised to it."""
@@ -74,6 +74,8 @@ class Event:
     pause: PlannedPause | None = None
     token: int = 0
     """For a resume: which pause it ends (a window signed off meanwhile ignores it)."""
+    staff: str = ""
+    """For a sign-on the staffing advice asked for: who signs on (else the window's own staff member)."""
 
 
 @dataclass
@@ -140,8 +142,13 @@ def plan_day(rng: random.Random, centre: Centre, calendar: WorkCalendar, profile
         raise ValueError(f"Cannot simulate {day.isoformat()}: {centre.name} is closed that day")
     opens, closes = periods[0][0], periods[-1][1]
     arrivals = _arrivals(rng, centre, calendar, profile, day, opens)
+    extras = sum(extra.count for extra in profile.add_windows)
+    spare = spare_windows(max(w.number for w in centre.windows) - extras, profile)
     staffing = {
-        w.number: _staffed(calendar, day, profile.staffing.windows.get(w.number), opens, closes) for w in centre.windows
+        w.number: _staffed(
+            calendar, day, profile.staffing.windows.get(w.number, () if w.number in spare else None), opens, closes
+        )
+        for w in centre.windows
     }
     pauses = [PlannedPause(p.window, calendar.instant(day, p.at), p.minutes, p.reason, p.note) for p in profile.pauses]
     pauses += _random_pauses(rng, profile, staffing)

@@ -259,6 +259,9 @@ class ExtraWindows(_Model):
 
     like: int = Field(ge=1, le=9999)
     count: int = Field(default=1, ge=1, le=500)
+    spare: bool = False
+    """Spare counters (备用窗口): closed unless [staffing.windows] opens them; the staff member of each is
+    on call as a B-post (B岗), whom a run following the staffing advice may sign on."""
 
 
 class ProfileInfo(_Model):
@@ -376,12 +379,19 @@ def simulated_centre(centre: Centre, profile: Profile) -> Centre:
     number = max(w.number for w in centre.windows)
     for extra in profile.add_windows:
         like: Window = centre.window(extra.like)
+        zh, en = ("（备用）", "spare") if extra.spare else ("（加开）", "extra")
         for _ in range(extra.count):
             number += 1
-            windows.append({**like.model_dump(mode="json"), "number": number, "name": f"{like.name}（加开）",
-                            "name_en": f"{like.name_en or like.name} (extra)"})  # fmt: skip
+            windows.append({**like.model_dump(mode="json"), "number": number, "name": f"{like.name}{zh}",
+                            "name_en": f"{like.name_en or like.name} ({en})"})  # fmt: skip
+    spare = spare_windows(max(w.number for w in centre.windows), profile)
     data["staff"] = [
-        {"code": SIMULATED_STAFF.format(w["number"]), "name": f"模拟{w['number']}号窗口", "windows": [w["number"]]}
+        {
+            "code": SIMULATED_STAFF.format(w["number"]),
+            "name": f"模拟{w['number']}号窗口",
+            "windows": [w["number"]],
+            "b_post": w["number"] in spare,
+        }
         for w in windows
     ]
     data["devices"] = []
@@ -391,6 +401,16 @@ def simulated_centre(centre: Centre, profile: Profile) -> Centre:
     except ValidationError as error:
         raise ProfileError(source, [f"policy: {e['msg']} ({'.'.join(str(p) for p in e['loc'])})"
                                     for e in error.errors()]) from None  # fmt: skip
+
+
+def spare_windows(last: int, profile: Profile) -> frozenset[int]:
+    """The numbers the profile's spare windows get after the centre's ``last`` window."""
+    found: set[int] = set()
+    for extra in profile.add_windows:
+        if extra.spare:
+            found.update(range(last + 1, last + 1 + extra.count))
+        last += extra.count
+    return frozenset(found)
 
 
 def check_against(centre: Centre, profile: Profile) -> list[str]:

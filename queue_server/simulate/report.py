@@ -16,7 +16,7 @@ from typing import Any
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.simulate.ranking import rating_figures
-from queue_server.simulate.runner import Interval, SimulationRun, TicketRecord
+from queue_server.simulate.runner import Followed, Interval, SimulationRun, TicketRecord
 
 Figures = dict[str, Any]
 
@@ -97,6 +97,25 @@ def figures(run: SimulationRun) -> Figures:
         "estimates": _estimates(called),
         "passed_over": _passed_over(run, tickets),
         "ratings": rating_figures(run),
+        "advice_followed": [_followed(calendar, run, f) for f in run.followed],
+    }
+
+
+def _followed(calendar: WorkCalendar, run: SimulationRun, followed: Followed) -> dict[str, Any]:
+    """A suggestion of the staffing advice the run carried out, and the play that recommended it."""
+    suggestion = followed.suggestion
+    after = suggestion.after
+    return {
+        "day": run.days[followed.day].day.isoformat(),
+        "at": _clock(calendar, followed.at),
+        "kind": suggestion.kind.value,
+        "window": suggestion.window,
+        "staff": suggestion.staff,
+        "from_window": suggestion.from_window,
+        "move_minutes": _r(suggestion.move_minutes),
+        "matters": list(suggestion.matters),
+        "longest_before": _r(followed.longest_before),
+        "longest_after": None if after is None else _r(after.longest),
     }
 
 
@@ -302,6 +321,7 @@ COMPARED: list[tuple[str, Any]] = [
     ("wait mean, green channel", lambda f: f["waits"]["green_channel"]["mean"]),
     ("wait p90, green channel", lambda f: f["waits"]["green_channel"]["p90"]),
     ("wait max, green channel", lambda f: f["waits"]["green_channel"]["max"]),
+    ("longest wait", lambda f: f["waits"]["all"]["max"]),
     ("longest queue", lambda f: f["queue"]["max"]),
     ("window use", lambda f: mean_utilisation(f["windows"])),
     ("staffed window-hours", lambda f: sum(w["staffed_minutes"] for w in f["windows"]) / 60),
@@ -309,6 +329,28 @@ COMPARED: list[tuple[str, Any]] = [
     ("estimate bias", lambda f: f["estimates"]["bias"]),
     ("most passed over (ordinary)", lambda f: f["passed_over"]["max_ordinary"]),
 ]
+
+
+def advice_lines(f: Figures) -> list[str]:
+    """What the simulated manager did on the staffing advice, one line each."""
+    done = f.get("advice_followed") or []
+    if not done:
+        return ["Staffing advice: nothing suggested would have helped"]
+    lines = [f"Staffing advice followed ({len(done)}):"]
+    for item in done:
+        match item["kind"]:
+            case "sign_on":
+                what = f"sign B-post {item['staff']} on at window {item['window']}"
+            case "move":
+                what = f"move {item['staff']} from window {item['from_window']} to window {item['window']}"
+            case _:
+                what = f"end the pause at window {item['window']}"
+        lines.append(
+            f"  {item['day']} {item['at']}  {what} (at work in {item['move_minutes']:.0f} min) for"
+            f" {', '.join(item['matters'])}: longest expected wait {item['longest_before']:.0f}"
+            f" -> {item['longest_after']:.0f} min"
+        )
+    return lines
 
 
 def comparison(labels: Sequence[str], runs: Sequence[Figures]) -> str:

@@ -34,6 +34,7 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import IssueRefused
 from queue_server.domain.hall import Hall, staff_actor
 from queue_server.domain.hall_ratings import SYSTEM
+from queue_server.domain.staffing_advice import Suggestion, SuggestionKind, snapshot, staffing_advice
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings
@@ -41,6 +42,8 @@ from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kin
 from queue_server.simulate.profiles import SIMULATED_STAFF, Profile
 
 KIOSK_ACTOR = "kiosk:simulator"
+ADVICE_MINUTES = 10
+"""How often a run that follows the staffing advice asks for it (a manager glancing at the page)."""
 SAMPLE_MINUTES = 5
 """How often the queue length is sampled (and finished tickets' rating requests tidied away)."""
 
@@ -119,6 +122,19 @@ class SimulationRun:
     """(day index, instant, tickets waiting), every SAMPLE_MINUTES of opening time."""
     max_queue: tuple[int, dt.datetime, int]
     skipped_pauses: int
+    followed: list[Followed] = field(default_factory=list)
+    """The staffing advice the run carried out (empty unless it followed the advice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """One suggestion of the staffing advice the simulated manager carried out, and what it promised."""
+
+    day: int
+    at: dt.datetime
+    suggestion: Suggestion
+    longest_before: float
+    """The longest expected wait (minutes) of the tickets waiting then, without the change."""
 
 
 @dataclass
@@ -134,13 +150,30 @@ class _Window:
     pause_token: int = 0
     pending_pause: PlannedPause | None = None
     pending_off: bool = False
+    staff: str = ""
+    """Who is signed on (the window's own simulated staff member unless someone moved in)."""
+    pending_move: tuple[int, float] | None = None
+    """Advised to move to this window once the ticket in hand is finished, walking these minutes."""
 
 
 class Simulation:
     """One run: a centre (as ``profiles.simulated_centre`` made it), a profile, a seed."""
 
-    def __init__(self, centre: Centre, profile: Profile, *, seed: int = 0, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        centre: Centre,
+        profile: Profile,
+        *,
+        seed: int = 0,
+        progress: Progress | None = None,
+        follow_advice: bool = False,
+    ) -> None:
         self.centre = centre
+        self.follow_advice = follow_advice
+        self.followed: list[Followed] = []
+        self._moving = 0
+        """Staff members on their way to a window the advice sent them to: no new advice meanwhile."""
+        self._closes: dt.datetime | None = None
         self.profile = profile
         self.seed = seed
         self.rng = random.Random(seed)
@@ -200,6 +233,7 @@ class Simulation:
             self.queue,
             self.max_queue,
             self.skipped_pauses,
+            self.followed,
         )
 
     def _schedule(self, plan: DayPlan) -> None:
@@ -212,6 +246,7 @@ class Simulation:
             add(Event(start, Kind.OPEN))
             add(Event(end, Kind.BREAK))
         add(Event(plan.closes, Kind.CLOSE))
+        self._closes = plan.closes
         for arrival in with_bookings(plan, self.profile.bookings, self.seed, self._day):
             add(Event(arrival.at, Kind.ARRIVAL, arrival=arrival))
         for pause in plan.pauses:
@@ -224,7 +259,7 @@ class Simulation:
     def _handle(self, event: Event) -> None:
         match event.kind:
             case Kind.SIGN_ON:
-                self._sign_on(self.windows[event.window])
+                self._sign_on(self.windows[event.window], event.staff or None)
             case Kind.SIGN_OFF:
                 self._sign_off(self.windows[event.window])
             case Kind.OPEN:
@@ -300,8 +335,16 @@ class Simulation:
 
     # Windows
 
-    def _sign_on(self, window: _Window) -> None:
-        staff = SIMULATED_STAFF.format(window.number)
+    def _sign_on(self, window: _Window, staff: str | None = None) -> None:
+        if staff is not None:
+            self._moving -= 1  # an advised sign-on: the walk is over
+        if window.on_since is not None:
+            return  # the plan signed the window on meanwhile
+        staff = staff or SIMULATED_STAFF.format(window.number)
+        if any(other.staff == staff and other.on_since is not None for other in self.windows.values()):
+            return  # the advice moved this staff member to another window
+        window.staff = staff
+        window.actor = staff_actor(staff)
         self._run(SignOn(window=window.number, staff=staff), window.actor)
         window.on_since = self.clock.now()
         window.pending_off = False
@@ -317,7 +360,8 @@ class Simulation:
             return
         now = self.clock.now()
         self._end_pause(window, now)
-        self._run(SignOff(window=window.number, staff=SIMULATED_STAFF.format(window.number)), window.actor)
+        self._run(SignOff(window=window.number, staff=window.staff or SIMULATED_STAFF.format(window.number)),
+                  window.actor)  # fmt: skip
         self.records[window.number].staffed.append((window.on_since, now))
         window.on_since = None
         window.idle_since = None
@@ -394,7 +438,9 @@ class Simulation:
         self._rate(window, record)
         window.holding = None
         window.idle_since = now
-        if window.pending_off:
+        if window.pending_move is not None:
+            self._move(window)
+        elif window.pending_off:
             self._sign_off(window)
         elif window.pending_pause is not None:
             pause, window.pending_pause = window.pending_pause, None
@@ -433,6 +479,57 @@ class Simulation:
     def _sample(self) -> None:
         self.queue.append((self._day, self.clock.now(), self.waiting))
         self._tidy()
+        if (
+            self.follow_advice
+            and self.open
+            and not self._moving
+            and len(self.queue) % (ADVICE_MINUTES // SAMPLE_MINUTES) == 0
+        ):
+            self._advise()
+
+    # The manager following the staffing advice
+
+    def _advise(self) -> None:
+        """Ask for the advice and carry out its best suggestion, as a manager would from the page."""
+        advice = staffing_advice(snapshot(self.hall), limit=1)
+        if not advice.suggestions:
+            return
+        best = advice.suggestions[0]
+        now = self.clock.now()
+        self.followed.append(Followed(self._day, now, best, advice.now.longest))
+        match best.kind:
+            case SuggestionKind.END_PAUSE:
+                window = self.windows[best.window]
+                window.pause_token += 1  # the planned resume no longer applies
+                self._run(Resume(window=window.number), window.actor)  # the staff member, asked by the manager
+                self._end_pause(window, now)
+                window.idle_since = now
+                self._call(window)
+            case SuggestionKind.SIGN_ON:
+                assert best.staff is not None
+                self._arrive_at(best.window, best.staff, now + dt.timedelta(minutes=best.move_minutes))
+            case SuggestionKind.MOVE:
+                assert best.from_window is not None
+                home = self.windows[best.from_window]
+                home.pending_move = (best.window, self.centre.policy.staff_move_minutes)
+                self._moving += 1
+                if home.holding is None:
+                    self._move(home)
+
+    def _move(self, home: _Window) -> None:
+        """The staff member leaves ``home`` (its ticket finished) and walks to the advised window."""
+        assert home.pending_move is not None
+        (target, minutes), home.pending_move = home.pending_move, None
+        staff = home.staff
+        self._moving -= 1
+        self._sign_off(home)
+        self._arrive_at(target, staff, self.clock.now() + dt.timedelta(minutes=minutes))
+
+    def _arrive_at(self, number: int, staff: str, at: dt.datetime) -> None:
+        self._moving += 1
+        self.events.add(Event(at, Kind.SIGN_ON, number, staff=staff))
+        if self._closes is not None and at < self._closes:
+            self.events.add(Event(self._closes, Kind.SIGN_OFF, number))
 
     def _tidy(self) -> None:
         """Close unanswered rating requests and forget ended tickets, as the store-backed hall does."""
