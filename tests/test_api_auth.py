@@ -98,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/rectifications/{{case}}/appeal/decision"): frozenset({"admin", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager", "supervisor"}),
     ("PUT", f"{API}/centres/{{centre}}/config"): frozenset({"admin", "manager"}),
+    ("GET", f"{API}/centres/{{centre}}/advice"): frozenset({"admin", "manager", "supervisor"}),
     ("POST", f"{API}/centres/{{centre}}/staff-photos"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/staff-photos/{{photo}}.jpg"): PUBLIC,
     ("GET", f"{API}/centres/{{centre}}/printers"): HALL_READERS,

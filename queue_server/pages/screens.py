@@ -145,8 +145,8 @@ SCREENS: tuple[Screen, ...] = (
         server=page_manager,
         words=manager_words.MANAGER_WORDS,
         templates=("manager.html",),
-        static=("manager.js", "manager_promised.js", "manager.css"),
-        api=("api_manager", "api_promised"),
+        static=("manager.js", "manager_promised.js", "manager_advice.js", "manager.css"),
+        api=("api_manager", "api_promised", "api_advice"),
     ),
     Screen(
         name="reports",

@@ -11,11 +11,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.app.booking_codes import PublicBookingLimits
+from queue_server.app.staffing_advice import AdviceBoard
 from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.web import openapi
 from queue_server.web.api import add_routes
 from queue_server.web.auth import bearer_middleware
-from queue_server.web.keys import BOOKING_LIMITS, OPENAPI, VERIFIED_TOKENS
+from queue_server.web.keys import ADVICE, BOOKING_LIMITS, OPENAPI, VERIFIED_TOKENS
 from queue_server.web.problems import problem_middleware
 from queue_server.web.route_table import all_routes
 
@@ -28,4 +29,5 @@ def api_application() -> web.Application:
     app[OPENAPI] = openapi.document(routes)
     app[VERIFIED_TOKENS] = VerifiedTokens()
     app[BOOKING_LIMITS] = PublicBookingLimits()
+    app[ADVICE] = AdviceBoard()
     return app

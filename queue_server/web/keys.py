@@ -12,12 +12,14 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.app.booking_codes import PublicBookingLimits
+from queue_server.app.staffing_advice import AdviceBoard
 from queue_server.auth.accounts import Principal
 from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.http_common.keys import BUS, DATABASE, ID_KEY, SERVICE, SESSION
 from queue_server.web.routes import Route
 
 __all__ = [
+    "ADVICE",
     "BOOKING_LIMITS",
     "BUS",
     "DATABASE",
@@ -32,6 +34,9 @@ __all__ = [
 
 ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 """The declaration behind each registered aiohttp route: its access rule and its summary."""
+
+ADVICE = web.AppKey("advice", AdviceBoard)
+"""Each centre's live staffing advice, kept a few seconds between plays."""
 
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 """The OpenAPI document, built once from the route table."""

@@ -12,6 +12,7 @@ from functools import cache
 
 from queue_server.web import (
     api,
+    api_advice,
     api_appeal_evidence,
     api_bookings,
     api_city,
@@ -40,6 +41,7 @@ ROUTE_LISTS: tuple[list[Route], ...] = (
     api_desk.ROUTES,
     api_kiosk.ROUTES,
     api_manager.ROUTES,
+    api_advice.ROUTES,
     api_metrics.ROUTES,
     api_pad.ROUTES,
     api_prints.ROUTES,
