@@ -17,7 +17,7 @@
     const centre = await api("GET", base);
     if (!centre.ok) return;
     for (const m of centre.body.matters) names.matters.set(m.code, en ? m.name_en || m.name : m.name);
-    for (const p of centre.body.staff) names.staff.set(p.code, `${p.name}（${p.code}）`);
+    for (const p of centre.body.staff) names.staff.set(p.code, en ? `${p.name} (${p.code})` : `${p.name}（${p.code}）`);
   }
 
   const minutes = (value) => (value === null || value === undefined ? "–" : String(Math.round(value)));

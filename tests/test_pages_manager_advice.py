@@ -1,0 +1,66 @@
+"""The staffing advice on the manager's page in Debian's Chromium: the long wait coming and the B-post
+that would shorten it, each with its effect in minutes, in Chinese and in English; the page changes
+nothing in the hall."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import expect
+
+from queue_server.app.commands import IssueTicket
+from queue_server.store.database import Database
+from tests.accessibility import assert_accessible
+from tests.api_support import counts
+from tests.browser import chromium
+from tests.factories import centre_data, make_centre
+from tests.pages_support import DEVICES, WAIT_MS, Site, log_in, running_site
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""The page reads the API; tests/test_api_advice.py covers PostgreSQL."""
+
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+async def site(db: Database) -> AsyncIterator[Site]:
+    staff = [{**person, "b_post": person["code"] == "s10"} for person in centre_data()["staff"]]
+    async with running_site(db, make_centre(devices=DEVICES, staff=staff), signed_on=((1, "s1"),)) as running:
+        for n in range(6):
+            await running.act(IssueTicket(matter="pension"), "kiosk:k-1", f"issue-{n}")
+        yield running
+
+
+async def test_the_manager_sees_the_advice_with_its_effect_in_minutes(site: Site, db: Database) -> None:
+    before = await counts(db)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await log_in(page, site, "manager", then="/manager")
+        advice = page.locator("#advice")
+        await expect(advice.locator("#advice-matter-rows tr[data-matter='pension']")).to_contain_text(
+            "养老保险待遇领取", timeout=WAIT_MS
+        )
+        await expect(page.locator("#advice-now")).to_contain_text("当前等候最长预计 50 分钟")
+        first = page.locator("#advice-suggestions li").first
+        await expect(first).to_have_attribute("data-kind", "sign_on")
+        await expect(first).to_contain_text("请B岗陈静（s10）到2号窗口上岗，受理养老保险待遇领取")
+        await expect(first).to_contain_text("最长等候 50 →")
+        await expect(first).to_contain_text("约 3 分钟后开始叫号")
+        await assert_accessible(page, "the manager's page with the staffing advice")
+
+        await page.goto(f"{site.url}/manager?lang=en")
+        first = page.locator("#advice-suggestions li").first
+        await expect(first).to_contain_text(
+            "Sign B-post 陈静 (s10) on at window 2 for 养老保险待遇领取", timeout=WAIT_MS
+        )
+        await expect(first).to_contain_text("longest wait 50 →")
+        await expect(page.locator("#advice-matter-rows tr[data-matter='pension'] th")).to_be_visible()
+    assert await counts(db) == before, "reading the advice changed nothing"
+
+
+async def test_the_supervisor_sees_the_advice_too(site: Site) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await log_in(page, site, "supervisor", then="/manager")
+        await expect(page.locator("#advice-suggestions li").first).to_contain_text("陈静", timeout=WAIT_MS)
