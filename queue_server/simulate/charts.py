@@ -42,6 +42,11 @@ WORDS = {
     "use": ("窗口利用率", "Window utilisation"),
     "window": ("窗口", "window"),
     "compare": ("方案对比：排队人数", "Plans compared: tickets waiting"),
+    "compare_waits": ("方案对比：等候时间（分钟）", "Plans compared: waits (minutes)"),
+    "green_mean": ("绿色通道平均", "green channel mean"),
+    "all_mean": ("全部平均", "mean, all"),
+    "all_p90": ("全部90%分位", "p90, all"),
+    "all_max": ("最长等候", "longest wait"),
 }
 
 
@@ -218,6 +223,41 @@ def write_comparison_chart(labels: Sequence[str], runs: Sequence[dict[str, Any]]
         suffix = f"（{word('mean')} {mean:.0f} {word('minutes')}）" if chinese() else f" (mean {mean:.0f} min)"
         series.append((label + (suffix if mean is not None else ""), figures["queue"]["samples"]))
     return [_save(queue_chart(series, word("compare")), folder / "compare.png")]
+
+
+def plans_waits_chart(labels: Sequence[str], runs: Sequence[dict[str, Any]]) -> Image.Image:
+    """The mean, p90 and longest wait of all tickets and the green channel's mean wait, one bar per plan."""
+    stats = [("all", "mean", "all_mean"), ("all", "p90", "all_p90"), ("all", "max", "all_max"),
+             ("green_channel", "mean", "green_mean")]  # fmt: skip
+    top = max((run["waits"][c][s] or 0 for run in runs for c, s, _ in stats), default=1)
+    canvas = _canvas(word("compare_waits"), (0, len(stats)), top, word("minutes"))
+    font = _font(14)[0]
+    width = 0.7 / max(len(runs), 1)
+    for index, (cls, stat, key) in enumerate(stats):
+        for offset, run in enumerate(runs):
+            value = run["waits"][cls][stat]
+            if value is None:
+                continue
+            left, right = canvas.x(index + 0.15 + offset * width), canvas.x(index + 0.15 + (offset + 0.9) * width)
+            canvas.draw.rectangle([left, canvas.y(value), right, canvas.y(0)], fill=COLOURS[offset % len(COLOURS)])
+            label = f"{value:.0f}"
+            canvas.draw.text(
+                ((left + right) / 2 - canvas.draw.textlength(label, font=font) / 2, canvas.y(value) - 20),
+                label, font=font, fill=INK,
+            )  # fmt: skip
+        name = word(key)
+        centre = canvas.x(index + 0.5)
+        canvas.draw.text((centre - canvas.draw.textlength(name, font=font) / 2, HEIGHT - BOTTOM + 12), name,
+                         font=font, fill=INK)  # fmt: skip
+    _legend(canvas, [(label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(labels)])
+    return canvas.image
+
+
+def write_advice_charts(labels: Sequence[str], runs: Sequence[dict[str, Any]], folder: Path) -> list[Path]:
+    """compare.png (the queues) and compare-waits.png (the waits) of a plan and the same plan following
+    the staffing advice."""
+    queues = write_comparison_chart(labels, runs, folder)
+    return [*queues, _save(plans_waits_chart(labels, runs), folder / "compare-waits.png")]
 
 
 def _save(image: Image.Image, path: Path) -> Path:

@@ -17,7 +17,7 @@ from typing import IO
 
 from queue_server.domain.centre import Centre
 from queue_server.simulate.booking_figures import booking_figures, booking_lines
-from queue_server.simulate.charts import write_charts, write_comparison_chart
+from queue_server.simulate.charts import write_advice_charts, write_charts, write_comparison_chart
 from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
 from queue_server.simulate.ranking import ranking_table
 from queue_server.simulate.report import Figures, advice_lines, comparison, comparison_figures, figures, table
@@ -44,7 +44,7 @@ class Request:
     """Let a simulated manager follow the staffing advice; without --compare, set beside the plan as it is."""
 
 
-FOLLOWING = "following the advice"
+FOLLOWING = "按建议调配"
 
 
 class ProgressBar:
@@ -176,7 +176,7 @@ def _advice_beside_plan(request: Request, out: IO[str], err: IO[str], started: f
     print("\n".join(advice_lines(results[1])), file=out)
     _finish(request, comparison_figures(labels, results), err, started, results)
     if request.charts is not None:
-        for path in write_comparison_chart(labels, results, request.charts):
+        for path in write_advice_charts(labels, results, request.charts):
             print(f"Chart: {path}", file=err)
     return 0
 

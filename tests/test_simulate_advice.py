@@ -1,0 +1,99 @@
+"""The simulator following the live staffing advice: a manager who asks every few minutes and
+carries out the best suggestion, on the same citizens as the plan without it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from queue_server import cli
+from queue_server.config.centre_file import load_demo_centre
+from queue_server.domain.staffing_advice import SuggestionKind
+from queue_server.simulate.profiles import Profile, load_profile, simulated_centre
+from queue_server.simulate.report import figures
+from queue_server.simulate.runner import Simulation, SimulationRun
+
+SMALL = """\
+[profile]
+name = "医保一窗"
+day = 2026-03-02
+
+[arrivals]
+shape = { 9 = 1, 10 = 1 }
+per_day = { medical_reimbursement = 14, medical_enrolment = 8, id_card = 6 }
+
+[handling]
+spread = 0.3
+
+[green]
+share = 0.15
+
+[random_pauses]
+per_window = 0
+
+# A spare medical insurance counter, closed unless its B-post is signed on.
+[[add_windows]]
+like = 5
+spare = true
+"""
+
+
+def run(profile: Profile, *, seed: int, follow: bool) -> SimulationRun:
+    centre = simulated_centre(load_demo_centre(), profile)
+    return Simulation(centre, profile, seed=seed, follow_advice=follow).run()
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Profile:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return load_profile(path)
+
+
+def test_following_the_advice_signs_the_b_post_on_and_shortens_the_longest_wait(small: Profile) -> None:
+    plain, advised = run(small, seed=5, follow=False), run(small, seed=5, follow=True)
+    before, after = figures(plain), figures(advised)
+    assert before["tickets"]["arrivals"] == after["tickets"]["arrivals"], "the same citizens"
+    assert after["waits"]["all"]["max"] < before["waits"]["all"]["max"] / 2
+    assert after["waits"]["green_channel"]["mean"] <= before["waits"]["green_channel"]["mean"]
+    spare = max(w.number for w in advised.centre.windows)
+    first = advised.followed[0]
+    assert (first.suggestion.kind, first.suggestion.window) == (SuggestionKind.SIGN_ON, spare)
+    assert "medical_reimbursement" in first.suggestion.matters
+    staffed = {w["number"]: w["staffed_minutes"] for w in after["windows"]}
+    assert staffed[spare] > 0 and {w["number"]: w["staffed_minutes"] for w in before["windows"]}[spare] == 0
+    # The B-post calls once the walk (policy.staff_move_minutes) is over, never before.
+    assert first.suggestion.move_minutes == advised.centre.policy.staff_move_minutes
+    calls = [t.called for t in advised.tickets if t.window == spare and t.called is not None]
+    assert calls and min(calls) >= first.at + dt.timedelta(minutes=first.suggestion.move_minutes)
+    assert after["advice_followed"][0]["kind"] == "sign_on"
+
+
+def test_a_spare_window_changes_nothing_while_nobody_follows_the_advice(tmp_path: Path) -> None:
+    without = tmp_path / "no-spares.toml"
+    without.write_text("add_windows = []\n", encoding="utf-8")
+    town, bare = (
+        run(load_profile(), seed=3, follow=False),
+        run(load_profile(without, base="town-centre"), seed=3, follow=False),
+    )
+    assert [(t.number, t.called, t.window) for t in town.tickets] == [
+        (t.number, t.called, t.window) for t in bare.tickets
+    ]
+    assert town.followed == []
+
+
+def test_the_command_sets_the_advice_beside_the_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, charts = tmp_path / "advice.json", tmp_path / "charts"
+    assert cli.main(["simulate", "--follow-advice", "--seed", "3", "--json", str(out), "--charts", str(charts)]) == 0
+    text = capsys.readouterr().out
+    header, *rows = text.splitlines()
+    assert header.split() == ["镇中心普通工作日", "按建议调配"]
+    assert any(row.startswith("longest wait") for row in rows)
+    assert any(row.startswith("Staffing advice followed") for row in rows)
+    plans = json.loads(out.read_text(encoding="utf-8"))["plans"]
+    assert plans[0]["advice_followed"] == [] and plans[1]["advice_followed"]
+    assert plans[1]["waits"]["all"]["mean"] < plans[0]["waits"]["all"]["mean"]
+    assert {p.name for p in charts.iterdir()} == {"compare.png", "compare-waits.png"}
