@@ -65,8 +65,8 @@ def test_following_the_advice_signs_the_b_post_on_and_shortens_the_longest_wait(
     assert "medical_reimbursement" in first.suggestion.matters
     staffed = {w["number"]: w["staffed_minutes"] for w in after["windows"]}
     assert staffed[spare] > 0 and {w["number"]: w["staffed_minutes"] for w in before["windows"]}[spare] == 0
-    # The B-post calls once the walk (policy.staff_move_minutes) is over, never before.
-    assert first.suggestion.move_minutes == advised.centre.policy.staff_move_minutes
+    # The B-post calls once the walk (policy.advice_move_minutes) is over, never before.
+    assert first.suggestion.move_minutes == advised.centre.policy.advice_move_minutes
     calls = [t.called for t in advised.tickets if t.window == spare and t.called is not None]
     assert calls and min(calls) >= first.at + dt.timedelta(minutes=first.suggestion.move_minutes)
     assert after["advice_followed"][0]["kind"] == "sign_on"

@@ -31,7 +31,7 @@ STAFF = [
 
 
 def centre(move: int = 0, **overrides: Any) -> Centre:
-    data = centre_data(**{"staff": STAFF, "policy": {"max_passed_over": 2, "staff_move_minutes": move}, **overrides})
+    data = centre_data(**{"staff": STAFF, "policy": {"max_passed_over": 2, "advice_move_minutes": move}, **overrides})
     return Centre.model_validate(data)
 
 
@@ -213,7 +213,7 @@ def test_the_advice_follows_the_hall_as_it_changes() -> None:
 
 def test_a_b_post_is_named_in_the_centre_file_and_the_move_minutes_in_its_policy() -> None:
     plain = make_centre()
-    assert plain.policy.staff_move_minutes == 3
+    assert plain.policy.advice_move_minutes == 3
     assert not any(s.b_post for s in plain.staff)
-    with pytest.raises(ValueError, match="staff_move_minutes"):
+    with pytest.raises(ValueError, match="advice_move_minutes"):
         centre(move=-1)

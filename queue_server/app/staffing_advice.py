@@ -56,7 +56,7 @@ class SuggestionView(TypedDict):
     staff_name: str | None
     from_window: int | None
     move_minutes: float
-    """Minutes until the window calls: the ticket in hand finished and the walk (policy.staff_move_minutes)"""
+    """Minutes until the window calls: the ticket in hand finished and the walk (policy.advice_move_minutes)"""
     matters: list[str]
     """The waiting matters the window would serve, the longest waiting first"""
     longest_before: float

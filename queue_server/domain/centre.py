@@ -223,7 +223,7 @@ class Policy(Model):
     answered from the number's birth date, not asked."""
     real_name_days: int = Field(default=30, ge=1, le=3650)
     """Days a real-name ticket keeps its ID number's keyed hash after its service day; then it is blanked."""
-    staff_move_minutes: int = Field(default=3, ge=0, le=120)
+    advice_move_minutes: int = Field(default=3, ge=0, le=120)
     """Minutes a staff member takes to leave one window and start at another (or a B-post to come to a
     window); the staffing advice charges them to every suggestion that moves someone."""
 

@@ -7,7 +7,7 @@ the calendar) as it stands, and again with each change a manager could make now:
 - move a staff member from their window to a closed one (they finish the ticket in hand first);
 - end a pause now instead of when it was announced to end.
 
-Everyone who moves is charged the centre's ``policy.staff_move_minutes`` before their first call.
+Everyone who moves is charged the centre's ``policy.advice_move_minutes`` before their first call.
 A suggestion is kept only when it helps: the play with it leaves fewer tickets that no window can
 serve, or a shorter longest wait, or a shorter mean wait, and never a longer green-channel mean
 wait. Suggestions are ranked by that effect. Nothing here changes the hall: it reads the windows
@@ -177,7 +177,7 @@ def play(hall: LiveHall, windows: Iterable[WindowState]) -> Outlook:
 def candidates(hall: LiveHall, before: Outlook) -> list[Suggestion]:
     """Every change worth playing: only windows that would serve a matter waiting now."""
     waiting_matters = [m.matter for m in before.matters]
-    move = hall.centre.policy.staff_move_minutes
+    move = hall.centre.policy.advice_move_minutes
     closed = [w.number for w in hall.windows if w.status is WindowStatus.CLOSED]
     signed_on = {code for w in hall.windows for code in (w.staff, w.cover) if code is not None}
     found: list[Suggestion] = []

@@ -511,7 +511,7 @@ class Simulation:
             case SuggestionKind.MOVE:
                 assert best.from_window is not None
                 home = self.windows[best.from_window]
-                home.pending_move = (best.window, self.centre.policy.staff_move_minutes)
+                home.pending_move = (best.window, self.centre.policy.advice_move_minutes)
                 self._moving += 1
                 if home.holding is None:
                     self._move(home)

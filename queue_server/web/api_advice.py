@@ -36,7 +36,7 @@ ROUTES: list[Route] = [
         description=(
             "Which matters will wait longest (the tickets waiting now, played forward with the real routing and"
             " the learned handling times) and what would help: sign a B-post on at a closed window, move a staff"
-            " member (charged policy.staff_move_minutes), end a pause. Each suggestion carries the longest, mean"
+            " member (charged policy.advice_move_minutes), end a pause. Each suggestion carries the longest, mean"
             " and green-channel mean wait with and without it; only suggestions that help, best first. Kept for"
             " a few seconds between plays. Advice only: nothing changes."
         ),
