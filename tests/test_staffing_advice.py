@@ -217,3 +217,10 @@ def test_a_b_post_is_named_in_the_centre_file_and_the_move_minutes_in_its_policy
     assert not any(s.b_post for s in plain.staff)
     with pytest.raises(ValueError, match="advice_move_minutes"):
         centre(move=-1)
+
+
+def test_of_closed_windows_alike_only_the_lowest_numbered_is_suggested() -> None:
+    windows = [*centre_data()["windows"], {"number": 4, "name": "综合受理", "kinds": ["general"]}]
+    hall = one_window_and_a_queue(centre(windows=windows))
+    suggested = {s.window for s in staffing_advice(snapshot(hall)).suggestions if s.staff == "s10"}
+    assert suggested == {2, 9}, "window 4 plays as window 2 does"

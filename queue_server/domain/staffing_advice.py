@@ -187,7 +187,7 @@ def candidates(hall: LiveHall, before: Outlook) -> list[Suggestion]:
         return tuple(m for m in waiting_matters if m in served)
 
     for person in hall.centre.staff:
-        allowed = [n for n in closed if not person.windows or n in person.windows]
+        allowed = _one_of_each_kind(hall.router, [n for n in closed if not person.windows or n in person.windows])
         if person.code not in signed_on:
             if person.b_post:
                 found += [
@@ -249,6 +249,15 @@ def snapshot(hall: Hall) -> LiveHall:
     return LiveHall(
         hall.centre, hall.router, hall.stats, hall.calendar, hall.clock.now(), windows, holding, tuple(hall.waiting())
     )
+
+
+def _one_of_each_kind(router: Router, windows: Sequence[int]) -> list[int]:
+    """The lowest-numbered of the windows that serve the same matters: opening any one of them plays
+    the same, so a hall with many closed windows alike costs one play per kind, not per window."""
+    kinds: dict[frozenset[str], int] = {}
+    for number in sorted(windows):
+        kinds.setdefault(router.served_matters(number), number)
+    return sorted(kinds.values())
 
 
 def _arriving(number: int, staff: str, now: dt.datetime, minutes: float) -> WindowState:
