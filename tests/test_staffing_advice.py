@@ -224,3 +224,14 @@ def test_of_closed_windows_alike_only_the_lowest_numbered_is_suggested() -> None
     hall = one_window_and_a_queue(centre(windows=windows))
     suggested = {s.window for s in staffing_advice(snapshot(hall)).suggestions if s.staff == "s10"}
     assert suggested == {2, 9}, "window 4 plays as window 2 does"
+
+
+def test_the_advice_says_how_many_will_still_wait_an_hour_from_now() -> None:
+    hall = one_window_and_a_queue(centre())
+    outlook = staffing_advice(snapshot(hall)).now
+    # Calls at 1, 11, ... 71 minutes from now: the seventh and the eighth still wait in an hour.
+    assert outlook.matters[0].in_an_hour == 2
+    hall.issue("id_card")
+    hall.sign_off(3, "s3")  # nobody for id_card now: its ticket waits past the hour
+    found = staffing_advice(snapshot(hall)).now.matter("id_card")
+    assert found is not None and (found.unserved, found.in_an_hour) == (1, 1)

@@ -42,6 +42,8 @@ class MatterWaitView(TypedDict):
     mean_minutes: float | None
     unserved: int
     """Tickets no staffed window can call"""
+    waiting_in_an_hour: int
+    """Of those waiting now, how many are expected still to wait an hour from now"""
 
 
 @documented
@@ -136,6 +138,7 @@ def _matter(centre: Centre, code: str, outlook: Outlook) -> MatterWaitView:
         "longest_minutes": _r_or_none(found.longest),
         "mean_minutes": _r_or_none(found.mean),
         "unserved": found.unserved,
+        "waiting_in_an_hour": found.in_an_hour,
     }
 
 

@@ -34,6 +34,8 @@ SHOWN_MATTERS = 5
 """The matters the advice names as waiting longest."""
 SHOWN_SUGGESTIONS = 5
 """The suggestions the advice keeps, best first."""
+HORIZON = dt.timedelta(hours=1)
+"""The advice says, per matter, how many of those waiting now will still wait this much later."""
 MIN_GAIN_MINUTES = 1.0
 """A suggestion helps only if it shortens the longest or the mean wait by at least this much."""
 
@@ -58,6 +60,8 @@ class MatterOutlook:
     mean: float | None
     unserved: int
     """Tickets of the matter that no staffed window can call."""
+    in_an_hour: int = 0
+    """Of those waiting now, how many are expected still to wait an hour from now (unserved ones too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +148,19 @@ def play(hall: LiveHall, windows: Iterable[WindowState]) -> Outlook:
     calls = forecast(hall.router, hall.stats, hall.calendar, hall.now, windows, hall.holding, hall.waiting)
     waits: dict[str, list[float]] = {}
     unserved: dict[str, int] = {}
+    later: dict[str, int] = {}
     all_waits: list[float] = []
     green: list[float] = []
+    horizon = hall.now + HORIZON
     for ticket in hall.waiting:
         if ticket.status is not TicketStatus.WAITING:
             continue
         waits.setdefault(ticket.matter, [])
         unserved.setdefault(ticket.matter, 0)
+        later.setdefault(ticket.matter, 0)
         call = calls.get(ticket.serial)
+        if call is None or call.at > horizon:
+            later[ticket.matter] += 1
         if call is None:
             unserved[ticket.matter] += 1
             continue
@@ -161,7 +170,9 @@ def play(hall: LiveHall, windows: Iterable[WindowState]) -> Outlook:
         if ticket.green:
             green.append(wait)
     matters = [
-        MatterOutlook(code, len(found) + unserved[code], max(found, default=None), _mean(found), unserved[code])
+        MatterOutlook(
+            code, len(found) + unserved[code], max(found, default=None), _mean(found), unserved[code], later[code]
+        )
         for code, found in waits.items()
     ]
     matters.sort(key=lambda m: (-m.unserved, -(m.longest or 0.0), m.matter))

@@ -60,6 +60,7 @@
     OW.replaceRows($("advice-matter-rows"), advice.matters.map((m) => el("tr", { dataset: { matter: m.matter } },
       el("th", { scope: "row", text: en ? m.name_en : m.name }),
       el("td", { text: String(m.waiting) }),
+      el("td", { text: String(m.waiting_in_an_hour) }),
       el("td", { text: m.longest_minutes === null ? t("advice_no_window") : minutes(m.longest_minutes) }),
       el("td", { text: minutes(m.mean_minutes) }))));
     $("advice-none").hidden = advice.suggestions.length > 0;
