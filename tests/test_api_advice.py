@@ -52,6 +52,9 @@ async def test_the_advice_names_the_long_wait_and_the_b_post_that_would_shorten_
     assert best["window"] in (2, 9) and best["matters"] == ["pension"]
     assert best["move_minutes"] == 3.0  # the policy's default walk
     assert best["longest_after"] < best["longest_before"] == 50.0
+    [pension] = best["matter_effects"]
+    assert pension["matter"] == "pension" and pension["longest_before"] == 50.0
+    assert pension["longest_after"] == best["longest_after"] and pension["mean_after"] < pension["mean_before"]
     conforms(document(all_routes()), "AdviceView", reply.body)
 
 

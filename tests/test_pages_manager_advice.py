@@ -50,6 +50,7 @@ async def test_the_manager_sees_the_advice_with_its_effect_in_minutes(site: Site
         await expect(first).to_contain_text("请B岗陈静（s10）到2号窗口上岗，受理养老保险待遇领取")
         await expect(first).to_contain_text(re.compile("最长等候 5[01] →"))
         await expect(first).to_contain_text("约 3 分钟后开始叫号")
+        await expect(first.locator(".advice-matters")).to_contain_text(re.compile("养老保险待遇领取：最长 5[01] → "))
         await assert_accessible(page, "the manager's page with the staffing advice")
 
         await page.goto(f"{site.url}/manager?lang=en")

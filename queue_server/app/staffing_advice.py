@@ -47,6 +47,17 @@ class MatterWaitView(TypedDict):
 
 
 @documented
+class MatterEffectView(TypedDict):
+    """One matter the suggestion helps: its longest and mean expected wait without and with it"""
+
+    matter: str
+    longest_before: float | None
+    longest_after: float | None
+    mean_before: float | None
+    mean_after: float | None
+
+
+@documented
 class SuggestionView(TypedDict):
     """One change that would help, with the hall played forward with and without it"""
 
@@ -61,6 +72,8 @@ class SuggestionView(TypedDict):
     """Minutes until the window calls: the ticket in hand finished and the walk (policy.advice_move_minutes)"""
     matters: list[str]
     """The waiting matters the window would serve, the longest waiting first"""
+    matter_effects: list[MatterEffectView]
+    """Per matter the window would serve, the waits without and with the change"""
     longest_before: float
     longest_after: float
     mean_before: float
@@ -155,6 +168,7 @@ def _suggestion(centre: Centre, suggestion: Suggestion, before: Outlook) -> Sugg
         "from_window": suggestion.from_window,
         "move_minutes": _r(suggestion.move_minutes),
         "matters": list(suggestion.matters),
+        "matter_effects": [_matter_effect(code, before, after) for code in suggestion.matters],
         "longest_before": _r(before.longest),
         "longest_after": _r(after.longest),
         "mean_before": _r(before.mean),
@@ -163,6 +177,17 @@ def _suggestion(centre: Centre, suggestion: Suggestion, before: Outlook) -> Sugg
         "green_mean_after": _r_or_none(after.green_mean),
         "unserved_before": before.unserved,
         "unserved_after": after.unserved,
+    }
+
+
+def _matter_effect(code: str, before: Outlook, after: Outlook) -> MatterEffectView:
+    was, will = before.matter(code), after.matter(code)
+    return {
+        "matter": code,
+        "longest_before": _r_or_none(was.longest if was else None),
+        "longest_after": _r_or_none(will.longest if will else None),
+        "mean_before": _r_or_none(was.mean if was else None),
+        "mean_after": _r_or_none(will.mean if will else None),
     }
 
 

@@ -67,7 +67,12 @@
     OW.replaceRows($("advice-suggestions"), advice.suggestions.map((s) => el("li",
       { dataset: { kind: s.kind, window: String(s.window) } },
       el("span", { class: "advice-what", text: said(s) }),
-      el("span", { class: "advice-effect", text: effect(s) }))));
+      el("span", { class: "advice-effect", text: effect(s) }),
+      el("span", { class: "advice-effect advice-matters", text: s.matter_effects.map((m) => t("advice_matter_effect", {
+        matter: matterName(m.matter),
+        before: m.longest_before === null ? t("advice_no_window") : minutes(m.longest_before),
+        after: minutes(m.longest_after), mean_before: minutes(m.mean_before), mean_after: minutes(m.mean_after),
+      })).join(t("advice_matter_sep")) }))));
   }
 
   load();
