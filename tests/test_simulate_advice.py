@@ -97,3 +97,26 @@ def test_the_command_sets_the_advice_beside_the_plan(tmp_path: Path, capsys: pyt
     assert plans[0]["advice_followed"] == [] and plans[1]["advice_followed"]
     assert plans[1]["waits"]["all"]["mean"] < plans[0]["waits"]["all"]["mean"]
     assert {p.name for p in charts.iterdir()} == {"compare.png", "compare-waits.png"}
+
+
+def test_a_manager_moves_an_idle_window_s_staff_member_to_the_spare_counter(small: Profile) -> None:
+    """The market window has nobody to serve all day; its staff member may work at the spare medical
+    counter too (no B-post on call): the advice moves them, charged the walk, and the run follows."""
+    centre = simulated_centre(load_demo_centre(), small)
+    spare = max(w.number for w in centre.windows)
+    staff = [
+        s.model_copy(update={"b_post": False, "windows": (6, spare) if s.code == "sim-w6" else s.windows})
+        for s in centre.staff
+    ]
+    centre = centre.model_copy(update={"staff": tuple(staff)})
+    plain = Simulation(centre, small, seed=5).run()
+    advised = Simulation(centre, small, seed=5, follow_advice=True).run()
+    moves = [f for f in advised.followed if f.suggestion.kind is SuggestionKind.MOVE]
+    assert moves and (moves[0].suggestion.staff, moves[0].suggestion.from_window) == ("sim-w6", 6)
+    assert moves[0].suggestion.window == spare
+    at_spare = [t for t in advised.tickets if t.window == spare and t.called is not None]
+    assert at_spare and min(t.called for t in at_spare if t.called) >= moves[0].at + dt.timedelta(
+        minutes=centre.policy.advice_move_minutes
+    )
+    assert figures(advised)["waits"]["all"]["max"] < figures(plain)["waits"]["all"]["max"]
+    assert advised.windows[6].staffed[0][1] <= moves[0].at + dt.timedelta(minutes=60)
