@@ -68,3 +68,23 @@ async def test_the_supervisor_sees_the_advice_too(site: Site) -> None:
         page = await browser.new_page(viewport=VIEWPORT)
         await log_in(page, site, "supervisor", then="/manager")
         await expect(page.locator("#advice-suggestions li").first).to_contain_text("陈静", timeout=WAIT_MS)
+
+
+async def test_the_manager_marks_a_b_post_and_the_move_minutes_on_the_staff_tab(site: Site) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=VIEWPORT)
+        await log_in(page, site, "manager", then="/manager")
+        await page.locator("#tabs [data-tab='staff']").click()
+        await expect(page.locator("input[data-field='staff.4.b_post']")).to_be_checked(timeout=WAIT_MS)  # s10
+        await expect(page.locator("input[data-field='staff.1.b_post']")).not_to_be_checked()  # s2
+        await expect(page.locator("#advice-move-minutes")).to_have_value("3")
+        await page.locator("input[data-field='staff.1.b_post']").check()
+        await page.locator("#advice-move-minutes").fill("5")
+        await page.locator("#check").click()
+        difference = page.locator("#difference")
+        await expect(difference).to_contain_text("工作人员 s2 的B岗：否 → 是", timeout=WAIT_MS)
+        await expect(difference).to_contain_text("advice_move_minutes：3 → 5")
+        await page.locator("#apply").click()
+        await expect(difference).to_contain_text("已应用 2 处修改", timeout=WAIT_MS)
+    centre = (await site.service.hall(site.code)).centre
+    assert centre.staff_by_code["s2"].b_post and centre.policy.advice_move_minutes == 5

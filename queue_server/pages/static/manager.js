@@ -480,6 +480,7 @@
       el("td", {}, field(`staff.${i}.name`, s.name, "text", { "aria-label": t("col_name") })),
       el("td", {}, field(`staff.${i}.number`, s.number, "text", { class: "code", placeholder: s.code, "aria-label": t("col_work_number") })),
       el("td", {}, field(`staff.${i}.windows`, s.windows, "ints", { placeholder: t("any_window"), "aria-label": t("col_staff_windows") })),
+      el("td", {}, flag(`staff.${i}.b_post`, s.b_post, t("col_b_post"))),
       el("td", {}, photoCell(i, s)),
       el("td", {}, removeButton("staff", i)),
     ));
@@ -487,7 +488,9 @@
     return [el("p", { class: "help" }, t("staff_help")),
       el("label", { class: "show-staff" }, t("show_staff"), " ",
         choice("policy.show_staff", draft.policy.show_staff, shows, { id: "show-staff" })),
-      el("table", { class: "edit", id: "edit-staff" }, head("col_code", "col_name", "col_work_number", "col_staff_windows", "col_photo", ""), el("tbody", {}, rows)),
+      el("label", { class: "show-staff" }, t("advice_move_minutes"), " ", field("policy.advice_move_minutes",
+        draft.policy.advice_move_minutes, "int", { class: "narrow", id: "advice-move-minutes" })),
+      el("table", { class: "edit", id: "edit-staff" }, head("col_code", "col_name", "col_work_number", "col_staff_windows", "col_b_post", "col_photo", ""), el("tbody", {}, rows)),
       addButton("staff", () => ({ code: "", name: "", number: "", windows: [] }))];
   }
 
