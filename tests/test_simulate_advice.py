@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from queue_server import cli
 from queue_server.config.centre_file import load_demo_centre
+from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.staffing_advice import SuggestionKind
-from queue_server.simulate.profiles import Profile, load_profile, simulated_centre
+from queue_server.simulate.model import plan_day
+from queue_server.simulate.profiles import Profile, load_profile, simulated_centre, spare_windows
 from queue_server.simulate.report import figures
 from queue_server.simulate.runner import Simulation, SimulationRun
 
@@ -120,3 +123,17 @@ def test_a_manager_moves_an_idle_window_s_staff_member_to_the_spare_counter(smal
     )
     assert figures(advised)["waits"]["all"]["max"] < figures(plain)["waits"]["all"]["max"]
     assert advised.windows[6].staffed[0][1] <= moves[0].at + dt.timedelta(minutes=60)
+
+
+def test_only_the_simulated_centre_s_extra_windows_are_spare() -> None:
+    """The demo's traffic plans days on the live centre with the town profile: its own windows are
+    staffed as the profile says, none taken for a spare counter."""
+    centre, profile = load_demo_centre(), load_profile()
+    calendar = WorkCalendar(centre)
+    plan = plan_day(random.Random(0), centre, calendar, profile, profile.profile.day)
+    assert all(plan.staffing[n] for n in (10, 12)) and len(plan.staffing[13]) == 2
+    simulated = simulated_centre(centre, profile)
+    spare = spare_windows(max(w.number for w in centre.windows), profile)
+    assert spare == {14, 15, 16, 17}
+    plan = plan_day(random.Random(0), simulated, WorkCalendar(simulated), profile, profile.profile.day, spare=spare)
+    assert all(plan.staffing[n] == () for n in spare) and plan.staffing[10]

@@ -20,7 +20,7 @@ from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre, Period
 from queue_server.domain.tickets import Category
 from queue_server.domain.windows import PauseReason
-from queue_server.simulate.profiles import Profile, spare_windows
+from queue_server.simulate.profiles import Profile
 
 MIN_HANDLING_MINUTES = 0.5
 """Nobody is served in less than half a minute: a drawn time below is raised to it."""
@@ -135,15 +135,22 @@ def poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def plan_day(rng: random.Random, centre: Centre, calendar: WorkCalendar, profile: Profile, day: dt.date) -> DayPlan:
-    """Draw a day: arrivals per matter and hour, then unplanned pauses per window."""
+def plan_day(
+    rng: random.Random,
+    centre: Centre,
+    calendar: WorkCalendar,
+    profile: Profile,
+    day: dt.date,
+    *,
+    spare: frozenset[int] = frozenset(),
+) -> DayPlan:
+    """Draw a day: arrivals per matter and hour, then unplanned pauses per window. The ``spare``
+    windows (``profiles.spare_windows``) stay closed unless the profile's staffing opens them."""
     periods = tuple((calendar.instant(day, p.start), _end(calendar, day, p.end)) for p in calendar.periods(day))
     if not periods:
         raise ValueError(f"Cannot simulate {day.isoformat()}: {centre.name} is closed that day")
     opens, closes = periods[0][0], periods[-1][1]
     arrivals = _arrivals(rng, centre, calendar, profile, day, opens)
-    extras = sum(extra.count for extra in profile.add_windows)
-    spare = spare_windows(max(w.number for w in centre.windows) - extras, profile)
     staffing = {
         w.number: _staffed(
             calendar, day, profile.staffing.windows.get(w.number, () if w.number in spare else None), opens, closes

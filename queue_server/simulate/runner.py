@@ -39,7 +39,7 @@ from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day
-from queue_server.simulate.profiles import SIMULATED_STAFF, Profile
+from queue_server.simulate.profiles import SIMULATED_STAFF, Profile, spare_windows
 
 KIOSK_ACTOR = "kiosk:simulator"
 ADVICE_MINUTES = 10
@@ -211,7 +211,7 @@ class Simulation:
             day = calendar.next_open_day(day)
         plans = []
         for _ in range(days):
-            plans.append(plan_day(self.rng, self.centre, calendar, self.profile, day))
+            plans.append(plan_day(self.rng, self.centre, calendar, self.profile, day, spare=self._spare()))
             day = calendar.next_open_day(day)
         self._expected = sum(len(p.arrivals) for p in plans)
         for index, plan in enumerate(plans):
@@ -235,6 +235,11 @@ class Simulation:
             self.skipped_pauses,
             self.followed,
         )
+
+    def _spare(self) -> frozenset[int]:
+        """The profile's spare windows: the centre is ``simulated_centre``'s, its extra windows last."""
+        extras = sum(extra.count for extra in self.profile.add_windows)
+        return spare_windows(max(w.number for w in self.centre.windows) - extras, self.profile)
 
     def _schedule(self, plan: DayPlan) -> None:
         add = self.events.add
