@@ -310,3 +310,66 @@ def test_an_extended_slot_is_checked_in_outside_opening_hours_at_a_window_staffe
     called = hall.call_next(slot.windows[0]).ticket
     assert called is not None and called.serial == ticket.serial
     hall.finish(slot.windows[0], Outcome.ON_THE_SPOT)
+
+
+def with_day_places(*days: dict[str, Any]) -> Centre:
+    rules = {**BOOKINGS, "matters": [{**BOOKINGS["matters"][0], "days": list(days)}, BOOKINGS["matters"][1]]}
+    return make_centre(bookings=rules)
+
+
+def test_a_days_places_replace_the_standing_ones_that_day_only() -> None:
+    c = with_day_places(
+        {"day": "2026-12-01", "start": "14:00", "places": 5}, {"day": "2026-12-05", "start": "09:00", "places": 0}
+    )
+    calendar = WorkCalendar(c)
+    assert [s.places for s in slots_on(c, calendar, "pension", dt.date(2026, 12, 1))] == [3, 5]
+    assert [s.places for s in slots_on(c, calendar, "pension", dt.date(2026, 12, 2))] == [3, 2]
+    (saturday,) = slots_on(c, calendar, "pension", dt.date(2026, 12, 5))
+    assert saturday.extended and saturday.places == 0, "an extended slot's day too; 0 offers it to nobody"
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        ([{"day": "2026-12-01", "start": "10:00", "places": 1}], "no slot starts at 10:00"),
+        ([{"day": "2026-12-01", "start": "14:00", "places": 1}] * 2, "given twice"),
+        ([{"day": "2026-12-01", "start": "14:00", "places": -1}], "greater than or equal to 0"),
+    ],
+)
+def test_a_days_places_name_a_slot_of_the_matter_once(days: list[dict[str, Any]], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        with_day_places(*days)
+
+
+def test_a_change_leaving_fewer_places_than_booked_is_found_with_the_slot() -> None:
+    from queue_server.domain.bookings import Overbooked, overbooked
+
+    two = shanghai(2026, 12, 1, 14, 0)
+    booked = {("pension", two): 2, ("pension", shanghai(2026, 12, 1, 9, 0)): 1}
+    assert overbooked(centre(), booked) is None
+    assert overbooked(with_day_places({"day": "2026-12-01", "start": "14:00", "places": 1}), booked) == Overbooked(
+        "pension", two, 1, 2
+    )
+    closed = centre().model_copy(
+        update={"calendar": centre().calendar.model_copy(update={"holidays": (dt.date(2026, 12, 1),)})}
+    )
+    assert overbooked(closed, booked) == Overbooked("pension", shanghai(2026, 12, 1, 9, 0), 0, 1), (
+        "a holiday after booking"
+    )
+    assert overbooked(centre(), {("gone", two): 1}) == Overbooked("gone", two, 0, 1)
+
+
+def test_the_difference_of_places_is_said_slot_by_slot() -> None:
+    from queue_server.store.seed import describe_difference
+
+    standing = {
+        **BOOKINGS,
+        "matters": [
+            BOOKINGS["matters"][0],
+            {"prefix": "B", "slots": [{"start": "10:00", "end": "11:00", "places": 4}]},
+        ],
+    }
+    assert describe_difference(centre(), make_centre(bookings=standing)) == ["~ bookings group B 10:00: places: 1 -> 4"]
+    one_day = with_day_places({"day": "2026-12-01", "start": "14:00", "places": 5})
+    assert describe_difference(centre(), one_day) == ["~ bookings pension 2026-12-01 14:00: places: 2 -> 5"]
+    assert describe_difference(one_day, centre()) == ["~ bookings pension 2026-12-01 14:00: places: 5 -> 2"]

@@ -8,7 +8,7 @@ on the Chinese side.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -134,9 +134,6 @@ async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> 
         edit(config)
         await refused(409, code, "PUT", "/centres/test/config", "manager", {"config": config, "dry_run": True})
 
-    def without_window(number: int) -> Callable[[dict[str, Any]], None]:
-        return lambda config: config.update(windows=[w for w in config["windows"] if w["number"] != number])
-
     def without_group_b(config: dict[str, Any]) -> None:
         config["ticket_groups"] = [g for g in config["ticket_groups"] if g["prefix"] != "B"]
         for matter in config["matters"]:
@@ -157,6 +154,8 @@ async def test_the_application_refusals_are_said_in_both_languages(api: Api) -> 
     await api.act("/centres/test/windows/1/sign-off", "s1", staff="s1")
     await change(C.CHANGE_WINDOW_AWAITED, without_window(1))
 
+    await _book_then_lower_the_places(api, change, seen)
+
     assert set(seen) == APPLICATION_CODES - FALLBACK_CODES
     assert not set(seen) & set(TRIGGERS)
 
@@ -172,3 +171,29 @@ async def test_a_transfer_to_a_closed_window_is_a_conflict_said_with_the_window_
     assert said(reply.body, C.TRANSFER_WINDOW_CLOSED) == "2号窗口（综合受理）已关闭，A003号不能转到该窗口"
     assert reply.body["message_en"] == "Window 2 is closed; ticket A003 cannot be transferred there"
     assert "window 2: the window is closed" in reply.body["detail"], "the English detail stays for developers"
+
+
+def without_window(number: int) -> Callable[[dict[str, Any]], None]:
+    return lambda config: config.update(windows=[w for w in config["windows"] if w["number"] != number])
+
+
+Change = Callable[[RefusalCode, Callable[[dict[str, Any]], None]], Awaitable[None]]
+
+
+async def _book_then_lower_the_places(api: Api, change: Change, seen: dict[RefusalCode, str]) -> None:
+    """Pension takes bookings at 09:00, one is booked on Tuesday, and that day's places set to 0."""
+
+    def with_places(*days: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+        pension = {"matter": "pension", "slots": [{"start": "09:00", "end": "09:30", "places": 2}], "days": days}
+        return lambda config: config.update(bookings={"matters": [pension]})
+
+    config = (await api.get("/centres/test/config", "manager")).body["config"]
+    with_places()(config)
+    applied = await api.call("PUT", "/centres/test/config", "manager", {"config": config, "request_id": rid()})
+    assert applied.status == 200, applied.body
+    tuesday_nine = shanghai(2026, 12, 1, 9, 0).isoformat()
+    booking = {"request_id": rid(), "matter": "pension", "start": tuesday_nine, "id_number": "11010519491231002X"}
+    booked = await api.post("/centres/test/bookings", "guide", {**booking, "phone": "13812345678"})
+    assert booked.status == 201, booked.body
+    await change(C.CHANGE_BELOW_BOOKED, with_places({"day": "2026-12-01", "start": "09:00", "places": 0}))
+    assert "「养老保险待遇领取」12月1日（周二）09:00的时段已有1人预约" in seen[C.CHANGE_BELOW_BOOKED]

@@ -18,9 +18,11 @@ from queue_server.app.halls import Halls
 from queue_server.app.projections import configuration_messages
 from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.config.centre_change import ChangeRefused, change_refusal
+from queue_server.domain.bookings import overbooked
 from queue_server.domain.centre import Centre
 from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
+from queue_server.store.bookings import places_booked_since
 from queue_server.store.database import Connection
 from queue_server.store.outbox import write_outbox
 from queue_server.store.repository import load_hall
@@ -59,7 +61,11 @@ def applied(answer: Answer) -> bool:
 async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datetime, *, dry_run: bool) -> Answer:
     code = hall.centre.code
     differences = describe_difference(hall.centre, config)
-    refusal = change_refusal(hall, config) or await _photo_refusal(conn, config)
+    refusal = (
+        change_refusal(hall, config)
+        or await _photo_refusal(conn, config)
+        or await _booked_refusal(conn, hall, config, now)
+    )
     if refusal is None and differences and not dry_run:
         try:
             await apply_centre(conn, config, now)
@@ -76,6 +82,27 @@ async def _configure(conn: Connection, hall: Hall, config: Centre, now: dt.datet
         )
         return Answer.refused(refused_change)
     return Answer({"centre": code, "differences": differences, "applied": bool(differences and not dry_run)})
+
+
+async def _booked_refusal(conn: Connection, hall: Hall, config: Centre, now: dt.datetime) -> ChangeRefused | None:
+    """A slot keeps at least the places already booked in it, whatever the change (its places, a day's
+    places, the slot itself, the hours or the holidays)."""
+    found = overbooked(config, await places_booked_since(conn, config.code, now))
+    if found is None:
+        return None
+    start = hall.calendar.local(found.start)
+    return ChangeRefused(
+        f"Cannot give the slot of {found.matter!r} at {start:%Y-%m-%d %H:%M} {found.places} places:"
+        f" {found.booked} are booked in it",
+        RefusalCode.CHANGE_BELOW_BOOKED,
+        {
+            "matter": found.matter,
+            "day": start.date().isoformat(),
+            "time": f"{start:%H:%M}",
+            "places": found.places,
+            "booked": found.booked,
+        },
+    )
 
 
 async def _photo_refusal(conn: Connection, config: Centre) -> ChangeRefused | None:

@@ -52,6 +52,20 @@ class ExtendedSlotRule(SlotRule):
     windows: tuple[int, ...] = Field(min_length=1)
 
 
+class DayPlaces(Model):
+    """The places of one slot on one day instead of its standing rule's (the manager's change for a
+    day: more staff that morning, or fewer); 0 offers the slot to nobody that day."""
+
+    day: dt.date
+    start: dt.time
+    places: int = Field(ge=0, le=1000)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _time(cls, value: object) -> object:
+        return _clock(value)
+
+
 class BookableMatter(Model):
     """The slots of one matter, or of every matter of one ticket group (``prefix``)."""
 
@@ -59,6 +73,8 @@ class BookableMatter(Model):
     prefix: str | None = None
     slots: tuple[SlotRule, ...] = ()
     extended: tuple[ExtendedSlotRule, ...] = ()
+    days: tuple[DayPlaces, ...] = ()
+    """Places changed for one day, each naming the start of one of the slots above."""
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -66,7 +82,20 @@ class BookableMatter(Model):
             raise ValueError("name either a matter or a ticket group's prefix")
         if not self.slots and not self.extended:
             raise ValueError("give at least one slot")
+        starts = {rule.start for rule in (*self.slots, *self.extended)}
+        seen: set[tuple[dt.date, dt.time]] = set()
+        for changed in self.days:
+            if changed.start not in starts:
+                raise ValueError(f"no slot starts at {changed.start:%H:%M} (places of {changed.day.isoformat()})")
+            if (changed.day, changed.start) in seen:
+                raise ValueError(f"the places of {changed.day.isoformat()} {changed.start:%H:%M} are given twice")
+            seen.add((changed.day, changed.start))
         return self
+
+    def places_on(self, day: dt.date, rule: SlotRule) -> int:
+        """The places ``rule``'s slot offers on ``day``: the day's change if there is one."""
+        changed = next((c for c in self.days if c.day == day and c.start == rule.start), None)
+        return rule.places if changed is None else changed.places
 
 
 class BookingRules(Model):

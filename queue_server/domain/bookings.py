@@ -106,11 +106,11 @@ def slots_on(centre: Centre, calendar: WorkCalendar, matter: str, day: dt.date) 
         return []
     out: list[Slot] = []
     if calendar.is_open_day(day):
-        out += [_slot(calendar, matter, day, rule) for rule in found.slots]
+        out += [_slot(calendar, matter, day, rule, found.places_on(day, rule)) for rule in found.slots]
     if day not in centre.calendar.holidays:
         weekday = WEEKDAYS[day.weekday()]
         out += [
-            _slot(calendar, matter, day, rule, extended=True, windows=rule.windows)
+            _slot(calendar, matter, day, rule, found.places_on(day, rule), extended=True, windows=rule.windows)
             for rule in found.extended
             if weekday in rule.days
         ]
@@ -122,12 +122,37 @@ def _slot(
     matter: str,
     day: dt.date,
     rule: SlotRule,
+    places: int,
     *,
     extended: bool = False,
     windows: tuple[int, ...] = (),
 ) -> Slot:
     start, end = calendar.instant(day, rule.start), calendar.instant(day, rule.end)
-    return Slot(matter, start, end, rule.places, extended, windows)
+    return Slot(matter, start, end, places, extended, windows)
+
+
+@dataclass(frozen=True, slots=True)
+class Overbooked:
+    """A slot a new configuration would give fewer places than are booked in it."""
+
+    matter: str
+    start: dt.datetime
+    places: int
+    booked: int
+
+
+def overbooked(centre: Centre, booked: dict[tuple[str, dt.datetime], int]) -> Overbooked | None:
+    """The first slot (earliest) whose places under ``centre`` fall below the places ``booked`` in it
+    (per matter and slot start); a slot the configuration no longer offers has no places."""
+    calendar = WorkCalendar(centre)
+    for (matter, start), count in sorted(booked.items(), key=lambda item: (item[0][1], item[0][0])):
+        places = 0
+        if matter in centre.matters_by_code:
+            day = calendar.local_date(start)
+            places = next((s.places for s in slots_on(centre, calendar, matter, day) if s.start == start), 0)
+        if count > places:
+            return Overbooked(matter, start, places, count)
+    return None
 
 
 def bookable_days(rules: BookingRules, calendar: WorkCalendar, now: dt.datetime) -> list[dt.date]:

@@ -143,6 +143,7 @@ class RefusalCode(StrEnum):
     CHANGE_WINDOW_AWAITED = "change_window_awaited"
     CHANGE_MATTER_OPEN = "change_matter_open"
     CHANGE_GROUP_OPEN = "change_group_open"
+    CHANGE_BELOW_BOOKED = "change_below_booked"
     REQUEST_ID_REUSED = "request_id_reused"
     REFUSED = "refused"
 

@@ -248,6 +248,11 @@ WORDS: dict[RefusalCode, tuple[str, str]] = {
         "{prefix}号段还有未办结的{ticket}号，暂不能删除该号段",
         "Ticket group {prefix} still has ticket {ticket} open; it cannot be removed yet",
     ),
+    C.CHANGE_BELOW_BOOKED: (
+        "{matter}{day}{time}的时段已有{booked}人预约，名额不能少于{booked}个（改为{places}个未保存）",
+        "{matter}, {day} {time}: {booked} places are booked, so the slot cannot have fewer"
+        " (the change to {places} was not saved)",
+    ),
     C.REQUEST_ID_REUSED: (
         "这次操作的请求编号已被另一项操作使用，请重试",
         "The request id was used for another action; try again",

@@ -53,6 +53,7 @@ async def manager(request: web.Request) -> web.StreamResponse:
             "centre_name": centre.name if language_of(request) == "zh" else centre.centre.name_en or centre.name,
             "can_edit": principal.role in EDITORS,
             "role": principal.role.value,
+            "today": today.isoformat(),
         },
         can_edit=principal.role in EDITORS,
         # From November: next year's holidays and 调休 are to be loaded before promised cases reach them.

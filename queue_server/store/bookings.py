@@ -93,6 +93,20 @@ async def places_taken(
     return {row[0]: int(row[1]) for row in rows}
 
 
+async def places_booked_since(
+    conn: AsyncConnection, centre: str, since: dt.datetime
+) -> dict[tuple[str, dt.datetime], int]:
+    """Per matter and slot start, the places booked in slots starting from ``since`` on (what a
+    change of the slots' places must leave room for)."""
+    b = schema.bookings.c
+    rows = await conn.execute(
+        select(b.matter, b.slot_start, func.count())
+        .where(b.centre == centre, b.slot_start >= since, b.status.in_(HOLDING))
+        .group_by(b.matter, b.slot_start)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
 async def change_status(conn: AsyncConnection, centre: str, code: str, to: BookingStatus, **values: Any) -> bool:
     """Move an active booking to ``to`` (with ``values``: the check-in's instant and ticket);
     False when it was not active any more (another desk was quicker)."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.booking_rules import BookableMatter, BookingRules
 from queue_server.domain.centre import Centre
 from queue_server.domain.windows import WindowStatus
 from queue_server.store import schema
@@ -138,6 +139,8 @@ def describe_difference(old: Centre, new: Centre) -> list[str]:
             continue
         if section in KEYED_SECTIONS:
             lines.extend(_keyed_difference(section, KEYED_SECTIONS[section], before, after))
+        elif section == "bookings":
+            lines.extend(_booking_difference(before, after))
         else:
             lines.extend(_model_difference(section, before, after))
     return lines
@@ -152,6 +155,47 @@ def _keyed_difference(section: str, key: str, before: Iterable[BaseModel], after
         if k in old and old[k] != item:
             lines += [f"~ {section} {k}: {name}: {change}" for name, change in _field_changes(old[k], item)]
     return lines
+
+
+def _booking_difference(before: BookingRules, after: BookingRules) -> list[str]:
+    """The rules' own values as any section's; each bookable matter's places slot by slot
+    (``~ bookings pension 09:00: places: 3 -> 5``, ``~ bookings group B 2026-12-08 10:00: ...`` for
+    one day's), and any other change of its slots as a whole."""
+    lines = [
+        line for line in _model_difference("bookings", before, after) if not line.startswith("~ bookings.matters:")
+    ]
+    old = {_target(m): m for m in before.matters}
+    new = {_target(m): m for m in after.matters}
+    lines += [f"+ bookings {k}: added" for k in new if k not in old]
+    lines += [f"- bookings {k}: removed" for k in old if k not in new]
+    for key, now in new.items():
+        was = old.get(key)
+        if was is None or was == now:
+            continue
+        rules = (*now.slots, *now.extended)
+        same_slots = [r.model_copy(update={"places": 0}) for r in (*was.slots, *was.extended)] == [
+            r.model_copy(update={"places": 0}) for r in rules
+        ]
+        if not same_slots:
+            lines += [f"~ bookings {key}: {name}: {change}" for name, change in _field_changes(was, now)]
+            continue
+        for old_rule, rule in zip((*was.slots, *was.extended), rules, strict=True):
+            if old_rule.places != rule.places:
+                lines.append(f"~ bookings {key} {rule.start:%H:%M}: places: {old_rule.places} -> {rule.places}")
+        days = sorted({(d.day, d.start) for d in (*was.days, *now.days)})
+        for day, start in days:
+            old_rule = next(r for r in (*was.slots, *was.extended) if r.start == start)
+            rule = next(r for r in rules if r.start == start)
+            before_places, after_places = was.places_on(day, old_rule), now.places_on(day, rule)
+            if before_places != after_places:
+                lines.append(
+                    f"~ bookings {key} {day.isoformat()} {start:%H:%M}: places: {before_places} -> {after_places}"
+                )
+    return lines
+
+
+def _target(bookable: BookableMatter) -> str:
+    return bookable.matter if bookable.matter is not None else f"group {bookable.prefix}"
 
 
 def _model_difference(section: str, before: BaseModel, after: BaseModel) -> list[str]:

@@ -9,7 +9,7 @@
   const page = OW.data;
   const base = "/centres/" + encodeURIComponent(page.centre);
   const canEdit = Boolean(page.can_edit);
-  const EDIT_TABS = ["windows", "matters", "staff", "hours", "devices"];
+  const EDIT_TABS = ["windows", "matters", "staff", "hours", "bookings", "devices"];
   const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
   const DEVICE_KINDS = ["keypad", "pad", "kiosk", "printer", "display"];
   const REFRESH_MS = 10000;
@@ -531,6 +531,71 @@
       el("table", { class: "edit", id: "edit-hours" }, head("col_day", "col_periods", "col_lunch", ""), el("tbody", {}, rows))];
   }
 
+  // --- Booking places (预约名额): each bookable matter's slots, standing and for one day ---------------
+
+  let bookingDay = page.today || "";
+
+  function bookingTarget(bookable) {
+    if (!bookable.matter) return t("bookings_group", { prefix: bookable.prefix });
+    const matter = draft.matters.find((m) => m.code === bookable.matter);
+    return matter ? localName(matter) : bookable.matter;
+  }
+
+  // The places of one slot on the chosen day: empty follows the standing places, a number replaces
+  // them that day (a ``days`` entry of the draft, added, changed or removed as the field is typed).
+  function dayPlaces(i, bookable, rule) {
+    const days = bookable.days || [];
+    const at = days.findIndex((d) => d.day === bookingDay && d.start === rule.start);
+    const value = at >= 0 ? String(days[at].places) : "";
+    const path = at >= 0 ? `bookings.matters.${i}.days.${at}.places` : `bookings.matters.${i}.days`;
+    if (!canEdit) return el("span", { class: "ro", dataset: { field: path } }, value);
+    return el("input", {
+      class: "narrow day-places", value, placeholder: String(rule.places), inputmode: "numeric",
+      "aria-label": t("col_day_places") + " " + rule.start.slice(0, 5), "data-field": path,
+      oninput: (event) => {
+        const raw = event.target.value.trim();
+        const list = bookable.days || (bookable.days = []);
+        const found = list.findIndex((d) => d.day === bookingDay && d.start === rule.start);
+        const places = /^\d+$/.test(raw) ? Number(raw) : raw;
+        if (raw === "" && found >= 0) list.splice(found, 1);
+        else if (raw !== "" && found >= 0) list[found].places = places;
+        else if (raw !== "") list.push({ day: bookingDay, start: rule.start, places });
+        if (!list.length) delete bookable.days;
+        touched();
+      },
+    });
+  }
+
+  function slotRows(i, bookable) {
+    const row = (rule, kind, j) => el("tr", { dataset: { slot: rule.start.slice(0, 5), kind } },
+      el("th", { scope: "row" }, rule.start.slice(0, 5) + "–" + rule.end.slice(0, 5)),
+      el("td", {}, kind === "slots" ? t("slot_every_open_day")
+        : t("slot_extended_days", { days: rule.days.map((d) => t("day_" + d)).join("、") })),
+      el("td", {}, field(`bookings.matters.${i}.${kind}.${j}.places`, rule.places, "int",
+        { class: "narrow standing-places", "aria-label": t("col_places") + " " + rule.start.slice(0, 5) })),
+      el("td", {}, dayPlaces(i, bookable, rule)));
+    return [...(bookable.slots || []).map((rule, j) => row(rule, "slots", j)),
+      ...(bookable.extended || []).map((rule, j) => row(rule, "extended", j))];
+  }
+
+  function renderBookings() {
+    const matters = (draft.bookings && draft.bookings.matters) || [];
+    if (!matters.length) return [el("p", { class: "help" }, t("bookings_none"))];
+    const picker = el("input", {
+      type: "date", id: "booking-day", value: bookingDay, "aria-label": t("bookings_day_label"),
+      onchange: (event) => { bookingDay = event.target.value; renderEditors(); },
+    });
+    const tables = matters.map((bookable, i) => el("table", {
+      class: "edit bookings", dataset: { bookable: bookable.matter || bookable.prefix, field: `bookings.matters.${i}` },
+    },
+    el("caption", {}, bookingTarget(bookable)),
+    head("col_slot", "col_slot_days", "col_places", "col_day_places"),
+    el("tbody", {}, slotRows(i, bookable))));
+    return [el("p", { class: "help" }, t("bookings_help")),
+      el("p", {}, el("label", { for: "booking-day" }, t("bookings_day") + " · " + t("bookings_day_label") + " "), picker),
+      ...tables];
+  }
+
   function renderDevices() {
     const kinds = DEVICE_KINDS.map((k) => [k, t("kind_" + k)]);
     const rows = draft.devices.map((d, i) => el("tr", { dataset: { row: i } },
@@ -550,7 +615,10 @@
   }
 
   function renderEditors() {
-    const parts = { windows: renderWindows, matters: renderMatters, staff: renderStaff, hours: renderHours, devices: renderDevices };
+    const parts = {
+      windows: renderWindows, matters: renderMatters, staff: renderStaff, hours: renderHours,
+      bookings: renderBookings, devices: renderDevices,
+    };
     for (const [name, build] of Object.entries(parts)) {
       document.getElementById("editor-" + name).replaceChildren(...build().filter(Boolean));
     }
@@ -645,6 +713,12 @@
       if (change) return t("diff_changed", { what, field: t("f_" + change[1]), before: yesNo(change[2]), after: yesNo(change[3]) });
       const listed = rest.match(/^(\w+): ((?:added|removed) .*|reordered)$/);
       if (listed) return t("diff_list", { what, field: t("f_" + listed[1]), change: listChange(listed[2]) });
+    }
+    const places = line.match(/^~ bookings (group )?(\S+)(?: (\d{4}-\d\d-\d\d))? (\d\d:\d\d): places: (\d+) -> (\d+)$/);
+    if (places) {
+      const [, group, target, day, slot, before, after] = places;
+      const what = bookingTarget(group ? { prefix: target } : { matter: target });
+      return t(day ? "diff_day_places" : "diff_places", { what, day, slot, before, after });
     }
     const plain = line.match(/^~ (\w+)\.(\w+): (.*) -> (.*)$/);
     if (plain) {
