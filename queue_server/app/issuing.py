@@ -85,6 +85,8 @@ def issuing_view(hall: Hall) -> IssuingView:
                 "message_en": refused.message_en,
             }
         )
+    if closed is not None and any(m["can_issue"] for m in matters):
+        closed = None  # an extended slot (延时服务) that takes walk-ins runs: its matters are issued
     return {
         "centre": hall.centre.code,
         "at": iso(now),

@@ -45,11 +45,14 @@ class SlotRule(Model):
 class ExtendedSlotRule(SlotRule):
     """A slot outside opening hours (延时服务), e.g. Saturday 09:00-12:00 or 17:30-19:00 on weekdays.
 
-    Offered on the weekdays listed unless the day is a holiday; the windows listed open for it and
-    serve only the bookings of its slot."""
+    Offered on the weekdays listed unless the day is a holiday; the windows listed open for it (their
+    staff sign on and call, and the wait estimates count them open then). The hall stays closed to
+    walk-ins of its matters unless ``walk_ins`` says otherwise."""
 
     days: tuple[Weekday, ...] = Field(min_length=1)
     windows: tuple[int, ...] = Field(min_length=1)
+    walk_ins: bool = False
+    """While the slot runs, its matters also issue tickets to walk-ins (served after its bookings)."""
 
 
 class DayPlaces(Model):

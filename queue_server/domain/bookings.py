@@ -16,7 +16,7 @@ import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.booking_rules import BookableMatter, BookingRules, SlotRule
+from queue_server.domain.booking_rules import BookableMatter, BookingRules, ExtendedSlotRule, SlotRule
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import WEEKDAYS, Centre, Matter
 from queue_server.domain.errors import InvalidTransition, NotFound
@@ -55,6 +55,8 @@ class Slot:
     extended: bool = False
     windows: tuple[int, ...] = ()
     """The windows an extended slot opens; () for a slot within opening hours."""
+    walk_ins: bool = False
+    """An extended slot whose matters issue tickets to walk-ins too while it runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def slots_on(centre: Centre, calendar: WorkCalendar, matter: str, day: dt.date) 
     if day not in centre.calendar.holidays:
         weekday = WEEKDAYS[day.weekday()]
         out += [
-            _slot(calendar, matter, day, rule, found.places_on(day, rule), extended=True, windows=rule.windows)
+            _slot(calendar, matter, day, rule, found.places_on(day, rule), extended=rule)
             for rule in found.extended
             if weekday in rule.days
         ]
@@ -124,11 +126,20 @@ def _slot(
     rule: SlotRule,
     places: int,
     *,
-    extended: bool = False,
-    windows: tuple[int, ...] = (),
+    extended: ExtendedSlotRule | None = None,
 ) -> Slot:
     start, end = calendar.instant(day, rule.start), calendar.instant(day, rule.end)
-    return Slot(matter, start, end, places, extended, windows)
+    if extended is None:
+        return Slot(matter, start, end, places)
+    return Slot(matter, start, end, places, True, extended.windows, extended.walk_ins)
+
+
+def walk_ins_extended(centre: Centre, calendar: WorkCalendar, matter: str, now: dt.datetime) -> Slot | None:
+    """The extended slot of ``matter`` running at ``now`` that issues tickets to walk-ins too, if any."""
+    if not centre.bookings.matters:
+        return None
+    running = slots_on(centre, calendar, matter, calendar.local_date(now))
+    return next((s for s in running if s.extended and s.walk_ins and s.start <= now < s.end), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.centre import CalendarRules, Centre, Period
+from queue_server.domain.centre import WEEKDAYS, CalendarRules, Centre, Period
 from queue_server.domain.clock import require_utc
 
 SEARCH_HORIZON_DAYS = 400
@@ -70,6 +70,12 @@ class WorkCalendar:
         self._holidays = frozenset(centre.calendar.holidays)
         self._working_days = frozenset(centre.calendar.working_days)
         self.known_through = known_through(centre.calendar)
+        self._extended: dict[int, list[tuple[tuple[str, ...], Period]]] = {}
+        """Per window, the extended slots (延时服务) that name it: their weekdays and their time."""
+        for bookable in centre.bookings.matters:
+            for rule in bookable.extended:
+                for window in rule.windows:
+                    self._extended.setdefault(window, []).append((rule.days, Period(start=rule.start, end=rule.end)))
 
     # Local time
 
@@ -128,15 +134,51 @@ class WorkCalendar:
                 return day
         raise ValueError(f"{self._centre.name} has no opening day within {SEARCH_HORIZON_DAYS} days")
 
-    def next_service_instant(self, instant: dt.datetime) -> dt.datetime:
-        """``instant`` if the centre is open then, else the start of the next opening period."""
+    def service_periods(self, day: dt.date, window: int | None = None) -> tuple[Period, ...]:
+        """When ``window`` serves on ``day``: the opening periods, and the extended slots (延时服务)
+        that name it on their weekdays unless the day is a holiday (a Saturday morning, 17:30-19:00),
+        merged where they touch. Without a window, the opening periods."""
+        periods = self.periods(day)
+        extended = self._extended.get(window, ()) if window is not None and day not in self._holidays else ()
+        weekday = WEEKDAYS[day.weekday()]
+        extra = [period for days, period in extended if weekday in days]
+        if not extra:
+            return periods
+        merged: list[Period] = []
+        for period in sorted((*periods, *extra), key=lambda p: p.start):
+            if merged and period.start <= merged[-1].end:
+                if period.end > merged[-1].end:
+                    merged[-1] = Period(start=merged[-1].start, end=period.end)
+            else:
+                merged.append(period)
+        return tuple(merged)
+
+    def extended_bounds(self, day: dt.date) -> list[dt.datetime]:
+        """The starts and ends of the extended slots (延时服务) of ``day``: the instants a window opens or
+        closes for them."""
+        if day in self._holidays:
+            return []
+        weekday = WEEKDAYS[day.weekday()]
+        periods = {period for slots in self._extended.values() for days, period in slots if weekday in days}
+        return sorted(self.instant(day, at) for period in periods for at in (period.start, period.end))
+
+    def next_service_instant(self, instant: dt.datetime, window: int | None = None) -> dt.datetime:
+        """``instant`` if the centre is open then (or ``window`` serves an extended slot then), else the
+        start of the next such period."""
         local = self.local(instant)
         day, now = local.date(), local.time()
-        for period in self.periods(day):
+        for period in self.service_periods(day, window):
             if now < period.end:
                 return instant if now >= period.start else self.instant(day, period.start)
-        next_day = self.next_open_day(day)
-        return self.instant(next_day, self.periods(next_day)[0].start)
+        if window is None or window not in self._extended:
+            next_day = self.next_open_day(day)
+            return self.instant(next_day, self.periods(next_day)[0].start)
+        for _ in range(SEARCH_HORIZON_DAYS):
+            day += dt.timedelta(days=1)
+            periods = self.service_periods(day, window)
+            if periods:
+                return self.instant(day, periods[0].start)
+        raise ValueError(f"{self._centre.name} has no opening day within {SEARCH_HORIZON_DAYS} days")
 
     # How far the calendar is known
 

@@ -95,7 +95,7 @@ def window_free_at(
         expected_end = holding.called_at + dt.timedelta(minutes=stats.expected_minutes(holding.matter, state.number))
         overdue = now + dt.timedelta(minutes=OVERDUE_GRACE_MINUTES)
         free = max(free, expected_end if expected_end > now else overdue)
-    return calendar.next_service_instant(free)
+    return calendar.next_service_instant(free, state.number)
 
 
 def forecast(
@@ -164,7 +164,7 @@ def _play(
     if end is not None:
         times = end.times = {w.number: [] for w in staffed}
     play = _Queue(router, [w.number for w in staffed], waiting, now)
-    service = _ServiceTime(calendar)
+    services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
     tickets = play.tickets
     durations: dict[tuple[str, int], dt.timedelta] = {}
     pop, push = heapq.heappop, heapq.heappush
@@ -188,6 +188,7 @@ def _play(
                 minutes=stats.expected_minutes(ticket.matter, window)
             )
         later = free + busy
+        service = services[window]
         if not service.start <= later < service.end:  # the open period known last: the common case
             later = service(later)
         push(heap, (later, window))
@@ -244,7 +245,7 @@ class PlayEnd:
         at, window = min(self.next_free[number] for number in windows)
         ahead = sum(bisect.bisect_left(self.times[number], at) for number in windows)
         busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window))
-        self.next_free[window] = (calendar.next_service_instant(at + busy), window)
+        self.next_free[window] = (calendar.next_service_instant(at + busy, window), window)
         self.times[window].append(at)
         since = self.now if now is None else now
         return Position(ahead, at, max(at - since, dt.timedelta()), green_ahead=0)  # nobody came later
@@ -356,22 +357,23 @@ _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 class _ServiceTime:
-    """``WorkCalendar.next_service_instant`` for many instants in a row, remembering the open
-    period it last found: an instant inside it is its own answer without a time-zone lookup.
+    """``WorkCalendar.next_service_instant`` of one window for many instants in a row, remembering
+    the period it last found: an instant inside it is its own answer without a time-zone lookup.
 
     A period is remembered only when the zone's offset is the same at its start, at its end and
     at the instant, so a clock change inside it cannot make the shortcut answer differently.
     """
 
-    def __init__(self, calendar: WorkCalendar) -> None:
+    def __init__(self, calendar: WorkCalendar, window: int) -> None:
         self._calendar = calendar
+        self._window = window
         self.start = self.end = _NEVER
         """The open period found last, [start, end); empty at first."""
 
     def __call__(self, instant: dt.datetime) -> dt.datetime:
         if self.start <= instant < self.end:
             return instant
-        found = self._calendar.next_service_instant(instant)
+        found = self._calendar.next_service_instant(instant, self._window)
         if found == instant:
             self._remember(instant)
         return found
@@ -380,7 +382,7 @@ class _ServiceTime:
         calendar = self._calendar
         local = calendar.local(instant)
         day, time = local.date(), local.time()
-        for period in calendar.periods(day):
+        for period in calendar.service_periods(day, self._window):
             if period.start <= time < period.end:
                 start, end = calendar.instant(day, period.start), calendar.instant(day, period.end)
                 offsets = {calendar.local(at).utcoffset() for at in (start, end, instant)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from queue_server.domain.bookings import walk_ins_extended
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.case_terms import CaseTerms
 from queue_server.domain.centre import Centre, Matter
@@ -46,7 +47,7 @@ from queue_server.domain.events import (
     apply,
 )
 from queue_server.domain.hall_ratings import SYSTEM, RatingActions, awaiting_rating, new_rating_code
-from queue_server.domain.issuing import CannotIssue, cannot_issue
+from queue_server.domain.issuing import CannotIssue, cannot_issue, hall_closed
 from queue_server.domain.numbering import NumberSeries
 from queue_server.domain.outcomes import Assisted, check_assistance, check_outcome, settle_terms
 from queue_server.domain.rating_index import RatingIndex
@@ -344,10 +345,22 @@ class Hall(RatingActions):
         """Why ``matter`` gets no ticket now (the rule :meth:`issue` refuses by), or None when it does."""
         now = self._at(now)
         issued = self._issued.get((self.calendar.local_date(now), matter.code), 0)
-        window_open = any(self._windows[n].staffed for n in self.router.windows_serving(matter.code))
         policy = self.centre.policy
+        windows: Iterable[int] = self.router.windows_serving(matter.code)
+        extended = None
+        if not booked and hall_closed(self.calendar, policy, now) is not None:
+            extended = walk_ins_extended(self.centre, self.calendar, matter.code, now)
+            if extended is not None:  # walk-ins while the slot runs: served at its windows only
+                windows = set(extended.windows) & set(windows)
+        window_open = any(self._windows[n].staffed for n in windows if n in self._windows)
         return cannot_issue(
-            self.calendar, policy, now, matter, issued_today=issued, window_open=window_open, booked=booked
+            self.calendar,
+            policy,
+            now,
+            matter,
+            issued_today=issued,
+            window_open=window_open,
+            booked=booked or extended is not None,
         )
 
     def _check_can_issue(self, matter: Matter, now: dt.datetime, *, booked: bool = False) -> None:

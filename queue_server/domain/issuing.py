@@ -98,4 +98,5 @@ def next_change(calendar: WorkCalendar, policy: Policy, now: dt.datetime) -> dt.
         candidates += [calendar.instant(day, period.start), calendar.instant(day, period.end)]
     if periods:
         candidates.append(stop_issuing(calendar, policy, day))
+    candidates += calendar.extended_bounds(day)
     return min(instant for instant in candidates if instant > now)
