@@ -8,6 +8,8 @@ import io
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.simulate.booked import slot_of
 from queue_server.simulate.booking_figures import booking_figures
@@ -85,3 +87,48 @@ def test_the_command_prints_the_booking_figures_and_runs_the_day_without_booking
     request = Request(centre=load_demo_centre(), profile=str(whole), seed=9, days=1)
     assert simulate(request, out, err) == 0
     assert "Bookings: " in out.getvalue() and "without bookings" in out.getvalue()
+
+
+PLACES = PLAN + "places = 1\nplaces_by_hour = { 14 = 2 }\n"
+
+
+def test_a_full_slot_sends_the_citizen_to_the_nearest_slot_with_a_place_or_to_walk_in(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from queue_server.simulate.booked import bookings_of, slot_of, slot_starts
+
+    limited, unlimited = booked_profile(tmp_path, PLACES), booked_profile(tmp_path)
+    run_ = run(limited, seed=5)
+    plan, centre = run_.days[0], run_.centre
+    got = bookings_of(plan, limited.bookings, 5, 0, centre)
+    wanted = bookings_of(plan, unlimited.bookings, 5, 0, centre)
+    prefix = {m.code: m.prefix for m in centre.matters}
+    held = Counter((prefix[plan.arrivals[i].matter], b.slot) for i, b in got.items())
+    afternoon = {s for s in slot_starts(plan, 30) if s.astimezone(centre.zone).hour == 14}
+    assert all(n <= (2 if slot in afternoon else 1) for (_, slot), n in held.items()), "no slot over its places"
+    assert any(n == 2 for (_, slot), n in held.items() if slot in afternoon)
+    moved = [i for i, b in got.items() if b.slot != slot_of(plan, plan.arrivals[i].at, 30)]
+    assert moved, "some citizens found their slot full"
+    for index in moved:
+        group, nearest = prefix[plan.arrivals[index].matter], got[index].slot
+        want = slot_of(plan, plan.arrivals[index].at, 30)
+        assert held[group, want] >= (2 if want in afternoon else 1), "moved only from a full slot"
+        assert abs(nearest - want) > dt.timedelta(0)
+    walked_in = set(wanted) - set(got)
+    assert walked_in, "a citizen who finds every slot of the day full walks in"
+    tickets = {t.citizen: t for t in run_.tickets}
+    assert all(tickets[i].slot is None for i in walked_in if i in tickets)
+    assert all(got[t.citizen].slot == t.slot for t in run_.tickets if t.slot is not None), "checked in for it"
+    assert booking_figures(run_, None)["booked"] == len(got)
+
+
+def test_unlimited_slots_book_as_before_and_hours_are_checked(tmp_path: Path) -> None:
+    from queue_server.simulate.booked import bookings_of
+    from queue_server.simulate.profiles import ProfileError
+
+    profile = booked_profile(tmp_path)
+    run_ = run(profile, seed=5)
+    got = bookings_of(run_.days[0], profile.bookings, 5, 0, run_.centre)
+    assert all(b.slot == slot_of(run_.days[0], run_.days[0].arrivals[i].at, 30) for i, b in got.items())
+    with pytest.raises(ProfileError, match="an hour is written 0 to 23"):
+        booked_profile(tmp_path, PLAN + "places_by_hour = { 25 = 1 }\n")

@@ -26,7 +26,7 @@ def booking_figures(run: SimulationRun, plain: SimulationRun | None) -> dict[str
     """The booked arrivals' figures of ``run``; ``plain`` is the same days played without bookings."""
     rules = run.profile.bookings
     router = Router(run.centre)
-    counted = [booked_count(plan, rules, run.seed, day) for day, plan in enumerate(run.days)]
+    counted = [booked_count(plan, rules, run.seed, day, run.centre) for day, plan in enumerate(run.days)]
     booked = [t for t in run.tickets if t.slot is not None]
     busy = {m.code for m in run.centre.matters if len(router.windows_serving(m.code)) >= BUSY_MATTER_WINDOWS}
     after = [_after_slot(t) for t in booked if t.called is not None and t.matter in busy]

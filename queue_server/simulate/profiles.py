@@ -240,8 +240,9 @@ class Bookings(_Model):
     """Booked arrivals (预约): a share of the day's citizens book the slot their visit falls in
     (slots of ``slot_minutes`` from each opening), come ``lateness`` minutes after its start on
     average (negative: early), spread normally by ``spread`` minutes, or never (``no_show``); one
-    more than ``late_minutes`` late gets a walk-in ticket. Slots hold any number (the simulator
-    plays arrivals, not the booking page)."""
+    more than ``late_minutes`` late gets a walk-in ticket. Each slot of a ticket group holds
+    ``places`` bookings (0: any number); a citizen whose slot is full books the nearest with a
+    place left, or walks in when none has."""
 
     share: Probability = 0.0
     matters: tuple[str, ...] = ()
@@ -252,6 +253,19 @@ class Bookings(_Model):
     no_show: Probability = 0.08
     early_minutes: int = Field(default=30, ge=0, le=240)
     late_minutes: int = Field(default=15, ge=0, le=240)
+    places: int = Field(default=0, ge=0, le=1000)
+    """Bookings each slot of a ticket group holds; 0: any number."""
+    places_by_hour: dict[int, Annotated[int, Field(ge=0, le=1000)]] = {}
+    """Per hour of the day (local, "9" is 09:00-10:00), the places of the slots starting in it
+    instead of ``places``: fewer in the morning peak, as a centre sets them."""
+
+    @field_validator("places_by_hour", mode="before")
+    @classmethod
+    def _place_hours(cls, value: object) -> object:
+        return {_hour(str(k)): v for k, v in value.items()} if isinstance(value, Mapping) else value
+
+    def places_at(self, hour: int) -> int:
+        return self.places_by_hour.get(hour, self.places)
 
 
 class ExtraWindows(_Model):

@@ -252,7 +252,7 @@ class Simulation:
             add(Event(end, Kind.BREAK))
         add(Event(plan.closes, Kind.CLOSE))
         self._closes = plan.closes
-        for arrival in with_bookings(plan, self.profile.bookings, self.seed, self._day):
+        for arrival in with_bookings(plan, self.profile.bookings, self.seed, self._day, self.centre):
             add(Event(arrival.at, Kind.ARRIVAL, arrival=arrival))
         for pause in plan.pauses:
             add(Event(pause.at, Kind.PAUSE, pause.window, pause=pause))
