@@ -16,6 +16,7 @@ from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.calendar import WorkCalendar
+from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import IssueRefused
 from queue_server.domain.tickets import Outcome
@@ -30,11 +31,12 @@ SLOT = shanghai(2026, 12, 5, 9, 0)
 PEOPLE = (ID, "110105200001010016", "110105198001010016")
 
 
-def centre_with(walk_ins: bool = False, windows: tuple[int, ...] = (1,)) -> Any:
+def centre_with(walk_ins: bool = False, **more: Any) -> Centre:
+    """The test centre whose pension matter has a Saturday morning's extended slot at window 1."""
     pension = dict(BOOKINGS["matters"][0])
-    slot = {"start": "09:00", "end": "12:00", "places": 4, "days": ["saturday"], "windows": list(windows)}
+    slot = {"start": "09:00", "end": "12:00", "places": 4, "days": ["saturday"], "windows": [1]}
     pension["extended"] = [{**slot, "walk_ins": walk_ins}]
-    return make_centre(bookings={**BOOKINGS, "matters": [pension, BOOKINGS["matters"][1]]})
+    return make_centre(bookings={**BOOKINGS, "matters": [pension, BOOKINGS["matters"][1]]}, **more)
 
 
 # --- The calendar of a window -------------------------------------------------------------------------
