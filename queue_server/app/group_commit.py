@@ -11,10 +11,12 @@ too (recorded, so a repeat gets the same refusal), never an exception at this ed
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from queue_server.app import request_ids
 from queue_server.app.answers import Answer
 from queue_server.app.commands import Command
 from queue_server.app.halls import CentreSlot, Halls
+from queue_server.app.log_context import LogContext, acting
 from queue_server.app.notices import Notifier
 from queue_server.app.print_jobs import print_jobs
 from queue_server.app.printers import PrinterBoard
@@ -45,6 +48,17 @@ BATCH_LIMIT = 200
 
 AlsoWrite = Callable[[Connection, Hall, Change, dt.datetime], Awaitable[None]]
 """Something written with an action's change, in its transaction (see :meth:`ActionRunner.act`)."""
+
+
+def acting_for(centre: str, request: QueuedAction) -> AbstractContextManager[LogContext]:
+    """The log context of one queued action: the lines of its part of the batch name it."""
+    window = getattr(request.command, "window", None)
+    return acting(
+        centre=centre,
+        actor=request.actor,
+        request_id=request.request_id,
+        window=window if isinstance(window, int) else None,
+    )
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -96,7 +110,10 @@ class ActionRunner:
         request.answer.add_done_callback(_consume)
         slot.queue.append(request)
         if slot.runner is None or slot.runner.done():
-            slot.runner = asyncio.create_task(self._drain(centre, slot), name=f"actions of {centre}")
+            # in a context of its own: its lines name each action they run, not the first caller's
+            slot.runner = asyncio.create_task(
+                self._drain(centre, slot), name=f"actions of {centre}", context=contextvars.Context()
+            )
         try:
             return await asyncio.shield(request.answer)
         except asyncio.CancelledError:
@@ -178,12 +195,14 @@ class ActionRunner:
             now = self.halls.clock.now()  # the batch's actions happen at the instant it starts
             for request in batch:
                 if not separately:
-                    answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
+                    with acting_for(centre, request):
+                        answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
                 else:
                     try:
-                        async with conn.begin_nested():
-                            answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
-                            await writes.flush(conn)
+                        with acting_for(centre, request):
+                            async with conn.begin_nested():
+                                answer, committed = await self._act(conn, slot, version, request, writes, priors, now)
+                                await writes.flush(conn)
                     except Exception as error:  # only this action is undone
                         slot.forget()
                         writes = Writes(centre)
@@ -234,6 +253,10 @@ class ActionRunner:
                 await request.also(conn, hall, change, now)
         request_ids.keep(writes, request_id, actor, command.name, answer, now)
         hall.compact(now=now)
+        if answer.refusal is None:
+            log.debug("%s done", command.name)
+        else:
+            log.debug("%s refused: %s", command.name, answer.refusal.code or answer.refusal.kind)
         return answer, answer.ok
 
     async def _commit_change(

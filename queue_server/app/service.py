@@ -36,6 +36,8 @@ from queue_server.app.commands import Command
 from queue_server.app.devices_seen import DeviceSightings
 from queue_server.app.group_commit import ActionRunner, AlsoWrite
 from queue_server.app.halls import Halls
+from queue_server.app.instruments import count_action
+from queue_server.app.log_context import acting
 from queue_server.app.notices import Notifier
 from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
@@ -207,7 +209,16 @@ class HallService:
         """
         if self._state is _State.CLOSED:
             raise RuntimeError(f"Cannot run {command.name} at centre {centre}: the hall service is closed")
-        return await self._runner.act(centre, command, actor=actor, request_id=request_id, also=also)
+        window = getattr(command, "window", None)
+        window = window if isinstance(window, int) else None
+        with acting(centre=centre, actor=actor, request_id=request_id, window=window):
+            try:
+                answer = await self._runner.act(centre, command, actor=actor, request_id=request_id, also=also)
+            except Exception:
+                count_action(centre, command.name, None)
+                raise
+        count_action(centre, command.name, answer)
+        return answer
 
     async def hall(self, centre: str) -> Hall:
         """A hall to read from, never to act on (``app.halls.Halls.read``): build views from it
@@ -231,9 +242,12 @@ class HallService:
     ) -> Answer:
         """What ``config`` would change at ``centre``, applied in one transaction unless ``dry_run``
         (``app.configure``); the subscribers are told of an applied change."""
-        answer = await configuring.configure(
-            self._halls, centre, config, actor=actor, request_id=request_id, dry_run=dry_run
-        )
+        with acting(centre=centre, actor=actor, request_id=request_id):
+            answer = await configuring.configure(
+                self._halls, centre, config, actor=actor, request_id=request_id, dry_run=dry_run
+            )
+        if not dry_run:
+            count_action(centre, "configure", answer)
         if configuring.applied(answer) and not answer.replayed:
             self._tell(centre)
         return answer
@@ -241,9 +255,16 @@ class HallService:
     async def locked(self, centre: str, *, actor: str, request_id: str, name: str, work: Work) -> Answer:
         """Run ``work`` once for ``request_id`` under the centre's lock, in one transaction with
         its recorded answer: for changes beside the hall's own state (rectification cases)."""
-        return await request_ids.answer_once(
-            self._halls, centre, actor=actor, request_id=request_id, name=name, work=work
-        )
+        with acting(centre=centre, actor=actor, request_id=request_id):
+            try:
+                answer = await request_ids.answer_once(
+                    self._halls, centre, actor=actor, request_id=request_id, name=name, work=work
+                )
+            except Exception:
+                count_action(centre, name, None)
+                raise
+        count_action(centre, name, answer)
+        return answer
 
     async def reprint(self, centre: str, serial: int, *, printer: str | None, actor: str, request_id: str) -> Answer:
         """Print a ticket again as a new job, once for ``request_id``: its last job failed or ended

@@ -51,6 +51,7 @@ from typing import Any, Protocol
 
 from queue_server.app.projections import hall_calls, hall_feed, hall_summary, recent_call_views, recent_calls
 from queue_server.app.views import pad_view, window_state_view
+from queue_server.bus.figures import OUTBOX_PUBLISHED, PUBLISH_FAILURES, Published
 from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
@@ -495,7 +496,13 @@ class OutboxRelay:
             sends.append((subject, seq, topic_of(self.centre, subject), encode(payload, seq), retained))
         for start in range(0, len(sends), IN_FLIGHT):
             chunk = sends[start : start + IN_FLIGHT]
-            await asyncio.gather(*(client.publish(topic, text, 1, retained) for _, _, topic, text, retained in chunk))
+            publishes = (client.publish(topic, text, 1, retained) for _, _, topic, text, retained in chunk)
+            try:
+                await asyncio.gather(*publishes)
+            except Exception:  # the rows stay unsent: published again on the next connection
+                PUBLISH_FAILURES.labels(self.centre, Published.OUTBOX).inc()
+                raise
+            OUTBOX_PUBLISHED.labels(self.centre).inc(len(chunk))
         for subject, seq, _, _ in retained_rows:  # all acknowledged, or not worth sending
             if seq > acknowledged.get(subject, 0):
                 acknowledged[subject] = seq

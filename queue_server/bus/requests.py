@@ -28,8 +28,10 @@ from queue_server.app.commands import (
     Resume,
     StartServing,
 )
+from queue_server.app.log_context import acting
 from queue_server.app.refusals import RefusalKind
 from queue_server.app.service import HallService
+from queue_server.bus.figures import DEVICE_REQUESTS, request_label
 from queue_server.domain.centre import Centre, Device
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.ratings import RatingLevel
@@ -61,6 +63,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 class Reply:
     topic: str
     response: DeviceResponse
+    kind: str = ""
+    """The kind of device answered, to count the answer under."""
 
     def payload(self) -> str:
         return self.response.model_dump_json(exclude_none=True)
@@ -139,10 +143,19 @@ class DeviceRequests:
             return None
         kind, device_id, what = parts["kind"], parts["device"], parts["what"]
         reply_to = DEVICE_RESPONSE.build(self.centre.code, kind=kind, device=device_id, what=what)
-        response = await self._answer(DeviceKind(kind), device_id, what, payload)
-        if not response.ok:
-            log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
-        return Reply(reply_to, response)
+        device = self.centre.devices_by_id.get(device_id)
+        window = device.window if device is not None else None
+        with acting(centre=self.centre.code, actor=f"device:{device_id}", window=window):
+            try:
+                response = await self._answer(DeviceKind(kind), device_id, what, payload)
+            except Exception:
+                DEVICE_REQUESTS.labels(self.centre.code, kind, request_label(what), "failed").inc()
+                raise
+            outcome = "ok" if response.ok or response.error is None else response.error.type
+            DEVICE_REQUESTS.labels(self.centre.code, kind, request_label(what), outcome).inc()
+            if not response.ok:
+                log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
+        return Reply(reply_to, response, kind)
 
     async def _answer(self, kind: DeviceKind, device_id: str, what: str, payload: bytes) -> DeviceResponse:
         if len(payload) > MAX_PAYLOAD_BYTES:

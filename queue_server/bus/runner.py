@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from device_client.stopping import stop_tasks
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
+from queue_server.bus.figures import DEVICE_ANSWERS, PUBLISH_FAILURES, Published
 from queue_server.bus.legacy_feed import run_legacy_feed
 from queue_server.bus.relay import OutboxRelay, RelayTurns, poll_outboxes
 from queue_server.bus.requests import DeviceRequests
@@ -253,7 +254,9 @@ class CentreBus:
             reply = await self.requests.handle(topic, payload)
             if reply is not None:
                 await client.publish(reply.topic, reply.payload(), qos=1)
+                DEVICE_ANSWERS.labels(self.code, reply.kind, "yes" if reply.response.ok else "no").inc()
         except aiomqtt.MqttError as error:  # the listener sees the connection end; the device asks again
+            PUBLISH_FAILURES.labels(self.code, Published.ANSWER).inc()
             log.warning("could not answer the request on %s: %s", topic, error)
         except Exception:
             log.exception("failed to handle a message on %s; the server goes on", topic)

@@ -10,9 +10,11 @@ from queue_server.cli.settings import (
     DEFAULT_HOST,
     DEFAULT_MQTT_PORT,
     DEFAULT_PORT,
+    LOG_LEVELS,
     add_centre_setting,
     add_database_setting,
     add_setting,
+    choice_of,
     mqtt_url,
     port_number,
 )
@@ -85,6 +87,7 @@ def add_commands(commands: SubCommands) -> None:
         default_text="no SMS",
         metavar="FILE",
     )
+    add_log_settings(serve)
     for flag, what in (("--tls-cert", "certificate (PEM, with its chain)"), ("--tls-key", "private key (PEM)")):
         add_setting(
             serve,
@@ -156,6 +159,29 @@ def add_server_settings(parser: argparse.ArgumentParser, *, demo: bool = False) 
     )
 
 
+def add_log_settings(parser: argparse.ArgumentParser) -> None:
+    """How the server's log lines read (queue_server.cli.logs), and from which level up."""
+    add_setting(
+        parser,
+        "--log-format",
+        env="ONEWINDOW_LOG_FORMAT",
+        default="text",
+        parse=choice_of(("text", "json")),
+        help="text: each line's message; json: one JSON object a line with time, level, logger, message and"
+        " the request id, centre, window and actor of the action it belongs to",
+        metavar="text|json",
+    )
+    add_setting(
+        parser,
+        "--log-level",
+        env="ONEWINDOW_LOG_LEVEL",
+        default="warning",
+        parse=choice_of(LOG_LEVELS),
+        help="write log lines from this level up: " + ", ".join(LOG_LEVELS),
+        metavar="LEVEL",
+    )
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """The demo hall in ./onewindow-data, until Ctrl-C."""
     import asyncio
@@ -185,6 +211,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """The server on an initialised database, until a signal."""
     import asyncio
 
+    from queue_server.cli.logs import LogFormat, configure_logging
     from queue_server.cli.server import ServerSettings, serve
 
     settings = ServerSettings(
@@ -202,6 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
     )
 
     def work() -> None:
+        configure_logging(LogFormat(args.log_format), args.log_level)
         asyncio.run(serve(settings, ready=lambda base: print(f"OneWindow serves {base} (Ctrl-C stops it)", flush=True)))
 
     return report_errors(args.database_url, work)

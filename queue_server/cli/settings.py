@@ -75,6 +75,20 @@ def add_setting(
 
 # --- Parse functions: a flag's text to its value, or argparse.ArgumentTypeError ----------------------
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def choice_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A parse function taking one of ``choices`` (in any case)."""
+
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+        return value
+
+    return parse
+
 
 def port_number(text: str) -> int:
     """A TCP port, 1 to 65535."""

@@ -15,6 +15,7 @@ import datetime as dt
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeAlias
@@ -23,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from queue_server.store import sqlite_inline
 
@@ -33,6 +35,8 @@ Modules outside the store name it so, and never import SQLAlchemy.
 """
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_OVERFLOW = 5
+"""Connections PostgreSQL's pool opens beyond its size while all are busy, closed when returned."""
 DEFAULT_DATABASE_URL = "sqlite:///onewindow-data/onewindow.db"
 STRICT_POOL = "ONEWINDOW_STRICT_POOL"
 """Set in the environment (the tests do): a second read connection for a task holding one is refused."""
@@ -81,6 +85,19 @@ def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+@dataclass(frozen=True, slots=True)
+class PoolFigures:
+    """One engine's connection pool as a scrape reads it."""
+
+    pool: str
+    """``write`` or ``read`` (PostgreSQL has one pool for both: ``write``)."""
+    size: int
+    """Connections it keeps open (more, up to its overflow, are made while busy)."""
+    in_use: int
+    waits: int
+    """Times a connection was asked for while every one it may open was in use, since start."""
+
+
 class Database:
     """The engines of one database; an async context manager that disposes of them."""
 
@@ -102,8 +119,12 @@ class Database:
             _sqlite_pragmas(self.writer, immediate=True)
             _sqlite_pragmas(self.reader, immediate=False)
         else:
-            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+            self.writer = create_async_engine(
+                self.url, pool_size=pool_size, max_overflow=POSTGRES_OVERFLOW, pool_pre_ping=True
+            )
             self.reader = self.writer
+        self._capacity = pool_size + (0 if self.sqlite else POSTGRES_OVERFLOW)
+        self._waits = {"write": 0, "read": 0}
 
     @property
     def sqlite(self) -> bool:
@@ -122,6 +143,7 @@ class Database:
         SQLite's busy handler, which sleeps in steps of up to 100 ms instead of starting the moment
         the first commits. The busy handler is left for other processes sharing the file.
         """
+        self._note_wait("write", self.writer)
         if not self.sqlite:
             async with self.writer.begin() as connection:
                 yield connection
@@ -142,6 +164,7 @@ class Database:
         """A read connection. With ``ONEWINDOW_STRICT_POOL`` in the environment (the tests), a task that asks for
         a second while it holds one is an error: with every task of a busy moment doing the same,
         the pool is taken by tasks waiting for themselves, and each request waits until it gives up."""
+        self._note_wait("read" if self.sqlite else "write", self.reader)
         if not self._strict:
             async with self.reader.connect() as connection:
                 yield connection
@@ -157,6 +180,18 @@ class Database:
         finally:
             self._reading.discard(task)
 
+    def _note_wait(self, pool: str, engine: AsyncEngine) -> None:
+        """Count a connection asked for while all are in use: it waits for one to come back."""
+        if _in_use(engine) >= self._capacity:
+            self._waits[pool] += 1
+
+    def pool_figures(self) -> list[PoolFigures]:
+        """Each connection pool's size, connections in use and waits, read from memory."""
+        engines = {"write": self.writer, "read": self.reader} if self.sqlite else {"write": self.writer}
+        return [
+            PoolFigures(name, _size(engine), _in_use(engine), self._waits[name]) for name, engine in engines.items()
+        ]
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
@@ -169,6 +204,16 @@ class Database:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.dispose()
+
+
+def _in_use(engine: AsyncEngine) -> int:
+    pool = engine.pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else 0
+
+
+def _size(engine: AsyncEngine) -> int:
+    pool = engine.pool
+    return pool.size() if isinstance(pool, QueuePool) else 0
 
 
 def utcnow() -> dt.datetime:

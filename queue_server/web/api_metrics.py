@@ -12,8 +12,9 @@ prometheus_client, so its escaping and format follow the reference implementatio
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -21,14 +22,21 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 from pydantic import RootModel
 
+from queue_server.app.instruments import REGISTRY
 from queue_server.auth.accounts import Action
+from queue_server.domain.calendar import OpeningState
 from queue_server.domain.hall import Hall
 from queue_server.reports.periods import Period, PeriodKind
+from queue_server.store.monitoring import oldest_queued_jobs, oldest_unsent, print_jobs_by_state, sms_by_state
 from queue_server.store.report_data import period_tickets
+from queue_server.store.sms import NoticeStatus
 from queue_server.web.api import _service
 from queue_server.web.auth import principal_of
 from queue_server.web.keys import DATABASE
 from queue_server.web.routes import Access, Route
+
+PRINT_JOB_STATES = ("queued", "done", "failed", "unknown")
+"""The states of a print job (queue_server.store.schema.print_jobs), each given even at 0."""
 
 
 class _Figures(Collector):
@@ -51,6 +59,11 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
     waiting = _gauge("waiting", "Tickets waiting now, per ticket group", ["centre", "group"])
     longest = _gauge("longest_wait_minutes", "The longest wait of a ticket waiting now, per group", ["centre", "group"])
     windows = _gauge("windows", "Windows by state: open, paused, closed", ["centre", "status"])
+    open_hours = _gauge(
+        "centre_in_opening_hours",
+        "1 while the centre is within its opening hours today (not before, after, at lunch or on a day off), else 0",
+        ["centre"],
+    )
     devices = _gauge("devices", "Registered devices by kind and whether they said online", ["centre", "kind", "online"])
     lost = _gauge(
         "devices_offline",
@@ -77,6 +90,8 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         catch_ups.add_metric([code], caught_up.get(code, 0))
         hall = await service.hall(code)
         _hall_figures(hall, waiting, longest, windows)
+        opening = hall.calendar.opening(service.clock.now()).state
+        open_hours.add_metric([code], 1 if opening is OpeningState.OPEN else 0)
         sightings = service.devices(code)
         online = sightings.online()
         seen: Counter[tuple[str, str]] = Counter(
@@ -95,9 +110,83 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         by_level = Counter(t.rating for t in handled if t.rating is not None)
         for level in range(5, 0, -1):
             ratings.add_metric([code, str(level)], by_level.get(level, 0))
+    codes = sorted(principal.centres)
+    read_now = await _read_at_scrape(request, service.clock.now(), codes)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures([waiting, longest, windows, devices, lost, tickets, ratings, builds, catch_ups]))
-    return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    registry.register(
+        _Figures([waiting, longest, windows, open_hours, devices, lost, tickets, ratings, builds, catch_ups, *read_now])
+    )
+    body = generate_latest(registry) + generate_latest(_Visible(REGISTRY, principal.centres))
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _read_at_scrape(request: web.Request, now: dt.datetime, codes: list[str]) -> list[Metric]:
+    """The figures a query answers, for all the centres at once: the relay's lag, the print jobs
+    and SMS notices by state; and the database's pools, from memory."""
+    db = request.app[DATABASE]
+    async with db.read() as conn:
+        unsent = await oldest_unsent(conn, codes)
+        jobs = await print_jobs_by_state(conn, codes)
+        queued = await oldest_queued_jobs(conn, codes)
+        notices = await sms_by_state(conn, codes)
+    lag = _gauge(
+        "relay_lag_seconds",
+        "Age of the oldest outbox row not yet published to the broker (0: all published), per centre",
+        ["centre"],
+    )
+    jobs_now = _gauge(
+        "print_jobs", "Print jobs kept, by centre and state (queued, done, failed, unknown)", ["centre", "state"]
+    )
+    waiting_job = _gauge(
+        "print_job_oldest_queued_seconds",
+        "Age of the oldest print job still waiting for its printer's answer (0: none), per centre",
+        ["centre"],
+    )
+    sms = _gauge(
+        "sms_notices", "SMS notices kept, by centre and state (pending, sent, delivered, failed)", ["centre", "state"]
+    )
+    for code in codes:
+        lag.add_metric([code], _age(now, unsent.get(code)))
+        waiting_job.add_metric([code], _age(now, queued.get(code)))
+        for state in PRINT_JOB_STATES:
+            jobs_now.add_metric([code, state], jobs.get((code, state), 0))
+        for notice_state in NoticeStatus:
+            sms.add_metric([code, notice_state.value], notices.get((code, notice_state.value), 0))
+    size = _gauge("db_pool_size", "Connections the database pool keeps open", ["pool"])
+    in_use = _gauge("db_pool_in_use", "Connections of the database pool in use now", ["pool"])
+    waits = CounterMetricFamily(
+        "onewindow_db_pool_waits",
+        "Times a connection was asked for while every one the pool may open was in use, since start",
+        labels=["pool"],
+    )
+    for pool in db.pool_figures():
+        size.add_metric([pool.pool], pool.size)
+        in_use.add_metric([pool.pool], pool.in_use)
+        waits.add_metric([pool.pool], pool.waits)
+    return [lag, jobs_now, waiting_job, sms, size, in_use, waits]
+
+
+def _age(now: dt.datetime, since: dt.datetime | None) -> float:
+    return round(max((now - since).total_seconds(), 0.0), 3) if since is not None else 0.0
+
+
+class _Visible(Collector):
+    """The process's own figures (queue_server.app.instruments), without other centres' series: a
+    token sees the centres it may see, as in the figures above."""
+
+    def __init__(self, registry: CollectorRegistry, centres: Collection[str]) -> None:
+        self._registry = registry
+        self._centres = centres
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._registry.collect():
+            samples = [
+                s for s in family.samples if s.labels.get("centre", "") == "" or s.labels["centre"] in self._centres
+            ]
+            if family.samples and not samples:
+                continue
+            family.samples = samples
+            yield family
 
 
 def _hall_figures(

@@ -38,6 +38,7 @@ from queue_server.app.refusals import Refusal, RefusalKind, from_domain
 from queue_server.app.views import View
 from queue_server.domain.errors import DomainError
 from queue_server.store.errors import unreachable
+from queue_server.web.http_figures import route_of
 from queue_server.web.keys import ROUTE_INDEX
 from queue_server.web.routes import API_PREFIX, Handler
 
@@ -241,16 +242,16 @@ async def _translate(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     except Exception as error:
         if client_hung_up(error):
-            log.debug("The client hung up while %s %s was answered: %r", request.method, request.path, error)
+            log.debug("The client hung up while %s %s was answered: %r", request.method, route_of(request), error)
             body = problem(
                 400, "client-closed", "The client closed the connection", f"{what_failed(request)}: the client hung up"
             ).body
             return json_response(body, 400)
         if unreachable(error):
-            log.warning("Database unreachable while answering %s %s: %r", request.method, request.path, error)
+            log.warning("Database unreachable while answering %s %s: %r", request.method, route_of(request), error)
             return database_unavailable()
         incident = uuid.uuid4().hex[:12]
-        log.exception("Unexpected error %s while answering %s %s", incident, request.method, request.path)
+        log.exception("Unexpected error %s while answering %s %s", incident, request.method, route_of(request))
         body = problem(
             500,
             "internal-error",
