@@ -183,8 +183,6 @@ class _Visible(Collector):
             samples = [
                 s for s in family.samples if s.labels.get("centre", "") == "" or s.labels["centre"] in self._centres
             ]
-            if family.samples and not samples:
-                continue
             family.samples = samples
             yield family
 

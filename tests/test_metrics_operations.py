@@ -1,0 +1,223 @@
+"""The figures an operator scrapes beside the hall's own: actions by outcome, HTTP latency per route
+template, device requests, the relay's lag, print jobs, SMS notices, the database's pools, opening
+hours and the process's figures; read back from a real scrape with prometheus_client's parser."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+from pytest_aiohttp import AiohttpClient
+
+from queue_server.app.commands import SignOn
+from queue_server.app.service import HallService
+from queue_server.assembly import create_app
+from queue_server.auth.accounts import Role, add_token
+from queue_server.bus.requests import DeviceRequests
+from queue_server.domain.clock import ManualClock
+from queue_server.protocol.topics import DEVICE_REQUEST
+from queue_server.store.database import Database
+from tests.api_support import Api, rid, seed
+from tests.factories import make_centre, shanghai
+
+DEVICES = [
+    {"id": "k-1", "kind": "kiosk", "printer": "printer-1"},
+    {"id": "printer-1", "kind": "printer"},
+    {"id": "kp-1", "kind": "keypad", "window": 1},
+]
+CALL_NEXT = "/api/v1/centres/{centre}/windows/{number}/call-next"
+
+EXPECTED_TYPES = {
+    # the hall's figures, read at scrape time
+    "onewindow_waiting": "gauge",
+    "onewindow_windows": "gauge",
+    "onewindow_centre_in_opening_hours": "gauge",
+    "onewindow_devices_offline": "gauge",
+    "onewindow_relay_lag_seconds": "gauge",
+    "onewindow_print_jobs": "gauge",
+    "onewindow_print_job_oldest_queued_seconds": "gauge",
+    "onewindow_sms_notices": "gauge",
+    "onewindow_db_pool_size": "gauge",
+    "onewindow_db_pool_in_use": "gauge",
+    "onewindow_db_pool_waits": "counter",
+    "onewindow_hall_builds": "counter",
+    # counted as the process works
+    "onewindow_actions": "counter",
+    "onewindow_http_request_duration_seconds": "histogram",
+    "onewindow_device_requests": "counter",
+    "onewindow_device_answers": "counter",
+    "onewindow_outbox_published": "counter",
+    "onewindow_mqtt_publish_failures": "counter",
+    # the process's own
+    "process_cpu_seconds": "counter",
+    "process_resident_memory_bytes": "gauge",
+    "python_info": "gauge",
+    "python_gc_collections": "counter",
+}
+
+
+@dataclass
+class Scrape:
+    types: dict[str, str]
+    samples: list[Sample]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The one sample of ``name`` whose labels include ``labels``; 0 when there is none."""
+        found = [s.value for s in self.samples if s.name == name and labels.items() <= s.labels.items()]
+        assert len(found) <= 1, f"{name} {labels} matches {len(found)} samples"
+        return found[0] if found else 0.0
+
+    def labels_of(self, name: str) -> Iterator[dict[str, str]]:
+        return (s.labels for s in self.samples if s.name == name)
+
+
+@dataclass
+class Hall:
+    api: Api
+    service: HallService
+    clock: ManualClock
+    kiosk: str
+
+    async def scrape(self, token: str = "manager") -> Scrape:
+        headers = {"Authorization": f"Bearer {self.api.tokens[token]}"}
+        async with self.api.client.get("/api/v1/metrics", headers=headers) as answer:
+            assert answer.status == 200, await answer.text()
+            text = await answer.text()
+        families = list(text_string_to_metric_families(text))
+        names = [family.name for family in families]
+        assert len(names) == len(set(names)), "each family once"
+        return Scrape({f.name: f.type for f in families}, [s for f in families for s in f.samples])
+
+    async def call_next(self, token: str = "s1", window: int = 1, request_id: str | None = None) -> int:
+        path = f"/api/v1/centres/test/windows/{window}/call-next"
+        headers = {"Authorization": f"Bearer {self.api.tokens[token]}"}
+        async with self.api.client.post(path, json={"request_id": request_id or rid()}, headers=headers) as answer:
+            return answer.status
+
+    async def issue_at_kiosk(self) -> None:
+        headers = {"Authorization": f"Bearer {self.kiosk}"}
+        body = {"matter": "pension", "request_id": rid()}
+        async with self.api.client.post("/api/v1/centres/test/tickets", json=body, headers=headers) as answer:
+            assert answer.status == 201, await answer.text()
+
+
+@pytest.fixture
+async def hall(db: Database, aiohttp_client: AiohttpClient) -> Hall:
+    """Centres ``test`` (a kiosk with its printer, a keypad at window 1; s2 signed on at window 2) and
+    ``other``, Monday 09:00."""
+    clock = ManualClock(shanghai(2026, 11, 30, 9, 0))
+    service = HallService(db, clock, public_base_url="http://hall.example")
+    tokens = await seed(db)
+    answer = await service.configure(
+        "test", make_centre(devices=DEVICES), actor="manager:m", request_id="devices", dry_run=False
+    )
+    assert answer.ok, answer.body
+    answer = await service.act("test", SignOn(window=2, staff="s2"), actor="staff:s2", request_id="on-2")
+    assert answer.ok, answer.body
+    async with db.write() as conn:
+        kiosk = await add_token(conn, label="kiosk k-1", role=Role.KIOSK, centres=["test"], subject="k-1")
+    return Hall(Api(await aiohttp_client(create_app(service)), tokens), service, clock, kiosk)
+
+
+async def test_every_figure_has_its_name_and_type(hall: Hall) -> None:
+    scrape = await hall.scrape()
+    for name, kind in EXPECTED_TYPES.items():
+        assert scrape.types.get(name) == kind, f"{name}: {scrape.types.get(name)}, not {kind}"
+    counters = [name for name, kind in scrape.types.items() if kind == "counter"]
+    assert all(s.name.endswith(("_total", "_created")) for s in scrape.samples if s.name.rsplit("_", 1)[0] in counters)
+    seconds = [name for name in scrape.types if "seconds" in name or "duration" in name]
+    assert all(name.endswith("_seconds") for name in seconds), seconds
+    assert not any(name.endswith("_created") for name in scrape.types), "no creation times"
+
+
+async def test_actions_are_counted_by_outcome_and_refusal_code(hall: Hall) -> None:
+    before = await hall.scrape()
+    assert await hall.call_next() == 403, "s1 is signed on nowhere: refused"
+    answer = await hall.service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")
+    assert answer.ok
+    await hall.issue_at_kiosk()
+    assert await hall.call_next(request_id="call-1") == 200
+    assert await hall.call_next(request_id="call-1") == 200, "the same request again: its first answer"
+    after = await hall.scrape()
+
+    def moved(**labels: str) -> float:
+        name = "onewindow_actions_total"
+        return after.value(name, centre="test", **labels) - before.value(name, centre="test", **labels)
+
+    assert moved(action="call_next", outcome="refused", code="not_signed_on") == 1
+    assert moved(action="call_next", outcome="done") == 1
+    assert moved(action="call_next", outcome="repeat") == 1
+    assert moved(action="issue", outcome="done") == 1
+    assert moved(action="sign_on", outcome="done") == 1
+
+
+async def test_request_latency_is_counted_per_route_template_never_per_path(hall: Hall) -> None:
+    before = await hall.scrape()
+    for _ in range(3):
+        await hall.call_next(window=2)
+    async with hall.api.client.get("/api/v1/centres/test/tickets/123456/nowhere") as answer:
+        assert answer.status == 404
+    after = await hall.scrape()
+    count = "onewindow_http_request_duration_seconds_count"
+    labels = {"method": "POST", "route": CALL_NEXT, "status_class": "4xx"}
+    assert after.value(count, **labels) - before.value(count, **labels) == 3
+    assert after.value(count, route="unmatched", status_class="4xx") >= 1
+    buckets = [s for s in after.samples if s.name.endswith("_bucket") and s.labels["route"] == CALL_NEXT]
+    assert {s.labels["le"] for s in buckets} >= {"0.005", "0.1", "1.0", "10.0", "+Inf"}
+    routes = {labels["route"] for labels in after.labels_of(count)}
+    assert "/api/v1/metrics" in routes
+    assert not any("/test/" in route or "123456" in route for route in routes), routes
+
+
+async def test_relay_lag_print_jobs_and_the_pools_are_read_at_scrape_time(hall: Hall) -> None:
+    """No bus runs here: what an action writes to the outbox stays unsent and ages, and the kiosk's
+    print job waits for its printer."""
+    await hall.issue_at_kiosk()
+    hall.clock.advance(seconds=30)
+    scrape = await hall.scrape()
+    assert scrape.value("onewindow_relay_lag_seconds", centre="test") >= 30
+    assert scrape.value("onewindow_print_jobs", centre="test", state="queued") == 1
+    assert scrape.value("onewindow_print_jobs", centre="test", state="done") == 0
+    assert scrape.value("onewindow_print_job_oldest_queued_seconds", centre="test") == 30
+    assert scrape.value("onewindow_sms_notices", centre="test", state="pending") == 0
+    assert scrape.value("onewindow_relay_lag_seconds", centre="other") == 0, "not this token's centre"
+    pools = {labels["pool"] for labels in scrape.labels_of("onewindow_db_pool_size")}
+    assert pools and all(scrape.value("onewindow_db_pool_size", pool=pool) > 0 for pool in pools)
+    assert scrape.value("onewindow_centre_in_opening_hours", centre="test") == 1
+    hall.clock.advance(minutes=12 * 60)  # 21:00
+    assert (await hall.scrape()).value("onewindow_centre_in_opening_hours", centre="test") == 0
+
+
+async def test_device_requests_are_counted_by_kind_request_and_outcome(hall: Hall) -> None:
+    answer = await hall.service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")
+    assert answer.ok
+    requests = DeviceRequests(hall.service, await hall.service.centre("test"))
+    topic = DEVICE_REQUEST.build("test", kind="keypad", device="kp-1", what="next")
+    before = await hall.scrape()
+    replies = [
+        await requests.handle(topic, json.dumps({"request_id": "boot1-1"}).encode()),
+        await requests.handle(topic, b"not json"),
+        await requests.handle(DEVICE_REQUEST.build("test", kind="keypad", device="kp-1", what="dance"), b"{}"),
+    ]
+    assert [reply.response.ok for reply in replies if reply is not None] == [True, False, False]
+    after = await hall.scrape()
+
+    def moved(**labels: str) -> float:
+        name = "onewindow_device_requests_total"
+        return after.value(name, centre="test", **labels) - before.value(name, centre="test", **labels)
+
+    assert moved(kind="keypad", request="next", outcome="ok") == 1
+    assert moved(kind="keypad", request="next", outcome="malformed") == 1
+    assert moved(kind="keypad", request="other", outcome="unknown-request") == 1, "never the raw name"
+
+
+async def test_a_token_sees_only_its_own_centres_counted(hall: Hall) -> None:
+    await hall.issue_at_kiosk()
+    scrape = await hall.scrape("other-manager")
+    centres = {s.labels.get("centre") for s in scrape.samples} - {None, ""}
+    assert centres == {"other"}
+    assert scrape.types["onewindow_actions"] == "counter", "the family is there, without the other centre's series"
