@@ -254,9 +254,9 @@ class ActionRunner:
         request_ids.keep(writes, request_id, actor, command.name, answer, now)
         hall.compact(now=now)
         if answer.refusal is None:
-            log.debug("%s done", command.name)
+            log.info("%s done", command.name)
         else:
-            log.debug("%s refused: %s", command.name, answer.refusal.code or answer.refusal.kind)
+            log.info("%s refused: %s", command.name, answer.refusal.code or answer.refusal.kind)
         return answer, answer.ok
 
     async def _commit_change(

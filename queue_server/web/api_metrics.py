@@ -1,10 +1,15 @@
 """Live figures for Prometheus: ``GET /api/v1/metrics`` in its text format.
 
 For the centres the token (or session) may see: people waiting and the longest wait per ticket
-group, windows by state, devices online and offline by kind, the devices lost by kind (those that
-said online and now say offline, by their last will or a clean goodbye, apart from the devices
-never heard), today's tickets by state and ratings by level, and how many halls this instance
-built from a centre's rows (each a read of the whole queue: what its cache of halls missed).
+group, windows by state, whether the centre is within its opening hours, devices online and offline
+by kind, the devices lost by kind (those that said online and now say offline, by their last will
+or a clean goodbye, apart from the devices never heard), today's tickets by state and ratings by
+level, and how many halls this instance built from a centre's rows (each a read of the whole
+queue: what its cache of halls missed). Read at the scrape too, one query per kind for every centre
+at once (queue_server.store.monitoring): the relay's lag, print jobs and SMS notices by state; and
+the database pools from memory. Then the process's own registry (queue_server.app.instruments):
+what it counted as it worked, less the series of centres the token may not see, and the
+process's, platform's and garbage collector's figures.
 Prometheus scrapes it with a manager's, admin's or supervisor's bearer token
 (``authorization: {credentials: ...}`` in its scrape configuration). The exposition is written by
 prometheus_client, so its escaping and format follow the reference implementation.
@@ -220,11 +225,18 @@ ROUTES: list[Route] = [
         media_type="text/plain",
         description=(
             "For the centres the token may see: onewindow_waiting and onewindow_longest_wait_minutes per"
-            " ticket group, onewindow_windows by state, onewindow_devices by kind and online,"
-            " onewindow_devices_offline (were online, now offline) by kind, and today's"
-            " onewindow_tickets_today by state and onewindow_ratings_today by level; onewindow_hall_builds_total,"
-            " the halls this instance built from a centre's rows, and onewindow_hall_catch_ups_total, the times"
-            " it caught its kept hall up with another instance's actions."
+            " ticket group, onewindow_windows by state, onewindow_centre_in_opening_hours,"
+            " onewindow_devices by kind and online, onewindow_devices_offline (were online, now offline) by"
+            " kind, today's onewindow_tickets_today by state and onewindow_ratings_today by level,"
+            " onewindow_relay_lag_seconds (the oldest unsent outbox message), onewindow_print_jobs and"
+            " onewindow_sms_notices by state, onewindow_print_job_oldest_queued_seconds;"
+            " onewindow_hall_builds_total and onewindow_hall_catch_ups_total; the database pool"
+            " (onewindow_db_pool_size, onewindow_db_pool_in_use, onewindow_db_pool_waits_total); what this"
+            " instance counted since it started: onewindow_actions_total by action, outcome and refusal code,"
+            " onewindow_http_request_duration_seconds per route template, onewindow_device_requests_total and"
+            " onewindow_device_answers_total, onewindow_outbox_published_total and"
+            " onewindow_mqtt_publish_failures_total; and the process's own (process_*, python_*)."
+            " docs/deployment.md lists them with their labels."
         ),
     ),
 ]
