@@ -507,7 +507,7 @@ async def test_a_client_that_hangs_up_while_its_body_is_read_is_no_database_outa
     finally:
         await runner.cleanup()
     (said,) = told()
-    assert said.getMessage().startswith("The client hung up while POST /api/v1/centres/test/tickets"), said
+    assert said.getMessage().startswith("The client hung up while POST /api/v1/centres/{centre}/tickets"), said
     assert said.levelno == logging.DEBUG
 
 
