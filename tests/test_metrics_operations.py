@@ -13,12 +13,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from pytest_aiohttp import AiohttpClient
 
-from queue_server.app.commands import SignOn
+from queue_server.app.commands import Pause, SignOn
+from queue_server.app.instruments import REGISTRY
 from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
+from queue_server.bus.relay import OutboxRelay
 from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.clock import ManualClock
+from queue_server.domain.windows import PauseReason
 from queue_server.protocol.topics import DEVICE_REQUEST
 from queue_server.store.database import Database
 from tests.api_support import Api, rid, seed
@@ -221,3 +224,43 @@ async def test_a_token_sees_only_its_own_centres_counted(hall: Hall) -> None:
     centres = {s.labels.get("centre") for s in scrape.samples} - {None, ""}
     assert centres == {"other"}
     assert scrape.types["onewindow_actions"] == "counter", "the family is there, without the other centre's series"
+
+
+class Refusing:
+    """A broker connection that fails every publish, as one that dropped would."""
+
+    async def publish(self, topic: str, payload: str, qos: int = 1, retain: bool = False) -> None:
+        raise ConnectionError(topic)
+
+
+class Acknowledging:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def publish(self, topic: str, payload: str, qos: int = 1, retain: bool = False) -> None:
+        self.sent.append(topic)
+
+
+async def test_the_relays_publishes_and_failed_publishes_are_counted(seeded_db: Database) -> None:
+    service = HallService(seeded_db, ManualClock(shanghai(2026, 11, 30, 9, 0)))
+    assert (await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id="on")).ok
+    relay = OutboxRelay(seeded_db, "test", service.clock)
+
+    def counted(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"centre": "test", **labels}) or 0.0
+
+    failed = counted("onewindow_mqtt_publish_failures_total", what="outbox")
+    with pytest.raises(ConnectionError):
+        await relay.drain(Refusing())
+    assert counted("onewindow_mqtt_publish_failures_total", what="outbox") == failed + 1
+    failed = counted("onewindow_mqtt_publish_failures_total", what="snapshot")
+    with pytest.raises(ConnectionError):  # the next connection starts with the retained state
+        await relay.republish_retained(Refusing())
+    assert counted("onewindow_mqtt_publish_failures_total", what="snapshot") == failed + 1
+
+    broker = Acknowledging()
+    await relay.republish_retained(broker)
+    published, before = counted("onewindow_outbox_published_total"), len(broker.sent)
+    assert (await service.act("test", Pause(window=1, reason=PauseReason.BREAK), actor="staff:s1", request_id="p")).ok
+    assert await relay.drain(broker)
+    assert counted("onewindow_outbox_published_total") == published + len(broker.sent) - before > published

@@ -47,6 +47,8 @@ _KNOWN_REQUESTS = frozenset(what for _, what in REQUESTS)
 class Published(StrEnum):
     OUTBOX = "outbox"
     """The relay's messages: states, calls, print jobs (each published again after a failure)."""
+    SNAPSHOT = "snapshot"
+    """The retained state published on each connection (published again on the next one)."""
     ANSWER = "answer"
     """An answer to a device (lost with the connection; the device asks again)."""
 

@@ -213,9 +213,14 @@ class OutboxRelay:
         """Publish a retained snapshot, ``IN_FLIGHT`` messages awaiting their acknowledgement at a time."""
         for start in range(0, len(snapshot), IN_FLIGHT):
             chunk = snapshot[start : start + IN_FLIGHT]
-            await asyncio.gather(
-                *(client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True) for m in chunk)
+            publishes = (
+                client.publish(topic_of(self.centre, m.subject), encode(m.payload, m.seq), 1, True) for m in chunk
             )
+            try:
+                await asyncio.gather(*publishes)
+            except Exception:  # published again on the next connection
+                PUBLISH_FAILURES.labels(self.centre, Published.SNAPSHOT).inc()
+                raise
 
     async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
         """Every window's state, the hall's messages and every pad's state as they are now, newest sequences.
