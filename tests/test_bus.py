@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.instruments import REGISTRY
 from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
@@ -195,7 +196,20 @@ async def test_a_call_over_http_reaches_the_window_and_the_retained_state(db: Da
         assert sum(group.waiting for group in summary.waiting) == 0, "the one ticket was called"
 
 
+def answers_counted() -> dict[tuple[str, str], float]:
+    """The device answers this process has had acknowledged at centre ``test``, by kind and whether ok."""
+    return {
+        (kind, ok): REGISTRY.get_sample_value(
+            "onewindow_device_answers_total", {"centre": "test", "kind": kind, "ok": ok}
+        )
+        or 0.0
+        for kind in ("keypad", "pad", "kiosk")
+        for ok in ("yes", "no")
+    }
+
+
 async def test_keypad_pad_and_kiosk_requests_over_the_bus(db: Database, broker: BrokerAddress) -> None:
+    counted = answers_counted()
     async with hall_on(db, broker) as hall, watcher(broker, "devices") as device:
         await device.subscribe(f"{T}/+/+/response/+", qos=1)
         await device.subscribe(f"{T}/pad/pad-1/state", qos=1)
@@ -218,6 +232,14 @@ async def test_keypad_pad_and_kiosk_requests_over_the_bus(db: Database, broker: 
         assert (twice.error.code, twice.error.message) == ("rated_already", "A001号已评价过"), "said for a screen too"
         wrong_window = await request(device, "keypad", "kp-2", "finish", {"request_id": "boot-7"})
         assert not wrong_window.ok, "keypad 2 acts at window 2 only, where nothing is called"
+        expected = {("keypad", "yes"): 3, ("keypad", "no"): 1, ("pad", "yes"): 1, ("pad", "no"): 2, ("kiosk", "yes"): 1}
+
+        def moved() -> dict[tuple[str, str], float]:
+            return {key: value - counted[key] for key, value in answers_counted().items() if value > counted[key]}
+
+        async with asyncio.timeout(ANSWER_WAIT):  # counted once the broker acknowledged, which may follow the delivery
+            while moved() != expected:
+                await asyncio.sleep(0.02)
     o = schema.outbox.c
     async with hall.service.db.read() as conn:
         rows = (await conn.execute(select(o.payload, o.seq).where(o.subject == "pad/pad-1/state").order_by(o.id))).all()
