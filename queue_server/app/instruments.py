@@ -26,7 +26,7 @@ from queue_server.domain.refusal_codes import RefusalCode
 
 __all__ = ["ACTIONS", "REGISTRY", "ActionOutcome", "count_action"]
 
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
 """No ``_created`` series beside each counter and histogram: twice the series, and nothing the
 alert rules or the dashboard read (Prometheus sees a restart as a counter's reset)."""
 
