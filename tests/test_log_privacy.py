@@ -79,11 +79,16 @@ def test_a_json_line_has_its_fields_and_the_actions_context() -> None:
         logger.info("outside any action")
         with acting(request_id="r-1", centre="test", window=3, actor="staff:s1"):
             logger.warning("called A012 for %s", PHONE)
+        with acting(request_id=PHONE):
+            logger.error('the provider said {"access_key_secret": "%s"}', SECRET)
+        with acting(request_id="r-1", centre="test", window=3, actor="staff:s1"):
             try:
                 raise ValueError(f"no such number {ID}")
             except ValueError:
                 logger.exception("failed")
-    plain, called, failed = (json.loads(line) for line in out.getvalue().splitlines())
+    plain, called, provider, failed = (json.loads(line) for line in out.getvalue().splitlines())
+    assert provider["message"] == 'the provider said {"access_key_secret": "***"}'
+    assert provider["request_id"] == "138****8000", "a request id is the client's to choose: masked too"
     assert set(plain) == {"time", "level", "logger", "message"}
     assert plain["level"] == "info" and plain["logger"] == "queue_server.test"
     assert plain["time"].endswith("+00:00")

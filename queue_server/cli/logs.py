@@ -6,9 +6,10 @@ ISO 8601), ``level``, ``logger``, ``message``, the traceback as ``exception`` wh
 and, on every line written while a request is handled or an action runs, its ``request_id``,
 ``centre``, ``window`` and ``actor`` (queue_server.app.log_context).
 
-Whatever the format, every line passes :func:`redact` last: a phone number, an ID number, a
-bearer token, a password in a URL or a ``secret=``/``password=`` value that reached a message (a
-driver's error, a library's debug line) is masked before it is written. The code logs none of them
+Whatever the format, what a line says passes :func:`redact` before it is written (in JSON, each
+value before it is quoted): a phone number, an ID number, a bearer token, a password in a URL or a
+``secret=``/``password=`` value that reached a message (a driver's error, a library's debug line, a
+request id a client chose) is masked. The code logs none of them
 on purpose; this is the net under that rule, and tests/test_log_privacy.py holds both to it.
 """
 
@@ -89,7 +90,9 @@ class JsonLines(logging.Formatter):
             line["exception"] = record.exc_text
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
-        return redact(json.dumps(line, ensure_ascii=False, default=str))
+        # each value before it is quoted: a secret's "key": "value" must be seen as written
+        masked = {name: redact(value) if isinstance(value, str) else value for name, value in line.items()}
+        return json.dumps(masked, ensure_ascii=False, default=str)
 
 
 def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
