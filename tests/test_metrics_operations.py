@@ -4,6 +4,8 @@ hours and the process's figures; read back from a real scrape with prometheus_cl
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from pytest_aiohttp import AiohttpClient
+from sqlalchemy import text
 
 from queue_server.app.commands import Pause, SignOn
 from queue_server.app.instruments import REGISTRY
@@ -23,7 +26,7 @@ from queue_server.bus.requests import DeviceRequests
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.windows import PauseReason
 from queue_server.protocol.topics import DEVICE_REQUEST
-from queue_server.store.database import Database
+from queue_server.store.database import POSTGRES_OVERFLOW, Database
 from tests.api_support import Api, rid, seed
 from tests.factories import make_centre, shanghai
 
@@ -264,3 +267,26 @@ async def test_the_relays_publishes_and_failed_publishes_are_counted(seeded_db: 
     assert (await service.act("test", Pause(window=1, reason=PauseReason.BREAK), actor="staff:s1", request_id="p")).ok
     assert await relay.drain(broker)
     assert counted("onewindow_outbox_published_total") == published + len(broker.sent) - before > published
+
+
+async def test_a_connection_asked_for_while_the_pool_is_full_is_counted_as_a_wait(database_url: str) -> None:
+    async with Database(database_url, pool_size=1) as db:
+        (pool, *_) = db.pool_figures()
+        assert (pool.pool, pool.size, pool.in_use, pool.waits) == ("write", 1, 0, 0)
+        capacity = 1 if db.sqlite else 1 + POSTGRES_OVERFLOW
+        held = contextlib.AsyncExitStack()
+        async with held:
+            for _ in range(capacity):
+                await held.enter_async_context(db.write() if db.sqlite else db.read())
+            assert db.pool_figures()[0].in_use == capacity
+            waiting = asyncio.create_task(_one_statement(db))
+            await asyncio.sleep(0.2)
+            assert not waiting.done(), "every connection is held"
+        await waiting
+        assert db.pool_figures()[0].waits == 1
+        assert db.pool_figures()[0].in_use == 0
+
+
+async def _one_statement(db: Database) -> None:
+    async with db.write() as conn:
+        await conn.execute(text("SELECT 1"))
