@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from pytest_aiohttp import AiohttpClient
 
 from queue_server.app.booking_codes import PublicBookingLimits
@@ -25,7 +24,7 @@ from queue_server.app.service import HallService
 from queue_server.app.sms_sender import SmsSender
 from queue_server.assembly import create_app
 from queue_server.auth.accounts import Role, add_token
-from queue_server.cli.logs import LogFormat, configure_logging, log_handler, redact
+from queue_server.cli.logs import LogFormat, log_handler, logging_as, redact
 from queue_server.domain.clock import ManualClock
 from queue_server.http_common.keys import ID_KEY
 from queue_server.store.database import Database
@@ -102,21 +101,16 @@ def test_a_json_line_has_its_fields_and_the_actions_context() -> None:
     assert "110105********002X" in failed["exception"] and ID not in failed["exception"]
 
 
-def test_the_text_format_writes_the_message_alone_masked(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_text_format_writes_the_message_alone_masked_and_puts_the_logging_back() -> None:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    try:
-        stream = io.StringIO()
-        configure_logging(LogFormat.TEXT, "warning", stream)
+    stream = io.StringIO()
+    with logging_as(LogFormat.TEXT, "warning", stream):
+        assert len(root.handlers) == 1 and root.level == logging.WARNING
         logging.getLogger("queue_server.test").info("not written: below the level")
         logging.getLogger("queue_server.test").warning("texted %s", PHONE)
-        assert stream.getvalue() == "texted 138****8000\n"
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
+    assert stream.getvalue() == "texted 138****8000\n"
+    assert (root.handlers, root.level) == (handlers, level), "as it was before"
 
 
 async def test_a_days_bookings_sms_and_real_name_tickets_log_nothing_personal_or_secret(

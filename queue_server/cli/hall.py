@@ -211,7 +211,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """The server on an initialised database, until a signal."""
     import asyncio
 
-    from queue_server.cli.logs import LogFormat, configure_logging
+    from queue_server.cli.logs import LogFormat, logging_as
     from queue_server.cli.server import ServerSettings, serve
 
     settings = ServerSettings(
@@ -229,8 +229,10 @@ def run_serve(args: argparse.Namespace) -> int:
     )
 
     def work() -> None:
-        configure_logging(LogFormat(args.log_format), args.log_level)
-        asyncio.run(serve(settings, ready=lambda base: print(f"OneWindow serves {base} (Ctrl-C stops it)", flush=True)))
+        with logging_as(LogFormat(args.log_format), args.log_level):
+            asyncio.run(
+                serve(settings, ready=lambda base: print(f"OneWindow serves {base} (Ctrl-C stops it)", flush=True))
+            )
 
     return report_errors(args.database_url, work)
 

@@ -20,6 +20,8 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TextIO
 
@@ -115,3 +117,22 @@ def configure_logging(
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     return handler
+
+
+@contextmanager
+def logging_as(log_format: LogFormat, level: str = DEFAULT_LEVEL, stream: TextIO | None = None) -> Iterator[None]:
+    """:func:`configure_logging` for the block; the handlers and levels before it are put back after
+    it (a command run inside another program, as the tests run ``serve``, leaves its logging alone)."""
+    root = logging.getLogger()
+    handlers, was = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    ours = configure_logging(log_format, level, stream)
+    try:
+        yield
+    finally:
+        root.removeHandler(ours)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(was)
+        for name, level_was in quiet.items():
+            logging.getLogger(name).setLevel(level_was)
