@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from queue_server.protocol.topics import DEVICE_REQUEST
 from queue_server.store.database import POSTGRES_OVERFLOW, Database
 from tests.api_support import Api, rid, seed
 from tests.factories import make_centre, shanghai
+from tests.test_log_privacy import json_lines
 
 DEVICES = [
     {"id": "k-1", "kind": "kiosk", "printer": "printer-1"},
@@ -204,19 +206,28 @@ async def test_device_requests_are_counted_by_kind_request_and_outcome(hall: Hal
     requests = DeviceRequests(hall.service, await hall.service.centre("test"))
     topic = DEVICE_REQUEST.build("test", kind="keypad", device="kp-1", what="next")
     before = await hall.scrape()
-    replies = [
-        await requests.handle(topic, json.dumps({"request_id": "boot1-1"}).encode()),
-        await requests.handle(topic, b"not json"),
-        await requests.handle(DEVICE_REQUEST.build("test", kind="keypad", device="kp-1", what="dance"), b"{}"),
-    ]
-    assert [reply.response.ok for reply in replies if reply is not None] == [True, False, False]
+    with json_lines(logging.INFO) as out:
+        replies = [
+            await requests.handle(topic, json.dumps({"request_id": "boot1-1"}).encode()),
+            await requests.handle(topic, b"not json"),
+            await requests.handle(DEVICE_REQUEST.build("test", kind="keypad", device="kp-1", what="dance"), b"{}"),
+            await requests.handle(topic, json.dumps({"request_id": "boot1-1"}).encode()),
+        ]
+    assert [reply.response.ok for reply in replies if reply is not None] == [True, False, False, True]
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    refused = [line for line in lines if line["message"].startswith("refused a request")]
+    assert len(refused) == 2 and all(
+        (line["centre"], line["actor"], line["window"]) == ("test", "device:kp-1", 1) for line in refused
+    ), refused
+    (called,) = [line for line in lines if line["message"] == "call_next done"]
+    assert called["request_id"] == "device:kp-1:boot1-1" and called["actor"] == "device:kp-1"
     after = await hall.scrape()
 
     def moved(**labels: str) -> float:
         name = "onewindow_device_requests_total"
         return after.value(name, centre="test", **labels) - before.value(name, centre="test", **labels)
 
-    assert moved(kind="keypad", request="next", outcome="ok") == 1
+    assert moved(kind="keypad", request="next", outcome="ok") == 2, "the repeat is answered again"
     assert moved(kind="keypad", request="next", outcome="malformed") == 1
     assert moved(kind="keypad", request="other", outcome="unknown-request") == 1, "never the raw name"
 

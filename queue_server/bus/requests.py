@@ -154,7 +154,8 @@ class DeviceRequests:
             outcome = "ok" if response.ok or response.error is None else response.error.type
             DEVICE_REQUESTS.labels(self.centre.code, kind, request_label(what), outcome).inc()
             if not response.ok:
-                log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
+                with acting(request_id=f"device:{device_id}:{response.request_id}" if response.request_id else None):
+                    log.warning("refused a request on %s: %s", topic, response.error.detail if response.error else "")
         return Reply(reply_to, response, kind)
 
     async def _answer(self, kind: DeviceKind, device_id: str, what: str, payload: bytes) -> DeviceResponse:
