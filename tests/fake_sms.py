@@ -59,7 +59,7 @@ class FakeSms:
     sent: list[Sent] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     """The error code of every request refused, failures told included."""
-    failures: list[tuple[int, str]] = field(default_factory=list)
+    failures: list[tuple[int, str, str]] = field(default_factory=list)
     receipts: dict[str, tuple[int, str]] = field(default_factory=dict)
     """BizId -> (SendStatus, ErrCode) the network reported; delivered (3, DELIVERED) unless told."""
     nonces: set[str] = field(default_factory=set)
@@ -68,8 +68,11 @@ class FakeSms:
     port: int = 0
     _runner: web.AppRunner | None = None
 
-    def fail_next(self, times: int, status: int = 503, code: str = "ServiceUnavailable") -> None:
-        self.failures.extend([(status, code)] * times)
+    def fail_next(
+        self, times: int, status: int = 503, code: str = "ServiceUnavailable", message: str = "told to fail"
+    ) -> None:
+        """Answer the next ``times`` requests with this error (``message`` as the provider words it)."""
+        self.failures.extend([(status, code, message)] * times)
 
     @property
     def endpoint(self) -> str:
@@ -102,8 +105,8 @@ class FakeSms:
         if refusal is not None:
             return self._error(*refusal)
         if self.failures:
-            status, code = self.failures.pop(0)
-            return self._error(status, code, "told to fail")
+            status, code, message = self.failures.pop(0)
+            return self._error(status, code, message)
         query = request.rel_url.query
         if request.headers["x-acs-action"] == "QuerySendDetails":
             return self._details(query)

@@ -29,6 +29,7 @@ import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
+from queue_server.app.log_context import acting
 from queue_server.app.sms_provider import AliyunSms, Receipt, SendOutcome, SmsProvider
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.domain.clock import Clock
@@ -148,25 +149,26 @@ class SmsSender:
         PostgreSQL: each batch in one transaction holding the lease. SQLite: read, then each row
         handled with short transactions of its own (``conn`` None)."""
         done = 0
-        while True:
-            if self.db.sqlite:
-                async with self.db.read() as read_conn:
-                    rows = await read(read_conn, code)
-                for row in rows:
-                    if self.stopping.is_set():
-                        return done
-                    done += await handle(None, row)
-            else:
-                async with self.db.write() as conn:
-                    if not await try_relay_lease(conn, code, SMS_LOCK_CLASS):
-                        return done  # another instance sends this centre's notices now
-                    rows = await read(conn, code)
+        with acting(centre=code, actor="system:sms"):  # its log lines name the centre
+            while True:
+                if self.db.sqlite:
+                    async with self.db.read() as read_conn:
+                        rows = await read(read_conn, code)
                     for row in rows:
                         if self.stopping.is_set():
-                            return done  # what was done is recorded as the transaction commits
-                        done += await handle(conn, row)
-            if len(rows) < BATCH:
-                return done
+                            return done
+                        done += await handle(None, row)
+                else:
+                    async with self.db.write() as conn:
+                        if not await try_relay_lease(conn, code, SMS_LOCK_CLASS):
+                            return done  # another instance sends this centre's notices now
+                        rows = await read(conn, code)
+                        for row in rows:
+                            if self.stopping.is_set():
+                                return done  # what was done is recorded as the transaction commits
+                            done += await handle(conn, row)
+                if len(rows) < BATCH:
+                    return done
 
     async def _check_one(self, conn: Connection | None, notice: SentNotice) -> int:
         provider = self.providers[notice.centre]
