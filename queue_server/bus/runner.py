@@ -36,6 +36,7 @@ from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
 from device_client.stopping import stop_tasks
+from queue_server.app.log_context import acting
 from queue_server.app.service import HallService
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.figures import DEVICE_ANSWERS, PUBLISH_FAILURES, Published
@@ -149,26 +150,27 @@ class CentreBus:
     async def run(self) -> None:
         """Stay connected until cancelled; after a drop, try again with growing backoff."""
         backoff = BACKOFF_FIRST
-        while True:
-            lost: aiomqtt.MqttError | None = None
-            try:
-                await self._connection()
-            except* aiomqtt.MqttError as errors:  # the relay and the listener run in a TaskGroup
-                lost = next(e for e in errors.exceptions if isinstance(e, aiomqtt.MqttError))
-            except* Exception as errors:
-                # The database went away under the relay (or a bug): without this the bus task would
-                # end for good, and with it every device request and display update until a restart.
-                failed = errors.exceptions[0]
-                log.error("the bus of %s failed (%r); it starts again", self.code, failed, exc_info=failed)
-                self._served = False  # the backoff grows while the database stays away
-            self.connected.clear()
-            if self._served:
-                backoff = BACKOFF_FIRST
-            log.warning(
-                "lost the broker %s for %s (%s); again in %.1f s", self.broker.describe(), self.code, lost, backoff
-            )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX)
+        with acting(centre=self.code):  # every line of this centre's bus names it, its tasks' too
+            while True:
+                lost: aiomqtt.MqttError | None = None
+                try:
+                    await self._connection()
+                except* aiomqtt.MqttError as errors:  # the relay and the listener run in a TaskGroup
+                    lost = next(e for e in errors.exceptions if isinstance(e, aiomqtt.MqttError))
+                except* Exception as errors:
+                    # The database went away under the relay (or a bug): without this the bus task would
+                    # end for good, and with it every device request and display update until a restart.
+                    failed = errors.exceptions[0]
+                    log.error("the bus of %s failed (%r); it starts again", self.code, failed, exc_info=failed)
+                    self._served = False  # the backoff grows while the database stays away
+                self.connected.clear()
+                if self._served:
+                    backoff = BACKOFF_FIRST
+                log.warning(
+                    "lost the broker %s for %s (%s); again in %.1f s", self.broker.describe(), self.code, lost, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
 
     async def _connection(self) -> None:
         self._served = False
