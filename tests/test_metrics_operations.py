@@ -5,7 +5,6 @@ hours and the process's figures; read back from a real scrape with prometheus_cl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Iterator
@@ -285,15 +284,25 @@ async def test_a_connection_asked_for_while_the_pool_is_full_is_counted_as_a_wai
         (pool, *_) = db.pool_figures()
         assert (pool.pool, pool.size, pool.in_use, pool.waits) == ("write", 1, 0, 0)
         capacity = 1 if db.sqlite else 1 + POSTGRES_OVERFLOW
-        held = contextlib.AsyncExitStack()
-        async with held:
-            for _ in range(capacity):
-                await held.enter_async_context(db.write() if db.sqlite else db.read())
-            assert db.pool_figures()[0].in_use == capacity
-            waiting = asyncio.create_task(_one_statement(db))
-            await asyncio.sleep(0.2)
-            assert not waiting.done(), "every connection is held"
-        await waiting
+        release = asyncio.Event()
+        holding = 0
+
+        async def hold() -> None:  # each in a task of its own: a task holds one read connection at a time
+            nonlocal holding
+            async with db.write() if db.sqlite else db.read():
+                holding += 1
+                await release.wait()
+
+        holders = [asyncio.create_task(hold()) for _ in range(capacity)]
+        async with asyncio.timeout(10):
+            while holding < capacity:
+                await asyncio.sleep(0.01)
+        assert db.pool_figures()[0].in_use == capacity
+        waiting = asyncio.create_task(_one_statement(db))
+        await asyncio.sleep(0.2)
+        assert not waiting.done(), "every connection is held"
+        release.set()
+        await asyncio.gather(*holders, waiting)
         assert db.pool_figures()[0].waits == 1
         assert db.pool_figures()[0].in_use == 0
 
