@@ -496,8 +496,6 @@ class OutboxRelay:
                 continue  # this process had it acknowledged already (handed over, then read back)
             if retained and (seq <= self.published.get(subject, 0) or seq < newest[subject]):
                 continue  # older than the state the broker already holds, or than a later row of this batch
-            if retained:
-                self.published[subject] = seq
             sends.append((subject, seq, topic_of(self.centre, subject), encode(payload, seq), retained))
         for start in range(0, len(sends), IN_FLIGHT):
             chunk = sends[start : start + IN_FLIGHT]
@@ -508,6 +506,9 @@ class OutboxRelay:
                 PUBLISH_FAILURES.labels(self.centre, Published.OUTBOX).inc()
                 raise
             OUTBOX_PUBLISHED.labels(self.centre).inc(len(chunk))
+            for subject, seq, _, _, retained in chunk:  # held by the broker now, not before
+                if retained:
+                    self.published[subject] = seq
         for subject, seq, _, _ in retained_rows:  # all acknowledged, or not worth sending
             if seq > acknowledged.get(subject, 0):
                 acknowledged[subject] = seq
