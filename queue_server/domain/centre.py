@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from queue_server.domain.audit import AUDIT_DAYS, AUDIT_DAYS_LEAST
 from queue_server.domain.booking_rules import BookingRules
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.follow_up import DEFAULT_TRIES
@@ -226,6 +227,9 @@ class Policy(Model):
     advice_move_minutes: int = Field(default=3, ge=0, le=120)
     """Minutes a staff member takes to leave one window and start at another (or a B-post to come to a
     window); the staffing advice charges them to every suggestion that moves someone."""
+    audit_days: int = Field(default=AUDIT_DAYS, ge=AUDIT_DAYS_LEAST, le=3650)
+    """Days an entry of the audit trail (who changed the centre, who saw whose data) is kept; then the
+    daily jobs delete it. At least 180 (等保 2.0: six months of logs)."""
 
     @field_validator("stop_issuing_at", mode="before")
     @classmethod

@@ -629,6 +629,30 @@ booking_codes = Table(
 )
 
 
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    # The audit trail (queue_server.domain.audit): one hash chain per centre ('' for acts of no
+    # single centre). The application only inserts; triggers refuse every UPDATE and every DELETE
+    # of an entry younger than the least retention period (migration 0025). No foreign key to
+    # centres: the trail outlives a removed centre.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("centre", Code, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request_id", String(120), nullable=False),
+    Column("detail", JSONData, nullable=False),
+    Column("previous", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_entries_centre_id", "centre", "id"),
+    Index("ix_audit_entries_at", "at"),
+)
+
+
 def row_dict(row: Any) -> dict[str, Any]:
     """A result row as a plain dict."""
     return dict(row._mapping)
