@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", f"{API}/centres/{{centre}}/close-day"): frozenset({"admin", "manager"}),
     ("GET", f"{API}/centres/{{centre}}/reports"): frozenset({"admin", "manager", "supervisor"}),
     ("GET", f"{API}/metrics"): frozenset({"admin", "manager", "supervisor"}),
+    ("GET", f"{API}/audit"): frozenset({"admin", "supervisor"}),
     ("GET", f"{API}/centres/{{centre}}/promised"): HALL_READERS,
     ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/deliver"): frozenset({"admin", "manager", "s1", "guide"}),
     ("POST", f"{API}/centres/{{centre}}/promised/{{serial}}/hand-over"): frozenset({"admin", "manager", "s1", "guide"}),

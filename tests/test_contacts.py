@@ -50,7 +50,9 @@ async def test_a_number_left_with_consent_is_kept_masked_and_shown_only_on_the_c
     (listed,) = (await api.get("/centres/test/rectifications", "manager")).body["cases"]
     assert listed["contact"] == "138****5678", "masked in the list"
     case = (await api.get(f"/centres/test/rectifications/{listed['id']}", "manager")).body
-    assert case["contact_phone"] == "138 1234 5678", "in full on the case itself"
+    assert (case["contact"], case["contact_phone"]) == ("138****5678", None), "masked without a reason"
+    case = (await api.get(f"/centres/test/rectifications/{listed['id']}?reason=回访核实", "manager")).body
+    assert case["contact_phone"] == "138 1234 5678", "in full on the case itself, with a reason"
     async with api.client.get(
         "/api/v1/centres/test/reports?by=centre&date=2026-11-30&format=csv",
         headers={"Authorization": f"Bearer {api.tokens['manager']}"},

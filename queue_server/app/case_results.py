@@ -19,6 +19,7 @@ from typing import Annotated
 
 from typing_extensions import TypedDict
 
+from queue_server.app import audit
 from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.promised import PromisedAt, centre_name, seen_at
@@ -26,6 +27,7 @@ from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.app.view_fields import Day, Instant, documented, values_of
 from queue_server.app.views import iso
+from queue_server.domain.audit import Actor, AuditAct, AuditKind
 from queue_server.domain.case_results import (
     CaseNumber,
     DeliveryMethod,
@@ -119,6 +121,31 @@ async def case_numbered(service: HallService, centre: str, case_number: str) -> 
     async with service.db.read() as conn:
         case = await case_by_number(conn, hall, case_number)
     return seen_at(hall, case, hall.calendar.local_date(service.clock.now()), centre)
+
+
+POSTING = "寄递办理结果 (posting the result)"
+"""The purpose recorded when the business system reads an address without giving another reason."""
+
+
+async def postal_address_read(
+    service: HallService, centre: str, case_number: str, reader: Actor, reason: str | None, request_id: str
+) -> PromisedAt:
+    """The case, for its postal address in full: the read is recorded in the audit trail first, with
+    ``reason`` (by default, posting the result: what the address was given for)."""
+    seen = await case_numbered(service, centre, case_number)
+    postal = seen.case.postal
+    if postal is not None:
+        act = AuditAct.by(
+            reader,
+            AuditKind.PERSONAL_VIEWED,
+            centre,
+            f"case:{seen.case_number}",
+            reason=POSTING if reason is None else audit.require_reason(reason),
+            request_id=request_id,
+            detail={"data": "postal_address", "shown": postal.masked()},
+        )
+        await audit.record(service.db, service.clock, act)
+    return seen
 
 
 async def report_result(

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queue_server.app import request_ids
+from queue_server.app import audit, request_ids
 from queue_server.app.answers import Answer
+from queue_server.app.audit import actor_named
 from queue_server.app.halls import Halls
 from queue_server.app.projections import configuration_messages
 from queue_server.app.refusals import Refusal, RefusalKind
 from queue_server.config.centre_change import ChangeRefused, change_refusal
+from queue_server.domain.audit import configuration_acts
 from queue_server.domain.bookings import overbooked
 from queue_server.domain.centre import Centre
 from queue_server.domain.hall import Hall
@@ -47,6 +49,10 @@ async def configure(
         if request_id is not None:
             await request_ids.record(locked.conn, centre, request_id, actor, CONFIGURE, answer, halls.clock.now())
         if applied(answer):
+            for act in configuration_acts(
+                actor_named(actor), centre, answer.body["differences"], request_id=request_id or "", source="manager"
+            ):
+                await audit.record_in(locked.conn, act, halls.clock.now())
             locked.slot.forget()
             hall = await load_hall(locked.conn, centre, halls.clock)  # the new configuration, not cached
             await write_outbox(locked.conn, centre, configuration_messages(hall), halls.clock.now())

@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from queue_server.app import audit
 from queue_server.app.answers import Answer
 from queue_server.app.once import Once, Presenter, run_once
 from queue_server.app.refusals import FieldProblem, Refusal, RefusalKind
 from queue_server.app.service import HallService
 from queue_server.domain.appeals import EvidenceFile, EvidenceType
+from queue_server.domain.audit import Actor, AuditAct, AuditKind
 from queue_server.domain.follow_up import CallResult
 from queue_server.domain.hall import Hall
 from queue_server.domain.rectification import (
@@ -84,8 +86,10 @@ class CaseWithContact:
     case: Case
     today: dt.date
     phone: str | None
-    """The citizen's follow-up number in full: reading one case is the one place it is shown so."""
+    """The citizen's follow-up number in full, when asked for with a reason (recorded in the audit trail)."""
     ticket_number: str | None = None
+    masked: str | None = None
+    """The number masked (138****5678), shown without a reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +164,21 @@ def _no_case(centre: str, case_id: int) -> Refusal:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """Who asks to see a case's follow-up number in full, and why: recorded before it is shown."""
+
+    reader: Actor
+    reason: str
+    request_id: str = ""
+
+
 async def read_rectification(
-    service: HallService, centre: str, case_id: int, *, staff: str | None = None
+    service: HallService, centre: str, case_id: int, *, staff: str | None = None, reveal: Reveal | None = None
 ) -> CaseWithContact:
-    """One case with the follow-up number in full; with ``staff``, only a case about that staff
-    member's service, and without the number (the centre's manager makes the call)."""
+    """One case with the follow-up number masked, and in full with ``reveal`` (the reason is required
+    and recorded in the audit trail first); with ``staff``, only a case about that staff member's
+    service, and without the number (the centre's manager makes the call)."""
     async with service.db.read() as conn:
         found = await load_case(conn, centre, case_id)
         if found is None or (staff is not None and found[0].staff != staff):
@@ -173,7 +187,21 @@ async def read_rectification(
         shown = case.serial is not None and staff is None
         phone = await contact_of(conn, centre, case.serial) if shown and case.serial is not None else None
         number = await _ticket_number(conn, centre, case.serial)
-    return CaseWithContact(case, await _today(service, centre), phone, number)
+    masked = mask(phone) if phone else None
+    full = None
+    if reveal is not None and phone:
+        act = AuditAct.by(
+            reveal.reader,
+            AuditKind.PERSONAL_VIEWED,
+            centre,
+            f"rectification:{case_id}",
+            reason=audit.require_reason(reveal.reason),
+            request_id=reveal.request_id,
+            detail={"data": "follow_up_phone", "shown": masked},
+        )
+        await audit.record(service.db, service.clock, act)
+        full = phone
+    return CaseWithContact(case, await _today(service, centre), full, number, masked)
 
 
 def check_complaint(hall: Hall, complaint: Complaint) -> None:

@@ -31,8 +31,10 @@ from typing import Any, Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from queue_server.domain.audit import CITY, SYSTEM, Actor, AuditAct, AuditKind
 from queue_server.domain.centre import Centre
 from queue_server.store import accounts as stored
+from queue_server.store import audit as audit_trail
 from queue_server.store.database import Connection, utcnow
 from queue_server.store.lookup import centre_codes, centre_configs
 from queue_server.vocabulary import DeviceKind
@@ -98,6 +100,8 @@ class Action(StrEnum):
     """Book, move or cancel a booking (预约) for someone: the desk, and a provincial booking platform."""
     CHECK_IN = "check_in"
     """Check a booking in by its code or the ID number: the kiosk and the desk."""
+    AUDIT = "audit"
+    """Read and export the audit trail (审计日志): supervision and the administrator."""
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -118,6 +122,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.DECIDE_APPEAL: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Action.BOOK: frozenset({Role.GUIDE, Role.MANAGER, Role.ADMIN, Role.PLATFORM}),
     Action.CHECK_IN: frozenset({Role.KIOSK, Role.GUIDE, Role.MANAGER, Role.ADMIN}),
+    Action.AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 """Which roles may take each action; :func:`allowed` adds the centre scope."""
 
@@ -253,8 +258,10 @@ async def add_user(
     centres: Sequence[str],
     staff_code: str | None = None,
     display_name: str = "",
+    by: Actor = SYSTEM,
 ) -> int:
-    """Create a login account and return its id, after checking every rule with a clear message."""
+    """Create a login account and return its id, after checking every rule with a clear message;
+    the audit trail of each of its centres records who made it."""
     what = f"Cannot add user {username!r}"
     if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
@@ -273,7 +280,7 @@ async def add_user(
     if staff_code is not None:
         await _check_staff_has_no_account(conn, what, scope[0], staff_code)
     password_hash = await asyncio.to_thread(hash_password, password)
-    return await stored.insert_user(
+    user_id = await stored.insert_user(
         conn,
         username=username,
         display_name=display_name.strip(),
@@ -283,6 +290,17 @@ async def add_user(
         password_hash=password_hash,
         now=utcnow(),
     )
+    detail = {"change": "added", "role": checked.value, "centres": list(scope), "staff": staff_code}
+    await _audit(conn, by, AuditKind.ACCOUNT_CHANGED, scope, f"account:{username}", detail)
+    return user_id
+
+
+async def _audit(
+    conn: Connection, by: Actor, kind: AuditKind, centres: Sequence[str], subject: str, detail: Mapping[str, Any]
+) -> None:
+    """Record an account's or token's change in the trail of each centre it may see (the city's when none)."""
+    for centre in centres or (CITY,):
+        await audit_trail.append(conn, AuditAct.by(by, kind, centre, subject, detail=detail), utcnow())
 
 
 async def _check_staff_has_no_account(conn: Connection, what: str, centre: str, staff_code: str) -> None:
@@ -335,9 +353,14 @@ async def list_users(conn: Connection) -> list[UserInfo]:
     ]
 
 
-async def _set_password(conn: Connection, user_id: int, password: str) -> None:
+async def _set_password(conn: Connection, user_id: int, password: str, by: Actor = SYSTEM) -> None:
     password_hash = await asyncio.to_thread(hash_password, password)
     await stored.set_password_hash(conn, user_id, password_hash)
+    user = await stored.user_by_id(conn, user_id)
+    if user is not None:
+        await _audit(
+            conn, by, AuditKind.ACCOUNT_CHANGED, user.centres, f"account:{user.username}", {"change": "password"}
+        )
 
 
 # --- Tokens --------------------------------------------------------------------------------------
@@ -360,6 +383,7 @@ async def add_token(
     centres: Sequence[str],
     subject: str,
     user_id: int | None = None,
+    by: Actor = SYSTEM,
 ) -> str:
     """Issue a bearer token and return it in plain text: the only time anyone sees it.
 
@@ -367,7 +391,7 @@ async def add_token(
     acts as that user and stops working when the user is disabled or deleted.
     """
     return await _add_token(
-        conn, new_token(), label=label, role=role, centres=centres, subject=subject, user_id=user_id
+        conn, new_token(), label=label, role=role, centres=centres, subject=subject, user_id=user_id, by=by
     )
 
 
@@ -380,6 +404,7 @@ async def _add_token(
     centres: Sequence[str],
     subject: str,
     user_id: int | None,
+    by: Actor = SYSTEM,
 ) -> str:
     what = f"Cannot issue a token for {role} {subject!r}"
     checked = _role(what, role)
@@ -403,6 +428,9 @@ async def _add_token(
         user_id=user_id,
         now=utcnow(),
     )
+    made = await stored.token_id_by_hash(conn, _token_hash(token))
+    detail = {"change": "issued", "role": checked.value, "subject": subject, "label": label, "user_id": user_id}
+    await _audit(conn, by, AuditKind.TOKEN_CHANGED, scope, f"token:{made}", detail)
     return token
 
 
@@ -453,13 +481,17 @@ async def token_id(conn: Connection, token: str) -> int | None:
     return await stored.token_id_by_hash(conn, _token_hash(token))
 
 
-async def revoke_token(conn: Connection, token_or_id: str | int) -> None:
+async def revoke_token(conn: Connection, token_or_id: str | int, by: Actor = SYSTEM) -> None:
     """Stop a token working, given in plain text or by its id; revoking twice changes nothing."""
     key = token_or_id if isinstance(token_or_id, int) else _token_hash(token_or_id)
     shown = f"token {token_or_id}" if isinstance(token_or_id, int) else "this token"
-    if not await stored.token_exists(conn, key):
+    row = await (stored.token_by_id(conn, key) if isinstance(key, int) else stored.token_by_hash(conn, key))
+    if row is None:
         raise AccountError(f"Cannot revoke {shown}: there is no such token")
     await stored.revoke(conn, key, utcnow())
+    if row.revoked_at is None:
+        detail = {"change": "revoked", "role": row.role, "subject": row.subject}
+        await _audit(conn, by, AuditKind.TOKEN_CHANGED, row.centres, f"token:{row.id}", detail)
 
 
 # --- Shared rules --------------------------------------------------------------------------------

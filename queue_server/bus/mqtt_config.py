@@ -39,7 +39,9 @@ from queue_server.bus.acl import (
     server_grants,
 )
 from queue_server.bus.passwords import PasswordHashError, hash_password, new_password, parse_hash, verify_password
+from queue_server.domain.audit import SYSTEM, Actor, AuditAct, AuditKind
 from queue_server.domain.centre import Centre, Device
+from queue_server.store import audit as audit_trail
 from queue_server.store import credentials
 from queue_server.store.database import Connection
 
@@ -90,8 +92,9 @@ class Result:
     """Usernames of devices that left the registry; their credentials are gone."""
 
 
-async def generate(conn: Connection, settings: Settings, now: dt.datetime) -> Result:
-    """Make missing credentials and write the files; run it inside ``db.write()``."""
+async def generate(conn: Connection, settings: Settings, now: dt.datetime, by: Actor = SYSTEM) -> Result:
+    """Make missing credentials and write the files; run it inside ``db.write()``. Each device's
+    password made or removed is recorded in its centre's audit trail as done ``by``."""
     user = settings.server_user
     if not USERNAME.fullmatch(user):
         raise MqttConfigError(f"Cannot use {user!r} as the server's MQTT username: use letters, digits, '.', '_', '-'")
@@ -99,7 +102,7 @@ async def generate(conn: Connection, settings: Settings, now: dt.datetime) -> Re
     passwords_path, acl_path = output_dir / PASSWORDS_FILE, output_dir / ACL_FILE
     previous = _read_existing(passwords_path)
     server = server_password(settings, previous)
-    device_accounts, new_passwords, kept, removed = await _device_accounts(conn, now)
+    device_accounts, new_passwords, kept, removed = await _device_accounts(conn, now, by)
     accounts = (Account(user, server.password_hash, server_grants(), SERVER_NOTE), *device_accounts)
     if len({account.username for account in accounts}) != len(accounts):
         raise MqttConfigError(f"Cannot use {user!r} as the server's MQTT username: a device has that username")
@@ -145,7 +148,7 @@ def _account(centre: Centre, device: Device, password_hash: str) -> Account:
 
 
 async def _device_accounts(
-    conn: Connection, now: dt.datetime
+    conn: Connection, now: dt.datetime, by: Actor
 ) -> tuple[list[Account], dict[str, dict[str, str]], int, tuple[str, ...]]:
     stored = await credentials.password_hashes(conn)
     accounts: list[Account] = []
@@ -162,13 +165,22 @@ async def _device_accounts(
                 password = new_password()
                 password_hash = hash_password(password)
                 await credentials.add_password_hash(conn, key, password_hash, now)
+                await _audit_device(conn, by, key, "password set", now)
                 made.setdefault(code, {})[device.id] = password
             else:
                 kept += 1
             accounts.append(_account(centre, device, password_hash))
     gone = sorted(set(stored) - registered)
     await credentials.delete_password_hashes(conn, gone)
+    for key in gone:
+        await _audit_device(conn, by, key, "password removed (no longer registered)", now)
     return accounts, made, kept, tuple(device_username(centre, device) for centre, device in gone)
+
+
+async def _audit_device(conn: Connection, by: Actor, key: credentials.DeviceKey, change: str, now: dt.datetime) -> None:
+    centre, device = key
+    act = AuditAct.by(by, AuditKind.DEVICE_CHANGED, centre, f"device:{device}", detail={"change": change})
+    await audit_trail.append(conn, act, now)
 
 
 def server_password(settings: Settings, previous: Mapping[str, str]) -> ServerPassword:

@@ -7,7 +7,7 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING
 
-from queue_server.cli.database import check_database, in_write
+from queue_server.cli.database import check_database, command_line_actor, in_write
 from queue_server.cli.report import CommandError, report_errors
 from queue_server.cli.settings import add_database_setting
 from queue_server.cli.subcommands import SubCommands, command, sub_commands
@@ -117,6 +117,7 @@ async def _add_account(args: argparse.Namespace, password: str, conn: Connection
         centres=args.centres,
         staff_code=args.staff,
         display_name=args.name,
+        by=command_line_actor(),
     )
 
 
@@ -124,7 +125,9 @@ async def _issue_token(args: argparse.Namespace, conn: Connection) -> str:
     from queue_server.auth.accounts import add_token
 
     label = args.label or f"{args.role} {args.subject}"
-    return await add_token(conn, label=label, role=args.role, centres=args.centres, subject=args.subject)
+    return await add_token(
+        conn, label=label, role=args.role, centres=args.centres, subject=args.subject, by=command_line_actor()
+    )
 
 
 def _new_password(username: str, *, from_stdin: bool) -> str:

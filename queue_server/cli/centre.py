@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from queue_server.cli.database import command_line_actor
 from queue_server.cli.report import EXIT_BAD_INPUT, EXIT_OK, CommandError, report_errors
 from queue_server.cli.settings import add_database_setting
 from queue_server.cli.subcommands import SubCommands, command, sub_commands
@@ -154,7 +155,12 @@ def run_centre_holidays(args: argparse.Namespace) -> int:
                 if stored is None:
                     raise CommandError(f"There is no centre {code!r} in the database")
                 await load_centre_into(
-                    db, with_year(stored, notice), apply=args.apply, say=print, source=f"the {args.year} notice"
+                    db,
+                    with_year(stored, notice),
+                    apply=args.apply,
+                    say=print,
+                    source=f"the {args.year} notice",
+                    by=command_line_actor(),
                 )
 
     def work() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from queue_server.domain.audit import Actor
     from queue_server.store.database import Connection
 
 T = TypeVar("T")
@@ -29,3 +30,18 @@ async def in_write(url: str, action: Callable[[Connection], Awaitable[T]]) -> T:
         await require_current(db)
         async with db.write() as conn:
             return await action(conn)
+
+
+def command_line_actor() -> Actor:
+    """Who a command acts as in the audit trail: the operator's login on this machine."""
+    import getpass
+
+    from queue_server.domain.audit import Actor
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (a bare container)
+        import os
+
+        login = f"uid{os.getuid()}"
+    return Actor(f"cli:{login}", "operator")

@@ -241,6 +241,7 @@ def run_init(args: argparse.Namespace) -> int:
     """The database migrated to this version, then a centre file seeded, or diffed against it."""
     import asyncio
 
+    from queue_server.cli.database import command_line_actor
     from queue_server.cli.initialise import load_centre_into, migrate
     from queue_server.config.centre_file import load_centre, load_demo_centre
     from queue_server.store.database import Database
@@ -252,7 +253,7 @@ def run_init(args: argparse.Namespace) -> int:
                 print("No centre file given: the database is ready. Load one with --centre FILE (or --demo).")
                 return
             centre = load_centre(args.centre) if args.centre is not None else load_demo_centre()
-            await load_centre_into(db, centre, apply=args.apply, say=print)
+            await load_centre_into(db, centre, apply=args.apply, say=print, by=command_line_actor())
 
     def work() -> None:
         from queue_server.config.centre_file import CentreFileError

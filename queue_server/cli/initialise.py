@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from queue_server.domain.audit import SYSTEM, Actor, AuditAct, AuditKind, configuration_acts
 from queue_server.domain.centre import Centre
+from queue_server.store import audit as audit_trail
 from queue_server.store.database import Database, utcnow
 from queue_server.store.migrate import upgrade
 from queue_server.store.seed import CentreChangeRefused, apply_centre, create_centre, describe_difference, stored_centre
@@ -36,7 +38,7 @@ async def migrate(db: Database, say: Say) -> None:
 
 
 async def load_centre_into(
-    db: Database, centre: Centre, *, apply: bool, say: Say, source: str = "the file"
+    db: Database, centre: Centre, *, apply: bool, say: Say, source: str = "the file", by: Actor = SYSTEM
 ) -> InitResult:
     """Seed a new centre, or compare with the stored one (as ``source`` has it) and apply the
     difference if asked."""
@@ -45,6 +47,10 @@ async def load_centre_into(
         stored = await stored_centre(conn, code)
         if stored is None:
             await create_centre(conn, centre, utcnow())
+            loaded = AuditAct.by(
+                by, AuditKind.CONFIG_CHANGED, code, f"centre:{code}", detail={"source": source, "changes": ["loaded"]}
+            )
+            await audit_trail.append(conn, loaded, utcnow())
             say(
                 f"Loaded centre {code} ({centre.name}): {len(centre.windows)} windows,"
                 f" {len(centre.matters)} matters, {len(centre.staff)} staff."
@@ -65,5 +71,7 @@ async def load_centre_into(
         except CentreChangeRefused as refused:
             say(str(refused))
             raise
+        for act in configuration_acts(by, code, differences, source=source):
+            await audit_trail.append(conn, act, utcnow())
         say(f"Applied {len(differences)} changes to centre {code}.")
         return InitResult(differences=differences, applied=True)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from queue_server.cli.database import in_write
+from queue_server.cli.database import command_line_actor, in_write
 from queue_server.cli.report import CommandError, report_errors
 from queue_server.cli.settings import add_database_setting
 from queue_server.cli.subcommands import SubCommands, command
@@ -77,7 +77,7 @@ def run_mqtt_config(args: argparse.Namespace) -> int:
     async def generate(conn: Connection) -> mqtt_config.Result:
         from queue_server.store.database import utcnow
 
-        return await mqtt_config.generate(conn, settings, utcnow())
+        return await mqtt_config.generate(conn, settings, utcnow(), command_line_actor())
 
     def work() -> None:
         try:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -49,8 +50,21 @@ class AuditKind(StrEnum):
     """A person's data exported (``onewindow privacy export``)."""
     PERSONAL_ERASED = "personal_erased"
     """A person's data erased on request (``onewindow privacy erase``)."""
-    AUDIT_READ = "audit_read"
-    """The audit trail itself read or exported."""
+    AUDIT_EXPORTED = "audit_exported"
+    """The audit trail itself exported (a CSV or .xlsx file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts, as an entry names them."""
+
+    name: str
+    """``manager:li``, ``staff:s01``, ``supervisor:city``, ``cli:root`` (an operator's shell login)."""
+    role: str
+
+
+SYSTEM = Actor("system", "system")
+"""The server acting by itself: the demo making its own accounts, the daily jobs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,20 @@ class AuditAct:
     request_id: str = ""
     detail: Mapping[str, Any] = field(default_factory=dict)
     """What changed or what was shown (never the personal data itself)."""
+
+    @classmethod
+    def by(
+        cls,
+        actor: Actor,
+        kind: AuditKind,
+        centre: str,
+        subject: str,
+        *,
+        reason: str = "",
+        request_id: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> AuditAct:
+        return cls(kind, centre, actor.name, actor.role, subject, reason, request_id, dict(detail or {}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +127,25 @@ def entry_hash(previous: str, at: dt.datetime, act: AuditAct) -> str:
     }
     canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+DEVICE_LINE = re.compile(r"^[+~-] devices ")
+"""A line of a centre's difference (queue_server.store.seed.describe_difference) about its devices."""
+
+
+def configuration_acts(
+    actor: Actor, centre: str, differences: Sequence[str], *, request_id: str = "", source: str
+) -> list[AuditAct]:
+    """The entries of a centre's configuration change: its devices' changes apart (``device_changed``)
+    and the rest (``config_changed``); none for a change that changes nothing."""
+    devices = [line for line in differences if DEVICE_LINE.match(line)]
+    rest = [line for line in differences if not DEVICE_LINE.match(line)]
+    acts = []
+    for kind, lines in ((AuditKind.CONFIG_CHANGED, rest), (AuditKind.DEVICE_CHANGED, devices)):
+        if lines:
+            detail = {"source": source, "changes": lines}
+            acts.append(AuditAct.by(actor, kind, centre, f"centre:{centre}", request_id=request_id, detail=detail))
+    return acts
 
 
 @dataclass(frozen=True, slots=True)

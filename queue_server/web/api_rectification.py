@@ -39,6 +39,7 @@ from queue_server.domain.follow_up import (
 )
 from queue_server.domain.rectification import CASE_STATUS_NAMES_ZH, MAX_NOTE, Case, CaseNote, CaseSource, CaseStatus
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
+from queue_server.web.audited import reader_of, request_id_for_audit
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import answer_response, json_response
@@ -140,9 +141,21 @@ class ListedCase(RectificationCase):
 
 @documented
 class RectificationCaseWithContact(RectificationCase):
-    """A case with the citizen's follow-up number in full, if they left one"""
+    """A case with the citizen's follow-up number masked, and in full when asked for with a reason"""
 
+    contact: str | None
     contact_phone: str | None
+
+
+class RevealQuery(BaseModel):
+    reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Why the follow-up number is needed in full (e.g. 回访核实); with it the number is shown in full"
+            " and the view is recorded in the audit trail with who, when and this reason"
+        ),
+    )
 
 
 @documented
@@ -241,12 +254,18 @@ async def list_rectifications(request: web.Request) -> web.StreamResponse:
 
 
 async def get_rectification(request: web.Request) -> web.StreamResponse:
-    """One case, with the citizen's follow-up number in full: the one place it is shown so."""
+    """One case, with the citizen's follow-up number masked; in full (the one place it is shown so)
+    with a reason, which the audit trail records with who asked."""
+    query = RevealQuery.model_validate(dict(request.query))
+    reveal = None
+    if query.reason is not None:
+        reveal = cases.Reveal(reader_of(request), query.reason, request_id_for_audit(request))
     read = await cases.read_rectification(
-        _service(request), _centre(request), _int_param(request, "case"), staff=_own_only(request)
+        _service(request), _centre(request), _int_param(request, "case"), staff=_own_only(request), reveal=reveal
     )
     answer: RectificationCaseWithContact = {
         **case_view(read.case, read.today, read.ticket_number),
+        "contact": read.masked,
         "contact_phone": read.phone,
     }
     return json_response(answer)
@@ -391,8 +410,10 @@ ROUTES: list[Route] = [
         access=READ_CASES,
         tag="rectification",
         response=RectificationCaseWithContact,
+        query=RevealQuery,
         description=(
-            "The one place the citizen's follow-up number (回访) is shown in full (to the centre's management;"
+            "The citizen's follow-up number (回访) masked as contact; contact_phone, the one place it is shown in"
+            " full, only with reason= (to the centre's management; recorded in the audit trail with who and why;"
             " a staff member reads only a case about their own service, without the number)."
         ),
     ),

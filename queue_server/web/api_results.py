@@ -26,6 +26,7 @@ from queue_server.domain.errors import NotFound
 from queue_server.store.contacts import PHONE
 from queue_server.web.api import _centre, _int_param, _service, read_body, request_id_of
 from queue_server.web.api_promised import DELIVER, PromisedCaseView, _seen_view, seen_view
+from queue_server.web.audited import reader_of, request_id_for_audit
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import (
@@ -103,8 +104,24 @@ class PostalAddressView(TypedDict):
     taken_at: Instant
 
 
+class PostalReadQuery(BaseModel):
+    reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Why the address is read, recorded in the audit trail; by default, posting the result",
+    )
+
+
 async def postal_address(request: web.Request) -> web.StreamResponse:
-    seen = await case_results.case_numbered(_service(request), _centre(request), request.match_info["case_number"])
+    query = PostalReadQuery.model_validate(dict(request.query))
+    seen = await case_results.postal_address_read(
+        _service(request),
+        _centre(request),
+        request.match_info["case_number"],
+        reader_of(request),
+        query.reason,
+        request_id_for_audit(request),
+    )
     postal = seen.case.postal
     if postal is None:
         raise NotFound(
@@ -188,7 +205,11 @@ ROUTES: list[Route] = [
         access=RESULT,
         tag="business system",
         response=PostalAddressView,
-        description="For the posting only; 404 when the citizen gave none or it was deleted with the delivery.",
+        query=PostalReadQuery,
+        description=(
+            "For the posting only; 404 when the citizen gave none or it was deleted with the delivery. Each read"
+            " is recorded in the audit trail with the token, the time and the reason."
+        ),
     ),
     Route(
         method="GET",

@@ -14,6 +14,7 @@ from queue_server.web import (
     api,
     api_advice,
     api_appeal_evidence,
+    api_audit,
     api_bookings,
     api_city,
     api_desk,
@@ -36,6 +37,7 @@ from queue_server.web.routes import Route
 
 ROUTE_LISTS: tuple[list[Route], ...] = (
     api.ROUTES,
+    api_audit.ROUTES,
     api_bookings.ROUTES,
     api_city.ROUTES,
     api_desk.ROUTES,

@@ -97,7 +97,7 @@
   async function select(id) {
     if (selected !== id) {
       $("detail-message").textContent = "";
-      for (const form of document.querySelectorAll("#advance-form, #assign-form, #call-form, #appeal-form, #decision-form")) {
+      for (const form of document.querySelectorAll("#advance-form, #assign-form, #call-form, #appeal-form, #decision-form, #reveal-form")) {
         OW.clearProblems(form);
         form.reset();
       }
@@ -134,7 +134,8 @@
     due.textContent = item.due_on;
     due.classList.toggle("overdue-text", item.overdue);
     $("detail-assignee").textContent = item.assignee || "";
-    $("detail-phone").textContent = item.contact_phone || OW.t("no_contact");
+    $("detail-phone").textContent = item.contact_phone || item.contact || OW.t("no_contact");
+    $("reveal-form").hidden = !item.contact || Boolean(item.contact_phone);
     $("detail-comment").textContent = item.comment;
     $("steps").querySelector("tbody").replaceChildren(...item.notes.map((note) => OW.el("tr", {},
       OW.el("td", { text: localTime(note.at) }),
@@ -208,6 +209,19 @@
     OW.showProblem(form, { errors: [{ field: input.name, message: OW.t(word) }] });
     input.focus();
     return false;
+  }
+
+  {
+    const form = $("reveal-form");
+    const reason = $("reveal-reason");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (selected === null || !required(form, reason, "reveal_reason_missing")) return;
+      const answer = await OW.api("GET", base + "/rectifications/" + selected + "?reason=" + encodeURIComponent(reason.value.trim()));
+      if (!answer.ok) { showRefusal(form, answer.body); return; }
+      form.reset();
+      showCase(answer.body);
+    });
   }
 
   if (canAct) {
