@@ -22,6 +22,7 @@ from queue_server.store.database import Connection, Database
 __all__ = [
     "AuditFilter",
     "actor_named",
+    "chain_ends",
     "detail_text",
     "export_trail",
     "purge_trail",
@@ -99,6 +100,12 @@ async def verify_trail(db: Database) -> tuple[int, list[ChainBreak]]:
     async with db.read() as conn:
         trail = await stored.whole_trail(conn)
     return len(trail), check_chain(trail)
+
+
+async def chain_ends(db: Database) -> dict[str, tuple[int, str]]:
+    """Each chain's centre (``""``: the city's), its number of entries and its last hash."""
+    async with db.read() as conn:
+        return await stored.chain_ends(conn)
 
 
 async def purge_trail(db: Database, clock: Clock, days_by_centre: Mapping[str, int]) -> int:

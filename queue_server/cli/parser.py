@@ -7,11 +7,23 @@ import os
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 
-from queue_server.cli import accounts, backup, centre, devices, display, firmware, hall, mqtt, printer, simulate
+from queue_server.cli import (
+    accounts,
+    backup,
+    centre,
+    devices,
+    display,
+    firmware,
+    hall,
+    mqtt,
+    printer,
+    privacy,
+    simulate,
+)
 from queue_server.cli.settings import EnvDefault, SettingError
 from queue_server.cli.subcommands import sub_commands
 
-GROUPS = (hall, accounts, mqtt, devices, printer, display, firmware, simulate, backup, centre)
+GROUPS = (hall, accounts, mqtt, devices, printer, display, firmware, simulate, backup, centre, privacy)
 """The command groups, in the order ``onewindow --help`` lists their commands."""
 
 

@@ -10,7 +10,7 @@ period, which the database's triggers also insist on (migration 0025).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select, text
@@ -112,11 +112,15 @@ async def whole_trail(conn: AsyncConnection, batch: int = 2000) -> list[AuditEnt
         after = found[-1].id
 
 
-async def chains(conn: AsyncConnection) -> Sequence[tuple[str, int]]:
-    """Each chain's centre and its number of entries."""
+async def chain_ends(conn: AsyncConnection) -> dict[str, tuple[int, str]]:
+    """Each chain's centre, its number of entries and its last hash."""
     a = schema.audit_entries.c
-    rows = await conn.execute(select(a.centre, func.count()).group_by(a.centre).order_by(a.centre))
-    return [(centre, int(count)) for centre, count in rows.all()]
+    counted = await conn.execute(select(a.centre, func.count(), func.max(a.id)).group_by(a.centre).order_by(a.centre))
+    ends: dict[str, tuple[int, str]] = {}
+    for centre, count, last in counted.all():
+        digest = await conn.execute(select(a.hash).where(a.id == last))
+        ends[centre] = (int(count), str(digest.scalar_one()))
+    return ends
 
 
 async def purge(conn: AsyncConnection, centre: str, before: dt.datetime) -> int:
