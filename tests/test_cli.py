@@ -37,6 +37,11 @@ COMMANDS = [
     ("centre", "check"),
     ("centre", "show"),
     ("centre", "holidays"),
+    ("privacy",),
+    ("privacy", "export"),
+    ("privacy", "erase"),
+    ("audit",),
+    ("audit", "verify"),
 ]
 
 GOOD_CENTRE = """\
