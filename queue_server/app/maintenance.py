@@ -1,18 +1,27 @@
-"""Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids, whom
-a 帮办代办 window helped and whom a real-name ticket was issued to, once the centre's time for it has
-passed."""
+"""Forgetting what is no longer needed: outbox rows the broker took long ago, old request ids, and
+every kind of personal data once its period in the centre's retention policy has passed
+(:func:`apply_retention`, queue_server.domain.retention)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from queue_server.domain.audit import AUDIT_DAYS, CITY
 from queue_server.domain.clock import Clock
+from queue_server.domain.retention import PersonalData, Retention
+from queue_server.store import audit as audit_trail
 from queue_server.store.assisted import forget_helped
+from queue_server.store.booking_codes import purge_codes
+from queue_server.store.bookings import purge_people
+from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.outbox import prune_sent
+from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.real_name import forget_people
 from queue_server.store.requests import prune_requests as forget_requests
+from queue_server.store.sms import purge_sms
 
 
 async def prune_outbox(db: Database, clock: Clock, older_than_days: int = 2) -> int:
@@ -46,3 +55,44 @@ async def forget_real_names(db: Database, days_by_centre: Mapping[str, tuple[dt.
         for centre, (today, days) in days_by_centre.items():
             forgotten += await forget_people(conn, centre, today - dt.timedelta(days=days))
     return forgotten
+
+
+@dataclass(frozen=True, slots=True)
+class CentreDay:
+    """A centre whose day has just closed: its local date and its retention policy."""
+
+    today: dt.date
+    retention: Retention
+
+
+async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, CentreDay]) -> dict[PersonalData, int]:
+    """Apply the retention policy in one transaction; how many rows of each kind were deleted or blanked.
+
+    The kinds whose rows carry the end of their period (``purge_after``, set from the centre's
+    policy when the data was taken) go at every centre on every run; the kinds counted from the
+    centre's days (whom a 帮办代办 window helped, real-name tickets' ID hashes, the audit trail's
+    entries) go for the centres in ``closed``, once a day at closing. The city's audit chain is
+    kept for the default :data:`~queue_server.domain.audit.AUDIT_DAYS`.
+    """
+    now = clock.now()
+    done = dict.fromkeys(PersonalData, 0)
+    async with db.write() as conn:
+        done[PersonalData.FOLLOW_UP_NUMBERS] = await purge_contacts(conn, now)
+        done[PersonalData.POSTAL_ADDRESSES] = await purge_addresses(conn, now)
+        done[PersonalData.BOOKINGS] = await purge_people(conn, now)
+        done[PersonalData.SMS_NUMBERS] = await purge_sms(conn, now)
+        done[PersonalData.BOOKING_CODES] = await purge_codes(conn, now)
+        for centre, day in closed.items():
+            kept = day.retention
+            done[PersonalData.ASSISTED] += await forget_helped(
+                conn, centre, now - dt.timedelta(days=kept.assisted_days)
+            )
+            done[PersonalData.ID_HASHES] += await forget_people(
+                conn, centre, day.today - dt.timedelta(days=kept.real_name_days)
+            )
+            done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(
+                conn, centre, now - dt.timedelta(days=kept.audit_days)
+            )
+        if closed:
+            done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(conn, CITY, now - dt.timedelta(days=AUDIT_DAYS))
+    return done

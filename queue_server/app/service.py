@@ -46,6 +46,7 @@ from queue_server.app.ticket_limits import TicketLimits
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
+from queue_server.domain.retention import PersonalData, Retention
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.database import Database
 from queue_server.store.outbox import OutboxRow
@@ -318,6 +319,15 @@ class HallService:
         """Blank whom each 帮办代办 record of ``centres`` names once its centre's ``assisted_days`` passed."""
         days = {code: (await self.hall(code)).centre.policy.assisted_days for code in centres}
         return await maintenance.forget_assisted(self.db, self.clock, days)
+
+    async def apply_retention(self, closed: Sequence[str]) -> dict[PersonalData, int]:
+        """Apply the retention policy (``maintenance.apply_retention``): every centre's data past its
+        ``purge_after``, and the day-counted kinds of the centres in ``closed``."""
+        days: dict[str, maintenance.CentreDay] = {}
+        for code in closed:
+            hall = await self.hall(code)
+            days[code] = maintenance.CentreDay(hall.calendar.local_date(self.clock.now()), Retention.of(hall.centre))
+        return await maintenance.apply_retention(self.db, self.clock, days)
 
     async def forget_real_names(self, centres: Sequence[str]) -> int:
         """Blank the ID number's hash of each real-name ticket of ``centres`` once its centre's

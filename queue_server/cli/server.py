@@ -36,14 +36,10 @@ from queue_server.bus.runner import Bus
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.http_common.id_key import DEFAULT_ID_KEY_FILE, load_id_key
-from queue_server.store.booking_codes import purge_codes
-from queue_server.store.contacts import purge_contacts
 from queue_server.store.database import Database
 from queue_server.store.migrate import require_current
-from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.printing import centres_with_unanswered_jobs
 from queue_server.store.seed import StoredCentres, centre_codes, stored_centre
-from queue_server.store.sms import purge_sms
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +152,14 @@ async def daily_jobs(service: HallService) -> None:
             await expire_ratings(service)
             await resend_print_jobs(service)
             closed = await close_due_days(service, stored)
-            if closed:  # once a day per centre: whom its 帮办代办 windows helped, past its time, is forgotten
-                await service.forget_assisted(closed)
-                await service.forget_real_names(closed)  # and whom real-name tickets were issued to
+            # The retention policy: data past its purge_after at every centre, and once a day per
+            # centre at closing whom its 帮办代办 windows helped, real-name tickets' ID hashes and old
+            # audit entries.
+            await service.apply_retention(closed)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)
             async with service.db.write() as conn:
                 await prune_sessions(conn, service.clock.now())
-                await purge_contacts(conn, service.clock.now())
-                await purge_sms(conn, service.clock.now())
-                await purge_codes(conn, service.clock.now())
-                await purge_addresses(conn, service.clock.now())
                 codes = await centre_codes(conn)
             await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
             await send_reminders(service, codes)  # the day before a booking, once each

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.bookings import BookingStatus
 from queue_server.domain.phone_codes import PhoneCode
+from queue_server.domain.retention import BOOKING_CODE_DAYS
 from queue_server.store import schema
 
-KEEP_EXPIRED = dt.timedelta(days=1)
+KEEP_EXPIRED = dt.timedelta(days=BOOKING_CODE_DAYS)
 
 
 async def add_code(

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from queue_server.domain.retention import POSTAL_DAYS_AFTER_DUE
 from queue_server.store import schema
 from queue_server.store.contacts import mask
 
-KEPT_DAYS_AFTER_DUE = 60
+KEPT_DAYS_AFTER_DUE = POSTAL_DAYS_AFTER_DUE
 """An address of a case never delivered is deleted this many days after its promised date."""
 CONSENT_ZH = "本人同意将办理结果邮寄至以下地址；地址仅用于本次寄递，送达后即删除，最迟于承诺办结日后{days}天删除。"
 CONSENT_EN = (

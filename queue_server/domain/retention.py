@@ -1,0 +1,85 @@
+"""The retention policy: how long each kind of personal data a centre holds is kept, in one place.
+
+Read from the centre file, where each period keeps the name it has always had
+(``policy.follow_up_days``, ``policy.assisted_days``, ``policy.real_name_days``,
+``policy.audit_days``, ``bookings.keep_days``), each with its named default; the daily jobs apply
+the whole policy at once (queue_server.app.maintenance.apply_retention). Two periods are fixed by
+what the data is for rather than set per centre: a postal address goes at the latest
+:data:`POSTAL_DAYS_AFTER_DUE` days after its case's promised date, and a booking code
+:data:`BOOKING_CODE_DAYS` day after it expired. A number for SMS is kept for the days the server's
+SMS settings give (``keep_days``), as its consent words say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from queue_server.domain.centre import Centre
+
+POSTAL_DAYS_AFTER_DUE = 60
+"""An address of a case never delivered is deleted this many days after its promised date."""
+BOOKING_CODE_DAYS = 1
+"""A code texted for the public booking page (only its keyed hash is kept) is deleted a day after it expired."""
+
+
+class PersonalData(StrEnum):
+    """The kinds of personal data a centre holds, each with its period."""
+
+    FOLLOW_UP_NUMBERS = "follow_up_numbers"
+    """A citizen's number for the follow-up call (回访) of a bad rating: deleted."""
+    POSTAL_ADDRESSES = "postal_addresses"
+    """Where a promised case's result is posted (邮件寄递): deleted with the delivery, or at the latest."""
+    ID_HASHES = "id_hashes"
+    """The keyed hash of a real-name ticket's ID number (实名取号): blanked in the ticket and its log."""
+    ASSISTED = "assisted"
+    """Whom a 帮办代办 window helped: blanked, the record keeps who helped with which matter."""
+    BOOKINGS = "bookings"
+    """A booking's person (ID hash, masked and reminder numbers, the number's keyed hash): blanked."""
+    SMS_NUMBERS = "sms_numbers"
+    """A ticket's number for SMS notices, and the number in the notices sent: deleted and blanked."""
+    BOOKING_CODES = "booking_codes"
+    """A texted code's keyed hashes: deleted."""
+    AUDIT_ENTRIES = "audit_entries"
+    """The audit trail's entries (who saw whose data): the oldest deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """One centre's periods, in days."""
+
+    follow_up_days: int
+    """After the number was given."""
+    assisted_days: int
+    """After the service ended."""
+    real_name_days: int
+    """After the ticket's service day."""
+    booking_days: int
+    """After the booked slot."""
+    audit_days: int
+    """After the entry was written."""
+    postal_days_after_due: int = POSTAL_DAYS_AFTER_DUE
+    booking_code_days: int = BOOKING_CODE_DAYS
+
+    @classmethod
+    def of(cls, centre: Centre) -> Retention:
+        policy = centre.policy
+        return cls(
+            follow_up_days=policy.follow_up_days,
+            assisted_days=policy.assisted_days,
+            real_name_days=policy.real_name_days,
+            booking_days=centre.bookings.keep_days,
+            audit_days=policy.audit_days,
+        )
+
+    def periods(self) -> dict[PersonalData, int]:
+        """Each kind's period in days (SMS numbers: the SMS settings', not the centre's, so not here)."""
+        return {
+            PersonalData.FOLLOW_UP_NUMBERS: self.follow_up_days,
+            PersonalData.POSTAL_ADDRESSES: self.postal_days_after_due,
+            PersonalData.ID_HASHES: self.real_name_days,
+            PersonalData.ASSISTED: self.assisted_days,
+            PersonalData.BOOKINGS: self.booking_days,
+            PersonalData.BOOKING_CODES: self.booking_code_days,
+            PersonalData.AUDIT_ENTRIES: self.audit_days,
+        }

@@ -1,0 +1,117 @@
+"""The retention policy applied by the daily jobs, a test per kind of personal data, on both databases:
+kept the day before its period ends, gone (or blanked) the day after, and nothing else touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from queue_server.app.audit import record, verify_trail
+from queue_server.app.service import HallService
+from queue_server.domain.audit import AUDIT_DAYS, AuditAct, AuditKind
+from queue_server.domain.centre import Policy
+from queue_server.domain.clock import ManualClock
+from queue_server.domain.retention import PersonalData, Retention
+from queue_server.http_common.id_key import load_id_key
+from queue_server.store import schema
+from queue_server.store.database import Database
+from tests.factories import make_centre, shanghai
+from tests.privacy_support import NOW, seed_person
+
+DAY = dt.timedelta(days=1)
+TAKEN = NOW
+"""When the seeded person's data was taken (the promised day, Monday 30 November 2026)."""
+SERVICE_DAY_END = shanghai(2026, 12, 1, 0, 30)
+"""Just after the service day of the seeded tickets, at the centre."""
+
+PERIODS: dict[PersonalData, tuple[dt.datetime, int]] = {
+    # kind: (from when its period counts, the rows of the seeded person and the other one it touches)
+    PersonalData.FOLLOW_UP_NUMBERS: (TAKEN + 30 * DAY, 2),
+    PersonalData.POSTAL_ADDRESSES: (TAKEN + 60 * DAY, 1),
+    PersonalData.SMS_NUMBERS: (TAKEN + 7 * DAY, 3),
+    PersonalData.BOOKINGS: (TAKEN + 30 * DAY, 2),
+    PersonalData.BOOKING_CODES: (TAKEN + dt.timedelta(minutes=5) + DAY, 1),
+    PersonalData.ID_HASHES: (SERVICE_DAY_END + 30 * DAY, 2),
+    PersonalData.ASSISTED: (TAKEN + 90 * DAY, 1),
+}
+"""When each kind's period ends for the seeded rows, and how many rows it then deletes or blanks."""
+
+
+def test_the_policy_reads_every_period_from_the_centre_file_with_named_defaults() -> None:
+    centre = make_centre(policy={"follow_up_days": 10, "audit_days": 365}, bookings={"keep_days": 14})
+    kept = Retention.of(centre)
+    assert (kept.follow_up_days, kept.audit_days, kept.booking_days) == (10, 365, 14)
+    assert (kept.assisted_days, kept.real_name_days) == (90, 30), "the named defaults"
+    assert set(kept.periods()) == set(PersonalData) - {PersonalData.SMS_NUMBERS}
+    assert Retention.of(make_centre()).audit_days == AUDIT_DAYS == 180
+    with pytest.raises(ValueError, match="audit_days"):
+        Policy.model_validate({"audit_days": 90})
+
+
+async def service_at(db: Database, when: dt.datetime) -> HallService:
+    return HallService(db, ManualClock(when), public_base_url="http://hall.example")
+
+
+async def counts(db: Database) -> dict[str, int]:
+    """Rows still holding someone: per table, or the tickets with a person or a helped name."""
+    t = schema.tickets.c
+    async with db.read() as conn:
+
+        async def count(query: object) -> int:
+            return int((await conn.execute(query)).scalar_one())  # type: ignore[call-overload]
+
+        return {
+            "follow_up": await count(select(func.count()).select_from(schema.follow_up_contacts)),
+            "postal": await count(select(func.count()).select_from(schema.postal_addresses)),
+            "sms": await count(select(func.count()).select_from(schema.sms_phones))
+            + await count(select(func.count()).where(schema.sms_notices.c.phone.is_not(None))),
+            "bookings": await count(select(func.count()).where(schema.bookings.c.person.is_not(None))),
+            "codes": await count(select(func.count()).select_from(schema.booking_codes)),
+            "persons": await count(select(func.count()).where(t.person.is_not(None))),
+            "helped": sum(1 for (kept,) in (await conn.execute(select(t.assistance))).all() if kept and kept["helped"]),
+        }
+
+
+@pytest.mark.parametrize("kind", list(PERIODS), ids=str)
+async def test_each_kind_is_kept_for_its_period_then_removed(db: Database, tmp_path: Path, kind: PersonalData) -> None:
+    await seed_person(db, load_id_key(tmp_path / "id.key"))
+    ends, touched = PERIODS[kind]
+    before = await (await service_at(db, ends - DAY)).apply_retention(["test"])
+    assert before[kind] == 0, f"{kind} removed before its period ended"
+    kept = await counts(db)
+    after = await (await service_at(db, ends + DAY)).apply_retention(["test"])
+    assert after[kind] == touched
+    again = await (await service_at(db, ends + DAY)).apply_retention(["test"])
+    assert again[kind] == 0, "removed once"
+    assert await counts(db) != kept
+    assert (await verify_trail(db))[1] == []
+
+
+async def test_the_assisted_name_is_blanked_in_the_ticket_and_the_record_stays(db: Database, tmp_path: Path) -> None:
+    await seed_person(db, load_id_key(tmp_path / "id.key"))
+    ends, _ = PERIODS[PersonalData.ASSISTED]
+    await (await service_at(db, ends + DAY)).apply_retention(["test"])
+    t = schema.tickets.c
+    async with db.read() as conn:
+        assistance = (await conn.execute(select(t.assistance).where(t.serial == 2))).scalar_one()
+    assert assistance == {"helper": "s1", "helped": "", "matter": "pension"}
+
+
+async def test_audit_entries_go_after_the_centres_audit_days_and_the_chain_stays_whole(db: Database) -> None:
+    # The database's own guard counts with its own clock, so the entries must really be old.
+    long_ago = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    async with db.write() as conn:
+        from queue_server.store.seed import create_centre
+
+        await create_centre(conn, make_centre(), long_ago)
+    for n in range(3):
+        act = AuditAct(AuditKind.PERSONAL_VIEWED, "test", "manager:m", "manager", f"rectification:{n}", "回访核实")
+        await record(db, ManualClock(long_ago + n * DAY), act)
+    day_before = await (await service_at(db, long_ago + 180 * DAY)).apply_retention(["test"])
+    assert day_before[PersonalData.AUDIT_ENTRIES] == 0
+    after = await (await service_at(db, long_ago + 182 * DAY)).apply_retention(["test"])
+    assert after[PersonalData.AUDIT_ENTRIES] == 2
+    assert await verify_trail(db) == (1, [])
