@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from queue_server.pages import (
+    audit_words,
     book_words,
     console_words,
     desk_words,
@@ -22,6 +23,7 @@ from queue_server.pages import (
     kiosk_words,
     manager_words,
     pad_words,
+    page_audit,
     page_book,
     page_console,
     page_desk,
@@ -155,6 +157,14 @@ SCREENS: tuple[Screen, ...] = (
         templates=("reports.html", "report_centres.html", "report_macros.html"),
         static=("reports.js", "reports.css"),
         api=("api_reports",),
+    ),
+    Screen(
+        name="audit",
+        server=page_audit,
+        words=audit_words.AUDIT_WORDS,
+        templates=("audit.html",),
+        static=("audit.css",),
+        api=("api_audit",),
     ),
     Screen(
         name="ranking",
