@@ -12,10 +12,14 @@ from playwright.async_api import expect
 
 from queue_server.app.audit import record
 from queue_server.domain.audit import AuditAct, AuditKind
+from queue_server.store import audit as stored_audit
+from queue_server.store.audit import AuditFilter
+from queue_server.store.contacts import keep_contact
 from queue_server.store.database import Database
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, keep_screenshot
 from tests.pages_support import WAIT_MS, Site, log_in, running_site
+from tests.test_pages_rectification import bad_rating, open_as
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 """The page reads the trail as the API does; tests/test_audit_acts.py covers PostgreSQL."""
@@ -25,12 +29,12 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 @pytest.fixture
 async def site(db: Database) -> AsyncIterator[Site]:
-    async with running_site(db) as running:
+    async with running_site(db, signed_on=((1, "s1"),)) as running:
         viewed = AuditAct(
             AuditKind.PERSONAL_VIEWED,
             "test",
-            "manager:manager",
-            "manager",
+            "admin:admin",
+            "admin",
             "rectification:3",
             "回访核实",
             "req-1",
@@ -87,3 +91,30 @@ async def test_a_manager_is_not_shown_the_trail(site: Site) -> None:
         await expect(page.locator("nav.bar-nav a[href='/audit']")).to_have_count(0)
         answer = await page.goto(f"{site.url}/audit")
         assert answer is not None and answer.status == 403
+
+
+async def test_the_manager_sees_the_follow_up_number_in_full_only_with_a_reason(site: Site) -> None:
+    await bad_rating(site)
+    async with site.db.write() as conn:
+        await keep_contact(conn, site.code, 1, "138 1234 5678", "同意回访", site.service.clock.now(), 30)
+    async with chromium() as browser:
+        errors: list[str] = []
+        page = await open_as(browser, site, "manager", errors)
+        await page.locator("#cases tbody tr").first.click()
+        await expect(page.locator("#detail-phone")).to_have_text("138****5678", timeout=WAIT_MS)
+        form = page.locator("#reveal-form")
+        await expect(form).to_be_visible()
+        await page.locator("#reveal-button").click()
+        await expect(form.locator(".field-error, [aria-invalid='true']").first).to_be_attached(timeout=WAIT_MS)
+        await expect(page.locator("#detail-phone")).to_have_text("138****5678")
+        await page.locator("#reveal-reason").fill("回访核实")
+        await page.locator("#reveal-button").click()
+        await expect(page.locator("#detail-phone")).to_have_text("138 1234 5678", timeout=WAIT_MS)
+        await expect(form).to_be_hidden()
+        await assert_accessible(page, "the case with its number shown")
+        assert errors == []
+    async with site.db.read() as conn:
+        (entry,) = await stored_audit.entries(
+            conn, AuditFilter(kind=AuditKind.PERSONAL_VIEWED, actor="manager:manager")
+        )
+    assert (entry.act.subject, entry.act.reason) == ("rectification:1", "回访核实")
