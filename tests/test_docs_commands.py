@@ -1,6 +1,6 @@
 """The commands the docs tell people to type are commands `onewindow` takes, flags and all.
 
-Every ``onewindow ...`` line in a code block of docs/deployment.md, and every systemd unit's
+Every ``onewindow ...`` line in a code block of docs/deployment.md and docs/privacy.md, and every systemd unit's
 ``ExecStart``, is parsed by the real argument parser: a renamed flag or a command that moved makes
 this test fail before a hall's administrator finds out. Each unit's command is also run, as the
 installed ``onewindow`` with ``--help`` added at the end: the program starts, every value before
@@ -64,7 +64,7 @@ def test_each_unit_command_runs(command: str) -> None:
     assert result.stdout.startswith("usage: onewindow "), result.stdout
 
 
-@pytest.mark.parametrize("command", documented_commands("deployment.md"))
+@pytest.mark.parametrize("command", documented_commands("deployment.md") + documented_commands("privacy.md"))
 def test_each_documented_command_parses(command: str) -> None:
     argv = shlex.split(command)
     try:
