@@ -4,6 +4,7 @@ number or by ID number (looked up by its keyed hash), the statistics kept, both 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,10 @@ def test_the_commands_export_and_erase(
     assert "The audit trail is intact" in said and "test:" in said
     assert cli.main(["privacy", "erase", "--phone", "12", "--reason", "x", *common]) == 1
     assert "Cannot look up phone number" in capsys.readouterr().err
+
+    with sqlite3.connect(tmp_path / "hall.db") as edited:  # what only the file's owner can do
+        edited.execute("DROP TRIGGER audit_entries_no_update")
+        edited.execute("UPDATE audit_entries SET reason = '例行检查' WHERE kind = 'personal_erased'")
+    assert cli.main(["audit", "verify", "--database-url", url]) == 1
+    said = capsys.readouterr().err
+    assert "its fields do not match its hash (it was edited)" in said and "The audit trail is broken" in said
