@@ -110,8 +110,9 @@ async def test_audit_entries_go_after_the_centres_audit_days_and_the_chain_stays
     for n in range(3):
         act = AuditAct(AuditKind.PERSONAL_VIEWED, "test", "manager:m", "manager", f"rectification:{n}", "回访核实")
         await record(db, ManualClock(long_ago + n * DAY), act)
-    day_before = await (await service_at(db, long_ago + 180 * DAY)).apply_retention(["test"])
+    # Kept a day past the period (CLOCK_MARGIN): the entries of days 0 and 1 go on day 183.
+    day_before = await (await service_at(db, long_ago + 181 * DAY)).apply_retention(["test"])
     assert day_before[PersonalData.AUDIT_ENTRIES] == 0
-    after = await (await service_at(db, long_ago + 182 * DAY)).apply_retention(["test"])
+    after = await (await service_at(db, long_ago + 183 * DAY)).apply_retention(["test"])
     assert after[PersonalData.AUDIT_ENTRIES] == 2
     assert await verify_trail(db) == (1, [])

@@ -57,6 +57,12 @@ async def forget_real_names(db: Database, days_by_centre: Mapping[str, tuple[dt.
     return forgotten
 
 
+CLOCK_MARGIN = dt.timedelta(days=1)
+"""Audit entries are kept this much past their period: the database refuses to delete one younger
+than the least period by its own clock, and a server whose clock runs ahead of the database's must
+not have the whole retention transaction refused for it."""
+
+
 @dataclass(frozen=True, slots=True)
 class CentreDay:
     """A centre whose day has just closed: its local date and its retention policy."""
@@ -91,8 +97,9 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
                 conn, centre, day.today - dt.timedelta(days=kept.real_name_days)
             )
             done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(
-                conn, centre, now - dt.timedelta(days=kept.audit_days)
+                conn, centre, now - dt.timedelta(days=kept.audit_days) - CLOCK_MARGIN
             )
         if closed:
-            done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(conn, CITY, now - dt.timedelta(days=AUDIT_DAYS))
+            city_cutoff = now - dt.timedelta(days=AUDIT_DAYS) - CLOCK_MARGIN
+            done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(conn, CITY, city_cutoff)
     return done
