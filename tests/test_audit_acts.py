@@ -6,6 +6,7 @@ functions), then the centre's trail is read over ``GET /api/v1/audit`` with the 
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -28,6 +29,7 @@ from queue_server.store import schema
 from queue_server.store.database import Database
 from tests.api_support import Api, promised_day, rid
 from tests.factories import make_centre, shanghai
+from tests.test_appeal_evidence import PDF
 
 CASE = "TEST-2026-000001"
 ADDRESS = {"recipient": "张三", "phone": "138 0013 8000", "address": "广东省深圳市南山区科技园路1号", "consent": True}
@@ -139,6 +141,16 @@ async def read_postal_address(hall: Hall) -> None:
     assert full.body["address"] == ADDRESS["address"]
 
 
+async def open_appeal_file(hall: Hall) -> None:
+    body = {"request_id": rid(), "name": "情况说明.pdf", "data": base64.b64encode(PDF).decode()}
+    uploaded = await hall.api.post("/centres/test/appeal-evidence", "s1", body)
+    assert uploaded.status == 201, uploaded.body
+    async with hall.api.client.get(
+        uploaded.body["path"], headers={"Authorization": f"Bearer {hall.api.tokens['supervisor']}"}
+    ) as answer:
+        assert answer.status == 200
+
+
 async def export_trail(hall: Hall) -> None:
     async with hall.api.client.get(
         "/api/v1/audit?format=csv&reason=季度检查",
@@ -203,6 +215,17 @@ ACTS: dict[str, tuple[Callable[[Hall], Awaitable[None]], Expected]] = {
             f"case:{CASE}",
             reason="邮寄结果",
             detail={"data": "postal_address", "shown": "张* 138****8000 广东省深圳市****"},
+        ),
+    ),
+    "an appeal's file opened": (
+        open_appeal_file,
+        Expected(
+            "personal_viewed",
+            "supervisor:supervisor",
+            "supervisor",
+            "appeal-file:",
+            reason="申诉复核 (deciding an appeal)",
+            detail={"data": "appeal_evidence", "media_type": "application/pdf"},
         ),
     ),
     "the trail exported": (

@@ -32,7 +32,7 @@ from queue_server.domain.rectification import (
     record_call,
 )
 from queue_server.domain.refusal_codes import RefusalCode
-from queue_server.store.appeal_evidence import StoredEvidence, stored_evidence
+from queue_server.store.appeal_evidence import StoredEvidence, evidence_data, stored_evidence
 from queue_server.store.contacts import contact_of, mask
 from queue_server.store.database import Connection
 from queue_server.store.lookup import ticket_numbers
@@ -202,6 +202,31 @@ async def read_rectification(
         await audit.record(service.db, service.clock, act)
         full = phone
     return CaseWithContact(case, await _today(service, centre), full, number, masked)
+
+
+APPEAL_PURPOSE = "申诉复核 (deciding an appeal)"
+"""Why an appeal's file is opened: what it was given for (it may show the citizen)."""
+
+
+async def open_evidence(
+    service: HallService, centre: str, sha256: str, reader: Actor, request_id: str
+) -> tuple[str, bytes] | None:
+    """An appeal's file (its media type and bytes), or None when the centre has none by that hash;
+    opening it is recorded in the audit trail first, since a photo may show the citizen."""
+    async with service.db.read() as conn:
+        found = await evidence_data(conn, centre, sha256)
+    if found is not None:
+        act = AuditAct.by(
+            reader,
+            AuditKind.PERSONAL_VIEWED,
+            centre,
+            f"appeal-file:{sha256[:12]}",
+            reason=APPEAL_PURPOSE,
+            request_id=request_id,
+            detail={"data": "appeal_evidence", "media_type": found[0]},
+        )
+        await audit.record(service.db, service.clock, act)
+    return found
 
 
 def check_complaint(hall: Hall, complaint: Complaint) -> None:

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import Base64Bytes, Field, RootModel
 from typing_extensions import TypedDict
 
+from queue_server.app import rectification as cases
 from queue_server.app.answers import Answer
 from queue_server.app.appeal_evidence import MAX_NAME, EvidenceRefused, evidence_file, evidence_path, file_name
 from queue_server.app.service import HallService
@@ -23,10 +24,11 @@ from queue_server.app.view_fields import documented
 from queue_server.domain.errors import NotFound
 from queue_server.domain.hall import Hall
 from queue_server.domain.refusal_codes import RefusalCode
-from queue_server.store.appeal_evidence import evidence_data, keep_evidence
+from queue_server.store.appeal_evidence import keep_evidence
 from queue_server.store.database import Connection
 from queue_server.web.api import _centre, _service, read_body, request_id_of
 from queue_server.web.api_rectification import APPEAL_RATINGS, READ_CASES
+from queue_server.web.audited import reader_of, request_id_for_audit
 from queue_server.web.auth import principal_of
 from queue_server.web.bodies import ActionBody
 from queue_server.web.problems import ProblemError, answer_response, problem, what_failed
@@ -99,8 +101,7 @@ async def post_evidence(request: web.Request) -> web.StreamResponse:
 async def get_evidence(request: web.Request) -> web.StreamResponse:
     centre, sha256 = _centre(request), request.match_info["evidence"]
     service: HallService = _service(request)
-    async with service.db.read() as conn:
-        found = await evidence_data(conn, centre, sha256)
+    found = await cases.open_evidence(service, centre, sha256, reader_of(request), request_id_for_audit(request))
     if found is None:
         raise NotFound(f"There is no appeal file {sha256[:12]}… at centre {centre}", RefusalCode.EVIDENCE_NOT_FOUND)
     media_type, data = found
@@ -138,6 +139,9 @@ ROUTES: list[Route] = [
         tag="rectification",
         response=EvidenceBytes,
         media_type="application/octet-stream",
-        description="By its hash, as the case's appeal lists it (appeal.files): a JPEG or a PDF.",
+        description=(
+            "By its hash, as the case's appeal lists it (appeal.files): a JPEG or a PDF. Each opening is"
+            " recorded in the audit trail (a photo may show the citizen)."
+        ),
     ),
 ]
