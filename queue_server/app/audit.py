@@ -1,4 +1,5 @@
-"""Recording, reading, verifying and purging the audit trail, for every edge alike.
+"""Recording, reading and verifying the audit trail, for every edge alike (the retention job purges
+it: queue_server.app.maintenance).
 
 A change is recorded in the transaction that makes it (:func:`record_in`), so a change never lands
 without its entry. A view or export of personal data is recorded before the data is handed out
@@ -25,7 +26,6 @@ __all__ = [
     "chain_ends",
     "detail_text",
     "export_trail",
-    "purge_trail",
     "read_trail",
     "record",
     "record_in",
@@ -106,15 +106,6 @@ async def chain_ends(db: Database) -> dict[str, tuple[int, str]]:
     """Each chain's centre (``""``: the city's), its number of entries and its last hash."""
     async with db.read() as conn:
         return await stored.chain_ends(conn)
-
-
-async def purge_trail(db: Database, clock: Clock, days_by_centre: Mapping[str, int]) -> int:
-    """Delete each chain's entries older than its centre's ``audit_days``; returns how many."""
-    gone = 0
-    async with db.write() as conn:
-        for centre, days in days_by_centre.items():
-            gone += await stored.purge(conn, centre, clock.now() - dt.timedelta(days=days))
-    return gone
 
 
 def detail_text(detail: Mapping[str, object]) -> str:
