@@ -98,9 +98,8 @@ async def test_the_database_refuses_to_change_the_trail(db: Database, statement:
     assert await verify_trail(db) == (1, [])
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no TRUNCATE
 async def test_postgresql_refuses_truncate(db: Database) -> None:
-    if db.sqlite:
-        pytest.skip("SQLite has no TRUNCATE")
     await record(db, ManualClock(NOW), act(1))
     with pytest.raises(DBAPIError, match="append-only"):
         async with db.write() as conn:
