@@ -68,6 +68,19 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
+schema_compatibility = Table(
+    "schema_compatibility",
+    metadata,
+    # One row, kept by the migrations themselves (queue_server.store.compatibility): the oldest
+    # schema revision whose code can still serve this database. A server of a release older than
+    # the database reads it to know whether it may serve it during a rolling upgrade. Not a
+    # centre's row: it speaks for the whole database, like Alembic's own version table.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("serves_from", String(32), nullable=False),
+    Column("revision", String(32), nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+)
+
 
 def _centre_fk(table: str) -> ForeignKeyConstraint:
     return ForeignKeyConstraint(["centre"], ["centres.code"], ondelete="CASCADE", name=f"fk_{table}_centre")

@@ -15,6 +15,7 @@ revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
 depends_on = ${repr(depends_on)}
+change = "expand"  # or "contract": what it does to the code still serving (docs/store.md)
 
 
 def upgrade() -> None:

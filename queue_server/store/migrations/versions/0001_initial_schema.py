@@ -15,6 +15,7 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

@@ -14,6 +14,7 @@ revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

@@ -14,6 +14,7 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

@@ -14,6 +14,7 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

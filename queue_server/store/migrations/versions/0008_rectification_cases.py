@@ -15,6 +15,7 @@ revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 

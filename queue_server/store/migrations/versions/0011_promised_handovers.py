@@ -14,6 +14,7 @@ revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

@@ -23,6 +23,7 @@ revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
+change = "contract"
 
 PROBLEM_BASE = "urn:onewindow:problem:"
 

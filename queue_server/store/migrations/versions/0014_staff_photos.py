@@ -14,6 +14,7 @@ revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

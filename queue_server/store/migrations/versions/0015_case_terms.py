@@ -22,6 +22,7 @@ revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def _json() -> sa.types.TypeEngine[Any]:

@@ -22,6 +22,7 @@ revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 

@@ -18,6 +18,7 @@ revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 # Plain ALTER TABLE, never a batch: on SQLite a batch copies ``centres`` into a new table and drops

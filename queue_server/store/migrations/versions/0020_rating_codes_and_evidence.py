@@ -22,6 +22,7 @@ revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 # Plain ADD/DROP COLUMN, never a batch: on SQLite a batch copies ``tickets`` or ``centres`` into a new

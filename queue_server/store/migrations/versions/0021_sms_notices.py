@@ -19,6 +19,7 @@ revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 

@@ -19,6 +19,7 @@ revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 def upgrade() -> None:

@@ -18,6 +18,7 @@ revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 
 # Plain ALTER TABLE, never a batch: on SQLite a batch copies ``tickets`` into a new table and drops

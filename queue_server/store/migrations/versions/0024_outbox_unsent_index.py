@@ -19,6 +19,7 @@ revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 UNSENT = sa.text("sent_at IS NULL")
 
