@@ -38,8 +38,14 @@ from device_client.errors import TwinConnectError, TwinError, TwinTimeout
 from device_client.stopping import stop_tasks
 from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, REQUESTS, DeviceKind, DeviceRequest, DeviceResponse
 from queue_server.protocol.broker import LOCAL_BROKER, Broker, Client
-from queue_server.protocol.payloads import Sequenced
-from queue_server.protocol.topics import DEVICE_AVAILABILITY, DEVICE_REQUEST, DEVICE_RESPONSE, check_segment
+from queue_server.protocol.payloads import PROTOCOL_REVISION, Sequenced, ServerProtocol
+from queue_server.protocol.topics import (
+    DEVICE_AVAILABILITY,
+    DEVICE_REQUEST,
+    DEVICE_RESPONSE,
+    SERVER_PROTOCOL,
+    check_segment,
+)
 
 logger = logging.getLogger("queue_server.twins")
 """One logger for every twin, the display and printer clients too, under the name log settings use."""
@@ -115,6 +121,10 @@ class Twin:
         self._last_seq: dict[str, int] = {}
         self.unknown_protocol: int | None = None
         """The newest protocol version the server sent that this device does not know (None: none yet)."""
+        self.newer_protocol: tuple[int, int] | None = None
+        """The newest (version, revision) the server said it speaks, when newer than this device's own
+        (None: none yet). A newer revision of the version it knows only adds: the device keeps working."""
+        self._server_protocol_topic = SERVER_PROTOCOL.build(self.centre)
         self._changed = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -257,7 +267,7 @@ class Twin:
 
     async def _start_session(self, client: aiomqtt.Client) -> None:
         """Subscribe first, then say online: whoever sees ``online`` may rely on the twin listening."""
-        for topic in [*self._subscriptions(), self._responses_filter()]:
+        for topic in [*self._subscriptions(), self._server_protocol_topic, self._responses_filter()]:
             await client.subscribe(topic, qos=1)
         await client.publish(self.availability_topic, ONLINE, qos=1, retain=True)
 
@@ -270,7 +280,8 @@ class Twin:
         """Hand one message to its reader; a bad payload is logged with its topic and dropped."""
         topic = message.topic.value
         payload = message.payload
-        if not any(message.topic.matches(wanted) for wanted in [*self._subscriptions(), self._responses_filter()]):
+        wanted_topics = [*self._subscriptions(), self._server_protocol_topic, self._responses_filter()]
+        if not any(message.topic.matches(wanted) for wanted in wanted_topics):
             # The embedded broker (amqtt 0.12) may deliver retained messages of other clients'
             # subscriptions: another window's state must never reach this display.
             logger.debug("%s dropped a message on %s: not subscribed to it", self.name, topic)
@@ -281,6 +292,11 @@ class Twin:
             response = DEVICE_RESPONSE.parse(topic)
             if response is not None:
                 self._answer(topic, response["what"], bytes(payload))
+                return
+            if topic == self._server_protocol_topic:
+                if payload:  # an empty retained message is a cleared one: nothing said
+                    spoken = ServerProtocol.model_validate_json(bytes(payload))
+                    self._note_protocol(spoken.protocol, spoken.revision, topic)
                 return
             if self._receive(topic, bytes(payload)):
                 self._show_change()
@@ -321,7 +337,32 @@ class Twin:
                 self.unknown_protocol = message.protocol
                 self._show_change()
             return False
+        if message.protocol == PROTOCOL and message.revision > PROTOCOL_REVISION:
+            self._note_protocol(message.protocol, message.revision, topic)
         return self._is_new(topic, message.seq)
+
+    def _note_protocol(self, protocol: int, revision: int, topic: str) -> None:
+        """Note a protocol newer than this device's own, once: it keeps reading a newer revision of
+        its version (only fields were added) and says an update is available."""
+        spoken = (protocol, revision)
+        if spoken <= (PROTOCOL, PROTOCOL_REVISION) or (
+            self.newer_protocol is not None and spoken <= self.newer_protocol
+        ):
+            return
+        self.newer_protocol = spoken
+        logger.warning(
+            "%s: the server speaks protocol %d.%d (%s), this device %d.%d; it keeps working on %d.%d:"
+            " update it when the hall's upgrade allows",
+            self.name,
+            protocol,
+            revision,
+            topic,
+            PROTOCOL,
+            PROTOCOL_REVISION,
+            PROTOCOL,
+            PROTOCOL_REVISION,
+        )
+        self._show_change()
 
     def _is_new(self, topic: str, seq: int) -> bool:
         """True for a message newer than the last one on ``topic``; a repeat or an older one is dropped."""

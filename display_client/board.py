@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from queue_server.protocol.payloads import PROTOCOL, CallView, GroupCount, HallCalls, HallSummary, WindowView
+from queue_server.protocol.payloads import (
+    PROTOCOL,
+    PROTOCOL_REVISION,
+    CallView,
+    GroupCount,
+    HallCalls,
+    HallSummary,
+    WindowView,
+)
 
 SHOWN_CALLS = 8
 """How many of the latest calls the hall board lists (the newest one large)."""
@@ -75,6 +83,9 @@ class Board:
     ever_connected: bool = False
     unknown_protocol: int | None = None
     """A protocol version the server sent that this display does not know: it shows that, not the message."""
+    newer_protocol: tuple[int, int] | None = None
+    """A newer revision (or version) the server speaks, (version, revision): the display keeps working
+    and shows staff a small maintenance hint that an update is available."""
     updated_at: dt.datetime | None = None
     _recent: list[CallView] = field(default_factory=list)
     """The latest calls, newest first."""
@@ -121,6 +132,14 @@ class Board:
         if version <= PROTOCOL or self.unknown_protocol == version:
             return False
         self.unknown_protocol = version
+        self.updated_at = now
+        return True
+
+    def take_newer_protocol(self, spoken: tuple[int, int] | None, now: dt.datetime) -> bool:
+        """Note what the server said it speaks, when newer than this display; True if the hint changed."""
+        if spoken is None or spoken == self.newer_protocol:
+            return False
+        self.newer_protocol = spoken
         self.updated_at = now
         return True
 
@@ -231,7 +250,9 @@ class Board:
             "time_zone": self.time_zone,
             "link": self.link.value,
             "protocol": PROTOCOL,
+            "revision": PROTOCOL_REVISION,
             "unknown_protocol": self.unknown_protocol,
+            "update_available": None if self.newer_protocol is None else "{}.{}".format(*self.newer_protocol),
             "windows": [self.windows[n].model_dump(mode="json") for n in sorted(self.windows)],
             "waiting": [group.model_dump(mode="json") for group in self.waiting],
             "calls": [call.model_dump(mode="json") for call in self.calls],

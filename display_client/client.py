@@ -101,6 +101,7 @@ class DisplayClient(Twin):
     def _show_change(self) -> None:
         """Also tell the board whether the broker is there, and hand every change on."""
         self.board.take_connection(self.connected, self._clock())
+        self.board.take_newer_protocol(self.newer_protocol, self._clock())
         super()._show_change()
         if self._on_change is not None:
             self._on_change(self.board)

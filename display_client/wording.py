@@ -33,6 +33,7 @@ WORDS: dict[str, dict[str, str]] = {
         "server_lost": "叫号服务器暂不可用；以下为最后已知状态",
         "outdated": "本显示屏需要升级：服务器使用协议版本 {seen}，本屏只支持到 {known}；以下为最后已知状态",
         "page_lost": "显示服务未响应，正在重新连接；以下为最后已知状态",
+        "update_available": "维护提示：服务器协议 {seen}，本屏 {known}，可择时升级",
         "window_unknown": "尚未收到本窗口状态",
         "staff_on_duty": "当前办理人员",
         "staff_number": "工号 {number}",
@@ -72,6 +73,7 @@ WORDS: dict[str, dict[str, str]] = {
         "outdated": "This display needs an update: the server speaks protocol {seen}, this display knows up to"
         " {known}; showing the last known state",
         "page_lost": "The display service does not answer, reconnecting; showing the last known state",
+        "update_available": "Maintenance: server protocol {seen}, this display {known}; update when convenient",
         "window_unknown": "No state received for this window yet",
         "staff_on_duty": "Served by",
         "staff_number": "No. {number}",

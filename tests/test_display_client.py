@@ -40,8 +40,8 @@ from queue_server.bus.connection import BrokerAddress
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.tickets import Category, Outcome
 from queue_server.domain.windows import PauseReason
-from queue_server.protocol.payloads import PROTOCOL, Call
-from queue_server.protocol.topics import WINDOW_STATE
+from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION, Call
+from queue_server.protocol.topics import SERVER_PROTOCOL, WINDOW_STATE
 from queue_server.store.database import Database
 from tests.accessibility import assert_accessible
 from tests.brokers import Mosquitto
@@ -403,6 +403,42 @@ async def test_a_board_says_it_needs_an_update_when_the_server_speaks_a_newer_pr
         assert state["link"] == "outdated" and state["unknown_protocol"] == PROTOCOL + 1
         (shown,) = [view for view in state["windows"] if view["number"] == 1]
         assert (shown["status"], shown["name"]) != ("gone", "?"), "the message it cannot read is not shown"
+
+
+async def test_a_window_display_keeps_working_on_a_newer_revision_and_hints_staff(
+    db: Database, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server of a newer revision of the same protocol (a rolling upgrade): the display reads its
+    messages, additive fields and all, shows no banner to citizens, logs it and shows staff a small hint."""
+    broker = BrokerAddress.from_url(mosquitto.url)
+    settings = settings_for(mosquitto, device_id="display-1", window=1)
+    async with hall_on(db, broker) as hall, display(settings) as address, chromium() as browser:
+        await issue(hall.service, 2)
+        await call_next(hall.service, 1, "next-here")
+        page = await browser.new_page()
+        await open_page(page, address)
+        await expect(page.locator("#window-ticket")).to_have_text("A001", timeout=SHOWN_WITHIN_MS)
+        hint = page.locator("#maintenance-hint")
+        await expect(hint).to_be_hidden()
+        (view,) = [w for w in (await state_of(address))["windows"] if w["number"] == 1]
+        newer = f"{PROTOCOL}.{PROTOCOL_REVISION + 1}"
+        async with aiomqtt.Client(broker.host, broker.port, identifier="newer-server") as server:
+            spoken = {"protocol": PROTOCOL, "revision": PROTOCOL_REVISION + 1}
+            await server.publish(SERVER_PROTOCOL.build("test"), json.dumps(spoken), qos=1, retain=True)
+            await expect(hint).to_have_text(
+                f"维护提示：服务器协议 {newer}，本屏 {PROTOCOL}.{PROTOCOL_REVISION}，可择时升级"
+            )
+            ticket = {**view["ticket"], "number": "A099", "a_field_added_later": True}
+            state = {**view, "ticket": ticket, "seq": 10**9, "protocol": PROTOCOL, "revision": PROTOCOL_REVISION + 2}
+            await server.publish(WINDOW_STATE.build("test", number=1), json.dumps(state), qos=1)
+        await expect(page.locator("#window-ticket")).to_have_text("A099", timeout=WAIT * 1000)
+        await expect(hint).to_contain_text(f"服务器协议 {PROTOCOL}.{PROTOCOL_REVISION + 2}")
+        await expect(page.locator("#link-banner")).to_be_hidden()
+        shown = await state_of(address)
+        assert (shown["link"], shown["update_available"]) == ("live", f"{PROTOCOL}.{PROTOCOL_REVISION + 2}")
+        await assert_accessible(page, "the window display with its maintenance hint")
+    said = [r.getMessage() for r in caplog.records if "keeps working" in r.getMessage()]
+    assert len(said) == 2 and f"protocol {newer}" in said[0], said
 
 
 async def test_a_booked_ticket_is_marked_on_the_hall_board_and_the_window_display(

@@ -141,6 +141,7 @@ def test_a_pad_writes_its_own_requests_and_reads_what_it_shows() -> None:
         ("write", "onewindow/test/pad/pad-1/availability"),
         ("read", "onewindow/test/pad/pad-1/response/+"),
         ("read", "onewindow/test/server/availability"),
+        ("read", "onewindow/test/server/protocol"),
         ("read", "onewindow/test/hall/summary"),
         ("read", "onewindow/test/hall/calls"),
         ("read", "onewindow/test/hall/feed"),

@@ -32,8 +32,15 @@ from queue_server.bus.broker import HallBroker
 from queue_server.cli import devices as cli_devices
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, DeviceKind, DeviceResponse
-from queue_server.protocol.payloads import PadState, PadStatus
-from queue_server.protocol.topics import DEVICE_REQUEST, DEVICE_RESPONSE, PAD_STATE, WINDOW_CALL, WINDOW_STATE
+from queue_server.protocol.payloads import PROTOCOL_REVISION, PadState, PadStatus, ServerProtocol
+from queue_server.protocol.topics import (
+    DEVICE_REQUEST,
+    DEVICE_RESPONSE,
+    PAD_STATE,
+    SERVER_PROTOCOL,
+    WINDOW_CALL,
+    WINDOW_STATE,
+)
 from queue_server.twins import (
     Broker,
     BrokerUrlError,
@@ -727,3 +734,29 @@ def test_a_twin_drops_a_message_of_a_newer_protocol_and_says_so(caplog: pytest.L
     known = newer.model_copy(update={"protocol": PROTOCOL})
     assert pad._receive(topic, known.model_dump_json().encode())
     assert pad.pad_state == known
+
+
+def test_a_twin_reads_a_newer_revision_of_its_protocol_and_says_an_update_is_available(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A newer revision only adds fields: the pad shows the message (unknown fields ignored), and says
+    once that an update is available; ``server/protocol`` tells it the same before any message."""
+    pad = Pad("test", "pad-1", "mqtt://127.0.0.1:1883")
+    spoken = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION + 1).model_dump_json().encode()
+    said = aiomqtt.Message(SERVER_PROTOCOL.build("test"), spoken, qos=1, retain=True, mid=1, properties=None)
+    topic = PAD_STATE.build("test", device="pad-1")
+    newer = {"seq": 5, "protocol": PROTOCOL, "revision": PROTOCOL_REVISION + 2, "state": "open", "serial": 1}
+    newer |= {"number": "A001", "window": 1, "a_field_added_later": [1, 2]}
+    with caplog.at_level(logging.WARNING, logger="queue_server.twins"):
+        pad._take(said)
+        assert pad.newer_protocol == (PROTOCOL, PROTOCOL_REVISION + 1)
+        pad._take(said)  # said again on another instance's connect: no news
+        assert pad._receive(topic, json.dumps(newer).encode()), "a newer revision is read"
+    assert pad.pad_state is not None and pad.pad_state.number == "A001" and pad.unknown_protocol is None
+    assert pad.newer_protocol == (PROTOCOL, PROTOCOL_REVISION + 2)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and all("keeps working" in line for line in lines), lines
+    assert f"speaks protocol {PROTOCOL}.{PROTOCOL_REVISION + 2}" in lines[1]
+    older = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION).model_dump_json().encode()
+    pad._take(aiomqtt.Message(SERVER_PROTOCOL.build("test"), older, qos=1, retain=True, mid=2, properties=None))
+    assert pad.newer_protocol == (PROTOCOL, PROTOCOL_REVISION + 2), "an older instance saying its own is no news"

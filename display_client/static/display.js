@@ -71,6 +71,16 @@
     document.body.classList.toggle("stale", Boolean(message));
   }
 
+  // For the hall's staff, not the citizens: small, in a corner, while the display keeps working.
+  function renderMaintenanceHint() {
+    const hint = $("maintenance-hint");
+    const seen = state.update_available;
+    hint.textContent = seen
+      ? words.update_available.replace("{seen}", seen).replace("{known}", state.protocol + "." + state.revision)
+      : "";
+    hint.hidden = !seen;
+  }
+
   function renderHall() {
     $("centre-name").textContent = pick(state.centre_name, state.centre_name_en) || state.centre;
     // The large call stands while its window still holds that ticket (the board clears it after a
@@ -234,6 +244,7 @@
 
   function render() {
     renderBanner();
+    renderMaintenanceHint();
     if (state.mode === "hall") renderHall();
     else renderWindow();
     document.body.dataset.rendered = String(Date.now());

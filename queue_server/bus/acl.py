@@ -32,6 +32,7 @@ from queue_server.protocol.topics import (
     PRINTER_STATE,
     ROOT,
     SERVER_AVAILABILITY,
+    SERVER_PROTOCOL,
     WINDOW_CALL,
     WINDOW_STATE,
 )
@@ -84,6 +85,7 @@ def device_grants(centre: str, device: Device) -> tuple[Grant, ...]:
     reads = [
         DEVICE_RESPONSE.filter(centre, kind=kind, device=own),
         SERVER_AVAILABILITY.build(centre),
+        SERVER_PROTOCOL.build(centre),
         HALL_SUMMARY.build(centre),
         HALL_CALLS.build(centre),
         HALL_FEED.build(centre),  # the old form, for boards of the previous release

@@ -56,7 +56,7 @@ from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.hall import Hall
-from queue_server.protocol.payloads import PROTOCOL
+from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
@@ -110,8 +110,12 @@ def topic_of(centre: str, subject: str) -> str:
 
 
 def encode(payload: Mapping[str, Any], seq: int) -> str:
-    """The JSON published: the payload with its sequence and the protocol version the server speaks."""
-    return json.dumps({**payload, "seq": seq, "protocol": PROTOCOL}, ensure_ascii=False, separators=(",", ":"))
+    """The JSON published: the payload with its sequence and the protocol version (and revision) the server speaks."""
+    return json.dumps(
+        {**payload, "seq": seq, "protocol": PROTOCOL, "revision": PROTOCOL_REVISION},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def legacy_feed_seq(last: Mapping[str, int]) -> int:

@@ -47,7 +47,7 @@ from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.centre import Centre
 from queue_server.domain.devices import DeviceKind
 from queue_server.protocol.broker import Client
-from queue_server.protocol.payloads import PrinterState
+from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION, PrinterState, ServerProtocol
 from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,
@@ -56,11 +56,16 @@ from queue_server.protocol.topics import (
     PRINTER_STATE,
     SERVER_AVAILABILITY,
     SERVER_INSTANCE,
+    SERVER_PROTOCOL,
 )
 from queue_server.store.outbox import OutboxRow
 from queue_server.store.seed import StoredCentres
 
 log = logging.getLogger(__name__)
+
+SPOKEN = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION).model_dump_json()
+"""What ``server/protocol`` says: each instance says it when it connects, so devices hear the newest
+revision as soon as a newer instance joins during a rolling upgrade."""
 
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 REQUESTS_IN_FLIGHT = 64
@@ -183,6 +188,7 @@ class CentreBus:
                 keeper = await stack.enter_async_context(will_keeper(self.broker, self.code, self._instance))
             client = await stack.enter_async_context(self.broker.client(self._identifier, will=will))
             await client.publish(availability, ONLINE, qos=1, retain=True)
+            await client.publish(SERVER_PROTOCOL.build(self.code), SPOKEN, qos=1, retain=True)
             await client.subscribe(request_filter(self.code, shared=self.shared), qos=1)
             if self.shared:  # other instances may be on the bus: hear them leave
                 await client.subscribe(availability, qos=1)

@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from queue_server.protocol import payloads
 from queue_server.protocol.payloads import (
     PROTOCOL,
+    PROTOCOL_REVISION,
     REQUESTS,
     Call,
     DeviceRequest,
@@ -44,6 +45,7 @@ from queue_server.protocol.payloads import (
     PrinterState,
     PrintJob,
     Sequenced,
+    ServerProtocol,
     WindowState,
 )
 from queue_server.protocol.topics import (
@@ -63,6 +65,7 @@ from queue_server.protocol.topics import (
     SEGMENT,
     SERVER_AVAILABILITY,
     SERVER_INSTANCE,
+    SERVER_PROTOCOL,
     TOPICS,
     WINDOW_CALL,
     WINDOW_STATE,
@@ -88,6 +91,7 @@ TOPIC_PAYLOADS: dict[str, type[BaseModel]] = {
     DEVICE_RESPONSE.name: DeviceResponse,
     PRINTER_JOB.name: PrintJob,
     PRINTER_STATE.name: PrinterState,
+    SERVER_PROTOCOL.name: ServerProtocol,
 }
 """The JSON model of each topic that has one; requests have one per ``what`` (``REQUESTS``)."""
 
@@ -198,6 +202,7 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
                 },
             }
         ),
+        ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION),
         PrinterState.model_validate(
             {"state": "paper_low", "detail": "paper near end", "at": "2025-03-04T01:41:09Z", "pending": 0}
         ),

@@ -141,6 +141,14 @@ It grows when a message changes so that an older reader would misread it (versio
 board builds itself from the windows' states, ``hall/summary`` and ``hall/calls``). A reader takes
 every version up to the one it knows and refuses a higher one, saying it must be updated."""
 
+PROTOCOL_REVISION = 0
+"""The revision of :data:`PROTOCOL` the server writes, carried as ``revision`` by every sequenced
+message and in ``server/protocol``.
+
+A revision only adds (a new optional field, a new topic): a reader of an older revision of the
+same version reads every message as before, ignoring what it does not know, and only notes that
+an update is available. The revision starts again at 0 when :data:`PROTOCOL` grows."""
+
 
 class Sequenced(Outbound):
     seq: int = Field(
@@ -151,6 +159,13 @@ class Sequenced(Outbound):
         ge=1,
         description="The protocol version the server speaks (absent from servers before version 2): a reader"
         " that knows a lower one must not show the message, and says it needs an update",
+    )
+    revision: int = Field(
+        default=0,
+        ge=0,
+        description="The revision of that version the server writes (absent: 0). A newer revision only adds"
+        " fields: a reader that knows an older one reads the message as before and notes that an update is"
+        " available",
     )
 
 
@@ -180,6 +195,18 @@ class WindowState(WindowView, Sequenced):
 
 class Call(CallView, Sequenced):
     """``window/<n>/call``, QoS 1."""
+
+
+class ServerProtocol(Outbound):
+    """``server/protocol``, retained: the protocol the server speaks, for devices to compare with their own.
+
+    Each server instance publishes it when it connects; during a rolling upgrade a newer instance
+    may say a newer revision than an older one. A device that reads a newer revision of the version
+    it knows keeps working and notes that an update is available; one that reads a newer version
+    says it needs an update (it cannot read that version's messages)."""
+
+    protocol: int = Field(ge=1, description="The protocol version of the messages the server publishes")
+    revision: int = Field(default=0, ge=0, description="The revision of that version it writes")
 
 
 class HallSummary(Sequenced):

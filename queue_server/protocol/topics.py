@@ -123,6 +123,17 @@ SERVER_AVAILABILITY = TopicPattern(
     payload="text",
     description="The server's availability, `online` or `offline` (its last will).",
 )
+SERVER_PROTOCOL = TopicPattern(
+    name="server_protocol",
+    template="server/protocol",
+    retained=True,
+    qos=1,
+    publisher=Publisher.SERVER,
+    payload="json",
+    description="The protocol version and revision the server speaks, published by each instance when it"
+    " connects: a device that knows an older revision of that version keeps working and notes that an update"
+    " is available.",
+)
 SERVER_INSTANCE = TopicPattern(
     name="server_instance",
     template="server/instance/{instance}",
@@ -236,6 +247,7 @@ PRINTER_STATE = TopicPattern(
 
 TOPICS: tuple[TopicPattern, ...] = (
     SERVER_AVAILABILITY,
+    SERVER_PROTOCOL,
     SERVER_INSTANCE,
     WINDOW_STATE,
     WINDOW_CALL,
