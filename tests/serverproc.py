@@ -59,9 +59,13 @@ class ServerProcess:
         name: str = "server",
         extra_args: Sequence[str] = (),
         scheme: str = "http",
+        source: Path | None = None,
     ) -> None:
         self.database_url = database_url
         self.extra_args = list(extra_args)
+        self.source = source
+        """A folder holding another ``queue_server`` package to run instead of the installed one
+        (another version of the server, as a rolling upgrade has), or None."""
         self.port = free_port()
         self.mqtt_port = free_port()
         """Each server runs its own embedded broker here (the tests of the bus give brokers of their own)."""
@@ -78,8 +82,11 @@ class ServerProcess:
             "--mqtt-port", str(self.mqtt_port),
             *self.extra_args,
         ]  # fmt: skip
+        env, cwd = {**os.environ}, None
+        if self.source is not None:  # `python -m` looks in its working folder first, then PYTHONPATH
+            env["PYTHONPATH"], cwd = str(self.source), self.source
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
