@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import inspect as pyinspect
 import logging
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +27,21 @@ from sqlalchemy.engine import Connection
 from queue_server.store import schema
 from queue_server.store.compatibility import Change, declarations
 from queue_server.store.database import Database
-from queue_server.store.migrate import SchemaOutdated, alembic_config, head_revision, require_current, scripts, upgrade
+from queue_server.store.migrate import (
+    MIGRATIONS,
+    SchemaOutdated,
+    alembic_config,
+    current_revision,
+    head_revision,
+    require_current,
+    scripts,
+    upgrade,
+)
 
 RESHAPING = ("drop_table", "drop_column", "drop_index", "drop_constraint", "rename_table", "alter_column")
 """Operations an expand migration's upgrade() may not call."""
+
+MIGRATIONS_FOLDER = Path(str(MIGRATIONS))
 
 ALEMBIC_VERSION = table("alembic_version", column("version_num"))
 
@@ -171,3 +184,48 @@ async def test_an_older_database_still_needs_init(database_url: str) -> None:
             await conn.run_sync(lambda c: command.upgrade(alembic_config(c), older))
         with pytest.raises(SchemaOutdated, match=f"is at schema {older}, not {head_revision()}: run `onewindow init`"):
             await require_current(db)
+
+
+def with_contract(root: Path, serves_from: str | None) -> Path:
+    """This release's migrations and two more: one adds a column (expand), the next drops it (contract)."""
+    location = root / "migrations"
+    shutil.copytree(MIGRATIONS_FOLDER, location, ignore=shutil.ignore_patterns("__pycache__"))
+    head = head_revision()
+    header = "import sqlalchemy as sa\nfrom alembic import op\n\nbranch_labels = None\ndepends_on = None\n"
+    (location / "versions" / "9000_probe.py").write_text(
+        f'"""probe: a column"""\n{header}revision = "9000"\ndown_revision = "{head}"\nchange = "expand"\n\n\n'
+        'def upgrade() -> None:\n    op.add_column("tickets", sa.Column("probe", sa.String(8), nullable=True))\n\n\n'
+        'def downgrade() -> None:\n    op.drop_column("tickets", "probe")\n'
+    )
+    named = "" if serves_from is None else f'serves_from = "{serves_from}"\n'
+    (location / "versions" / "9001_probe_gone.py").write_text(
+        f'"""probe: gone"""\n{header}revision = "9001"\ndown_revision = "9000"\nchange = "contract"\n{named}\n\n'
+        "def upgrade() -> None:\n"
+        '    with op.batch_alter_table("tickets") as batch:\n        batch.drop_column("probe")\n\n\n'
+        'def downgrade() -> None:\n    op.add_column("tickets", sa.Column("probe", sa.String(8), nullable=True))\n'
+    )
+    return location
+
+
+async def test_a_contract_the_running_release_cannot_serve_waits_for_every_instance_to_stop(
+    db: Database, tmp_path: Path
+) -> None:
+    """The newer release's `onewindow init` refuses it while this one may be serving; once told every
+    instance is stopped it runs it, and this release then refuses the database."""
+    newer = with_contract(tmp_path, serves_from=None)
+    with pytest.raises(SchemaOutdated, match=r"contract migration 9001 \(needs schema 9001 or newer\)"):
+        await upgrade(db, rolling=True, location=newer)
+    assert await current_revision(db) == head_revision(), "nothing was migrated"
+    assert await upgrade(db, location=newer) == (head_revision(), "9001")
+    with pytest.raises(SchemaOutdated, match=r"is at schema 9001, newer than this version's .*, and needs schema 9001"):
+        await require_current(db)
+
+
+async def test_a_contract_of_what_this_release_no_longer_uses_runs_beside_it(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    newer = with_contract(tmp_path, serves_from=head_revision())
+    assert await upgrade(db, rolling=True, location=newer) == (head_revision(), "9001")
+    with caplog.at_level(logging.WARNING, logger="queue_server.store.migrate"):
+        await require_current(db)
+    assert f"versions from schema {head_revision()} on may serve it" in caplog.text

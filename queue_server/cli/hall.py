@@ -113,6 +113,11 @@ def add_commands(commands: SubCommands) -> None:
     add_centre_setting(init, "centre file to load, or to compare with the database")
     init.add_argument("--demo", action="store_true", help="load the built-in demo centre")
     init.add_argument("--apply", action="store_true", help="apply the difference to the stored centre")
+    init.add_argument(
+        "--instances-stopped",
+        action="store_true",
+        help="every server instance is stopped: run contract migrations that the running release could not serve",
+    )
 
 
 def add_server_settings(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
@@ -248,7 +253,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     async def initialise() -> None:
         async with Database(args.database_url) as db:
-            await migrate(db, print)
+            await migrate(db, print, rolling=not args.instances_stopped)
             if args.centre is None and not args.demo:
                 print("No centre file given: the database is ready. Load one with --centre FILE (or --demo).")
                 return

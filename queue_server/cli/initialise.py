@@ -27,8 +27,10 @@ class InitResult:
     applied: bool = False
 
 
-async def migrate(db: Database, say: Say) -> None:
-    before, after = await upgrade(db)
+async def migrate(db: Database, say: Say, *, rolling: bool = False) -> None:
+    """Migrate and say what was done; ``rolling``: instances of the release before may be serving
+    (a contract migration that would break them is refused)."""
+    before, after = await upgrade(db, rolling=rolling)
     if before == after:
         say(f"Database {db.describe()} is at schema {after}.")
     elif before is None:

@@ -94,6 +94,20 @@ def serves_from(scripts: ScriptDirectory, revision: str) -> str:
     raise MigrationUndeclared(f"No migration {revision} in {scripts.dir}")
 
 
+def contracts_past(scripts: ScriptDirectory, current: str | None) -> list[Declaration]:
+    """The migrations after ``current`` that code at ``current`` could not serve the database after:
+    contracts that take away what that code may still use. Instances of the release at ``current``
+    must all be stopped before they run."""
+    if current is None:
+        return []
+    chain = declarations(scripts)
+    applied = next((i for i, d in enumerate(chain) if d.revision == current), None)
+    if applied is None:
+        return []
+    known = {d.revision for d in chain[: applied + 1]}
+    return [d for d in chain[applied + 1 :] if d.change is Change.CONTRACT and d.serves_from not in known]
+
+
 def knows(scripts: ScriptDirectory, revision: str) -> bool:
     """Whether this release ships the migration ``revision`` (an older release does not know newer ones)."""
     return any(script.revision == revision for script in scripts.walk_revisions())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -12,15 +13,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from queue_server.store.compatibility import knows, serves_from_recorded
+from queue_server.store.compatibility import contracts_past, knows, serves_from_recorded
 from queue_server.store.database import Database
 
 log = logging.getLogger(__name__)
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+MIGRATIONS = resources.files("queue_server.store") / "migrations"
+
+
+def alembic_config(connection: Connection | None = None, location: Path | str = str(MIGRATIONS)) -> Config:
+    """Alembic's settings: this package's migrations (or those at ``location``), run on ``connection``."""
     config = Config()
-    config.set_main_option("script_location", str(resources.files("queue_server.store") / "migrations"))
+    config.set_main_option("script_location", str(location))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -37,25 +42,46 @@ async def current_revision(db: Database) -> str | None:
         return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
-def scripts() -> ScriptDirectory:
-    """The migrations this release ships."""
-    return ScriptDirectory.from_config(alembic_config())
+def scripts(location: Path | str = str(MIGRATIONS)) -> ScriptDirectory:
+    """The migrations this release ships (or those at ``location``)."""
+    return ScriptDirectory.from_config(alembic_config(location=location))
 
 
-async def upgrade(db: Database) -> tuple[str | None, str]:
+async def upgrade(
+    db: Database, *, rolling: bool = False, location: Path | str = str(MIGRATIONS)
+) -> tuple[str | None, str]:
     """Migrate to the newest schema; returns the revisions before and after.
 
     A database already past this release (a newer release migrated it) is left alone: this
-    release cannot read the migrations that brought it there."""
+    release cannot read the migrations that brought it there. With ``rolling`` (instances of the
+    release before may be serving), a contract migration that takes away what they still use is
+    refused: they must all stop first."""
+    found = scripts(location)
+    head = found.get_current_head()
     before = await current_revision(db)
-    if before is not None and not knows(scripts(), before):
+    if before is not None and not knows(found, before):
         raise SchemaOutdated(
-            f"The database {db.describe()} is at schema {before}, newer than this version's {head_revision()}:"
+            f"The database {db.describe()} is at schema {before}, newer than this version's {head}:"
             " a newer version of OneWindow migrated it; migrate it with that version"
         )
+    if rolling and (breaking := contracts_past(found, before)) and await _keeps_record(db):
+        names = ", ".join(f"{d.revision} (needs schema {d.serves_from} or newer)" for d in breaking)
+        raise SchemaOutdated(
+            f"Cannot migrate {db.describe()} from schema {before} to {head} while OneWindow at schema {before} may"
+            f" be serving it: contract migration {names} takes away what that version uses. Stop every instance,"
+            " then run `onewindow init --instances-stopped`; or upgrade through the release before it first"
+        )
     async with db.write() as connection:
-        await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
-    return before, head_revision()
+        await connection.run_sync(lambda c: command.upgrade(alembic_config(c, location), "head"))
+    assert head is not None, "the package ships its migrations"
+    return before, head
+
+
+async def _keeps_record(db: Database) -> bool:
+    """Whether the database is of a release that takes part in rolling upgrades (it keeps the record);
+    older releases refuse any schema but their own, so their instances are stopped to upgrade anyway."""
+    async with db.read() as connection:
+        return await connection.run_sync(serves_from_recorded) is not None
 
 
 class SchemaOutdated(RuntimeError):
