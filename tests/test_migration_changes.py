@@ -25,7 +25,7 @@ from sqlalchemy import column, delete, inspect, select, table, update
 from sqlalchemy.engine import Connection
 
 from queue_server.store import schema
-from queue_server.store.compatibility import Change, declarations
+from queue_server.store.compatibility import Change, MigrationUndeclared, declarations
 from queue_server.store.database import Database
 from queue_server.store.migrate import (
     MIGRATIONS,
@@ -111,7 +111,7 @@ def test_every_migration_declares_what_it_does_to_running_code() -> None:
     """Read from the files alone: each says expand or contract, and no expand one calls a reshaping operation."""
     found = scripts()
     modules = {s.revision: s.module for s in found.walk_revisions()}
-    for declaration in declarations(found):
+    for declaration in declarations(found, strict=True):
         if declaration.change is Change.EXPAND:
             calls = reshaping_calls(modules[declaration.revision])
             assert not calls, f"migration {declaration.revision} says expand but its upgrade() calls {sorted(calls)}"
@@ -229,3 +229,18 @@ async def test_a_contract_of_what_this_release_no_longer_uses_runs_beside_it(
     with caplog.at_level(logging.WARNING, logger="queue_server.store.migrate"):
         await require_current(db)
     assert f"versions from schema {head_revision()} on may serve it" in caplog.text
+
+
+def test_a_migration_that_says_nothing_is_refused_by_the_test_and_taken_as_a_contract_in_service(
+    tmp_path: Path,
+) -> None:
+    location = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_FOLDER, location, ignore=shutil.ignore_patterns("__pycache__"))
+    (location / "versions" / "9000_silent.py").write_text(
+        f'"""silent"""\nrevision = "9000"\ndown_revision = "{head_revision()}"\nbranch_labels = None\n'
+        "depends_on = None\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n"
+    )
+    with pytest.raises(MigrationUndeclared, match=r"Migration 9000 \(.*9000_silent.py\) must declare change"):
+        declarations(scripts(location), strict=True)
+    last = declarations(scripts(location))[-1]
+    assert (last.revision, last.change, last.serves_from) == ("9000", Change.CONTRACT, "9000")

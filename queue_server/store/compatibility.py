@@ -53,24 +53,29 @@ class Declaration:
     migration: that of the migration before it)."""
 
 
-def change_of(script: Script) -> Change:
-    """The ``change`` a migration module declares; refuses one without, or with another word."""
+def change_of(script: Script, *, strict: bool = True) -> Change:
+    """The ``change`` a migration module declares. One without, or with another word, is refused
+    when ``strict`` (the tests); otherwise taken as a contract, the safe guess: older code then
+    refuses the database rather than misread it."""
     declared = getattr(script.module, "change", None)
     try:
         return Change(str(declared))
     except ValueError:
+        if not strict:
+            return Change.CONTRACT
         raise MigrationUndeclared(
             f"Migration {script.revision} ({script.path}) must declare change = 'expand' or 'contract',"
             f" not {declared!r} (see docs/store.md)"
         ) from None
 
 
-def declarations(scripts: ScriptDirectory) -> list[Declaration]:
-    """Every migration's declaration, oldest first (the chain is linear: numbered revisions)."""
+def declarations(scripts: ScriptDirectory, *, strict: bool = False) -> list[Declaration]:
+    """Every migration's declaration, oldest first (the chain is linear: numbered revisions); with
+    ``strict``, a migration that declares nothing is refused (see :func:`change_of`)."""
     chain = list(reversed(list(scripts.walk_revisions())))
     known: list[Declaration] = []
     for script in chain:
-        change = change_of(script)
+        change = change_of(script, strict=strict)
         down = script.down_revision
         assert down is None or isinstance(down, str), f"migration {script.revision} merges branches"
         if change is Change.CONTRACT:
