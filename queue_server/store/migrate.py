@@ -58,6 +58,7 @@ async def upgrade(
     refused: they must all stop first."""
     found = scripts(location)
     head = found.get_current_head()
+    assert head is not None, "the package ships its migrations"
     before = await current_revision(db)
     if before is not None and not knows(found, before):
         raise SchemaOutdated(
@@ -73,7 +74,6 @@ async def upgrade(
         )
     async with db.write() as connection:
         await connection.run_sync(lambda c: command.upgrade(alembic_config(c, location), "head"))
-    assert head is not None, "the package ships its migrations"
     return before, head
 
 
