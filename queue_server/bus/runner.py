@@ -64,8 +64,9 @@ from queue_server.store.seed import StoredCentres
 log = logging.getLogger(__name__)
 
 SPOKEN = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION).model_dump_json()
-"""What ``server/protocol`` says: each instance says it when it connects, so devices hear the newest
-revision as soon as a newer instance joins during a rolling upgrade."""
+"""What ``server/protocol`` says: each instance says it when it connects, and, where several share
+the centre, again whenever it hears an older one, so the newest revision stands during a rolling
+upgrade."""
 
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 REQUESTS_IN_FLIGHT = 64
@@ -190,9 +191,10 @@ class CentreBus:
             await client.publish(availability, ONLINE, qos=1, retain=True)
             await client.publish(SERVER_PROTOCOL.build(self.code), SPOKEN, qos=1, retain=True)
             await client.subscribe(request_filter(self.code, shared=self.shared), qos=1)
-            if self.shared:  # other instances may be on the bus: hear them leave
+            if self.shared:  # other instances may be on the bus: hear them leave, and what they speak
                 await client.subscribe(availability, qos=1)
                 await client.subscribe(SERVER_INSTANCE.filter(self.code), qos=1)
+                await client.subscribe(SERVER_PROTOCOL.build(self.code), qos=1)
             await client.subscribe(DEVICE_AVAILABILITY.filter(self.code), qos=1)
             await client.subscribe(PRINTER_STATE.filter(self.code), qos=1)
             await self.relay.republish_retained(client)
@@ -234,6 +236,9 @@ class CentreBus:
                 try:
                     if SERVER_AVAILABILITY.parse(topic) is not None:
                         await self._server_availability(client, topic, payload)
+                        continue
+                    if SERVER_PROTOCOL.parse(topic) is not None:
+                        await self._server_protocol(client, topic, payload)
                         continue
                     if (instance := SERVER_INSTANCE.parse(topic)) is not None:
                         self._instance_left(instance["instance"], payload, handling)
@@ -294,6 +299,23 @@ class CentreBus:
         if payload.decode(errors="replace").strip() == OFFLINE:
             log.info("the server availability of %s said offline (another instance left); this one serves", self.code)
             await client.publish(topic, ONLINE, qos=1, retain=True)
+
+    async def _server_protocol(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
+        """Another instance said an older revision than this one speaks (an old instance that
+        (re)connected during a rolling upgrade): say this one's again, so the newest stands."""
+        if not payload:
+            return
+        heard = ServerProtocol.model_validate_json(payload)
+        if (heard.protocol, heard.revision) < (PROTOCOL, PROTOCOL_REVISION):
+            log.info(
+                "server/protocol of %s said %d.%d; this instance speaks %d.%d and says so",
+                self.code,
+                heard.protocol,
+                heard.revision,
+                PROTOCOL,
+                PROTOCOL_REVISION,
+            )
+            await client.publish(topic, SPOKEN, qos=1, retain=True)
 
     def _availability(self, topic: str, payload: bytes) -> None:
         parts = DEVICE_AVAILABILITY.parse(topic)
