@@ -23,7 +23,8 @@ from queue_server.bus.requests import Reply
 from queue_server.bus.runner import Bus, CentreBus, request_filter
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import ManualClock
-from queue_server.protocol.topics import SERVER_AVAILABILITY
+from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION, ServerProtocol
+from queue_server.protocol.topics import SERVER_AVAILABILITY, SERVER_PROTOCOL
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
 from queue_server.twins.devices import Keypad
@@ -86,6 +87,34 @@ async def test_each_device_request_reaches_one_instance(db: Database, mosquitto:
                 assert answer.ok, answer
     assert sum(counts.values()) == REQUESTS, f"a request reached both instances, or none: {counts}"
     assert len(counts) == 2, f"the broker gave every request to one instance: {counts}"
+
+
+@POSTGRES_ONLY
+async def test_an_older_protocol_said_by_another_instance_is_answered_with_the_newer(
+    db: Database, mosquitto: Mosquitto
+) -> None:
+    """An instance of an older release connecting during a rolling upgrade says its protocol on
+    ``server/protocol``; the newer instances say theirs again, so the newest stands."""
+    broker = BrokerAddress.from_url(f"{mosquitto.url}?protocol=5")
+    ours = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION)
+    older = ServerProtocol(protocol=PROTOCOL - 1, revision=3)
+    async with instances(db, broker, Centre.model_validate(centre_data(devices=DEVICES))):
+        topic = SERVER_PROTOCOL.build("test")
+        async with broker.client("watcher") as watcher:
+            await watcher.subscribe(topic, qos=1)
+            seen: list[ServerProtocol] = []
+            async with asyncio.timeout(10):
+                async for message in watcher.messages:  # first the retained one
+                    assert isinstance(message.payload, bytes)
+                    seen.append(ServerProtocol.model_validate_json(message.payload))
+                    break
+                await watcher.publish(topic, older.model_dump_json(), qos=1, retain=True)
+                async for message in watcher.messages:
+                    assert isinstance(message.payload, bytes)
+                    seen.append(ServerProtocol.model_validate_json(message.payload))
+                    if seen[-1] == ours:
+                        break
+    assert seen[0] == ours and seen[1] == older and seen[-1] == ours, seen
 
 
 @POSTGRES_ONLY
