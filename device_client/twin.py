@@ -350,17 +350,19 @@ class Twin:
         ):
             return
         self.newer_protocol = spoken
+        mine = f"{PROTOCOL}.{PROTOCOL_REVISION}"
+        if protocol == PROTOCOL:
+            outlook = f"it keeps working on {mine}: update it when the hall's upgrade allows"
+        else:  # a newer version: its messages will not be shown (see _accept)
+            outlook = f"messages of protocol {protocol} cannot be shown here: update it"
         logger.warning(
-            "%s: the server speaks protocol %d.%d (%s), this device %d.%d; it keeps working on %d.%d:"
-            " update it when the hall's upgrade allows",
+            "%s: the server speaks protocol %d.%d (%s), this device %s; %s",
             self.name,
             protocol,
             revision,
             topic,
-            PROTOCOL,
-            PROTOCOL_REVISION,
-            PROTOCOL,
-            PROTOCOL_REVISION,
+            mine,
+            outlook,
         )
         self._show_change()
 

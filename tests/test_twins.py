@@ -760,3 +760,12 @@ def test_a_twin_reads_a_newer_revision_of_its_protocol_and_says_an_update_is_ava
     older = ServerProtocol(protocol=PROTOCOL, revision=PROTOCOL_REVISION).model_dump_json().encode()
     pad._take(aiomqtt.Message(SERVER_PROTOCOL.build("test"), older, qos=1, retain=True, mid=2, properties=None))
     assert pad.newer_protocol == (PROTOCOL, PROTOCOL_REVISION + 2), "an older instance saying its own is no news"
+
+
+def test_a_twin_told_of_a_newer_protocol_version_says_it_will_need_an_update(caplog: pytest.LogCaptureFixture) -> None:
+    pad = Pad("test", "pad-1", "mqtt://127.0.0.1:1883")
+    spoken = ServerProtocol(protocol=PROTOCOL + 1, revision=0).model_dump_json().encode()
+    with caplog.at_level(logging.WARNING, logger="queue_server.twins"):
+        pad._take(aiomqtt.Message(SERVER_PROTOCOL.build("test"), spoken, qos=1, retain=True, mid=1, properties=None))
+    assert pad.newer_protocol == (PROTOCOL + 1, 0)
+    assert f"messages of protocol {PROTOCOL + 1} cannot be shown here: update it" in caplog.text
