@@ -406,7 +406,7 @@ async def test_a_board_says_it_needs_an_update_when_the_server_speaks_a_newer_pr
 
 
 async def test_a_window_display_keeps_working_on_a_newer_revision_and_hints_staff(
-    db: Database, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture
+    db: Database, mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     """A server of a newer revision of the same protocol (a rolling upgrade): the display reads its
     messages, additive fields and all, shows no banner to citizens, logs it and shows staff a small hint."""
@@ -437,6 +437,7 @@ async def test_a_window_display_keeps_working_on_a_newer_revision_and_hints_staf
         shown = await state_of(address)
         assert (shown["link"], shown["update_available"]) == ("live", f"{PROTOCOL}.{PROTOCOL_REVISION + 2}")
         await assert_accessible(page, "the window display with its maintenance hint")
+        keep_screenshot(await page.screenshot(), "window-display-maintenance-hint.png", tmp_path, docs=False)
     said = [r.getMessage() for r in caplog.records if "keeps working" in r.getMessage()]
     assert len(said) == 2 and f"protocol {newer}" in said[0], said
 

@@ -71,7 +71,7 @@
     document.body.classList.toggle("stale", Boolean(message));
   }
 
-  // For the hall's staff, not the citizens: small, in a corner, while the display keeps working.
+  // For the hall's staff, not the citizens: small, at the bottom edge, while the display keeps working.
   function renderMaintenanceHint() {
     const hint = $("maintenance-hint");
     const seen = state.update_available;
