@@ -22,6 +22,7 @@ revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
+change = "expand"
 
 LEAST_DAYS = 180
 """As queue_server.domain.audit.AUDIT_DAYS_LEAST when this migration was written; a migration never changes."""

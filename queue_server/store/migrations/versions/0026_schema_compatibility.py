@@ -1,7 +1,7 @@
 """schema_compatibility: the oldest schema whose code may still serve the database
 
-Revision ID: 0027
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-06
 
 Each migration says whether it only adds (expand) or takes away (contract). After every run the
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 change = "expand"
