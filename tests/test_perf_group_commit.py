@@ -192,10 +192,11 @@ async def test_the_hall_calls_list_the_calls_the_logs_hold(service: HallService)
         actor = KIOSK if isinstance(command, IssueTicket) else f"staff:s{getattr(command, 'window', 1)}"
         answer = await service.act("test", command, actor=actor, request_id=f"feed-{n}")
         assert answer.ok, answer.body
+    hall = await service.hall("test")  # before the read: the hall takes a connection of its own
     async with service.db.read() as conn:
         o = schema.outbox.c
         query = select(o.payload).where(o.subject == "hall/calls").order_by(o.id.desc()).limit(1)
         latest = (await conn.execute(query)).scalar_one()
-        logged = await recent_calls(conn, await service.hall("test"))
+        logged = await recent_calls(conn, hall)
     assert len(logged) == 10
     assert latest["calls"] == logged

@@ -58,11 +58,17 @@
 
   let selected = null;
 
+  // A read answered after a later one (another filter chosen, a change in the hall meanwhile) is
+  // dropped: the later answer is the one to show, whichever arrives first.
+  let casesAsked = 0;
+  let promisedAsked = 0;
+
   async function loadCases() {
     const wanted = $("filter").value;
     const query = wanted === "overdue" ? "?status=open&overdue=1" : "?status=" + wanted;
+    const asked = ++casesAsked;
     const answer = await OW.api("GET", base + "/rectifications" + query);
-    if (!answer.ok) return;
+    if (asked !== casesAsked || !answer.ok) return;
     const body = $("cases").querySelector("tbody");
     body.replaceChildren(...answer.body.cases.map(caseRow));
     $("no-cases").hidden = answer.body.cases.length > 0;
@@ -384,8 +390,9 @@
 
   async function loadPromised() {
     if ($("promised-panel").hidden) return;
+    const asked = ++promisedAsked;
     const answer = await OW.api("GET", base + "/promised?state=" + encodeURIComponent($("promised-filter").value));
-    if (!answer.ok) return;
+    if (asked !== promisedAsked || !answer.ok) return;
     OW.replaceRows($("promised").querySelector("tbody"), answer.body.cases.map(promisedRow));
     $("promised-none").hidden = answer.body.cases.length > 0;
     const overdue = answer.body.overdue;
