@@ -56,6 +56,23 @@ def add_commands(commands: SubCommands) -> None:
         help="a manager follows the live staffing advice every few minutes (signs a B-post on, moves"
         " staff, ends a pause), set beside the plan as it is; with --compare every plan follows it",
     )
+    simulate.add_argument(
+        "--oracle",
+        type=whole_number(1, 1000),
+        nargs="?",
+        const=1,
+        metavar="EVERY",
+        help="also compute the oracle's range (the narrowest 80%% range knowing the live state and the true"
+        " handling times) for every EVERY-th ticket (default 1: every ticket), beside the printed ranges",
+    )
+    simulate.add_argument(
+        "--spread-factor",
+        type=positive_number,
+        default=1.0,
+        metavar="F",
+        help="draw handling times with every spread of the profile times F (default: 1), to measure"
+        " estimates on days that vary more or less than the profile says",
+    )
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -84,9 +101,22 @@ def run_simulate(args: argparse.Namespace) -> int:
         charts=args.charts,
         ranking=args.ranking,
         follow_advice=args.follow_advice,
+        oracle_every=args.oracle or 0,
+        spread_factor=args.spread_factor,
     )
     try:
         return simulate(request)
     except (ProfileError, ValueError, OSError) as error:
         print(f"Cannot simulate: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def positive_number(text: str) -> float:
+    """A number above 0 (a factor)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number is needed, not {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a number above 0 is needed, not {text!r}")
+    return value

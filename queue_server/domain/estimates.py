@@ -3,7 +3,12 @@
 Each staffed window becomes free when its current ticket is expected to end (or its pause to
 end, or the lunch break), and then calls exactly what ``Router.choose`` would give it. The
 handling times come from what this centre's windows really took for each matter, learned as an
-exponentially weighted average that starts from the matter's expected minutes.
+exponentially weighted average that starts from the matter's expected minutes, together with how
+much they vary (their spread) and how fast each staff member works.
+
+A wait is told as a range: the hall is played forward several times with handling times drawn from
+what was learned (log-normal, with each matter's mean and spread), from a seed fixed by the instant
+and the ticket, so the same hall gives the same range; the range holds the middle of those plays.
 """
 
 from __future__ import annotations
@@ -11,8 +16,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import math
+import random
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Protocol
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre
@@ -27,6 +36,25 @@ OVERDUE_GRACE_MINUTES = 1.0
 MIN_FACTOR, MAX_FACTOR = 0.25, 4.0
 OUTLIER_RATIO = 5.0
 """A handling time beyond this many times the learned mean counts as that bound (a forgotten finish)."""
+PRIOR_SPREAD = 0.6
+"""A matter's spread (standard deviation / mean of its handling minutes) before any was measured:
+what a service hall's handling times show when nothing else is known."""
+MIN_SPREAD, MAX_SPREAD = 0.05, 2.0
+SPREAD_WEIGHT_SHARE = 0.5
+"""The spread learns at this share of the mean's weight: a variance needs more cases to settle."""
+RANGE_PLAYS = 40
+"""Sampled plays behind a wait range."""
+RANGE_QUANTILES = (0.05, 0.95)
+"""The share of sampled plays below the range's low end and below its high end: wider than the
+middle 80 %, because the plays cannot know the citizens still to come (a green-channel ticket goes
+ahead) nor the pauses not yet announced; with it about 80 % of real waits fall inside on the
+simulator's profiles (docs/simulator.md)."""
+
+
+class HandlingModel(Protocol):
+    """Mean and spread of the handling minutes of a matter at a window (with its staff member)."""
+
+    def mean_spread(self, matter: str, window: int, staff: str | None) -> tuple[float, float]: ...
 
 
 class HandlingStats:
@@ -37,23 +65,118 @@ class HandlingStats:
         self._weight = centre.policy.estimate_weight
         self.matter_minutes: dict[str, float] = {}
         self.window_factor: dict[int, float] = {}
+        self.matter_spread: dict[str, float] = {}
+        """Learned coefficient of variation per matter (from the squared relative deviations)."""
+        self.staff_factor: dict[str, float] = {}
+        """Each staff member's speed relative to the matters' means: it goes with them to any window."""
 
     def matter_mean(self, matter: str) -> float:
         learned = self.matter_minutes.get(matter)
         return learned if learned is not None else self._centre.matter(matter).expected_minutes
 
-    def expected_minutes(self, matter: str, window: int) -> float:
-        return self.matter_mean(matter) * self.window_factor.get(window, 1.0)
+    def spread(self, matter: str) -> float:
+        return self.matter_spread.get(matter, PRIOR_SPREAD)
 
-    def record(self, matter: str, window: int, minutes: float) -> None:
-        """Learn from one finished ticket: ``minutes`` from its call to its finish."""
+    def expected_minutes(self, matter: str, window: int, staff: str | None = None) -> float:
+        factor = self.staff_factor.get(staff) if staff is not None else None
+        return self.matter_mean(matter) * (factor if factor is not None else self.window_factor.get(window, 1.0))
+
+    def mean_spread(self, matter: str, window: int, staff: str | None) -> tuple[float, float]:
+        return self.expected_minutes(matter, window, staff), self.spread(matter)
+
+    def record(self, matter: str, window: int, minutes: float, staff: str | None = None) -> None:
+        """Learn from one finished ticket: ``minutes`` from its call to its finish, by ``staff``."""
         mean = self.matter_mean(matter)
         minutes = min(max(minutes, mean / OUTLIER_RATIO), mean * OUTLIER_RATIO)
         w = self._weight
+        speed = self.expected_minutes(matter, window, staff) / mean
+        deviation = (minutes - mean * speed) / (mean * speed)
+        spread = self.spread(matter)
+        ws = w * SPREAD_WEIGHT_SHARE
+        learned = math.sqrt((1 - ws) * spread * spread + ws * deviation * deviation)
+        self.matter_spread[matter] = min(max(learned, MIN_SPREAD), MAX_SPREAD)
         self.matter_minutes[matter] = (1 - w) * mean + w * minutes
-        factor = self.window_factor.get(window, 1.0)
         ratio = min(max(minutes / mean, MIN_FACTOR), MAX_FACTOR)
+        factor = self.window_factor.get(window, 1.0)
         self.window_factor[window] = (1 - w) * factor + w * ratio
+        if staff is not None:
+            own = self.staff_factor.get(staff, 1.0)
+            self.staff_factor[staff] = (1 - w) * own + w * ratio
+
+
+_STANDARD = NormalDist()
+
+
+class SampledTimes:
+    """Handling minutes drawn for sampled plays: log-normal with the model's mean and spread.
+
+    The shapes are worked out once per matter and window; ``rng`` is each play's own stream."""
+
+    def __init__(self, model: HandlingModel, rng: random.Random) -> None:
+        self._model = model
+        self.rng = rng
+        self._shapes: dict[tuple[str, int, str | None], tuple[float, float]] = {}
+
+    def shape(self, matter: str, window: int, staff: str | None) -> tuple[float, float]:
+        """The log-normal's mu and sigma."""
+        key = (matter, window, staff)
+        found = self._shapes.get(key)
+        if found is None:
+            mean, spread = self._model.mean_spread(matter, window, staff)
+            sigma2 = math.log1p(spread * spread)
+            found = self._shapes[key] = (math.log(max(mean, 0.01)) - sigma2 / 2, math.sqrt(sigma2))
+        return found
+
+    def minutes(self, matter: str, window: int, staff: str | None) -> float:
+        mu, sigma = self.shape(matter, window, staff)
+        return self.rng.lognormvariate(mu, sigma)
+
+
+class _SampledStart:
+    """What every sampled play of one hall starts from: each window's first free instant but for
+    the service it holds (drawn per play from the times longer than it has lasted), and the queue."""
+
+    def __init__(
+        self,
+        router: Router,
+        stats: HandlingStats,
+        calendar: WorkCalendar,
+        now: dt.datetime,
+        staffed: Sequence[WindowState],
+        holding: Mapping[int, Ticket],
+        waiting: Sequence[Ticket],
+        drawn: SampledTimes,
+    ) -> None:
+        self.now = now
+        self.services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
+        self.queue = _Queue(router, [w.number for w in staffed], waiting, now)
+        self.starts: list[tuple[dt.datetime, int, tuple[float, float, float, float] | None]] = []
+        for state in staffed:
+            base = window_free_at(state, None, stats, calendar, now)
+            held = holding.get(state.number)
+            serving = None
+            if held is not None and held.called_at is not None:
+                mu, sigma = drawn.shape(held.matter, state.number, state.acting_staff)
+                elapsed = max((now - held.called_at).total_seconds() / 60, 0.0)
+                floor = _STANDARD.cdf((math.log(elapsed) - mu) / sigma) if elapsed > 0 else 0.0
+                serving = (mu, sigma, floor, elapsed)
+            self.starts.append((base, state.number, serving))
+
+    def heap(self, drawn: SampledTimes) -> list[tuple[dt.datetime, int]]:
+        heap = []
+        random, inv_cdf, exp, now = drawn.rng.random, _STANDARD.inv_cdf, math.exp, self.now
+        for base, number, serving in self.starts:
+            if serving is None:
+                heap.append((base, number))
+                continue
+            mu, sigma, floor, elapsed = serving
+            u = min(max(floor + (1 - floor) * random(), 1e-9), 1 - 1e-9)
+            ends = now + dt.timedelta(minutes=max(exp(mu + sigma * inv_cdf(u)) - elapsed, 0.0))
+            service = self.services[number]
+            if not service.start <= ends < service.end:
+                ends = service(ends)
+            heap.append((ends if ends > base else base, number))
+        return heap
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +215,9 @@ def window_free_at(
             ends = state.since + dt.timedelta(minutes=UNPLANNED_PAUSE_MINUTES)
         free = max(free, ends or now)
     if holding is not None and holding.called_at is not None:
-        expected_end = holding.called_at + dt.timedelta(minutes=stats.expected_minutes(holding.matter, state.number))
+        expected_end = holding.called_at + dt.timedelta(
+            minutes=stats.expected_minutes(holding.matter, state.number, state.acting_staff)
+        )
         overdue = now + dt.timedelta(minutes=OVERDUE_GRACE_MINUTES)
         free = max(free, expected_end if expected_end > now else overdue)
     return calendar.next_service_instant(free, state.number)
@@ -154,17 +279,26 @@ def _play(
     calls: dict[int, ForecastCall] | None,
     until: set[int] | None,
     end: PlayEnd | None,
+    drawn: SampledTimes | None = None,
+    sampled: _SampledStart | None = None,
 ) -> None:
+    """One play; with ``drawn`` and ``sampled``, one of ``sampled_waits``' (the windows' first free
+    instants drawn, the queue built once for all its plays)."""
     staffed = [w for w in windows if w.staffed]
-    heap: list[tuple[dt.datetime, int]] = [
-        (window_free_at(w, holding.get(w.number), stats, calendar, now), w.number) for w in staffed
-    ]
-    heapq.heapify(heap)
+    staff = {w.number: w.acting_staff for w in staffed}
     times: dict[int, list[dt.datetime]] | None = None
     if end is not None:
         times = end.times = {w.number: [] for w in staffed}
-    play = _Queue(router, [w.number for w in staffed], waiting, now)
-    services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
+        end.staff = staff
+    if sampled is not None and drawn is not None:
+        heap = sampled.heap(drawn)
+        play = sampled.queue.copy()
+        services = sampled.services
+    else:
+        heap = [(window_free_at(w, holding.get(w.number), stats, calendar, now), w.number) for w in staffed]
+        play = _Queue(router, [w.number for w in staffed], waiting, now)
+        services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
+    heapq.heapify(heap)
     tickets = play.tickets
     durations: dict[tuple[str, int], dt.timedelta] = {}
     pop, push = heapq.heappop, heapq.heappush
@@ -182,11 +316,15 @@ def _play(
                 until.discard(ticket.serial)
                 if not until:
                     return
-        busy = durations.get((ticket.matter, window))
-        if busy is None:
-            busy = durations[ticket.matter, window] = dt.timedelta(
-                minutes=stats.expected_minutes(ticket.matter, window)
-            )
+        if drawn is not None:
+            busy = dt.timedelta(minutes=drawn.minutes(ticket.matter, window, staff[window]))
+        else:
+            known = durations.get((ticket.matter, window))
+            if known is None:
+                known = durations[ticket.matter, window] = dt.timedelta(
+                    minutes=stats.expected_minutes(ticket.matter, window, staff[window])
+                )
+            busy = known
         later = free + busy
         service = services[window]
         if not service.start <= later < service.end:  # the open period known last: the common case
@@ -225,6 +363,8 @@ class PlayEnd:
     """Per staffed window, when it would next look for a ticket and find none (and its number)."""
     times: dict[int, list[dt.datetime]]
     """Per staffed window, the instants of its forecast calls, in order."""
+    staff: dict[int, str | None] = field(default_factory=dict)
+    """Per staffed window, who serves at it (their speed is learned apart)."""
 
     def extend(
         self,
@@ -244,7 +384,7 @@ class PlayEnd:
             return Position(people_ahead=0, expected_call=None, estimated_wait=None)
         at, window = min(self.next_free[number] for number in windows)
         ahead = sum(bisect.bisect_left(self.times[number], at) for number in windows)
-        busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window))
+        busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window, self.staff.get(window)))
         self.next_free[window] = (calendar.next_service_instant(at + busy, window), window)
         self.times[window].append(at)
         since = self.now if now is None else now
@@ -308,6 +448,23 @@ class _Queue:
             self.greens[view] = [i for i in indices if first[i]]
             self.green_at[view] = 0
             self.starving[view] = [i for i in indices if self.passed[i] >= self.max_passed_over and not first[i]]
+
+    def copy(self) -> _Queue:
+        """A queue to play on, this one left as it is (its fixed parts shared)."""
+        other = object.__new__(_Queue)
+        other.max_passed_over = self.max_passed_over
+        other.tickets = self.tickets
+        other.left = self.left
+        other.passed = list(self.passed)
+        other.called = bytearray(self.called)
+        other.view_of = self.view_of
+        other.serving = self.serving
+        other.next = {view: dict(links) for view, links in self.next.items()}
+        other.prev = {view: dict(links) for view, links in self.prev.items()}
+        other.greens = self.greens
+        other.green_at = dict(self.green_at)
+        other.starving = {view: list(heap) for view, heap in self.starving.items()}
+        return other
 
     def choose(self, window: int) -> int | None:
         """The index of the ticket ``window`` calls now (``Router.choose``), taken out of the queue."""
@@ -435,3 +592,94 @@ def positions_of(
         ahead = bisect.bisect_left(times, mine.at)  # its own call is not earlier than itself
         out[ticket.serial] = Position(ahead, mine.at, max(mine.at - now, dt.timedelta()))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRange:
+    """A wait told as a range: most waits of the hall as it stands fall between ``low`` and ``high``."""
+
+    low: dt.timedelta
+    high: dt.timedelta
+
+    @property
+    def width(self) -> dt.timedelta:
+        return self.high - self.low
+
+    def whole_minutes(self) -> tuple[int, int]:
+        """The range as printed, in whole minutes: the low end rounded down, the high end up."""
+        return math.floor(self.low.total_seconds() / 60), math.ceil(self.high.total_seconds() / 60)
+
+
+def sampled_waits(
+    router: Router,
+    model: HandlingModel,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+    *,
+    plays: int,
+    seed: str,
+    until: int | Collection[int] | None = None,
+) -> dict[int, list[dt.timedelta]]:
+    """The wait of each waiting ticket (by serial) in each of ``plays`` plays of the hall with
+    handling times drawn from ``model`` (the play of ``forecast``, same router and calendar), the
+    draws seeded by ``seed``; ``until`` as in ``forecast``. A ticket no window serves has none."""
+    staffed = [w for w in windows if w.staffed]
+    wanted = None if until is None else {until} if isinstance(until, int) else set(until)
+    waits: dict[int, list[dt.timedelta]] = {}
+    zero = dt.timedelta()
+    drawn = SampledTimes(model, random.Random(seed))
+    start = _SampledStart(router, stats, calendar, now, staffed, holding, waiting, drawn)
+    for play in range(plays):
+        calls: dict[int, ForecastCall] = {}
+        drawn.rng = random.Random(f"{seed}:{play}")
+        _play(router, stats, calendar, now, staffed, holding, waiting, calls, None if wanted is None else set(wanted),
+              None, drawn, start)  # fmt: skip
+        for serial, call in calls.items():
+            waits.setdefault(serial, []).append(max(call.at - now, zero))
+    return waits
+
+
+def quantile_range(waits: Sequence[dt.timedelta], quantiles: tuple[float, float] = RANGE_QUANTILES) -> WaitRange:
+    """The range between two quantiles of sampled waits (linear between neighbouring samples)."""
+    ordered = sorted(waits)
+    return WaitRange(_quantile(ordered, quantiles[0]), _quantile(ordered, quantiles[1]))
+
+
+def narrowest_range(waits: Sequence[dt.timedelta], coverage: float) -> WaitRange:
+    """The narrowest range holding ``coverage`` of the sampled waits."""
+    ordered = sorted(waits)
+    inside = max(1, math.ceil(coverage * len(ordered)))
+    best = min(range(len(ordered) - inside + 1), key=lambda i: ordered[i + inside - 1] - ordered[i])
+    return WaitRange(ordered[best], ordered[best + inside - 1])
+
+
+def _quantile(ordered: Sequence[dt.timedelta], q: float) -> dt.timedelta:
+    at = q * (len(ordered) - 1)
+    below = math.floor(at)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (at - below)
+
+
+def wait_ranges(
+    router: Router,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+    *,
+    seed: str,
+    until: int | Collection[int] | None = None,
+    plays: int = RANGE_PLAYS,
+) -> dict[int, WaitRange]:
+    """The range told for each waiting ticket's wait: the middle of the sampled plays of the hall
+    with the learned handling times (``RANGE_QUANTILES``)."""
+    waits = sampled_waits(
+        router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until
+    )
+    return {serial: quantile_range(found) for serial, found in waits.items()}

@@ -23,13 +23,17 @@ from queue_server.domain.errors import InvalidTransition, IssueRefused, NotAllow
 from queue_server.domain.estimates import (
     FORECAST_REUSE,
     ForecastCall,
+    HandlingModel,
     HandlingStats,
     PlayEnd,
     Position,
+    WaitRange,
     forecast,
     forecast_end,
     position_of,
     positions_of,
+    sampled_waits,
+    wait_ranges,
 )
 from queue_server.domain.events import (
     MarkedNoShow,
@@ -268,6 +272,39 @@ class Hall(RatingActions):
         now = self.clock.now()
         calls = self._forecast(now, self._queue(), until=asked)
         return positions_of([self._tickets[s] for s in asked], calls, self.router, now)
+
+    def wait_ranges(self, serials: Iterable[int] | None = None) -> dict[int, WaitRange]:
+        """The wait range of every waiting ticket (or of those ``serials``): sampled plays of the
+        hall as it stands, seeded by the instant, so the same hall tells the same ranges. Costs
+        ``RANGE_PLAYS`` forecasts: the service computes them outside its actions."""
+        now = self.clock.now()
+        asked = None if serials is None else self._asked(serials)
+        if asked is not None and not asked:
+            return {}
+        holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+        ranges = wait_ranges(
+            self.router, self.stats, self.calendar, now, self._windows.values(), holding, self._queue(),
+            seed=f"{self.centre.code}:{now.isoformat()}", until=asked,
+        )  # fmt: skip
+        return ranges if asked is None else {s: r for s, r in ranges.items() if s in asked}
+
+    def sampled_waits(
+        self, model: HandlingModel, serials: Iterable[int], *, plays: int, seed: str
+    ) -> dict[int, list[dt.timedelta]]:
+        """The waits of those waiting tickets in ``plays`` plays of the hall as it stands, with
+        handling times drawn from ``model`` (the simulator's oracle gives the true ones)."""
+        asked = self._asked(serials)
+        if not asked:
+            return {}
+        holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+        waits = sampled_waits(
+            self.router, model, self.stats, self.calendar, self.clock.now(), self._windows.values(), holding,
+            self._queue(), plays=plays, seed=seed, until=asked,
+        )  # fmt: skip
+        return {s: w for s, w in waits.items() if s in asked}
+
+    def _asked(self, serials: Iterable[int]) -> list[int]:
+        return sorted(s for s in serials if s in self._tickets and self._tickets[s].status is TicketStatus.WAITING)
 
     def _forecast(
         self, now: dt.datetime, waiting: list[Ticket], until: int | Iterable[int] | None = None
@@ -654,7 +691,7 @@ class Hall(RatingActions):
         self._apply(pending, event)
         self.request_rating(pending, ticket, window, actor=actor, now=now)
         if ticket.called_at is not None:
-            self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60)
+            self.stats.record(ticket.matter, window, (now - ticket.called_at).total_seconds() / 60, ticket.staff)
         return pending.change(focus=ticket.serial)  # the earlier service whose code it retired changed too
 
     # Closing

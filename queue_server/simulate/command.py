@@ -18,6 +18,7 @@ from typing import IO
 from queue_server.domain.centre import Centre
 from queue_server.simulate.booking_figures import booking_figures, booking_lines
 from queue_server.simulate.charts import write_advice_charts, write_charts, write_comparison_chart
+from queue_server.simulate.oracle import perturbed
 from queue_server.simulate.profiles import DEFAULT_PROFILE, Profile, load_profile, plan_label, simulated_centre
 from queue_server.simulate.ranking import ranking_table
 from queue_server.simulate.report import Figures, advice_lines, comparison, comparison_figures, figures, table
@@ -42,6 +43,10 @@ class Request:
     """Print each simulated month's ranking of the windows (月度排名) after the figures."""
     follow_advice: bool = False
     """Let a simulated manager follow the staffing advice; without --compare, set beside the plan as it is."""
+    oracle_every: int = 0
+    """The oracle's range for every so many tickets (0: none): queue_server.simulate.oracle."""
+    spread_factor: float = 1.0
+    """Handling times drawn with the profile's spreads times this."""
 
 
 FOLLOWING = "按建议调配"
@@ -78,17 +83,24 @@ def run_one(
     days: int,
     progress: Progress | None,
     follow_advice: bool = False,
+    oracle_every: int = 0,
 ) -> Figures:
     """One run of a profile on a centre, as figures; with booked arrivals, the same days are played
     again without bookings, to set the walk-ins' waits beside theirs."""
     hall = simulated_centre(centre, profile)
-    run = Simulation(hall, profile, seed=seed, progress=progress, follow_advice=follow_advice).run(days)
+    run = Simulation(
+        hall, profile, seed=seed, progress=progress, follow_advice=follow_advice, oracle_every=oracle_every
+    ).run(days)
     result = figures(run)
     if profile.bookings.share > 0:
         plain_profile = profile.model_copy(update={"bookings": profile.bookings.model_copy(update={"share": 0.0})})
         plain = Simulation(hall, plain_profile, seed=seed, follow_advice=follow_advice).run(days)
         result["bookings"] = booking_figures(run, plain)
     return result
+
+
+def _perturbed(profile: Profile, factor: float) -> Profile:
+    return profile if factor == 1.0 else perturbed(profile, factor)
 
 
 def _with_day(profile: Profile, day: dt.date | None) -> Profile:
@@ -106,7 +118,7 @@ def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None =
     if request.follow_advice and not request.compare:
         return _advice_beside_plan(request, out, err, started)
     if not request.compare:
-        profile = _with_day(load_profile(request.profile), request.day)
+        profile = _perturbed(_with_day(load_profile(request.profile), request.day), request.spread_factor)
         progress = ProgressBar(err, "simulating") if err.isatty() else None
         result = run_one(
             request.centre,
@@ -114,6 +126,7 @@ def simulate(request: Request, out: IO[str] | None = None, err: IO[str] | None =
             seed=request.seed,
             days=request.days,
             progress=progress,
+            oracle_every=request.oracle_every,
         )
         print(table(result, names), file=out)
         if "bookings" in result:
@@ -150,11 +163,12 @@ def _compare(request: Request, err: IO[str]) -> tuple[list[str], list[Figures]]:
         results.append(
             run_one(
                 request.centre,
-                profile,
+                _perturbed(profile, request.spread_factor),
                 seed=request.seed,
                 days=request.days,
                 progress=progress,
                 follow_advice=request.follow_advice,
+                oracle_every=request.oracle_every,
             )
         )
     return labels, results
@@ -162,14 +176,20 @@ def _compare(request: Request, err: IO[str]) -> tuple[list[str], list[Figures]]:
 
 def _advice_beside_plan(request: Request, out: IO[str], err: IO[str], started: float) -> int:
     """The profile as planned, and again with a manager following the staffing advice: same citizens."""
-    profile = _with_day(load_profile(request.profile), request.day)
+    profile = _perturbed(_with_day(load_profile(request.profile), request.day), request.spread_factor)
     labels = [plan_label(request.profile or DEFAULT_PROFILE), FOLLOWING]
     results = []
     for label, follow in zip(labels, (False, True), strict=True):
         progress = ProgressBar(err, label) if err.isatty() else None
         results.append(
             run_one(
-                request.centre, profile, seed=request.seed, days=request.days, progress=progress, follow_advice=follow
+                request.centre,
+                profile,
+                seed=request.seed,
+                days=request.days,
+                progress=progress,
+                follow_advice=follow,
+                oracle_every=request.oracle_every,
             )
         )
     print(comparison(labels, results), file=out)

@@ -189,13 +189,19 @@ def _arrivals(
     for at, code in drawn:
         share = green.matters.get(code, green.share)
         category = rng.choices(categories, weights)[0] if rng.random() < share else None
-        time = profile.handling.matters.get(code)
-        mean = (time.mean if time and time.mean else None) or (
-            centre.matter(code).expected_minutes * profile.handling.mean_factor
-        )
-        spread = (time.spread if time and time.spread else None) or profile.handling.spread
+        mean, spread = handling_of(centre, profile, code)
         arrivals.append(Arrival(at, code, category, lognormal_minutes(rng, mean, spread)))
     return tuple(arrivals)
+
+
+def handling_of(centre: Centre, profile: Profile, code: str) -> tuple[float, float]:
+    """The mean minutes and spread (coefficient of variation) a matter's handling times are drawn with."""
+    time = profile.handling.matters.get(code)
+    mean = (time.mean if time and time.mean else None) or (
+        centre.matter(code).expected_minutes * profile.handling.mean_factor
+    )
+    spread = (time.spread if time and time.spread else None) or profile.handling.spread
+    return mean, spread
 
 
 def _staffed(

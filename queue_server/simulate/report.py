@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from queue_server.domain.calendar import WorkCalendar
@@ -180,7 +180,14 @@ def _estimates(called: list[TicketRecord]) -> dict[str, Any]:
     """How far the wait printed on each ticket was from its real wait (estimate minus real)."""
     errors = [t.estimate - _wait(t) for t in called if t.estimate is not None]
     if not errors:
-        return {"count": 0, "mean_absolute_error": None, "bias": None, "p90_absolute_error": None, "close_share": None}
+        return {
+            "count": 0,
+            "mean_absolute_error": None,
+            "bias": None,
+            "p90_absolute_error": None,
+            "close_share": None,
+            "ranges": range_figures(called),
+        }
     absolute = [abs(e) for e in errors]
     return {
         "count": len(errors),
@@ -188,7 +195,46 @@ def _estimates(called: list[TicketRecord]) -> dict[str, Any]:
         "bias": _r(statistics.fmean(errors)),
         "p90_absolute_error": _r(percentile(absolute, 0.9)),
         "close_share": _r(sum(a <= ESTIMATE_CLOSE_MINUTES for a in absolute) / len(absolute), 4),
+        "ranges": range_figures(called),
     }
+
+
+def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
+    """How honest the printed ranges were: the share of real waits inside them and their median
+    width; beside them the oracle's (on the tickets it was asked for) and the width ratio there."""
+    printed = [t for t in called if t.low is not None and t.high is not None]
+    asked = [t for t in printed if t.oracle_low is not None and t.oracle_high is not None]
+    return {
+        "count": len(printed),
+        "coverage": _share(printed, lambda t: t.low, lambda t: t.high),
+        "median_width": _median_width(printed, lambda t: t.low, lambda t: t.high),
+        "oracle_count": len(asked),
+        "oracle_coverage": _share(asked, lambda t: t.oracle_low, lambda t: t.oracle_high),
+        "oracle_median_width": _median_width(asked, lambda t: t.oracle_low, lambda t: t.oracle_high),
+        "median_width_on_oracle_tickets": _median_width(asked, lambda t: t.low, lambda t: t.high),
+        "width_ratio": _width_ratio(asked),
+    }
+
+
+Bound = Callable[[TicketRecord], float | None]
+
+
+def _share(tickets: list[TicketRecord], low: Bound, high: Bound) -> float | None:
+    if not tickets:
+        return None
+    inside = sum((low(t) or 0.0) <= _wait(t) <= (high(t) or 0.0) for t in tickets)
+    return _r(inside / len(tickets), 4)
+
+
+def _median_width(tickets: list[TicketRecord], low: Bound, high: Bound) -> float | None:
+    widths = [(high(t) or 0.0) - (low(t) or 0.0) for t in tickets]
+    return _r(statistics.median(widths)) if widths else None
+
+
+def _width_ratio(asked: list[TicketRecord]) -> float | None:
+    mine = _median_width(asked, lambda t: t.low, lambda t: t.high)
+    best = _median_width(asked, lambda t: t.oracle_low, lambda t: t.oracle_high)
+    return None if mine is None or not best else _r(mine / best, 4)
 
 
 def _passed_over(run: SimulationRun, tickets: list[TicketRecord]) -> dict[str, Any]:
@@ -296,6 +342,7 @@ def table(f: Figures, matter_names: dict[str, str] | None = None) -> str:
             f" bias {e['bias']:+.1f} min (+ promised longer than real), p90 error {e['p90_absolute_error']:.1f} min,"
             f" {e['close_share']:.0%} within {ESTIMATE_CLOSE_MINUTES:.0f} min"
         )
+        lines.extend(range_lines(e["ranges"]))
     po = f["passed_over"]
     verdict = "holds" if po["within_limit"] else "BROKEN"
     lines.append(
@@ -308,6 +355,24 @@ def table(f: Figures, matter_names: dict[str, str] | None = None) -> str:
         f" {r['named_bad']} of them named (a follow-up call each)"
     )
     return "\n".join(lines)
+
+
+def range_lines(r: dict[str, Any]) -> list[str]:
+    """The printed ranges' honesty, and the oracle's beside it when it was asked."""
+    if not r["count"]:
+        return []
+    lines = [
+        f"Wait ranges on tickets: {r['coverage']:.0%} of real waits inside the printed range,"
+        f" median width {r['median_width']:.1f} min"
+    ]
+    if r["oracle_count"]:
+        ratio = "-" if r["width_ratio"] is None else f"{r['width_ratio']:.2f}"
+        best, mine = r["oracle_median_width"], r["median_width_on_oracle_tickets"]
+        lines.append(
+            f"Oracle on {r['oracle_count']} tickets: narrowest 80% range median width {best:.1f} min"
+            f" ({r['oracle_coverage']:.0%} inside); the printed ranges there {mine:.1f} min, {ratio} times the oracle's"
+        )
+    return lines
 
 
 COMPARED: list[tuple[str, Any]] = [
@@ -327,6 +392,8 @@ COMPARED: list[tuple[str, Any]] = [
     ("staffed window-hours", lambda f: sum(w["staffed_minutes"] for w in f["windows"]) / 60),
     ("estimate error (MAE)", lambda f: f["estimates"]["mean_absolute_error"]),
     ("estimate bias", lambda f: f["estimates"]["bias"]),
+    ("waits inside the range", lambda f: (f["estimates"].get("ranges") or {}).get("coverage")),
+    ("range median width", lambda f: (f["estimates"].get("ranges") or {}).get("median_width")),
     ("most passed over (ordinary)", lambda f: f["passed_over"]["max_ordinary"]),
 ]
 
@@ -363,7 +430,7 @@ def comparison(labels: Sequence[str], runs: Sequence[Figures]) -> str:
             value = read(f)
             if value is None:
                 cells.append("-")
-            elif name == "window use":
+            elif name in ("window use", "waits inside the range"):
                 cells.append(f"{value:.0%}")
             elif isinstance(value, float):
                 cells.append(f"{value:.1f}")

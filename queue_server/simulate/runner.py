@@ -39,6 +39,7 @@ from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day
+from queue_server.simulate.oracle import TrueHandling, oracle_range
 from queue_server.simulate.profiles import SIMULATED_STAFF, Profile, spare_windows
 
 KIOSK_ACTOR = "kiosk:simulator"
@@ -65,6 +66,12 @@ class TicketRecord:
     estimate: float | None
     """Minutes to the call that the ticket promised when printed (None: no window could serve it)."""
     people_ahead: int
+    low: float | None = None
+    high: float | None = None
+    """The wait range printed on the ticket, in minutes (None: no window could serve it)."""
+    oracle_low: float | None = None
+    oracle_high: float | None = None
+    """The oracle's range at the issue (queue_server.simulate.oracle), when it was asked."""
     called: dt.datetime | None = None
     window: int | None = None
     finished: dt.datetime | None = None
@@ -167,13 +174,17 @@ class Simulation:
         seed: int = 0,
         progress: Progress | None = None,
         follow_advice: bool = False,
+        oracle_every: int = 0,
     ) -> None:
+        """``oracle_every``: the oracle's range is computed for every so many issued tickets (0: never)."""
         self.centre = centre
         self.follow_advice = follow_advice
         self.followed: list[Followed] = []
         self._moving = 0
         """Staff members on their way to a window the advice sent them to: no new advice meanwhile."""
         self._closes: dt.datetime | None = None
+        self.oracle_every = oracle_every
+        self.truth = TrueHandling(centre, profile)
         self.profile = profile
         self.seed = seed
         self.rng = random.Random(seed)
@@ -322,6 +333,7 @@ class Simulation:
             slot=slot,
             late_booking=late,
         )
+        self._ranges(record)
         self.tickets.append(record)
         self.by_serial[ticket.serial] = record
         self._minutes[ticket.serial] = arrival.minutes
@@ -337,6 +349,20 @@ class Simulation:
             if idle:
                 self._call(min(idle, key=_idle_order))
         self._tick()
+
+    def _ranges(self, record: TicketRecord) -> None:
+        """The range printed on the ticket (as the service computes it after the issue) and, for
+        every ``oracle_every``-th ticket, the oracle's."""
+        printed = self.hall.wait_ranges([record.serial]).get(record.serial)
+        if printed is not None:
+            low, high = printed.whole_minutes()
+            record.low, record.high = float(low), float(high)
+        if self.oracle_every and len(self.tickets) % self.oracle_every == 0:
+            seed = f"oracle:{self.seed}:{self._day}:{record.serial}"
+            best = oracle_range(self.hall, self.truth, record.serial, seed)
+            if best is not None:
+                low, high = best.whole_minutes()  # as it would print it
+                record.oracle_low, record.oracle_high = float(low), float(high)
 
     # Windows
 
