@@ -240,7 +240,7 @@ def _png(path: Path) -> tuple[int, int]:
 def test_charts_are_valid_pngs(town: SimulationRun, tmp_path: Path) -> None:
     f = figures(town)
     paths = write_charts(f, tmp_path / "charts")
-    assert sorted(p.name for p in paths) == ["queue.png", "utilisation.png", "waits.png"]
+    assert sorted(p.name for p in paths) == ["honesty.png", "queue.png", "utilisation.png", "waits.png"]
     for path in paths:
         assert _png(path) == (1000, 560)
     [compare] = write_comparison_chart(["A", "B"], [f, f], tmp_path / "charts")

@@ -47,6 +47,14 @@ WORDS = {
     "all_mean": ("全部平均", "mean, all"),
     "all_p90": ("全部90%分位", "p90, all"),
     "all_max": ("最长等候", "longest wait"),
+    "honesty": (
+        "预计等候是否说准（实际等候落在所告之内的比例）",
+        "How honest the waits told were (share of real waits inside)",
+    ),
+    "point": ("单值预计±5分钟", "point estimate ±5 min"),
+    "printed": ("打印的区间", "printed range"),
+    "oracle": ("理想区间（80%）", "oracle's range (80%)"),
+    "width": ("区间宽度中位数", "median width"),
 }
 
 
@@ -203,14 +211,51 @@ def utilisation_chart(windows: Sequence[dict[str, Any]]) -> Image.Image:
     return canvas.image
 
 
+def honesty_chart(runs: Sequence[tuple[str, dict[str, Any]]]) -> Image.Image:
+    """Per run, the share of real waits told right: within 5 minutes of the point estimate, inside
+    the printed range and inside the oracle's range (each range's median width written under it)."""
+    bars = [("point", ORDINARY), ("printed", "#ff7f0e"), ("oracle", "#7f7f7f")]
+    canvas = _canvas(word("honesty"), (0, max(len(runs), 1)), 100, "%")
+    font, small = _font(14)[0], _font(12)[0]
+    for index, (label, estimates) in enumerate(runs):
+        r = estimates.get("ranges") or {}
+        values = {
+            "point": (estimates.get("close_share"), None),
+            "printed": (r.get("coverage"), r.get("median_width")),
+            "oracle": (r.get("oracle_coverage"), r.get("oracle_median_width")),
+        }
+        for offset, (key, colour) in enumerate(bars):
+            share, width = values[key]
+            if share is None:
+                continue
+            left = canvas.x(index + 0.08 + offset * 0.29)
+            right = canvas.x(index + 0.08 + offset * 0.29 + 0.26)
+            canvas.draw.rectangle([left, canvas.y(share * 100), right, canvas.y(0)], fill=colour)
+            text = f"{share:.0%}"
+            canvas.draw.text(((left + right) / 2 - canvas.draw.textlength(text, font=font) / 2,
+                              canvas.y(share * 100) - 20), text, font=font, fill=INK)  # fmt: skip
+            if width is not None:
+                note = f"{width:g} {word('minutes')}"
+                canvas.draw.text(((left + right) / 2 - canvas.draw.textlength(note, font=small) / 2,
+                                  canvas.y(share * 100) + 6), note, font=small, fill="white")  # fmt: skip
+        centre = canvas.x(index + 0.5)
+        canvas.draw.text((centre - canvas.draw.textlength(label, font=font) / 2, HEIGHT - BOTTOM + 12), label,
+                         font=font, fill=INK)  # fmt: skip
+    _legend(canvas, [(word(key), colour) for key, colour in bars])
+    return canvas.image
+
+
 def write_charts(figures: dict[str, Any], folder: Path) -> list[Path]:
-    """queue.png, waits.png and utilisation.png of one run, in ``folder``."""
+    """queue.png, waits.png and utilisation.png of one run, in ``folder``; honesty.png when the
+    run printed wait ranges."""
     folder.mkdir(parents=True, exist_ok=True)
     charts = {
         "queue.png": queue_chart([(figures["profile"], figures["queue"]["samples"])], word("queue")),
         "waits.png": waits_chart(figures["waits"]),
         "utilisation.png": utilisation_chart(figures["windows"]),
     }
+    if (figures["estimates"].get("ranges") or {}).get("count"):
+        charts["honesty.png"] = honesty_chart([(figures["profile"], figures["estimates"])])
     return [_save(image, folder / name) for name, image in charts.items()]
 
 
