@@ -3,6 +3,7 @@ updated live, the call to a window, cancelling, and the rating after service; an
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,12 @@ async def test_the_page_follows_the_ticket_live_until_its_call(site: Site, tmp_p
         await expect(page.locator("#matter")).to_have_text("养老保险待遇领取")
         await expect(page.locator("#state")).to_have_text("等候中")
         await expect(page.locator("#ahead")).to_have_text("1 人")
-        await expect(page.locator("#wait")).to_have_text("约 10 分钟")
+        # the wait told as a range around the single estimate (10 minutes: the ticket ahead's matter)
+        await expect(page.locator("#wait")).to_have_text(re.compile(r"^约 \d+-\d+ 分钟$"))
+        low, high = map(int, re.findall(r"\d+", await page.locator("#wait").inner_text()))
+        assert low < 10 < high
+        told = site.service.wait_ranges.of(await site.service.hall(site.code))[mine["serial"]]
+        assert (low, high) == told.whole_minutes()
         await assert_accessible(page, "the ticket status, waiting")
         keep_screenshot(await page.screenshot(), "status-waiting.png", tmp_path)
 

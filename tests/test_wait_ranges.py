@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from queue_server.app.wait_ranges import MAX_SECONDS, MIN_SECONDS, WaitRanges
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import HandlingStats, WaitRange, narrowest_range, quantile_range
@@ -139,3 +140,36 @@ def test_a_perturbed_spread_multiplies_every_spread_of_the_profile() -> None:
         assert mean_after == mean and spread_after == spread * 1.5
     with pytest.raises(ValueError, match="above 0"):
         perturbed(profile, 0)
+
+
+# --- The ranges the pages show: computed outside the actions, at a bounded rate ---------------------
+
+
+def test_the_pages_ranges_are_computed_at_most_once_in_min_seconds_after_a_change() -> None:
+    hall, clock = one_window()
+    tickets = [issue(hall) for _ in range(3)]
+    kept = WaitRanges()
+    first = kept.of(hall)
+    assert set(first) == {t.serial for t in tickets} and kept.computations == 1
+    assert kept.of(hall) is first and kept.computations == 1, "nothing changed: nothing computed"
+    later = issue(hall)
+    assert later.serial not in kept.of(hall) and kept.computations == 1, "within MIN_SECONDS the last ones serve"
+    clock.advance(seconds=MIN_SECONDS)
+    assert later.serial in kept.of(hall) and kept.computations == 2
+    clock.advance(seconds=MAX_SECONDS - 1)
+    kept.of(hall)
+    assert kept.computations == 2
+    clock.advance(seconds=1)
+    kept.of(hall)
+    assert kept.computations == 3, "waits shrink as time goes: computed again after MAX_SECONDS"
+
+
+def test_no_action_computes_a_range() -> None:
+    hall, _ = one_window()
+    calls: list[object] = []
+    hall.wait_ranges = lambda serials=None: calls.append(serials) or {}  # type: ignore[method-assign]
+    for _ in range(3):
+        issue(hall)
+    hall.call_next(1)
+    hall.finish(1, Outcome.ON_THE_SPOT)
+    assert calls == []

@@ -43,6 +43,7 @@ from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
+from queue_server.app.wait_ranges import WaitRanges
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
@@ -92,6 +93,8 @@ class HallService:
         self._subscribers: list[Subscriber] = []
         self._outbox_subscribers: list[OutboxSubscriber] = []
         self._ticket_limits = TicketLimits(lambda: self.clock.now().timestamp())
+        self.wait_ranges = WaitRanges()
+        """The wait ranges the ticket pages show, computed outside the actions at a bounded rate."""
         self._state = _State.UNOPENED
 
     @property

@@ -6,6 +6,8 @@ ticket through here, so each shows the same view.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from queue_server.app.service import HallService
 from queue_server.app.views import TicketView, ticket_view
 from queue_server.domain.centre import Centre
@@ -30,7 +32,12 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
                 f"There is no ticket #{serial} at {config.name}", RefusalCode.TICKET_NOT_FOUND, serial=serial
             ) from None
         return config, ticket_view(config, stored)
-    position = hall.position(serial) if ticket.status is TicketStatus.WAITING else None
+    position = None
+    if ticket.status is TicketStatus.WAITING:
+        position = hall.position(serial)
+        told = service.wait_ranges.of(hall).get(serial)
+        if told is not None:
+            position = replace(position, wait_range=told)
     return hall.centre, ticket_view(hall.centre, ticket, position)
 
 

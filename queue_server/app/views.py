@@ -76,6 +76,8 @@ class PositionView(TypedDict):
     expected_call: Instant | None
     green_ahead: NotRequired[int]
     """Of those ahead, green-channel tickets issued later (绿色通道优先); on a single ticket's reading"""
+    wait_range_minutes: NotRequired[list[int]]
+    """The wait told as a range [low, high] in whole minutes, when the hall's ranges were computed"""
 
 
 class _TicketFields(TypedDict):
@@ -352,6 +354,8 @@ def position_view(position: Position | None) -> PositionView | None:
     }
     if position.green_ahead is not None:
         view["green_ahead"] = position.green_ahead
+    if position.wait_range is not None:
+        view["wait_range_minutes"] = list(position.wait_range.whole_minutes())
     return view
 
 

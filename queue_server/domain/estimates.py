@@ -198,6 +198,8 @@ class Position:
     green_ahead: int | None = None
     """Of those ahead, the green-channel tickets issued after this one (绿色通道优先): why a wait
     can grow. Counted on one ticket's own reading (:func:`position_of` with its tickets), else None."""
+    wait_range: WaitRange | None = None
+    """The range told for the wait (sampled plays, :func:`wait_ranges`), when one was computed."""
 
 
 def window_free_at(

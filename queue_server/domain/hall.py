@@ -119,6 +119,9 @@ class Hall(RatingActions):
         """Real-name tickets per service day and person hash (queue_server.domain.real_name)."""
         self._play_end: PlayEnd | None = None
         """The last whole forecast's end, while the queue and windows are as it left them."""
+        self.changes = 0
+        """How many changes the hall took in (actions, stored state): what a reader keeping something
+        worked out from it (the wait ranges) compares to know it is stale. Read it, never change it."""
         self._touched: set[int] = set()
         """Tickets changed or taken in since the last ``compact``: only they can have ended."""
         self._waiting = WaitingQueue()
@@ -148,10 +151,12 @@ class Hall(RatingActions):
         self._people.update(stored.people)
         self.stats = stats or self.stats
         self._play_end = None
+        self.changes += 1
 
     def adopt(self, ticket: Ticket) -> None:
         """Take in a stored ticket, e.g. an ended one an action refers to."""
         self._play_end = None
+        self.changes += 1
         before = self._tickets.get(ticket.serial)
         self._waiting.moved(before, ticket)
         self.ratings.moved(before, ticket)
@@ -734,6 +739,7 @@ class Hall(RatingActions):
 
     def _window_action(self, event: WindowEvent) -> Change:
         self._play_end = None
+        self.changes += 1
         pending = PendingChange()
         state = apply_window(self._windows[event.window], event)
         self._windows[event.window] = state
@@ -753,6 +759,7 @@ class Hall(RatingActions):
             raise self._no_ticket(event.serial)
         after = apply(before, event)
         self._play_end = None
+        self.changes += 1
         self._touched.add(after.serial)
         if (before is not None and before.status is TicketStatus.WAITING) or after.status is TicketStatus.WAITING:
             self._waiting.moved(before, after)

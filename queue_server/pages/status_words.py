@@ -27,6 +27,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "people_unit": "{n} 人",
         "estimated_wait": "预计等候",
         "wait_minutes": "约 {n} 分钟",
+        "wait_range": "约 {low}-{high} 分钟",
         "wait_unknown": "暂无法估计",
         "next_up": "下一个就是您，请留意叫号",
         "waiting_help": "请留意大厅叫号屏和广播。此页面会自动更新，叫到您时手机会提示。",
@@ -130,6 +131,7 @@ WORDS: dict[Language, dict[str, str]] = {
         "people_unit": "{n}",
         "estimated_wait": "Estimated wait",
         "wait_minutes": "about {n} min",
+        "wait_range": "about {low}-{high} min",
         "wait_unknown": "not known yet",
         "next_up": "You are next: listen for your number",
         "waiting_help": (

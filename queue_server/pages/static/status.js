@@ -71,6 +71,14 @@
     lastCalls = calls;
   }
 
+  // The wait as a range when the hall computed one (its width says how sure it is), else the single estimate.
+  function waitText(position) {
+    if (!position || position.estimated_wait_minutes === null) return OW.t("wait_unknown");
+    const range = position.wait_range_minutes;
+    if (range && range[1] > range[0]) return OW.t("wait_range", { low: range[0], high: range[1] });
+    return OW.t("wait_minutes", { n: range ? range[1] : position.estimated_wait_minutes });
+  }
+
   function render(view) {
     const ticket = view.ticket;
     const centre = view.centre;
@@ -93,8 +101,7 @@
       case "waiting": {
         const position = ticket.position;
         $("ahead").textContent = position ? OW.t("people_unit", { n: position.people_ahead }) : "—";
-        $("wait").textContent = position && position.estimated_wait_minutes !== null
-          ? OW.t("wait_minutes", { n: position.estimated_wait_minutes }) : OW.t("wait_unknown");
+        $("wait").textContent = waitText(position);
         $("next-up").hidden = !(position && position.people_ahead === 0);
         // A wait that grew says why: green-channel citizens who came later go first (绿色通道优先).
         const green = position && position.green_ahead ? position.green_ahead : 0;

@@ -1,0 +1,55 @@
+"""The wait ranges shown on tickets' pages: computed from the live hall at a bounded rate.
+
+A range costs ``estimates.RANGE_PLAYS`` forward plays of the hall (``Hall.wait_ranges``), too much
+for every action and every page read. So no action computes one: a read of a centre's ranges
+plays its whole queue once when the hall changed since the last computation at least
+``MIN_SECONDS`` ago (or ``MAX_SECONDS`` passed: waits shrink as time goes), and every other read
+shares the last result. A ticket issued since shows its single estimate until then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from queue_server.domain.estimates import WaitRange
+from queue_server.domain.hall import Hall
+
+MIN_SECONDS = 2
+"""At most one computation of a centre's ranges in this many seconds."""
+MAX_SECONDS = 60
+"""Ranges are computed again after this long even when nothing changed."""
+
+
+@dataclass(slots=True)
+class _Computed:
+    hall: int
+    changes: int
+    at: dt.datetime
+    ranges: dict[int, WaitRange]
+
+
+class WaitRanges:
+    """Per centre, the last ranges computed, from which hall, at which of its changes and when."""
+
+    def __init__(self) -> None:
+        self._computed: dict[str, _Computed] = {}
+        self.computations = 0
+        """How many times ranges were computed (a test reads the bound on it)."""
+
+    def of(self, hall: Hall) -> dict[int, WaitRange]:
+        """Every waiting ticket's range, as computed at most ``MIN_SECONDS`` after the hall's last change."""
+        now = hall.clock.now()
+        kept = self._computed.get(hall.centre.code)
+        if kept is None or self._stale(kept, hall, now):
+            kept = self._computed[hall.centre.code] = _Computed(id(hall), hall.changes, now, hall.wait_ranges())
+            self.computations += 1
+        return kept.ranges
+
+    @staticmethod
+    def _stale(kept: _Computed, hall: Hall, now: dt.datetime) -> bool:
+        if kept.hall != id(hall) or now < kept.at:
+            return True
+        age = now - kept.at
+        changed = kept.changes != hall.changes
+        return age >= dt.timedelta(seconds=MAX_SECONDS) or (changed and age >= dt.timedelta(seconds=MIN_SECONDS))
