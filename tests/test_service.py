@@ -97,6 +97,8 @@ async def test_a_stored_hall_equals_the_live_one(service: HallService) -> None:
     assert stored.windows() == live.windows()
     assert stored.last_serial == live.last_serial == 4
     assert stored.stats.matter_minutes == live.stats.matter_minutes != {}
+    assert stored.stats.matter_spread == live.stats.matter_spread != {}
+    assert stored.stats.staff_factor == live.stats.staff_factor != {}
     assert stored.positions() == live.positions()
 
 
@@ -300,3 +302,33 @@ async def test_a_hall_read_inside_the_centres_own_transaction_does_not_wait_for_
 
     answer = await service.locked("test", actor="system", request_id=rid(), name="peek", work=work)
     assert answer.ok and answer.body == {"waiting": 1}, answer.refusal
+
+
+async def test_the_wait_told_at_issue_is_kept_with_the_ticket(service: HallService) -> None:
+    """The single estimate with the ticket; its first range, worked out after the issue outside
+    its transaction, once; a later round keeps a ticket's first range as it was."""
+    tickets = [await issue(service) for _ in range(5)]
+    await service.ranges_kept("test")
+    assert service.wait_ranges.computations == 1, "the five issues shared one round"
+    hall = await service.hall("test")
+    told = service.wait_ranges.of(hall)
+    t = schema.tickets.c
+    async with service.db.read() as conn:
+        rows = {r.serial: r for r in (await conn.execute(select(schema.tickets).order_by(t.serial))).all()}
+    for ticket in tickets:
+        row = rows[ticket["serial"]]
+        assert row.estimate_minutes == ticket["position"]["estimated_wait_minutes"]
+        assert (row.estimate_low, row.estimate_high) == told[ticket["serial"]].whole_minutes()
+    assert [(rows[s["serial"]].estimate_low, rows[s["serial"]].estimate_high) for s in tickets[:2]] == [(0, 0)] * 2
+    assert 0 <= rows[tickets[4]["serial"]].estimate_low < rows[tickets[4]["serial"]].estimate_high
+
+    service.clock.advance(minutes=7)  # type: ignore[attr-defined]
+    await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
+    later = await issue(service)
+    await service.ranges_kept("test")
+    async with service.db.read() as conn:
+        again = {r.serial: r for r in (await conn.execute(select(schema.tickets))).all()}
+    assert again[later["serial"]].estimate_high is not None
+    for ticket in tickets:
+        before, after = rows[ticket["serial"]], again[ticket["serial"]]
+        assert (after.estimate_low, after.estimate_high) == (before.estimate_low, before.estimate_high)

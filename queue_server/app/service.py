@@ -32,7 +32,7 @@ from typing import Self
 from queue_server.app import configure as configuring
 from queue_server.app import maintenance, printing, request_ids
 from queue_server.app.answers import Answer
-from queue_server.app.commands import Command
+from queue_server.app.commands import CheckInTicket, Command, IssueTicket
 from queue_server.app.devices_seen import DeviceSightings
 from queue_server.app.group_commit import ActionRunner, AlsoWrite
 from queue_server.app.halls import Halls
@@ -43,7 +43,7 @@ from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
-from queue_server.app.wait_ranges import WaitRanges
+from queue_server.app.wait_ranges import MIN_SECONDS, WaitRanges
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
@@ -51,6 +51,7 @@ from queue_server.domain.retention import PersonalData, Retention
 from queue_server.protocol.payloads import PrinterStatus
 from queue_server.store.database import Database
 from queue_server.store.outbox import OutboxRow
+from queue_server.store.repository import keep_issue_ranges
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ class HallService:
         self._ticket_limits = TicketLimits(lambda: self.clock.now().timestamp())
         self.wait_ranges = WaitRanges()
         """The wait ranges the ticket pages show, computed outside the actions at a bounded rate."""
+        self._range_rounds: dict[str, asyncio.Task[None]] = {}
+        """Per centre, the pending round that works the ranges out after issues (at most one)."""
         self._state = _State.UNOPENED
 
     @property
@@ -120,6 +123,10 @@ class HallService:
     async def aclose(self) -> None:
         """Run no action from now on; cancel the centres' running actions and wait until they ended."""
         self._state = _State.CLOSED
+        rounds = list(self._range_rounds.values())
+        for pending in rounds:
+            pending.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)
         runners = [slot.runner for slot in self._halls.slots() if slot.runner is not None and not slot.runner.done()]
         for runner in runners:
             runner.cancel()
@@ -222,7 +229,30 @@ class HallService:
                 count_action(centre, command.name, None)
                 raise
         count_action(centre, command.name, answer)
+        if isinstance(command, (IssueTicket, CheckInTicket)) and centre not in self._range_rounds:
+            self._range_rounds[centre] = asyncio.create_task(self._range_round(centre), name=f"wait ranges of {centre}")
         return answer
+
+    async def ranges_kept(self, centre: str) -> None:
+        """Wait until the pending round of ``centre``'s wait ranges (if any) kept them."""
+        pending = self._range_rounds.get(centre)
+        if pending is not None:
+            await asyncio.shield(pending)
+
+    async def _range_round(self, centre: str) -> None:
+        """``MIN_SECONDS`` after an issue (the issues meanwhile share it), outside every action: the
+        hall's ranges worked out once, and each new ticket's first range kept with it."""
+        try:
+            await asyncio.sleep(MIN_SECONDS)
+            ranges = self.wait_ranges.refresh(await self.hall(centre))
+            first = self.wait_ranges.first_told(centre, ranges)
+            if first:
+                async with self.db.write() as conn:
+                    await keep_issue_ranges(conn, centre, first)
+        except Exception:  # the tickets keep their single estimate; the next round tries again
+            log.exception("Could not work out the wait ranges of centre %s", centre)
+        finally:
+            self._range_rounds.pop(centre, None)
 
     async def hall(self, centre: str) -> Hall:
         """A hall to read from, never to act on (``app.halls.Halls.read``): build views from it

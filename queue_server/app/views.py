@@ -23,7 +23,7 @@ from queue_server.app.view_fields import Day, DumpOf, Instant, documented, value
 from queue_server.domain.calendar import is_provisional, known_through
 from queue_server.domain.case_terms import LEVEL_NAMES_ZH, Assistance, CaseTerms, Level
 from queue_server.domain.centre import Centre, Domain, Matter, Policy, ShowStaff, TicketGroup, Window, WindowKind
-from queue_server.domain.estimates import Position
+from queue_server.domain.estimates import Position, whole_minutes
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RATING_NAMES_ZH, RatingStatus
 from queue_server.domain.tickets import (
@@ -339,9 +339,7 @@ def iso(instant: dt.datetime | dt.date | None) -> str | None:
 
 def minutes(delta: dt.timedelta | None) -> int | None:
     """Whole minutes, rounded up: a citizen told "0 minutes" should not have to wait at all."""
-    if delta is None:
-        return None
-    return int(-(-delta.total_seconds() // 60))
+    return whole_minutes(delta)
 
 
 def position_view(position: Position | None) -> PositionView | None:

@@ -5,6 +5,10 @@ for every action and every page read. So no action computes one: a read of a cen
 plays its whole queue once when the hall changed since the last computation at least
 ``MIN_SECONDS`` ago (or ``MAX_SECONDS`` passed: waits shrink as time goes), and every other read
 shares the last result. A ticket issued since shows its single estimate until then.
+
+After issues the service also works them out once ``MIN_SECONDS`` later, whoever reads, and keeps
+each new ticket's first range with it (``tickets.estimate_low``/``estimate_high``): the range told
+at issue, which the reports set against the real wait.
 """
 
 from __future__ import annotations
@@ -34,16 +38,33 @@ class WaitRanges:
 
     def __init__(self) -> None:
         self._computed: dict[str, _Computed] = {}
+        self._told: dict[str, set[int]] = {}
+        """Per centre, the waiting tickets whose first range was kept."""
         self.computations = 0
         """How many times ranges were computed (a test reads the bound on it)."""
+
+    def refresh(self, hall: Hall) -> dict[int, WaitRange]:
+        """Work the ranges out now (the service's round after issues: at most one per ``MIN_SECONDS``)."""
+        kept = self._computed[hall.centre.code] = _Computed(
+            id(hall), hall.changes, hall.clock.now(), hall.wait_ranges()
+        )
+        self.computations += 1
+        return kept.ranges
+
+    def first_told(self, code: str, ranges: dict[int, WaitRange]) -> dict[int, tuple[int, int]]:
+        """The ranges of tickets told none before (whole minutes), now counted as told."""
+        told = self._told.setdefault(code, set())
+        new = {serial: found.whole_minutes() for serial, found in ranges.items() if serial not in told}
+        told.intersection_update(ranges)  # tickets no longer waiting are forgotten
+        told.update(new)
+        return new
 
     def of(self, hall: Hall) -> dict[int, WaitRange]:
         """Every waiting ticket's range, as computed at most ``MIN_SECONDS`` after the hall's last change."""
         now = hall.clock.now()
         kept = self._computed.get(hall.centre.code)
         if kept is None or self._stale(kept, hall, now):
-            kept = self._computed[hall.centre.code] = _Computed(id(hall), hall.changes, now, hall.wait_ranges())
-            self.computations += 1
+            return self.refresh(hall)
         return kept.ranges
 
     @staticmethod

@@ -202,6 +202,13 @@ class Position:
     """The range told for the wait (sampled plays, :func:`wait_ranges`), when one was computed."""
 
 
+def whole_minutes(delta: dt.timedelta | None) -> int | None:
+    """A wait as told, in whole minutes rounded up: a citizen told "0 minutes" should not have to wait at all."""
+    if delta is None:
+        return None
+    return int(-(-delta.total_seconds() // 60))
+
+
 def window_free_at(
     state: WindowState,
     holding: Ticket | None,

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import operator
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
@@ -26,7 +26,7 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import NotFound
-from queue_server.domain.estimates import HandlingStats
+from queue_server.domain.estimates import HandlingStats, whole_minutes
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
@@ -220,7 +220,7 @@ async def _people(conn: AsyncConnection, code: str, today: dt.date) -> dict[tupl
 
 
 async def handling_stats(conn: AsyncConnection, centre: Centre) -> HandlingStats:
-    """The handling times the centre has learned (per matter, per window)."""
+    """The handling times the centre has learned (per matter with their spread, per window, per staff member)."""
     stats = HandlingStats(centre)
     h = schema.handling_stats.c
     for key, value in (await conn.execute(select(h.key, h.value).where(h.centre == centre.code))).all():
@@ -229,6 +229,10 @@ async def handling_stats(conn: AsyncConnection, centre: Centre) -> HandlingStats
             stats.matter_minutes[name] = value
         elif kind == "window":
             stats.window_factor[int(name)] = value
+        elif kind == "spread":
+            stats.matter_spread[name] = value
+        elif kind == "staff":
+            stats.staff_factor[name] = value
     return stats
 
 
@@ -496,7 +500,13 @@ def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
         values = ticket_values(ticket)
         if ticket.serial in issued:
             tokens[ticket.serial] = secrets.token_urlsafe(STATUS_TOKEN_BYTES)
-            writes.new_tickets[ticket.serial] = {"centre": writes.code, "status_token": tokens[ticket.serial], **values}
+            told = change.position if change.ticket is not None and change.ticket.serial == ticket.serial else None
+            writes.new_tickets[ticket.serial] = {
+                "centre": writes.code,
+                "status_token": tokens[ticket.serial],
+                "estimate_minutes": whole_minutes(told.estimated_wait) if told is not None else None,
+                **values,
+            }
         elif ticket.serial in writes.new_tickets:  # issued earlier in the same flush
             writes.new_tickets[ticket.serial].update(values)
         else:
@@ -562,13 +572,29 @@ def _advance_counters(writes: Writes, hall: Hall, events: Sequence[TicketEvent])
             counted = (event.service_day, event.matter)
             writes.issued[counted] = writes.issued.get(counted, 0) + 1
         if isinstance(event, TicketFinished):
-            matter = hall.ticket(event.serial).matter
+            ticket = hall.ticket(event.serial)
+            matter, staff = ticket.matter, ticket.staff
             for key_name, value in (
                 (f"matter:{matter}", hall.stats.matter_minutes.get(matter)),
                 (f"window:{event.window}", hall.stats.window_factor.get(event.window)),
+                (f"spread:{matter}", hall.stats.matter_spread.get(matter)),
+                (f"staff:{staff}", hall.stats.staff_factor.get(staff) if staff is not None else None),
             ):
                 if value is not None:
                     writes.stats[key_name] = value
+
+
+async def keep_issue_ranges(conn: AsyncConnection, code: str, ranges: Mapping[int, tuple[int, int]]) -> None:
+    """Write the wait ranges (whole minutes) first told for these tickets; a ticket that has one keeps it."""
+    if not ranges:
+        return
+    t = schema.tickets.c
+    statement = (
+        update(schema.tickets)
+        .where(t.centre == code, t.serial == bindparam("b_serial"), t.estimate_low.is_(None))
+        .values(estimate_low=bindparam("b_low"), estimate_high=bindparam("b_high"))
+    )
+    await conn.execute(statement, [{"b_serial": s, "b_low": low, "b_high": high} for s, (low, high) in ranges.items()])
 
 
 # Reading logs

@@ -174,6 +174,11 @@ tickets = Table(
     Column("person", String(64)),
     # The unguessable key of the ticket's public status page (the QR code on the ticket).
     Column("status_token", String(64), nullable=False, unique=True),
+    # The wait told at issue, in whole minutes: the single estimate (written with the ticket) and
+    # the range (written when the service first worked the hall's ranges out after the issue).
+    Column("estimate_minutes", Integer),
+    Column("estimate_low", Integer),
+    Column("estimate_high", Integer),
     _centre_fk("tickets"),
     UniqueConstraint("centre", "service_day", "number", name="uq_tickets_centre_day_number"),
     Index("ix_tickets_centre_status", "centre", "status"),
