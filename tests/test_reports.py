@@ -91,6 +91,29 @@ def test_waits_handling_green_channel_and_ratings_per_window() -> None:
     assert (centre.issued, centre.served, centre.green_share) == (4, 3, 0.25)
 
 
+def test_the_waits_told_at_issue_are_set_against_the_real_waits_per_window_and_matter() -> None:
+    """Waits of 1, 2, 3 and 4 minutes (``handled``): told 1, 5, 3 and nothing; ranges 0-2 (inside),
+    3-6 (outside), none, 2-4 (inside)."""
+    tickets = [
+        handled(1, estimate_minutes=1, estimate_low=0, estimate_high=2),
+        handled(2, estimate_minutes=5, estimate_low=3, estimate_high=6),
+        handled(3, window=2, estimate_minutes=3),
+        handled(4, window=2, matter="household", estimate_low=2, estimate_high=4),
+        handled(
+            5, status="waiting", first_called_at=None, serving_at=None, ended_at=None, estimate_low=0, estimate_high=1
+        ),  # fmt: skip
+    ]
+    windows = {row.key: row for row in figures(tickets, [], Dimension.WINDOW)}
+    assert (windows["1"].estimate_error_mean, windows["1"].estimate_inside_share) == (1.5, 0.5)
+    assert (windows["2"].estimate_error_mean, windows["2"].estimate_inside_share) == (0.0, 1.0)
+    assert (windows["1"].estimate_ranges, windows["2"].estimate_ranges) == (2, 1)
+    matters = {row.key: row for row in figures(tickets, [], Dimension.MATTER)}
+    assert (matters["pension"].estimate_error_mean, matters["pension"].estimate_inside_share) == (1.0, 0.5)
+    assert matters["household"].estimate_error_mean is None, "nothing told: no error"
+    (centre,) = figures(tickets, [], Dimension.CENTRE)
+    assert (centre.estimate_ranges, centre.estimate_inside_share) == (3, round(2 / 3, 4))
+
+
 def test_pauses_pair_with_what_ended_them_and_count_per_reason() -> None:
     moments = [
         WindowMoment(1, "paused", T0, "staff:s1", "break"),

@@ -30,8 +30,10 @@ from queue_server.domain.events import replay
 from queue_server.domain.ratings import RatingLevel
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason
+from queue_server.reports.periods import Period, PeriodKind
 from queue_server.store import schema
 from queue_server.store.database import Database
+from queue_server.store.report_data import period_tickets
 from queue_server.store.repository import load_hall, ticket_log, window_log
 from queue_server.store.seed import create_centre
 from tests.factories import make_centre, shanghai
@@ -325,10 +327,19 @@ async def test_the_wait_told_at_issue_is_kept_with_the_ticket(service: HallServi
     service.clock.advance(minutes=7)  # type: ignore[attr-defined]
     await service.act("test", CallNext(window=1), actor="staff:s1", request_id=rid())
     later = await issue(service)
+    later_day = dt.date.fromisoformat(later["service_day"])
     await service.ranges_kept("test")
     async with service.db.read() as conn:
         again = {r.serial: r for r in (await conn.execute(select(schema.tickets))).all()}
     assert again[later["serial"]].estimate_high is not None
+    async with service.db.read() as conn:  # what the reports read
+        handled = {h.serial: h for h in await period_tickets(conn, "test", Period.holding(PeriodKind.DAY, later_day))}
+    row = again[later["serial"]]
+    assert (handled[later["serial"]].estimate_low, handled[later["serial"]].estimate_high) == (
+        row.estimate_low,
+        row.estimate_high,
+    )
+    assert handled[later["serial"]].estimate_minutes == later["position"]["estimated_wait_minutes"]
     for ticket in tickets:
         before, after = rows[ticket["serial"]], again[ticket["serial"]]
         assert (after.estimate_low, after.estimate_high) == (before.estimate_low, before.estimate_high)

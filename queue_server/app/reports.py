@@ -155,6 +155,10 @@ class ReportRow(TypedDict):
     """From the slot's start (or the check-in, if later) to the call"""
     walk_in_wait_mean_minutes: float | None
     """Each item's satisfaction rate among the ratings that rated it; null when none did"""
+    estimate_error_mean_minutes: float | None
+    """Mean minutes between the wait estimate told at issue and the real wait"""
+    estimate_inside_share: float | None
+    """Share of real waits inside the wait range told at issue (of the tickets told one)"""
 
 
 @documented
@@ -276,6 +280,8 @@ def row_view(row: Figures, names: dict[str, str]) -> ReportRow:
         "booked": row.booked,
         "booked_wait_mean_minutes": row.booked_wait_mean,
         "walk_in_wait_mean_minutes": row.walk_in_wait_mean,
+        "estimate_error_mean_minutes": row.estimate_error_mean,
+        "estimate_inside_share": row.estimate_inside_share,
     }
 
 

@@ -98,6 +98,8 @@ class HallService:
         """The wait ranges the ticket pages show, computed outside the actions at a bounded rate."""
         self._range_rounds: dict[str, asyncio.Task[None]] = {}
         """Per centre, the pending round that works the ranges out after issues (at most one)."""
+        self._issued_since: dict[str, set[int]] = {}
+        """Per centre, the tickets issued since its last round: the round keeps their first ranges."""
         self._state = _State.UNOPENED
 
     @property
@@ -229,8 +231,12 @@ class HallService:
                 count_action(centre, command.name, None)
                 raise
         count_action(centre, command.name, answer)
-        if isinstance(command, (IssueTicket, CheckInTicket)) and centre not in self._range_rounds:
-            self._range_rounds[centre] = asyncio.create_task(self._range_round(centre), name=f"wait ranges of {centre}")
+        ticket = answer.body.get("ticket") if isinstance(command, (IssueTicket, CheckInTicket)) else None
+        if answer.created and isinstance(ticket, dict):
+            self._issued_since.setdefault(centre, set()).add(ticket["serial"])
+            if centre not in self._range_rounds:
+                round_ = asyncio.create_task(self._range_round(centre), name=f"wait ranges of {centre}")
+                self._range_rounds[centre] = round_
         return answer
 
     async def ranges_kept(self, centre: str) -> None:
@@ -241,11 +247,14 @@ class HallService:
 
     async def _range_round(self, centre: str) -> None:
         """``MIN_SECONDS`` after an issue (the issues meanwhile share it), outside every action: the
-        hall's ranges worked out once, and each new ticket's first range kept with it."""
+        hall's ranges worked out once, and the first range of each ticket issued since and still
+        waiting kept with it (one called meanwhile was told none)."""
         try:
             await asyncio.sleep(MIN_SECONDS)
-            ranges = self.wait_ranges.refresh(await self.hall(centre))
-            first = self.wait_ranges.first_told(centre, ranges)
+            hall = await self.hall(centre)
+            ranges = self.wait_ranges.refresh(hall)
+            issued = self._issued_since.pop(centre, set())
+            first = {serial: ranges[serial].whole_minutes() for serial in issued if serial in ranges}
             if first:
                 async with self.db.write() as conn:
                     await keep_issue_ranges(conn, centre, first)

@@ -38,8 +38,6 @@ class WaitRanges:
 
     def __init__(self) -> None:
         self._computed: dict[str, _Computed] = {}
-        self._told: dict[str, set[int]] = {}
-        """Per centre, the waiting tickets whose first range was kept."""
         self.computations = 0
         """How many times ranges were computed (a test reads the bound on it)."""
 
@@ -50,14 +48,6 @@ class WaitRanges:
         )
         self.computations += 1
         return kept.ranges
-
-    def first_told(self, code: str, ranges: dict[int, WaitRange]) -> dict[int, tuple[int, int]]:
-        """The ranges of tickets told none before (whole minutes), now counted as told."""
-        told = self._told.setdefault(code, set())
-        new = {serial: found.whole_minutes() for serial, found in ranges.items() if serial not in told}
-        told.intersection_update(ranges)  # tickets no longer waiting are forgotten
-        told.update(new)
-        return new
 
     def of(self, hall: Hall) -> dict[int, WaitRange]:
         """Every waiting ticket's range, as computed at most ``MIN_SECONDS`` after the hall's last change."""

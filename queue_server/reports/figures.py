@@ -89,6 +89,12 @@ class Figures:
     """Their mean wait from the slot's start (or the check-in, if later) to the call."""
     walk_in_wait_mean: float | None = None
     """The other tickets' mean wait from issue to call."""
+    estimate_error_mean: float | None = None
+    """Mean minutes between the single estimate told at issue and the real wait (tickets called)."""
+    estimate_inside_share: float | None = None
+    """Of the tickets called that were told a range at issue, the share whose real wait fell inside it."""
+    estimate_ranges: int = 0
+    """Tickets called that were told a range at issue: what ``estimate_inside_share`` counts."""
 
     @property
     def rated(self) -> int:
@@ -243,7 +249,25 @@ def _figures(key: str, tickets: list[HandledTicket], paused: dict[str, float]) -
         booked=sum(1 for t in tickets if t.booked_from is not None),
         booked_wait_mean=_mean([_minutes(w) for t in tickets if (w := t.booked_wait) is not None]),
         walk_in_wait_mean=_mean([_minutes(t.wait) for t in tickets if t.booked_from is None and t.wait is not None]),
+        estimate_error_mean=_mean(
+            [
+                abs(t.estimate_minutes - _minutes(w))
+                for t in tickets
+                if t.estimate_minutes is not None and (w := t.wait) is not None
+            ]
+        ),
+        estimate_inside_share=round(sum(inside) / len(inside), 4) if (inside := _inside(tickets)) else None,
+        estimate_ranges=len(inside),
     )
+
+
+def _inside(tickets: list[HandledTicket]) -> list[bool]:
+    """For each ticket called and told a range at issue: did its real wait fall inside the range?"""
+    return [
+        t.estimate_low <= _minutes(t.wait) <= t.estimate_high
+        for t in tickets
+        if t.wait is not None and t.estimate_low is not None and t.estimate_high is not None
+    ]
 
 
 def _merit(row: Figures) -> tuple[float, int, float]:

@@ -41,6 +41,11 @@ class HandledTicket:
     """The items rated besides the level (服务效率, 服务水平, 服务态度; 0: left unrated)."""
     booked_from: dt.datetime | None = None
     """A booked ticket's slot start (预约); None for a walk-in."""
+    estimate_minutes: int | None = None
+    """The single wait estimate told at issue, in whole minutes (None: none was told)."""
+    estimate_low: int | None = None
+    estimate_high: int | None = None
+    """The wait range told at issue, in whole minutes (None: none was worked out)."""
 
     @property
     def green(self) -> bool:

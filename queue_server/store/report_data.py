@@ -71,6 +71,9 @@ async def period_tickets(conn: AsyncConnection, centre: str, period: Period) -> 
             rating_items=tuple(row.rating_items or ()),
             followed_up=row.follow_up is not None,
             booked_from=row.booked_from,
+            estimate_minutes=row.estimate_minutes,
+            estimate_low=row.estimate_low,
+            estimate_high=row.estimate_high,
         )
         for row in rows
     ]

@@ -54,6 +54,7 @@ CSV_COLUMNS = [
     ("green_channel_wait_mean_minutes", "绿色通道平均等候(分钟)"), ("rated", "评价数"), ("unrated", "未评价数"),
     ("satisfaction_rate", "满意率"), ("appeals_upheld", "申诉成立数"), ("named_bad_ratings", "实名差评数"),
     ("followed_up", "已回访数"), ("follow_up_rate", "实名差评回访率"),
+    ("estimate_error_mean_minutes", "预计等候平均误差(分钟)"), ("estimate_inside_share", "实际等候在预计区间内比例"),
 ]  # fmt: skip
 
 
