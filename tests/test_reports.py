@@ -101,7 +101,7 @@ def test_the_waits_told_at_issue_are_set_against_the_real_waits_per_window_and_m
         handled(4, window=2, matter="household", estimate_low=2, estimate_high=4),
         handled(
             5, status="waiting", first_called_at=None, serving_at=None, ended_at=None, estimate_low=0, estimate_high=1
-        ),  # fmt: skip
+        ),
     ]
     windows = {row.key: row for row in figures(tickets, [], Dimension.WINDOW)}
     assert (windows["1"].estimate_error_mean, windows["1"].estimate_inside_share) == (1.5, 0.5)

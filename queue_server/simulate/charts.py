@@ -47,10 +47,7 @@ WORDS = {
     "all_mean": ("全部平均", "mean, all"),
     "all_p90": ("全部90%分位", "p90, all"),
     "all_max": ("最长等候", "longest wait"),
-    "honesty": (
-        "预计等候是否说准（实际等候落在所告之内的比例）",
-        "How honest the waits told were (share of real waits inside)",
-    ),
+    "honesty": ("实际等候落在所告之内", "Real waits inside what was told"),
     "point": ("单值预计±5分钟", "point estimate ±5 min"),
     "printed": ("打印的区间", "printed range"),
     "oracle": ("理想区间（80%）", "oracle's range (80%)"),
@@ -213,7 +210,8 @@ def utilisation_chart(windows: Sequence[dict[str, Any]]) -> Image.Image:
 
 def honesty_chart(runs: Sequence[tuple[str, dict[str, Any]]]) -> Image.Image:
     """Per run, the share of real waits told right: within 5 minutes of the point estimate, inside
-    the printed range and inside the oracle's range (each range's median width written under it)."""
+    the printed range and inside the oracle's range (each range's median width written under it,
+    the printed one's on the tickets the oracle was asked for when it was)."""
     bars = [("point", ORDINARY), ("printed", "#ff7f0e"), ("oracle", "#7f7f7f")]
     canvas = _canvas(word("honesty"), (0, max(len(runs), 1)), 100, "%")
     font, small = _font(14)[0], _font(12)[0]
@@ -221,7 +219,7 @@ def honesty_chart(runs: Sequence[tuple[str, dict[str, Any]]]) -> Image.Image:
         r = estimates.get("ranges") or {}
         values = {
             "point": (estimates.get("close_share"), None),
-            "printed": (r.get("coverage"), r.get("median_width")),
+            "printed": (r.get("coverage"), r.get("median_width_on_oracle_tickets") or r.get("median_width")),
             "oracle": (r.get("oracle_coverage"), r.get("oracle_median_width")),
         }
         for offset, (key, colour) in enumerate(bars):
