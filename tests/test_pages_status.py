@@ -3,6 +3,7 @@ updated live, the call to a window, cancelling, and the rating after service; an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from playwright.async_api import Page, expect
 
-from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServing
+from queue_server.app.commands import CallNext, Finish, IssueTicket, Pause, StartServing
+from queue_server.app.wait_ranges import MIN_SECONDS
 from queue_server.domain.tickets import Category, Outcome, TicketStatus
+from queue_server.domain.windows import PauseReason
 from queue_server.store import lookup
 from queue_server.store.database import Database
 from queue_server.web.openapi import document
@@ -239,6 +242,28 @@ async def test_a_wait_that_grows_for_the_green_channel_says_so(site: Site, tmp_p
         )
         await assert_accessible(page, "the ticket status, a green-channel ticket ahead")
         keep_screenshot(await page.screenshot(), "status-green-ahead.png", tmp_path)
+
+
+async def test_the_page_says_when_the_wait_moved_and_why(site: Site, tmp_path: Path) -> None:
+    """A window pauses: the told wait grows, and once the hall's ranges were worked out again the
+    page says when and why (窗口暂停)."""
+    for tag in ("a", "b"):
+        await issue(site, f"i-{tag}")
+    mine = await issue(site, "i-mine")
+    async for page in phone(mine["status_url"]):
+        await expect(page.locator("#wait")).to_have_text(re.compile(r"^约 \d+-\d+ 分钟$"))
+        await expect(page.locator("#wait-moved")).to_be_hidden()
+        await site.act(Pause(window=1, reason=PauseReason.MEETING, minutes=30), "staff:s1", "pause")
+        await asyncio.sleep(MIN_SECONDS + 0.5)  # the ranges are worked out at most once in MIN_SECONDS
+        await page.reload()
+        moved = page.locator("#wait-moved")
+        await expect(moved).to_have_text(re.compile(r"^\d\d:\d\d 预计等候延后约 \d+ 分钟：窗口暂停$"), timeout=WAIT_MS)
+        await assert_accessible(page, "the ticket status, the wait moved")
+        keep_screenshot(await page.screenshot(), "status-wait-moved.png", tmp_path)
+        await page.goto(mine["status_url"] + "?lang=en")
+        await expect(moved).to_have_text(
+            re.compile(r"^At \d\d:\d\d the estimated wait grew by about \d+ min: a window paused$"), timeout=WAIT_MS
+        )
 
 
 async def test_a_promised_case_shows_when_it_is_due_and_a_returned_one_why_not(site: Site, tmp_path: Path) -> None:

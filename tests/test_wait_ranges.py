@@ -12,6 +12,8 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import HandlingStats, WaitRange, narrowest_range, quantile_range
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Category, Outcome, Ticket
+from queue_server.domain.wait_moves import MoveReason
+from queue_server.domain.windows import PauseReason
 from queue_server.simulate.model import handling_of
 from queue_server.simulate.oracle import perturbed
 from queue_server.simulate.profiles import load_profile, simulated_centre
@@ -173,3 +175,46 @@ def test_no_action_computes_a_range() -> None:
     hall.call_next(1)
     hall.finish(1, Outcome.ON_THE_SPOT)
     assert calls == []
+
+
+# --- Why a told wait moved ---------------------------------------------------------------------------
+
+
+def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
+    hall, clock = make_hall(staffed=False)
+    hall.sign_on(1, "s1")
+    hall.sign_on(2, "s2")
+    mine = [issue(hall) for _ in range(6)][-1]
+    kept = WaitRanges()
+    kept.of(hall)
+    assert kept.moved(hall.centre.code, mine.serial) is None
+
+    hall.pause(2, PauseReason.MEETING, minutes=30)
+    clock.advance(seconds=MIN_SECONDS)
+    kept.of(hall)
+    paused = kept.moved(hall.centre.code, mine.serial)
+    assert paused is not None and paused.minutes >= 3 and paused.reasons == (MoveReason.WINDOW_PAUSED,)
+    assert paused.at == clock.now()
+
+    issue(hall, Category.DISABLED)
+    issue(hall, Category.ELDERLY)
+    clock.advance(seconds=MIN_SECONDS)
+    kept.of(hall)
+    green = kept.moved(hall.centre.code, mine.serial)
+    assert green is not None and green.minutes > 0 and green.reasons == (MoveReason.GREEN_AHEAD,)
+
+    hall.resume(2)
+    clock.advance(seconds=MIN_SECONDS)
+    kept.of(hall)
+    opened = kept.moved(hall.centre.code, mine.serial)
+    assert opened is not None and opened.minutes < 0 and opened.reasons == (MoveReason.WINDOW_OPENED,)
+
+
+def test_a_wait_that_barely_moved_did_not_move() -> None:
+    hall, clock = one_window()
+    mine = [issue(hall) for _ in range(3)][-1]
+    kept = WaitRanges()
+    kept.of(hall)
+    clock.advance(seconds=MAX_SECONDS)  # a minute later: the same call, a minute nearer
+    kept.of(hall)
+    assert kept.computations == 2 and kept.moved(hall.centre.code, mine.serial) is None

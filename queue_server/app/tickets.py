@@ -37,7 +37,7 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
         position = hall.position(serial)
         told = service.wait_ranges.of(hall).get(serial)
         if told is not None:
-            position = replace(position, wait_range=told)
+            position = replace(position, wait_range=told, moved=service.wait_ranges.moved(centre, serial))
     return hall.centre, ticket_view(hall.centre, ticket, position)
 
 

@@ -36,6 +36,7 @@ from queue_server.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from queue_server.domain.wait_moves import MoveReason
 from queue_server.domain.windows import PAUSE_REASON_NAMES_ZH, PauseReason, WindowState, WindowStatus
 
 View = dict[str, Any]
@@ -68,6 +69,16 @@ class AssistanceView(TypedDict):
 
 
 @documented
+class WaitMovedView(TypedDict):
+    """The last time a waiting ticket's told wait moved, by how much and why"""
+
+    at: Instant
+    minutes: int
+    """Later (positive) or earlier (negative), in minutes"""
+    reasons: list[Annotated[str, values_of(MoveReason)]]
+
+
+@documented
 class PositionView(TypedDict):
     """Where a waiting ticket stands"""
 
@@ -78,6 +89,7 @@ class PositionView(TypedDict):
     """Of those ahead, green-channel tickets issued later (绿色通道优先); on a single ticket's reading"""
     wait_range_minutes: NotRequired[list[int]]
     """The wait told as a range [low, high] in whole minutes, when the hall's ranges were computed"""
+    wait_moved: NotRequired[WaitMovedView]
 
 
 class _TicketFields(TypedDict):
@@ -354,6 +366,13 @@ def position_view(position: Position | None) -> PositionView | None:
         view["green_ahead"] = position.green_ahead
     if position.wait_range is not None:
         view["wait_range_minutes"] = list(position.wait_range.whole_minutes())
+    if position.moved is not None:
+        moved = position.moved
+        view["wait_moved"] = {
+            "at": iso(moved.at),
+            "minutes": moved.minutes,
+            "reasons": [r.value for r in moved.reasons],
+        }
     return view
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from queue_server.domain.estimates import WaitRange
 from queue_server.domain.hall import Hall
+from queue_server.domain.wait_moves import Glance, WaitMove, moves
 
 MIN_SECONDS = 2
 """At most one computation of a centre's ranges in this many seconds."""
@@ -31,6 +32,7 @@ class _Computed:
     changes: int
     at: dt.datetime
     ranges: dict[int, WaitRange]
+    glance: Glance
 
 
 class WaitRanges:
@@ -38,16 +40,30 @@ class WaitRanges:
 
     def __init__(self) -> None:
         self._computed: dict[str, _Computed] = {}
+        self._moves: dict[str, dict[int, WaitMove]] = {}
+        """Per centre and waiting ticket, the last move of its told wait."""
         self.computations = 0
         """How many times ranges were computed (a test reads the bound on it)."""
 
     def refresh(self, hall: Hall) -> dict[int, WaitRange]:
         """Work the ranges out now (the service's round after issues: at most one per ``MIN_SECONDS``)."""
-        kept = self._computed[hall.centre.code] = _Computed(
-            id(hall), hall.changes, hall.clock.now(), hall.wait_ranges()
-        )
+        code = hall.centre.code
+        ranges = hall.wait_ranges()
+        seen = hall.glance()
+        before = self._computed.get(code)
+        moved = self._moves.setdefault(code, {})
+        if before is not None and before.hall == id(hall):
+            waiting = {t.serial: t for t in hall.waiting()}
+            moved.update(moves(before.glance, seen, waiting, hall.router))
+        for serial in set(moved) - set(ranges):  # no longer waiting
+            del moved[serial]
+        kept = self._computed[code] = _Computed(id(hall), hall.changes, hall.clock.now(), ranges, seen)
         self.computations += 1
         return kept.ranges
+
+    def moved(self, code: str, serial: int) -> WaitMove | None:
+        """The last time the ticket's told wait moved and why, if it did while it waited."""
+        return self._moves.get(code, {}).get(serial)
 
     def of(self, hall: Hall) -> dict[int, WaitRange]:
         """Every waiting ticket's range, as computed at most ``MIN_SECONDS`` after the hall's last change."""

@@ -21,13 +21,16 @@ import random
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from queue_server.domain.calendar import WorkCalendar
 from queue_server.domain.centre import Centre
 from queue_server.domain.routing import Router
 from queue_server.domain.tickets import Ticket, TicketStatus
 from queue_server.domain.windows import WindowState, WindowStatus
+
+if TYPE_CHECKING:
+    from queue_server.domain.wait_moves import WaitMove
 
 UNPLANNED_PAUSE_MINUTES = 15
 """How long a pause without planned minutes is expected to last."""
@@ -200,6 +203,8 @@ class Position:
     can grow. Counted on one ticket's own reading (:func:`position_of` with its tickets), else None."""
     wait_range: WaitRange | None = None
     """The range told for the wait (sampled plays, :func:`wait_ranges`), when one was computed."""
+    moved: WaitMove | None = None
+    """The last time the told wait moved, and why (queue_server.domain.wait_moves)."""
 
 
 def whole_minutes(delta: dt.timedelta | None) -> int | None:

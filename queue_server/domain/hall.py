@@ -68,6 +68,7 @@ from queue_server.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from queue_server.domain.wait_moves import Glance, glance
 from queue_server.domain.waiting_queue import WaitingQueue
 from queue_server.domain.windows import (
     Paused,
@@ -292,6 +293,13 @@ class Hall(RatingActions):
             seed=f"{self.centre.code}:{now.isoformat()}", until=asked,
         )  # fmt: skip
         return ranges if asked is None else {s: r for s, r in ranges.items() if s in asked}
+
+    def glance(self) -> Glance:
+        """What the told waits depend on now, with each waiting ticket's expected call: to say
+        later why a told wait moved (queue_server.domain.wait_moves). Costs one forecast."""
+        holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+        calls = {serial: p.expected_call for serial, p in self.positions().items() if p.expected_call is not None}
+        return glance(self.clock.now(), self.windows(), holding, self._queue(), calls, self.stats)
 
     def sampled_waits(
         self, model: HandlingModel, serials: Iterable[int], *, plays: int, seed: str

@@ -79,6 +79,12 @@
     return OW.t("wait_minutes", { n: range ? range[1] : position.estimated_wait_minutes });
   }
 
+  function movedText(moved) {
+    const text = OW.t(moved.minutes > 0 ? "wait_later" : "wait_earlier", { time: time(moved.at), n: Math.abs(moved.minutes) });
+    if (!moved.reasons.length) return text;
+    return text + OW.t("moved_because") + moved.reasons.map((reason) => OW.t("moved_" + reason)).join(OW.t("moved_and"));
+  }
+
   function render(view) {
     const ticket = view.ticket;
     const centre = view.centre;
@@ -107,6 +113,10 @@
         const green = position && position.green_ahead ? position.green_ahead : 0;
         $("green-ahead").textContent = green ? OW.t("green_ahead", { n: green }) : "";
         $("green-ahead").hidden = !green;
+        // When the told wait moved, and why (the hall's changes between two workings-out).
+        const moved = position && position.wait_moved;
+        $("wait-moved").textContent = moved ? movedText(moved) : "";
+        $("wait-moved").hidden = !moved;
         show("waiting");
         break;
       }
