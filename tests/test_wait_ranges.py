@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from queue_server.app.wait_ranges import MAX_SECONDS, MIN_SECONDS, WaitRanges
+from queue_server.app.wait_ranges import MAX_SECONDS, WaitRanges
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import HandlingStats, WaitRange, narrowest_range, quantile_range
@@ -147,7 +147,7 @@ def test_a_perturbed_spread_multiplies_every_spread_of_the_profile() -> None:
 # --- The ranges the pages show: computed outside the actions, at a bounded rate ---------------------
 
 
-def test_the_pages_ranges_are_computed_at_most_once_in_min_seconds_after_a_change() -> None:
+def test_the_pages_ranges_are_computed_at_most_once_in_a_gap_after_a_change() -> None:
     hall, clock = one_window()
     tickets = [issue(hall) for _ in range(3)]
     kept = WaitRanges()
@@ -155,8 +155,8 @@ def test_the_pages_ranges_are_computed_at_most_once_in_min_seconds_after_a_chang
     assert set(first) == {t.serial for t in tickets} and kept.computations == 1
     assert kept.of(hall) is first and kept.computations == 1, "nothing changed: nothing computed"
     later = issue(hall)
-    assert later.serial not in kept.of(hall) and kept.computations == 1, "within MIN_SECONDS the last ones serve"
-    clock.advance(seconds=MIN_SECONDS)
+    assert later.serial not in kept.of(hall) and kept.computations == 1, "within the gap the last ones serve"
+    clock.advance(seconds=kept.gap(hall.centre.code))
     assert later.serial in kept.of(hall) and kept.computations == 2
     clock.advance(seconds=MAX_SECONDS - 1)
     kept.of(hall)
@@ -169,7 +169,12 @@ def test_the_pages_ranges_are_computed_at_most_once_in_min_seconds_after_a_chang
 def test_no_action_computes_a_range() -> None:
     hall, _ = one_window()
     calls: list[object] = []
-    hall.wait_ranges = lambda serials=None: calls.append(serials) or {}  # type: ignore[method-assign]
+
+    def counted(serials: object = None) -> dict[int, WaitRange]:
+        calls.append(serials)
+        return {}
+
+    hall.wait_ranges = counted  # type: ignore[method-assign]
     for _ in range(3):
         issue(hall)
     hall.call_next(1)
@@ -190,7 +195,7 @@ def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
     assert kept.moved(hall.centre.code, mine.serial) is None
 
     hall.pause(2, PauseReason.MEETING, minutes=30)
-    clock.advance(seconds=MIN_SECONDS)
+    clock.advance(seconds=kept.gap(hall.centre.code))
     kept.of(hall)
     paused = kept.moved(hall.centre.code, mine.serial)
     assert paused is not None and paused.minutes >= 3 and paused.reasons == (MoveReason.WINDOW_PAUSED,)
@@ -198,13 +203,13 @@ def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
 
     issue(hall, Category.DISABLED)
     issue(hall, Category.ELDERLY)
-    clock.advance(seconds=MIN_SECONDS)
+    clock.advance(seconds=kept.gap(hall.centre.code))
     kept.of(hall)
     green = kept.moved(hall.centre.code, mine.serial)
     assert green is not None and green.minutes > 0 and green.reasons == (MoveReason.GREEN_AHEAD,)
 
     hall.resume(2)
-    clock.advance(seconds=MIN_SECONDS)
+    clock.advance(seconds=kept.gap(hall.centre.code))
     kept.of(hall)
     opened = kept.moved(hall.centre.code, mine.serial)
     assert opened is not None and opened.minutes < 0 and opened.reasons == (MoveReason.WINDOW_OPENED,)

@@ -43,7 +43,7 @@ from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
-from queue_server.app.wait_ranges import MIN_SECONDS, WaitRanges
+from queue_server.app.wait_ranges import WaitRanges
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
@@ -246,11 +246,11 @@ class HallService:
             await asyncio.shield(pending)
 
     async def _range_round(self, centre: str) -> None:
-        """``MIN_SECONDS`` after an issue (the issues meanwhile share it), outside every action: the
+        """A gap (``WaitRanges.gap``) after an issue (the issues meanwhile share it), outside every action: the
         hall's ranges worked out once, and the first range of each ticket issued since and still
         waiting kept with it (one called meanwhile was told none)."""
         try:
-            await asyncio.sleep(MIN_SECONDS)
+            await asyncio.sleep(self.wait_ranges.gap(centre))
             hall = await self.hall(centre)
             ranges = self.wait_ranges.refresh(hall)
             issued = self._issued_since.pop(centre, set())

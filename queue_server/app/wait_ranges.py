@@ -2,11 +2,13 @@
 
 A range costs ``estimates.RANGE_PLAYS`` forward plays of the hall (``Hall.wait_ranges``), too much
 for every action and every page read. So no action computes one: a read of a centre's ranges
-plays its whole queue once when the hall changed since the last computation at least
-``MIN_SECONDS`` ago (or ``MAX_SECONDS`` passed: waits shrink as time goes), and every other read
-shares the last result. A ticket issued since shows its single estimate until then.
+plays its whole queue once when the hall changed since the last computation at least ``gap``
+ago (or ``MAX_SECONDS`` passed: waits shrink as time goes), and every other read shares the last
+result. A ticket issued since shows its single estimate until then. The gap is ``MIN_SECONDS``,
+or ``COST_RATIO`` times what the last computation took when that is longer: a long queue's ranges
+never take more than a twentieth of the process's time, whatever the pace of the actions.
 
-After issues the service also works them out once ``MIN_SECONDS`` later, whoever reads, and keeps
+After issues the service also works them out once a gap later, whoever reads, and keeps
 each new ticket's first range with it (``tickets.estimate_low``/``estimate_high``): the range told
 at issue, which the reports set against the real wait.
 """
@@ -14,6 +16,7 @@ at issue, which the reports set against the real wait.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from queue_server.domain.estimates import WaitRange
@@ -24,6 +27,8 @@ MIN_SECONDS = 2
 """At most one computation of a centre's ranges in this many seconds."""
 MAX_SECONDS = 60
 """Ranges are computed again after this long even when nothing changed."""
+COST_RATIO = 20
+"""The gap between two computations is at least this many times what the last one took."""
 
 
 @dataclass(slots=True)
@@ -41,6 +46,8 @@ class WaitRanges:
     def __init__(self) -> None:
         self._computed: dict[str, _Computed] = {}
         self._moves: dict[str, dict[int, WaitMove]] = {}
+        self._cost: dict[str, float] = {}
+        """Per centre, the seconds the last computation took."""
         """Per centre and waiting ticket, the last move of its told wait."""
         self.computations = 0
         """How many times ranges were computed (a test reads the bound on it)."""
@@ -48,6 +55,7 @@ class WaitRanges:
     def refresh(self, hall: Hall) -> dict[int, WaitRange]:
         """Work the ranges out now (the service's round after issues: at most one per ``MIN_SECONDS``)."""
         code = hall.centre.code
+        started = time.perf_counter()
         ranges = hall.wait_ranges()
         seen = hall.glance()
         before = self._computed.get(code)
@@ -59,7 +67,12 @@ class WaitRanges:
             del moved[serial]
         kept = self._computed[code] = _Computed(id(hall), hall.changes, hall.clock.now(), ranges, seen)
         self.computations += 1
+        self._cost[code] = time.perf_counter() - started
         return kept.ranges
+
+    def gap(self, code: str) -> float:
+        """Seconds a centre's ranges are kept after a change before they are worked out again."""
+        return max(float(MIN_SECONDS), COST_RATIO * self._cost.get(code, 0.0))
 
     def moved(self, code: str, serial: int) -> WaitMove | None:
         """The last time the ticket's told wait moved and why, if it did while it waited."""
@@ -73,10 +86,11 @@ class WaitRanges:
             return self.refresh(hall)
         return kept.ranges
 
-    @staticmethod
-    def _stale(kept: _Computed, hall: Hall, now: dt.datetime) -> bool:
+    def _stale(self, kept: _Computed, hall: Hall, now: dt.datetime) -> bool:
         if kept.hall != id(hall) or now < kept.at:
             return True
         age = now - kept.at
         changed = kept.changes != hall.changes
-        return age >= dt.timedelta(seconds=MAX_SECONDS) or (changed and age >= dt.timedelta(seconds=MIN_SECONDS))
+        return age >= dt.timedelta(seconds=MAX_SECONDS) or (
+            changed and age >= dt.timedelta(seconds=self.gap(hall.centre.code))
+        )
