@@ -32,9 +32,9 @@ from queue_server.simulate.runner import Simulation, SimulationRun
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def run(profile: Profile, seed: int = 0, days: int = 1) -> SimulationRun:
+def run(profile: Profile, seed: int = 0, days: int = 1, *, ranges: bool = True) -> SimulationRun:
     centre = simulated_centre(load_demo_centre(), profile)
-    return Simulation(centre, profile, seed=seed).run(days)
+    return Simulation(centre, profile, seed=seed, ranges=ranges).run(days)
 
 
 def overlay(tmp_path: Path, name: str, text: str) -> Path:
@@ -180,7 +180,7 @@ def test_staffing_and_pauses_follow_the_profile(tmp_path: Path) -> None:
 
 
 def test_a_busy_day_of_two_thousand_tickets() -> None:
-    f = figures(run(load_profile("busy-centre"), seed=1))
+    f = figures(run(load_profile("busy-centre"), seed=1, ranges=False))  # the ranges are measured elsewhere
     assert 1800 <= f["tickets"]["issued"] <= 2200
     assert f["passed_over"]["within_limit"]
 

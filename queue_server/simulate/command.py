@@ -94,7 +94,7 @@ def run_one(
     result = figures(run)
     if profile.bookings.share > 0:
         plain_profile = profile.model_copy(update={"bookings": profile.bookings.model_copy(update={"share": 0.0})})
-        plain = Simulation(hall, plain_profile, seed=seed, follow_advice=follow_advice).run(days)
+        plain = Simulation(hall, plain_profile, seed=seed, follow_advice=follow_advice, ranges=False).run(days)
         result["bookings"] = booking_figures(run, plain)
     return result
 

@@ -175,8 +175,11 @@ class Simulation:
         progress: Progress | None = None,
         follow_advice: bool = False,
         oracle_every: int = 0,
+        ranges: bool = True,
     ) -> None:
-        """``oracle_every``: the oracle's range is computed for every so many issued tickets (0: never)."""
+        """``oracle_every``: the oracle's range is computed for every so many issued tickets (0: never);
+        without ``ranges`` no wait range is taken (they cost 40 plays of the hall per ticket), for
+        runs that measure something else."""
         self.centre = centre
         self.follow_advice = follow_advice
         self.followed: list[Followed] = []
@@ -184,6 +187,7 @@ class Simulation:
         """Staff members on their way to a window the advice sent them to: no new advice meanwhile."""
         self._closes: dt.datetime | None = None
         self.oracle_every = oracle_every
+        self.ranges = ranges
         self.truth = TrueHandling(centre, profile)
         self.profile = profile
         self.seed = seed
@@ -353,6 +357,8 @@ class Simulation:
     def _ranges(self, record: TicketRecord) -> None:
         """The range printed on the ticket (as the service computes it after the issue) and, for
         every ``oracle_every``-th ticket, the oracle's."""
+        if not self.ranges:
+            return
         printed = self.hall.wait_ranges([record.serial]).get(record.serial)
         if printed is not None:
             low, high = printed.whole_minutes()
