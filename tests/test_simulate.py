@@ -263,7 +263,7 @@ def test_the_command_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     first: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert first["seed"] == 4 and first["profile"] == "镇中心普通工作日"
     assert first["days"] == ["2026-03-02"]
-    assert {p.name for p in charts.iterdir()} == {"queue.png", "waits.png", "utilisation.png"}
+    assert {p.name for p in charts.iterdir()} == {"queue.png", "waits.png", "utilisation.png", "honesty.png"}
     assert cli.main(argv) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == first
     assert capsys.readouterr().out == captured.out
