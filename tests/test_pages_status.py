@@ -68,6 +68,7 @@ async def post(site: Site, path: str, body: dict[str, Any]) -> tuple[int, dict[s
 async def test_the_page_follows_the_ticket_live_until_its_call(site: Site, tmp_path: Path) -> None:
     first = await issue(site, "i-1")
     mine = await issue(site, "i-2")
+    await site.service.ranges_kept(site.code)  # the round after the issues: the page then reads its ranges
     assert mine["status_url"] == f"{site.url}/ticket/{mine['status_token']}"
     async for page in phone(mine["status_url"]):
         await expect(page.locator("#centre-name")).to_have_text("测试便民服务中心")
@@ -249,6 +250,7 @@ async def test_the_page_says_when_the_wait_moved_and_why(site: Site, tmp_path: P
     for tag in ("a", "b"):
         await issue(site, f"i-{tag}")
     mine = await issue(site, "i-mine")
+    await site.service.ranges_kept(site.code)
     async for page in phone(mine["status_url"]):
         await expect(page.locator("#wait")).to_have_text(re.compile(r"^约 \d+-\d+ 分钟$"))
         await expect(page.locator("#wait-moved")).to_be_hidden()
