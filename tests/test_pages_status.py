@@ -80,7 +80,7 @@ async def test_the_page_follows_the_ticket_live_until_its_call(site: Site, tmp_p
         await expect(page.locator("#wait")).to_have_text(re.compile(r"^约 \d+-\d+ 分钟$"))
         low, high = map(int, re.findall(r"\d+", await page.locator("#wait").inner_text()))
         assert low < 10 < high
-        told = site.service.wait_ranges.of(await site.service.hall(site.code))[mine["serial"]]
+        told = (await site.service.wait_ranges.of(await site.service.hall(site.code)))[mine["serial"]]
         assert (low, high) == told.whole_minutes()
         await assert_accessible(page, "the ticket status, waiting")
         keep_screenshot(await page.screenshot(), "status-waiting.png", tmp_path)

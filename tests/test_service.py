@@ -313,7 +313,7 @@ async def test_the_wait_told_at_issue_is_kept_with_the_ticket(service: HallServi
     await service.ranges_kept("test")
     assert service.wait_ranges.computations == 1, "the five issues shared one round"
     hall = await service.hall("test")
-    told = service.wait_ranges.of(hall)
+    told = await service.wait_ranges.of(hall)
     t = schema.tickets.c
     async with service.db.read() as conn:
         rows = {r.serial: r for r in (await conn.execute(select(schema.tickets).order_by(t.serial))).all()}

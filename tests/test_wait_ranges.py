@@ -147,22 +147,22 @@ def test_a_perturbed_spread_multiplies_every_spread_of_the_profile() -> None:
 # --- The ranges the pages show: computed outside the actions, at a bounded rate ---------------------
 
 
-def test_the_pages_ranges_are_computed_at_most_once_in_a_gap_after_a_change() -> None:
+async def test_the_pages_ranges_are_computed_at_most_once_in_a_gap_after_a_change() -> None:
     hall, clock = one_window()
     tickets = [issue(hall) for _ in range(3)]
     kept = WaitRanges()
-    first = kept.of(hall)
+    first = await kept.of(hall)
     assert set(first) == {t.serial for t in tickets} and kept.computations == 1
-    assert kept.of(hall) is first and kept.computations == 1, "nothing changed: nothing computed"
+    assert (await kept.of(hall)) is first and kept.computations == 1, "nothing changed: nothing computed"
     later = issue(hall)
-    assert later.serial not in kept.of(hall) and kept.computations == 1, "within the gap the last ones serve"
+    assert later.serial not in (await kept.of(hall)) and kept.computations == 1, "within the gap the last ones serve"
     clock.advance(seconds=kept.gap(hall.centre.code))
-    assert later.serial in kept.of(hall) and kept.computations == 2
+    assert later.serial in (await kept.of(hall)) and kept.computations == 2
     clock.advance(seconds=MAX_SECONDS - 1)
-    kept.of(hall)
+    await kept.of(hall)
     assert kept.computations == 2
     clock.advance(seconds=1)
-    kept.of(hall)
+    await kept.of(hall)
     assert kept.computations == 3, "waits shrink as time goes: computed again after MAX_SECONDS"
 
 
@@ -185,18 +185,18 @@ def test_no_action_computes_a_range() -> None:
 # --- Why a told wait moved ---------------------------------------------------------------------------
 
 
-def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
+async def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
     hall, clock = make_hall(staffed=False)
     hall.sign_on(1, "s1")
     hall.sign_on(2, "s2")
     mine = [issue(hall) for _ in range(6)][-1]
     kept = WaitRanges()
-    kept.of(hall)
+    await kept.of(hall)
     assert kept.moved(hall.centre.code, mine.serial) is None
 
     hall.pause(2, PauseReason.MEETING, minutes=30)
     clock.advance(seconds=kept.gap(hall.centre.code))
-    kept.of(hall)
+    await kept.of(hall)
     paused = kept.moved(hall.centre.code, mine.serial)
     assert paused is not None and paused.minutes >= 3 and paused.reasons == (MoveReason.WINDOW_PAUSED,)
     assert paused.at == clock.now()
@@ -204,22 +204,22 @@ def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
     issue(hall, Category.DISABLED)
     issue(hall, Category.ELDERLY)
     clock.advance(seconds=kept.gap(hall.centre.code))
-    kept.of(hall)
+    await kept.of(hall)
     green = kept.moved(hall.centre.code, mine.serial)
     assert green is not None and green.minutes > 0 and green.reasons == (MoveReason.GREEN_AHEAD,)
 
     hall.resume(2)
     clock.advance(seconds=kept.gap(hall.centre.code))
-    kept.of(hall)
+    await kept.of(hall)
     opened = kept.moved(hall.centre.code, mine.serial)
     assert opened is not None and opened.minutes < 0 and opened.reasons == (MoveReason.WINDOW_OPENED,)
 
 
-def test_a_wait_that_barely_moved_did_not_move() -> None:
+async def test_a_wait_that_barely_moved_did_not_move() -> None:
     hall, clock = one_window()
     mine = [issue(hall) for _ in range(3)][-1]
     kept = WaitRanges()
-    kept.of(hall)
+    await kept.of(hall)
     clock.advance(seconds=MAX_SECONDS)  # a minute later: the same call, a minute nearer
-    kept.of(hall)
+    await kept.of(hall)
     assert kept.computations == 2 and kept.moved(hall.centre.code, mine.serial) is None

@@ -252,7 +252,7 @@ class HallService:
         try:
             await asyncio.sleep(self.wait_ranges.gap(centre))
             hall = await self.hall(centre)
-            ranges = self.wait_ranges.refresh(hall)
+            ranges = await self.wait_ranges.refresh(hall)
             issued = self._issued_since.pop(centre, set())
             first = {serial: ranges[serial].whole_minutes() for serial in issued if serial in ranges}
             if first:

@@ -35,7 +35,7 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
     position = None
     if ticket.status is TicketStatus.WAITING:
         position = hall.position(serial)
-        told = service.wait_ranges.of(hall).get(serial)
+        told = (await service.wait_ranges.of(hall)).get(serial)
         if told is not None:
             position = replace(position, wait_range=told, moved=service.wait_ranges.moved(centre, serial))
     return hall.centre, ticket_view(hall.centre, ticket, position)

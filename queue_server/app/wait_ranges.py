@@ -15,6 +15,7 @@ at issue, which the reports set against the real wait.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -47,16 +48,47 @@ class WaitRanges:
         self._computed: dict[str, _Computed] = {}
         self._moves: dict[str, dict[int, WaitMove]] = {}
         self._cost: dict[str, float] = {}
+        self._running: dict[str, asyncio.Future[dict[int, WaitRange]]] = {}
+        """Per centre, the computation under way, which readers meanwhile share."""
         """Per centre, the seconds the last computation took."""
         """Per centre and waiting ticket, the last move of its told wait."""
         self.computations = 0
         """How many times ranges were computed (a test reads the bound on it)."""
 
-    def refresh(self, hall: Hall) -> dict[int, WaitRange]:
-        """Work the ranges out now (the service's round after issues: at most one per ``MIN_SECONDS``)."""
+    async def refresh(self, hall: Hall) -> dict[int, WaitRange]:
+        """Work the ranges out now (the service's round after issues: at most one per ``MIN_SECONDS``).
+
+        The plays take turns with the event loop, one play at a time: forty plays of a long queue
+        held it for seconds, and every call, answer and display waited. The hall is taken as it
+        stands at the first play; a change meanwhile makes the next read compute again. Readers
+        that come while a computation runs share it."""
         code = hall.centre.code
+        running = self._running.get(code)
+        if running is not None:
+            return await asyncio.shield(running)
+        task = self._running[code] = asyncio.ensure_future(self._compute(hall))
+        return await asyncio.shield(task)
+
+    async def _compute(self, hall: Hall) -> dict[int, WaitRange]:
+        try:
+            return await self._plays(hall)
+        finally:
+            self._running.pop(hall.centre.code, None)
+
+    async def _plays(self, hall: Hall) -> dict[int, WaitRange]:
+        code = hall.centre.code
+        changes, at = hall.changes, hall.clock.now()
+        cost = 0.0
+        ranges: dict[int, WaitRange] = {}
+        plays = hall.wait_range_plays(ranges)
+        while True:
+            started = time.perf_counter()
+            step = next(plays, StopIteration)
+            cost += time.perf_counter() - started
+            if step is StopIteration:
+                break
+            await asyncio.sleep(0)
         started = time.perf_counter()
-        ranges = hall.wait_ranges()
         seen = hall.glance()
         before = self._computed.get(code)
         moved = self._moves.setdefault(code, {})
@@ -65,9 +97,9 @@ class WaitRanges:
             moved.update(moves(before.glance, seen, waiting, hall.router))
         for serial in set(moved) - set(ranges):  # no longer waiting
             del moved[serial]
-        kept = self._computed[code] = _Computed(id(hall), hall.changes, hall.clock.now(), ranges, seen)
+        kept = self._computed[code] = _Computed(id(hall), changes, at, ranges, seen)
         self.computations += 1
-        self._cost[code] = time.perf_counter() - started
+        self._cost[code] = cost + time.perf_counter() - started
         return kept.ranges
 
     def gap(self, code: str) -> float:
@@ -78,12 +110,12 @@ class WaitRanges:
         """The last time the ticket's told wait moved and why, if it did while it waited."""
         return self._moves.get(code, {}).get(serial)
 
-    def of(self, hall: Hall) -> dict[int, WaitRange]:
+    async def of(self, hall: Hall) -> dict[int, WaitRange]:
         """Every waiting ticket's range, as computed at most ``MIN_SECONDS`` after the hall's last change."""
         now = hall.clock.now()
         kept = self._computed.get(hall.centre.code)
         if kept is None or self._stale(kept, hall, now):
-            return self.refresh(hall)
+            return await self.refresh(hall)
         return kept.ranges
 
     def _stale(self, kept: _Computed, hall: Hall, now: dt.datetime) -> bool:

@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 import math
 import random
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Protocol
@@ -641,9 +641,36 @@ def sampled_waits(
     """The wait of each waiting ticket (by serial) in each of ``plays`` plays of the hall with
     handling times drawn from ``model`` (the play of ``forecast``, same router and calendar), the
     draws seeded by ``seed``; ``until`` as in ``forecast``. A ticket no window serves has none."""
-    staffed = [w for w in windows if w.staffed]
-    wanted = None if until is None else {until} if isinstance(until, int) else set(until)
     waits: dict[int, list[dt.timedelta]] = {}
+    for _ in sampled_plays(
+        router, model, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until, waits=waits
+    ):
+        pass
+    return waits
+
+
+def sampled_plays(
+    router: Router,
+    model: HandlingModel,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+    *,
+    plays: int,
+    seed: str,
+    until: int | Collection[int] | None,
+    waits: dict[int, list[dt.timedelta]],
+) -> Iterator[None]:
+    """``sampled_waits`` one play at a time, the waits gathered in ``waits``: it yields after each
+    play, so that a caller on an event loop lets other work run between two plays (a long queue's
+    forty plays would hold the loop for seconds). The hall is copied before the first play: what
+    changes after does not reach the plays under way."""
+    staffed = [w for w in windows if w.staffed]
+    holding, waiting = dict(holding), list(waiting)
+    wanted = None if until is None else {until} if isinstance(until, int) else set(until)
     zero = dt.timedelta()
     drawn = SampledTimes(model, random.Random(seed))
     start = _SampledStart(router, stats, calendar, now, staffed, holding, waiting, drawn)
@@ -654,7 +681,7 @@ def sampled_waits(
               None, drawn, start)  # fmt: skip
         for serial, call in calls.items():
             waits.setdefault(serial, []).append(max(call.at - now, zero))
-    return waits
+        yield
 
 
 def quantile_range(waits: Sequence[dt.timedelta], quantiles: tuple[float, float] = RANGE_QUANTILES) -> WaitRange:
@@ -693,7 +720,31 @@ def wait_ranges(
 ) -> dict[int, WaitRange]:
     """The range told for each waiting ticket's wait: the middle of the sampled plays of the hall
     with the learned handling times (``RANGE_QUANTILES``)."""
-    waits = sampled_waits(
-        router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until
+    ranges: dict[int, WaitRange] = {}
+    for _ in wait_range_plays(
+        router, stats, calendar, now, windows, holding, waiting, seed=seed, until=until, plays=plays, ranges=ranges
+    ):
+        pass
+    return ranges
+
+
+def wait_range_plays(
+    router: Router,
+    stats: HandlingStats,
+    calendar: WorkCalendar,
+    now: dt.datetime,
+    windows: Iterable[WindowState],
+    holding: Mapping[int, Ticket],
+    waiting: Sequence[Ticket],
+    *,
+    seed: str,
+    until: int | Collection[int] | None = None,
+    plays: int = RANGE_PLAYS,
+    ranges: dict[int, WaitRange],
+) -> Iterator[None]:
+    """``wait_ranges`` one play at a time (see ``sampled_plays``); ``ranges`` is filled after the last."""
+    waits: dict[int, list[dt.timedelta]] = {}
+    yield from sampled_plays(
+        router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until, waits=waits
     )
-    return {serial: quantile_range(found) for serial, found in waits.items()}
+    ranges.update({serial: quantile_range(found) for serial, found in waits.items()})

@@ -11,7 +11,7 @@ the hall was given, as do the reads (positions, today's counts).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from queue_server.domain.bookings import walk_ins_extended
 from queue_server.domain.calendar import WorkCalendar
@@ -33,7 +33,7 @@ from queue_server.domain.estimates import (
     position_of,
     positions_of,
     sampled_waits,
-    wait_ranges,
+    wait_range_plays,
 )
 from queue_server.domain.events import (
     MarkedNoShow,
@@ -283,16 +283,25 @@ class Hall(RatingActions):
         """The wait range of every waiting ticket (or of those ``serials``): sampled plays of the
         hall as it stands, seeded by the instant, so the same hall tells the same ranges. Costs
         ``RANGE_PLAYS`` forecasts: the service computes them outside its actions."""
+        ranges: dict[int, WaitRange] = {}
+        for _ in self.wait_range_plays(ranges, serials):
+            pass
+        return ranges
+
+    def wait_range_plays(self, ranges: dict[int, WaitRange], serials: Iterable[int] | None = None) -> Iterator[None]:
+        """``wait_ranges`` one play at a time, into ``ranges`` after the last: the hall as it stands
+        at the first step, whatever changes between two (the service lets its loop run there)."""
         now = self.clock.now()
         asked = None if serials is None else self._asked(serials)
         if asked is not None and not asked:
-            return {}
+            return
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
-        ranges = wait_ranges(
-            self.router, self.stats, self.calendar, now, self._windows.values(), holding, self._queue(),
-            seed=f"{self.centre.code}:{now.isoformat()}", until=asked,
+        found: dict[int, WaitRange] = {}
+        yield from wait_range_plays(
+            self.router, self.stats, self.calendar, now, list(self._windows.values()), holding, self._queue(),
+            seed=f"{self.centre.code}:{now.isoformat()}", until=asked, ranges=found,
         )  # fmt: skip
-        return ranges if asked is None else {s: r for s, r in ranges.items() if s in asked}
+        ranges.update(found if asked is None else {s: r for s, r in found.items() if s in asked})
 
     def glance(self) -> Glance:
         """What the told waits depend on now, with each waiting ticket's expected call: to say
