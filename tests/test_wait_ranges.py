@@ -166,6 +166,25 @@ async def test_the_pages_ranges_are_computed_at_most_once_in_a_gap_after_a_chang
     assert kept.computations == 3, "waits shrink as time goes: computed again after MAX_SECONDS"
 
 
+async def test_the_gap_grows_with_the_queue_since_the_last_computation() -> None:
+    """A play's cost follows the queue: in a rush the gap set by the last, shorter queue's cost
+    would let the next computation take far more than its share of the process's time."""
+    hall, _ = one_window()
+    for _ in range(10):
+        issue(hall)
+    kept = WaitRanges()
+    await kept.of(hall)
+    code = hall.centre.code
+    kept._cost[code] = 1.0  # as if the ten took a second: the gap is then above MIN_SECONDS
+    assert kept.gap(code, 10) == kept.gap(code) == 20.0
+    assert kept.gap(code, 40) == 80.0, "four times the queue, four times the expected cost"
+    assert kept.gap(code, 5) == 20.0, "a shorter queue keeps the last gap"
+    assert 19.0 < kept.due_in(hall) <= 20.0, "just computed: a whole gap to go"
+    for _ in range(30):
+        issue(hall)
+    assert 79.0 < kept.due_in(hall) <= 80.0, "the queue grew fourfold since: so did the gap"
+
+
 def test_no_action_computes_a_range() -> None:
     hall, _ = one_window()
     calls: list[object] = []

@@ -43,7 +43,7 @@ from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
-from queue_server.app.wait_ranges import WaitRanges
+from queue_server.app.wait_ranges import WaitRanges, waiting_count
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
@@ -250,7 +250,9 @@ class HallService:
         hall's ranges worked out once, and the first range of each ticket issued since and still
         waiting kept with it (one called meanwhile was told none)."""
         try:
-            await asyncio.sleep(self.wait_ranges.gap(centre))
+            await asyncio.sleep(self.wait_ranges.gap(centre, waiting_count(await self.hall(centre))))
+            while (left := self.wait_ranges.due_in(await self.hall(centre))) > 0:  # the queue grew meanwhile
+                await asyncio.sleep(left)
             hall = await self.hall(centre)
             ranges = await self.wait_ranges.refresh(hall)
             issued = self._issued_since.pop(centre, set())

@@ -50,6 +50,11 @@ class WaitRanges:
         self._cost: dict[str, float] = {}
         self._running: dict[str, asyncio.Future[dict[int, WaitRange]]] = {}
         """Per centre, the computation under way, which readers meanwhile share."""
+        self._size: dict[str, int] = {}
+        """Per centre, how many waited when the ranges were last worked out."""
+        self._done_at: dict[str, float] = {}
+        """Per centre, when (``time.monotonic``) the ranges were last worked out."""
+        """Per centre, the computation under way, which readers meanwhile share."""
         """Per centre, the seconds the last computation took."""
         """Per centre and waiting ticket, the last move of its told wait."""
         self.computations = 0
@@ -100,11 +105,29 @@ class WaitRanges:
         kept = self._computed[code] = _Computed(id(hall), changes, at, ranges, seen)
         self.computations += 1
         self._cost[code] = cost + time.perf_counter() - started
+        self._size[code] = waiting_count(hall)
+        self._done_at[code] = time.monotonic()
         return kept.ranges
 
-    def gap(self, code: str) -> float:
-        """Seconds a centre's ranges are kept after a change before they are worked out again."""
-        return max(float(MIN_SECONDS), COST_RATIO * self._cost.get(code, 0.0))
+    def gap(self, code: str, waiting: int | None = None) -> float:
+        """Seconds a centre's ranges are kept after a change before they are worked out again.
+
+        ``COST_RATIO`` times what the last computation took, grown with the queue since (a play's
+        cost follows the number waiting): in a rush the queue grows between two computations, and
+        the next one, gapped by the last one's smaller cost, took a fifth of the process's time."""
+        cost = self._cost.get(code, 0.0)
+        size = self._size.get(code, 0)
+        if waiting is not None and size and waiting > size:
+            cost *= waiting / size
+        return max(float(MIN_SECONDS), COST_RATIO * cost)
+
+    def due_in(self, hall: Hall) -> float:
+        """Seconds until the gap after the last computation is over, for the queue as it is now."""
+        code = hall.centre.code
+        done = self._done_at.get(code)
+        if done is None:
+            return 0.0
+        return self.gap(code, waiting_count(hall)) - (time.monotonic() - done)
 
     def moved(self, code: str, serial: int) -> WaitMove | None:
         """The last time the ticket's told wait moved and why, if it did while it waited."""
@@ -124,5 +147,10 @@ class WaitRanges:
         age = now - kept.at
         changed = kept.changes != hall.changes
         return age >= dt.timedelta(seconds=MAX_SECONDS) or (
-            changed and age >= dt.timedelta(seconds=self.gap(hall.centre.code))
+            changed and age >= dt.timedelta(seconds=self.gap(hall.centre.code, waiting_count(hall)))
         )
+
+
+def waiting_count(hall: Hall) -> int:
+    """How many tickets wait in the hall, without going through the queue."""
+    return sum(hall.waiting_by_prefix().values())
