@@ -296,7 +296,7 @@ def _play(
     drawn: SampledTimes | None = None,
     sampled: _SampledStart | None = None,
 ) -> None:
-    """One play; with ``drawn`` and ``sampled``, one of ``sampled_waits``' (the windows' first free
+    """One play; with ``drawn`` and ``sampled``, one of ``sampled_plays``' (the windows' first free
     instants drawn, the queue built once for all its plays)."""
     staffed = [w for w in windows if w.staffed]
     staff = {w.number: w.acting_staff for w in staffed}
@@ -624,31 +624,6 @@ class WaitRange:
         return math.floor(self.low.total_seconds() / 60), math.ceil(self.high.total_seconds() / 60)
 
 
-def sampled_waits(
-    router: Router,
-    model: HandlingModel,
-    stats: HandlingStats,
-    calendar: WorkCalendar,
-    now: dt.datetime,
-    windows: Iterable[WindowState],
-    holding: Mapping[int, Ticket],
-    waiting: Sequence[Ticket],
-    *,
-    plays: int,
-    seed: str,
-    until: int | Collection[int] | None = None,
-) -> dict[int, list[dt.timedelta]]:
-    """The wait of each waiting ticket (by serial) in each of ``plays`` plays of the hall with
-    handling times drawn from ``model`` (the play of ``forecast``, same router and calendar), the
-    draws seeded by ``seed``; ``until`` as in ``forecast``. A ticket no window serves has none."""
-    waits: dict[int, list[dt.timedelta]] = {}
-    for _ in sampled_plays(
-        router, model, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until, waits=waits
-    ):
-        pass
-    return waits
-
-
 def sampled_plays(
     router: Router,
     model: HandlingModel,
@@ -664,10 +639,12 @@ def sampled_plays(
     until: int | Collection[int] | None,
     waits: dict[int, list[dt.timedelta]],
 ) -> Iterator[None]:
-    """``sampled_waits`` one play at a time, the waits gathered in ``waits``: it yields after each
-    play, so that a caller on an event loop lets other work run between two plays (a long queue's
-    forty plays would hold the loop for seconds). The hall is copied before the first play: what
-    changes after does not reach the plays under way."""
+    """The wait of each waiting ticket (by serial) in each of ``plays`` plays of the hall with
+    handling times drawn from ``model`` (the play of ``forecast``, same router and calendar), the
+    draws seeded by ``seed``, gathered in ``waits``; ``until`` as in ``forecast``. A ticket no
+    window serves has none. It yields after each play, so that a caller on an event loop lets other
+    work run between two (a long queue's forty plays would hold the loop for seconds). The hall is
+    copied before the first play: what changes after does not reach the plays under way."""
     staffed = [w for w in windows if w.staffed]
     holding, waiting = dict(holding), list(waiting)
     wanted = None if until is None else {until} if isinstance(until, int) else set(until)
@@ -705,29 +682,6 @@ def _quantile(ordered: Sequence[dt.timedelta], q: float) -> dt.timedelta:
     return ordered[below] + (ordered[above] - ordered[below]) * (at - below)
 
 
-def wait_ranges(
-    router: Router,
-    stats: HandlingStats,
-    calendar: WorkCalendar,
-    now: dt.datetime,
-    windows: Iterable[WindowState],
-    holding: Mapping[int, Ticket],
-    waiting: Sequence[Ticket],
-    *,
-    seed: str,
-    until: int | Collection[int] | None = None,
-    plays: int = RANGE_PLAYS,
-) -> dict[int, WaitRange]:
-    """The range told for each waiting ticket's wait: the middle of the sampled plays of the hall
-    with the learned handling times (``RANGE_QUANTILES``)."""
-    ranges: dict[int, WaitRange] = {}
-    for _ in wait_range_plays(
-        router, stats, calendar, now, windows, holding, waiting, seed=seed, until=until, plays=plays, ranges=ranges
-    ):
-        pass
-    return ranges
-
-
 def wait_range_plays(
     router: Router,
     stats: HandlingStats,
@@ -742,7 +696,9 @@ def wait_range_plays(
     plays: int = RANGE_PLAYS,
     ranges: dict[int, WaitRange],
 ) -> Iterator[None]:
-    """``wait_ranges`` one play at a time (see ``sampled_plays``); ``ranges`` is filled after the last."""
+    """The range told for each waiting ticket's wait, in ``ranges`` after the last play: the middle
+    of the sampled plays of the hall with the learned handling times (``RANGE_QUANTILES``), one
+    play a step (see ``sampled_plays``)."""
     waits: dict[int, list[dt.timedelta]] = {}
     yield from sampled_plays(
         router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until, waits=waits

@@ -32,7 +32,7 @@ from queue_server.domain.estimates import (
     forecast_end,
     position_of,
     positions_of,
-    sampled_waits,
+    sampled_plays,
     wait_range_plays,
 )
 from queue_server.domain.events import (
@@ -319,10 +319,12 @@ class Hall(RatingActions):
         if not asked:
             return {}
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
-        waits = sampled_waits(
+        waits: dict[int, list[dt.timedelta]] = {}
+        for _ in sampled_plays(
             self.router, model, self.stats, self.calendar, self.clock.now(), self._windows.values(), holding,
-            self._queue(), plays=plays, seed=seed, until=asked,
-        )  # fmt: skip
+            self._queue(), plays=plays, seed=seed, until=asked, waits=waits,
+        ):  # fmt: skip
+            pass
         return {s: w for s, w in waits.items() if s in asked}
 
     def _asked(self, serials: Iterable[int]) -> list[int]:
