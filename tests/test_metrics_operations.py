@@ -14,9 +14,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from pytest_aiohttp import AiohttpClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from queue_server.app.commands import Pause, SignOn
+from queue_server.app.commands import IssueTicket, Pause, SignOn
 from queue_server.app.instruments import REGISTRY
 from queue_server.app.service import HallService
 from queue_server.assembly import create_app
@@ -310,3 +310,55 @@ async def test_a_connection_asked_for_while_the_pool_is_full_is_counted_as_a_wai
 async def _one_statement(db: Database) -> None:
     async with db.write() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+async def test_print_jobs_are_counted_while_waiting_and_for_a_day_after_their_answer(hall: Hall) -> None:
+    """A job the printer answered leaves the figures a day later; one still waiting stays in them."""
+    await hall.issue_at_kiosk()
+    await hall.issue_at_kiosk()
+    async with hall.service.db.write() as conn:
+        first = (await conn.execute(text("SELECT min(job_id) FROM print_jobs WHERE centre = 'test'"))).scalar_one()
+        await conn.execute(
+            text("UPDATE print_jobs SET status = 'done', updated_at = :at WHERE job_id = :id"),
+            {"at": hall.clock.now(), "id": first},
+        )
+    scrape = await hall.scrape()
+    assert (
+        scrape.value("onewindow_print_jobs", centre="test", state="done"),
+        scrape.value("onewindow_print_jobs", centre="test", state="queued"),
+    ) == (1, 1)
+    hall.clock.advance(minutes=25 * 60)
+    scrape = await hall.scrape()
+    assert scrape.value("onewindow_print_jobs", centre="test", state="done") == 0, "answered more than a day ago"
+    assert scrape.value("onewindow_print_jobs", centre="test", state="queued") == 1, "still waiting"
+    assert scrape.value("onewindow_print_job_oldest_queued_seconds", centre="test") >= 25 * 3600
+
+
+async def test_todays_tickets_and_ratings_are_read_once_for_every_centre(hall: Hall) -> None:
+    """A token of two centres: each centre's figures, from one statement on the tickets of the day."""
+    await hall.issue_at_kiosk()
+    for action, request_id in ((SignOn(window=1, staff="s1"), "other-on"), (IssueTicket(matter="pension"), "other-1")):
+        answer = await hall.service.act("other", action, actor="manager:m", request_id=request_id)
+        assert answer.ok, answer.body
+    async with hall.service.db.write() as conn:
+        both = await add_token(conn, label="city", role=Role.SUPERVISOR, centres=["test", "other"], subject="city")
+    hall.api.tokens["city"] = both
+    await hall.scrape("city")  # the halls built
+    statements: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = hall.service.db.reader.sync_engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        scrape = await hall.scrape("city")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    for centre in ("test", "other"):
+        assert scrape.value("onewindow_tickets_today", centre=centre, status="waiting") == 1, centre
+        assert scrape.value("onewindow_ratings_today", centre=centre, level="5") == 0, centre
+    by_day = [s for s in statements if "service_day" in s and "count(" in s.lower()]
+    assert len(by_day) == 1, by_day
+    for table in ("sms_notices", "print_jobs", "outbox"):
+        assert len([s for s in statements if f"FROM {table}" in s]) <= 2, (table, statements)

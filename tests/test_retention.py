@@ -7,12 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from queue_server.app.audit import record, verify_trail
 from queue_server.app.service import HallService
 from queue_server.domain.audit import AUDIT_DAYS, AuditAct, AuditKind
-from queue_server.domain.centre import Policy
+from queue_server.domain.centre import SMS_RECORD_DAYS, Policy
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.retention import PersonalData, Retention
 from queue_server.http_common.id_key import load_id_key
@@ -45,7 +45,10 @@ def test_the_policy_reads_every_period_from_the_centre_file_with_named_defaults(
     kept = Retention.of(centre)
     assert (kept.follow_up_days, kept.audit_days, kept.booking_days) == (10, 365, 14)
     assert (kept.assisted_days, kept.real_name_days) == (90, 30), "the named defaults"
-    assert set(kept.periods()) == set(PersonalData) - {PersonalData.SMS_NUMBERS}
+    assert set(kept.periods()) == set(PersonalData) - {PersonalData.SMS_NUMBERS}, "the SMS settings' period"
+    assert kept.sms_record_days == SMS_RECORD_DAYS == 90
+    shorter = Retention.of(make_centre(policy={"sms_days": 3, "sms_record_days": 20}))
+    assert (shorter.periods()[PersonalData.SMS_NUMBERS], shorter.periods()[PersonalData.SMS_RECORDS]) == (3, 20)
     assert Retention.of(make_centre()).audit_days == AUDIT_DAYS == 180
     with pytest.raises(ValueError, match="audit_days"):
         Policy.model_validate({"audit_days": 90})
@@ -116,3 +119,47 @@ async def test_audit_entries_go_after_the_centres_audit_days_and_the_chain_stays
     after = await (await service_at(db, long_ago + 183 * DAY)).apply_retention(["test"])
     assert after[PersonalData.AUDIT_ENTRIES] == 2
     assert await verify_trail(db) == (1, [])
+
+
+async def sms_rows(db: Database) -> tuple[int, int, int]:
+    """Numbers kept for notices, notices still holding a number, and notices recorded."""
+    n = schema.sms_notices.c
+    async with db.read() as conn:
+        phones = (await conn.execute(select(func.count()).select_from(schema.sms_phones))).scalar_one()
+        numbered = (await conn.execute(select(func.count()).where(n.phone.is_not(None)))).scalar_one()
+        notices = (await conn.execute(select(func.count()).select_from(schema.sms_notices))).scalar_one()
+    return int(phones), int(numbered), int(notices)
+
+
+async def test_the_records_of_sms_notices_go_after_the_centres_record_days_unless_still_to_send(
+    db: Database, tmp_path: Path
+) -> None:
+    await seed_person(db, load_id_key(tmp_path / "id.key"))
+    n = schema.sms_notices.c
+    async with db.write() as conn:  # the first notice sent, the other still waiting for the provider
+        await conn.execute(update(schema.sms_notices).where(n.key == "called:1").values(status="sent"))
+    ends = TAKEN + SMS_RECORD_DAYS * DAY
+    before = await (await service_at(db, ends - DAY)).apply_retention(["test"])
+    assert before[PersonalData.SMS_RECORDS] == 0
+    assert (await sms_rows(db))[2] == 2
+    after = await (await service_at(db, ends + DAY)).apply_retention(["test"])
+    assert after[PersonalData.SMS_RECORDS] == 1
+    async with db.read() as conn:
+        assert (await conn.execute(select(n.key, n.status))).all() == [("called:2", "pending")]
+
+
+async def test_a_centres_sms_days_shorter_than_the_sms_settings_deletes_the_numbers_sooner(
+    db: Database, tmp_path: Path
+) -> None:
+    """The seeded numbers were kept for the SMS settings' 7 days; the centre's policy says 3."""
+    await seed_person(db, load_id_key(tmp_path / "id.key"))
+    c = schema.centres.c
+    async with db.write() as conn:
+        config = (await conn.execute(select(c.config).where(c.code == "test"))).scalar_one()
+        config["policy"] = {**config.get("policy", {}), "sms_days": 3}
+        await conn.execute(update(schema.centres).where(c.code == "test").values(config=config))
+    before = await (await service_at(db, TAKEN + 3 * DAY - dt.timedelta(minutes=1))).apply_retention(["test"])
+    assert before[PersonalData.SMS_NUMBERS] == 0 and await sms_rows(db) == (1, 2, 2)
+    after = await (await service_at(db, TAKEN + 3 * DAY + dt.timedelta(minutes=1))).apply_retention(["test"])
+    assert after[PersonalData.SMS_NUMBERS] == 3
+    assert await sms_rows(db) == (0, 0, 2), "the records stay, without the number"

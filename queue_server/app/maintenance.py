@@ -21,7 +21,7 @@ from queue_server.store.outbox import prune_sent
 from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.real_name import forget_people
 from queue_server.store.requests import prune_requests as forget_requests
-from queue_server.store.sms import purge_sms
+from queue_server.store.sms import forget_numbers_given_before, purge_records, purge_sms
 
 
 async def prune_outbox(db: Database, clock: Clock, older_than_days: int = 2) -> int:
@@ -77,7 +77,8 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
     The kinds whose rows carry the end of their period (``purge_after``, set from the centre's
     policy when the data was taken) go at every centre on every run; the kinds counted from the
     centre's days (whom a 帮办代办 window helped, real-name tickets' ID hashes, the audit trail's
-    entries) go for the centres in ``closed``, once a day at closing. The city's audit chain is
+    entries, SMS numbers under the centre's ``sms_days`` and SMS notices' records) go for the centres
+    in ``closed``, once a day at closing. The city's audit chain is
     kept for the default :data:`~queue_server.domain.audit.AUDIT_DAYS`.
     """
     now = clock.now()
@@ -98,6 +99,13 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
             )
             done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(
                 conn, centre, now - dt.timedelta(days=kept.audit_days) - CLOCK_MARGIN
+            )
+            if kept.sms_days is not None:
+                done[PersonalData.SMS_NUMBERS] += await forget_numbers_given_before(
+                    conn, centre, now - dt.timedelta(days=kept.sms_days)
+                )
+            done[PersonalData.SMS_RECORDS] += await purge_records(
+                conn, centre, now - dt.timedelta(days=kept.sms_record_days)
             )
         if closed:
             city_cutoff = now - dt.timedelta(days=AUDIT_DAYS) - CLOCK_MARGIN

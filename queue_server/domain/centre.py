@@ -38,6 +38,8 @@ REAL_NAME_TICKETS_PER_DAY = 2
 """The named default of how many real-name tickets one ID number gets per centre-day."""
 GREEN_CHANNEL_AGE = 60
 """The named default of the age from which the green channel's elderly ground applies (老年人, 60 周岁)."""
+SMS_RECORD_DAYS = 90
+"""Days the record of an SMS notice is kept after it was written, by default."""
 
 END_OF_DAY = dt.time.max
 """A period ending at "24:00" runs to midnight."""
@@ -227,6 +229,13 @@ class Policy(Model):
     advice_move_minutes: int = Field(default=3, ge=0, le=120)
     """Minutes a staff member takes to leave one window and start at another (or a B-post to come to a
     window); the staffing advice charges them to every suggestion that moves someone."""
+    sms_days: int | None = Field(default=None, ge=1, le=365)
+    """Days a number given for SMS notices is kept at most, counted from when it was given; then the
+    daily jobs delete it. Unset: the SMS settings file's ``keep_days`` for the centre (7 by default),
+    which its consent words state and which still applies when it is the shorter."""
+    sms_record_days: int = Field(default=SMS_RECORD_DAYS, ge=1, le=3650)
+    """Days the record of an SMS notice (its masked number, template, state) is kept after it was
+    written; then the daily jobs delete it (a notice still waiting to be sent stays)."""
     audit_days: int = Field(default=AUDIT_DAYS, ge=AUDIT_DAYS_LEAST, le=3650)
     """Days an entry of the audit trail (who changed the centre, who saw whose data) is kept; then the
     daily jobs delete it. At least 180 (等保 2.0: six months of logs)."""

@@ -2,12 +2,14 @@
 
 Read from the centre file, where each period keeps the name it has always had
 (``policy.follow_up_days``, ``policy.assisted_days``, ``policy.real_name_days``,
-``policy.audit_days``, ``bookings.keep_days``), each with its named default; the daily jobs apply
+``policy.audit_days``, ``policy.sms_days``, ``policy.sms_record_days``, ``bookings.keep_days``), each
+with its named default; the daily jobs apply
 the whole policy at once (queue_server.app.maintenance.apply_retention). Two periods are fixed by
 what the data is for rather than set per centre: a postal address goes at the latest
 :data:`POSTAL_DAYS_AFTER_DUE` days after its case's promised date, and a booking code
 :data:`BOOKING_CODE_DAYS` day after it expired. A number for SMS is kept for the days the server's
-SMS settings give (``keep_days``), as its consent words say.
+SMS settings give (``keep_days``), as its consent words say, or for the centre's ``sms_days`` when
+that is set and shorter: the number goes at the earlier of the two.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.centre import Centre
+from queue_server.domain.centre import SMS_RECORD_DAYS, Centre
 
 POSTAL_DAYS_AFTER_DUE = 60
 """An address of a case never delivered is deleted this many days after its promised date."""
@@ -38,6 +40,8 @@ class PersonalData(StrEnum):
     """A booking's person (ID hash, masked and reminder numbers, the number's keyed hash): blanked."""
     SMS_NUMBERS = "sms_numbers"
     """A ticket's number for SMS notices, and the number in the notices sent: deleted and blanked."""
+    SMS_RECORDS = "sms_records"
+    """The record of an SMS notice sent or failed (masked number, template, state): deleted."""
     BOOKING_CODES = "booking_codes"
     """A texted code's keyed hashes: deleted."""
     AUDIT_ENTRIES = "audit_entries"
@@ -58,6 +62,10 @@ class Retention:
     """After the booked slot."""
     audit_days: int
     """After the entry was written."""
+    sms_days: int | None = None
+    """After the number was given; None: only the SMS settings' ``keep_days`` (in ``purge_after``)."""
+    sms_record_days: int = SMS_RECORD_DAYS
+    """After the notice was written."""
     postal_days_after_due: int = POSTAL_DAYS_AFTER_DUE
     booking_code_days: int = BOOKING_CODE_DAYS
 
@@ -70,11 +78,15 @@ class Retention:
             real_name_days=policy.real_name_days,
             booking_days=centre.bookings.keep_days,
             audit_days=policy.audit_days,
+            sms_days=policy.sms_days,
+            sms_record_days=policy.sms_record_days,
         )
 
     def periods(self) -> dict[PersonalData, int]:
-        """Each kind's period in days (SMS numbers: the SMS settings', not the centre's, so not here)."""
-        return {
+        """Each kind's period in days (SMS numbers only when the centre sets ``sms_days``: else the SMS
+        settings' ``keep_days``, which is not the centre file's)."""
+        numbers = {PersonalData.SMS_NUMBERS: self.sms_days} if self.sms_days is not None else {}
+        return numbers | {
             PersonalData.FOLLOW_UP_NUMBERS: self.follow_up_days,
             PersonalData.POSTAL_ADDRESSES: self.postal_days_after_due,
             PersonalData.ID_HASHES: self.real_name_days,
@@ -82,4 +94,5 @@ class Retention:
             PersonalData.BOOKINGS: self.booking_days,
             PersonalData.BOOKING_CODES: self.booking_code_days,
             PersonalData.AUDIT_ENTRIES: self.audit_days,
+            PersonalData.SMS_RECORDS: self.sms_record_days,
         }

@@ -311,6 +311,7 @@ print_jobs = Table(
     Column("reprinted_by", String(80)),
     _centre_fk("print_jobs"),
     Index("ix_print_jobs_centre_status", "centre", "status"),
+    Index("ix_print_jobs_centre_updated_at", "centre", "updated_at"),
     Index("ux_print_jobs_rerouted_from", "centre", "rerouted_from", unique=True),
 )
 
@@ -624,6 +625,7 @@ sms_notices = Table(
     Index("ix_sms_notices_due", "status", "next_attempt_at"),
     Index("ix_sms_notices_phone", "phone", "sent_at"),
     Index("ix_sms_notices_purge_after", "purge_after"),
+    Index("ix_sms_notices_centre_status", "centre", "status"),
 )
 
 booking_codes = Table(

@@ -275,3 +275,27 @@ async def purge_sms(conn: AsyncConnection, now: dt.datetime) -> int:
         update(schema.sms_notices).where(n.purge_after <= now, n.phone.is_not(None)).values(phone=None)
     )
     return int(gone.rowcount or 0) + int(blanked.rowcount or 0)
+
+
+async def forget_numbers_given_before(conn: AsyncConnection, centre: str, cutoff: dt.datetime) -> int:
+    """Delete the centre's numbers given before ``cutoff``, and blank them in the notices written
+    before it (a centre's ``sms_days`` shorter than the SMS settings'); returns how many."""
+    p, n = schema.sms_phones.c, schema.sms_notices.c
+    gone = await conn.execute(delete(schema.sms_phones).where(p.centre == centre, p.given_at < cutoff))
+    blanked = await conn.execute(
+        update(schema.sms_notices)
+        .where(n.centre == centre, n.created_at < cutoff, n.phone.is_not(None))
+        .values(phone=None)
+    )
+    return int(gone.rowcount or 0) + int(blanked.rowcount or 0)
+
+
+async def purge_records(conn: AsyncConnection, centre: str, cutoff: dt.datetime) -> int:
+    """Delete the centre's notices written before ``cutoff``, apart from those still to be sent."""
+    n = schema.sms_notices.c
+    gone = await conn.execute(
+        delete(schema.sms_notices).where(
+            n.centre == centre, n.status != NoticeStatus.PENDING.value, n.created_at < cutoff
+        )
+    )
+    return int(gone.rowcount or 0)

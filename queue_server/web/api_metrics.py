@@ -5,8 +5,9 @@ group, windows by state, whether the centre is within its opening hours, devices
 by kind, the devices lost by kind (those that said online and now say offline, by their last will
 or a clean goodbye, apart from the devices never heard), today's tickets by state and ratings by
 level, and how many halls this instance built from a centre's rows (each a read of the whole
-queue: what its cache of halls missed). Read at the scrape too, one query per kind for every centre
-at once (queue_server.store.monitoring): the relay's lag, print jobs and SMS notices by state; and
+queue: what its cache of halls missed). Read at the scrape, one query per kind for every centre
+at once (queue_server.store.monitoring): today's tickets and ratings, the relay's lag, print jobs
+(waiting, and answered in the last day) and SMS notices by state; and
 the database pools from memory. Then the process's own registry (queue_server.app.instruments):
 what it counted as it worked, less the series of centres the token may not see, and the
 process's, platform's and garbage collector's figures.
@@ -31,9 +32,13 @@ from queue_server.app.instruments import REGISTRY
 from queue_server.auth.accounts import Action
 from queue_server.domain.calendar import OpeningState
 from queue_server.domain.hall import Hall
-from queue_server.reports.periods import Period, PeriodKind
-from queue_server.store.monitoring import oldest_queued_jobs, oldest_unsent, print_jobs_by_state, sms_by_state
-from queue_server.store.report_data import period_tickets
+from queue_server.store.monitoring import (
+    oldest_queued_jobs,
+    oldest_unsent,
+    print_jobs_by_state,
+    sms_by_state,
+    tickets_of_days,
+)
 from queue_server.store.sms import NoticeStatus
 from queue_server.web.api import _service
 from queue_server.web.auth import principal_of
@@ -90,6 +95,7 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         labels=["centre"],
     )
     built, caught_up = service.hall_builds(), service.hall_catch_ups()  # before the reads below
+    today: dict[str, dt.date] = {}
     for code in sorted(principal.centres):
         builds.add_metric([code], built.get(code, 0))
         catch_ups.add_metric([code], caught_up.get(code, 0))
@@ -107,14 +113,14 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
         gone = Counter(device.kind.value for device in sightings.lost(hall.centre.devices))
         for kind in sorted({device.kind.value for device in hall.centre.devices}):
             lost.add_metric([code, kind], gone.get(kind, 0))
-        today = Period.holding(PeriodKind.DAY, hall.calendar.local_date(service.clock.now()))
-        async with request.app[DATABASE].read() as conn:
-            handled = await period_tickets(conn, code, today)
-        for status, count in sorted(Counter(t.status for t in handled).items()):
+        today[code] = hall.calendar.local_date(service.clock.now())
+    async with request.app[DATABASE].read() as conn:
+        of_today = await tickets_of_days(conn, today)
+    for code, day in sorted(of_today.items()):
+        for status, count in sorted(day.by_status.items()):
             tickets.add_metric([code, status], count)
-        by_level = Counter(t.rating for t in handled if t.rating is not None)
         for level in range(5, 0, -1):
-            ratings.add_metric([code, str(level)], by_level.get(level, 0))
+            ratings.add_metric([code, str(level)], day.by_rating.get(level, 0))
     codes = sorted(principal.centres)
     read_now = await _read_at_scrape(request, service.clock.now(), codes)
     registry = CollectorRegistry(auto_describe=False)
@@ -131,7 +137,7 @@ async def _read_at_scrape(request: web.Request, now: dt.datetime, codes: list[st
     db = request.app[DATABASE]
     async with db.read() as conn:
         unsent = await oldest_unsent(conn, codes)
-        jobs = await print_jobs_by_state(conn, codes)
+        jobs = await print_jobs_by_state(conn, codes, now)
         queued = await oldest_queued_jobs(conn, codes)
         notices = await sms_by_state(conn, codes)
     lag = _gauge(
@@ -140,7 +146,10 @@ async def _read_at_scrape(request: web.Request, now: dt.datetime, codes: list[st
         ["centre"],
     )
     jobs_now = _gauge(
-        "print_jobs", "Print jobs kept, by centre and state (queued, done, failed, unknown)", ["centre", "state"]
+        "print_jobs",
+        "Print jobs waiting for their printer's answer (queued), and those answered in the last 24 hours by"
+        " state (done, failed, unknown)",
+        ["centre", "state"],
     )
     waiting_job = _gauge(
         "print_job_oldest_queued_seconds",
