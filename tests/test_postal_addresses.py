@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from queue_server.assembly import create_app
 from queue_server.domain.case_results import DeliveryMethod, ResultState
+from queue_server.domain.centre import POSTAL_DAYS_AFTER_DUE
 from queue_server.domain.clock import ManualClock
 from queue_server.store.database import Database
 from queue_server.store.postal_addresses import (
-    KEPT_DAYS_AFTER_DUE,
     PostalAddress,
     address_of,
     keep_address,
@@ -73,7 +73,8 @@ async def test_a_decision_is_kept_once_and_a_delivery_says_how(db: Database) -> 
 async def test_an_address_taken_at_the_counter_is_purged_after_the_promised_date(
     db: Database, aiohttp_client: AiohttpClient
 ) -> None:
-    """Never delivered: the daily jobs' purge deletes it KEPT_DAYS_AFTER_DUE days after the due date."""
+    """Never delivered: the daily jobs' purge deletes it the centre's postal_days_after_due (60 by
+    default) after the due date."""
     clock = ManualClock(AT)
     service, tokens = await promised_day(db, clock)
     api = Api(await aiohttp_client(create_app(service)), tokens)
@@ -81,9 +82,9 @@ async def test_an_address_taken_at_the_counter_is_purged_after_the_promised_date
     await api.act("/centres/test/promised/1/postal-address", "s1", **given)
     due = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
     async with db.write() as conn:
-        assert await purge_addresses(conn, due + dt.timedelta(days=KEPT_DAYS_AFTER_DUE - 1)) == 0
+        assert await purge_addresses(conn, due + dt.timedelta(days=POSTAL_DAYS_AFTER_DUE - 1)) == 0
     async with db.write() as conn:
-        assert await purge_addresses(conn, due + dt.timedelta(days=KEPT_DAYS_AFTER_DUE)) == 1
+        assert await purge_addresses(conn, due + dt.timedelta(days=POSTAL_DAYS_AFTER_DUE)) == 1
     assert (await api.get("/centres/test/promised?state=all", "manager")).body["cases"][0]["post_to"] is None
 
 

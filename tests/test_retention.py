@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from queue_server.app.audit import record, verify_trail
+from queue_server.app.case_results import AddressGiven, take_address
+from queue_server.app.once import Once, Presenter
 from queue_server.app.service import HallService
 from queue_server.domain.audit import AUDIT_DAYS, AuditAct, AuditKind
-from queue_server.domain.centre import SMS_RECORD_DAYS, Policy
+from queue_server.domain.centre import SMS_RECORD_DAYS, STAFF_PHOTO_DAYS, Policy
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.retention import PersonalData, Retention
 from queue_server.http_common.id_key import load_id_key
 from queue_server.store import schema
+from queue_server.store.appeal_evidence import keep_evidence
 from queue_server.store.database import Database
+from queue_server.store.staff_photos import keep_photo
+from tests.api_support import promised_day, seed
 from tests.factories import make_centre, shanghai
 from tests.privacy_support import NOW, seed_person
 
@@ -163,3 +169,93 @@ async def test_a_centres_sms_days_shorter_than_the_sms_settings_deletes_the_numb
     after = await (await service_at(db, TAKEN + 3 * DAY + dt.timedelta(minutes=1))).apply_retention(["test"])
     assert after[PersonalData.SMS_NUMBERS] == 3
     assert await sms_rows(db) == (0, 0, 2), "the records stay, without the number"
+
+
+async def write_centre_file(db: Database, **overrides: Any) -> None:
+    """The test centre's file as the next service built from the database reads it."""
+    c = schema.centres.c
+    config = make_centre(**overrides).model_dump(mode="json")
+    async with db.write() as conn:
+        await conn.execute(update(schema.centres).where(c.code == "test").values(config=config))
+
+
+async def stored(db: Database, table: Table) -> set[str]:
+    async with db.read() as conn:
+        return set((await conn.execute(select(table.c.sha256))).scalars().all())
+
+
+async def test_an_appeals_files_are_kept_while_its_case_is_open_and_its_days_after(db: Database) -> None:
+    """A file the appeal names stays while the case is open and the centre's appeal_evidence_days
+    after it closed; a file uploaded and never named by an appeal goes those days after the upload."""
+    await seed(db)
+    await write_centre_file(db, policy={"appeal_evidence_days": 10})
+    filed, never_filed = "a" * 64, "b" * 64
+    opened = TAKEN + DAY
+    async with db.write() as conn:
+        for sha in (filed, never_filed):
+            await keep_evidence(conn, "test", sha, "application/pdf", b"%PDF-1.4 ...", "staff:s1", TAKEN)
+        file = {"sha256": filed, "name": "情况说明.pdf", "media_type": "application/pdf", "size": 12}
+        appeal = {"filed_at": opened.isoformat(), "filed_by": "staff:s1", "reason": "误点", "files": [file]}
+        await conn.execute(
+            insert(schema.rectification_cases).values(
+                centre="test", id=1, source="rating", status="new", serial=1, opened_at=opened,
+                due_on=opened.date(), appeal=appeal, appeal_status="pending",
+            )
+        )  # fmt: skip
+    assert (await (await service_at(db, TAKEN + 9 * DAY)).apply_retention(["test"]))[PersonalData.APPEAL_EVIDENCE] == 0
+    done = await (await service_at(db, TAKEN + 11 * DAY)).apply_retention(["test"])
+    assert done[PersonalData.APPEAL_EVIDENCE] == 1 and await stored(db, schema.appeal_evidence) == {filed}
+    assert (await (await service_at(db, TAKEN + 60 * DAY)).apply_retention(["test"]))[PersonalData.APPEAL_EVIDENCE] == 0
+    closed = TAKEN + 70 * DAY
+    r = schema.rectification_cases.c
+    async with db.write() as conn:
+        await conn.execute(
+            update(schema.rectification_cases).where(r.id == 1).values(status="closed", closed_at=closed)
+        )
+    assert (await (await service_at(db, closed + 9 * DAY)).apply_retention(["test"]))[PersonalData.APPEAL_EVIDENCE] == 0
+    done = await (await service_at(db, closed + 11 * DAY)).apply_retention(["test"])
+    assert done[PersonalData.APPEAL_EVIDENCE] == 1 and await stored(db, schema.appeal_evidence) == set()
+
+
+async def test_a_staff_photo_goes_its_days_after_no_staff_member_shows_it(db: Database) -> None:
+    await seed(db)
+    shown, replaced = "c" * 64, "d" * 64
+    async with db.write() as conn:
+        for sha in (shown, replaced):
+            await keep_photo(conn, "test", sha, b"\xff\xd8 jpeg", "manager:m", TAKEN)
+    staff = [{"code": "s1", "name": "王芳", "photo": shown}, {"code": "s2", "name": "李娜"}]
+    await write_centre_file(db, staff=staff)
+
+    async def photos_gone(at: dt.datetime) -> int:
+        return (await (await service_at(db, at)).apply_retention(["test"]))[PersonalData.STAFF_PHOTOS]
+
+    first_seen = TAKEN + DAY  # the first closing that finds the replaced photo unnamed
+    assert await photos_gone(first_seen) == 0
+    assert await photos_gone(first_seen + (STAFF_PHOTO_DAYS - 1) * DAY) == 0
+    assert await photos_gone(first_seen + STAFF_PHOTO_DAYS * DAY) == 1
+    assert await stored(db, schema.staff_photos) == {shown}
+
+    removed = first_seen + 40 * DAY  # s1 leaves the centre file, and comes back before the days are up
+    await write_centre_file(db, staff=staff[1:])
+    assert await photos_gone(removed) == 0
+    await write_centre_file(db, staff=staff)
+    assert await photos_gone(removed + 10 * DAY) == 0
+    await write_centre_file(db, staff=staff[1:], policy={"staff_photo_days": 5})
+    assert await photos_gone(removed + 20 * DAY) == 0, "unnamed again from this closing"
+    assert await photos_gone(removed + 24 * DAY) == 0
+    assert await photos_gone(removed + 25 * DAY) == 1
+    assert await stored(db, schema.staff_photos) == set()
+
+
+async def test_a_postal_address_is_kept_the_centres_days_after_the_promised_date(db: Database) -> None:
+    await promised_day(db, ManualClock(NOW))  # A001 promised on Monday 30 November, due Thursday 3 December
+    await write_centre_file(db, policy={"postal_days_after_due": 10})
+    service = await service_at(db, TAKEN + dt.timedelta(hours=1))
+    once = Once("test", "staff:s1", "postal-2")
+    given = AddressGiven("李四", "13900001111", "广东省深圳市南山区科技园路2号", consent=True)
+    answer = await take_address(service, once, 1, given, Presenter(view=lambda seen: {}))
+    assert answer.ok, answer.body
+    a = schema.postal_addresses.c
+    async with db.read() as conn:
+        purge_after, consent = (await conn.execute(select(a.purge_after, a.consent).where(a.serial == 1))).one()
+    assert purge_after == dt.datetime(2026, 12, 13, tzinfo=dt.UTC) and "10天" in consent

@@ -42,7 +42,6 @@ from queue_server.store.database import Connection
 from queue_server.store.lookup import find_ticket_by_token
 from queue_server.store.postal_addresses import (
     CONSENT_ZH,
-    KEPT_DAYS_AFTER_DUE,
     PostalAddress,
     forget_address,
     keep_address,
@@ -193,8 +192,9 @@ class AddressGiven:
     """The citizen agreed to the words :func:`consent_words` gives, as the counter showed them."""
 
 
-def consent_words() -> str:
-    return CONSENT_ZH.format(days=KEPT_DAYS_AFTER_DUE)
+def consent_words(days: int) -> str:
+    """The words the counter shows, with the centre's ``policy.postal_days_after_due``."""
+    return CONSENT_ZH.format(days=days)
 
 
 async def take_address(
@@ -220,10 +220,9 @@ async def take_address(
                 f"Cannot keep the postal address of case {case.number}: the citizen has not agreed to it being kept",
                 code=RefusalCode.INVALID,
             )
-        address = PostalAddress(given.recipient, given.phone, given.address, consent_words(), now, once.actor)
-        purge_after = dt.datetime.combine(
-            case.due_date + dt.timedelta(days=KEPT_DAYS_AFTER_DUE), dt.time(), tzinfo=dt.UTC
-        )
+        days = hall.centre.policy.postal_days_after_due
+        address = PostalAddress(given.recipient, given.phone, given.address, consent_words(days), now, once.actor)
+        purge_after = dt.datetime.combine(case.due_date + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
         await keep_address(conn, centre, serial, address, max(purge_after, now + dt.timedelta(days=1)))
         kept = await promised_case(conn, centre, serial)
         assert kept is not None

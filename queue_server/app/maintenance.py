@@ -12,6 +12,7 @@ from queue_server.domain.audit import AUDIT_DAYS, CITY
 from queue_server.domain.clock import Clock
 from queue_server.domain.retention import PersonalData, Retention
 from queue_server.store import audit as audit_trail
+from queue_server.store.appeal_evidence import purge_evidence
 from queue_server.store.assisted import forget_helped
 from queue_server.store.booking_codes import purge_codes
 from queue_server.store.bookings import purge_people
@@ -22,6 +23,7 @@ from queue_server.store.postal_addresses import purge_addresses
 from queue_server.store.real_name import forget_people
 from queue_server.store.requests import prune_requests as forget_requests
 from queue_server.store.sms import forget_numbers_given_before, purge_records, purge_sms
+from queue_server.store.staff_photos import purge_unnamed
 
 
 async def prune_outbox(db: Database, clock: Clock, older_than_days: int = 2) -> int:
@@ -65,10 +67,12 @@ not have the whole retention transaction refused for it."""
 
 @dataclass(frozen=True, slots=True)
 class CentreDay:
-    """A centre whose day has just closed: its local date and its retention policy."""
+    """A centre whose day has just closed: its local date, its retention policy, and the photos its
+    staff members show (the others are on their way out)."""
 
     today: dt.date
     retention: Retention
+    photos: frozenset[str] = frozenset()
 
 
 async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, CentreDay]) -> dict[PersonalData, int]:
@@ -77,9 +81,10 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
     The kinds whose rows carry the end of their period (``purge_after``, set from the centre's
     policy when the data was taken) go at every centre on every run; the kinds counted from the
     centre's days (whom a 帮办代办 window helped, real-name tickets' ID hashes, the audit trail's
-    entries, SMS numbers under the centre's ``sms_days`` and SMS notices' records) go for the centres
-    in ``closed``, once a day at closing. The city's audit chain is
-    kept for the default :data:`~queue_server.domain.audit.AUDIT_DAYS`.
+    entries, expired booking codes, appeals' files, staff photos no staff member shows, SMS numbers
+    under the centre's ``sms_days`` and SMS notices' records) go for the centres in ``closed``, once
+    a day at closing. The city's audit chain is kept for the default
+    :data:`~queue_server.domain.audit.AUDIT_DAYS`.
     """
     now = clock.now()
     done = dict.fromkeys(PersonalData, 0)
@@ -88,7 +93,6 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
         done[PersonalData.POSTAL_ADDRESSES] = await purge_addresses(conn, now)
         done[PersonalData.BOOKINGS] = await purge_people(conn, now)
         done[PersonalData.SMS_NUMBERS] = await purge_sms(conn, now)
-        done[PersonalData.BOOKING_CODES] = await purge_codes(conn, now)
         for centre, day in closed.items():
             kept = day.retention
             done[PersonalData.ASSISTED] += await forget_helped(
@@ -100,6 +104,13 @@ async def apply_retention(db: Database, clock: Clock, closed: Mapping[str, Centr
             done[PersonalData.AUDIT_ENTRIES] += await audit_trail.purge(
                 conn, centre, now - dt.timedelta(days=kept.audit_days) - CLOCK_MARGIN
             )
+            done[PersonalData.BOOKING_CODES] += await purge_codes(
+                conn, centre, now - dt.timedelta(days=kept.booking_code_days)
+            )
+            done[PersonalData.APPEAL_EVIDENCE] += await purge_evidence(
+                conn, centre, now - dt.timedelta(days=kept.appeal_evidence_days)
+            )
+            done[PersonalData.STAFF_PHOTOS] += await purge_unnamed(conn, centre, day.photos, now, kept.staff_photo_days)
             if kept.sms_days is not None:
                 done[PersonalData.SMS_NUMBERS] += await forget_numbers_given_before(
                     conn, centre, now - dt.timedelta(days=kept.sms_days)

@@ -370,7 +370,10 @@ class HallService:
         days: dict[str, maintenance.CentreDay] = {}
         for code in closed:
             hall = await self.hall(code)
-            days[code] = maintenance.CentreDay(hall.calendar.local_date(self.clock.now()), Retention.of(hall.centre))
+            photos = frozenset(staff.photo for staff in hall.centre.staff if staff.photo)
+            days[code] = maintenance.CentreDay(
+                hall.calendar.local_date(self.clock.now()), Retention.of(hall.centre), photos
+            )
         return await maintenance.apply_retention(self.db, self.clock, days)
 
     async def forget_real_names(self, centres: Sequence[str]) -> int:

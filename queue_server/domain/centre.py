@@ -40,6 +40,14 @@ GREEN_CHANNEL_AGE = 60
 """The named default of the age from which the green channel's elderly ground applies (老年人, 60 周岁)."""
 SMS_RECORD_DAYS = 90
 """Days the record of an SMS notice is kept after it was written, by default."""
+POSTAL_DAYS_AFTER_DUE = 60
+"""Days after its case's promised date an address of a case never delivered is kept, by default."""
+BOOKING_CODE_DAYS = 1
+"""Days a code texted for the public booking page (its keyed hashes) is kept after it expired, by default."""
+APPEAL_EVIDENCE_DAYS = 180
+"""Days an appeal's files are kept after its case closed, by default."""
+STAFF_PHOTO_DAYS = 30
+"""Days a staff photo is kept once no staff member in the centre file shows it, by default."""
 
 END_OF_DAY = dt.time.max
 """A period ending at "24:00" runs to midnight."""
@@ -229,6 +237,19 @@ class Policy(Model):
     advice_move_minutes: int = Field(default=3, ge=0, le=120)
     """Minutes a staff member takes to leave one window and start at another (or a B-post to come to a
     window); the staffing advice charges them to every suggestion that moves someone."""
+    postal_days_after_due: int = Field(default=POSTAL_DAYS_AFTER_DUE, ge=1, le=3650)
+    """Days after its case's promised date that a postal address is kept at the latest, when the
+    result was never delivered (a delivery deletes it at once); the counter's consent words say so."""
+    booking_code_days: int = Field(default=BOOKING_CODE_DAYS, ge=1, le=365)
+    """Days a code texted for the public booking page (kept as keyed hashes) is kept after it
+    expired; the daily jobs delete it at the first closing after."""
+    appeal_evidence_days: int = Field(default=APPEAL_EVIDENCE_DAYS, ge=1, le=3650)
+    """Days the files of an appeal (申诉: photos, PDFs that may show the citizen) are kept after its
+    case closed; kept for as long as the case is open. A file no appeal names goes this many days
+    after it was uploaded."""
+    staff_photo_days: int = Field(default=STAFF_PHOTO_DAYS, ge=1, le=3650)
+    """Days a staff photo is kept once no staff member in the centre file shows it (the staff member
+    was removed, or given another photo), counted from the first closing that finds it unnamed."""
     sms_days: int | None = Field(default=None, ge=1, le=365)
     """Days a number given for SMS notices is kept at most, counted from when it was given; then the
     daily jobs delete it. Unset: the SMS settings file's ``keep_days`` for the centre (7 by default),

@@ -2,14 +2,12 @@
 
 Read from the centre file, where each period keeps the name it has always had
 (``policy.follow_up_days``, ``policy.assisted_days``, ``policy.real_name_days``,
-``policy.audit_days``, ``policy.sms_days``, ``policy.sms_record_days``, ``bookings.keep_days``), each
-with its named default; the daily jobs apply
-the whole policy at once (queue_server.app.maintenance.apply_retention). Two periods are fixed by
-what the data is for rather than set per centre: a postal address goes at the latest
-:data:`POSTAL_DAYS_AFTER_DUE` days after its case's promised date, and a booking code
-:data:`BOOKING_CODE_DAYS` day after it expired. A number for SMS is kept for the days the server's
-SMS settings give (``keep_days``), as its consent words say, or for the centre's ``sms_days`` when
-that is set and shorter: the number goes at the earlier of the two.
+``policy.audit_days``, ``policy.postal_days_after_due``, ``policy.booking_code_days``,
+``policy.appeal_evidence_days``, ``policy.staff_photo_days``, ``policy.sms_days``,
+``policy.sms_record_days``, ``bookings.keep_days``), each with its named default; the daily jobs
+apply the whole policy at once (queue_server.app.maintenance.apply_retention). A number for SMS is
+kept for the days the server's SMS settings give (``keep_days``), as its consent words say, or for
+the centre's ``sms_days`` when that is set and shorter: the number goes at the earlier of the two.
 """
 
 from __future__ import annotations
@@ -17,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from queue_server.domain.centre import SMS_RECORD_DAYS, Centre
-
-POSTAL_DAYS_AFTER_DUE = 60
-"""An address of a case never delivered is deleted this many days after its promised date."""
-BOOKING_CODE_DAYS = 1
-"""A code texted for the public booking page (only its keyed hash is kept) is deleted a day after it expired."""
+from queue_server.domain.centre import (
+    APPEAL_EVIDENCE_DAYS,
+    BOOKING_CODE_DAYS,
+    POSTAL_DAYS_AFTER_DUE,
+    SMS_RECORD_DAYS,
+    STAFF_PHOTO_DAYS,
+    Centre,
+)
 
 
 class PersonalData(StrEnum):
@@ -44,6 +44,10 @@ class PersonalData(StrEnum):
     """The record of an SMS notice sent or failed (masked number, template, state): deleted."""
     BOOKING_CODES = "booking_codes"
     """A texted code's keyed hashes: deleted."""
+    APPEAL_EVIDENCE = "appeal_evidence"
+    """The files sent with an appeal of a bad rating (a photo may show the citizen): deleted."""
+    STAFF_PHOTOS = "staff_photos"
+    """A staff member's photo no staff member of the centre file shows any more: deleted."""
     AUDIT_ENTRIES = "audit_entries"
     """The audit trail's entries (who saw whose data): the oldest deleted."""
 
@@ -67,7 +71,13 @@ class Retention:
     sms_record_days: int = SMS_RECORD_DAYS
     """After the notice was written."""
     postal_days_after_due: int = POSTAL_DAYS_AFTER_DUE
+    """After the case's promised date, when never delivered."""
     booking_code_days: int = BOOKING_CODE_DAYS
+    """After the code expired."""
+    appeal_evidence_days: int = APPEAL_EVIDENCE_DAYS
+    """After the case of the appeal closed (or the upload, for a file no appeal names)."""
+    staff_photo_days: int = STAFF_PHOTO_DAYS
+    """After no staff member shows it any more."""
 
     @classmethod
     def of(cls, centre: Centre) -> Retention:
@@ -78,6 +88,10 @@ class Retention:
             real_name_days=policy.real_name_days,
             booking_days=centre.bookings.keep_days,
             audit_days=policy.audit_days,
+            postal_days_after_due=policy.postal_days_after_due,
+            booking_code_days=policy.booking_code_days,
+            appeal_evidence_days=policy.appeal_evidence_days,
+            staff_photo_days=policy.staff_photo_days,
             sms_days=policy.sms_days,
             sms_record_days=policy.sms_record_days,
         )
@@ -95,4 +109,6 @@ class Retention:
             PersonalData.BOOKING_CODES: self.booking_code_days,
             PersonalData.AUDIT_ENTRIES: self.audit_days,
             PersonalData.SMS_RECORDS: self.sms_record_days,
+            PersonalData.APPEAL_EVIDENCE: self.appeal_evidence_days,
+            PersonalData.STAFF_PHOTOS: self.staff_photo_days,
         }

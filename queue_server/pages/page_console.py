@@ -22,7 +22,6 @@ from queue_server.pages.routes import COUNTER, PageRoute
 from queue_server.pages.wording import Language, words
 from queue_server.store.postal_addresses import CONSENT_EN as POSTAL_CONSENT_EN
 from queue_server.store.postal_addresses import CONSENT_ZH as POSTAL_CONSENT_ZH
-from queue_server.store.postal_addresses import KEPT_DAYS_AFTER_DUE
 from queue_server.vocabulary import Outcome
 
 CONSOLE_PAGE_WORDS: dict[Language, dict[str, str]] = {
@@ -65,7 +64,7 @@ async def console(request: web.Request) -> web.StreamResponse:
         title=said["console_title"],
         page_words=CONSOLE_PAGE_WORDS,
         data=data,
-        address_consent=consent.format(days=KEPT_DAYS_AFTER_DUE),
+        address_consent=consent.format(days=hall.centre.policy.postal_days_after_due),
     )
 
 

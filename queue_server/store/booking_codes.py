@@ -1,7 +1,8 @@
 """The public booking page's phone codes as rows, and the numbers public bookings keep.
 
 A code row holds the keyed hashes only (queue_server.domain.phone_codes); the latest row of a
-number is the one a typed code is judged against. Rows are deleted a day after they expire.
+number is the one a typed code is judged against. Rows are deleted by the daily jobs at the
+centre's closing once its ``policy.booking_code_days`` (1 by default) have passed since they expired.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.bookings import BookingStatus
 from queue_server.domain.phone_codes import PhoneCode
-from queue_server.domain.retention import BOOKING_CODE_DAYS
 from queue_server.store import schema
-
-KEEP_EXPIRED = dt.timedelta(days=BOOKING_CODE_DAYS)
 
 
 async def add_code(
@@ -63,9 +61,10 @@ async def use_code(conn: AsyncConnection, code_id: int, used_by: str, now: dt.da
     return bool(done.rowcount)
 
 
-async def purge_codes(conn: AsyncConnection, now: dt.datetime) -> int:
+async def purge_codes(conn: AsyncConnection, centre: str, cutoff: dt.datetime) -> int:
+    """Delete the centre's codes that expired before ``cutoff``."""
     c = schema.booking_codes.c
-    done = await conn.execute(delete(schema.booking_codes).where(c.expires_at < now - KEEP_EXPIRED))
+    done = await conn.execute(delete(schema.booking_codes).where(c.centre == centre, c.expires_at < cutoff))
     return int(done.rowcount or 0)
 
 

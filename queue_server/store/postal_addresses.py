@@ -3,7 +3,8 @@
 An address is taken at the counter with the citizen's consent (the words they agreed to are kept
 with it), given in full only to whoever posts the result (the business system), masked anywhere
 else, deleted in the transaction that records the delivery, and at the latest at ``purge_after``
-by the daily jobs: :data:`KEPT_DAYS_AFTER_DUE` days after the case's promised date.
+by the daily jobs: the centre's ``policy.postal_days_after_due`` (60 by default) after the case's
+promised date.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from queue_server.domain.retention import POSTAL_DAYS_AFTER_DUE
 from queue_server.store import schema
 from queue_server.store.contacts import mask
 
-KEPT_DAYS_AFTER_DUE = POSTAL_DAYS_AFTER_DUE
-"""An address of a case never delivered is deleted this many days after its promised date."""
 CONSENT_ZH = "本人同意将办理结果邮寄至以下地址；地址仅用于本次寄递，送达后即删除，最迟于承诺办结日后{days}天删除。"
 CONSENT_EN = (
     "I agree to have the result posted to this address; it is used only for this and deleted once delivered,"

@@ -554,12 +554,14 @@ staff_photos = Table(
     metadata,
     # A staff member's photo for the window display and the rating pad (工作证), as the server made
     # it from the manager's upload: a small JPEG without metadata, named by its SHA-256. The centre's
-    # configuration names the photo a staff member shows; a photo no staff member names is kept.
+    # configuration names the photo a staff member shows; a photo no staff member names is kept for
+    # the centre's staff_photo_days from the first closing that found it unnamed (unnamed_since).
     Column("centre", Code, primary_key=True),
     Column("sha256", String(64), primary_key=True),
     Column("image", LargeBinary, nullable=False),
     Column("uploaded_at", UTCDateTime, nullable=False),
     Column("uploaded_by", String(120), nullable=False),
+    Column("unnamed_since", UTCDateTime),
     _centre_fk("staff_photos"),
 )
 
