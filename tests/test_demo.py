@@ -237,3 +237,41 @@ def test_the_demo_broker_takes_1883_or_the_next_free_port_and_says_so(monkeypatc
     monkeypatch.setattr(demo_hall, "DEFAULT_PORT", free_port())
     assert demo_hall.demo_broker_port("127.0.0.1", said.append) == demo_hall.DEFAULT_PORT
     assert len(said) == 1, "a free 1883 is taken without a word"
+
+
+def test_the_demo_writes_json_log_lines_when_asked(tmp_path: Path) -> None:
+    """`onewindow demo --log-format json --log-level info`, as `serve` takes them: the actions' lines
+    on standard error as JSON with their context, what the demo prints for the newcomer on standard
+    output as before."""
+    port = free_port()
+    script = Path(sys.executable).parent / "onewindow"
+    printed_to, logged_to = tmp_path / "demo.out", tmp_path / "demo.err"
+    command = [str(script), "demo", "--port", str(port), "--mqtt-port", str(free_port())]
+    with printed_to.open("wb") as out, logged_to.open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--log-format", "json", "--log-level", "info"], cwd=tmp_path, stdout=out, stderr=err
+        )
+    try:
+        printed = wait_for(printed_to, "Ctrl-C stops the demo.", process)
+        env = dict(os.environ)
+        for name in ("KIOSK", "STAFF"):
+            match = re.search(rf"^\s+{name}=(\S+)", printed, re.MULTILINE)
+            assert match, f"the demo did not print {name}=..."
+            env[name] = match.group(1)
+        sign_on, issue, *_ = [line.strip() for line in printed.splitlines() if line.strip().startswith("curl ")]
+        run_printed(sign_on, env)
+        assert run_printed(issue, env)["ticket"]
+        wait_for(logged_to, '"issue done"', process)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert process.returncode == 0, logged_to.read_text(errors="replace")
+    log = logged_to.read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines), log
+    (issued,) = [line for line in lines if line["message"] == "issue done"]
+    assert issued["centre"] == "demo" and issued["request_id"], issued
+    assert env["KIOSK"] not in log and env["STAFF"] not in log, "no token in the log"

@@ -45,6 +45,7 @@ def add_commands(commands: SubCommands) -> None:
         help="replay a simulated day N times faster: the kiosk, keypads and pads' twins issue, call,"
         " finish and rate (see docs/simulator.md)",
     )
+    add_log_settings(demo)
 
     serve = command(
         commands,
@@ -165,7 +166,8 @@ def add_server_settings(parser: argparse.ArgumentParser, *, demo: bool = False) 
 
 
 def add_log_settings(parser: argparse.ArgumentParser) -> None:
-    """How the server's log lines read (queue_server.cli.logs), and from which level up."""
+    """How the server's log lines read (queue_server.cli.logs), and from which level up: one
+    definition for ``serve`` and ``demo``."""
     add_setting(
         parser,
         "--log-format",
@@ -193,21 +195,23 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from queue_server.cli.demo_hall import DATA_FOLDER
     from queue_server.cli.demo_hall import run_demo as demo
+    from queue_server.cli.logs import LogFormat, logging_as
 
     def work() -> None:
-        asyncio.run(
-            demo(
-                host=args.host,
-                port=args.port,
-                centre_file=args.centre,
-                real_hours=args.real_hours,
-                folder=Path(DATA_FOLDER),
-                mqtt_url=args.mqtt_url,
-                mqtt_port=args.mqtt_port,
-                mqtt_host=args.mqtt_host,
-                traffic=args.traffic,
+        with logging_as(LogFormat(args.log_format), args.log_level):
+            asyncio.run(
+                demo(
+                    host=args.host,
+                    port=args.port,
+                    centre_file=args.centre,
+                    real_hours=args.real_hours,
+                    folder=Path(DATA_FOLDER),
+                    mqtt_url=args.mqtt_url,
+                    mqtt_port=args.mqtt_port,
+                    mqtt_host=args.mqtt_host,
+                    traffic=args.traffic,
+                )
             )
-        )
 
     return report_errors(f"sqlite:///{DATA_FOLDER}/onewindow.db", work)
 
