@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from queue_server import cli
@@ -21,8 +22,10 @@ from queue_server.store import audit as stored_audit
 from queue_server.store import schema
 from queue_server.store.audit import AuditFilter
 from queue_server.store.database import Database
-from tests.id_numbers import YOUNG
+from tests.factories import shanghai
+from tests.id_numbers import OTHER, YOUNG
 from tests.privacy_support import CLERK, NOW, PHONE, seed_person
+from tests.test_api_real_name import issue, real_name_api
 
 
 @pytest.fixture
@@ -152,3 +155,25 @@ def test_the_commands_export_and_erase(
     assert cli.main(["audit", "verify", "--database-url", url]) == 1
     said = capsys.readouterr().err
     assert "its fields do not match its hash (it was edited)" in said and "The audit trail is broken" in said
+
+
+async def test_an_erasure_makes_a_running_server_forget_the_persons_real_name_tickets_of_the_day(
+    db: Database, aiohttp_client: AiohttpClient
+) -> None:
+    """The running app keeps each person's count of real-name tickets in its hall; the erasure (as
+    `onewindow privacy erase` runs it, beside the server) makes it build the hall again."""
+    api, id_key = await real_name_api(db, aiohttp_client, real_name_tickets_per_day=2)
+    for _ in range(2):
+        assert (await issue(api, "pension", id_number=YOUNG)).status == 201
+    full = await issue(api, "pension", id_number=YOUNG)
+    assert full.status == 409 and full.body["code"] == "real_name_limit", "the running hall counts them"
+    assert (await issue(api, "pension", id_number=OTHER)).status == 201
+    clock = ManualClock(shanghai(2026, 11, 30, 9, 30))
+    done = await privacy.erase(db, clock, privacy.person(id_key, id_number_typed=YOUNG), CLERK, "本人申请删除")
+    assert done["real_name_tickets"] == 2
+    again = await issue(api, "pension", id_number=YOUNG)
+    assert again.status == 201, f"the running server still counted the erased person: {again.body}"
+    still = await issue(api, "pension", id_number=OTHER)
+    assert still.status == 201, "another person's count is read again from the rows"
+    third = await issue(api, "pension", id_number=OTHER)
+    assert third.status == 409 and third.body["code"] == "real_name_limit", "and still counted"

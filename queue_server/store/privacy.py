@@ -7,7 +7,10 @@ number's, the confirmed phone number's). Numbers are compared by their digits, s
 
 Erasing deletes what exists only for the person (a follow-up number, a postal address, a number for
 SMS, a booking code) and blanks the person in what the statistics need (a ticket, a booking, an
-SMS notice's record), as the daily retention jobs do when the time is up.
+SMS notice's record), as the daily retention jobs do when the time is up. A centre whose real-name
+tickets it blanked has its state and configuration versions bumped in the same transaction, so a
+running server builds that hall again from the rows instead of keeping the person's count of
+real-name tickets of the day in memory.
 """
 
 from __future__ import annotations
@@ -148,7 +151,22 @@ async def erase_person(conn: AsyncConnection, who: PersonKeys) -> dict[str, int]
             blanked = {**event.data, "person": None}
             await conn.execute(update(schema.ticket_events).where(e.id == event.id).values(data=blanked))
     done["real_name_tickets"] = len(tickets)
+    await _build_halls_again(conn, {centre for centre, _ in tickets})
     return done
+
+
+async def _build_halls_again(conn: AsyncConnection, centres: set[str]) -> None:
+    """Make every instance build these centres' halls again from their rows: a new state version
+    (the kept hall is out of date) and a new configuration version (so it is built, not caught up:
+    a catch-up adds the counts it reads, it never forgets one)."""
+    if not centres:
+        return
+    c = schema.centres.c
+    await conn.execute(
+        update(schema.centres)
+        .where(c.code.in_(sorted(centres)))
+        .values(state_version=c.state_version + 1, config_version=c.config_version + 1)
+    )
 
 
 async def _count(conn: AsyncConnection, statement: Any) -> int:

@@ -94,7 +94,8 @@ centres = Table(
     Column("config", JSONData, nullable=False),
     # Bumped by every action; an instance's cached hall is valid while it matches.
     Column("state_version", BigInteger, nullable=False, default=0),
-    # Bumped by every change of ``config``: an instance's kept hall is then built again, not caught up.
+    # Bumped by every change of ``config``, and by a person's erasure that blanked real-name tickets:
+    # an instance's kept hall is then built again, not caught up.
     Column("config_version", BigInteger, nullable=False, server_default="0"),
     # Bumped by every change of a rectification case: the live pages read the cases again.
     Column("cases_version", BigInteger, nullable=False, server_default="0"),
