@@ -34,12 +34,20 @@ from queue_server.domain.windows import WindowStatus
 from queue_server.firmware.render import COMMITTED, SECRETS_EXAMPLE, render_tree
 from queue_server.firmware.vocabulary import FIRMWARE_KINDS
 from queue_server.protocol import OFFLINE, ONLINE, REQUESTS
-from queue_server.protocol.payloads import DeviceResponse, PadState, PadStatus, WindowState
+from queue_server.protocol.payloads import (
+    PROTOCOL_REVISION,
+    DeviceResponse,
+    PadState,
+    PadStatus,
+    ServerProtocol,
+    WindowState,
+)
 from queue_server.protocol.topics import (
     DEVICE_AVAILABILITY,
     DEVICE_REQUEST,
     DEVICE_RESPONSE,
     PAD_STATE,
+    SERVER_PROTOCOL,
     WINDOW_STATE,
     TopicPattern,
     match_topic,
@@ -54,16 +62,20 @@ READS: dict[TopicPattern, type[BaseModel]] = {
     WINDOW_STATE: WindowState,
     PAD_STATE: PadState,
     DEVICE_RESPONSE: DeviceResponse,
+    SERVER_PROTOCOL: ServerProtocol,
 }
 """What a device reads on each topic it subscribes to."""
+SERVER_SAYS = {SERVER_PROTOCOL: {"protocol", "revision"}}
+"""Every device reads the protocol the server speaks, to note a newer revision."""
 MUST_SHOW: dict[DeviceKind, dict[TopicPattern, set[str]]] = {
-    DeviceKind.DISPLAY: {WINDOW_STATE: {"seq", "status", "ticket.number"}},
+    DeviceKind.DISPLAY: {WINDOW_STATE: {"seq", "status", "ticket.number"}, **SERVER_SAYS},
     DeviceKind.KEYPAD: {
         WINDOW_STATE: {"seq", "status", "ticket.number", "ticket.status"},
         DEVICE_RESPONSE: {"request_id", "ok"},
+        **SERVER_SAYS,
     },
-    DeviceKind.PAD: {PAD_STATE: {"seq", "state", "serial"}, DEVICE_RESPONSE: {"request_id", "ok"}},
-    DeviceKind.KIOSK: {DEVICE_RESPONSE: {"request_id", "ok"}},
+    DeviceKind.PAD: {PAD_STATE: {"seq", "state", "serial"}, DEVICE_RESPONSE: {"request_id", "ok"}, **SERVER_SAYS},
+    DeviceKind.KIOSK: {DEVICE_RESPONSE: {"request_id", "ok"}, **SERVER_SAYS},
 }
 """The keys each kind must read to do its job (domain.md): the other direction of the contract."""
 
@@ -311,6 +323,31 @@ def test_every_word_a_lambda_compares_is_the_protocols(configs: dict[DeviceKind,
     for code in configs[kind].lambdas():
         for word in re.findall(r'[!=]=\s*"([^"]*)"', code):
             assert word in words, f"{kind.value} compares with {word!r}, which the protocol does not say"
+
+
+@pytest.mark.parametrize("kind", FIRMWARE_KINDS, ids=[kind.value for kind in FIRMWARE_KINDS])
+def test_a_newer_revision_heard_on_server_protocol_is_logged_and_noted(
+    configs: dict[DeviceKind, Config], kind: DeviceKind
+) -> None:
+    """Each device compares the server's revision with the one it was rendered for, logs a newer one
+    once and keeps working, and keeps the note until it restarts; the window display alone shows it,
+    to staff, as a blinking corner dot."""
+    config = configs[kind]
+    (handler,) = [h for h in config.subscriptions() if concrete(config, h["topic"])[0] is SERVER_PROTOCOL]
+    code = _handler_text(handler)
+    assert "revision <= id(ow_heard_revision)) return;" in code and "id(ow_update_available) = true;" in code
+    assert (
+        code.index("id(ow_update_available) = true;") < code.index("ESP_LOGW(")
+        and "update_available) = false" not in code
+    )
+    (heard,) = [g for part in config.parts for g in part.get("globals") or () if g["id"] == "ow_heard_revision"]
+    assert heard["initial_value"] == str(PROTOCOL_REVISION), "newer than the revision it was rendered for"
+    shows = [text for text in config.lambdas() if "id(ow_update_available)" in text and "it." in text]
+    if kind is DeviceKind.DISPLAY:
+        (screen,) = shows
+        assert "it.draw_pixel_at(it.get_width() - 1, it.get_height() - 1)" in screen
+    else:
+        assert shows == [], f"only the window display shows the note, not the {kind.value}"
 
 
 # --- ESPHome's own validation ----------------------------------------------------------------------

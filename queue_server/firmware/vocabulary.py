@@ -23,12 +23,14 @@ from queue_server.domain.tickets import Category, Outcome, TicketStatus
 from queue_server.domain.windows import PauseReason, WindowStatus
 from queue_server.protocol import OFFLINE, ONLINE, PROTOCOL, REQUESTS
 from queue_server.protocol.payloads import (
+    PROTOCOL_REVISION,
     CurrentTicket,
     DeviceResponse,
     PadRating,
     PadState,
     PadStatus,
     ResponseError,
+    ServerProtocol,
     WindowState,
 )
 from queue_server.protocol.topics import (
@@ -37,6 +39,7 @@ from queue_server.protocol.topics import (
     DEVICE_RESPONSE,
     PAD_STATE,
     ROOT,
+    SERVER_PROTOCOL,
     WINDOW_STATE,
     TopicPattern,
 )
@@ -141,6 +144,7 @@ def context(kind: DeviceKind) -> dict[str, object]:
             "responses": topic(DEVICE_RESPONSE, what="+"),
             "window_state": topic(WINDOW_STATE),
             "pad_state": topic(PAD_STATE),
+            "server_protocol": topic(SERVER_PROTOCOL),
         },
         "F": {
             "window_state": keys(WindowState),
@@ -148,6 +152,7 @@ def context(kind: DeviceKind) -> dict[str, object]:
             "pad_state": keys(PadState),
             "response": keys(DeviceResponse),
             "error": keys(ResponseError),
+            "server_protocol": keys(ServerProtocol),
         },
         "V": {
             "online": ONLINE,
@@ -161,6 +166,7 @@ def context(kind: DeviceKind) -> dict[str, object]:
             "levels": _levels(),
             "rating_items": [item.value for item in RatingItem],
             "protocol": PROTOCOL,
+            "revision": PROTOCOL_REVISION,
         },
         "requests": requests(kind),
     }
