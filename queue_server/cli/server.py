@@ -153,8 +153,7 @@ async def daily_jobs(service: HallService) -> None:
             await resend_print_jobs(service)
             closed = await close_due_days(service, stored)
             # The retention policy: data past its purge_after at every centre, and once a day per
-            # centre at closing whom its 帮办代办 windows helped, real-name tickets' ID hashes and old
-            # audit entries.
+            # centre at closing the kinds counted from its days (maintenance.apply_retention).
             await service.apply_retention(closed)
             await service.prune_requests(REQUEST_RETENTION_DAYS)
             await service.prune_outbox(OUTBOX_RETENTION_DAYS)
