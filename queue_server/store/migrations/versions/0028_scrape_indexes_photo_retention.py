@@ -2,7 +2,7 @@
 answer), and staff_photos.unnamed_since for the retention of staff photos
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-06
 
 A Prometheus scrape counts each centre's SMS notices by state and its print jobs answered in the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 change = "expand"
