@@ -335,7 +335,8 @@ async def test_print_jobs_are_counted_while_waiting_and_for_a_day_after_their_an
 
 
 async def test_todays_tickets_and_ratings_are_read_once_for_every_centre(hall: Hall) -> None:
-    """A token of two centres: each centre's figures, from one statement on the tickets of the day."""
+    """A token of two centres: each centre's figures, from one statement on the tickets of the day and
+    one on the centres' state versions (the kept halls, current, read without another query)."""
     await hall.issue_at_kiosk()
     for action, request_id in ((SignOn(window=1, staff="s1"), "other-on"), (IssueTicket(matter="pension"), "other-1")):
         answer = await hall.service.act("other", action, actor="manager:m", request_id=request_id)
@@ -362,3 +363,5 @@ async def test_todays_tickets_and_ratings_are_read_once_for_every_centre(hall: H
     assert len(by_day) == 1, by_day
     for table in ("sms_notices", "print_jobs", "outbox"):
         assert len([s for s in statements if f"FROM {table}" in s]) <= 2, (table, statements)
+    versions = [s for s in statements if "state_version" in s]
+    assert len(versions) == 1, f"the kept halls checked in one query: {versions}"

@@ -171,8 +171,12 @@ class Halls:
         hall.clock = self.clock  # the service's, which a test may have set since
         return hall
 
-    async def read(self, centre: str) -> Hall:
+    async def read(self, centre: str, version: int | None = None) -> Hall:
         """A hall to read from, never to act on: the cached one when current, else one caught up.
+
+        ``version``: the centre's state version the caller has just read (with others' at once,
+        ``store.repository.state_versions``); the cached hall at that version is then returned
+        without reading it again, and any other case goes the usual way.
 
         Build views from it before the next ``await``: an action may change the cached hall then.
         A kept hall that is not current is caught up under the centre's lock, after the actions of
@@ -180,6 +184,8 @@ class Halls:
         holding its lock) it builds a fresh hall instead of waiting for itself.
         """
         slot = self._slots[centre]
+        if version is not None and slot.hall is not None and slot.version == version and not slot.lock.locked():
+            return slot.hall
         async with self.db.read() as conn:
             version = await state_version(conn, centre)
             if slot.hall is not None and slot.version == version and not slot.lock.locked():

@@ -265,10 +265,10 @@ class HallService:
         finally:
             self._range_rounds.pop(centre, None)
 
-    async def hall(self, centre: str) -> Hall:
+    async def hall(self, centre: str, version: int | None = None) -> Hall:
         """A hall to read from, never to act on (``app.halls.Halls.read``): build views from it
-        before the next ``await``."""
-        return await self._halls.read(centre)
+        before the next ``await``. ``version``: the centre's state version just read, if known."""
+        return await self._halls.read(centre, version)
 
     def hall_builds(self) -> dict[str, int]:
         """How many halls this process built from a centre's rows (a cache miss each), per centre."""

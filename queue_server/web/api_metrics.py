@@ -6,8 +6,9 @@ by kind, the devices lost by kind (those that said online and now say offline, b
 or a clean goodbye, apart from the devices never heard), today's tickets by state and ratings by
 level, and how many halls this instance built from a centre's rows (each a read of the whole
 queue: what its cache of halls missed). Read at the scrape, one query per kind for every centre
-at once (queue_server.store.monitoring): today's tickets and ratings, the relay's lag, print jobs
-(waiting, and answered in the last day) and SMS notices by state; and
+at once (queue_server.store.monitoring): the centres' state versions (a kept hall still current is
+read as it is, without a query of its own), today's tickets and ratings, the relay's lag, print
+jobs (waiting, and answered in the last day) and SMS notices by state; and
 the database pools from memory. Then the process's own registry (queue_server.app.instruments):
 what it counted as it worked, less the series of centres the token may not see, and the
 process's, platform's and garbage collector's figures.
@@ -39,6 +40,7 @@ from queue_server.store.monitoring import (
     sms_by_state,
     tickets_of_days,
 )
+from queue_server.store.repository import state_versions
 from queue_server.store.sms import NoticeStatus
 from queue_server.web.api import _service
 from queue_server.web.auth import principal_of
@@ -96,10 +98,12 @@ async def get_metrics(request: web.Request) -> web.StreamResponse:
     )
     built, caught_up = service.hall_builds(), service.hall_catch_ups()  # before the reads below
     today: dict[str, dt.date] = {}
+    async with request.app[DATABASE].read() as conn:  # one query: each kept hall current is read as it is
+        versions = await state_versions(conn, sorted(principal.centres))
     for code in sorted(principal.centres):
         builds.add_metric([code], built.get(code, 0))
         catch_ups.add_metric([code], caught_up.get(code, 0))
-        hall = await service.hall(code)
+        hall = await service.hall(code, versions.get(code))
         _hall_figures(hall, waiting, longest, windows)
         opening = hall.calendar.opening(service.clock.now()).state
         open_hours.add_metric([code], 1 if opening is OpeningState.OPEN else 0)
