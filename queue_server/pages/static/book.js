@@ -30,11 +30,11 @@
     input.value = data.today;
   }
 
-  // The slots of a matter on a day, as radio buttons; a full or begun slot cannot be chosen.
+  // The slots of a matter on a day, as radio buttons; a full or begun slot cannot be chosen (the
+  // newest choice's slots only, whichever answer comes back first).
   async function drawSlots(box, matter, day, none) {
-    box.replaceChildren();
-    if (!matter || !day) return;
-    await OW.drawSlots(box, `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`, time, none);
+    const path = matter && day ? `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}` : null;
+    await OW.drawSlots(box, path, time, none);
   }
   const chosen = (box) => { const input = box.querySelector("input:checked"); return input ? input.value : null; };
   const redraw = () => drawSlots($("book-slots"), matterSelect.value, $("book-day").value, $("book-slots-none"));

@@ -11,13 +11,15 @@ OW.noticePrint = (() => {
   const LOOK_MS = 1500;
   let watch = { serial: null, paper: "", timer: null, line: "notice-print" };
 
-  async function follow(serial, paper, line = "notice-print") {
+  // Only the newest paper is followed: a look for the one before never answers over it (OW.latest).
+  const follow = OW.latest(async (current, serial, paper, line = "notice-print") => {
     clearTimeout(watch.timer);
     watch = { serial, paper, timer: null, line };
     const started = Date.now();
     const look = async () => {
-      if (watch.serial !== serial) return;  // a later ticket's paper is followed now
+      if (!current()) return;  // a later paper is followed now
       const prints = await api("GET", `/centres/${C}/tickets/${serial}/prints`);
+      if (!current()) return;
       const jobs = prints.ok ? prints.body.jobs.filter((job) => job.kind === "notice") : [];
       const job = jobs.length ? jobs[jobs.length - 1] : null;
       show(job, Date.now() - started, prints.ok);
@@ -26,7 +28,7 @@ OW.noticePrint = (() => {
       }
     };
     await look();
-  }
+  });
 
   function show(job, waited, read) {
     const line = document.getElementById(watch.line);

@@ -49,10 +49,12 @@
     if (!open) addressForm.hidden = true;
   }
 
-  async function find(query) {
+  // Only the newest search is shown (a search typed, a case just finished here: OW.latest).
+  const find = OW.latest(async (current, query) => {
     clearProblems(search);
     $("result-message").textContent = "";
     const answer = await api("GET", `/centres/${C}/promised/find?q=${encodeURIComponent(query)}`);
+    if (!current()) return;
     if (answer.ok) {
       show(answer.body);
       return;
@@ -62,7 +64,7 @@
     showProblem(search, answer.status === 404
       ? { errors: [{ field: "q", message: t("result_not_found", { detail: OW.refusalWords(answer.body) }) }] }
       : answer.body);
-  }
+  });
 
   search.addEventListener("submit", (event) => {
     event.preventDefault();

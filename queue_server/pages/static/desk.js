@@ -175,7 +175,8 @@
     if (/^[0-9]{1,18}$/.test(asked)) path = base + "/tickets/" + asked;
     else if (/^[A-Z]{1,2}[0-9]{1,9}$/.test(asked)) path = base + "/tickets/by-number/" + asked;
     else return fieldProblem(OW.t("lookup_bad"));
-    const answer = await OW.api("GET", path);
+    const answer = await readTicket(path);
+    if (!answer) return;  // a later look-up or reload is the one shown
     if (answer.status === 404) return fieldProblem(OW.t(path.includes("by-number") ? "lookup_none" : "lookup_no_serial", { number: asked }));
     if (!answer.ok) return OW.showProblem(lookupForm, answer.body);
     $("found-message").textContent = "";
@@ -183,13 +184,20 @@
   }
   lookupForm.addEventListener("submit", (event) => { event.preventDefault(); lookUp(); });
 
+  // The ticket shown is read on a look-up, after an action and on every change in the hall: only
+  // the newest read is shown, so a reload of the ticket shown before never replaces one looked up.
+  const readTicket = OW.latest(async (current, path) => {
+    const answer = await OW.api("GET", path);
+    return current() ? answer : null;
+  });
+
   async function reloadShown() {
     if (shownSerial === null) return;
-    const answer = await OW.api("GET", base + "/tickets/" + shownSerial);
-    if (answer.ok) await showTicket(answer.body);
+    const answer = await readTicket(base + "/tickets/" + shownSerial);
+    if (answer && answer.ok) await showTicket(answer.body);
   }
 
-  async function showTicket(ticket) {
+  const showTicket = OW.latest(async (current, ticket) => {
     const changed = shownSerial !== ticket.serial;
     shownSerial = ticket.serial;
     if (changed) { OW.clearProblems(actionsForm); OW.clearProblems(reprintForm); }
@@ -215,10 +223,10 @@
       OW.api("GET", base + "/tickets/" + ticket.serial + "/prints"),
       OW.api("GET", base + "/tickets/" + ticket.serial + "/events"),
     ]);
-    if (shownSerial !== ticket.serial) return;
+    if (!current() || shownSerial !== ticket.serial) return;
     if (prints.ok) showPrints(prints.body.jobs, ticket);
     if (events.ok) showEvents(events.body.events);
-  }
+  });
 
   function showPrints(jobs, ticket) {
     const body = $("prints").querySelector("tbody");
@@ -286,14 +294,15 @@
 
   let hall = null; // {at (server ms), read (browser ms), oldest (server ms of the oldest issue)}
 
-  async function refreshDevices() {
+  // Read again on every change in the hall: only the newest answer is drawn.
+  const refreshDevices = OW.latest(async (current) => {
     const answer = await OW.api("GET", base + "/devices");
-    if (answer.ok) OW.showLostDevices($("devices-lost"), answer.body.devices);
-  }
+    if (current() && answer.ok) OW.showLostDevices($("devices-lost"), answer.body.devices);
+  });
 
-  async function refreshHall() {
+  const refreshHall = OW.latest(async (current) => {
     const answer = await OW.api("GET", base + "/queue");
-    if (!answer.ok) return;
+    if (!current() || !answer.ok) return;
     const queue = answer.body;
     const body = $("glance").querySelector("tbody");
     body.replaceChildren(...queue.groups.map((group) =>
@@ -304,7 +313,7 @@
     const oldest = Math.min(...queue.waiting.map((t) => Date.parse(t.issued_at)));
     hall = { at: Date.parse(queue.at), read: performance.now(), oldest: queue.waiting.length ? oldest : null };
     tick();
-  }
+  });
 
   function tick() {
     const line = $("glance-longest");

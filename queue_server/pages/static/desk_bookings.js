@@ -26,11 +26,11 @@
   dayInput.value = OW.data.today;
   $("move-day").value = OW.data.today;
 
-  // The slots of a matter on a day, as radio buttons; a full or begun slot cannot be chosen.
+  // The slots of a matter on a day, as radio buttons; a full or begun slot cannot be chosen (the
+  // newest choice's slots only, whichever answer comes back first).
   async function drawSlots(box, matter, day, none) {
-    box.replaceChildren();
-    if (!matter || !day) return;
-    await OW.drawSlots(box, `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}`, time, none);
+    const path = matter && day ? `${base}/booking-slots?matter=${encodeURIComponent(matter)}&day=${day}` : null;
+    await OW.drawSlots(box, path, time, none);
   }
   const chosenSlot = (box) => { const input = box.querySelector("input:checked"); return input ? input.value : null; };
   const redrawBookSlots = () => drawSlots($("book-slots"), matterSelect.value, dayInput.value, $("book-slots-none"));

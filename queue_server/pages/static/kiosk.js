@@ -185,22 +185,25 @@
     drawMatters();
   }
 
-  async function loadQueue() {
+  // Read again on every change in the hall: only the newest answer is drawn (OW.latest).
+  const loadQueue = OW.latest(async (current) => {
     const answer = await OW.api("GET", base + "/queue");
-    if (!answer.ok) return;
+    if (!current() || !answer.ok) return;
     serverTime = { at: new Date(answer.body.at), read: performance.now() };
     drawClock();
     waitingByMatter = {};
     for (const ticket of answer.body.waiting) waitingByMatter[ticket.matter] = (waitingByMatter[ticket.matter] || 0) + 1;
     drawWaitingCounts();
-  }
+  });
 
   // Whether each matter can be issued now (the hall's own rule), read again when the hall changes
   // and at the instant the hall said time alone may change it.
-  async function loadIssuing() {
+  // Only the newest read is drawn, and only it sets the next read's timer.
+  const loadIssuing = OW.latest(async (current) => {
     if (recheck !== null) clearTimeout(recheck);
     recheck = null;
     const answer = await OW.api("GET", base + "/issuing");
+    if (!current()) return;
     if (!answer.ok) {
       if (recheck === null) recheck = setTimeout(loadIssuing, 30000);
       return;
@@ -212,7 +215,7 @@
     const wait = Date.parse(issuing.recheck_at) - Date.parse(issuing.at) + 500;
     if (recheck !== null) clearTimeout(recheck);   // two reads crossed: keep one timer
     recheck = setTimeout(loadIssuing, Math.min(RECHECK_MAX_MS, Math.max(RECHECK_MIN_MS, wait)));
-  }
+  });
 
   const guideMode = () => selfService && issuing !== null && issuing.closed !== null;
   const refusalOf = (code) => {
@@ -541,14 +544,15 @@
   }
 
   // Read the ticket's print jobs for a few seconds: done, failed, or a printer that cannot print.
-  function watchPrints(serial) {
+  // Only the newest ticket's jobs are shown: a look for the ticket before never answers over it.
+  const watchPrints = OW.latest((current, serial) => {
     const until = performance.now() + PRINT_WATCH_MS;
     let told = "";
     const look = async () => {
       printWatch = null;
-      if (screen !== "ticket") return;
+      if (screen !== "ticket" || !current()) return;
       const answer = await OW.api("GET", base + "/tickets/" + serial + "/prints");
-      if (screen !== "ticket") return;
+      if (screen !== "ticket" || !current()) return;
       const jobs = answer.ok ? answer.body.jobs : null;
       if (jobs !== null && jobs.length === 0) {
         askForPhoto(OW.t("no_printer"), OW.t("photo_ticket"));
@@ -576,7 +580,7 @@
       printWatch = setTimeout(look, 1000);
     };
     look();
-  }
+  });
 
   $("ticket-done").addEventListener("click", () => toStart(true));
 
@@ -607,16 +611,17 @@
   }
 
   // The other centres serving the matter (the API's elsewhere answer: open ones, short queues first).
-  async function showElsewhere(code, always) {
+  // Only the newest refusal's list is shown.
+  const showElsewhere = OW.latest(async (current, code, always) => {
     const answer = await OW.api("GET", base + "/elsewhere?matter=" + encodeURIComponent(code));
-    if (screen !== "refused" || !answer.ok) return;
+    if (!current() || screen !== "refused" || !answer.ok) return;
     const centres = answer.body.centres;
     if (!centres.length && !always) return;
     $("elsewhere-list").replaceChildren(...(centres.length ? centres.map(elsewhereItem)
       : [OW.el("li", { class: "elsewhere-none", text: OW.t("elsewhere_none") })]));
     $("elsewhere").hidden = false;
     startCountdown(ELSEWHERE_SECONDS, "refused-countdown");
-  }
+  });
 
   function elsewhereItem(other) {
     return OW.el("li", { class: "elsewhere-centre", dataset: { centre: other.code, opening: other.opening } },

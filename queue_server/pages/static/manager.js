@@ -190,8 +190,10 @@
   let stored = null;
   let draft = null;
 
-  async function loadConfig() {
+  // Read at the start and after each apply or import: only the newest answer becomes the draft.
+  const loadConfig = OW.latest(async (current) => {
     const answer = await OW.api("GET", base + "/config");
+    if (!current()) return;
     if (!answer.ok) {
       form.querySelector(".form-error").textContent = OW.refusalWords(answer.body);
       form.querySelector(".form-error").hidden = false;
@@ -202,7 +204,7 @@
     for (const key of ["staff", "devices"]) if (!draft[key]) draft[key] = [];
     renderEditors();
     touched();
-  }
+  });
 
   function setAt(path, value) {
     const parts = path.split(".");

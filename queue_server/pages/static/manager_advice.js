@@ -47,10 +47,11 @@
     return text;
   }
 
-  async function load() {
+  // Read on a timer: a read slower than the timer never draws over the one after it (OW.latest).
+  const load = OW.latest(async (current) => {
     if (!names.matters.size) await readNames();
     const answer = await api("GET", `${base}/advice`);
-    if (!answer.ok) return;
+    if (!current() || !answer.ok) return;
     const advice = answer.body;
     let now = t("advice_longest", { minutes: minutes(advice.longest_minutes), mean: minutes(advice.mean_minutes) });
     if (advice.green_mean_minutes !== null) now += t("advice_green", { minutes: minutes(advice.green_mean_minutes) });
@@ -73,7 +74,7 @@
         before: m.longest_before === null ? t("advice_no_window") : minutes(m.longest_before),
         after: minutes(m.longest_after), mean_before: minutes(m.mean_before), mean_after: minutes(m.mean_after),
       })).join(t("advice_matter_sep")) }))));
-  }
+  });
 
   load();
   setInterval(load, REREAD_MS);

@@ -18,10 +18,11 @@
     for (const person of centre.body.staff) names.staff.set(person.code, `${person.name}（${person.code}）`);
   }
 
-  async function load() {
+  // Read on a timer: a read slower than the timer never draws over the one after it (OW.latest).
+  const load = OW.latest(async (current) => {
     if (!names.matters.size) await readNames();
     const answer = await api("GET", `${base}/promised?state=overdue`);
-    if (!answer.ok) return;
+    if (!current() || !answer.ok) return;
     const cases = answer.body.cases;
     $("overdue-count").textContent = cases.length ? t("overdue_count", { n: cases.length }) : "";
     $("overdue-none").hidden = cases.length > 0;
@@ -34,7 +35,7 @@
       el("td", { class: "overdue", text: t("overdue_days", { n: -item.days_left }) }),
       el("td", { text: item.staff ? names.staff.get(item.staff) || item.staff : "" })));
     OW.replaceRows($("overdue-cases"), rows);
-  }
+  });
 
   load();
   setInterval(load, REREAD_MS);

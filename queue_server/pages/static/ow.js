@@ -62,6 +62,19 @@ const OW = (() => {
     }
   }
 
+  // Only the newest call of a read is shown. A page reads again on a live change, a timer, a new
+  // filter or a click while an earlier read may still be on its way; the answers can come back in
+  // any order, and an older one drawn last would put stale rows over the newer ones. The wrapped
+  // ``read(current, ...args)`` is called at once; ``current()`` stays true until a later call
+  // begins, so the read checks it after each await and, once false, draws nothing.
+  function latest(read) {
+    let newest = 0;
+    return (...args) => {
+      const mine = ++newest;
+      return read(() => mine === newest, ...args);
+    };
+  }
+
   // One intended action, one request id: a double click, or a retry after a lost answer, sends
   // the same id, so the server acts once. The button is disabled while the action is in flight.
   function action(button, run) {
@@ -257,10 +270,20 @@ const OW = (() => {
 
   // A booking's slots of one day as radio buttons, read from ``path`` (the desk's slots or the public
   // page's), each with its places left (words slot_left, slot_extended); a full or begun slot cannot
-  // be chosen. ``none`` (if any) is shown when the day has no slot.
-  async function drawSlots(box, path, time, none) {
+  // be chosen. ``none`` (if any) is shown when the day has no slot. A null ``path`` (no matter or
+  // day chosen) leaves the box empty. Only the newest drawing of a box is shown: another day
+  // chosen while a day's slots are on their way never adds its slots to the new day's.
+  const slotDrawings = new WeakMap();
+  function drawSlots(box, path, time, none) {
+    if (!slotDrawings.has(box)) slotDrawings.set(box, latest(drawSlotsOnce));
+    return slotDrawings.get(box)(box, path, time, none);
+  }
+
+  async function drawSlotsOnce(current, box, path, time, none) {
     box.replaceChildren();
+    if (path === null) return;
     const answer = await api("GET", path);
+    if (!current()) return;
     const slots = answer.ok ? answer.body.slots : [];
     for (const slot of slots) {
       const text = t("slot_left", { start: time(slot.start), end: time(slot.end), left: slot.left })
@@ -283,7 +306,7 @@ const OW = (() => {
   }
 
   return {
-    data, t, el, api, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes,
+    data, t, el, api, latest, action, requestId, showProblem, clearProblems, refusalWords, live, replaceRows, minutes,
     showLostDevices, shrunkPhoto, base64Of, smsForm, drawSlots, showRefusal,
   };
 })();

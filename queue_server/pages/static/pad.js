@@ -83,14 +83,15 @@
     line.replaceChildren(...[photo, OW.el("span", {}, words)].filter(Boolean));
   }
 
-  async function refresh() {
+  // Read on every change in the hall and after a rating: only the newest answer is shown.
+  const refresh = OW.latest(async (current) => {
     const answer = await OW.api("GET", base);
-    if (!answer.ok) return;
+    if (!current() || !answer.ok) return;
     reasons = answer.body.reasons || reasons;
     open = answer.body.state === "open" ? answer.body : null;
     showStaff(answer.body.shown_staff);
     show();
-  }
+  });
 
   function askWhy(level) {
     if ($("why").hidden) { // a first bad level: fresh reasons; a change between 1 and 2 keeps those ticked
@@ -143,5 +144,5 @@
     send(Number($("why").dataset.level), chosen, $("comment").value.trim());
   });
 
-  OW.live(`/live/centres/${data.centre}`, refresh);
+  OW.live(`/live/centres/${data.centre}`, () => refresh());
 })();

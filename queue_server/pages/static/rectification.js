@@ -59,22 +59,18 @@
   let selected = null;
 
   // A read answered after a later one (another filter chosen, a change in the hall meanwhile) is
-  // dropped: the later answer is the one to show, whichever arrives first.
-  let casesAsked = 0;
-  let promisedAsked = 0;
-
-  async function loadCases() {
+  // dropped: the later answer is the one to show, whichever arrives first (OW.latest).
+  const loadCases = OW.latest(async (current) => {
     const wanted = $("filter").value;
     const query = wanted === "overdue" ? "?status=open&overdue=1" : "?status=" + wanted;
-    const asked = ++casesAsked;
     const answer = await OW.api("GET", base + "/rectifications" + query);
-    if (asked !== casesAsked || !answer.ok) return;
+    if (!current() || !answer.ok) return;
     const body = $("cases").querySelector("tbody");
     body.replaceChildren(...answer.body.cases.map(caseRow));
     $("no-cases").hidden = answer.body.cases.length > 0;
     const overdue = answer.body.overdue;
     $("overdue-count").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
-  }
+  });
 
   function caseRow(item) {
     const due = OW.el("td", { class: item.overdue ? "due overdue-text" : "due" }, item.due_on,
@@ -96,7 +92,7 @@
     OW.el("td", { class: "contact", text: item.contact || "" }));
   }
 
-  $("filter").addEventListener("change", loadCases);
+  $("filter").addEventListener("change", () => loadCases());
 
   // --- One case ---------------------------------------------------------------------------------------
 
@@ -113,10 +109,17 @@
     await loadCase();
   }
 
+  // The case shown is read on a choice, on a change in the hall and on a reveal: the newest read
+  // is the one shown, so a case chosen before another never comes back over it.
+  const readCase = OW.latest(async (current, query) => {
+    const answer = await OW.api("GET", base + "/rectifications/" + selected + query);
+    return current() ? answer : null;
+  });
+
   async function loadCase() {
     if (selected === null) return;
-    const answer = await OW.api("GET", base + "/rectifications/" + selected);
-    if (answer.ok) showCase(answer.body);
+    const answer = await readCase("");
+    if (answer && answer.ok) showCase(answer.body);
   }
 
   function showCase(item) {
@@ -223,7 +226,8 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (selected === null || !required(form, reason, "reveal_reason_missing")) return;
-      const answer = await OW.api("GET", base + "/rectifications/" + selected + "?reason=" + encodeURIComponent(reason.value.trim()));
+      const answer = await readCase("?reason=" + encodeURIComponent(reason.value.trim()));
+      if (!answer) return;  // another case chosen meanwhile
       if (!answer.ok) { showRefusal(form, answer.body); return; }
       form.reset();
       showCase(answer.body);
@@ -388,16 +392,15 @@
 
   // --- Promised cases ---------------------------------------------------------------------------------
 
-  async function loadPromised() {
+  const loadPromised = OW.latest(async (current) => {
     if ($("promised-panel").hidden) return;
-    const asked = ++promisedAsked;
     const answer = await OW.api("GET", base + "/promised?state=" + encodeURIComponent($("promised-filter").value));
-    if (asked !== promisedAsked || !answer.ok) return;
+    if (!current() || !answer.ok) return;
     OW.replaceRows($("promised").querySelector("tbody"), answer.body.cases.map(promisedRow));
     $("promised-none").hidden = answer.body.cases.length > 0;
     const overdue = answer.body.overdue;
     $("promised-overdue").textContent = overdue ? OW.t("overdue_count", { n: overdue }) : "";
-  }
+  });
 
   // A case handed here from another centre is delivered naming that centre (origin); a case this
   // centre handed away is followed there, so it has no controls here.
@@ -482,7 +485,7 @@
       choice, note, button);
   }
 
-  $("promised-filter").addEventListener("change", loadPromised);
+  $("promised-filter").addEventListener("change", () => loadPromised());
 
   // --- Live -------------------------------------------------------------------------------------------
 

@@ -212,12 +212,15 @@
     show("finished");
   }
 
-  async function refresh() {
+  // Read on every change of the ticket and after a cancel or a rating: only the newest answer is
+  // shown, so a read begun before the cancel never shows the ticket waiting again.
+  const refresh = OW.latest(async (current) => {
     const answer = await OW.api("GET", statusPath);
+    if (!current()) return;
     if (answer.ok) render(answer.body);
     else if (answer.status === 404) window.location.reload();
     else { $("loading").hidden = true; $("load-error").hidden = false; }
-  }
+  });
 
   // --- Cancelling: asked once more, then one request id for the intended cancel -------------------
   $("cancel-open").addEventListener("click", () => {
@@ -309,5 +312,5 @@
   });
   form.addEventListener("submit", (event) => { event.preventDefault(); rate(); });
 
-  OW.live("/live/ticket/" + encodeURIComponent(token), refresh);
+  OW.live("/live/ticket/" + encodeURIComponent(token), () => refresh());
 })();
