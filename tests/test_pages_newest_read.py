@@ -3,7 +3,7 @@
 A page reads again on a live change, a new filter or a look-up while an earlier read may still be on
 its way. Here the earlier read is held at the browser (Playwright's routing) until the later one has
 been answered and drawn; then it is let go, comes back last, and must not be drawn over the newer
-answer (OW.latest in ow.js).
+answer (OW.latest in ow.js). The site's day is Monday 30 November 2026.
 """
 
 from __future__ import annotations
@@ -18,18 +18,21 @@ from queue_server.app.commands import CallNext, Finish, IssueTicket, StartServin
 from queue_server.domain.tickets import Channel, Outcome
 from queue_server.store.database import Database
 from tests.browser import chromium
-from tests.pages_support import WAIT_MS, Site, log_in, running_site
+from tests.factories import make_centre
+from tests.pages_support import DEVICES, WAIT_MS, Site, log_in, running_site
+from tests.test_bookings import BOOKINGS
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 ANSWERS_SEEN = """() => {
   window.answeredReads = [];
-  const real = OW.api;
-  OW.api = async (...args) => {
-    try { return await real(...args); } finally { window.answeredReads.push(args[1]); }
+  const text = Response.prototype.text;
+  Response.prototype.text = async function () {
+    try { return await text.call(this); } finally { window.answeredReads.push(this.url); }
   };
 }"""
-"""Notes each API path whose answer the page's script has been handed (to know the held one came back)."""
+"""Notes each URL whose answer the page has read (OW.api reads every answer as text, then draws in the
+same task), to know when the held answer has come back and been dealt with."""
 
 
 class HeldRead:
@@ -136,3 +139,30 @@ async def test_a_ticket_looked_up_is_not_replaced_by_the_look_up_before_it(site:
     await expect(page.locator("#found-number")).to_have_text("A002")
     await expect(page.locator("#found-position")).to_contain_text("前面还有 1 人")
     assert not errors, errors
+
+
+async def test_the_slots_of_a_day_chosen_before_never_join_the_day_chosen_now(db: Database, browser: Browser) -> None:
+    """The desk's booking form: Monday's slots answered after Tuesday was chosen are not added to Tuesday's."""
+    async with running_site(db, make_centre(devices=DEVICES, bookings=BOOKINGS), signed_on=((1, "s1"),)) as site:
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await log_in(page, site, "guide", then="/desk")
+        slots = page.locator("#book-slots input")
+        await expect(slots).to_have_count(2, timeout=WAIT_MS)
+        await page.fill("#book-day", "2026-12-01")
+        await expect(slots.first).to_be_enabled(timeout=WAIT_MS)  # Tuesday's 09:00 has not begun
+        await page.wait_for_load_state("networkidle")
+
+        held = await hold_first(page, lambda url: "day=2026-11-30" in url)
+        await page.fill("#book-day", "2026-11-30")
+        await held.wait_caught()
+        await page.fill("#book-day", "2026-12-01")
+        await expect(slots).to_have_count(2, timeout=WAIT_MS)
+
+        await held_answer_drawn(page, held, "day=2026-11-30")
+        await expect(slots).to_have_count(2)
+        values = await slots.evaluate_all("(inputs) => inputs.map((input) => input.value)")
+        assert all("2026-12-01" in value for value in values), values
+        await expect(slots.first).to_be_enabled()
+        assert not errors, errors
