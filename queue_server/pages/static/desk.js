@@ -175,8 +175,8 @@
     if (/^[0-9]{1,18}$/.test(asked)) path = base + "/tickets/" + asked;
     else if (/^[A-Z]{1,2}[0-9]{1,9}$/.test(asked)) path = base + "/tickets/by-number/" + asked;
     else return fieldProblem(OW.t("lookup_bad"));
-    const answer = await readTicket(path);
-    if (!answer) return;  // a later look-up or reload is the one shown
+    const answer = await readLookUp(path);
+    if (!answer) return;  // a later look-up is the one shown
     if (answer.status === 404) return fieldProblem(OW.t(path.includes("by-number") ? "lookup_none" : "lookup_no_serial", { number: asked }));
     if (!answer.ok) return OW.showProblem(lookupForm, answer.body);
     $("found-message").textContent = "";
@@ -184,18 +184,20 @@
   }
   lookupForm.addEventListener("submit", (event) => { event.preventDefault(); lookUp(); });
 
-  // The ticket shown is read on a look-up, after an action and on every change in the hall: only
-  // the newest read is shown, so a reload of the ticket shown before never replaces one looked up.
-  const readTicket = OW.latest(async (current, path) => {
+  // A look-up answered after a later one is not shown (OW.latest).
+  const readLookUp = OW.latest(async (current, path) => {
     const answer = await OW.api("GET", path);
     return current() ? answer : null;
   });
 
-  async function reloadShown() {
-    if (shownSerial === null) return;
-    const answer = await readTicket(base + "/tickets/" + shownSerial);
-    if (answer && answer.ok) await showTicket(answer.body);
-  }
+  // The ticket shown, read again after an action and on every change in the hall: only the newest
+  // read is shown, and none once another ticket has been looked up meanwhile.
+  const reloadShown = OW.latest(async (current) => {
+    const serial = shownSerial;
+    if (serial === null) return;
+    const answer = await OW.api("GET", base + "/tickets/" + serial);
+    if (current() && shownSerial === serial && answer.ok) await showTicket(answer.body);
+  });
 
   const showTicket = OW.latest(async (current, ticket) => {
     const changed = shownSerial !== ticket.serial;

@@ -109,18 +109,13 @@
     await loadCase();
   }
 
-  // The case shown is read on a choice, on a change in the hall and on a reveal: the newest read
-  // is the one shown, so a case chosen before another never comes back over it.
-  const readCase = OW.latest(async (current, query) => {
-    const answer = await OW.api("GET", base + "/rectifications/" + selected + query);
-    return current() ? answer : null;
-  });
-
-  async function loadCase() {
+  // The case shown is read on a choice and on a change in the hall: only the newest read is shown,
+  // so a case chosen before another never comes back over it.
+  const loadCase = OW.latest(async (current) => {
     if (selected === null) return;
-    const answer = await readCase("");
-    if (answer && answer.ok) showCase(answer.body);
-  }
+    const answer = await OW.api("GET", base + "/rectifications/" + selected);
+    if (current() && answer.ok) showCase(answer.body);
+  });
 
   function showCase(item) {
     $("detail-pick").hidden = true;
@@ -226,8 +221,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (selected === null || !required(form, reason, "reveal_reason_missing")) return;
-      const answer = await readCase("?reason=" + encodeURIComponent(reason.value.trim()));
-      if (!answer) return;  // another case chosen meanwhile
+      const answer = await OW.api("GET", base + "/rectifications/" + selected + "?reason=" + encodeURIComponent(reason.value.trim()));
       if (!answer.ok) { showRefusal(form, answer.body); return; }
       form.reset();
       showCase(answer.body);
