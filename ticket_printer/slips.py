@@ -39,6 +39,8 @@ class TicketSlip:
     category_name: str | None = None
     """The green-channel category in Chinese (e.g. 老年人), shown beside the mark."""
     estimated_wait_minutes: int | None = None
+    wait_range_minutes: tuple[int, int] | None = None
+    """The range told for the wait (low, high), printed instead of the single estimate when there is one."""
     english: bool = False
     """Add the English lines (asked for at the kiosk)."""
 
@@ -58,6 +60,7 @@ class TicketSlip:
         """
         position = view.get("position") or {}
         wait = position.get("estimated_wait_minutes")
+        told = position.get("wait_range_minutes")
         return cls(
             centre_name=centre_name,
             centre_name_en=centre_name_en,
@@ -68,6 +71,7 @@ class TicketSlip:
             category_name=view.get("category_name"),
             people_ahead=int(position.get("people_ahead", 0)),
             estimated_wait_minutes=None if wait is None else round(wait),
+            wait_range_minutes=None if not told else (int(told[0]), int(told[1])),
             issued_at=issued_at,
             status_url=str(view["status_url"]),
             english=english,
@@ -80,6 +84,14 @@ class TicketSlip:
             return ""
         return f"【绿色通道·{self.category_name}】" if self.category_name else "【绿色通道】"
 
+    @property
+    def wait(self) -> str:
+        """The wait as printed after 约: the range told (15-25), else the single estimate, else empty."""
+        if self.wait_range_minutes is not None:
+            low, high = self.wait_range_minutes
+            return f"{low}-{high}"
+        return "" if self.estimated_wait_minutes is None else str(self.estimated_wait_minutes)
+
     def fields(self) -> dict[str, str]:
         return {
             "centre_name": self.centre_name,
@@ -91,12 +103,8 @@ class TicketSlip:
             "green_mark_en": "Green channel" if self.green_channel and self.english else "",
             "people_ahead": str(self.people_ahead),
             "people_ahead_en": f"People ahead: {self.people_ahead}" if self.english else "",
-            "wait": "" if self.estimated_wait_minutes is None else str(self.estimated_wait_minutes),
-            "wait_en": (
-                f"Estimated wait: about {self.estimated_wait_minutes} min"
-                if self.english and self.estimated_wait_minutes is not None
-                else ""
-            ),
+            "wait": self.wait,
+            "wait_en": f"Estimated wait: about {self.wait} min" if self.english and self.wait else "",
             "issued_at": self.issued_at,
             "status_url": self.status_url,
             "instruction": INSTRUCTION_ZH,

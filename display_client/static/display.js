@@ -152,6 +152,11 @@
         tile.dataset.prefix = group.prefix;
         tile.append(el("span", "group-prefix", group.prefix), el("span", "group-name", pick(group.name, group.name_en)),
           el("span", "group-count", String(group.waiting) + (words.people ? " " + words.people : "")));
+        const told = group.wait_range_minutes;
+        if (told) {
+          tile.append(el("span", "group-wait",
+            words.wait_range.replace("{low}", String(told[0])).replace("{high}", String(told[1]))));
+        }
         return tile;
       })
     );

@@ -78,11 +78,19 @@ def ticket_job(hall: Hall, ticket: Ticket, status_url: str, position: Position |
             "category_name": CATEGORY_NAMES_ZH[ticket.category] if ticket.category else None,
             "people_ahead": position.people_ahead if position else 0,
             "estimated_wait_minutes": minutes(position.estimated_wait) if position else None,
+            "wait_range_minutes": told_minutes(position),
             "issued_at": _local(hall, ticket.issued_at),
             "status_url": status_url,
         },
     }
     return Job(printer, ticket.serial, "ticket", Message(PRINTER_JOB.subject(device=printer), "job", payload))
+
+
+def told_minutes(position: Position | None) -> list[int] | None:
+    """The range told at issue as printed, [low, high] whole minutes: what the ticket keeps as told."""
+    if position is None or position.wait_range is None:
+        return None
+    return list(position.wait_range.whole_minutes())
 
 
 def notice_job(hall: Hall, ticket: Ticket, printer: str) -> Job:

@@ -182,7 +182,7 @@ def hall_summary(hall: Hall) -> View:
         "name_en": info.name_en,
         "time_zone": info.time_zone,
         "at": iso(hall.clock.now()),
-        "waiting": waiting_groups(hall),
+        "waiting": summary_groups(hall),
     }
 
 
@@ -213,6 +213,19 @@ def waiting_groups(hall: Hall) -> list[View]:
         {"prefix": g.prefix, "name": g.name, "name_en": g.name_en, "waiting": counts.get(g.prefix, 0)}
         for g in hall.centre.ticket_groups
     ]
+
+
+def summary_groups(hall: Hall) -> list[View]:
+    """The waiting counts with each group's newcomer wait as a range (``hall/summary``): the one the
+    last working-out of the hall's ranges told (``Hall.range_basis``), read, not played, in the action."""
+    basis = hall.range_basis
+    told = basis.newcomers if basis is not None else {}
+    groups = waiting_groups(hall)
+    for group in groups:
+        found = told.get(group["prefix"])
+        if found is not None:
+            group["wait_range_minutes"] = list(found.whole_minutes())
+    return groups
 
 
 def recent_call_views(hall: Hall, calls: list[RecentCall]) -> list[View]:

@@ -9,8 +9,11 @@ or ``COST_RATIO`` times what the last computation took when that is longer: a lo
 never take more than a twentieth of the process's time, whatever the pace of the actions.
 
 After issues the service also works them out once a gap later, whoever reads, and keeps
-each new ticket's first range with it (``tickets.estimate_low``/``estimate_high``): the range told
-at issue, which the reports set against the real wait.
+each waiting ticket's point estimate beside its range on the hall (``Hall.range_basis``): an
+issue tells its range by scaling the nearest of them (queue_server.domain.told_ranges), in its own
+transaction and without a play, and keeps it with the ticket (``tickets.estimate_low``/
+``estimate_high``): the range told at issue, which the reports set against the real wait. The
+round writes a first range only for a ticket that was told none (no window served it at issue).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 from queue_server.domain.estimates import WaitRange
 from queue_server.domain.hall import Hall
+from queue_server.domain.told_ranges import RangeBasis
 from queue_server.domain.wait_moves import Glance, WaitMove, moves
 
 MIN_SECONDS = 2
@@ -83,7 +87,10 @@ class WaitRanges:
     async def _plays(self, hall: Hall) -> dict[int, WaitRange]:
         code = hall.centre.code
         changes, at = hall.changes, hall.clock.now()
-        cost = 0.0
+        started = time.perf_counter()
+        points = hall.range_points()  # at the plays' instant: what an issue scales their ranges by
+        newcomers = hall.newcomer_points()  # what the hall board tells each group's newcomer
+        cost = time.perf_counter() - started
         ranges: dict[int, WaitRange] = {}
         plays = hall.wait_range_plays(ranges)
         while True:
@@ -103,6 +110,7 @@ class WaitRanges:
         for serial in set(moved) - set(ranges):  # no longer waiting
             del moved[serial]
         kept = self._computed[code] = _Computed(id(hall), changes, at, ranges, seen)
+        hall.range_basis = RangeBasis.of(at, points, ranges, newcomers, hall.stats.spread)
         self.computations += 1
         self._cost[code] = cost + time.perf_counter() - started
         self._size[code] = waiting_count(hall)

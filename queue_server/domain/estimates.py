@@ -380,6 +380,10 @@ class PlayEnd:
     staff: dict[int, str | None] = field(default_factory=dict)
     """Per staffed window, who serves at it (their speed is learned apart)."""
 
+    def copy(self) -> PlayEnd:
+        """Another play end to ``extend``, leaving this one as it is."""
+        return PlayEnd(self.now, dict(self.next_free), {n: list(t) for n, t in self.times.items()}, dict(self.staff))
+
     def extend(
         self,
         ticket: Ticket,

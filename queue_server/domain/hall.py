@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from queue_server.domain.bookings import walk_ins_extended
 from queue_server.domain.calendar import WorkCalendar
@@ -68,6 +69,7 @@ from queue_server.domain.tickets import (
     Ticket,
     TicketStatus,
 )
+from queue_server.domain.told_ranges import RangeBasis, RangePoint, told_range
 from queue_server.domain.wait_moves import Glance, glance
 from queue_server.domain.waiting_queue import WaitingQueue
 from queue_server.domain.windows import (
@@ -120,6 +122,10 @@ class Hall(RatingActions):
         """Real-name tickets per service day and person hash (queue_server.domain.real_name)."""
         self._play_end: PlayEnd | None = None
         """The last whole forecast's end, while the queue and windows are as it left them."""
+        self.range_basis: RangeBasis | None = None
+        """The last ranges worked out for this hall outside its actions (``app.wait_ranges`` sets
+        it), for an issue to tell a range from (queue_server.domain.told_ranges). Not the hall's
+        state: never saved, and a hall loaded afresh has none until the next computation."""
         self.changes = 0
         """How many changes the hall took in (actions, stored state): what a reader keeping something
         worked out from it (the wait ranges) compares to know it is stale. Read it, never change it."""
@@ -382,7 +388,46 @@ class Hall(RatingActions):
         play_end = self._play_end
         pending = PendingChange()
         ticket = self._apply(pending, event)
-        return pending.change(self._issued_position(ticket, now, play_end))
+        return pending.change(self._told(ticket, self._issued_position(ticket, now, play_end)))
+
+    def _told(self, ticket: Ticket, position: Position) -> Position:
+        """The issued position with the range told beside its single estimate (no play: scaled from
+        the last ranges worked out, or from the matter's spread before any)."""
+        if position.estimated_wait is None:
+            return position
+        spread = self.stats.spread(ticket.matter)
+        told = told_range(position.estimated_wait, ticket.matter, ticket.prefix, self.range_basis, spread)
+        return replace(position, wait_range=told)
+
+    def newcomer_points(self) -> dict[str, RangePoint]:
+        """Per ticket group, the point estimate of a newcomer now: an ordinary ticket of the group's
+        matter issued most today (else its first) put last in the queue. Costs one forecast."""
+        now = self.clock.now()
+        day = self.calendar.local_date(now)
+        holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
+        end = forecast_end(self.router, self.stats, self.calendar, now, self._windows.values(), holding, self.waiting())
+        out = {}
+        for group in self.centre.ticket_groups:
+            matters = [m for m in self.centre.matters if m.prefix == group.prefix]
+            if not matters:
+                continue
+            matter = max(matters, key=lambda m: self._issued.get((day, m.code), 0))  # the first among equals
+            serial = self._last_serial + 1
+            newcomer = Ticket(serial, serial, group.prefix, day, matter.code, None, Channel.KIOSK, now)
+            position = end.copy().extend(newcomer, self.router, self.stats, self.calendar, now)
+            if position.estimated_wait is not None:
+                out[group.prefix] = RangePoint(matter.code, group.prefix, position.estimated_wait)
+        return out
+
+    def range_points(self) -> dict[int, RangePoint]:
+        """Each waiting ticket's point estimate now, by serial: what a :class:`RangeBasis` sets
+        beside the ranges worked out at the same instant. Costs one forecast."""
+        out = {}
+        for serial, position in self.positions().items():
+            ticket = self._tickets[serial]
+            if position.estimated_wait is not None:
+                out[serial] = RangePoint(ticket.matter, ticket.prefix, position.estimated_wait)
+        return out
 
     def _issued_position(self, ticket: Ticket, now: dt.datetime, play_end: PlayEnd | None) -> Position:
         """The new ticket's position: from the last forecast when only ordinary tickets were issued

@@ -132,6 +132,13 @@ class GroupCount(Outbound):
     name: str = Field(description="The group's name, e.g. 综合业务")
     name_en: str = Field(default="", description="The group's name in English, empty if none")
     waiting: int = Field(description="Tickets of this group waiting now")
+    wait_range_minutes: list[int] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="A newcomer's wait in this group, [low, high] in whole minutes, as of the last working-out of the"
+        " hall's wait ranges (revision 1); absent before the first or when no staffed window serves the group",
+    )
 
 
 PROTOCOL = 2
@@ -141,13 +148,16 @@ It grows when a message changes so that an older reader would misread it (versio
 board builds itself from the windows' states, ``hall/summary`` and ``hall/calls``). A reader takes
 every version up to the one it knows and refuses a higher one, saying it must be updated."""
 
-PROTOCOL_REVISION = 0
+PROTOCOL_REVISION = 1
 """The revision of :data:`PROTOCOL` the server writes, carried as ``revision`` by every sequenced
 message and in ``server/protocol``.
 
 A revision only adds (a new optional field, a new topic): a reader of an older revision of the
 same version reads every message as before, ignoring what it does not know, and only notes that
-an update is available. The revision starts again at 0 when :data:`PROTOCOL` grows."""
+an update is available. The revision starts again at 0 when :data:`PROTOCOL` grows.
+
+Revision 1: the wait as a range, on a ticket's print job and per ticket group in ``hall/summary``
+(``wait_range_minutes``)."""
 
 
 class Sequenced(Outbound):
@@ -291,6 +301,13 @@ class TicketPrint(Outbound):
     category_name: str | None = None
     people_ahead: int = 0
     estimated_wait_minutes: int | None = None
+    wait_range_minutes: list[int] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="The range told for the wait, [low, high] in whole minutes, printed as 约 low-high 分钟 instead of"
+        " the single estimate (revision 1); the ticket keeps it as the range told at issue",
+    )
     issued_at: str = Field(description="Local date and time as printed, e.g. 2026-11-30 09:05")
     status_url: str = Field(description="The ticket's status page: the QR code's data")
 

@@ -26,7 +26,7 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
 from queue_server.domain.clock import Clock
 from queue_server.domain.errors import NotFound
-from queue_server.domain.estimates import HandlingStats, whole_minutes
+from queue_server.domain.estimates import HandlingStats, Position, whole_minutes
 from queue_server.domain.events import TicketCarried, TicketEvent, TicketFinished, TicketIssued, event_from_record
 from queue_server.domain.hall import Hall
 from queue_server.domain.ratings import RatingLevel, RatingStatus
@@ -511,6 +511,7 @@ def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
                 "centre": writes.code,
                 "status_token": tokens[ticket.serial],
                 "estimate_minutes": whole_minutes(told.estimated_wait) if told is not None else None,
+                **_told_range(told),
                 **values,
             }
         elif ticket.serial in writes.new_tickets:  # issued earlier in the same flush
@@ -518,6 +519,14 @@ def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
         else:
             writes.ticket_updates[ticket.serial] = values
     return tokens
+
+
+def _told_range(told: Position | None) -> dict[str, int | None]:
+    """The range told at issue, in whole minutes as printed (``WaitRange.whole_minutes``)."""
+    if told is None or told.wait_range is None:
+        return {"estimate_low": None, "estimate_high": None}
+    low, high = told.wait_range.whole_minutes()
+    return {"estimate_low": low, "estimate_high": high}
 
 
 def sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:

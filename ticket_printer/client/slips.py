@@ -25,6 +25,9 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
             category_name=ticket.category_name,
             people_ahead=ticket.people_ahead,
             estimated_wait_minutes=ticket.estimated_wait_minutes,
+            wait_range_minutes=None
+            if ticket.wait_range_minutes is None
+            else (ticket.wait_range_minutes[0], ticket.wait_range_minutes[1]),
             issued_at=ticket.issued_at,
             status_url=ticket.status_url,
             english=job.english or english,
@@ -56,3 +59,7 @@ def slip_for(job: PrintJob, *, english: bool = False) -> Slip:
         level=notice.level,
         delivered_how=notice.delivered_how,
     )
+
+
+def _pair(told: list[int] | None) -> tuple[int, int] | None:
+    return None if told is None else (told[0], told[1])

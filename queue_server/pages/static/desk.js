@@ -40,6 +40,14 @@
     mattersBox.append(box);
   }
 
+  // The wait told: the range when the ticket has one (约 15-25 分钟), else the single estimate.
+  function waitWords(position) {
+    if (!position || position.estimated_wait_minutes === null) return OW.t("wait_unknown");
+    const told = position.wait_range_minutes;
+    return told ? OW.t("wait_range", { low: told[0], high: told[1] })
+      : OW.t("wait_minutes", { n: position.estimated_wait_minutes });
+  }
+
   function filterMatters() {
     const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
@@ -117,7 +125,7 @@
     const position = ticket.position;
     $("issued-wait").textContent = position
       ? OW.t("people_ahead", { n: position.people_ahead }) + " · " +
-        (position.estimated_wait_minutes === null ? OW.t("wait_unknown") : OW.t("wait_minutes", { n: position.estimated_wait_minutes }))
+        waitWords(position)
       : OW.t("wait_unknown");
     const link = $("issued-link");
     link.href = ticket.status_url;
@@ -217,7 +225,7 @@
     const position = ticket.position;
     $("found-position").textContent = position
       ? OW.t("people_ahead", { n: position.people_ahead }) + " · " +
-        (position.estimated_wait_minutes === null ? OW.t("wait_unknown") : OW.t("wait_minutes", { n: position.estimated_wait_minutes }))
+        waitWords(position)
       : "";
     $("requeue-button").hidden = ticket.status !== "no_show";
     $("cancel-box").hidden = ["finished", "cancelled"].includes(ticket.status);

@@ -56,6 +56,14 @@
   // --- Screens --------------------------------------------------------------------------------------
   // A new screen takes the focus to its heading: a keyboard or a screen reader goes on from there
   // rather than from a button that has just been hidden.
+  // The wait told: the range when the ticket has one (约 15-25 分钟), else the single estimate.
+  function waitWords(position) {
+    if (!position || position.estimated_wait_minutes === null) return OW.t("wait_unknown");
+    const told = position.wait_range_minutes;
+    return told ? OW.t("wait_range", { low: told[0], high: told[1] })
+      : OW.t("wait_minutes", { n: position.estimated_wait_minutes });
+  }
+
   function showScreen(name) {
     const changed = screen !== name;
     screen = name;
@@ -477,8 +485,7 @@
     $("ticket-green").hidden = !ticket.green_channel;
     const position = ticket.position;
     $("ticket-ahead").textContent = position ? OW.t("people_unit", { n: position.people_ahead }) : "—";
-    $("ticket-wait").textContent = position && position.estimated_wait_minutes !== null
-      ? OW.t("wait_minutes", { n: position.estimated_wait_minutes }) : OW.t("wait_unknown");
+    $("ticket-wait").textContent = waitWords(position);
     $("ticket-time").textContent = timeOf(ticket.issued_at);
     $("ticket-qr").src = "/ticket/" + encodeURIComponent(ticket.status_token) + "/qr.svg";
     $("print-status").textContent = OW.t("printing");

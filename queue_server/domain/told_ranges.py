@@ -1,0 +1,109 @@
+"""The wait range told at issue (slip, kiosk, desk), without a forward play in the action.
+
+A range costs ``estimates.RANGE_PLAYS`` plays of the hall: no action computes one. The service
+works the hall's ranges out now and then, outside its actions (``app.wait_ranges``), and leaves
+each waiting ticket's point estimate beside its range (a :class:`RangeBasis`). An issue takes the
+ticket of that computation whose point estimate is nearest its own (the same matter first, then
+the same ticket group, then any) and scales that ticket's range by the ratio of the two points:
+the relative width the plays found for a wait of that length in this hall. A sample told 0 minutes
+has no ratio; its range is shifted by the new point instead.
+
+Before any computation (a hall just loaded, the first ticket of the day), the range comes from the
+learned spread of the matter's handling times: log-normal about the point estimate, between the
+same quantiles as the plays' ranges. One handling time's spread is wider than a long queue's wait
+varies relatively (many handling times ahead average out), so a cold start tells a range on the
+wide side, never a narrow one the hall has not earned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from types import MappingProxyType
+
+from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
+
+
+@dataclass(frozen=True, slots=True)
+class RangePoint:
+    """A waiting ticket's point estimate, with what an issue matches it by."""
+
+    matter: str
+    prefix: str
+    """The ticket group (number prefix) it waits in."""
+    point: dt.timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSample:
+    """One waiting ticket of a computation of ranges: its point estimate then, and its range."""
+
+    matter: str
+    prefix: str
+    point: dt.timedelta
+    range: WaitRange
+
+
+@dataclass(frozen=True, slots=True)
+class RangeBasis:
+    """The last computation of a hall's ranges, for the issues since to scale from."""
+
+    at: dt.datetime
+    samples: tuple[RangeSample, ...]
+    newcomers: Mapping[str, WaitRange] = field(default_factory=dict)
+    """Per ticket group, the range told to a newcomer then (the hall board shows it)."""
+
+    @classmethod
+    def of(
+        cls,
+        at: dt.datetime,
+        points: Mapping[int, RangePoint],
+        ranges: Mapping[int, WaitRange],
+        newcomers: Mapping[str, RangePoint] = MappingProxyType({}),
+        spread: Callable[[str], float] = lambda _: PRIOR_SPREAD,
+    ) -> RangeBasis:
+        """The tickets that have both a point estimate and a range, from the same instant ``at``, and
+        each group's newcomer told a range from them as an issue would be (``spread`` per matter)."""
+        samples = tuple(
+            RangeSample(p.matter, p.prefix, p.point, ranges[serial]) for serial, p in points.items() if serial in ranges
+        )
+        basis = cls(at, samples)
+        told = {
+            prefix: told_range(p.point, p.matter, prefix, basis, spread(p.matter)) for prefix, p in newcomers.items()
+        }
+        return cls(at, samples, told)
+
+
+def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis | None, spread: float) -> WaitRange:
+    """The range told with a new ticket's ``point`` estimate: from the nearest sample of ``basis``
+    (same matter, else same group, else any), else from the matter's handling-time ``spread``."""
+    samples = basis.samples if basis is not None else ()
+    pool = _preferred(samples, matter, prefix)
+    if not pool:
+        return spread_range(point, spread)
+    nearest = min(pool, key=lambda s: abs(s.point - point))
+    if nearest.point > dt.timedelta():
+        scale = point / nearest.point
+        return WaitRange(nearest.range.low * scale, nearest.range.high * scale)
+    zero = dt.timedelta()
+    return WaitRange(max(nearest.range.low + point, zero), max(nearest.range.high + point, zero))
+
+
+def _preferred(samples: Sequence[RangeSample], matter: str, prefix: str) -> Sequence[RangeSample]:
+    same_matter = [s for s in samples if s.matter == matter]
+    if same_matter:
+        return same_matter
+    same_group = [s for s in samples if s.prefix == prefix]
+    return same_group or samples
+
+
+def spread_range(point: dt.timedelta, spread: float) -> WaitRange:
+    """The range of a log-normal wait with mean ``point`` and relative ``spread`` (standard deviation
+    / mean), between ``RANGE_QUANTILES``."""
+    sigma = math.sqrt(math.log1p(spread * spread))
+    mu = -sigma * sigma / 2  # the median below the mean, so the mean stays ``point``
+    low_z, high_z = (NormalDist().inv_cdf(q) for q in RANGE_QUANTILES)
+    return WaitRange(point * math.exp(mu + low_z * sigma), point * math.exp(mu + high_z * sigma))

@@ -1,0 +1,151 @@
+"""The wait range told at issue: scaled from the last ranges worked out, or from the matter's spread
+before any; printed on the slip exactly as the ticket keeps it, and shown per group on the board."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import select
+
+from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.projections import hall_summary
+from queue_server.app.service import HallService
+from queue_server.app.wait_ranges import WaitRanges
+from queue_server.domain.clock import ManualClock
+from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
+from queue_server.domain.told_ranges import RangeBasis, RangeSample, spread_range, told_range
+from queue_server.protocol.payloads import HallSummary, PrintJob
+from queue_server.store import schema
+from queue_server.store.database import Database
+from queue_server.store.seed import create_centre
+from tests.factories import make_centre, make_hall, shanghai
+from ticket_printer.client.slips import slip_for
+from ticket_printer.escpos_parser import parse, text_lines
+from ticket_printer.layout import PAPER_80, Mode, PrinterProfile
+from ticket_printer.render import render
+
+MINUTE = dt.timedelta(minutes=1)
+AT = shanghai(2026, 11, 30, 9, 0)
+DEVICES = [{"id": "k-1", "kind": "kiosk", "printer": "printer-1"}, {"id": "printer-1", "kind": "printer"}]
+
+
+def sample(matter: str, prefix: str, point: float, low: float, high: float) -> RangeSample:
+    return RangeSample(matter, prefix, point * MINUTE, WaitRange(low * MINUTE, high * MINUTE))
+
+
+BASIS = RangeBasis(
+    AT,
+    (
+        sample("pension", "A", 10, 5, 15),
+        sample("pension", "A", 30, 20, 45),
+        sample("medical", "A", 19, 10, 30),
+        sample("id_card", "B", 0, 0, 3),
+    ),
+)
+
+
+def test_the_nearest_ticket_of_the_same_matter_is_scaled_to_the_new_point() -> None:
+    assert told_range(24 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == WaitRange(16 * MINUTE, 36 * MINUTE)
+    assert told_range(5 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == WaitRange(2.5 * MINUTE, 7.5 * MINUTE)
+
+
+def test_without_the_matter_the_group_then_any_ticket_is_taken() -> None:
+    in_group = told_range(3 * MINUTE, "residence", "A", BASIS, PRIOR_SPREAD)
+    assert in_group == WaitRange(1.5 * MINUTE, 4.5 * MINUTE), (
+        "the group's pension ticket at 10, not the police one at 0"
+    )
+    elsewhere = told_range(12 * MINUTE, "tax", "C", BASIS, PRIOR_SPREAD)
+    assert elsewhere == WaitRange(6 * MINUTE, 18 * MINUTE), "the pension ticket at 10, of any group"
+
+
+def test_a_ticket_told_no_wait_lends_its_range_shifted_by_the_new_point() -> None:
+    assert told_range(2 * MINUTE, "id_card", "B", BASIS, PRIOR_SPREAD) == WaitRange(2 * MINUTE, 5 * MINUTE)
+
+
+def test_before_any_working_out_the_range_holds_the_matters_spread_of_handling_times() -> None:
+    point = 20 * MINUTE
+    told = told_range(point, "pension", "A", None, 0.5)
+    assert told == told_range(point, "pension", "A", RangeBasis(AT, ()), 0.5) == spread_range(point, 0.5)
+    assert told.low < point < told.high
+    assert spread_range(point, 1.0).width > told.width > spread_range(point, 0.2).width
+    # log-normal waits with that mean and spread fall below and above it as the plays' quantiles say
+    rng = random.Random(7)
+    sigma2 = __import__("math").log1p(0.25)
+    mu = __import__("math").log(20) - sigma2 / 2
+    draws = [rng.lognormvariate(mu, sigma2**0.5) for _ in range(40_000)]
+    below = sum(d < told.low / MINUTE for d in draws) / len(draws)
+    above = sum(d > told.high / MINUTE for d in draws) / len(draws)
+    assert abs(below - RANGE_QUANTILES[0]) < 0.01 and abs(above - (1 - RANGE_QUANTILES[1])) < 0.01
+    assert abs(sum(draws) / len(draws) - 20) < 0.3, "the point estimate stays the mean"
+
+
+async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_board_has_each_groups_range() -> None:
+    hall, _ = make_hall(staffed=False)
+    hall.sign_on(1, "s1")
+    hall.sign_on(3, "s3")
+    for _ in range(5):
+        hall.issue("pension")
+    cold = hall.issue("pension").position
+    assert cold is not None and cold.estimated_wait is not None
+    assert cold.wait_range == spread_range(cold.estimated_wait, hall.stats.spread("pension"))
+    assert "wait_range_minutes" not in hall_summary(hall)["waiting"][0], "no range worked out yet"
+
+    ranges = await WaitRanges().refresh(hall)
+    basis = hall.range_basis
+    assert basis is not None and len(basis.samples) == 6 == len(ranges)
+    position = hall.issue("pension").position
+    assert position is not None and position.estimated_wait == 60 * MINUTE  # six ahead, ten minutes each
+    last = max(basis.samples, key=lambda s: s.point)
+    assert last.point == 50 * MINUTE
+    assert position.wait_range == WaitRange(last.range.low * 1.2, last.range.high * 1.2)
+
+    summary = HallSummary.model_validate({**hall_summary(hall), "seq": 1})
+    told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
+    assert told["A"] == list(basis.newcomers["A"].whole_minutes())
+    low, high = told["A"] or [0, 0]
+    assert low <= 60 <= high, "a newcomer then waited behind the six"
+    assert told["B"] == [0, 0], "the police window was free"
+
+
+async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) -> None:
+    clock = ManualClock(AT)
+    async with db.write() as conn:
+        await create_centre(conn, make_centre(devices=DEVICES), clock.now())
+    async with HallService(db, clock, public_base_url="http://hall.example") as service:
+        for window, staff in ((1, "s1"), (2, "s2")):
+            await service.act("test", SignOn(window=window, staff=staff), actor=f"staff:{staff}", request_id=staff)
+        answers = []
+        basis = None
+        for n in range(8):
+            if n == 5:
+                await service.ranges_kept("test")  # the round after the first five: the last three scale its ranges
+                basis = (await service.hall("test")).range_basis
+            answer = await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k-1", request_id=f"t{n}")
+            answers.append(answer.body["ticket"])
+        await service.ranges_kept("test")
+        assert service.wait_ranges.computations == 2
+    t, o = schema.tickets.c, schema.outbox.c
+    async with db.read() as conn:
+        rows = {r.serial: r for r in (await conn.execute(select(schema.tickets).order_by(t.serial))).all()}
+        sent = select(o.seq, o.payload).where(o.subject == "printer/printer-1/job").order_by(o.id)
+        jobs = (await conn.execute(sent)).all()
+    assert len(jobs) == len(answers) == len(rows) == 8
+    profile = PrinterProfile(paper=PAPER_80, mode=Mode.TEXT)
+    for ticket, job in zip(answers, jobs, strict=True):
+        row = rows[ticket["serial"]]
+        told = [row.estimate_low, row.estimate_high]
+        assert ticket["position"]["wait_range_minutes"] == told == job.payload["ticket"]["wait_range_minutes"]
+        slip = slip_for(PrintJob.model_validate({**job.payload, "seq": job.seq}))
+        printed = "".join("".join(text_lines(parse(render(slip, profile)))).split())
+        assert f"预计等候约{told[0]}-{told[1]}分钟" in printed, printed
+    # cold start: two windows of ten-minute pensions, the fifth ticket told the spread about 20 minutes
+    fifth = rows[answers[4]["serial"]]
+    assert (fifth.estimate_low, fifth.estimate_high) == spread_range(20 * MINUTE, PRIOR_SPREAD).whole_minutes()
+    assert fifth.estimate_minutes == 20
+    # after the round: the eighth (30 minutes) scaled from the nearest of the first five's ranges
+    assert basis is not None
+    eighth = rows[answers[7]["serial"]]
+    nearest = max((s for s in basis.samples if s.point <= 30 * MINUTE), key=lambda s: s.point)
+    expected = told_range(30 * MINUTE, "pension", "A", RangeBasis(AT, (nearest,)), PRIOR_SPREAD)
+    assert (eighth.estimate_low, eighth.estimate_high) == expected.whole_minutes()
