@@ -358,6 +358,7 @@ async def test_a_board_that_joins_late_shows_the_whole_hall_from_the_retained_me
     (each window's state, ``hall/summary``, ``hall/calls``), never from the old whole-hall feed."""
     async with hall_on(db, BrokerAddress.from_url(mosquitto.url)) as hall, chromium() as browser:
         await issue(hall.service, 5)
+        await hall.service.ranges_kept("test")  # the ranges worked out: the next summary tells a newcomer's
         await call_next(hall.service, 2, "next-2")
         await finish(hall.service, 2, "finish-2")
         await act(hall.service, Pause(window=2, reason=PauseReason.BREAK, minutes=15), "staff:s2", "pause-2")
@@ -375,6 +376,13 @@ async def test_a_board_that_joins_late_shows_the_whole_hall_from_the_retained_me
             await expect(page.locator(".window-tile[data-window='2'] .tile-ticket")).to_have_text("暂停服务")
             await expect(page.locator(".window-tile[data-window='2'] .tile-detail")).to_contain_text("休息")
             await expect(page.locator(".group[data-prefix='A'] .group-count")).to_contain_text("3")
+            basis = (await hall.service.hall("test")).range_basis
+            assert basis is not None
+            low, high = basis.newcomers["A"].whole_minutes()
+            assert low < high
+            await expect(page.locator(".group[data-prefix='A'] .group-wait")).to_have_text(
+                f"现在取号约等 {low}-{high} 分钟"
+            )
             # The hall's time zone comes from hall/summary: Shanghai's time on a New York screen.
             before = (dt.datetime.now(SHANGHAI) - dt.timedelta(seconds=2)).strftime("%H:%M")
             clock = await page.locator("#time").text_content() or ""
@@ -382,6 +390,7 @@ async def test_a_board_that_joins_late_shows_the_whole_hall_from_the_retained_me
             assert clock[:5] in (before, after), f"the board's clock shows Shanghai's {before}: {clock!r}"
             state = await state_of(address)
             assert state["link"] == "live" and state["unknown_protocol"] is None
+            assert [g["wait_range_minutes"] for g in state["waiting"] if g["prefix"] == "A"] == [[low, high]]
             keep_screenshot(await page.screenshot(), "hall-board-late.png", tmp_path, docs=False)
 
 

@@ -152,7 +152,15 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
                 "name": "示范街道便民服务中心",
                 "name_en": "Demo Street Convenience Service Centre",
                 "at": "2025-03-04T01:41:08Z",
-                "waiting": [{"prefix": "A", "name": "综合业务", "name_en": "General", "waiting": 7}],
+                "waiting": [
+                    {
+                        "prefix": "A",
+                        "name": "综合业务",
+                        "name_en": "General",
+                        "waiting": 7,
+                        "wait_range_minutes": [45, 70],
+                    }
+                ],
             }
         ),
         HallCalls.model_validate({"seq": 96, "protocol": PROTOCOL, "at": "2025-03-04T01:41:08Z", "calls": [call]}),
@@ -197,6 +205,7 @@ def _examples() -> dict[type[BaseModel], BaseModel]:
                     "category_name": "老年人",
                     "people_ahead": 4,
                     "estimated_wait_minutes": 15,
+                    "wait_range_minutes": [9, 24],
                     "issued_at": "2025-03-04 09:41",
                     "status_url": "http://hall.example/ticket/Jk3Lq9xW2mPaT7vB0sYc4dNe",
                 },
@@ -414,15 +423,16 @@ def _type_text(annotation: Any) -> str:
 
 
 def _limits(field: FieldInfo) -> Iterator[str]:
+    unit = "items" if "list" in str(field.annotation) else "characters"
     for item in field.metadata:
         if isinstance(item, annotated_types.Ge):
             yield f"≥ {item.ge}"
         elif isinstance(item, annotated_types.Le):
             yield f"≤ {item.le}"
         elif isinstance(item, annotated_types.MinLen):
-            yield f"at least {item.min_length} characters"
+            yield f"at least {item.min_length} {unit}"
         elif isinstance(item, annotated_types.MaxLen):
-            yield f"at most {item.max_length} characters"
+            yield f"at most {item.max_length} {unit}"
         elif (pattern := getattr(item, "pattern", None)) is not None:
             yield f"matches `{pattern}`"
 
