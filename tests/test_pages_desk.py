@@ -78,6 +78,11 @@ async def test_a_guide_issues_a_green_channel_ticket_for_an_elderly_citizen(
     hall = await site.service.hall("test")
     issued = hall.ticket_by_number("A002")
     assert (issued.category.value if issued.category else None, issued.channel.value) == ("elderly", "desk")
+    t = schema.tickets.c
+    async with site.db.read() as conn:
+        told = (await conn.execute(select(t.estimate_low, t.estimate_high).where(t.serial == issued.serial))).one()
+    wait = f"{told.estimate_low}-{told.estimate_high}" if told.estimate_low != told.estimate_high else told.estimate_low
+    await expect(page.locator("#issued-wait")).to_contain_text(f"预计等候约 {wait} 分钟")
     await assert_accessible(page, "the desk with a ticket issued")
     keep_screenshot(await page.screenshot(), "desk.png", tmp_path)
 

@@ -14,10 +14,12 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 from pyzbar.pyzbar import decode
+from sqlalchemy import select
 
 from queue_server.app.commands import IssueTicket
 from queue_server.domain.tickets import Category
 from queue_server.protocol.payloads import PrinterStatus
+from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.printing import record_result
 from tests.accessibility import assert_accessible, tab_to
@@ -42,6 +44,15 @@ async def kiosk(site: Site, viewport: dict[str, int]) -> AsyncIterator[Page]:
         await enrol_kiosk(page, site)
         await expect(page.locator("button.matter").first).to_be_visible(timeout=WAIT_MS)
         yield page
+
+
+async def told_range(site: Site, serial: int) -> tuple[int, int]:
+    """The range the ticket keeps as told at issue (what the slip printed)."""
+    t = schema.tickets.c
+    async with site.db.read() as conn:
+        row = (await conn.execute(select(t.estimate_low, t.estimate_high).where(t.serial == serial))).one()
+    assert row.estimate_low is not None and row.estimate_high is not None
+    return row.estimate_low, row.estimate_high
 
 
 async def print_jobs(site: Site, serial: int) -> list[dict[str, Any]]:
@@ -88,6 +99,9 @@ async def test_a_citizen_searches_picks_a_matter_takes_a_green_channel_ticket_an
         await expect(page.locator("#ticket-matter")).to_have_text("养老保险待遇领取")
         await expect(page.locator("#ticket-green")).to_be_visible()
         await expect(page.locator("#ticket-ahead")).to_have_text("0 人")
+        low, high = await told_range(site, ticket.serial)
+        wait = f"约 {low}-{high} 分钟" if low != high else f"约 {low} 分钟"
+        await expect(page.locator("#ticket-wait")).to_have_text(wait)
         await expect(page.locator("#ticket-time")).to_have_text("09:00")
 
         token = (await page.locator("#ticket-qr").get_attribute("src") or "").split("/")[2]

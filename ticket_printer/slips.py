@@ -86,10 +86,11 @@ class TicketSlip:
 
     @property
     def wait(self) -> str:
-        """The wait as printed after 约: the range told (15-25), else the single estimate, else empty."""
+        """The wait as printed after 约: the range told (15-25; one figure when both ends meet), else
+        the single estimate, else empty."""
         if self.wait_range_minutes is not None:
             low, high = self.wait_range_minutes
-            return f"{low}-{high}"
+            return f"{low}-{high}" if low != high else str(low)
         return "" if self.estimated_wait_minutes is None else str(self.estimated_wait_minutes)
 
     def fields(self) -> dict[str, str]:

@@ -153,9 +153,10 @@
         tile.append(el("span", "group-prefix", group.prefix), el("span", "group-name", pick(group.name, group.name_en)),
           el("span", "group-count", String(group.waiting) + (words.people ? " " + words.people : "")));
         const told = group.wait_range_minutes;
-        if (told) {
-          tile.append(el("span", "group-wait",
-            words.wait_range.replace("{low}", String(told[0])).replace("{high}", String(told[1]))));
+        if (told) {  // one figure when both ends meet
+          const shown = told[0] === told[1] ? words.wait_one.replace("{n}", String(told[0]))
+            : words.wait_range.replace("{low}", String(told[0])).replace("{high}", String(told[1]));
+          tile.append(el("span", "group-wait", shown));
         }
         return tile;
       })

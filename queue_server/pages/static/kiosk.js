@@ -56,12 +56,13 @@
   // --- Screens --------------------------------------------------------------------------------------
   // A new screen takes the focus to its heading: a keyboard or a screen reader goes on from there
   // rather than from a button that has just been hidden.
-  // The wait told: the range when the ticket has one (约 15-25 分钟), else the single estimate.
+  // The wait told: the range when the ticket has one (约 15-25 分钟; one figure when both ends meet),
+  // else the single estimate.
   function waitWords(position) {
     if (!position || position.estimated_wait_minutes === null) return OW.t("wait_unknown");
     const told = position.wait_range_minutes;
-    return told ? OW.t("wait_range", { low: told[0], high: told[1] })
-      : OW.t("wait_minutes", { n: position.estimated_wait_minutes });
+    if (told && told[0] !== told[1]) return OW.t("wait_range", { low: told[0], high: told[1] });
+    return OW.t("wait_minutes", { n: told ? told[0] : position.estimated_wait_minutes });
   }
 
   function showScreen(name) {
