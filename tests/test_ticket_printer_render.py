@@ -82,6 +82,16 @@ def _printed(events: list[Event]) -> str:
 
 
 @PAPERS
+def test_the_wait_told_as_a_range_is_printed_in_place_of_the_single_figure(paper: Paper) -> None:
+    profile = PrinterProfile(paper=paper, mode=Mode.TEXT)
+    printed = _flat(_printed(parse(render(replace(DEMO_TICKET, wait_range_minutes=(12, 25)), profile))))
+    assert "预计等候约12-25分钟" in printed and "预计等候约18分钟" not in printed
+    assert _flat("Estimated wait: about 12-25 min") in printed
+    met = _flat(_printed(parse(render(replace(DEMO_TICKET, wait_range_minutes=(0, 0)), profile))))
+    assert "预计等候约0分钟" in met, "ends that meet are one figure"
+
+
+@PAPERS
 def test_text_mode_ticket_reads_back(paper: Paper) -> None:
     profile = PrinterProfile(paper=paper, mode=Mode.TEXT)
     events = parse(render(DEMO_TICKET, profile))

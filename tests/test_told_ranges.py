@@ -11,6 +11,7 @@ from sqlalchemy import select
 from queue_server.app.commands import IssueTicket, SignOn
 from queue_server.app.projections import hall_summary
 from queue_server.app.service import HallService
+from queue_server.app.tickets import read_ticket
 from queue_server.app.wait_ranges import WaitRanges
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
@@ -123,6 +124,9 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
                 basis = (await service.hall("test")).range_basis
             answer = await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k-1", request_id=f"t{n}")
             answers.append(answer.body["ticket"])
+        _, page = await read_ticket(service, "test", answers[-1]["serial"])  # before the next working-out
+        assert page["position"] is not None
+        assert page["position"]["wait_range_minutes"] == answers[-1]["position"]["wait_range_minutes"]
         await service.ranges_kept("test")
         assert service.wait_ranges.computations == 2
     t, o = schema.tickets.c, schema.outbox.c
@@ -138,10 +142,12 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
         assert ticket["position"]["wait_range_minutes"] == told == job.payload["ticket"]["wait_range_minutes"]
         slip = slip_for(PrintJob.model_validate({**job.payload, "seq": job.seq}))
         printed = "".join("".join(text_lines(parse(render(slip, profile)))).split())
-        assert f"预计等候约{told[0]}-{told[1]}分钟" in printed, printed
+        wait = f"{told[0]}-{told[1]}" if told[0] != told[1] else str(told[0])  # ends that meet: one figure
+        assert f"预计等候约{wait}分钟" in printed, printed
     # cold start: two windows of ten-minute pensions, the fifth ticket told the spread about 20 minutes
     fifth = rows[answers[4]["serial"]]
     assert (fifth.estimate_low, fifth.estimate_high) == spread_range(20 * MINUTE, PRIOR_SPREAD).whole_minutes()
+    assert fifth.estimate_low < fifth.estimate_high, "printed as a range"
     assert fifth.estimate_minutes == 20
     # after the round: the eighth (30 minutes) scaled from the nearest of the first five's ranges
     assert basis is not None

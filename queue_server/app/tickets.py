@@ -38,6 +38,8 @@ async def read_ticket(service: HallService, centre: str, serial: int) -> tuple[C
         told = (await service.wait_ranges.of(hall)).get(serial)
         if told is not None:
             position = replace(position, wait_range=told, moved=service.wait_ranges.moved(centre, serial))
+        else:  # issued since the last working-out: told as at its issue, from the last ranges
+            position = hall.told(ticket, position)
     return hall.centre, ticket_view(hall.centre, ticket, position)
 
 

@@ -4,9 +4,10 @@ A range costs ``estimates.RANGE_PLAYS`` forward plays of the hall (``Hall.wait_r
 for every action and every page read. So no action computes one: a read of a centre's ranges
 plays its whole queue once when the hall changed since the last computation at least ``gap``
 ago (or ``MAX_SECONDS`` passed: waits shrink as time goes), and every other read shares the last
-result. A ticket issued since shows its single estimate until then. The gap is ``MIN_SECONDS``,
-or ``COST_RATIO`` times what the last computation took when that is longer: a long queue's ranges
-never take more than a twentieth of the process's time, whatever the pace of the actions.
+result. A ticket issued since shows a range scaled from that result (``Hall.told``) until then.
+The gap is ``MIN_SECONDS``, or ``COST_RATIO`` times what the last computation took when that is
+longer: a long queue's ranges never take more than a twentieth of the process's time, whatever
+the pace of the actions.
 
 After issues the service also works them out once a gap later, whoever reads, and keeps
 each waiting ticket's point estimate beside its range on the hall (``Hall.range_basis``): an

@@ -388,11 +388,12 @@ class Hall(RatingActions):
         play_end = self._play_end
         pending = PendingChange()
         ticket = self._apply(pending, event)
-        return pending.change(self._told(ticket, self._issued_position(ticket, now, play_end)))
+        return pending.change(self.told(ticket, self._issued_position(ticket, now, play_end)))
 
-    def _told(self, ticket: Ticket, position: Position) -> Position:
-        """The issued position with the range told beside its single estimate (no play: scaled from
-        the last ranges worked out, or from the matter's spread before any)."""
+    def told(self, ticket: Ticket, position: Position) -> Position:
+        """``position`` with the range told beside its single estimate (no play: scaled from the
+        last ranges worked out, or from the matter's spread before any): at issue, and on the
+        ticket's page until the next working-out includes it."""
         if position.estimated_wait is None:
             return position
         spread = self.stats.spread(ticket.matter)

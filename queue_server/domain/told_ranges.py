@@ -17,9 +17,10 @@ wide side, never a narrow one the hall has not earned.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from types import MappingProxyType
@@ -55,6 +56,30 @@ class RangeBasis:
     samples: tuple[RangeSample, ...]
     newcomers: Mapping[str, WaitRange] = field(default_factory=dict)
     """Per ticket group, the range told to a newcomer then (the hall board shows it)."""
+    _index: dict[str, tuple[list[dt.timedelta], tuple[RangeSample, ...]]] = field(init=False, repr=False, compare=False)
+    """Per matter, group and all: the samples in order of point, for an issue to find the nearest by bisection."""
+
+    def __post_init__(self) -> None:
+        kinds: dict[str, list[RangeSample]] = {}
+        for found in self.samples:
+            for key in (f"matter:{found.matter}", f"group:{found.prefix}", "any"):
+                kinds.setdefault(key, []).append(found)
+        index = {}
+        for key, found_of in kinds.items():
+            found_of.sort(key=lambda s: s.point)
+            index[key] = ([s.point for s in found_of], tuple(found_of))
+        object.__setattr__(self, "_index", index)
+
+    def nearest(self, point: dt.timedelta, matter: str, prefix: str) -> RangeSample | None:
+        """The sample whose point is nearest ``point``: of the same matter, else group, else any."""
+        for key in (f"matter:{matter}", f"group:{prefix}", "any"):
+            kept = self._index.get(key)
+            if kept:
+                points, samples = kept
+                at = bisect.bisect_left(points, point)
+                around = [samples[i] for i in (at - 1, at) if 0 <= i < len(samples)]
+                return min(around, key=lambda s: abs(s.point - point))
+        return None
 
     @classmethod
     def of(
@@ -80,24 +105,14 @@ class RangeBasis:
 def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis | None, spread: float) -> WaitRange:
     """The range told with a new ticket's ``point`` estimate: from the nearest sample of ``basis``
     (same matter, else same group, else any), else from the matter's handling-time ``spread``."""
-    samples = basis.samples if basis is not None else ()
-    pool = _preferred(samples, matter, prefix)
-    if not pool:
+    nearest = basis.nearest(point, matter, prefix) if basis is not None else None
+    if nearest is None:
         return spread_range(point, spread)
-    nearest = min(pool, key=lambda s: abs(s.point - point))
     if nearest.point > dt.timedelta():
         scale = point / nearest.point
         return WaitRange(nearest.range.low * scale, nearest.range.high * scale)
     zero = dt.timedelta()
     return WaitRange(max(nearest.range.low + point, zero), max(nearest.range.high + point, zero))
-
-
-def _preferred(samples: Sequence[RangeSample], matter: str, prefix: str) -> Sequence[RangeSample]:
-    same_matter = [s for s in samples if s.matter == matter]
-    if same_matter:
-        return same_matter
-    same_group = [s for s in samples if s.prefix == prefix]
-    return same_group or samples
 
 
 def spread_range(point: dt.timedelta, spread: float) -> WaitRange:
