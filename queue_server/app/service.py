@@ -99,7 +99,7 @@ class HallService:
         self._range_rounds: dict[str, asyncio.Task[None]] = {}
         """Per centre, the pending round that works the ranges out after issues (at most one)."""
         self._issued_since: dict[str, set[int]] = {}
-        """Per centre, the tickets issued since its last round: the round keeps their first ranges."""
+        """Per centre, the tickets issued since its last round and told no range: the round keeps their first."""
         self._state = _State.UNOPENED
 
     @property
@@ -233,7 +233,8 @@ class HallService:
         count_action(centre, command.name, answer)
         ticket = answer.body.get("ticket") if isinstance(command, (IssueTicket, CheckInTicket)) else None
         if answer.created and isinstance(ticket, dict):
-            self._issued_since.setdefault(centre, set()).add(ticket["serial"])
+            if not (ticket.get("position") or {}).get("wait_range_minutes"):  # told no range: none could be
+                self._issued_since.setdefault(centre, set()).add(ticket["serial"])
             if centre not in self._range_rounds:
                 round_ = asyncio.create_task(self._range_round(centre), name=f"wait ranges of {centre}")
                 self._range_rounds[centre] = round_
@@ -247,8 +248,9 @@ class HallService:
 
     async def _range_round(self, centre: str) -> None:
         """A gap (``WaitRanges.gap``) after an issue (the issues meanwhile share it), outside every action: the
-        hall's ranges worked out once, and the first range of each ticket issued since and still
-        waiting kept with it (one called meanwhile was told none)."""
+        hall's ranges worked out once (the issues after it scale theirs from them: ``Hall.told``),
+        and a first range kept for each ticket issued since that was told none at its issue (no
+        staffed window served it then) and still waits (one called meanwhile was told none)."""
         try:
             await asyncio.sleep(self.wait_ranges.gap(centre, waiting_count(await self.hall(centre))))
             while (left := self.wait_ranges.due_in(await self.hall(centre))) > 0:  # the queue grew meanwhile

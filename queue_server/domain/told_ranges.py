@@ -120,5 +120,7 @@ def spread_range(point: dt.timedelta, spread: float) -> WaitRange:
     / mean), between ``RANGE_QUANTILES``."""
     sigma = math.sqrt(math.log1p(spread * spread))
     mu = -sigma * sigma / 2  # the median below the mean, so the mean stays ``point``
-    low_z, high_z = (NormalDist().inv_cdf(q) for q in RANGE_QUANTILES)
-    return WaitRange(point * math.exp(mu + low_z * sigma), point * math.exp(mu + high_z * sigma))
+    return WaitRange(point * math.exp(mu + _LOW_Z * sigma), point * math.exp(mu + _HIGH_Z * sigma))
+
+
+_LOW_Z, _HIGH_Z = (NormalDist().inv_cdf(q) for q in RANGE_QUANTILES)
