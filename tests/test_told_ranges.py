@@ -60,8 +60,9 @@ def test_without_the_matter_the_group_then_any_ticket_is_taken() -> None:
     assert elsewhere == WaitRange(6 * MINUTE, 18 * MINUTE), "the pension ticket at 10, of any group"
 
 
-def test_a_ticket_told_no_wait_lends_its_range_shifted_by_the_new_point() -> None:
-    assert told_range(2 * MINUTE, "id_card", "B", BASIS, PRIOR_SPREAD) == WaitRange(2 * MINUTE, 5 * MINUTE)
+def test_a_ticket_told_no_wait_has_no_ratio_to_lend_so_the_spread_tells() -> None:
+    told = told_range(2 * MINUTE, "id_card", "B", BASIS, 0.4)
+    assert told == spread_range(2 * MINUTE, 0.4) and told.low < 2 * MINUTE < told.high
 
 
 def test_before_any_working_out_the_range_holds_the_matters_spread_of_handling_times() -> None:

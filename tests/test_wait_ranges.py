@@ -128,6 +128,12 @@ def test_the_simulator_reports_the_printed_ranges_beside_the_oracle_s() -> None:
     assert r["count"] == len(called) and r["coverage"] == round(inside / len(called), 4)
     assert r["oracle_count"] == len(asked) and r["oracle_median_width"] is not None
     assert r["width_ratio"] == round(r["median_width_on_oracle_tickets"] / r["oracle_median_width"], 4)
+    # the ranges told at issue without a play, scaled from the hall's ranges worked out after the issue before
+    told = [t for t in run.tickets if t.wait is not None and t.told_low is not None]
+    assert len(told) == len(called) and all(t.told_low <= t.told_high for t in told)  # type: ignore[operator]
+    inside_told = sum(t.told_low <= t.wait <= t.told_high for t in told)  # type: ignore[operator]
+    assert r["told_count"] == len(told) and r["told_coverage"] == round(inside_told / len(told), 4)
+    assert [(t.told_low, t.told_high) for t in told] != [(t.low, t.high) for t in told], "told, not played"
 
 
 def test_a_perturbed_spread_multiplies_every_spread_of_the_profile() -> None:

@@ -5,10 +5,10 @@ works the hall's ranges out now and then, outside its actions (``app.wait_ranges
 each waiting ticket's point estimate beside its range (a :class:`RangeBasis`). An issue takes the
 ticket of that computation whose point estimate is nearest its own (the same matter first, then
 the same ticket group, then any) and scales that ticket's range by the ratio of the two points:
-the relative width the plays found for a wait of that length in this hall. A sample told 0 minutes
-has no ratio; its range is shifted by the new point instead.
+the relative width the plays found for a wait of that length in this hall.
 
-Before any computation (a hall just loaded, the first ticket of the day), the range comes from the
+When the nearest was told 0 minutes (it has no ratio to lend), or before any computation (a hall
+just loaded, the first ticket of the day), the range comes from the
 learned spread of the matter's handling times: log-normal about the point estimate, between the
 same quantiles as the plays' ranges. One handling time's spread is wider than a long queue's wait
 varies relatively (many handling times ahead average out), so a cold start tells a range on the
@@ -111,8 +111,7 @@ def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis 
     if nearest.point > dt.timedelta():
         scale = point / nearest.point
         return WaitRange(nearest.range.low * scale, nearest.range.high * scale)
-    zero = dt.timedelta()
-    return WaitRange(max(nearest.range.low + point, zero), max(nearest.range.high + point, zero))
+    return spread_range(point, spread)  # a ticket told no wait has no ratio to lend
 
 
 def spread_range(point: dt.timedelta, spread: float) -> WaitRange:

@@ -201,9 +201,11 @@ def _estimates(called: list[TicketRecord]) -> dict[str, Any]:
 
 def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
     """How honest the printed ranges were: the share of real waits inside them and their median
-    width; beside them the oracle's (on the tickets it was asked for) and the width ratio there."""
+    width; beside them the oracle's (on the tickets it was asked for) and the width ratio there,
+    and the same two figures of the ranges told at issue without a play (``told_*``)."""
     printed = [t for t in called if t.low is not None and t.high is not None]
     asked = [t for t in printed if t.oracle_low is not None and t.oracle_high is not None]
+    told = [t for t in called if t.told_low is not None and t.told_high is not None]
     return {
         "count": len(printed),
         "coverage": _share(printed, lambda t: t.low, lambda t: t.high),
@@ -213,6 +215,9 @@ def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
         "oracle_median_width": _median_width(asked, lambda t: t.oracle_low, lambda t: t.oracle_high),
         "median_width_on_oracle_tickets": _median_width(asked, lambda t: t.low, lambda t: t.high),
         "width_ratio": _width_ratio(asked),
+        "told_count": len(told),
+        "told_coverage": _share(told, lambda t: t.told_low, lambda t: t.told_high),
+        "told_median_width": _median_width(told, lambda t: t.told_low, lambda t: t.told_high),
     }
 
 
@@ -365,6 +370,11 @@ def range_lines(r: dict[str, Any]) -> list[str]:
         f"Wait ranges on tickets: {r['coverage']:.0%} of real waits inside the printed range,"
         f" median width {r['median_width']:.1f} min"
     ]
+    if r.get("told_count"):
+        lines.append(
+            f"Told at issue without a play (scaled from the last ranges): {r['told_coverage']:.0%} inside,"
+            f" median width {r['told_median_width']:.1f} min"
+        )
     if r["oracle_count"]:
         ratio = "-" if r["width_ratio"] is None else f"{r['width_ratio']:.2f}"
         best, mine = r["oracle_median_width"], r["median_width_on_oracle_tickets"]

@@ -32,10 +32,12 @@ from queue_server.domain.centre import Centre
 from queue_server.domain.changes import Change
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.errors import IssueRefused
+from queue_server.domain.estimates import WaitRange
 from queue_server.domain.hall import Hall, staff_actor
 from queue_server.domain.hall_ratings import SYSTEM
 from queue_server.domain.staffing_advice import Suggestion, SuggestionKind, snapshot, staffing_advice
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
+from queue_server.domain.told_ranges import RangeBasis
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day
@@ -72,6 +74,10 @@ class TicketRecord:
     oracle_low: float | None = None
     oracle_high: float | None = None
     """The oracle's range at the issue (queue_server.simulate.oracle), when it was asked."""
+    told_low: float | None = None
+    told_high: float | None = None
+    """The range told at the issue as the service tells it, without a play: scaled from the ranges
+    worked out after the issue before (queue_server.domain.told_ranges)."""
     called: dt.datetime | None = None
     window: int | None = None
     finished: dt.datetime | None = None
@@ -337,7 +343,7 @@ class Simulation:
             slot=slot,
             late_booking=late,
         )
-        self._ranges(record)
+        self._ranges(record, change.position.wait_range)
         self.tickets.append(record)
         self.by_serial[ticket.serial] = record
         self._minutes[ticket.serial] = arrival.minutes
@@ -354,12 +360,23 @@ class Simulation:
                 self._call(min(idle, key=_idle_order))
         self._tick()
 
-    def _ranges(self, record: TicketRecord) -> None:
-        """The range printed on the ticket (as the service computes it after the issue) and, for
-        every ``oracle_every``-th ticket, the oracle's."""
+    def _ranges(self, record: TicketRecord, told: WaitRange | None) -> None:
+        """The range printed on the ticket (as the service computes it after the issue), the range
+        ``told`` at the issue and, for every ``oracle_every``-th ticket, the oracle's.
+
+        The whole hall's ranges are worked out, as the service's round after an issue does, and
+        the next issue scales its told range from them: in the service that round comes a gap
+        (two seconds or more) after the issue, here at once, so the told ranges here are as fresh
+        as the service's can be."""
         if not self.ranges:
             return
-        printed = self.hall.wait_ranges([record.serial]).get(record.serial)
+        if told is not None:
+            low, high = told.whole_minutes()
+            record.told_low, record.told_high = float(low), float(high)
+        points = self.hall.range_points()
+        ranges = self.hall.wait_ranges()
+        self.hall.range_basis = RangeBasis.of(self.clock.now(), points, ranges, spread=self.hall.stats.spread)
+        printed = ranges.get(record.serial)
         if printed is not None:
             low, high = printed.whole_minutes()
             record.low, record.high = float(low), float(high)
