@@ -13,6 +13,7 @@ from queue_server.app.projections import hall_summary
 from queue_server.app.service import HallService
 from queue_server.app.tickets import read_ticket
 from queue_server.app.wait_ranges import WaitRanges
+from queue_server.bus.relay import OutboxRelay
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
 from queue_server.domain.told_ranges import RangeBasis, RangeSample, spread_range, told_range
@@ -21,6 +22,7 @@ from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
 from tests.factories import make_centre, make_hall, shanghai
+from tests.test_relay_lease import busy_day
 from ticket_printer.client.slips import slip_for
 from ticket_printer.escpos_parser import parse, text_lines
 from ticket_printer.layout import PAPER_80, Mode, PrinterProfile
@@ -156,3 +158,26 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
     nearest = max((s for s in basis.samples if s.point <= 30 * MINUTE), key=lambda s: s.point)
     expected = told_range(30 * MINUTE, "pension", "A", RangeBasis(AT, (nearest,)), PRIOR_SPREAD)
     assert (eighth.estimate_low, eighth.estimate_high) == expected.whole_minutes()
+
+
+class SummaryRecorder:
+    """A publisher that keeps the hall summaries it is given (what a broker would retain)."""
+
+    def __init__(self) -> None:
+        self.summaries: list[HallSummary] = []
+
+    async def publish(self, topic: str, payload: str, qos: int = 1, retain: bool = False) -> None:
+        if topic == "onewindow/test/hall/summary":
+            self.summaries.append(HallSummary.model_validate_json(payload))
+
+
+async def test_the_relays_snapshot_after_a_reconnection_keeps_the_newcomer_ranges(seeded_db: Database) -> None:
+    service = await busy_day(seeded_db)
+    await service.ranges_kept("test")
+    basis = (await service.hall("test")).range_basis
+    assert basis is not None and "A" in basis.newcomers
+    recorder = SummaryRecorder()
+    await OutboxRelay(seeded_db, "test", service.clock, read_hall=service.hall).republish_retained(recorder)
+    (summary,) = recorder.summaries
+    told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
+    assert told["A"] == list(basis.newcomers["A"].whole_minutes())

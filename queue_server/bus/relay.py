@@ -56,6 +56,7 @@ from queue_server.bus.sent_marks import SentMarks
 from queue_server.domain.clock import Clock
 from queue_server.domain.devices import DeviceKind
 from queue_server.domain.hall import Hall
+from queue_server.domain.told_ranges import RangeBasis
 from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
 from queue_server.store.database import Connection, Database
@@ -198,15 +199,18 @@ class OutboxRelay:
         relay of this centre drains only after this) the snapshot is read, the connection let go,
         and the marking is a short write of its own after the publish.
         """
+        # the kept hall's last wait ranges, for the summary's newcomer ranges (a hall loaded from the
+        # rows has none); read before a connection is held, as the kept hall takes one of its own
+        ranges = (await self.read_hall(self.centre)).range_basis if self.read_hall is not None else None
         if self.db.sqlite:
             async with self.db.read() as read:
-                snapshot = await self.retained_snapshot(read)
+                snapshot = await self.retained_snapshot(read, ranges)
             await self._publish_snapshot(client, snapshot)
             await self._mark_superseded(None, snapshot)
         else:
             async with self._leased(wait=True) as conn:
                 assert conn is not None
-                snapshot = await self.retained_snapshot(conn)
+                snapshot = await self.retained_snapshot(conn, ranges)
                 await self._publish_snapshot(client, snapshot)
                 await self._mark_superseded(conn, snapshot)
         self.published = {m.subject: m.seq for m in snapshot}
@@ -226,17 +230,21 @@ class OutboxRelay:
                 PUBLISH_FAILURES.labels(self.centre, Published.SNAPSHOT).inc()
                 raise
 
-    async def retained_snapshot(self, conn: Connection | None = None) -> list[Outgoing]:
-        """Every window's state, the hall's messages and every pad's state as they are now, newest sequences.
+    async def retained_snapshot(
+        self, conn: Connection | None = None, ranges: RangeBasis | None = None
+    ) -> list[Outgoing]:
+        """Every window's state, the hall's messages and every pad's state as they are now, newest sequences;
+        ``ranges``, the last wait ranges worked out, give the summary its newcomer ranges.
 
         The sequences are read before the state: a change committed in between makes the state
         newer than its sequence (its own row then publishes it again), never older.
         """
         if conn is None:
             async with self.db.read() as read:
-                return await self.retained_snapshot(read)
+                return await self.retained_snapshot(read, ranges)
         last = await last_seqs(conn, self.centre)
         hall = await load_hall(conn, self.centre, self.clock)
+        hall.range_basis = ranges
         calls = await recent_calls(conn, hall)
         out = [
             Outgoing(
