@@ -724,7 +724,7 @@ def test_export_leaves_out_an_empty_staff_list() -> None:
     exported = centre_to_toml(parse_centre(CENTRE, SOURCE))
 
     assert "[[staff]]" not in exported
-    assert "\nstaff" not in exported
+    assert "\nstaff =" not in exported and "\nstaff=" not in exported
     assert "working_day_hours" not in exported
 
 
