@@ -8,44 +8,16 @@ from pathlib import Path
 
 import aiohttp
 
-from queue_server.domain.centre import Centre
-from tests.serverproc import ServerProcess, prepare_hall, retry_post
-
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def open_every_day() -> Centre:
-    """One window, open around the clock every day: the test runs on the real clock."""
-    return Centre.model_validate(
-        {
-            "centre": {"code": "logs", "name": "日志测试中心"},
-            "hours": {day: [["00:00", "24:00"]] for day in DAYS},
-            "domains": [{"code": "general", "name": "综合"}],
-            "window_kinds": [{"code": "general", "name": "综合受理"}],
-            "ticket_groups": [{"prefix": "A", "name": "综合"}],
-            "matters": [
-                {
-                    "code": "pension",
-                    "name": "养老保险待遇领取",
-                    "domain": "general",
-                    "window_kinds": ["general"],
-                    "expected_minutes": 5,
-                    "prefix": "A",
-                }
-            ],
-            "windows": [{"number": 1, "name": "1号窗口", "kinds": ["general"]}],
-            "staff": [{"code": "s1", "name": "员工1", "windows": [1]}],
-        }
-    )
+from tests.serverproc import ServerProcess, busy_centre, prepare_hall, retry_post
 
 
 async def test_serve_writes_json_lines_with_each_actions_context(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hall.db'}"
-    hall = await prepare_hall(url, open_every_day())
+    hall = await prepare_hall(url, busy_centre(1))  # one window, open around the clock
     server = ServerProcess(url, tmp_path, extra_args=["--log-format", "json", "--log-level", "info"])
     server.start()
     try:
-        base = f"{server.base_url}/api/v1/centres/logs"
+        base = f"{server.base_url}/api/v1/centres/busy"
         async with aiohttp.ClientSession() as http:
             steps = [
                 ("windows/1/sign-on", hall.staff[1], "on-1"),
@@ -64,7 +36,7 @@ async def test_serve_writes_json_lines_with_each_actions_context(tmp_path: Path)
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     actions = {line["request_id"]: line for line in lines if line["logger"] == "queue_server.app.group_commit"}
     assert actions["call-1"]["message"] == "call_next done"
-    assert (actions["call-1"]["centre"], actions["call-1"]["window"]) == ("logs", 1)
+    assert (actions["call-1"]["centre"], actions["call-1"]["window"]) == ("busy", 1)
     assert actions["call-1"]["actor"] == "staff:s1"
     assert actions["issue-1"]["actor"] == "kiosk:kiosk1" and "window" not in actions["issue-1"]
     assert not [line for line in log.splitlines() if line.strip() and not line.startswith("{")][1:], (
