@@ -19,7 +19,7 @@ import contextlib
 import random
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -277,13 +277,19 @@ def tally_figures(tally: Tally) -> Result:
     }
 
 
+def sizes(options: Options) -> list[Size]:
+    """The sizes asked for: the full run's, or (``--windows``) those given; a size the full run does
+    not have takes the phases of the next larger one (else the largest), for comparing a figure per
+    action between halls in a shorter run."""
+    if options.small:
+        return list(SMALL)
+    if not options.windows:
+        return list(FULL)
+    return [replace(next((s for s in FULL if s.windows >= n), FULL[-1]), windows=n) for n in options.windows]
+
+
 async def run(options: Options) -> Result:
-    sizes = [
-        await run_size(options, size)
-        for size in (SMALL if options.small else FULL)
-        if not options.windows or size.windows in options.windows
-    ]
-    return {"sizes": sizes}
+    return {"sizes": [await run_size(options, size) for size in sizes(options)]}
 
 
 def rows(result: Result, broker: Summary | None) -> list[Row]:

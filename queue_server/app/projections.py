@@ -103,9 +103,10 @@ def build_messages(hall: Hall, change: Change, recent_calls: list[View], *, hall
     # a rating given or lapsed takes the service's code off its window's display
     for number in sorted(windows_touched(change) | {w for w in rated_windows if w is not None}):
         messages.append(Message(WINDOW_STATE.subject(number=number), "state", window_state_view(hall, number)))
-    for pad in hall.centre.devices:
-        if pad.kind is DeviceKind.PAD and pad.window is not None and pad.window in rated_windows:
-            messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, pad.window)))
+    pads = hall.centre.pads_by_window
+    for number in sorted(w for w in rated_windows if w is not None):
+        for pad in pads.get(number, ()):
+            messages.append(Message(PAD_STATE.subject(device=pad.id), "state", pad_view(hall, number)))
     if hall_board:
         messages += [
             Message(subject, kind, build()) for subject, kind, build in hall_messages(hall, change, recent_calls)

@@ -134,6 +134,11 @@ class WorkCalendar:
                 return day
         raise ValueError(f"{self._centre.name} has no opening day within {SEARCH_HORIZON_DAYS} days")
 
+    def own_hours(self, window: int) -> bool:
+        """Whether ``window`` serves hours of its own (an extended slot names it); else it serves
+        the centre's opening periods, the same as every other such window."""
+        return window in self._extended
+
     def service_periods(self, day: dt.date, window: int | None = None) -> tuple[Period, ...]:
         """When ``window`` serves on ``day``: the opening periods, and the extended slots (延时服务)
         that name it on their weekdays unless the day is a holiday (a Saturday morning, 17:30-19:00),

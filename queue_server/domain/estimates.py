@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 import math
 import random
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Protocol
@@ -151,11 +151,11 @@ class _SampledStart:
         drawn: SampledTimes,
     ) -> None:
         self.now = now
-        self.services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
+        self.services = _ServiceTime.of_windows(calendar, (w.number for w in staffed))
         self.queue = _Queue(router, [w.number for w in staffed], waiting, now)
         self.starts: list[tuple[dt.datetime, int, tuple[float, float, float, float] | None]] = []
         for state in staffed:
-            base = window_free_at(state, None, stats, calendar, now)
+            base = window_free_at(state, None, stats, calendar, now, self.services[state.number])
             held = holding.get(state.number)
             serving = None
             if held is not None and held.called_at is not None:
@@ -220,8 +220,10 @@ def window_free_at(
     stats: HandlingStats,
     calendar: WorkCalendar,
     now: dt.datetime,
+    service: Callable[[dt.datetime], dt.datetime] | None = None,
 ) -> dt.datetime:
-    """When a staffed window is expected to call its next ticket."""
+    """When a staffed window is expected to call its next ticket; ``service``, the window's
+    ``next_service_instant`` when a play has one at hand (:class:`_ServiceTime`)."""
     free = now
     if state.status is WindowStatus.PAUSED:
         ends = state.pause_ends() if state.pause_minutes is not None else None
@@ -234,6 +236,8 @@ def window_free_at(
         )
         overdue = now + dt.timedelta(minutes=OVERDUE_GRACE_MINUTES)
         free = max(free, expected_end if expected_end > now else overdue)
+    if service is not None:
+        return service(free)
     return calendar.next_service_instant(free, state.number)
 
 
@@ -309,9 +313,12 @@ def _play(
         play = sampled.queue.copy()
         services = sampled.services
     else:
-        heap = [(window_free_at(w, holding.get(w.number), stats, calendar, now), w.number) for w in staffed]
+        services = _ServiceTime.of_windows(calendar, (w.number for w in staffed))
+        heap = [
+            (window_free_at(w, holding.get(w.number), stats, calendar, now, services[w.number]), w.number)
+            for w in staffed
+        ]
         play = _Queue(router, [w.number for w in staffed], waiting, now)
-        services = {w.number: _ServiceTime(calendar, w.number) for w in staffed}
     heapq.heapify(heap)
     tickets = play.tickets
     durations: dict[tuple[str, int], dt.timedelta] = {}
@@ -368,7 +375,7 @@ class PlayEnd:
     the starvation bound looks only at those). So it is called the first time a window that may
     call it would otherwise find nothing: at the earliest ``next_free`` of those windows, and
     the people ahead of it are the calls before that instant at those windows. ``extend`` adds
-    it in constant time; the hall keeps this only while nothing else changed and the clock
+    it in time logarithmic in the calls (after one pass per kind of ticket), whatever the windows; the hall keeps this only while nothing else changed and the clock
     reads the same instant.
     """
 
@@ -379,6 +386,10 @@ class PlayEnd:
     """Per staffed window, the instants of its forecast calls, in order."""
     staff: dict[int, str | None] = field(default_factory=dict)
     """Per staffed window, who serves at it (their speed is learned apart)."""
+    _serving: dict[tuple[str, int | None], _Serving] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Per kind of ticket extended (matter, window sent to), the windows that may call it, kept
+    ordered: an issue at a hall of 1,000 windows reads a heap's top and one sorted list, not
+    every window's next instant and calls."""
 
     def copy(self) -> PlayEnd:
         """Another play end to ``extend``, leaving this one as it is."""
@@ -397,16 +408,54 @@ class PlayEnd:
 
         ``now`` is the issue's instant when it is a little later than the play's (see
         ``FORECAST_REUSE``): the wait is counted from it."""
-        windows = [number for number in self.next_free if router.can_serve(number, ticket)]
-        if not windows:
+        serving = self._serving_of(ticket, router)
+        if not serving.windows:
             return Position(people_ahead=0, expected_call=None, estimated_wait=None)
-        at, window = min(self.next_free[number] for number in windows)
-        ahead = sum(bisect.bisect_left(self.times[number], at) for number in windows)
+        at, window = serving.first(self.next_free)
+        ahead = bisect.bisect_left(serving.calls, at)
         busy = dt.timedelta(minutes=stats.expected_minutes(ticket.matter, window, self.staff.get(window)))
-        self.next_free[window] = (calendar.next_service_instant(at + busy, window), window)
+        free = self.next_free[window] = (calendar.next_service_instant(at + busy, window), window)
         self.times[window].append(at)
+        for kept in self._serving.values():
+            if window in kept.windows:
+                kept.called(free, at)
         since = self.now if now is None else now
         return Position(ahead, at, max(at - since, dt.timedelta()), green_ahead=0)  # nobody came later
+
+    def _serving_of(self, ticket: Ticket, router: Router) -> _Serving:
+        key = (ticket.matter, ticket.target_window)
+        found = self._serving.get(key)
+        if found is None:
+            windows = frozenset(number for number in self.next_free if router.can_serve(number, ticket))
+            found = self._serving[key] = _Serving(
+                windows,
+                sorted(self.next_free[number] for number in windows),  # a sorted list is a heap
+                sorted(at for number in windows for at in self.times[number]),
+            )
+        return found
+
+
+@dataclass(slots=True)
+class _Serving:
+    """The windows that may call one kind of ticket, as :meth:`PlayEnd.extend` reads them."""
+
+    windows: frozenset[int]
+    free: list[tuple[dt.datetime, int]]
+    """A heap of the windows' next instants; an entry a later one replaced is dropped when on top."""
+    calls: list[dt.datetime]
+    """Every forecast call at these windows, in order of time (the people ahead are those before an instant)."""
+
+    def first(self, next_free: Mapping[int, tuple[dt.datetime, int]]) -> tuple[dt.datetime, int]:
+        """The earliest next instant of these windows (and its window), as ``next_free`` has them now."""
+        free = self.free
+        while free[0] != next_free[free[0][1]]:
+            heapq.heappop(free)
+        return free[0]
+
+    def called(self, free: tuple[dt.datetime, int], at: dt.datetime) -> None:
+        """One of these windows was given a call at ``at`` and is next free at ``free``."""
+        heapq.heappush(self.free, free)
+        bisect.insort(self.calls, at)
 
 
 _END = -2
@@ -539,11 +588,19 @@ class _ServiceTime:
     at the instant, so a clock change inside it cannot make the shortcut answer differently.
     """
 
-    def __init__(self, calendar: WorkCalendar, window: int) -> None:
+    def __init__(self, calendar: WorkCalendar, window: int | None) -> None:
         self._calendar = calendar
         self._window = window
+        """None: the centre's opening periods, which every window without hours of its own serves."""
         self.start = self.end = _NEVER
         """The open period found last, [start, end); empty at first."""
+
+    @staticmethod
+    def of_windows(calendar: WorkCalendar, windows: Iterable[int]) -> dict[int, _ServiceTime]:
+        """One per window with hours of its own, and one shared by all the others: a play at a hall
+        of 1,000 windows looks the opening period up once, not once per window."""
+        opening = _ServiceTime(calendar, None)
+        return {n: _ServiceTime(calendar, n) if calendar.own_hours(n) else opening for n in windows}
 
     def __call__(self, instant: dt.datetime) -> dt.datetime:
         if self.start <= instant < self.end:

@@ -113,7 +113,9 @@ class Hall(RatingActions):
         self._tickets: dict[int, Ticket] = {}
         self._ticket_logs: dict[int, list[TicketEvent]] = {}
         self._windows = {w.number: WindowState(w.number) for w in centre.windows}
-        self._window_logs: dict[int, list[WindowEvent]] = {w.number: [] for w in centre.windows}
+        self._window_logs: dict[int, list[WindowEvent]] = {}
+        """Per window with any, the window events since the last ``compact`` (a hall of 1,000 windows
+        does not renew an empty list for each at every batch)."""
         self._holding: dict[int, int] = {}
         self._last_serial = 0
         self._numbers = NumberSeries(centre.policy.number_width)
@@ -183,7 +185,7 @@ class Hall(RatingActions):
                 del self._tickets[serial]
         self._touched = set()
         self._ticket_logs = {}
-        self._window_logs = {number: [] for number in self._windows}
+        self._window_logs = {}
         today = self.calendar.local_date(self._at(now))
         self._issued = {key: n for key, n in self._issued.items() if key[0] >= today}
         self._people = {key: n for key, n in self._people.items() if key[0] >= today}
@@ -238,7 +240,7 @@ class Hall(RatingActions):
 
     def window_log(self, number: int) -> tuple[WindowEvent, ...]:
         self.centre.window(number)
-        return tuple(self._window_logs[number])
+        return tuple(self._window_logs.get(number, ()))
 
     def holding(self, window: int) -> Ticket | None:
         """The ticket called or being served at a window."""
@@ -808,7 +810,7 @@ class Hall(RatingActions):
         pending = PendingChange()
         state = apply_window(self._windows[event.window], event)
         self._windows[event.window] = state
-        self._window_logs[event.window].append(event)
+        self._window_logs.setdefault(event.window, []).append(event)
         pending.window_events.append(event)
         pending.windows[event.window] = state
         return pending.change()
