@@ -62,7 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=lambda text: tuple(int(n) for n in text.split(",")),
         default=(),
         metavar="N,N",
-        help="the hall sizes of the scale scenario to run (default: 10, 100 and 1000; another size runs the phases of the next larger)",
+        help="the hall sizes of the scale scenario to run (default: 10, 100 and 1000;"
+        " another size runs the phases of the next larger)",
     )
     parser.add_argument(
         "--instances",

@@ -594,26 +594,24 @@ class Centre(Model):
         return {g.prefix: g for g in self.ticket_groups}
 
     def matter(self, code: str) -> Matter:
+        found = self.matters_by_code.get(code)
+        if found is not None:  # the imports below only on a miss: a forecast asks this for every ticket it plays
+            return found
         from queue_server.domain.errors import NotFound
         from queue_server.domain.refusal_codes import RefusalCode
 
-        try:
-            return self.matters_by_code[code]
-        except KeyError:
-            raise NotFound(
-                f"There is no matter {code!r} at {self.centre.name}", RefusalCode.MATTER_NOT_FOUND, matter=code
-            ) from None
+        raise NotFound(f"There is no matter {code!r} at {self.centre.name}", RefusalCode.MATTER_NOT_FOUND, matter=code)
 
     def window(self, number: int) -> Window:
+        found = self.windows_by_number.get(number)
+        if found is not None:
+            return found
         from queue_server.domain.errors import NotFound
         from queue_server.domain.refusal_codes import RefusalCode
 
-        try:
-            return self.windows_by_number[number]
-        except KeyError:
-            raise NotFound(
-                f"There is no window {number} at {self.centre.name}", RefusalCode.WINDOW_NOT_FOUND, window=number
-            ) from None
+        raise NotFound(
+            f"There is no window {number} at {self.centre.name}", RefusalCode.WINDOW_NOT_FOUND, window=number
+        )
 
     def serves(self, window: Window, matter: Matter) -> bool:
         """Whether the window's kinds cover the matter."""

@@ -375,8 +375,8 @@ class PlayEnd:
     the starvation bound looks only at those). So it is called the first time a window that may
     call it would otherwise find nothing: at the earliest ``next_free`` of those windows, and
     the people ahead of it are the calls before that instant at those windows. ``extend`` adds
-    it in time logarithmic in the calls (after one pass per kind of ticket), whatever the windows; the hall keeps this only while nothing else changed and the clock
-    reads the same instant.
+    it without going through every window (after one pass per kind of ticket); the hall keeps
+    this only while nothing else changed and the clock reads the same instant.
     """
 
     now: dt.datetime
@@ -386,7 +386,9 @@ class PlayEnd:
     """Per staffed window, the instants of its forecast calls, in order."""
     staff: dict[int, str | None] = field(default_factory=dict)
     """Per staffed window, who serves at it (their speed is learned apart)."""
-    _serving: dict[tuple[str, int | None], _Serving] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _serving: dict[tuple[str, int | None], _Serving] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     """Per kind of ticket extended (matter, window sent to), the windows that may call it, kept
     ordered: an issue at a hall of 1,000 windows reads a heap's top and one sorted list, not
     every window's next instant and calls."""

@@ -70,12 +70,17 @@ class Router:
             window.number: frozenset(m.code for m in centre.matters if centre.serves(window, m))
             for window in centre.windows
         }
+        self._serving: dict[str, tuple[int, ...]] = {}
+        """``windows_serving`` per matter, worked out when first asked (every issue asks)."""
 
     def served_matters(self, window: int) -> frozenset[str]:
         return self._served.get(window, frozenset())
 
     def windows_serving(self, matter: str) -> tuple[int, ...]:
-        return tuple(number for number, matters in self._served.items() if matter in matters)
+        found = self._serving.get(matter)
+        if found is None:
+            found = self._serving[matter] = tuple(n for n, matters in self._served.items() if matter in matters)
+        return found
 
     def can_serve(self, window: int, ticket: Ticket) -> bool:
         """Rule 1: the window may call this ticket."""

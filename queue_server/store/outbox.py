@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from queue_server.domain.changes import Change
@@ -194,22 +194,30 @@ async def mark_sent(conn: AsyncConnection, ids: list[int], now: dt.datetime) -> 
     await conn.execute(update(schema.outbox).where(schema.outbox.c.id.in_(ids)).values(sent_at=now))
 
 
-SUPERSEDED_PER_STATEMENT = 200
-"""Subjects one statement of :func:`mark_superseded` names: SQLite refuses an expression deeper than
-1,000 terms, and a hall of 1,000 windows has more than 2,000 retained subjects."""
+_SUPERSEDED = (
+    update(schema.outbox)
+    .where(
+        schema.outbox.c.centre == bindparam("_centre"),
+        schema.outbox.c.sent_at.is_(None),
+        schema.outbox.c.subject == bindparam("_subject"),
+        schema.outbox.c.seq <= bindparam("_seq"),
+    )
+    .values(sent_at=bindparam("_sent_at"))
+)
+"""One statement run for every subject (executemany), searching the index of unsent rows per subject.
+
+It was one statement naming up to 200 subjects: each count of subjects was a statement of its own
+in SQLAlchemy's cache, compiled again and kept there; at a hall of 1,000 windows (more than 2,000
+retained subjects) those grew the server's memory and cost a compilation on most marks."""
 
 
 async def mark_superseded(
     conn: AsyncConnection, code: str, newest: Iterable[tuple[str, int]], now: dt.datetime
 ) -> None:
     """Mark sent the centre's unsent rows of each subject up to its given sequence (at least one pair)."""
-    o = schema.outbox.c
-    pairs = list(newest)
-    for start in range(0, len(pairs), SUPERSEDED_PER_STATEMENT):
-        chunk = pairs[start : start + SUPERSEDED_PER_STATEMENT]
-        older = or_(*(and_(o.subject == subject, o.seq <= seq) for subject, seq in chunk))
-        query = update(schema.outbox).where(o.centre == code, o.sent_at.is_(None), older).values(sent_at=now)
-        await conn.execute(query)
+    rows = [{"_centre": code, "_subject": subject, "_seq": seq, "_sent_at": now} for subject, seq in newest]
+    if rows:
+        await conn.execute(_SUPERSEDED, rows)
 
 
 async def prune_sent(conn: AsyncConnection, before: dt.datetime) -> int:
