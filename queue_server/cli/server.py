@@ -17,6 +17,7 @@ import logging
 import signal
 import ssl
 import sys
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,13 +185,24 @@ async def start_site(
     return runner
 
 
+MEMORY_SITES = 30
+"""How many of the lines that hold the most memory SIGUSR1 writes, when tracemalloc traces."""
+
+
 def write_task_stacks() -> None:
-    """SIGUSR1: write where every task of the server waits to standard error, for a server that hangs."""
+    """SIGUSR1: write where every task of the server waits to standard error, for a server that hangs;
+    and, when the server was started with tracemalloc on (``PYTHONTRACEMALLOC=1``), the lines of code
+    that hold the most memory now, for a server whose memory grows."""
     out = io.StringIO()
     tasks = asyncio.all_tasks()
     out.write(f"---- {len(tasks)} tasks of the server (SIGUSR1)\n")
     for task in tasks:
         task.print_stack(limit=12, file=out)
+    if tracemalloc.is_tracing():
+        current, peak = tracemalloc.get_traced_memory()
+        out.write(f"---- memory traced: {current / 2**20:.1f} MB now, {peak / 2**20:.1f} MB at the peak (SIGUSR1)\n")
+        for stat in tracemalloc.take_snapshot().statistics("lineno")[:MEMORY_SITES]:
+            out.write(f"{stat}\n")
     sys.stderr.write(out.getvalue())
     sys.stderr.flush()
 
