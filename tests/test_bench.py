@@ -20,6 +20,9 @@ from typing import Any
 
 import pytest
 
+from bench.rig import BrokerKind, DatabaseKind
+from bench.scenarios.base import Options
+from bench.scenarios.scale import FULL, SMALL, sizes
 from tests.brokers import mosquitto_executable
 from tests.conftest import POSTGRES_URL, _server
 
@@ -297,3 +300,16 @@ def test_a_profile_is_grouped_by_where_its_time_went(tmp_path: Path, capsys: pyt
     main([str(path), "--top", "3"])
     printed = capsys.readouterr().out
     assert "| OneWindow: protocol |" in printed and "queue_server/protocol/topics.py" in printed
+
+
+def test_the_scale_scenario_runs_the_sizes_asked_a_size_of_its_own_with_the_next_larger_phases() -> None:
+    def asked(*windows: int, small: bool = False) -> list[tuple[int, float, float, int]]:
+        options = Options(BrokerKind.MOSQUITTO, DatabaseKind.SQLITE, small, windows)
+        return [(s.windows, s.interval, s.steady, s.rush) for s in sizes(options)]
+
+    assert asked() == [(s.windows, s.interval, s.steady, s.rush) for s in FULL]
+    assert asked(small=True) == [(s.windows, s.interval, s.steady, s.rush) for s in SMALL]
+    assert asked(100) == [(100, 5.0, 30.0, 1000)]
+    assert asked(300, 10) == [(300, 10.0, 40.0, 2000), (10, 3.0, 20.0, 300)]
+    assert asked(50) == [(50, 5.0, 30.0, 1000)]
+    assert asked(2000) == [(2000, 10.0, 40.0, 2000)], "past the largest: its phases"
