@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from queue_server.store.database import Database
-from queue_server.store.migrate import current_revision, head_revision, upgrade
+from queue_server.store.migrate import current_revision, head_revision, scripts, upgrade
 from queue_server.store.schema import metadata
 
 
@@ -21,3 +21,8 @@ async def test_migrations_match_the_schema(database_url: str) -> None:
                 lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
             )
     assert differences == [], "a table changed in schema.py without a migration (see docs/store.md)"
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """The server reads the newest revision from the migration files without importing Alembic."""
+    assert head_revision() == scripts().get_current_head()

@@ -10,10 +10,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
-
 Cell = str | int | float | None
 """None leaves the cell empty: nothing was measured."""
 
@@ -28,7 +24,14 @@ class Sheet:
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:
-    """The sheets as an .xlsx file: a bold header row kept in view, columns wide enough for it."""
+    """The sheets as an .xlsx file: a bold header row kept in view, columns wide enough for it.
+
+    openpyxl is imported here, on the first export, not with the server: it would keep about 7 MB
+    in every server process that never writes a workbook."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:

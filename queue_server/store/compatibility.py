@@ -21,12 +21,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from alembic.script import Script, ScriptDirectory
 from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from queue_server.store import schema
+
+if TYPE_CHECKING:
+    from alembic.script import Script, ScriptDirectory
 
 RECORD_ID = 1
 """The record's only row."""

@@ -4,17 +4,20 @@ tell whether this version may serve the database it finds."""
 from __future__ import annotations
 
 import logging
+import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from queue_server.store.compatibility import contracts_past, knows, serves_from_recorded
 from queue_server.store.database import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,8 @@ MIGRATIONS = resources.files("queue_server.store") / "migrations"
 
 def alembic_config(connection: Connection | None = None, location: Path | str = str(MIGRATIONS)) -> Config:
     """Alembic's settings: this package's migrations (or those at ``location``), run on ``connection``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(location))
     if connection is not None:
@@ -31,19 +36,45 @@ def alembic_config(connection: Connection | None = None, location: Path | str = 
     return config
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']+)[\"']|None)\s*$", re.M)
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the package ships its migrations"
-    return head
+    """The newest migration this release ships, read from the migration files' own ``revision`` and
+    ``down_revision`` lines: a server asks this once at start, and going through Alembic for it
+    (which imports Mako and Pygments) would keep about 11 MB in every server process for good.
+    ``tests/test_migrations.py`` holds it to Alembic's answer."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for module in (MIGRATIONS / "versions").iterdir():
+        if not module.name.endswith(".py") or module.name.startswith("__"):
+            continue
+        said = dict(_REVISION_LINE.findall(module.read_text(encoding="utf-8")))
+        assert "revision" in said, f"migration {module.name} names its revision on a line of its own"
+        revisions.add(said["revision"])
+        if said.get("down_revision"):
+            downs.add(said["down_revision"])
+    heads = revisions - downs
+    assert len(heads) == 1, f"the package ships one chain of migrations, not heads {sorted(heads)}"
+    return heads.pop()
+
+
+def _recorded_revision(connection: Connection) -> str | None:
+    """The revision Alembic recorded in the database; None before the first migration."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
 async def current_revision(db: Database) -> str | None:
     async with db.read() as connection:
-        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        return await connection.run_sync(_recorded_revision)
 
 
 def scripts(location: Path | str = str(MIGRATIONS)) -> ScriptDirectory:
     """The migrations this release ships (or those at ``location``)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(location=location))
 
 
@@ -72,6 +103,8 @@ async def upgrade(
             f" be serving it: contract migration {names} takes away what that version uses. Stop every instance,"
             " then run `onewindow init --instances-stopped`; or upgrade through the release before it first"
         )
+    from alembic import command
+
     async with db.write() as connection:
         await connection.run_sync(lambda c: command.upgrade(alembic_config(c, location), "head"))
     return before, head
