@@ -37,6 +37,8 @@ class Options:
     """Server instances on the one database and broker (bench.rig)."""
     mqtt5: bool = False
     """The servers speak MQTT 5 (a shared subscription for device requests), as several instances must."""
+    calls_per_s: float | None = None
+    """The latency scenario's pace of calls; None: its own (bench.scenarios.latency)."""
 
     def rig(
         self, name: str, windows: int, *, printer: bool = False, instances: int | None = None, centres: int = 1
@@ -139,6 +141,19 @@ HALL_BUILDS = "onewindow_hall_builds_total"
 HALL_CATCH_UPS = "onewindow_hall_catch_ups_total"
 
 
+async def _scrape(rig: Rig, session: aiohttp.ClientSession) -> list[str]:
+    """Each instance's ``GET /api/v1/metrics``, as text."""
+    texts = []
+    for root in rig.apis:
+        metrics = root.rsplit("/centres/", 1)[0] + "/metrics"
+        async with session.get(metrics, headers={"Authorization": f"Bearer {rig.token.manager}"}) as response:
+            text = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"GET {metrics} answered {response.status}: {text[:200]}")
+        texts.append(text)
+    return texts
+
+
 async def hall_counts(rig: Rig, session: aiohttp.ClientSession) -> list[tuple[int, int]]:
     """How many halls each instance built from the centre's rows so far, and how many times it
     caught its kept hall up with another's actions, from its ``/metrics``.
@@ -148,12 +163,7 @@ async def hall_counts(rig: Rig, session: aiohttp.ClientSession) -> list[tuple[in
     instance.
     """
     counts = []
-    for root in rig.apis:
-        metrics = root.rsplit("/centres/", 1)[0] + "/metrics"
-        async with session.get(metrics, headers={"Authorization": f"Bearer {rig.token.manager}"}) as response:
-            text = await response.text()
-            if response.status != 200:
-                raise RuntimeError(f"GET {metrics} answered {response.status}: {text[:200]}")
+    for text in await _scrape(rig, session):
         found = {
             sample.name: int(sample.value)
             for family in text_string_to_metric_families(text)
@@ -162,6 +172,75 @@ async def hall_counts(rig: Rig, session: aiohttp.ClientSession) -> list[tuple[in
         }
         counts.append((found.get(HALL_BUILDS, 0), found.get(HALL_CATCH_UPS, 0)))
     return counts
+
+
+LOOP_LAG_BUCKET = "onewindow_event_loop_lag_seconds_bucket"
+STALL_SECONDS = 0.02
+"""A loop lag over this (one of the histogram's bounds) is counted as a stall in the bench's figures."""
+
+
+async def loop_lag_buckets(rig: Rig, session: aiohttp.ClientSession) -> list[dict[float, int]]:
+    """Each instance's loop-lag histogram so far: samples at or under each bucket's bound
+    (queue_server.app.stalls; a server without it gives none)."""
+    out = []
+    for text in await _scrape(rig, session):
+        out.append(
+            {
+                float(sample.labels["le"]): int(sample.value)
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == LOOP_LAG_BUCKET
+            }
+        )
+    return out
+
+
+class LoopLag:
+    """The servers' event-loop lag during a phase (their own timer, every 10 ms): :meth:`mark`, then :meth:`since`."""
+
+    def __init__(self, rig: Rig, session: aiohttp.ClientSession) -> None:
+        self.rig, self.session = rig, session
+        self._at: list[dict[float, int]] = []
+
+    async def mark(self) -> None:
+        self._at = await loop_lag_buckets(self.rig, self.session)
+
+    async def since(self) -> Result:
+        """``samples``, ``p99_le_ms`` (the least bucket bound holding 99 % of the samples), ``stalls``
+        (lags over ``STALL_SECONDS``) and ``worst_le_ms`` (the bound of the worst one's bucket),
+        over every instance."""
+        now = await loop_lag_buckets(self.rig, self.session)
+        merged: dict[float, int] = {}
+        for after, before in zip(now, self._at, strict=True):
+            for bound, count in after.items():
+                merged[bound] = merged.get(bound, 0) + count - before.get(bound, 0)
+        bounds = sorted(merged)
+        samples = merged.get(float("inf"), 0)
+        if not samples:
+            return {"samples": 0}
+        p99 = next(b for b in bounds if merged[b] >= 0.99 * samples)
+        worst = next(b for b in bounds if merged[b] >= samples)
+        return {
+            "samples": samples,
+            "p99_le_ms": p99 * 1000,
+            "worst_le_ms": worst * 1000,
+            "stalls": samples - merged.get(STALL_SECONDS, 0),
+            "stall_ms": STALL_SECONDS * 1000,
+        }
+
+
+def lag_text(lag: Result) -> str:
+    """``p99 ≤ 5 ms, worst ≤ 50 ms; 3 of 1500 over 20 ms``."""
+    if not lag.get("samples"):
+        return "not measured"
+
+    def bound(ms: float) -> str:
+        return "over 2.5 s" if ms == float("inf") else f"≤ {ms:g} ms"
+
+    return (
+        f"p99 {bound(lag['p99_le_ms'])}, worst {bound(lag['worst_le_ms'])};"
+        f" {lag['stalls']} of {lag['samples']} over {lag['stall_ms']:g} ms"
+    )
 
 
 class BuildCount:

@@ -26,11 +26,13 @@ from aiohttp import web
 
 from device_client.stopping import stop_tasks
 from queue_server.app.bookings import sweep as booking_sweep
+from queue_server.app.checkpoints import run_checkpoints
 from queue_server.app.commands import CloseDay, ExpireRatings
 from queue_server.app.public_bookings import send_reminders
 from queue_server.app.service import HallService
 from queue_server.app.sms_sender import SmsSender
 from queue_server.app.sms_settings import SmsSettings
+from queue_server.app.stalls import watch_garbage_collector, watch_loop
 from queue_server.auth.sessions import prune_sessions
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
@@ -255,7 +257,7 @@ async def serve(
         faulthandler.register(signal.SIGUSR2, all_threads=True)
     tls = settings.ssl_context()
     sms = SmsSettings.load(settings.sms_config) if settings.sms_config is not None else None
-    async with Database(settings.database_url) as db, contextlib.AsyncExitStack() as stack:
+    async with Database(settings.database_url, background_checkpoints=True) as db, contextlib.AsyncExitStack() as stack:
         await require_current(db)
         service = await stack.enter_async_context(
             HallService(db, clock or SystemClock(), public_base_url=settings.base_url, sms=sms)
@@ -267,6 +269,8 @@ async def serve(
         app = create_app(service, bus=bus, id_key=load_id_key(settings.id_key_file))
         runner = await start_site(app, settings.host, settings.port, tls)
         tasks = [asyncio.create_task(daily_jobs(service)), asyncio.create_task(bus.run())]
+        tasks += [asyncio.create_task(watch_loop()), asyncio.create_task(run_checkpoints(db))]
+        watch_garbage_collector()
         sender = SmsSender(db, sms, service.clock) if sms is not None else None
         sending = asyncio.create_task(sender.run()) if sender is not None else None
         try:

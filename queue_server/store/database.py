@@ -5,7 +5,9 @@ write lock at the start of every write transaction (``BEGIN IMMEDIATE``), so two
 one file never interleave a read-then-write; reads use a second engine with ordinary deferred
 transactions so they never wait for the write lock. Its statements run in the event loop's
 thread, and only what may wait (``BEGIN``, ``COMMIT``) in the driver's (queue_server.store.sqlite_inline).
-PostgreSQL keeps its defaults.
+A database opened with ``background_checkpoints`` (the server's) turns SQLite's automatic WAL
+checkpoint off: its owner runs :meth:`Database.checkpoint` from a task of its own instead
+(queue_server.store.wal_checkpoints says why). PostgreSQL keeps its defaults.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
-from queue_server.store import sqlite_inline
+from queue_server.store import sqlite_inline, wal_checkpoints
 
 Connection: TypeAlias = AsyncConnection
 """An open connection, as ``Database.read`` and ``Database.write`` give it: what store functions take.
@@ -69,12 +71,14 @@ def without_password(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
+def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool, autocheckpoint: bool = True) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        if not autocheckpoint:  # no commit checkpoints the WAL: the owner's task does (wal_checkpoints)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -101,7 +105,7 @@ class PoolFigures:
 class Database:
     """The engines of one database; an async context manager that disposes of them."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, background_checkpoints: bool = False) -> None:
         self.url = normalize_url(url)
         self.dialect = self.url.get_backend_name()
         self._write_turn = asyncio.Lock()
@@ -116,13 +120,17 @@ class Database:
             connect = sqlite_inline.connector(self.url.database, SQLITE_BUSY_TIMEOUT_MS)  # quick ones skip the hop
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
             self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
-            _sqlite_pragmas(self.writer, immediate=True)
-            _sqlite_pragmas(self.reader, immediate=False)
+            auto = not background_checkpoints
+            _sqlite_pragmas(self.writer, immediate=True, autocheckpoint=auto)
+            _sqlite_pragmas(self.reader, immediate=False, autocheckpoint=auto)
         else:
             self.writer = create_async_engine(
                 self.url, pool_size=pool_size, max_overflow=POSTGRES_OVERFLOW, pool_pre_ping=True
             )
             self.reader = self.writer
+        self.background_checkpoints = background_checkpoints and self.sqlite
+        """SQLite: no commit checkpoints the WAL; the owner runs :meth:`checkpoint` (wal_checkpoints)."""
+        self._checkpointer = wal_checkpoints.Checkpointer(self.url.database if self.sqlite else None)
         self._capacity = pool_size + (0 if self.sqlite else POSTGRES_OVERFLOW)
         self._waits = {"write": 0, "read": 0}
 
@@ -180,6 +188,17 @@ class Database:
         finally:
             self._reading.discard(task)
 
+    @property
+    def writing(self) -> bool:
+        """Whether a write transaction of this process holds or awaits SQLite's write turn now."""
+        return self._write_turn.locked()
+
+    async def checkpoint(self) -> wal_checkpoints.Checkpoint:
+        """SQLite: copy what the WAL holds into the database file, in a worker thread, waiting for
+        nobody (a ``PASSIVE`` checkpoint: see queue_server.store.wal_checkpoints)."""
+        assert self.url.database is not None and self.sqlite
+        return await asyncio.to_thread(self._checkpointer.passive)
+
     def _note_wait(self, pool: str, engine: AsyncEngine) -> None:
         """Count a connection asked for while all are in use: it waits for one to come back."""
         if _in_use(engine) >= self._capacity:
@@ -193,6 +212,7 @@ class Database:
         ]
 
     async def dispose(self) -> None:
+        self._checkpointer.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
