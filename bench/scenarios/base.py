@@ -175,49 +175,68 @@ async def hall_counts(rig: Rig, session: aiohttp.ClientSession) -> list[tuple[in
 
 
 LOOP_LAG_BUCKET = "onewindow_event_loop_lag_seconds_bucket"
+PAUSES = ("onewindow_gc_pause_seconds", "onewindow_sqlite_checkpoint_seconds", "onewindow_background_job_seconds")
+"""Histograms of the server's pauses and periodic jobs whose count and sum a phase reports
+(queue_server.app.stalls, .checkpoints)."""
 STALL_SECONDS = 0.02
 """A loop lag over this (one of the histogram's bounds) is counted as a stall in the bench's figures."""
 
 
-async def loop_lag_buckets(rig: Rig, session: aiohttp.ClientSession) -> list[dict[float, int]]:
-    """Each instance's loop-lag histogram so far: samples at or under each bucket's bound
-    (queue_server.app.stalls; a server without it gives none)."""
+@dataclass(frozen=True, slots=True)
+class _Pauses:
+    """One instance's loop-lag histogram (samples at or under each bound) and its pauses' counts and
+    sums, by name and label (``gc_pause_2_count``, ``background_job_prune_sum``)."""
+
+    lag: dict[float, int]
+    counts: dict[str, float]
+
+
+async def _pauses(rig: Rig, session: aiohttp.ClientSession) -> list[_Pauses]:
     out = []
     for text in await _scrape(rig, session):
-        out.append(
-            {
-                float(sample.labels["le"]): int(sample.value)
-                for family in text_string_to_metric_families(text)
-                for sample in family.samples
-                if sample.name == LOOP_LAG_BUCKET
-            }
-        )
+        lag: dict[float, int] = {}
+        counts: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == LOOP_LAG_BUCKET:
+                    lag[float(sample.labels["le"])] = int(sample.value)
+                for name in PAUSES:
+                    if sample.name in (f"{name}_count", f"{name}_sum"):
+                        short = name.removeprefix("onewindow_").removesuffix("_seconds")
+                        key = "_".join([short, *(v for k, v in sorted(sample.labels.items()) if k != "le")])
+                        counts[f"{key}_{sample.name.rsplit('_', 1)[1]}"] = sample.value
+        out.append(_Pauses(lag, counts))
     return out
 
 
 class LoopLag:
-    """The servers' event-loop lag during a phase (their own timer, every 10 ms): :meth:`mark`, then :meth:`since`."""
+    """The servers' event-loop lag during a phase (their own timer, every 10 ms), with their garbage
+    collections and WAL checkpoints: :meth:`mark`, then :meth:`since`."""
 
     def __init__(self, rig: Rig, session: aiohttp.ClientSession) -> None:
         self.rig, self.session = rig, session
-        self._at: list[dict[float, int]] = []
+        self._at: list[_Pauses] = []
 
     async def mark(self) -> None:
-        self._at = await loop_lag_buckets(self.rig, self.session)
+        self._at = await _pauses(self.rig, self.session)
 
     async def since(self) -> Result:
         """``samples``, ``p99_le_ms`` (the least bucket bound holding 99 % of the samples), ``stalls``
-        (lags over ``STALL_SECONDS``) and ``worst_le_ms`` (the bound of the worst one's bucket),
-        over every instance."""
-        now = await loop_lag_buckets(self.rig, self.session)
+        (lags over ``STALL_SECONDS``) and ``worst_le_ms`` (the bound of the worst one's bucket), over
+        every instance; ``pauses``: each pause histogram's count and sum (seconds) in the phase, e.g.
+        ``gc_pause_2_count``, ``sqlite_checkpoint_sum``."""
+        now = await _pauses(self.rig, self.session)
         merged: dict[float, int] = {}
+        pauses: dict[str, float] = {}
         for after, before in zip(now, self._at, strict=True):
-            for bound, count in after.items():
-                merged[bound] = merged.get(bound, 0) + count - before.get(bound, 0)
+            for bound, count in after.lag.items():
+                merged[bound] = merged.get(bound, 0) + count - before.lag.get(bound, 0)
+            for key, value in after.counts.items():
+                pauses[key] = pauses.get(key, 0) + value - before.counts.get(key, 0)
         bounds = sorted(merged)
         samples = merged.get(float("inf"), 0)
         if not samples:
-            return {"samples": 0}
+            return {"samples": 0, "pauses": pauses}
         p99 = next(b for b in bounds if merged[b] >= 0.99 * samples)
         worst = next(b for b in bounds if merged[b] >= samples)
         return {
@@ -226,21 +245,32 @@ class LoopLag:
             "worst_le_ms": worst * 1000,
             "stalls": samples - merged.get(STALL_SECONDS, 0),
             "stall_ms": STALL_SECONDS * 1000,
+            "pauses": pauses,
         }
 
 
 def lag_text(lag: Result) -> str:
-    """``p99 ≤ 5 ms, worst ≤ 50 ms; 3 of 1500 over 20 ms``."""
+    """``p99 ≤ 5 ms, worst ≤ 50 ms; 3 of 1500 over 20 ms``, then the full garbage collections and the WAL
+    checkpoints in the phase, if any."""
     if not lag.get("samples"):
         return "not measured"
 
     def bound(ms: float) -> str:
         return "over 2.5 s" if ms == float("inf") else f"≤ {ms:g} ms"
 
-    return (
+    text = (
         f"p99 {bound(lag['p99_le_ms'])}, worst {bound(lag['worst_le_ms'])};"
         f" {lag['stalls']} of {lag['samples']} over {lag['stall_ms']:g} ms"
     )
+    pauses = lag.get("pauses", {})
+    if pauses.get("gc_pause_2_count"):
+        text += f"; full GCs {pauses['gc_pause_2_count']:.0f}, {1000 * pauses['gc_pause_2_sum']:.0f} ms"
+    if pauses.get("sqlite_checkpoint_count"):
+        text += (
+            f"; WAL checkpoints {pauses['sqlite_checkpoint_count']:.0f},"
+            f" {1000 * pauses['sqlite_checkpoint_sum']:.0f} ms off the loop"
+        )
+    return text
 
 
 class BuildCount:

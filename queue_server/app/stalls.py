@@ -19,6 +19,8 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import Histogram
@@ -40,6 +42,13 @@ LOOP_LAG = Histogram(
     "onewindow_event_loop_lag_seconds",
     f"How much later than asked the event loop woke a timer of {LOOP_WATCH_SECONDS * 1000:.0f} ms:"
     " what a message or request arriving then waited for the loop",
+    buckets=LAG_BUCKETS,
+    registry=REGISTRY,
+)
+BACKGROUND_JOBS = Histogram(
+    "onewindow_background_job_seconds",
+    "The server's periodic jobs (the daily jobs' steps), by job: how long each round took, awaits included",
+    ["job"],
     buckets=LAG_BUCKETS,
     registry=REGISTRY,
 )
@@ -87,3 +96,14 @@ def watch_garbage_collector() -> None:
     """Time every garbage collection of this process from now on (once, however often called)."""
     if _TIMER not in gc.callbacks:
         gc.callbacks.append(_TIMER)
+
+
+@contextmanager
+def timed_job(job: str) -> Iterator[None]:
+    """Time one round of a periodic job into :data:`BACKGROUND_JOBS` (awaits included: what it held
+    the loop for is at most that)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        BACKGROUND_JOBS.labels(job).observe(time.perf_counter() - started)

@@ -32,7 +32,7 @@ from queue_server.app.public_bookings import send_reminders
 from queue_server.app.service import HallService
 from queue_server.app.sms_sender import SmsSender
 from queue_server.app.sms_settings import SmsSettings
-from queue_server.app.stalls import watch_garbage_collector, watch_loop
+from queue_server.app.stalls import timed_job, watch_garbage_collector, watch_loop
 from queue_server.auth.sessions import prune_sessions
 from queue_server.bus.connection import BrokerAddress
 from queue_server.bus.runner import Bus
@@ -47,6 +47,8 @@ from queue_server.store.seed import StoredCentres, centre_codes, stored_centre
 log = logging.getLogger(__name__)
 
 CLOSING_CHECK_SECONDS = 5
+PRUNE_SECONDS = 60.0
+"""How often the daily jobs forget what is past its period (see :func:`daily_jobs`)."""
 REQUEST_RETENTION_DAYS = 7
 OUTBOX_RETENTION_DAYS = 2
 SMS_STOP_SECONDS = 12.0
@@ -148,23 +150,43 @@ async def resend_print_jobs(service: HallService) -> None:
 
 
 async def daily_jobs(service: HallService) -> None:
-    """Closing, expiry and pruning, checked every few seconds; a failure is logged and tried again."""
+    """Closing, expiry and pruning, checked every few seconds; a failure is logged and tried again.
+
+    What must happen on time (a day's closing and the retention it starts, rating requests that
+    expire, print jobs to send again, bookings' sweep and reminders) is checked every
+    ``CLOSING_CHECK_SECONDS``; forgetting what is past its period (old request ids, outbox rows
+    and sessions, and the retention policy's ``purge_after``) only every ``PRUNE_SECONDS``: each is
+    a write transaction whose statements run on the event loop, and every call waited for them
+    when they ran every few seconds. Each step's time is in ``onewindow_background_job_seconds``."""
     stored = StoredCentres()
+    loop = asyncio.get_running_loop()
+    pruned_at = -PRUNE_SECONDS
     while True:
         try:
-            await expire_ratings(service)
-            await resend_print_jobs(service)
-            closed = await close_due_days(service, stored)
-            # The retention policy: data past its purge_after at every centre, and once a day per
-            # centre at closing the kinds counted from its days (maintenance.apply_retention).
-            await service.apply_retention(closed)
-            await service.prune_requests(REQUEST_RETENTION_DAYS)
-            await service.prune_outbox(OUTBOX_RETENTION_DAYS)
-            async with service.db.write() as conn:
-                await prune_sessions(conn, service.clock.now())
-                codes = await centre_codes(conn)
-            await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
-            await send_reminders(service, codes)  # the day before a booking, once each
+            with timed_job("expire_ratings"):
+                await expire_ratings(service)
+            with timed_job("resend_print_jobs"):
+                await resend_print_jobs(service)
+            with timed_job("close_days"):
+                closed = await close_due_days(service, stored)
+            prune = loop.time() - pruned_at >= PRUNE_SECONDS
+            if closed or prune:
+                # The retention policy: data past its purge_after at every centre, and once a day per
+                # centre at closing the kinds counted from its days (maintenance.apply_retention).
+                with timed_job("retention"):
+                    await service.apply_retention(closed)
+            if prune:
+                with timed_job("prune"):
+                    await service.prune_requests(REQUEST_RETENTION_DAYS)
+                    await service.prune_outbox(OUTBOX_RETENTION_DAYS)
+                    async with service.db.write() as conn:
+                        await prune_sessions(conn, service.clock.now())
+                pruned_at = loop.time()
+            with timed_job("bookings"):
+                async with service.db.read() as conn:
+                    codes = await centre_codes(conn)
+                await booking_sweep(service, codes)  # bookings never checked in are no-shows; people deleted in time
+                await send_reminders(service, codes)  # the day before a booking, once each
         except Exception:
             log.exception("the daily jobs failed; trying again in %s s", CLOSING_CHECK_SECONDS)
         await asyncio.sleep(CLOSING_CHECK_SECONDS)

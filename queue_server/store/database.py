@@ -188,6 +188,13 @@ class Database:
         finally:
             self._reading.discard(task)
 
+    @asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """SQLite: hold this process's write turn without a transaction, so none of its commits come
+        meanwhile (the WAL checkpoint's last step: queue_server.app.checkpoints)."""
+        async with self._write_turn:
+            yield
+
     @property
     def writing(self) -> bool:
         """Whether a write transaction of this process holds or awaits SQLite's write turn now."""

@@ -7,8 +7,8 @@ turn behind it) waited for a few megabytes to be written and synced, a stall eve
 a busy hall. A server's database (``Database(..., background_checkpoints=True)``) turns that off
 and runs :meth:`Checkpointer.passive` from a task instead (queue_server.app.checkpoints), in a
 worker thread on a connection of its own: a ``PASSIVE`` checkpoint takes no lock that a reader or
-a writer waits for, so commits go on meanwhile, and once it has copied the whole WAL the next
-commit starts the WAL again from its beginning, so the file stays as small as before.
+a writer waits for, so commits go on meanwhile; the task's last step makes sure the WAL is copied
+whole now and then, so the next commit starts it again from its beginning and the file stays small.
 
 Durability is unchanged: a committed transaction is synced in the WAL before the answer, and a
 crash before its checkpoint leaves it there, where the next open finds it.
@@ -37,10 +37,6 @@ class Checkpoint:
     wal_frames: int
     copied: int
     seconds: float
-
-    @property
-    def complete(self) -> bool:
-        return not self.busy and self.copied == self.wal_frames
 
 
 class Checkpointer:
