@@ -173,7 +173,9 @@ async def test_request_latency_is_counted_per_route_template_never_per_path(hall
     labels = {"method": "POST", "route": CALL_NEXT, "status_class": "4xx"}
     assert after.value(count, **labels) - before.value(count, **labels) == 3
     assert after.value(count, method="GET", route="unmatched", status_class="4xx") >= 1
-    buckets = [s for s in after.samples if s.name == f"{count[: -len('_count')]}_bucket" and s.labels["route"] == CALL_NEXT]
+    buckets = [
+        s for s in after.samples if s.name == f"{count[: -len('_count')]}_bucket" and s.labels["route"] == CALL_NEXT
+    ]
     assert {s.labels["le"] for s in buckets} >= {"0.005", "0.1", "1.0", "10.0", "+Inf"}
     routes = {labels["route"] for labels in after.labels_of(count)}
     assert "/api/v1/metrics" in routes
