@@ -309,10 +309,13 @@ async def sweep(service: HallService, centres: Sequence[str]) -> tuple[int, int]
     """Mark the bookings whose check-in closed as no-shows, and blank the people due for deletion;
     returns how many of each."""
     now = service.clock.now()
-    late = {code: (await service.centre(code)).bookings.late_minutes for code in centres}
+    cutoffs = {code: now - dt.timedelta(minutes=(await service.centre(code)).bookings.late_minutes) for code in centres}
+    async with service.db.read() as conn:  # every few seconds: a write only when one is due
+        if not await stored.sweep_due(conn, cutoffs, now):
+            return 0, 0
     missed_count = 0
     async with service.db.write() as conn:
-        for code in centres:
-            missed_count += await stored.mark_no_shows(conn, code, now - dt.timedelta(minutes=late[code]))
+        for code, started_before in cutoffs.items():
+            missed_count += await stored.mark_no_shows(conn, code, started_before)
         purged = await stored.purge_people(conn, now)
     return missed_count, purged

@@ -141,6 +141,22 @@ async def mark_no_shows(conn: AsyncConnection, centre: str, started_before: dt.d
     return int(done.rowcount or 0)
 
 
+async def sweep_due(conn: AsyncConnection, started_before: dict[str, dt.datetime], now: dt.datetime) -> bool:
+    """Whether :func:`mark_no_shows` (with each centre's ``started_before``) or :func:`purge_people`
+    would change a row: one read, so the sweep every few seconds opens no write transaction for nothing."""
+    b = schema.bookings.c
+    late = [
+        (b.centre == centre) & (b.status == BookingStatus.BOOKED.value) & (b.slot_start < before)
+        for centre, before in started_before.items()
+    ]
+    person = b.person.is_not(None) | b.phone.is_not(None) | b.phone_key.is_not(None) | b.reminder_phone.is_not(None)
+    due = (b.purge_after <= now) & person
+    for condition in late:
+        due = due | condition
+    found = await conn.execute(select(b.code).where(due).limit(1))
+    return found.first() is not None
+
+
 async def purge_people(conn: AsyncConnection, now: dt.datetime) -> int:
     """Blank the person of every booking past its ``purge_after``: the ID hash and the phone (masked,
     hashed, and kept for the reminder); returns how many."""
