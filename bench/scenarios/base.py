@@ -210,7 +210,7 @@ async def _pauses(rig: Rig, session: aiohttp.ClientSession) -> list[_Pauses]:
 
 
 class LoopLag:
-    """The servers' event-loop lag during a phase (their own timer, every 10 ms), with their garbage
+    """The servers' event-loop lag during a phase (their own timer, every 25 ms), with their garbage
     collections and WAL checkpoints: :meth:`mark`, then :meth:`since`."""
 
     def __init__(self, rig: Rig, session: aiohttp.ClientSession) -> None:
