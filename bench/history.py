@@ -80,6 +80,7 @@ def _latency(f: Figures) -> Headline:
         yield f"latency: {label} next → display, median ms", _summary(f, f"{how}.display")
         yield f"latency: {label} next → display, p99 ms", _summary(f, f"{how}.display:p99")
         yield f"latency: {label}, halls built from the rows", _number(f, f"{how}.hall_builds.hall_builds")
+        yield f"latency: {label}, server loop lags over 20 ms", _number(f, f"{how}.loop_lag.stalls")
 
 
 def _scale(f: Figures) -> Headline:

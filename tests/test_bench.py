@@ -80,6 +80,9 @@ def test_a_small_run_writes_every_scenario_figures(tmp_path: Path) -> None:
         for receiver in ("display", "board"):
             check_summary(figures[receiver])
             assert figures[receiver]["count"] <= figures["calls"]
+        lag = figures["loop_lag"]  # the server's own timer, read from its /metrics
+        assert lag["samples"] > 0 and 0 <= lag["stalls"] <= lag["samples"]
+        assert lag["p99_le_ms"] <= lag["worst_le_ms"]
 
     (size,) = scenarios["scale"]["sizes"]
     assert size["windows"] == 10 and size["devices_connected"] == 31
