@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="N",
         help="the latency scenario's pace of calls, in all (default 50; 20 was its pace before), each phase"
-        " as long as 2,100 calls take",
+        " as long as 2,300 calls take",
     )
     parser.add_argument("--small", action="store_true", help="a run of a few seconds with tiny counts (the test's)")
     parser.add_argument(
