@@ -16,7 +16,18 @@ from queue_server.app.wait_ranges import WaitRanges
 from queue_server.bus.relay import OutboxRelay
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
-from queue_server.domain.told_ranges import RangeBasis, RangeSample, spread_range, told_range
+from queue_server.domain.tickets import Outcome
+from queue_server.domain.told_ranges import (
+    CALIBRATION_MIN,
+    CALIBRATION_TARGET,
+    CALIBRATION_TICKETS,
+    Calibration,
+    RangeBasis,
+    RangeSample,
+    printed,
+    spread_range,
+    told_range,
+)
 from queue_server.protocol.payloads import HallSummary, PrintJob
 from queue_server.store import schema
 from queue_server.store.database import Database
@@ -92,7 +103,7 @@ async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_bo
         hall.issue("pension")
     cold = hall.issue("pension").position
     assert cold is not None and cold.estimated_wait is not None
-    assert cold.wait_range == spread_range(cold.estimated_wait, hall.stats.spread("pension"))
+    assert cold.wait_range == printed(spread_range(cold.estimated_wait, hall.stats.spread("pension")))
     assert "wait_range_minutes" not in hall_summary(hall)["waiting"][0], "no range worked out yet"
 
     ranges = await WaitRanges().refresh(hall)
@@ -102,7 +113,7 @@ async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_bo
     assert position is not None and position.estimated_wait == 60 * MINUTE  # six ahead, ten minutes each
     last = max(basis.samples, key=lambda s: s.point)
     assert last.point == 50 * MINUTE
-    assert position.wait_range == WaitRange(last.range.low * 1.2, last.range.high * 1.2)
+    assert position.wait_range == printed(WaitRange(last.range.low * 1.2, last.range.high * 1.2)), "in whole minutes"
 
     summary = HallSummary.model_validate({**hall_summary(hall), "seq": 1})
     told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
@@ -144,12 +155,12 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
         told = [row.estimate_low, row.estimate_high]
         assert ticket["position"]["wait_range_minutes"] == told == job.payload["ticket"]["wait_range_minutes"]
         slip = slip_for(PrintJob.model_validate({**job.payload, "seq": job.seq}))
-        printed = "".join("".join(text_lines(parse(render(slip, profile)))).split())
+        on_paper = "".join("".join(text_lines(parse(render(slip, profile)))).split())
         wait = f"{told[0]}-{told[1]}" if told[0] != told[1] else str(told[0])  # ends that meet: one figure
-        assert f"预计等候约{wait}分钟" in printed, printed
+        assert f"预计等候约{wait}分钟" in on_paper, on_paper
     # cold start: two windows of ten-minute pensions, the fifth ticket told the spread about 20 minutes
     fifth = rows[answers[4]["serial"]]
-    assert (fifth.estimate_low, fifth.estimate_high) == spread_range(20 * MINUTE, PRIOR_SPREAD).whole_minutes()
+    assert (fifth.estimate_low, fifth.estimate_high) == printed(spread_range(20 * MINUTE, PRIOR_SPREAD)).whole_minutes()
     assert fifth.estimate_low < fifth.estimate_high, "printed as a range"
     assert fifth.estimate_minutes == 20
     # after the round: the eighth (30 minutes) scaled from the nearest of the first five's ranges
@@ -157,7 +168,7 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
     eighth = rows[answers[7]["serial"]]
     nearest = max((s for s in basis.samples if s.point <= 30 * MINUTE), key=lambda s: s.point)
     expected = told_range(30 * MINUTE, "pension", "A", RangeBasis(AT, (nearest,)), PRIOR_SPREAD)
-    assert (eighth.estimate_low, eighth.estimate_high) == expected.whole_minutes()
+    assert (eighth.estimate_low, eighth.estimate_high) == printed(expected).whole_minutes()
 
 
 class SummaryRecorder:
@@ -181,3 +192,93 @@ async def test_the_relays_snapshot_after_a_reconnection_keeps_the_newcomer_range
     (summary,) = recorder.summaries
     told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
     assert told["A"] == list(basis.newcomers["A"].whole_minutes())
+
+
+def minutes(low: float, high: float) -> WaitRange:
+    return WaitRange(low * MINUTE, high * MINUTE)
+
+
+def scored(waits: list[float], raw: WaitRange, point: float = 15) -> Calibration:
+    """A calibration that told ``point`` and ``raw`` to one ticket per wait and saw each called after it."""
+    calibration = Calibration()
+    for serial, wait in enumerate(waits):
+        calibration.told(point * MINUTE, raw, serial)
+        calibration.called(serial, wait * MINUTE)
+    return calibration
+
+
+def test_the_told_range_is_printed_to_the_nearest_minute_and_a_wait_is_never_told_as_nothing() -> None:
+    assert printed(minutes(10.4, 19.6)) == minutes(10, 20), "not rounded outwards: that added a minute"
+    assert printed(minutes(10.6, 19.4)) == minutes(11, 19)
+    assert printed(minutes(0.2, 0.4)) == minutes(0, 1)
+    assert printed(minutes(0, 0)) == minutes(0, 0)
+
+
+def test_before_enough_called_tickets_the_range_is_not_corrected() -> None:
+    calibration = scored([40.0] * (CALIBRATION_MIN - 1), minutes(10, 20))
+    assert calibration.ends() is None
+    assert calibration.told(15 * MINUTE, minutes(10.2, 19.8)) == minutes(10, 20)
+
+
+def test_waits_that_ran_long_move_the_range_up_and_widen_it() -> None:
+    rng = random.Random(3)
+    waits = [rng.uniform(18, 30) for _ in range(CALIBRATION_TICKETS)]
+    calibration = scored(waits, minutes(10, 20))
+    told = calibration.told(15 * MINUTE, minutes(10, 20))
+    assert 18 * MINUTE <= told.low <= 21 * MINUTE and 27 * MINUTE <= told.high <= 30 * MINUTE, told
+    inside = sum(told.low <= w * MINUTE <= told.high for w in waits) / len(waits)
+    assert abs(inside - CALIBRATION_TARGET) <= 0.05, "give or take the rounding to whole minutes"
+
+
+def test_a_range_wider_than_the_waits_needed_is_narrowed_and_scales_with_the_point() -> None:
+    rng = random.Random(4)
+    calibration = scored([rng.uniform(14, 16) for _ in range(CALIBRATION_TICKETS)], minutes(5, 25))
+    assert calibration.told(15 * MINUTE, minutes(5, 25)) == minutes(14, 16)
+    longer = calibration.told(30 * MINUTE, minutes(10, 50))  # twice the half-width: twice the spread
+    assert 28 * MINUTE <= longer.low <= 29 * MINUTE and 31 * MINUTE <= longer.high <= 32 * MINUTE, longer
+
+
+def test_the_corrected_range_holds_the_target_share_of_the_next_waits_like_the_last() -> None:
+    rng = random.Random(5)
+    calibration = scored([rng.lognormvariate(3, 0.5) for _ in range(CALIBRATION_TICKETS)], minutes(15, 25), 20)
+    told = calibration.told(20 * MINUTE, minutes(15, 25))
+    after = [rng.lognormvariate(3, 0.5) for _ in range(20_000)]
+    inside = sum(told.low <= w * MINUTE <= told.high for w in after) / len(after)
+    assert abs(inside - CALIBRATION_TARGET) < 0.05, (told, inside)
+    equal_tails = sorted(after)[len(after) // 10], sorted(after)[len(after) * 9 // 10]
+    assert told.width < (equal_tails[1] - equal_tails[0]) * MINUTE, "the narrowest interval, not equal tails"
+
+
+def test_only_ranges_told_at_issue_are_scored_once_each_from_the_latest_tickets() -> None:
+    calibration = Calibration()
+    calibration.told(15 * MINUTE, minutes(10, 20))  # a page read: not a promise to score
+    calibration.called(0, 15 * MINUTE)
+    assert calibration.scored == 0
+    calibration.told(15 * MINUTE, minutes(10, 20), 1)
+    calibration.called(1, 15 * MINUTE)
+    calibration.called(1, 40 * MINUTE)  # a recall of the same ticket
+    assert calibration.scored == 1
+    calibration.told(15 * MINUTE, minutes(10, 20), 2)
+    calibration.forget(2)
+    calibration.called(2, 15 * MINUTE)
+    calibration.told(0 * MINUTE, minutes(0, 0), 3)  # told no wait: no range to score
+    calibration.called(3, 5 * MINUTE)
+    assert calibration.scored == 1
+    many = scored([15.0] * (CALIBRATION_TICKETS + 50), minutes(10, 20))
+    assert many.scored == CALIBRATION_TICKETS
+
+
+def test_a_hall_scores_what_it_told_at_issue_when_the_ticket_is_called() -> None:
+    hall, clock = make_hall(staffed=False)
+    hall.sign_on(1, "s1")
+    first = hall.issue("pension")
+    waiting = hall.issue("pension")
+    assert first.ticket is not None and waiting.ticket is not None
+    assert waiting.position is not None and waiting.position.wait_range is not None
+    hall.call_next(1)
+    assert hall.calibration.scored == 0, "the first ticket was told 0 minutes: nothing to score"
+    clock.advance(minutes=12)
+    hall.finish(1, Outcome.ON_THE_SPOT)
+    hall.call_next(1)
+    assert hall.calibration.scored == 1, "the second, told a range, waited 12 minutes"
+    assert hall.calibration.told(15 * MINUTE, minutes(10, 20)) == minutes(10, 20), "one ticket does not correct"

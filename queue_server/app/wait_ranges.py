@@ -111,7 +111,7 @@ class WaitRanges:
         for serial in set(moved) - set(ranges):  # no longer waiting
             del moved[serial]
         kept = self._computed[code] = _Computed(id(hall), changes, at, ranges, seen)
-        hall.range_basis = RangeBasis.of(at, points, ranges, newcomers, hall.stats.spread)
+        hall.range_basis = RangeBasis.of(at, points, ranges, newcomers, hall.stats.spread, hall.calibration)
         self.computations += 1
         self._cost[code] = cost + time.perf_counter() - started
         self._size[code] = waiting_count(hall)

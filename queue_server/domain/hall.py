@@ -69,7 +69,7 @@ from queue_server.domain.tickets import (
     Ticket,
     TicketStatus,
 )
-from queue_server.domain.told_ranges import RangeBasis, RangePoint, told_range
+from queue_server.domain.told_ranges import Calibration, RangeBasis, RangePoint, told_range
 from queue_server.domain.wait_moves import Glance, glance
 from queue_server.domain.waiting_queue import WaitingQueue
 from queue_server.domain.windows import (
@@ -128,6 +128,9 @@ class Hall(RatingActions):
         """The last ranges worked out for this hall outside its actions (``app.wait_ranges`` sets
         it), for an issue to tell a range from (queue_server.domain.told_ranges). Not the hall's
         state: never saved, and a hall loaded afresh has none until the next computation."""
+        self.calibration = Calibration()
+        """How the ranges told at issue fared against the real waits, and the correction it gives
+        them (queue_server.domain.told_ranges). Kept in memory like ``range_basis``."""
         self.changes = 0
         """How many changes the hall took in (actions, stored state): what a reader keeping something
         worked out from it (the wait ranges) compares to know it is stale. Read it, never change it."""
@@ -172,6 +175,8 @@ class Hall(RatingActions):
         self._touched.add(ticket.serial)
         self._tickets[ticket.serial] = ticket
         self._ticket_logs.setdefault(ticket.serial, [])
+        if ticket.called_at is not None:  # called by another instance: how its told range fared
+            self.calibration.called(ticket.serial, ticket.called_at - ticket.issued_at)
         if before is not None and before.window is not None and self._holding.get(before.window) == ticket.serial:
             del self._holding[before.window]
         if ticket.status.at_window and ticket.window is not None:
@@ -390,16 +395,18 @@ class Hall(RatingActions):
         play_end = self._play_end
         pending = PendingChange()
         ticket = self._apply(pending, event)
-        return pending.change(self.told(ticket, self._issued_position(ticket, now, play_end)))
+        return pending.change(self.told(ticket, self._issued_position(ticket, now, play_end), at_issue=True))
 
-    def told(self, ticket: Ticket, position: Position) -> Position:
+    def told(self, ticket: Ticket, position: Position, *, at_issue: bool = False) -> Position:
         """``position`` with the range told beside its single estimate (no play: scaled from the
-        last ranges worked out, or from the matter's spread before any): at issue, and on the
-        ticket's page until the next working-out includes it."""
+        last ranges worked out, or from the matter's spread before any, then corrected by how the
+        told ranges fared): at issue, and on the ticket's page until the next working-out includes
+        it. Only the range told ``at_issue`` is checked against the real wait later."""
         if position.estimated_wait is None:
             return position
         spread = self.stats.spread(ticket.matter)
-        told = told_range(position.estimated_wait, ticket.matter, ticket.prefix, self.range_basis, spread)
+        raw = told_range(position.estimated_wait, ticket.matter, ticket.prefix, self.range_basis, spread)
+        told = self.calibration.told(position.estimated_wait, raw, ticket.serial if at_issue else None)
         return replace(position, wait_range=told)
 
     def newcomer_points(self) -> dict[str, RangePoint]:
@@ -628,6 +635,7 @@ class Hall(RatingActions):
             reason=reason,
         )
         self._apply(pending, called)
+        self.calibration.called(ticket.serial, now - ticket.issued_at)
         return pending.change(focus=ticket.serial)
 
     def recall(self, window: int, *, actor: str = SYSTEM, now: dt.datetime | None = None) -> Change:

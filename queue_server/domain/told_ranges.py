@@ -13,6 +13,13 @@ learned spread of the matter's handling times: log-normal about the point estima
 same quantiles as the plays' ranges. One handling time's spread is wider than a long queue's wait
 varies relatively (many handling times ahead average out), so a cold start tells a range on the
 wide side, never a narrow one the hall has not earned.
+
+Scaling loses coverage (the hall moved since the working-out; a wait of another length varies
+otherwise than in proportion), so the hall checks what it told against what happened
+(:class:`Calibration`): each called ticket's real wait is set against the point and range it was
+told, and the recent ones place a new range about its point for about ``CALIBRATION_TARGET`` of
+waits to fall inside. The ends are then rounded to the nearest whole minute (the printed
+figures), not outwards: rounding out added a minute to every range.
 """
 
 from __future__ import annotations
@@ -20,12 +27,23 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from types import MappingProxyType
 
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
+
+CALIBRATION_TARGET = 0.82
+"""The share of recent real waits a told range is corrected to hold: a little above the 80 %
+promised, as the recent tickets only estimate the share of the next ones."""
+CALIBRATION_TICKETS = 200
+"""How many recent called tickets the correction is read from (about an hour of a busy hall)."""
+CALIBRATION_MIN = 40
+"""Fewer scored tickets than this (a day's first hour, a hall just loaded): no correction."""
+CALIBRATION_PENDING = 5000
+"""At most this many told-but-not-yet-called tickets are remembered (the oldest forgotten first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +107,98 @@ class RangeBasis:
         ranges: Mapping[int, WaitRange],
         newcomers: Mapping[str, RangePoint] = MappingProxyType({}),
         spread: Callable[[str], float] = lambda _: PRIOR_SPREAD,
+        calibration: Calibration | None = None,
     ) -> RangeBasis:
         """The tickets that have both a point estimate and a range, from the same instant ``at``, and
-        each group's newcomer told a range from them as an issue would be (``spread`` per matter)."""
+        each group's newcomer told a range from them as an issue would be (``spread`` per matter,
+        corrected by the hall's ``calibration``)."""
         samples = tuple(
             RangeSample(p.matter, p.prefix, p.point, ranges[serial]) for serial, p in points.items() if serial in ranges
         )
         basis = cls(at, samples)
+        calibration = calibration or Calibration()  # none: uncorrected
         told = {
-            prefix: told_range(p.point, p.matter, prefix, basis, spread(p.matter)) for prefix, p in newcomers.items()
+            prefix: calibration.told(p.point, told_range(p.point, p.matter, prefix, basis, spread(p.matter)))
+            for prefix, p in newcomers.items()
         }
         return cls(at, samples, told)
+
+
+class Calibration:
+    """How the hall's told ranges fared, and the correction it gives the next ones.
+
+    Per recent called ticket, its score: how far its real wait fell from the point estimate it was
+    told, in units of the half-width of the range scaled for it (before this correction). The
+    next ranges run from the point plus the low to the point plus the high end of the narrowest
+    interval holding ``CALIBRATION_TARGET`` of those scores, in their own half-widths: the plays
+    say how wide a wait of that length varies, the hall's own record says where the waits fell and
+    how much wider (or narrower) they needed. A split-conformal correction run online: the scores
+    are read against the uncorrected range, so the correction does not feed on itself.
+
+    Kept in memory beside the hall (like ``Hall.range_basis``): a hall loaded afresh tells
+    uncorrected ranges until ``CALIBRATION_MIN`` of its own issues were called."""
+
+    def __init__(self) -> None:
+        self._told: dict[int, tuple[dt.timedelta, dt.timedelta]] = {}
+        """Per waiting ticket told a range here: its point estimate and the half-width of its range
+        before correction (in order of issue)."""
+        self._scores: deque[float] = deque(maxlen=CALIBRATION_TICKETS)
+        self._ends: tuple[float, float] | None = None
+
+    def told(self, point: dt.timedelta, raw: WaitRange, serial: int | None = None) -> WaitRange:
+        """The range to print for ``point`` and its scaled range ``raw``, corrected and in whole
+        minutes; remembered for ``serial`` to score when it is called."""
+        half = (raw.high - raw.low) / 2
+        if not half:
+            return printed(raw)
+        if serial is not None:
+            self._told[serial] = (point, half)
+            if len(self._told) > CALIBRATION_PENDING:
+                del self._told[next(iter(self._told))]
+        ends = self.ends()
+        if ends is None:
+            return printed(raw)
+        low = max(point + half * ends[0], dt.timedelta())
+        return printed(WaitRange(low, max(point + half * ends[1], low)))
+
+    def called(self, serial: int, wait: dt.timedelta) -> None:
+        """The ticket ``serial`` was called after waiting ``wait``: score the range it was told."""
+        found = self._told.pop(serial, None)
+        if found is None:
+            return
+        point, half = found
+        self._scores.append((wait - point) / half)
+        self._ends = None
+
+    def forget(self, serial: int) -> None:
+        """The ticket ended uncalled (cancelled, carried over): it has no real wait to score."""
+        self._told.pop(serial, None)
+
+    @property
+    def scored(self) -> int:
+        return len(self._scores)
+
+    def ends(self) -> tuple[float, float] | None:
+        """The narrowest interval of scores holding ``CALIBRATION_TARGET`` of the recent ones, or
+        None while too few were scored."""
+        if len(self._scores) < CALIBRATION_MIN:
+            return None
+        if self._ends is None:
+            ordered = sorted(self._scores)
+            inside = math.ceil(CALIBRATION_TARGET * len(ordered))
+            first = min(range(len(ordered) - inside + 1), key=lambda i: ordered[i + inside - 1] - ordered[i])
+            self._ends = (ordered[first], ordered[first + inside - 1])
+        return self._ends
+
+
+def printed(told: WaitRange) -> WaitRange:
+    """``told`` in whole minutes as printed: each end to the nearest minute, at least a minute wide
+    unless nothing is to be waited."""
+    low = round(told.low.total_seconds() / 60)
+    high = round(told.high.total_seconds() / 60)
+    if told.high > dt.timedelta() and high <= low:
+        high = low + 1
+    return WaitRange(dt.timedelta(minutes=low), dt.timedelta(minutes=high))
 
 
 def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis | None, spread: float) -> WaitRange:

@@ -206,6 +206,7 @@ def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
     printed = [t for t in called if t.low is not None and t.high is not None]
     asked = [t for t in printed if t.oracle_low is not None and t.oracle_high is not None]
     told = [t for t in called if t.told_low is not None and t.told_high is not None]
+    told_asked = [t for t in told if t.oracle_low is not None and t.oracle_high is not None]
     return {
         "count": len(printed),
         "coverage": _share(printed, lambda t: t.low, lambda t: t.high),
@@ -218,6 +219,8 @@ def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
         "told_count": len(told),
         "told_coverage": _share(told, lambda t: t.told_low, lambda t: t.told_high),
         "told_median_width": _median_width(told, lambda t: t.told_low, lambda t: t.told_high),
+        "told_median_width_on_oracle_tickets": _median_width(told_asked, lambda t: t.told_low, lambda t: t.told_high),
+        "told_width_ratio": _ratio(told_asked, lambda t: t.told_low, lambda t: t.told_high),
     }
 
 
@@ -237,7 +240,12 @@ def _median_width(tickets: list[TicketRecord], low: Bound, high: Bound) -> float
 
 
 def _width_ratio(asked: list[TicketRecord]) -> float | None:
-    mine = _median_width(asked, lambda t: t.low, lambda t: t.high)
+    return _ratio(asked, lambda t: t.low, lambda t: t.high)
+
+
+def _ratio(asked: list[TicketRecord], low: Bound, high: Bound) -> float | None:
+    """The median width of ``low``-``high`` over the oracle's on the tickets it was asked for."""
+    mine = _median_width(asked, low, high)
     best = _median_width(asked, lambda t: t.oracle_low, lambda t: t.oracle_high)
     return None if mine is None or not best else _r(mine / best, 4)
 
@@ -382,6 +390,10 @@ def range_lines(r: dict[str, Any]) -> list[str]:
             f"Oracle on {r['oracle_count']} tickets: narrowest 80% range median width {best:.1f} min"
             f" ({r['oracle_coverage']:.0%} inside); the printed ranges there {mine:.1f} min, {ratio} times the oracle's"
         )
+        told = r.get("told_median_width_on_oracle_tickets")
+        if told is not None:
+            told_ratio = "-" if r.get("told_width_ratio") is None else f"{r['told_width_ratio']:.2f}"
+            lines.append(f"  the ranges told at issue there {told:.1f} min, {told_ratio} times the oracle's")
     return lines
 
 

@@ -375,7 +375,9 @@ class Simulation:
             record.told_low, record.told_high = float(low), float(high)
         points = self.hall.range_points()
         ranges = self.hall.wait_ranges()
-        self.hall.range_basis = RangeBasis.of(self.clock.now(), points, ranges, spread=self.hall.stats.spread)
+        self.hall.range_basis = RangeBasis.of(
+            self.clock.now(), points, ranges, spread=self.hall.stats.spread, calibration=self.hall.calibration
+        )
         printed = ranges.get(record.serial)
         if printed is not None:
             low, high = printed.whole_minutes()
