@@ -21,6 +21,7 @@ from queue_server.domain.told_ranges import (
     CALIBRATION_MIN,
     CALIBRATION_TARGET,
     CALIBRATION_TICKETS,
+    NEARBY,
     Calibration,
     RangeBasis,
     RangeSample,
@@ -59,18 +60,42 @@ BASIS = RangeBasis(
 )
 
 
-def test_the_nearest_ticket_of_the_same_matter_is_scaled_to_the_new_point() -> None:
-    assert told_range(24 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == WaitRange(16 * MINUTE, 36 * MINUTE)
-    assert told_range(5 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == WaitRange(2.5 * MINUTE, 7.5 * MINUTE)
-
-
-def test_without_the_matter_the_group_then_any_ticket_is_taken() -> None:
-    in_group = told_range(3 * MINUTE, "residence", "A", BASIS, PRIOR_SPREAD)
-    assert in_group == WaitRange(1.5 * MINUTE, 4.5 * MINUTE), (
-        "the group's pension ticket at 10, not the police one at 0"
+def relative(*samples: RangeSample) -> tuple[float, float]:
+    """The samples' ranges relative to their points, averaged (low, high)."""
+    return (
+        sum(s.range.low / s.point for s in samples) / len(samples),
+        sum(s.range.high / s.point for s in samples) / len(samples),
     )
+
+
+def scaled(point: dt.timedelta, low_high: tuple[float, float]) -> WaitRange:
+    return WaitRange(point * low_high[0], point * low_high[1])
+
+
+PENSION_10, PENSION_30, MEDICAL_19, _ = BASIS.samples
+
+
+def test_the_nearest_tickets_of_the_same_matter_lend_their_relative_range_averaged() -> None:
+    both = relative(PENSION_10, PENSION_30)
+    assert told_range(24 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == scaled(24 * MINUTE, both)
+    assert told_range(5 * MINUTE, "pension", "A", BASIS, PRIOR_SPREAD) == scaled(5 * MINUTE, both)
+    assert scaled(24 * MINUTE, both).high == 36 * MINUTE, "both told 1.5 times their point at the high end"
+
+
+def test_without_the_matter_the_group_then_any_tickets_are_taken() -> None:
+    group_a = relative(PENSION_10, PENSION_30, MEDICAL_19)
+    in_group = told_range(3 * MINUTE, "residence", "A", BASIS, PRIOR_SPREAD)
+    assert in_group == scaled(3 * MINUTE, group_a), "the group's three, not the police one"
     elsewhere = told_range(12 * MINUTE, "tax", "C", BASIS, PRIOR_SPREAD)
-    assert elsewhere == WaitRange(6 * MINUTE, 18 * MINUTE), "the pension ticket at 10, of any group"
+    assert elsewhere == scaled(12 * MINUTE, group_a), "any group's, less the one told no wait"
+
+
+def test_only_the_nearest_few_lend_nearest_first() -> None:
+    many = RangeBasis(AT, tuple(sample("pension", "A", p, p / 2, p * 2) for p in (5, 10, 20, 30, 40, 50, 60, 90)))
+    nearby = many.nearby(33 * MINUTE, "pension", "A")
+    assert [s.point / MINUTE for s in nearby] == [30, 40, 20, 50, 10][:NEARBY]
+    assert many.nearest(33 * MINUTE, "pension", "A") == nearby[0]
+    assert told_range(33 * MINUTE, "pension", "A", many, PRIOR_SPREAD) == WaitRange(16.5 * MINUTE, 66 * MINUTE)
 
 
 def test_a_ticket_told_no_wait_has_no_ratio_to_lend_so_the_spread_tells() -> None:
@@ -111,9 +136,9 @@ async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_bo
     assert basis is not None and len(basis.samples) == 6 == len(ranges)
     position = hall.issue("pension").position
     assert position is not None and position.estimated_wait == 60 * MINUTE  # six ahead, ten minutes each
-    last = max(basis.samples, key=lambda s: s.point)
-    assert last.point == 50 * MINUTE
-    assert position.wait_range == printed(WaitRange(last.range.low * 1.2, last.range.high * 1.2)), "in whole minutes"
+    nearest = sorted(basis.samples, key=lambda s: s.point)[-NEARBY:]
+    assert nearest[-1].point == 50 * MINUTE
+    assert position.wait_range == printed(scaled(60 * MINUTE, relative(*nearest))), "in whole minutes"
 
     summary = HallSummary.model_validate({**hall_summary(hall), "seq": 1})
     told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
@@ -163,11 +188,10 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
     assert (fifth.estimate_low, fifth.estimate_high) == printed(spread_range(20 * MINUTE, PRIOR_SPREAD)).whole_minutes()
     assert fifth.estimate_low < fifth.estimate_high, "printed as a range"
     assert fifth.estimate_minutes == 20
-    # after the round: the eighth (30 minutes) scaled from the nearest of the first five's ranges
+    # after the round: the eighth (30 minutes) scaled from the nearest few of the first five's ranges
     assert basis is not None
     eighth = rows[answers[7]["serial"]]
-    nearest = max((s for s in basis.samples if s.point <= 30 * MINUTE), key=lambda s: s.point)
-    expected = told_range(30 * MINUTE, "pension", "A", RangeBasis(AT, (nearest,)), PRIOR_SPREAD)
+    expected = told_range(30 * MINUTE, "pension", "A", basis, PRIOR_SPREAD)
     assert (eighth.estimate_low, eighth.estimate_high) == printed(expected).whole_minutes()
 
 

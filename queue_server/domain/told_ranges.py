@@ -3,11 +3,12 @@
 A range costs ``estimates.RANGE_PLAYS`` plays of the hall: no action computes one. The service
 works the hall's ranges out now and then, outside its actions (``app.wait_ranges``), and leaves
 each waiting ticket's point estimate beside its range (a :class:`RangeBasis`). An issue takes the
-ticket of that computation whose point estimate is nearest its own (the same matter first, then
-the same ticket group, then any) and scales that ticket's range by the ratio of the two points:
-the relative width the plays found for a wait of that length in this hall.
+few tickets of that computation whose point estimates are nearest its own (``NEARBY``, of the
+same matter first, then the same ticket group, then any), averages their ranges relative to their
+points and scales that to its own point: the relative width the plays found for a wait of that
+length in this hall.
 
-When the nearest was told 0 minutes (it has no ratio to lend), or before any computation (a hall
+When the nearest were told 0 minutes (they have no ratio to lend), or before any computation (a hall
 just loaded, the first ticket of the day), the range comes from the
 learned spread of the matter's handling times: log-normal about the point estimate, between the
 same quantiles as the plays' ranges. One handling time's spread is wider than a long queue's wait
@@ -35,6 +36,10 @@ from types import MappingProxyType
 
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
 
+NEARBY = 5
+"""How many tickets of the last working-out lend their relative range to an issue: one ticket's 5th
+and 95th percentiles of 40 plays are themselves noisy (the 5th is about the second shortest play);
+a few neighbours' averaged are steadier."""
 CALIBRATION_TARGET = 0.82
 """The share of recent real waits a told range is corrected to hold: a little above the 80 %
 promised, as the recent tickets only estimate the share of the next ones."""
@@ -90,14 +95,28 @@ class RangeBasis:
 
     def nearest(self, point: dt.timedelta, matter: str, prefix: str) -> RangeSample | None:
         """The sample whose point is nearest ``point``: of the same matter, else group, else any."""
+        found = self.nearby(point, matter, prefix, 1)
+        return found[0] if found else None
+
+    def nearby(self, point: dt.timedelta, matter: str, prefix: str, count: int = NEARBY) -> list[RangeSample]:
+        """Up to ``count`` samples whose points are nearest ``point``, nearest first: of the same
+        matter, else of the same group, else of any."""
         for key in (f"matter:{matter}", f"group:{prefix}", "any"):
             kept = self._index.get(key)
             if kept:
                 points, samples = kept
-                at = bisect.bisect_left(points, point)
-                around = [samples[i] for i in (at - 1, at) if 0 <= i < len(samples)]
-                return min(around, key=lambda s: abs(s.point - point))
-        return None
+                below = bisect.bisect_left(points, point) - 1
+                above = below + 1
+                out: list[RangeSample] = []
+                while len(out) < count and (below >= 0 or above < len(samples)):
+                    if above >= len(samples) or (below >= 0 and point - points[below] <= points[above] - point):
+                        out.append(samples[below])
+                        below -= 1
+                    else:
+                        out.append(samples[above])
+                        above += 1
+                return out
+        return []
 
     @classmethod
     def of(
@@ -202,15 +221,16 @@ def printed(told: WaitRange) -> WaitRange:
 
 
 def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis | None, spread: float) -> WaitRange:
-    """The range told with a new ticket's ``point`` estimate: from the nearest sample of ``basis``
-    (same matter, else same group, else any), else from the matter's handling-time ``spread``."""
-    nearest = basis.nearest(point, matter, prefix) if basis is not None else None
-    if nearest is None:
+    """The range told with a new ticket's ``point`` estimate: from the ``NEARBY`` nearest samples of
+    ``basis`` (same matter, else same group, else any), their ranges relative to their points
+    averaged, else from the matter's handling-time ``spread``."""
+    nearby = basis.nearby(point, matter, prefix) if basis is not None else []
+    lending = [s for s in nearby if s.point > dt.timedelta()]  # a ticket told no wait has no ratio to lend
+    if not lending:
         return spread_range(point, spread)
-    if nearest.point > dt.timedelta():
-        scale = point / nearest.point
-        return WaitRange(nearest.range.low * scale, nearest.range.high * scale)
-    return spread_range(point, spread)  # a ticket told no wait has no ratio to lend
+    low = sum(s.range.low / s.point for s in lending) / len(lending)
+    high = sum(s.range.high / s.point for s in lending) / len(lending)
+    return WaitRange(point * low, point * high)
 
 
 def spread_range(point: dt.timedelta, spread: float) -> WaitRange:
