@@ -158,35 +158,43 @@ class Calibration:
     uncorrected ranges until ``CALIBRATION_MIN`` of its own issues were called."""
 
     def __init__(self) -> None:
-        self._told: dict[int, tuple[dt.timedelta, dt.timedelta]] = {}
+        self._told: dict[int, tuple[float, float]] = {}
         """Per waiting ticket told a range here: its point estimate and the half-width of its range
-        before correction (in order of issue)."""
-        self._scores: deque[float] = deque(maxlen=CALIBRATION_TICKETS)
+        before correction, in seconds (in order of issue)."""
+        self._scores: deque[float] = deque()
+        """The recent scores in order of call, at most ``CALIBRATION_TICKETS``."""
+        self._ordered: list[float] = []
+        """The same in order of size, kept so (a call's cost is an insertion, not a sort)."""
         self._ends: tuple[float, float] | None = None
 
     def told(self, point: dt.timedelta, raw: WaitRange, serial: int | None = None) -> WaitRange:
         """The range to print for ``point`` and its scaled range ``raw``, corrected and in whole
         minutes; remembered for ``serial`` to score when it is called."""
-        half = (raw.high - raw.low) / 2
-        if not half:
+        half = (raw.high - raw.low).total_seconds() / 2
+        if half <= 0:
             return printed(raw)
+        at = point.total_seconds()
         if serial is not None:
-            self._told[serial] = (point, half)
+            self._told[serial] = (at, half)
             if len(self._told) > CALIBRATION_PENDING:
                 del self._told[next(iter(self._told))]
         ends = self.ends()
         if ends is None:
             return printed(raw)
-        low = max(point + half * ends[0], dt.timedelta())
-        return printed(WaitRange(low, max(point + half * ends[1], low)))
+        low = max(at + half * ends[0], 0.0)
+        return _printed_seconds(low, max(at + half * ends[1], low))
 
     def called(self, serial: int, wait: dt.timedelta) -> None:
         """The ticket ``serial`` was called after waiting ``wait``: score the range it was told."""
         found = self._told.pop(serial, None)
         if found is None:
             return
-        point, half = found
-        self._scores.append((wait - point) / half)
+        at, half = found
+        score = (wait.total_seconds() - at) / half
+        self._scores.append(score)
+        bisect.insort(self._ordered, score)
+        if len(self._scores) > CALIBRATION_TICKETS:
+            self._ordered.pop(bisect.bisect_left(self._ordered, self._scores.popleft()))
         self._ends = None
 
     def forget(self, serial: int) -> None:
@@ -203,9 +211,10 @@ class Calibration:
         if len(self._scores) < CALIBRATION_MIN:
             return None
         if self._ends is None:
-            ordered = sorted(self._scores)
+            ordered = self._ordered
             inside = math.ceil(CALIBRATION_TARGET * len(ordered))
-            first = min(range(len(ordered) - inside + 1), key=lambda i: ordered[i + inside - 1] - ordered[i])
+            widths = [high - low for low, high in zip(ordered, ordered[inside - 1 :], strict=False)]
+            first = widths.index(min(widths))
             self._ends = (ordered[first], ordered[first + inside - 1])
         return self._ends
 
@@ -213,11 +222,14 @@ class Calibration:
 def printed(told: WaitRange) -> WaitRange:
     """``told`` in whole minutes as printed: each end to the nearest minute, at least a minute wide
     unless nothing is to be waited."""
-    low = round(told.low.total_seconds() / 60)
-    high = round(told.high.total_seconds() / 60)
-    if told.high > dt.timedelta() and high <= low:
-        high = low + 1
-    return WaitRange(dt.timedelta(minutes=low), dt.timedelta(minutes=high))
+    return _printed_seconds(told.low.total_seconds(), told.high.total_seconds())
+
+
+def _printed_seconds(low: float, high: float) -> WaitRange:
+    start, end = round(low / 60), round(high / 60)
+    if high > 0 and end <= start:
+        end = start + 1
+    return WaitRange(dt.timedelta(minutes=start), dt.timedelta(minutes=end))
 
 
 def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis | None, spread: float) -> WaitRange:
@@ -225,12 +237,14 @@ def told_range(point: dt.timedelta, matter: str, prefix: str, basis: RangeBasis 
     ``basis`` (same matter, else same group, else any), their ranges relative to their points
     averaged, else from the matter's handling-time ``spread``."""
     nearby = basis.nearby(point, matter, prefix) if basis is not None else []
-    lending = [s for s in nearby if s.point > dt.timedelta()]  # a ticket told no wait has no ratio to lend
+    lending = [s for s in nearby if s.point]  # a ticket told no wait has no ratio to lend
     if not lending:
         return spread_range(point, spread)
-    low = sum(s.range.low / s.point for s in lending) / len(lending)
-    high = sum(s.range.high / s.point for s in lending) / len(lending)
-    return WaitRange(point * low, point * high)
+    low = high = 0.0
+    for found in lending:
+        low += found.range.low / found.point
+        high += found.range.high / found.point
+    return WaitRange(point * (low / len(lending)), point * (high / len(lending)))
 
 
 def spread_range(point: dt.timedelta, spread: float) -> WaitRange:

@@ -49,7 +49,8 @@ WORDS = {
     "all_max": ("最长等候", "longest wait"),
     "honesty": ("实际等候落在所告之内", "Real waits inside what was told"),
     "point": ("单值预计±5分钟", "point estimate ±5 min"),
-    "printed": ("打印的区间", "printed range"),
+    "printed": ("出号后推演的区间", "range of the plays at issue"),
+    "told": ("出号时所告区间", "range told at issue"),
     "oracle": ("理想区间（80%）", "oracle's range (80%)"),
     "width": ("区间宽度中位数", "median width"),
 }
@@ -210,9 +211,10 @@ def utilisation_chart(windows: Sequence[dict[str, Any]]) -> Image.Image:
 
 def honesty_chart(runs: Sequence[tuple[str, dict[str, Any]]]) -> Image.Image:
     """Per run, the share of real waits told right: within 5 minutes of the point estimate, inside
-    the printed range and inside the oracle's range (each range's median width written under it,
-    the printed one's on the tickets the oracle was asked for when it was)."""
-    bars = [("point", ORDINARY), ("printed", "#ff7f0e"), ("oracle", "#7f7f7f")]
+    the range of the plays at issue, inside the range told at issue (what the slip printed) and
+    inside the oracle's range (each range's median width written under it, on the tickets the
+    oracle was asked for when it was)."""
+    bars = [("point", ORDINARY), ("printed", "#ff7f0e"), ("told", "#2ca02c"), ("oracle", "#7f7f7f")]
     canvas = _canvas(word("honesty"), (0, max(len(runs), 1)), 100, "%")
     font, small = _font(14)[0], _font(12)[0]
     for index, (label, estimates) in enumerate(runs):
@@ -220,14 +222,18 @@ def honesty_chart(runs: Sequence[tuple[str, dict[str, Any]]]) -> Image.Image:
         values = {
             "point": (estimates.get("close_share"), None),
             "printed": (r.get("coverage"), r.get("median_width_on_oracle_tickets") or r.get("median_width")),
+            "told": (
+                r.get("told_coverage"),
+                r.get("told_median_width_on_oracle_tickets") or r.get("told_median_width"),
+            ),
             "oracle": (r.get("oracle_coverage"), r.get("oracle_median_width")),
         }
         for offset, (key, colour) in enumerate(bars):
             share, width = values[key]
             if share is None:
                 continue
-            left = canvas.x(index + 0.08 + offset * 0.29)
-            right = canvas.x(index + 0.08 + offset * 0.29 + 0.26)
+            left = canvas.x(index + 0.06 + offset * 0.22)
+            right = canvas.x(index + 0.06 + offset * 0.22 + 0.2)
             canvas.draw.rectangle([left, canvas.y(share * 100), right, canvas.y(0)], fill=colour)
             text = f"{share:.0%}"
             canvas.draw.text(((left + right) / 2 - canvas.draw.textlength(text, font=font) / 2,
@@ -306,3 +312,18 @@ def write_advice_charts(labels: Sequence[str], runs: Sequence[dict[str, Any]], f
 def _save(image: Image.Image, path: Path) -> Path:
     image.save(path, format="PNG", optimize=True)
     return path
+
+
+def write_honesty_chart(runs: Sequence[tuple[str, Path]], path: Path) -> Path:
+    """The honesty chart of several runs' ``--json`` figures (label, file), as docs/simulator.md shows it."""
+    import json
+
+    figures = [(label, json.loads(file.read_text(encoding="utf-8"))["estimates"]) for label, file in runs]
+    return _save(honesty_chart(figures), path)
+
+
+if __name__ == "__main__":  # python -m queue_server.simulate.charts OUT.png LABEL=FIGURES.json ...
+    import sys
+
+    out, *given = sys.argv[1:]
+    print(write_honesty_chart([(g.split("=", 1)[0], Path(g.split("=", 1)[1])) for g in given], Path(out)))
