@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 
 import pytest
 
@@ -12,6 +13,7 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import HandlingStats, WaitRange, narrowest_range, quantile_range
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Category, Outcome, Ticket
+from queue_server.domain.told_ranges import CALIBRATION_MIN
 from queue_server.domain.wait_moves import MoveReason
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.model import handling_of
@@ -118,7 +120,8 @@ def test_quantile_and_narrowest_ranges_of_sampled_waits() -> None:
 def test_the_simulator_reports_the_printed_ranges_beside_the_oracle_s() -> None:
     profile = load_profile()
     centre = simulated_centre(load_demo_centre(), profile)
-    run = Simulation(centre, profile, seed=11, oracle_every=5).run(1)
+    simulation = Simulation(centre, profile, seed=11, oracle_every=5)
+    run = simulation.run(1)
     called = [t for t in run.tickets if t.wait is not None and t.low is not None]
     asked = [t for t in called if t.oracle_low is not None]
     assert called and 0 < len(asked) <= len(run.tickets) // 5 + 1
@@ -134,6 +137,12 @@ def test_the_simulator_reports_the_printed_ranges_beside_the_oracle_s() -> None:
     inside_told = sum(t.told_low <= t.wait <= t.told_high for t in told)  # type: ignore[operator]
     assert r["told_count"] == len(told) and r["told_coverage"] == round(inside_told / len(told), 4)
     assert [(t.told_low, t.told_high) for t in told] != [(t.low, t.high) for t in told], "told, not played"
+    told_asked = [t for t in told if t.oracle_low is not None]
+    widths = sorted(t.told_high - t.told_low for t in told_asked)  # type: ignore[operator]
+    assert r["told_median_width_on_oracle_tickets"] == statistics.median(widths)
+    assert r["told_width_ratio"] == round(statistics.median(widths) / r["oracle_median_width"], 4)
+    # corrected by the day's own record: the hall scored its told ranges as their tickets were called
+    assert simulation.hall.calibration.scored >= CALIBRATION_MIN and simulation.hall.calibration.ends() is not None
 
 
 def test_a_perturbed_spread_multiplies_every_spread_of_the_profile() -> None:
