@@ -306,3 +306,28 @@ def test_a_hall_scores_what_it_told_at_issue_when_the_ticket_is_called() -> None
     hall.call_next(1)
     assert hall.calibration.scored == 1, "the second, told a range, waited 12 minutes"
     assert hall.calibration.told(15 * MINUTE, minutes(10, 20)) == minutes(10, 20), "one ticket does not correct"
+
+
+async def test_a_round_that_moves_a_newcomer_range_sends_the_board_its_summary_again(db: Database) -> None:
+    clock = ManualClock(AT)
+    async with db.write() as conn:
+        await create_centre(conn, make_centre(devices=DEVICES), clock.now())
+    o = schema.outbox.c
+    summaries = select(o.seq, o.payload).where(o.subject == "hall/summary").order_by(o.id)
+    async with HallService(db, clock, public_base_url="http://hall.example") as service:
+        await service.act("test", SignOn(window=1, staff="s1"), actor="staff:s1", request_id="s1")
+        for n in range(4):
+            await service.act("test", IssueTicket(matter="pension"), actor="kiosk:k-1", request_id=f"t{n}")
+        async with db.read() as conn:
+            before = (await conn.execute(summaries)).all()
+        assert all("wait_range_minutes" not in g for g in before[-1].payload["waiting"]), "no round yet"
+        await service.ranges_kept("test")
+        basis = (await service.hall("test")).range_basis
+        assert basis is not None and "A" in basis.newcomers
+        async with db.read() as conn:
+            after = (await conn.execute(summaries)).all()
+    assert len(after) == len(before) + 1, "one summary more, from the round, without an action"
+    last = after[-1]
+    assert last.seq == before[-1].seq + 1
+    told = {g["prefix"]: g.get("wait_range_minutes") for g in last.payload["waiting"]}
+    assert told["A"] == list(basis.newcomers["A"].whole_minutes())

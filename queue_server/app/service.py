@@ -43,7 +43,7 @@ from queue_server.app.printers import PrinterBoard, PrinterReadings
 from queue_server.app.request_ids import Work
 from queue_server.app.sms_settings import SmsSettings
 from queue_server.app.ticket_limits import TicketLimits
-from queue_server.app.wait_ranges import WaitRanges, waiting_count
+from queue_server.app.wait_ranges import WaitRanges, board_moved, board_ranges, publish_board, waiting_count
 from queue_server.domain.centre import Centre
 from queue_server.domain.clock import Clock, SystemClock
 from queue_server.domain.hall import Hall
@@ -256,7 +256,12 @@ class HallService:
             while (left := self.wait_ranges.due_in(await self.hall(centre))) > 0:  # the queue grew meanwhile
                 await asyncio.sleep(left)
             hall = await self.hall(centre)
+            shown = board_ranges(hall.range_basis)
             ranges = await self.wait_ranges.refresh(hall)
+            basis = hall.range_basis
+            if basis is not None and board_moved(shown, basis):  # the board learns it now, not at the next change
+                await publish_board(self._halls, centre, basis)
+                self._tell(centre)
             issued = self._issued_since.pop(centre, set())
             first = {serial: ranges[serial].whole_minutes() for serial in issued if serial in ranges}
             if first:

@@ -15,6 +15,8 @@ issue tells its range by scaling the nearest of them (queue_server.domain.told_r
 transaction and without a play, and keeps it with the ticket (``tickets.estimate_low``/
 ``estimate_high``): the range told at issue, which the reports set against the real wait. The
 round writes a first range only for a ticket that was told none (no window served it at issue).
+When the round moves a group's newcomer range, the hall board's summary is sent again with it
+(``board_moved``, ``publish_board``): at most once a round, so at the rounds' bounded rate.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from queue_server.app.halls import Halls
+from queue_server.app.projections import hall_summary
 from queue_server.domain.estimates import WaitRange
 from queue_server.domain.hall import Hall
 from queue_server.domain.told_ranges import RangeBasis
 from queue_server.domain.wait_moves import Glance, WaitMove, moves
+from queue_server.protocol.topics import HALL_SUMMARY
+from queue_server.store.outbox import Message, write_outbox
 
 MIN_SECONDS = 2
 """At most one computation of a centre's ranges in this many seconds."""
@@ -163,3 +170,24 @@ class WaitRanges:
 def waiting_count(hall: Hall) -> int:
     """How many tickets wait in the hall, without going through the queue."""
     return sum(hall.waiting_by_prefix().values())
+
+
+def board_ranges(basis: RangeBasis | None) -> dict[str, tuple[int, int]]:
+    """Per ticket group, the newcomer range the hall board shows from ``basis``, in whole minutes."""
+    return {} if basis is None else {prefix: told.whole_minutes() for prefix, told in basis.newcomers.items()}
+
+
+def board_moved(before: Mapping[str, tuple[int, int]], basis: RangeBasis | None) -> bool:
+    """Whether a round's ``basis`` shows the board another newcomer range than ``before``."""
+    return board_ranges(basis) != dict(before)
+
+
+async def publish_board(halls: Halls, centre: str, basis: RangeBasis) -> None:
+    """Send the hall board's summary again, with the newcomer ranges of the round's ``basis``, in a
+    transaction of its own under the centre's lock (its sequence number follows the actions')."""
+    async with halls.locked(centre) as locked:
+        hall = await locked.hall()
+        if hall.range_basis is None:  # a hall built afresh meanwhile: it keeps the round's
+            hall.range_basis = basis
+        message = Message(HALL_SUMMARY.subject(), "summary", hall_summary(hall))
+        await write_outbox(locked.conn, centre, [message], halls.clock.now())
