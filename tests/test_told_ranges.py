@@ -1,5 +1,6 @@
-"""The wait range told at issue: scaled from the last ranges worked out, or from the matter's spread
-before any; printed on the slip exactly as the ticket keeps it, and shown per group on the board."""
+"""The wait range told at issue: scaled from the last ranges worked out (or from the matter's spread
+before any), corrected by how the hall's told ranges fared, printed on the slip exactly as the
+ticket keeps it, and shown per group on the board (sent again when a round moves it)."""
 
 from __future__ import annotations
 

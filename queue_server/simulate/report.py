@@ -380,7 +380,8 @@ def range_lines(r: dict[str, Any]) -> list[str]:
     ]
     if r.get("told_count"):
         lines.append(
-            f"Told at issue without a play (scaled from the last ranges): {r['told_coverage']:.0%} inside,"
+            f"Told at issue without a play (scaled from the last ranges, corrected by the day's record):"
+            f" {r['told_coverage']:.0%} inside,"
             f" median width {r['told_median_width']:.1f} min"
         )
     if r["oracle_count"]:
