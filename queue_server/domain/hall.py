@@ -177,6 +177,8 @@ class Hall(RatingActions):
         self._ticket_logs.setdefault(ticket.serial, [])
         if ticket.called_at is not None:  # called by another instance: how its told range fared
             self.calibration.called(ticket.serial, ticket.called_at - ticket.issued_at)
+        elif ticket.status.ended:  # ended uncalled: no real wait to score
+            self.calibration.forget(ticket.serial)
         if before is not None and before.window is not None and self._holding.get(before.window) == ticket.serial:
             del self._holding[before.window]
         if ticket.status.at_window and ticket.window is not None:
