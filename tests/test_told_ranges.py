@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from queue_server.app.wait_ranges import WaitRanges
 from queue_server.bus.relay import OutboxRelay
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import PRIOR_SPREAD, RANGE_QUANTILES, WaitRange
-from queue_server.domain.tickets import Outcome
+from queue_server.domain.tickets import Outcome, TicketStatus
 from queue_server.domain.told_ranges import (
     CALIBRATION_MIN,
     CALIBRATION_TARGET,
@@ -332,3 +333,18 @@ async def test_a_round_that_moves_a_newcomer_range_sends_the_board_its_summary_a
     assert last.seq == before[-1].seq + 1
     told = {g["prefix"]: g.get("wait_range_minutes") for g in last.payload["waiting"]}
     assert told["A"] == list(basis.newcomers["A"].whole_minutes())
+
+
+def test_a_ticket_another_instance_called_or_cancelled_is_scored_or_forgotten_when_taken_in() -> None:
+    hall, clock = make_hall(staffed=False)
+    hall.sign_on(1, "s1")
+    hall.issue("pension")
+    hall.call_next(1)  # the window is busy: the next ones wait and are told a range
+    second, third = hall.issue("pension").ticket, hall.issue("pension").ticket
+    assert second is not None and third is not None
+    clock.advance(minutes=9)
+    hall.adopt(replace(second, status=TicketStatus.CALLED, called_at=clock.now(), window=2))
+    assert hall.calibration.scored == 1, "scored from the stored row, as another instance called it"
+    hall.adopt(replace(third, status=TicketStatus.CANCELLED))
+    hall.calibration.called(third.serial, 20 * MINUTE)
+    assert hall.calibration.scored == 1, "a cancelled ticket has no real wait to score"
