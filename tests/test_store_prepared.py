@@ -12,10 +12,11 @@ import time
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from queue_server.store import schema
+from queue_server.store import database, schema
 from queue_server.store.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from queue_server.store.errors import unreachable
 from queue_server.store.prepared import Prepared, sqlite_connection
 from queue_server.store.seed import create_centre
 from tests.factories import make_centre, shanghai
@@ -121,3 +122,29 @@ async def test_writes_of_one_process_take_turns_and_each_commits(tmp_path: objec
         await asyncio.gather(*(write(n) for n in range(20)))
         async with db.read() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 20
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_as_sqlalchemys_error(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``BEGIN`` runs on the driver's cursor, yet its failure is SQLAlchemy's ``OperationalError``,
+    which the web answers 503 (the database cannot be reached now), as before."""
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 50)  # wait 50 ms, not 30 s, for the lock
+    path = f"{tmp_path}/held.db"
+    async with Database(f"sqlite:///{path}") as db:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process's write transaction, never ending in time
+        try:
+            with pytest.raises(OperationalError, match="database is locked") as failed:
+                async with db.write() as conn:
+                    await conn.execute(text("INSERT INTO t VALUES (1)"))
+            assert unreachable(failed.value)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        async with db.write() as conn:  # the lock free again, the next write goes through
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+        async with db.read() as conn:
+            assert (await conn.execute(text("SELECT x FROM t"))).scalars().all() == [2]

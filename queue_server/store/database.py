@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,11 +25,11 @@ from typing import Any, Self, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
-from queue_server.store import sqlite_inline, wal_checkpoints
+from queue_server.store import json_text, sqlite_inline, wal_checkpoints
 
 Connection: TypeAlias = AsyncConnection
 """An open connection, as ``Database.read`` and ``Database.write`` give it: what store functions take.
@@ -84,9 +85,19 @@ def _sqlite_pragmas(engine: AsyncEngine, *, immediate: bool, autocheckpoint: boo
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # on the driver's cursor, as SQLAlchemy's own pysqlite recipe does: exec_driver_sql would set
+        # up a whole execution context and result for a statement that returns nothing
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(begin)
+        except sqlite3.Error as error:  # raised as SQLAlchemy raises it: a lock held too long is "unreachable"
+            raise DBAPIError.instance(begin, (), error, sqlite3.Error) from error
+        finally:
+            cursor.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +129,22 @@ class Database:
             assert self.url.database is not None
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             connect = sqlite_inline.connector(self.url.database, SQLITE_BUSY_TIMEOUT_MS)  # quick ones skip the hop
-            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
-            self.reader = create_async_engine(self.url, pool_size=pool_size, max_overflow=0, async_creator=connect)
+            self.writer = create_async_engine(
+                self.url, pool_size=pool_size, max_overflow=0, async_creator=connect, json_serializer=json_text.dumps
+            )
+            self.reader = create_async_engine(
+                self.url, pool_size=pool_size, max_overflow=0, async_creator=connect, json_serializer=json_text.dumps
+            )
             auto = not background_checkpoints
             _sqlite_pragmas(self.writer, immediate=True, autocheckpoint=auto)
             _sqlite_pragmas(self.reader, immediate=False, autocheckpoint=auto)
         else:
             self.writer = create_async_engine(
-                self.url, pool_size=pool_size, max_overflow=POSTGRES_OVERFLOW, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=POSTGRES_OVERFLOW,
+                pool_pre_ping=True,
+                json_serializer=json_text.dumps,
             )
             self.reader = self.writer
         self.background_checkpoints = background_checkpoints and self.sqlite

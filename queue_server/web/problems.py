@@ -22,7 +22,6 @@ the database does.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import uuid
@@ -37,6 +36,7 @@ from queue_server.app.answers import Answer
 from queue_server.app.refusals import Refusal, RefusalKind, from_domain
 from queue_server.app.views import View
 from queue_server.domain.errors import DomainError
+from queue_server.store import json_text
 from queue_server.store.errors import unreachable
 from queue_server.web.http_figures import route_of
 from queue_server.web.keys import ROUTE_INDEX
@@ -48,8 +48,8 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:onewindow:problem:"
 RETRY_AFTER_SECONDS = 2
 
-dumps = functools.partial(json.dumps, ensure_ascii=False)
-"""JSON with Chinese kept readable: names and refusals are written for people."""
+dumps = json_text.encode
+"""UTF-8 JSON with Chinese kept readable (names and refusals are written for people), by orjson."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ class ProblemError(Exception):
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """A JSON answer; a problem (status >= 400) goes out as ``application/problem+json``."""
     content_type = PROBLEM_JSON if status >= 400 else "application/json"
-    return web.Response(text=dumps(body), status=status, content_type=content_type, headers=headers)
+    return web.Response(body=dumps(body), status=status, content_type=content_type, charset="utf-8", headers=headers)
 
 
 def answer_response(request: web.Request, answer: Answer, headers: Mapping[str, str] | None = None) -> web.Response:
