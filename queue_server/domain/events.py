@@ -264,10 +264,12 @@ def _issued(event: TicketIssued) -> Ticket:
         issued_at=event.at,
         booked_from=event.booked_from,
         person=event.person,
+        version=1,
     )
 
 
 def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
+    """The ticket after ``event``, its version counted in the same copy (a copy of a ticket costs)."""
     match event:
         case TicketIssued():
             raise _refuse(ticket, "issue", "it was issued already", RefusalCode.TICKET_ISSUED_ALREADY)
@@ -284,6 +286,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                 )
             return replace(
                 ticket,
+                version=ticket.version + 1,
                 status=TicketStatus.CALLED,
                 window=window,
                 target_window=None,
@@ -295,26 +298,37 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case TicketRecalled(window=window):
             _require(ticket, "recall", TicketStatus.CALLED)
             _require_window(ticket, "recall", window)
-            return replace(ticket, calls=ticket.calls + 1, recalls=ticket.recalls + 1)
+            return replace(ticket, version=ticket.version + 1, calls=ticket.calls + 1, recalls=ticket.recalls + 1)
         case ServingStarted(window=window):
             _require(ticket, "start serving", TicketStatus.CALLED)
             _require_window(ticket, "start serving", window)
-            return replace(ticket, status=TicketStatus.SERVING, serving_at=event.at)
+            return replace(ticket, version=ticket.version + 1, status=TicketStatus.SERVING, serving_at=event.at)
         case MarkedNoShow(window=window):
             _require(ticket, "mark as no-show", TicketStatus.CALLED)
             _require_window(ticket, "mark as no-show", window)
-            return replace(ticket, status=TicketStatus.NO_SHOW, no_shows=ticket.no_shows + 1)
+            return replace(
+                ticket, version=ticket.version + 1, status=TicketStatus.NO_SHOW, no_shows=ticket.no_shows + 1
+            )
         case TicketRequeued(place=place):
             _require(ticket, "put back in the queue", TicketStatus.NO_SHOW)
-            return replace(ticket, status=TicketStatus.WAITING, place=place, window=None, staff=None, calls=0)
+            return replace(
+                ticket,
+                version=ticket.version + 1,
+                status=TicketStatus.WAITING,
+                place=place,
+                window=None,
+                staff=None,
+                calls=0,
+            )
         case TicketPassedOver():
             _require(ticket, "pass over", TicketStatus.WAITING)
-            return replace(ticket, passed_over=ticket.passed_over + 1)
+            return replace(ticket, version=ticket.version + 1, passed_over=ticket.passed_over + 1)
         case TicketTransferred(from_window=window):
             _require(ticket, "transfer", TicketStatus.CALLED, TicketStatus.SERVING)
             _require_window(ticket, "transfer", window)
             return replace(
                 ticket,
+                version=ticket.version + 1,
                 status=TicketStatus.WAITING,
                 matter=event.to_matter,
                 target_window=event.to_window,
@@ -328,6 +342,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             _require(ticket, "cancel", TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.NO_SHOW)
             return replace(
                 ticket,
+                version=ticket.version + 1,
                 status=TicketStatus.CANCELLED,
                 ended_at=event.at,
                 cancel_reason=event.reason,
@@ -338,6 +353,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             _require_window(ticket, "finish", window)
             return replace(
                 ticket,
+                version=ticket.version + 1,
                 status=TicketStatus.FINISHED,
                 ended_at=event.at,
                 outcome=event.outcome,
@@ -350,7 +366,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             )
         case TicketCarried():
             _require(ticket, "carry to the next day", TicketStatus.WAITING)
-            return replace(ticket, number=event.number, service_day=event.service_day)
+            return replace(ticket, version=ticket.version + 1, number=event.number, service_day=event.service_day)
         case RatingRequested():
             _require(ticket, "ask for a rating of", TicketStatus.FINISHED)
             if ticket.rating_status is not RatingStatus.NONE:
@@ -358,14 +374,18 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                     ticket, "ask for a rating of", "a rating was asked for already", RefusalCode.RATING_ASKED_ALREADY
                 )
             return replace(
-                ticket, rating_status=RatingStatus.REQUESTED, rating_expires_at=event.expires_at, rating_code=event.code
+                ticket,
+                version=ticket.version + 1,
+                rating_status=RatingStatus.REQUESTED,
+                rating_expires_at=event.expires_at,
+                rating_code=event.code,
             )
         case RatingCodeRetired():
             if not ticket.rating_code or ticket.rating_code_retired_at is not None:
                 raise _refuse(
                     ticket, "retire the rating code of", "it has no code in use", RefusalCode.RATING_CODE_RETIRED
                 )
-            return replace(ticket, rating_code_retired_at=event.at)
+            return replace(ticket, version=ticket.version + 1, rating_code_retired_at=event.at)
         case RatingReopened():
             if ticket.outcome is not Outcome.PROMISED:
                 raise _refuse(
@@ -382,17 +402,24 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                 )
             return replace(
                 ticket,
+                version=ticket.version + 1,
                 rating_status=RatingStatus.REQUESTED,
                 rating_expires_at=event.expires_at,
                 rating_reopened_at=event.at,
             )
         case TicketRated():
             _require_rating_open(ticket, event.at)
-            return replace(ticket, rating_status=RatingStatus.RATED, rating=event.level, rating_items=event.items)
+            return replace(
+                ticket,
+                version=ticket.version + 1,
+                rating_status=RatingStatus.RATED,
+                rating=event.level,
+                rating_items=event.items,
+            )
         case RatingExpired():
             if ticket.rating_status is not RatingStatus.REQUESTED:
                 raise _refuse(ticket, "expire the rating of", "no rating request is open", RefusalCode.RATING_NOT_ASKED)
-            return replace(ticket, rating_status=RatingStatus.EXPIRED)
+            return replace(ticket, version=ticket.version + 1, rating_status=RatingStatus.EXPIRED)
     raise TypeError(f"Cannot apply unknown ticket event {type(event).__name__}")
 
 
@@ -405,12 +432,10 @@ def apply(ticket: Ticket | None, event: TicketEvent) -> Ticket:
                 RefusalCode.TICKET_NOT_FOUND,
                 serial=event.serial,
             )
-        new = _issued(event)
-    else:
-        if event.serial != ticket.serial:
-            raise ValueError(f"Event for ticket #{event.serial} applied to ticket #{ticket.serial}")
-        new = _transition(ticket, event)
-    return replace(new, version=(ticket.version if ticket else 0) + 1)
+        return _issued(event)
+    if event.serial != ticket.serial:
+        raise ValueError(f"Event for ticket #{event.serial} applied to ticket #{ticket.serial}")
+    return _transition(ticket, event)
 
 
 def replay(events: Iterable[TicketEvent]) -> Ticket:
