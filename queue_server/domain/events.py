@@ -268,8 +268,8 @@ def _issued(event: TicketIssued) -> Ticket:
     )
 
 
+# Each case counts the version in its one copy of the ticket: a copy of a ticket is costly.
 def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
-    """The ticket after ``event``, its version counted in the same copy (a copy of a ticket costs)."""
     match event:
         case TicketIssued():
             raise _refuse(ticket, "issue", "it was issued already", RefusalCode.TICKET_ISSUED_ALREADY)
