@@ -42,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -59,6 +58,7 @@ from queue_server.domain.hall import Hall
 from queue_server.domain.told_ranges import RangeBasis
 from queue_server.protocol.payloads import PROTOCOL, PROTOCOL_REVISION
 from queue_server.protocol.topics import HALL_CALLS, HALL_FEED, HALL_SUMMARY, PAD_STATE, ROOT, WINDOW_STATE, match_topic
+from queue_server.store import json_text
 from queue_server.store.database import Connection, Database
 from queue_server.store.errors import DatabaseError
 from queue_server.store.outbox import (
@@ -112,11 +112,7 @@ def topic_of(centre: str, subject: str) -> str:
 
 def encode(payload: Mapping[str, Any], seq: int) -> str:
     """The JSON published: the payload with its sequence and the protocol version (and revision) the server speaks."""
-    return json.dumps(
-        {**payload, "seq": seq, "protocol": PROTOCOL, "revision": PROTOCOL_REVISION},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return json_text.dumps({**payload, "seq": seq, "protocol": PROTOCOL, "revision": PROTOCOL_REVISION})
 
 
 def legacy_feed_seq(last: Mapping[str, int]) -> int:
