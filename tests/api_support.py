@@ -15,6 +15,7 @@ from queue_server.app.service import HallService
 from queue_server.auth.accounts import Role, add_token
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.tickets import Outcome
+from queue_server.protocol.topics import HALL_SUMMARY
 from queue_server.store import schema
 from queue_server.store.database import Database
 from queue_server.store.seed import create_centre
@@ -161,10 +162,17 @@ class Api:
 
 
 async def counts(db: Database) -> dict[str, int]:
-    """How many rows each state and log table holds, and the centres' state versions: a fingerprint."""
-    tables = (schema.tickets, schema.ticket_events, schema.window_events, schema.requests, schema.outbox)
+    """How many rows each state and log table holds, and the centres' state versions: a fingerprint.
+
+    The outbox's ``hall/summary`` rows are left out: a wait-range round (after issues, seconds later,
+    no action) sends the board's summary again when a newcomer's range moved, and every action that
+    changes the hall also writes rows the fingerprint counts."""
+    tables = (schema.tickets, schema.ticket_events, schema.window_events, schema.requests)
     async with db.read() as conn:
         found = {table.name: int(await conn.scalar(select(func.count()).select_from(table)) or 0) for table in tables}
+        summary = HALL_SUMMARY.subject()
+        outbox = select(func.count()).select_from(schema.outbox).where(schema.outbox.c.subject != summary)
+        found["outbox"] = int(await conn.scalar(outbox) or 0)
         versions = await conn.execute(select(schema.centres.c.code, schema.centres.c.state_version))
         found |= {f"version:{row.code}": int(row.state_version) for row in versions}
     return found

@@ -32,6 +32,7 @@ async def site(db: Database) -> AsyncIterator[Site]:
     async with running_site(db, make_centre(devices=DEVICES, staff=staff), signed_on=((1, "s1"),)) as running:
         for n in range(6):
             await running.act(IssueTicket(matter="pension"), "kiosk:k-1", f"issue-{n}")
+        await running.service.ranges_kept(running.code)  # its round may send the board a newcomer range
         yield running
 
 

@@ -61,15 +61,20 @@ async def test_the_relays_of_several_centres_mark_their_rows_in_one_transaction(
         def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
             seen.append(statement.split(maxsplit=1)[0] + (" outbox" if " outbox " in statement else ""))
 
+        def began(conn: Any) -> None:  # SQLite's BEGIN goes to the driver's cursor, past the statement events
+            seen.append("BEGIN")
+
         def committed(conn: Any) -> None:
             seen.append("COMMIT")
 
         engine = db.writer.sync_engine
+        event.listen(engine, "begin", began)
         event.listen(engine, "before_cursor_execute", note)
         event.listen(engine, "commit", committed)
         try:
             await marks.flush()
         finally:
+            event.remove(engine, "begin", began)
             event.remove(engine, "before_cursor_execute", note)
             event.remove(engine, "commit", committed)
         assert seen == ["BEGIN", "UPDATE outbox", "UPDATE outbox", "COMMIT"], seen
