@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from queue_server.domain.case_terms import Assistance, CaseTerms
 from queue_server.domain.errors import InvalidTransition
@@ -268,7 +268,11 @@ def _issued(event: TicketIssued) -> Ticket:
     )
 
 
-# Each case counts the version in its one copy of the ticket: a copy of a ticket is costly.
+def _next(ticket: Ticket, **changes: Any) -> Ticket:
+    """The ticket after an event: ``changes`` and the version counted, in one copy (a copy is costly)."""
+    return replace(ticket, version=ticket.version + 1, **changes)
+
+
 def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
     match event:
         case TicketIssued():
@@ -284,9 +288,8 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                     window=window,
                     target=ticket.target_window,
                 )
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 status=TicketStatus.CALLED,
                 window=window,
                 target_window=None,
@@ -298,22 +301,19 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case TicketRecalled(window=window):
             _require(ticket, "recall", TicketStatus.CALLED)
             _require_window(ticket, "recall", window)
-            return replace(ticket, version=ticket.version + 1, calls=ticket.calls + 1, recalls=ticket.recalls + 1)
+            return _next(ticket, calls=ticket.calls + 1, recalls=ticket.recalls + 1)
         case ServingStarted(window=window):
             _require(ticket, "start serving", TicketStatus.CALLED)
             _require_window(ticket, "start serving", window)
-            return replace(ticket, version=ticket.version + 1, status=TicketStatus.SERVING, serving_at=event.at)
+            return _next(ticket, status=TicketStatus.SERVING, serving_at=event.at)
         case MarkedNoShow(window=window):
             _require(ticket, "mark as no-show", TicketStatus.CALLED)
             _require_window(ticket, "mark as no-show", window)
-            return replace(
-                ticket, version=ticket.version + 1, status=TicketStatus.NO_SHOW, no_shows=ticket.no_shows + 1
-            )
+            return _next(ticket, status=TicketStatus.NO_SHOW, no_shows=ticket.no_shows + 1)
         case TicketRequeued(place=place):
             _require(ticket, "put back in the queue", TicketStatus.NO_SHOW)
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 status=TicketStatus.WAITING,
                 place=place,
                 window=None,
@@ -322,13 +322,12 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             )
         case TicketPassedOver():
             _require(ticket, "pass over", TicketStatus.WAITING)
-            return replace(ticket, version=ticket.version + 1, passed_over=ticket.passed_over + 1)
+            return _next(ticket, passed_over=ticket.passed_over + 1)
         case TicketTransferred(from_window=window):
             _require(ticket, "transfer", TicketStatus.CALLED, TicketStatus.SERVING)
             _require_window(ticket, "transfer", window)
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 status=TicketStatus.WAITING,
                 matter=event.to_matter,
                 target_window=event.to_window,
@@ -340,9 +339,8 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             )
         case TicketCancelled():
             _require(ticket, "cancel", TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.NO_SHOW)
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 status=TicketStatus.CANCELLED,
                 ended_at=event.at,
                 cancel_reason=event.reason,
@@ -351,9 +349,8 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case TicketFinished(window=window):
             _require(ticket, "finish", TicketStatus.CALLED, TicketStatus.SERVING)
             _require_window(ticket, "finish", window)
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 status=TicketStatus.FINISHED,
                 ended_at=event.at,
                 outcome=event.outcome,
@@ -366,16 +363,15 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
             )
         case TicketCarried():
             _require(ticket, "carry to the next day", TicketStatus.WAITING)
-            return replace(ticket, version=ticket.version + 1, number=event.number, service_day=event.service_day)
+            return _next(ticket, number=event.number, service_day=event.service_day)
         case RatingRequested():
             _require(ticket, "ask for a rating of", TicketStatus.FINISHED)
             if ticket.rating_status is not RatingStatus.NONE:
                 raise _refuse(
                     ticket, "ask for a rating of", "a rating was asked for already", RefusalCode.RATING_ASKED_ALREADY
                 )
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 rating_status=RatingStatus.REQUESTED,
                 rating_expires_at=event.expires_at,
                 rating_code=event.code,
@@ -385,7 +381,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                 raise _refuse(
                     ticket, "retire the rating code of", "it has no code in use", RefusalCode.RATING_CODE_RETIRED
                 )
-            return replace(ticket, version=ticket.version + 1, rating_code_retired_at=event.at)
+            return _next(ticket, rating_code_retired_at=event.at)
         case RatingReopened():
             if ticket.outcome is not Outcome.PROMISED:
                 raise _refuse(
@@ -400,18 +396,16 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
                     "it was asked again when its result was delivered",
                     RefusalCode.RATING_ASKED_ALREADY,
                 )
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 rating_status=RatingStatus.REQUESTED,
                 rating_expires_at=event.expires_at,
                 rating_reopened_at=event.at,
             )
         case TicketRated():
             _require_rating_open(ticket, event.at)
-            return replace(
+            return _next(
                 ticket,
-                version=ticket.version + 1,
                 rating_status=RatingStatus.RATED,
                 rating=event.level,
                 rating_items=event.items,
@@ -419,7 +413,7 @@ def _transition(ticket: Ticket, event: TicketEvent) -> Ticket:
         case RatingExpired():
             if ticket.rating_status is not RatingStatus.REQUESTED:
                 raise _refuse(ticket, "expire the rating of", "no rating request is open", RefusalCode.RATING_NOT_ASKED)
-            return replace(ticket, version=ticket.version + 1, rating_status=RatingStatus.EXPIRED)
+            return _next(ticket, rating_status=RatingStatus.EXPIRED)
     raise TypeError(f"Cannot apply unknown ticket event {type(event).__name__}")
 
 
