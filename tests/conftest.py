@@ -20,6 +20,7 @@ start one itself, so ``scripts/test -m "not browser"`` leaves the browser tests 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,6 +32,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy.engine import make_url
 
+from queue_server.app.service import RANGE_ROUND_PREFIX
 from queue_server.bus.broker import HallBroker
 from queue_server.store.database import STRICT_POOL, Database, utcnow
 from queue_server.store.migrate import upgrade
@@ -84,6 +86,19 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     async with Database(database_url) as database:
         await upgrade(database)
         yield database
+        await end_wait_range_rounds()
+
+
+async def end_wait_range_rounds() -> None:
+    """Cancel the wait-range rounds that services the test left open started, and wait until they ended.
+
+    A round runs after an issue's answer, on the database; one still reading when the database
+    closed (and the loop after it) had its worker thread answer a closed loop. A service opened
+    with ``async with`` ends its own; most tests' services are never closed."""
+    rounds = [task for task in asyncio.all_tasks() if task.get_name().startswith(RANGE_ROUND_PREFIX)]
+    for task in rounds:
+        task.cancel()
+    await asyncio.gather(*rounds, return_exceptions=True)
 
 
 @pytest.fixture

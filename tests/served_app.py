@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from queue_server.app.commands import IssueTicket, SignOn
+from queue_server.app.service import HallService
 from queue_server.assembly import create_app
 from queue_server.store.database import Database
 from queue_server.store.migrate import upgrade
@@ -66,6 +67,7 @@ class ServedApp:
         """``http://127.0.0.1:PORT`` once started."""
         self.tokens: dict[str, str] = {}
         self.db: Database | None = None
+        self.service: HallService | None = None
         self.runner: web.AppRunner | None = None
         self.thread = LoopThread("fuzzed-app")
 
@@ -86,7 +88,7 @@ class ServedApp:
         await self.db.__aenter__()
         await upgrade(self.db)
         self.tokens = await seed(self.db)
-        service = hall_service(self.db)
+        self.service = service = hall_service(self.db)
         for window, staff in ((1, "s1"), (2, "s2"), (3, "s3")):
             command = SignOn(window=window, staff=staff)
             answer = await service.act("test", command, actor=f"staff:{staff}", request_id=rid())
@@ -103,5 +105,7 @@ class ServedApp:
     async def _stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+        if self.service is not None:  # its wait-range round may be reading the database: ended before it closes
+            await self.service.aclose()
         if self.db is not None:
             await self.db.__aexit__(None, None, None)

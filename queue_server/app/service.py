@@ -55,6 +55,9 @@ from queue_server.store.repository import keep_issue_ranges
 
 log = logging.getLogger(__name__)
 
+RANGE_ROUND_PREFIX = "wait ranges of "
+"""The name of a centre's wait-range round task, before the centre's code (a hang dump shows it)."""
+
 Subscriber = Callable[[str], None]
 """Told the centre's code after a commit there (the bus relay wakes, the live pages read again)."""
 
@@ -236,7 +239,7 @@ class HallService:
             if not (ticket.get("position") or {}).get("wait_range_minutes"):  # told no range: none could be
                 self._issued_since.setdefault(centre, set()).add(ticket["serial"])
             if centre not in self._range_rounds:
-                round_ = asyncio.create_task(self._range_round(centre), name=f"wait ranges of {centre}")
+                round_ = asyncio.create_task(self._range_round(centre), name=RANGE_ROUND_PREFIX + centre)
                 self._range_rounds[centre] = round_
         return answer
 
