@@ -304,7 +304,7 @@ def test_a_profile_is_grouped_by_where_its_time_went(tmp_path: Path, capsys: pyt
     assert "OneWindow: protocol" in groups
     assert abs(sum(groups.values()) - 1) < 1e-9
     assert group_of("/x/site-packages/sqlalchemy/engine/base.py:1(execute)") == "SQLAlchemy"
-    main([str(path), "--top", "3"])
+    main([str(path), "--top", "5"])
     printed = capsys.readouterr().out
     assert "| OneWindow: protocol |" in printed and "queue_server/protocol/topics.py" in printed
 

@@ -11,6 +11,7 @@ so display, printer and device code can use it alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -61,7 +62,7 @@ class TopicPattern:
 
     @property
     def placeholders(self) -> tuple[str, ...]:
-        return tuple(re.findall(r"\{(\w+)\}", self.template))
+        return _placeholders(self.template)
 
     def build(self, centre: str, **values: object) -> str:
         """The concrete topic, e.g. ``onewindow/demo/window/3/call``."""
@@ -103,15 +104,23 @@ class TopicPattern:
 
     def parse(self, topic: str) -> dict[str, str] | None:
         """The parts of a topic of this kind (``centre`` included), or None if it is not one."""
-        match = self._regex().fullmatch(topic)
+        match = _topic_regex(self.template).fullmatch(topic)
         return match.groupdict() if match else None
 
-    def _regex(self) -> re.Pattern[str]:
-        body = re.escape(self.template)
-        for name in self.placeholders:
-            part = _PARTS.get(name, SEGMENT)
-            body = body.replace(re.escape("{" + name + "}"), f"(?P<{name}>{part})")
-        return re.compile(f"{ROOT}/(?P<centre>{SEGMENT})/{body}")
+
+@functools.cache
+def _placeholders(template: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\{(\w+)\}", template))
+
+
+@functools.cache
+def _topic_regex(template: str) -> re.Pattern[str]:
+    """The regular expression of a template's topics, made once (a device's every message is matched against them)."""
+    body = re.escape(template)
+    for name in _placeholders(template):
+        part = _PARTS.get(name, SEGMENT)
+        body = body.replace(re.escape("{" + name + "}"), f"(?P<{name}>{part})")
+    return re.compile(f"{ROOT}/(?P<centre>{SEGMENT})/{body}")
 
 
 SERVER_AVAILABILITY = TopicPattern(
