@@ -347,8 +347,10 @@
   }
 
   // A matter that cannot be issued now shows why on its button; a tap on it asks nothing, at most it
-  // says why once and where else the matter is served today.
-  function chooseMatter(matter) {
+  // says why once and where else the matter is served today. A tap before the hall's rule was read
+  // (a kiosk just started, a slow network) waits for it rather than asking a question in vain.
+  async function chooseMatter(matter) {
+    if (issuing === null) await loadIssuing();
     if (guideMode()) { showGuide(matter); return; }
     const refused = refusalOf(matter.code);
     if (refused !== null) {
