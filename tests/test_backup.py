@@ -174,7 +174,8 @@ async def test_restore_refuses_a_damaged_copy_and_leaves_the_database_as_it_was(
     scribbled = tmp_path / "scribbled.backup"
     middle = len(data) // 2
     scribbled.write_bytes(data[:middle] + secrets.token_bytes(4096) + data[middle + 4096 :])
-    await db.dispose()  # the server is stopped before a restore
+    await service.aclose()  # the server is stopped before a restore: its wait-range round too
+    await db.dispose()
     held = contents(database_url)
     for damaged in (truncated, scribbled):
         with pytest.raises(BackupError, match=str(damaged)):
@@ -192,6 +193,7 @@ async def test_a_restore_puts_back_exactly_the_copy(db: Database, database_url: 
     async with db.write() as conn:  # as a newer version's migration would leave it
         await conn.execute(text("CREATE TABLE later_table (id INTEGER PRIMARY KEY)"))
         await conn.execute(text("INSERT INTO later_table VALUES (1)"))
+    await service.aclose()
     await db.dispose()
     await asyncio.to_thread(restore, database_url, copy.path, replace=True)
     async with Database(database_url) as again:
