@@ -20,6 +20,7 @@ from queue_server.config.centre_file import (
     load_centre,
     load_demo_centre,
     locate,
+    locator,
     parse_centre,
 )
 from queue_server.domain.centre import Centre, ClosingPolicy, NoShowRequeue
@@ -620,8 +621,9 @@ def _scalars(data: object, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tu
 def assert_every_value_located(text: str) -> None:
     """Each value's line shows that value, and its key when it has one: a check on real files."""
     lines = text.splitlines()
+    line_of_place = locator(text)
     for loc, value in _scalars(tomllib.loads(text)):
-        line = lines[(locate(text, loc) or 0) - 1]
+        line = lines[(line_of_place(loc) or 0) - 1]
         shown = {json.dumps(value, ensure_ascii=False, default=str), str(value), str(value).lower()}
         assert any(form in line for form in shown), (loc, value, line)
         key = next(part for part in reversed(loc) if isinstance(part, str))

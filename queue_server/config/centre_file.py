@@ -20,7 +20,7 @@ import pathlib
 import re
 import tomllib
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
@@ -53,6 +53,7 @@ __all__ = [
     "load_centre",
     "load_demo_centre",
     "locate",
+    "locator",
     "parse_centre",
 ]
 
@@ -279,7 +280,13 @@ def locate(text: str, loc: Loc) -> int | None:
     The exact key, table or array element when it is written down; otherwise the nearest
     enclosing one that is (a missing field → its table's header), never a later line.
     """
-    return _lookup(_scan(text), loc)
+    return locator(text)(loc)
+
+
+def locator(text: str) -> Callable[[Loc], int | None]:
+    """:func:`locate` for many places in one text, which is scanned once (a scan walks the whole text)."""
+    lines = _scan(text)
+    return lambda loc: _lookup(lines, loc)
 
 
 def _lookup(lines: Mapping[Loc, int], loc: Loc) -> int | None:
