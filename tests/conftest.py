@@ -23,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -64,27 +66,89 @@ async def _server() -> asyncpg.Connection:
         pytest.skip(message)
 
 
+@dataclass
+class Templates:
+    """Databases migrated once per test process, copied for each test that asks for ``db``: a copy
+    costs a file copy (SQLite) or a ``CREATE DATABASE ... TEMPLATE`` (PostgreSQL), where running
+    every migration took 0.3 s and over a second. The migrations themselves are tested on empty
+    databases (``database_url`` alone, tests/test_migration*.py)."""
+
+    folder: Path
+    sqlite: Path | None = None
+    postgresql: str | None = None
+    migrated: set[str] = field(default_factory=set)
+    """The URLs made as copies: the ``db`` fixture has nothing to migrate there."""
+
+    async def sqlite_copy(self, path: Path) -> None:
+        if self.sqlite is None:
+            template = self.folder / "template.db"
+            async with Database(f"sqlite:///{template}") as database:
+                await upgrade(database)
+            assert not template.with_name("template.db-wal").exists(), "closed, the WAL is in the file"
+            self.sqlite = template
+        shutil.copyfile(self.sqlite, path)
+
+    async def postgresql_copy(self, server: asyncpg.Connection, name: str) -> None:
+        if self.postgresql is None:
+            template = f"onewindow_template_{secrets.token_hex(6)}"
+            await server.execute(f'CREATE DATABASE "{template}"')
+            url = make_url(POSTGRES_URL).set(database=template).render_as_string(hide_password=False)
+            async with Database(url) as database:
+                await upgrade(database)
+            self.postgresql = template
+        await server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgresql}"')
+
+    async def drop(self) -> None:
+        if self.postgresql is not None:
+            server = await _server()
+            try:
+                await server.execute(f'DROP DATABASE IF EXISTS "{self.postgresql}" WITH (FORCE)')
+            finally:
+                await server.close()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    asyncio.run(made.drop())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, or a PostgreSQL database dropped after the test."""
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> AsyncIterator[str]:
+    """A database: a SQLite file, or a PostgreSQL database dropped after the test; empty, unless the
+    test asks for ``db`` too, when it starts as a copy of one migrated to the newest schema."""
+    migrated = "db" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'onewindow.db'}"
+        path = tmp_path / "onewindow.db"
+        url = f"sqlite:///{path}"
+        if migrated:
+            await templates.sqlite_copy(path)
+            templates.migrated.add(url)
+        yield url
         return
     name = f"onewindow_test_{secrets.token_hex(6)}"
     server = await _server()
     try:
-        await server.execute(f'CREATE DATABASE "{name}"')
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        if migrated:
+            await templates.postgresql_copy(server, name)
+        else:
+            await server.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        if migrated:
+            templates.migrated.add(url)
+        yield url
     finally:
         await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await server.close()
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(database_url: str, templates: Templates) -> AsyncIterator[Database]:
     """A database migrated to the newest schema, disposed of after the test."""
     async with Database(database_url) as database:
-        await upgrade(database)
+        if database_url not in templates.migrated:
+            await upgrade(database)
         yield database
         await end_wait_range_rounds()
 
