@@ -1,6 +1,7 @@
-"""The wait range told at issue: scaled from the last ranges worked out (or from the matter's spread
-before any), corrected by how the hall's told ranges fared, printed on the slip exactly as the
-ticket keeps it, and shown per group on the board (sent again when a round moves it)."""
+"""The wait range told at issue: its matter's newcomer range from the last ranges worked out, or
+scaled from them (or from the matter's spread before any), corrected by how the hall's told ranges
+fared, printed on the slip exactly as the ticket keeps it, and shown per group on the board (sent
+again when a round moves it)."""
 
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def test_before_any_working_out_the_range_holds_the_matters_spread_of_handling_t
     assert abs(sum(draws) / len(draws) - 20) < 0.3, "the point estimate stays the mean"
 
 
-async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_board_has_each_groups_range() -> None:
+async def test_an_issue_after_a_working_out_is_told_from_it_and_the_board_has_each_groups_range() -> None:
     hall, _ = make_hall(staffed=False)
     hall.sign_on(1, "s1")
     hall.sign_on(3, "s3")
@@ -136,11 +137,15 @@ async def test_an_issue_after_a_working_out_scales_its_nearest_ticket_and_the_bo
     ranges = await WaitRanges().refresh(hall)
     basis = hall.range_basis
     assert basis is not None and len(basis.samples) == 6 == len(ranges)
-    position = hall.issue("pension").position
-    assert position is not None and position.estimated_wait == 60 * MINUTE  # six ahead, ten minutes each
+    change = hall.issue("pension")
+    position = change.position
+    assert change.ticket is not None and position is not None
+    assert position.estimated_wait == 60 * MINUTE  # six ahead, ten minutes each
+    assert position.wait_range == printed(basis.played["pension"].range), "the newcomer's, in whole minutes"
     nearest = sorted(basis.samples, key=lambda s: s.point)[-NEARBY:]
     assert nearest[-1].point == 50 * MINUTE
-    assert position.wait_range == printed(scaled(60 * MINUTE, relative(*nearest))), "in whole minutes"
+    unplayed = hall.raw_told(change.ticket, position, played=False)  # as told to a ticket that does not go last
+    assert unplayed == scaled(60 * MINUTE, relative(*nearest))
 
     summary = HallSummary.model_validate({**hall_summary(hall), "seq": 1})
     told = {group.prefix: group.wait_range_minutes for group in summary.waiting}
@@ -190,11 +195,12 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
     assert (fifth.estimate_low, fifth.estimate_high) == printed(spread_range(20 * MINUTE, PRIOR_SPREAD)).whole_minutes()
     assert fifth.estimate_low < fifth.estimate_high, "printed as a range"
     assert fifth.estimate_minutes == 20
-    # after the round: the eighth (30 minutes) scaled from the nearest few of the first five's ranges
+    # after the round: the eighth (30 minutes) told the newcomer's range of the round, moved to its point
     assert basis is not None
     eighth = rows[answers[7]["serial"]]
-    expected = told_range(30 * MINUTE, "pension", "A", basis, PRIOR_SPREAD)
+    expected = basis.played["pension"].moved(30 * MINUTE)
     assert (eighth.estimate_low, eighth.estimate_high) == printed(expected).whole_minutes()
+    assert eighth.told_point == 30 * 60 and eighth.told_half == (expected.high - expected.low).total_seconds() / 2
 
 
 class SummaryRecorder:

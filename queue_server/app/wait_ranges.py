@@ -10,13 +10,16 @@ longer: a long queue's ranges never take more than a twentieth of the process's 
 the pace of the actions.
 
 After issues the service also works them out once a gap later, whoever reads, and keeps
-each waiting ticket's point estimate beside its range on the hall (``Hall.range_basis``): an
-issue tells its range by scaling the nearest of them (queue_server.domain.told_ranges), in its own
-transaction and without a play, and keeps it with the ticket (``tickets.estimate_low``/
-``estimate_high``): the range told at issue, which the reports set against the real wait. The
-round writes a first range only for a ticket that was told none (no window served it at issue).
-When the round moves a group's newcomer range, the hall board's summary is sent again with it
-(``board_moved``, ``publish_board``): at most once a round, so at the rounds' bounded rate.
+each waiting ticket's point estimate beside its range on the hall (``Hall.range_basis``), and per
+matter the range of a phantom newcomer played last in the queue in the same plays
+(``estimates.Newcomers``) beside its point estimate: an issue tells its matter's phantom range
+moved to its own point estimate (or, for a ticket that does not go last, scales the nearest
+tickets' ranges: queue_server.domain.told_ranges), in its own transaction and without a play,
+and keeps it with the ticket (``tickets.estimate_low``/``estimate_high``): the range told at
+issue, which the reports set against the real wait. The round writes a first range only for a
+ticket that was told none (no window served it at issue). When the round moves a group's
+newcomer range, the hall board's summary is sent again with it (``board_moved``,
+``publish_board``): at most once a round, so at the rounds' bounded rate.
 """
 
 from __future__ import annotations
@@ -97,10 +100,12 @@ class WaitRanges:
         changes, at = hall.changes, hall.clock.now()
         started = time.perf_counter()
         points = hall.range_points()  # at the plays' instant: what an issue scales their ranges by
-        newcomers = hall.newcomer_points()  # what the hall board tells each group's newcomer
+        phantoms = hall.phantom_points()  # per matter, a newcomer's: what an issue moves its range by
+        newcomers = hall.newcomer_points(phantoms)  # what the hall board tells each group's newcomer
         cost = time.perf_counter() - started
         ranges: dict[int, WaitRange] = {}
-        plays = hall.wait_range_plays(ranges)
+        played: dict[str, WaitRange] = {}
+        plays = hall.wait_range_plays(ranges, newcomers=played)
         while True:
             started = time.perf_counter()
             step = next(plays, StopIteration)
@@ -118,7 +123,9 @@ class WaitRanges:
         for serial in set(moved) - set(ranges):  # no longer waiting
             del moved[serial]
         kept = self._computed[code] = _Computed(id(hall), changes, at, ranges, seen)
-        hall.range_basis = RangeBasis.of(at, points, ranges, newcomers, hall.stats.spread, hall.calibration)
+        hall.range_basis = RangeBasis.of(
+            at, points, ranges, newcomers, hall.stats.spread, hall.calibration, phantoms=phantoms, played=played
+        )
         self.computations += 1
         self._cost[code] = cost + time.perf_counter() - started
         self._size[code] = waiting_count(hall)

@@ -701,27 +701,84 @@ def sampled_plays(
     seed: str,
     until: int | Collection[int] | None,
     waits: dict[int, list[dt.timedelta]],
+    newcomers: Newcomers | None = None,
 ) -> Iterator[None]:
     """The wait of each waiting ticket (by serial) in each of ``plays`` plays of the hall with
     handling times drawn from ``model`` (the play of ``forecast``, same router and calendar), the
     draws seeded by ``seed``, gathered in ``waits``; ``until`` as in ``forecast``. A ticket no
     window serves has none. It yields after each play, so that a caller on an event loop lets other
     work run between two (a long queue's forty plays would hold the loop for seconds). The hall is
-    copied before the first play: what changes after does not reach the plays under way."""
+    copied before the first play: what changes after does not reach the plays under way.
+
+    With ``newcomers`` (and no ``until``: a newcomer comes after the whole queue), each play also
+    gives their waits (:class:`Newcomers`), read off the play's end: no play more."""
     staffed = [w for w in windows if w.staffed]
     holding, waiting = dict(holding), list(waiting)
     wanted = None if until is None else {until} if isinstance(until, int) else set(until)
     zero = dt.timedelta()
     drawn = SampledTimes(model, random.Random(seed))
     start = _SampledStart(router, stats, calendar, now, staffed, holding, waiting, drawn)
+    if wanted is not None:
+        newcomers = None
     for play in range(plays):
         calls: dict[int, ForecastCall] = {}
         drawn.rng = random.Random(f"{seed}:{play}")
+        end = PlayEnd(now, {}, {}) if newcomers is not None else None
         _play(router, stats, calendar, now, staffed, holding, waiting, calls, None if wanted is None else set(wanted),
-              None, drawn, start)  # fmt: skip
+              end, drawn, start)  # fmt: skip
         for serial, call in calls.items():
             waits.setdefault(serial, []).append(max(call.at - now, zero))
+        if newcomers is not None and end is not None:
+            newcomers.played(end)
         yield
+
+
+class Newcomers:
+    """Phantom newcomers: per matter, an ordinary ticket put last in the queue, played with it.
+
+    A phantom never delays a real ticket nor another phantom: an ordinary ticket last in the queue
+    changes no choice made before it (:class:`PlayEnd`), so it is called the first time a window
+    that may call it finds nothing, and each phantom is read off the same play's end as if it were
+    the only one (they are not played against each other: each tells what one newcomer of its
+    matter would wait, and only one comes at a time). Its handling time never counts, as nobody
+    comes after it. So the plays that give the real tickets' ranges give the newcomers' too."""
+
+    def __init__(self, now: dt.datetime, windows: Mapping[str, Collection[int]]) -> None:
+        self.now = now
+        kinds: dict[int, set[str]] = {}
+        for matter, numbers in windows.items():
+            for number in numbers:
+                kinds.setdefault(number, set()).add(matter)
+        self._kinds: dict[frozenset[str], list[int]] = {}
+        """The windows by the matters (of these) they may call: a play's end is read per kind."""
+        for number, matters in kinds.items():
+            self._kinds.setdefault(frozenset(matters), []).append(number)
+        self.waits: dict[str, list[dt.timedelta]] = {}
+        """Per matter, its phantom's wait in each play so far (none when no window may call it)."""
+
+    def calls(self, end: PlayEnd) -> dict[str, dt.datetime]:
+        """Per matter, when a phantom newcomer would be called after the play ended at ``end``."""
+        out: dict[str, dt.datetime] = {}
+        next_free = end.next_free
+        for matters, numbers in self._kinds.items():
+            found = [next_free[n][0] for n in numbers if n in next_free]
+            if not found:
+                continue
+            first = min(found)
+            for matter in matters:
+                if matter not in out or first < out[matter]:
+                    out[matter] = first
+        return out
+
+    def played(self, end: PlayEnd) -> None:
+        """Take in one play's end: each phantom's wait in it."""
+        zero = dt.timedelta()
+        for matter, at in self.calls(end).items():
+            self.waits.setdefault(matter, []).append(max(at - self.now, zero))
+
+    def ranges(self) -> dict[str, WaitRange]:
+        """Per matter, the range of its phantom's waits (``RANGE_QUANTILES``), as a real ticket's."""
+        return {matter: quantile_range(found) for matter, found in self.waits.items()}
 
 
 def quantile_range(waits: Sequence[dt.timedelta], quantiles: tuple[float, float] = RANGE_QUANTILES) -> WaitRange:
@@ -758,12 +815,14 @@ def wait_range_plays(
     until: int | Collection[int] | None = None,
     plays: int = RANGE_PLAYS,
     ranges: dict[int, WaitRange],
+    newcomers: Newcomers | None = None,
 ) -> Iterator[None]:
     """The range told for each waiting ticket's wait, in ``ranges`` after the last play: the middle
     of the sampled plays of the hall with the learned handling times (``RANGE_QUANTILES``), one
-    play a step (see ``sampled_plays``)."""
+    play a step (see ``sampled_plays``); the ``newcomers``' waits in the same plays."""
     waits: dict[int, list[dt.timedelta]] = {}
     yield from sampled_plays(
-        router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until, waits=waits
-    )
+        router, stats, stats, calendar, now, windows, holding, waiting, plays=plays, seed=seed, until=until,
+        waits=waits, newcomers=newcomers,
+    )  # fmt: skip
     ranges.update({serial: quantile_range(found) for serial, found in waits.items()})

@@ -11,7 +11,7 @@ the hall was given, as do the reads (positions, today's counts).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from queue_server.domain.bookings import walk_ins_extended
@@ -26,6 +26,7 @@ from queue_server.domain.estimates import (
     ForecastCall,
     HandlingModel,
     HandlingStats,
+    Newcomers,
     PlayEnd,
     Position,
     WaitRange,
@@ -303,20 +304,42 @@ class Hall(RatingActions):
             pass
         return ranges
 
-    def wait_range_plays(self, ranges: dict[int, WaitRange], serials: Iterable[int] | None = None) -> Iterator[None]:
+    def wait_range_plays(
+        self,
+        ranges: dict[int, WaitRange],
+        serials: Iterable[int] | None = None,
+        newcomers: dict[str, WaitRange] | None = None,
+    ) -> Iterator[None]:
         """``wait_ranges`` one play at a time, into ``ranges`` after the last: the hall as it stands
-        at the first step, whatever changes between two (the service lets its loop run there)."""
+        at the first step, whatever changes between two (the service lets its loop run there).
+        With ``newcomers`` (and every ticket asked), also each matter's phantom newcomer's range
+        from the same plays (:meth:`phantom_points` has its point), into it after the last."""
         now = self.clock.now()
         asked = None if serials is None else self._asked(serials)
         if asked is not None and not asked:
             return
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
         found: dict[int, WaitRange] = {}
+        phantoms = self._phantoms(now) if newcomers is not None and asked is None else None
         yield from wait_range_plays(
             self.router, self.stats, self.calendar, now, list(self._windows.values()), holding, self._queue(),
-            seed=f"{self.centre.code}:{now.isoformat()}", until=asked, ranges=found,
+            seed=f"{self.centre.code}:{now.isoformat()}", until=asked, ranges=found, newcomers=phantoms,
         )  # fmt: skip
         ranges.update(found if asked is None else {s: r for s, r in found.items() if s in asked})
+        if newcomers is not None and phantoms is not None:
+            newcomers.update(phantoms.ranges())
+
+    def _phantoms(self, now: dt.datetime) -> Newcomers:
+        """One phantom newcomer per matter (an ordinary kiosk ticket), with the staffed windows
+        that may call it."""
+        day = self.calendar.local_date(now)
+        serial = self._last_serial + 1
+        staffed = [w.number for w in self._windows.values() if w.staffed]
+        windows = {}
+        for matter in self.centre.matters:
+            phantom = Ticket(serial, serial, matter.prefix, day, matter.code, None, Channel.KIOSK, now)
+            windows[matter.code] = [n for n in staffed if self.router.can_serve(n, phantom)]
+        return Newcomers(now, windows)
 
     def glance(self) -> Glance:
         """What the told waits depend on now, with each waiting ticket's expected call: to say
@@ -400,35 +423,59 @@ class Hall(RatingActions):
         return pending.change(self.told(ticket, self._issued_position(ticket, now, play_end), at_issue=True))
 
     def told(self, ticket: Ticket, position: Position, *, at_issue: bool = False) -> Position:
-        """``position`` with the range told beside its single estimate (no play: scaled from the
-        last ranges worked out, or from the matter's spread before any, then corrected by how the
-        told ranges fared): at issue, and on the ticket's page until the next working-out includes
-        it. Only the range told ``at_issue`` is checked against the real wait later."""
-        if position.estimated_wait is None:
+        """``position`` with the range told beside its single estimate (no play: see
+        :meth:`raw_told`, then corrected by how the told ranges fared): at issue, and on the
+        ticket's page until the next working-out includes it. Only the range told ``at_issue`` is
+        checked against the real wait later."""
+        raw = self.raw_told(ticket, position)
+        if raw is None or position.estimated_wait is None:
             return position
-        spread = self.stats.spread(ticket.matter)
-        raw = told_range(position.estimated_wait, ticket.matter, ticket.prefix, self.range_basis, spread)
         told = self.calibration.told(position.estimated_wait, raw, ticket.serial if at_issue else None)
         return replace(position, wait_range=told)
 
-    def newcomer_points(self) -> dict[str, RangePoint]:
-        """Per ticket group, the point estimate of a newcomer now: an ordinary ticket of the group's
-        matter issued most today (else its first) put last in the queue. Costs one forecast."""
+    def raw_told(self, ticket: Ticket, position: Position, *, played: bool = True) -> WaitRange | None:
+        """The range for a ticket the last working-out did not play, before correction: an
+        ordinary ticket (last in the queue, as the phantom newcomers were) is told its matter's
+        phantom range moved to its point estimate (``played``); any other, or before any
+        working-out, the range scaled from the nearest tickets (queue_server.domain.told_ranges)."""
+        point = position.estimated_wait
+        if point is None:
+            return None
+        spread = self.stats.spread(ticket.matter)
+        basis = self.range_basis
+        if basis is None:
+            return told_range(point, ticket.matter, ticket.prefix, None, spread)
+        last = not (ticket.green or ticket.booked or ticket.target_window is not None)
+        return basis.raw_range(point, ticket.matter, ticket.prefix, spread, played=played and last)
+
+    def phantom_points(self) -> dict[str, RangePoint]:
+        """Per matter, the point estimate of a phantom newcomer now: an ordinary ticket of it put
+        last in the queue (what :meth:`wait_range_plays` plays beside the real tickets). Costs
+        one forecast."""
         now = self.clock.now()
-        day = self.calendar.local_date(now)
         holding = {number: self._tickets[serial] for number, serial in self._holding.items()}
         end = forecast_end(self.router, self.stats, self.calendar, now, self._windows.values(), holding, self.waiting())
+        prefixes = {m.code: m.prefix for m in self.centre.matters}
+        return {
+            matter: RangePoint(matter, prefixes[matter], max(at - now, dt.timedelta()))
+            for matter, at in self._phantoms(now).calls(end).items()
+        }
+
+    def newcomer_points(self, phantoms: Mapping[str, RangePoint] | None = None) -> dict[str, RangePoint]:
+        """Per ticket group, the point estimate of a newcomer now: an ordinary ticket of the group's
+        matter issued most today (else its first) put last in the queue; from ``phantoms``
+        (:meth:`phantom_points`) when given, else at the cost of one forecast."""
+        phantoms = self.phantom_points() if phantoms is None else phantoms
+        day = self.calendar.local_date(self.clock.now())
         out = {}
         for group in self.centre.ticket_groups:
             matters = [m for m in self.centre.matters if m.prefix == group.prefix]
             if not matters:
                 continue
             matter = max(matters, key=lambda m: self._issued.get((day, m.code), 0))  # the first among equals
-            serial = self._last_serial + 1
-            newcomer = Ticket(serial, serial, group.prefix, day, matter.code, None, Channel.KIOSK, now)
-            position = end.copy().extend(newcomer, self.router, self.stats, self.calendar, now)
-            if position.estimated_wait is not None:
-                out[group.prefix] = RangePoint(matter.code, group.prefix, position.estimated_wait)
+            found = phantoms.get(matter.code)
+            if found is not None:
+                out[group.prefix] = found
         return out
 
     def range_points(self) -> dict[int, RangePoint]:

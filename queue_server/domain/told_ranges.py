@@ -29,7 +29,7 @@ import bisect
 import datetime as dt
 import math
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from types import MappingProxyType
@@ -72,13 +72,31 @@ class RangeSample:
 
 
 @dataclass(frozen=True, slots=True)
+class PlayedRange:
+    """A phantom newcomer's range from the round's plays, and its point estimate then."""
+
+    point: dt.timedelta
+    range: WaitRange
+
+    def moved(self, point: dt.timedelta) -> WaitRange:
+        """The range for a newcomer whose point estimate is ``point`` now: shifted by what its point
+        moved since the plays (the time gone by, the tickets issued or called since), not scaled:
+        the spread of the wait to come is the plays', only where it starts has moved."""
+        shift = point - self.point
+        zero = dt.timedelta()
+        return WaitRange(max(self.range.low + shift, zero), max(self.range.high + shift, zero))
+
+
+@dataclass(frozen=True, slots=True)
 class RangeBasis:
-    """The last computation of a hall's ranges, for the issues since to scale from."""
+    """The last computation of a hall's ranges, for the issues since to tell theirs from."""
 
     at: dt.datetime
     samples: tuple[RangeSample, ...]
     newcomers: Mapping[str, WaitRange] = field(default_factory=dict)
     """Per ticket group, the range told to a newcomer then (the hall board shows it)."""
+    played: Mapping[str, PlayedRange] = field(default_factory=dict)
+    """Per matter, its phantom newcomer's range in the same plays (``estimates.Newcomers``)."""
     _index: dict[str, tuple[list[dt.timedelta], tuple[RangeSample, ...]]] = field(init=False, repr=False, compare=False)
     """Per matter, group and all: the samples in order of point, for an issue to find the nearest by bisection."""
 
@@ -127,20 +145,35 @@ class RangeBasis:
         newcomers: Mapping[str, RangePoint] = MappingProxyType({}),
         spread: Callable[[str], float] = lambda _: PRIOR_SPREAD,
         calibration: Calibration | None = None,
+        phantoms: Mapping[str, RangePoint] = MappingProxyType({}),
+        played: Mapping[str, WaitRange] = MappingProxyType({}),
     ) -> RangeBasis:
-        """The tickets that have both a point estimate and a range, from the same instant ``at``, and
-        each group's newcomer told a range from them as an issue would be (``spread`` per matter,
-        corrected by the hall's ``calibration``)."""
+        """The tickets that have both a point estimate and a range, from the same instant ``at``; per
+        matter, its phantom newcomer's point (``phantoms``) and range (``played``); and each group's
+        newcomer told a range from them as an issue would be (``spread`` per matter, corrected by
+        the hall's ``calibration``)."""
         samples = tuple(
             RangeSample(p.matter, p.prefix, p.point, ranges[serial]) for serial, p in points.items() if serial in ranges
         )
-        basis = cls(at, samples)
+        kept = {matter: PlayedRange(p.point, played[matter]) for matter, p in phantoms.items() if matter in played}
+        basis = cls(at, samples, played=kept)
         calibration = calibration or Calibration()  # none: uncorrected
         told = {
-            prefix: calibration.told(p.point, told_range(p.point, p.matter, prefix, basis, spread(p.matter)))
+            prefix: calibration.told(p.point, basis.raw_range(p.point, p.matter, prefix, spread(p.matter)))
             for prefix, p in newcomers.items()
         }
-        return cls(at, samples, told)
+        return cls(at, samples, told, kept)
+
+    def raw_range(
+        self, point: dt.timedelta, matter: str, prefix: str, spread: float, *, played: bool = True
+    ) -> WaitRange:
+        """The range for a newcomer of ``matter`` with ``point`` estimate, before correction: its
+        matter's phantom range moved to ``point`` (``played``, when the plays had one), else scaled
+        from the nearest tickets (:func:`told_range`)."""
+        found = self.played.get(matter) if played else None
+        if found is not None:
+            return found.moved(point)
+        return told_range(point, matter, prefix, self, spread)
 
 
 class Calibration:
@@ -154,8 +187,9 @@ class Calibration:
     how much wider (or narrower) they needed. A split-conformal correction run online: the scores
     are read against the uncorrected range, so the correction does not feed on itself.
 
-    Kept in memory beside the hall (like ``Hall.range_basis``): a hall loaded afresh tells
-    uncorrected ranges until ``CALIBRATION_MIN`` of its own issues were called."""
+    Kept in memory beside the hall; each ticket keeps what it was told at issue (its point and
+    uncorrected half-width), so a hall loaded afresh rebuilds it (:meth:`rebuilt`) and tells the
+    same corrected ranges as the one that ran."""
 
     def __init__(self) -> None:
         self._told: dict[int, tuple[float, float]] = {}
@@ -187,15 +221,38 @@ class Calibration:
     def called(self, serial: int, wait: dt.timedelta) -> None:
         """The ticket ``serial`` was called after waiting ``wait``: score the range it was told."""
         found = self._told.pop(serial, None)
-        if found is None:
-            return
-        at, half = found
-        score = (wait.total_seconds() - at) / half
+        if found is not None:
+            self._score(*found, wait.total_seconds())
+
+    def _score(self, at: float, half: float, wait: float) -> None:
+        score = (wait - at) / half
         self._scores.append(score)
         bisect.insort(self._ordered, score)
         if len(self._scores) > CALIBRATION_TICKETS:
             self._ordered.pop(bisect.bisect_left(self._ordered, self._scores.popleft()))
         self._ends = None
+
+    def remembered(self, serial: int) -> tuple[float, float] | None:
+        """The point estimate and uncorrected half-width (seconds) ``serial`` was told at issue, while
+        it is not yet called: what the store keeps with the ticket to rebuild the correction."""
+        return self._told.get(serial)
+
+    @classmethod
+    def rebuilt(
+        cls, called: Iterable[tuple[float, float, float]], waiting: Iterable[tuple[int, float, float]]
+    ) -> Calibration:
+        """The correction of a hall loaded afresh, from what its tickets keep: the ``called`` ones'
+        (point, half-width, real wait), in seconds and in order of call (the last
+        ``CALIBRATION_TICKETS`` count), and the ``waiting`` ones' (serial, point, half-width), in
+        order of issue, to score when they are called. It then tells what the hall that ran told."""
+        calibration = cls()
+        for at, half, wait in called:
+            calibration._score(at, half, wait)
+        for serial, at, half in waiting:
+            calibration._told[serial] = (at, half)
+        while len(calibration._told) > CALIBRATION_PENDING:
+            del calibration._told[next(iter(calibration._told))]
+        return calibration
 
     def forget(self, serial: int) -> None:
         """The ticket ended uncalled (cancelled, carried over): it has no real wait to score."""

@@ -202,11 +202,14 @@ def _estimates(called: list[TicketRecord]) -> dict[str, Any]:
 def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
     """How honest the printed ranges were: the share of real waits inside them and their median
     width; beside them the oracle's (on the tickets it was asked for) and the width ratio there,
-    and the same two figures of the ranges told at issue without a play (``told_*``)."""
+    and the same two figures of the ranges told at issue without a play (``told_*``) and of those
+    ranges before the hall's correction (``uncorrected_*``)."""
     printed = [t for t in called if t.low is not None and t.high is not None]
     asked = [t for t in printed if t.oracle_low is not None and t.oracle_high is not None]
     told = [t for t in called if t.told_low is not None and t.told_high is not None]
     told_asked = [t for t in told if t.oracle_low is not None and t.oracle_high is not None]
+    raw = [t for t in called if t.uncorrected_low is not None and t.uncorrected_high is not None]
+    raw_asked = [t for t in raw if t.oracle_low is not None and t.oracle_high is not None]
     return {
         "count": len(printed),
         "coverage": _share(printed, lambda t: t.low, lambda t: t.high),
@@ -221,6 +224,9 @@ def range_figures(called: list[TicketRecord]) -> dict[str, Any]:
         "told_median_width": _median_width(told, lambda t: t.told_low, lambda t: t.told_high),
         "told_median_width_on_oracle_tickets": _median_width(told_asked, lambda t: t.told_low, lambda t: t.told_high),
         "told_width_ratio": _ratio(told_asked, lambda t: t.told_low, lambda t: t.told_high),
+        "uncorrected_coverage": _share(raw, lambda t: t.uncorrected_low, lambda t: t.uncorrected_high),
+        "uncorrected_median_width": _median_width(raw, lambda t: t.uncorrected_low, lambda t: t.uncorrected_high),
+        "uncorrected_width_ratio": _ratio(raw_asked, lambda t: t.uncorrected_low, lambda t: t.uncorrected_high),
     }
 
 

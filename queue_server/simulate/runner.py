@@ -38,6 +38,7 @@ from queue_server.domain.hall_ratings import SYSTEM
 from queue_server.domain.staffing_advice import Suggestion, SuggestionKind, snapshot, staffing_advice
 from queue_server.domain.tickets import Channel, Outcome, TicketStatus
 from queue_server.domain.told_ranges import RangeBasis
+from queue_server.domain.told_ranges import printed as in_minutes
 from queue_server.domain.windows import PauseReason
 from queue_server.simulate.booked import with_bookings
 from queue_server.simulate.model import Arrival, DayPlan, Event, EventQueue, Kind, PlannedPause, plan_day
@@ -78,6 +79,10 @@ class TicketRecord:
     told_high: float | None = None
     """The range told at the issue as the service tells it, without a play: scaled from the ranges
     worked out after the issue before (queue_server.domain.told_ranges)."""
+    uncorrected_low: float | None = None
+    uncorrected_high: float | None = None
+    """The same range before the hall's correction by its record of the day (``Hall.raw_told``),
+    printed: what it would tell without the correction (the day is the same either way)."""
     called: dt.datetime | None = None
     window: int | None = None
     finished: dt.datetime | None = None
@@ -343,7 +348,7 @@ class Simulation:
             slot=slot,
             late_booking=late,
         )
-        self._ranges(record, change.position.wait_range)
+        self._ranges(record, change.position.wait_range, self.hall.raw_told(ticket, change.position))
         self.tickets.append(record)
         self.by_serial[ticket.serial] = record
         self._minutes[ticket.serial] = arrival.minutes
@@ -360,9 +365,10 @@ class Simulation:
                 self._call(min(idle, key=_idle_order))
         self._tick()
 
-    def _ranges(self, record: TicketRecord, told: WaitRange | None) -> None:
+    def _ranges(self, record: TicketRecord, told: WaitRange | None, uncorrected: WaitRange | None) -> None:
         """The range printed on the ticket (as the service computes it after the issue), the range
-        ``told`` at the issue and, for every ``oracle_every``-th ticket, the oracle's.
+        ``told`` at the issue (and before its correction) and, for every ``oracle_every``-th
+        ticket, the oracle's.
 
         The whole hall's ranges are worked out, as the service's round after an issue does, and
         the next issue scales its told range from them: in the service that round comes a gap
@@ -373,11 +379,19 @@ class Simulation:
         if told is not None:
             low, high = told.whole_minutes()
             record.told_low, record.told_high = float(low), float(high)
+        if uncorrected is not None:
+            low, high = in_minutes(uncorrected).whole_minutes()
+            record.uncorrected_low, record.uncorrected_high = float(low), float(high)
         points = self.hall.range_points()
-        ranges = self.hall.wait_ranges()
+        phantoms = self.hall.phantom_points()
+        ranges: dict[int, WaitRange] = {}
+        played: dict[str, WaitRange] = {}
+        for _ in self.hall.wait_range_plays(ranges, newcomers=played):
+            pass
         self.hall.range_basis = RangeBasis.of(
-            self.clock.now(), points, ranges, spread=self.hall.stats.spread, calibration=self.hall.calibration
-        )
+            self.clock.now(), points, ranges, spread=self.hall.stats.spread, calibration=self.hall.calibration,
+            phantoms=phantoms, played=played,
+        )  # fmt: skip
         printed = ranges.get(record.serial)
         if printed is not None:
             low, high = printed.whole_minutes()
