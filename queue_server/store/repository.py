@@ -34,6 +34,7 @@ from queue_server.domain.records import decode_value, encode_value
 from queue_server.domain.refusal_codes import RefusalCode
 from queue_server.domain.stored_hall import StoredHall
 from queue_server.domain.tickets import CancelReason, Category, Channel, Outcome, Ticket, TicketStatus
+from queue_server.domain.told_ranges import CALIBRATION_PENDING, CALIBRATION_TICKETS, Calibration
 from queue_server.domain.windows import PauseReason, WindowEvent, WindowState, WindowStatus, window_event_from_record
 from queue_server.store import schema
 from queue_server.store.errors import NoSuchCentre
@@ -187,7 +188,36 @@ async def load_hall(conn: AsyncConnection, code: str, clock: Clock) -> Hall:
     today = WorkCalendar(centre).local_date(clock.now())
     real_name = any(m.real_name for m in centre.matters)
     stored = await stored_hall(conn, code, today, [ticket_from_row(r) for r in tickets], real_name=real_name)
-    return Hall.restore(centre, clock, stored, await handling_stats(conn, centre))
+    hall = Hall.restore(centre, clock, stored, await handling_stats(conn, centre))
+    hall.calibration = await calibration(conn, code)
+    return hall
+
+
+async def calibration(conn: AsyncConnection, code: str) -> Calibration:
+    """The hall's correction of its told ranges as its tickets keep it: the last
+    ``CALIBRATION_TICKETS`` called ones scored in order of call, the waiting ones remembered."""
+    t = schema.tickets.c
+    told = (t.centre == code, t.told_half.is_not(None), t.told_point.is_not(None))
+    called = (
+        await conn.execute(
+            select(t.told_point, t.told_half, t.issued_at, t.called_at)
+            .where(*told, t.called_at.is_not(None))
+            .order_by(t.called_at.desc(), t.serial.desc())
+            .limit(CALIBRATION_TICKETS)
+        )
+    ).all()
+    waiting = (
+        await conn.execute(
+            select(t.serial, t.told_point, t.told_half)
+            .where(*told, t.status == TicketStatus.WAITING.value, t.called_at.is_(None))
+            .order_by(t.serial.desc())
+            .limit(CALIBRATION_PENDING)
+        )
+    ).all()
+    return Calibration.rebuilt(
+        [(r.told_point, r.told_half, (r.called_at - r.issued_at).total_seconds()) for r in reversed(called)],
+        [(r.serial, r.told_point, r.told_half) for r in reversed(waiting)],
+    )
 
 
 async def stored_hall(
@@ -487,7 +517,7 @@ async def save_change(
     """
     code = hall.centre.code
     out = writes if writes is not None else Writes(code)
-    tokens = _save_tickets(out, change)
+    tokens = _save_tickets(out, change, hall.calibration)
     _append_ticket_events(out, change)
     _save_windows(out, change.windows, change.window_events)
     _advance_counters(out, hall, change.ticket_events)
@@ -499,7 +529,7 @@ async def save_change(
     return tokens
 
 
-def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
+def _save_tickets(writes: Writes, change: Change, calibration: Calibration) -> dict[int, str]:
     issued = {e.serial for e in change.ticket_events if isinstance(e, TicketIssued)}
     tokens: dict[int, str] = {}
     for ticket in change.tickets:
@@ -512,6 +542,7 @@ def _save_tickets(writes: Writes, change: Change) -> dict[int, str]:
                 "status_token": tokens[ticket.serial],
                 "estimate_minutes": whole_minutes(told.estimated_wait) if told is not None else None,
                 **_told_range(told),
+                **_told_basis(calibration, ticket.serial),
                 **values,
             }
         elif ticket.serial in writes.new_tickets:  # issued earlier in the same flush
@@ -527,6 +558,13 @@ def _told_range(told: Position | None) -> dict[str, int | None]:
         return {"estimate_low": None, "estimate_high": None}
     low, high = told.wait_range.whole_minutes()
     return {"estimate_low": low, "estimate_high": high}
+
+
+def _told_basis(calibration: Calibration, serial: int) -> dict[str, float | None]:
+    """What the hall's correction remembered of the range told at issue (seconds), to rebuild it."""
+    found = calibration.remembered(serial)
+    point, half = found if found is not None else (None, None)
+    return {"told_point": point, "told_half": half}
 
 
 def sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:

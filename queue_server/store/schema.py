@@ -180,6 +180,10 @@ tickets = Table(
     Column("estimate_minutes", Integer),
     Column("estimate_low", Integer),
     Column("estimate_high", Integer),
+    # What the range told at issue was corrected from, in seconds: the point estimate and the
+    # half-width before the hall's correction (domain.told_ranges.Calibration rebuilds from them).
+    Column("told_point", Float),
+    Column("told_half", Float),
     _centre_fk("tickets"),
     UniqueConstraint("centre", "service_day", "number", name="uq_tickets_centre_day_number"),
     Index("ix_tickets_centre_status", "centre", "status"),
