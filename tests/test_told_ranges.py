@@ -200,7 +200,8 @@ async def test_the_slip_prints_the_range_the_ticket_keeps_as_told(db: Database) 
     eighth = rows[answers[7]["serial"]]
     expected = basis.played["pension"].moved(30 * MINUTE)
     assert (eighth.estimate_low, eighth.estimate_high) == printed(expected).whole_minutes()
-    assert eighth.told_point == 30 * 60 and eighth.told_half == (expected.high - expected.low).total_seconds() / 2
+    half = (expected.high - expected.low).total_seconds() / 2
+    assert eighth.told_middle == expected.low.total_seconds() + half and eighth.told_half == half
 
 
 class SummaryRecorder:
@@ -230,11 +231,11 @@ def minutes(low: float, high: float) -> WaitRange:
     return WaitRange(low * MINUTE, high * MINUTE)
 
 
-def scored(waits: list[float], raw: WaitRange, point: float = 15) -> Calibration:
-    """A calibration that told ``point`` and ``raw`` to one ticket per wait and saw each called after it."""
+def scored(waits: list[float], raw: WaitRange) -> Calibration:
+    """A calibration that told ``raw`` to one ticket per wait and saw each called after it."""
     calibration = Calibration()
     for serial, wait in enumerate(waits):
-        calibration.told(point * MINUTE, raw, serial)
+        calibration.told(raw, serial)
         calibration.called(serial, wait * MINUTE)
     return calibration
 
@@ -249,14 +250,14 @@ def test_the_told_range_is_printed_to_the_nearest_minute_and_a_wait_is_never_tol
 def test_before_enough_called_tickets_the_range_is_not_corrected() -> None:
     calibration = scored([40.0] * (CALIBRATION_MIN - 1), minutes(10, 20))
     assert calibration.ends() is None
-    assert calibration.told(15 * MINUTE, minutes(10.2, 19.8)) == minutes(10, 20)
+    assert calibration.told(minutes(10.2, 19.8)) == minutes(10, 20)
 
 
 def test_waits_that_ran_long_move_the_range_up_and_widen_it() -> None:
     rng = random.Random(3)
     waits = [rng.uniform(18, 30) for _ in range(CALIBRATION_TICKETS)]
     calibration = scored(waits, minutes(10, 20))
-    told = calibration.told(15 * MINUTE, minutes(10, 20))
+    told = calibration.told(minutes(10, 20))
     assert 18 * MINUTE <= told.low <= 21 * MINUTE and 27 * MINUTE <= told.high <= 30 * MINUTE, told
     inside = sum(told.low <= w * MINUTE <= told.high for w in waits) / len(waits)
     assert abs(inside - CALIBRATION_TARGET) <= 0.05, "give or take the rounding to whole minutes"
@@ -265,15 +266,15 @@ def test_waits_that_ran_long_move_the_range_up_and_widen_it() -> None:
 def test_a_range_wider_than_the_waits_needed_is_narrowed_and_scales_with_the_point() -> None:
     rng = random.Random(4)
     calibration = scored([rng.uniform(14, 16) for _ in range(CALIBRATION_TICKETS)], minutes(5, 25))
-    assert calibration.told(15 * MINUTE, minutes(5, 25)) == minutes(14, 16)
-    longer = calibration.told(30 * MINUTE, minutes(10, 50))  # twice the half-width: twice the spread
+    assert calibration.told(minutes(5, 25)) == minutes(14, 16)
+    longer = calibration.told(minutes(10, 50))  # twice the half-width: twice the spread
     assert 28 * MINUTE <= longer.low <= 29 * MINUTE and 31 * MINUTE <= longer.high <= 32 * MINUTE, longer
 
 
 def test_the_corrected_range_holds_the_target_share_of_the_next_waits_like_the_last() -> None:
     rng = random.Random(5)
-    calibration = scored([rng.lognormvariate(3, 0.5) for _ in range(CALIBRATION_TICKETS)], minutes(15, 25), 20)
-    told = calibration.told(20 * MINUTE, minutes(15, 25))
+    calibration = scored([rng.lognormvariate(3, 0.5) for _ in range(CALIBRATION_TICKETS)], minutes(15, 25))
+    told = calibration.told(minutes(15, 25))
     after = [rng.lognormvariate(3, 0.5) for _ in range(20_000)]
     inside = sum(told.low <= w * MINUTE <= told.high for w in after) / len(after)
     assert abs(inside - CALIBRATION_TARGET) < 0.05, (told, inside)
@@ -283,17 +284,17 @@ def test_the_corrected_range_holds_the_target_share_of_the_next_waits_like_the_l
 
 def test_only_ranges_told_at_issue_are_scored_once_each_from_the_latest_tickets() -> None:
     calibration = Calibration()
-    calibration.told(15 * MINUTE, minutes(10, 20))  # a page read: not a promise to score
+    calibration.told(minutes(10, 20))  # a page read: not a promise to score
     calibration.called(0, 15 * MINUTE)
     assert calibration.scored == 0
-    calibration.told(15 * MINUTE, minutes(10, 20), 1)
+    calibration.told(minutes(10, 20), 1)
     calibration.called(1, 15 * MINUTE)
     calibration.called(1, 40 * MINUTE)  # a recall of the same ticket
     assert calibration.scored == 1
-    calibration.told(15 * MINUTE, minutes(10, 20), 2)
+    calibration.told(minutes(10, 20), 2)
     calibration.forget(2)
     calibration.called(2, 15 * MINUTE)
-    calibration.told(0 * MINUTE, minutes(0, 0), 3)  # told no wait: no range to score
+    calibration.told(minutes(0, 0), 3)  # told no wait: no range to score
     calibration.called(3, 5 * MINUTE)
     assert calibration.scored == 1
     many = scored([15.0] * (CALIBRATION_TICKETS + 50), minutes(10, 20))
@@ -313,7 +314,7 @@ def test_a_hall_scores_what_it_told_at_issue_when_the_ticket_is_called() -> None
     hall.finish(1, Outcome.ON_THE_SPOT)
     hall.call_next(1)
     assert hall.calibration.scored == 1, "the second, told a range, waited 12 minutes"
-    assert hall.calibration.told(15 * MINUTE, minutes(10, 20)) == minutes(10, 20), "one ticket does not correct"
+    assert hall.calibration.told(minutes(10, 20)) == minutes(10, 20), "one ticket does not correct"
 
 
 async def test_a_round_that_moves_a_newcomer_range_sends_the_board_its_summary_again(db: Database) -> None:

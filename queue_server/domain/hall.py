@@ -430,7 +430,7 @@ class Hall(RatingActions):
         raw = self.raw_told(ticket, position)
         if raw is None or position.estimated_wait is None:
             return position
-        told = self.calibration.told(position.estimated_wait, raw, ticket.serial if at_issue else None)
+        told = self.calibration.told(raw, ticket.serial if at_issue else None)
         return replace(position, wait_range=told)
 
     def raw_told(self, ticket: Ticket, position: Position, *, played: bool = True) -> WaitRange | None:

@@ -2,25 +2,29 @@
 
 A range costs ``estimates.RANGE_PLAYS`` plays of the hall: no action computes one. The service
 works the hall's ranges out now and then, outside its actions (``app.wait_ranges``), and leaves
-each waiting ticket's point estimate beside its range (a :class:`RangeBasis`). An issue takes the
-few tickets of that computation whose point estimates are nearest its own (``NEARBY``, of the
-same matter first, then the same ticket group, then any), averages their ranges relative to their
-points and scales that to its own point: the relative width the plays found for a wait of that
-length in this hall.
+each waiting ticket's point estimate beside its range (a :class:`RangeBasis`), and per matter the
+range of a phantom newcomer played last in the queue in the same plays, with its point estimate
+then (:class:`PlayedRange`). An ordinary issue is such a newcomer: it is told its matter's played
+range, moved by what its own point estimate moved since (the time gone by, the tickets issued and
+called meanwhile). A ticket that does not go last (green channel, a booking, one sent to a
+window), or of a matter the plays had no phantom for, takes the few tickets of that computation
+whose point estimates are nearest its own (``NEARBY``, of the same matter first, then the same
+ticket group, then any), averages their ranges relative to their points and scales that to its
+own point: the relative width the plays found for a wait of that length in this hall.
 
-When the nearest were told 0 minutes (they have no ratio to lend), or before any computation (a hall
-just loaded, the first ticket of the day), the range comes from the
-learned spread of the matter's handling times: log-normal about the point estimate, between the
-same quantiles as the plays' ranges. One handling time's spread is wider than a long queue's wait
-varies relatively (many handling times ahead average out), so a cold start tells a range on the
-wide side, never a narrow one the hall has not earned.
+When the nearest were told 0 minutes (they have no ratio to lend), or before any computation (a
+hall just loaded, the first ticket of the day), the range comes from the learned spread of the
+matter's handling times: log-normal about the point estimate, between the same quantiles as the
+plays' ranges. One handling time's spread is wider than a long queue's wait varies relatively
+(many handling times ahead average out), so a cold start tells a range on the wide side, never a
+narrow one the hall has not earned.
 
-Scaling loses coverage (the hall moved since the working-out; a wait of another length varies
-otherwise than in proportion), so the hall checks what it told against what happened
-(:class:`Calibration`): each called ticket's real wait is set against the point and range it was
-told, and the recent ones place a new range about its point for about ``CALIBRATION_TARGET`` of
-waits to fall inside. The ends are then rounded to the nearest whole minute (the printed
-figures), not outwards: rounding out added a minute to every range.
+Either loses coverage (the hall moved since the working-out; the learned spreads may be off), so
+the hall checks what it told against what happened (:class:`Calibration`): each called ticket's
+real wait is set against the range it was told, and the recent ones widen, narrow or move a new
+range for about ``CALIBRATION_TARGET`` of waits to fall inside. The ends are then rounded to the
+nearest whole minute (the printed figures), not outwards: rounding out added a minute to every
+range.
 """
 
 from __future__ import annotations
@@ -159,7 +163,7 @@ class RangeBasis:
         basis = cls(at, samples, played=kept)
         calibration = calibration or Calibration()  # none: uncorrected
         told = {
-            prefix: calibration.told(p.point, basis.raw_range(p.point, p.matter, prefix, spread(p.matter)))
+            prefix: calibration.told(basis.raw_range(p.point, p.matter, prefix, spread(p.matter)))
             for prefix, p in newcomers.items()
         }
         return cls(at, samples, told, kept)
@@ -179,35 +183,40 @@ class RangeBasis:
 class Calibration:
     """How the hall's told ranges fared, and the correction it gives the next ones.
 
-    Per recent called ticket, its score: how far its real wait fell from the point estimate it was
-    told, in units of the half-width of the range scaled for it (before this correction). The
-    next ranges run from the point plus the low to the point plus the high end of the narrowest
-    interval holding ``CALIBRATION_TARGET`` of those scores, in their own half-widths: the plays
-    say how wide a wait of that length varies, the hall's own record says where the waits fell and
-    how much wider (or narrower) they needed. A split-conformal correction run online: the scores
-    are read against the uncorrected range, so the correction does not feed on itself.
+    Per recent called ticket, its score: how far its real wait fell from the middle of the range
+    it was told before this correction, in half-widths of that range (-1 and 1 are its ends). The
+    next ranges run from their middle plus the low to their middle plus the high end of the
+    narrowest interval holding ``CALIBRATION_TARGET`` of those scores, in their own half-widths:
+    the plays say how wide a wait of that length varies, the hall's own record says where the
+    waits fell and how much wider (or narrower) they needed; ranges that held the waits as they
+    should are left about as they were. A split-conformal correction run online: the scores are
+    read against the uncorrected ranges, so the correction does not feed on itself. Read from the
+    middle, not from the point estimate: a played range is not centred on the point (a wait runs
+    longer more than shorter), and scores about the point lost that shape (measured: on the busy
+    centre a day that held 78 % inside, read about the point, held 82 % read about the middle, with
+    ranges a minute narrower; docs/simulator.md).
 
-    Kept in memory beside the hall; each ticket keeps what it was told at issue (its point and
-    uncorrected half-width), so a hall loaded afresh rebuilds it (:meth:`rebuilt`) and tells the
-    same corrected ranges as the one that ran."""
+    Kept in memory beside the hall; each ticket keeps what it was told at issue (the middle and
+    half-width of its uncorrected range), so a hall loaded afresh rebuilds it (:meth:`rebuilt`)
+    and tells the same corrected ranges as the one that ran."""
 
     def __init__(self) -> None:
         self._told: dict[int, tuple[float, float]] = {}
-        """Per waiting ticket told a range here: its point estimate and the half-width of its range
-        before correction, in seconds (in order of issue)."""
+        """Per waiting ticket told a range here: the middle and the half-width of its range before
+        correction, in seconds (in order of issue)."""
         self._scores: deque[float] = deque()
         """The recent scores in order of call, at most ``CALIBRATION_TICKETS``."""
         self._ordered: list[float] = []
         """The same in order of size, kept so (a call's cost is an insertion, not a sort)."""
         self._ends: tuple[float, float] | None = None
 
-    def told(self, point: dt.timedelta, raw: WaitRange, serial: int | None = None) -> WaitRange:
-        """The range to print for ``point`` and its scaled range ``raw``, corrected and in whole
-        minutes; remembered for ``serial`` to score when it is called."""
+    def told(self, raw: WaitRange, serial: int | None = None) -> WaitRange:
+        """The range to print for the uncorrected range ``raw``, corrected and in whole minutes;
+        remembered for ``serial`` to score when it is called."""
         half = (raw.high - raw.low).total_seconds() / 2
         if half <= 0:
             return printed(raw)
-        at = point.total_seconds()
+        at = raw.low.total_seconds() + half
         if serial is not None:
             self._told[serial] = (at, half)
             if len(self._told) > CALIBRATION_PENDING:
@@ -233,7 +242,7 @@ class Calibration:
         self._ends = None
 
     def remembered(self, serial: int) -> tuple[float, float] | None:
-        """The point estimate and uncorrected half-width (seconds) ``serial`` was told at issue, while
+        """The middle and half-width (seconds) of the uncorrected range ``serial`` was told at issue, while
         it is not yet called: what the store keeps with the ticket to rebuild the correction."""
         return self._told.get(serial)
 
@@ -242,8 +251,8 @@ class Calibration:
         cls, called: Iterable[tuple[float, float, float]], waiting: Iterable[tuple[int, float, float]]
     ) -> Calibration:
         """The correction of a hall loaded afresh, from what its tickets keep: the ``called`` ones'
-        (point, half-width, real wait), in seconds and in order of call (the last
-        ``CALIBRATION_TICKETS`` count), and the ``waiting`` ones' (serial, point, half-width), in
+        (middle, half-width, real wait), in seconds and in order of call (the last
+        ``CALIBRATION_TICKETS`` count), and the ``waiting`` ones' (serial, middle, half-width), in
         order of issue, to score when they are called. It then tells what the hall that ran told."""
         calibration = cls()
         for at, half, wait in called:

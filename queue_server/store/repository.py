@@ -197,10 +197,10 @@ async def calibration(conn: AsyncConnection, code: str) -> Calibration:
     """The hall's correction of its told ranges as its tickets keep it: the last
     ``CALIBRATION_TICKETS`` called ones scored in order of call, the waiting ones remembered."""
     t = schema.tickets.c
-    told = (t.centre == code, t.told_half.is_not(None), t.told_point.is_not(None))
+    told = (t.centre == code, t.told_half.is_not(None), t.told_middle.is_not(None))
     called = (
         await conn.execute(
-            select(t.told_point, t.told_half, t.issued_at, t.called_at)
+            select(t.told_middle, t.told_half, t.issued_at, t.called_at)
             .where(*told, t.called_at.is_not(None))
             .order_by(t.called_at.desc(), t.serial.desc())
             .limit(CALIBRATION_TICKETS)
@@ -208,15 +208,15 @@ async def calibration(conn: AsyncConnection, code: str) -> Calibration:
     ).all()
     waiting = (
         await conn.execute(
-            select(t.serial, t.told_point, t.told_half)
+            select(t.serial, t.told_middle, t.told_half)
             .where(*told, t.status == TicketStatus.WAITING.value, t.called_at.is_(None))
             .order_by(t.serial.desc())
             .limit(CALIBRATION_PENDING)
         )
     ).all()
     return Calibration.rebuilt(
-        [(r.told_point, r.told_half, (r.called_at - r.issued_at).total_seconds()) for r in reversed(called)],
-        [(r.serial, r.told_point, r.told_half) for r in reversed(waiting)],
+        [(r.told_middle, r.told_half, (r.called_at - r.issued_at).total_seconds()) for r in reversed(called)],
+        [(r.serial, r.told_middle, r.told_half) for r in reversed(waiting)],
     )
 
 
@@ -563,8 +563,8 @@ def _told_range(told: Position | None) -> dict[str, int | None]:
 def _told_basis(calibration: Calibration, serial: int) -> dict[str, float | None]:
     """What the hall's correction remembered of the range told at issue (seconds), to rebuild it."""
     found = calibration.remembered(serial)
-    point, half = found if found is not None else (None, None)
-    return {"told_point": point, "told_half": half}
+    middle, half = found if found is not None else (None, None)
+    return {"told_middle": middle, "told_half": half}
 
 
 def sequenced(events: Sequence[Any], key: str, versions: dict[Any, int]) -> list[tuple[int, Any]]:

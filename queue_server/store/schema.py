@@ -180,9 +180,9 @@ tickets = Table(
     Column("estimate_minutes", Integer),
     Column("estimate_low", Integer),
     Column("estimate_high", Integer),
-    # What the range told at issue was corrected from, in seconds: the point estimate and the
-    # half-width before the hall's correction (domain.told_ranges.Calibration rebuilds from them).
-    Column("told_point", Float),
+    # What the range told at issue was corrected from, in seconds: the middle and the half-width of
+    # the range before the hall's correction (domain.told_ranges.Calibration rebuilds from them).
+    Column("told_middle", Float),
     Column("told_half", Float),
     _centre_fk("tickets"),
     UniqueConstraint("centre", "service_day", "number", name="uq_tickets_centre_day_number"),

@@ -1,13 +1,13 @@
-"""tickets: what the range told at issue was corrected from (the point estimate and the
-uncorrected half-width, in seconds)
+"""tickets: what the range told at issue was corrected from (the middle and the half-width of
+the uncorrected range, in seconds)
 
 Revision ID: 0029
 Revises: 0028
 Create Date: 2026-12-07
 
 The hall corrects the ranges it tells by how the earlier ones fared (its calibration): each called
-ticket's real wait against the point estimate and the half-width of the range before correction
-it was told. The whole-minute columns of 0027 hold the corrected range, rounded; these two hold
+ticket's real wait against the middle and the half-width of the range before correction it was
+told. The whole-minute columns of 0027 hold the corrected range, rounded; these two hold
 what the correction needs, so a hall loaded afresh (a restart) rebuilds it from its tickets and
 tells the same ranges. Only adds: the release before serves the database unchanged.
 """
@@ -23,7 +23,7 @@ branch_labels = None
 depends_on = None
 change = "expand"
 
-COLUMNS = ("told_point", "told_half")
+COLUMNS = ("told_middle", "told_half")
 
 
 # Plain ALTER TABLE, never a batch: on SQLite a batch copies ``tickets`` into a new table and drops
