@@ -386,10 +386,15 @@ def range_lines(r: dict[str, Any]) -> list[str]:
     ]
     if r.get("told_count"):
         lines.append(
-            f"Told at issue without a play (scaled from the last ranges, corrected by the day's record):"
+            f"Told at issue without a play (a newcomer's range from the last plays, corrected by the day's record):"
             f" {r['told_coverage']:.0%} inside,"
             f" median width {r['told_median_width']:.1f} min"
         )
+        if r.get("uncorrected_coverage") is not None:
+            lines.append(
+                f"  before the correction: {r['uncorrected_coverage']:.0%} inside,"
+                f" median width {r['uncorrected_median_width']:.1f} min"
+            )
     if r["oracle_count"]:
         ratio = "-" if r["width_ratio"] is None else f"{r['width_ratio']:.2f}"
         best, mine = r["oracle_median_width"], r["median_width_on_oracle_tickets"]
@@ -401,6 +406,8 @@ def range_lines(r: dict[str, Any]) -> list[str]:
         if told is not None:
             told_ratio = "-" if r.get("told_width_ratio") is None else f"{r['told_width_ratio']:.2f}"
             lines.append(f"  the ranges told at issue there {told:.1f} min, {told_ratio} times the oracle's")
+            if r.get("uncorrected_width_ratio") is not None:
+                lines.append(f"  before the correction there {r['uncorrected_width_ratio']:.2f} times the oracle's")
     return lines
 
 
