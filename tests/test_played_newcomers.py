@@ -12,7 +12,7 @@ from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import WaitRange
 from queue_server.domain.hall import Hall
 from queue_server.domain.tickets import Category, Outcome, Ticket
-from queue_server.domain.told_ranges import CALIBRATION_MIN, PlayedRange, printed
+from queue_server.domain.told_ranges import CALIBRATION_MIN, PlayedRange, RangeBasis, printed, spread_range
 from queue_server.store.database import Database
 from queue_server.store.repository import load_hall
 from queue_server.store.seed import create_centre
@@ -71,12 +71,16 @@ def test_phantoms_change_no_real_ticket_s_range_nor_estimate() -> None:
     assert {p.prefix: p.point for p in hall.newcomer_points().values()} == {"A": 60 * MINUTE, "B": 30 * MINUTE}
 
 
+async def worked_out(hall: Hall) -> RangeBasis:
+    """The hall's ranges worked out as the service's round does, and what it left for issues."""
+    await WaitRanges().refresh(hall)
+    assert hall.range_basis is not None
+    return hall.range_basis
+
+
 async def test_an_issue_is_told_its_matter_s_played_range_moved_to_its_point() -> None:
     hall = busy_hall()
-    await WaitRanges().refresh(hall)
-    basis = hall.range_basis
-    assert basis is not None
-    pension = basis.played["pension"]
+    pension = (await worked_out(hall)).played["pension"]
     assert pension.point == 60 * MINUTE
     first = hall.issue("pension").position
     assert first is not None and first.estimated_wait == 60 * MINUTE
@@ -91,19 +95,25 @@ async def test_an_issue_is_told_its_matter_s_played_range_moved_to_its_point() -
 
 async def test_a_routing_change_changes_the_played_range_told() -> None:
     hall = busy_hall()
-    await WaitRanges().refresh(hall)
-    basis = hall.range_basis
-    assert basis is not None
-    before = basis.played["pension"]
+    before = (await worked_out(hall)).played["pension"]
     hall.sign_on(2, "s2")  # a second general window
-    await WaitRanges().refresh(hall)
-    after = hall.range_basis
-    assert after is not None and after is not basis
-    now = after.played["pension"]
+    now = (await worked_out(hall)).played["pension"]
     assert now.point == 30 * MINUTE, "six pensions at two windows"
     assert now.range.high < before.range.low
     position = hall.issue("pension").position
     assert position is not None and position.wait_range == printed(now.range)
+
+
+async def test_a_newcomer_the_plays_called_at_once_lends_no_range_of_one_figure() -> None:
+    hall, _ = make_hall(staffed=False)
+    hall.sign_on(1, "s1")
+    basis = await worked_out(hall)  # nobody waits: a newcomer is called at once in every play
+    assert basis.played["pension"] == PlayedRange(dt.timedelta(), WaitRange(dt.timedelta(), dt.timedelta()))
+    hall.issue("pension")
+    hall.call_next(1)  # the window is busy now: the next one waits, without a round since
+    position = hall.issue("pension").position
+    assert position is not None and position.estimated_wait == 10 * MINUTE
+    assert position.wait_range == printed(spread_range(10 * MINUTE, hall.stats.spread("pension")))
 
 
 def test_a_played_range_moves_with_its_point_and_never_below_nothing() -> None:

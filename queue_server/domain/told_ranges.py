@@ -173,9 +173,11 @@ class RangeBasis:
     ) -> WaitRange:
         """The range for a newcomer of ``matter`` with ``point`` estimate, before correction: its
         matter's phantom range moved to ``point`` (``played``, when the plays had one), else scaled
-        from the nearest tickets (:func:`told_range`)."""
+        from the nearest tickets (:func:`told_range`). A phantom called at the same instant in
+        every play (a window was free for it then) says nothing of how a wait varies, like a
+        ticket told no wait: moved, it would tell a wait of one figure."""
         found = self.played.get(matter) if played else None
-        if found is not None:
+        if found is not None and found.range.high > found.range.low:
             return found.moved(point)
         return told_range(point, matter, prefix, self, spread)
 
