@@ -173,11 +173,12 @@ class RangeBasis:
     ) -> WaitRange:
         """The range for a newcomer of ``matter`` with ``point`` estimate, before correction: its
         matter's phantom range moved to ``point`` (``played``, when the plays had one), else scaled
-        from the nearest tickets (:func:`told_range`). A phantom called at the same instant in
-        every play (a window was free for it then) says nothing of how a wait varies, like a
-        ticket told no wait: moved, it would tell a wait of one figure."""
+        from the nearest tickets (:func:`told_range`). A phantom called at once in every play (a
+        window was free for it then) says nothing of how a wait varies, like a ticket told no
+        wait: moved, it would tell a wait of one figure. One called later at the same instant in
+        every play (at the end of the lunch break, nobody ahead) does: that wait is certain."""
         found = self.played.get(matter) if played else None
-        if found is not None and found.range.high > found.range.low:
+        if found is not None and found.range.high > dt.timedelta():
             return found.moved(point)
         return told_range(point, matter, prefix, self, spread)
 
