@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from queue_server.app.wait_ranges import MAX_SECONDS, WaitRanges
+from queue_server.app.wait_ranges import MAX_SECONDS, WaitRanges, waiting_count
 from queue_server.config.centre_file import load_demo_centre
 from queue_server.domain.clock import ManualClock
 from queue_server.domain.estimates import HandlingStats, WaitRange, narrowest_range, quantile_range
@@ -171,7 +171,7 @@ async def test_the_pages_ranges_are_computed_at_most_once_in_a_gap_after_a_chang
     assert (await kept.of(hall)) is first and kept.computations == 1, "nothing changed: nothing computed"
     later = issue(hall)
     assert later.serial not in (await kept.of(hall)) and kept.computations == 1, "within the gap the last ones serve"
-    clock.advance(seconds=kept.gap(hall.centre.code))
+    clock.advance(seconds=kept.gap(hall.centre.code, waiting_count(hall)))  # the gap for the queue as it is now
     assert later.serial in (await kept.of(hall)) and kept.computations == 2
     clock.advance(seconds=MAX_SECONDS - 1)
     await kept.of(hall)
