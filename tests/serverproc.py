@@ -96,7 +96,11 @@ class ServerProcess:
             env, cwd = other_version_env(self.source), self.source
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # a server that did not come up in time is no one's to stop later
+            self.kill()
+            raise
 
     def _wait_ready(self) -> None:
         assert self.process is not None
