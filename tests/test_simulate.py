@@ -28,6 +28,7 @@ from queue_server.simulate.command import ProgressBar
 from queue_server.simulate.profiles import Profile, ProfileError, load_profile, packaged_profiles, simulated_centre
 from queue_server.simulate.report import figures, percentile, table
 from queue_server.simulate.runner import Simulation, SimulationRun
+from tests.simulate_support import scaled, scaled_town_file
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -45,23 +46,32 @@ def overlay(tmp_path: Path, name: str, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def town() -> SimulationRun:
-    return run(load_profile(), seed=7)
+    """A whole town day, without the wait ranges (the ranges are measured on a smaller one)."""
+    return run(load_profile(), seed=7, ranges=False)
+
+
+@pytest.fixture(scope="module")
+def small_town() -> SimulationRun:
+    """A town day at a third of the crowd, with its wait ranges."""
+    return run(scaled(load_profile(), 0.3), seed=7)
 
 
 # --- Repeatable -----------------------------------------------------------------------------------
 
 
-def test_a_seed_repeats_the_figures_exactly(town: SimulationRun) -> None:
-    again = figures(run(load_profile(), seed=7))
-    assert json.dumps(figures(town), sort_keys=True) == json.dumps(again, sort_keys=True)
-    other = figures(run(load_profile(), seed=8))
+def test_a_seed_repeats_the_figures_exactly(small_town: SimulationRun) -> None:
+    again = figures(run(scaled(load_profile(), 0.3), seed=7))
+    assert again["estimates"]["ranges"]["count"] > 100, "the ranges, plays of their own, repeat too"
+    assert json.dumps(figures(small_town), sort_keys=True) == json.dumps(again, sort_keys=True)
+    other = figures(run(scaled(load_profile(), 0.3), seed=8, ranges=False))
     assert other["waits"] != again["waits"]
 
 
 def test_two_plans_meet_the_same_citizens(tmp_path: Path) -> None:
     """Under one seed a staffing plan changes the service, never who comes or when."""
     plan = overlay(tmp_path, "plan.toml", '[staffing.windows]\n2 = [["09:00", "17:30"]]\n1 = []\n')
-    base, changed = run(load_profile(), seed=3), run(load_profile(plan, base="town-centre"), seed=3)
+    base = run(load_profile(), seed=3, ranges=False)
+    changed = run(load_profile(plan, base="town-centre"), seed=3, ranges=False)
     assert [a for d in base.days for a in d.arrivals] == [a for d in changed.days for a in d.arrivals]
     assert figures(base)["windows"] != figures(changed)["windows"]
 
@@ -81,7 +91,7 @@ def test_no_ordinary_ticket_is_passed_over_more_than_k_times(tmp_path: Path) -> 
         max_passed_over = 2
         """,
     )
-    result = run(load_profile(plan, base="town-centre"), seed=11)
+    result = run(load_profile(plan, base="town-centre"), seed=11, ranges=False)
     centre = result.centre
     called = sorted((t for t in result.tickets if t.call_order is not None), key=lambda t: t.call_order or 0)
     passed: Counter[int] = Counter()
@@ -171,7 +181,7 @@ def test_staffing_and_pauses_follow_the_profile(tmp_path: Path) -> None:
         per_window = 0
         """,
     )
-    f = figures(run(load_profile(plan, base="town-centre"), seed=2))
+    f = figures(run(load_profile(plan, base="town-centre"), seed=2, ranges=False))
     windows = {w["number"]: w for w in f["windows"]}
     assert windows[8]["staffed_minutes"] == 0 and windows[8]["served"] == 0 and windows[8]["utilisation"] is None
     assert windows[4]["staffed_minutes"] == 210
@@ -237,8 +247,8 @@ def _png(path: Path) -> tuple[int, int]:
         return image.size
 
 
-def test_charts_are_valid_pngs(town: SimulationRun, tmp_path: Path) -> None:
-    f = figures(town)
+def test_charts_are_valid_pngs(small_town: SimulationRun, tmp_path: Path) -> None:
+    f = figures(small_town)
     paths = write_charts(f, tmp_path / "charts")
     assert sorted(p.name for p in paths) == ["honesty.png", "queue.png", "utilisation.png", "waits.png"]
     for path in paths:
@@ -254,7 +264,8 @@ def test_charts_are_valid_pngs(town: SimulationRun, tmp_path: Path) -> None:
 def test_the_command_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "figures.json"
     charts = tmp_path / "charts"
-    argv = ["simulate", "--seed", "4", "--json", str(out), "--charts", str(charts)]
+    small = scaled_town_file(tmp_path, 0.3)
+    argv = ["simulate", "--profile", str(small), "--seed", "4", "--json", str(out), "--charts", str(charts)]
     assert cli.main(argv) == 0
     captured = capsys.readouterr()
     assert "Waits (minutes from issue to call)" in captured.out
@@ -273,7 +284,9 @@ def test_the_command_compares_plans(tmp_path: Path, capsys: pytest.CaptureFixtur
     closed = overlay(tmp_path, "plan-a.toml", '[profile]\nname = "A"\n[staffing.windows]\n2 = []\n')
     later = overlay(tmp_path, "plan-b.toml", '[profile]\nname = "B"\n[staffing.windows]\n2 = [["09:00", "17:30"]]\n')
     out = tmp_path / "compare.json"
-    argv = ["simulate", "--compare", str(closed), str(later), "--json", str(out), "--charts", str(tmp_path)]
+    small = scaled_town_file(tmp_path, 0.3)
+    argv = ["simulate", "--profile", str(small), "--compare", str(closed), str(later), "--json", str(out)]
+    argv += ["--charts", str(tmp_path)]
     assert cli.main(argv) == 0
     text = capsys.readouterr().out
     header, *rows = text.splitlines()

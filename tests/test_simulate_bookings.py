@@ -16,6 +16,7 @@ from queue_server.simulate.booking_figures import booking_figures
 from queue_server.simulate.command import Request, run_one, simulate
 from queue_server.simulate.profiles import Profile, load_profile, simulated_centre
 from queue_server.simulate.runner import Simulation, SimulationRun
+from tests.simulate_support import scaled, scaled_town_file
 
 PLAN = """
 [profile]
@@ -35,7 +36,8 @@ def booked_profile(tmp_path: Path, text: str = PLAN) -> Profile:
 
 
 def run(profile: Profile, seed: int) -> SimulationRun:
-    return Simulation(simulated_centre(load_demo_centre(), profile), profile, seed=seed).run(1)
+    """A day without the wait ranges: bookings change who comes when, not how a range is told."""
+    return Simulation(simulated_centre(load_demo_centre(), profile), profile, seed=seed, ranges=False).run(1)
 
 
 def test_booked_citizens_are_the_same_citizens_checked_in_around_their_slot(tmp_path: Path) -> None:
@@ -75,14 +77,12 @@ def test_a_booked_citizen_books_the_slot_nearest_their_visit() -> None:
 
 
 def test_the_command_prints_the_booking_figures_and_runs_the_day_without_bookings(tmp_path: Path) -> None:
-    profile = booked_profile(tmp_path)
+    profile = scaled(booked_profile(tmp_path), 0.4)
     result = run_one(load_demo_centre(), profile, seed=9, days=1, progress=None)
     figures = result["bookings"]
     assert figures["walk_in_mean_without_bookings"] is not None
     assert set(figures["targets"]) == {"booked_p90_within_15", "walk_ins_within_k", "walk_in_mean_within_10_percent"}
-    town = (Path(__file__).parents[1] / "queue_server/simulate/profiles/town-centre.toml").read_text(encoding="utf-8")
-    whole = tmp_path / "town-booked.toml"
-    whole.write_text(town + "\n[bookings]\nshare = 0.3\n", encoding="utf-8")
+    whole = scaled_town_file(tmp_path, 0.4, "\n[bookings]\nshare = 0.3\n")
     out, err = io.StringIO(), io.StringIO()
     request = Request(centre=load_demo_centre(), profile=str(whole), seed=9, days=1)
     assert simulate(request, out, err) == 0

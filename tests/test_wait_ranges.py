@@ -118,13 +118,13 @@ def test_quantile_and_narrowest_ranges_of_sampled_waits() -> None:
 
 
 def test_the_simulator_reports_the_printed_ranges_beside_the_oracle_s() -> None:
-    profile = load_profile()
+    profile = load_profile()  # the whole crowd: a smaller one waits too little for ranges wider than 0
     centre = simulated_centre(load_demo_centre(), profile)
-    simulation = Simulation(centre, profile, seed=11, oracle_every=5)
+    simulation = Simulation(centre, profile, seed=11, oracle_every=20)
     run = simulation.run(1)
     called = [t for t in run.tickets if t.wait is not None and t.low is not None]
     asked = [t for t in called if t.oracle_low is not None]
-    assert called and 0 < len(asked) <= len(run.tickets) // 5 + 1
+    assert called and 0 < len(asked) <= len(run.tickets) // 20 + 1
     assert all(t.low is not None and t.high is not None and t.low <= t.high for t in called)
     r = figures(run)["estimates"]["ranges"]
     inside = sum(t.low <= t.wait <= t.high for t in called)  # type: ignore[operator]
