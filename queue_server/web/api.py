@@ -179,7 +179,7 @@ async def health(request: web.Request) -> web.StreamResponse:
 
 
 async def openapi_document(request: web.Request) -> web.StreamResponse:
-    return json_response(request.app[OPENAPI])
+    return json_response(await request.app[OPENAPI].read())
 
 
 async def list_centres(request: web.Request) -> web.StreamResponse:

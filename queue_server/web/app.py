@@ -24,11 +24,11 @@ from queue_server.web.route_table import all_routes
 
 
 def api_application() -> web.Application:
-    """A new application with every API route registered and its OpenAPI document built."""
+    """A new application with every API route registered, its OpenAPI document built when first read."""
     app = web.Application(middlewares=[figures_middleware, problem_middleware, bearer_middleware])
     routes = list(all_routes())
     add_routes(app, routes)
-    app[OPENAPI] = openapi.document(routes)
+    app[OPENAPI] = openapi.ApiDocument(routes)
     app[VERIFIED_TOKENS] = VerifiedTokens()
     app[BOOKING_LIMITS] = PublicBookingLimits()
     app[ADVICE] = AdviceBoard()

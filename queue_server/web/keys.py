@@ -7,8 +7,6 @@ queue_server.http_common.keys and named here again for the API's modules.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from queue_server.app.booking_codes import PublicBookingLimits
@@ -16,6 +14,7 @@ from queue_server.app.staffing_advice import AdviceBoard
 from queue_server.auth.accounts import Principal
 from queue_server.auth.verified_tokens import VerifiedTokens
 from queue_server.http_common.keys import BUS, DATABASE, ID_KEY, SERVICE, SESSION
+from queue_server.web.openapi import ApiDocument
 from queue_server.web.routes import Route
 
 __all__ = [
@@ -38,8 +37,8 @@ ROUTE_INDEX = web.AppKey("route_index", dict[web.AbstractRoute, Route])
 ADVICE = web.AppKey("advice", AdviceBoard)
 """Each centre's live staffing advice, kept a few seconds between plays."""
 
-OPENAPI = web.AppKey("openapi", dict[str, Any])
-"""The OpenAPI document, built once from the route table."""
+OPENAPI = web.AppKey("openapi", ApiDocument)
+"""The OpenAPI document of the route table, built when first read."""
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 """Who the request acts for, once its bearer token was checked (protected routes only)."""

@@ -10,6 +10,7 @@ describe one that does not exist.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Iterable
 from functools import cache
@@ -233,6 +234,27 @@ def _version() -> str:
         return version("onewindow")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0.0.0"
+
+
+class ApiDocument:
+    """The OpenAPI document of a route table, built when it is first read.
+
+    Building it has pydantic generate a JSON schema for every shape of the API: about two and a
+    half seconds of a core, which was most of a server's start (docs/performance.md), while a hall
+    serving its devices never reads the document. The first reader builds it in a worker thread,
+    so the event loop goes on answering meanwhile; every later reader gets the same document."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._routes = tuple(routes)
+        self._built: dict[str, Any] | None = None
+        self._building = asyncio.Lock()
+
+    async def read(self) -> dict[str, Any]:
+        if self._built is None:
+            async with self._building:
+                if self._built is None:
+                    self._built = await asyncio.to_thread(document, self._routes)
+        return self._built
 
 
 def document(routes: Iterable[Route]) -> dict[str, Any]:
