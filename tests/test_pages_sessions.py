@@ -190,3 +190,16 @@ async def _next_event(stream: aiohttp.ClientResponse) -> str:
             line = (await stream.content.readline()).decode()
             if line.startswith("data: "):
                 return line.removeprefix("data: ").strip()
+
+
+async def test_a_stopping_server_ends_the_open_live_streams_at_once(site: Site) -> None:
+    """A page left open does not hold the server's stop until its shutdown timeout: the stop's
+    first step (the application's shutdown signal) ends every stream."""
+    async with client() as http:
+        await http_login(http, site, "manager")
+        async with http.get(f"{site.url}/live/centres/test") as stream:
+            await _next_event(stream)
+            await site.app.shutdown()
+            async with asyncio.timeout(10):  # a stream not ended would send a heartbeat and go on
+                rest = await stream.content.read()
+        assert b"event: change" not in rest

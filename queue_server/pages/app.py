@@ -126,3 +126,8 @@ def add_pages(app: web.Application) -> None:
             yield
 
     app.cleanup_ctx.append(feed)
+
+    async def end_streams(app: web.Application) -> None:
+        app[live.FEED].end_streams()
+
+    app.on_shutdown.append(end_streams)

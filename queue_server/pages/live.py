@@ -58,6 +58,8 @@ class ChangeFeed:
         self._again: set[str] = set()
         """Centres committed to while their read ran: it reads once more."""
         self._unsubscribe: Callable[[], None] = _nothing
+        self.ending = False
+        """The server is stopping: every stream ends at once."""
 
     async def __aenter__(self) -> Self:
         self._unsubscribe = self.service.subscribe(self.nudge)
@@ -132,6 +134,8 @@ class ChangeFeed:
         version = self._versions.get(centre)
         if version is not None and version != seen:
             return version
+        if self.ending:
+            return None
         event = self._changed.setdefault(centre, asyncio.Event())
         try:
             async with asyncio.timeout(timeout):
@@ -139,6 +143,14 @@ class ChangeFeed:
         except TimeoutError:
             return None
         return self._versions.get(centre)
+
+    def end_streams(self) -> None:
+        """The server is stopping: wake every stream so that it ends now. A stream whose page closed
+        waits for its next heartbeat to find out, and the server's stop waited for it (its shutdown
+        timeout) before cancelling it."""
+        self.ending = True
+        for event in self._changed.values():
+            event.set()
 
     async def close(self) -> None:
         """Hear of no more commits; end the polls and the pending reads."""
@@ -164,8 +176,10 @@ async def stream(request: web.Request, centre: str) -> web.StreamResponse:
     try:
         async with feed.watching(centre):
             await response.write(b"retry: 2000\n\n")
-            while True:
+            while not feed.ending:
                 version = await feed.next_version(centre, seen, HEARTBEAT_SECONDS)
+                if feed.ending:
+                    break
                 if version is None:
                     await response.write(b": still here\n\n")
                     continue
