@@ -229,7 +229,7 @@ async def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
     assert kept.moved(hall.centre.code, mine.serial) is None
 
     hall.pause(2, PauseReason.MEETING, minutes=30)
-    clock.advance(seconds=kept.gap(hall.centre.code))
+    clock.advance(seconds=kept.gap(hall.centre.code, waiting_count(hall)))
     await kept.of(hall)
     paused = kept.moved(hall.centre.code, mine.serial)
     assert paused is not None and paused.minutes >= 3 and paused.reasons == (MoveReason.WINDOW_PAUSED,)
@@ -237,13 +237,13 @@ async def test_the_page_s_ranges_say_when_a_wait_moved_and_why() -> None:
 
     issue(hall, Category.DISABLED)
     issue(hall, Category.ELDERLY)
-    clock.advance(seconds=kept.gap(hall.centre.code))
+    clock.advance(seconds=kept.gap(hall.centre.code, waiting_count(hall)))
     await kept.of(hall)
     green = kept.moved(hall.centre.code, mine.serial)
     assert green is not None and green.minutes > 0 and green.reasons == (MoveReason.GREEN_AHEAD,)
 
     hall.resume(2)
-    clock.advance(seconds=kept.gap(hall.centre.code))
+    clock.advance(seconds=kept.gap(hall.centre.code, waiting_count(hall)))
     await kept.of(hall)
     opened = kept.moved(hall.centre.code, mine.serial)
     assert opened is not None and opened.minutes < 0 and opened.reasons == (MoveReason.WINDOW_OPENED,)
