@@ -66,6 +66,15 @@ async def _server() -> asyncpg.Connection:
         pytest.skip(message)
 
 
+def _url(name: str) -> str:
+    """The URL of the database ``name`` on the test PostgreSQL server."""
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop(server: asyncpg.Connection, name: str) -> None:
+    await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class Templates:
     """Databases migrated once per test process, copied for each test that asks for ``db``: a copy
@@ -92,8 +101,7 @@ class Templates:
         if self.postgresql is None:
             template = f"onewindow_template_{secrets.token_hex(6)}"
             await server.execute(f'CREATE DATABASE "{template}"')
-            url = make_url(POSTGRES_URL).set(database=template).render_as_string(hide_password=False)
-            async with Database(url) as database:
+            async with Database(_url(template)) as database:
                 await upgrade(database)
             self.postgresql = template
         await server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgresql}"')
@@ -102,7 +110,7 @@ class Templates:
         if self.postgresql is not None:
             server = await _server()
             try:
-                await server.execute(f'DROP DATABASE IF EXISTS "{self.postgresql}" WITH (FORCE)')
+                await _drop(server, self.postgresql)
             finally:
                 await server.close()
 
@@ -134,12 +142,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates
             await templates.postgresql_copy(server, name)
         else:
             await server.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        url = _url(name)
         if migrated:
             templates.migrated.add(url)
         yield url
     finally:
-        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _drop(server, name)
         await server.close()
 
 
